@@ -1,0 +1,94 @@
+import type { z } from 'zod';
+import { configSchema, type EnvironmentSettings } from './schema';
+
+/** One environment, validated, with the names derived from it. */
+export interface EnvironmentConfig extends EnvironmentSettings {
+  /** The environment's name, for example `staging`. */
+  readonly name: string;
+  /** The id of its CDK stage, for example `Staging` (deploy with `npx cdk deploy 'Staging/*'`). */
+  readonly stageId: string;
+}
+
+/** The validated configuration of every environment. */
+export interface MlEnvConfig {
+  readonly project: string;
+  /** In the order the configuration lists them. */
+  readonly environments: readonly EnvironmentConfig[];
+  /** The environment the others are compared against by the parity check. */
+  readonly reference: string;
+}
+
+/** An invalid configuration: `problems` lists every problem, each naming environment and field. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(
+      `Invalid mlenv configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /**
+   * Values of CDK context (`app.node.getAllContext()`); keys `mlenv:account:<env>` replace that
+   * environment's account, so that real account ids need not be committed.
+   * @default - no overrides
+   */
+  readonly context?: Record<string, unknown>;
+}
+
+const ACCOUNT_CONTEXT_PREFIX = 'mlenv:account:';
+
+/** Validates the configuration and returns it typed; throws one `ConfigError` listing every problem. */
+export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlEnvConfig {
+  const { value, problems } = applyAccountOverrides(input, options.context ?? {});
+  const parsed = configSchema.safeParse(value);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  return {
+    project: parsed.data.project,
+    reference: 'prod',
+    environments: Object.entries(parsed.data.environments).map(([name, settings]) => ({
+      ...settings,
+      name,
+      stageId: name.charAt(0).toUpperCase() + name.slice(1),
+    })),
+  };
+}
+
+function applyAccountOverrides(
+  input: unknown,
+  context: Record<string, unknown>,
+): { value: unknown; problems: string[] } {
+  const problems: string[] = [];
+  const envs = (input as { environments?: unknown } | undefined)?.environments;
+  if (typeof envs !== 'object' || envs === null) return { value: input, problems };
+
+  const overridden: Record<string, unknown> = { ...(envs as Record<string, unknown>) };
+  for (const [key, account] of Object.entries(context)) {
+    if (!key.startsWith(ACCOUNT_CONTEXT_PREFIX)) continue;
+    const name = key.slice(ACCOUNT_CONTEXT_PREFIX.length);
+    if (!(name in overridden)) {
+      problems.push(`context ${key}: there is no environment named '${name}'`);
+      continue;
+    }
+    overridden[name] = { ...(overridden[name] as object), account: String(account) };
+  }
+  return { value: { ...(input as object), environments: overridden }, problems };
+}
+
+/** Turns a zod issue into lines of the form `prod.removalPolicy: must be 'retain' ...`. */
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const path = issue.path[0] === 'environments' ? issue.path.slice(1) : issue.path;
+  const where = path.map(String).join('.') || '(config)';
+  if (issue.code === 'unrecognized_keys') {
+    const what = path.length === 1 ? 'unknown knob' : 'unknown field';
+    return issue.keys.map((key) => `${[...path, key].join('.')}: ${what}`);
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return [`${where}: is required`];
+  }
+  return [`${where}: ${issue.message}`];
+}

@@ -1,0 +1,11 @@
+/** Transpile-only TypeScript (SWC): `tsc --noEmit` type-checks once, in scripts/test. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  testTimeout: 120000,
+  cacheDirectory: '<rootDir>/.jest-cache',
+};

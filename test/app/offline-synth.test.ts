@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+
+/** The environment of a machine that has never seen AWS: no credentials, no region, no ~/.aws. */
+function withoutAws(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')),
+  );
+  return { ...env, HOME: mkdtempSync(join(tmpdir(), 'mlenv-home-')), CI: 'true' };
+}
+
+describe('npx cdk synth', () => {
+  const out = mkdtempSync(join(tmpdir(), 'mlenv-cdk-out-'));
+  const run = spawnSync(
+    join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
+    ['synth', '--quiet', '--no-notices', '--output', out, '-c', 'mlenv:account:dev=444444444444'],
+    { cwd: REPO_ROOT, env: withoutAws(), encoding: 'utf8' },
+  );
+
+  test('synthesizes every environment without AWS credentials or region', () => {
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    const stacks = new CloudAssembly(out).stacksRecursively.map((s) => s.hierarchicalId).sort();
+    expect(stacks).toEqual(['Dev/Storage', 'Local/Storage', 'Prod/Storage', 'Staging/Storage']);
+  });
+
+  test('takes an account from CDK context instead of the committed one', () => {
+    const dev = new CloudAssembly(out).stacksRecursively.find((s) => s.hierarchicalId === 'Dev/Storage');
+    expect(dev?.environment.account).toBe('444444444444');
+  });
+
+  test('refuses a bad configuration with the list of problems, not a stack trace', () => {
+    const bad = spawnSync(
+      join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
+      [
+        'synth',
+        '--quiet',
+        '--no-notices',
+        '--output',
+        mkdtempSync(join(tmpdir(), 'mlenv-bad-')),
+        '-c',
+        'mlenv:account:prod=42',
+      ],
+      { cwd: REPO_ROOT, env: withoutAws(), encoding: 'utf8' },
+    );
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('prod.account: must be a 12-digit AWS account id');
+    expect(bad.stderr).not.toMatch(/^\s+at /m);
+  });
+});

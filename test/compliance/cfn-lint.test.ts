@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { platformAssembly } from '../support/platform';
+
+const CFN_LINT = join(REPO_ROOT, '.venv', 'bin', 'cfn-lint');
+
+/** cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational; 1 is a crash. */
+function cfnLint(templates: string[]): { errors: boolean; output: string } {
+  const run = spawnSync(CFN_LINT, ['--format', 'parseable', '--', ...templates], { encoding: 'utf8' });
+  if (run.error) throw run.error;
+  const code = run.status ?? 1;
+  return { errors: code === 1 || (code & 2) !== 0, output: `${run.stdout}${run.stderr}` };
+}
+
+describe('cfn-lint', () => {
+  beforeAll(() => {
+    if (!existsSync(CFN_LINT)) throw new Error(`${CFN_LINT} is missing: run 'npm run setup' first`);
+  });
+
+  test('every synthesized template has zero errors', () => {
+    const { assembly } = platformAssembly();
+    const templates = assembly.stacksRecursively.map((s) => s.templateFullPath);
+    expect(templates.length).toBe(4);
+    const { errors, output } = cfnLint(templates);
+    expect(errors).toBe(false);
+    expect(output.trim()).toBe(''); // no warnings either
+  });
+
+  test('the check is live: a template with an error fails', () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'mlenv-cfn-lint-')), 'bad.template.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        Resources: { Bucket: { Type: 'AWS::S3::Bucket', Properties: { NoSuchProperty: 1 } } },
+      }),
+    );
+    const { errors, output } = cfnLint([bad]);
+    expect(errors).toBe(true);
+    expect(output).toMatch(/NoSuchProperty/);
+  });
+});

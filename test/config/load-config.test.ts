@@ -1,0 +1,108 @@
+import { ConfigError, loadConfig } from '../../config';
+import { configInput } from '../support/config-fixtures';
+
+function problemsOf(input: unknown, context?: Record<string, unknown>): readonly string[] {
+  try {
+    loadConfig(input, { context });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  test('accepts the committed configuration and derives stage ids', () => {
+    const config = loadConfig(configInput());
+    expect(config.environments.map((e) => [e.name, e.stageId])).toEqual([
+      ['local', 'Local'],
+      ['dev', 'Dev'],
+      ['staging', 'Staging'],
+      ['prod', 'Prod'],
+    ]);
+    expect(config.reference).toBe('prod');
+  });
+
+  test('a bad account names the environment and field', () => {
+    const input = configInput();
+    input.environments.dev.account = '1234';
+    expect(problemsOf(input)).toEqual(['dev.account: must be a 12-digit AWS account id']);
+  });
+
+  test('a bad region names the environment and field', () => {
+    const input = configInput();
+    input.environments.staging.region = 'mars-north-1';
+    expect(problemsOf(input)).toEqual(['staging.region: must be a known AWS region, for example eu-west-1']);
+  });
+
+  test('prod may not destroy its data', () => {
+    const input = configInput();
+    input.environments.prod.removalPolicy = 'destroy';
+    expect(problemsOf(input)).toEqual(["prod.removalPolicy: must be 'retain' outside local and dev"]);
+  });
+
+  test('a missing field is named', () => {
+    const input = configInput();
+    delete input.environments.staging.logRetentionDays;
+    expect(problemsOf(input)).toEqual(['staging.logRetentionDays: is required']);
+  });
+
+  test('an unknown knob is refused', () => {
+    const input = configInput();
+    input.environments.dev.gpuCount = 4;
+    expect(problemsOf(input)).toEqual(['dev.gpuCount: unknown knob']);
+  });
+
+  test('every problem is listed in one error', () => {
+    const input = configInput();
+    input.environments.dev.account = 'abc';
+    input.environments.prod.removalPolicy = 'destroy';
+    input.environments.prod.logRetentionDays = 42;
+    input.environments.staging.alertEmails = ['not-an-address'];
+    const run = () => loadConfig(input);
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(/Invalid mlenv configuration \(4 problems\)/);
+    expect(problemsOf(input)).toEqual(
+      expect.arrayContaining([
+        'dev.account: must be a 12-digit AWS account id',
+        "prod.removalPolicy: must be 'retain' outside local and dev",
+        expect.stringMatching(/^prod\.logRetentionDays: must be one of 1, 3, 5, .*3653$/),
+        'staging.alertEmails.0: must be an e-mail address',
+      ]),
+    );
+  });
+
+  test('a configuration without prod is refused', () => {
+    const input = configInput();
+    delete input.environments.prod;
+    expect(problemsOf(input)).toEqual([
+      'prod: is required: prod is the reference the other environments are checked against',
+    ]);
+  });
+
+  test('an environment added to the configuration needs no code change', () => {
+    const input = configInput();
+    input.environments.qa = { ...input.environments.staging, account: '444444444444' };
+    const qa = loadConfig(input).environments.find((e) => e.name === 'qa');
+    expect(qa).toMatchObject({ stageId: 'Qa', account: '444444444444', removalPolicy: 'retain' });
+  });
+
+  describe('account overrides from CDK context', () => {
+    test('replace the committed account', () => {
+      const config = loadConfig(configInput(), { context: { 'mlenv:account:prod': '999999999999' } });
+      expect(config.environments.find((e) => e.name === 'prod')?.account).toBe('999999999999');
+    });
+
+    test('are validated like the rest', () => {
+      expect(problemsOf(configInput(), { 'mlenv:account:prod': '99' })).toEqual([
+        'prod.account: must be a 12-digit AWS account id',
+      ]);
+    });
+
+    test('for an environment that does not exist are refused', () => {
+      expect(problemsOf(configInput(), { 'mlenv:account:qa': '999999999999' })).toEqual([
+        "context mlenv:account:qa: there is no environment named 'qa'",
+      ]);
+    });
+  });
+});

@@ -1,0 +1,12 @@
+import { join } from 'node:path';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { type MlEnvConfig, platformConfig } from '../../config';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+
+/** Where the test run's global setup synthesized the platform. */
+export const PLATFORM_OUTDIR = join(REPO_ROOT, 'test', '.out', 'cdk.out');
+
+/** The platform as synthesized once for this test run (see global-setup.ts). */
+export function platformAssembly(): { assembly: CloudAssembly; config: MlEnvConfig } {
+  return { assembly: new CloudAssembly(PLATFORM_OUTDIR), config: platformConfig() };
+}
