@@ -17,6 +17,16 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 7,
       alertEmails: [],
       costCentre: 'ml-platform',
+      training: {
+        instanceType: 'ml.m5.large',
+        instanceCount: 1,
+        processingInstanceType: 'ml.m5.large',
+        maxRuntimeMinutes: 30,
+        spot: { enabled: false, maxWaitMinutes: 60 },
+        volumeSizeGb: 10,
+        approvalStatus: 'Approved',
+        schedule: { expression: 'rate(7 days)', enabled: false },
+      },
     },
     dev: {
       account: '111111111111',
@@ -26,6 +36,16 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 30,
       alertEmails: ['ml-platform-dev@example.com'],
       costCentre: 'ml-platform',
+      training: {
+        instanceType: 'ml.m5.large',
+        instanceCount: 1,
+        processingInstanceType: 'ml.m5.large',
+        maxRuntimeMinutes: 60,
+        spot: { enabled: true, maxWaitMinutes: 120 },
+        volumeSizeGb: 30,
+        approvalStatus: 'Approved',
+        schedule: { expression: 'rate(7 days)', enabled: false },
+      },
     },
     staging: {
       account: '222222222222',
@@ -35,6 +55,16 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 90,
       alertEmails: ['ml-platform@example.com'],
       costCentre: 'ml-platform',
+      training: {
+        instanceType: 'ml.m5.xlarge',
+        instanceCount: 1,
+        processingInstanceType: 'ml.m5.xlarge',
+        maxRuntimeMinutes: 120,
+        spot: { enabled: false, maxWaitMinutes: 240 },
+        volumeSizeGb: 50,
+        approvalStatus: 'PendingManualApproval',
+        schedule: { expression: 'cron(0 3 ? * MON *)', enabled: true },
+      },
     },
     prod: {
       account: '333333333333',
@@ -44,6 +74,27 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 365,
       alertEmails: ['ml-platform@example.com', 'ml-oncall@example.com'],
       costCentre: 'ml-platform',
+      training: {
+        instanceType: 'ml.m5.xlarge',
+        instanceCount: 2,
+        processingInstanceType: 'ml.m5.xlarge',
+        maxRuntimeMinutes: 120,
+        spot: { enabled: false, maxWaitMinutes: 240 },
+        volumeSizeGb: 50,
+        approvalStatus: 'PendingManualApproval',
+        schedule: { expression: 'cron(0 3 ? * MON *)', enabled: true },
+      },
     },
   },
+  models: [
+    {
+      // The reference workload of ml/: a binary classifier (scikit-learn gradient boosting).
+      name: 'churn',
+      framework: { name: 'sklearn', version: '1.2-1' },
+      problemType: 'binary_classification',
+      targetColumn: 'target',
+      hyperparameters: { 'n-estimators': 100, 'max-depth': 3, 'learning-rate': 0.1 },
+      qualityGate: { metric: 'auc', operator: '>=', threshold: 0.9 },
+    },
+  ],
 };

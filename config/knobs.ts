@@ -1,20 +1,38 @@
-import type { Knob } from './schema';
-
 /** Where a knob may show up in a synthesized template. */
 export interface KnobEffect {
-  /** The knob, a field of an environment's settings. */
-  readonly knob: Knob;
+  /** The knob: a field of an environment's settings, dotted for nested ones (`training.instanceType`). */
+  readonly knob: string;
   /** Why it may differ between environments (shown by the parity report). */
   readonly reason: string;
   /** CloudFormation resource types it may change. @default - any type */
   readonly resourceTypes?: readonly string[];
-  /** Property paths it may change, as the parity check flattens them (`Properties.X[0].Y`). */
+  /**
+   * Property paths it may change, as the parity check flattens them (`Properties.X[0].Y`; a state
+   * machine's definition is parsed into `Properties.Definition.States.<state>...`; `(exists)` for
+   * whether the resource exists at all).
+   */
   readonly paths: readonly RegExp[];
+}
+
+const STATE_MACHINE = 'AWS::StepFunctions::StateMachine';
+
+/** The path of a parameter of a state in a parsed state machine definition. */
+function param(states: string, parameter: string): RegExp {
+  const escaped = parameter.replace(/[.[\]]/g, '\\$&');
+  return new RegExp(`^Properties\\.Definition\\.States\\.${states}\\.Parameters\\.${escaped}$`);
+}
+
+/** The path of a state's own timeout, or of the whole state machine's when `states` is omitted. */
+function timeout(states?: string): RegExp {
+  return states
+    ? new RegExp(`^Properties\\.Definition\\.States\\.${states}\\.TimeoutSeconds$`)
+    : /^Properties\.Definition\.TimeoutSeconds$/;
 }
 
 /**
  * The knobs that may make environments differ, and where. The parity check fails on any
- * difference between environments that none of these explains.
+ * difference between environments that none of these explains. When several knobs cover one
+ * property, it is explained if it follows their values together.
  */
 export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
@@ -26,22 +44,87 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     knob: 'noncurrentVersionDays',
     reason: 'how long old object versions are kept is a cost knob',
     resourceTypes: ['AWS::S3::Bucket'],
-    paths: [
-      /^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.NoncurrentVersionExpiration\.NoncurrentDays$/,
-    ],
+    paths: [/^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.NoncurrentVersionExpiration\.NoncurrentDays$/],
   },
   {
     knob: 'logRetentionDays',
     reason: 'how long logs are kept is a cost and compliance knob',
     resourceTypes: ['AWS::S3::Bucket', 'AWS::Logs::LogGroup'],
-    paths: [
-      /^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.ExpirationInDays$/,
-      /^Properties\.RetentionInDays$/,
-    ],
+    paths: [/^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.ExpirationInDays$/, /^Properties\.RetentionInDays$/],
   },
   {
     knob: 'costCentre',
     reason: 'billing tag',
     paths: [/^Properties\.Tags(\[mlenv:cost-centre\]|\.mlenv:cost-centre)$/],
+  },
+  {
+    knob: 'alertEmails',
+    reason: 'who is told differs per environment',
+    resourceTypes: ['AWS::SNS::Subscription'],
+    paths: [/^\(exists\)$/, /^Properties\.Endpoint$/],
+  },
+  {
+    knob: 'training.instanceType',
+    reason: 'training instance size',
+    resourceTypes: [STATE_MACHINE],
+    paths: [param('Train', 'ResourceConfig.InstanceType')],
+  },
+  {
+    knob: 'training.instanceCount',
+    reason: 'training instance count',
+    resourceTypes: [STATE_MACHINE],
+    paths: [param('Train', 'ResourceConfig.InstanceCount')],
+  },
+  {
+    knob: 'training.processingInstanceType',
+    reason: 'preprocessing and evaluation instance size',
+    resourceTypes: [STATE_MACHINE],
+    paths: [
+      param('(Preprocess|Evaluate)', 'ProcessingResources.ClusterConfig.InstanceType'),
+      param('RegisterModel', 'InferenceSpecification.SupportedTransformInstanceTypes[0]'),
+    ],
+  },
+  {
+    knob: 'training.volumeSizeGb',
+    reason: 'job storage size',
+    resourceTypes: [STATE_MACHINE],
+    paths: [
+      param('Train', 'ResourceConfig.VolumeSizeInGB'),
+      param('(Preprocess|Evaluate)', 'ProcessingResources.ClusterConfig.VolumeSizeInGB'),
+    ],
+  },
+  {
+    knob: 'training.maxRuntimeMinutes',
+    reason: 'job time limits',
+    resourceTypes: [STATE_MACHINE],
+    paths: [
+      param('(Preprocess|Train|Evaluate)', 'StoppingCondition.MaxRuntimeInSeconds'),
+      timeout('(Preprocess|Train|Evaluate)'),
+      timeout(),
+    ],
+  },
+  {
+    knob: 'training.spot',
+    reason: 'managed spot training is a cost switch',
+    resourceTypes: [STATE_MACHINE],
+    paths: [
+      param('Train', 'EnableManagedSpotTraining'),
+      param('Train', 'StoppingCondition.MaxWaitTimeInSeconds'),
+      /^Properties\.Definition\.States\.Train\.Parameters\.CheckpointConfig\./,
+      timeout('Train'),
+      timeout(),
+    ],
+  },
+  {
+    knob: 'training.approvalStatus',
+    reason: 'models are approved by a person outside local and dev',
+    resourceTypes: [STATE_MACHINE],
+    paths: [param('RegisterModel', 'ModelApprovalStatus')],
+  },
+  {
+    knob: 'training.schedule',
+    reason: 'scheduled retraining is a cost switch',
+    resourceTypes: ['AWS::Events::Rule'],
+    paths: [/^Properties\.ScheduleExpression$/, /^Properties\.State$/],
   },
 ];

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { configSchema, type EnvironmentSettings } from './schema';
+import { configSchema, type EnvironmentSettings, type ModelConfig } from './schema';
 
 /** One environment, validated, with the names derived from it. */
 export interface EnvironmentConfig extends EnvironmentSettings {
@@ -16,6 +16,8 @@ export interface MlEnvConfig {
   readonly environments: readonly EnvironmentConfig[];
   /** The environment the others are compared against by the parity check. */
   readonly reference: string;
+  /** The models every environment trains (and later serves). */
+  readonly models: readonly ModelConfig[];
 }
 
 /** An invalid configuration: `problems` lists every problem, each naming environment and field. */
@@ -50,6 +52,7 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
   return {
     project: parsed.data.project,
     reference: 'prod',
+    models: parsed.data.models,
     environments: Object.entries(parsed.data.environments).map(([name, settings]) => ({
       ...settings,
       name,

@@ -11,6 +11,47 @@ export const LOG_RETENTION_DAYS = [
 
 const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 
+/** Environments where a newly trained model may be registered as `Approved` without a person. */
+export const SELF_APPROVING_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
+
+const instanceType = z
+  .string('must be a SageMaker instance type')
+  .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, "must be a SageMaker instance type starting with 'ml.', e.g. ml.m5.large");
+const minutes = (max: number) =>
+  z
+    .number('must be a number of minutes')
+    .int('must be a whole number of minutes')
+    .min(1, 'must be at least 1 minute')
+    .max(max, `must be at most ${max} minutes`);
+
+export const trainingSchema = z.strictObject({
+  /** Instance type of the training job. */
+  instanceType: instanceType,
+  /** Number of training instances. */
+  instanceCount: z.number('must be a number').int('must be a whole number').min(1).max(20),
+  /** Instance type of the preprocessing and evaluation (processing) jobs. */
+  processingInstanceType: instanceType,
+  /** Longest a training or processing job may run before SageMaker stops it. */
+  maxRuntimeMinutes: minutes(7 * 24 * 60),
+  /** Managed spot training: cheaper, may wait for capacity; checkpoints go to S3. */
+  spot: z.strictObject({
+    enabled: z.boolean('must be true or false'),
+    /** Longest a spot job may take including waiting for capacity; at least maxRuntimeMinutes. */
+    maxWaitMinutes: minutes(7 * 24 * 60),
+  }),
+  /** Size of each job instance's ML storage volume. */
+  volumeSizeGb: z.number('must be a number of GB').int().min(1).max(16384),
+  /** Approval status of a newly registered model package. */
+  approvalStatus: z.enum(['Approved', 'PendingManualApproval'], "must be 'Approved' or 'PendingManualApproval'"),
+  /** Scheduled retraining: an EventBridge schedule expression, and whether it is on. */
+  schedule: z.strictObject({
+    expression: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule expression, rate(...) or cron(...)'),
+    enabled: z.boolean('must be true or false'),
+  }),
+});
+
 export const environmentSchema = z.strictObject({
   /** The AWS account id; override per environment with `-c mlenv:account:<env>=<id>`. */
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
@@ -37,6 +78,32 @@ export const environmentSchema = z.strictObject({
   costCentre: z
     .string('must be a string')
     .regex(/^[\w .:/=+@-]{1,256}$/, 'must be 1-256 characters valid in an AWS tag value'),
+  /** Training pipeline sizes and switches. */
+  training: trainingSchema,
+});
+
+export const modelSchema = z.strictObject({
+  /** Name of the model; part of job names, so short (SageMaker names are at most 63 characters). */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,17}$/, 'must be 1-18 lowercase letters, digits and -, starting with a letter'),
+  /** The SageMaker framework container that trains, processes and serves the model. */
+  framework: z.strictObject({
+    name: z.literal('sklearn', "must be 'sklearn'"),
+    version: z.string().regex(/^\d+\.\d+-\d+$/, "must be a framework container version such as '1.2-1'"),
+    /** An image URI to use instead of the per-region table, e.g. for a region the table lacks. */
+    imageUri: z.string().regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^:]+:.+$/, 'must be an ECR image URI').optional(),
+  }),
+  /** What kind of model it is; selects the metrics group of evaluation.json. */
+  problemType: z.enum(['binary_classification', 'multiclass_classification', 'regression']),
+  /** The label column of the dataset. */
+  targetColumn: z.string().min(1),
+  /** Passed to the training script as `--name value`. */
+  hyperparameters: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a kebab-case name'), z.union([z.number(), z.string(), z.boolean()], 'must be a number, string or boolean')),
+  /** The model is registered only when `metric operator threshold` holds on the test split. */
+  qualityGate: z.strictObject({
+    metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc'),
+    operator: z.enum(['>=', '>', '<=', '<'], "must be one of '>=', '>', '<=', '<'"),
+    threshold: z.number('must be a number'),
+  }),
 });
 
 export const configSchema = z
@@ -48,6 +115,8 @@ export const configSchema = z
       z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'must be lowercase letters and digits'),
       environmentSchema,
     ),
+    /** The models every environment trains; the same list everywhere. */
+    models: z.array(modelSchema),
   })
   .superRefine((config, ctx) => {
     if (!('prod' in config.environments)) {
@@ -57,7 +126,28 @@ export const configSchema = z
         message: 'is required: prod is the reference the other environments are checked against',
       });
     }
+    const names = config.models.map((m) => m.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `'${n}' is used by another model` });
+      }
+    });
     for (const [name, env] of Object.entries(config.environments)) {
+      const training = env.training;
+      if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'training', 'spot', 'maxWaitMinutes'],
+          message: `must be at least training.maxRuntimeMinutes (${training.maxRuntimeMinutes})`,
+        });
+      }
+      if (!SELF_APPROVING_ENVIRONMENTS.includes(name) && training.approvalStatus === 'Approved') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'training', 'approvalStatus'],
+          message: `must be 'PendingManualApproval' outside ${SELF_APPROVING_ENVIRONMENTS.join(' and ')}: a person approves models there`,
+        });
+      }
       if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.removalPolicy !== 'retain') {
         ctx.addIssue({
           code: 'custom',
@@ -70,8 +160,10 @@ export const configSchema = z
 
 /** The settings of one environment, as validated. */
 export type EnvironmentSettings = z.infer<typeof environmentSchema>;
-/** The knobs of an environment: everything but where it lives. */
-export type Knob = Exclude<keyof EnvironmentSettings, 'account' | 'region'>;
+/** The training knobs of an environment, as validated. */
+export type TrainingSettings = z.infer<typeof trainingSchema>;
+/** One model, as validated. */
+export type ModelConfig = z.infer<typeof modelSchema>;
 /** The whole configuration, as written in `config/environments.ts`. */
 export type MlEnvConfigInput = z.input<typeof configSchema>;
 /** The whole configuration, as validated. */

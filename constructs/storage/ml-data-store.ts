@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -21,19 +21,42 @@ export interface IMlDataStore extends IConstruct {
   /** Server access logs of the other buckets. */
   readonly accessLogsBucket: s3.IBucket;
 
-  /** Lets `grantee` read raw data (and decrypt it). */
-  grantReadRaw(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` read, write and delete curated data (and use the key for it). */
-  grantReadWriteCurated(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` read model artifacts (and decrypt them). */
-  grantReadModels(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` put model artifacts, without deleting any (and encrypt them). */
-  grantWriteModels(grantee: iam.IGrantable): iam.Grant;
+  /** Lets `grantee` read raw data under `keyPattern` (and decrypt it). */
+  grantReadRaw(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
+  /** Lets `grantee` read, write and delete curated data under `keyPattern` (and use the key for it). */
+  grantReadWriteCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
+  /** Lets `grantee` read model artifacts under `keyPattern` (and decrypt them). */
+  grantReadModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
+  /** Lets `grantee` put model artifacts under `keyPattern`, without deleting any (and encrypt them). */
+  grantWriteModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
   /** Lets `grantee` put data capture and monitoring reports, without deleting any (and encrypt them). */
-  grantWriteMonitoring(grantee: iam.IGrantable): iam.Grant;
+  grantWriteMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
 }
 
-/** Grants shared by every `IMlDataStore`; the buckets' own grants also grant their KMS key. */
+/** S3 and KMS actions of each kind of access, spelled out (no wildcards). */
+const ACCESS = {
+  read: {
+    objects: ['s3:GetObject', 's3:GetObjectVersion'],
+    bucket: ['s3:ListBucket', 's3:GetBucketLocation'],
+    key: ['kms:Decrypt', 'kms:DescribeKey'],
+  },
+  readWrite: {
+    objects: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+    bucket: ['s3:ListBucket', 's3:GetBucketLocation'],
+    key: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  },
+  put: {
+    objects: ['s3:PutObject', 's3:AbortMultipartUpload'],
+    bucket: [],
+    // SSE-KMS uploads need a data key; multipart uploads also decrypt it.
+    key: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  },
+} as const;
+
+/**
+ * Grants shared by every `IMlDataStore`: least-privilege S3 actions on the objects under
+ * `keyPattern` (default: all), and the matching actions on the bucket's KMS key.
+ */
 export abstract class MlDataStoreBase extends Construct implements IMlDataStore {
   public abstract readonly encryptionKey: kms.IKey;
   public abstract readonly rawBucket: s3.IBucket;
@@ -42,25 +65,58 @@ export abstract class MlDataStoreBase extends Construct implements IMlDataStore 
   public abstract readonly monitoringBucket: s3.IBucket;
   public abstract readonly accessLogsBucket: s3.IBucket;
 
-  public grantReadRaw(grantee: iam.IGrantable): iam.Grant {
-    return this.rawBucket.grantRead(grantee);
+  public grantReadRaw(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
+    return this.grantAccess(grantee, this.rawBucket, ACCESS.read, keyPattern);
   }
 
-  public grantReadWriteCurated(grantee: iam.IGrantable): iam.Grant {
-    return this.curatedBucket.grantReadWrite(grantee);
+  public grantReadWriteCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
+    return this.grantAccess(grantee, this.curatedBucket, ACCESS.readWrite, keyPattern);
   }
 
-  public grantReadModels(grantee: iam.IGrantable): iam.Grant {
-    return this.modelsBucket.grantRead(grantee);
+  public grantReadModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
+    return this.grantAccess(grantee, this.modelsBucket, ACCESS.read, keyPattern);
   }
 
-  public grantWriteModels(grantee: iam.IGrantable): iam.Grant {
-    return this.modelsBucket.grantPut(grantee);
+  public grantWriteModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
+    return this.grantAccess(grantee, this.modelsBucket, ACCESS.put, keyPattern);
   }
 
-  public grantWriteMonitoring(grantee: iam.IGrantable): iam.Grant {
-    return this.monitoringBucket.grantPut(grantee);
+  public grantWriteMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
+    return this.grantAccess(grantee, this.monitoringBucket, ACCESS.put, keyPattern);
   }
+
+  private grantAccess(
+    grantee: iam.IGrantable,
+    bucket: s3.IBucket,
+    access: (typeof ACCESS)[keyof typeof ACCESS],
+    keyPattern = '*',
+  ): iam.Grant {
+    let grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: [...access.objects],
+      resourceArns: [bucket.arnForObjects(keyPattern)],
+      resource: bucket,
+    });
+    if (access.bucket.length > 0) {
+      grant = grant.combine(
+        iam.Grant.addToPrincipalOrResource({
+          grantee,
+          actions: [...access.bucket],
+          resourceArns: [bucket.bucketArn],
+          resource: bucket,
+        }),
+      );
+    }
+    return grant.combine(this.encryptionKey.grant(grantee, ...access.key));
+  }
+}
+
+/** An existing data store, to use from another stack or app. */
+export interface MlDataStoreAttributes {
+  /** The `bucketNamePrefix` the store was created with. */
+  readonly bucketNamePrefix: string;
+  /** The key that encrypts its data buckets. */
+  readonly encryptionKey: kms.IKey;
 }
 
 /** Properties of an `MlDataStore`. */
@@ -96,6 +152,21 @@ export interface MlDataStoreProps {
    * @default Duration.days(365)
    */
   readonly accessLogsExpiration?: Duration;
+
+  /**
+   * Prefix of the bucket names: `<prefix>-raw`, `-curated`, `-models`, `-monitoring` and
+   * `-access-logs`. Known names let other stacks and tools refer to the buckets without
+   * CloudFormation exports (which would pin this stack's outputs).
+   * @default - names generated by CloudFormation
+   */
+  readonly bucketNamePrefix?: string;
+
+  /**
+   * Send the raw bucket's object events to Amazon EventBridge, so that rules can react to new
+   * data (for example, start training). Set natively on the bucket, without a custom resource.
+   * @default true
+   */
+  readonly rawDataEvents?: boolean;
 }
 
 /**
@@ -110,19 +181,31 @@ export interface MlDataStoreProps {
  * store.grantReadRaw(preprocessingRole);
  */
 export class MlDataStore extends MlDataStoreBase {
+  /**
+   * Refers to a data store by its bucket name prefix. Its buckets are referenced by name, so a
+   * stack that uses them needs no CloudFormation export from the store's stack.
+   */
+  public static fromMlDataStoreAttributes(scope: Construct, id: string, attrs: MlDataStoreAttributes): IMlDataStore {
+    return new ImportedMlDataStore(scope, id, attrs);
+  }
+
   public readonly encryptionKey: kms.IKey;
   public readonly rawBucket: s3.IBucket;
   public readonly curatedBucket: s3.IBucket;
   public readonly modelsBucket: s3.IBucket;
   public readonly monitoringBucket: s3.IBucket;
   public readonly accessLogsBucket: s3.IBucket;
+  /** The prefix of the bucket names, when they were given. */
+  public readonly bucketNamePrefix?: string;
 
   constructor(scope: Construct, id: string, props: MlDataStoreProps = {}) {
     super(scope, id);
     const noncurrentVersionExpiration = props.noncurrentVersionExpiration ?? Duration.days(90);
     const infrequentAccessAfter = props.monitoringInfrequentAccessAfter ?? Duration.days(30);
     const accessLogsExpiration = props.accessLogsExpiration ?? Duration.days(365);
-    validateProps({ noncurrentVersionExpiration, infrequentAccessAfter, accessLogsExpiration });
+    validateProps({ noncurrentVersionExpiration, infrequentAccessAfter, accessLogsExpiration, bucketNamePrefix: props.bucketNamePrefix });
+    this.bucketNamePrefix = props.bucketNamePrefix;
+    const bucketName = (kind: string) => (props.bucketNamePrefix ? `${props.bucketNamePrefix}-${kind}` : undefined);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey =
@@ -149,13 +232,15 @@ export class MlDataStore extends MlDataStoreBase {
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       ...common,
+      bucketName: bucketName('access-logs'),
       encryption: s3.BucketEncryption.S3_MANAGED,
       lifecycleRules: [{ ...expireOldVersions, expiration: accessLogsExpiration }],
     });
 
-    const dataBucket = (id: string, lifecycleRules: s3.LifecycleRule[]) => {
+    const dataBucket = (id: string, kind: string, lifecycleRules: s3.LifecycleRule[]) => {
       const bucket = new s3.Bucket(this, id, {
         ...common,
+        bucketName: bucketName(kind),
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: this.encryptionKey,
         bucketKeyEnabled: true,
@@ -165,10 +250,15 @@ export class MlDataStore extends MlDataStoreBase {
       return bucket;
     };
 
-    this.rawBucket = dataBucket('RawBucket', [expireOldVersions]);
-    this.curatedBucket = dataBucket('CuratedBucket', [expireOldVersions]);
-    this.modelsBucket = dataBucket('ModelsBucket', [expireOldVersions]);
-    this.monitoringBucket = dataBucket('MonitoringBucket', [
+    this.rawBucket = dataBucket('RawBucket', 'raw', [expireOldVersions]);
+    if (props.rawDataEvents ?? true) {
+      (this.rawBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+        eventBridgeConfiguration: { eventBridgeEnabled: true },
+      };
+    }
+    this.curatedBucket = dataBucket('CuratedBucket', 'curated', [expireOldVersions]);
+    this.modelsBucket = dataBucket('ModelsBucket', 'models', [expireOldVersions]);
+    this.monitoringBucket = dataBucket('MonitoringBucket', 'monitoring', [
       expireOldVersions,
       {
         id: 'MonitoringToInfrequentAccess',
@@ -207,12 +297,42 @@ export class MlDataStore extends MlDataStoreBase {
   }
 }
 
+class ImportedMlDataStore extends MlDataStoreBase {
+  public readonly encryptionKey: kms.IKey;
+  public readonly rawBucket: s3.IBucket;
+  public readonly curatedBucket: s3.IBucket;
+  public readonly modelsBucket: s3.IBucket;
+  public readonly monitoringBucket: s3.IBucket;
+  public readonly accessLogsBucket: s3.IBucket;
+
+  constructor(scope: Construct, id: string, attrs: MlDataStoreAttributes) {
+    super(scope, id);
+    this.encryptionKey = attrs.encryptionKey;
+    const bucket = (constructId: string, kind: string, encryptionKey?: kms.IKey) =>
+      s3.Bucket.fromBucketAttributes(this, constructId, {
+        bucketName: `${attrs.bucketNamePrefix}-${kind}`,
+        encryptionKey,
+      });
+    this.rawBucket = bucket('RawBucket', 'raw', attrs.encryptionKey);
+    this.curatedBucket = bucket('CuratedBucket', 'curated', attrs.encryptionKey);
+    this.modelsBucket = bucket('ModelsBucket', 'models', attrs.encryptionKey);
+    this.monitoringBucket = bucket('MonitoringBucket', 'monitoring', attrs.encryptionKey);
+    this.accessLogsBucket = bucket('AccessLogsBucket', 'access-logs');
+  }
+}
+
 function validateProps(p: {
   noncurrentVersionExpiration: Duration;
   infrequentAccessAfter: Duration;
   accessLogsExpiration: Duration;
+  bucketNamePrefix?: string;
 }): void {
   const problems: string[] = [];
+  const prefix = p.bucketNamePrefix;
+  // The longest name is <prefix>-access-logs; S3 names are 3-63 lowercase letters, digits, '-' and '.'.
+  if (prefix !== undefined && !Token.isUnresolved(prefix) && !/^[a-z0-9][a-z0-9-]{0,50}$/.test(prefix)) {
+    problems.push(`bucketNamePrefix '${prefix}' must be 1-51 lowercase letters, digits and -, starting with a letter or digit`);
+  }
   const wholeDays = (name: string, d: Duration, min: number) => {
     if (d.isUnresolved()) return;
     const days = d.toMilliseconds({ integral: false }) / 86_400_000;

@@ -57,10 +57,11 @@ export function compareEnvironments(
   >();
   const resourceCounts: Record<string, number> = {};
 
+  const accounts = envs.map((e) => e.environment.account);
   for (const { environment, stacks } of envs) {
     resourceCounts[environment.name] = 0;
     for (const [stackId, template] of Object.entries(stacks)) {
-      const normalized = normalizeResources(template, environment);
+      const normalized = normalizeResources(template, environment, accounts);
       for (const [logicalId, resource] of Object.entries(normalized)) {
         resourceCounts[environment.name]++;
         const key = `${stackId}/${logicalId}`;
@@ -75,22 +76,22 @@ export function compareEnvironments(
   }
 
   const knobValues = (knob: string) =>
-    Object.fromEntries(
-      envs.map((e) => [e.environment.name, (e.environment as unknown as Record<string, unknown>)[knob]]),
-    );
+    Object.fromEntries(envs.map((e) => [e.environment.name, valueAt(e.environment, knob)]));
 
   const differences: ParityDifference[] = [];
   for (const [key, entry] of [...resources].sort(([a], [b]) => a.localeCompare(b))) {
     const resourceType = entry.type.get(reference) ?? [...entry.type.values()][0];
     const base = { resource: key, constructPath: entry.path, resourceType };
     const explain = (path: string, values: Record<string, unknown>): ParityDifference => {
-      const knob = effects.find(
-        (e) =>
-          (!e.resourceTypes || e.resourceTypes.includes(resourceType)) &&
-          e.paths.some((p) => p.test(path)) &&
-          followsKnob(values, knobValues(e.knob)),
-      )?.knob;
-      return { ...base, path, values, ...(knob ? { knob } : {}) };
+      const knobs = effects
+        .filter(
+          (e) =>
+            (!e.resourceTypes || e.resourceTypes.includes(resourceType)) && e.paths.some((p) => p.test(path)),
+        )
+        .map((e) => e.knob);
+      const together = Object.fromEntries(names.map((n) => [n, knobs.map((k) => knobValues(k)[n])]));
+      const explained = knobs.length > 0 && followsKnob(values, together);
+      return { ...base, path, values, ...(explained ? { knob: knobs.join(' + ') } : {}) };
     };
 
     if (entry.type.size !== names.length) {
@@ -113,6 +114,11 @@ export function compareEnvironments(
     differences,
     violations: differences.filter((d) => d.knob === undefined),
   };
+}
+
+/** The value of a dotted field (`training.instanceType`) of an environment's settings. */
+function valueAt(settings: object, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], settings);
 }
 
 /** True when every two environments with the same knob value also have the same property value. */

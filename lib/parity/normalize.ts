@@ -5,6 +5,12 @@ export interface EnvironmentIdentity {
   readonly region: string;
 }
 
+/**
+ * ECR registries of AWS's framework images differ per region: the account in
+ * `<account>.dkr.ecr.<region>...` and in `arn:aws:ecr:<region>:<account>:repository/...`.
+ */
+const ECR_REGISTRY = /\b\d{12}(?=\.dkr\.ecr\.)|(?<=:ecr:[a-z0-9-<>]+:)\d{12}(?=:repository\/)/g;
+
 /** A CloudFormation template, as far as the parity check reads it. */
 export interface CfnTemplate {
   Resources?: Record<string, CfnResource>;
@@ -22,20 +28,23 @@ const ASSET_HASH = /\b[0-9a-f]{64}\b/g;
 
 /**
  * Returns the template's resources with what must differ between environments replaced by
- * placeholders: account, region, environment name (as a whole word, any case) and asset hashes.
+ * placeholders: the account (and the other environments' accounts, `peerAccounts`), region,
+ * regional image registries, environment name (as a whole word, any case) and asset hashes.
  * Drops resource metadata and CDK's own metadata resource, which carry construct paths.
  */
 export function normalizeResources(
   template: CfnTemplate,
   env: EnvironmentIdentity,
+  peerAccounts: readonly string[] = [],
 ): Record<string, CfnResource> {
   const name = new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(env.name)}(?![a-z0-9])`, 'gi');
+  const peers = peerAccounts.filter((a) => a !== env.account);
   const replace = (s: string): string =>
-    s
-      .split(env.account)
-      .join('<account>')
+    peers
+      .reduce((text, peer) => text.split(peer).join('<peer-account>'), s.split(env.account).join('<account>'))
       .split(env.region)
       .join('<region>')
+      .replace(ECR_REGISTRY, '<ecr-registry>')
       .replace(ASSET_HASH, '<asset-hash>')
       .replace(name, '<env>');
 
@@ -43,7 +52,7 @@ export function normalizeResources(
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type === 'AWS::CDK::Metadata') continue;
     const { Metadata: _metadata, ...rest } = resource;
-    resources[logicalId] = mapStrings(rest, replace) as CfnResource;
+    resources[logicalId] = mapStrings(parseDefinition(rest), replace) as CfnResource;
   }
   return resources;
 }
@@ -57,6 +66,30 @@ export function constructPathOf(resource: CfnResource): string | undefined {
     .slice(1)
     .join('/')
     .replace(/\/Resource$/, '');
+}
+
+/**
+ * Replaces a state machine's `DefinitionString` (one string, usually an `Fn::Join`) by the parsed
+ * definition as `Definition`, so that it is compared state by state and field by field. Tokens
+ * inside it (`Ref`, `Fn::GetAtt`, ...) become `{{...}}` text.
+ */
+function parseDefinition(resource: CfnResource): CfnResource {
+  const definition = resource.Properties?.DefinitionString;
+  if (resource.Type !== 'AWS::StepFunctions::StateMachine' || definition === undefined) return resource;
+  const { DefinitionString: _string, ...properties } = resource.Properties ?? {};
+  const text = joinedText(definition);
+  try {
+    return { ...resource, Properties: { ...properties, Definition: JSON.parse(text) } };
+  } catch {
+    return resource; // not JSON once tokens are inlined: compare it as one value
+  }
+}
+
+function joinedText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(joinedText).join(join[0]);
+  return `{{${JSON.stringify(value).replace(/["\\]/g, '')}}}`;
 }
 
 function mapStrings(value: unknown, f: (s: string) => string): unknown {

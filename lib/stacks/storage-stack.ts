@@ -1,29 +1,60 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config';
 import { MlDataStore } from '../../constructs';
 import { acknowledgeStorageFindings } from '../compliance/storage-acknowledgements';
 
 export interface StorageStackProps extends StackProps {
+  readonly project: string;
   readonly environment: EnvironmentConfig;
 }
 
 /**
- * The environment's stateful data: buckets and their key. Kept apart from stateless stacks so
+ * The environment's stateful data: buckets and their key, and the key of operational data. Kept apart from stateless stacks so
  * those can be replaced without touching data.
  */
 export class StorageStack extends Stack {
   public readonly dataStore: MlDataStore;
+  /** Encrypts operational data: log groups and notification topics. */
+  public readonly operationsKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: StorageStackProps) {
     super(scope, id, props);
     const { environment } = props;
+    const removalPolicy = removalPolicyOf(environment);
 
     this.dataStore = new MlDataStore(this, 'Data', {
-      removalPolicy: environment.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Globally unique, and known to the CLI and the other stacks without exports.
+      bucketNamePrefix: `${props.project}-${environment.name}-${environment.account}-${environment.region}`,
+      removalPolicy,
       noncurrentVersionExpiration: Duration.days(environment.noncurrentVersionDays),
       accessLogsExpiration: Duration.days(environment.logRetentionDays),
     });
     acknowledgeStorageFindings(this.dataStore);
+
+    this.operationsKey = new kms.Key(this, 'OperationsKey', {
+      description: 'Encrypts log groups and notification topics',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch Logs encrypts this account's log groups in this region with the key.
+    this.operationsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'], // in a key policy, '*' is this key
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
   }
+}
+
+/** The CDK removal policy of an environment's stateful resources. */
+export function removalPolicyOf(environment: EnvironmentConfig): RemovalPolicy {
+  return environment.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 }

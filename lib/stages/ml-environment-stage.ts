@@ -1,13 +1,22 @@
-import { Stage, type StageProps, Tags } from 'aws-cdk-lib';
+import { Aspects, Stage, type StageProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../../config';
+import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { AcknowledgeIamWildcards } from '../compliance/iam-acknowledgements';
+import { RegistryStack } from '../stacks/registry-stack';
 import { StorageStack } from '../stacks/storage-stack';
+import { TrainingStack } from '../stacks/training-stack';
 
 export interface MlEnvironmentStageProps extends Omit<StageProps, 'env'> {
   /** The project name, put on every resource as the `mlenv:project` tag. */
   readonly project: string;
   /** The environment this stage deploys; its account and region become the stage's `env`. */
   readonly environment: EnvironmentConfig;
+  /** The models every environment trains. */
+  readonly models: readonly ModelConfig[];
+  /** Every configured environment's account (model packages are readable across them). */
+  readonly peerAccounts: readonly string[];
+  /** The code version (git commit) recorded in registered models' lineage. */
+  readonly codeVersion: string;
 }
 
 /**
@@ -17,6 +26,8 @@ export interface MlEnvironmentStageProps extends Omit<StageProps, 'env'> {
 export class MlEnvironmentStage extends Stage {
   public readonly environment: EnvironmentConfig;
   public readonly storage: StorageStack;
+  public readonly registry: RegistryStack;
+  public readonly training: TrainingStack;
 
   constructor(scope: Construct, id: string, props: MlEnvironmentStageProps) {
     const { environment, project } = props;
@@ -27,10 +38,29 @@ export class MlEnvironmentStage extends Stage {
     this.environment = environment;
 
     this.storage = new StorageStack(this, 'Storage', {
+      project,
       environment,
-      description: `${project} ${environment.name}: ML data buckets and their KMS key (stateful)`,
+      description: `${project} ${environment.name}: ML data buckets and keys (stateful)`,
+    });
+    this.registry = new RegistryStack(this, 'Registry', {
+      project,
+      environment,
+      models: props.models,
+      peerAccounts: props.peerAccounts,
+      operationsKey: this.storage.operationsKey,
+      description: `${project} ${environment.name}: model registry (stateful)`,
+    });
+    this.training = new TrainingStack(this, 'Training', {
+      environment,
+      models: props.models,
+      dataStore: this.storage.dataStore,
+      registry: this.registry.registry,
+      operationsKey: this.storage.operationsKey,
+      codeVersion: props.codeVersion,
+      description: `${project} ${environment.name}: training pipelines`,
     });
 
+    Aspects.of(this).add(new AcknowledgeIamWildcards());
     Tags.of(this).add('mlenv:project', project);
     Tags.of(this).add('mlenv:environment', environment.name);
     Tags.of(this).add('mlenv:cost-centre', environment.costCentre);

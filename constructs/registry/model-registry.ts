@@ -1,0 +1,175 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct, type IConstruct } from 'constructs';
+
+/** A model package group of the registry. */
+export interface ModelPackageGroupRef {
+  readonly modelName: string;
+  readonly groupName: string;
+  readonly groupArn: string;
+  /** ARN pattern of every model package (version) in the group. */
+  readonly packagesArn: string;
+}
+
+/** A SageMaker model registry: one model package group per model. */
+export interface IModelRegistry extends IConstruct {
+  /** Receives every state change (registered, approved, rejected) of the registry's packages. */
+  readonly eventsTopic: sns.ITopic;
+  /** The group of `modelName`; throws for a model the registry does not hold. */
+  modelPackageGroup(modelName: string): ModelPackageGroupRef;
+  /** Lets `grantee` register new model package versions of `modelName`. */
+  grantRegister(grantee: iam.IGrantable, modelName: string): iam.Grant;
+  /** Lets `grantee` read the groups and packages of `modelName`, or of every model. */
+  grantRead(grantee: iam.IGrantable, modelName?: string): iam.Grant;
+}
+
+/** Properties of a `ModelRegistry`. */
+export interface ModelRegistryProps {
+  /** The models, one model package group each (lowercase names). */
+  readonly modelNames: string[];
+
+  /**
+   * Prefix of the group names (`<prefix>-<model>`); group names are unique per account and region.
+   * @default - the stack name, lowercased
+   */
+  readonly groupNamePrefix?: string;
+
+  /**
+   * Accounts whose principals may read the packages (to promote a model to their environment).
+   * @default - none
+   */
+  readonly readerAccounts?: string[];
+
+  /**
+   * The key that encrypts the events topic; EventBridge is allowed to use it.
+   * @default - a new customer-managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the model package groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const READ_ACTIONS = [
+  'sagemaker:DescribeModelPackageGroup',
+  'sagemaker:DescribeModelPackage',
+  'sagemaker:ListModelPackages',
+];
+
+/**
+ * Model package groups for a set of models, readable by the accounts that promote models from
+ * them, with every package state change sent to an encrypted SNS topic.
+ *
+ * @example
+ * const registry = new ModelRegistry(this, 'Registry', { modelNames: ['churn'], readerAccounts: ['210987654321'] });
+ * registry.grantRegister(pipelineRole, 'churn');
+ */
+export class ModelRegistry extends Construct implements IModelRegistry {
+  public readonly eventsTopic: sns.ITopic;
+  private readonly groups = new Map<string, ModelPackageGroupRef>();
+
+  constructor(scope: Construct, id: string, props: ModelRegistryProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const prefix = props.groupNamePrefix ?? stack.stackName.toLowerCase();
+    validate(props, prefix);
+
+    const readers = [...new Set(props.readerAccounts ?? [])].filter((a) => a !== stack.account).sort();
+    for (const modelName of props.modelNames) {
+      const groupName = `${prefix}-${modelName}`;
+      const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: groupName });
+      const packagesArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${groupName}/*` });
+      const group = new sagemaker.CfnModelPackageGroup(this, `${pascal(modelName)}Group`, {
+        modelPackageGroupName: groupName,
+        modelPackageGroupDescription: `Versions of model ${modelName}`,
+        modelPackageGroupPolicy:
+          readers.length === 0
+            ? undefined
+            : {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Sid: 'ReadForPromotion',
+                    Effect: 'Allow',
+                    Principal: { AWS: readers.map((a) => `arn:${stack.partition}:iam::${a}:root`) },
+                    Action: READ_ACTIONS,
+                    Resource: [groupArn, packagesArn],
+                  },
+                ],
+              },
+      });
+      group.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+      this.groups.set(modelName, { modelName, groupName, groupArn, packagesArn });
+    }
+
+    const key =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', { description: 'Encrypts model registry notifications', enableKeyRotation: true });
+    key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.eventsTopic = new sns.Topic(this, 'Events', { masterKey: key, enforceSSL: true });
+
+    new events.Rule(this, 'PackageStateChange', {
+      description: 'Model package registered, approved or rejected',
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Package State Change'],
+        detail: { ModelPackageGroupName: [...this.groups.values()].map((g) => g.groupName) },
+      },
+      targets: [new targets.SnsTopic(this.eventsTopic)],
+    });
+  }
+
+  public modelPackageGroup(modelName: string): ModelPackageGroupRef {
+    const group = this.groups.get(modelName);
+    if (!group) {
+      throw new Error(`Model '${modelName}' is not in the registry (models: ${[...this.groups.keys()].join(', ')})`);
+    }
+    return group;
+  }
+
+  public grantRegister(grantee: iam.IGrantable, modelName: string): iam.Grant {
+    const group = this.modelPackageGroup(modelName);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackageGroup'],
+      resourceArns: [group.groupArn, group.packagesArn],
+    });
+  }
+
+  public grantRead(grantee: iam.IGrantable, modelName?: string): iam.Grant {
+    const groups = modelName ? [this.modelPackageGroup(modelName)] : [...this.groups.values()];
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: READ_ACTIONS,
+      resourceArns: groups.flatMap((g) => [g.groupArn, g.packagesArn]),
+    });
+  }
+}
+
+function validate(props: ModelRegistryProps, prefix: string): void {
+  const problems: string[] = [];
+  if (props.modelNames.length === 0) problems.push('modelNames must name at least one model');
+  for (const name of props.modelNames) {
+    const groupName = `${prefix}-${name}`;
+    if (!/^[a-z0-9](-*[a-z0-9]){0,62}$/.test(groupName)) {
+      problems.push(`model package group name '${groupName}' must be 1-63 lowercase letters, digits and single hyphens`);
+    }
+  }
+  if (new Set(props.modelNames).size !== props.modelNames.length) problems.push('modelNames must be unique');
+  for (const account of props.readerAccounts ?? []) {
+    if (!/^\d{12}$/.test(account)) problems.push(`readerAccounts: '${account}' is not a 12-digit account id`);
+  }
+  if (problems.length > 0) throw new Error(`Invalid ModelRegistry props:\n  - ${problems.join('\n  - ')}`);
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,115 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * Accounts of the ECR registries that hold SageMaker's scikit-learn framework images, per region
+ * (the same for training, processing and inference images; from the SageMaker Python SDK's
+ * `image_uri_config/sklearn.json`).
+ */
+const SKLEARN_REGISTRIES: Readonly<Record<string, string>> = {
+  'af-south-1': '510948584623',
+  'ap-east-1': '651117190479',
+  'ap-northeast-1': '354813040037',
+  'ap-northeast-2': '366743142698',
+  'ap-northeast-3': '867004704886',
+  'ap-south-1': '720646828776',
+  'ap-south-2': '628508329040',
+  'ap-southeast-1': '121021644041',
+  'ap-southeast-2': '783357654285',
+  'ap-southeast-3': '951798379941',
+  'ap-southeast-4': '106583098589',
+  'ca-central-1': '341280168497',
+  'cn-north-1': '450853457545',
+  'cn-northwest-1': '451049120500',
+  'eu-central-1': '492215442770',
+  'eu-central-2': '680994064768',
+  'eu-north-1': '662702820516',
+  'eu-south-1': '978288397137',
+  'eu-south-2': '104374241257',
+  'eu-west-1': '141502667606',
+  'eu-west-2': '764974769150',
+  'eu-west-3': '659782779980',
+  'me-central-1': '272398656194',
+  'me-south-1': '801668240914',
+  'sa-east-1': '737474898029',
+  'us-east-1': '683313688378',
+  'us-east-2': '257758044811',
+  'us-gov-east-1': '237065988967',
+  'us-gov-west-1': '414596584902',
+  'us-west-1': '746614075791',
+  'us-west-2': '246618743249',
+};
+
+/** The container image that runs a model's jobs and serves it. */
+export abstract class FrameworkImage {
+  /**
+   * SageMaker's scikit-learn framework image (`sagemaker-scikit-learn:<version>-cpu-py3`), resolved
+   * for the stack's region from a table. Synth fails with a clear error in a region the table
+   * lacks; use `fromImageUri` there.
+   * @param version the framework container version, e.g. `1.2-1`
+   */
+  public static sklearn(version: string): FrameworkImage {
+    return new SklearnImage(version);
+  }
+
+  /** An image given by its full URI (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`). */
+  public static fromImageUri(uri: string): FrameworkImage {
+    return new UriImage(uri);
+  }
+
+  /** The image URI for the stack that `scope` is in. */
+  public abstract bind(scope: IConstruct): FrameworkImageConfig;
+}
+
+/** A resolved framework image. */
+export interface FrameworkImageConfig {
+  readonly imageUri: string;
+  /** The ECR repository ARN, to grant pulling it; undefined when the URI is not an ECR one. */
+  readonly repositoryArn?: string;
+}
+
+class SklearnImage extends FrameworkImage {
+  constructor(private readonly version: string) {
+    super();
+    if (!/^\d+\.\d+-\d+$/.test(version)) {
+      throw new Error(`Invalid scikit-learn framework version '${version}': expected e.g. '1.2-1'`);
+    }
+  }
+
+  public bind(scope: IConstruct): FrameworkImageConfig {
+    const region = Stack.of(scope).region;
+    if (Token.isUnresolved(region)) {
+      throw new Error(
+        `The scikit-learn image is chosen per region: give the stack of ${scope.node.path} an explicit region, or use FrameworkImage.fromImageUri`,
+      );
+    }
+    const account = SKLEARN_REGISTRIES[region];
+    if (!account) {
+      throw new Error(
+        `No SageMaker scikit-learn image is known for region ${region} (known: ${Object.keys(SKLEARN_REGISTRIES).join(', ')}); ` +
+          'set the image URI explicitly (FrameworkImage.fromImageUri, or framework.imageUri in the config)',
+      );
+    }
+    const suffix = region.startsWith('cn-') ? '.amazonaws.com.cn' : '.amazonaws.com';
+    return new UriImage(
+      `${account}.dkr.ecr.${region}${suffix}/sagemaker-scikit-learn:${this.version}-cpu-py3`,
+    ).bind(scope);
+  }
+}
+
+class UriImage extends FrameworkImage {
+  constructor(private readonly uri: string) {
+    super();
+  }
+
+  public bind(scope: IConstruct): FrameworkImageConfig {
+    const ecr = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)[:@].+$/.exec(this.uri);
+    if (!ecr) return { imageUri: this.uri };
+    const [, account, region, , repository] = ecr;
+    const partition = Stack.of(scope).partition;
+    return {
+      imageUri: this.uri,
+      repositoryArn: `arn:${partition}:ecr:${region}:${account}:repository/${repository}`,
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import type { Construct } from 'constructs';
+import { deterministicTarGz } from './deterministic-tar';
+
+/** Options for `SourceCode.fromDirectory`. */
+export interface SourceCodeOptions {
+  /**
+   * The files of the directory to ship (top level only).
+   * @default - every `*.py` file at the top level of the directory
+   */
+  readonly files?: string[];
+}
+
+/** The result of binding `SourceCode` to a scope. */
+export interface SourceCodeConfig {
+  /** The uploaded archive. */
+  readonly asset: s3assets.Asset;
+  /** `s3://` URI of the archive. */
+  readonly s3Uri: string;
+  /** File name of the archive once a job has downloaded it (its S3 object key). */
+  readonly archiveName: string;
+  /** The files in the archive. */
+  readonly files: readonly string[];
+}
+
+/**
+ * The code of an ML workload, shipped to SageMaker the way script mode expects it: one
+ * `sourcedir.tar.gz` (a CDK directory asset would be a `.zip`). The archive is built at synth
+ * time, byte for byte the same for the same files, so its asset hash changes only with the code.
+ */
+export class SourceCode {
+  public static fromDirectory(directory: string, options: SourceCodeOptions = {}): SourceCode {
+    if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+      throw new Error(`Source directory not found: ${directory}`);
+    }
+    const files =
+      options.files ?? readdirSync(directory).filter((f) => f.endsWith('.py') && statSync(join(directory, f)).isFile());
+    const missing = files.filter((f) => !existsSync(join(directory, f)));
+    if (missing.length > 0) throw new Error(`Source files not found in ${directory}: ${missing.join(', ')}`);
+    if (files.length === 0) throw new Error(`No source files in ${directory}`);
+    return new SourceCode(directory, files.map((f) => basename(f)).sort());
+  }
+
+  private constructor(
+    private readonly directory: string,
+    private readonly files: string[],
+  ) {}
+
+  /** Builds the archive and adds it to `scope` as an asset with id `id`. */
+  public bind(scope: Construct, id: string): SourceCodeConfig {
+    const archive = deterministicTarGz(
+      this.files.map((name) => ({ name, content: readFileSync(join(this.directory, name)) })),
+    );
+    const dir = join(tmpdir(), 'mlenv-source', createHash('sha256').update(archive).digest('hex'));
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'sourcedir.tar.gz');
+    writeFileSync(path, archive);
+    const asset = new s3assets.Asset(scope, id, { path });
+    return { asset, s3Uri: asset.s3ObjectUrl, archiveName: asset.s3ObjectKey, files: this.files };
+  }
+}

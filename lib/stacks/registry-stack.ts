@@ -1,0 +1,31 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { ModelRegistry } from '../../constructs';
+import { removalPolicyOf } from './storage-stack';
+
+export interface RegistryStackProps extends StackProps {
+  readonly project: string;
+  readonly environment: EnvironmentConfig;
+  readonly models: readonly ModelConfig[];
+  /** Every configured environment's account: they may read packages to promote them. */
+  readonly peerAccounts: readonly string[];
+  readonly operationsKey: kms.IKey;
+}
+
+/** The environment's model registry (stateful: model package groups keep every version). */
+export class RegistryStack extends Stack {
+  public readonly registry: ModelRegistry;
+
+  constructor(scope: Construct, id: string, props: RegistryStackProps) {
+    super(scope, id, props);
+    this.registry = new ModelRegistry(this, 'Registry', {
+      modelNames: props.models.map((m) => m.name),
+      groupNamePrefix: `${props.project}-${props.environment.name}`,
+      readerAccounts: [...props.peerAccounts],
+      encryptionKey: props.operationsKey,
+      removalPolicy: removalPolicyOf(props.environment),
+    });
+  }
+}

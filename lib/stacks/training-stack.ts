@@ -1,0 +1,100 @@
+import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { EnvironmentConfig, ModelConfig } from '../../config';
+import {
+  FrameworkImage,
+  type IModelRegistry,
+  MlDataStore,
+  MlInstanceType,
+  ModelApprovalStatus,
+  type ProblemType,
+  SourceCode,
+  TrainingPipeline,
+} from '../../constructs';
+import { REPO_ROOT } from '../app/cdk-context';
+import { removalPolicyOf } from './storage-stack';
+
+/** The workload's code: the files of ml/ that run in SageMaker (not its tests or tools). */
+export const WORKLOAD_SOURCE = SourceCode.fromDirectory(join(REPO_ROOT, 'ml'), {
+  files: ['common.py', 'preprocess.py', 'train.py', 'evaluate.py', 'inference.py'],
+});
+
+/** The metric lines ml/train.py prints (see its METRIC_REGEXES), captured into CloudWatch. */
+export const TRAINING_METRICS = ['train:auc', 'validation:auc', 'validation:accuracy'].map((name) => ({
+  name,
+  regex: `metric ${name}=([0-9.]+)`,
+}));
+
+export interface TrainingStackProps extends StackProps {
+  readonly environment: EnvironmentConfig;
+  readonly models: readonly ModelConfig[];
+  /** The environment's data store; its buckets are used by name (no exports from Storage). */
+  readonly dataStore: MlDataStore;
+  readonly registry: IModelRegistry;
+  readonly operationsKey: kms.IKey;
+  /** Recorded in every registered model's lineage. */
+  readonly codeVersion: string;
+}
+
+/** One training pipeline per model (stateless, apart from its retained execution logs). */
+export class TrainingStack extends Stack {
+  public readonly pipelines: Record<string, TrainingPipeline> = {};
+  public readonly notifications: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: TrainingStackProps) {
+    super(scope, id, props);
+    const { environment } = props;
+    const training = environment.training;
+    if (!props.dataStore.bucketNamePrefix) throw new Error('TrainingStack needs a data store with named buckets');
+    const dataStore = MlDataStore.fromMlDataStoreAttributes(this, 'Data', {
+      bucketNamePrefix: props.dataStore.bucketNamePrefix,
+      encryptionKey: props.dataStore.encryptionKey,
+    });
+
+    this.notifications = new sns.Topic(this, 'Notifications', { masterKey: props.operationsKey, enforceSSL: true });
+    for (const email of environment.alertEmails) {
+      this.notifications.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    for (const model of props.models) {
+      const id = model.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+      const logGroup = new logs.LogGroup(this, `${id}PipelineLogs`, {
+        retention: environment.logRetentionDays as logs.RetentionDays,
+        encryptionKey: props.operationsKey,
+        removalPolicy: removalPolicyOf(environment),
+      });
+      this.pipelines[model.name] = new TrainingPipeline(this, `${id}Pipeline`, {
+        modelName: model.name,
+        dataStore,
+        registry: props.registry,
+        image: model.framework.imageUri
+          ? FrameworkImage.fromImageUri(model.framework.imageUri)
+          : FrameworkImage.sklearn(model.framework.version),
+        sourceCode: WORKLOAD_SOURCE,
+        problemType: model.problemType as ProblemType,
+        targetColumn: model.targetColumn,
+        hyperparameters: model.hyperparameters,
+        metricDefinitions: TRAINING_METRICS,
+        qualityGate: model.qualityGate,
+        trainingInstanceType: MlInstanceType.of(training.instanceType),
+        trainingInstanceCount: training.instanceCount,
+        processingInstanceType: MlInstanceType.of(training.processingInstanceType),
+        volumeSize: Size.gibibytes(training.volumeSizeGb),
+        maxRuntime: Duration.minutes(training.maxRuntimeMinutes),
+        spot: training.spot.enabled ? { maxWait: Duration.minutes(training.spot.maxWaitMinutes) } : undefined,
+        approvalStatus: training.approvalStatus as ModelApprovalStatus,
+        codeVersion: props.codeVersion,
+        notificationTopic: this.notifications,
+        logGroup,
+        schedule: events.Schedule.expression(training.schedule.expression),
+        scheduleEnabled: training.schedule.enabled,
+      });
+    }
+  }
+}

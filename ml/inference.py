@@ -1,0 +1,248 @@
+"""Serving handlers for the SageMaker scikit-learn container (entry point).
+
+Contract
+  model_fn(model_dir)      loads model.joblib + model-metadata.json (from model.tar.gz)
+  input_fn(body, content_type)
+      text/csv          one row of feature values per line, no header, no target
+      application/json  {"instances": [[v1, v2, ...], ...]}  (metadata feature order)
+                        {"instances": [{"feature": value, ...}, ...]}  (by name)
+  predict_fn(data, model)  positive-class (1) probability per row, numpy array
+  output_fn(prediction, accept) -> (body, content_type)
+      application/json  {"predictions": [{"score": 0.97, "label": 1}, ...]}
+      text/csv          one "score,label" line per row
+      (missing or */* Accept -> application/json)
+
+Bad requests raise ``ClientError(status_code, message)``: 400 bad payload (empty
+body, non-numeric or non-finite values, wrong column count, unknown/missing
+feature names), 415 unsupported content type, 406 unsupported accept.
+``ClientError`` is ``sagemaker_inference.errors.GenericInferenceToolkitError``
+when that package is importable (the toolkit's model server turns it into that
+HTTP status), else the local ``InferenceError`` with the same attributes.
+
+This module is self-contained (no ``import common``) so it also works when it is
+deployed as a lone entry point.
+"""
+
+import csv
+import io
+import json
+import math
+import os
+
+import numpy as np
+
+MODEL_FILENAME = "model.joblib"
+METADATA_FILENAME = "model-metadata.json"
+DECISION_THRESHOLD = 0.5
+CSV = "text/csv"
+JSON = "application/json"
+
+
+class InferenceError(Exception):
+    """Request error carrying an HTTP status (fallback without sagemaker_inference)."""
+
+    def __init__(self, status_code, message=None):
+        self.status_code = status_code
+        self.message = message or "Invalid Request"
+        self.phrase = self.message
+        super(InferenceError, self).__init__(status_code, self.message)
+
+    def __str__(self):
+        return "%s: %s" % (self.status_code, self.message)
+
+
+try:
+    from sagemaker_inference.errors import GenericInferenceToolkitError as ClientError
+except ImportError:  # not in the serving container (e.g. local tests)
+    ClientError = InferenceError
+
+
+def _bad_request(message):
+    return ClientError(400, message)
+
+
+class Model(object):
+    """What model_fn returns: the fitted pipeline plus its metadata."""
+
+    def __init__(self, pipeline, metadata):
+        self.pipeline = pipeline
+        self.metadata = metadata
+        self.feature_columns = list(metadata["feature_columns"])
+
+
+def model_fn(model_dir):
+    import joblib
+
+    with open(os.path.join(model_dir, METADATA_FILENAME)) as handle:
+        metadata = json.load(handle)
+    pipeline = joblib.load(os.path.join(model_dir, metadata.get("model_file", MODEL_FILENAME)))
+    return Model(pipeline, metadata)
+
+
+def _media_type(value):
+    return (value or "").split(";")[0].strip().lower()
+
+
+def _to_text(request_body):
+    if isinstance(request_body, (bytes, bytearray)):
+        try:
+            return bytes(request_body).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _bad_request("request body is not valid UTF-8")
+    if isinstance(request_body, str):
+        return request_body
+    raise _bad_request("unsupported request body type %s" % type(request_body).__name__)
+
+
+def _number(value, where):
+    if isinstance(value, bool):
+        raise _bad_request("%s: %r is not a number" % (where, value))
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise _bad_request("%s: %r is not a number" % (where, value))
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        raise _bad_request("%s: %r is not a number" % (where, value))
+    if not math.isfinite(number):
+        raise _bad_request("%s: %r is not a finite number" % (where, value))
+    return number
+
+
+def _rows_to_array(rows, what):
+    width = len(rows[0])
+    for index, row in enumerate(rows):
+        if len(row) != width:
+            raise _bad_request(
+                "%s %d has %d values but %s 1 has %d" % (what, index + 1, len(row), what, width)
+            )
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), width)
+
+
+def _parse_csv(text):
+    rows = []
+    for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue  # blank line
+        rows.append(
+            [
+                _number(cell, "line %d column %d" % (line_number, column))
+                for column, cell in enumerate(row, start=1)
+            ]
+        )
+    if not rows:
+        raise _bad_request("request body has no CSV rows")
+    return _rows_to_array(rows, "row")
+
+
+def _parse_json(text):
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise _bad_request("request body is not valid JSON: %s" % exc)
+    instances = payload.get("instances") if isinstance(payload, dict) else payload
+    if not isinstance(instances, list) or not instances:
+        raise _bad_request('JSON body must be {"instances": [...]} with at least one instance')
+    if all(isinstance(item, dict) for item in instances):
+        records = []
+        for index, item in enumerate(instances, start=1):
+            if not item:
+                raise _bad_request("instance %d is empty" % index)
+            records.append(
+                {
+                    str(name): _number(value, "instance %d feature %r" % (index, name))
+                    for name, value in item.items()
+                }
+            )
+        return records
+    if all(isinstance(item, list) for item in instances):
+        rows = []
+        for index, item in enumerate(instances, start=1):
+            if not item:
+                raise _bad_request("instance %d is empty" % index)
+            rows.append(
+                [
+                    _number(value, "instance %d value %d" % (index, position))
+                    for position, value in enumerate(item, start=1)
+                ]
+            )
+        return _rows_to_array(rows, "instance")
+    raise _bad_request("each instance must be a list of values or an object of feature: value")
+
+
+def input_fn(request_body, request_content_type):
+    """Deserialize a request into a float array (positional) or a list of dicts (named)."""
+    content_type = _media_type(request_content_type)
+    if content_type not in (CSV, JSON):
+        raise ClientError(
+            415,
+            "unsupported content type %r; use %s or %s" % (request_content_type, CSV, JSON),
+        )
+    text = _to_text(request_body)
+    if not text.strip():
+        raise _bad_request("request body is empty")
+    if content_type == CSV:
+        return _parse_csv(text)
+    return _parse_json(text)
+
+
+def _feature_matrix(input_data, model):
+    columns = model.feature_columns
+    if isinstance(input_data, list) and input_data and isinstance(input_data[0], dict):
+        for index, record in enumerate(input_data, start=1):
+            missing = [name for name in columns if name not in record]
+            unknown = [name for name in record if name not in columns]
+            if missing or unknown:
+                details = []
+                if missing:
+                    details.append("missing feature(s): %s" % ", ".join(missing[:5]))
+                if unknown:
+                    details.append("unknown feature(s): %s" % ", ".join(unknown[:5]))
+                raise _bad_request("instance %d: %s" % (index, "; ".join(details)))
+        return np.asarray(
+            [[record[name] for name in columns] for record in input_data], dtype=np.float64
+        )
+    matrix = np.asarray(input_data, dtype=np.float64)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
+    if matrix.ndim != 2 or matrix.shape[1] != len(columns):
+        raise _bad_request(
+            "expected %d feature values per row (%s), got %d"
+            % (len(columns), ", ".join(columns), matrix.shape[-1] if matrix.ndim else 0)
+        )
+    return matrix
+
+
+def predict_fn(input_data, model):
+    """Probability of the positive class (1) for each row."""
+    features = _feature_matrix(input_data, model)
+    probabilities = model.pipeline.predict_proba(features)
+    classes = list(getattr(model.pipeline, "classes_", [0, 1]))
+    return probabilities[:, classes.index(1)]
+
+
+def _accept_type(accept):
+    for candidate in (accept or "").split(","):
+        media = _media_type(candidate)
+        if media in (CSV, JSON):
+            return media
+        if media in ("", "*/*", "application/*"):
+            return JSON
+    raise ClientError(406, "unsupported accept type %r; use %s or %s" % (accept, JSON, CSV))
+
+
+def output_fn(prediction, accept):
+    """Serialize scores + 0/1 labels; returns ``(body, content_type)``."""
+    content_type = _accept_type(accept)
+    scores = [float(score) for score in np.asarray(prediction, dtype=np.float64).ravel()]
+    labels = [int(score >= DECISION_THRESHOLD) for score in scores]
+    if content_type == JSON:
+        body = json.dumps(
+            {"predictions": [{"score": s, "label": l} for s, l in zip(scores, labels)]}
+        )
+    else:
+        body = "".join("%r,%d\n" % (s, l) for s, l in zip(scores, labels))
+    return body, content_type

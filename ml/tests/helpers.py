@@ -1,0 +1,25 @@
+"""Test helpers shared by several test modules."""
+
+import os
+import tarfile
+
+
+def make_tarball(source_dir, destination_dir):
+    """model.tar.gz as SageMaker writes it: the model dir's files at the archive root."""
+    os.makedirs(str(destination_dir), exist_ok=True)
+    path = os.path.join(str(destination_dir), "model.tar.gz")
+    with tarfile.open(path, "w:gz") as archive:
+        for name in sorted(os.listdir(str(source_dir))):
+            archive.add(os.path.join(str(source_dir), name), arcname=name)
+    return path
+
+
+def assert_clean_error(result, *fragments):
+    """Exit 2, one `error: ` line on stderr, no traceback."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]

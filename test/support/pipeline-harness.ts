@@ -1,0 +1,104 @@
+import '../../lib/local/promise-with-resolvers';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+type Json = Record<string, unknown>;
+type Handler = (input: Json) => unknown;
+
+/** What an execution of a training pipeline did, as the tests read it. */
+export interface PipelineRun {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: Json;
+  readonly error?: string;
+  readonly cause?: string;
+  /** The input each Task state was called with, in call order. */
+  readonly calls: Record<string, Json[]>;
+  /** Objects "written" to S3 by the local jobs, by `s3://bucket/key`. */
+  readonly s3: Map<string, string>;
+}
+
+/** An error with the name Step Functions would give it (`SageMaker.ThrottlingException`, ...). */
+export function awsError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** What the local SageMaker jobs produce by default: a good model. */
+export const GOOD_EVALUATION = {
+  binary_classification_metrics: {
+    auc: { value: 0.97, standard_deviation: 'NaN' },
+    accuracy: { value: 0.94, standard_deviation: 'NaN' },
+  },
+};
+
+/**
+ * Runs a synthesized training pipeline definition with aws-local-stepfunctions. SageMaker jobs,
+ * S3 reads, registration and SNS are answered by local handlers that behave like the services:
+ * Evaluate writes evaluation.json where its output config says, ReadMetrics reads it back (or
+ * fails with S3.NoSuchKeyException). `overrides` replaces any handler.
+ */
+export async function runPipeline(
+  definition: Json,
+  input: unknown,
+  options: { executionName?: string; evaluation?: unknown; overrides?: Record<string, Handler> } = {},
+): Promise<PipelineRun> {
+  const calls: Record<string, Json[]> = {};
+  const s3 = new Map<string, string>();
+  const record = (state: string, handler: Handler) => async (input: unknown) => {
+    (calls[state] ??= []).push(input as Json);
+    return handler(input as Json) as never;
+  };
+  const evaluation = options.evaluation === undefined ? GOOD_EVALUATION : options.evaluation;
+  const defaults: Record<string, Handler> = {
+    Preprocess: (p) => ({ ProcessingJobName: p.ProcessingJobName, ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`, ProcessingJobStatus: 'Completed' }),
+    Train: (p) => ({
+      TrainingJobName: p.TrainingJobName,
+      TrainingJobArn: `arn:aws:sagemaker:::training-job/${p.TrainingJobName}`,
+      TrainingJobStatus: 'Completed',
+      ModelArtifacts: {
+        S3ModelArtifacts: `${(p.OutputDataConfig as Json).S3OutputPath}${p.TrainingJobName}/output/model.tar.gz`,
+      },
+    }),
+    Evaluate: (p) => {
+      const output = ((p.ProcessingOutputConfig as Json).Outputs as Json[]).find((o) => o.OutputName === 'evaluation');
+      if (output && evaluation !== null) s3.set(`${(output.S3Output as Json).S3Uri}/evaluation.json`, JSON.stringify(evaluation));
+      return { ProcessingJobName: p.ProcessingJobName, ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`, ProcessingJobStatus: 'Completed' };
+    },
+    ReadMetrics: (p) => {
+      const body = s3.get(`s3://${p.Bucket}/${p.Key}`);
+      if (body === undefined) throw awsError('S3.NoSuchKeyException', 'The specified key does not exist.');
+      return { Body: body, ContentType: 'application/json' };
+    },
+    RegisterModel: (p) => ({ ModelPackageArn: `arn:aws:sagemaker:eu-west-1:111111111111:model-package/${p.ModelPackageGroupName}/1` }),
+    NotifySuccess: () => ({ MessageId: 'success' }),
+    NotifyFailure: () => ({ MessageId: 'failure' }),
+  };
+  const handlers = Object.fromEntries(
+    Object.entries({ ...defaults, ...options.overrides }).map(([state, h]) => [state, record(state, h)]),
+  );
+
+  const name = options.executionName ?? 'a3f1c2e4-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      retryIntervalOverrides: { Preprocess: 0, Train: 0, Evaluate: 0, ReadMetrics: 0, RegisterModel: 0 },
+    },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:eu-west-1:111111111111:execution:ChurnPipeline:${name}`,
+        Name: name,
+        Input: input as never,
+        StartTime: '2026-11-30T00:00:00.000Z',
+      },
+    },
+  });
+  try {
+    const output = (await execution.result) as Json;
+    return { status: 'SUCCEEDED', output, calls, s3 };
+  } catch (error) {
+    const failure = error as Error & { cause?: { name?: string; message?: string } };
+    const cause = failure.cause;
+    return { status: 'FAILED', error: cause?.name ?? failure.name, cause: cause?.message ?? failure.message, calls, s3 };
+  }
+}

@@ -1,0 +1,138 @@
+import { stateMachineDefinition } from '../../lib/local/template-intrinsics';
+import { awsError, runPipeline } from '../support/pipeline-harness';
+import { platformAssembly } from '../support/platform';
+
+const { assembly } = platformAssembly();
+const dev = stateMachineDefinition(assembly, 'Dev/Training', 'ChurnPipeline/StateMachine');
+const RAW = 's3://mlenv-dev-111111111111-eu-west-1-raw';
+const INPUT = { datasetS3Uri: `${RAW}/churn/2026-11-30.csv`, datasetVersion: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY', reason: 'new-data' };
+
+describe('training pipeline, executed locally', () => {
+  test('a good model is trained on the dataset, evaluated and registered with metrics and lineage', async () => {
+    const run = await runPipeline(dev, INPUT, { executionName: 'manual-2026-11-30' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(Object.keys(run.calls)).toEqual(['Preprocess', 'Train', 'Evaluate', 'ReadMetrics', 'RegisterModel', 'NotifySuccess']);
+
+    const preprocess = run.calls.Preprocess[0] as any;
+    expect(preprocess.ProcessingInputs.find((i: any) => i.InputName === 'raw').S3Input.S3Uri).toBe(INPUT.datasetS3Uri);
+    const train = run.calls.Train[0] as any;
+    const splits = preprocess.ProcessingOutputConfig.Outputs.map((o: any) => o.S3Output.S3Uri);
+    // Training reads exactly the splits preprocessing wrote; evaluation reads its test split and model.
+    expect(train.InputDataConfig.filter((c: any) => c.ChannelName !== 'code').map((c: any) => c.DataSource.S3DataSource.S3Uri)).toEqual(
+      [`${splits[0]}/`, `${splits[1]}/`],
+    );
+    const evaluate = run.calls.Evaluate[0] as any;
+    const evaluateInputs = Object.fromEntries(evaluate.ProcessingInputs.map((i: any) => [i.InputName, i.S3Input.S3Uri]));
+    expect(evaluateInputs.test).toBe(`${splits[2]}/`);
+    expect(evaluateInputs.model).toBe(`${train.OutputDataConfig.S3OutputPath}${train.TrainingJobName}/output/model.tar.gz`);
+
+    const register = run.calls.RegisterModel[0] as any;
+    expect(register).toMatchObject({
+      ModelPackageGroupName: 'mlenv-dev-churn',
+      ModelApprovalStatus: 'Approved',
+      ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: [...run.s3.keys()][0] } } },
+      CustomerMetadataProperties: {
+        datasetS3Uri: INPUT.datasetS3Uri,
+        datasetVersion: INPUT.datasetVersion,
+        trigger: 'new-data',
+        codeVersion: 'test-version',
+        executionArn: expect.stringMatching(/:execution:ChurnPipeline:manual-2026-11-30$/),
+        trainingJobName: train.TrainingJobName,
+        sourceArchive: expect.stringMatching(/^s3:\/\/cdk-[a-z0-9]+-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.gz$/),
+      },
+    });
+    expect(register.InferenceSpecification.Containers[0]).toMatchObject({
+      ModelDataUrl: evaluateInputs.model,
+      Environment: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code' },
+    });
+    expect((run.calls.NotifySuccess[0] as any).Message).toMatchObject({
+      result: 'registered',
+      modelPackageArn: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlenv-dev-churn/1',
+      metric: 'auc',
+      value: 0.97,
+    });
+  });
+
+  test('a model below the quality gate is not registered, and people are told why', async () => {
+    const run = await runPipeline(dev, INPUT, {
+      evaluation: { binary_classification_metrics: { auc: { value: 0.85, standard_deviation: 'NaN' } } },
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'QualityGateFailed', cause: 'auc 0.85 does not pass the quality gate auc >= 0.9' });
+    expect(run.calls.RegisterModel).toBeUndefined();
+    expect((run.calls.NotifyFailure[0] as any).Message).toMatchObject({ result: 'failed', error: 'QualityGateFailed' });
+  });
+
+  test('a failed training job is caught, notified, and fails the execution', async () => {
+    const run = await runPipeline(dev, INPUT, {
+      overrides: {
+        Train: () => {
+          throw awsError('States.TaskFailed', '{"TrainingJobStatus":"Failed","FailureReason":"AlgorithmError: exit 2"}');
+        },
+      },
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed' });
+    expect(run.cause).toContain('AlgorithmError');
+    expect(run.calls.Train).toHaveLength(1); // a failed job is not retried
+    expect(run.calls.Evaluate).toBeUndefined();
+    expect((run.calls.NotifyFailure[0] as any).Message).toMatchObject({ error: 'States.TaskFailed' });
+  });
+
+  test('SageMaker throttling is retried, then the run succeeds', async () => {
+    let attempts = 0;
+    const run = await runPipeline(dev, INPUT, {
+      overrides: {
+        Train: (p) => {
+          attempts++;
+          if (attempts < 3) throw awsError('SageMaker.ThrottlingException', 'Rate exceeded');
+          return { TrainingJobName: p.TrainingJobName, TrainingJobArn: 'arn', ModelArtifacts: { S3ModelArtifacts: 's3://m/model.tar.gz' } };
+        },
+      },
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.calls.Train).toHaveLength(3);
+    expect(run.calls.NotifyFailure).toBeUndefined();
+  });
+
+  test('throttling that does not stop fails after the retries, notified', async () => {
+    const run = await runPipeline(dev, INPUT, {
+      overrides: { Preprocess: () => { throw awsError('SageMaker.ThrottlingException'); } },
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'SageMaker.ThrottlingException' });
+    expect(run.calls.Preprocess).toHaveLength(5); // the call and 4 retries
+    expect(run.calls.NotifyFailure).toHaveLength(1);
+  });
+
+  test('a missing evaluation.json fails cleanly without registering', async () => {
+    const run = await runPipeline(dev, INPUT, { evaluation: null });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'S3.NoSuchKeyException' });
+    expect(run.calls.RegisterModel).toBeUndefined();
+    expect(run.calls.NotifyFailure).toHaveLength(1);
+  });
+
+  test('an evaluation without the gate metric fails as MetricMissing', async () => {
+    const run = await runPipeline(dev, INPUT, { evaluation: { regression_metrics: { mse: { value: 1 } } } });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'MetricMissing' });
+    expect(run.calls.RegisterModel).toBeUndefined();
+  });
+
+  test.each([
+    ['no dataset', { datasetVersion: 'v1', reason: 'manual' }],
+    ['a dataset outside the raw bucket', { ...INPUT, datasetS3Uri: 's3://someone-elses-bucket/churn/x.csv' }],
+    ["another model's dataset", { ...INPUT, datasetS3Uri: `${RAW}/fraud/x.csv` }],
+    ['a number for a version', { ...INPUT, datasetVersion: 3 }],
+  ])('refuses %s before starting any job', async (_case, input) => {
+    const run = await runPipeline(dev, input);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(Object.keys(run.calls)).toEqual(['NotifyFailure']);
+  });
+
+  test('a failure to notify still fails the execution with the original error', async () => {
+    const run = await runPipeline(dev, INPUT, {
+      overrides: {
+        Evaluate: () => { throw awsError('States.TaskFailed', 'evaluation crashed'); },
+        NotifyFailure: () => { throw awsError('SNS.AuthorizationErrorException'); },
+      },
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed', cause: 'evaluation crashed' });
+  });
+});
