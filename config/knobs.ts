@@ -44,13 +44,18 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     knob: 'noncurrentVersionDays',
     reason: 'how long old object versions are kept is a cost knob',
     resourceTypes: ['AWS::S3::Bucket'],
-    paths: [/^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.NoncurrentVersionExpiration\.NoncurrentDays$/],
+    paths: [
+      /^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.NoncurrentVersionExpiration\.NoncurrentDays$/,
+    ],
   },
   {
     knob: 'logRetentionDays',
     reason: 'how long logs are kept is a cost and compliance knob',
     resourceTypes: ['AWS::S3::Bucket', 'AWS::Logs::LogGroup'],
-    paths: [/^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.ExpirationInDays$/, /^Properties\.RetentionInDays$/],
+    paths: [
+      /^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.ExpirationInDays$/,
+      /^Properties\.RetentionInDays$/,
+    ],
   },
   {
     knob: 'costCentre',

@@ -45,7 +45,7 @@ const ACCOUNT_CONTEXT_PREFIX = 'mlenv:account:';
 /** Validates the configuration and returns it typed; throws one `ConfigError` listing every problem. */
 export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlEnvConfig {
   const { value, problems } = applyAccountOverrides(input, options.context ?? {});
-  const parsed = configSchema.safeParse(value);
+  const parsed = configSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 

@@ -16,7 +16,10 @@ export const SELF_APPROVING_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
 
 const instanceType = z
   .string('must be a SageMaker instance type')
-  .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, "must be a SageMaker instance type starting with 'ml.', e.g. ml.m5.large");
+  .regex(
+    /^ml\.[a-z0-9-]+\.[a-z0-9]+$/,
+    "must be a SageMaker instance type starting with 'ml.', e.g. ml.m5.large",
+  );
 const minutes = (max: number) =>
   z
     .number('must be a number of minutes')
@@ -42,7 +45,10 @@ export const trainingSchema = z.strictObject({
   /** Size of each job instance's ML storage volume. */
   volumeSizeGb: z.number('must be a number of GB').int().min(1).max(16384),
   /** Approval status of a newly registered model package. */
-  approvalStatus: z.enum(['Approved', 'PendingManualApproval'], "must be 'Approved' or 'PendingManualApproval'"),
+  approvalStatus: z.enum(
+    ['Approved', 'PendingManualApproval'],
+    "must be 'Approved' or 'PendingManualApproval'",
+  ),
   /** Scheduled retraining: an EventBridge schedule expression, and whether it is on. */
   schedule: z.strictObject({
     expression: z
@@ -84,20 +90,28 @@ export const environmentSchema = z.strictObject({
 
 export const modelSchema = z.strictObject({
   /** Name of the model; part of job names, so short (SageMaker names are at most 63 characters). */
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,17}$/, 'must be 1-18 lowercase letters, digits and -, starting with a letter'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,17}$/, 'must be 1-18 lowercase letters, digits and -, starting with a letter'),
   /** The SageMaker framework container that trains, processes and serves the model. */
   framework: z.strictObject({
     name: z.literal('sklearn', "must be 'sklearn'"),
     version: z.string().regex(/^\d+\.\d+-\d+$/, "must be a framework container version such as '1.2-1'"),
     /** An image URI to use instead of the per-region table, e.g. for a region the table lacks. */
-    imageUri: z.string().regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^:]+:.+$/, 'must be an ECR image URI').optional(),
+    imageUri: z
+      .string()
+      .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^:]+:.+$/, 'must be an ECR image URI')
+      .optional(),
   }),
   /** What kind of model it is; selects the metrics group of evaluation.json. */
   problemType: z.enum(['binary_classification', 'multiclass_classification', 'regression']),
   /** The label column of the dataset. */
   targetColumn: z.string().min(1),
   /** Passed to the training script as `--name value`. */
-  hyperparameters: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a kebab-case name'), z.union([z.number(), z.string(), z.boolean()], 'must be a number, string or boolean')),
+  hyperparameters: z.record(
+    z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a kebab-case name'),
+    z.union([z.number(), z.string(), z.boolean()], 'must be a number, string or boolean'),
+  ),
   /** The model is registered only when `metric operator threshold` holds on the test split. */
   qualityGate: z.strictObject({
     metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc'),
@@ -129,7 +143,11 @@ export const configSchema = z
     const names = config.models.map((m) => m.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) {
-        ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `'${n}' is used by another model` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'name'],
+          message: `'${n}' is used by another model`,
+        });
       }
     });
     for (const [name, env] of Object.entries(config.environments)) {

@@ -85,8 +85,16 @@ export class ModelRegistry extends Construct implements IModelRegistry {
     const readers = [...new Set(props.readerAccounts ?? [])].filter((a) => a !== stack.account).sort();
     for (const modelName of props.modelNames) {
       const groupName = `${prefix}-${modelName}`;
-      const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: groupName });
-      const packagesArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${groupName}/*` });
+      const groupArn = stack.formatArn({
+        service: 'sagemaker',
+        resource: 'model-package-group',
+        resourceName: groupName,
+      });
+      const packagesArn = stack.formatArn({
+        service: 'sagemaker',
+        resource: 'model-package',
+        resourceName: `${groupName}/*`,
+      });
       const group = new sagemaker.CfnModelPackageGroup(this, `${pascal(modelName)}Group`, {
         modelPackageGroupName: groupName,
         modelPackageGroupDescription: `Versions of model ${modelName}`,
@@ -112,7 +120,10 @@ export class ModelRegistry extends Construct implements IModelRegistry {
 
     const key =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', { description: 'Encrypts model registry notifications', enableKeyRotation: true });
+      new kms.Key(this, 'Key', {
+        description: 'Encrypts model registry notifications',
+        enableKeyRotation: true,
+      });
     key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.eventsTopic = new sns.Topic(this, 'Events', { masterKey: key, enforceSSL: true });
 
@@ -130,7 +141,9 @@ export class ModelRegistry extends Construct implements IModelRegistry {
   public modelPackageGroup(modelName: string): ModelPackageGroupRef {
     const group = this.groups.get(modelName);
     if (!group) {
-      throw new Error(`Model '${modelName}' is not in the registry (models: ${[...this.groups.keys()].join(', ')})`);
+      throw new Error(
+        `Model '${modelName}' is not in the registry (models: ${[...this.groups.keys()].join(', ')})`,
+      );
     }
     return group;
   }
@@ -160,7 +173,9 @@ function validate(props: ModelRegistryProps, prefix: string): void {
   for (const name of props.modelNames) {
     const groupName = `${prefix}-${name}`;
     if (!/^[a-z0-9](-*[a-z0-9]){0,62}$/.test(groupName)) {
-      problems.push(`model package group name '${groupName}' must be 1-63 lowercase letters, digits and single hyphens`);
+      problems.push(
+        `model package group name '${groupName}' must be 1-63 lowercase letters, digits and single hyphens`,
+      );
     }
   }
   if (new Set(props.modelNames).size !== props.modelNames.length) problems.push('modelNames must be unique');

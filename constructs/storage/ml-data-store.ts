@@ -41,7 +41,13 @@ const ACCESS = {
     key: ['kms:Decrypt', 'kms:DescribeKey'],
   },
   readWrite: {
-    objects: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+    objects: [
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:PutObject',
+      's3:DeleteObject',
+      's3:AbortMultipartUpload',
+    ],
     bucket: ['s3:ListBucket', 's3:GetBucketLocation'],
     key: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
   },
@@ -185,7 +191,11 @@ export class MlDataStore extends MlDataStoreBase {
    * Refers to a data store by its bucket name prefix. Its buckets are referenced by name, so a
    * stack that uses them needs no CloudFormation export from the store's stack.
    */
-  public static fromMlDataStoreAttributes(scope: Construct, id: string, attrs: MlDataStoreAttributes): IMlDataStore {
+  public static fromMlDataStoreAttributes(
+    scope: Construct,
+    id: string,
+    attrs: MlDataStoreAttributes,
+  ): IMlDataStore {
     return new ImportedMlDataStore(scope, id, attrs);
   }
 
@@ -203,9 +213,15 @@ export class MlDataStore extends MlDataStoreBase {
     const noncurrentVersionExpiration = props.noncurrentVersionExpiration ?? Duration.days(90);
     const infrequentAccessAfter = props.monitoringInfrequentAccessAfter ?? Duration.days(30);
     const accessLogsExpiration = props.accessLogsExpiration ?? Duration.days(365);
-    validateProps({ noncurrentVersionExpiration, infrequentAccessAfter, accessLogsExpiration, bucketNamePrefix: props.bucketNamePrefix });
+    validateProps({
+      noncurrentVersionExpiration,
+      infrequentAccessAfter,
+      accessLogsExpiration,
+      bucketNamePrefix: props.bucketNamePrefix,
+    });
     this.bucketNamePrefix = props.bucketNamePrefix;
-    const bucketName = (kind: string) => (props.bucketNamePrefix ? `${props.bucketNamePrefix}-${kind}` : undefined);
+    const bucketName = (kind: string) =>
+      props.bucketNamePrefix ? `${props.bucketNamePrefix}-${kind}` : undefined;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey =
@@ -331,7 +347,9 @@ function validateProps(p: {
   const prefix = p.bucketNamePrefix;
   // The longest name is <prefix>-access-logs; S3 names are 3-63 lowercase letters, digits, '-' and '.'.
   if (prefix !== undefined && !Token.isUnresolved(prefix) && !/^[a-z0-9][a-z0-9-]{0,50}$/.test(prefix)) {
-    problems.push(`bucketNamePrefix '${prefix}' must be 1-51 lowercase letters, digits and -, starting with a letter or digit`);
+    problems.push(
+      `bucketNamePrefix '${prefix}' must be 1-51 lowercase letters, digits and -, starting with a letter or digit`,
+    );
   }
   const wholeDays = (name: string, d: Duration, min: number) => {
     if (d.isUnresolved()) return;

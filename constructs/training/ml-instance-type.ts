@@ -6,7 +6,9 @@ export class MlInstanceType {
   /** @param name a SageMaker instance type, starting with `ml.` */
   public static of(name: string): MlInstanceType {
     if (!/^ml\.[a-z0-9-]+\.[a-z0-9]+$/.test(name)) {
-      throw new Error(`Invalid SageMaker instance type '${name}': expected 'ml.<family>.<size>', e.g. ml.m5.large`);
+      throw new Error(
+        `Invalid SageMaker instance type '${name}': expected 'ml.<family>.<size>', e.g. ml.m5.large`,
+      );
     }
     return new MlInstanceType(name);
   }

@@ -37,8 +37,10 @@ export function passesGate(path: string, gate: QualityGate): sfn.Condition {
 /** Problems with a gate, for the construct's validation. */
 export function gateProblems(gate: QualityGate): string[] {
   const problems: string[] = [];
-  if (!/^[a-z][a-z0-9_]*$/.test(gate.metric)) problems.push(`qualityGate.metric '${gate.metric}' must be a metric name such as auc`);
-  if (!['>=', '>', '<=', '<'].includes(gate.operator)) problems.push(`qualityGate.operator must be one of >=, >, <=, <`);
+  if (!/^[a-z][a-z0-9_]*$/.test(gate.metric))
+    problems.push(`qualityGate.metric '${gate.metric}' must be a metric name such as auc`);
+  if (!['>=', '>', '<=', '<'].includes(gate.operator))
+    problems.push(`qualityGate.operator must be one of >=, >, <=, <`);
   if (!Number.isFinite(gate.threshold)) problems.push('qualityGate.threshold must be a finite number');
   return problems;
 }

@@ -132,7 +132,11 @@ export function trainingJobState(
   const channel = (name: string, s3Uri: string | DynamicS3Uri, contentType?: string) => ({
     ChannelName: name,
     DataSource: {
-      S3DataSource: { ...uri('S3Uri', s3Uri), S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated' },
+      S3DataSource: {
+        ...uri('S3Uri', s3Uri),
+        S3DataType: 'S3Prefix',
+        S3DataDistributionType: 'FullyReplicated',
+      },
     },
     ...(contentType ? { ContentType: contentType } : {}),
   });

@@ -25,6 +25,8 @@ export interface SourceCodeConfig {
   readonly archiveName: string;
   /** The files in the archive. */
   readonly files: readonly string[];
+  /** Where the archive was built on this machine. */
+  readonly localPath: string;
 }
 
 /**
@@ -38,7 +40,8 @@ export class SourceCode {
       throw new Error(`Source directory not found: ${directory}`);
     }
     const files =
-      options.files ?? readdirSync(directory).filter((f) => f.endsWith('.py') && statSync(join(directory, f)).isFile());
+      options.files ??
+      readdirSync(directory).filter((f) => f.endsWith('.py') && statSync(join(directory, f)).isFile());
     const missing = files.filter((f) => !existsSync(join(directory, f)));
     if (missing.length > 0) throw new Error(`Source files not found in ${directory}: ${missing.join(', ')}`);
     if (files.length === 0) throw new Error(`No source files in ${directory}`);
@@ -60,6 +63,12 @@ export class SourceCode {
     const path = join(dir, 'sourcedir.tar.gz');
     writeFileSync(path, archive);
     const asset = new s3assets.Asset(scope, id, { path });
-    return { asset, s3Uri: asset.s3ObjectUrl, archiveName: asset.s3ObjectKey, files: this.files };
+    return {
+      asset,
+      s3Uri: asset.s3ObjectUrl,
+      archiveName: asset.s3ObjectKey,
+      files: this.files,
+      localPath: path,
+    };
   }
 }

@@ -36,7 +36,9 @@ export class TrainingJobRole extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadSourceCode',
         actions: ['s3:GetObject'],
-        resources: [`arn:${stack.partition}:s3:::${props.code.asset.s3BucketName}/${props.code.asset.s3ObjectKey}`],
+        resources: [
+          `arn:${stack.partition}:s3:::${props.code.asset.s3BucketName}/${props.code.asset.s3ObjectKey}`,
+        ],
       }),
     );
 
@@ -61,7 +63,12 @@ export class TrainingJobRole extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteJobLogs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
         resources: jobLogGroups.flatMap((group) => [group, `${group}:log-stream:*`]),
       }),
     );

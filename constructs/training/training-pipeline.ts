@@ -151,13 +151,16 @@ export class TrainingPipeline extends Construct {
     const code = props.sourceCode.bind(this, 'SourceCode');
     const missing = Object.values(entry).filter((f) => !code.files.includes(f));
     if (missing.length > 0) {
-      throw new Error(`TrainingPipeline ${this.node.path}: entry points not in the source code: ${missing.join(', ')}`);
+      throw new Error(
+        `TrainingPipeline ${this.node.path}: entry points not in the source code: ${missing.join(', ')}`,
+      );
     }
 
     this.jobRole = new TrainingJobRole(this, 'JobRole', { modelName: model, dataStore, code, image }).role;
     this.keyArn = dataStore.encryptionKey.keyArn;
     this.notificationTopic =
-      props.notificationTopic ?? new sns.Topic(this, 'Notifications', { masterKey: dataStore.encryptionKey, enforceSSL: true });
+      props.notificationTopic ??
+      new sns.Topic(this, 'Notifications', { masterKey: dataStore.encryptionKey, enforceSSL: true });
 
     const maxRuntime = props.maxRuntime ?? Duration.hours(1);
     const trainingWait = props.spot?.maxWait ?? maxRuntime;
@@ -197,7 +200,10 @@ export class TrainingPipeline extends Construct {
     /** A state that records `error` (and `cause`: text, or a JSONPath intrinsic) and fails. */
     const failWith = (error: string, cause: { text: string } | { intrinsic: string }) =>
       new sfn.Pass(this, error, {
-        parameters: { Error: error, ...('text' in cause ? { Cause: cause.text } : { 'Cause.$': cause.intrinsic }) },
+        parameters: {
+          Error: error,
+          ...('text' in cause ? { Cause: cause.text } : { 'Cause.$': cause.intrinsic }),
+        },
         resultPath: '$.error',
       }).next(notifyFailure);
     const catchAll = { resultPath: '$.error' };
@@ -237,7 +243,10 @@ export class TrainingPipeline extends Construct {
       metricDefinitions: props.metricDefinitions ?? [],
       instanceType: props.trainingInstanceType ?? MlInstanceType.of('ml.m5.large'),
       instanceCount: props.trainingInstanceCount ?? 1,
-      channels: ['train', 'validation'].map((split) => ({ name: split, s3Uri: runPath(curated, `${split}/`) })),
+      channels: ['train', 'validation'].map((split) => ({
+        name: split,
+        s3Uri: runPath(curated, `${split}/`),
+      })),
       outputPath: runPath(models, ''),
       spot: props.spot && {
         maxWaitSeconds: props.spot.maxWait.toSeconds(),
@@ -255,7 +264,13 @@ export class TrainingPipeline extends Construct {
         { name: 'model', s3Uri: { path: '$.train.modelArtifacts' }, localPath: '/opt/ml/processing/model' },
         { name: 'test', s3Uri: runPath(curated, 'test/'), localPath: '/opt/ml/processing/test' },
       ],
-      outputs: [{ name: 'evaluation', s3Uri: runPath(models, 'evaluation'), localPath: '/opt/ml/processing/evaluation' }],
+      outputs: [
+        {
+          name: 'evaluation',
+          s3Uri: runPath(models, 'evaluation'),
+          localPath: '/opt/ml/processing/evaluation',
+        },
+      ],
       resultPath: '$.evaluate',
       timeout: maxRuntime.plus(PROVISIONING_MARGIN),
     });
@@ -275,14 +290,20 @@ export class TrainingPipeline extends Construct {
       action: 'getObject',
       parameters: {
         Bucket: models,
-        Key: sfn.JsonPath.format(`${model}/runs/{}/evaluation/evaluation.json`, sfn.JsonPath.stringAt('$.run.id')),
+        Key: sfn.JsonPath.format(
+          `${model}/runs/{}/evaluation/evaluation.json`,
+          sfn.JsonPath.stringAt('$.run.id'),
+        ),
       },
       iamResources: [dataStore.modelsBucket.arnForObjects(`${model}/runs/*/evaluation/evaluation.json`)],
       resultSelector: { metrics: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Body')) },
       resultPath: '$.evaluation',
       taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
     });
-    readMetrics.addRetry({ errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'], maxAttempts: 3 });
+    readMetrics.addRetry({
+      errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'],
+      maxAttempts: 3,
+    });
     readMetrics.addCatch(notifyFailure, catchAll);
 
     const group = registry.modelPackageGroup(model);
@@ -316,7 +337,10 @@ export class TrainingPipeline extends Construct {
           SupportedContentTypes: ['text/csv', 'application/json'],
           SupportedResponseMIMETypes: ['application/json', 'text/csv'],
           SupportedRealtimeInferenceInstanceTypes: (
-            props.inferenceInstanceTypes ?? [MlInstanceType.of('ml.m5.large'), MlInstanceType.of('ml.m5.xlarge')]
+            props.inferenceInstanceTypes ?? [
+              MlInstanceType.of('ml.m5.large'),
+              MlInstanceType.of('ml.m5.xlarge'),
+            ]
           ).map(String),
           SupportedTransformInstanceTypes: [processingType.toString()],
         },
@@ -324,7 +348,10 @@ export class TrainingPipeline extends Construct {
           ModelQuality: {
             Statistics: {
               ContentType: 'application/json',
-              S3Uri: sfn.JsonPath.format(`s3://${models}/${model}/runs/{}/evaluation/evaluation.json`, sfn.JsonPath.stringAt('$.run.id')),
+              S3Uri: sfn.JsonPath.format(
+                `s3://${models}/${model}/runs/{}/evaluation/evaluation.json`,
+                sfn.JsonPath.stringAt('$.run.id'),
+              ),
             },
           },
         },
@@ -341,7 +368,10 @@ export class TrainingPipeline extends Construct {
       resultSelector: { 'modelPackageArn.$': '$.ModelPackageArn' },
       resultPath: '$.registered',
     });
-    registerModel.addRetry({ errors: ['SageMaker.ThrottlingException', 'SageMaker.InternalFailure', 'SageMaker.SageMakerException'], maxAttempts: 3 });
+    registerModel.addRetry({
+      errors: ['SageMaker.ThrottlingException', 'SageMaker.InternalFailure', 'SageMaker.SageMakerException'],
+      maxAttempts: 3,
+    });
     registerModel.addCatch(notifyFailure, catchAll);
 
     const problemType = props.problemType ?? ProblemType.BINARY_CLASSIFICATION;
@@ -369,7 +399,10 @@ export class TrainingPipeline extends Construct {
       text: `evaluation.json has no numeric ${problemType}_metrics.${metric}.value`,
     });
     const qualityGate = new sfn.Choice(this, 'QualityGate')
-      .when(passesGate(gatePath, props.qualityGate), registerModel.next(notifySuccess).next(new sfn.Succeed(this, 'Succeeded')))
+      .when(
+        passesGate(gatePath, props.qualityGate),
+        registerModel.next(notifySuccess).next(new sfn.Succeed(this, 'Succeeded')),
+      )
       .otherwise(
         failWith('QualityGateFailed', {
           intrinsic: `States.Format('${metric} {} does not pass the quality gate ${metric} ${operator} ${threshold}', ${gatePath})`,
@@ -387,20 +420,37 @@ export class TrainingPipeline extends Construct {
       .when(sfn.Condition.stringMatches('$.datasetS3Uri', `${rawPrefix}*`), prepareRun)
       .otherwise(invalidInput);
     const checkTypes = new sfn.Choice(this, 'CheckInputTypes')
-      .when(sfn.Condition.and(...['$.datasetS3Uri', '$.datasetVersion', '$.reason'].map((p) => sfn.Condition.isString(p))), checkLocation)
+      .when(
+        sfn.Condition.and(
+          ...['$.datasetS3Uri', '$.datasetVersion', '$.reason'].map((p) => sfn.Condition.isString(p)),
+        ),
+        checkLocation,
+      )
       .otherwise(invalidInput);
     const validateInput = new sfn.Choice(this, 'ValidateInput')
-      .when(sfn.Condition.and(...['$.datasetS3Uri', '$.datasetVersion', '$.reason'].map((p) => sfn.Condition.isPresent(p))), checkTypes)
+      .when(
+        sfn.Condition.and(
+          ...['$.datasetS3Uri', '$.datasetVersion', '$.reason'].map((p) => sfn.Condition.isPresent(p)),
+        ),
+        checkTypes,
+      )
       .otherwise(invalidInput);
     prepareRun.next(preprocess).next(train).next(evaluate).next(readMetrics).next(hasMetric);
 
-    const timeout = maxRuntime.plus(PROVISIONING_MARGIN).toSeconds() * 2 + trainingWait.plus(PROVISIONING_MARGIN).toSeconds() + 3600;
+    const timeout =
+      maxRuntime.plus(PROVISIONING_MARGIN).toSeconds() * 2 +
+      trainingWait.plus(PROVISIONING_MARGIN).toSeconds() +
+      3600;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(validateInput),
       comment: `Trains, evaluates and registers model ${model}`,
       timeout: Duration.seconds(timeout),
       tracingEnabled: true,
-      logs: props.logGroup && { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: props.logGroup && {
+        destination: props.logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
     });
     this.grantJobs(this.stateMachine.role, model);
     dataStore.grantReadModels(this.stateMachine, `${model}/runs/*/evaluation/evaluation.json`);
@@ -409,7 +459,10 @@ export class TrainingPipeline extends Construct {
     this.notificationTopic.masterKey?.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
 
     this.addTriggers(props, rawPrefix);
-    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: `Training pipeline of ${model}` });
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.stateMachine.stateMachineArn,
+      description: `Training pipeline of ${model}`,
+    });
   }
 
   /**
@@ -418,18 +471,30 @@ export class TrainingPipeline extends Construct {
    */
   private grantJobs(role: iam.IRole, model: string): void {
     const stack = Stack.of(this);
-    const arn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
+    const arn = (resource: string, name: string) =>
+      stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'RunProcessingJobs',
-        actions: ['sagemaker:CreateProcessingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob'],
-        resources: [arn('processing-job', `${model}-preprocess-*`), arn('processing-job', `${model}-evaluate-*`)],
+        actions: [
+          'sagemaker:CreateProcessingJob',
+          'sagemaker:DescribeProcessingJob',
+          'sagemaker:StopProcessingJob',
+        ],
+        resources: [
+          arn('processing-job', `${model}-preprocess-*`),
+          arn('processing-job', `${model}-evaluate-*`),
+        ],
       }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'RunTrainingJobs',
-        actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+        actions: [
+          'sagemaker:CreateTrainingJob',
+          'sagemaker:DescribeTrainingJob',
+          'sagemaker:StopTrainingJob',
+        ],
         resources: [arn('training-job', `${model}-train-*`)],
       }),
     );
@@ -446,8 +511,16 @@ export class TrainingPipeline extends Construct {
         sid: 'TrackJobsWithEventBridge',
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
         resources: [
-          stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule' }),
-          stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForSageMakerProcessingJobsRule' }),
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule',
+          }),
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForSageMakerProcessingJobsRule',
+          }),
         ],
       }),
     );
@@ -471,7 +544,11 @@ export class TrainingPipeline extends Construct {
         enabled: props.scheduleEnabled ?? true,
         targets: [
           new targets.SfnStateMachine(this.stateMachine, {
-            input: events.RuleTargetInput.fromObject({ datasetS3Uri: rawPrefix, datasetVersion: 'latest', reason: 'schedule' }),
+            input: events.RuleTargetInput.fromObject({
+              datasetS3Uri: rawPrefix,
+              datasetVersion: 'latest',
+              reason: 'schedule',
+            }),
           }),
         ],
       });
@@ -504,18 +581,24 @@ export class TrainingPipeline extends Construct {
 function validate(props: TrainingPipelineProps): void {
   const problems: string[] = [];
   if (!/^[a-z][a-z0-9-]{0,17}$/.test(props.modelName)) {
-    problems.push(`modelName '${props.modelName}' must be 1-18 lowercase letters, digits and -, starting with a letter (job names are at most 63 characters)`);
+    problems.push(
+      `modelName '${props.modelName}' must be 1-18 lowercase letters, digits and -, starting with a letter (job names are at most 63 characters)`,
+    );
   }
   problems.push(...gateProblems(props.qualityGate));
   const count = props.trainingInstanceCount ?? 1;
-  if (!Number.isInteger(count) || count < 1) problems.push('trainingInstanceCount must be a whole number >= 1');
+  if (!Number.isInteger(count) || count < 1)
+    problems.push('trainingInstanceCount must be a whole number >= 1');
   const maxRuntime = props.maxRuntime ?? Duration.hours(1);
   if (props.spot && props.spot.maxWait.toSeconds() < maxRuntime.toSeconds()) {
-    problems.push(`spot.maxWait (${props.spot.maxWait.toHumanString()}) must be at least maxRuntime (${maxRuntime.toHumanString()})`);
+    problems.push(
+      `spot.maxWait (${props.spot.maxWait.toHumanString()}) must be at least maxRuntime (${maxRuntime.toHumanString()})`,
+    );
   }
   if (maxRuntime.toSeconds() < 60) problems.push('maxRuntime must be at least 1 minute');
   for (const key of Object.keys(props.hyperparameters ?? {})) {
-    if (key.startsWith('sagemaker_')) problems.push(`hyperparameter '${key}': names starting with sagemaker_ are reserved`);
+    if (key.startsWith('sagemaker_'))
+      problems.push(`hyperparameter '${key}': names starting with sagemaker_ are reserved`);
   }
   if (problems.length > 0) throw new Error(`Invalid TrainingPipeline props:\n  - ${problems.join('\n  - ')}`);
 }

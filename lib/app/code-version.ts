@@ -8,7 +8,11 @@ import { REPO_ROOT } from './cdk-context';
 export function gitCodeVersion(): string {
   try {
     const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      execFileSync('git', args, {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     const commit = git('rev-parse', '--short=12', 'HEAD');
     return git('status', '--porcelain').length > 0 ? `${commit}-dirty` : commit;
   } catch {

@@ -16,23 +16,29 @@ interface WildcardAllowance {
 const ALLOWED_WILDCARDS: readonly WildcardAllowance[] = [
   {
     finding: /^Resource::.+\/[a-z][a-z0-9-]*\/runs\/\*\/evaluation\/evaluation\.json$/,
-    reason: "The evaluation report of one model's runs; the run id is a hash of the execution name, known only at run time",
+    reason:
+      "The evaluation report of one model's runs; the run id is a hash of the execution name, known only at run time",
   },
   {
     finding: /^Resource::.+\/[a-z][a-z0-9-]*\/\*$/,
-    reason: "One model's prefix of a data bucket; the keys under it (run ids, splits, artifacts) are created at run time",
+    reason:
+      "One model's prefix of a data bucket; the keys under it (run ids, splits, artifacts) are created at run time",
   },
   {
-    finding: /^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/sagemaker\/(TrainingJobs|ProcessingJobs):log-stream:\*$/,
-    reason: 'SageMaker names each job log stream at run time, inside the log group SageMaker writes job logs to',
+    finding:
+      /^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/sagemaker\/(TrainingJobs|ProcessingJobs):log-stream:\*$/,
+    reason:
+      'SageMaker names each job log stream at run time, inside the log group SageMaker writes job logs to',
   },
   {
-    finding: /^Resource::arn:[^:]+:sagemaker:[^:]+:[^:]+:(processing-job|training-job)\/[a-z][a-z0-9-]*-(preprocess|train|evaluate)-\*$/,
-    reason: "One model's jobs of one step; job names end with a hash of the execution name, known only at run time",
+    finding:
+      /^Resource::arn:[^:]+:sagemaker:[^:]+:[^:]+:(processing-job|training-job)\/[a-z][a-z0-9-]*-(preprocess|train|evaluate)-\*$/,
+    reason:
+      "One model's jobs of one step; job names end with a hash of the execution name, known only at run time",
   },
   {
     finding: /^Resource::arn:[^:]+:sagemaker:[^:]+:[^:]+:model-package\/[a-z][a-z0-9-]*\/\*$/,
-    reason: "The versions of one model package group; SageMaker numbers them at registration",
+    reason: 'The versions of one model package group; SageMaker numbers them at registration',
   },
 ];
 
@@ -69,7 +75,10 @@ export class AcknowledgeIamWildcards implements IAspect {
     if (!(node instanceof iam.CfnPolicy)) return;
     const findings = rules.iam.IAMNoWildcardPermissions(node);
     for (const finding of Array.isArray(findings) ? findings : []) {
-      const reason = finding === 'Resource::*' ? noResourceLevelReason(node) : ALLOWED_WILDCARDS.find((a) => a.finding.test(finding))?.reason;
+      const reason =
+        finding === 'Resource::*'
+          ? noResourceLevelReason(node)
+          : ALLOWED_WILDCARDS.find((a) => a.finding.test(finding))?.reason;
       if (reason) Validations.of(node).acknowledge({ id: `${IAM5}[${finding}]`, reason });
     }
     Validations.of(node).acknowledge({

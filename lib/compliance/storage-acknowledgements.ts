@@ -2,6 +2,11 @@ import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { MlDataStore } from '../../constructs';
 
+/** The CloudFormation resource of an L2 construct: acknowledgements stay on that one resource. */
+function resourceOf(construct: IConstruct): IConstruct {
+  return construct.node.defaultChild ?? construct;
+}
+
 const NIST_REPLICATION = 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled';
 const NIST_KMS = 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS';
 
@@ -24,10 +29,10 @@ export function acknowledgeStorageFindings(store: MlDataStore): void {
     [store.accessLogsBucket, `Access logs are kept in-region for their retention period; ${noSecondRegion}`],
   ];
   for (const [bucket, reason] of replication) {
-    Validations.of(bucket).acknowledge({ id: NIST_REPLICATION, reason });
+    Validations.of(resourceOf(bucket)).acknowledge({ id: NIST_REPLICATION, reason });
   }
 
-  Validations.of(store.accessLogsBucket).acknowledge({
+  Validations.of(resourceOf(store.accessLogsBucket)).acknowledge({
     id: NIST_KMS,
     reason:
       'S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS ' +

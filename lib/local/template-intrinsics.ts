@@ -12,7 +12,11 @@ interface Template {
  * into `stack`'s account and region would, with stand-in physical ids for resources (ARNs named
  * after their logical ids). For running synthesized definitions locally.
  */
-export function resolveIntrinsics(value: unknown, stack: CloudFormationStackArtifact, assembly: CloudAssembly): unknown {
+export function resolveIntrinsics(
+  value: unknown,
+  stack: CloudFormationStackArtifact,
+  assembly: CloudAssembly,
+): unknown {
   const template = stack.template as Template;
   const { account, region } = stack.environment;
   const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
@@ -84,7 +88,9 @@ export function resolveIntrinsics(value: unknown, stack: CloudFormationStackArti
         return String(resolve(text)).split(sep);
       }
       if (fn === 'Fn::Sub') {
-        const [text, vars] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [arg as string, {}];
+        const [text, vars] = Array.isArray(arg)
+          ? (arg as [string, Record<string, unknown>])
+          : [arg as string, {}];
         return text.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
           if (name in vars) return String(resolve(vars[name]));
           const [id, attr] = name.split('.');
@@ -106,9 +112,20 @@ export function stateMachineDefinition(
 ): Record<string, unknown> {
   const stack = assembly.stacksRecursively.find((s) => s.hierarchicalId === stackId);
   if (!stack) throw new Error(`No stack ${stackId} in the assembly`);
-  const resources = Object.entries((stack.template as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown>; Properties: Record<string, unknown> }> }).Resources);
+  const resources = Object.entries(
+    (
+      stack.template as {
+        Resources: Record<
+          string,
+          { Type: string; Metadata?: Record<string, unknown>; Properties: Record<string, unknown> }
+        >;
+      }
+    ).Resources,
+  );
   const found = resources.find(
-    ([, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Metadata?.['aws:cdk:path'] === `${stackId}/${constructPath}/Resource`,
+    ([, r]) =>
+      r.Type === 'AWS::StepFunctions::StateMachine' &&
+      r.Metadata?.['aws:cdk:path'] === `${stackId}/${constructPath}/Resource`,
   );
   if (!found) throw new Error(`No state machine ${constructPath} in ${stackId}`);
   return JSON.parse(String(resolveIntrinsics(found[1].Properties.DefinitionString, stack, assembly)));

@@ -118,7 +118,9 @@ export function compareEnvironments(
 
 /** The value of a dotted field (`training.instanceType`) of an environment's settings. */
 function valueAt(settings: object, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], settings);
+  return path
+    .split('.')
+    .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], settings);
 }
 
 /** True when every two environments with the same knob value also have the same property value. */

@@ -51,13 +51,17 @@ export class TrainingStack extends Stack {
     super(scope, id, props);
     const { environment } = props;
     const training = environment.training;
-    if (!props.dataStore.bucketNamePrefix) throw new Error('TrainingStack needs a data store with named buckets');
+    if (!props.dataStore.bucketNamePrefix)
+      throw new Error('TrainingStack needs a data store with named buckets');
     const dataStore = MlDataStore.fromMlDataStoreAttributes(this, 'Data', {
       bucketNamePrefix: props.dataStore.bucketNamePrefix,
       encryptionKey: props.dataStore.encryptionKey,
     });
 
-    this.notifications = new sns.Topic(this, 'Notifications', { masterKey: props.operationsKey, enforceSSL: true });
+    this.notifications = new sns.Topic(this, 'Notifications', {
+      masterKey: props.operationsKey,
+      enforceSSL: true,
+    });
     for (const email of environment.alertEmails) {
       this.notifications.addSubscription(new subscriptions.EmailSubscription(email));
     }

@@ -105,4 +105,74 @@ describe('loadConfig', () => {
       ]);
     });
   });
+
+  describe('training knobs and models', () => {
+    const training = (input: ReturnType<typeof configInput>, env: string) =>
+      input.environments[env].training as Record<string, unknown> & { spot: Record<string, unknown> };
+    const model = (input: ReturnType<typeof configInput>) =>
+      (input as unknown as { models: Record<string, any>[] }).models[0];
+
+    test('an instance type must be a SageMaker one', () => {
+      const input = configInput();
+      training(input, 'dev').instanceType = 'm5.large';
+      expect(problemsOf(input)).toEqual([
+        "dev.training.instanceType: must be a SageMaker instance type starting with 'ml.', e.g. ml.m5.large",
+      ]);
+    });
+
+    test('a quality gate threshold must be a number', () => {
+      const input = configInput();
+      model(input).qualityGate.threshold = '0.9';
+      expect(problemsOf(input)).toEqual(['models.0.qualityGate.threshold: must be a number']);
+    });
+
+    test('a quality gate operator must be a comparison', () => {
+      const input = configInput();
+      model(input).qualityGate.operator = '=';
+      expect(problemsOf(input)).toEqual([
+        "models.0.qualityGate.operator: must be one of '>=', '>', '<=', '<'",
+      ]);
+    });
+
+    test('only local and dev may approve models without a person', () => {
+      const input = configInput();
+      training(input, 'staging').approvalStatus = 'Approved';
+      expect(problemsOf(input)).toEqual([
+        "staging.training.approvalStatus: must be 'PendingManualApproval' outside local and dev: a person approves models there",
+      ]);
+    });
+
+    test('spot training must be allowed to wait at least as long as it runs', () => {
+      const input = configInput();
+      Object.assign(training(input, 'dev'), { maxRuntimeMinutes: 120 });
+      training(input, 'dev').spot = { enabled: true, maxWaitMinutes: 60 };
+      expect(problemsOf(input)).toEqual([
+        'dev.training.spot.maxWaitMinutes: must be at least training.maxRuntimeMinutes (120)',
+      ]);
+    });
+
+    test('a schedule must be an EventBridge expression', () => {
+      const input = configInput();
+      training(input, 'prod').schedule = { expression: 'every monday', enabled: true };
+      expect(problemsOf(input)).toEqual([
+        'prod.training.schedule.expression: must be an EventBridge schedule expression, rate(...) or cron(...)',
+      ]);
+    });
+
+    test('a model name must fit in SageMaker job names, and be unique', () => {
+      const input = configInput();
+      const models = (input as unknown as { models: Record<string, any>[] }).models;
+      models.push({ ...models[0] }, { ...models[0], name: 'a-name-that-is-far-too-long' });
+      expect(problemsOf(input)).toEqual([
+        'models.2.name: must be 1-18 lowercase letters, digits and -, starting with a letter',
+        "models.1.name: 'churn' is used by another model",
+      ]);
+    });
+
+    test('an unknown training knob is refused', () => {
+      const input = configInput();
+      training(input, 'dev').gpus = 8;
+      expect(problemsOf(input)).toEqual(['dev.training.gpus: unknown field']);
+    });
+  });
 });

@@ -1,20 +1,42 @@
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
+/** Resource types of the platform that CloudFormation can tag. */
+const TAGGABLE = [
+  'AWS::S3::Bucket',
+  'AWS::KMS::Key',
+  'AWS::SNS::Topic',
+  'AWS::Events::Rule',
+  'AWS::Logs::LogGroup',
+  'AWS::IAM::Role',
+  'AWS::StepFunctions::StateMachine',
+  'AWS::SageMaker::ModelPackageGroup',
+];
 const stacks = assembly.stacksRecursively;
 
 describe('one stage per environment', () => {
-  test('stage ids follow the environments, each with a Storage stack in its own account and region', () => {
-    expect(stacks.map((s) => s.hierarchicalId).sort()).toEqual([
-      'Dev/Storage',
-      'Local/Storage',
-      'Prod/Storage',
-      'Staging/Storage',
-    ]);
+  test('stage ids follow the environments, each with the same stacks in its own account and region', () => {
     for (const env of config.environments) {
-      const storage = stacks.find((s) => s.hierarchicalId === `${env.stageId}/Storage`);
-      expect(storage?.environment).toMatchObject({ account: env.account, region: env.region });
-      expect(storage?.stackName).toBe(`${env.stageId}-Storage`);
+      const own = stacks.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
+      expect(own.map((s) => s.hierarchicalId).sort()).toEqual(
+        ['Registry', 'Storage', 'Training'].map((id) => `${env.stageId}/${id}`),
+      );
+      for (const stack of own) {
+        expect(stack.environment).toMatchObject({ account: env.account, region: env.region });
+        expect(stack.stackName).toBe(stack.hierarchicalId.replace('/', '-'));
+      }
+    }
+  });
+
+  test('the stateless Training stack uses data by bucket name: it imports only keys from Storage', () => {
+    for (const env of config.environments) {
+      const training = stacks.find((s) => s.hierarchicalId === `${env.stageId}/Training`)!;
+      const imports = [...JSON.stringify(training.template).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map(
+        (m) => m[1],
+      );
+      expect(imports.length).toBeGreaterThan(0);
+      for (const name of imports)
+        expect(name).toMatch(/^[A-Za-z]+-Storage:ExportsOutputFnGetAtt(DataKey|OperationsKey)[0-9A-F]+Arn/);
     }
   });
 
@@ -25,7 +47,7 @@ describe('one stage per environment', () => {
       const resources = Object.entries(
         stack.template.Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>,
       );
-      const taggable = resources.filter(([, r]) => ['AWS::S3::Bucket', 'AWS::KMS::Key'].includes(r.Type));
+      const taggable = resources.filter(([, r]) => TAGGABLE.includes(r.Type));
       expect(taggable.length).toBeGreaterThan(0);
       for (const [, resource] of taggable) {
         expect(resource.Properties?.Tags).toEqual(
@@ -44,29 +66,45 @@ describe('one stage per environment', () => {
   });
 
   test('stateful resources keep their logical ids (renaming one would replace data)', () => {
-    for (const env of config.environments) {
-      const storage = stacks.find((s) => s.hierarchicalId === `${env.stageId}/Storage`)!;
-      const stateful = Object.entries(storage.template.Resources as Record<string, { Type: string }>)
-        .filter(([, r]) => ['AWS::S3::Bucket', 'AWS::KMS::Key'].includes(r.Type))
+    const statefulOf = (stackId: string) => {
+      const stack = stacks.find((s) => s.hierarchicalId === stackId)!;
+      return Object.entries(stack.template.Resources as Record<string, { Type: string }>)
+        .filter(([, r]) =>
+          ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::SageMaker::ModelPackageGroup'].includes(r.Type),
+        )
         .map(([id]) => id)
         .sort();
-      expect(stateful).toEqual([
+    };
+    for (const env of config.environments) {
+      expect(statefulOf(`${env.stageId}/Storage`)).toEqual([
         'DataAccessLogsBucketC3B60382',
         'DataCuratedBucket742A53C1',
         'DataKey5F086070',
         'DataModelsBucketB7310030',
         'DataMonitoringBucketB060B901',
         'DataRawBucket6F632241',
+        'OperationsKey2329F47A',
       ]);
+      expect(statefulOf(`${env.stageId}/Registry`)).toEqual(['RegistryChurnGroup8054AFCE']);
     }
   });
 
-  test('staging and prod retain their data; local and dev may delete it', () => {
+  test('staging and prod retain their data, registry and execution logs; local and dev may delete them', () => {
+    const stateful = [
+      'AWS::S3::Bucket',
+      'AWS::KMS::Key',
+      'AWS::SageMaker::ModelPackageGroup',
+      'AWS::Logs::LogGroup',
+    ];
     for (const env of config.environments) {
-      const storage = stacks.find((s) => s.hierarchicalId === `${env.stageId}/Storage`)!;
       const expected = ['staging', 'prod'].includes(env.name) ? 'Retain' : 'Delete';
-      for (const resource of Object.values(storage.template.Resources as Record<string, { Type: string }>)) {
-        if (!['AWS::S3::Bucket', 'AWS::KMS::Key'].includes(resource.Type)) continue;
+      const own = stacks.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
+      const resources = own.flatMap((s) =>
+        Object.values(s.template.Resources as Record<string, { Type: string }>),
+      );
+      const found = resources.filter((r) => stateful.includes(r.Type));
+      expect(new Set(found.map((r) => r.Type))).toEqual(new Set(stateful));
+      for (const resource of found) {
         expect(resource).toMatchObject({ DeletionPolicy: expected, UpdateReplacePolicy: expected });
       }
     }

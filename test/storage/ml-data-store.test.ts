@@ -216,43 +216,115 @@ describe('MlDataStore', () => {
         .filter((s) => JSON.stringify(s.Resource).includes(`"${ref}"`))
         .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
-    test('grantReadRaw reads the raw bucket only, and decrypts', () => {
+    const sorted = (xs: string[]) => [...xs].sort();
+
+    test('grantReadRaw reads the raw bucket only (no wildcard actions), and decrypts', () => {
       const { statements, ids, keyId } = policyOf((s, r) => s.grantReadRaw(r));
-      expect(actionsOn(statements, ids.RawBucket)).toEqual(
-        expect.arrayContaining(['s3:GetObject*', 's3:List*']),
-      );
-      expect(actionsOn(statements, ids.RawBucket)).not.toContain('s3:PutObject');
+      expect(sorted(actionsOn(statements, ids.RawBucket))).toEqual([
+        's3:GetBucketLocation',
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:ListBucket',
+      ]);
       expect(actionsOn(statements, ids.CuratedBucket)).toEqual([]);
-      expect(actionsOn(statements, keyId).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+      expect(sorted(actionsOn(statements, keyId))).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
     });
 
-    test('grantReadWriteCurated reads and writes curated data, and uses the key both ways', () => {
+    test('grantReadWriteCurated reads, writes and deletes curated data, and uses the key both ways', () => {
       const { statements, ids, keyId } = policyOf((s, r) => s.grantReadWriteCurated(r));
-      expect(actionsOn(statements, ids.CuratedBucket)).toEqual(
-        expect.arrayContaining(['s3:GetObject*', 's3:PutObject', 's3:DeleteObject*']),
-      );
-      expect(actionsOn(statements, keyId)).toEqual(
-        expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
-      );
+      expect(sorted(actionsOn(statements, ids.CuratedBucket))).toEqual([
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:GetBucketLocation',
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:ListBucket',
+        's3:PutObject',
+      ]);
+      expect(sorted(actionsOn(statements, keyId))).toEqual([
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+      ]);
     });
 
     test('grantReadModels reads model artifacts, and decrypts', () => {
       const { statements, ids, keyId } = policyOf((s, r) => s.grantReadModels(r));
-      expect(actionsOn(statements, ids.ModelsBucket)).toEqual(expect.arrayContaining(['s3:GetObject*']));
+      expect(actionsOn(statements, ids.ModelsBucket)).toContain('s3:GetObject');
       expect(actionsOn(statements, ids.ModelsBucket)).not.toContain('s3:PutObject');
-      expect(actionsOn(statements, keyId).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+      expect(sorted(actionsOn(statements, keyId))).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
     });
 
     test.each([
       ['grantWriteModels', 'ModelsBucket'],
       ['grantWriteMonitoring', 'MonitoringBucket'],
-    ] as const)('%s puts objects into %s without deleting, and encrypts', (method, bucket) => {
+    ] as const)('%s puts objects into %s without reading or deleting, and encrypts', (method, bucket) => {
       const { statements, ids, keyId } = policyOf((s, r) => s[method](r));
-      const actions = actionsOn(statements, ids[bucket]);
-      expect(actions).toContain('s3:PutObject');
-      expect(actions.filter((a) => a.startsWith('s3:Delete') || a.startsWith('s3:GetObject'))).toEqual([]);
-      expect(actionsOn(statements, keyId)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*']));
+      expect(sorted(actionsOn(statements, ids[bucket]))).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+      expect(sorted(actionsOn(statements, keyId))).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
       expect(actionsOn(statements, ids.RawBucket)).toEqual([]);
     });
+
+    test('a key pattern narrows the objects a grant reaches', () => {
+      const { statements, ids } = policyOf((s, r) => s.grantReadRaw(r, 'churn/*'));
+      const objects = statements.find((st: { Action: string[] }) =>
+        [st.Action].flat().includes('s3:GetObject'),
+      );
+      expect(objects.Resource).toEqual({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.RawBucket, 'Arn'] }, '/churn/*']],
+      });
+    });
+  });
+
+  describe('named buckets', () => {
+    test('bucketNamePrefix names every bucket', () => {
+      const named = synth({ bucketNamePrefix: 'mlenv-dev-111111111111-eu-west-1' }).template();
+      const names = Object.values(named.findResources('AWS::S3::Bucket'))
+        .map((b) => b.Properties.BucketName)
+        .sort();
+      expect(names).toEqual(
+        ['access-logs', 'curated', 'models', 'monitoring', 'raw'].map(
+          (k) => `mlenv-dev-111111111111-eu-west-1-${k}`,
+        ),
+      );
+    });
+
+    test('a prefix that would make invalid bucket names is refused', () => {
+      expect(() => synth({ bucketNamePrefix: 'Has_Upper' })).toThrow(
+        /bucketNamePrefix 'Has_Upper' must be 1-51 lowercase/,
+      );
+      expect(() => synth({ bucketNamePrefix: 'x'.repeat(52) })).toThrow(/must be 1-51/);
+    });
+
+    test('fromMlDataStoreAttributes refers to the buckets by name and grants on them', () => {
+      const { stack, store } = synth({ bucketNamePrefix: 'shared' });
+      const imported = MlDataStore.fromMlDataStoreAttributes(stack, 'Imported', {
+        bucketNamePrefix: 'shared',
+        encryptionKey: store.encryptionKey,
+      });
+      const role = new iam.Role(stack, 'Reader', {
+        assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      });
+      imported.grantReadRaw(role, 'churn/*');
+      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement,
+      );
+      expect(JSON.stringify(statements)).toContain(':s3:::shared-raw/churn/*');
+      expect(JSON.stringify(statements)).toContain('kms:Decrypt');
+    });
+  });
+
+  test('the raw bucket sends object events to EventBridge natively, unless turned off', () => {
+    const rawOf = (t: Template) =>
+      Object.values(t.findResources('AWS::S3::Bucket')).filter((b) => b.Properties.NotificationConfiguration);
+    expect(rawOf(template)).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+        }),
+      }),
+    ]);
+    expect(rawOf(synth({ rawDataEvents: false }).template())).toEqual([]);
   });
 });

@@ -50,7 +50,11 @@ export async function runPipeline(
   };
   const evaluation = options.evaluation === undefined ? GOOD_EVALUATION : options.evaluation;
   const defaults: Record<string, Handler> = {
-    Preprocess: (p) => ({ ProcessingJobName: p.ProcessingJobName, ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`, ProcessingJobStatus: 'Completed' }),
+    Preprocess: (p) => ({
+      ProcessingJobName: p.ProcessingJobName,
+      ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`,
+      ProcessingJobStatus: 'Completed',
+    }),
     Train: (p) => ({
       TrainingJobName: p.TrainingJobName,
       TrainingJobArn: `arn:aws:sagemaker:::training-job/${p.TrainingJobName}`,
@@ -60,16 +64,25 @@ export async function runPipeline(
       },
     }),
     Evaluate: (p) => {
-      const output = ((p.ProcessingOutputConfig as Json).Outputs as Json[]).find((o) => o.OutputName === 'evaluation');
-      if (output && evaluation !== null) s3.set(`${(output.S3Output as Json).S3Uri}/evaluation.json`, JSON.stringify(evaluation));
-      return { ProcessingJobName: p.ProcessingJobName, ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`, ProcessingJobStatus: 'Completed' };
+      const output = ((p.ProcessingOutputConfig as Json).Outputs as Json[]).find(
+        (o) => o.OutputName === 'evaluation',
+      );
+      if (output && evaluation !== null)
+        s3.set(`${(output.S3Output as Json).S3Uri}/evaluation.json`, JSON.stringify(evaluation));
+      return {
+        ProcessingJobName: p.ProcessingJobName,
+        ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`,
+        ProcessingJobStatus: 'Completed',
+      };
     },
     ReadMetrics: (p) => {
       const body = s3.get(`s3://${p.Bucket}/${p.Key}`);
       if (body === undefined) throw awsError('S3.NoSuchKeyException', 'The specified key does not exist.');
       return { Body: body, ContentType: 'application/json' };
     },
-    RegisterModel: (p) => ({ ModelPackageArn: `arn:aws:sagemaker:eu-west-1:111111111111:model-package/${p.ModelPackageGroupName}/1` }),
+    RegisterModel: (p) => ({
+      ModelPackageArn: `arn:aws:sagemaker:eu-west-1:111111111111:model-package/${p.ModelPackageGroupName}/1`,
+    }),
     NotifySuccess: () => ({ MessageId: 'success' }),
     NotifyFailure: () => ({ MessageId: 'failure' }),
   };
@@ -99,6 +112,12 @@ export async function runPipeline(
   } catch (error) {
     const failure = error as Error & { cause?: { name?: string; message?: string } };
     const cause = failure.cause;
-    return { status: 'FAILED', error: cause?.name ?? failure.name, cause: cause?.message ?? failure.message, calls, s3 };
+    return {
+      status: 'FAILED',
+      error: cause?.name ?? failure.name,
+      cause: cause?.message ?? failure.message,
+      calls,
+      s3,
+    };
   }
 }

@@ -5,32 +5,53 @@ import { platformAssembly } from '../support/platform';
 const { assembly } = platformAssembly();
 const dev = stateMachineDefinition(assembly, 'Dev/Training', 'ChurnPipeline/StateMachine');
 const RAW = 's3://mlenv-dev-111111111111-eu-west-1-raw';
-const INPUT = { datasetS3Uri: `${RAW}/churn/2026-11-30.csv`, datasetVersion: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY', reason: 'new-data' };
+const INPUT = {
+  datasetS3Uri: `${RAW}/churn/2026-11-30.csv`,
+  datasetVersion: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+  reason: 'new-data',
+};
 
 describe('training pipeline, executed locally', () => {
   test('a good model is trained on the dataset, evaluated and registered with metrics and lineage', async () => {
     const run = await runPipeline(dev, INPUT, { executionName: 'manual-2026-11-30' });
     expect(run.status).toBe('SUCCEEDED');
-    expect(Object.keys(run.calls)).toEqual(['Preprocess', 'Train', 'Evaluate', 'ReadMetrics', 'RegisterModel', 'NotifySuccess']);
+    expect(Object.keys(run.calls)).toEqual([
+      'Preprocess',
+      'Train',
+      'Evaluate',
+      'ReadMetrics',
+      'RegisterModel',
+      'NotifySuccess',
+    ]);
 
     const preprocess = run.calls.Preprocess[0] as any;
-    expect(preprocess.ProcessingInputs.find((i: any) => i.InputName === 'raw').S3Input.S3Uri).toBe(INPUT.datasetS3Uri);
+    expect(preprocess.ProcessingInputs.find((i: any) => i.InputName === 'raw').S3Input.S3Uri).toBe(
+      INPUT.datasetS3Uri,
+    );
     const train = run.calls.Train[0] as any;
     const splits = preprocess.ProcessingOutputConfig.Outputs.map((o: any) => o.S3Output.S3Uri);
     // Training reads exactly the splits preprocessing wrote; evaluation reads its test split and model.
-    expect(train.InputDataConfig.filter((c: any) => c.ChannelName !== 'code').map((c: any) => c.DataSource.S3DataSource.S3Uri)).toEqual(
-      [`${splits[0]}/`, `${splits[1]}/`],
-    );
+    expect(
+      train.InputDataConfig.filter((c: any) => c.ChannelName !== 'code').map(
+        (c: any) => c.DataSource.S3DataSource.S3Uri,
+      ),
+    ).toEqual([`${splits[0]}/`, `${splits[1]}/`]);
     const evaluate = run.calls.Evaluate[0] as any;
-    const evaluateInputs = Object.fromEntries(evaluate.ProcessingInputs.map((i: any) => [i.InputName, i.S3Input.S3Uri]));
+    const evaluateInputs = Object.fromEntries(
+      evaluate.ProcessingInputs.map((i: any) => [i.InputName, i.S3Input.S3Uri]),
+    );
     expect(evaluateInputs.test).toBe(`${splits[2]}/`);
-    expect(evaluateInputs.model).toBe(`${train.OutputDataConfig.S3OutputPath}${train.TrainingJobName}/output/model.tar.gz`);
+    expect(evaluateInputs.model).toBe(
+      `${train.OutputDataConfig.S3OutputPath}${train.TrainingJobName}/output/model.tar.gz`,
+    );
 
     const register = run.calls.RegisterModel[0] as any;
     expect(register).toMatchObject({
       ModelPackageGroupName: 'mlenv-dev-churn',
       ModelApprovalStatus: 'Approved',
-      ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: [...run.s3.keys()][0] } } },
+      ModelMetrics: {
+        ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: [...run.s3.keys()][0] } },
+      },
       CustomerMetadataProperties: {
         datasetS3Uri: INPUT.datasetS3Uri,
         datasetVersion: INPUT.datasetVersion,
@@ -38,7 +59,9 @@ describe('training pipeline, executed locally', () => {
         codeVersion: 'test-version',
         executionArn: expect.stringMatching(/:execution:ChurnPipeline:manual-2026-11-30$/),
         trainingJobName: train.TrainingJobName,
-        sourceArchive: expect.stringMatching(/^s3:\/\/cdk-[a-z0-9]+-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.gz$/),
+        sourceArchive: expect.stringMatching(
+          /^s3:\/\/cdk-[a-z0-9]+-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.gz$/,
+        ),
       },
     });
     expect(register.InferenceSpecification.Containers[0]).toMatchObject({
@@ -57,16 +80,26 @@ describe('training pipeline, executed locally', () => {
     const run = await runPipeline(dev, INPUT, {
       evaluation: { binary_classification_metrics: { auc: { value: 0.85, standard_deviation: 'NaN' } } },
     });
-    expect(run).toMatchObject({ status: 'FAILED', error: 'QualityGateFailed', cause: 'auc 0.85 does not pass the quality gate auc >= 0.9' });
+    expect(run).toMatchObject({
+      status: 'FAILED',
+      error: 'QualityGateFailed',
+      cause: 'auc 0.85 does not pass the quality gate auc >= 0.9',
+    });
     expect(run.calls.RegisterModel).toBeUndefined();
-    expect((run.calls.NotifyFailure[0] as any).Message).toMatchObject({ result: 'failed', error: 'QualityGateFailed' });
+    expect((run.calls.NotifyFailure[0] as any).Message).toMatchObject({
+      result: 'failed',
+      error: 'QualityGateFailed',
+    });
   });
 
   test('a failed training job is caught, notified, and fails the execution', async () => {
     const run = await runPipeline(dev, INPUT, {
       overrides: {
         Train: () => {
-          throw awsError('States.TaskFailed', '{"TrainingJobStatus":"Failed","FailureReason":"AlgorithmError: exit 2"}');
+          throw awsError(
+            'States.TaskFailed',
+            '{"TrainingJobStatus":"Failed","FailureReason":"AlgorithmError: exit 2"}',
+          );
         },
       },
     });
@@ -84,7 +117,11 @@ describe('training pipeline, executed locally', () => {
         Train: (p) => {
           attempts++;
           if (attempts < 3) throw awsError('SageMaker.ThrottlingException', 'Rate exceeded');
-          return { TrainingJobName: p.TrainingJobName, TrainingJobArn: 'arn', ModelArtifacts: { S3ModelArtifacts: 's3://m/model.tar.gz' } };
+          return {
+            TrainingJobName: p.TrainingJobName,
+            TrainingJobArn: 'arn',
+            ModelArtifacts: { S3ModelArtifacts: 's3://m/model.tar.gz' },
+          };
         },
       },
     });
@@ -95,7 +132,11 @@ describe('training pipeline, executed locally', () => {
 
   test('throttling that does not stop fails after the retries, notified', async () => {
     const run = await runPipeline(dev, INPUT, {
-      overrides: { Preprocess: () => { throw awsError('SageMaker.ThrottlingException'); } },
+      overrides: {
+        Preprocess: () => {
+          throw awsError('SageMaker.ThrottlingException');
+        },
+      },
     });
     expect(run).toMatchObject({ status: 'FAILED', error: 'SageMaker.ThrottlingException' });
     expect(run.calls.Preprocess).toHaveLength(5); // the call and 4 retries
@@ -129,8 +170,12 @@ describe('training pipeline, executed locally', () => {
   test('a failure to notify still fails the execution with the original error', async () => {
     const run = await runPipeline(dev, INPUT, {
       overrides: {
-        Evaluate: () => { throw awsError('States.TaskFailed', 'evaluation crashed'); },
-        NotifyFailure: () => { throw awsError('SNS.AuthorizationErrorException'); },
+        Evaluate: () => {
+          throw awsError('States.TaskFailed', 'evaluation crashed');
+        },
+        NotifyFailure: () => {
+          throw awsError('SNS.AuthorizationErrorException');
+        },
       },
     });
     expect(run).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed', cause: 'evaluation crashed' });

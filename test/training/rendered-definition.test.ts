@@ -1,4 +1,4 @@
-import aslValidator = require('asl-validator');
+import aslValidator from 'asl-validator';
 import { stateMachineDefinition } from '../../lib/local/template-intrinsics';
 import { platformAssembly } from '../support/platform';
 
@@ -6,7 +6,11 @@ const { assembly, config } = platformAssembly();
 const definitions = config.environments.flatMap((env) =>
   config.models.map((model) => {
     const id = model.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
-    return [`${env.stageId}/${model.name}`, env, stateMachineDefinition(assembly, `${env.stageId}/Training`, `${id}Pipeline/StateMachine`)] as const;
+    return [
+      `${env.stageId}/${model.name}`,
+      env,
+      stateMachineDefinition(assembly, `${env.stageId}/Training`, `${id}Pipeline/StateMachine`),
+    ] as const;
   }),
 );
 
@@ -32,34 +36,60 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
   });
 
   test('has the pipeline states, each SageMaker job with a timeout, retries and a catch', () => {
-    for (const name of ['Preprocess', 'Train', 'Evaluate', 'ReadMetrics', 'QualityGate', 'RegisterModel', 'NotifySuccess', 'NotifyFailure', 'Failed']) {
+    for (const name of [
+      'Preprocess',
+      'Train',
+      'Evaluate',
+      'ReadMetrics',
+      'QualityGate',
+      'RegisterModel',
+      'NotifySuccess',
+      'NotifyFailure',
+      'Failed',
+    ]) {
       expect(states[name]).toBeDefined();
     }
     for (const name of ['Preprocess', 'Train', 'Evaluate']) {
-      expect(states[name].Resource).toMatch(/^arn:aws:states:::sagemaker:create(Processing|Training)Job\.sync$/);
+      expect(states[name].Resource).toMatch(
+        /^arn:aws:states:::sagemaker:create(Processing|Training)Job\.sync$/,
+      );
       expect(states[name].TimeoutSeconds).toBeGreaterThan(0);
-      expect(states[name].Retry[0].ErrorEquals).toEqual(expect.arrayContaining(['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceeded']));
+      expect(states[name].Retry[0].ErrorEquals).toEqual(
+        expect.arrayContaining(['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceeded']),
+      );
       expect(states[name].Retry[0].BackoffRate).toBeGreaterThan(1);
     }
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === 'Task' && name !== 'NotifyFailure') {
-        expect({ name, catch: state.Catch }).toEqual({ name, catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' })] });
+        expect({ name, catch: state.Catch }).toEqual({
+          name,
+          catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' })],
+        });
       }
     }
   });
 
   test('renders S3 locations as s3:// URIs, never https://', () => {
-    const uris = [...leaves(definition)].filter(([path]) => /S3Uri|S3OutputPath|ModelDataUrl|datasetS3Uri/.test(path.at(-1)!));
+    const uris = [...leaves(definition)].filter(([path]) =>
+      /S3Uri|S3OutputPath|ModelDataUrl|datasetS3Uri/.test(path.at(-1)!),
+    );
     expect(uris.length).toBeGreaterThan(10);
     for (const [path, value] of uris) {
       const rendered = String(value).replace(/^States\.Format\('/, '');
-      expect({ path: path.join('.'), rendered }).toEqual({ path: path.join('.'), rendered: expect.stringMatching(/^(s3:\/\/|\$\.)/) });
+      expect({ path: path.join('.'), rendered }).toEqual({
+        path: path.join('.'),
+        rendered: expect.stringMatching(/^(s3:\/\/|\$\.)/),
+      });
     }
   });
 
   test('renders instance types exactly as configured (no doubled ml. prefix)', () => {
-    const types = [...leaves(definition)].filter(([path]) => /InstanceType/.test(path.join('.'))).map(([, v]) => v);
-    expect(types).toEqual(expect.arrayContaining([env.training.instanceType, env.training.processingInstanceType]));
+    const types = [...leaves(definition)]
+      .filter(([path]) => /InstanceType/.test(path.join('.')))
+      .map(([, v]) => v);
+    expect(types).toEqual(
+      expect.arrayContaining([env.training.instanceType, env.training.processingInstanceType]),
+    );
     for (const type of types) expect(type).toMatch(/^ml\.[a-z0-9]+\.[a-z0-9]+$/);
     expect(states.Train.Parameters.ResourceConfig).toMatchObject({
       InstanceType: env.training.instanceType,
@@ -71,7 +101,11 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
   test('gives every job a name SageMaker accepts, derived from the execution', () => {
     const runId = 'f'.repeat(32); // PrepareRun: the MD5 of the execution name, 32 hex digits
     expect(states.PrepareRun.Parameters['id.$']).toBe("States.Hash($$.Execution.Name, 'MD5')");
-    for (const [state, key] of [['Preprocess', 'ProcessingJobName.$'], ['Train', 'TrainingJobName.$'], ['Evaluate', 'ProcessingJobName.$']]) {
+    for (const [state, key] of [
+      ['Preprocess', 'ProcessingJobName.$'],
+      ['Train', 'TrainingJobName.$'],
+      ['Evaluate', 'ProcessingJobName.$'],
+    ]) {
       const template = states[state].Parameters[key] as string;
       const match = /^States\.Format\('([^']+)', \$\.run\.id\)$/.exec(template);
       expect(match).not.toBeNull();
@@ -90,7 +124,9 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
     expect(train.EnableManagedSpotTraining).toBe(env.training.spot.enabled);
     if (env.training.spot.enabled) {
       expect(train.StoppingCondition.MaxWaitTimeInSeconds).toBe(env.training.spot.maxWaitMinutes * 60);
-      expect(train.CheckpointConfig['S3Uri.$']).toMatch(/^States\.Format\('s3:\/\/.+-models\/churn\/checkpoints\/\{\}\/'/);
+      expect(train.CheckpointConfig['S3Uri.$']).toMatch(
+        /^States\.Format\('s3:\/\/.+-models\/churn\/checkpoints\/\{\}\/'/,
+      );
     } else {
       expect(train.CheckpointConfig).toBeUndefined();
     }
@@ -105,7 +141,8 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
 
   test('ships the code as a tar.gz: a code channel for training, unpacked by processing jobs', () => {
     const train = states.Train.Parameters;
-    const code = train.InputDataConfig.find((c: Json) => c.ChannelName === 'code').DataSource.S3DataSource.S3Uri as string;
+    const code = train.InputDataConfig.find((c: Json) => c.ChannelName === 'code').DataSource.S3DataSource
+      .S3Uri as string;
     expect(code).toMatch(/^s3:\/\/cdk-[a-z0-9]+-assets-\d{12}-[a-z0-9-]+\/[0-9a-f]{64}\.gz$/);
     expect(train.HyperParameters).toMatchObject({
       sagemaker_program: 'train.py',
@@ -115,7 +152,9 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
     const preprocess = states.Preprocess.Parameters;
     expect(preprocess.ProcessingInputs[0].S3Input.S3Uri).toBe(code);
     expect(preprocess.AppSpecification.ContainerEntrypoint.slice(-1)).toEqual(['preprocess.py']);
-    expect(preprocess.AppSpecification.ContainerEntrypoint[2]).toContain(`tar -xzf '${code.split('/').at(-1)}'`);
+    expect(preprocess.AppSpecification.ContainerEntrypoint[2]).toContain(
+      `tar -xzf '${code.split('/').at(-1)}'`,
+    );
   });
 
   test('registers with the approval status the environment allows', () => {

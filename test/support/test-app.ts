@@ -1,0 +1,7 @@
+import { App } from 'aws-cdk-lib';
+import { cdkJsonContext } from '../../lib/app/cdk-context';
+
+/** An app with the feature flags of cdk.json, as the platform's own app has them. */
+export function testApp(): App {
+  return new App({ context: cdkJsonContext() });
+}

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import {
+  FrameworkImage,
+  MlDataStore,
+  ModelRegistry,
+  SourceCode,
+  type TrainingPipelineProps,
+} from '../../constructs';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { testApp } from './test-app';
+
+/** The ml/ workload, as the platform ships it. */
+export const SOURCE = SourceCode.fromDirectory(join(REPO_ROOT, 'ml'), {
+  files: ['common.py', 'preprocess.py', 'train.py', 'evaluate.py', 'inference.py'],
+});
+
+/** A stack with a data store and a registry for one model, and the props a pipeline needs. */
+export function pipelineFixture(region = 'eu-west-1') {
+  const stack = new Stack(testApp(), 'Test', { env: { account: '123456789012', region } });
+  const store = new MlDataStore(stack, 'Data', { bucketNamePrefix: 'test-data' });
+  // Used by name, as the platform's Training stack does, so bucket names render literally.
+  const dataStore = MlDataStore.fromMlDataStoreAttributes(stack, 'DataByName', {
+    bucketNamePrefix: 'test-data',
+    encryptionKey: store.encryptionKey,
+  });
+  const registry = new ModelRegistry(stack, 'Registry', { modelNames: ['churn'], groupNamePrefix: 'test' });
+  const props: TrainingPipelineProps = {
+    modelName: 'churn',
+    dataStore,
+    registry,
+    image: FrameworkImage.sklearn('1.2-1'),
+    sourceCode: SOURCE,
+    qualityGate: { metric: 'auc', operator: '>=', threshold: 0.9 },
+  };
+  return { stack, dataStore, registry, props };
+}

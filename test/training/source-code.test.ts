@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { SourceCode } from '../../constructs';
+import { deterministicTarGz } from '../../constructs/training/deterministic-tar';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { SOURCE } from '../support/training-fixtures';
+import { testApp } from '../support/test-app';
+
+const ML = join(REPO_ROOT, 'ml');
+
+describe('SourceCode', () => {
+  test('ships the workload as a sourcedir.tar.gz that tar extracts to the same files', () => {
+    const stack = new Stack(testApp(), 'S');
+    const code = SOURCE.bind(stack, 'Code');
+    expect(stack.resolve(code.s3Uri)).toEqual({ 'Fn::Sub': expect.stringMatching(/^s3:\/\/cdk-.+\.gz$/) });
+    expect(code.archiveName).toMatch(/^[0-9a-f]{64}\.gz$/);
+    const dir = mkdtempSync(join(tmpdir(), 'mlenv-src-'));
+    execFileSync('tar', ['-xzf', code.localPath, '-C', dir]);
+    expect(readdirSync(dir).sort()).toEqual([
+      'common.py',
+      'evaluate.py',
+      'inference.py',
+      'preprocess.py',
+      'train.py',
+    ]);
+    for (const name of readdirSync(dir)) {
+      expect(readFileSync(join(dir, name), 'utf8')).toBe(readFileSync(join(ML, name), 'utf8'));
+    }
+  });
+
+  test('builds the same bytes for the same files, so the asset hash moves only with the code', () => {
+    const files = [
+      { name: 'a.py', content: Buffer.from('print(1)\n') },
+      { name: 'b.py', content: Buffer.from('x = 2\n') },
+    ];
+    expect(deterministicTarGz(files).equals(deterministicTarGz([...files].reverse()))).toBe(true);
+    expect(
+      deterministicTarGz(files).equals(
+        deterministicTarGz([{ ...files[0], content: Buffer.from('print(2)\n') }, files[1]]),
+      ),
+    ).toBe(false);
+    const first = SOURCE.bind(new Stack(testApp(), 'A'), 'Code').archiveName;
+    const second = SOURCE.bind(new Stack(testApp(), 'B'), 'Code').archiveName;
+    expect(first).toBe(second);
+  });
+
+  test('by default takes the top-level Python files, not the tests', () => {
+    const code = SourceCode.fromDirectory(ML).bind(new Stack(testApp(), 'D'), 'Code');
+    expect(code.files).toEqual(expect.arrayContaining(['train.py', 'inference.py', 'make_sample_data.py']));
+    expect(code.files.every((f) => f.endsWith('.py') && !f.includes('/'))).toBe(true);
+  });
+
+  test('fails clearly on a missing directory or file', () => {
+    expect(() => SourceCode.fromDirectory('/no/such/dir')).toThrow(
+      'Source directory not found: /no/such/dir',
+    );
+    expect(() => SourceCode.fromDirectory(ML, { files: ['train.py', 'nope.py'] })).toThrow(
+      /Source files not found in .*: nope\.py/,
+    );
+  });
+});
