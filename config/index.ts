@@ -1,11 +1,19 @@
+import { join } from 'node:path';
 import { environments } from './environments';
 import { loadConfig, type LoadConfigOptions, type MlEnvConfig } from './load';
 
+export * from './deployments';
+export * from './knobs';
 export * from './load';
 export * from './schema';
-export * from './knobs';
 
-/** This platform's configuration, validated, with account overrides from CDK context applied. */
+/** Where the deployment pins live: `deployments/<env>.json` (git history is the audit log). */
+export const DEPLOYMENTS_DIR = join(__dirname, '..', 'deployments');
+
+/**
+ * This platform's configuration, validated, with account overrides from CDK context applied and
+ * the deployment pins of `deployments/` read.
+ */
 export function platformConfig(options: LoadConfigOptions = {}): MlEnvConfig {
-  return loadConfig(environments, options);
+  return loadConfig(environments, { deploymentsDir: DEPLOYMENTS_DIR, ...options });
 }

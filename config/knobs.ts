@@ -6,6 +6,10 @@ export interface KnobEffect {
   readonly reason: string;
   /** CloudFormation resource types it may change. @default - any type */
   readonly resourceTypes?: readonly string[];
+  /** Stacks (ids within the stage) it may change. @default - any stack */
+  readonly stacks?: readonly string[];
+  /** A difference in kind, not just size (the report marks it as a declared divergence). */
+  readonly divergence?: boolean;
   /**
    * Property paths it may change, as the parity check flattens them (`Properties.X[0].Y`; a state
    * machine's definition is parsed into `Properties.Definition.States.<state>...`; `(exists)` for
@@ -15,6 +19,13 @@ export interface KnobEffect {
 }
 
 const STATE_MACHINE = 'AWS::StepFunctions::StateMachine';
+const ENDPOINT_CONFIG = 'AWS::SageMaker::EndpointConfig';
+const EXISTS = /^\(exists\)$/;
+
+/** The path of a property of the endpoint config's single production variant. */
+function variant(property: string): RegExp {
+  return new RegExp(`^Properties\\.ProductionVariants\\[0\\]\\.${property.replace(/\./g, '\\.')}$`);
+}
 
 /** The path of a parameter of a state in a parsed state machine definition. */
 function param(states: string, parameter: string): RegExp {
@@ -131,5 +142,75 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     reason: 'scheduled retraining is a cost switch',
     resourceTypes: ['AWS::Events::Rule'],
     paths: [/^Properties\.ScheduleExpression$/, /^Properties\.State$/],
+  },
+  {
+    knob: 'deployments',
+    reason: 'each environment serves the model packages its deployments/<env>.json pins',
+    stacks: ['Serving'],
+    paths: [EXISTS, /^Properties\.Containers\[0\]\.ModelPackageName$/, /^Properties\.Value$/],
+  },
+  {
+    knob: 'serving.kind',
+    reason: 'serverless has no instances, data capture, blue/green rollout or autoscaling',
+    divergence: true,
+    stacks: ['Serving'],
+    paths: [
+      EXISTS,
+      variant('InstanceType'),
+      variant('InitialInstanceCount'),
+      /^Properties\.ProductionVariants\[0\]\.ServerlessConfig\./,
+      /^Properties\.KmsKeyId$/,
+      /^Properties\.DataCaptureConfig\./,
+      /^Properties\.DeploymentConfig\./,
+      /^Properties\.PolicyDocument\.Statement\[\d+\]\./,
+    ],
+  },
+  {
+    knob: 'serving.instanceType',
+    reason: "endpoint instance size (staging must use prod's)",
+    resourceTypes: [ENDPOINT_CONFIG],
+    paths: [variant('InstanceType')],
+  },
+  {
+    knob: 'serving.initialInstanceCount',
+    reason: 'endpoint instance count',
+    resourceTypes: [ENDPOINT_CONFIG],
+    paths: [variant('InitialInstanceCount')],
+  },
+  {
+    knob: 'serving.autoscaling',
+    reason: 'endpoint capacity bounds and target',
+    resourceTypes: [
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+    ],
+    paths: [
+      /^Properties\.(MinCapacity|MaxCapacity)$/,
+      /^Properties\.TargetTrackingScalingPolicyConfiguration\.TargetValue$/,
+    ],
+  },
+  {
+    knob: 'serving.serverless',
+    reason: 'serverless memory and concurrency',
+    resourceTypes: [ENDPOINT_CONFIG],
+    paths: [/^Properties\.ProductionVariants\[0\]\.ServerlessConfig\./],
+  },
+  {
+    knob: 'serving.dataCapturePercent',
+    reason: 'share of traffic captured for monitoring (and the role that writes it)',
+    stacks: ['Serving'],
+    paths: [/^Properties\.DataCaptureConfig\./, /^Properties\.PolicyDocument\.Statement\[\d+\]\./],
+  },
+  {
+    knob: 'serving.rollout',
+    reason: 'canary size and watch time of blue/green rollouts',
+    resourceTypes: ['AWS::SageMaker::Endpoint'],
+    paths: [/^Properties\.DeploymentConfig\.BlueGreenUpdatePolicy\./],
+  },
+  {
+    knob: 'serving.latencyAlarmMs',
+    reason: 'latency alarm threshold',
+    resourceTypes: ['AWS::CloudWatch::Alarm'],
+    paths: [/^Properties\.(Threshold|AlarmDescription)$/],
   },
 ];

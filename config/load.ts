@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type DeploymentPin, readDeploymentPins } from './deployments';
 import { configSchema, type EnvironmentSettings, type ModelConfig } from './schema';
 
 /** One environment, validated, with the names derived from it. */
@@ -7,6 +8,8 @@ export interface EnvironmentConfig extends EnvironmentSettings {
   readonly name: string;
   /** The id of its CDK stage, for example `Staging` (deploy with `npx cdk deploy 'Staging/*'`). */
   readonly stageId: string;
+  /** The model packages it serves, by model (from `deployments/<name>.json`); unpinned models are not served. */
+  readonly deployments: Readonly<Record<string, DeploymentPin>>;
 }
 
 /** The validated configuration of every environment. */
@@ -38,6 +41,11 @@ export interface LoadConfigOptions {
    * @default - no overrides
    */
   readonly context?: Record<string, unknown>;
+  /**
+   * Directory of the deployment pins (`<env>.json` each).
+   * @default - no pins: no environment serves a model
+   */
+  readonly deploymentsDir?: string;
 }
 
 const ACCOUNT_CONTEXT_PREFIX = 'mlenv:account:';
@@ -49,16 +57,16 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
-  return {
-    project: parsed.data.project,
-    reference: 'prod',
-    models: parsed.data.models,
-    environments: Object.entries(parsed.data.environments).map(([name, settings]) => ({
-      ...settings,
-      name,
-      stageId: name.charAt(0).toUpperCase() + name.slice(1),
-    })),
-  };
+  const modelNames = parsed.data.models.map((m) => m.name);
+  const environments = Object.entries(parsed.data.environments).map(([name, settings]) => {
+    const { pins, problems: pinProblems } = options.deploymentsDir
+      ? readDeploymentPins(options.deploymentsDir, name, modelNames)
+      : { pins: {}, problems: [] };
+    problems.push(...pinProblems);
+    return { ...settings, name, stageId: name.charAt(0).toUpperCase() + name.slice(1), deployments: pins };
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { project: parsed.data.project, reference: 'prod', models: parsed.data.models, environments };
 }
 
 function applyAccountOverrides(

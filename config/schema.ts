@@ -58,6 +58,44 @@ export const trainingSchema = z.strictObject({
   }),
 });
 
+const positiveInt = (what: string) =>
+  z.number(`must be a ${what}`).int(`must be a whole ${what}`).min(1, `must be at least 1`);
+
+export const servingSchema = z.strictObject({
+  /** `instance` (provisioned, blue/green, autoscaling, data capture) or `serverless` (dev's cheap choice). */
+  kind: z.enum(['instance', 'serverless'], "must be 'instance' or 'serverless'"),
+  /** Instance type of an instance variant. */
+  instanceType: instanceType,
+  /** Instances an instance variant starts with. */
+  initialInstanceCount: positiveInt('number of instances'),
+  /** Target tracking on invocations per instance, between min and max instances. */
+  autoscaling: z.strictObject({
+    minInstances: positiveInt('number of instances'),
+    maxInstances: positiveInt('number of instances'),
+    targetInvocationsPerInstance: positiveInt('number of invocations per minute'),
+  }),
+  /** Size of a serverless variant. */
+  serverless: z.strictObject({
+    memorySizeMb: z.union(
+      [1024, 2048, 3072, 4096, 5120, 6144].map((m) => z.literal(m)) as unknown as [
+        z.ZodLiteral<number>,
+        z.ZodLiteral<number>,
+      ],
+      'must be one of 1024, 2048, 3072, 4096, 5120, 6144',
+    ),
+    maxConcurrency: z.number().int().min(1).max(200, 'must be at most 200'),
+  }),
+  /** Percentage of requests and responses captured to the monitoring bucket (0 turns capture off). */
+  dataCapturePercent: z.number().int('must be a whole percentage').min(0).max(100),
+  /** Blue/green rollout: canary traffic share and how long it is watched before all traffic moves. */
+  rollout: z.strictObject({
+    canaryPercent: z.number().int().min(1).max(50, 'must be at most 50'),
+    waitMinutes: z.number().int().min(1).max(60, 'must be at most 60'),
+  }),
+  /** Model latency (p99, milliseconds) above which the latency alarm fires and a rollout rolls back. */
+  latencyAlarmMs: z.number('must be a number of milliseconds').positive('must be positive'),
+});
+
 export const environmentSchema = z.strictObject({
   /** The AWS account id; override per environment with `-c mlenv:account:<env>=<id>`. */
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
@@ -86,6 +124,8 @@ export const environmentSchema = z.strictObject({
     .regex(/^[\w .:/=+@-]{1,256}$/, 'must be 1-256 characters valid in an AWS tag value'),
   /** Training pipeline sizes and switches. */
   training: trainingSchema,
+  /** How the models this environment pins (deployments/<env>.json) are served. */
+  serving: servingSchema,
 });
 
 export const modelSchema = z.strictObject({
@@ -150,6 +190,18 @@ export const configSchema = z
         });
       }
     });
+    const { staging, prod } = config.environments;
+    if (staging && prod) {
+      for (const field of ['kind', 'instanceType'] as const) {
+        if (staging.serving[field] !== prod.serving[field]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', 'staging', 'serving', field],
+            message: `must be prod's (${prod.serving[field]}): staging mirrors prod, only counts may differ`,
+          });
+        }
+      }
+    }
     for (const [name, env] of Object.entries(config.environments)) {
       const training = env.training;
       if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {
@@ -166,6 +218,9 @@ export const configSchema = z
           message: `must be 'PendingManualApproval' outside ${SELF_APPROVING_ENVIRONMENTS.join(' and ')}: a person approves models there`,
         });
       }
+      servingProblems(name, env.serving).forEach(([path, message]) =>
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'serving', ...path], message }),
+      );
       if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.removalPolicy !== 'retain') {
         ctx.addIssue({
           code: 'custom',
@@ -176,10 +231,45 @@ export const configSchema = z
     }
   });
 
+/** Rules that span serving knobs; each problem as [path under `serving`, message]. */
+function servingProblems(env: string, serving: z.infer<typeof servingSchema>): Array<[string[], string]> {
+  const problems: Array<[string[], string]> = [];
+  const { autoscaling } = serving;
+  if (autoscaling.minInstances > autoscaling.maxInstances) {
+    problems.push([
+      ['autoscaling', 'minInstances'],
+      `must not be above autoscaling.maxInstances (${autoscaling.maxInstances})`,
+    ]);
+  }
+  if (
+    serving.initialInstanceCount < autoscaling.minInstances ||
+    serving.initialInstanceCount > autoscaling.maxInstances
+  ) {
+    problems.push([['initialInstanceCount'], `must be between autoscaling.minInstances and maxInstances`]);
+  }
+  if (serving.kind === 'serverless' && serving.dataCapturePercent > 0) {
+    problems.push([
+      ['dataCapturePercent'],
+      'must be 0 with a serverless variant: serverless endpoints support no data capture',
+    ]);
+  }
+  if (env === 'prod') {
+    if (serving.kind !== 'instance')
+      problems.push([['kind'], "must be 'instance' in prod: serverless has no blue/green rollout"]);
+    if (serving.initialInstanceCount < 2)
+      problems.push([['initialInstanceCount'], 'must be at least 2 in prod']);
+    if (autoscaling.minInstances < 2)
+      problems.push([['autoscaling', 'minInstances'], 'must be at least 2 in prod']);
+  }
+  return problems;
+}
+
 /** The settings of one environment, as validated. */
 export type EnvironmentSettings = z.infer<typeof environmentSchema>;
 /** The training knobs of an environment, as validated. */
 export type TrainingSettings = z.infer<typeof trainingSchema>;
+/** The serving knobs of an environment, as validated. */
+export type ServingSettings = z.infer<typeof servingSchema>;
 /** One model, as validated. */
 export type ModelConfig = z.infer<typeof modelSchema>;
 /** The whole configuration, as written in `config/environments.ts`. */

@@ -5,3 +5,5 @@ export * from './training/ml-instance-type';
 export * from './training/quality-gate';
 export * from './training/source-code';
 export * from './training/training-pipeline';
+export * from './serving/endpoint-variant';
+export * from './serving/model-endpoint';

@@ -28,6 +28,16 @@ function main(): number {
       .map((s) => `${s.hierarchicalId} (${Object.keys(s.template.Resources ?? {}).length} resources)`)
       .join(', ');
     console.log(`  ${env.name.padEnd(8)} ${env.account} ${env.region.padEnd(14)} ${summary}`);
+    const served = Object.entries(env.deployments).map(
+      ([model, pin]) => `${model} (${pin.modelPackageArn.split(':').pop()})`,
+    );
+    const unserved = config.models.map((m) => m.name).filter((m) => !(m in env.deployments));
+    console.log(
+      `           serves: ${served.join(', ') || 'nothing yet'}` +
+        (unserved.length > 0
+          ? `; not served (no pin in deployments/${env.name}.json): ${unserved.join(', ')}`
+          : ''),
+    );
   }
   console.log(`deploy one environment with: npx cdk deploy '${config.environments[0].stageId}/*'\n`);
 

@@ -1,23 +1,42 @@
-"""Serving handlers for the SageMaker scikit-learn container (entry point).
+"""Serving entry point for the SageMaker scikit-learn container (1.2-1).
 
-Contract
-  model_fn(model_dir)      loads model.joblib + model-metadata.json (from model.tar.gz)
-  input_fn(body, content_type)
+The container calls two hooks from this module:
+  model_fn(model_dir)   loads model.joblib + model-metadata.json (from model.tar.gz)
+  transform_fn(model, request_body, content_type, accept)
+      decode_input -> predict_scores -> encode_output; returns (body, content_type)
+      on success, or an error response with a 4xx status for a bad request.
+
+The steps are plain functions (usable and tested on their own):
+  decode_input(body, content_type)
       text/csv          one row of feature values per line, no header, no target
       application/json  {"instances": [[v1, v2, ...], ...]}  (metadata feature order)
                         {"instances": [{"feature": value, ...}, ...]}  (by name)
-  predict_fn(data, model)  positive-class (1) probability per row, numpy array
-  output_fn(prediction, accept) -> (body, content_type)
+  predict_scores(data, model)  positive-class (1) probability per row, numpy array
+  encode_output(prediction, accept) -> (body, content_type)
       application/json  {"predictions": [{"score": 0.97, "label": 1}, ...]}
       text/csv          one "score,label" line per row
       (missing or */* Accept -> application/json)
+
+They are deliberately NOT named input_fn/predict_fn/output_fn: both serving stacks
+of the container (sagemaker_sklearn_container.serving and
+sagemaker_inference.transformer) refuse to load a module that defines transform_fn
+together with any of input_fn/predict_fn/output_fn.
 
 Bad requests raise ``ClientError(status_code, message)``: 400 bad payload (empty
 body, non-numeric or non-finite values, wrong column count, unknown/missing
 feature names), 415 unsupported content type, 406 unsupported accept.
 ``ClientError`` is ``sagemaker_inference.errors.GenericInferenceToolkitError``
-when that package is importable (the toolkit's model server turns it into that
-HTTP status), else the local ``InferenceError`` with the same attributes.
+when that package is importable, else the local ``InferenceError`` with the same
+attributes. transform_fn turns it into the HTTP status:
+  * single-model server (gunicorn + Flask worker from sagemaker_containers; the
+    default): an exception from transform_fn always becomes a 500, so it returns
+    ``worker.Response(body, status=4xx, mimetype=application/json)`` instead,
+    with the body ``{"error": "<message>"}``;
+  * multi-model server (sagemaker_inference, no Flask request): it re-raises, and
+    the toolkit sets the response status from ``status_code``;
+  * elsewhere (local runs/tests): it returns an ``ErrorResponse`` with
+    ``status``, ``body`` and ``content_type``.
+Any other exception propagates (500).
 
 This module is self-contained (no ``import common``) so it also works when it is
 deployed as a lone entry point.
@@ -173,7 +192,7 @@ def _parse_json(text):
     raise _bad_request("each instance must be a list of values or an object of feature: value")
 
 
-def input_fn(request_body, request_content_type):
+def decode_input(request_body, request_content_type):
     """Deserialize a request into a float array (positional) or a list of dicts (named)."""
     content_type = _media_type(request_content_type)
     if content_type not in (CSV, JSON):
@@ -216,7 +235,7 @@ def _feature_matrix(input_data, model):
     return matrix
 
 
-def predict_fn(input_data, model):
+def predict_scores(input_data, model):
     """Probability of the positive class (1) for each row."""
     features = _feature_matrix(input_data, model)
     probabilities = model.pipeline.predict_proba(features)
@@ -234,7 +253,7 @@ def _accept_type(accept):
     raise ClientError(406, "unsupported accept type %r; use %s or %s" % (accept, JSON, CSV))
 
 
-def output_fn(prediction, accept):
+def encode_output(prediction, accept):
     """Serialize scores + 0/1 labels; returns ``(body, content_type)``."""
     content_type = _accept_type(accept)
     scores = [float(score) for score in np.asarray(prediction, dtype=np.float64).ravel()]
@@ -246,3 +265,69 @@ def output_fn(prediction, accept):
     else:
         body = "".join("%r,%d\n" % (s, l) for s, l in zip(scores, labels))
     return body, content_type
+
+
+class ErrorResponse(object):
+    """Error response outside the Flask worker (local runs and tests).
+
+    Deliberately not a tuple: both container transformers read a tuple returned
+    by transform_fn as ``(body, content_type)`` and would drop the status.
+    """
+
+    def __init__(self, status, body, content_type=JSON):
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+
+    def __repr__(self):
+        return "ErrorResponse(%r, %r, %r)" % (self.status, self.body, self.content_type)
+
+
+def _in_flask_request():
+    """True inside the single-model server's Flask worker (sagemaker_containers)."""
+    try:
+        import flask
+    except ImportError:
+        return False
+    return flask.has_request_context()
+
+
+def _flask_response(status, body):
+    try:
+        from sagemaker_containers.beta.framework import worker
+
+        response_class = worker.Response
+    except ImportError:  # a plain Flask app; worker.Response is a flask.Response subclass
+        import flask
+
+        response_class = flask.Response
+    return response_class(response=body, status=status, mimetype=JSON)
+
+
+def error_response(error):
+    """The response for a ClientError in the current server (see the module docstring)."""
+    status = int(error.status_code)
+    body = json.dumps({"error": str(getattr(error, "message", None) or error)})
+    if _in_flask_request():
+        return _flask_response(status, body)
+    if ClientError is not InferenceError:
+        # multi-model server (sagemaker_inference): its Transformer catches the
+        # toolkit error and sets the HTTP status from status_code
+        raise error
+    return ErrorResponse(status, body, JSON)
+
+
+def transform_fn(model, request_body, content_type, accept):
+    """Container hook: deserialize, predict, serialize; 4xx response for a bad request.
+
+    Returns ``(body, content_type)`` on success (both container transformers turn
+    that tuple into a 200 response). A ``ClientError`` becomes an error response
+    via ``error_response``; any other exception propagates (500).
+    """
+    try:
+        _accept_type(accept)  # reject a bad Accept before doing any work
+        data = decode_input(request_body, content_type)
+        prediction = predict_scores(data, model)
+        return encode_output(prediction, accept)
+    except ClientError as error:
+        return error_response(error)

@@ -43,7 +43,7 @@ export interface EntryPoints {
   readonly train?: string;
   /** @default 'evaluate.py' */
   readonly evaluate?: string;
-  /** Serves the model (`model_fn`, `input_fn`, ...); must be in the model artifact's `code/`. @default 'inference.py' */
+  /** Serves the model (`model_fn`, `transform_fn`); must be in the model artifact's `code/`. @default 'inference.py' */
   readonly inference?: string;
 }
 

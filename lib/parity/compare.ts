@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { EnvironmentConfig, KnobEffect } from '../../config';
 import { flatten } from './flatten';
-import { type CfnTemplate, constructPathOf, normalizeResources } from './normalize';
+import { type CfnTemplate, constructPathOf, normalizeResources, normalizeValue } from './normalize';
 
 /** The synthesized stacks of one environment, keyed by stack id within its stage (`Storage`). */
 export interface EnvironmentTemplates {
@@ -75,23 +75,34 @@ export function compareEnvironments(
     }
   }
 
+  // Knob values are compared normalized, as the templates are.
   const knobValues = (knob: string) =>
-    Object.fromEntries(envs.map((e) => [e.environment.name, valueAt(e.environment, knob)]));
+    Object.fromEntries(
+      envs.map((e) => [
+        e.environment.name,
+        normalizeValue(valueAt(e.environment, knob), e.environment, accounts),
+      ]),
+    );
 
   const differences: ParityDifference[] = [];
   for (const [key, entry] of [...resources].sort(([a], [b]) => a.localeCompare(b))) {
     const resourceType = entry.type.get(reference) ?? [...entry.type.values()][0];
+    const stackId = key.split('/')[0];
     const base = { resource: key, constructPath: entry.path, resourceType };
     const explain = (path: string, values: Record<string, unknown>): ParityDifference => {
-      const knobs = effects
-        .filter(
-          (e) =>
-            (!e.resourceTypes || e.resourceTypes.includes(resourceType)) && e.paths.some((p) => p.test(path)),
-        )
-        .map((e) => e.knob);
+      const covering = effects.filter(
+        (e) =>
+          (!e.resourceTypes || e.resourceTypes.includes(resourceType)) &&
+          (!e.stacks || e.stacks.includes(stackId)) &&
+          e.paths.some((p) => p.test(path)),
+      );
+      const knobs = covering.map((e) => e.knob);
       const together = Object.fromEntries(names.map((n) => [n, knobs.map((k) => knobValues(k)[n])]));
       const explained = knobs.length > 0 && followsKnob(values, together);
-      return { ...base, path, values, ...(explained ? { knob: knobs.join(' + ') } : {}) };
+      const label = covering
+        .map((e) => (e.divergence ? `${e.knob} (declared divergence)` : e.knob))
+        .join(' + ');
+      return { ...base, path, values, ...(explained ? { knob: label } : {}) };
     };
 
     if (entry.type.size !== names.length) {

@@ -37,17 +37,7 @@ export function normalizeResources(
   env: EnvironmentIdentity,
   peerAccounts: readonly string[] = [],
 ): Record<string, CfnResource> {
-  const name = new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(env.name)}(?![a-z0-9])`, 'gi');
-  const peers = peerAccounts.filter((a) => a !== env.account);
-  const replace = (s: string): string =>
-    peers
-      .reduce((text, peer) => text.split(peer).join('<peer-account>'), s.split(env.account).join('<account>'))
-      .split(env.region)
-      .join('<region>')
-      .replace(ECR_REGISTRY, '<ecr-registry>')
-      .replace(ASSET_HASH, '<asset-hash>')
-      .replace(name, '<env>');
-
+  const replace = normalizer(env, peerAccounts);
   const resources: Record<string, CfnResource> = {};
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type === 'AWS::CDK::Metadata') continue;
@@ -55,6 +45,32 @@ export function normalizeResources(
     resources[logicalId] = mapStrings(parseDefinition(rest), replace) as CfnResource;
   }
   return resources;
+}
+
+/**
+ * Replaces, in any JSON value, what must differ between environments (see `normalizeResources`).
+ * The parity check also compares knob values this way, so that a pin naming another environment's
+ * account reads the same in every environment.
+ */
+export function normalizeValue(
+  value: unknown,
+  env: EnvironmentIdentity,
+  peerAccounts: readonly string[] = [],
+): unknown {
+  return mapStrings(value, normalizer(env, peerAccounts));
+}
+
+function normalizer(env: EnvironmentIdentity, peerAccounts: readonly string[]): (s: string) => string {
+  const name = new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(env.name)}(?![a-z0-9])`, 'gi');
+  const peers = peerAccounts.filter((a) => a !== env.account);
+  return (s: string): string =>
+    peers
+      .reduce((text, peer) => text.split(peer).join('<peer-account>'), s.split(env.account).join('<account>'))
+      .split(env.region)
+      .join('<region>')
+      .replace(ECR_REGISTRY, '<ecr-registry>')
+      .replace(ASSET_HASH, '<asset-hash>')
+      .replace(name, '<env>');
 }
 
 /** The construct path of a resource without its stage (`Storage/Data/RawBucket`), if recorded. */

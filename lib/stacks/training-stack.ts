@@ -2,8 +2,7 @@ import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { EnvironmentConfig, ModelConfig } from '../../config';
@@ -38,6 +37,8 @@ export interface TrainingStackProps extends StackProps {
   readonly dataStore: MlDataStore;
   readonly registry: IModelRegistry;
   readonly operationsKey: kms.IKey;
+  /** Where pipelines report success and failure. */
+  readonly alerts: sns.ITopic;
   /** Recorded in every registered model's lineage. */
   readonly codeVersion: string;
 }
@@ -45,7 +46,6 @@ export interface TrainingStackProps extends StackProps {
 /** One training pipeline per model (stateless, apart from its retained execution logs). */
 export class TrainingStack extends Stack {
   public readonly pipelines: Record<string, TrainingPipeline> = {};
-  public readonly notifications: sns.Topic;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
@@ -57,14 +57,6 @@ export class TrainingStack extends Stack {
       bucketNamePrefix: props.dataStore.bucketNamePrefix,
       encryptionKey: props.dataStore.encryptionKey,
     });
-
-    this.notifications = new sns.Topic(this, 'Notifications', {
-      masterKey: props.operationsKey,
-      enforceSSL: true,
-    });
-    for (const email of environment.alertEmails) {
-      this.notifications.addSubscription(new subscriptions.EmailSubscription(email));
-    }
 
     for (const model of props.models) {
       const id = model.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
@@ -94,7 +86,7 @@ export class TrainingStack extends Stack {
         spot: training.spot.enabled ? { maxWait: Duration.minutes(training.spot.maxWaitMinutes) } : undefined,
         approvalStatus: training.approvalStatus as ModelApprovalStatus,
         codeVersion: props.codeVersion,
-        notificationTopic: this.notifications,
+        notificationTopic: props.alerts,
         logGroup,
         schedule: events.Schedule.expression(training.schedule.expression),
         scheduleEnabled: training.schedule.enabled,

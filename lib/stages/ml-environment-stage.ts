@@ -2,7 +2,9 @@ import { Aspects, Stage, type StageProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, ModelConfig } from '../../config';
 import { AcknowledgeIamWildcards } from '../compliance/iam-acknowledgements';
+import { OperationsStack } from '../stacks/operations-stack';
 import { RegistryStack } from '../stacks/registry-stack';
+import { ServingStack } from '../stacks/serving-stack';
 import { StorageStack } from '../stacks/storage-stack';
 import { TrainingStack } from '../stacks/training-stack';
 
@@ -27,7 +29,9 @@ export class MlEnvironmentStage extends Stage {
   public readonly environment: EnvironmentConfig;
   public readonly storage: StorageStack;
   public readonly registry: RegistryStack;
+  public readonly operations: OperationsStack;
   public readonly training: TrainingStack;
+  public readonly serving: ServingStack;
 
   constructor(scope: Construct, id: string, props: MlEnvironmentStageProps) {
     const { environment, project } = props;
@@ -50,14 +54,28 @@ export class MlEnvironmentStage extends Stage {
       operationsKey: this.storage.operationsKey,
       description: `${project} ${environment.name}: model registry (stateful)`,
     });
+    this.operations = new OperationsStack(this, 'Operations', {
+      environment,
+      operationsKey: this.storage.operationsKey,
+      description: `${project} ${environment.name}: alerts`,
+    });
     this.training = new TrainingStack(this, 'Training', {
       environment,
       models: props.models,
       dataStore: this.storage.dataStore,
       registry: this.registry.registry,
       operationsKey: this.storage.operationsKey,
+      alerts: this.operations.alerts,
       codeVersion: props.codeVersion,
       description: `${project} ${environment.name}: training pipelines`,
+    });
+    this.serving = new ServingStack(this, 'Serving', {
+      project,
+      environment,
+      models: props.models,
+      dataStore: this.storage.dataStore,
+      alerts: this.operations.alerts,
+      description: `${project} ${environment.name}: model endpoints of the packages pinned in deployments/${environment.name}.json`,
     });
 
     Aspects.of(this).add(new AcknowledgeIamWildcards());

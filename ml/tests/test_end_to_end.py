@@ -51,8 +51,7 @@ def test_pipeline_end_to_end(tmp_path, monkeypatch, capsys):
     model = inference.model_fn(serving_dir)
     test = pd.read_csv(tmp_path / "data" / "test" / "test.csv")
     body = test[model.feature_columns].to_csv(header=False, index=False)
-    scores = inference.predict_fn(inference.input_fn(body, "text/csv"), model)
-    response, content_type = inference.output_fn(scores, "application/json")
+    response, content_type = inference.transform_fn(model, body, "text/csv", "application/json")
     predictions = json.loads(response)["predictions"]
     assert content_type == "application/json" and len(predictions) == len(test) == 45
     assert all(0.0 <= p["score"] <= 1.0 for p in predictions)

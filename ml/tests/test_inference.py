@@ -26,20 +26,20 @@ def features_csv(frame, columns):
 
 def test_csv_round_trip(model, test_frame):
     rows = test_frame.head(5)
-    data = inference.input_fn(features_csv(rows, model.feature_columns), "text/csv")
-    scores = inference.predict_fn(data, model)
+    data = inference.decode_input(features_csv(rows, model.feature_columns), "text/csv")
+    scores = inference.predict_scores(data, model)
     assert scores.shape == (5,)
     assert np.all((scores >= 0) & (scores <= 1))
     expected = model.pipeline.predict_proba(rows[model.feature_columns].to_numpy())[:, 1]
     np.testing.assert_allclose(scores, expected)
 
-    body, content_type = inference.output_fn(scores, "application/json")
+    body, content_type = inference.encode_output(scores, "application/json")
     assert content_type == "application/json"
     predictions = json.loads(body)["predictions"]
     assert [p["label"] for p in predictions] == [int(s >= 0.5) for s in scores]
     assert [p["score"] for p in predictions] == pytest.approx(list(scores))
 
-    body, content_type = inference.output_fn(scores, "text/csv")
+    body, content_type = inference.encode_output(scores, "text/csv")
     assert content_type == "text/csv"
     lines = body.strip().splitlines()
     assert len(lines) == 5
@@ -48,20 +48,20 @@ def test_csv_round_trip(model, test_frame):
 
 def test_csv_single_line_bytes_and_charset(model, test_frame):
     line = features_csv(test_frame.head(1), model.feature_columns).strip().encode("utf-8")
-    data = inference.input_fn(line, "text/csv; charset=utf-8")
-    assert inference.predict_fn(data, model).shape == (1,)
+    data = inference.decode_input(line, "text/csv; charset=utf-8")
+    assert inference.predict_scores(data, model).shape == (1,)
 
 
 def test_json_round_trip_lists_and_objects(model, test_frame):
     rows = test_frame.head(4)
     as_lists = {"instances": rows[model.feature_columns].values.tolist()}
     as_objects = {"instances": rows.drop(columns=["target"]).to_dict(orient="records")}
-    by_list = inference.predict_fn(inference.input_fn(json.dumps(as_lists), "application/json"), model)
-    by_name = inference.predict_fn(
-        inference.input_fn(json.dumps(as_objects).encode(), "application/json"), model
+    by_list = inference.predict_scores(inference.decode_input(json.dumps(as_lists), "application/json"), model)
+    by_name = inference.predict_scores(
+        inference.decode_input(json.dumps(as_objects).encode(), "application/json"), model
     )
     np.testing.assert_allclose(by_list, by_name)
-    body, _ = inference.output_fn(by_name, None)  # no Accept -> JSON
+    body, _ = inference.encode_output(by_name, None)  # no Accept -> JSON
     predictions = json.loads(body)["predictions"]
     assert len(predictions) == 4
     assert all(0.0 <= p["score"] <= 1.0 and p["label"] in (0, 1) for p in predictions)
@@ -76,22 +76,22 @@ def status_of(callable_, *args):
 
 def test_wrong_column_count_is_400(model, test_frame):
     row = features_csv(test_frame.head(1), model.feature_columns[:-1])
-    assert status_of(inference.predict_fn, inference.input_fn(row, "text/csv"), model) == 400
+    assert status_of(inference.predict_scores, inference.decode_input(row, "text/csv"), model) == 400
     payload = json.dumps({"instances": [[1.0, 2.0, 3.0]]})
-    assert status_of(inference.predict_fn, inference.input_fn(payload, "application/json"), model) == 400
+    assert status_of(inference.predict_scores, inference.decode_input(payload, "application/json"), model) == 400
     ragged = "1,2,3\n1,2\n"
-    assert status_of(inference.input_fn, ragged, "text/csv") == 400
+    assert status_of(inference.decode_input, ragged, "text/csv") == 400
 
 
 def test_unsupported_content_type_is_415():
-    assert status_of(inference.input_fn, "1,2,3", "application/x-npy") == 415
-    assert status_of(inference.input_fn, b"", "text/plain") == 415
+    assert status_of(inference.decode_input, "1,2,3", "application/x-npy") == 415
+    assert status_of(inference.decode_input, b"", "text/plain") == 415
 
 
 def test_empty_body_is_400():
-    assert status_of(inference.input_fn, "", "text/csv") == 400
-    assert status_of(inference.input_fn, b"  \n", "text/csv") == 400
-    assert status_of(inference.input_fn, "", "application/json") == 400
+    assert status_of(inference.decode_input, "", "text/csv") == 400
+    assert status_of(inference.decode_input, b"  \n", "text/csv") == 400
+    assert status_of(inference.decode_input, "", "application/json") == 400
 
 
 @pytest.mark.parametrize(
@@ -110,20 +110,20 @@ def test_empty_body_is_400():
     ],
 )
 def test_bad_payloads_are_400(body, content_type):
-    assert status_of(inference.input_fn, body, content_type) == 400
+    assert status_of(inference.decode_input, body, content_type) == 400
 
 
 def test_unknown_or_missing_feature_names_are_400(model, test_frame):
     record = test_frame.head(1).to_dict(orient="records")[0]  # includes "target"
-    data = inference.input_fn(json.dumps({"instances": [record]}), "application/json")
-    assert status_of(inference.predict_fn, data, model) == 400
-    data = inference.input_fn(json.dumps({"instances": [{"mean_radius": 1}]}), "application/json")
-    assert status_of(inference.predict_fn, data, model) == 400
+    data = inference.decode_input(json.dumps({"instances": [record]}), "application/json")
+    assert status_of(inference.predict_scores, data, model) == 400
+    data = inference.decode_input(json.dumps({"instances": [{"mean_radius": 1}]}), "application/json")
+    assert status_of(inference.predict_scores, data, model) == 400
 
 
 def test_unsupported_accept_is_406():
-    assert status_of(inference.output_fn, np.array([0.2]), "application/x-npy") == 406
-    body, content_type = inference.output_fn(np.array([0.2, 0.9]), "*/*")
+    assert status_of(inference.encode_output, np.array([0.2]), "application/x-npy") == 406
+    body, content_type = inference.encode_output(np.array([0.2, 0.9]), "*/*")
     assert content_type == "application/json"
     assert json.loads(body)["predictions"][1] == {"score": 0.9, "label": 1}
 
@@ -151,7 +151,144 @@ def test_uses_toolkit_error_when_available(monkeypatch):
     try:
         assert fresh.ClientError is GenericInferenceToolkitError
         with pytest.raises(GenericInferenceToolkitError) as info:
-            fresh.input_fn("x", "image/png")
+            fresh.decode_input("x", "image/png")
+        assert info.value.status_code == 415
+    finally:
+        monkeypatch.undo()
+        importlib.reload(inference)
+
+
+# --- transform_fn: the hook the container calls ------------------------------------
+
+
+def test_module_exposes_transform_fn_without_the_split_handlers():
+    # Both serving stacks refuse transform_fn next to input_fn/predict_fn/output_fn
+    # (sagemaker_sklearn_container.serving raises UserError, sagemaker_inference's
+    # Transformer a ValueError), so the module must not define those names.
+    assert callable(inference.model_fn) and callable(inference.transform_fn)
+    for name in ("input_fn", "predict_fn", "output_fn"):
+        assert not hasattr(inference, name), name
+
+
+def test_transform_fn_csv(model, test_frame):
+    rows = test_frame.head(3)
+    body, content_type = inference.transform_fn(
+        model, features_csv(rows, model.feature_columns), "text/csv", "text/csv"
+    )
+    assert content_type == "text/csv"
+    expected = model.pipeline.predict_proba(rows[model.feature_columns].to_numpy())[:, 1]
+    assert [float(line.split(",")[0]) for line in body.strip().splitlines()] == pytest.approx(
+        list(expected)
+    )
+
+
+def test_transform_fn_json(model, test_frame):
+    rows = test_frame.head(2)
+    payload = json.dumps({"instances": rows.drop(columns=["target"]).to_dict(orient="records")})
+    body, content_type = inference.transform_fn(model, payload.encode(), "application/json", "*/*")
+    assert content_type == "application/json"
+    predictions = json.loads(body)["predictions"]
+    assert [p["label"] for p in predictions] == [int(p["score"] >= 0.5) for p in predictions]
+    assert len(predictions) == 2
+
+
+def error_of(result, status):
+    assert isinstance(result, inference.ErrorResponse)
+    assert not isinstance(result, tuple)  # a tuple would be read as (body, content_type)
+    assert result.status == status
+    assert result.content_type == "application/json"
+    message = json.loads(result.body)["error"]
+    assert isinstance(message, str) and message
+    return message
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("", "text/csv"),
+        ("1,abc,3", "text/csv"),
+        ("1,2,3", "text/csv"),  # wrong column count: raised by predict_scores
+        ("not json", "application/json"),
+        ('{"instances": [{"mean_radius": 1}]}', "application/json"),  # missing features
+    ],
+)
+def test_transform_fn_bad_payload_is_400(model, body, content_type):
+    error_of(inference.transform_fn(model, body, content_type, "application/json"), 400)
+
+
+def test_transform_fn_unsupported_content_type_is_415(model):
+    message = error_of(inference.transform_fn(model, "1,2", "application/x-npy", None), 415)
+    assert "application/x-npy" in message
+
+
+def test_transform_fn_unsupported_accept_is_406(model, test_frame):
+    row = features_csv(test_frame.head(1), model.feature_columns)
+    message = error_of(inference.transform_fn(model, row, "text/csv", "application/x-npy"), 406)
+    assert "application/x-npy" in message
+
+
+def test_transform_fn_unexpected_error_propagates(model, test_frame):
+    class Broken(object):
+        classes_ = [0, 1]
+
+        def predict_proba(self, features):
+            raise RuntimeError("model exploded")
+
+    broken = inference.Model(Broken(), model.metadata)
+    row = features_csv(test_frame.head(1), model.feature_columns)
+    with pytest.raises(RuntimeError, match="model exploded"):
+        inference.transform_fn(broken, row, "text/csv", "application/json")
+
+
+def test_transform_fn_in_flask_worker_returns_worker_response(model, monkeypatch):
+    """Single-model server: a worker.Response carrying the status (Flask sends it as is)."""
+
+    class FakeResponse(object):
+        def __init__(self, response=None, status=200, mimetype=None):
+            self.response, self.status, self.mimetype = response, status, mimetype
+
+    flask = types.ModuleType("flask")
+    flask.has_request_context = lambda: True
+    worker = types.ModuleType("sagemaker_containers.beta.framework.worker")
+    worker.Response = FakeResponse
+    framework = types.ModuleType("sagemaker_containers.beta.framework")
+    framework.worker = worker
+    modules = {
+        "flask": flask,
+        "sagemaker_containers": types.ModuleType("sagemaker_containers"),
+        "sagemaker_containers.beta": types.ModuleType("sagemaker_containers.beta"),
+        "sagemaker_containers.beta.framework": framework,
+    }
+    for name, module in modules.items():
+        monkeypatch.setitem(sys.modules, name, module)
+
+    response = inference.transform_fn(model, "", "text/csv", "application/json")
+    assert isinstance(response, FakeResponse)
+    assert (response.status, response.mimetype) == (400, "application/json")
+    assert json.loads(response.response) == {"error": "request body is empty"}
+
+    response = inference.transform_fn(model, "1", "text/plain", "application/json")
+    assert response.status == 415
+
+
+def test_transform_fn_under_multi_model_server_reraises_toolkit_error(model, monkeypatch):
+    """No Flask request + sagemaker_inference: the toolkit maps the raised error's status."""
+
+    class GenericInferenceToolkitError(Exception):
+        def __init__(self, status_code, message=None, phrase=None):
+            super().__init__(status_code, message, phrase)
+            self.status_code, self.message, self.phrase = status_code, message, phrase
+
+    package = types.ModuleType("sagemaker_inference")
+    errors = types.ModuleType("sagemaker_inference.errors")
+    errors.GenericInferenceToolkitError = GenericInferenceToolkitError
+    package.errors = errors
+    monkeypatch.setitem(sys.modules, "sagemaker_inference", package)
+    monkeypatch.setitem(sys.modules, "sagemaker_inference.errors", errors)
+    fresh = importlib.reload(inference)
+    try:
+        with pytest.raises(GenericInferenceToolkitError) as info:
+            fresh.transform_fn(model, "1,2", "image/png", "application/json")
         assert info.value.status_code == 415
     finally:
         monkeypatch.undo()

@@ -26,7 +26,7 @@ describe('npx cdk synth', () => {
     const stacks = new CloudAssembly(out).stacksRecursively.map((s) => s.hierarchicalId).sort();
     expect(stacks).toEqual(
       ['Dev', 'Local', 'Prod', 'Staging'].flatMap((stage) =>
-        ['Registry', 'Storage', 'Training'].map((s) => `${stage}/${s}`),
+        ['Operations', 'Registry', 'Serving', 'Storage', 'Training'].map((s) => `${stage}/${s}`),
       ),
     );
   });

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { synthesizePlatform } from '../../lib/app/synthesize';
+import { ALL_PINNED, configWithPins } from '../support/pins';
 import { platformAssembly } from '../support/platform';
 
 const CFN_LINT = join(REPO_ROOT, '.venv', 'bin', 'cfn-lint');
@@ -24,10 +26,22 @@ describe('cfn-lint', () => {
   test('every synthesized template has zero errors and zero warnings', () => {
     const { assembly, config } = platformAssembly();
     const templates = assembly.stacksRecursively.map((s) => s.templateFullPath);
-    expect(templates.length).toBe(config.environments.length * 3);
+    expect(templates.length).toBe(config.environments.length * 5);
     const { errors, output } = cfnLint(templates);
     expect(errors).toBe(false);
     expect(output.trim()).toBe(''); // no warnings either
+  });
+
+  test('the templates of every environment serving a model have zero findings too', () => {
+    const { assembly } = synthesizePlatform({
+      outdir: mkdtempSync(join(tmpdir(), 'mlenv-cfn-lint-pins-')),
+      config: configWithPins(ALL_PINNED),
+    });
+    const serving = assembly.stacksRecursively.filter((s) => s.hierarchicalId.endsWith('/Serving'));
+    expect(serving.length).toBe(4);
+    const { errors, output } = cfnLint(serving.map((s) => s.templateFullPath));
+    expect(errors).toBe(false);
+    expect(output.trim()).toBe('');
   });
 
   test('the check is live: a template with an error fails', () => {

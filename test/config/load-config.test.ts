@@ -175,4 +175,67 @@ describe('loadConfig', () => {
       expect(problemsOf(input)).toEqual(['dev.training.gpus: unknown field']);
     });
   });
+
+  describe('serving knobs', () => {
+    const serving = (input: ReturnType<typeof configInput>, env: string) =>
+      input.environments[env].serving as Record<string, any>;
+
+    test('serverless with data capture is refused', () => {
+      const input = configInput();
+      serving(input, 'dev').dataCapturePercent = 10;
+      expect(problemsOf(input)).toEqual([
+        'dev.serving.dataCapturePercent: must be 0 with a serverless variant: serverless endpoints support no data capture',
+      ]);
+    });
+
+    test('a minimum above the maximum is refused', () => {
+      const input = configInput();
+      serving(input, 'staging').autoscaling = {
+        minInstances: 3,
+        maxInstances: 2,
+        targetInvocationsPerInstance: 100,
+      };
+      expect(problemsOf(input)).toEqual(
+        expect.arrayContaining([
+          'staging.serving.autoscaling.minInstances: must not be above autoscaling.maxInstances (2)',
+        ]),
+      );
+    });
+
+    test('prod must run at least 2 instances, on instances', () => {
+      const input = configInput();
+      Object.assign(serving(input, 'prod'), {
+        initialInstanceCount: 1,
+        autoscaling: { minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 100 },
+      });
+      expect(problemsOf(input)).toEqual([
+        'prod.serving.initialInstanceCount: must be at least 2 in prod',
+        'prod.serving.autoscaling.minInstances: must be at least 2 in prod',
+      ]);
+      const serverless = configInput();
+      serving(serverless, 'prod').kind = 'serverless';
+      serving(serverless, 'staging').kind = 'serverless';
+      serving(serverless, 'staging').dataCapturePercent = 0;
+      serving(serverless, 'prod').dataCapturePercent = 0;
+      expect(problemsOf(serverless)).toEqual([
+        "prod.serving.kind: must be 'instance' in prod: serverless has no blue/green rollout",
+      ]);
+    });
+
+    test("staging must serve prod's variant kind and instance type; counts may differ", () => {
+      const input = configInput();
+      serving(input, 'staging').instanceType = 'ml.c5.large';
+      expect(problemsOf(input)).toEqual([
+        "staging.serving.instanceType: must be prod's (ml.m5.large): staging mirrors prod, only counts may differ",
+      ]);
+    });
+
+    test('serverless memory must be a size SageMaker offers', () => {
+      const input = configInput();
+      serving(input, 'dev').serverless = { memorySizeMb: 1500, maxConcurrency: 10 };
+      expect(problemsOf(input)).toEqual([
+        'dev.serving.serverless.memorySizeMb: must be one of 1024, 2048, 3072, 4096, 5120, 6144',
+      ]);
+    });
+  });
 });

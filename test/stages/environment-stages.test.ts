@@ -11,6 +11,7 @@ const TAGGABLE = [
   'AWS::IAM::Role',
   'AWS::StepFunctions::StateMachine',
   'AWS::SageMaker::ModelPackageGroup',
+  'AWS::SSM::Parameter',
 ];
 const stacks = assembly.stacksRecursively;
 
@@ -19,7 +20,7 @@ describe('one stage per environment', () => {
     for (const env of config.environments) {
       const own = stacks.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
       expect(own.map((s) => s.hierarchicalId).sort()).toEqual(
-        ['Registry', 'Storage', 'Training'].map((id) => `${env.stageId}/${id}`),
+        ['Operations', 'Registry', 'Serving', 'Storage', 'Training'].map((id) => `${env.stageId}/${id}`),
       );
       for (const stack of own) {
         expect(stack.environment).toMatchObject({ account: env.account, region: env.region });
@@ -28,15 +29,18 @@ describe('one stage per environment', () => {
     }
   });
 
-  test('the stateless Training stack uses data by bucket name: it imports only keys from Storage', () => {
+  test('the stateless Training stack uses data by bucket name: it imports only keys and the alert topic', () => {
     for (const env of config.environments) {
       const training = stacks.find((s) => s.hierarchicalId === `${env.stageId}/Training`)!;
       const imports = [...JSON.stringify(training.template).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map(
         (m) => m[1],
       );
       expect(imports.length).toBeGreaterThan(0);
-      for (const name of imports)
-        expect(name).toMatch(/^[A-Za-z]+-Storage:ExportsOutputFnGetAtt(DataKey|OperationsKey)[0-9A-F]+Arn/);
+      for (const name of imports) {
+        expect(name).toMatch(
+          /^[A-Za-z]+-(Storage:ExportsOutputFnGetAtt(DataKey|OperationsKey)[0-9A-F]+Arn|Operations:ExportsOutputRefAlerts)/,
+        );
+      }
     }
   });
 
@@ -50,13 +54,15 @@ describe('one stage per environment', () => {
       const taggable = resources.filter(([, r]) => TAGGABLE.includes(r.Type));
       expect(taggable.length).toBeGreaterThan(0);
       for (const [, resource] of taggable) {
-        expect(resource.Properties?.Tags).toEqual(
-          expect.arrayContaining([
-            { Key: 'mlenv:project', Value: config.project },
-            { Key: 'mlenv:environment', Value: env.name },
-            { Key: 'mlenv:cost-centre', Value: env.costCentre },
-          ]),
-        );
+        // Most types take a list of { Key, Value }; a few (SSM parameters) a map.
+        const tags = resource.Properties?.Tags as
+          Array<{ Key: string; Value: string }> | Record<string, string>;
+        const asMap = Array.isArray(tags) ? Object.fromEntries(tags.map((t) => [t.Key, t.Value])) : tags;
+        expect(asMap).toMatchObject({
+          'mlenv:project': config.project,
+          'mlenv:environment': env.name,
+          'mlenv:cost-centre': env.costCentre,
+        });
       }
     },
   );

@@ -1,0 +1,364 @@
+import { ArnFormat, Duration, type IResource, Resource, Stack } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import type { Construct } from 'constructs';
+import type { IMlDataStore } from '../storage/ml-data-store';
+import type { FrameworkImage } from '../training/framework-image';
+import { type EndpointVariant, InstanceVariant, ServerlessVariant } from './endpoint-variant';
+
+/** A SageMaker endpoint serving one model. */
+export interface IModelEndpoint extends IResource {
+  readonly endpointName: string;
+  readonly endpointArn: string;
+  /** The name of the endpoint's single variant. */
+  readonly variantName: string;
+  /** Lets `grantee` invoke the endpoint. */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+  /** Invocations: Sum over 1 minute by default. */
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Time the model takes to respond, in microseconds: p99 over 1 minute by default. */
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Requests answered with a 5xx error: Sum over 1 minute by default. */
+  metric5xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** Blue/green rollout of a new model to an instance variant. */
+export interface RolloutOptions {
+  /** Share of capacity the new model gets first, 1-50 %. @default 10 */
+  readonly canaryPercent?: number;
+  /** How long the canary is watched before all traffic moves. @default Duration.minutes(5) */
+  readonly wait?: Duration;
+}
+
+/** Properties of a `ModelEndpoint`. */
+export interface ModelEndpointProps {
+  /** The model package (registry version) to serve. */
+  readonly modelPackageArn: string;
+  /** The model's name in the data store: its artifacts are read from `models/<modelName>/`, capture goes to `monitoring/<modelName>/`. */
+  readonly modelName: string;
+  /** Model artifacts and data capture live here; its key also encrypts the endpoint's volumes. */
+  readonly dataStore: IMlDataStore;
+  /** How the variant runs. */
+  readonly variant: EndpointVariant;
+  /** The image the package uses, so the role may pull it. @default - no ECR permissions (SageMaker's own images need none) */
+  readonly image?: FrameworkImage;
+  /** Percentage of requests and responses captured to the monitoring bucket; instance variants only. @default - no capture */
+  readonly dataCapturePercent?: number;
+  /** Blue/green canary rollout with automatic rollback on the alarms; instance variants only. @default - canary 10 %, 5 minutes */
+  readonly rollout?: RolloutOptions;
+  /** p99 model latency that raises the latency alarm. @default Duration.seconds(1) */
+  readonly latencyThreshold?: Duration;
+  /** 5xx errors per minute that raise the error alarm. @default 1 */
+  readonly errorThreshold?: number;
+  /**
+   * Prefix of the alarm names. Rollback alarms are named (the endpoint refers to them by name,
+   * which avoids a dependency cycle between the endpoint and the alarms that watch it).
+   * @default - the stack name and the construct's id
+   */
+  readonly alarmNamePrefix?: string;
+  /** What the alarms do when they fire (besides rolling back a rollout). @default - nothing */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,17}$/;
+
+/**
+ * A SageMaker endpoint that serves a model package: a network-isolated model, an endpoint config
+ * with an instance or serverless variant (KMS-encrypted volume and data capture where the variant
+ * supports them), and an endpoint without a fixed name, so a new package updates it in place. On
+ * instance variants, new models roll out blue/green (canary) with automatic rollback on the 5xx
+ * and latency alarms, and capacity follows invocations per instance.
+ *
+ * @example
+ * const endpoint = new ModelEndpoint(this, 'Churn', {
+ *   modelName: 'churn',
+ *   modelPackageArn: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlenv-prod-churn/3',
+ *   dataStore,
+ *   variant: EndpointVariant.instances({ instanceType: MlInstanceType.of('ml.m5.large'), initialInstanceCount: 2 }),
+ *   dataCapturePercent: 20,
+ * });
+ * endpoint.grantInvoke(apiRole);
+ */
+export class ModelEndpoint extends Resource implements IModelEndpoint {
+  public readonly endpointName: string;
+  public readonly endpointArn: string;
+  public readonly variantName = 'AllTraffic';
+  /** The role the model runs as. */
+  public readonly role: iam.Role;
+  /** Alarms that roll a deployment back (instance variants), and that operations watch. */
+  public readonly errorAlarm: cloudwatch.Alarm;
+  public readonly latencyAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    validate(props);
+    const stack = Stack.of(this);
+    const { dataStore, variant } = props;
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `Runs the ${props.modelName} model of endpoint ${this.node.path}`,
+    });
+    dataStore.grantReadModels(this.role, `${props.modelName}/*`);
+    this.grantRuntime(props);
+
+    const model = new sagemaker.CfnModel(this, 'Model', {
+      executionRoleArn: this.role.roleArn,
+      containers: [{ modelPackageName: props.modelPackageArn }],
+      enableNetworkIsolation: true,
+    });
+    // The role's policy must exist before SageMaker checks what the model may read.
+    model.node.addDependency(this.role);
+
+    const instance = variant instanceof InstanceVariant ? variant.options : undefined;
+    const serverless = variant instanceof ServerlessVariant ? variant.options : undefined;
+    const capture = instance && props.dataCapturePercent ? props.dataCapturePercent : 0;
+    if (capture > 0) dataStore.grantWriteMonitoring(this.role, `${props.modelName}/*`);
+
+    const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
+      productionVariants: [
+        {
+          variantName: this.variantName,
+          modelName: model.attrModelName,
+          initialVariantWeight: 1,
+          ...(instance
+            ? {
+                instanceType: instance.instanceType.toString(),
+                initialInstanceCount: instance.initialInstanceCount ?? 1,
+              }
+            : {}),
+          ...(serverless
+            ? {
+                serverlessConfig: {
+                  memorySizeInMb: serverless.memorySize.toMebibytes(),
+                  maxConcurrency: serverless.maxConcurrency,
+                },
+              }
+            : {}),
+        },
+      ],
+      // Serverless variants take no volume key.
+      kmsKeyId: instance ? dataStore.encryptionKey.keyArn : undefined,
+      dataCaptureConfig:
+        capture > 0
+          ? {
+              enableCapture: true,
+              initialSamplingPercentage: capture,
+              destinationS3Uri: `s3://${dataStore.monitoringBucket.bucketName}/${props.modelName}/data-capture`,
+              kmsKeyId: dataStore.encryptionKey.keyArn,
+              captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+              captureContentTypeHeader: {
+                csvContentTypes: ['text/csv'],
+                jsonContentTypes: ['application/json'],
+              },
+            }
+          : undefined,
+    });
+
+    const alarmPrefix = props.alarmNamePrefix ?? `${stack.stackName}-${id}`;
+    const errorAlarmName = `${alarmPrefix}-5xx-errors`;
+    const latencyAlarmName = `${alarmPrefix}-model-latency`;
+    const rollout = props.rollout ?? {};
+    const wait = rollout.wait ?? Duration.minutes(5);
+    const endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+      endpointConfigName: config.attrEndpointConfigName,
+      deploymentConfig: instance
+        ? {
+            blueGreenUpdatePolicy: {
+              trafficRoutingConfiguration: {
+                type: 'CANARY',
+                canarySize: { type: 'CAPACITY_PERCENT', value: rollout.canaryPercent ?? 10 },
+                waitIntervalInSeconds: wait.toSeconds(),
+              },
+              terminationWaitInSeconds: 300,
+              maximumExecutionTimeoutInSeconds: wait.toSeconds() + 3600,
+            },
+            autoRollbackConfiguration: {
+              alarms: [{ alarmName: errorAlarmName }, { alarmName: latencyAlarmName }],
+            },
+          }
+        : undefined,
+    });
+    this.endpointName = endpoint.attrEndpointName;
+    this.endpointArn = stack.formatArn({
+      service: 'sagemaker',
+      resource: 'endpoint',
+      resourceName: this.endpointName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+
+    this.errorAlarm = new cloudwatch.Alarm(this, 'ErrorAlarm', {
+      alarmName: errorAlarmName,
+      alarmDescription: `${props.modelName}: the endpoint answers with 5xx errors`,
+      metric: this.metric5xxErrors(),
+      threshold: props.errorThreshold ?? 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.latencyAlarm = new cloudwatch.Alarm(this, 'LatencyAlarm', {
+      alarmName: latencyAlarmName,
+      alarmDescription: `${props.modelName}: p99 model latency above ${(props.latencyThreshold ?? Duration.seconds(1)).toMilliseconds()} ms`,
+      metric: this.metricModelLatency(),
+      threshold: (props.latencyThreshold ?? Duration.seconds(1)).toMilliseconds() * 1000, // ModelLatency is in microseconds
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    if (props.alarmAction) {
+      for (const alarm of [this.errorAlarm, this.latencyAlarm]) alarm.addAlarmAction(props.alarmAction);
+    }
+
+    if (instance?.autoscaling) {
+      const scaling = instance.autoscaling;
+      const target = new appscaling.ScalableTarget(this, 'Scaling', {
+        serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+        // Application Auto Scaling's own service-linked role for SageMaker endpoints (created on first use).
+        role: iam.Role.fromRoleArn(
+          this,
+          'ScalingRole',
+          stack.formatArn({
+            service: 'iam',
+            region: '',
+            resource: 'role',
+            resourceName:
+              'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+          }),
+        ),
+        resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,
+        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        minCapacity: scaling.minInstances,
+        maxCapacity: scaling.maxInstances,
+      });
+      target.scaleToTrackMetric('InvocationsPerInstance', {
+        predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+        targetValue: scaling.targetInvocationsPerInstance,
+        scaleInCooldown: Duration.minutes(5),
+        scaleOutCooldown: Duration.minutes(1),
+      });
+    }
+  }
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:InvokeEndpoint'],
+      resourceArns: [this.endpointArn],
+    });
+  }
+
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', { statistic: 'Sum', ...props });
+  }
+
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: 'p99', ...props });
+  }
+
+  public metric5xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  private metric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
+      period: Duration.minutes(1),
+      ...props,
+    });
+  }
+
+  /** Logs and metrics the serving container writes, and the image it pulls. */
+  private grantRuntime(props: ModelEndpointProps): void {
+    const stack = Stack.of(this);
+    const logGroup = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/aws/sagemaker/Endpoints/*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteEndpointLogs',
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
+        resources: [logGroup, `${logGroup}:log-stream:*`],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishEndpointMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'], // PutMetricData has no resource-level permissions; the namespace condition narrows it
+        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
+      }),
+    );
+    const repositoryArn = props.image?.bind(this).repositoryArn;
+    if (repositoryArn) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PullImage',
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+          resources: [repositoryArn],
+        }),
+      );
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AuthenticateToEcr',
+          actions: ['ecr:GetAuthorizationToken'],
+          resources: ['*'],
+        }),
+      );
+    }
+  }
+}
+
+function validate(props: ModelEndpointProps): void {
+  const problems: string[] = [];
+  if (!NAME.test(props.modelName))
+    problems.push(`modelName '${props.modelName}' must be 1-18 lowercase letters, digits and -`);
+  if (
+    !/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-z0-9-]+\/\d+$/.test(props.modelPackageArn)
+  ) {
+    problems.push(`modelPackageArn '${props.modelPackageArn}' is not a versioned model package ARN`);
+  }
+  const capture = props.dataCapturePercent ?? 0;
+  if (props.variant instanceof ServerlessVariant) {
+    if (capture > 0) problems.push('dataCapturePercent: serverless endpoints support no data capture');
+    if (props.rollout) problems.push('rollout: serverless endpoints support no blue/green rollout');
+    const memory = props.variant.options.memorySize.toMebibytes();
+    if (![1024, 2048, 3072, 4096, 5120, 6144].includes(memory))
+      problems.push(`memorySize must be 1-6 GiB in whole GiB (got ${memory} MiB)`);
+    const concurrency = props.variant.options.maxConcurrency;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 200)
+      problems.push('maxConcurrency must be 1-200');
+  }
+  if (props.variant instanceof InstanceVariant) {
+    const { initialInstanceCount = 1, autoscaling } = props.variant.options;
+    if (!Number.isInteger(initialInstanceCount) || initialInstanceCount < 1)
+      problems.push('initialInstanceCount must be a whole number >= 1');
+    if (autoscaling) {
+      if (autoscaling.minInstances < 1) problems.push('autoscaling.minInstances must be at least 1');
+      if (autoscaling.minInstances > autoscaling.maxInstances) {
+        problems.push(
+          `autoscaling.minInstances (${autoscaling.minInstances}) must not be above maxInstances (${autoscaling.maxInstances})`,
+        );
+      }
+    }
+  }
+  if (!Number.isInteger(capture) || capture < 0 || capture > 100)
+    problems.push('dataCapturePercent must be a whole number 0-100');
+  const canary = props.rollout?.canaryPercent ?? 10;
+  if (canary < 1 || canary > 50) problems.push('rollout.canaryPercent must be 1-50');
+  if (problems.length > 0) throw new Error(`Invalid ModelEndpoint props:\n  - ${problems.join('\n  - ')}`);
+}

@@ -1,0 +1,24 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../config';
+
+export interface OperationsStackProps extends StackProps {
+  readonly environment: EnvironmentConfig;
+  readonly operationsKey: kms.IKey;
+}
+
+/** How the environment tells people: the alert topic every alarm and pipeline notification uses. */
+export class OperationsStack extends Stack {
+  public readonly alerts: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: OperationsStackProps) {
+    super(scope, id, props);
+    this.alerts = new sns.Topic(this, 'Alerts', { masterKey: props.operationsKey, enforceSSL: true });
+    for (const email of props.environment.alertEmails) {
+      this.alerts.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+  }
+}

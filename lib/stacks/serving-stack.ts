@@ -1,0 +1,103 @@
+import { Annotations, Duration, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, ModelConfig } from '../../config';
+import {
+  EndpointVariant,
+  FrameworkImage,
+  MlDataStore,
+  MlInstanceType,
+  ModelEndpoint,
+} from '../../constructs';
+
+export interface ServingStackProps extends StackProps {
+  readonly project: string;
+  readonly environment: EnvironmentConfig;
+  readonly models: readonly ModelConfig[];
+  readonly dataStore: MlDataStore;
+  /** Where the endpoints' alarms notify. */
+  readonly alerts: sns.ITopic;
+}
+
+/**
+ * An endpoint per model that the environment pins in `deployments/<env>.json`. An unpinned model
+ * gets none (and a note at synth), so the stack deploys before any model is approved.
+ */
+export class ServingStack extends Stack {
+  public readonly endpoints: Record<string, ModelEndpoint> = {};
+  /** The models the configuration lists that this environment does not serve. */
+  public readonly unserved: readonly string[];
+
+  constructor(scope: Construct, id: string, props: ServingStackProps) {
+    super(scope, id, props);
+    const { environment } = props;
+    const serving = environment.serving;
+    if (!props.dataStore.bucketNamePrefix)
+      throw new Error('ServingStack needs a data store with named buckets');
+    const dataStore = MlDataStore.fromMlDataStoreAttributes(this, 'Data', {
+      bucketNamePrefix: props.dataStore.bucketNamePrefix,
+      encryptionKey: props.dataStore.encryptionKey,
+    });
+
+    const unserved: string[] = [];
+    for (const model of props.models) {
+      const pin = environment.deployments[model.name];
+      if (!pin) {
+        unserved.push(model.name);
+        continue;
+      }
+      const id = model.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+      this.endpoints[model.name] = new ModelEndpoint(this, `${id}Endpoint`, {
+        modelName: model.name,
+        modelPackageArn: pin.modelPackageArn,
+        dataStore,
+        image: model.framework.imageUri
+          ? FrameworkImage.fromImageUri(model.framework.imageUri)
+          : FrameworkImage.sklearn(model.framework.version),
+        variant:
+          serving.kind === 'instance'
+            ? EndpointVariant.instances({
+                instanceType: MlInstanceType.of(serving.instanceType),
+                initialInstanceCount: serving.initialInstanceCount,
+                autoscaling: serving.autoscaling,
+              })
+            : EndpointVariant.serverless({
+                memorySize: Size.mebibytes(serving.serverless.memorySizeMb),
+                maxConcurrency: serving.serverless.maxConcurrency,
+              }),
+        dataCapturePercent: serving.kind === 'instance' ? serving.dataCapturePercent : undefined,
+        rollout:
+          serving.kind === 'instance'
+            ? {
+                canaryPercent: serving.rollout.canaryPercent,
+                wait: Duration.minutes(serving.rollout.waitMinutes),
+              }
+            : undefined,
+        latencyThreshold: Duration.millis(serving.latencyAlarmMs),
+        alarmNamePrefix: `${props.project}-${environment.name}-${model.name}`,
+        alarmAction: new cloudwatchActions.SnsAction(props.alerts),
+      });
+      if (serving.kind === 'serverless') {
+        Validations.of(this.endpoints[model.name].node.findChild('Config')).acknowledge({
+          id: 'NIST.800.53.R5::NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
+          reason: `${environment.name} serves serverless (the serving.kind knob): serverless endpoint configs take no KMS key`,
+        });
+      }
+    }
+    this.unserved = unserved;
+    if (unserved.length > 0) {
+      Annotations.of(this).addInfo(
+        `${environment.name} serves no endpoint for: ${unserved.join(', ')} (no pin in deployments/${environment.name}.json)`,
+      );
+    }
+
+    // What this environment serves, for people and the CLI; also keeps the stack non-empty.
+    new ssm.StringParameter(this, 'ServedModels', {
+      parameterName: `/${props.project}/${environment.name}/serving/pins`,
+      description: `Model packages served by ${environment.name}, from deployments/${environment.name}.json`,
+      stringValue: JSON.stringify(environment.deployments),
+    });
+  }
+}

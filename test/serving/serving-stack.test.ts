@@ -1,0 +1,190 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { ConfigError, loadConfig } from '../../config';
+import { environments } from '../../config/environments';
+import { synthesizePlatform } from '../../lib/app/synthesize';
+import { checkParity } from '../../lib/parity/check';
+import { formatParityReport } from '../../lib/parity/report';
+import { ALL_PINNED, churnPin, configWithPins, deploymentsDir } from '../support/pins';
+import { platformAssembly } from '../support/platform';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+const resourcesOf = (stack: CloudFormationStackArtifact) => stack.template.Resources as Resources;
+const byType = (stack: CloudFormationStackArtifact, type: string) =>
+  Object.entries(resourcesOf(stack)).filter(([, r]) => r.Type === type);
+const synth = (files: Record<string, unknown>) => {
+  const config = configWithPins(files);
+  const { assembly } = synthesizePlatform({ outdir: mkdtempSync(join(tmpdir(), 'mlenv-serving-')), config });
+  const stack = (id: string) => assembly.stacksRecursively.find((s) => s.hierarchicalId === id)!;
+  return { assembly, config, stack };
+};
+
+describe('Serving stack', () => {
+  test('without pins, no environment has an endpoint, the stack still deploys, and synth says so', () => {
+    const { assembly } = platformAssembly();
+    for (const stage of ['Local', 'Dev', 'Staging', 'Prod']) {
+      const serving = assembly.stacksRecursively.find((s) => s.hierarchicalId === `${stage}/Serving`)!;
+      expect(Object.values(resourcesOf(serving)).map((r) => r.Type)).toEqual(['AWS::SSM::Parameter']);
+      expect(byType(serving, 'AWS::SSM::Parameter')[0][1].Properties.Value).toBe('{}');
+      const infos = serving.messages.filter((m) => m.level === 'info').map((m) => m.entry.data);
+      expect(infos).toContainEqual(
+        expect.stringMatching(/serves no endpoint for: churn \(no pin in deployments\/[a-z]+\.json\)/),
+      );
+    }
+  });
+
+  describe('with a pin in deployments/dev.json only', () => {
+    const { assembly, config, stack } = synth({ dev: churnPin('dev', '111111111111') });
+
+    test('dev renders a full (serverless) endpoint of the pinned package; the others none', () => {
+      const dev = stack('Dev/Serving');
+      expect(byType(dev, 'AWS::SageMaker::Model')[0][1].Properties.Containers).toEqual([
+        { ModelPackageName: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlenv-dev-churn/3' },
+      ]);
+      expect(
+        byType(dev, 'AWS::SageMaker::EndpointConfig')[0][1].Properties.ProductionVariants[0].ServerlessConfig,
+      ).toEqual({
+        MemorySizeInMB: 2048,
+        MaxConcurrency: 10,
+      });
+      expect(byType(dev, 'AWS::SageMaker::Endpoint')).toHaveLength(1);
+      expect(byType(dev, 'AWS::CloudWatch::Alarm')).toHaveLength(2);
+      expect(JSON.parse(byType(dev, 'AWS::SSM::Parameter')[0][1].Properties.Value)).toEqual(
+        config.environments[1].deployments,
+      );
+      expect(byType(stack('Prod/Serving'), 'AWS::SageMaker::Endpoint')).toHaveLength(0);
+    });
+
+    test("parity passes, and shows the pin and dev's serverless variant as declared differences", () => {
+      const result = checkParity(assembly, config);
+      expect(result.violations).toEqual([]);
+      expect(formatParityReport(result)).toMatch(
+        /Serving\/ChurnEndpoint\/Endpoint \(exists\).*deployments \+ serving\.kind \(declared divergence\)/,
+      );
+    });
+  });
+
+  describe('with every environment pinned', () => {
+    const { assembly, config, stack } = synth(ALL_PINNED);
+
+    test('staging and prod serve on instances with capture, blue/green and autoscaling; prod on at least 2', () => {
+      for (const [stage, count, capture] of [
+        ['Staging', 1, 100],
+        ['Prod', 2, 20],
+      ] as const) {
+        const serving = stack(`${stage}/Serving`);
+        const variant = byType(serving, 'AWS::SageMaker::EndpointConfig')[0][1].Properties;
+        expect(variant.ProductionVariants[0]).toMatchObject({
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: count,
+        });
+        expect(variant.DataCaptureConfig.InitialSamplingPercentage).toBe(capture);
+        expect(
+          byType(serving, 'AWS::SageMaker::Endpoint')[0][1].Properties.DeploymentConfig
+            .AutoRollbackConfiguration.Alarms,
+        ).toHaveLength(2);
+        expect(
+          byType(serving, 'AWS::ApplicationAutoScaling::ScalableTarget')[0][1].Properties.MinCapacity,
+        ).toBe(count);
+      }
+    });
+
+    test("every alarm notifies the environment's alert topic", () => {
+      for (const stage of ['Dev', 'Prod']) {
+        for (const [, alarm] of byType(stack(`${stage}/Serving`), 'AWS::CloudWatch::Alarm')) {
+          expect(JSON.stringify(alarm.Properties.AlarmActions)).toMatch(/Operations:ExportsOutputRefAlerts/);
+        }
+      }
+    });
+
+    test('parity passes with staging mirroring prod', () => {
+      expect(checkParity(assembly, config).violations).toEqual([]);
+    });
+  });
+
+  test('changing the pinned package replaces the model and config but keeps the endpoint, which updates in place', () => {
+    const before = synth({ prod: churnPin('prod', '333333333333', 3) }).stack('Prod/Serving');
+    const after = synth({ prod: churnPin('prod', '333333333333', 4) }).stack('Prod/Serving');
+    const changed = Object.keys(resourcesOf(after)).filter(
+      (id) => JSON.stringify(resourcesOf(after)[id]) !== JSON.stringify(resourcesOf(before)[id]),
+    );
+    expect(Object.keys(resourcesOf(after)).sort()).toEqual(Object.keys(resourcesOf(before)).sort()); // same logical ids
+    expect(changed.map((id) => resourcesOf(after)[id].Type).sort()).toEqual([
+      'AWS::SSM::Parameter',
+      'AWS::SageMaker::Model',
+    ]);
+    const [modelId, model] = byType(after, 'AWS::SageMaker::Model')[0];
+    expect(model.Properties.Containers[0].ModelPackageName).toMatch(/\/4$/);
+    // No fixed names: the new model and config get new names, and the endpoint (same logical id,
+    // no name) points at the new config: CloudFormation updates it in place.
+    expect(model.Properties.ModelName).toBeUndefined();
+    const [, config] = byType(after, 'AWS::SageMaker::EndpointConfig')[0];
+    expect(config.Properties.EndpointConfigName).toBeUndefined();
+    expect(config.Properties.ProductionVariants[0].ModelName).toEqual({
+      'Fn::GetAtt': [modelId, 'ModelName'],
+    });
+    const [, endpoint] = byType(after, 'AWS::SageMaker::Endpoint')[0];
+    expect(endpoint.Properties.EndpointName).toBeUndefined();
+    expect(endpoint.Properties.EndpointConfigName['Fn::GetAtt'][1]).toBe('EndpointConfigName');
+  });
+
+  describe('bad pins', () => {
+    const problems = (files: Record<string, unknown>) => {
+      try {
+        loadConfig(environments, { deploymentsDir: deploymentsDir(files) });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      throw new Error('expected the pins to be refused');
+    };
+
+    test.each([
+      [
+        'an unversioned ARN',
+        {
+          dev: {
+            churn: {
+              ...churnPin('dev', '111111111111').churn,
+              modelPackageArn: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/mlenv-dev-churn',
+            },
+          },
+        },
+        'deployments/dev.json: churn.modelPackageArn: must be a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+      ],
+      [
+        'an unknown model',
+        { staging: { fraud: churnPin('staging', '222222222222').churn } },
+        "deployments/staging.json: fraud: no model named 'fraud' in the configuration (models: churn)",
+      ],
+      [
+        'a missing field',
+        {
+          prod: {
+            churn: {
+              modelPackageArn: churnPin('prod', '333333333333').churn.modelPackageArn,
+              approvedAt: '2026-11-30T10:00:00Z',
+              source: 'x',
+            },
+          },
+        },
+        'deployments/prod.json: churn.approvedBy: is required',
+      ],
+      [
+        'a bad date',
+        { prod: { churn: { ...churnPin('prod', '333333333333').churn, approvedAt: 'yesterday' } } },
+        'deployments/prod.json: churn.approvedAt: must be an ISO 8601 date-time, e.g. 2026-11-30T10:00:00Z',
+      ],
+    ])('%s is refused with the file and field', (_case, files, message) => {
+      expect(problems(files)).toEqual([message]);
+    });
+
+    test('a file that is not JSON is refused', () => {
+      expect(problems({ dev: '{ "churn": ' })).toEqual([
+        expect.stringMatching(/^deployments\/dev\.json: not valid JSON/),
+      ]);
+    });
+  });
+});
