@@ -17,6 +17,7 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 7,
       alertEmails: [],
       costCentre: 'ml-platform',
+      network: 'none',
       serving: {
         kind: 'serverless',
         instanceType: 'ml.m5.large',
@@ -46,6 +47,7 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 30,
       alertEmails: ['ml-platform-dev@example.com'],
       costCentre: 'ml-platform',
+      network: 'none',
       serving: {
         kind: 'serverless',
         instanceType: 'ml.m5.large',
@@ -75,6 +77,7 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 90,
       alertEmails: ['ml-platform@example.com'],
       costCentre: 'ml-platform',
+      network: 'vpc',
       serving: {
         kind: 'instance',
         instanceType: 'ml.m5.large',
@@ -104,6 +107,7 @@ export const environments: MlEnvConfigInput = {
       logRetentionDays: 365,
       alertEmails: ['ml-platform@example.com', 'ml-oncall@example.com'],
       costCentre: 'ml-platform',
+      network: 'vpc',
       serving: {
         kind: 'instance',
         instanceType: 'ml.m5.large',

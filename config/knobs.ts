@@ -213,4 +213,24 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     resourceTypes: ['AWS::CloudWatch::Alarm'],
     paths: [/^Properties\.(Threshold|AlarmDescription)$/],
   },
+  {
+    knob: 'network',
+    reason:
+      "without a VPC, jobs and endpoints run in SageMaker's network (still isolated), saving the endpoints' hourly cost",
+    divergence: true,
+    stacks: ['Network'],
+    paths: [EXISTS],
+  },
+  {
+    knob: 'network',
+    reason: 'jobs and models are placed in the VPC, and their roles may manage network interfaces',
+    divergence: true,
+    stacks: ['Training', 'Serving'],
+    paths: [
+      /^Properties\.Definition\.States\.(Preprocess|Evaluate)\.Parameters\.NetworkConfig\.VpcConfig\./,
+      /^Properties\.Definition\.States\.Train\.Parameters\.VpcConfig\./,
+      /^Properties\.VpcConfig\./,
+      /^Properties\.PolicyDocument\.Statement\[\d+\]\./,
+    ],
+  },
 ];

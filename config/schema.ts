@@ -122,6 +122,11 @@ export const environmentSchema = z.strictObject({
   costCentre: z
     .string('must be a string')
     .regex(/^[\w .:/=+@-]{1,256}$/, 'must be 1-256 characters valid in an AWS tag value'),
+  /**
+   * `vpc`: jobs and endpoints run in a private VPC with interface endpoints (no internet);
+   * `none`: SageMaker's own network, still isolated, without the endpoints' hourly cost (local, dev).
+   */
+  network: z.enum(['vpc', 'none'], "must be 'vpc' or 'none'"),
   /** Training pipeline sizes and switches. */
   training: trainingSchema,
   /** How the models this environment pins (deployments/<env>.json) are served. */
@@ -221,6 +226,13 @@ export const configSchema = z
       servingProblems(name, env.serving).forEach(([path, message]) =>
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'serving', ...path], message }),
       );
+      if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.network !== 'vpc') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'network'],
+          message: `must be 'vpc' outside ${DISPOSABLE_ENVIRONMENTS.join(' and ')}`,
+        });
+      }
       if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.removalPolicy !== 'retain') {
         ctx.addIssue({
           code: 'custom',

@@ -7,3 +7,5 @@ export * from './training/source-code';
 export * from './training/training-pipeline';
 export * from './serving/endpoint-variant';
 export * from './serving/model-endpoint';
+export * from './network/ml-network';
+export * from './policy/ml-policy-pack';

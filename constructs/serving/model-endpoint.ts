@@ -4,6 +4,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
+import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
+import type { MlNetworkPlacement } from '../network/ml-network';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImage } from '../training/framework-image';
 import { type EndpointVariant, InstanceVariant, ServerlessVariant } from './endpoint-variant';
@@ -58,6 +60,8 @@ export interface ModelEndpointProps {
    * @default - the stack name and the construct's id
    */
   readonly alarmNamePrefix?: string;
+  /** Run the model in these VPC subnets and security groups. @default - SageMaker's own network (still isolated) */
+  readonly network?: MlNetworkPlacement;
   /** What the alarms do when they fire (besides rolling back a rollout). @default - nothing */
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
@@ -108,7 +112,12 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
       executionRoleArn: this.role.roleArn,
       containers: [{ modelPackageName: props.modelPackageArn }],
       enableNetworkIsolation: true,
+      vpcConfig: props.network && {
+        securityGroupIds: props.network.securityGroups.map((g) => g.securityGroupId),
+        subnets: props.network.subnets.map((s) => s.subnetId),
+      },
     });
+    if (props.network) grantNetworkInterfaces(this.role);
     // The role's policy must exist before SageMaker checks what the model may read.
     model.node.addDependency(this.role);
 

@@ -1,6 +1,7 @@
 import { type Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { MlNetworkPlacement } from '../network/ml-network';
 import type { MlInstanceType } from './ml-instance-type';
 import type { SourceCodeConfig } from './source-code';
 
@@ -16,6 +17,8 @@ export interface JobDefaults {
   readonly volumeSizeGb: number;
   readonly maxRuntimeSeconds: number;
   readonly code: SourceCodeConfig;
+  /** Where the jobs run in a VPC. @default - SageMaker's own network */
+  readonly network?: MlNetworkPlacement;
 }
 
 /** An S3 location given by a JSONPath intrinsic (`States.Format(...)`) or a JSONPath. */
@@ -91,7 +94,11 @@ export function processingJobState(
           },
         },
         StoppingCondition: { MaxRuntimeInSeconds: job.maxRuntimeSeconds },
-        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true },
+        NetworkConfig: {
+          EnableNetworkIsolation: true,
+          EnableInterContainerTrafficEncryption: true,
+          ...(job.network ? { VpcConfig: vpcConfig(job.network) } : {}),
+        },
       },
       ResultSelector: { 'jobName.$': '$.ProcessingJobName', 'jobArn.$': '$.ProcessingJobArn' },
       ResultPath: props.resultPath,
@@ -178,6 +185,7 @@ export function trainingJobState(
         ...(props.spot ? { CheckpointConfig: uri('S3Uri', props.spot.checkpointS3Uri) } : {}),
         EnableNetworkIsolation: true,
         EnableInterContainerTrafficEncryption: true,
+        ...(job.network ? { VpcConfig: vpcConfig(job.network) } : {}),
       },
       ResultSelector: {
         'jobName.$': '$.TrainingJobName',
@@ -188,6 +196,14 @@ export function trainingJobState(
       TimeoutSeconds: props.timeout.toSeconds(),
     },
   });
+}
+
+/** A job's VPC placement, as SageMaker's APIs take it. */
+function vpcConfig(network: MlNetworkPlacement) {
+  return {
+    SecurityGroupIds: network.securityGroups.map((g) => g.securityGroupId),
+    Subnets: network.subnets.map((s) => s.subnetId),
+  };
 }
 
 /** `{ Key: value }` for a fixed URI, `{ 'Key.$': path }` for one computed at run time. */

@@ -7,6 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
+import type { MlNetworkPlacement } from '../network/ml-network';
 import type { IModelRegistry } from '../registry/model-registry';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImage } from './framework-image';
@@ -85,6 +87,8 @@ export interface TrainingPipelineProps {
   readonly maxRuntime?: Duration;
   /** Train on spot capacity, with checkpoints in the models bucket. @default - on-demand */
   readonly spot?: SpotTrainingOptions;
+  /** Run the jobs in these VPC subnets and security groups. @default - SageMaker's own network (still isolated) */
+  readonly network?: MlNetworkPlacement;
 
   /** Status of a newly registered package. @default ModelApprovalStatus.PENDING_MANUAL_APPROVAL */
   readonly approvalStatus?: ModelApprovalStatus;
@@ -171,7 +175,9 @@ export class TrainingPipeline extends Construct {
       volumeSizeGb: (props.volumeSize ?? Size.gibibytes(30)).toGibibytes(),
       maxRuntimeSeconds: maxRuntime.toSeconds(),
       code,
+      network: props.network,
     };
+    if (props.network) grantNetworkInterfaces(this.jobRole);
     const processingType = props.processingInstanceType ?? MlInstanceType.of('ml.m5.large');
     const targetColumn = props.targetColumn ?? 'target';
     const runPath = (bucket: string, suffix: string) => ({

@@ -20,6 +20,7 @@ export function addEnvironmentStages(app: App, config: MlEnvConfig): MlEnvironme
         models: config.models,
         peerAccounts,
         codeVersion,
+        production: environment.name === config.reference,
       }),
   );
 }

@@ -2,6 +2,7 @@ import { type IAspect, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { acknowledgeControl } from './acknowledge';
 
 /** A kind of wildcard resource this platform's policies need, and why. */
 interface WildcardAllowance {
@@ -54,6 +55,16 @@ const ALLOWED_WILDCARDS: readonly WildcardAllowance[] = [
  * `logs:` ones are what Step Functions needs to deliver execution logs (its documented policy).
  */
 const NO_RESOURCE_LEVEL = new Set([
+  // SageMaker creates, describes and deletes a VPC job's or model's network interfaces at run time.
+  'ec2:CreateNetworkInterface',
+  'ec2:CreateNetworkInterfacePermission',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DeleteNetworkInterfacePermission',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
   'cloudwatch:PutMetricData',
   'ecr:GetAuthorizationToken',
   'logs:CreateLogDelivery',
@@ -71,7 +82,6 @@ const NO_RESOURCE_LEVEL = new Set([
 ]);
 
 const IAM5 = 'AwsSolutions::AwsSolutions-IAM5';
-const NIST_INLINE = 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy';
 
 /**
  * Acknowledges, on each IAM policy, the wildcard findings that an allowance above explains, with
@@ -88,12 +98,12 @@ export class AcknowledgeIamWildcards implements IAspect {
           : ALLOWED_WILDCARDS.find((a) => a.finding.test(finding))?.reason;
       if (reason) Validations.of(node).acknowledge({ id: `${IAM5}[${finding}]`, reason });
     }
-    Validations.of(node).acknowledge({
-      id: NIST_INLINE,
-      reason:
-        "CDK writes a role's least-privilege grants into an AWS::IAM::Policy attached to that one role; " +
+    acknowledgeControl(
+      node,
+      'IAMNoInlinePolicy',
+      "CDK writes a role's least-privilege grants into an AWS::IAM::Policy attached to that one role; " +
         'a customer-managed policy would hold the same statements',
-    });
+    );
   }
 }
 
@@ -106,5 +116,5 @@ function noResourceLevelReason(policy: iam.CfnPolicy): string | undefined {
     .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().includes('*'))
     .flatMap((s) => [s.Action].flat());
   if (actions.length === 0 || !actions.every((a) => NO_RESOURCE_LEVEL.has(a))) return undefined;
-  return `These actions have no resource-level permissions: ${[...new Set(actions)].sort().join(', ')}`;
+  return `These actions have no resource-level permissions, or act on network interfaces SageMaker creates at run time: ${[...new Set(actions)].sort().join(', ')}`;
 }

@@ -1,14 +1,6 @@
-import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { MlDataStore } from '../../constructs';
-
-/** The CloudFormation resource of an L2 construct: acknowledgements stay on that one resource. */
-function resourceOf(construct: IConstruct): IConstruct {
-  return construct.node.defaultChild ?? construct;
-}
-
-const NIST_REPLICATION = 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled';
-const NIST_KMS = 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS';
+import { acknowledgeControl } from './acknowledge';
 
 /**
  * cdk-nag findings on the data store that this platform accepts, each on one bucket with its
@@ -29,13 +21,13 @@ export function acknowledgeStorageFindings(store: MlDataStore): void {
     [store.accessLogsBucket, `Access logs are kept in-region for their retention period; ${noSecondRegion}`],
   ];
   for (const [bucket, reason] of replication) {
-    Validations.of(resourceOf(bucket)).acknowledge({ id: NIST_REPLICATION, reason });
+    acknowledgeControl(bucket, 'S3BucketReplicationEnabled', reason);
   }
 
-  Validations.of(resourceOf(store.accessLogsBucket)).acknowledge({
-    id: NIST_KMS,
-    reason:
-      'S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS ' +
+  acknowledgeControl(
+    store.accessLogsBucket,
+    'S3DefaultEncryptionKMS',
+    'S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS ' +
       '(https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html)',
-  });
+  );
 }

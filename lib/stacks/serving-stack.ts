@@ -1,15 +1,17 @@
-import { Annotations, Duration, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { acknowledgeControl } from '../compliance/acknowledge';
 import {
   EndpointVariant,
   FrameworkImage,
   MlDataStore,
   MlInstanceType,
   ModelEndpoint,
+  type MlNetworkPlacement,
 } from '../../constructs';
 
 export interface ServingStackProps extends StackProps {
@@ -17,6 +19,8 @@ export interface ServingStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
   readonly models: readonly ModelConfig[];
   readonly dataStore: MlDataStore;
+  /** Where jobs and models run, when the environment has a VPC. */
+  readonly network?: MlNetworkPlacement;
   /** Where the endpoints' alarms notify. */
   readonly alerts: sns.ITopic;
 }
@@ -76,14 +80,16 @@ export class ServingStack extends Stack {
               }
             : undefined,
         latencyThreshold: Duration.millis(serving.latencyAlarmMs),
+        network: props.network,
         alarmNamePrefix: `${props.project}-${environment.name}-${model.name}`,
         alarmAction: new cloudwatchActions.SnsAction(props.alerts),
       });
       if (serving.kind === 'serverless') {
-        Validations.of(this.endpoints[model.name].node.findChild('Config')).acknowledge({
-          id: 'NIST.800.53.R5::NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
-          reason: `${environment.name} serves serverless (the serving.kind knob): serverless endpoint configs take no KMS key`,
-        });
+        acknowledgeControl(
+          this.endpoints[model.name].node.findChild('Config'),
+          'SageMakerEndpointConfigurationKMSKeyConfigured',
+          `${environment.name} serves serverless (the serving.kind knob): serverless endpoint configs take no KMS key`,
+        );
       }
     }
     this.unserved = unserved;

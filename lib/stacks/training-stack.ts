@@ -15,6 +15,7 @@ import {
   type ProblemType,
   SourceCode,
   TrainingPipeline,
+  type MlNetworkPlacement,
 } from '../../constructs';
 import { REPO_ROOT } from '../app/cdk-context';
 import { removalPolicyOf } from './storage-stack';
@@ -39,6 +40,8 @@ export interface TrainingStackProps extends StackProps {
   readonly operationsKey: kms.IKey;
   /** Where pipelines report success and failure. */
   readonly alerts: sns.ITopic;
+  /** Where jobs and models run, when the environment has a VPC. */
+  readonly network?: MlNetworkPlacement;
   /** Recorded in every registered model's lineage. */
   readonly codeVersion: string;
 }
@@ -88,6 +91,7 @@ export class TrainingStack extends Stack {
         codeVersion: props.codeVersion,
         notificationTopic: props.alerts,
         logGroup,
+        network: props.network,
         schedule: events.Schedule.expression(training.schedule.expression),
         scheduleEnabled: training.schedule.enabled,
       });

@@ -1,7 +1,9 @@
-import { Aspects, Stage, type StageProps, Tags } from 'aws-cdk-lib';
+import { Aspects, Stage, type StageProps, Tags, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { MlPolicyPack } from '../../constructs';
 import { AcknowledgeIamWildcards } from '../compliance/iam-acknowledgements';
+import { NetworkStack } from '../stacks/network-stack';
 import { OperationsStack } from '../stacks/operations-stack';
 import { RegistryStack } from '../stacks/registry-stack';
 import { ServingStack } from '../stacks/serving-stack';
@@ -19,6 +21,8 @@ export interface MlEnvironmentStageProps extends Omit<StageProps, 'env'> {
   readonly peerAccounts: readonly string[];
   /** The code version (git commit) recorded in registered models' lineage. */
   readonly codeVersion: string;
+  /** Whether the ML policy pack applies its production rules (endpoints). */
+  readonly production: boolean;
 }
 
 /**
@@ -30,6 +34,8 @@ export class MlEnvironmentStage extends Stage {
   public readonly storage: StorageStack;
   public readonly registry: RegistryStack;
   public readonly operations: OperationsStack;
+  /** The private VPC, in environments with `network: vpc`. */
+  public readonly network?: NetworkStack;
   public readonly training: TrainingStack;
   public readonly serving: ServingStack;
 
@@ -40,13 +46,17 @@ export class MlEnvironmentStage extends Stage {
       env: { account: environment.account, region: environment.region },
     });
     this.environment = environment;
+    // Environments that keep their data also refuse to have their stacks deleted by accident.
+    const common = { terminationProtection: environment.removalPolicy === 'retain' };
 
     this.storage = new StorageStack(this, 'Storage', {
+      ...common,
       project,
       environment,
       description: `${project} ${environment.name}: ML data buckets and keys (stateful)`,
     });
     this.registry = new RegistryStack(this, 'Registry', {
+      ...common,
       project,
       environment,
       models: props.models,
@@ -54,31 +64,50 @@ export class MlEnvironmentStage extends Stage {
       operationsKey: this.storage.operationsKey,
       description: `${project} ${environment.name}: model registry (stateful)`,
     });
+    this.network =
+      environment.network === 'vpc'
+        ? new NetworkStack(this, 'Network', {
+            ...common,
+            environment,
+            operationsKey: this.storage.operationsKey,
+            description: `${project} ${environment.name}: private VPC for ML jobs and endpoints`,
+          })
+        : undefined;
+    const placement = this.network?.network.placement;
     this.operations = new OperationsStack(this, 'Operations', {
+      ...common,
       environment,
       operationsKey: this.storage.operationsKey,
       description: `${project} ${environment.name}: alerts`,
     });
     this.training = new TrainingStack(this, 'Training', {
+      ...common,
       environment,
       models: props.models,
       dataStore: this.storage.dataStore,
       registry: this.registry.registry,
       operationsKey: this.storage.operationsKey,
       alerts: this.operations.alerts,
+      network: placement,
       codeVersion: props.codeVersion,
       description: `${project} ${environment.name}: training pipelines`,
     });
     this.serving = new ServingStack(this, 'Serving', {
+      ...common,
       project,
       environment,
       models: props.models,
       dataStore: this.storage.dataStore,
       alerts: this.operations.alerts,
+      network: placement,
       description: `${project} ${environment.name}: model endpoints of the packages pinned in deployments/${environment.name}.json`,
     });
 
     Aspects.of(this).add(new AcknowledgeIamWildcards());
+    // Synth fails when a resource breaks an ML policy rule (see the README's list).
+    Validations.of(this).addPlugins(
+      new MlPolicyPack({ production: props.production, trustedAccounts: [...props.peerAccounts] }),
+    );
     Tags.of(this).add('mlenv:project', project);
     Tags.of(this).add('mlenv:environment', environment.name);
     Tags.of(this).add('mlenv:cost-centre', environment.costCentre);

@@ -24,10 +24,14 @@ describe('npx cdk synth', () => {
   test('synthesizes every environment without AWS credentials or region', () => {
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     const stacks = new CloudAssembly(out).stacksRecursively.map((s) => s.hierarchicalId).sort();
+    const base = ['Operations', 'Registry', 'Serving', 'Storage', 'Training'];
     expect(stacks).toEqual(
-      ['Dev', 'Local', 'Prod', 'Staging'].flatMap((stage) =>
-        ['Operations', 'Registry', 'Serving', 'Storage', 'Training'].map((s) => `${stage}/${s}`),
-      ),
+      [
+        ...base.map((s) => `Dev/${s}`),
+        ...base.map((s) => `Local/${s}`),
+        ...['Network', ...base].map((s) => `Prod/${s}`),
+        ...['Network', ...base].map((s) => `Staging/${s}`),
+      ].sort(),
     );
   });
 

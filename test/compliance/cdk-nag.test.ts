@@ -1,6 +1,6 @@
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { MlDataStore } from '../../constructs';
 import { buildPlatformApp } from '../../lib/app/synthesize';
@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const outdir = () => mkdtempSync(join(tmpdir(), 'mlenv-nag-'));
-const packs = (app: App) => [new AwsSolutionsChecks(app), new NIST80053R5Checks(app)];
+const packs = (app: App) => [
+  new AwsSolutionsChecks(app),
+  new NIST80053R5Checks(app),
+  new HIPAASecurityChecks(app),
+];
 
 function acknowledgementsIn(
   root: IConstruct,
@@ -29,7 +33,7 @@ function acknowledgementsIn(
   );
 }
 
-describe('cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
+describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
   // One synthesis with the packs serves both tests below; every environment serves a model, so
   // that endpoints are checked too.
   const { app } = buildPlatformApp({ outdir: outdir(), config: configWithPins(ALL_PINNED) });
@@ -46,7 +50,10 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
   });
 
   test('each acknowledgement is on one CloudFormation resource and gives a specific reason', () => {
-    const acks = acknowledgementsIn(app);
+    // The platform's acknowledgements of the packs' rules (aws-cdk-lib records some of its own).
+    const acks = acknowledgementsIn(app).filter((a) =>
+      /^(AwsSolutions|NIST\.800\.53\.R5|HIPAA\.Security)::/.test(a.id),
+    );
     for (const ack of acks) {
       expect({ path: ack.path, isResource: CfnResource.isCfnResource(ack.node) }).toEqual({
         path: ack.path,
@@ -59,16 +66,25 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
       return { ...c, [rule]: (c[rule] ?? 0) + 1 };
     }, {});
     // The rules acknowledged anywhere (counts are over all environments); see lib/compliance/.
-    expect(Object.keys(byRule).sort()).toEqual([
-      'AwsSolutions::AwsSolutions-IAM5',
-      'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
-      'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
-      'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS',
-      'NIST.800.53.R5::NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
-    ]);
-    // Only the serverless environments (local, dev) go without an endpoint volume key.
-    expect(byRule['NIST.800.53.R5::NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured']).toBe(2);
-    expect(byRule['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled']).toBe(5 * 4);
+    // The rules acknowledged anywhere, with how often (over all environments); see lib/compliance/.
+    expect(byRule).toEqual({
+      'AwsSolutions::AwsSolutions-IAM5': expect.any(Number),
+      'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy': expect.any(Number),
+      'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy': expect.any(Number),
+      'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled': 5 * 4,
+      'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled': 5 * 4,
+      'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS': 4,
+      'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS': 4,
+      // Only the serverless environments (local, dev) go without an endpoint volume key.
+      'NIST.800.53.R5::NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured': 2,
+      'HIPAA.Security::HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured': 2,
+      // Only the environments with a VPC (staging, prod).
+      'NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed': 2,
+      'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed': 2,
+      'NIST.800.53.R5::NIST.800.53.R5-EC2RestrictedCommonPorts': 2,
+      'HIPAA.Security::HIPAA.Security-EC2RestrictedCommonPorts': 2,
+    });
+    console.log(`cdk-nag acknowledgements by rule:\n${JSON.stringify(byRule, null, 2)}`);
   });
 
   test('the checks are live: the data store without the platform acknowledgements fails', () => {

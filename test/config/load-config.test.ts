@@ -238,4 +238,10 @@ describe('loadConfig', () => {
       ]);
     });
   });
+
+  test('only local and dev may run without a VPC', () => {
+    const input = configInput();
+    input.environments.staging.network = 'none';
+    expect(problemsOf(input)).toEqual(["staging.network: must be 'vpc' outside local and dev"]);
+  });
 });

@@ -1,9 +1,17 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { synthesizePlatform } from '../../lib/app/synthesize';
-import { PLATFORM_OUTDIR, TEST_CONTEXT } from './platform';
+import { OUTDIR_VARIABLE, TEST_CONTEXT } from './platform';
 
-/** Synthesizes the platform once per test run; tests that only read templates share it. */
+/**
+ * Synthesizes the platform once per test run; tests that only read templates share it. Each run
+ * gets its own directory, so that runs side by side do not read each other's half-written output.
+ */
 export default function globalSetup(): void {
-  rmSync(PLATFORM_OUTDIR, { recursive: true, force: true });
-  synthesizePlatform({ outdir: PLATFORM_OUTDIR, context: TEST_CONTEXT });
+  const parent = join(REPO_ROOT, 'test', '.out');
+  mkdirSync(parent, { recursive: true });
+  const outdir = mkdtempSync(join(parent, 'cdk.out-'));
+  process.env[OUTDIR_VARIABLE] = outdir; // inherited by the test workers
+  synthesizePlatform({ outdir, context: TEST_CONTEXT });
 }

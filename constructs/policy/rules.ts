@@ -1,0 +1,466 @@
+import {
+  asList,
+  asObject,
+  DYNAMIC,
+  isIntrinsic,
+  type JsonObject,
+  stateMachineDefinition,
+  taskStates,
+  type TemplateResource,
+  valueAt,
+} from './template-reading';
+
+/** The ids of the rules of `MlPolicyPack`. */
+export type MlPolicyRuleId =
+  | 'MLENV-ENDPOINT-INSTANCES'
+  | 'MLENV-ENDPOINT-CAPTURE'
+  | 'MLENV-ENDPOINT-ROLLBACK'
+  | 'MLENV-ENDPOINT-VPC'
+  | 'MLENV-JOB-LIMITS'
+  | 'MLENV-JOB-ENCRYPTION'
+  | 'MLENV-JOB-ISOLATION'
+  | 'MLENV-REGISTRY-ACCESS'
+  | 'MLENV-BUCKET-VERSIONING'
+  | 'MLENV-IAM-NO-STAR-ACTIONS';
+
+/** A rule of `MlPolicyPack`, as its report and documentation describe it. */
+export interface MlPolicyRule {
+  readonly id: MlPolicyRuleId;
+  /** The rule applies only with `production: true`. */
+  readonly productionOnly: boolean;
+  /** What the rule requires. */
+  readonly description: string;
+  /** How to comply, in CloudFormation and construct terms. */
+  readonly fix: string;
+}
+
+/** The rules of `MlPolicyPack`, in the order it reports them. */
+export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
+  {
+    id: 'MLENV-ENDPOINT-INSTANCES',
+    productionOnly: true,
+    description: 'Endpoint config production variants must run on at least 2 instances, not serverless',
+    fix:
+      'Give each ProductionVariant of the AWS::SageMaker::EndpointConfig InitialInstanceCount >= 2 and no ' +
+      'ServerlessConfig (ModelEndpoint: variant: EndpointVariant.instances({ initialInstanceCount: 2, ... }))',
+  },
+  {
+    id: 'MLENV-ENDPOINT-CAPTURE',
+    productionOnly: true,
+    description: 'Endpoint configs must capture data (EnableCapture true, InitialSamplingPercentage > 0)',
+    fix:
+      'Set DataCaptureConfig on the AWS::SageMaker::EndpointConfig with EnableCapture: true and ' +
+      'InitialSamplingPercentage > 0 (ModelEndpoint: dataCapturePercent > 0 on an instance variant)',
+  },
+  {
+    id: 'MLENV-ENDPOINT-ROLLBACK',
+    productionOnly: true,
+    description: 'Endpoints must deploy blue/green and roll back automatically on alarms',
+    fix:
+      'Set DeploymentConfig.BlueGreenUpdatePolicy and DeploymentConfig.AutoRollbackConfiguration.Alarms on ' +
+      'the AWS::SageMaker::Endpoint (ModelEndpoint on an instance variant does both; rollout tunes them)',
+  },
+  {
+    id: 'MLENV-ENDPOINT-VPC',
+    productionOnly: true,
+    description: 'SageMaker models must run in a VPC (subnets, security groups) with network isolation',
+    fix:
+      'Set VpcConfig (Subnets, SecurityGroupIds) and EnableNetworkIsolation: true on the ' +
+      'AWS::SageMaker::Model (ModelEndpoint: network: { vpc, subnets, securityGroups })',
+  },
+  {
+    id: 'MLENV-JOB-LIMITS',
+    productionOnly: false,
+    description: 'SageMaker training, processing and monitoring jobs must have a time limit',
+    fix:
+      'Set StoppingCondition.MaxRuntimeInSeconds in the createTrainingJob/createProcessingJob task ' +
+      'parameters and on monitoring job definitions (TrainingPipeline: maxRuntime)',
+  },
+  {
+    id: 'MLENV-JOB-ENCRYPTION',
+    productionOnly: false,
+    description:
+      'SageMaker training, processing and monitoring jobs must encrypt volumes and outputs with KMS',
+    fix:
+      'Set the volume KMS key (training: ResourceConfig.VolumeKmsKeyId; processing: ' +
+      'ProcessingResources.ClusterConfig.VolumeKmsKeyId; monitoring: JobResources.ClusterConfig.VolumeKmsKeyId) ' +
+      'and the output KMS key (OutputDataConfig.KmsKeyId, ProcessingOutputConfig.KmsKeyId, or the monitoring ' +
+      "job's output config KmsKeyId)",
+  },
+  {
+    id: 'MLENV-JOB-ISOLATION',
+    productionOnly: false,
+    description: 'SageMaker training, processing and monitoring jobs must run with network isolation',
+    fix:
+      'Set EnableNetworkIsolation: true (training jobs) or NetworkConfig.EnableNetworkIsolation: true ' +
+      '(processing jobs and monitoring job definitions)',
+  },
+  {
+    id: 'MLENV-REGISTRY-ACCESS',
+    productionOnly: false,
+    description: "Model package groups may grant access only to trusted accounts and the group's own account",
+    fix:
+      'Allow only principals of trusted accounts in the ModelPackageGroupPolicy (arn:aws:iam::<account>:root, ' +
+      'or roles and users of those accounts), or add the account to MlPolicyPack trustedAccounts ' +
+      '(ModelRegistry: readerAccounts)',
+  },
+  {
+    id: 'MLENV-BUCKET-VERSIONING',
+    productionOnly: false,
+    description: 'S3 buckets must be versioned',
+    fix: "Set VersioningConfiguration.Status: Enabled on the AWS::S3::Bucket (s3.Bucket: versioned: true; MlDataStore's buckets are)",
+  },
+  {
+    id: 'MLENV-IAM-NO-STAR-ACTIONS',
+    productionOnly: false,
+    description: "IAM policies must not allow all actions ('*') or all actions of a service ('<service>:*')",
+    fix:
+      'List the actions the principal needs in each Allow statement instead of * or <service>:* ' +
+      '(e.g. grant methods such as bucket.grantRead(role), or iam.PolicyStatement({ actions: [...] }))',
+  },
+];
+
+/** One way a resource breaks a rule. */
+export interface Finding {
+  readonly problem: string;
+  /** Where in the resource, e.g. `Properties/VersioningConfiguration/Status`. */
+  readonly location: string;
+}
+
+/** What the rules know besides the resource. */
+export interface RuleOptions {
+  readonly trustedAccounts: readonly string[];
+}
+
+type Check = (resource: TemplateResource, options: RuleOptions) => Finding[];
+
+/** How each rule checks a resource: what it finds wrong, nothing when the rule does not apply. */
+export const RULE_CHECKS: { readonly [id in MlPolicyRuleId]: Check } = {
+  'MLENV-ENDPOINT-INSTANCES': (r) =>
+    ofType(r, 'AWS::SageMaker::EndpointConfig').flatMap((props) =>
+      asList(props.ProductionVariants).flatMap((value, i) => {
+        const variant = asObject(value) ?? {};
+        const name = `variant '${String(variant.VariantName ?? i)}'`;
+        const at = `Properties/ProductionVariants/${i}`;
+        if (variant.ServerlessConfig !== undefined) {
+          return [{ problem: `${name} is serverless`, location: `${at}/ServerlessConfig` }];
+        }
+        return unless(
+          asNumber(variant.InitialInstanceCount) >= 2,
+          `${name} has InitialInstanceCount ${show(variant.InitialInstanceCount)}, fewer than 2`,
+          `${at}/InitialInstanceCount`,
+        );
+      }),
+    ),
+
+  'MLENV-ENDPOINT-CAPTURE': (r) =>
+    ofType(r, 'AWS::SageMaker::EndpointConfig').flatMap((props) => {
+      const capture = asObject(props.DataCaptureConfig);
+      const at = 'Properties/DataCaptureConfig';
+      if (!capture) return [{ problem: 'no DataCaptureConfig', location: at }];
+      return [
+        ...unless(isTrue(capture.EnableCapture), 'EnableCapture is not true', `${at}/EnableCapture`),
+        ...unless(
+          asNumber(capture.InitialSamplingPercentage) > 0,
+          `InitialSamplingPercentage is ${show(capture.InitialSamplingPercentage)}, not above 0`,
+          `${at}/InitialSamplingPercentage`,
+        ),
+      ];
+    }),
+
+  'MLENV-ENDPOINT-ROLLBACK': (r) =>
+    ofType(r, 'AWS::SageMaker::Endpoint').flatMap((props) => [
+      ...unless(
+        valueAt(props, 'DeploymentConfig.BlueGreenUpdatePolicy') !== undefined,
+        'no DeploymentConfig.BlueGreenUpdatePolicy',
+        'Properties/DeploymentConfig/BlueGreenUpdatePolicy',
+      ),
+      ...unless(
+        isNonEmptyList(valueAt(props, 'DeploymentConfig.AutoRollbackConfiguration.Alarms')),
+        'no alarms in DeploymentConfig.AutoRollbackConfiguration.Alarms',
+        'Properties/DeploymentConfig/AutoRollbackConfiguration/Alarms',
+      ),
+    ]),
+
+  'MLENV-ENDPOINT-VPC': (r) =>
+    ofType(r, 'AWS::SageMaker::Model').flatMap((props) => [
+      ...unless(
+        isNonEmptyList(valueAt(props, 'VpcConfig.Subnets')),
+        'no VpcConfig.Subnets',
+        'Properties/VpcConfig/Subnets',
+      ),
+      ...unless(
+        isNonEmptyList(valueAt(props, 'VpcConfig.SecurityGroupIds')),
+        'no VpcConfig.SecurityGroupIds',
+        'Properties/VpcConfig/SecurityGroupIds',
+      ),
+      ...unless(
+        isTrue(props.EnableNetworkIsolation),
+        'EnableNetworkIsolation is not true',
+        'Properties/EnableNetworkIsolation',
+      ),
+    ]),
+
+  'MLENV-JOB-LIMITS': (r) => jobFindings(r, (job) => missing(job, ['StoppingCondition.MaxRuntimeInSeconds'])),
+
+  'MLENV-JOB-ENCRYPTION': (r) => jobFindings(r, (job) => missing(job, JOB_SETTINGS[job.kind].encryption)),
+
+  'MLENV-JOB-ISOLATION': (r) =>
+    jobFindings(r, (job) => {
+      const path = JOB_SETTINGS[job.kind].isolation;
+      return isTrue(valueAt(job.settings, path)) ? [] : [job.finding(`${path} is not true`, path)];
+    }),
+
+  'MLENV-REGISTRY-ACCESS': (r, options) =>
+    ofType(r, 'AWS::SageMaker::ModelPackageGroup').flatMap((props) => {
+      const statements = asList(asObject(policyDocument(props.ModelPackageGroupPolicy))?.Statement);
+      const ownAccount = groupAccount(statements) ?? r.stackAccount ?? OWN_ACCOUNT;
+      const allowed = new Set([...options.trustedAccounts, ownAccount, OWN_ACCOUNT]);
+      return statements.flatMap((value, i) => {
+        const statement = asObject(value) ?? {};
+        if (statement.Effect !== 'Allow') return [];
+        const name = `statement ${String(statement.Sid ?? i)}`;
+        const location = `Properties/ModelPackageGroupPolicy/Statement/${i}`;
+        if (statement.NotPrincipal !== undefined) {
+          return [{ problem: `${name} allows everyone but its NotPrincipal`, location }];
+        }
+        return principals(statement.Principal)
+          .filter(
+            ({ kind, value }) => kind !== 'AWS' || !allowed.has(principalAccount(value, ownAccount) ?? ''),
+          )
+          .map(({ kind, value }) => ({
+            problem: `${name} allows ${describePrincipal(kind, value)}, not a trusted account`,
+            location: `${location}/Principal`,
+          }));
+      });
+    }),
+
+  'MLENV-BUCKET-VERSIONING': (r) =>
+    ofType(r, 'AWS::S3::Bucket').flatMap((props) => {
+      const status = valueAt(props, 'VersioningConfiguration.Status');
+      return unless(
+        status === 'Enabled',
+        `VersioningConfiguration.Status is ${show(status)}`,
+        'Properties/VersioningConfiguration/Status',
+      );
+    }),
+
+  'MLENV-IAM-NO-STAR-ACTIONS': (r) => {
+    const documents =
+      r.type === 'AWS::IAM::Policy' || r.type === 'AWS::IAM::ManagedPolicy'
+        ? [{ document: r.properties.PolicyDocument, at: 'Properties/PolicyDocument' }]
+        : r.type === 'AWS::IAM::Role'
+          ? asList(r.properties.Policies).map((policy, i) => ({
+              document: asObject(policy)?.PolicyDocument,
+              at: `Properties/Policies/${i}/PolicyDocument`,
+            }))
+          : [];
+    return documents.flatMap(({ document, at }) =>
+      asList(asObject(policyDocument(document))?.Statement).flatMap((value, i) => {
+        const statement = asObject(value) ?? {};
+        if (statement.Effect !== 'Allow') return [];
+        return ['Action', 'NotAction'].flatMap((key) =>
+          asList(statement[key])
+            .filter((action) => typeof action === 'string' && /^(\*|[^:]+:\*)$/.test(action))
+            .map((action) => ({
+              problem: `statement ${String(statement.Sid ?? i)} allows ${key} '${String(action)}'`,
+              location: `${at}/Statement/${i}/${key}`,
+            })),
+        );
+      }),
+    );
+  },
+};
+
+/** No finding when `ok`, else one. */
+function unless(ok: boolean, problem: string, location: string): Finding[] {
+  return ok ? [] : [{ problem, location }];
+}
+
+/** The properties of the resource when it has the type, as a list of one (or none). */
+function ofType(resource: TemplateResource, type: string): JsonObject[] {
+  return resource.type === type ? [resource.properties] : [];
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true' || value === DYNAMIC;
+}
+
+/** A number, or a string that is one; NaN otherwise (so every comparison fails). */
+function asNumber(value: unknown): number {
+  return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '')
+    ? Number(value)
+    : NaN;
+}
+
+/** A non-empty list, or a list known only at deploy time (an intrinsic). */
+function isNonEmptyList(value: unknown): boolean {
+  return Array.isArray(value) ? value.length > 0 : isIntrinsic(value) || value === DYNAMIC;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'not set' : JSON.stringify(value);
+}
+
+/** A policy given as an object or as a JSON string. */
+function policyDocument(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+// SageMaker jobs -------------------------------------------------------------------------------
+
+type JobKind =
+  'training' | 'processing' | 'DataQuality' | 'ModelQuality' | 'ModelBias' | 'ModelExplainability';
+
+/** A SageMaker job a resource asks for: a state machine's task, or a monitoring job definition. */
+interface SageMakerJob {
+  readonly kind: JobKind;
+  /** The job's request (task parameters) or definition (resource properties). */
+  readonly settings: unknown;
+  /** A finding about one of its settings (a dotted path). */
+  finding(problem: string, setting: string): Finding;
+}
+
+/** Where each kind of job keeps what the encryption and isolation rules require. */
+const JOB_SETTINGS: { readonly [kind in JobKind]: { encryption: string[]; isolation: string } } = {
+  training: {
+    encryption: ['ResourceConfig.VolumeKmsKeyId', 'OutputDataConfig.KmsKeyId'],
+    isolation: 'EnableNetworkIsolation',
+  },
+  processing: {
+    encryption: ['ProcessingResources.ClusterConfig.VolumeKmsKeyId', 'ProcessingOutputConfig.KmsKeyId'],
+    isolation: 'NetworkConfig.EnableNetworkIsolation',
+  },
+  DataQuality: monitoringJobSettings('DataQuality'),
+  ModelQuality: monitoringJobSettings('ModelQuality'),
+  ModelBias: monitoringJobSettings('ModelBias'),
+  ModelExplainability: monitoringJobSettings('ModelExplainability'),
+};
+
+/** Monitoring job definitions keep their outputs in `<kind>JobOutputConfig`. */
+function monitoringJobSettings(kind: string): { encryption: string[]; isolation: string } {
+  return {
+    encryption: ['JobResources.ClusterConfig.VolumeKmsKeyId', `${kind}JobOutputConfig.KmsKeyId`],
+    isolation: 'NetworkConfig.EnableNetworkIsolation',
+  };
+}
+
+/** Runs a check on each SageMaker job of the resource; a definition that cannot be read is a finding. */
+function jobFindings(resource: TemplateResource, check: (job: SageMakerJob) => Finding[]): Finding[] {
+  const jobs = sageMakerJobs(resource);
+  if (jobs === undefined) {
+    return [
+      {
+        problem:
+          'its definition cannot be read (DefinitionString is neither a string nor a Fn::Join of JSON)',
+        location: 'Properties/DefinitionString',
+      },
+    ];
+  }
+  return jobs.flatMap(check);
+}
+
+/** Findings for the settings a job lacks. */
+function missing(job: SageMakerJob, settings: string[]): Finding[] {
+  return settings
+    .filter((setting) => valueAt(job.settings, setting) === undefined)
+    .map((setting) => job.finding(`no ${setting}`, setting));
+}
+
+/** The jobs a resource asks for; undefined for a state machine whose definition cannot be read. */
+function sageMakerJobs(resource: TemplateResource): SageMakerJob[] | undefined {
+  const monitoring =
+    /^AWS::SageMaker::(DataQuality|ModelQuality|ModelBias|ModelExplainability)JobDefinition$/.exec(
+      resource.type,
+    );
+  if (monitoring) {
+    return [
+      {
+        kind: monitoring[1] as JobKind,
+        settings: resource.properties,
+        finding: (problem, setting) => ({ problem, location: `Properties/${setting.replace(/\./g, '/')}` }),
+      },
+    ];
+  }
+  if (resource.type !== 'AWS::StepFunctions::StateMachine') return [];
+  const definition = stateMachineDefinition(resource.properties);
+  if (definition === undefined) return undefined;
+  return taskStates(definition).flatMap((state) => {
+    const kind = state.resource.includes(':sagemaker:createTrainingJob')
+      ? 'training'
+      : state.resource.includes(':sagemaker:createProcessingJob')
+        ? 'processing'
+        : undefined;
+    if (kind === undefined) return [];
+    return [
+      {
+        kind,
+        settings: state.parameters,
+        finding: (problem: string) => ({
+          problem: `${kind} job of state '${state.name}': ${problem}`,
+          location: 'Properties/DefinitionString',
+        }),
+      },
+    ];
+  });
+}
+
+// Model package group policies -----------------------------------------------------------------
+
+/** Stands for `AWS::AccountId`: the group's own account, whatever it is. */
+const OWN_ACCOUNT = '${AWS::AccountId}';
+
+/** The group's account, from a literal model package (group) ARN in its policy's resources. */
+function groupAccount(statements: unknown[]): string | undefined {
+  for (const statement of statements) {
+    for (const arn of asList(asObject(statement)?.Resource)) {
+      const match = typeof arn === 'string' && /^arn:[^:]+:sagemaker:[^:]*:(\d{12}):model-package/.exec(arn);
+      if (match) return match[1];
+    }
+  }
+  return undefined;
+}
+
+/** Each principal of a statement: `*` is kind `*`, `{ AWS: [a, b] }` two of kind `AWS`. */
+function principals(principal: unknown): Array<{ kind: string; value: unknown }> {
+  if (principal === '*') return [{ kind: '*', value: '*' }];
+  return Object.entries(asObject(principal) ?? {}).flatMap(([kind, values]) =>
+    asList(values).map((value) => ({ kind, value })),
+  );
+}
+
+function describePrincipal(kind: string, value: unknown): string {
+  if (value === '*') return 'everyone (*)';
+  return kind === 'AWS' ? show(value) : `${kind} principal ${show(value)}`;
+}
+
+/** The account of an AWS principal: an account id, an account root, role or user ARN. */
+function principalAccount(principal: unknown, ownAccount: string): string | undefined {
+  // A resource of the same template (a role's Fn::GetAtt) lives in the group's account.
+  if (asObject(principal)?.['Fn::GetAtt'] !== undefined) return ownAccount;
+  const text = principalText(principal, ownAccount);
+  if (text === undefined) return undefined;
+  if (/^\d{12}$/.test(text) || text === ownAccount) return text;
+  return /^arn:[^:]+:iam::([^:]+):(root|role\/.+|user\/.+)$/.exec(text)?.[1];
+}
+
+/** A principal as text, with the pseudo parameters CDK renders (`Fn::Join`, `Ref`, `Fn::Sub`). */
+function principalText(principal: unknown, ownAccount: string): string | undefined {
+  const pseudo = (name: unknown) =>
+    name === 'AWS::AccountId' ? ownAccount : name === 'AWS::Partition' ? 'aws' : undefined;
+  if (typeof principal === 'string') return principal;
+  const object = asObject(principal) ?? {};
+  if (object.Ref !== undefined) return pseudo(object.Ref);
+  if (typeof object['Fn::Sub'] === 'string') {
+    return object['Fn::Sub'].replace(/\$\{(AWS::[A-Za-z]+)\}/g, (m, name: string) => pseudo(name) ?? m);
+  }
+  const join = object['Fn::Join'];
+  if (!Array.isArray(join) || !Array.isArray(join[1])) return undefined;
+  const parts = join[1].map((part) => (typeof part === 'string' ? part : principalText(part, ownAccount)));
+  return parts.every((part) => part !== undefined) ? parts.join(String(join[0])) : undefined;
+}

@@ -1,0 +1,16 @@
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/** The compliance packs whose rules share names (NIST 800-53 R5 and HIPAA Security). */
+const CONTROL_PACKS = ['NIST.800.53.R5', 'HIPAA.Security'];
+
+/**
+ * Acknowledges a rule of the NIST 800-53 R5 and HIPAA Security packs (the same rule in both) on
+ * one CloudFormation resource, with its reason. `construct` may be an L2: its resource is used.
+ */
+export function acknowledgeControl(construct: IConstruct, rule: string, reason: string): void {
+  const resource = construct.node.defaultChild ?? construct;
+  for (const pack of CONTROL_PACKS) {
+    Validations.of(resource).acknowledge({ id: `${pack}::${pack}-${rule}`, reason });
+  }
+}

@@ -1,0 +1,676 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  ML_POLICY_RULES,
+  MlPolicyPack,
+  type MlPolicyPackProps,
+} from '../../constructs/policy/ml-policy-pack';
+
+const ACCOUNT = '111111111111';
+const TRUSTED = '222222222222';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/job`;
+const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** Synthesizes a `Prod/Ml` stack that `build` fills, with the policy pack on the app. */
+function synth(build: (stack: Stack) => void, props: MlPolicyPackProps = {}): void {
+  const outdir = mkdtempSync(join(tmpdir(), 'mlenv-policy-'));
+  outdirs.push(outdir);
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-path-metadata': true },
+  });
+  Validations.of(app).addPlugins(new MlPolicyPack(props));
+  const stage = new Stage(app, 'Prod', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  build(new Stack(stage, 'Ml'));
+  app.synth();
+}
+
+/** The message of the error synth throws. */
+function synthError(build: (stack: Stack) => void, props: MlPolicyPackProps = {}): string {
+  try {
+    synth(build, props);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('synth succeeded; expected a policy violation');
+}
+
+/** Synth fails with a violation of `ruleId` on the construct at `path` (one report block names both). */
+function expectViolation(message: string, ruleId: string, path: string): void {
+  const blocks = message.split('\n\n');
+  expect(blocks).toContainEqual(
+    expect.stringMatching(new RegExp(`${escape(path)} [\\s\\S]*mlenv-ml-policy::${escape(ruleId)}'?$`)),
+  );
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+// Fixtures: compliant L1 resources, each with overrides to break one rule. -----------------------
+
+function endpointConfig(stack: Stack, overrides: Partial<sagemaker.CfnEndpointConfigProps> = {}) {
+  return new sagemaker.CfnEndpointConfig(stack, 'Config', {
+    productionVariants: [
+      { variantName: 'AllTraffic', modelName: 'churn', instanceType: 'ml.m5.large', initialInstanceCount: 2 },
+    ],
+    dataCaptureConfig: {
+      enableCapture: true,
+      initialSamplingPercentage: 20,
+      destinationS3Uri: 's3://monitoring/churn/data-capture',
+      captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+    },
+    ...overrides,
+  });
+}
+
+function endpoint(stack: Stack, overrides: Partial<sagemaker.CfnEndpointProps> = {}) {
+  return new sagemaker.CfnEndpoint(stack, 'Endpoint', {
+    endpointConfigName: 'churn-config',
+    deploymentConfig: {
+      blueGreenUpdatePolicy: {
+        trafficRoutingConfiguration: { type: 'CANARY', canarySize: { type: 'CAPACITY_PERCENT', value: 10 } },
+      },
+      autoRollbackConfiguration: { alarms: [{ alarmName: 'churn-5xx' }] },
+    },
+    ...overrides,
+  });
+}
+
+function model(stack: Stack, overrides: Partial<sagemaker.CfnModelProps> = {}) {
+  return new sagemaker.CfnModel(stack, 'Model', {
+    executionRoleArn: ROLE,
+    containers: [{ modelPackageName: `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:model-package/churn/1` }],
+    vpcConfig: { subnets: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
+    enableNetworkIsolation: true,
+    ...overrides,
+  });
+}
+
+type Json = Record<string, any>;
+
+/** A copy of `value` without the setting at the dotted `path`. */
+function without(value: Json, path: string): Json {
+  const copy = structuredClone(value);
+  const keys = path.split('.');
+  const parent = keys.slice(0, -1).reduce((object, key) => object[key], copy);
+  delete parent[keys[keys.length - 1]];
+  return copy;
+}
+
+const TRAINING_JOB: Json = {
+  'TrainingJobName.$': "States.Format('churn-train-{}', $$.Execution.Name)",
+  RoleArn: ROLE,
+  AlgorithmSpecification: { TrainingImage: 'image', TrainingInputMode: 'File' },
+  ResourceConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 30, VolumeKmsKeyId: KEY },
+  OutputDataConfig: { S3OutputPath: 's3://models/churn', KmsKeyId: KEY },
+  StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+  EnableNetworkIsolation: true,
+};
+
+const PROCESSING_JOB: Json = {
+  'ProcessingJobName.$': "States.Format('churn-preprocess-{}', $$.Execution.Name)",
+  RoleArn: ROLE,
+  AppSpecification: { ImageUri: 'image' },
+  ProcessingResources: {
+    ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 30, VolumeKmsKeyId: KEY },
+  },
+  ProcessingOutputConfig: { KmsKeyId: KEY, Outputs: [] },
+  StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+  NetworkConfig: { EnableNetworkIsolation: true },
+};
+
+function jobState(stack: Stack, id: string, kind: 'Training' | 'Processing', parameters: Json) {
+  return new sfn.CustomState(stack, id, {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:aws:states:::sagemaker:create${kind}Job.sync`,
+      Parameters: parameters,
+    },
+  });
+}
+
+/** A pipeline with a training job in a Parallel branch and a processing job in a Map. */
+function pipeline(stack: Stack, training: Json = TRAINING_JOB, processing: Json = PROCESSING_JOB) {
+  const map = new sfn.Map(stack, 'PerSplit', { itemsPath: '$.splits' });
+  map.itemProcessor(jobState(stack, 'Preprocess', 'Processing', processing));
+  const fanout = new sfn.Parallel(stack, 'Fanout')
+    .branch(jobState(stack, 'Train', 'Training', training))
+    .branch(map);
+  return new sfn.StateMachine(stack, 'Pipeline', {
+    definitionBody: sfn.DefinitionBody.fromChainable(fanout),
+  });
+}
+
+function dataQualityJob(stack: Stack, overrides: Partial<sagemaker.CfnDataQualityJobDefinitionProps> = {}) {
+  return new sagemaker.CfnDataQualityJobDefinition(stack, 'DataQuality', {
+    roleArn: ROLE,
+    dataQualityAppSpecification: { imageUri: 'image' },
+    dataQualityJobInput: { endpointInput: { endpointName: 'churn', localPath: '/opt/ml/processing/input' } },
+    dataQualityJobOutputConfig: {
+      kmsKeyId: KEY,
+      monitoringOutputs: [
+        { s3Output: { localPath: '/opt/ml/processing/output', s3Uri: 's3://monitoring/x' } },
+      ],
+    },
+    jobResources: {
+      clusterConfig: {
+        instanceCount: 1,
+        instanceType: 'ml.m5.large',
+        volumeSizeInGb: 20,
+        volumeKmsKeyId: KEY,
+      },
+    },
+    networkConfig: { enableNetworkIsolation: true },
+    stoppingCondition: { maxRuntimeInSeconds: 1800 },
+    ...overrides,
+  });
+}
+
+function modelPackageGroup(stack: Stack, principals: unknown) {
+  return new sagemaker.CfnModelPackageGroup(stack, 'Group', {
+    modelPackageGroupName: 'mlenv-prod-churn',
+    modelPackageGroupPolicy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'ReadForPromotion',
+          Effect: 'Allow',
+          Principal: { AWS: principals },
+          Action: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages'],
+          Resource: [`arn:aws:sagemaker:eu-west-1:${ACCOUNT}:model-package/mlenv-prod-churn/*`],
+        },
+      ],
+    },
+  });
+}
+
+function unversionedBucket(stack: Stack) {
+  return new s3.CfnBucket(stack, 'Bucket');
+}
+
+function roleWith(stack: Stack, actions: string[]) {
+  const role = new iam.Role(stack, 'Role', {
+    assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+  });
+  role.addToPolicy(new iam.PolicyStatement({ actions, resources: ['arn:aws:s3:::models/*'] }));
+  return role;
+}
+
+// The rules, each compliant and not. -------------------------------------------------------------
+
+const PRODUCTION = { production: true };
+
+describe('MLENV-ENDPOINT-INSTANCES (production)', () => {
+  test('an endpoint config with 2 instances passes', () => {
+    expect(() => synth((stack) => endpointConfig(stack), PRODUCTION)).not.toThrow();
+  });
+
+  test('one instance fails', () => {
+    const message = synthError(
+      (stack) =>
+        endpointConfig(stack, {
+          productionVariants: [
+            {
+              variantName: 'AllTraffic',
+              modelName: 'm',
+              instanceType: 'ml.m5.large',
+              initialInstanceCount: 1,
+            },
+          ],
+        }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-INSTANCES', 'Prod/Ml/Config');
+    expect(message).toContain("variant 'AllTraffic' has InitialInstanceCount 1, fewer than 2");
+  });
+
+  test('a serverless variant fails', () => {
+    const message = synthError(
+      (stack) =>
+        endpointConfig(stack, {
+          productionVariants: [
+            {
+              variantName: 'AllTraffic',
+              modelName: 'm',
+              serverlessConfig: { memorySizeInMb: 2048, maxConcurrency: 5 },
+            },
+          ],
+        }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-INSTANCES', 'Prod/Ml/Config');
+    expect(message).toContain("variant 'AllTraffic' is serverless");
+  });
+});
+
+describe('MLENV-ENDPOINT-CAPTURE (production)', () => {
+  test('capturing 20 % passes', () => {
+    expect(() => synth((stack) => endpointConfig(stack), PRODUCTION)).not.toThrow();
+  });
+
+  test('no data capture fails', () => {
+    const message = synthError(
+      (stack) => endpointConfig(stack, { dataCaptureConfig: undefined }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-CAPTURE', 'Prod/Ml/Config');
+  });
+
+  test('capture switched off or sampling 0 % fails', () => {
+    const message = synthError(
+      (stack) =>
+        endpointConfig(stack, {
+          dataCaptureConfig: {
+            enableCapture: false,
+            initialSamplingPercentage: 0,
+            destinationS3Uri: 's3://monitoring/churn',
+            captureOptions: [{ captureMode: 'Input' }],
+          },
+        }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-CAPTURE', 'Prod/Ml/Config');
+    expect(message).toContain('EnableCapture is not true; InitialSamplingPercentage is 0, not above 0');
+  });
+});
+
+describe('MLENV-ENDPOINT-ROLLBACK (production)', () => {
+  test('a blue/green endpoint with rollback alarms passes', () => {
+    expect(() => synth((stack) => endpoint(stack), PRODUCTION)).not.toThrow();
+  });
+
+  test('an endpoint without a deployment config fails', () => {
+    const message = synthError((stack) => endpoint(stack, { deploymentConfig: undefined }), PRODUCTION);
+    expectViolation(message, 'MLENV-ENDPOINT-ROLLBACK', 'Prod/Ml/Endpoint');
+  });
+
+  test('blue/green without rollback alarms fails', () => {
+    const message = synthError(
+      (stack) =>
+        endpoint(stack, {
+          deploymentConfig: {
+            blueGreenUpdatePolicy: { trafficRoutingConfiguration: { type: 'ALL_AT_ONCE' } },
+            autoRollbackConfiguration: { alarms: [] },
+          },
+        }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-ROLLBACK', 'Prod/Ml/Endpoint');
+    expect(message).toContain('no alarms in DeploymentConfig.AutoRollbackConfiguration.Alarms');
+  });
+});
+
+describe('MLENV-ENDPOINT-VPC (production)', () => {
+  test('a network-isolated model in a VPC passes', () => {
+    expect(() => synth((stack) => model(stack), PRODUCTION)).not.toThrow();
+  });
+
+  test('a model outside a VPC, without isolation, fails', () => {
+    const message = synthError(
+      (stack) => model(stack, { vpcConfig: undefined, enableNetworkIsolation: false }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-VPC', 'Prod/Ml/Model');
+    expect(message).toContain(
+      'no VpcConfig.Subnets; no VpcConfig.SecurityGroupIds; EnableNetworkIsolation is not true',
+    );
+  });
+});
+
+describe('production rules', () => {
+  test('do not apply when production is false (the default)', () => {
+    expect(() =>
+      synth((stack) => {
+        endpointConfig(stack, {
+          productionVariants: [
+            {
+              variantName: 'AllTraffic',
+              modelName: 'm',
+              serverlessConfig: { memorySizeInMb: 2048, maxConcurrency: 5 },
+            },
+          ],
+          dataCaptureConfig: undefined,
+        });
+        endpoint(stack, { deploymentConfig: undefined });
+        model(stack, { vpcConfig: undefined, enableNetworkIsolation: false });
+      }),
+    ).not.toThrow();
+  });
+
+  test('are listed in ruleIds only for production', () => {
+    const production = [
+      'MLENV-ENDPOINT-INSTANCES',
+      'MLENV-ENDPOINT-CAPTURE',
+      'MLENV-ENDPOINT-ROLLBACK',
+      'MLENV-ENDPOINT-VPC',
+    ];
+    expect(new MlPolicyPack().ruleIds).toEqual(
+      ML_POLICY_RULES.map((r) => r.id).filter((id) => !production.includes(id)),
+    );
+    expect(new MlPolicyPack(PRODUCTION).ruleIds).toEqual(ML_POLICY_RULES.map((r) => r.id));
+  });
+});
+
+describe('MLENV-JOB-LIMITS', () => {
+  test('jobs with time limits (nested in Parallel and Map) and a monitoring job with one pass', () => {
+    expect(() =>
+      synth((stack) => {
+        pipeline(stack);
+        dataQualityJob(stack);
+      }),
+    ).not.toThrow();
+  });
+
+  test('a processing job in a Map without a time limit fails', () => {
+    const message = synthError((stack) =>
+      pipeline(stack, TRAINING_JOB, without(PROCESSING_JOB, 'StoppingCondition.MaxRuntimeInSeconds')),
+    );
+    expectViolation(message, 'MLENV-JOB-LIMITS', 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain(
+      "processing job of state 'Fanout > PerSplit > Preprocess': no StoppingCondition.MaxRuntimeInSeconds",
+    );
+  });
+
+  test('a monitoring job definition without a time limit fails', () => {
+    const message = synthError((stack) => dataQualityJob(stack, { stoppingCondition: undefined }));
+    expectViolation(message, 'MLENV-JOB-LIMITS', 'Prod/Ml/DataQuality');
+  });
+});
+
+describe('MLENV-JOB-ENCRYPTION', () => {
+  test('encrypted jobs pass, including a key given as a JSONPath', () => {
+    const training = without(TRAINING_JOB, 'ResourceConfig.VolumeKmsKeyId');
+    training.ResourceConfig['VolumeKmsKeyId.$'] = '$.keyArn';
+    expect(() =>
+      synth((stack) => {
+        pipeline(stack, training);
+        dataQualityJob(stack);
+      }),
+    ).not.toThrow();
+  });
+
+  test('a training job without volume or output keys fails', () => {
+    const training = without(
+      without(TRAINING_JOB, 'ResourceConfig.VolumeKmsKeyId'),
+      'OutputDataConfig.KmsKeyId',
+    );
+    const message = synthError((stack) => pipeline(stack, training));
+    expectViolation(message, 'MLENV-JOB-ENCRYPTION', 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain(
+      "training job of state 'Fanout > Train': no ResourceConfig.VolumeKmsKeyId; " +
+        "training job of state 'Fanout > Train': no OutputDataConfig.KmsKeyId",
+    );
+  });
+
+  test('a monitoring job definition with an unencrypted output fails', () => {
+    const message = synthError((stack) =>
+      dataQualityJob(stack, {
+        dataQualityJobOutputConfig: {
+          monitoringOutputs: [
+            { s3Output: { localPath: '/opt/ml/processing/output', s3Uri: 's3://monitoring/x' } },
+          ],
+        },
+      }),
+    );
+    expectViolation(message, 'MLENV-JOB-ENCRYPTION', 'Prod/Ml/DataQuality');
+    expect(message).toContain('no DataQualityJobOutputConfig.KmsKeyId');
+  });
+});
+
+describe('MLENV-JOB-ISOLATION', () => {
+  test('isolated jobs pass', () => {
+    expect(() =>
+      synth((stack) => {
+        pipeline(stack);
+        dataQualityJob(stack);
+      }),
+    ).not.toThrow();
+  });
+
+  test('a processing job without network isolation fails', () => {
+    const message = synthError((stack) =>
+      pipeline(stack, TRAINING_JOB, { ...PROCESSING_JOB, NetworkConfig: { EnableNetworkIsolation: false } }),
+    );
+    expectViolation(message, 'MLENV-JOB-ISOLATION', 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain('NetworkConfig.EnableNetworkIsolation is not true');
+  });
+
+  test('a training job or monitoring job without network isolation fails', () => {
+    const message = synthError((stack) => {
+      pipeline(stack, without(TRAINING_JOB, 'EnableNetworkIsolation'));
+      dataQualityJob(stack, { networkConfig: undefined });
+    });
+    expectViolation(message, 'MLENV-JOB-ISOLATION', 'Prod/Ml/Pipeline/Resource');
+    expectViolation(message, 'MLENV-JOB-ISOLATION', 'Prod/Ml/DataQuality');
+  });
+});
+
+describe('a DefinitionString given as Fn::Join with tokens', () => {
+  /** A CfnStateMachine whose definition holds the role's ARN (a GetAtt), so it renders as Fn::Join. */
+  function joinedPipeline(stack: Stack, training: Json) {
+    const role = new iam.CfnRole(stack, 'JobRole', {
+      assumeRolePolicyDocument: {
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+    });
+    const definition = {
+      StartAt: 'Train',
+      States: {
+        Train: {
+          Type: 'Task',
+          Resource: `arn:${stack.partition}:states:::sagemaker:createTrainingJob.sync`,
+          Parameters: { ...training, RoleArn: role.attrArn },
+          End: true,
+        },
+      },
+    };
+    const machine = new sfn.CfnStateMachine(stack, 'Joined', {
+      roleArn: ROLE,
+      definitionString: stack.toJsonString(definition),
+    });
+    expect(stack.resolve(machine.definitionString)).toHaveProperty(['Fn::Join']);
+  }
+
+  test('is parsed: a compliant job passes', () => {
+    expect(() => synth((stack) => joinedPipeline(stack, TRAINING_JOB))).not.toThrow();
+  });
+
+  test('is parsed: a job without a time limit fails', () => {
+    const message = synthError((stack) =>
+      joinedPipeline(stack, without(TRAINING_JOB, 'StoppingCondition.MaxRuntimeInSeconds')),
+    );
+    expectViolation(message, 'MLENV-JOB-LIMITS', 'Prod/Ml/Joined');
+    expect(message).toContain("training job of state 'Train': no StoppingCondition.MaxRuntimeInSeconds");
+  });
+
+  test('a definition that cannot be read fails rather than passing unchecked', () => {
+    const message = synthError(
+      (stack) =>
+        new sfn.CfnStateMachine(stack, 'Unreadable', {
+          roleArn: ROLE,
+          definitionString:
+            stack.toJsonString({ StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }) + '{',
+        }),
+    );
+    expectViolation(message, 'MLENV-JOB-LIMITS', 'Prod/Ml/Unreadable');
+  });
+});
+
+describe('MLENV-REGISTRY-ACCESS', () => {
+  test("trusted accounts and the group's own account (root, role, id) pass", () => {
+    expect(() =>
+      synth(
+        (stack) =>
+          modelPackageGroup(stack, [
+            `arn:aws:iam::${TRUSTED}:root`,
+            `arn:aws:iam::${ACCOUNT}:role/promoter`,
+            ACCOUNT,
+            new iam.AccountRootPrincipal().arn, // arn:${Partition}:iam::${AccountId}:root
+            new iam.Role(stack, 'Promoter', { assumedBy: new iam.AccountRootPrincipal() }).roleArn, // GetAtt
+          ]),
+        { trustedAccounts: [TRUSTED] },
+      ),
+    ).not.toThrow();
+  });
+
+  test('an account that is not trusted fails', () => {
+    const message = synthError((stack) => modelPackageGroup(stack, [`arn:aws:iam::${TRUSTED}:root`]));
+    expectViolation(message, 'MLENV-REGISTRY-ACCESS', 'Prod/Ml/Group');
+    expect(message).toContain(`statement ReadForPromotion allows "arn:aws:iam::${TRUSTED}:root"`);
+  });
+
+  test('everyone (*) fails', () => {
+    const message = synthError((stack) => modelPackageGroup(stack, '*'), { trustedAccounts: [TRUSTED] });
+    expectViolation(message, 'MLENV-REGISTRY-ACCESS', 'Prod/Ml/Group');
+    expect(message).toContain('allows everyone (*)');
+  });
+});
+
+describe('MLENV-BUCKET-VERSIONING', () => {
+  test('a versioned bucket passes', () => {
+    expect(() =>
+      synth((stack) => new s3.CfnBucket(stack, 'Bucket', { versioningConfiguration: { status: 'Enabled' } })),
+    ).not.toThrow();
+  });
+
+  test('an unversioned bucket fails', () => {
+    const message = synthError((stack) => new s3.Bucket(stack, 'Bucket'));
+    expectViolation(message, 'MLENV-BUCKET-VERSIONING', 'Prod/Ml/Bucket/Resource');
+  });
+});
+
+describe('MLENV-IAM-NO-STAR-ACTIONS', () => {
+  test('listed actions pass', () => {
+    expect(() => synth((stack) => roleWith(stack, ['s3:GetObject', 's3:PutObject']))).not.toThrow();
+  });
+
+  test('<service>:* in a role policy fails', () => {
+    const message = synthError((stack) => roleWith(stack, ['s3:*']));
+    expectViolation(message, 'MLENV-IAM-NO-STAR-ACTIONS', 'Prod/Ml/Role/DefaultPolicy/Resource');
+    expect(message).toContain("allows Action 's3:*'");
+  });
+
+  test('* in a managed policy or a role inline policy fails', () => {
+    const message = synthError((stack) => {
+      new iam.ManagedPolicy(stack, 'Managed', {
+        statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })],
+      });
+      new iam.Role(stack, 'Inline', {
+        assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+        inlinePolicies: {
+          All: new iam.PolicyDocument({
+            statements: [new iam.PolicyStatement({ notActions: ['sagemaker:*'], resources: ['*'] })],
+          }),
+        },
+      });
+    });
+    expectViolation(message, 'MLENV-IAM-NO-STAR-ACTIONS', 'Prod/Ml/Managed/Resource');
+    expectViolation(message, 'MLENV-IAM-NO-STAR-ACTIONS', 'Prod/Ml/Inline/Resource');
+  });
+});
+
+// Acknowledgements. ------------------------------------------------------------------------------
+
+describe('acknowledgements', () => {
+  test('CDK stores a prefixed id as given and a bare id as Annotation::<id>', () => {
+    const stack = new Stack(new App(), 'Ml');
+    Validations.of(stack).acknowledge(
+      { id: 'mlenv-ml-policy::MLENV-BUCKET-VERSIONING', reason: 'a' },
+      { id: 'MLENV-JOB-LIMITS', reason: 'b' },
+    );
+    const stored = stack.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .map((m) => m.data);
+    expect(stored).toEqual([
+      { 'mlenv-ml-policy::MLENV-BUCKET-VERSIONING': 'a' },
+      { 'Annotation::MLENV-JOB-LIMITS': 'b' },
+    ]);
+  });
+
+  test.each(['mlenv-ml-policy::MLENV-BUCKET-VERSIONING', 'MLENV-BUCKET-VERSIONING'])(
+    'one with a reason (%s) on the resource skips its violation',
+    (id) => {
+      expect(() =>
+        synth((stack) => {
+          Validations.of(unversionedBucket(stack)).acknowledge({ id, reason: 'scratch data, rebuilt daily' });
+        }),
+      ).not.toThrow();
+    },
+  );
+
+  test('one with a reason on an ancestor (the stack) skips the violations below it', () => {
+    expect(() =>
+      synth((stack) => {
+        new s3.Bucket(stack, 'Bucket');
+        Validations.of(stack).acknowledge({ id: 'MLENV-BUCKET-VERSIONING', reason: 'scratch stack' });
+      }),
+    ).not.toThrow();
+  });
+
+  test('one for another rule does not skip the violation', () => {
+    const message = synthError((stack) => {
+      Validations.of(unversionedBucket(stack)).acknowledge({ id: 'MLENV-JOB-LIMITS', reason: 'unrelated' });
+    });
+    expectViolation(message, 'MLENV-BUCKET-VERSIONING', 'Prod/Ml/Bucket');
+  });
+
+  test.each([
+    ['mlenv-ml-policy::MLENV-BUCKET-VERSIONING', ''],
+    ['MLENV-BUCKET-VERSIONING', '   '],
+  ])('one without a reason (%s, %j) does not skip the violation', (id, reason) => {
+    const message = synthError((stack) => {
+      Validations.of(unversionedBucket(stack)).acknowledge({ id, reason });
+    });
+    expectViolation(message, 'MLENV-BUCKET-VERSIONING', 'Prod/Ml/Bucket');
+    expect(message).toContain('an acknowledgement needs a reason');
+  });
+});
+
+describe('MlPolicyPack', () => {
+  test('lists every rule with a description and a fix', () => {
+    expect(ML_POLICY_RULES.map((r) => r.id)).toEqual([
+      'MLENV-ENDPOINT-INSTANCES',
+      'MLENV-ENDPOINT-CAPTURE',
+      'MLENV-ENDPOINT-ROLLBACK',
+      'MLENV-ENDPOINT-VPC',
+      'MLENV-JOB-LIMITS',
+      'MLENV-JOB-ENCRYPTION',
+      'MLENV-JOB-ISOLATION',
+      'MLENV-REGISTRY-ACCESS',
+      'MLENV-BUCKET-VERSIONING',
+      'MLENV-IAM-NO-STAR-ACTIONS',
+    ]);
+    for (const rule of ML_POLICY_RULES) {
+      expect(rule.description).not.toBe('');
+      expect(rule.fix).not.toBe('');
+    }
+  });
+
+  test('refuses trusted accounts that are not account ids', () => {
+    expect(() => new MlPolicyPack({ trustedAccounts: ['12345', TRUSTED, 'prod'] })).toThrow(
+      "Invalid MlPolicyPack props:\n  - trustedAccounts: '12345' is not a 12-digit account id\n" +
+        "  - trustedAccounts: 'prod' is not a 12-digit account id",
+    );
+  });
+
+  test('reports every violating resource in one failed synth', () => {
+    const message = synthError((stack) => {
+      unversionedBucket(stack);
+      roleWith(stack, ['s3:*']);
+    });
+    expectViolation(message, 'MLENV-BUCKET-VERSIONING', 'Prod/Ml/Bucket');
+    expectViolation(message, 'MLENV-IAM-NO-STAR-ACTIONS', 'Prod/Ml/Role/DefaultPolicy/Resource');
+  });
+});
