@@ -71,7 +71,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
     knob: 'costCentre',
     reason: 'billing tag',
-    paths: [/^Properties\.Tags(\[mlenv:cost-centre\]|\.mlenv:cost-centre)$/],
+    paths: [/^Properties\.(Tags|ResourceTags)(\[mlenv:cost-centre\]|\.mlenv:cost-centre)$/],
   },
   {
     knob: 'alertEmails',
@@ -232,5 +232,37 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
       /^Properties\.VpcConfig\./,
       /^Properties\.PolicyDocument\.Statement\[\d+\]\./,
     ],
+  },
+  {
+    knob: 'monitoring',
+    reason: 'alarm thresholds',
+    resourceTypes: ['AWS::CloudWatch::Alarm'],
+    paths: [/^Properties\.(Threshold|AlarmDescription)$/],
+  },
+  {
+    knob: 'monitoring.monthlyBudgetUsd',
+    reason: 'cost budget of the environment',
+    resourceTypes: ['AWS::Budgets::Budget'],
+    paths: [/^Properties\.Budget\.BudgetLimit\.Amount$/],
+  },
+  {
+    knob: 'deployments',
+    reason: 'the dashboard shows the endpoints the environment serves',
+    resourceTypes: ['AWS::CloudWatch::Dashboard'],
+    paths: [/^Properties\.DashboardBody$/],
+  },
+  {
+    knob: 'serving.kind',
+    reason: 'instance variants also have utilization alarms',
+    divergence: true,
+    resourceTypes: ['AWS::CloudWatch::CompositeAlarm'],
+    paths: [/^Properties\.AlarmRule$/],
+  },
+  {
+    knob: 'serving.kind',
+    reason: 'instance variants also show utilization',
+    divergence: true,
+    resourceTypes: ['AWS::CloudWatch::Dashboard'],
+    paths: [/^Properties\.DashboardBody$/],
   },
 ];

@@ -96,6 +96,27 @@ export const servingSchema = z.strictObject({
   latencyAlarmMs: z.number('must be a number of milliseconds').positive('must be positive'),
 });
 
+const percent = z.number('must be a percentage').gt(0, 'must be above 0').max(100, 'must be at most 100');
+
+export const monitoringSchema = z.strictObject({
+  /** 5xx errors per minute (2 minutes running) that raise an endpoint's error alarm. */
+  endpoint5xxPerMinute: positiveInt('number of errors'),
+  /** Share of invocations answered with 4xx (5 minutes) that raises the client-error alarm. */
+  endpoint4xxRatePercent: percent,
+  /** CPU, memory and disk utilization of instance variants that raise their alarms. */
+  cpuPercent: z.number().positive('must be positive'),
+  memoryPercent: percent,
+  diskPercent: percent,
+  /** How often data captured by instance endpoints is checked against the training baseline. */
+  driftSchedule: z
+    .string()
+    .regex(/^cron\(.+\)$/, 'must be a cron(...) expression (Model Monitor takes no rate())'),
+  /** Whether drift starts the training pipeline by itself (off where a person decides, e.g. prod). */
+  retrainOnDrift: z.boolean('must be true or false'),
+  /** Monthly cost budget of the environment, in USD; alerts at 80 % actual and 100 % forecast. */
+  monthlyBudgetUsd: z.number('must be a number of USD').positive('must be positive'),
+});
+
 export const environmentSchema = z.strictObject({
   /** The AWS account id; override per environment with `-c mlenv:account:<env>=<id>`. */
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
@@ -131,6 +152,8 @@ export const environmentSchema = z.strictObject({
   training: trainingSchema,
   /** How the models this environment pins (deployments/<env>.json) are served. */
   serving: servingSchema,
+  /** Alarm thresholds, drift monitoring and budget. */
+  monitoring: monitoringSchema,
 });
 
 export const modelSchema = z.strictObject({
@@ -280,6 +303,8 @@ function servingProblems(env: string, serving: z.infer<typeof servingSchema>): A
 export type EnvironmentSettings = z.infer<typeof environmentSchema>;
 /** The training knobs of an environment, as validated. */
 export type TrainingSettings = z.infer<typeof trainingSchema>;
+/** The monitoring knobs of an environment, as validated. */
+export type MonitoringSettings = z.infer<typeof monitoringSchema>;
 /** The serving knobs of an environment, as validated. */
 export type ServingSettings = z.infer<typeof servingSchema>;
 /** One model, as validated. */

@@ -5,7 +5,13 @@ Contract
           each with a header row; all files must have the same columns
   output  under --output-dir (default /opt/ml/processing/output):
               train/train.csv, validation/validation.csv, test/test.csv
-          each with a header row and the target as the last column
+          each with a header row and the target as the last column, and
+              baseline/baseline.csv
+          the train split's feature columns only (header row, same column
+          order, NO target column): the dataset for the Model Monitor
+          data-quality baseline job. Endpoint data capture records exactly
+          these feature columns without the target, so a baseline that
+          included the target would not match the captured data.
   args    --target-column (target) --validation-fraction (0.15)
           --test-fraction (0.15) --random-state (42)
 
@@ -30,6 +36,7 @@ import common  # noqa: E402
 DEFAULT_INPUT_DIR = "/opt/ml/processing/input/raw"
 DEFAULT_OUTPUT_DIR = "/opt/ml/processing/output"
 SPLITS = ("train", "validation", "test")
+BASELINE = "baseline"  # -> <output-dir>/baseline/baseline.csv
 
 
 def split_frame(frame, target_column, validation_fraction, test_fraction, random_state):
@@ -109,6 +116,13 @@ def preprocess(
         os.makedirs(directory, exist_ok=True)
         splits[name].to_csv(os.path.join(directory, name + ".csv"), index=False)
         counts[name] = len(splits[name])
+    # Model Monitor data-quality baseline: train features only (the target
+    # is not part of the captured endpoint requests), header, same order.
+    directory = os.path.join(output_dir, BASELINE)
+    os.makedirs(directory, exist_ok=True)
+    splits["train"][feature_columns].to_csv(
+        os.path.join(directory, BASELINE + ".csv"), index=False
+    )
     counts["input_files"] = len(paths)
     counts["rows"] = len(frame)
     return counts

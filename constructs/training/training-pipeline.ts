@@ -136,6 +136,8 @@ export class TrainingPipeline extends Construct {
   /** The role every SageMaker job of the pipeline runs as. */
   public readonly jobRole: iam.IRole;
   public readonly notificationTopic: sns.ITopic;
+  /** The model this pipeline trains. */
+  public readonly modelName: string;
   private readonly keyArn: string;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
@@ -143,6 +145,7 @@ export class TrainingPipeline extends Construct {
     validate(props);
     const stack = Stack.of(this);
     const model = props.modelName;
+    this.modelName = model;
     const { dataStore, registry } = props;
     const entry = {
       preprocess: 'preprocess.py',

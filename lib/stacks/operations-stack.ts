@@ -4,13 +4,17 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config';
+import { CostBudget } from '../../constructs';
 
 export interface OperationsStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
   readonly operationsKey: kms.IKey;
 }
 
-/** How the environment tells people: the alert topic every alarm and pipeline notification uses. */
+/**
+ * How the environment tells people: the alert topic every alarm and pipeline notification uses,
+ * and the monthly cost budget that reports to it.
+ */
 export class OperationsStack extends Stack {
   public readonly alerts: sns.Topic;
 
@@ -20,5 +24,9 @@ export class OperationsStack extends Stack {
     for (const email of props.environment.alertEmails) {
       this.alerts.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    new CostBudget(this, 'Budget', {
+      monthlyLimitUsd: props.environment.monitoring.monthlyBudgetUsd,
+      topic: this.alerts,
+    });
   }
 }

@@ -6,13 +6,17 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig, ModelConfig } from '../../config';
 import { acknowledgeControl } from '../compliance/acknowledge';
 import {
+  EndpointAlarms,
   EndpointVariant,
   FrameworkImage,
+  MlDashboard,
   MlDataStore,
   MlInstanceType,
   ModelEndpoint,
   type MlNetworkPlacement,
+  type TrainingPipeline,
 } from '../../constructs';
+import { TRAINING_METRICS } from './training-stack';
 
 export interface ServingStackProps extends StackProps {
   readonly project: string;
@@ -23,6 +27,8 @@ export interface ServingStackProps extends StackProps {
   readonly network?: MlNetworkPlacement;
   /** Where the endpoints' alarms notify. */
   readonly alerts: sns.ITopic;
+  /** The environment's training pipelines, for the dashboard. */
+  readonly pipelines: Readonly<Record<string, TrainingPipeline>>;
 }
 
 /**
@@ -45,6 +51,16 @@ export class ServingStack extends Stack {
       encryptionKey: props.dataStore.encryptionKey,
     });
 
+    const dashboard = new MlDashboard(this, 'Dashboard', {
+      dashboardName: `${props.project}-${environment.name}`,
+    });
+    for (const pipeline of Object.values(props.pipelines)) {
+      dashboard.addPipeline(
+        pipeline,
+        TRAINING_METRICS.map((m) => m.name),
+      );
+    }
+    dashboard.addDataCapture(dataStore.monitoringBucket);
     const unserved: string[] = [];
     for (const model of props.models) {
       const pin = environment.deployments[model.name];
@@ -82,8 +98,24 @@ export class ServingStack extends Stack {
         latencyThreshold: Duration.millis(serving.latencyAlarmMs),
         network: props.network,
         alarmNamePrefix: `${props.project}-${environment.name}-${model.name}`,
-        alarmAction: new cloudwatchActions.SnsAction(props.alerts),
+        errorThreshold: environment.monitoring.endpoint5xxPerMinute,
       });
+      const alarms = new EndpointAlarms(this, `${id}Alarms`, {
+        endpoint: this.endpoints[model.name],
+        clientErrorRatePercent: environment.monitoring.endpoint4xxRatePercent,
+        utilization: serving.kind === 'instance' ? environment.monitoring : undefined,
+        action: new cloudwatchActions.SnsAction(props.alerts),
+        compositeAlarmName: `${props.project}-${environment.name}-${model.name}-endpoint`,
+      });
+      const endpoint = this.endpoints[model.name];
+      for (const alarm of [endpoint.errorAlarm, endpoint.latencyAlarm, ...alarms.components]) {
+        acknowledgeControl(
+          alarm,
+          'CloudWatchAlarmAction',
+          `Notifies through the composite alarm of ${model.name}, so one incident sends one message`,
+        );
+      }
+      dashboard.addEndpoint(endpoint, model.name, serving.kind === 'instance');
       if (serving.kind === 'serverless') {
         acknowledgeControl(
           this.endpoints[model.name].node.findChild('Config'),

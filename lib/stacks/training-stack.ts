@@ -1,4 +1,5 @@
 import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +12,7 @@ import {
   type IModelRegistry,
   MlDataStore,
   MlInstanceType,
+  PipelineAlarms,
   ModelApprovalStatus,
   type ProblemType,
   SourceCode,
@@ -94,6 +96,11 @@ export class TrainingStack extends Stack {
         network: props.network,
         schedule: events.Schedule.expression(training.schedule.expression),
         scheduleEnabled: training.schedule.enabled,
+      });
+      new PipelineAlarms(this, `${id}PipelineAlarms`, {
+        pipeline: this.pipelines[model.name],
+        action: new cloudwatchActions.SnsAction(props.alerts),
+        jobFailures: props.alerts,
       });
     }
   }

@@ -100,6 +100,7 @@ export class MlEnvironmentStage extends Stage {
       dataStore: this.storage.dataStore,
       alerts: this.operations.alerts,
       network: placement,
+      pipelines: this.training.pipelines,
       description: `${project} ${environment.name}: model endpoints of the packages pinned in deployments/${environment.name}.json`,
     });
 

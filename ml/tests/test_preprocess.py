@@ -30,6 +30,42 @@ def test_function_splits_stratified_with_headers(raw_dir, tmp_path):
     pd.testing.assert_frame_equal(merged, expected, check_dtype=False)
 
 
+def read_baseline(out):
+    return pd.read_csv(out / "baseline" / "baseline.csv")
+
+
+def assert_baseline_matches_train(out, target="target"):
+    path = out / "baseline" / "baseline.csv"
+    assert path.is_file()
+    train = read_split(out, "train")
+    features = [c for c in train.columns if c != target]
+    header = path.read_text().splitlines()[0]
+    assert header == ",".join(features)  # header row, feature order as in the splits
+    baseline = read_baseline(out)
+    assert target not in baseline.columns
+    assert list(baseline.columns) == features
+    assert len(baseline) == len(train)
+    pd.testing.assert_frame_equal(baseline, train[features])
+
+
+def test_function_writes_monitor_baseline(raw_dir, tmp_path):
+    out = tmp_path / "out"
+    counts = preprocess.preprocess(str(raw_dir), str(out))
+    assert_baseline_matches_train(out)
+    assert len(read_baseline(out)) == counts["train"] == 140
+    source_features = [c for c in pd.read_csv(raw_dir / "data.csv").columns if c != "target"]
+    assert list(read_baseline(out).columns) == source_features
+
+
+def test_function_baseline_drops_custom_target_moved_last(raw_dir, tmp_path):
+    path = raw_dir / "data.csv"
+    frame = pd.read_csv(path).rename(columns={"target": "label"})
+    frame[["label"] + [c for c in frame.columns if c != "label"]].to_csv(path, index=False)
+    out = tmp_path / "out"
+    preprocess.preprocess(str(raw_dir), str(out), target_column="label")
+    assert_baseline_matches_train(out, target="label")
+
+
 def test_function_is_deterministic_and_moves_target_last(raw_dir, tmp_path):
     frame = pd.read_csv(raw_dir / "data.csv")
     cols = ["target"] + [c for c in frame.columns if c != "target"]
@@ -98,6 +134,16 @@ def test_cli_happy_path(run_script, raw_dir, tmp_path):
         "preprocess: 200 rows from 1 file(s) -> train=140 validation=40 test=20"
     ]
     assert len(read_split(out, "validation")) == 40
+    assert_baseline_matches_train(out)
+    assert len(read_baseline(out)) == 140
+
+
+def test_cli_bad_input_writes_no_baseline(run_script, raw_dir, tmp_path):
+    path = raw_dir / "data.csv"
+    pd.read_csv(path).drop(columns=["target"]).to_csv(path, index=False)
+    result = run_script("preprocess.py", "--input-dir", raw_dir, "--output-dir", tmp_path / "o")
+    assert_clean_error(result, "target column 'target' not found")
+    assert not (tmp_path / "o" / "baseline" / "baseline.csv").exists()
 
 
 def test_cli_missing_target_column(run_script, raw_dir, tmp_path):

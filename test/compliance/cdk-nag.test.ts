@@ -78,6 +78,9 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
       // Only the serverless environments (local, dev) go without an endpoint volume key.
       'NIST.800.53.R5::NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured': 2,
       'HIPAA.Security::HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured': 2,
+      // Endpoint alarms notify through their composite alarm: 3 per serverless endpoint, 6 per instance one.
+      'NIST.800.53.R5::NIST.800.53.R5-CloudWatchAlarmAction': 18,
+      'HIPAA.Security::HIPAA.Security-CloudWatchAlarmAction': 18,
       // Only the environments with a VPC (staging, prod).
       'NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed': 2,
       'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed': 2,

@@ -26,7 +26,11 @@ describe('Serving stack', () => {
     const { assembly } = platformAssembly();
     for (const stage of ['Local', 'Dev', 'Staging', 'Prod']) {
       const serving = assembly.stacksRecursively.find((s) => s.hierarchicalId === `${stage}/Serving`)!;
-      expect(Object.values(resourcesOf(serving)).map((r) => r.Type)).toEqual(['AWS::SSM::Parameter']);
+      expect(
+        Object.values(resourcesOf(serving))
+          .map((r) => r.Type)
+          .sort(),
+      ).toEqual(['AWS::CloudWatch::Dashboard', 'AWS::SSM::Parameter']);
       expect(byType(serving, 'AWS::SSM::Parameter')[0][1].Properties.Value).toBe('{}');
       const infos = serving.messages.filter((m) => m.level === 'info').map((m) => m.entry.data);
       expect(infos).toContainEqual(
@@ -50,7 +54,8 @@ describe('Serving stack', () => {
         MaxConcurrency: 10,
       });
       expect(byType(dev, 'AWS::SageMaker::Endpoint')).toHaveLength(1);
-      expect(byType(dev, 'AWS::CloudWatch::Alarm')).toHaveLength(2);
+      expect(byType(dev, 'AWS::CloudWatch::Alarm')).toHaveLength(3); // 5xx, latency, 4xx rate
+      expect(byType(dev, 'AWS::CloudWatch::CompositeAlarm')).toHaveLength(1);
       expect(JSON.parse(byType(dev, 'AWS::SSM::Parameter')[0][1].Properties.Value)).toEqual(
         config.environments[1].deployments,
       );
@@ -91,11 +96,15 @@ describe('Serving stack', () => {
       }
     });
 
-    test("every alarm notifies the environment's alert topic", () => {
+    test("every endpoint alarm notifies the environment's alert topic, through one composite alarm", () => {
       for (const stage of ['Dev', 'Prod']) {
-        for (const [, alarm] of byType(stack(`${stage}/Serving`), 'AWS::CloudWatch::Alarm')) {
-          expect(JSON.stringify(alarm.Properties.AlarmActions)).toMatch(/Operations:ExportsOutputRefAlerts/);
-        }
+        const [[, composite]] = byType(stack(`${stage}/Serving`), 'AWS::CloudWatch::CompositeAlarm');
+        expect(JSON.stringify(composite.Properties.AlarmActions)).toMatch(
+          /Operations:ExportsOutputRefAlerts/,
+        );
+        const rule = JSON.stringify(composite.Properties.AlarmRule);
+        for (const [id] of byType(stack(`${stage}/Serving`), 'AWS::CloudWatch::Alarm'))
+          expect(rule).toContain(id);
       }
     });
 
