@@ -16,6 +16,13 @@ export const deploymentPinSchema = z.strictObject({
     error: 'must be an ISO 8601 date-time, e.g. 2026-11-30T10:00:00Z',
   }),
   source: z.string().min(1, 'must say where the package comes from, e.g. "registry mlenv-dev-churn v3"'),
+  /** The package's data-quality drift baseline (its DriftCheckBaselines), checked by the drift monitor. */
+  dataQualityBaseline: z
+    .strictObject({
+      statisticsS3Uri: z.string().regex(/^s3:\/\/.+\.json$/, 'must be an s3:// URI of statistics.json'),
+      constraintsS3Uri: z.string().regex(/^s3:\/\/.+\.json$/, 'must be an s3:// URI of constraints.json'),
+    })
+    .optional(),
 });
 
 /** A pin, as validated. */

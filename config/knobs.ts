@@ -96,7 +96,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     reason: 'preprocessing and evaluation instance size',
     resourceTypes: [STATE_MACHINE],
     paths: [
-      param('(Preprocess|Evaluate)', 'ProcessingResources.ClusterConfig.InstanceType'),
+      param('(Preprocess|Evaluate|Baseline)', 'ProcessingResources.ClusterConfig.InstanceType'),
       param('RegisterModel', 'InferenceSpecification.SupportedTransformInstanceTypes[0]'),
     ],
   },
@@ -106,7 +106,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     resourceTypes: [STATE_MACHINE],
     paths: [
       param('Train', 'ResourceConfig.VolumeSizeInGB'),
-      param('(Preprocess|Evaluate)', 'ProcessingResources.ClusterConfig.VolumeSizeInGB'),
+      param('(Preprocess|Evaluate|Baseline)', 'ProcessingResources.ClusterConfig.VolumeSizeInGB'),
     ],
   },
   {
@@ -114,8 +114,8 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     reason: 'job time limits',
     resourceTypes: [STATE_MACHINE],
     paths: [
-      param('(Preprocess|Train|Evaluate)', 'StoppingCondition.MaxRuntimeInSeconds'),
-      timeout('(Preprocess|Train|Evaluate)'),
+      param('(Preprocess|Train|Evaluate|Baseline)', 'StoppingCondition.MaxRuntimeInSeconds'),
+      timeout('(Preprocess|Train|Evaluate|Baseline)'),
       timeout(),
     ],
   },
@@ -227,7 +227,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     divergence: true,
     stacks: ['Training', 'Serving'],
     paths: [
-      /^Properties\.Definition\.States\.(Preprocess|Evaluate)\.Parameters\.NetworkConfig\.VpcConfig\./,
+      /^Properties\.Definition\.States\.(Preprocess|Evaluate|Baseline)\.Parameters\.NetworkConfig\.VpcConfig\./,
       /^Properties\.Definition\.States\.Train\.Parameters\.VpcConfig\./,
       /^Properties\.VpcConfig\./,
       /^Properties\.PolicyDocument\.Statement\[\d+\]\./,

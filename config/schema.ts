@@ -170,6 +170,11 @@ export const modelSchema = z.strictObject({
       .string()
       .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^:]+:.+$/, 'must be an ECR image URI')
       .optional(),
+    /** The Model Monitor analyzer image URI, for a region the built-in table lacks. */
+    monitorImageUri: z
+      .string()
+      .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^:]+:.+$/, 'must be an ECR image URI')
+      .optional(),
   }),
   /** What kind of model it is; selects the metrics group of evaluation.json. */
   problemType: z.enum(['binary_classification', 'multiclass_classification', 'regression']),

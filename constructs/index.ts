@@ -13,3 +13,4 @@ export * from './monitoring/cost-budget';
 export * from './monitoring/endpoint-alarms';
 export * from './monitoring/ml-dashboard';
 export * from './monitoring/pipeline-alarms';
+export * from './monitoring/data-quality-monitor';

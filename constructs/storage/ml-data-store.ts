@@ -31,6 +31,8 @@ export interface IMlDataStore extends IConstruct {
   grantWriteModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
   /** Lets `grantee` put data capture and monitoring reports, without deleting any (and encrypt them). */
   grantWriteMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
+  /** Lets `grantee` read captured data and monitoring reports under `keyPattern` (and decrypt them). */
+  grantReadMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
 }
 
 /** S3 and KMS actions of each kind of access, spelled out (no wildcards). */
@@ -89,6 +91,10 @@ export abstract class MlDataStoreBase extends Construct implements IMlDataStore 
 
   public grantWriteMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
     return this.grantAccess(grantee, this.monitoringBucket, ACCESS.put, keyPattern);
+  }
+
+  public grantReadMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
+    return this.grantAccess(grantee, this.monitoringBucket, ACCESS.read, keyPattern);
   }
 
   private grantAccess(

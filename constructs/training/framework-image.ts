@@ -40,6 +40,33 @@ const SKLEARN_REGISTRIES: Readonly<Record<string, string>> = {
   'us-west-2': '246618743249',
 };
 
+/**
+ * Accounts of the ECR registries that hold SageMaker Model Monitor's analyzer image, per region
+ * (from the SageMaker Python SDK's `image_uri_config/model-monitor.json`).
+ */
+const MODEL_MONITOR_REGISTRIES: Readonly<Record<string, string>> = {
+  'ap-east-1': '001633400207',
+  'ap-northeast-1': '574779866223',
+  'ap-northeast-2': '709848358524',
+  'ap-south-1': '126357580389',
+  'ap-southeast-1': '245545462676',
+  'ap-southeast-2': '563025443158',
+  'ca-central-1': '536280801234',
+  'cn-north-1': '453000072557',
+  'cn-northwest-1': '453252182341',
+  'eu-central-1': '048819808253',
+  'eu-north-1': '895015795356',
+  'eu-west-1': '468650794304',
+  'eu-west-2': '749857270468',
+  'eu-west-3': '680080141114',
+  'me-south-1': '607024016150',
+  'sa-east-1': '539772159869',
+  'us-east-1': '156813124566',
+  'us-east-2': '777275614652',
+  'us-west-1': '890145073186',
+  'us-west-2': '159807026194',
+};
+
 /** The container image that runs a model's jobs and serves it. */
 export abstract class FrameworkImage {
   /**
@@ -50,6 +77,18 @@ export abstract class FrameworkImage {
    */
   public static sklearn(version: string): FrameworkImage {
     return new SklearnImage(version);
+  }
+
+  /**
+   * SageMaker Model Monitor's analyzer (`sagemaker-model-monitor-analyzer`), which computes
+   * data-quality baselines and checks captured data against them; resolved per region.
+   */
+  public static modelMonitor(): FrameworkImage {
+    return new RegionalImage(
+      'SageMaker Model Monitor',
+      MODEL_MONITOR_REGISTRIES,
+      'sagemaker-model-monitor-analyzer:latest',
+    );
   }
 
   /** An image given by its full URI (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`). */
@@ -77,23 +116,40 @@ class SklearnImage extends FrameworkImage {
   }
 
   public bind(scope: IConstruct): FrameworkImageConfig {
+    return new RegionalImage(
+      'SageMaker scikit-learn',
+      SKLEARN_REGISTRIES,
+      `sagemaker-scikit-learn:${this.version}-cpu-py3`,
+    ).bind(scope);
+  }
+}
+
+/** An image AWS publishes in a registry per region. */
+class RegionalImage extends FrameworkImage {
+  constructor(
+    private readonly what: string,
+    private readonly registries: Readonly<Record<string, string>>,
+    private readonly repositoryAndTag: string,
+  ) {
+    super();
+  }
+
+  public bind(scope: IConstruct): FrameworkImageConfig {
     const region = Stack.of(scope).region;
     if (Token.isUnresolved(region)) {
       throw new Error(
-        `The scikit-learn image is chosen per region: give the stack of ${scope.node.path} an explicit region, or use FrameworkImage.fromImageUri`,
+        `The ${this.what} image is chosen per region: give the stack of ${scope.node.path} an explicit region, or use FrameworkImage.fromImageUri`,
       );
     }
-    const account = SKLEARN_REGISTRIES[region];
+    const account = this.registries[region];
     if (!account) {
       throw new Error(
-        `No SageMaker scikit-learn image is known for region ${region} (known: ${Object.keys(SKLEARN_REGISTRIES).join(', ')}); ` +
+        `No ${this.what} image is known for region ${region} (known: ${Object.keys(this.registries).join(', ')}); ` +
           'set the image URI explicitly (FrameworkImage.fromImageUri, or framework.imageUri in the config)',
       );
     }
     const suffix = region.startsWith('cn-') ? '.amazonaws.com.cn' : '.amazonaws.com';
-    return new UriImage(
-      `${account}.dkr.ecr.${region}${suffix}/sagemaker-scikit-learn:${this.version}-cpu-py3`,
-    ).bind(scope);
+    return new UriImage(`${account}.dkr.ecr.${region}${suffix}/${this.repositoryAndTag}`).bind(scope);
   }
 }
 

@@ -27,9 +27,15 @@ export type DynamicS3Uri = { readonly path: string };
 export interface ProcessingJobStateProps {
   /** JSONPath intrinsic that gives the job name. */
   readonly jobName: string;
-  /** The script of the source archive to run. */
-  readonly script: string;
-  readonly arguments: string[];
+  /**
+   * The script of the source archive to run, with its arguments.
+   * @default - run the image's own entrypoint, without the source archive
+   */
+  readonly script?: { readonly name: string; readonly arguments: string[] };
+  /** @default - the pipeline's image */
+  readonly imageUri?: string;
+  /** @default - none */
+  readonly environment?: Record<string, string>;
   readonly instanceType: MlInstanceType;
   readonly inputs: Array<{ name: string; s3Uri: DynamicS3Uri; localPath: string }>;
   readonly outputs: Array<{ name: string; s3Uri: DynamicS3Uri; localPath: string }>;
@@ -62,6 +68,7 @@ export function processingJobState(
   });
   // Arguments follow the entrypoint: `sh -c SCRIPT script.py args...` sets $0 to the script.
   const run = `set -e; cd ${PROCESSING_CODE_DIR}; tar -xzf '${job.code.archiveName}'; exec python3 "$0" "$@"`;
+  const script = props.script;
   return new sfn.CustomState(scope, id, {
     stateJson: {
       Type: 'Task',
@@ -70,12 +77,17 @@ export function processingJobState(
         'ProcessingJobName.$': props.jobName,
         RoleArn: job.roleArn,
         AppSpecification: {
-          ImageUri: job.imageUri,
-          ContainerEntrypoint: ['/bin/sh', '-c', run, props.script],
-          ContainerArguments: props.arguments,
+          ImageUri: props.imageUri ?? job.imageUri,
+          ...(script
+            ? {
+                ContainerEntrypoint: ['/bin/sh', '-c', run, script.name],
+                ContainerArguments: script.arguments,
+              }
+            : {}),
         },
+        ...(props.environment ? { Environment: props.environment } : {}),
         ProcessingInputs: [
-          s3Input('code', job.code.s3Uri, PROCESSING_CODE_DIR),
+          ...(script ? [s3Input('code', job.code.s3Uri, PROCESSING_CODE_DIR)] : []),
           ...props.inputs.map((i) => s3Input(i.name, i.s3Uri, i.localPath)),
         ],
         ProcessingOutputConfig: {

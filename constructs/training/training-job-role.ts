@@ -9,7 +9,8 @@ export interface TrainingJobRoleProps {
   readonly modelName: string;
   readonly dataStore: IMlDataStore;
   readonly code: SourceCodeConfig;
-  readonly image: FrameworkImageConfig;
+  /** The images the jobs run. */
+  readonly images: FrameworkImageConfig[];
 }
 
 /**
@@ -82,13 +83,18 @@ export class TrainingJobRole extends Construct {
       }),
     );
 
-    if (props.image.repositoryArn) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'PullImage',
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-          resources: [props.image.repositoryArn],
-        }),
+    // One statement per image (with a Sid, so the policy minimizer keeps them apart and in this
+    // order; sorted by ARN, their order would differ per region).
+    const repositories = props.images.flatMap((i) => (i.repositoryArn ? [i.repositoryArn] : []));
+    if (repositories.length > 0) {
+      repositories.forEach((repositoryArn, index) =>
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: `PullImage${index}`,
+            actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+            resources: [repositoryArn],
+          }),
+        ),
       );
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -11,7 +11,7 @@ import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import type { MlNetworkPlacement } from '../network/ml-network';
 import type { IModelRegistry } from '../registry/model-registry';
 import type { IMlDataStore } from '../storage/ml-data-store';
-import type { FrameworkImage } from './framework-image';
+import { FrameworkImage } from './framework-image';
 import { MlInstanceType } from './ml-instance-type';
 import { gateProblems, metricPath, passesGate, ProblemType, type QualityGate } from './quality-gate';
 import { type JobDefaults, processingJobState, trainingJobState } from './sagemaker-job-states';
@@ -59,6 +59,8 @@ export interface TrainingPipelineProps {
   readonly registry: IModelRegistry;
   /** The container that runs every job and serves the model. */
   readonly image: FrameworkImage;
+  /** The container that computes the data-quality baseline. @default FrameworkImage.modelMonitor() */
+  readonly monitorImage?: FrameworkImage;
   /** The workload's code. */
   readonly sourceCode: SourceCode;
   /** @default - preprocess.py, train.py, evaluate.py, inference.py */
@@ -155,6 +157,7 @@ export class TrainingPipeline extends Construct {
       ...props.entryPoints,
     };
     const image = props.image.bind(this);
+    const monitorImage = (props.monitorImage ?? FrameworkImage.modelMonitor()).bind(this);
     const code = props.sourceCode.bind(this, 'SourceCode');
     const missing = Object.values(entry).filter((f) => !code.files.includes(f));
     if (missing.length > 0) {
@@ -163,7 +166,12 @@ export class TrainingPipeline extends Construct {
       );
     }
 
-    this.jobRole = new TrainingJobRole(this, 'JobRole', { modelName: model, dataStore, code, image }).role;
+    this.jobRole = new TrainingJobRole(this, 'JobRole', {
+      modelName: model,
+      dataStore,
+      code,
+      images: [image, monitorImage],
+    }).role;
     this.keyArn = dataStore.encryptionKey.keyArn;
     this.notificationTopic =
       props.notificationTopic ??
@@ -230,11 +238,10 @@ export class TrainingPipeline extends Construct {
 
     const preprocess = processingJobState(this, 'Preprocess', job, {
       jobName: jobName('preprocess'),
-      script: entry.preprocess,
-      arguments: ['--target-column', targetColumn],
+      script: { name: entry.preprocess, arguments: ['--target-column', targetColumn] },
       instanceType: processingType,
       inputs: [{ name: 'raw', s3Uri: { path: '$.datasetS3Uri' }, localPath: '/opt/ml/processing/input/raw' }],
-      outputs: ['train', 'validation', 'test'].map((split) => ({
+      outputs: ['train', 'validation', 'test', 'baseline'].map((split) => ({
         name: split,
         s3Uri: runPath(curated, split),
         localPath: `/opt/ml/processing/output/${split}`,
@@ -266,8 +273,7 @@ export class TrainingPipeline extends Construct {
     });
     const evaluate = processingJobState(this, 'Evaluate', job, {
       jobName: jobName('evaluate'),
-      script: entry.evaluate,
-      arguments: ['--target-column', targetColumn],
+      script: { name: entry.evaluate, arguments: ['--target-column', targetColumn] },
       instanceType: processingType,
       inputs: [
         { name: 'model', s3Uri: { path: '$.train.modelArtifacts' }, localPath: '/opt/ml/processing/model' },
@@ -283,7 +289,36 @@ export class TrainingPipeline extends Construct {
       resultPath: '$.evaluate',
       timeout: maxRuntime.plus(PROVISIONING_MARGIN),
     });
-    for (const state of [preprocess, train, evaluate]) {
+    // Data-quality baseline of the training features (statistics.json, constraints.json next to
+    // the model), recorded in the package for drift monitoring.
+    const baseline = processingJobState(this, 'Baseline', job, {
+      jobName: jobName('baseline'),
+      imageUri: monitorImage.imageUri,
+      environment: {
+        dataset_format: JSON.stringify({ csv: { header: true, output_columns_position: 'START' } }),
+        dataset_source: '/opt/ml/processing/input/baseline_dataset_input',
+        output_path: '/opt/ml/processing/output',
+        publish_cloudwatch_metrics: 'Disabled',
+      },
+      instanceType: processingType,
+      inputs: [
+        {
+          name: 'baseline_dataset_input',
+          s3Uri: runPath(curated, 'baseline/'),
+          localPath: '/opt/ml/processing/input/baseline_dataset_input',
+        },
+      ],
+      outputs: [
+        {
+          name: 'monitoring_output',
+          s3Uri: runPath(models, 'baseline'),
+          localPath: '/opt/ml/processing/output',
+        },
+      ],
+      resultPath: '$.baseline',
+      timeout: maxRuntime.plus(PROVISIONING_MARGIN),
+    });
+    for (const state of [preprocess, train, evaluate, baseline]) {
       state.addRetry({
         errors: SAGEMAKER_RETRYABLE_ERRORS,
         interval: Duration.seconds(30),
@@ -352,6 +387,24 @@ export class TrainingPipeline extends Construct {
             ]
           ).map(String),
           SupportedTransformInstanceTypes: [processingType.toString()],
+        },
+        DriftCheckBaselines: {
+          ModelDataQuality: {
+            Statistics: {
+              ContentType: 'application/json',
+              S3Uri: sfn.JsonPath.format(
+                `s3://${models}/${model}/runs/{}/baseline/statistics.json`,
+                sfn.JsonPath.stringAt('$.run.id'),
+              ),
+            },
+            Constraints: {
+              ContentType: 'application/json',
+              S3Uri: sfn.JsonPath.format(
+                `s3://${models}/${model}/runs/{}/baseline/constraints.json`,
+                sfn.JsonPath.stringAt('$.run.id'),
+              ),
+            },
+          },
         },
         ModelMetrics: {
           ModelQuality: {
@@ -444,7 +497,7 @@ export class TrainingPipeline extends Construct {
         checkTypes,
       )
       .otherwise(invalidInput);
-    prepareRun.next(preprocess).next(train).next(evaluate).next(readMetrics).next(hasMetric);
+    prepareRun.next(preprocess).next(train).next(evaluate).next(baseline).next(readMetrics).next(hasMetric);
 
     const timeout =
       maxRuntime.plus(PROVISIONING_MARGIN).toSeconds() * 2 +

@@ -33,7 +33,7 @@ const ALLOWED_WILDCARDS: readonly WildcardAllowance[] = [
   },
   {
     finding:
-      /^Resource::arn:[^:]+:sagemaker:[^:]+:[^:]+:(processing-job|training-job)\/[a-z][a-z0-9-]*-(preprocess|train|evaluate)-\*$/,
+      /^Resource::arn:[^:]+:sagemaker:[^:]+:[^:]+:(processing-job|training-job)\/[a-z][a-z0-9-]*-(preprocess|train|evaluate|baseline)-\*$/,
     reason:
       "One model's jobs of one step; job names end with a hash of the execution name, known only at run time",
   },

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig, ModelConfig } from '../../config';
 import { acknowledgeControl } from '../compliance/acknowledge';
 import {
+  DataQualityMonitor,
   EndpointAlarms,
   EndpointVariant,
   FrameworkImage,
@@ -116,6 +117,34 @@ export class ServingStack extends Stack {
         );
       }
       dashboard.addEndpoint(endpoint, model.name, serving.kind === 'instance');
+      // Drift monitoring needs captured data: instance variants only (serverless captures none).
+      if (serving.kind === 'instance' && serving.dataCapturePercent > 0) {
+        const monitor = new DataQualityMonitor(this, `${id}DataQuality`, {
+          endpoint,
+          modelName: model.name,
+          dataStore,
+          baseline: pin.dataQualityBaseline,
+          schedule: environment.monitoring.driftSchedule,
+          scheduleName: `${props.project}-${environment.name}-${model.name}-data-quality`,
+          alerts: props.alerts,
+          retrain: environment.monitoring.retrainOnDrift
+            ? {
+                stateMachine: props.pipelines[model.name].stateMachine,
+                datasetS3Uri: `s3://${dataStore.rawBucket.bucketName}/${model.name}/`,
+              }
+            : undefined,
+          image: model.framework.monitorImageUri
+            ? FrameworkImage.fromImageUri(model.framework.monitorImageUri)
+            : undefined,
+          network: props.network,
+        });
+        if (!pin.dataQualityBaseline) {
+          Annotations.of(monitor).addWarningV2(
+            'mlenv:noDriftBaseline',
+            `deployments/${environment.name}.json pins ${model.name} without dataQualityBaseline: drift checks compute statistics but find no violations`,
+          );
+        }
+      }
       if (serving.kind === 'serverless') {
         acknowledgeControl(
           this.endpoints[model.name].node.findChild('Config'),

@@ -77,6 +77,9 @@ export class TrainingStack extends Stack {
         image: model.framework.imageUri
           ? FrameworkImage.fromImageUri(model.framework.imageUri)
           : FrameworkImage.sklearn(model.framework.version),
+        monitorImage: model.framework.monitorImageUri
+          ? FrameworkImage.fromImageUri(model.framework.monitorImageUri)
+          : undefined,
         sourceCode: WORKLOAD_SOURCE,
         problemType: model.problemType as ProblemType,
         targetColumn: model.targetColumn,

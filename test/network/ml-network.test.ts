@@ -112,7 +112,7 @@ describe('workloads in the network', () => {
     const template = Template.fromStack(stack);
     const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(definition).toContain('\\"VpcConfig\\":{\\"SecurityGroupIds\\":[\\"');
-    expect((definition.match(/VpcConfig/g) ?? []).length).toBe(3); // Preprocess, Train, Evaluate
+    expect((definition.match(/VpcConfig/g) ?? []).length).toBe(4); // Preprocess, Train, Evaluate, Baseline
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement,
     );

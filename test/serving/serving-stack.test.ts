@@ -190,6 +190,25 @@ describe('Serving stack', () => {
       expect(problems(files)).toEqual([message]);
     });
 
+    test('a drift baseline must name s3:// JSON files', () => {
+      const pin = churnPin('dev', '111111111111').churn;
+      expect(
+        problems({
+          dev: {
+            churn: {
+              ...pin,
+              dataQualityBaseline: {
+                statisticsS3Uri: 'https://x/statistics.json',
+                constraintsS3Uri: 's3://b/constraints.json',
+              },
+            },
+          },
+        }),
+      ).toEqual([
+        'deployments/dev.json: churn.dataQualityBaseline.statisticsS3Uri: must be an s3:// URI of statistics.json',
+      ]);
+    });
+
     test('a file that is not JSON is refused', () => {
       expect(problems({ dev: '{ "churn": ' })).toEqual([
         expect.stringMatching(/^deployments\/dev\.json: not valid JSON/),

@@ -75,6 +75,16 @@ export async function runPipeline(
         ProcessingJobStatus: 'Completed',
       };
     },
+    Baseline: (p) => {
+      const output = ((p.ProcessingOutputConfig as Json).Outputs as Json[])[0].S3Output as Json;
+      s3.set(`${output.S3Uri}/statistics.json`, '{"dataset": {"item_count": 140}}');
+      s3.set(`${output.S3Uri}/constraints.json`, '{"features": []}');
+      return {
+        ProcessingJobName: p.ProcessingJobName,
+        ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`,
+        ProcessingJobStatus: 'Completed',
+      };
+    },
     ReadMetrics: (p) => {
       const body = s3.get(`s3://${p.Bucket}/${p.Key}`);
       if (body === undefined) throw awsError('S3.NoSuchKeyException', 'The specified key does not exist.');
@@ -95,7 +105,14 @@ export async function runPipeline(
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,
-      retryIntervalOverrides: { Preprocess: 0, Train: 0, Evaluate: 0, ReadMetrics: 0, RegisterModel: 0 },
+      retryIntervalOverrides: {
+        Preprocess: 0,
+        Train: 0,
+        Evaluate: 0,
+        Baseline: 0,
+        ReadMetrics: 0,
+        RegisterModel: 0,
+      },
     },
     context: {
       Execution: {

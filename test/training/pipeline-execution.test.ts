@@ -19,6 +19,7 @@ describe('training pipeline, executed locally', () => {
       'Preprocess',
       'Train',
       'Evaluate',
+      'Baseline',
       'ReadMetrics',
       'RegisterModel',
       'NotifySuccess',

@@ -49,7 +49,7 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
     ]) {
       expect(states[name]).toBeDefined();
     }
-    for (const name of ['Preprocess', 'Train', 'Evaluate']) {
+    for (const name of ['Preprocess', 'Train', 'Evaluate', 'Baseline']) {
       expect(states[name].Resource).toMatch(
         /^arn:aws:states:::sagemaker:create(Processing|Training)Job\.sync$/,
       );
@@ -154,6 +154,33 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
     expect(preprocess.AppSpecification.ContainerEntrypoint.slice(-1)).toEqual(['preprocess.py']);
     expect(preprocess.AppSpecification.ContainerEntrypoint[2]).toContain(
       `tar -xzf '${code.split('/').at(-1)}'`,
+    );
+  });
+
+  test('computes the data-quality baseline from the training features, next to the model, encrypted and isolated', () => {
+    const job = states.Baseline.Parameters;
+    expect(states.Evaluate.Next).toBe('Baseline');
+    expect(job.AppSpecification.ImageUri).toMatch(
+      /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/sagemaker-model-monitor-analyzer:/,
+    );
+    expect(job.AppSpecification.ContainerEntrypoint).toBeUndefined();
+    expect(job.Environment).toMatchObject({
+      dataset_source: '/opt/ml/processing/input/baseline_dataset_input',
+      output_path: '/opt/ml/processing/output',
+    });
+    expect(job.ProcessingInputs[0].S3Input['S3Uri.$']).toMatch(/-curated\/churn\/runs\/\{\}\/baseline\/'/);
+    expect(job.ProcessingOutputConfig.Outputs[0].S3Output['S3Uri.$']).toMatch(
+      /-models\/churn\/runs\/\{\}\/baseline'/,
+    );
+    expect(job.NetworkConfig.EnableNetworkIsolation).toBe(true);
+    expect(job.ProcessingOutputConfig.KmsKeyId).toMatch(/^arn:aws:kms:/);
+    expect(job.StoppingCondition.MaxRuntimeInSeconds).toBe(env.training.maxRuntimeMinutes * 60);
+    const baselines = states.RegisterModel.Parameters.DriftCheckBaselines.ModelDataQuality;
+    expect(baselines.Statistics['S3Uri.$']).toMatch(
+      /-models\/churn\/runs\/\{\}\/baseline\/statistics\.json'/,
+    );
+    expect(baselines.Constraints['S3Uri.$']).toMatch(
+      /-models\/churn\/runs\/\{\}\/baseline\/constraints\.json'/,
     );
   });
 

@@ -95,7 +95,7 @@ describe('TrainingPipeline', () => {
       Resource: '*',
       Condition: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
     });
-    expect(text(statements.find((s) => s.Sid === 'PullImage')?.Resource)).toContain(
+    expect(text(statements.find((s) => s.Sid === 'PullImage0')?.Resource)).toContain(
       ':ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn',
     );
   });
@@ -210,7 +210,12 @@ describe('TrainingPipeline validation', () => {
     );
     const given = pipelineFixture('ap-southeast-7');
     const uri = '123456789012.dkr.ecr.ap-southeast-7.amazonaws.com/my-sklearn:1.2-1';
-    new TrainingPipeline(given.stack, 'P', { ...given.props, image: FrameworkImage.fromImageUri(uri) });
+    const monitor = '123456789012.dkr.ecr.ap-southeast-7.amazonaws.com/my-monitor:1';
+    new TrainingPipeline(given.stack, 'P', {
+      ...given.props,
+      image: FrameworkImage.fromImageUri(uri),
+      monitorImage: FrameworkImage.fromImageUri(monitor),
+    });
     expect(JSON.stringify(Template.fromStack(given.stack).toJSON())).toContain(uri);
   });
 
