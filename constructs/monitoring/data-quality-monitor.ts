@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import type { MlNetworkPlacement } from '../network/ml-network';
 import type { ModelEndpoint } from '../serving/model-endpoint';
@@ -70,48 +71,11 @@ export class DataQualityMonitor extends Construct {
     dataStore.grantReadModels(this.role, `${model}/*`); // the baseline
     dataStore.grantReadMonitoring(this.role, `${model}/data-capture/*`);
     dataStore.grantWriteMonitoring(this.role, `${model}/data-quality/*`);
-    const logGroup = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: '/aws/sagemaker/ProcessingJobs',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    grantSageMakerRuntime(this.role, {
+      logGroups: ['ProcessingJobs'],
+      metricNamespaces: ['aws/sagemaker/Endpoints/*'],
+      images: [image],
     });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteJobLogs',
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:PutLogEvents',
-          'logs:DescribeLogStreams',
-        ],
-        resources: [logGroup, `${logGroup}:log-stream:*`],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishMonitoringMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'], // PutMetricData has no resource-level permissions; the namespace condition narrows it
-        conditions: { StringLike: { 'cloudwatch:namespace': 'aws/sagemaker/Endpoints/*' } },
-      }),
-    );
-    if (image.repositoryArn) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'PullImage',
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-          resources: [image.repositoryArn],
-        }),
-      );
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'AuthenticateToEcr',
-          actions: ['ecr:GetAuthorizationToken'],
-          resources: ['*'],
-        }),
-      );
-    }
     if (props.network) grantNetworkInterfaces(this.role);
 
     const keyArn = dataStore.encryptionKey.keyArn;

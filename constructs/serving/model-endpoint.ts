@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
+import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import type { MlNetworkPlacement } from '../network/ml-network';
 import type { IMlDataStore } from '../storage/ml-data-store';
@@ -106,7 +107,11 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
       description: `Runs the ${props.modelName} model of endpoint ${this.node.path}`,
     });
     dataStore.grantReadModels(this.role, `${props.modelName}/*`);
-    this.grantRuntime(props);
+    grantSageMakerRuntime(this.role, {
+      logGroups: ['Endpoints/*'],
+      metricNamespaces: ['/aws/sagemaker/*'],
+      images: props.image ? [props.image.bind(this)] : [],
+    });
 
     const model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
@@ -281,54 +286,6 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
       period: Duration.minutes(1),
       ...props,
     });
-  }
-
-  /** Logs and metrics the serving container writes, and the image it pulls. */
-  private grantRuntime(props: ModelEndpointProps): void {
-    const stack = Stack.of(this);
-    const logGroup = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: '/aws/sagemaker/Endpoints/*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteEndpointLogs',
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:PutLogEvents',
-          'logs:DescribeLogStreams',
-        ],
-        resources: [logGroup, `${logGroup}:log-stream:*`],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishEndpointMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'], // PutMetricData has no resource-level permissions; the namespace condition narrows it
-        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
-      }),
-    );
-    const repositoryArn = props.image?.bind(this).repositoryArn;
-    if (repositoryArn) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'PullImage',
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-          resources: [repositoryArn],
-        }),
-      );
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'AuthenticateToEcr',
-          actions: ['ecr:GetAuthorizationToken'],
-          resources: ['*'],
-        }),
-      );
-    }
   }
 }
 

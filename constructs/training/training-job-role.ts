@@ -1,6 +1,7 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImageConfig } from './framework-image';
 import type { SourceCodeConfig } from './source-code';
@@ -53,57 +54,10 @@ export class TrainingJobRole extends Construct {
       }),
     );
 
-    const jobLogGroups = ['TrainingJobs', 'ProcessingJobs'].map((kind) =>
-      stack.formatArn({
-        service: 'logs',
-        resource: 'log-group',
-        resourceName: `/aws/sagemaker/${kind}`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteJobLogs',
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:PutLogEvents',
-          'logs:DescribeLogStreams',
-        ],
-        resources: jobLogGroups.flatMap((group) => [group, `${group}:log-stream:*`]),
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishTrainingMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        // PutMetricData has no resource-level permissions; the namespace condition narrows it.
-        resources: ['*'],
-        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
-      }),
-    );
-
-    // One statement per image (with a Sid, so the policy minimizer keeps them apart and in this
-    // order; sorted by ARN, their order would differ per region).
-    const repositories = props.images.flatMap((i) => (i.repositoryArn ? [i.repositoryArn] : []));
-    if (repositories.length > 0) {
-      repositories.forEach((repositoryArn, index) =>
-        this.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: `PullImage${index}`,
-            actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-            resources: [repositoryArn],
-          }),
-        ),
-      );
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'AuthenticateToEcr',
-          actions: ['ecr:GetAuthorizationToken'],
-          // GetAuthorizationToken has no resource-level permissions.
-          resources: ['*'],
-        }),
-      );
-    }
+    grantSageMakerRuntime(this.role, {
+      logGroups: ['TrainingJobs', 'ProcessingJobs'],
+      metricNamespaces: ['/aws/sagemaker/*'],
+      images: props.images,
+    });
   }
 }

@@ -2,6 +2,7 @@ import { type IAspect, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
 import { acknowledgeControl } from './acknowledge';
 
 /** A kind of wildcard resource this platform's policies need, and why. */
@@ -56,15 +57,7 @@ const ALLOWED_WILDCARDS: readonly WildcardAllowance[] = [
  */
 const NO_RESOURCE_LEVEL = new Set([
   // SageMaker creates, describes and deletes a VPC job's or model's network interfaces at run time.
-  'ec2:CreateNetworkInterface',
-  'ec2:CreateNetworkInterfacePermission',
-  'ec2:DeleteNetworkInterface',
-  'ec2:DeleteNetworkInterfacePermission',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeVpcs',
-  'ec2:DescribeDhcpOptions',
-  'ec2:DescribeSubnets',
-  'ec2:DescribeSecurityGroups',
+  ...NETWORK_INTERFACE_ACTIONS,
   'cloudwatch:PutMetricData',
   'ecr:GetAuthorizationToken',
   'logs:CreateLogDelivery',

@@ -72,7 +72,7 @@ describe('ModelEndpoint on instances', () => {
         expect.stringContaining('test-data-monitoring/churn/*'),
       ].sort(),
     );
-    expect(statements.find((s) => s.Sid === 'WriteEndpointLogs').Resource).toEqual([
+    expect(statements.find((s) => s.Sid === 'WriteLogs').Resource).toEqual([
       'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/sagemaker/Endpoints/*',
       'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/sagemaker/Endpoints/*:log-stream:*',
     ]);

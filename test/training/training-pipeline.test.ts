@@ -89,11 +89,11 @@ describe('TrainingPipeline', () => {
     );
     expect(actionsOn('models')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject']));
     expect(actionsOn('models')).not.toContain('s3:DeleteObject');
-    const metrics = statements.find((s) => s.Sid === 'PublishTrainingMetrics');
+    const metrics = statements.find((s) => s.Sid === 'PublishMetrics');
     expect(metrics).toMatchObject({
       Action: 'cloudwatch:PutMetricData',
       Resource: '*',
-      Condition: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
+      Condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*'] } },
     });
     expect(text(statements.find((s) => s.Sid === 'PullImage0')?.Resource)).toContain(
       ':ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn',
