@@ -126,9 +126,10 @@ const PROVISIONING_MARGIN = Duration.hours(1);
 
 /**
  * A Step Functions state machine that turns a dataset into an evaluated, registered model:
- * Preprocess (processing job) -> Train (training job) -> Evaluate (processing job) -> ReadMetrics
- * -> QualityGate -> RegisterModel (with metrics and lineage) -> NotifySuccess, with every failure
- * caught, notified and ended as failed.
+ * Preprocess (processing job) -> Train (training job) -> Evaluate (processing job) -> Baseline
+ * (Model Monitor data-quality baseline) -> ReadMetrics -> QualityGate -> RegisterModel (with
+ * metrics, drift baselines and lineage) -> NotifySuccess, with every failure caught, notified and
+ * ended as failed.
  *
  * An execution takes `{"datasetS3Uri": "s3://<raw bucket>/<model>/...", "datasetVersion": "...",
  * "reason": "..."}`. Job names are `<model>-<step>-<md5 of the execution name>`.
