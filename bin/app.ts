@@ -9,7 +9,16 @@ if (app.node.tryGetContext(CODE_VERSION_CONTEXT) === undefined) {
   app.node.setContext(CODE_VERSION_CONTEXT, gitCodeVersion());
 }
 try {
-  addEnvironmentStages(app, platformConfig({ context: app.node.getAllContext() }));
+  const stages = addEnvironmentStages(app, platformConfig({ context: app.node.getAllContext() }));
+  // Say which models an environment does not serve yet (stderr: stdout may carry a template).
+  for (const stage of stages) {
+    if (stage.serving.unserved.length > 0) {
+      const env = stage.environment.name;
+      console.error(
+        `mlenv: ${env} serves no endpoint for ${stage.serving.unserved.join(', ')} (no pin in deployments/${env}.json)`,
+      );
+    }
+  }
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

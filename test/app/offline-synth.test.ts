@@ -35,6 +35,20 @@ describe('npx cdk synth', () => {
     );
   });
 
+  test('needs no context lookup (which would need an account and credentials)', () => {
+    expect(new CloudAssembly(out).manifest.missing).toBeUndefined();
+    expect(run.stderr).not.toMatch(/lookup/i);
+  });
+
+  test('says which models an environment does not serve yet, once per environment', () => {
+    const notes = run.stderr.split('\n').filter((l) => l.startsWith('mlenv: '));
+    expect(notes).toEqual(
+      ['local', 'dev', 'staging', 'prod'].map(
+        (e) => `mlenv: ${e} serves no endpoint for churn (no pin in deployments/${e}.json)`,
+      ),
+    );
+  });
+
   test('takes an account from CDK context instead of the committed one', () => {
     const dev = new CloudAssembly(out).stacksRecursively.find((s) => s.hierarchicalId === 'Dev/Storage');
     expect(dev?.environment.account).toBe('444444444444');
