@@ -21,7 +21,10 @@ export class NetworkStack extends Stack {
     // The VPC checks its zones against the stack's, which CDK would look up in the account at
     // synth; giving them as context keeps synth offline and without credentials.
     const availabilityZones = [`${this.region}a`, `${this.region}b`];
-    this.node.setContext(`availability-zones:account=${this.account}:region=${this.region}`, availabilityZones);
+    this.node.setContext(
+      `availability-zones:account=${this.account}:region=${this.region}`,
+      availabilityZones,
+    );
     this.network = new MlNetwork(this, 'Network', {
       availabilityZones,
       flowLogsKey: props.operationsKey,
