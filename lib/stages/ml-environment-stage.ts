@@ -78,7 +78,7 @@ export class MlEnvironmentStage extends Stage {
       ...common,
       environment,
       operationsKey: this.storage.operationsKey,
-      description: `${project} ${environment.name}: alerts`,
+      description: `${project} ${environment.name}: alerts and cost budget`,
     });
     this.training = new TrainingStack(this, 'Training', {
       ...common,
