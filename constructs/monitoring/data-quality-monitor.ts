@@ -8,7 +8,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
-import type { MlNetworkPlacement } from '../network/ml-network';
+import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { ModelEndpoint } from '../serving/model-endpoint';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import { FrameworkImage } from '../training/framework-image';
@@ -115,10 +115,7 @@ export class DataQualityMonitor extends Construct {
       networkConfig: {
         enableNetworkIsolation: true,
         enableInterContainerTrafficEncryption: true,
-        vpcConfig: props.network && {
-          securityGroupIds: props.network.securityGroups.map((g) => g.securityGroupId),
-          subnets: props.network.subnets.map((s) => s.subnetId),
-        },
+        vpcConfig: props.network && vpcConfigOf(props.network),
       },
       stoppingCondition: { maxRuntimeInSeconds: (props.maxRuntime ?? Duration.minutes(50)).toSeconds() },
     });

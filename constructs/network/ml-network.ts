@@ -11,6 +11,17 @@ export interface MlNetworkPlacement {
   readonly securityGroups: ec2.ISecurityGroup[];
 }
 
+/** A placement as SageMaker's resources take it (`VpcConfig`). */
+export function vpcConfigOf(placement: MlNetworkPlacement): {
+  securityGroupIds: string[];
+  subnets: string[];
+} {
+  return {
+    securityGroupIds: placement.securityGroups.map((g) => g.securityGroupId),
+    subnets: placement.subnets.map((s) => s.subnetId),
+  };
+}
+
 /** Properties of an `MlNetwork`. */
 export interface MlNetworkProps {
   /**

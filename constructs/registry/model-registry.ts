@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
+import { pascalCase } from '../common/pascal-case';
 
 /** A model package group of the registry. */
 export interface ModelPackageGroupRef {
@@ -95,7 +96,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
         resource: 'model-package',
         resourceName: `${groupName}/*`,
       });
-      const group = new sagemaker.CfnModelPackageGroup(this, `${pascal(modelName)}Group`, {
+      const group = new sagemaker.CfnModelPackageGroup(this, `${pascalCase(modelName)}Group`, {
         modelPackageGroupName: groupName,
         modelPackageGroupDescription: `Versions of model ${modelName}`,
         modelPackageGroupPolicy:
@@ -183,8 +184,4 @@ function validate(props: ModelRegistryProps, prefix: string): void {
     if (!/^\d{12}$/.test(account)) problems.push(`readerAccounts: '${account}' is not a 12-digit account id`);
   }
   if (problems.length > 0) throw new Error(`Invalid ModelRegistry props:\n  - ${problems.join('\n  - ')}`);
-}
-
-function pascal(name: string): string {
-  return name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 }

@@ -6,7 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
-import type { MlNetworkPlacement } from '../network/ml-network';
+import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImage } from '../training/framework-image';
 import { type EndpointVariant, InstanceVariant, ServerlessVariant } from './endpoint-variant';
@@ -117,10 +117,7 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
       executionRoleArn: this.role.roleArn,
       containers: [{ modelPackageName: props.modelPackageArn }],
       enableNetworkIsolation: true,
-      vpcConfig: props.network && {
-        securityGroupIds: props.network.securityGroups.map((g) => g.securityGroupId),
-        subnets: props.network.subnets.map((s) => s.subnetId),
-      },
+      vpcConfig: props.network && vpcConfigOf(props.network),
     });
     if (props.network) grantNetworkInterfaces(this.role);
     // The role's policy must exist before SageMaker checks what the model may read.

@@ -1,7 +1,7 @@
 import { type Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { MlNetworkPlacement } from '../network/ml-network';
+import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { MlInstanceType } from './ml-instance-type';
 import type { SourceCodeConfig } from './source-code';
 
@@ -212,10 +212,8 @@ export function trainingJobState(
 
 /** A job's VPC placement, as SageMaker's APIs take it. */
 function vpcConfig(network: MlNetworkPlacement) {
-  return {
-    SecurityGroupIds: network.securityGroups.map((g) => g.securityGroupId),
-    Subnets: network.subnets.map((s) => s.subnetId),
-  };
+  const { securityGroupIds, subnets } = vpcConfigOf(network);
+  return { SecurityGroupIds: securityGroupIds, Subnets: subnets };
 }
 
 /** `{ Key: value }` for a fixed URI, `{ 'Key.$': path }` for one computed at run time. */

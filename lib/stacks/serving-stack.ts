@@ -9,7 +9,6 @@ import {
   DataQualityMonitor,
   EndpointAlarms,
   EndpointVariant,
-  FrameworkImage,
   MlDashboard,
   MlDataStore,
   MlInstanceType,
@@ -17,6 +16,9 @@ import {
   type MlNetworkPlacement,
   type TrainingPipeline,
 } from '../../constructs';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { dataStoreByName } from './data-store-by-name';
+import { modelImage, monitorImage } from './model-images';
 import { TRAINING_METRICS } from './training-stack';
 
 export interface ServingStackProps extends StackProps {
@@ -45,12 +47,7 @@ export class ServingStack extends Stack {
     super(scope, id, props);
     const { environment } = props;
     const serving = environment.serving;
-    if (!props.dataStore.bucketNamePrefix)
-      throw new Error('ServingStack needs a data store with named buckets');
-    const dataStore = MlDataStore.fromMlDataStoreAttributes(this, 'Data', {
-      bucketNamePrefix: props.dataStore.bucketNamePrefix,
-      encryptionKey: props.dataStore.encryptionKey,
-    });
+    const dataStore = dataStoreByName(this, props.dataStore);
 
     const dashboard = new MlDashboard(this, 'Dashboard', {
       dashboardName: `${props.project}-${environment.name}`,
@@ -69,14 +66,12 @@ export class ServingStack extends Stack {
         unserved.push(model.name);
         continue;
       }
-      const id = model.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+      const id = pascalCase(model.name);
       this.endpoints[model.name] = new ModelEndpoint(this, `${id}Endpoint`, {
         modelName: model.name,
         modelPackageArn: pin.modelPackageArn,
         dataStore,
-        image: model.framework.imageUri
-          ? FrameworkImage.fromImageUri(model.framework.imageUri)
-          : FrameworkImage.sklearn(model.framework.version),
+        image: modelImage(model),
         variant:
           serving.kind === 'instance'
             ? EndpointVariant.instances({
@@ -133,9 +128,7 @@ export class ServingStack extends Stack {
                 datasetS3Uri: `s3://${dataStore.rawBucket.bucketName}/${model.name}/`,
               }
             : undefined,
-          image: model.framework.monitorImageUri
-            ? FrameworkImage.fromImageUri(model.framework.monitorImageUri)
-            : undefined,
+          image: monitorImage(model),
           network: props.network,
         });
         if (!pin.dataQualityBaseline) {

@@ -8,7 +8,6 @@ import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { EnvironmentConfig, ModelConfig } from '../../config';
 import {
-  FrameworkImage,
   type IModelRegistry,
   MlDataStore,
   MlInstanceType,
@@ -19,6 +18,9 @@ import {
   TrainingPipeline,
   type MlNetworkPlacement,
 } from '../../constructs';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { dataStoreByName } from './data-store-by-name';
+import { modelImage, monitorImage } from './model-images';
 import { REPO_ROOT } from '../app/cdk-context';
 import { removalPolicyOf } from './storage-stack';
 
@@ -56,15 +58,10 @@ export class TrainingStack extends Stack {
     super(scope, id, props);
     const { environment } = props;
     const training = environment.training;
-    if (!props.dataStore.bucketNamePrefix)
-      throw new Error('TrainingStack needs a data store with named buckets');
-    const dataStore = MlDataStore.fromMlDataStoreAttributes(this, 'Data', {
-      bucketNamePrefix: props.dataStore.bucketNamePrefix,
-      encryptionKey: props.dataStore.encryptionKey,
-    });
+    const dataStore = dataStoreByName(this, props.dataStore);
 
     for (const model of props.models) {
-      const id = model.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+      const id = pascalCase(model.name);
       const logGroup = new logs.LogGroup(this, `${id}PipelineLogs`, {
         retention: environment.logRetentionDays as logs.RetentionDays,
         encryptionKey: props.operationsKey,
@@ -74,12 +71,8 @@ export class TrainingStack extends Stack {
         modelName: model.name,
         dataStore,
         registry: props.registry,
-        image: model.framework.imageUri
-          ? FrameworkImage.fromImageUri(model.framework.imageUri)
-          : FrameworkImage.sklearn(model.framework.version),
-        monitorImage: model.framework.monitorImageUri
-          ? FrameworkImage.fromImageUri(model.framework.monitorImageUri)
-          : undefined,
+        image: modelImage(model),
+        monitorImage: monitorImage(model),
         sourceCode: WORKLOAD_SOURCE,
         problemType: model.problemType as ProblemType,
         targetColumn: model.targetColumn,

@@ -1,19 +1,10 @@
-import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import {
-  FrameworkImage,
-  MlDataStore,
-  ModelRegistry,
-  SourceCode,
-  type TrainingPipelineProps,
-} from '../../constructs';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { FrameworkImage, MlDataStore, ModelRegistry, type TrainingPipelineProps } from '../../constructs';
+import { WORKLOAD_SOURCE } from '../../lib/stacks/training-stack';
 import { testApp } from './test-app';
 
 /** The ml/ workload, as the platform ships it. */
-export const SOURCE = SourceCode.fromDirectory(join(REPO_ROOT, 'ml'), {
-  files: ['common.py', 'preprocess.py', 'train.py', 'evaluate.py', 'inference.py'],
-});
+export const SOURCE = WORKLOAD_SOURCE;
 
 /** A stack with a data store and a registry for one model, and the props a pipeline needs. */
 export function pipelineFixture(region = 'eu-west-1') {

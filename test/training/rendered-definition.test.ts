@@ -1,11 +1,12 @@
 import aslValidator from 'asl-validator';
+import { pascalCase } from '../../constructs/common/pascal-case';
 import { stateMachineDefinition } from '../../lib/local/template-intrinsics';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
 const definitions = config.environments.flatMap((env) =>
   config.models.map((model) => {
-    const id = model.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+    const id = pascalCase(model.name);
     return [
       `${env.stageId}/${model.name}`,
       env,
