@@ -1,13 +1,15 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { ModelLayout } from '../common/model-layout';
 import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImageConfig } from './framework-image';
 import type { SourceCodeConfig } from './source-code';
 
 export interface TrainingJobRoleProps {
-  readonly modelName: string;
+  /** The model's layout: its jobs read and write only its own objects. */
+  readonly layout: ModelLayout;
   readonly dataStore: IMlDataStore;
   readonly code: SourceCodeConfig;
   /** The images the jobs run. */
@@ -24,16 +26,17 @@ export class TrainingJobRole extends Construct {
   constructor(scope: Construct, id: string, props: TrainingJobRoleProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const { modelName: model, dataStore } = props;
+    const { layout, dataStore } = props;
+    const model = layout.modelName;
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `SageMaker jobs of the ${model} training pipeline`,
     });
 
-    dataStore.grantReadRaw(this.role, `${model}/*`);
-    dataStore.grantReadWriteCurated(this.role, `${model}/*`);
-    dataStore.grantReadModels(this.role, `${model}/*`);
-    dataStore.grantWriteModels(this.role, `${model}/*`);
+    dataStore.grantReadRaw(this.role, layout.allObjects);
+    dataStore.grantReadWriteCurated(this.role, layout.allObjects);
+    dataStore.grantReadModels(this.role, layout.allObjects);
+    dataStore.grantWriteModels(this.role, layout.allObjects);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadSourceCode',

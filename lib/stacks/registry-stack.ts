@@ -17,12 +17,15 @@ export interface RegistryStackProps extends StackProps {
 /** The environment's model registry (stateful: model package groups keep every version). */
 export class RegistryStack extends Stack {
   public readonly registry: ModelRegistry;
+  /** Model package groups are named `<groupNamePrefix>-<model>`. */
+  public readonly groupNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, props);
+    this.groupNamePrefix = `${props.project}-${props.environment.name}`;
     this.registry = new ModelRegistry(this, 'Registry', {
       modelNames: props.models.map((m) => m.name),
-      groupNamePrefix: `${props.project}-${props.environment.name}`,
+      groupNamePrefix: this.groupNamePrefix,
       readerAccounts: [...props.peerAccounts],
       encryptionKey: props.operationsKey,
       removalPolicy: removalPolicyOf(props.environment),

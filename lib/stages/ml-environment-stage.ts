@@ -104,7 +104,13 @@ export class MlEnvironmentStage extends Stage {
       description: `${project} ${environment.name}: model endpoints of the packages pinned in deployments/${environment.name}.json`,
     });
 
-    Aspects.of(this).add(new AcknowledgeIamWildcards());
+    Aspects.of(this).add(
+      new AcknowledgeIamWildcards({
+        bucketNamePrefix: this.storage.dataStore.bucketNamePrefix ?? '',
+        groupNamePrefix: this.registry.groupNamePrefix,
+        modelNames: props.models.map((m) => m.name),
+      }),
+    );
     // Synth fails when a resource breaks an ML policy rule (see the README's list).
     Validations.of(this).addPlugins(
       new MlPolicyPack({ production: props.production, trustedAccounts: [...props.peerAccounts] }),

@@ -1,0 +1,92 @@
+/**
+ * Where one model's data lives in the data store's buckets, and how its SageMaker jobs are named:
+ * the one description of that layout, used by the training pipeline, the job role, the endpoint,
+ * the drift monitor, the dashboard and the alarms.
+ *
+ * Keys are relative to their bucket; a `...Dir` is a folder, without the trailing slash. A run id
+ * is a literal, or `{}` where the pipeline fills it in at run time with `States.Format`.
+ *
+ * ```
+ * raw/         <model>/...                              datasets
+ * curated/     <model>/runs/<run>/<split>/              train, validation, test, baseline splits
+ * models/      <model>/runs/<run>/<job>/output/...      the training job's artifact
+ *              <model>/runs/<run>/evaluation/evaluation.json
+ *              <model>/runs/<run>/baseline/{statistics,constraints}.json
+ *              <model>/checkpoints/<run>/               spot training checkpoints
+ * monitoring/  <model>/data-capture/...                 endpoint requests and responses
+ *              <model>/data-quality/...                 drift check reports
+ * ```
+ */
+export class ModelLayout {
+  /** The splits the preprocessing step writes, in the order it writes them. */
+  public static readonly SPLITS = ['train', 'validation', 'test', 'baseline'] as const;
+  /** The files of a data-quality baseline (Model Monitor's analyzer output). */
+  public static readonly BASELINE_FILES = ['statistics.json', 'constraints.json'] as const;
+
+  constructor(public readonly modelName: string) {}
+
+  /** Every object of the model in any of the buckets. */
+  public get allObjects(): string {
+    return `${this.modelName}/*`;
+  }
+
+  /** The prefix of the model's datasets in the raw bucket. */
+  public get datasetPrefix(): string {
+    return `${this.modelName}/`;
+  }
+
+  /** One run's folder (curated splits; artifacts, evaluation and baseline in the models bucket). */
+  public runDir(runId: string): string {
+    return `${this.modelName}/runs/${runId}`;
+  }
+
+  /** One split of a run, in the curated bucket. */
+  public splitDir(runId: string, split: (typeof ModelLayout.SPLITS)[number]): string {
+    return `${this.runDir(runId)}/${split}`;
+  }
+
+  /** The folder of a run's evaluation report, in the models bucket. */
+  public evaluationDir(runId: string): string {
+    return `${this.runDir(runId)}/evaluation`;
+  }
+
+  /** The evaluation report of a run, in the models bucket. */
+  public evaluationKey(runId: string): string {
+    return `${this.evaluationDir(runId)}/evaluation.json`;
+  }
+
+  /** The folder of a run's data-quality baseline, in the models bucket. */
+  public baselineDir(runId: string): string {
+    return `${this.runDir(runId)}/baseline`;
+  }
+
+  /** A file of a run's data-quality baseline, in the models bucket. */
+  public baselineKey(runId: string, file: (typeof ModelLayout.BASELINE_FILES)[number]): string {
+    return `${this.baselineDir(runId)}/${file}`;
+  }
+
+  /** Spot training checkpoints of a run, in the models bucket. */
+  public checkpointDir(runId: string): string {
+    return `${this.modelName}/checkpoints/${runId}`;
+  }
+
+  /** Endpoint data capture, in the monitoring bucket (SageMaker appends endpoint, variant and date). */
+  public get dataCaptureDir(): string {
+    return `${this.modelName}/data-capture`;
+  }
+
+  /** Data-quality check reports, in the monitoring bucket. */
+  public get dataQualityDir(): string {
+    return `${this.modelName}/data-quality`;
+  }
+
+  /** The name of the job of one pipeline step in one run: `<model>-<step>-<run>`. */
+  public jobName(step: string, runId: string): string {
+    return `${this.jobNamePrefix(step)}${runId}`;
+  }
+
+  /** What every job name of one step starts with; with no step, of every step. */
+  public jobNamePrefix(step?: string): string {
+    return step === undefined ? `${this.modelName}-` : `${this.modelName}-${step}-`;
+  }
+}

@@ -1,0 +1,143 @@
+import { Duration, type IResource, type Size } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { MlNetworkPlacement } from '../network/ml-network';
+import type { IModelRegistry } from '../registry/model-registry';
+import type { IMlDataStore } from '../storage/ml-data-store';
+import type { FrameworkImage } from './framework-image';
+import type { MlInstanceType } from './ml-instance-type';
+import { gateProblems, type ProblemType, type QualityGate } from './quality-gate';
+import type { SourceCode } from './source-code';
+
+/**
+ * A training pipeline of one model: what alarms, dashboards and drift monitors need of it. Use
+ * `TrainingPipeline.fromTrainingPipelineAttributes` for a pipeline of another stack or app.
+ */
+export interface ITrainingPipeline extends IResource {
+  /** The model the pipeline trains. */
+  readonly modelName: string;
+  /** The state machine that runs it; start it to train. */
+  readonly stateMachine: sfn.IStateMachine;
+}
+
+/** Approval status given to a newly registered model package. */
+export enum ModelApprovalStatus {
+  APPROVED = 'Approved',
+  PENDING_MANUAL_APPROVAL = 'PendingManualApproval',
+}
+
+/** Managed spot training. */
+export interface SpotTrainingOptions {
+  /** Longest the job may take, waiting for spot capacity included; at least `maxRuntime`. */
+  readonly maxWait: Duration;
+}
+
+/** A metric the training job prints, captured from its logs by a regular expression. */
+export interface TrainingMetric {
+  readonly name: string;
+  /** A regular expression with one group that captures the value. */
+  readonly regex: string;
+}
+
+/** The scripts of the source code that run each step. */
+export interface EntryPoints {
+  /** @default 'preprocess.py' */
+  readonly preprocess?: string;
+  /** @default 'train.py' */
+  readonly train?: string;
+  /** @default 'evaluate.py' */
+  readonly evaluate?: string;
+  /** Serves the model (`model_fn`, `transform_fn`); must be in the model artifact's `code/`. @default 'inference.py' */
+  readonly inference?: string;
+}
+
+/** Properties of a `TrainingPipeline`. */
+export interface TrainingPipelineProps {
+  /** The model; lowercase, at most 18 characters (it is part of SageMaker job names). */
+  readonly modelName: string;
+  /** Where datasets come from (`raw/<model>/`) and where splits, models and evaluations go. */
+  readonly dataStore: IMlDataStore;
+  /** Where evaluated models are registered. */
+  readonly registry: IModelRegistry;
+  /** The container that runs every job and serves the model. */
+  readonly image: FrameworkImage;
+  /** The container that computes the data-quality baseline. @default FrameworkImage.modelMonitor() */
+  readonly monitorImage?: FrameworkImage;
+  /** The workload's code. */
+  readonly sourceCode: SourceCode;
+  /** @default - preprocess.py, train.py, evaluate.py, inference.py */
+  readonly entryPoints?: EntryPoints;
+  /** The gate the evaluation must pass for the model to be registered. */
+  readonly qualityGate: QualityGate;
+
+  /** @default ProblemType.BINARY_CLASSIFICATION */
+  readonly problemType?: ProblemType;
+  /** The label column of the dataset. @default 'target' */
+  readonly targetColumn?: string;
+  /** Passed to the training script as `--name value`. @default - none */
+  readonly hyperparameters?: Record<string, string | number | boolean>;
+  /** Metrics captured from the training logs. @default - none */
+  readonly metricDefinitions?: TrainingMetric[];
+
+  /** @default MlInstanceType.of('ml.m5.large') */
+  readonly trainingInstanceType?: MlInstanceType;
+  /** @default 1 */
+  readonly trainingInstanceCount?: number;
+  /** Instance type of the preprocessing and evaluation jobs. @default MlInstanceType.of('ml.m5.large') */
+  readonly processingInstanceType?: MlInstanceType;
+  /** ML storage volume of each job instance. @default Size.gibibytes(30) */
+  readonly volumeSize?: Size;
+  /** Longest each job may run; the job's task times out an hour later. @default Duration.hours(1) */
+  readonly maxRuntime?: Duration;
+  /** Train on spot capacity, with checkpoints in the models bucket. @default - on-demand */
+  readonly spot?: SpotTrainingOptions;
+  /** Run the jobs in these VPC subnets and security groups. @default - SageMaker's own network (still isolated) */
+  readonly network?: MlNetworkPlacement;
+
+  /** Status of a newly registered package. @default ModelApprovalStatus.PENDING_MANUAL_APPROVAL */
+  readonly approvalStatus?: ModelApprovalStatus;
+  /** The code version (git commit) recorded in the package's lineage. @default 'unknown' */
+  readonly codeVersion?: string;
+  /** Instance types the registered package declares for serving. @default - ml.m5.large, ml.m5.xlarge */
+  readonly inferenceInstanceTypes?: MlInstanceType[];
+
+  /** Where success and failure are published. @default - a new topic encrypted with the data store's key */
+  readonly notificationTopic?: sns.ITopic;
+  /** Execution history log. @default - no execution logging */
+  readonly logGroup?: logs.ILogGroup;
+  /** Start training on this schedule (with the whole `raw/<model>/` prefix). @default - no schedule */
+  readonly schedule?: events.Schedule;
+  /** Whether the schedule's rule is enabled. @default true */
+  readonly scheduleEnabled?: boolean;
+  /** Start training when a `.csv` object lands under `raw/<model>/`. @default true */
+  readonly startOnNewData?: boolean;
+}
+
+/** Throws one error listing every problem of `props`, naming the construct at `path`. */
+export function validateTrainingPipelineProps(path: string, props: TrainingPipelineProps): void {
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9-]{0,17}$/.test(props.modelName)) {
+    problems.push(
+      `modelName '${props.modelName}' must be 1-18 lowercase letters, digits and -, starting with a letter (job names are at most 63 characters)`,
+    );
+  }
+  problems.push(...gateProblems(props.qualityGate));
+  const count = props.trainingInstanceCount ?? 1;
+  if (!Number.isInteger(count) || count < 1)
+    problems.push('trainingInstanceCount must be a whole number >= 1');
+  const maxRuntime = props.maxRuntime ?? Duration.hours(1);
+  if (props.spot && props.spot.maxWait.toSeconds() < maxRuntime.toSeconds()) {
+    problems.push(
+      `spot.maxWait (${props.spot.maxWait.toHumanString()}) must be at least maxRuntime (${maxRuntime.toHumanString()})`,
+    );
+  }
+  if (maxRuntime.toSeconds() < 60) problems.push('maxRuntime must be at least 1 minute');
+  for (const key of Object.keys(props.hyperparameters ?? {})) {
+    if (key.startsWith('sagemaker_'))
+      problems.push(`hyperparameter '${key}': names starting with sagemaker_ are reserved`);
+  }
+  if (problems.length > 0)
+    throw new Error(`Invalid TrainingPipeline props at ${path}:\n  - ${problems.join('\n  - ')}`);
+}
