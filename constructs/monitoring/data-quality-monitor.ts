@@ -6,10 +6,11 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ModelLayout } from '../common/model-layout';
 import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
-import type { ModelEndpoint } from '../serving/model-endpoint';
+import type { IModelEndpoint } from '../serving/model-endpoint';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import { FrameworkImage } from '../training/framework-image';
 import { MlInstanceType } from '../training/ml-instance-type';
@@ -23,7 +24,7 @@ export interface DataQualityBaseline {
 /** Properties of a `DataQualityMonitor`. */
 export interface DataQualityMonitorProps {
   /** The endpoint whose captured data is checked; it must capture data. */
-  readonly endpoint: ModelEndpoint;
+  readonly endpoint: IModelEndpoint;
   readonly modelName: string;
   /** Captured data is read from, and reports written to, the monitoring bucket; baselines are read from the models bucket. */
   readonly dataStore: IMlDataStore;
@@ -62,15 +63,16 @@ export class DataQualityMonitor extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { dataStore, modelName: model } = props;
+    const layout = new ModelLayout(model);
     const image = (props.image ?? FrameworkImage.modelMonitor()).bind(this);
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Data-quality checks of the ${model} endpoint`,
     });
-    dataStore.grantReadModels(this.role, `${model}/*`); // the baseline
-    dataStore.grantReadMonitoring(this.role, `${model}/data-capture/*`);
-    dataStore.grantWriteMonitoring(this.role, `${model}/data-quality/*`);
+    dataStore.grantReadModels(this.role, layout.allObjects); // the baseline
+    dataStore.grantReadMonitoring(this.role, `${layout.dataCaptureDir}/*`);
+    dataStore.grantWriteMonitoring(this.role, `${layout.dataQualityDir}/*`);
     grantSageMakerRuntime(this.role, {
       logGroups: ['ProcessingJobs'],
       metricNamespaces: ['aws/sagemaker/Endpoints/*'],
@@ -97,7 +99,7 @@ export class DataQualityMonitor extends Construct {
         monitoringOutputs: [
           {
             s3Output: {
-              s3Uri: `s3://${dataStore.monitoringBucket.bucketName}/${model}/data-quality`,
+              s3Uri: `s3://${dataStore.monitoringBucket.bucketName}/${layout.dataQualityDir}`,
               localPath: '/opt/ml/processing/output',
               s3UploadMode: 'EndOfJob',
             },

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import type { ModelEndpoint } from '../serving/model-endpoint';
+import { type IModelEndpoint, ModelEndpoint } from '../serving/model-endpoint';
 
 /** Utilization thresholds of an instance variant, in percent. */
 export interface UtilizationThresholds {
@@ -13,7 +13,12 @@ export interface UtilizationThresholds {
 
 /** Properties of `EndpointAlarms`. */
 export interface EndpointAlarmsProps {
-  readonly endpoint: ModelEndpoint;
+  readonly endpoint: IModelEndpoint;
+  /**
+   * The endpoint's own alarms, to include in the composite alarm.
+   * @default - a `ModelEndpoint`'s 5xx and latency (rollback) alarms; none for an imported endpoint
+   */
+  readonly endpointAlarms?: cloudwatch.IAlarm[];
   /** Share of invocations answered with 4xx over 5 minutes that raises the client-error alarm. */
   readonly clientErrorRatePercent: number;
   /** Alarms on CPU, memory and disk; instance variants only. @default - no utilization alarms */
@@ -37,6 +42,9 @@ export class EndpointAlarms extends Construct {
   constructor(scope: Construct, id: string, props: EndpointAlarmsProps) {
     super(scope, id);
     const { endpoint } = props;
+    const endpointAlarms =
+      props.endpointAlarms ??
+      (endpoint instanceof ModelEndpoint ? [endpoint.errorAlarm, endpoint.latencyAlarm] : []);
     const dimensionsMap = { EndpointName: endpoint.endpointName, VariantName: endpoint.variantName };
 
     this.clientErrorAlarm = new cloudwatch.Alarm(this, 'ClientErrorRate', {
@@ -91,8 +99,8 @@ export class EndpointAlarms extends Construct {
       compositeAlarmName: props.compositeAlarmName,
       alarmDescription: `Something is wrong with endpoint ${endpoint.node.path}`,
       alarmRule: cloudwatch.AlarmRule.anyOf(
-        ...[endpoint.errorAlarm, endpoint.latencyAlarm, this.clientErrorAlarm, ...this.utilizationAlarms].map(
-          (a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM),
+        ...[...endpointAlarms, this.clientErrorAlarm, ...this.utilizationAlarms].map((a) =>
+          cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM),
         ),
       ),
     });

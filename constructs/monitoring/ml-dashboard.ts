@@ -2,8 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ModelEndpoint } from '../serving/model-endpoint';
-import type { TrainingPipeline } from '../training/training-pipeline';
+import { ModelLayout } from '../common/model-layout';
+import type { IModelEndpoint } from '../serving/model-endpoint';
+import { PIPELINE_STEPS } from '../training/pipeline-steps';
+import type { ITrainingPipeline } from '../training/training-pipeline-props';
 
 /** Properties of an `MlDashboard`. */
 export interface MlDashboardProps {
@@ -28,9 +30,12 @@ export class MlDashboard extends Construct {
   }
 
   /** Executions, durations, and the training jobs' own metrics (e.g. `validation:auc`). */
-  public addPipeline(pipeline: TrainingPipeline, trainingMetrics: string[] = []): void {
+  public addPipeline(pipeline: ITrainingPipeline, trainingMetrics: string[] = []): void {
     const machine = pipeline.stateMachine;
     const model = pipeline.modelName;
+    const trainingJobs = PIPELINE_STEPS.filter((step) => step.job === 'training').map((step) =>
+      new ModelLayout(model).jobNamePrefix(step.jobStep),
+    );
     const sum = { statistic: 'Sum', period: Duration.hours(1) };
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: `## Training pipeline: ${model}`, width: 24, height: 1 }),
@@ -56,13 +61,15 @@ export class MlDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: `${model}: training metrics`,
         // Training jobs publish per job name; a search collects this model's jobs.
-        left: trainingMetrics.map(
-          (name) =>
-            new cloudwatch.MathExpression({
-              expression: `SEARCH('{/aws/sagemaker/TrainingJobs,TrainingJobName} MetricName="${name}" TrainingJobName="${model}-train-"', 'Maximum', 3600)`,
-              label: name,
-              period: Duration.hours(1),
-            }),
+        left: trainingMetrics.flatMap((name) =>
+          trainingJobs.map(
+            (prefix) =>
+              new cloudwatch.MathExpression({
+                expression: `SEARCH('{/aws/sagemaker/TrainingJobs,TrainingJobName} MetricName="${name}" TrainingJobName="${prefix}"', 'Maximum', 3600)`,
+                label: name,
+                period: Duration.hours(1),
+              }),
+          ),
         ),
         width: 8,
       }),
@@ -70,7 +77,7 @@ export class MlDashboard extends Construct {
   }
 
   /** Invocations, latency percentiles, errors, and (instance variants) utilization. */
-  public addEndpoint(endpoint: ModelEndpoint, model: string, instances: boolean): void {
+  public addEndpoint(endpoint: IModelEndpoint, model: string, instances: boolean): void {
     const dimensionsMap = { EndpointName: endpoint.endpointName, VariantName: endpoint.variantName };
     const utilization = (metricName: string) =>
       new cloudwatch.Metric({

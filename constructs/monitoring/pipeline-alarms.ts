@@ -4,11 +4,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { TrainingPipeline } from '../training/training-pipeline';
+import { ModelLayout } from '../common/model-layout';
+import type { ITrainingPipeline } from '../training/training-pipeline-props';
 
 /** Properties of `PipelineAlarms`. */
 export interface PipelineAlarmsProps {
-  readonly pipeline: TrainingPipeline;
+  readonly pipeline: ITrainingPipeline;
   /** What the alarms do. @default - nothing */
   readonly action?: cloudwatch.IAlarmAction;
   /** Where failed SageMaker jobs of the pipeline are reported. @default - not reported */
@@ -55,7 +56,10 @@ export class PipelineAlarms extends Construct {
           eventPattern: {
             source: ['aws.sagemaker'],
             detailType: [`SageMaker ${kind} Job State Change`],
-            detail: { [nameField]: [{ prefix: `${model}-` }], [statusField]: ['Failed'] },
+            detail: {
+              [nameField]: [{ prefix: new ModelLayout(model).jobNamePrefix() }],
+              [statusField]: ['Failed'],
+            },
           },
           targets: [
             new targets.SnsTopic(props.jobFailures, {

@@ -81,7 +81,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
     super(scope, id);
     const stack = Stack.of(this);
     const prefix = props.groupNamePrefix ?? stack.stackName.toLowerCase();
-    validate(props, prefix);
+    validate(this.node.path, props, prefix);
 
     const readers = [...new Set(props.readerAccounts ?? [])].filter((a) => a !== stack.account).sort();
     for (const modelName of props.modelNames) {
@@ -168,7 +168,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
   }
 }
 
-function validate(props: ModelRegistryProps, prefix: string): void {
+function validate(path: string, props: ModelRegistryProps, prefix: string): void {
   const problems: string[] = [];
   if (props.modelNames.length === 0) problems.push('modelNames must name at least one model');
   for (const name of props.modelNames) {
@@ -183,5 +183,6 @@ function validate(props: ModelRegistryProps, prefix: string): void {
   for (const account of props.readerAccounts ?? []) {
     if (!/^\d{12}$/.test(account)) problems.push(`readerAccounts: '${account}' is not a 12-digit account id`);
   }
-  if (problems.length > 0) throw new Error(`Invalid ModelRegistry props:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new Error(`Invalid ModelRegistry props at ${path}:\n  - ${problems.join('\n  - ')}`);
 }

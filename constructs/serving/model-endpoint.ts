@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
+import { ModelLayout } from '../common/model-layout';
 import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
@@ -25,6 +26,50 @@ export interface IModelEndpoint extends IResource {
   metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** Requests answered with a 5xx error: Sum over 1 minute by default. */
   metric5xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** An endpoint of another stack or app. */
+export interface ModelEndpointAttributes {
+  readonly endpointName: string;
+  /** @default 'AllTraffic' */
+  readonly variantName?: string;
+}
+
+/** What every `IModelEndpoint` offers: invoking it, and its metrics. */
+abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
+  public abstract readonly endpointName: string;
+  public abstract readonly endpointArn: string;
+  public abstract readonly variantName: string;
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:InvokeEndpoint'],
+      resourceArns: [this.endpointArn],
+    });
+  }
+
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', { statistic: 'Sum', ...props });
+  }
+
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: 'p99', ...props });
+  }
+
+  public metric5xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  private metric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
+      period: Duration.minutes(1),
+      ...props,
+    });
+  }
 }
 
 /** Blue/green rollout of a new model to an instance variant. */
@@ -86,7 +131,25 @@ const NAME = /^[a-z][a-z0-9-]{0,17}$/;
  * });
  * endpoint.grantInvoke(apiRole);
  */
-export class ModelEndpoint extends Resource implements IModelEndpoint {
+export class ModelEndpoint extends ModelEndpointBase {
+  /** An endpoint of another stack or app, to invoke, chart, alarm on or monitor. */
+  public static fromModelEndpointAttributes(
+    scope: Construct,
+    id: string,
+    attrs: ModelEndpointAttributes,
+  ): IModelEndpoint {
+    class Imported extends ModelEndpointBase {
+      public readonly endpointName = attrs.endpointName;
+      public readonly variantName = attrs.variantName ?? 'AllTraffic';
+      public readonly endpointArn = Stack.of(scope).formatArn({
+        service: 'sagemaker',
+        resource: 'endpoint',
+        resourceName: attrs.endpointName,
+      });
+    }
+    return new Imported(scope, id);
+  }
+
   public readonly endpointName: string;
   public readonly endpointArn: string;
   public readonly variantName = 'AllTraffic';
@@ -98,15 +161,16 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
-    validate(props);
+    validate(this.node.path, props);
     const stack = Stack.of(this);
     const { dataStore, variant } = props;
+    const layout = new ModelLayout(props.modelName);
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Runs the ${props.modelName} model of endpoint ${this.node.path}`,
     });
-    dataStore.grantReadModels(this.role, `${props.modelName}/*`);
+    dataStore.grantReadModels(this.role, layout.allObjects);
     grantSageMakerRuntime(this.role, {
       logGroups: ['Endpoints/*'],
       metricNamespaces: ['/aws/sagemaker/*'],
@@ -126,7 +190,7 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
     const instance = variant instanceof InstanceVariant ? variant.options : undefined;
     const serverless = variant instanceof ServerlessVariant ? variant.options : undefined;
     const capture = instance && props.dataCapturePercent ? props.dataCapturePercent : 0;
-    if (capture > 0) dataStore.grantWriteMonitoring(this.role, `${props.modelName}/*`);
+    if (capture > 0) dataStore.grantWriteMonitoring(this.role, `${layout.dataCaptureDir}/*`);
 
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: [
@@ -157,7 +221,7 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
           ? {
               enableCapture: true,
               initialSamplingPercentage: capture,
-              destinationS3Uri: `s3://${dataStore.monitoringBucket.bucketName}/${props.modelName}/data-capture`,
+              destinationS3Uri: `s3://${dataStore.monitoringBucket.bucketName}/${layout.dataCaptureDir}`,
               kmsKeyId: dataStore.encryptionKey.keyArn,
               captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
               captureContentTypeHeader: {
@@ -254,39 +318,9 @@ export class ModelEndpoint extends Resource implements IModelEndpoint {
       });
     }
   }
-
-  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['sagemaker:InvokeEndpoint'],
-      resourceArns: [this.endpointArn],
-    });
-  }
-
-  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Invocations', { statistic: 'Sum', ...props });
-  }
-
-  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('ModelLatency', { statistic: 'p99', ...props });
-  }
-
-  public metric5xxErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Invocation5XXErrors', { statistic: 'Sum', ...props });
-  }
-
-  private metric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/SageMaker',
-      metricName,
-      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
-      period: Duration.minutes(1),
-      ...props,
-    });
-  }
 }
 
-function validate(props: ModelEndpointProps): void {
+function validate(path: string, props: ModelEndpointProps): void {
   const problems: string[] = [];
   if (!NAME.test(props.modelName))
     problems.push(`modelName '${props.modelName}' must be 1-18 lowercase letters, digits and -`);
@@ -323,5 +357,6 @@ function validate(props: ModelEndpointProps): void {
     problems.push('dataCapturePercent must be a whole number 0-100');
   const canary = props.rollout?.canaryPercent ?? 10;
   if (canary < 1 || canary > 50) problems.push('rollout.canaryPercent must be 1-50');
-  if (problems.length > 0) throw new Error(`Invalid ModelEndpoint props:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new Error(`Invalid ModelEndpoint props at ${path}:\n  - ${problems.join('\n  - ')}`);
 }

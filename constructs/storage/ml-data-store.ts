@@ -219,7 +219,7 @@ export class MlDataStore extends MlDataStoreBase {
     const noncurrentVersionExpiration = props.noncurrentVersionExpiration ?? Duration.days(90);
     const infrequentAccessAfter = props.monitoringInfrequentAccessAfter ?? Duration.days(30);
     const accessLogsExpiration = props.accessLogsExpiration ?? Duration.days(365);
-    validateProps({
+    validateProps(this.node.path, {
       noncurrentVersionExpiration,
       infrequentAccessAfter,
       accessLogsExpiration,
@@ -343,12 +343,15 @@ class ImportedMlDataStore extends MlDataStoreBase {
   }
 }
 
-function validateProps(p: {
-  noncurrentVersionExpiration: Duration;
-  infrequentAccessAfter: Duration;
-  accessLogsExpiration: Duration;
-  bucketNamePrefix?: string;
-}): void {
+function validateProps(
+  path: string,
+  p: {
+    noncurrentVersionExpiration: Duration;
+    infrequentAccessAfter: Duration;
+    accessLogsExpiration: Duration;
+    bucketNamePrefix?: string;
+  },
+): void {
   const problems: string[] = [];
   const prefix = p.bucketNamePrefix;
   // The longest name is <prefix>-access-logs; S3 names are 3-63 lowercase letters, digits, '-' and '.'.
@@ -368,6 +371,6 @@ function validateProps(p: {
   wholeDays('monitoringInfrequentAccessAfter', p.infrequentAccessAfter, 30);
   wholeDays('accessLogsExpiration', p.accessLogsExpiration, 1);
   if (problems.length > 0) {
-    throw new Error(`Invalid MlDataStore props:\n  - ${problems.join('\n  - ')}`);
+    throw new Error(`Invalid MlDataStore props at ${path}:\n  - ${problems.join('\n  - ')}`);
   }
 }

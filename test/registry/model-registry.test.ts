@@ -130,7 +130,7 @@ describe('ModelRegistry', () => {
     expect(() =>
       registry({ modelNames: ['churn', 'churn'], readerAccounts: ['12'], groupNamePrefix: 'Bad_Prefix' }),
     ).toThrow(
-      /Invalid ModelRegistry props:[\s\S]*'Bad_Prefix-churn'[\s\S]*must be unique[\s\S]*'12' is not a 12-digit account id/,
+      /Invalid ModelRegistry props at Reg\/Registry:[\s\S]*'Bad_Prefix-churn'[\s\S]*must be unique[\s\S]*'12' is not a 12-digit account id/,
     );
     expect(() => registry({ modelNames: [] })).toThrow('modelNames must name at least one model');
   });

@@ -65,12 +65,18 @@ describe('ModelEndpoint on instances', () => {
       (p) => p.Properties.PolicyDocument.Statement,
     );
     const s3 = statements.filter((s) => JSON.stringify(s.Action).includes('s3:'));
-    expect(s3.map((s) => JSON.stringify(s.Resource)).sort()).toEqual(
-      [
+    const config = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'))[0];
+    const destination: string = config.Properties.DataCaptureConfig.DestinationS3Uri;
+    expect(destination).toMatch(/^s3:\/\/test-data-monitoring\/churn\//);
+    const resources = s3.map((s) => JSON.stringify(s.Resource));
+    expect(resources).toHaveLength(3);
+    expect(resources).toEqual(
+      expect.arrayContaining([
         expect.stringContaining('test-data-models"'),
         expect.stringContaining('test-data-models/churn/*'),
-        expect.stringContaining('test-data-monitoring/churn/*'),
-      ].sort(),
+        // Writes only under the capture destination the endpoint config names.
+        JSON.stringify(`arn:aws:s3:::${destination.replace(/^s3:\/\//, '')}/*`),
+      ]),
     );
     expect(statements.find((s) => s.Sid === 'WriteLogs').Resource).toEqual([
       'arn:aws:logs:eu-west-1:111111111111:log-group:/aws/sagemaker/Endpoints/*',
@@ -283,5 +289,9 @@ describe('ModelEndpoint validation', () => {
     ],
   ])('refuses %#', (override, message) => {
     expect(() => endpoint(override as Partial<ModelEndpointProps>)).toThrow(message);
+    // The error names the construct, so a user with many endpoints knows which one.
+    expect(() => endpoint(override as Partial<ModelEndpointProps>)).toThrow(
+      /^Invalid ModelEndpoint props at Serving\/Churn:/,
+    );
   });
 });

@@ -188,7 +188,7 @@ describe('MlDataStore', () => {
         monitoringInfrequentAccessAfter: Duration.days(7),
       }),
     ).toThrow(
-      'Invalid MlDataStore props:\n' +
+      'Invalid MlDataStore props at Test/Data:\n' +
         '  - noncurrentVersionExpiration must be a whole number of days, at least 1 (got 12 hours)\n' +
         '  - monitoringInfrequentAccessAfter must be a whole number of days, at least 30 (got 7 days)',
     );

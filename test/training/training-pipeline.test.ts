@@ -218,7 +218,7 @@ describe('TrainingPipeline validation', () => {
     const { stack, props } = pipelineFixture();
     expect(
       () => new TrainingPipeline(stack, 'P', { ...props, modelName: 'BAD', trainingInstanceCount: 0 }),
-    ).toThrow(/modelName[\s\S]*trainingInstanceCount/);
+    ).toThrow(/^Invalid TrainingPipeline props at [^:]*\/P:[\s\S]*modelName[\s\S]*trainingInstanceCount/);
   });
 
   test('an instance type must be a SageMaker one', () => {
