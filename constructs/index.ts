@@ -14,3 +14,4 @@ export * from './monitoring/endpoint-alarms';
 export * from './monitoring/ml-dashboard';
 export * from './monitoring/pipeline-alarms';
 export * from './monitoring/data-quality-monitor';
+export * from './monitoring/topic-publishers';

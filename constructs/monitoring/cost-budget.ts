@@ -1,7 +1,7 @@
 import * as budgets from 'aws-cdk-lib/aws-budgets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { allowTopicPublisher } from './topic-publishers';
 
 /** Properties of a `CostBudget`. */
 export interface CostBudgetProps {
@@ -24,16 +24,7 @@ export class CostBudget extends Construct {
     super(scope, id);
     if (!(props.monthlyLimitUsd > 0))
       throw new Error(`CostBudget ${this.node.path}: monthlyLimitUsd must be positive`);
-    const budgetsService = new iam.ServicePrincipal('budgets.amazonaws.com');
-    props.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AwsBudgetsPublish',
-        principals: [budgetsService],
-        actions: ['sns:Publish'],
-        resources: [props.topic.topicArn],
-      }),
-    );
-    props.topic.masterKey?.grant(budgetsService, 'kms:GenerateDataKey*', 'kms:Decrypt');
+    allowTopicPublisher(props.topic, 'budgets');
 
     const notify = (notificationType: string, threshold: number) => ({
       notification: {

@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
+import { NotifyTopicTarget } from './topic-publishers';
 import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
@@ -152,7 +153,7 @@ export class DataQualityMonitor extends Construct {
       },
     });
     this.violations.addTarget(
-      new targets.SnsTopic(props.alerts, {
+      new NotifyTopicTarget(props.alerts, {
         message: events.RuleTargetInput.fromObject({
           result: 'data drift',
           model,

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
+import { NotifyTopicTarget } from './topic-publishers';
 import type { ITrainingPipeline } from '../training/training-pipeline-props';
 
 /** Properties of `PipelineAlarms`. */
@@ -62,7 +62,7 @@ export class PipelineAlarms extends Construct {
             },
           },
           targets: [
-            new targets.SnsTopic(props.jobFailures, {
+            new NotifyTopicTarget(props.jobFailures, {
               message: events.RuleTargetInput.fromObject({
                 result: `${kind.toLowerCase()} job failed`,
                 model,

@@ -1,12 +1,12 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
 import { pascalCase } from '../common/pascal-case';
+import { NotifyTopicTarget } from '../monitoring/topic-publishers';
 
 /** A model package group of the registry. */
 export interface ModelPackageGroupRef {
@@ -125,7 +125,6 @@ export class ModelRegistry extends Construct implements IModelRegistry {
         description: 'Encrypts model registry notifications',
         enableKeyRotation: true,
       });
-    key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.eventsTopic = new sns.Topic(this, 'Events', { masterKey: key, enforceSSL: true });
 
     new events.Rule(this, 'PackageStateChange', {
@@ -135,7 +134,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
         detailType: ['SageMaker Model Package State Change'],
         detail: { ModelPackageGroupName: [...this.groups.values()].map((g) => g.groupName) },
       },
-      targets: [new targets.SnsTopic(this.eventsTopic)],
+      targets: [new NotifyTopicTarget(this.eventsTopic)],
     });
   }
 

@@ -1,5 +1,4 @@
 import { Annotations, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -13,6 +12,7 @@ import {
   MlDataStore,
   MlInstanceType,
   ModelEndpoint,
+  NotifyTopicAlarmAction,
   type MlNetworkPlacement,
   type TrainingPipeline,
 } from '../../constructs';
@@ -100,7 +100,7 @@ export class ServingStack extends Stack {
         endpoint: this.endpoints[model.name],
         clientErrorRatePercent: environment.monitoring.endpoint4xxRatePercent,
         utilization: serving.kind === 'instance' ? environment.monitoring : undefined,
-        action: new cloudwatchActions.SnsAction(props.alerts),
+        action: new NotifyTopicAlarmAction(props.alerts),
         compositeAlarmName: `${props.project}-${environment.name}-${model.name}-endpoint`,
       });
       const endpoint = this.endpoints[model.name];

@@ -1,5 +1,4 @@
 import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +10,7 @@ import {
   type IModelRegistry,
   MlDataStore,
   MlInstanceType,
+  NotifyTopicAlarmAction,
   PipelineAlarms,
   ModelApprovalStatus,
   type ProblemType,
@@ -95,7 +95,7 @@ export class TrainingStack extends Stack {
       });
       new PipelineAlarms(this, `${id}PipelineAlarms`, {
         pipeline: this.pipelines[model.name],
-        action: new cloudwatchActions.SnsAction(props.alerts),
+        action: new NotifyTopicAlarmAction(props.alerts),
         jobFailures: props.alerts,
       });
     }

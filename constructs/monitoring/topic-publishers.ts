@@ -1,0 +1,112 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { IConstruct } from 'constructs';
+
+/** An AWS service that publishes to a topic on behalf of resources of the topic's account. */
+interface Publisher {
+  readonly sid: string;
+  readonly service: string;
+  /** The ARN pattern of the resources it publishes for (`aws:SourceArn`). */
+  readonly sourceArn: (stack: Stack) => string;
+  /**
+   * Whether the key policy requires the source too. AWS documents that the KMS requests made for
+   * EventBridge deliveries carry no `aws:SourceArn`/`aws:SourceAccount`, and documents Budgets'
+   * key permissions without them: conditioning those would drop every notification.
+   */
+  readonly keyConditioned: boolean;
+}
+
+const PUBLISHERS = {
+  alarms: {
+    sid: 'CloudWatchAlarmsPublish',
+    service: 'cloudwatch.amazonaws.com',
+    sourceArn: (stack) =>
+      stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    keyConditioned: true,
+  },
+  eventRules: {
+    sid: 'EventBridgeRulesPublish',
+    service: 'events.amazonaws.com',
+    sourceArn: (stack) => stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
+    keyConditioned: false,
+  },
+  budgets: {
+    sid: 'AwsBudgetsPublish',
+    service: 'budgets.amazonaws.com',
+    // Budgets is global: its ARNs have no region (arn:aws:budgets::<account>:budget/<name>).
+    sourceArn: (stack) => `arn:${stack.partition}:budgets::${stack.account}:*`,
+    keyConditioned: false,
+  },
+} satisfies Record<string, Publisher>;
+
+/** The kinds of AWS resources that can be allowed to notify a topic. */
+export type TopicPublisher = keyof typeof PUBLISHERS;
+
+/**
+ * Lets a kind of AWS resource of the topic's own account (and region) publish to `topic`: a
+ * topic policy statement for the service principal, conditioned on `aws:SourceAccount` and
+ * `aws:SourceArn`, and, for an encrypted topic, the key permissions the service needs.
+ * Idempotent; does nothing for an imported topic (its policy is not this app's).
+ */
+export function allowTopicPublisher(topic: sns.ITopic, publisher: TopicPublisher): void {
+  const { sid, service, sourceArn, keyConditioned } = PUBLISHERS[publisher];
+  const stack = Stack.of(topic);
+  const conditions = {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: { 'aws:SourceArn': sourceArn(stack) },
+  };
+  const principals = [new iam.ServicePrincipal(service)];
+  // Identical statements (same Sid, same content) are written once.
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      principals,
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions,
+    }),
+  );
+  topic.masterKey?.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      principals,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'], // in a key policy, '*' is this key
+      conditions: keyConditioned ? conditions : undefined,
+    }),
+  );
+}
+
+/** An alarm action that notifies `topic`, allowing CloudWatch alarms to publish to it (and use its key). */
+export class NotifyTopicAlarmAction implements cloudwatch.IAlarmAction {
+  constructor(private readonly topic: sns.ITopic) {}
+
+  public bind(_scope: IConstruct, _alarm: cloudwatch.IAlarm): cloudwatch.AlarmActionConfig {
+    allowTopicPublisher(this.topic, 'alarms');
+    return { alarmActionArn: this.topic.topicArn };
+  }
+}
+
+/**
+ * An EventBridge rule target that publishes to `topic`, allowing the account's rules (and only
+ * them) to publish. Unlike aws-events-targets' `SnsTopic`, the topic policy names the source.
+ */
+export class NotifyTopicTarget implements events.IRuleTarget {
+  constructor(
+    private readonly topic: sns.ITopic,
+    private readonly props: { readonly message?: events.RuleTargetInput } = {},
+  ) {}
+
+  public bind(_rule: events.IRule, _id?: string): events.RuleTargetConfig {
+    allowTopicPublisher(this.topic, 'eventRules');
+    return { arn: this.topic.topicArn, input: this.props.message, targetResource: this.topic };
+  }
+}
