@@ -170,6 +170,9 @@ export const environments: MlEnvConfigInput = {
       },
     },
   },
+  // Models are promoted dev -> staging -> prod: each environment's registry and model artifacts are
+  // readable by the next one's account only (local, in an emulator, is never part of it).
+  promotion: ['dev', 'staging', 'prod'],
   models: [
     {
       // The reference workload of ml/: a binary classifier (scikit-learn gradient boosting).

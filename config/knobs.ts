@@ -234,6 +234,17 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     ],
   },
   {
+    knob: 'promotionReaders',
+    reason:
+      'the next environment in the promotion order may read the registry and model artifacts; the last one shares nothing',
+    stacks: ['Storage', 'Registry'],
+    resourceTypes: ['AWS::SageMaker::ModelPackageGroup', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key'],
+    paths: [
+      /^Properties\.ModelPackageGroupPolicy(\.|$)/,
+      /^Properties\.(PolicyDocument|KeyPolicy)\.Statement\[\d+\]\./,
+    ],
+  },
+  {
     knob: 'monitoring',
     reason: 'alarm thresholds',
     resourceTypes: ['AWS::CloudWatch::Alarm'],

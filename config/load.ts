@@ -10,6 +10,11 @@ export interface EnvironmentConfig extends EnvironmentSettings {
   readonly stageId: string;
   /** The model packages it serves, by model (from `deployments/<name>.json`); unpinned models are not served. */
   readonly deployments: Readonly<Record<string, DeploymentPin>>;
+  /**
+   * Accounts that may read its registry and model artifacts: the next environment's in the
+   * promotion order, unless it is this environment's own account; none for the last one.
+   */
+  readonly promotionReaders: readonly string[];
 }
 
 /** The validated configuration of every environment. */
@@ -21,6 +26,8 @@ export interface MlEnvConfig {
   readonly reference: string;
   /** The models every environment trains (and later serves). */
   readonly models: readonly ModelConfig[];
+  /** The environments models are promoted through, in order. */
+  readonly promotion: readonly string[];
 }
 
 /** An invalid configuration: `problems` lists every problem, each naming environment and field. */
@@ -63,10 +70,25 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
       ? readDeploymentPins(options.deploymentsDir, name, modelNames)
       : { pins: {}, problems: [] };
     problems.push(...pinProblems);
-    return { ...settings, name, stageId: name.charAt(0).toUpperCase() + name.slice(1), deployments: pins };
+    const { promotion } = parsed.data;
+    const next = promotion.includes(name) ? promotion[promotion.indexOf(name) + 1] : undefined;
+    const nextAccount = next === undefined ? undefined : parsed.data.environments[next].account;
+    return {
+      ...settings,
+      name,
+      stageId: name.charAt(0).toUpperCase() + name.slice(1),
+      deployments: pins,
+      promotionReaders: nextAccount && nextAccount !== settings.account ? [nextAccount] : [],
+    };
   });
   if (problems.length > 0) throw new ConfigError(problems);
-  return { project: parsed.data.project, reference: 'prod', models: parsed.data.models, environments };
+  return {
+    project: parsed.data.project,
+    reference: 'prod',
+    models: parsed.data.models,
+    promotion: parsed.data.promotion,
+    environments,
+  };
 }
 
 function applyAccountOverrides(

@@ -11,6 +11,9 @@ export const LOG_RETENTION_DAYS = [
 
 const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 
+/** Environments that run in a local AWS emulator: never promoted from or to, never trusted by a cloud one. */
+export const EMULATED_ENVIRONMENTS: readonly string[] = ['local'];
+
 /** Environments where a newly trained model may be registered as `Approved` without a person. */
 export const SELF_APPROVING_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
 
@@ -202,6 +205,11 @@ export const configSchema = z
       z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'must be lowercase letters and digits'),
       environmentSchema,
     ),
+    /**
+     * The order models are promoted in (environment names, e.g. dev -> staging -> prod). Each
+     * environment's registry and model artifacts are readable by the next one's account only.
+     */
+    promotion: z.array(z.string('must be an environment name'), 'must be a list of environment names'),
     /** The models every environment trains; the same list everywhere. */
     models: z.array(modelSchema),
   })
@@ -213,6 +221,16 @@ export const configSchema = z
         message: 'is required: prod is the reference the other environments are checked against',
       });
     }
+    config.promotion.forEach((name, i) => {
+      const problem = !(name in config.environments)
+        ? `'${name}' is not an environment (environments: ${Object.keys(config.environments).join(', ')})`
+        : EMULATED_ENVIRONMENTS.includes(name)
+          ? `'${name}' runs in an emulator: its models cannot be promoted, nor may a cloud environment trust its account`
+          : config.promotion.indexOf(name) !== i
+            ? `'${name}' is listed twice`
+            : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['promotion', i], message: problem });
+    });
     const names = config.models.map((m) => m.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) {

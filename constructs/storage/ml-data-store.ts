@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, type IConstruct } from 'constructs';
 
 /**
@@ -295,6 +296,39 @@ export class MlDataStore extends MlDataStoreBase {
   }
 
   /**
+   * Lets principals of another account read model artifacts under `keyPatterns`, to promote them
+   * to that account's environment: a models bucket policy statement (GetObject, GetObjectVersion)
+   * and a key policy statement (Decrypt, only through S3 in this region). Principals there still
+   * need permissions of their own. Nothing else of the store is shared.
+   */
+  public grantCrossAccountReadModels(account: string, keyPatterns: string[]): void {
+    if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
+      throw new Error(`MlDataStore ${this.node.path}: '${account}' is not a 12-digit account id`);
+    }
+    if (keyPatterns.length === 0) return;
+    const stack = Stack.of(this);
+    const reader = new iam.AccountPrincipal(account);
+    const sid = `PromotionRead${account}`;
+    this.modelsBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        principals: [reader],
+        actions: [...ACCESS.read.objects],
+        resources: keyPatterns.map((pattern) => this.modelsBucket.arnForObjects(pattern)),
+      }),
+    );
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        principals: [reader],
+        actions: ['kms:Decrypt'],
+        resources: ['*'], // in a key policy, '*' is this key
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.${domainSuffix(stack)}` } },
+      }),
+    );
+  }
+
+  /**
    * Sends `bucket`'s server access logs to the log bucket under `prefix`, through a bucket policy
    * that admits only S3 logging for that bucket, whatever the app's S3 feature flags.
    */
@@ -341,6 +375,12 @@ class ImportedMlDataStore extends MlDataStoreBase {
     this.monitoringBucket = bucket('MonitoringBucket', 'monitoring', attrs.encryptionKey);
     this.accessLogsBucket = bucket('AccessLogsBucket', 'access-logs');
   }
+}
+
+/** `amazonaws.com` (or the region's partition's), literally where the region is known at synth. */
+function domainSuffix(stack: Stack): string {
+  if (Token.isUnresolved(stack.region)) return stack.urlSuffix;
+  return RegionInfo.get(stack.region).domainSuffix ?? stack.urlSuffix;
 }
 
 function validateProps(

@@ -11,14 +11,12 @@ export const CODE_VERSION_CONTEXT = 'mlenv:codeVersion';
  */
 export function addEnvironmentStages(app: App, config: MlEnvConfig): MlEnvironmentStage[] {
   const codeVersion = String(app.node.tryGetContext(CODE_VERSION_CONTEXT) ?? 'unknown');
-  const peerAccounts = [...new Set(config.environments.map((e) => e.account))];
   return config.environments.map(
     (environment) =>
       new MlEnvironmentStage(app, environment.stageId, {
         project: config.project,
         environment,
         models: config.models,
-        peerAccounts,
         codeVersion,
         production: environment.name === config.reference,
       }),

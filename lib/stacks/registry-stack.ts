@@ -9,8 +9,6 @@ export interface RegistryStackProps extends StackProps {
   readonly project: string;
   readonly environment: EnvironmentConfig;
   readonly models: readonly ModelConfig[];
-  /** Every configured environment's account: they may read packages to promote them. */
-  readonly peerAccounts: readonly string[];
   readonly operationsKey: kms.IKey;
 }
 
@@ -26,7 +24,7 @@ export class RegistryStack extends Stack {
     this.registry = new ModelRegistry(this, 'Registry', {
       modelNames: props.models.map((m) => m.name),
       groupNamePrefix: this.groupNamePrefix,
-      readerAccounts: [...props.peerAccounts],
+      readerAccounts: [...props.environment.promotionReaders],
       encryptionKey: props.operationsKey,
       removalPolicy: removalPolicyOf(props.environment),
     });

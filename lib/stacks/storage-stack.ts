@@ -2,13 +2,16 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../../config';
+import type { EnvironmentConfig, ModelConfig } from '../../config';
 import { MlDataStore } from '../../constructs';
+import { ModelLayout } from '../../constructs/common/model-layout';
 import { acknowledgeStorageFindings } from '../compliance/storage-acknowledgements';
 
 export interface StorageStackProps extends StackProps {
   readonly project: string;
   readonly environment: EnvironmentConfig;
+  /** The models whose artifacts the next environment in the promotion order may read. */
+  readonly models: readonly ModelConfig[];
 }
 
 /**
@@ -33,6 +36,13 @@ export class StorageStack extends Stack {
       accessLogsExpiration: Duration.days(environment.logRetentionDays),
     });
     acknowledgeStorageFindings(this.dataStore);
+    // A promotion copies a run's artifact, evaluation and baseline to the next environment.
+    for (const account of environment.promotionReaders) {
+      this.dataStore.grantCrossAccountReadModels(
+        account,
+        props.models.map((m) => `${new ModelLayout(m.name).runDir('*')}/*`),
+      );
+    }
 
     this.operationsKey = new kms.Key(this, 'OperationsKey', {
       description: 'Encrypts log groups and notification topics',

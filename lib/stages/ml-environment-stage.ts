@@ -17,8 +17,6 @@ export interface MlEnvironmentStageProps extends Omit<StageProps, 'env'> {
   readonly environment: EnvironmentConfig;
   /** The models every environment trains. */
   readonly models: readonly ModelConfig[];
-  /** Every configured environment's account (model packages are readable across them). */
-  readonly peerAccounts: readonly string[];
   /** The code version (git commit) recorded in registered models' lineage. */
   readonly codeVersion: string;
   /** Whether the ML policy pack applies its production rules (endpoints). */
@@ -53,6 +51,7 @@ export class MlEnvironmentStage extends Stage {
       ...common,
       project,
       environment,
+      models: props.models,
       description: `${project} ${environment.name}: ML data buckets and keys (stateful)`,
     });
     this.registry = new RegistryStack(this, 'Registry', {
@@ -60,7 +59,6 @@ export class MlEnvironmentStage extends Stage {
       project,
       environment,
       models: props.models,
-      peerAccounts: props.peerAccounts,
       operationsKey: this.storage.operationsKey,
       description: `${project} ${environment.name}: model registry (stateful)`,
     });
@@ -113,7 +111,7 @@ export class MlEnvironmentStage extends Stage {
     );
     // Synth fails when a resource breaks an ML policy rule (see the README's list).
     Validations.of(this).addPlugins(
-      new MlPolicyPack({ production: props.production, trustedAccounts: [...props.peerAccounts] }),
+      new MlPolicyPack({ production: props.production, trustedAccounts: [...environment.promotionReaders] }),
     );
     Tags.of(this).add('mlenv:project', project);
     Tags.of(this).add('mlenv:environment', environment.name);

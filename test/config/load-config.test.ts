@@ -77,7 +77,43 @@ describe('loadConfig', () => {
     delete input.environments.prod;
     expect(problemsOf(input)).toEqual([
       'prod: is required: prod is the reference the other environments are checked against',
+      "promotion.2: 'prod' is not an environment (environments: local, dev, staging)",
     ]);
+  });
+
+  test('each environment of the promotion order may be read by the next one only; the last by none', () => {
+    const config = loadConfig(configInput());
+    const byName = Object.fromEntries(config.environments.map((e) => [e.name, e]));
+    expect(config.promotion.length).toBeGreaterThan(1);
+    config.promotion.forEach((name, i) => {
+      const next = config.promotion[i + 1];
+      expect({ name, readers: byName[name].promotionReaders }).toEqual({
+        name,
+        readers: next === undefined ? [] : [byName[next].account],
+      });
+    });
+    // Environments outside the order (local) share nothing, and nobody reads from them.
+    for (const env of config.environments.filter((e) => !config.promotion.includes(e.name))) {
+      expect(env.promotionReaders).toEqual([]);
+      for (const other of config.environments) expect(other.promotionReaders).not.toContain(env.account);
+    }
+  });
+
+  test('the promotion order names cloud environments, each once', () => {
+    const input = configInput() as Record<string, any>;
+    input.promotion = ['local', 'dev', 'qa', 'dev', 'prod'];
+    expect(problemsOf(input)).toEqual([
+      "promotion.0: 'local' runs in an emulator: its models cannot be promoted, nor may a cloud environment trust its account",
+      "promotion.2: 'qa' is not an environment (environments: local, dev, staging, prod)",
+      "promotion.3: 'dev' is listed twice",
+    ]);
+  });
+
+  test('an environment that shares its account with the next one grants itself nothing', () => {
+    const input = configInput();
+    input.environments.staging.account = input.environments.dev.account as string;
+    const config = loadConfig(input);
+    expect(config.environments.find((e) => e.name === 'dev')?.promotionReaders).toEqual([]);
   });
 
   test('an environment added to the configuration needs no code change', () => {
