@@ -170,33 +170,19 @@ export const RULE_CHECKS: { readonly [id in MlPolicyRuleId]: Check } = {
 
   'MLENV-ENDPOINT-ROLLBACK': (r) =>
     ofType(r, 'AWS::SageMaker::Endpoint').flatMap((props) => [
-      ...unless(
-        valueAt(props, 'DeploymentConfig.BlueGreenUpdatePolicy') !== undefined,
-        'no DeploymentConfig.BlueGreenUpdatePolicy',
-        'Properties/DeploymentConfig/BlueGreenUpdatePolicy',
-      ),
-      ...unless(
-        isNonEmptyList(valueAt(props, 'DeploymentConfig.AutoRollbackConfiguration.Alarms')),
-        'no alarms in DeploymentConfig.AutoRollbackConfiguration.Alarms',
-        'Properties/DeploymentConfig/AutoRollbackConfiguration/Alarms',
-      ),
+      ...requireSet(props, 'DeploymentConfig.BlueGreenUpdatePolicy', 'Properties'),
+      ...requireList(props, 'DeploymentConfig.AutoRollbackConfiguration.Alarms', 'Properties'),
     ]),
 
   'MLENV-ENDPOINT-VPC': (r) =>
     ofType(r, 'AWS::SageMaker::Model').flatMap((props) => [
-      ...unless(
-        isNonEmptyList(valueAt(props, 'VpcConfig.Subnets')),
-        'no VpcConfig.Subnets',
-        'Properties/VpcConfig/Subnets',
-      ),
-      ...unless(
-        isNonEmptyList(valueAt(props, 'VpcConfig.SecurityGroupIds')),
-        'no VpcConfig.SecurityGroupIds',
-        'Properties/VpcConfig/SecurityGroupIds',
-      ),
+      ...requireList(props, 'VpcConfig.Subnets', 'Properties'),
+      ...requireList(props, 'VpcConfig.SecurityGroupIds', 'Properties'),
       ...unless(
         isTrue(props.EnableNetworkIsolation),
-        'EnableNetworkIsolation is not true',
+        unknownValue(props.EnableNetworkIsolation)
+          ? `EnableNetworkIsolation: ${unknownValue(props.EnableNetworkIsolation)}`
+          : 'EnableNetworkIsolation is not true',
         'Properties/EnableNetworkIsolation',
       ),
     ]),
@@ -208,7 +194,9 @@ export const RULE_CHECKS: { readonly [id in MlPolicyRuleId]: Check } = {
   'MLENV-JOB-ISOLATION': (r) =>
     jobFindings(r, (job) => {
       const path = JOB_SETTINGS[job.kind].isolation;
-      return isTrue(valueAt(job.settings, path)) ? [] : [job.finding(`${path} is not true`, path)];
+      const value = valueAt(job.settings, path);
+      if (isTrue(value)) return [];
+      return [job.finding(unknownValue(value) ?? `${path} is not true`, path)];
     }),
 
   'MLENV-REGISTRY-ACCESS': (r, options) =>
@@ -261,9 +249,12 @@ export const RULE_CHECKS: { readonly [id in MlPolicyRuleId]: Check } = {
         if (statement.Effect !== 'Allow') return [];
         return ['Action', 'NotAction'].flatMap((key) =>
           asList(statement[key])
-            .filter((action) => typeof action === 'string' && /^(\*|[^:]+:\*)$/.test(action))
+            .filter((action) => typeof action !== 'string' || /^(\*|[^:]+:\*)$/.test(action))
             .map((action) => ({
-              problem: `statement ${String(statement.Sid ?? i)} allows ${key} '${String(action)}'`,
+              problem:
+                typeof action === 'string'
+                  ? `statement ${String(statement.Sid ?? i)} allows ${key} '${action}'`
+                  : `statement ${String(statement.Sid ?? i)} has a ${key} that synth cannot read (${show(action)})`,
               location: `${at}/Statement/${i}/${key}`,
             })),
         );
@@ -282,8 +273,29 @@ function ofType(resource: TemplateResource, type: string): JsonObject[] {
   return resource.type === type ? [resource.properties] : [];
 }
 
+/** True only for a literal true: a value set at run time or at deploy time is not known to be. */
 function isTrue(value: unknown): boolean {
-  return value === true || value === 'true' || value === DYNAMIC;
+  return value === true || value === 'true';
+}
+
+/**
+ * Why a value cannot be checked at synth (the rules fail closed on it), or undefined for a value
+ * that can: a state parameter set at run time, or a CloudFormation intrinsic that picks a value.
+ */
+function unknownValue(value: unknown): string | undefined {
+  if (value === DYNAMIC)
+    return 'it is set at run time (a JSONPath or JSONata value), so synth cannot check it';
+  if (isIntrinsic(value)) return `it is computed at deploy time (${show(value)}), so synth cannot check it`;
+  return undefined;
+}
+
+/** A finding unless `path` of `settings` is set to a value synth can see. */
+function requireSet(settings: unknown, path: string, at: string): Finding[] {
+  const value = valueAt(settings, path);
+  const location = `${at}/${path.replace(/\./g, '/')}`;
+  if (value === undefined) return [{ problem: `no ${path}`, location }];
+  const unknown = value === DYNAMIC || isIntrinsic(value) ? unknownValue(value) : undefined;
+  return unknown ? [{ problem: `${path}: ${unknown}`, location }] : [];
 }
 
 /** A number, or a string that is one; NaN otherwise (so every comparison fails). */
@@ -293,12 +305,19 @@ function asNumber(value: unknown): number {
     : NaN;
 }
 
-/** A non-empty list, or a list known only at deploy time (an intrinsic). */
-function isNonEmptyList(value: unknown): boolean {
-  return Array.isArray(value) ? value.length > 0 : isIntrinsic(value) || value === DYNAMIC;
+/** A finding unless `path` of `settings` is a literal non-empty list (one computed later may be empty). */
+function requireList(settings: unknown, path: string, at: string): Finding[] {
+  const value = valueAt(settings, path);
+  const location = `${at}/${path.replace(/\./g, '/')}`;
+  if (Array.isArray(value) && value.length > 0) return [];
+  const problem = Array.isArray(value)
+    ? `${path} is empty`
+    : ((unknownValue(value) && `${path}: ${unknownValue(value)}`) ?? `no ${path}`);
+  return [{ problem, location }];
 }
 
 function show(value: unknown): string {
+  if (value === DYNAMIC) return 'set at run time';
   return value === undefined ? 'not set' : JSON.stringify(value);
 }
 
@@ -365,11 +384,17 @@ function jobFindings(resource: TemplateResource, check: (job: SageMakerJob) => F
   return jobs.flatMap(check);
 }
 
-/** Findings for the settings a job lacks. */
+/** Findings for the settings a job lacks, or sets at run time (where synth cannot see them). */
 function missing(job: SageMakerJob, settings: string[]): Finding[] {
-  return settings
-    .filter((setting) => valueAt(job.settings, setting) === undefined)
-    .map((setting) => job.finding(`no ${setting}`, setting));
+  return settings.flatMap((setting) => {
+    const value = valueAt(job.settings, setting);
+    if (value === undefined) return [job.finding(`no ${setting}`, setting)];
+    // A reference (a key's ARN) is a value; a condition may pick none (AWS::NoValue).
+    if (value === DYNAMIC || asObject(value)?.['Fn::If'] !== undefined) {
+      return [job.finding(`${setting}: ${unknownValue(value)}`, setting)];
+    }
+    return [];
+  });
 }
 
 /** The jobs a resource asks for; undefined for a state machine whose definition cannot be read. */

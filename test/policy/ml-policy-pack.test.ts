@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { App, Aws, Fn, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -306,7 +306,7 @@ describe('MLENV-ENDPOINT-ROLLBACK (production)', () => {
       PRODUCTION,
     );
     expectViolation(message, 'MLENV-ENDPOINT-ROLLBACK', 'Prod/Ml/Endpoint');
-    expect(message).toContain('no alarms in DeploymentConfig.AutoRollbackConfiguration.Alarms');
+    expect(message).toContain('DeploymentConfig.AutoRollbackConfiguration.Alarms is empty');
   });
 });
 
@@ -388,14 +388,28 @@ describe('MLENV-JOB-LIMITS', () => {
 });
 
 describe('MLENV-JOB-ENCRYPTION', () => {
-  test('encrypted jobs pass, including a key given as a JSONPath', () => {
-    const training = without(TRAINING_JOB, 'ResourceConfig.VolumeKmsKeyId');
-    training.ResourceConfig['VolumeKmsKeyId.$'] = '$.keyArn';
+  test('encrypted jobs pass, with keys given by reference', () => {
     expect(() =>
       synth((stack) => {
-        pipeline(stack, training);
+        pipeline(stack);
         dataQualityJob(stack);
       }),
+    ).not.toThrow();
+  });
+
+  test('a key the execution input sets cannot be checked at synth: it fails unless acknowledged with a reason', () => {
+    const training = without(TRAINING_JOB, 'ResourceConfig.VolumeKmsKeyId');
+    training.ResourceConfig['VolumeKmsKeyId.$'] = '$.keyArn';
+    const message = synthError((stack) => pipeline(stack, training));
+    expectViolation(message, 'MLENV-JOB-ENCRYPTION', 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain('ResourceConfig.VolumeKmsKeyId: it is set at run time');
+    expect(() =>
+      synth((stack) =>
+        Validations.of(pipeline(stack, training)).acknowledge({
+          id: 'mlenv-ml-policy::MLENV-JOB-ENCRYPTION',
+          reason: 'the caller passes a key of its own account, checked by its own policy',
+        }),
+      ),
     ).not.toThrow();
   });
 
@@ -582,6 +596,81 @@ describe('MLENV-IAM-NO-STAR-ACTIONS', () => {
 });
 
 // Acknowledgements. ------------------------------------------------------------------------------
+
+describe('values synth cannot see fail closed', () => {
+  const choose = (a: unknown, b: unknown) => Fn.conditionIf('UseVpc', a, b);
+
+  test('network isolation set by the execution input', () => {
+    const training = without(TRAINING_JOB, 'EnableNetworkIsolation');
+    training['EnableNetworkIsolation.$'] = '$.isolate';
+    const message = synthError((stack) => pipeline(stack, training));
+    expectViolation(message, 'MLENV-JOB-ISOLATION', 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain('it is set at run time');
+  });
+
+  test('a time limit set by the execution input', () => {
+    const processing = without(PROCESSING_JOB, 'StoppingCondition.MaxRuntimeInSeconds');
+    processing.StoppingCondition['MaxRuntimeInSeconds.$'] = '$.limit';
+    expectViolation(
+      synthError((stack) => pipeline(stack, TRAINING_JOB, processing)),
+      'MLENV-JOB-LIMITS',
+      'Prod/Ml/Pipeline/Resource',
+    );
+  });
+
+  test('a model whose isolation and subnets a CloudFormation condition picks', () => {
+    const message = synthError(
+      (stack) =>
+        model(stack, {
+          enableNetworkIsolation: choose(true, false) as never,
+          vpcConfig: {
+            subnets: Fn.split(',', Fn.importValue('Subnets')),
+            securityGroupIds: ['sg-0123456789abcdef0'],
+          },
+        }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-VPC', 'Prod/Ml/Model');
+    expect(message).toContain('VpcConfig.Subnets: it is computed at deploy time');
+    expect(message).toContain('EnableNetworkIsolation: it is computed at deploy time');
+  });
+
+  test('a rollback policy a CloudFormation condition picks', () => {
+    const message = synthError(
+      (stack) =>
+        endpoint(stack, {
+          deploymentConfig: {
+            blueGreenUpdatePolicy: choose(
+              { trafficRoutingConfiguration: { type: 'ALL_AT_ONCE' } },
+              Aws.NO_VALUE,
+            ) as never,
+            autoRollbackConfiguration: { alarms: [{ alarmName: 'churn-5xx' }] },
+          },
+        }),
+      PRODUCTION,
+    );
+    expectViolation(message, 'MLENV-ENDPOINT-ROLLBACK', 'Prod/Ml/Endpoint');
+    expect(message).toContain('computed at deploy time');
+  });
+
+  test('an IAM action synth cannot read', () => {
+    const message = synthError((stack) => {
+      const role = new iam.Role(stack, 'Role', {
+        assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      });
+      const policy = new iam.CfnPolicy(stack, 'Policy', {
+        policyName: 'p',
+        roles: [role.roleName],
+        policyDocument: {
+          Statement: [{ Effect: 'Allow', Action: choose('s3:*', 's3:GetObject'), Resource: '*' }],
+        },
+      });
+      policy.node.addDependency(role);
+    });
+    expectViolation(message, 'MLENV-IAM-NO-STAR-ACTIONS', 'Prod/Ml/Policy');
+    expect(message).toContain('has a Action that synth cannot read');
+  });
+});
 
 describe('acknowledgements', () => {
   test('CDK stores a prefixed id as given and a bare id as Annotation::<id>', () => {
