@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { IPolicyValidationContext } from 'aws-cdk-lib';
+import { asObject, type JsonObject } from '../common/json-values';
+import { TemplateReader } from '../common/template-reader';
 
-/** A JSON object of a synthesized template or state machine definition. */
-export type JsonObject = Record<string, unknown>;
+export { asList, asObject, isIntrinsic, type JsonObject } from '../common/json-values';
+export { taskStates, type TaskState } from '../common/state-machine-tasks';
 
 /** A resource of a synthesized template, as the policy rules see it. */
 export interface TemplateResource {
@@ -35,24 +37,6 @@ export function readResources(context: IPolicyValidationContext): TemplateResour
   });
 }
 
-export function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as JsonObject)
-    : undefined;
-}
-
-/** A list as a list, a single value as a list of one, nothing as an empty list. */
-export function asList(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** A CloudFormation intrinsic (`Ref`, `Fn::...`): a value known only at deploy time. */
-export function isIntrinsic(value: unknown): boolean {
-  const keys = Object.keys(asObject(value) ?? {});
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
-}
-
 /** Stands for a setting a state gives at run time (`"Key.$": "$.path"`, or `"{% ... %}"`). */
 export const DYNAMIC = Symbol('set at run time');
 
@@ -73,10 +57,11 @@ export function valueAt(value: unknown, path: string): unknown {
 }
 
 /**
- * Stands for each token of a `Fn::Join`ed definition: valid JSON both inside a string (an ARN, a
- * name) and where a number goes, and free of quotes and backslashes.
+ * The policy pack reads templates before any deploy: each token of a `Fn::Join`ed definition
+ * becomes `0`, valid JSON both inside a string (an ARN, a name) and where a number goes, and free
+ * of quotes and backslashes.
  */
-const TOKEN_PLACEHOLDER = '0';
+const UNDEPLOYED = TemplateReader.withoutDeployment(() => '0');
 
 /**
  * The parsed definition of an `AWS::StepFunctions::StateMachine`: its `Definition` object, or its
@@ -84,46 +69,5 @@ const TOKEN_PLACEHOLDER = '0';
  * be read.
  */
 export function stateMachineDefinition(properties: JsonObject): JsonObject | undefined {
-  if (asObject(properties.Definition)) return asObject(properties.Definition);
-  const text = joinedText(properties.DefinitionString);
-  if (text === undefined) return undefined;
-  try {
-    return asObject(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
-}
-
-function joinedText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  const join = asObject(value)?.['Fn::Join'];
-  if (!Array.isArray(join) || typeof join[0] !== 'string' || !Array.isArray(join[1])) return undefined;
-  return join[1].map((part) => (typeof part === 'string' ? part : TOKEN_PLACEHOLDER)).join(join[0]);
-}
-
-/** A Task state of a definition, found anywhere (also in Parallel branches and Map processors). */
-export interface TaskState {
-  /** The state's name, after the names of the states it is nested in (`Fanout > Train`). */
-  readonly name: string;
-  readonly resource: string;
-  /** `Parameters` (JSONPath) or `Arguments` (JSONata). */
-  readonly parameters: unknown;
-}
-
-export function taskStates(definition: JsonObject, parent = ''): TaskState[] {
-  return Object.entries(asObject(definition.States) ?? {}).flatMap(([stateName, value]) => {
-    const state = asObject(value) ?? {};
-    const name = parent ? `${parent} > ${stateName}` : stateName;
-    const nested = [
-      ...asList(state.Branches),
-      ...asList(state.Iterator), // Map, legacy
-      ...asList(state.ItemProcessor), // Map
-    ];
-    return [
-      ...(state.Type === 'Task' && typeof state.Resource === 'string'
-        ? [{ name, resource: state.Resource, parameters: state.Parameters ?? state.Arguments }]
-        : []),
-      ...nested.flatMap((branch) => taskStates(asObject(branch) ?? {}, name)),
-    ];
-  });
+  return UNDEPLOYED.stateMachineDefinition(properties);
 }

@@ -1,3 +1,5 @@
+import { TemplateReader } from '../../constructs/common/template-reader';
+
 /** What makes an environment's templates differ by design, and is replaced before comparing. */
 export interface EnvironmentIdentity {
   readonly name: string;
@@ -85,27 +87,25 @@ export function constructPathOf(resource: CfnResource): string | undefined {
 }
 
 /**
+ * Tokens of a definition (`Ref`, `Fn::GetAtt`, ...) as `{{...}}` text: the same token reads the
+ * same in every environment, and a changed one shows as a changed value.
+ */
+const TOKENS_AS_TEXT = TemplateReader.withoutDeployment(
+  (token) => `{{${JSON.stringify(token).replace(/["\\]/g, '')}}}`,
+);
+
+/**
  * Replaces a state machine's `DefinitionString` (one string, usually an `Fn::Join`) by the parsed
- * definition as `Definition`, so that it is compared state by state and field by field. Tokens
- * inside it (`Ref`, `Fn::GetAtt`, ...) become `{{...}}` text.
+ * definition as `Definition`, so that it is compared state by state and field by field.
  */
 function parseDefinition(resource: CfnResource): CfnResource {
-  const definition = resource.Properties?.DefinitionString;
-  if (resource.Type !== 'AWS::StepFunctions::StateMachine' || definition === undefined) return resource;
+  const definitionString = resource.Properties?.DefinitionString;
+  if (resource.Type !== 'AWS::StepFunctions::StateMachine' || definitionString === undefined) return resource;
   const { DefinitionString: _string, ...properties } = resource.Properties ?? {};
-  const text = joinedText(definition);
-  try {
-    return { ...resource, Properties: { ...properties, Definition: JSON.parse(text) } };
-  } catch {
-    return resource; // not JSON once tokens are inlined: compare it as one value
-  }
-}
-
-function joinedText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (join) return join[1].map(joinedText).join(join[0]);
-  return `{{${JSON.stringify(value).replace(/["\\]/g, '')}}}`;
+  const definition = TOKENS_AS_TEXT.stateMachineDefinition({ DefinitionString: definitionString });
+  // Not JSON once tokens are inlined: compare it as one value.
+  if (definition === undefined) return resource;
+  return { ...resource, Properties: { ...properties, Definition: definition } };
 }
 
 function mapStrings(value: unknown, f: (s: string) => string): unknown {

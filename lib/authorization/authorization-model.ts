@@ -1,0 +1,217 @@
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { accountOfRoot, bucketOfS3Arn, isServicePrincipal, parseArn } from './arns';
+import type { Decision } from './decision';
+import { DeployedAssembly } from './deployed-assembly';
+import { explain, grantsOf, type PrincipalSide, type ResourceSide } from './explanation';
+import { awsOwnedImageRepositoryPolicy } from './outside-the-assembly';
+import { PolicyInventory } from './policy-inventory';
+import type { AuthorizationRequest } from './run-time-call';
+
+/**
+ * Every run-time policy of a synthesized cloud assembly, and a check of single requests against
+ * them with a real IAM evaluator (`@cloud-copilot/iam-simulate`): identity policies and permission
+ * boundaries of the principal, the resource's policy (bucket, key, topic, model package group,
+ * role trust), same- and cross-account rules, KMS key policy and trust policy semantics.
+ *
+ * ```ts
+ * const authz = AuthorizationModel.fromAssembly(assembly);
+ * const decision = await authz.check({ principal: roleArn, action: 's3:GetObject', resource: objectArn });
+ * ```
+ */
+export class AuthorizationModel {
+  public static fromAssembly(assembly: CloudAssembly): AuthorizationModel {
+    return new AuthorizationModel(new PolicyInventory(DeployedAssembly.of(assembly)));
+  }
+
+  constructor(public readonly inventory: PolicyInventory) {}
+
+  public async check(request: AuthorizationRequest): Promise<Decision> {
+    const principal = this.principalSide(request);
+    const resource = this.resourceSide(request, principal);
+    const policies = [
+      ...principal.identityPolicies.map((p) => p.name),
+      ...(principal.permissionBoundary ? [`${principal.permissionBoundary.name} (boundary)`] : []),
+      ...(resource.policy ? [resource.policy.name] : []),
+    ];
+    const problem = resource.problem ?? (resource.account ? undefined : 'the resource has no known owner');
+    if (problem) {
+      return {
+        allowed: false,
+        result: 'Error',
+        explanation: problem,
+        grants: [],
+        policies,
+        ignoredContextKeys: [],
+      };
+    }
+    const context = withTransportContext(request);
+    const simulation: Simulation = {
+      request: {
+        principal: request.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: resource.account! },
+        contextVariables: context,
+      },
+      identityPolicies: principal.identityPolicies.map((p) => ({ name: p.name, policy: p.document })),
+      permissionBoundaryPolicies: principal.permissionBoundary
+        ? [{ name: principal.permissionBoundary.name, policy: principal.permissionBoundary.document }]
+        : undefined,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: resource.policy?.document,
+    };
+    const response = await runSimulation(simulation, {});
+    if (response.resultType === 'error') {
+      return {
+        allowed: false,
+        result: 'Error',
+        explanation: `iam-simulate refused the request: ${JSON.stringify(response.errors)}`,
+        grants: [],
+        policies,
+        ignoredContextKeys: [],
+      };
+    }
+    const results = response.resultType === 'single' ? [response.result] : response.results;
+    const ignoredContextKeys = [...new Set(results.flatMap((r) => r.ignoredContextKeys ?? []))];
+    const analysis = results.find((r) => r.analysis.result === response.overallResult)?.analysis;
+    let decided: Pick<Decision, 'result' | 'explanation' | 'grants'> = {
+      result: response.overallResult,
+      explanation: explain(analysis, principal, resource, request),
+      grants: response.overallResult === 'Allowed' && analysis ? grantsOf(analysis, principal, resource) : [],
+    };
+    // iam-simulate's validated path drops `kms:EncryptionContext:<key>` (it matches variable keys
+    // only up to a '/'); its unvalidated path evaluates them. Decide with them when given.
+    const encryptionContext = ignoredContextKeys.filter((k) => /^kms:encryptioncontext:/i.test(k));
+    if (encryptionContext.length > 0) {
+      decided = withEncryptionContext(simulation, resource, encryptionContext, decided);
+    }
+    return {
+      allowed: decided.result === 'Allowed',
+      ...decided,
+      explanation: [decided.explanation, ...principal.notes].join('; '),
+      policies,
+      ignoredContextKeys: ignoredContextKeys.filter((k) => !encryptionContext.includes(k)),
+    };
+  }
+
+  private principalSide(request: AuthorizationRequest): PrincipalSide {
+    const { principal } = request;
+    if (isServicePrincipal(principal)) {
+      const source = request.context?.['aws:SourceAccount'];
+      return { account: typeof source === 'string' ? source : undefined, identityPolicies: [], notes: [] };
+    }
+    const rootOf = accountOfRoot(principal);
+    if (rootOf) {
+      // An account as a principal stands for whoever that account lets do anything: only the
+      // resource's side can stop it.
+      return {
+        account: rootOf,
+        identityPolicies: [
+          {
+            name: `administrator of account ${rootOf}`,
+            document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+          },
+        ],
+        notes: [],
+      };
+    }
+    const role = this.inventory.roles.get(principal);
+    if (!role) {
+      return {
+        account: parseArn(principal)?.account,
+        identityPolicies: [],
+        notes: [`${principal} is not a role of the assembly: it has no policies here`],
+      };
+    }
+    return {
+      account: role.stage.account,
+      identityPolicies: role.identityPolicies,
+      permissionBoundary: role.permissionBoundary,
+      notes: role.unreadablePolicies.map((p) => `${p} is not in the assembly and was not evaluated`),
+    };
+  }
+
+  private resourceSide(request: AuthorizationRequest, principal: PrincipalSide): ResourceSide {
+    const { resource, action } = request;
+    if (resource === '*') return { account: request.resourceAccount ?? principal.account };
+    const arn = parseArn(resource);
+    if (!arn) return { problem: `${resource} is not an ARN` };
+    const owner = request.resourceAccount ?? (arn.account || undefined);
+    switch (arn.service) {
+      case 's3': {
+        const bucket = this.inventory.buckets.get(bucketOfS3Arn(resource) ?? '');
+        if (!bucket) return { problem: `bucket of ${resource} is not in the assembly` };
+        return { account: bucket.stage.account, policy: bucket.policy };
+      }
+      case 'kms': {
+        const key = this.inventory.keys.get(resource);
+        if (!key) return { problem: `key ${resource} is not in the assembly` };
+        return { account: key.account, policy: key.policy };
+      }
+      case 'sns':
+        return { account: owner, policy: this.inventory.topics.get(resource)?.policy };
+      case 'sagemaker': {
+        const group = /^model-package(?:-group)?\/([^/]+)/.exec(arn.resource)?.[1];
+        if (!group) return { account: owner };
+        const groupArn = `arn:${arn.partition}:sagemaker:${arn.region}:${arn.account}:model-package-group/${group}`;
+        return { account: owner, policy: this.inventory.modelPackageGroups.get(groupArn)?.policy };
+      }
+      case 'iam':
+        // A role's trust policy is its resource policy for assuming it, and only for that.
+        return /^sts:AssumeRole/.test(action)
+          ? { account: owner, policy: this.inventory.roles.get(resource)?.trustPolicy }
+          : { account: owner };
+      case 'ecr': {
+        const inAssembly = this.inventory.deployed.stages.some((s) => s.account === arn.account);
+        return { account: owner, policy: inAssembly ? undefined : awsOwnedImageRepositoryPolicy(resource) };
+      }
+      default:
+        return { account: owner };
+    }
+  }
+}
+
+/** Requests to AWS go over TLS (1.2 at least, what AWS endpoints accept), unless a call says otherwise. */
+function withTransportContext(request: AuthorizationRequest): Record<string, string | string[]> {
+  const context: Record<string, string | string[]> = { 'aws:SecureTransport': 'true' };
+  if (request.action.startsWith('s3:')) context['s3:TlsVersion'] = '1.2';
+  for (const [key, value] of Object.entries(request.context ?? {})) {
+    context[key] = typeof value === 'string' ? value : [...value];
+  }
+  return context;
+}
+
+/** The decision once the encryption context is evaluated too (unvalidated, so without statements). */
+function withEncryptionContext(
+  simulation: Simulation,
+  resource: ResourceSide,
+  keys: readonly string[],
+  validated: Pick<Decision, 'result' | 'explanation' | 'grants'>,
+): Pick<Decision, 'result' | 'explanation' | 'grants'> {
+  const result = runUnsafeSimulation(
+    {
+      ...simulation,
+      // Its unvalidated path needs the policy's name the way a validated policy carries it.
+      resourcePolicy: simulation.resourcePolicy && {
+        __validated: true,
+        policyDocument: simulation.resourcePolicy,
+        metadata: { name: resource.policy!.name },
+        errors: [],
+      },
+    },
+    {},
+  );
+  if (result === validated.result) return validated;
+  return result === 'Allowed'
+    ? {
+        result,
+        explanation: `allowed by ${resource.policy?.name ?? 'the resource policy'} once ${keys.join(', ')} is evaluated`,
+        grants: [],
+      }
+    : {
+        result,
+        explanation: `${result}: no statement allows ${keys.join(', ')} as given (${validated.explanation})`,
+        grants: [],
+      };
+}

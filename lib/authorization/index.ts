@@ -1,0 +1,14 @@
+/**
+ * The authorization check of run-time calls: a model of every policy of a synthesized cloud
+ * assembly (`AuthorizationModel.fromAssembly(assembly)`, `check(request)` with iam-simulate), the
+ * calls the templates make at run time (`enumerateRunTimeCalls`), and the calls that must be
+ * denied (other models' data, other environments, foreign accounts, confused deputies, promotion).
+ */
+export * from './authorization-model';
+export * from './decision';
+export * from './deployed-assembly';
+export * from './isolation-calls';
+export * from './promotion-calls';
+export * from './run-time-call';
+export * from './run-time-calls';
+export * from './sample-execution';

@@ -1,0 +1,113 @@
+import { accountRoot, bucketOfS3Arn, isServicePrincipal } from './arns';
+import { environmentReads } from './environment-reads';
+import type { PolicyInventory } from './policy-inventory';
+import type { RunTimeCall } from './run-time-call';
+
+/** Object actions whose key decides whose data is reached. */
+const OBJECT_ACTIONS = new Set(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject']);
+
+/**
+ * Requests that must be denied because they cross a model's boundary: each allowed object request
+ * of a role on a model's prefix (`<model>/...`) of an environment's bucket, made on every other
+ * model's prefix instead, and on the look-alike `<model>x/` that a policy missing its slash
+ * (`<model>*`) would let through.
+ */
+export function crossModelCalls(
+  inventory: PolicyInventory,
+  allowed: readonly RunTimeCall[],
+  models: readonly string[],
+): RunTimeCall[] {
+  return allowed.flatMap((call) => {
+    if (!OBJECT_ACTIONS.has(call.action) || isServicePrincipal(call.principal)) return [];
+    const bucket = inventory.buckets.get(bucketOfS3Arn(call.resource) ?? '');
+    if (!bucket?.resource) return [];
+    const match = /^(arn:[^:]+:s3:::[^/]+\/)([^/]+)\/(.*)$/.exec(call.resource);
+    if (!match || !models.includes(match[2])) return [];
+    const [, bucketPart, model, rest] = match;
+    return [...models.filter((m) => m !== model), `${model}x`].map((other) => ({
+      ...call,
+      context: undefined,
+      resource: `${bucketPart}${other}/${rest}`,
+      origin: `${call.origin} on the prefix of ${other}`,
+    }));
+  });
+}
+
+/**
+ * Requests that must be denied because they cross an environment's boundary: every role of each
+ * environment reading each other environment's buckets, keys and model registry.
+ */
+export function crossEnvironmentCalls(inventory: PolicyInventory, models: readonly string[]): RunTimeCall[] {
+  const { stages } = inventory.deployed;
+  return [...inventory.roles.values()].flatMap((role) =>
+    stages
+      .filter((target) => target !== role.stage)
+      .flatMap((target) =>
+        environmentReads(inventory, target, models, {
+          stage: role.stage.id,
+          principal: role.arn,
+          originPath: role.resource.path,
+          origin: `${role.resource.path} reading ${target.id}`,
+        }),
+      ),
+  );
+}
+
+/**
+ * Requests that must be denied because they come from an account no environment may trust: the
+ * local emulator's placeholder account (a real account that belongs to someone else) reading any
+ * other environment.
+ */
+export function untrustedAccountCalls(
+  inventory: PolicyInventory,
+  account: string,
+  models: readonly string[],
+): RunTimeCall[] {
+  return inventory.deployed.stages
+    .filter((target) => target.account !== account)
+    .flatMap((target) =>
+      environmentReads(inventory, target, models, {
+        stage: target.id,
+        principal: accountRoot(target.partition, account),
+        originPath: `account ${account}`,
+        origin: `account ${account} reading ${target.id}`,
+      }),
+    );
+}
+
+/**
+ * Requests that must be denied because a service would act for another account's resource (the
+ * confused deputy): each allowed request of a service principal made for one of the
+ * environment's resources (`aws:SourceAccount`, `aws:SourceArn`, encryption context naming it),
+ * made instead for the same resource in another environment's account (any other account shows
+ * a missing condition; the first other one of the assembly is used).
+ */
+export function confusedDeputyCalls(
+  inventory: PolicyInventory,
+  allowed: readonly RunTimeCall[],
+): RunTimeCall[] {
+  const accounts = [...new Set(inventory.deployed.stages.map((s) => s.account))];
+  return allowed.flatMap((call) => {
+    const own = inventory.deployed.stages.find((s) => s.id === call.stage)?.account;
+    const other = accounts.find((account) => account !== own);
+    if (!isServicePrincipal(call.principal) || !own || !other || !call.context) return [];
+    const namesOwnAccount = (value: unknown) =>
+      typeof value === 'string' && (value === own || value.includes(`:${own}:`));
+    if (!Object.values(call.context).some(namesOwnAccount)) return [];
+    const elsewhere = (value: string | readonly string[]) =>
+      typeof value === 'string'
+        ? value === own
+          ? other
+          : value.split(`:${own}:`).join(`:${other}:`)
+        : value;
+    return [
+      {
+        ...call,
+        context: Object.fromEntries(
+          Object.entries(call.context).map(([key, value]) => [key, elsewhere(value)]),
+        ),
+        origin: `${call.origin} for account ${other}`,
+      },
+    ];
+  });
+}

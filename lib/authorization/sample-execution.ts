@@ -1,0 +1,134 @@
+import '../local/promise-with-resolvers';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { parseArn } from './arns';
+
+/** What a sample execution of a state machine did: the parameters each Task state was called with. */
+export interface SampleExecution {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** Why it failed, when it did. */
+  readonly failure?: string;
+  /** The resolved parameters of each Task state, by state name, as first called. */
+  readonly taskParameters: ReadonlyMap<string, JsonObject>;
+  readonly executionArn: string;
+}
+
+export interface SampleExecutionOptions {
+  readonly input: JsonObject;
+  /** @default 'authorization-check' */
+  readonly executionName?: string;
+  /**
+   * The body of an S3 object the execution reads (`s3://bucket/key`), for a state that decides on
+   * it (a metrics file behind a quality gate). @default '{}'
+   */
+  readonly objectBody?: (s3Uri: string) => string;
+}
+
+/**
+ * Runs `definition` with aws-local-stepfunctions (so JSONPath, intrinsic functions and Choice
+ * rules are evaluated as Step Functions would) and records each Task state's parameters. The
+ * tasks are answered locally the way the services answer: a `.sync` SageMaker job completes (a
+ * training job's model lands at `<S3OutputPath><job name>/output/model.tar.gz`, SageMaker's
+ * documented layout), `createModelPackage` returns version 1 of the group, S3 `getObject` returns
+ * `objectBody`, SNS returns a message id.
+ */
+export async function runSampleExecution(
+  definition: JsonObject,
+  stateMachineArn: string,
+  options: SampleExecutionOptions,
+): Promise<SampleExecution> {
+  const arn = parseArn(stateMachineArn);
+  if (!arn) throw new Error(`Not a state machine ARN: ${stateMachineArn}`);
+  const sageMakerArn = (kind: string, name: unknown) =>
+    `arn:${arn.partition}:sagemaker:${arn.region}:${arn.account}:${kind}/${String(name).toLowerCase()}`;
+  const taskParameters = new Map<string, JsonObject>();
+  const answer = (resource: string, parameters: JsonObject): JsonObject => {
+    const integration = resource
+      .replace(/^arn:[^:]+:states:::/, '')
+      .replace(/\.(sync|waitForTaskToken)$/, '');
+    switch (integration) {
+      case 'sagemaker:createProcessingJob':
+        return {
+          ProcessingJobName: parameters.ProcessingJobName,
+          ProcessingJobArn: sageMakerArn('processing-job', parameters.ProcessingJobName),
+          ProcessingJobStatus: 'Completed',
+        };
+      case 'sagemaker:createTrainingJob': {
+        const outputPath = String(asObject(parameters.OutputDataConfig)?.S3OutputPath ?? '');
+        return {
+          TrainingJobName: parameters.TrainingJobName,
+          TrainingJobArn: sageMakerArn('training-job', parameters.TrainingJobName),
+          TrainingJobStatus: 'Completed',
+          ModelArtifacts: {
+            S3ModelArtifacts: `${outputPath.replace(/\/?$/, '/')}${String(parameters.TrainingJobName)}/output/model.tar.gz`,
+          },
+        };
+      }
+      case 'aws-sdk:sagemaker:createModelPackage':
+        return {
+          ModelPackageArn: sageMakerArn('model-package', `${String(parameters.ModelPackageGroupName)}/1`),
+        };
+      case 'aws-sdk:s3:getObject':
+        return {
+          Body: options.objectBody?.(`s3://${String(parameters.Bucket)}/${String(parameters.Key)}`) ?? '{}',
+          ContentType: 'application/json',
+        };
+      case 'sns:publish':
+        return { MessageId: 'sample-message' };
+      default:
+        return {};
+    }
+  };
+
+  const tasks = statesOfType(definition, 'Task');
+  const handlers = Object.fromEntries(
+    tasks.map(({ name, state }) => [
+      name,
+      (input: unknown) => {
+        const parameters = asObject(input) ?? {};
+        if (!taskParameters.has(name)) taskParameters.set(name, parameters);
+        return answer(String(state.Resource), parameters) as never;
+      },
+    ]),
+  );
+  const executionName = options.executionName ?? 'authorization-check';
+  const executionArn = `arn:${arn.partition}:states:${arn.region}:${arn.account}:execution:${arn.resource.replace(/^stateMachine:/, '')}:${executionName}`;
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(options.input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      retryIntervalOverrides: Object.fromEntries(tasks.map(({ name }) => [name, 0])),
+      waitTimeOverrides: Object.fromEntries(statesOfType(definition, 'Wait').map(({ name }) => [name, 0])),
+    },
+    context: {
+      Execution: {
+        Id: executionArn,
+        Name: executionName,
+        Input: options.input as never,
+        StartTime: '2026-11-30T00:00:00.000Z',
+        RoleArn: '',
+      },
+      StateMachine: { Id: stateMachineArn, Name: arn.resource.replace(/^stateMachine:/, '') },
+    } as never,
+  });
+  try {
+    await execution.result;
+    return { status: 'SUCCEEDED', taskParameters, executionArn };
+  } catch (error) {
+    const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+    const failure = `${cause?.name ?? (error as Error).name}: ${cause?.message ?? (error as Error).message}`;
+    return { status: 'FAILED', failure, taskParameters, executionArn };
+  }
+}
+
+/** Every state of `type`, nested ones too, by the name aws-local-stepfunctions knows it by. */
+function statesOfType(definition: JsonObject, type: string): Array<{ name: string; state: JsonObject }> {
+  return Object.entries(asObject(definition.States) ?? {}).flatMap(([name, value]) => {
+    const state = asObject(value) ?? {};
+    const nested = [...asList(state.Branches), ...asList(state.Iterator), ...asList(state.ItemProcessor)];
+    return [
+      ...(state.Type === type ? [{ name, state }] : []),
+      ...nested.flatMap((branch) => statesOfType(asObject(branch) ?? {}, type)),
+    ];
+  });
+}

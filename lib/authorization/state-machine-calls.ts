@@ -1,0 +1,192 @@
+import { asObject, type JsonObject } from '../../constructs/common/json-values';
+import { taskStates, type TaskState } from '../../constructs/common/state-machine-tasks';
+import { parseArn } from './arns';
+import type { DeployedResource } from './deployed-assembly';
+import type { PolicyInventory } from './policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
+import type { SampleExecution } from './sample-execution';
+import { jobArn, jobCalls, processingJob, trainingJob } from './sagemaker-job-calls';
+import { type Caller, s3ReadCalls } from './s3-object-calls';
+import { volumeKeyGrant } from './sagemaker-runtime-calls';
+
+/** A state machine of the assembly, its definition resolved, and what a sample execution did. */
+export interface StateMachineRun {
+  readonly stateMachine: DeployedResource;
+  readonly arn: string;
+  readonly definition: JsonObject;
+  readonly sample: SampleExecution;
+}
+
+/**
+ * Every request a state machine makes: Step Functions assuming its role; execution logging and
+ * tracing; each Task state's integration (its parameters from the sample execution, or as written
+ * for states it did not reach) and, for SageMaker jobs, each job's own requests through its role.
+ */
+export function stateMachineCalls(inventory: PolicyInventory, run: StateMachineRun): DerivedCalls {
+  const { stateMachine, arn } = run;
+  const { stage, properties, path } = stateMachine;
+  const roleArn = String(properties.RoleArn);
+  const as = (detail: string): Caller => ({ stage: stage.id, principal: roleArn, ...origin(path, detail) });
+  const calls: RunTimeCall[] = [
+    {
+      ...as('role'),
+      principal: 'states.amazonaws.com',
+      action: 'sts:AssumeRole',
+      resource: roleArn,
+      context: { 'aws:SourceArn': arn, 'aws:SourceAccount': stage.account },
+    },
+  ];
+  const logging = asObject(properties.LoggingConfiguration);
+  if (logging && logging.Level !== 'OFF' && logging.Destinations) {
+    // What Step Functions' documentation asks of the role for logging to CloudWatch Logs.
+    for (const action of [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]) {
+      calls.push({ ...as('logging'), action, resource: '*' });
+    }
+  }
+  if (asObject(properties.TracingConfiguration)?.Enabled === true) {
+    for (const action of [
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+    ]) {
+      calls.push({ ...as('tracing'), action, resource: '*' });
+    }
+  }
+  const problems: string[] = [];
+  for (const task of taskStates(run.definition)) {
+    const recorded = run.sample.taskParameters.get(task.name.split(' > ').at(-1)!);
+    const parameters = recorded ?? asWritten(task);
+    const derived = taskCalls(inventory, run, task, parameters, as(`state ${task.name}`));
+    calls.push(...derived.calls);
+    problems.push(
+      ...derived.problems.map(
+        (p) =>
+          `${stage.id}/${path} state ${task.name}${recorded ? '' : ' (not reached by the sample run)'}: ${p}`,
+      ),
+    );
+  }
+  return { calls, problems };
+}
+
+/** The calls of one Task state's service integration. */
+function taskCalls(
+  inventory: PolicyInventory,
+  run: StateMachineRun,
+  task: TaskState,
+  parameters: JsonObject,
+  caller: Caller,
+): DerivedCalls {
+  const { stage } = run.stateMachine;
+  const integration = /^arn:[^:]+:states:::(.+?)(\.sync(:2)?|\.waitForTaskToken)?$/.exec(task.resource);
+  if (!integration) return { calls: [], problems: [`no model of Task resource ${task.resource}`] };
+  const [, api, pattern] = integration;
+  const missing = (...fields: string[]) => fields.filter((f) => typeof parameters[f] !== 'string');
+  const sync = pattern?.startsWith('.sync') ?? false;
+  switch (api) {
+    case 'sagemaker:createProcessingJob':
+    case 'sagemaker:createTrainingJob': {
+      const training = api === 'sagemaker:createTrainingJob';
+      const nameField = training ? 'TrainingJobName' : 'ProcessingJobName';
+      const absent = missing(nameField, 'RoleArn');
+      if (absent.length > 0) return { calls: [], problems: [`no ${absent.join(', ')} to derive calls from`] };
+      const job = training
+        ? trainingJob(parameters, stage, inventory)
+        : processingJob(parameters, stage, inventory);
+      const kind = training ? 'Training' : 'Processing';
+      const calls: RunTimeCall[] = [
+        ...(sync ? ['Create', 'Describe', 'Stop'] : ['Create']).map((verb) => ({
+          ...caller,
+          action: `sagemaker:${verb}${kind}Job`,
+          resource: jobArn(stage, training ? 'training-job' : 'processing-job', job.name),
+        })),
+        ...(parameters.Tags ? [{ ...caller, action: 'sagemaker:AddTags', resource: job.arn }] : []),
+        {
+          ...caller,
+          action: 'iam:PassRole',
+          resource: job.roleArn,
+          context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+        },
+        ...(job.volumeKeyArn ? [volumeKeyGrant(caller, stage, job.volumeKeyArn)] : []),
+        // A `.sync` task learns that the job ended from a rule Step Functions manages.
+        ...(sync
+          ? ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({
+              ...caller,
+              action,
+              resource: `arn:${stage.partition}:events:${stage.region}:${stage.account}:rule/StepFunctionsGetEventsForSageMaker${kind}JobsRule`,
+            }))
+          : []),
+        ...jobCalls(inventory, stage, job, run.stateMachine.path, `state ${task.name}`),
+      ];
+      return { calls, problems: [] };
+    }
+    case 'aws-sdk:s3:getObject': {
+      const absent = missing('Bucket', 'Key');
+      if (absent.length > 0) return { calls: [], problems: [`no ${absent.join(', ')} to derive calls from`] };
+      return {
+        calls: s3ReadCalls(inventory, caller, `s3://${String(parameters.Bucket)}/${String(parameters.Key)}`),
+        problems: [],
+      };
+    }
+    case 'aws-sdk:sagemaker:createModelPackage': {
+      const group = parameters.ModelPackageGroupName;
+      if (typeof group !== 'string') return { calls: [], problems: ['no ModelPackageGroupName'] };
+      // A group may be named by ARN; its packages are `model-package/<group>/<version>`.
+      const groupName = group.startsWith('arn:') ? parseArn(group)!.resource.split('/')[1] : group;
+      return {
+        calls: [
+          {
+            ...caller,
+            action: 'sagemaker:CreateModelPackage',
+            resource: jobArn(stage, 'model-package', `${groupName}/1`),
+            ...(typeof parameters.ModelApprovalStatus === 'string'
+              ? { context: { 'sagemaker:ModelApprovalStatus': parameters.ModelApprovalStatus } }
+              : {}),
+          },
+        ],
+        problems: [],
+      };
+    }
+    case 'sns:publish': {
+      if (typeof parameters.TopicArn !== 'string') return { calls: [], problems: ['no TopicArn'] };
+      const topic = inventory.topics.get(parameters.TopicArn);
+      const calls: RunTimeCall[] = [{ ...caller, action: 'sns:Publish', resource: parameters.TopicArn }];
+      if (topic?.kmsKeyArn) {
+        for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+          calls.push({
+            ...caller,
+            action,
+            resource: topic.kmsKeyArn,
+            context: {
+              'kms:ViaService': `sns.${stage.region}.amazonaws.com`,
+              'kms:CallerAccount': stage.account,
+              // SNS names the topic as encryption context of its data keys.
+              'kms:EncryptionContext:aws:sns:topicArn': parameters.TopicArn,
+            },
+          });
+        }
+      }
+      return { calls, problems: [] };
+    }
+    default:
+      return {
+        calls: [],
+        problems: [`no model of the ${api} integration: add one to state-machine-calls.ts`],
+      };
+  }
+}
+
+/** A state's parameters as written, for a state the sample run did not reach: only fixed values. */
+function asWritten(task: TaskState): JsonObject {
+  const parameters = asObject(task.parameters) ?? {};
+  return Object.fromEntries(Object.entries(parameters).filter(([key]) => !key.endsWith('.$')));
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { environments } from '../../config/environments';
+import { type EnvironmentConfig, loadConfig, type MlEnvConfig, type ModelConfig } from '../../config';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { buildPlatformApp } from '../../lib/app/synthesize';
+import {
+  AuthorizationModel,
+  type DeployedResource,
+  enumerateRunTimeCalls,
+  type RunTimeCallEnumeration,
+} from '../../lib/authorization';
+import { configWithPins } from '../support/pins';
+import { TEST_CONTEXT } from '../support/platform';
+
+/** The name of every sample execution (the enumeration's default), and the run id the pipeline derives from it. */
+const EXECUTION_NAME = 'authorization-check';
+export const SAMPLE_RUN_ID = createHash('md5').update(EXECUTION_NAME).digest('hex');
+
+/** A platform where every environment serves every model, with the drift baseline its sample run computes. */
+export interface PinnedPlatform {
+  readonly config: MlEnvConfig;
+  readonly assembly: CloudAssembly;
+  readonly authz: AuthorizationModel;
+  /** Its run-time calls: each training pipeline runs on a dataset under its model's raw prefix and passes its gate. */
+  enumerate(): Promise<RunTimeCallEnumeration>;
+  /** The environment a stage (`Staging`) deploys. */
+  environmentOf(stage: string): EnvironmentConfig;
+  /** Stage ids in promotion order. */
+  readonly promotion: readonly string[];
+}
+
+/** `<project>-<env>-<account>-<region>-<kind>`: the data store's documented bucket names. */
+export function bucketName(config: MlEnvConfig, env: EnvironmentConfig, kind: string): string {
+  return `${config.project}-${env.name}-${env.account}-${env.region}-${kind}`;
+}
+
+/** Pins of every model in every environment, each its own account's package, with its drift baseline. */
+function pinsOfEveryModel(config: MlEnvConfig): Record<string, unknown> {
+  return Object.fromEntries(
+    config.environments.map((env) => [
+      env.name,
+      Object.fromEntries(
+        config.models.map((model) => {
+          const run = `s3://${bucketName(config, env, 'models')}/${model.name}/runs/${SAMPLE_RUN_ID}/baseline`;
+          return [
+            model.name,
+            {
+              modelPackageArn: `arn:aws:sagemaker:${env.region}:${env.account}:model-package/${config.project}-${env.name}-${model.name}/3`,
+              approvedBy: 'jane.doe@example.com',
+              approvedAt: '2026-11-30T10:00:00Z',
+              source: `registry ${config.project}-${env.name}-${model.name} v3`,
+              dataQualityBaseline: {
+                statisticsS3Uri: `${run}/statistics.json`,
+                constraintsS3Uri: `${run}/constraints.json`,
+              },
+            },
+          ];
+        }),
+      ),
+    ]),
+  );
+}
+
+/** An `evaluation.json` that passes the model's quality gate (the metrics file `ml/evaluate.py` writes). */
+function passingEvaluation(model: ModelConfig): string {
+  const { metric, operator, threshold } = model.qualityGate;
+  const value = operator.startsWith('>') ? threshold + 0.01 : threshold - 0.01;
+  return JSON.stringify({ [`${model.problemType}_metrics`]: { [metric]: { value } } });
+}
+
+/** Synthesizes the platform (once per test file) with every model pinned in every environment. */
+export function pinnedPlatform(): PinnedPlatform {
+  const config = configWithPins(pinsOfEveryModel(loadConfig(environments)));
+  const outdir = mkdtempSync(join(tmpdir(), 'mlenv-authorization-'));
+  const { app } = buildPlatformApp({ outdir, config, context: TEST_CONTEXT });
+  const assembly = app.synth();
+  const authz = AuthorizationModel.fromAssembly(assembly);
+  const environmentOf = (stage: string): EnvironmentConfig => {
+    const env = config.environments.find((e) => e.stageId === stage);
+    if (!env) throw new Error(`No configured environment deploys stage ${stage}`);
+    return env;
+  };
+  const modelOf = (stateMachine: DeployedResource): ModelConfig => {
+    const model = config.models.find((m) =>
+      stateMachine.path.startsWith(`Training/${pascalCase(m.name)}Pipeline/`),
+    );
+    if (!model)
+      throw new Error(`No configured model trains with ${stateMachine.stage.id}/${stateMachine.path}`);
+    return model;
+  };
+  const enumerate = () =>
+    enumerateRunTimeCalls(authz, {
+      executionName: EXECUTION_NAME,
+      executionInput: (stateMachine) => ({
+        datasetS3Uri: `s3://${bucketName(config, environmentOf(stateMachine.stage.id), 'raw')}/${modelOf(stateMachine).name}/sample.csv`,
+        datasetVersion: 'v1',
+        reason: 'test',
+      }),
+      objectBody: (uri, stateMachine) =>
+        uri.endsWith('/evaluation.json') ? passingEvaluation(modelOf(stateMachine)) : '{}',
+    });
+  const promotion = config.promotion.map((name) => {
+    const env = config.environments.find((e) => e.name === name);
+    if (!env) throw new Error(`The promotion order names ${name}, which is not an environment`);
+    return env.stageId;
+  });
+  return { config, assembly, authz, enumerate, environmentOf, promotion };
+}

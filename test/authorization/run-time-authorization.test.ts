@@ -1,0 +1,277 @@
+import { EMULATED_ENVIRONMENTS, type EnvironmentConfig } from '../../config';
+import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { stateMachineDefinition, taskStates } from '../../constructs/policy/template-reading';
+import {
+  AuthorizationModel,
+  confusedDeputyCalls,
+  crossEnvironmentCalls,
+  crossModelCalls,
+  type Decision,
+  promotionCalls,
+  type RunTimeCall,
+  type RunTimeCallEnumeration,
+  untrustedAccountCalls,
+} from '../../lib/authorization';
+import { pinnedPlatform } from './pinned-platform';
+
+const platform = pinnedPlatform();
+const { config, authz } = platform;
+const modelNames = config.models.map((m) => m.name);
+/** The local emulator answers as this account: a real account that belongs to someone else. */
+const emulatorAccount = config.environments.find((e) => EMULATED_ENVIRONMENTS.includes(e.name))?.account;
+
+interface Checked {
+  readonly call: RunTimeCall;
+  readonly decision: Decision;
+}
+
+let enumeration: RunTimeCallEnumeration;
+/** Every check, by the kind of expectation: the calls must be allowed or denied. */
+const checks: Record<string, Checked[]> = {};
+
+beforeAll(async () => {
+  enumeration = await platform.enumerate();
+  const promotion = promotionCalls(authz.inventory, enumeration.registrations, platform.promotion);
+  const expectations: Record<string, readonly RunTimeCall[]> = {
+    runTime: enumeration.calls,
+    promotionReads: promotion.allowed,
+    otherPromotionReads: promotion.denied,
+    crossModel: crossModelCalls(authz.inventory, enumeration.calls, modelNames),
+    crossEnvironment: crossEnvironmentCalls(authz.inventory, modelNames),
+    emulatorAccount: emulatorAccount
+      ? untrustedAccountCalls(authz.inventory, emulatorAccount, modelNames)
+      : [],
+    confusedDeputy: confusedDeputyCalls(authz.inventory, enumeration.calls),
+  };
+  // One loop over every call: the evaluator is the slow part.
+  for (const [kind, calls] of Object.entries(expectations)) {
+    checks[kind] = [];
+    for (const call of calls) checks[kind].push({ call, decision: await authz.check(call) });
+  }
+});
+
+/** A failed check as a reader wants it: where, who, what, and the evaluator's reason. */
+function line({ call, decision }: Checked): string {
+  const env = platform.environmentOf(call.stage).name;
+  const context = call.context ? ` ${JSON.stringify(call.context)}` : '';
+  return `${env} | ${call.origin} | ${call.principal} | ${call.action} | ${call.resource}${context} | ${decision.result}: ${decision.explanation}`;
+}
+
+const ofEnvironment = (kind: string, env: EnvironmentConfig) =>
+  checks[kind].filter((c) => c.call.stage === env.stageId);
+/** Allowed, by a request the evaluator fully understood (no context key it had to drop). */
+const cleanlyAllowed = (c: Checked) => c.decision.allowed && c.decision.ignoredContextKeys.length === 0;
+/** Denied, by a request the evaluator accepted (a refused request proves nothing). */
+const cleanlyDenied = (c: Checked) => !c.decision.allowed && c.decision.result !== 'Error';
+
+describe.each(config.environments.map((env) => [env.name, env] as const))('environment %s', (_name, env) => {
+  test('every call it makes at run time is allowed', () => {
+    const checked = ofEnvironment('runTime', env);
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
+  });
+
+  test("a job of one model reaches no other model's data, nor a look-alike prefix", () => {
+    const checked = ofEnvironment('crossModel', env);
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+  });
+
+  test("no role of it reaches another environment's buckets, keys or registry", () => {
+    const checked = ofEnvironment('crossEnvironment', env);
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+  });
+
+  test("no service publishes, decrypts or assumes a role of it for another account's resource", () => {
+    const checked = ofEnvironment('confusedDeputy', env);
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+  });
+
+  test('its registry and registered packages are readable by the next environment of the promotion only', () => {
+    const next = platform.promotion[platform.promotion.indexOf(env.stageId) + 1];
+    const allowed = ofEnvironment('promotionReads', env);
+    const denied = ofEnvironment('otherPromotionReads', env);
+    expect(allowed.length > 0).toBe(platform.promotion.includes(env.stageId) && next !== undefined);
+    expect(denied.length).toBeGreaterThan(0);
+    expect([
+      ...allowed.filter((c) => !cleanlyAllowed(c)).map(line),
+      ...denied.filter((c) => !cleanlyDenied(c)).map(line),
+    ]).toEqual([]);
+  });
+
+  test("the local emulator's account reads none of it", () => {
+    const checked = ofEnvironment('emulatorAccount', env);
+    // The emulator's own environment is the one place that account belongs.
+    expect(checked.length > 0).toBe(env.account !== emulatorAccount);
+    expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+  });
+
+  test('every task state, job, model, monitor, alarm, rule target, budget, log and role of its templates makes checked calls', () => {
+    const origins = new Set(ofEnvironment('runTime', env).map((c) => c.call.origin));
+    const principals = new Set(ofEnvironment('runTime', env).map((c) => c.call.principal));
+    const assumed = new Set(
+      ofEnvironment('runTime', env)
+        .filter((c) => c.call.action === 'sts:AssumeRole')
+        .map((c) => c.call.resource),
+    );
+    const missing = expectedOrigins(env).filter(
+      (expected) => ![...origins].some((o) => o === expected || o.startsWith(`${expected} `)),
+    );
+    for (const role of templateResources(env, 'AWS::IAM::Role')) {
+      const name = `/${String(role.properties.RoleName ?? role.logicalId)}`;
+      if (![...principals].some((p) => p.endsWith(name))) missing.push(`${role.path}: no call made with it`);
+      if (![...assumed].some((r) => r.endsWith(name))) missing.push(`${role.path}: nobody assumes it`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+test('every resource, integration and target of the templates has a model of its calls, and every sample run succeeds', () => {
+  expect(enumeration.problems).toEqual([]);
+});
+
+test('every rule on S3 events names a bucket that sends its events to EventBridge', () => {
+  expect(enumeration.silentRules).toEqual([]);
+});
+
+/** A resource of an environment's templates, read directly (not through the library under test). */
+interface TemplateResourceOf {
+  readonly logicalId: string;
+  readonly path: string;
+  readonly properties: JsonObject;
+}
+
+function templateResources(env: EnvironmentConfig, type: string): TemplateResourceOf[] {
+  return platform.assembly.stacksRecursively
+    .filter((stack) => stack.hierarchicalId.startsWith(`${env.stageId}/`))
+    .flatMap((stack) =>
+      Object.entries((stack.template as { Resources: Record<string, JsonObject> }).Resources)
+        .filter(([, resource]) => resource.Type === type)
+        .map(([logicalId, resource]) => ({
+          logicalId,
+          path: String(asObject(resource.Metadata)?.['aws:cdk:path'])
+            .slice(env.stageId.length + 1)
+            .replace(/\/Resource$/, ''),
+          properties: asObject(resource.Properties) ?? {},
+        })),
+    );
+}
+
+/** What in an environment's templates must make calls: each names the origin its calls carry. */
+function expectedOrigins(env: EnvironmentConfig): string[] {
+  const of = (type: string) => templateResources(env, type);
+  return [
+    ...of('AWS::StepFunctions::StateMachine').flatMap((machine) => {
+      const definition = stateMachineDefinition(machine.properties);
+      if (!definition) return [`${machine.path}: definition not readable`];
+      return [
+        `${machine.path} role`,
+        ...taskStates(definition).flatMap((task) => [
+          `${machine.path} state ${task.name}`,
+          // A SageMaker job's own requests, through its execution role.
+          ...(/:sagemaker:create(Training|Processing)Job/.test(task.resource)
+            ? [`${machine.path} state ${task.name} job`]
+            : []),
+        ]),
+      ];
+    }),
+    ...of('AWS::SageMaker::Model').map((model) => `${model.path} model data`),
+    ...of('AWS::SageMaker::DataQualityJobDefinition').map((job) => `${job.path} monitoring job`),
+    ...[...of('AWS::CloudWatch::Alarm'), ...of('AWS::CloudWatch::CompositeAlarm')].flatMap((alarm) =>
+      ['AlarmActions', 'OKActions', 'InsufficientDataActions']
+        .filter((property) => asList(alarm.properties[property]).length > 0)
+        .map((property) => `${alarm.path} ${property}`),
+    ),
+    ...of('AWS::Events::Rule').flatMap((rule) =>
+      asList(rule.properties.Targets).map((target) => `${rule.path} target ${String(asObject(target)?.Id)}`),
+    ),
+    ...of('AWS::Budgets::Budget')
+      .filter((budget) => asList(budget.properties.NotificationsWithSubscribers).length > 0)
+      .map((budget) => `${budget.path} notification`),
+    ...of('AWS::Logs::LogGroup')
+      .filter((group) => group.properties.KmsKeyId !== undefined)
+      .map((group) => `${group.path} encryption`),
+    ...of('AWS::EC2::FlowLog').map((flowLog) => `${flowLog.path} delivery`),
+    ...of('AWS::S3::Bucket')
+      .filter((bucket) => bucket.properties.LoggingConfiguration !== undefined)
+      .map((bucket) => `${bucket.path} access logging`),
+  ];
+}
+
+describe('the evaluator can disagree with the templates', () => {
+  /** A fresh model of the same assembly, to change policies in without touching the shared one. */
+  const freshModel = () => AuthorizationModel.fromAssembly(platform.assembly);
+  const allowedRunTimeCall = (predicate: (c: Checked) => boolean): Checked => {
+    const found = checks.runTime.find((c) => cleanlyAllowed(c) && predicate(c));
+    if (!found) throw new Error('no allowed call of that kind to start from');
+    return found;
+  };
+  /** The policy document without one statement (by Sid, or `#<1-based index>`). */
+  const withoutStatement = (document: JsonObject, statement: string): JsonObject => ({
+    ...document,
+    Statement: asList(document.Statement).filter(
+      (s, index) => asObject(s)?.Sid !== statement && `#${index + 1}` !== statement,
+    ),
+  });
+
+  test('removing the identity statement that allows a call denies it', async () => {
+    const { call, decision } = allowedRunTimeCall(
+      (c) =>
+        c.call.action === 's3:GetObject' &&
+        authz.inventory.roles.has(c.call.principal) &&
+        c.decision.grants.some((g) => !g.policy.includes('Bucket')),
+    );
+    const model = freshModel();
+    const role = model.inventory.roles.get(call.principal)!;
+    const grant = decision.grants.find((g) => role.identityPolicies.some((p) => p.name === g.policy))!;
+    model.inventory.roles.set(call.principal, {
+      ...role,
+      identityPolicies: role.identityPolicies.map((p) =>
+        p.name === grant.policy ? { ...p, document: withoutStatement(p.document, grant.statement) } : p,
+      ),
+    });
+    const changed = await model.check(call);
+    expect(changed.result).toBe('ImplicitlyDenied');
+    expect(changed.explanation).toContain(grant.policy);
+  });
+
+  test("removing a trust policy's statements stops the service from assuming the role", async () => {
+    const { call } = allowedRunTimeCall((c) => c.call.action === 'sts:AssumeRole');
+    const model = freshModel();
+    const role = model.inventory.roles.get(call.resource)!;
+    model.inventory.roles.set(call.resource, {
+      ...role,
+      trustPolicy: { ...role.trustPolicy, document: { ...role.trustPolicy.document, Statement: [] } },
+    });
+    expect((await model.check(call)).allowed).toBe(false);
+  });
+
+  test('a key policy that does not delegate to the account denies a role its identity policy allows', async () => {
+    const { call } = allowedRunTimeCall(
+      (c) => c.call.action === 'kms:Decrypt' && authz.inventory.roles.has(c.call.principal),
+    );
+    const model = freshModel();
+    const key = model.inventory.keys.get(call.resource)!;
+    const withoutAccount = asList(key.policy.document.Statement).filter(
+      (s) => !JSON.stringify(asObject(s)?.Principal ?? '').includes(':root'),
+    );
+    model.inventory.keys.set(call.resource, {
+      ...key,
+      policy: { ...key.policy, document: { ...key.policy.document, Statement: withoutAccount } },
+    });
+    expect((await model.check(call)).allowed).toBe(false);
+  });
+
+  test("a bucket policy's deny wins over any allow: the same read without TLS is denied", async () => {
+    const { call } = allowedRunTimeCall(
+      (c) => c.call.action === 's3:GetObject' && authz.inventory.roles.has(c.call.principal),
+    );
+    const decision = await authz.check({
+      ...call,
+      context: { ...call.context, 'aws:SecureTransport': 'false' },
+    });
+    expect(decision.result).toBe('ExplicitlyDenied');
+  });
+});
