@@ -251,6 +251,13 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     paths: [/^Properties\.(Threshold|AlarmDescription)$/],
   },
   {
+    knob: 'monitoring.retrainOnDrift',
+    reason: 'drift starts retraining by itself (with a role for the rule) only where the knob is on',
+    stacks: ['Serving'],
+    resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::Events::Rule'],
+    paths: [EXISTS, /^Properties\.Targets\[\d+\]\./],
+  },
+  {
     knob: 'monitoring.monthlyBudgetUsd',
     reason: 'cost budget of the environment',
     resourceTypes: ['AWS::Budgets::Budget'],

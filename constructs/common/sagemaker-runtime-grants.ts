@@ -68,3 +68,18 @@ export function grantSageMakerRuntime(role: iam.IRole, grants: SageMakerRuntimeG
     );
   }
 }
+
+/**
+ * Lets SageMaker encrypt a job's or endpoint's volumes and outputs with the key in `role`'s name:
+ * it creates grants on the key for the AWS resources it runs (and describes the key).
+ */
+export function grantVolumeEncryption(role: iam.IRole, keyArn: string): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptJobVolumes',
+      actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+      resources: [keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+  );
+}

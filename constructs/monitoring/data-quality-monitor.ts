@@ -8,7 +8,8 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
 import { NotifyTopicTarget } from './topic-publishers';
-import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
+import { eventRuleRole, servicePrincipalFor } from '../common/service-principals';
+import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { IModelEndpoint } from '../serving/model-endpoint';
@@ -68,7 +69,7 @@ export class DataQualityMonitor extends Construct {
     const image = (props.image ?? FrameworkImage.modelMonitor()).bind(this);
 
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      assumedBy: servicePrincipalFor(this, 'sagemaker.amazonaws.com'),
       description: `Data-quality checks of the ${model} endpoint`,
     });
     dataStore.grantReadModels(this.role, layout.allObjects); // the baseline
@@ -82,6 +83,7 @@ export class DataQualityMonitor extends Construct {
     if (props.network) grantNetworkInterfaces(this.role);
 
     const keyArn = dataStore.encryptionKey.keyArn;
+    grantVolumeEncryption(this.role, keyArn);
     const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'JobDefinition', {
       roleArn: this.role.roleArn,
       dataQualityAppSpecification: { imageUri: image.imageUri },
@@ -166,6 +168,7 @@ export class DataQualityMonitor extends Construct {
     if (props.retrain) {
       this.violations.addTarget(
         new targets.SfnStateMachine(props.retrain.stateMachine, {
+          role: eventRuleRole(this, 'RetrainRole'),
           input: events.RuleTargetInput.fromObject({
             datasetS3Uri: props.retrain.datasetS3Uri,
             datasetVersion: 'latest',

@@ -12,9 +12,10 @@ interface Publisher {
   /** The ARN pattern of the resources it publishes for (`aws:SourceArn`). */
   readonly sourceArn: (stack: Stack) => string;
   /**
-   * Whether the key policy requires the source too. AWS documents that the KMS requests made for
-   * EventBridge deliveries carry no `aws:SourceArn`/`aws:SourceAccount`, and documents Budgets'
-   * key permissions without them: conditioning those would drop every notification.
+   * Whether the key policy can require the source too. AWS documents that the KMS requests made
+   * for EventBridge deliveries carry no `aws:SourceArn`/`aws:SourceAccount`, and documents Budgets'
+   * key permissions without them; those statements are bound to this account's topics instead,
+   * by the encryption context SNS gives its data keys (`aws:sns:topicArn`).
    */
   readonly keyConditioned: boolean;
 }
@@ -80,7 +81,13 @@ export function allowTopicPublisher(topic: sns.ITopic, publisher: TopicPublisher
       principals,
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'], // in a key policy, '*' is this key
-      conditions: keyConditioned ? conditions : undefined,
+      conditions: keyConditioned
+        ? conditions
+        : {
+            StringLike: {
+              'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: '*' }),
+            },
+          },
     }),
   );
 }

@@ -1,8 +1,10 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { servicePrincipalFor } from '../common/service-principals';
 
 /** Where SageMaker jobs and models run in a VPC: its subnets and security groups. */
 export interface MlNetworkPlacement {
@@ -92,7 +94,15 @@ export class MlNetwork extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogs),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        this.flowLogs,
+        new iam.Role(this, 'FlowLogRole', {
+          // Only this account's VPC flow logs may deliver through it.
+          assumedBy: servicePrincipalFor(this, 'vpc-flow-logs.amazonaws.com', [
+            Stack.of(this).formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }),
+          ]),
+        }),
+      ),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
 

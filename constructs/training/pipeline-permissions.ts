@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ModelLayout } from '../common/model-layout';
-import { jobStepsOf, type StepJobKind } from './pipeline-steps';
+import { grantVolumeEncryption } from '../common/sagemaker-runtime-grants';
+import { PIPELINE_STEPS, type StepJobKind, stepJobArnPattern } from './pipeline-steps';
 
 /** The SageMaker names of each kind of job: its ARN's resource type and its API's noun. */
 const JOB_APIS: { readonly [kind in StepJobKind]: { arnType: string; noun: string; rule: string } } = {
@@ -35,7 +36,7 @@ export function grantPipelineJobs(role: iam.IRole, props: PipelineJobPermissions
   const { layout } = props;
   for (const kind of ['processing', 'training'] as const) {
     const api = JOB_APIS[kind];
-    const steps = jobStepsOf(kind);
+    const steps = PIPELINE_STEPS.filter((step) => step.job === kind);
     if (steps.length === 0) continue;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -46,13 +47,7 @@ export function grantPipelineJobs(role: iam.IRole, props: PipelineJobPermissions
           `sagemaker:Stop${api.noun}`,
         ],
         // Job names end with the run id, a hash known only at run time.
-        resources: steps.map((step) =>
-          stack.formatArn({
-            service: 'sagemaker',
-            resource: api.arnType,
-            resourceName: `${layout.jobNamePrefix(step)}*`,
-          }),
-        ),
+        resources: steps.map((step) => stepJobArnPattern(stack, layout, step)),
       }),
     );
   }
@@ -73,13 +68,5 @@ export function grantPipelineJobs(role: iam.IRole, props: PipelineJobPermissions
       ),
     }),
   );
-  // SageMaker creates grants on the key for job volumes and outputs it encrypts.
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'EncryptJobVolumes',
-      actions: ['kms:CreateGrant', 'kms:DescribeKey'],
-      resources: [props.keyArn],
-      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-    }),
-  );
+  grantVolumeEncryption(role, props.keyArn);
 }

@@ -1,3 +1,4 @@
+import type { Stack } from 'aws-cdk-lib';
 import { ModelLayout } from '../common/model-layout';
 
 /** The kinds of SageMaker job a pipeline step runs. */
@@ -121,7 +122,11 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
   },
 ];
 
-/** The job-name steps of each kind of job, e.g. processing: preprocess, evaluate, baseline. */
-export function jobStepsOf(kind: StepJobKind): string[] {
-  return PIPELINE_STEPS.filter((step) => step.job === kind).map((step) => step.jobStep);
+/** The ARN pattern of a step's jobs: `arn:...:<kind>-job/<model>-<step>-*` (the run id is known at run time). */
+export function stepJobArnPattern(stack: Stack, layout: ModelLayout, step: PipelineStep): string {
+  return stack.formatArn({
+    service: 'sagemaker',
+    resource: `${step.job}-job`,
+    resourceName: `${layout.jobNamePrefix(step.jobStep)}*`,
+  });
 }

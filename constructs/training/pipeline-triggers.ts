@@ -3,6 +3,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { ModelLayout } from '../common/model-layout';
+import { eventRuleRole } from '../common/service-principals';
 import type { IMlDataStore } from '../storage/ml-data-store';
 
 export interface PipelineTriggerProps {
@@ -21,6 +22,7 @@ export function addPipelineTriggers(scope: Construct, props: PipelineTriggerProp
   const { layout, stateMachine } = props;
   const model = layout.modelName;
   const raw = props.dataStore.rawBucket.bucketName;
+  const role = props.schedule || props.startOnNewData ? eventRuleRole(scope, 'TriggerRole') : undefined;
   if (props.schedule) {
     new events.Rule(scope, 'Schedule', {
       description: `Retrains ${model} on a schedule`,
@@ -28,6 +30,7 @@ export function addPipelineTriggers(scope: Construct, props: PipelineTriggerProp
       enabled: props.scheduleEnabled,
       targets: [
         new targets.SfnStateMachine(stateMachine, {
+          role,
           input: events.RuleTargetInput.fromObject({
             datasetS3Uri: `s3://${raw}/${layout.datasetPrefix}`,
             datasetVersion: 'latest',
@@ -50,6 +53,7 @@ export function addPipelineTriggers(scope: Construct, props: PipelineTriggerProp
       },
       targets: [
         new targets.SfnStateMachine(stateMachine, {
+          role,
           input: events.RuleTargetInput.fromObject({
             datasetS3Uri: `s3://${events.EventField.fromPath('$.detail.bucket.name')}/${events.EventField.fromPath('$.detail.object.key')}`,
             datasetVersion: events.EventField.fromPath('$.detail.object.version-id'),

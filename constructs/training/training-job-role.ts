@@ -2,7 +2,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ModelLayout } from '../common/model-layout';
-import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
+import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/sagemaker-runtime-grants';
+import { servicePrincipalFor } from '../common/service-principals';
+import { PIPELINE_STEPS, stepJobArnPattern } from './pipeline-steps';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImageConfig } from './framework-image';
 import type { SourceCodeConfig } from './source-code';
@@ -29,7 +31,12 @@ export class TrainingJobRole extends Construct {
     const { layout, dataStore } = props;
     const model = layout.modelName;
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      // Only SageMaker jobs of this model's pipeline steps, in this account, may assume it.
+      assumedBy: servicePrincipalFor(
+        this,
+        'sagemaker.amazonaws.com',
+        PIPELINE_STEPS.map((step) => stepJobArnPattern(stack, layout, step)),
+      ),
       description: `SageMaker jobs of the ${model} training pipeline`,
     });
 
@@ -46,16 +53,17 @@ export class TrainingJobRole extends Construct {
         ],
       }),
     );
-
-    // SageMaker creates grants on the key to encrypt the jobs' volumes.
+    // The code is an S3Prefix input: SageMaker lists the prefix (the archive's key) before copying it.
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'EncryptJobVolumes',
-        actions: ['kms:CreateGrant', 'kms:DescribeKey'],
-        resources: [dataStore.encryptionKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        sid: 'ListSourceCode',
+        actions: ['s3:ListBucket'],
+        resources: [`arn:${stack.partition}:s3:::${props.code.asset.s3BucketName}`],
+        conditions: { StringLike: { 's3:prefix': [props.code.asset.s3ObjectKey] } },
       }),
     );
+
+    grantVolumeEncryption(this.role, dataStore.encryptionKey.keyArn);
 
     grantSageMakerRuntime(this.role, {
       logGroups: ['TrainingJobs', 'ProcessingJobs'],

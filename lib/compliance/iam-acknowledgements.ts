@@ -4,7 +4,7 @@ import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
-import { PIPELINE_STEPS } from '../../constructs/training/pipeline-steps';
+import { PIPELINE_STEPS, stepJobArnPattern } from '../../constructs/training/pipeline-steps';
 import { acknowledgeControl } from './acknowledge';
 
 /** What the platform's wildcard resources are made of, in one environment. */
@@ -52,13 +52,7 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       `Model ${model}'s captured requests and drift reports; SageMaker names them by endpoint, variant and time at run time`,
     );
     explain(
-      PIPELINE_STEPS.map((step) =>
-        arn({
-          service: 'sagemaker',
-          resource: `${step.job}-job`,
-          resourceName: `${layout.jobNamePrefix(step.jobStep)}*`,
-        }),
-      ),
+      PIPELINE_STEPS.map((step) => String(stack.resolve(stepJobArnPattern(stack, layout, step)))),
       `Model ${model}'s jobs of one pipeline step; job names end with a hash of the execution name, known only at run time`,
     );
     explain(

@@ -57,17 +57,20 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))(
       });
     });
 
-    test('service principals on key policies may only encrypt and decrypt notifications or logs', () => {
+    test("service principals on key policies may only encrypt and decrypt, for this account's resources", () => {
       for (const statement of keyStatements.filter((s) => services(s).length > 0)) {
         for (const action of [statement.Action].flat()) {
           expect(action).toMatch(/^kms:(Decrypt|GenerateDataKey|Encrypt|ReEncrypt|Describe)\*?$/);
         }
-        // Unconditioned only where AWS documents that the key request carries no source.
-        if (!statement.Condition) {
-          expect(
-            services(statement).every((s) => ['events.amazonaws.com', 'budgets.amazonaws.com'].includes(s)),
-          ).toBe(true);
-        }
+        // Bound to this account: by the source (where the key request carries it), else by what is
+        // encrypted (an SNS topic's or a log group's ARN in the encryption context).
+        const own = `${env.region}:${env.account}:`;
+        expect(JSON.stringify(statement.Condition ?? 'none')).toMatch(
+          new RegExp(
+            `"aws:SourceAccount":"${env.account}"|` +
+              `"kms:EncryptionContext:aws:(sns:topicArn":"arn:aws:sns:${own}\\*"|logs:arn":"arn:aws:logs:${own}log-group:)`,
+          ),
+        );
       }
     });
   },

@@ -100,8 +100,17 @@ describe('TrainingPipeline', () => {
       .flatMap((s) => [s.Resource].flat())
       .map(text);
     for (const resource of s3Resources) {
-      expect(resource).toMatch(/test-data-(raw|curated|models)(\/churn\/\*)?"|cdk-[a-z0-9]+-assets-.*\.gz/);
+      expect(resource).toMatch(/test-data-(raw|curated|models)(\/churn\/\*)?"|cdk-[a-z0-9]+-assets-[^"]*"$/);
     }
+    // The assets bucket: the archive's object, and listing only its key (SageMaker lists an S3Prefix input).
+    const code = statements.find((s) => s.Sid === 'ReadSourceCode')!;
+    expect(code.Resource).toMatch(/^arn:aws:s3:::cdk-[a-z0-9]+-assets-[^/]+\/[0-9a-f]{64}\.gz$/);
+    const listing = statements.find((s) => s.Sid === 'ListSourceCode');
+    expect(listing).toMatchObject({
+      Action: 's3:ListBucket',
+      Resource: code.Resource.split('/')[0],
+      Condition: { StringLike: { 's3:prefix': [code.Resource.split('/')[1]] } },
+    });
     const actionsOn = (bucket: string) =>
       statements
         .filter((s) => text(s.Resource).includes(`test-data-${bucket}/churn/*`))
