@@ -48,7 +48,28 @@ beforeAll(async () => {
     checks[kind] = [];
     for (const call of calls) checks[kind].push({ call, decision: await authz.check(call) });
   }
+  console.log(`authorization checks:\n${summary()}`);
 });
+
+/** How many calls were checked, per environment: by kind of expectation, and run-time calls by principal. */
+function summary(): string {
+  const count = <T>(items: T[], key: (item: T) => string) =>
+    items.reduce<Record<string, number>>(
+      (all, item) => ({ ...all, [key(item)]: (all[key(item)] ?? 0) + 1 }),
+      {},
+    );
+  return config.environments
+    .map((env) => {
+      const kinds = Object.fromEntries(
+        Object.keys(checks).map((kind) => [kind, ofEnvironment(kind, env).length]),
+      );
+      const principals = count(ofEnvironment('runTime', env), (c) =>
+        c.call.principal.replace(/^.*:role\//, 'role '),
+      );
+      return `${env.name}: ${JSON.stringify(kinds)}\n  run-time calls by principal: ${JSON.stringify(principals)}`;
+    })
+    .join('\n');
+}
 
 /** A failed check as a reader wants it: where, who, what, and the evaluator's reason. */
 function line({ call, decision }: Checked): string {
