@@ -16,7 +16,9 @@ export function servicePrincipalFor(
   return new iam.ServicePrincipal(service, {
     conditions: {
       StringEquals: { 'aws:SourceAccount': stack.account },
-      ...(sourceArns ? { ArnLike: { 'aws:SourceArn': [...sourceArns] } } : {}),
+      ...(sourceArns
+        ? { ArnLike: { 'aws:SourceArn': sourceArns.length === 1 ? sourceArns[0] : [...sourceArns] } }
+        : {}),
     },
   });
 }

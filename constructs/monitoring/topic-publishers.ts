@@ -4,6 +4,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
+import { servicePrincipalFor } from '../common/service-principals';
 
 /** An AWS service that publishes to a topic on behalf of resources of the topic's account. */
 interface Publisher {
@@ -60,29 +61,24 @@ export type TopicPublisher = keyof typeof PUBLISHERS;
 export function allowTopicPublisher(topic: sns.ITopic, publisher: TopicPublisher): void {
   const { sid, service, sourceArn, keyConditioned } = PUBLISHERS[publisher];
   const stack = Stack.of(topic);
-  const conditions = {
-    StringEquals: { 'aws:SourceAccount': stack.account },
-    ArnLike: { 'aws:SourceArn': sourceArn(stack) },
-  };
-  const principals = [new iam.ServicePrincipal(service)];
+  const fromThisAccount = servicePrincipalFor(topic, service, [sourceArn(stack)]);
   // Identical statements (same Sid, same content) are written once.
   topic.addToResourcePolicy(
     new iam.PolicyStatement({
       sid,
-      principals,
+      principals: [fromThisAccount],
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
-      conditions,
     }),
   );
   topic.masterKey?.addToResourcePolicy(
     new iam.PolicyStatement({
       sid,
-      principals,
+      principals: [keyConditioned ? fromThisAccount : new iam.ServicePrincipal(service)],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'], // in a key policy, '*' is this key
       conditions: keyConditioned
-        ? conditions
+        ? undefined
         : {
             StringLike: {
               'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: '*' }),
