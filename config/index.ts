@@ -3,6 +3,7 @@ import { environments } from './environments';
 import { loadConfig, type LoadConfigOptions, type MlEnvConfig } from './load';
 
 export * from './deployments';
+export * from './derived-names';
 export * from './knobs';
 export * from './load';
 export * from './schema';

@@ -1,5 +1,8 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { KNOWN_IMAGE_REGIONS } from '../constructs/training/framework-image';
+import { derivedNames, jobNames, nameProblems } from './derived-names';
+import { EVALUATION_METRICS } from './evaluation-metrics';
 
 /** Environments where data may be destroyed with the stack; every other one must retain it. */
 export const DISPOSABLE_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
@@ -159,6 +162,31 @@ export const environmentSchema = z.strictObject({
   monitoring: monitoringSchema,
 });
 
+/** An ECR image URI in the region it is given for: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`. */
+const ECR_IMAGE_URI = /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/[^:]+:.+$/;
+const imageUrisByRegion = z
+  .record(
+    z.string().refine((r) => KNOWN_REGIONS.has(r), 'must be a known AWS region'),
+    z
+      .string()
+      .regex(
+        ECR_IMAGE_URI,
+        'must be an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)',
+      ),
+  )
+  .superRefine((uris, ctx) => {
+    for (const [region, uri] of Object.entries(uris)) {
+      const imageRegion = ECR_IMAGE_URI.exec(uri)?.[1];
+      if (imageRegion && imageRegion !== region) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [region],
+          message: `is an image in ${imageRegion}, not ${region}: jobs pull images from their own region`,
+        });
+      }
+    }
+  });
+
 export const modelSchema = z.strictObject({
   /** Name of the model; part of job names, so short (SageMaker names are at most 63 characters). */
   name: z
@@ -168,19 +196,16 @@ export const modelSchema = z.strictObject({
   framework: z.strictObject({
     name: z.literal('sklearn', "must be 'sklearn'"),
     version: z.string().regex(/^\d+\.\d+-\d+$/, "must be a framework container version such as '1.2-1'"),
-    /** An image URI to use instead of the per-region table, e.g. for a region the table lacks. */
-    imageUri: z
-      .string()
-      .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^:]+:.+$/, 'must be an ECR image URI')
-      .optional(),
-    /** The Model Monitor analyzer image URI, for a region the built-in table lacks. */
-    monitorImageUri: z
-      .string()
-      .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[^:]+:.+$/, 'must be an ECR image URI')
-      .optional(),
+    /** Image URIs by region, instead of the built-in table (e.g. for a region it lacks). */
+    imageUris: imageUrisByRegion.optional(),
+    /** Model Monitor analyzer image URIs by region, for regions the built-in table lacks. */
+    monitorImageUris: imageUrisByRegion.optional(),
   }),
   /** What kind of model it is; selects the metrics group of evaluation.json. */
-  problemType: z.enum(['binary_classification', 'multiclass_classification', 'regression']),
+  problemType: z.enum(
+    Object.keys(EVALUATION_METRICS) as [string, ...string[]],
+    `must be a problem type the evaluation (ml/evaluate.py) writes metrics for: ${Object.keys(EVALUATION_METRICS).join(', ')}`,
+  ),
   /** The label column of the dataset. */
   targetColumn: z.string().min(1),
   /** Passed to the training script as `--name value`. */
@@ -196,15 +221,15 @@ export const modelSchema = z.strictObject({
   }),
 });
 
+const projectName = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be lowercase letters, digits and -');
+const environmentName = z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'must be lowercase letters and digits');
+
 export const configSchema = z
   .strictObject({
     /** Project name, used as a tag and a name prefix. */
-    project: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be lowercase letters, digits and -'),
+    project: projectName,
     /** The environments, keyed by name (lowercase, becomes the stage id capitalized). */
-    environments: z.record(
-      z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'must be lowercase letters and digits'),
-      environmentSchema,
-    ),
+    environments: z.record(environmentName, environmentSchema),
     /**
      * The order models are promoted in (environment names, e.g. dev -> staging -> prod). Each
      * environment's registry and model artifacts are readable by the next one's account only.
@@ -232,6 +257,48 @@ export const configSchema = z
       if (problem) ctx.addIssue({ code: 'custom', path: ['promotion', i], message: problem });
     });
     const names = config.models.map((m) => m.name);
+    // Names that break their own pattern are reported as such, not again in every name made of them.
+    const validNames = names.filter((n) => modelSchema.shape.name.safeParse(n).success);
+    config.models.forEach((model, i) => {
+      if (!validNames.includes(model.name)) return;
+      for (const message of nameProblems(jobNames(model.name))) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message });
+      }
+    });
+    config.models.forEach((model, i) => {
+      const written = EVALUATION_METRICS[model.problemType] ?? [];
+      if (!written.includes(model.qualityGate.metric)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'qualityGate', 'metric'],
+          message: `'${model.qualityGate.metric}' is not a ${model.problemType} metric the evaluation writes (${written.join(', ')}): every run would train and then fail the gate`,
+        });
+      }
+    });
+    for (const [name, env] of Object.entries(config.environments)) {
+      config.models.forEach((model, i) => {
+        const images = [
+          ['SageMaker scikit-learn', KNOWN_IMAGE_REGIONS.sklearn, model.framework.imageUris, 'imageUris'],
+          [
+            'SageMaker Model Monitor',
+            KNOWN_IMAGE_REGIONS.modelMonitor,
+            model.framework.monitorImageUris,
+            'monitorImageUris',
+          ],
+        ] as const;
+        for (const [what, known, overrides, field] of images) {
+          if (!KNOWN_REGIONS.has(env.region) || known.includes(env.region) || overrides?.[env.region])
+            continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', name, 'region'],
+            message:
+              `no ${what} image is known for ${env.region} (model ${model.name}): set ` +
+              `models[${i}].framework.${field}['${env.region}'] to the image URI in that region`,
+          });
+        }
+      });
+    }
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) {
         ctx.addIssue({
@@ -254,6 +321,12 @@ export const configSchema = z
       }
     }
     for (const [name, env] of Object.entries(config.environments)) {
+      if (projectName.safeParse(config.project).success && environmentName.safeParse(name).success) {
+        const parts = { project: config.project, environment: { ...env, name } };
+        for (const message of nameProblems(derivedNames(parts, validNames))) {
+          ctx.addIssue({ code: 'custom', path: ['environments', name], message });
+        }
+      }
       const training = env.training;
       if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {
         ctx.addIssue({

@@ -115,6 +115,9 @@ export interface ModelEndpointProps {
 
 const NAME = /^[a-z][a-z0-9-]{0,17}$/;
 
+/** The rollback alarms are named `<alarmNamePrefix>-<suffix>`. */
+export const ROLLBACK_ALARM_SUFFIXES = { errors: '5xx-errors', latency: 'model-latency' } as const;
+
 /**
  * A SageMaker endpoint that serves a model package: a network-isolated model, an endpoint config
  * with an instance or serverless variant (KMS-encrypted volume and data capture where the variant
@@ -234,8 +237,8 @@ export class ModelEndpoint extends ModelEndpointBase {
     });
 
     const alarmPrefix = props.alarmNamePrefix ?? `${stack.stackName}-${id}`;
-    const errorAlarmName = `${alarmPrefix}-5xx-errors`;
-    const latencyAlarmName = `${alarmPrefix}-model-latency`;
+    const errorAlarmName = `${alarmPrefix}-${ROLLBACK_ALARM_SUFFIXES.errors}`;
+    const latencyAlarmName = `${alarmPrefix}-${ROLLBACK_ALARM_SUFFIXES.latency}`;
     const rollout = props.rollout ?? {};
     const wait = rollout.wait ?? Duration.minutes(5);
     const endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {

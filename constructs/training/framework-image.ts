@@ -67,6 +67,12 @@ const MODEL_MONITOR_REGISTRIES: Readonly<Record<string, string>> = {
   'us-west-2': '159807026194',
 };
 
+/** The regions whose SageMaker scikit-learn and Model Monitor images `FrameworkImage` knows. */
+export const KNOWN_IMAGE_REGIONS = {
+  sklearn: Object.keys(SKLEARN_REGISTRIES),
+  modelMonitor: Object.keys(MODEL_MONITOR_REGISTRIES),
+} as const;
+
 /** The container image that runs a model's jobs and serves it. */
 export abstract class FrameworkImage {
   /**
@@ -145,7 +151,7 @@ class RegionalImage extends FrameworkImage {
     if (!account) {
       throw new Error(
         `No ${this.what} image is known for region ${region} (known: ${Object.keys(this.registries).join(', ')}); ` +
-          'set the image URI explicitly (FrameworkImage.fromImageUri, or framework.imageUri in the config)',
+          'give the image of that region explicitly (FrameworkImage.fromImageUri)',
       );
     }
     const suffix = region.startsWith('cn-') ? '.amazonaws.com.cn' : '.amazonaws.com';

@@ -1,7 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { type EnvironmentConfig, groupNamePrefix, type ModelConfig } from '../../config';
 import { ModelRegistry } from '../../constructs';
 import { removalPolicyOf } from './storage-stack';
 
@@ -20,7 +20,7 @@ export class RegistryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, props);
-    this.groupNamePrefix = `${props.project}-${props.environment.name}`;
+    this.groupNamePrefix = groupNamePrefix(props);
     this.registry = new ModelRegistry(this, 'Registry', {
       modelNames: props.models.map((m) => m.name),
       groupNamePrefix: this.groupNamePrefix,

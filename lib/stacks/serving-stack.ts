@@ -2,7 +2,13 @@ import { Annotations, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, ModelConfig } from '../../config';
+import {
+  COMPOSITE_ALARM_SUFFIX,
+  DRIFT_SCHEDULE_SUFFIX,
+  type EnvironmentConfig,
+  type ModelConfig,
+  modelResourceName,
+} from '../../config';
 import { acknowledgeControl } from '../compliance/acknowledge';
 import {
   DataQualityMonitor,
@@ -71,7 +77,7 @@ export class ServingStack extends Stack {
         modelName: model.name,
         modelPackageArn: pin.modelPackageArn,
         dataStore,
-        image: modelImage(model),
+        image: modelImage(model, environment),
         variant:
           serving.kind === 'instance'
             ? EndpointVariant.instances({
@@ -93,7 +99,7 @@ export class ServingStack extends Stack {
             : undefined,
         latencyThreshold: Duration.millis(serving.latencyAlarmMs),
         network: props.network,
-        alarmNamePrefix: `${props.project}-${environment.name}-${model.name}`,
+        alarmNamePrefix: modelResourceName(props, model.name),
         errorThreshold: environment.monitoring.endpoint5xxPerMinute,
       });
       const alarms = new EndpointAlarms(this, `${id}Alarms`, {
@@ -101,7 +107,7 @@ export class ServingStack extends Stack {
         clientErrorRatePercent: environment.monitoring.endpoint4xxRatePercent,
         utilization: serving.kind === 'instance' ? environment.monitoring : undefined,
         action: new NotifyTopicAlarmAction(props.alerts),
-        compositeAlarmName: `${props.project}-${environment.name}-${model.name}-endpoint`,
+        compositeAlarmName: modelResourceName(props, model.name, COMPOSITE_ALARM_SUFFIX),
       });
       const endpoint = this.endpoints[model.name];
       for (const alarm of [endpoint.errorAlarm, endpoint.latencyAlarm, ...alarms.components]) {
@@ -120,7 +126,7 @@ export class ServingStack extends Stack {
           dataStore,
           baseline: pin.dataQualityBaseline,
           schedule: environment.monitoring.driftSchedule,
-          scheduleName: `${props.project}-${environment.name}-${model.name}-data-quality`,
+          scheduleName: modelResourceName(props, model.name, DRIFT_SCHEDULE_SUFFIX),
           alerts: props.alerts,
           retrain: environment.monitoring.retrainOnDrift
             ? {
@@ -128,7 +134,7 @@ export class ServingStack extends Stack {
                 datasetS3Uri: `s3://${dataStore.rawBucket.bucketName}/${model.name}/`,
               }
             : undefined,
-          image: monitorImage(model),
+          image: monitorImage(model, environment),
           network: props.network,
         });
         if (!pin.dataQualityBaseline) {

@@ -2,7 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { bucketNamePrefix, type EnvironmentConfig, type ModelConfig } from '../../config';
 import { MlDataStore } from '../../constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { acknowledgeStorageFindings } from '../compliance/storage-acknowledgements';
@@ -30,7 +30,7 @@ export class StorageStack extends Stack {
 
     this.dataStore = new MlDataStore(this, 'Data', {
       // Globally unique, and known to the CLI and the other stacks without exports.
-      bucketNamePrefix: `${props.project}-${environment.name}-${environment.account}-${environment.region}`,
+      bucketNamePrefix: bucketNamePrefix({ project: props.project, environment }),
       removalPolicy,
       noncurrentVersionExpiration: Duration.days(environment.noncurrentVersionDays),
       accessLogsExpiration: Duration.days(environment.logRetentionDays),

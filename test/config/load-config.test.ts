@@ -109,6 +109,83 @@ describe('loadConfig', () => {
     ]);
   });
 
+  describe('refuses at load what would fail later', () => {
+    const input = () => configInput() as Record<string, any>;
+    /** The first environment of the configuration and its key in `environments`. */
+    const firstEnvironment = (config: Record<string, any>) => Object.keys(config.environments)[0];
+    const regionWithoutImages = 'il-central-1'; // in neither image table (constructs/training/framework-image.ts)
+
+    test('a region without a known image names the environment, model, region and the field to set', () => {
+      const config = input();
+      const env = firstEnvironment(config);
+      config.environments[env].region = regionWithoutImages;
+      const problems = problemsOf(config);
+      config.models.forEach((model: { name: string }, i: number) => {
+        for (const field of ['imageUris', 'monitorImageUris']) {
+          expect(problems).toContainEqual(
+            expect.stringMatching(
+              new RegExp(
+                `^${env}\\.region: no .* image is known for ${regionWithoutImages} \\(model ${model.name}\\): ` +
+                  `set models\\[${i}\\]\\.framework\\.${field}\\['${regionWithoutImages}'\\]`,
+              ),
+            ),
+          );
+        }
+      });
+    });
+
+    test('images given for that region are used there and only there', () => {
+      const config = input();
+      const env = firstEnvironment(config);
+      config.environments[env].region = regionWithoutImages;
+      const uri = (repo: string) => `123456789012.dkr.ecr.${regionWithoutImages}.amazonaws.com/${repo}:1.2-1`;
+      for (const model of config.models) {
+        model.framework.imageUris = { [regionWithoutImages]: uri('sklearn') };
+        model.framework.monitorImageUris = { [regionWithoutImages]: uri('monitor') };
+      }
+      expect(loadConfig(config).environments.map((e) => e.region)).toContain(regionWithoutImages);
+    });
+
+    test('an image given for a region must be in that region', () => {
+      const config = input();
+      config.models[0].framework.imageUris = {
+        'eu-west-1': `123456789012.dkr.ecr.${regionWithoutImages}.amazonaws.com/sklearn:1.2-1`,
+      };
+      expect(problemsOf(config)).toEqual([
+        `models.0.framework.imageUris.eu-west-1: is an image in ${regionWithoutImages}, not eu-west-1: jobs pull images from their own region`,
+      ]);
+    });
+
+    test.each([
+      ['a metric the evaluation never writes', { metric: 'rmse' }, undefined],
+      ['a problem type the evaluation never writes', {}, 'regression'],
+    ])('a quality gate on %s', (_what, gate, problemType) => {
+      const config = input();
+      Object.assign(config.models[0].qualityGate, gate);
+      if (problemType) config.models[0].problemType = problemType;
+      expect(problemsOf(config)).toEqual([
+        expect.stringMatching(/^models\.0\.(qualityGate\.metric|problemType): .*(evaluat)/),
+      ]);
+    });
+
+    test('a project name that makes a derived name too long names the name, its length and the limit', () => {
+      const config = input();
+      config.project = 'a'.repeat(30); // passes the project pattern on its own
+      const problems = problemsOf(config);
+      expect(problems.length).toBeGreaterThan(0);
+      for (const problem of problems) {
+        expect(problem).toMatch(
+          /^[a-z0-9]+: the .* name '[^']+' is (\d+) characters, over AWS's limit of (\d+)/,
+        );
+        const [, name, length, limit] = /name '([^']+)' is (\d+) characters, over AWS's limit of (\d+)/.exec(
+          problem,
+        )!;
+        expect(name.length).toBe(Number(length));
+        expect(Number(length)).toBeGreaterThan(Number(limit));
+      }
+    });
+  });
+
   test('an environment that shares its account with the next one grants itself nothing', () => {
     const input = configInput();
     input.environments.staging.account = input.environments.dev.account as string;

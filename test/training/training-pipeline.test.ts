@@ -238,7 +238,7 @@ describe('TrainingPipeline validation', () => {
   test('a region without a known scikit-learn image fails with a clear error, unless an image is given', () => {
     const unknown = pipelineFixture('ap-southeast-7');
     expect(() => new TrainingPipeline(unknown.stack, 'P', unknown.props)).toThrow(
-      /No SageMaker scikit-learn image is known for region ap-southeast-7[\s\S]*framework.imageUri/,
+      /No SageMaker scikit-learn image is known for region ap-southeast-7[\s\S]*FrameworkImage.fromImageUri/,
     );
     const given = pipelineFixture('ap-southeast-7');
     const uri = '123456789012.dkr.ecr.ap-southeast-7.amazonaws.com/my-sklearn:1.2-1';

@@ -1,0 +1,116 @@
+import { ModelLayout } from '../constructs/common/model-layout';
+import { ROLLBACK_ALARM_SUFFIXES } from '../constructs/serving/model-endpoint';
+import { PIPELINE_STEPS } from '../constructs/training/pipeline-steps';
+
+/** What a derived name is made of: the project, one environment, and (for some) one model. */
+export interface NameParts {
+  readonly project: string;
+  readonly environment: { readonly name: string; readonly account: string; readonly region: string };
+}
+
+/** The data store's bucket name prefix: `<project>-<env>-<account>-<region>` (globally unique). */
+export function bucketNamePrefix({ project, environment: e }: NameParts): string {
+  return `${project}-${e.name}-${e.account}-${e.region}`;
+}
+
+/** The buckets the data store creates, by the suffix of their names. */
+export const BUCKET_KINDS = ['raw', 'curated', 'models', 'monitoring', 'access-logs'] as const;
+
+/** The registry's group name prefix: groups are `<project>-<env>-<model>`. */
+export function groupNamePrefix({ project, environment }: NameParts): string {
+  return `${project}-${environment.name}`;
+}
+
+/** Names given to one model's resources in one environment. */
+export function modelResourceName(parts: NameParts, model: string, suffix?: string): string {
+  return [groupNamePrefix(parts), model, ...(suffix ? [suffix] : [])].join('-');
+}
+
+/** The suffix of a model's endpoint composite alarm, and of its drift schedule. */
+export const COMPOSITE_ALARM_SUFFIX = 'endpoint';
+export const DRIFT_SCHEDULE_SUFFIX = 'data-quality';
+
+/** One name the platform derives, the AWS limit it must meet, and what it is. */
+export interface DerivedName {
+  readonly what: string;
+  readonly name: string;
+  /** AWS's documented maximum length. */
+  readonly maxLength: number;
+  /** Characters AWS accepts in it. */
+  readonly pattern: RegExp;
+}
+
+/** SageMaker names: at most 63 letters, digits and hyphens, starting with a letter or digit. */
+const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+/** S3 bucket names: lowercase letters, digits, hyphens and dots, starting and ending alphanumerically. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
+/** The run id that ends a job name: an MD5 hash of the execution name, in hex. */
+const RUN_ID = 'f'.repeat(32);
+
+/**
+ * Every name the platform derives from the configuration for one environment, with its limit:
+ * buckets, model package groups, drift schedules and alarms. Checked when the configuration is
+ * loaded, so a long name fails there, not in a deploy.
+ */
+export function derivedNames(parts: NameParts, models: readonly string[]): DerivedName[] {
+  return [
+    ...BUCKET_KINDS.map((kind) => ({
+      what: `S3 bucket (${kind})`,
+      name: `${bucketNamePrefix(parts)}-${kind}`,
+      maxLength: 63,
+      pattern: BUCKET_NAME,
+    })),
+    ...models.flatMap((model) => [
+      {
+        what: 'model package group',
+        name: modelResourceName(parts, model),
+        maxLength: 63,
+        pattern: SAGEMAKER_NAME,
+      },
+      {
+        what: 'drift monitoring schedule',
+        name: modelResourceName(parts, model, DRIFT_SCHEDULE_SUFFIX),
+        maxLength: 63,
+        pattern: SAGEMAKER_NAME,
+      },
+      ...[COMPOSITE_ALARM_SUFFIX, ...Object.values(ROLLBACK_ALARM_SUFFIXES)].map((suffix) => ({
+        what: 'CloudWatch alarm',
+        name: modelResourceName(parts, model, suffix),
+        maxLength: 255,
+        pattern: /^[\x20-\x7e]+$/,
+      })),
+    ]),
+  ];
+}
+
+/** The names of a model's SageMaker jobs (with the longest run id), the same in every environment. */
+export function jobNames(model: string): DerivedName[] {
+  return PIPELINE_STEPS.map((step) => ({
+    what: `SageMaker ${step.job} job (${step.jobStep})`,
+    name: new ModelLayout(model).jobName(step.jobStep, RUN_ID),
+    maxLength: 63,
+    pattern: SAGEMAKER_NAME,
+  }));
+}
+
+/** Why each of `names` breaks AWS's rules; of names of one kind, the longest speaks for the others. */
+export function nameProblems(names: readonly DerivedName[]): string[] {
+  const longest = new Map<string, DerivedName>();
+  for (const derived of names) {
+    const kind = `${derived.what.replace(/ \(.*\)$/, '')} ${derived.maxLength}`;
+    const seen = longest.get(kind);
+    if (!seen || derived.name.length > seen.name.length) longest.set(kind, derived);
+  }
+  return [...longest.values()].flatMap(({ what, name, maxLength, pattern }) => {
+    const problems: string[] = [];
+    if (name.length > maxLength) {
+      problems.push(
+        `the ${what} name '${name}' is ${name.length} characters, over AWS's limit of ${maxLength}: ` +
+          'shorten the project, environment or model name',
+      );
+    }
+    if (!pattern.test(name))
+      problems.push(`the ${what} name '${name}' has characters AWS does not accept there`);
+    return problems;
+  });
+}
