@@ -28,6 +28,43 @@ export const deploymentPinSchema = z.strictObject({
 /** A pin, as validated. */
 export type DeploymentPin = z.infer<typeof deploymentPinSchema>;
 
+/** Where an environment is, and the name of each model's package group in it. */
+export interface PinTarget {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  /** The package group of `model` in this environment (`<project>-<env>-<model>`). */
+  groupOf(model: string): string;
+}
+
+/**
+ * A pin must name a package of the environment's own registry: its account, its region, the
+ * model's own group. A promotion copies a package into the next environment's registry and pins
+ * that copy; a package of another environment, account or model is refused here, not by a failed
+ * deploy (or an endpoint serving the wrong model).
+ */
+export function pinProblems(pins: Readonly<Record<string, DeploymentPin>>, env: PinTarget): string[] {
+  return Object.entries(pins).flatMap(([model, pin]) => {
+    const arn = /^arn:[^:]+:sagemaker:([^:]+):(\d{12}):model-package\/([^/]+)\/\d+$/.exec(
+      pin.modelPackageArn,
+    );
+    if (!arn) return [];
+    const [, region, account, group] = arn;
+    const where = `deployments/${env.name}.json: ${model}.modelPackageArn`;
+    const expected: Array<[string, string, string]> = [
+      ['account', account, env.account],
+      ['region', region, env.region],
+      ['package group', group, env.groupOf(model)],
+    ];
+    return expected
+      .filter(([, actual, own]) => actual !== own)
+      .map(
+        ([what, actual, own]) =>
+          `${where}: names ${what} ${actual}, not ${env.name}'s own (${own}): pin a package of ${env.name}'s registry (promote the package there first)`,
+      );
+  });
+}
+
 /**
  * Reads `<dir>/<environment>.json`: `{ "<model>": { modelPackageArn, approvedBy, approvedAt, source } }`.
  * A missing file pins nothing. Returns the pins and the problems found, each naming file and field.

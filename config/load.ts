@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { type DeploymentPin, readDeploymentPins } from './deployments';
+import { type DeploymentPin, pinProblems, readDeploymentPins } from './deployments';
+import { modelResourceName } from './derived-names';
 import { configSchema, type EnvironmentSettings, type ModelConfig } from './schema';
 
 /** One environment, validated, with the names derived from it. */
@@ -66,10 +67,20 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
 
   const modelNames = parsed.data.models.map((m) => m.name);
   const environments = Object.entries(parsed.data.environments).map(([name, settings]) => {
-    const { pins, problems: pinProblems } = options.deploymentsDir
+    const { pins, problems: readProblems } = options.deploymentsDir
       ? readDeploymentPins(options.deploymentsDir, name, modelNames)
       : { pins: {}, problems: [] };
-    problems.push(...pinProblems);
+    problems.push(
+      ...readProblems,
+      // Pins of unknown models are reported above.
+      ...pinProblems(Object.fromEntries(Object.entries(pins).filter(([m]) => modelNames.includes(m))), {
+        name,
+        account: settings.account,
+        region: settings.region,
+        groupOf: (model) =>
+          modelResourceName({ project: parsed.data.project, environment: { ...settings, name } }, model),
+      }),
+    );
     const { promotion } = parsed.data;
     const next = promotion.includes(name) ? promotion[promotion.indexOf(name) + 1] : undefined;
     const nextAccount = next === undefined ? undefined : parsed.data.environments[next].account;

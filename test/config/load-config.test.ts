@@ -1,9 +1,14 @@
-import { ConfigError, loadConfig } from '../../config';
+import { ConfigError, type EnvironmentConfig, loadConfig } from '../../config';
+import { deploymentsDir, modelPin } from '../support/pins';
 import { configInput } from '../support/config-fixtures';
 
-function problemsOf(input: unknown, context?: Record<string, unknown>): readonly string[] {
+function problemsOf(
+  input: unknown,
+  context?: Record<string, unknown>,
+  pins?: Record<string, unknown>,
+): readonly string[] {
   try {
-    loadConfig(input, { context });
+    loadConfig(input, { context, deploymentsDir: pins && deploymentsDir(pins) });
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
     throw error;
@@ -184,6 +189,59 @@ describe('loadConfig', () => {
         expect(Number(length)).toBeGreaterThan(Number(limit));
       }
     });
+  });
+
+  describe("a pin must name a package of the environment's own registry", () => {
+    const committed = loadConfig(configInput());
+    const model = committed.models[0].name;
+    /** The problems of a configuration whose `env` pins `model` to `arn`. */
+    const pinned = (env: string, arn: string) =>
+      problemsOf(configInput(), undefined, {
+        [env]: { [model]: { ...modelPin(env, model), modelPackageArn: arn } },
+      });
+    const ownArn = (env: EnvironmentConfig) =>
+      `arn:aws:sagemaker:${env.region}:${env.account}:model-package/${committed.project}-${env.name}-${model}/3`;
+
+    test.each(committed.environments.map((e) => [e.name, e] as const))(
+      '%s: its own package is accepted',
+      (_n, env) => {
+        expect(() =>
+          loadConfig(configInput(), {
+            deploymentsDir: deploymentsDir({ [env.name]: { [model]: modelPin(env.name, model) } }),
+          }),
+        ).not.toThrow();
+        expect(modelPin(env.name, model).modelPackageArn).toBe(ownArn(env));
+      },
+    );
+
+    test.each(committed.environments.map((e) => [e.name, e] as const))(
+      "%s: another environment's account, an unknown account, another region or another model's group is refused",
+      (_n, env) => {
+        const other = committed.environments.find((e) => e.account !== env.account)!;
+        const otherRegion =
+          committed.environments.find((e) => e.region !== env.region)?.region ?? 'ap-southeast-2';
+        const cases: Array<[string, string]> = [
+          [ownArn(env).replace(`:${env.account}:`, `:${other.account}:`), `account ${other.account}`],
+          [ownArn(env).replace(`:${env.account}:`, ':999999999999:'), 'account 999999999999'],
+          [ownArn(env).replace(`:${env.region}:`, `:${otherRegion}:`), `region ${otherRegion}`],
+          [
+            ownArn(env).replace(`-${model}/3`, `-${model}x/3`),
+            `package group ${committed.project}-${env.name}-${model}x`,
+          ],
+        ];
+        for (const [arn, named] of cases) {
+          expect(pinned(env.name, arn)).toEqual([
+            `deployments/${env.name}.json: ${model}.modelPackageArn: names ${named}, not ${env.name}'s own (${
+              named.startsWith('account')
+                ? env.account
+                : named.startsWith('region')
+                  ? env.region
+                  : `${committed.project}-${env.name}-${model}`
+            }): pin a package of ${env.name}'s registry (promote the package there first)`,
+          ]);
+        }
+      },
+    );
   });
 
   test('an environment that shares its account with the next one grants itself nothing', () => {
