@@ -1,286 +1,494 @@
-/** Where a knob may show up in a synthesized template. */
+import type { EnvironmentConfig } from './load';
+
+/** Where in a template a knob effect is asked for a value. */
+export interface KnobSite {
+  /** Construct path within the stage (`Serving/ChurnEndpoint/Config`). */
+  readonly constructPath: string;
+  /** Property path as the parity check flattens it. */
+  readonly path: string;
+  /** The model whose constructs these are (`churn` for `Serving/ChurnEndpoint/...`), if any. */
+  readonly model?: string;
+}
+
+/** Where a knob shows up in a synthesized template, and what it makes the value there. */
 export interface KnobEffect {
-  /** The knob: a field of an environment's settings, dotted for nested ones (`training.instanceType`). */
-  readonly knob: string;
+  /** The knobs it reads: fields of an environment's settings, dotted for nested ones (`training.instanceType`). */
+  readonly knobs: readonly string[];
   /** Why it may differ between environments (shown by the parity report). */
   readonly reason: string;
-  /** CloudFormation resource types it may change. @default - any type */
-  readonly resourceTypes?: readonly string[];
-  /** Stacks (ids within the stage) it may change. @default - any stack */
-  readonly stacks?: readonly string[];
   /** A difference in kind, not just size (the report marks it as a declared divergence). */
   readonly divergence?: boolean;
+  /** Construct paths within the stage it configures (`Storage/Data/RawBucket`). */
+  readonly constructs: readonly RegExp[];
   /**
    * Property paths it may change, as the parity check flattens them (`Properties.X[0].Y`; a state
    * machine's definition is parsed into `Properties.Definition.States.<state>...`; `(exists)` for
    * whether the resource exists at all).
    */
   readonly paths: readonly RegExp[];
+  /**
+   * The template value it gives an environment (`true`/`false` for `(exists)`; `undefined` for no
+   * such property). A difference is explained only if every environment's value is this one.
+   */
+  readonly value?: (env: EnvironmentConfig, site: KnobSite) => unknown;
+  /**
+   * Where no value function is practical (whole policy statements): what environments must share
+   * to have equal values. A difference is explained if environments with equal keys have equal values.
+   * @default - the knobs' values
+   */
+  readonly sameWhen?: (env: EnvironmentConfig, site: KnobSite) => unknown;
 }
 
-const STATE_MACHINE = 'AWS::StepFunctions::StateMachine';
-const ENDPOINT_CONFIG = 'AWS::SageMaker::EndpointConfig';
 const EXISTS = /^\(exists\)$/;
+/** A construct of one model: `Serving/ChurnEndpoint`, `Training/ChurnPipeline`. */
+const MODEL = '[A-Z][A-Za-z0-9]*';
+/** Every resource: for tags that the stage applies to everything it has. */
+const EVERYWHERE = /^/;
 
-/** The path of a property of the endpoint config's single production variant. */
-function variant(property: string): RegExp {
-  return new RegExp(`^Properties\\.ProductionVariants\\[0\\]\\.${property.replace(/\./g, '\\.')}$`);
-}
+const at = (path: string) => new RegExp(`^${path}$`);
+const escape = (s: string) => s.replace(/[.[\]$]/g, '\\$&');
+/** The path of a property (`Properties.RetentionInDays`). */
+const prop = (path: string) => at(`Properties\\.${escape(path)}`);
 
+const STATE_MACHINE = at(`Training/${MODEL}Pipeline/StateMachine`);
+const JOB_STATES = ['Preprocess', 'Train', 'Evaluate', 'Baseline'] as const;
+const PROCESSING_STATES = '(Preprocess|Evaluate|Baseline)';
 /** The path of a parameter of a state in a parsed state machine definition. */
-function param(states: string, parameter: string): RegExp {
-  const escaped = parameter.replace(/[.[\]]/g, '\\$&');
-  return new RegExp(`^Properties\\.Definition\\.States\\.${states}\\.Parameters\\.${escaped}$`);
-}
+const param = (states: string, parameter: string) =>
+  at(`Properties\\.Definition\\.States\\.${states}\\.Parameters\\.${escape(parameter)}`);
+/** The time a SageMaker task may take beyond its job's own limit (to get instances). */
+const PROVISIONING_SECONDS = 3600;
+const jobSeconds = (env: EnvironmentConfig, state: string) =>
+  60 *
+  (state === 'Train' && env.training.spot.enabled
+    ? env.training.spot.maxWaitMinutes
+    : env.training.maxRuntimeMinutes);
 
-/** The path of a state's own timeout, or of the whole state machine's when `states` is omitted. */
-function timeout(states?: string): RegExp {
-  return states
-    ? new RegExp(`^Properties\\.Definition\\.States\\.${states}\\.TimeoutSeconds$`)
-    : /^Properties\.Definition\.TimeoutSeconds$/;
-}
+const ENDPOINT_CONFIG = at(`Serving/${MODEL}Endpoint/Config`);
+const variant = (property: string) => prop(`ProductionVariants[0].${property}`);
+const instances = (env: EnvironmentConfig) => env.serving.kind === 'instance';
+const pinned = (env: EnvironmentConfig, site: KnobSite) =>
+  site.model !== undefined && site.model in env.deployments;
+const captures = (env: EnvironmentConfig) => instances(env) && env.serving.dataCapturePercent > 0;
+const retentionPolicy = (env: EnvironmentConfig) => (env.removalPolicy === 'destroy' ? 'Delete' : 'Retain');
+const UTILIZATION = {
+  CPUUtilization: 'cpuPercent',
+  MemoryUtilization: 'memoryPercent',
+  DiskUtilization: 'diskPercent',
+} as const;
+const lastPart = (constructPath: string) => constructPath.slice(constructPath.lastIndexOf('/') + 1);
 
 /**
- * The knobs that may make environments differ, and where. The parity check fails on any
- * difference between environments that none of these explains. When several knobs cover one
- * property, it is explained if it follows their values together.
+ * The knobs that may make environments differ, where, and to what. The parity check fails on any
+ * difference between environments that none of these explains. An effect with a value function
+ * explains a difference only if every environment has the value it gives; the others (declared
+ * where whole statements or bodies differ) only if environments that share their key agree.
  */
 export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
-    knob: 'removalPolicy',
+    knobs: ['removalPolicy'],
     reason: 'disposable environments may delete their data with the stack',
+    constructs: [
+      at('Storage/Data/[A-Za-z]+Bucket'),
+      at('Storage/(Data/Key|OperationsKey)'),
+      at(`Registry/Registry/${MODEL}Group`),
+      at(`Training/${MODEL}PipelineLogs`),
+      at('Network/Network/FlowLogs'),
+    ],
     paths: [/^DeletionPolicy$/, /^UpdateReplacePolicy$/],
+    value: retentionPolicy,
   },
   {
-    knob: 'noncurrentVersionDays',
+    knobs: ['noncurrentVersionDays'],
     reason: 'how long old object versions are kept is a cost knob',
-    resourceTypes: ['AWS::S3::Bucket'],
-    paths: [
-      /^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.NoncurrentVersionExpiration\.NoncurrentDays$/,
-    ],
+    constructs: [at('Storage/Data/[A-Za-z]+Bucket')],
+    paths: [prop('LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays')],
+    value: (env) => env.noncurrentVersionDays,
   },
   {
-    knob: 'logRetentionDays',
+    knobs: ['logRetentionDays'],
     reason: 'how long logs are kept is a cost and compliance knob',
-    resourceTypes: ['AWS::S3::Bucket', 'AWS::Logs::LogGroup'],
-    paths: [
-      /^Properties\.LifecycleConfiguration\.Rules\[\d+\]\.ExpirationInDays$/,
-      /^Properties\.RetentionInDays$/,
-    ],
+    constructs: [at('Storage/Data/AccessLogsBucket')],
+    paths: [prop('LifecycleConfiguration.Rules[0].ExpirationInDays')],
+    value: (env) => env.logRetentionDays,
   },
   {
-    knob: 'costCentre',
-    reason: 'billing tag',
+    knobs: ['logRetentionDays'],
+    reason: 'how long logs are kept is a cost and compliance knob',
+    constructs: [at(`Training/${MODEL}PipelineLogs`), at('Network/Network/FlowLogs')],
+    paths: [prop('RetentionInDays')],
+    value: (env) => env.logRetentionDays,
+  },
+  {
+    knobs: ['costCentre'],
+    reason: 'billing tag, which the stage puts on every resource',
+    constructs: [EVERYWHERE],
     paths: [/^Properties\.(Tags|ResourceTags)(\[mlenv:cost-centre\]|\.mlenv:cost-centre)$/],
+    value: (env) => env.costCentre,
   },
   {
-    knob: 'alertEmails',
+    knobs: ['alertEmails'],
     reason: 'who is told differs per environment',
-    resourceTypes: ['AWS::SNS::Subscription'],
-    paths: [/^\(exists\)$/, /^Properties\.Endpoint$/],
+    constructs: [at('Operations/Alerts/[^/]+@[^/]+')],
+    paths: [EXISTS, prop('Endpoint')],
+    value: (env, site) => {
+      const email = lastPart(site.constructPath);
+      if (site.path === '(exists)') return env.alertEmails.includes(email);
+      return env.alertEmails.includes(email) ? email : undefined;
+    },
   },
   {
-    knob: 'training.instanceType',
+    knobs: ['monitoring.monthlyBudgetUsd'],
+    reason: 'cost budget of the environment',
+    constructs: [at('Operations/Budget/Budget')],
+    paths: [prop('Budget.BudgetLimit.Amount')],
+    value: (env) => env.monitoring.monthlyBudgetUsd,
+  },
+
+  // Training pipelines: one state machine per model.
+  {
+    knobs: ['training.instanceType'],
     reason: 'training instance size',
-    resourceTypes: [STATE_MACHINE],
+    constructs: [STATE_MACHINE],
     paths: [param('Train', 'ResourceConfig.InstanceType')],
+    value: (env) => env.training.instanceType,
   },
   {
-    knob: 'training.instanceCount',
+    knobs: ['training.instanceCount'],
     reason: 'training instance count',
-    resourceTypes: [STATE_MACHINE],
+    constructs: [STATE_MACHINE],
     paths: [param('Train', 'ResourceConfig.InstanceCount')],
+    value: (env) => env.training.instanceCount,
   },
   {
-    knob: 'training.processingInstanceType',
+    knobs: ['training.processingInstanceType'],
     reason: 'preprocessing and evaluation instance size',
-    resourceTypes: [STATE_MACHINE],
+    constructs: [STATE_MACHINE],
     paths: [
-      param('(Preprocess|Evaluate|Baseline)', 'ProcessingResources.ClusterConfig.InstanceType'),
+      param(PROCESSING_STATES, 'ProcessingResources.ClusterConfig.InstanceType'),
       param('RegisterModel', 'InferenceSpecification.SupportedTransformInstanceTypes[0]'),
     ],
+    value: (env) => env.training.processingInstanceType,
   },
   {
-    knob: 'training.volumeSizeGb',
+    knobs: ['training.volumeSizeGb'],
     reason: 'job storage size',
-    resourceTypes: [STATE_MACHINE],
+    constructs: [STATE_MACHINE],
     paths: [
       param('Train', 'ResourceConfig.VolumeSizeInGB'),
-      param('(Preprocess|Evaluate|Baseline)', 'ProcessingResources.ClusterConfig.VolumeSizeInGB'),
+      param(PROCESSING_STATES, 'ProcessingResources.ClusterConfig.VolumeSizeInGB'),
     ],
+    value: (env) => env.training.volumeSizeGb,
   },
   {
-    knob: 'training.maxRuntimeMinutes',
+    knobs: ['training.maxRuntimeMinutes'],
     reason: 'job time limits',
-    resourceTypes: [STATE_MACHINE],
-    paths: [
-      param('(Preprocess|Train|Evaluate|Baseline)', 'StoppingCondition.MaxRuntimeInSeconds'),
-      timeout('(Preprocess|Train|Evaluate|Baseline)'),
-      timeout(),
-    ],
+    constructs: [STATE_MACHINE],
+    paths: [param(`(${JOB_STATES.join('|')})`, 'StoppingCondition.MaxRuntimeInSeconds')],
+    value: (env) => 60 * env.training.maxRuntimeMinutes,
   },
   {
-    knob: 'training.spot',
+    knobs: ['training.maxRuntimeMinutes', 'training.spot'],
+    reason: "a job's task may take its job's limit (or spot wait) and an hour to get instances",
+    constructs: [STATE_MACHINE],
+    paths: [at(`Properties\\.Definition\\.States\\.(${JOB_STATES.join('|')})\\.TimeoutSeconds`)],
+    value: (env, site) => jobSeconds(env, site.path.split('.')[3]) + PROVISIONING_SECONDS,
+  },
+  {
+    knobs: ['training.maxRuntimeMinutes', 'training.spot'],
+    reason: 'a pipeline may take all its tasks and an hour more',
+    constructs: [STATE_MACHINE],
+    paths: [prop('Definition.TimeoutSeconds')],
+    value: (env) =>
+      JOB_STATES.reduce(
+        (sum, state) => sum + jobSeconds(env, state) + PROVISIONING_SECONDS,
+        PROVISIONING_SECONDS,
+      ),
+  },
+  {
+    knobs: ['training.spot'],
     reason: 'managed spot training is a cost switch',
-    resourceTypes: [STATE_MACHINE],
-    paths: [
-      param('Train', 'EnableManagedSpotTraining'),
-      param('Train', 'StoppingCondition.MaxWaitTimeInSeconds'),
-      /^Properties\.Definition\.States\.Train\.Parameters\.CheckpointConfig\./,
-      timeout('Train'),
-      timeout(),
-    ],
+    constructs: [STATE_MACHINE],
+    paths: [param('Train', 'EnableManagedSpotTraining')],
+    value: (env) => env.training.spot.enabled,
   },
   {
-    knob: 'training.approvalStatus',
+    knobs: ['training.spot'],
+    reason: 'spot training waits for capacity up to its limit',
+    constructs: [STATE_MACHINE],
+    paths: [param('Train', 'StoppingCondition.MaxWaitTimeInSeconds')],
+    value: (env) => (env.training.spot.enabled ? 60 * env.training.spot.maxWaitMinutes : undefined),
+  },
+  {
+    knobs: ['training.spot'],
+    reason: 'spot training checkpoints, to resume after an interruption',
+    constructs: [STATE_MACHINE],
+    paths: [/^Properties\.Definition\.States\.Train\.Parameters\.CheckpointConfig\./],
+    sameWhen: (env) => env.training.spot.enabled,
+  },
+  {
+    knobs: ['training.approvalStatus'],
     reason: 'models are approved by a person outside local and dev',
-    resourceTypes: [STATE_MACHINE],
+    constructs: [STATE_MACHINE],
     paths: [param('RegisterModel', 'ModelApprovalStatus')],
+    value: (env) => env.training.approvalStatus,
   },
   {
-    knob: 'training.schedule',
+    knobs: ['training.schedule'],
     reason: 'scheduled retraining is a cost switch',
-    resourceTypes: ['AWS::Events::Rule'],
-    paths: [/^Properties\.ScheduleExpression$/, /^Properties\.State$/],
+    constructs: [at(`Training/${MODEL}Pipeline/Schedule`)],
+    paths: [prop('ScheduleExpression'), prop('State')],
+    value: (env, site) =>
+      site.path === 'Properties.State'
+        ? env.training.schedule.enabled
+          ? 'ENABLED'
+          : 'DISABLED'
+        : env.training.schedule.expression,
   },
+
+  // The network: a VPC, and jobs, models and their roles placed in it.
   {
-    knob: 'deployments',
-    reason: 'each environment serves the model packages its deployments/<env>.json pins',
-    stacks: ['Serving'],
-    paths: [EXISTS, /^Properties\.Containers\[0\]\.ModelPackageName$/, /^Properties\.Value$/],
-  },
-  {
-    knob: 'serving.kind',
-    reason: 'serverless has no instances, data capture, blue/green rollout or autoscaling',
-    divergence: true,
-    stacks: ['Serving'],
-    paths: [
-      EXISTS,
-      variant('InstanceType'),
-      variant('InitialInstanceCount'),
-      /^Properties\.ProductionVariants\[0\]\.ServerlessConfig\./,
-      /^Properties\.KmsKeyId$/,
-      /^Properties\.DataCaptureConfig\./,
-      /^Properties\.DeploymentConfig\./,
-      /^Properties\.PolicyDocument\.Statement\[\d+\]\./,
-    ],
-  },
-  {
-    knob: 'serving.instanceType',
-    reason: "endpoint instance size (staging must use prod's)",
-    resourceTypes: [ENDPOINT_CONFIG],
-    paths: [variant('InstanceType')],
-  },
-  {
-    knob: 'serving.initialInstanceCount',
-    reason: 'endpoint instance count',
-    resourceTypes: [ENDPOINT_CONFIG],
-    paths: [variant('InitialInstanceCount')],
-  },
-  {
-    knob: 'serving.autoscaling',
-    reason: 'endpoint capacity bounds and target',
-    resourceTypes: [
-      'AWS::ApplicationAutoScaling::ScalableTarget',
-      'AWS::ApplicationAutoScaling::ScalingPolicy',
-    ],
-    paths: [
-      /^Properties\.(MinCapacity|MaxCapacity)$/,
-      /^Properties\.TargetTrackingScalingPolicyConfiguration\.TargetValue$/,
-    ],
-  },
-  {
-    knob: 'serving.serverless',
-    reason: 'serverless memory and concurrency',
-    resourceTypes: [ENDPOINT_CONFIG],
-    paths: [/^Properties\.ProductionVariants\[0\]\.ServerlessConfig\./],
-  },
-  {
-    knob: 'serving.dataCapturePercent',
-    reason: 'share of traffic captured for monitoring (and the role that writes it)',
-    stacks: ['Serving'],
-    paths: [/^Properties\.DataCaptureConfig\./, /^Properties\.PolicyDocument\.Statement\[\d+\]\./],
-  },
-  {
-    knob: 'serving.rollout',
-    reason: 'canary size and watch time of blue/green rollouts',
-    resourceTypes: ['AWS::SageMaker::Endpoint'],
-    paths: [/^Properties\.DeploymentConfig\.BlueGreenUpdatePolicy\./],
-  },
-  {
-    knob: 'serving.latencyAlarmMs',
-    reason: 'latency alarm threshold',
-    resourceTypes: ['AWS::CloudWatch::Alarm'],
-    paths: [/^Properties\.(Threshold|AlarmDescription)$/],
-  },
-  {
-    knob: 'network',
+    knobs: ['network'],
     reason:
       "without a VPC, jobs and endpoints run in SageMaker's network (still isolated), saving the endpoints' hourly cost",
     divergence: true,
-    stacks: ['Network'],
+    constructs: [/^Network\//],
     paths: [EXISTS],
+    value: (env) => env.network === 'vpc',
   },
   {
-    knob: 'network',
+    knobs: ['network'],
     reason: 'jobs and models are placed in the VPC, and their roles may manage network interfaces',
     divergence: true,
-    stacks: ['Training', 'Serving'],
+    constructs: [STATE_MACHINE, at(`Serving/${MODEL}Endpoint/Model`)],
     paths: [
       /^Properties\.Definition\.States\.(Preprocess|Evaluate|Baseline)\.Parameters\.NetworkConfig\.VpcConfig\./,
       /^Properties\.Definition\.States\.Train\.Parameters\.VpcConfig\./,
       /^Properties\.VpcConfig\./,
-      /^Properties\.PolicyDocument\.Statement\[\d+\]\./,
     ],
+    sameWhen: (env) => env.network,
   },
   {
-    knob: 'promotionReaders',
+    knobs: ['network'],
+    reason: 'the job role may manage network interfaces in the VPC',
+    divergence: true,
+    constructs: [at(`Training/${MODEL}Pipeline/JobRole/Role/DefaultPolicy`)],
+    paths: [/^Properties\.PolicyDocument\.Statement\[\d+\]\./],
+    sameWhen: (env) => env.network,
+  },
+
+  // Promotion: the next environment's account reads the registry and model artifacts.
+  {
+    knobs: ['promotionReaders'],
     reason:
       'the next environment in the promotion order may read the registry and model artifacts; the last one shares nothing',
-    stacks: ['Storage', 'Registry'],
-    resourceTypes: ['AWS::SageMaker::ModelPackageGroup', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key'],
+    constructs: [
+      at(`Registry/Registry/${MODEL}Group`),
+      at('Storage/Data/Key'),
+      at('Storage/Data/ModelsBucket/Policy'),
+    ],
     paths: [
       /^Properties\.ModelPackageGroupPolicy(\.|$)/,
       /^Properties\.(PolicyDocument|KeyPolicy)\.Statement\[\d+\]\./,
     ],
   },
+
+  // Serving: an endpoint per pinned model, on instances or serverless.
   {
-    knob: 'monitoring',
-    reason: 'alarm thresholds',
-    resourceTypes: ['AWS::CloudWatch::Alarm'],
-    paths: [/^Properties\.(Threshold|AlarmDescription)$/],
+    knobs: ['deployments', 'serving.kind'],
+    reason:
+      'each environment serves the models its deployments/<env>.json pins; only instance variants have utilization alarms and autoscaling',
+    divergence: true,
+    constructs: [at(`Serving/${MODEL}(Endpoint|Alarms)/.+`)],
+    paths: [EXISTS],
+    value: (env, site) =>
+      pinned(env, site) &&
+      (/\/(Scaling|[A-Za-z]+Utilization)(\/|$)/.test(site.constructPath) ? instances(env) : true),
   },
   {
-    knob: 'monitoring.retrainOnDrift',
-    reason: 'drift starts retraining by itself (with a role for the rule) only where the knob is on',
-    stacks: ['Serving'],
-    resourceTypes: ['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::Events::Rule'],
-    paths: [EXISTS, /^Properties\.Targets\[\d+\]\./],
+    knobs: ['deployments', 'serving.kind', 'serving.dataCapturePercent', 'monitoring.retrainOnDrift'],
+    reason:
+      'drift is monitored where data is captured (instance variants); it starts retraining where the knob says',
+    divergence: true,
+    constructs: [at(`Serving/${MODEL}DataQuality/.+`)],
+    paths: [EXISTS],
+    value: (env, site) =>
+      pinned(env, site) &&
+      captures(env) &&
+      (/\/RetrainRole(\/|$)/.test(site.constructPath) ? env.monitoring.retrainOnDrift : true),
   },
   {
-    knob: 'monitoring.monthlyBudgetUsd',
-    reason: 'cost budget of the environment',
-    resourceTypes: ['AWS::Budgets::Budget'],
-    paths: [/^Properties\.Budget\.BudgetLimit\.Amount$/],
+    knobs: ['monitoring.retrainOnDrift'],
+    reason: 'drift starts retraining by itself only where the knob is on',
+    constructs: [at(`Serving/${MODEL}DataQuality/Violations`)],
+    paths: [/^Properties\.Targets\[\d+\]\./],
+    sameWhen: (env) => env.monitoring.retrainOnDrift,
   },
   {
-    knob: 'deployments',
-    reason: 'the dashboard shows the endpoints the environment serves',
-    resourceTypes: ['AWS::CloudWatch::Dashboard'],
-    paths: [/^Properties\.DashboardBody$/],
+    knobs: ['deployments'],
+    reason: 'each environment serves the model package its deployments/<env>.json pins',
+    constructs: [at(`Serving/${MODEL}Endpoint/Model`)],
+    paths: [prop('Containers[0].ModelPackageName')],
+    value: (env, site) => (site.model ? env.deployments[site.model]?.modelPackageArn : undefined),
   },
   {
-    knob: 'serving.kind',
+    knobs: ['deployments'],
+    reason: 'the served packages, for the CLI',
+    constructs: [at('Serving/ServedModels')],
+    paths: [prop('Value')],
+    value: (env) => JSON.stringify(env.deployments),
+  },
+  {
+    knobs: ['deployments', 'serving.kind'],
+    reason: 'the dashboard shows the endpoints the environment serves, instance variants with utilization',
+    divergence: true,
+    constructs: [at('Serving/Dashboard/Dashboard')],
+    paths: [prop('DashboardBody')],
+    sameWhen: (env) => [Object.keys(env.deployments).sort(), env.serving.kind],
+  },
+  {
+    knobs: ['serving.kind', 'serving.instanceType'],
+    reason: "endpoint instance size (staging must use prod's)",
+    divergence: true,
+    constructs: [ENDPOINT_CONFIG],
+    paths: [variant('InstanceType')],
+    value: (env) => (instances(env) ? env.serving.instanceType : undefined),
+  },
+  {
+    knobs: ['serving.kind', 'serving.initialInstanceCount'],
+    reason: 'endpoint instance count',
+    divergence: true,
+    constructs: [ENDPOINT_CONFIG],
+    paths: [variant('InitialInstanceCount')],
+    value: (env) => (instances(env) ? env.serving.initialInstanceCount : undefined),
+  },
+  {
+    knobs: ['serving.kind', 'serving.serverless'],
+    reason: 'serverless memory and concurrency',
+    divergence: true,
+    constructs: [ENDPOINT_CONFIG],
+    paths: [variant('ServerlessConfig.MemorySizeInMB'), variant('ServerlessConfig.MaxConcurrency')],
+    value: (env, site) => {
+      if (instances(env)) return undefined;
+      const { memorySizeMb, maxConcurrency } = env.serving.serverless;
+      return site.path.endsWith('MemorySizeInMB') ? memorySizeMb : maxConcurrency;
+    },
+  },
+  {
+    knobs: ['serving.kind', 'serving.dataCapturePercent'],
+    reason: 'share of traffic captured for monitoring (serverless captures none)',
+    divergence: true,
+    constructs: [ENDPOINT_CONFIG],
+    paths: [prop('DataCaptureConfig.InitialSamplingPercentage')],
+    value: (env) => (instances(env) ? env.serving.dataCapturePercent : undefined),
+  },
+  {
+    knobs: ['serving.kind'],
+    reason: 'instance variants capture data, encrypted with the storage key (serverless can do neither)',
+    divergence: true,
+    constructs: [ENDPOINT_CONFIG],
+    paths: [/^Properties\.DataCaptureConfig\./, prop('KmsKeyId')],
+    sameWhen: (env) => env.serving.kind,
+  },
+  {
+    knobs: ['serving.kind', 'serving.dataCapturePercent', 'network'],
+    reason:
+      'the endpoint role writes captured data where data is captured, and manages network interfaces in a VPC',
+    divergence: true,
+    constructs: [at(`Serving/${MODEL}Endpoint/Role/DefaultPolicy`)],
+    paths: [/^Properties\.PolicyDocument\.Statement\[\d+\]\./],
+    sameWhen: (env) => [captures(env), env.network],
+  },
+  {
+    knobs: ['serving.kind', 'serving.rollout'],
+    reason: 'canary size and watch time of blue/green rollouts (instance variants only)',
+    divergence: true,
+    constructs: [at(`Serving/${MODEL}Endpoint/Endpoint`)],
+    paths: [/^Properties\.DeploymentConfig\.BlueGreenUpdatePolicy\./],
+    value: (env, site) => {
+      if (!instances(env)) return undefined;
+      const wait = 60 * env.serving.rollout.waitMinutes;
+      const policy: Record<string, unknown> = {
+        'TrafficRoutingConfiguration.Type': 'CANARY',
+        'TrafficRoutingConfiguration.CanarySize.Type': 'CAPACITY_PERCENT',
+        'TrafficRoutingConfiguration.CanarySize.Value': env.serving.rollout.canaryPercent,
+        'TrafficRoutingConfiguration.WaitIntervalInSeconds': wait,
+        TerminationWaitInSeconds: 300,
+        MaximumExecutionTimeoutInSeconds: wait + 3600,
+      };
+      return policy[site.path.replace(/^Properties\.DeploymentConfig\.BlueGreenUpdatePolicy\./, '')];
+    },
+  },
+  {
+    knobs: ['serving.kind'],
+    reason: 'instance variants roll back automatically on the alarms (serverless has no blue/green rollout)',
+    divergence: true,
+    constructs: [at(`Serving/${MODEL}Endpoint/Endpoint`)],
+    paths: [/^Properties\.DeploymentConfig\.AutoRollbackConfiguration\./],
+    sameWhen: (env) => env.serving.kind,
+  },
+  {
+    knobs: ['serving.kind', 'serving.autoscaling'],
+    reason: 'endpoint capacity bounds and target (instance variants only)',
+    constructs: [
+      at(`Serving/${MODEL}Endpoint/Scaling`),
+      at(`Serving/${MODEL}Endpoint/Scaling/InvocationsPerInstance`),
+    ],
+    paths: [
+      prop('MinCapacity'),
+      prop('MaxCapacity'),
+      prop('TargetTrackingScalingPolicyConfiguration.TargetValue'),
+    ],
+    value: (env, site) => {
+      const { minInstances, maxInstances, targetInvocationsPerInstance } = env.serving.autoscaling;
+      if (site.path.endsWith('MinCapacity')) return minInstances;
+      if (site.path.endsWith('MaxCapacity')) return maxInstances;
+      return targetInvocationsPerInstance;
+    },
+  },
+  {
+    knobs: ['serving.latencyAlarmMs'],
+    reason: 'latency alarm threshold (ModelLatency is in microseconds)',
+    constructs: [at(`Serving/${MODEL}Endpoint/LatencyAlarm`)],
+    paths: [prop('Threshold'), prop('AlarmDescription')],
+    value: (env, site) =>
+      site.path === 'Properties.Threshold'
+        ? env.serving.latencyAlarmMs * 1000
+        : `${site.model}: p99 model latency above ${env.serving.latencyAlarmMs} ms`,
+  },
+  {
+    knobs: ['monitoring.endpoint5xxPerMinute'],
+    reason: 'endpoint error alarm threshold',
+    constructs: [at(`Serving/${MODEL}Endpoint/ErrorAlarm`)],
+    paths: [prop('Threshold')],
+    value: (env) => env.monitoring.endpoint5xxPerMinute,
+  },
+  {
+    knobs: ['monitoring.endpoint4xxRatePercent'],
+    reason: 'endpoint client error rate alarm threshold',
+    constructs: [at(`Serving/${MODEL}Alarms/ClientErrorRate`)],
+    paths: [prop('Threshold')],
+    value: (env) => env.monitoring.endpoint4xxRatePercent,
+  },
+  {
+    knobs: ['monitoring.cpuPercent', 'monitoring.memoryPercent', 'monitoring.diskPercent'],
+    reason: 'instance utilization alarm thresholds',
+    constructs: [at(`Serving/${MODEL}Alarms/(CPU|Memory|Disk)Utilization`)],
+    paths: [prop('Threshold'), prop('AlarmDescription')],
+    value: (env, site) => {
+      const metric = lastPart(site.constructPath) as keyof typeof UTILIZATION;
+      const threshold = env.monitoring[UTILIZATION[metric]];
+      if (site.path === 'Properties.Threshold') return threshold;
+      const endpoint = site.constructPath.replace(/Alarms\/[A-Za-z]+$/, 'Endpoint');
+      return `${metric} of ${env.stageId}/${endpoint} instances above ${threshold} %`;
+    },
+  },
+  {
+    knobs: ['serving.kind'],
     reason: 'instance variants also have utilization alarms',
     divergence: true,
-    resourceTypes: ['AWS::CloudWatch::CompositeAlarm'],
-    paths: [/^Properties\.AlarmRule$/],
-  },
-  {
-    knob: 'serving.kind',
-    reason: 'instance variants also show utilization',
-    divergence: true,
-    resourceTypes: ['AWS::CloudWatch::Dashboard'],
-    paths: [/^Properties\.DashboardBody$/],
+    constructs: [at(`Serving/${MODEL}Alarms/Composite`)],
+    paths: [prop('AlarmRule')],
+    sameWhen: (env) => env.serving.kind,
   },
 ];

@@ -1,38 +1,65 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { ConfigError } from '../../config';
 import { synthesizePlatform } from '../app/synthesize';
+import { assemblyConfig } from './assembly-config';
 import { checkParity } from './check';
 import { formatParityReport, parityJson } from './report';
 
-const USAGE = `usage: npm run parity [-- --json]
+const USAGE = `usage: npm run parity [-- [--assembly <dir>] [--json]]
 
-Synthesizes every environment and fails (exit 1) on any difference between them that no knob
-of the configuration explains. --json prints the result as JSON.`;
+Fails (exit 1) on any difference between the environments that no knob of the configuration
+explains. Synthesizes every environment, or with --assembly checks the cloud assembly that
+\`npx cdk synth\` wrote (cdk.out), so that CI checks exactly what it deploys.
+--json prints the result as JSON.`;
+
+interface ParityArguments {
+  readonly json: boolean;
+  readonly assembly?: string;
+}
+
+function parseArguments(argv: readonly string[]): ParityArguments | string {
+  let json = false;
+  let assembly: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json') json = true;
+    else if (argv[i] === '--assembly' && argv[i + 1] !== undefined) assembly = argv[++i];
+    else if (argv[i] === '--assembly') return '--assembly needs a directory';
+    else return `unknown argument: ${argv[i]}`;
+  }
+  return { json, assembly };
+}
+
+function readAssembly(dir: string) {
+  const assembly = new CloudAssembly(dir);
+  return { assembly, config: assemblyConfig(assembly) };
+}
 
 function main(argv: string[]): number {
-  const unknown = argv.filter((a) => a !== '--json');
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return 0;
   }
-  if (unknown.length > 0) {
-    console.error(`unknown argument: ${unknown.join(' ')}\n${USAGE}`);
+  const args = parseArguments(argv);
+  if (typeof args === 'string') {
+    console.error(`${args}\n${USAGE}`);
     return 2;
   }
-  const outdir = mkdtempSync(join(tmpdir(), 'mlenv-parity-'));
+  const outdir = args.assembly ? undefined : mkdtempSync(join(tmpdir(), 'mlenv-parity-'));
   try {
-    const { assembly, config } = synthesizePlatform({ outdir });
+    const { assembly, config } = args.assembly ? readAssembly(args.assembly) : synthesizePlatform({ outdir });
     const result = checkParity(assembly, config);
-    console.log(argv.includes('--json') ? parityJson(result) : formatParityReport(result));
+    console.log(args.json ? parityJson(result) : formatParityReport(result));
     return result.violations.length === 0 ? 0 : 1;
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    // A bad configuration, or an assembly that is not one of this platform's: say so, no stack trace.
+    if (!(error instanceof ConfigError) && !(args.assembly && error instanceof Error)) throw error;
     console.error(error.message);
     return 2;
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,9 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { EnvironmentConfig, KnobEffect } from '../../config';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { explain } from './explain';
 import { flatten } from './flatten';
-import { type CfnTemplate, constructPathOf, normalizeResources, normalizeValue } from './normalize';
+import { withoutNames } from './identity';
+import { type CfnTemplate, constructPathOf, normalizeResources } from './normalize';
 
 /** The synthesized stacks of one environment, keyed by stack id within its stage (`Storage`). */
 export interface EnvironmentTemplates {
@@ -23,7 +25,10 @@ export interface ParityDifference {
   readonly resourceType: string;
   /** Flattened property path, `Type`, or `(exists)`. */
   readonly path: string;
-  /** Value per environment; `undefined` where the resource has no such property. */
+  /**
+   * Value per environment, names replaced by `<env>`: `undefined` where the resource has no such
+   * property, `(no resource)` where the environment has no such resource; `yes` for `(exists)`.
+   */
   readonly values: Readonly<Record<string, unknown>>;
   /** The knob that explains the difference, if one does. */
   readonly knob?: string;
@@ -40,24 +45,28 @@ export interface ParityResult {
   readonly violations: readonly ParityDifference[];
 }
 
+interface CollectedResource {
+  constructPath: string;
+  /** Flattened properties of each environment that has the resource. */
+  readonly props: Map<string, Map<string, unknown>>;
+  readonly types: Map<string, string>;
+}
+
 /**
- * Compares every environment's resources property by property. A difference is explained by a
- * knob when the knob's declared effects cover the property and environments with equal knob
- * values have equal property values; anything else is a violation.
+ * Compares the environments' resources: whether each exists, and every property of it among the
+ * environments that have it. A difference is a violation unless a knob effect explains it (see
+ * `explain`).
  */
 export function compareEnvironments(
   envs: readonly EnvironmentTemplates[],
   effects: readonly KnobEffect[],
   reference: string,
+  models: readonly string[] = [],
 ): ParityResult {
   const names = envs.map((e) => e.environment.name);
-  const resources = new Map<
-    string,
-    { type: Map<string, string>; props: Map<string, Map<string, unknown>>; path: string }
-  >();
-  const resourceCounts: Record<string, number> = {};
-
   const accounts = envs.map((e) => e.environment.account);
+  const resources = new Map<string, CollectedResource>();
+  const resourceCounts: Record<string, number> = {};
   for (const { environment, stacks } of envs) {
     resourceCounts[environment.name] = 0;
     for (const [stackId, template] of Object.entries(stacks)) {
@@ -65,56 +74,43 @@ export function compareEnvironments(
       for (const [logicalId, resource] of Object.entries(normalized)) {
         resourceCounts[environment.name]++;
         const key = `${stackId}/${logicalId}`;
-        const entry = resources.get(key) ?? { type: new Map(), props: new Map(), path: key };
+        const entry = resources.get(key) ?? { constructPath: key, props: new Map(), types: new Map() };
         const original = template.Resources?.[logicalId];
-        entry.path = (original && constructPathOf(original)) ?? entry.path;
-        entry.type.set(environment.name, resource.Type);
+        entry.constructPath = (original && constructPathOf(original)) ?? entry.constructPath;
+        entry.types.set(environment.name, resource.Type);
         entry.props.set(environment.name, flatten(resource));
         resources.set(key, entry);
       }
     }
   }
 
-  // Knob values are compared normalized, as the templates are.
-  const knobValues = (knob: string) =>
-    Object.fromEntries(
-      envs.map((e) => [
-        e.environment.name,
-        normalizeValue(valueAt(e.environment, knob), e.environment, accounts),
-      ]),
-    );
-
+  const context = { envs: envs.map((e) => e.environment), effects, accounts };
+  const named = Object.fromEntries(envs.map((e) => [e.environment.name, e.environment]));
   const differences: ParityDifference[] = [];
   for (const [key, entry] of [...resources].sort(([a], [b]) => a.localeCompare(b))) {
-    const resourceType = entry.type.get(reference) ?? [...entry.type.values()][0];
-    const stackId = key.split('/')[0];
-    const base = { resource: key, constructPath: entry.path, resourceType };
-    const explain = (path: string, values: Record<string, unknown>): ParityDifference => {
-      const covering = effects.filter(
-        (e) =>
-          (!e.resourceTypes || e.resourceTypes.includes(resourceType)) &&
-          (!e.stacks || e.stacks.includes(stackId)) &&
-          e.paths.some((p) => p.test(path)),
-      );
-      const knobs = covering.map((e) => e.knob);
-      const together = Object.fromEntries(names.map((n) => [n, knobs.map((k) => knobValues(k)[n])]));
-      const explained = knobs.length > 0 && followsKnob(values, together);
-      const label = covering
-        .map((e) => (e.divergence ? `${e.knob} (declared divergence)` : e.knob))
-        .join(' + ');
-      return { ...base, path, values, ...(explained ? { knob: label } : {}) };
+    const present = names.filter((n) => entry.props.has(n));
+    const base = {
+      resource: key,
+      constructPath: entry.constructPath,
+      resourceType: entry.types.get(reference) ?? entry.types.get(present[0])!,
     };
+    const site = { constructPath: entry.constructPath, model: modelOf(entry.constructPath, models) };
 
-    if (entry.type.size !== names.length) {
-      const values = Object.fromEntries(names.map((n) => [n, entry.type.has(n) ? 'yes' : NO_RESOURCE]));
-      differences.push(explain(EXISTS, values));
-      continue;
+    if (present.length !== names.length) {
+      const exists = Object.fromEntries(names.map((n) => [n, entry.props.has(n)]));
+      const knob = explain({ ...context, site: { ...site, path: EXISTS }, raw: exists, shown: exists });
+      const values = Object.fromEntries(names.map((n) => [n, exists[n] ? 'yes' : NO_RESOURCE]));
+      differences.push({ ...base, path: EXISTS, values, ...(knob ? { knob } : {}) });
     }
-    const paths = new Set([...entry.props.values()].flatMap((p) => [...p.keys()]));
+    // Every property, among the environments that have the resource.
+    const paths = new Set(present.flatMap((n) => [...entry.props.get(n)!.keys()]));
     for (const path of [...paths].sort()) {
-      const values = Object.fromEntries(names.map((n) => [n, entry.props.get(n)?.get(path)]));
-      const distinct = new Set(Object.values(values).map((v) => JSON.stringify(v)));
-      if (distinct.size > 1) differences.push(explain(path, values));
+      const raw = Object.fromEntries(present.map((n) => [n, entry.props.get(n)!.get(path)]));
+      const shown = withoutNames(raw, named);
+      if (new Set(present.map((n) => JSON.stringify(shown[n]))).size === 1) continue;
+      const knob = explain({ ...context, site: { ...site, path }, raw, shown });
+      const values = Object.fromEntries(names.map((n) => [n, n in shown ? shown[n] : NO_RESOURCE]));
+      differences.push({ ...base, path, values, ...(knob ? { knob } : {}) });
     }
   }
 
@@ -127,17 +123,8 @@ export function compareEnvironments(
   };
 }
 
-/** The value of a dotted field (`training.instanceType`) of an environment's settings. */
-function valueAt(settings: object, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], settings);
-}
-
-/** True when every two environments with the same knob value also have the same property value. */
-function followsKnob(values: Record<string, unknown>, knob: Record<string, unknown>): boolean {
-  const envs = Object.keys(values);
-  return envs.every((a) =>
-    envs.every((b) => !isDeepStrictEqual(knob[a], knob[b]) || isDeepStrictEqual(values[a], values[b])),
-  );
+/** The model a construct belongs to: `churn` for `Serving/ChurnEndpoint/Config` (longest name wins). */
+function modelOf(constructPath: string, models: readonly string[]): string | undefined {
+  const id = constructPath.split('/')[1] ?? '';
+  return [...models].sort((a, b) => b.length - a.length).find((m) => id.startsWith(pascalCase(m)));
 }

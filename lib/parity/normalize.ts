@@ -1,8 +1,7 @@
 import { TemplateReader } from '../../constructs/common/template-reader';
 
-/** What makes an environment's templates differ by design, and is replaced before comparing. */
+/** Where an environment is deployed: differs by design, and is replaced before comparing. */
 export interface EnvironmentIdentity {
-  readonly name: string;
   readonly account: string;
   readonly region: string;
 }
@@ -31,8 +30,9 @@ const ASSET_HASH = /\b[0-9a-f]{64}\b/g;
 /**
  * Returns the template's resources with what must differ between environments replaced by
  * placeholders: the account (and the other environments' accounts, `peerAccounts`), region,
- * regional image registries, environment name (as a whole word, any case) and asset hashes.
- * Drops resource metadata and CDK's own metadata resource, which carry construct paths.
+ * regional image registries and asset hashes. The environment name is replaced later, value by
+ * value, where the environments' values line up (see `withoutNames`). Drops resource metadata and
+ * CDK's own metadata resource, which carry construct paths.
  */
 export function normalizeResources(
   template: CfnTemplate,
@@ -51,8 +51,8 @@ export function normalizeResources(
 
 /**
  * Replaces, in any JSON value, what must differ between environments (see `normalizeResources`).
- * The parity check also compares knob values this way, so that a pin naming another environment's
- * account reads the same in every environment.
+ * The parity check also reads knob values and the values knob effects give this way, so that they
+ * read as the templates do.
  */
 export function normalizeValue(
   value: unknown,
@@ -63,7 +63,6 @@ export function normalizeValue(
 }
 
 function normalizer(env: EnvironmentIdentity, peerAccounts: readonly string[]): (s: string) => string {
-  const name = new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(env.name)}(?![a-z0-9])`, 'gi');
   const peers = peerAccounts.filter((a) => a !== env.account);
   return (s: string): string =>
     peers
@@ -71,8 +70,7 @@ function normalizer(env: EnvironmentIdentity, peerAccounts: readonly string[]): 
       .split(env.region)
       .join('<region>')
       .replace(ECR_REGISTRY, '<ecr-registry>')
-      .replace(ASSET_HASH, '<asset-hash>')
-      .replace(name, '<env>');
+      .replace(ASSET_HASH, '<asset-hash>');
 }
 
 /** The construct path of a resource without its stage (`Storage/Data/RawBucket`), if recorded. */
@@ -115,8 +113,4 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [f(k), mapStrings(v, f)]));
   }
   return value;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,0 +1,24 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type MlEnvConfig, platformConfig } from '../../config';
+import { buildPlatformApp } from '../../lib/app/synthesize';
+import { checkParity } from '../../lib/parity/check';
+import type { ParityResult } from '../../lib/parity/compare';
+import type { MlEnvironmentStage } from '../../lib/stages/ml-environment-stage';
+
+/** Synthesizes the platform (optionally with another config, optionally changed) and checks parity. */
+export function parity(
+  options: { config?: MlEnvConfig; change?: (stage: MlEnvironmentStage) => void } = {},
+): ParityResult {
+  const { app, config, stages } = buildPlatformApp({
+    outdir: mkdtempSync(join(tmpdir(), 'mlenv-parity-test-')),
+    config: options.config,
+  });
+  if (options.change) stages.forEach(options.change);
+  return checkParity(app.synth(), config);
+}
+
+/** True for the stage of the environment the others are compared against. */
+export const isReference = (stage: MlEnvironmentStage, config: MlEnvConfig = platformConfig()) =>
+  stage.environment.name === config.reference;

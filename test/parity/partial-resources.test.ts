@@ -1,0 +1,50 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NO_RESOURCE } from '../../lib/parity/compare';
+import { ALL_PINNED, configWithPins } from '../support/pins';
+import { isReference, parity } from './parity-fixtures';
+
+describe('parity of resources that only some environments have', () => {
+  // Every environment serves every model, so that endpoints exist wherever the configuration allows.
+  const config = configWithPins(ALL_PINNED);
+  const reference = config.environments.find((e) => e.name === config.reference)!;
+  const model = config.models[0].name;
+
+  test('the reference has a VPC, so this test changes resources that not every environment has', () => {
+    expect(reference.network).toBe('vpc');
+    expect(config.environments.some((e) => e.network === 'none')).toBe(true);
+  });
+
+  test("fails on a reference-only change to the VPC or to an endpoint's role, compared among the environments that have them", () => {
+    const result = parity({
+      config,
+      change: (stage) => {
+        if (!isReference(stage, config)) return;
+        stage.network!.network.endpointSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443));
+        stage.serving.endpoints[model].role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['s3:DeleteObject'],
+            resources: [stage.storage.dataStore.modelsBucket.arnForObjects('*')],
+          }),
+        );
+      },
+    });
+    const where = new Set(result.violations.map((v) => v.constructPath));
+    expect(where).toEqual(
+      new Set(['Network/Network/EndpointSecurityGroup', 'Serving/ChurnEndpoint/Role/DefaultPolicy']),
+    );
+    expect(result.violations).toContainEqual(
+      expect.objectContaining({
+        constructPath: 'Network/Network/EndpointSecurityGroup',
+        path: expect.stringMatching(/^Properties\.SecurityGroupIngress\[\d+\]\.CidrIp$/),
+      }),
+    );
+    const ingress = result.violations.find((v) => v.path.endsWith('CidrIp'))!;
+    for (const env of config.environments) {
+      if (env.name === config.reference) expect(ingress.values[env.name]).toBe('0.0.0.0/0');
+      else if (env.network === 'none') expect(ingress.values[env.name]).toBe(NO_RESOURCE);
+      else expect(ingress.values[env.name]).toBeUndefined();
+    }
+    expect(result.violations.map((v) => v.values[config.reference])).toContain('s3:DeleteObject');
+  });
+});

@@ -1,0 +1,39 @@
+import type { ParityResult } from '../../lib/parity/compare';
+import { formatParityReport, parityJson } from '../../lib/parity/report';
+
+describe('parity report', () => {
+  const long = 'arn:aws:sagemaker:<region>:<account>:model-package/mlenv-<env>-churn';
+  const result: ParityResult = {
+    environments: ['dev', 'prod'],
+    reference: 'prod',
+    resourceCounts: { dev: 1, prod: 1 },
+    differences: [
+      {
+        resource: 'Serving/Model',
+        constructPath: 'Serving/ChurnEndpoint/Model',
+        resourceType: 'AWS::SageMaker::Model',
+        path: 'Properties.Containers[0].ModelPackageName',
+        values: { dev: `${long}/3`, prod: `${long}/4` },
+      },
+    ],
+    violations: [],
+  };
+
+  test('shows values that are too long for the table in full after it, so different values never look alike', () => {
+    const report = formatParityReport({ ...result, violations: result.differences });
+    expect(report).toContain(`${long}/3`);
+    expect(report).toContain(`${long}/4`);
+    expect(report).toMatch(
+      /Serving\/ChurnEndpoint\/Model Containers\[0\]\.ModelPackageName .*\[1\]\s+UNDECLARED/,
+    );
+    expect(report).toMatch(
+      /values in full:\n\[1\] Serving\/ChurnEndpoint\/Model Containers\[0\]\.ModelPackageName\n/,
+    );
+    expect(report).toMatch(/1 undeclared difference$/);
+  });
+
+  test('JSON has the values in full', () => {
+    const json = JSON.parse(parityJson(result));
+    expect(json.differences[0].values).toEqual({ dev: `${long}/3`, prod: `${long}/4` });
+  });
+});
