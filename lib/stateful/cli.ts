@@ -1,14 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesizePlatform } from '../app/synthesize';
-import { LOCK_FILE } from './lock-file';
-import { lockProblems, type StatefulLock, statefulResources } from './lock';
+import { LOCK_FILE, readLock } from './lock-file';
+import { lockProblems, statefulResources } from './lock';
 
 const USAGE = `usage: npm run stateful-lock [-- --update]
 
 Checks that no stateful resource (bucket, key, model package group, log group) of any environment
-would be deleted or replaced, against stateful-resources.lock.json; --update rewrites the lock.`;
+would be deleted or replaced (logical id, type, physical name), against stateful-resources.lock.json;
+--update rewrites the lock.`;
 
 function main(argv: string[]): number {
   if (argv.some((a) => a !== '--update')) {
@@ -23,8 +24,12 @@ function main(argv: string[]): number {
       console.log(`wrote ${LOCK_FILE}`);
       return 0;
     }
-    const problems = lockProblems(JSON.parse(readFileSync(LOCK_FILE, 'utf8')) as StatefulLock, current);
-    console.log(problems.length === 0 ? 'stateful resources: all locked ids in place' : problems.join('\n'));
+    const problems = lockProblems(readLock(), current);
+    console.log(
+      problems.length === 0
+        ? 'stateful resources: every locked id, type and name in place'
+        : problems.join('\n'),
+    );
     return problems.length === 0 ? 0 : 1;
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { platformConfig } from '../../config';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 
 /** The environment of a machine that has never seen AWS: no credentials, no region, no ~/.aws. */
@@ -12,6 +13,9 @@ function withoutAws(): NodeJS.ProcessEnv {
   );
   return { ...env, HOME: mkdtempSync(join(tmpdir(), 'mlenv-home-')), CI: 'true' };
 }
+
+/** The committed configuration, as `npx cdk synth` without context reads it. */
+const config = platformConfig();
 
 describe('npx cdk synth', () => {
   const out = mkdtempSync(join(tmpdir(), 'mlenv-cdk-out-'));
@@ -26,12 +30,11 @@ describe('npx cdk synth', () => {
     const stacks = new CloudAssembly(out).stacksRecursively.map((s) => s.hierarchicalId).sort();
     const base = ['Operations', 'Registry', 'Serving', 'Storage', 'Training'];
     expect(stacks).toEqual(
-      [
-        ...base.map((s) => `Dev/${s}`),
-        ...base.map((s) => `Local/${s}`),
-        ...['Network', ...base].map((s) => `Prod/${s}`),
-        ...['Network', ...base].map((s) => `Staging/${s}`),
-      ].sort(),
+      config.environments
+        .flatMap((env) =>
+          [...base, ...(env.network === 'vpc' ? ['Network'] : [])].map((s) => `${env.stageId}/${s}`),
+        )
+        .sort(),
     );
   });
 
@@ -42,9 +45,16 @@ describe('npx cdk synth', () => {
 
   test('says which models an environment does not serve yet, once per environment', () => {
     const notes = run.stderr.split('\n').filter((l) => l.startsWith('mlenv: '));
+    const unserved = config.environments
+      .map((env) => ({
+        env,
+        models: config.models.map((m) => m.name).filter((m) => !(m in env.deployments)),
+      }))
+      .filter(({ models }) => models.length > 0);
     expect(notes).toEqual(
-      ['local', 'dev', 'staging', 'prod'].map(
-        (e) => `mlenv: ${e} serves no endpoint for churn (no pin in deployments/${e}.json)`,
+      unserved.map(
+        ({ env, models }) =>
+          `mlenv: ${env.name} serves no endpoint for ${models.join(', ')} (no pin in deployments/${env.name}.json)`,
       ),
     );
   });

@@ -1,6 +1,6 @@
 import { ConfigError, type EnvironmentConfig, loadConfig } from '../../config';
 import { deploymentsDir, modelPin } from '../support/pins';
-import { configInput } from '../support/config-fixtures';
+import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 
 function problemsOf(
   input: unknown,
@@ -18,13 +18,12 @@ function problemsOf(
 
 describe('loadConfig', () => {
   test('accepts the committed configuration and derives stage ids', () => {
-    const config = loadConfig(configInput());
-    expect(config.environments.map((e) => [e.name, e.stageId])).toEqual([
-      ['local', 'Local'],
-      ['dev', 'Dev'],
-      ['staging', 'Staging'],
-      ['prod', 'Prod'],
-    ]);
+    const input = configInput();
+    const config = loadConfig(input);
+    // In the configuration's order; the stage id is the name capitalized (`npx cdk deploy 'Staging/*'`).
+    expect(config.environments.map((e) => [e.name, e.stageId])).toEqual(
+      Object.keys(input.environments).map((name) => [name, name[0].toUpperCase() + name.slice(1)]),
+    );
     expect(config.reference).toBe('prod');
   });
 
@@ -78,11 +77,11 @@ describe('loadConfig', () => {
   });
 
   test('a configuration without prod is refused', () => {
-    const input = configInput();
+    const input = configInput() as ReturnType<typeof configInput> & { promotion: string[] };
     delete input.environments.prod;
     expect(problemsOf(input)).toEqual([
       'prod: is required: prod is the reference the other environments are checked against',
-      "promotion.2: 'prod' is not an environment (environments: local, dev, staging)",
+      `promotion.${input.promotion.indexOf('prod')}: 'prod' is not an environment (environments: ${Object.keys(input.environments).join(', ')})`,
     ]);
   });
 
@@ -105,11 +104,12 @@ describe('loadConfig', () => {
   });
 
   test('the promotion order names cloud environments, each once', () => {
-    const input = configInput() as Record<string, any>;
-    input.promotion = ['local', 'dev', 'qa', 'dev', 'prod'];
+    const input = configInput() as ReturnType<typeof configInput> & { promotion?: string[] };
+    const unknown = unusedEnvironmentName(input);
+    input.promotion = ['local', 'dev', unknown, 'dev', 'prod'];
     expect(problemsOf(input)).toEqual([
       "promotion.0: 'local' runs in an emulator: its models cannot be promoted, nor may a cloud environment trust its account",
-      "promotion.2: 'qa' is not an environment (environments: local, dev, staging, prod)",
+      `promotion.2: '${unknown}' is not an environment (environments: ${Object.keys(input.environments).join(', ')})`,
       "promotion.3: 'dev' is listed twice",
     ]);
   });
@@ -253,9 +253,14 @@ describe('loadConfig', () => {
 
   test('an environment added to the configuration needs no code change', () => {
     const input = configInput();
-    input.environments.qa = { ...input.environments.staging, account: '444444444444' };
-    const qa = loadConfig(input).environments.find((e) => e.name === 'qa');
-    expect(qa).toMatchObject({ stageId: 'Qa', account: '444444444444', removalPolicy: 'retain' });
+    const added = unusedEnvironmentName(input);
+    input.environments[added] = { ...input.environments.staging, account: '444444444444' };
+    const env = loadConfig(input).environments.find((e) => e.name === added);
+    expect(env).toMatchObject({
+      stageId: added[0].toUpperCase() + added.slice(1),
+      account: '444444444444',
+      removalPolicy: 'retain',
+    });
   });
 
   describe('account overrides from CDK context', () => {
@@ -271,8 +276,9 @@ describe('loadConfig', () => {
     });
 
     test('for an environment that does not exist are refused', () => {
-      expect(problemsOf(configInput(), { 'mlenv:account:qa': '999999999999' })).toEqual([
-        "context mlenv:account:qa: there is no environment named 'qa'",
+      const unknown = unusedEnvironmentName(configInput());
+      expect(problemsOf(configInput(), { [`mlenv:account:${unknown}`]: '999999999999' })).toEqual([
+        `context mlenv:account:${unknown}: there is no environment named '${unknown}'`,
       ]);
     });
   });

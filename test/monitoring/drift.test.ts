@@ -19,6 +19,9 @@ const { assembly, config } = synthesizePlatform({
   outdir: mkdtempSync(join(tmpdir(), 'mlenv-drift-')),
   config: configWithPins(pins),
 });
+const environment = (name: string) => config.environments.find((e) => e.name === name)!;
+/** Environments with instance endpoints capture data, so they check it for drift. */
+const capturing = config.environments.filter((e) => e.serving.kind === 'instance');
 const stack = (id: string) =>
   assembly.stacksRecursively.find((s) => s.hierarchicalId === id) as CloudFormationStackArtifact;
 const ofType = (id: string, type: string) =>
@@ -42,7 +45,7 @@ describe('drift monitoring', () => {
       MonitoringScheduleName: 'mlenv-staging-churn-data-quality',
       MonitoringScheduleConfig: {
         MonitoringType: 'DataQuality',
-        ScheduleConfig: { ScheduleExpression: config.environments[2].monitoring.driftSchedule },
+        ScheduleConfig: { ScheduleExpression: environment('staging').monitoring.driftSchedule },
       },
     });
   });
@@ -67,11 +70,9 @@ describe('drift monitoring', () => {
   });
 
   test('a check with violations alerts people and, where the knob allows, starts retraining with reason drift', () => {
-    for (const [stage, retrain] of [
-      ['Staging', true],
-      ['Prod', false],
-    ] as const) {
-      const [rule] = ofType(`${stage}/Serving`, 'AWS::Events::Rule').filter((r) =>
+    expect(capturing.map((e) => e.name)).toEqual(expect.arrayContaining(['staging', 'prod']));
+    for (const env of capturing) {
+      const [rule] = ofType(`${env.stageId}/Serving`, 'AWS::Events::Rule').filter((r) =>
         r.Properties.Description?.startsWith('Data drift'),
       );
       expect(rule.Properties.EventPattern).toEqual({
@@ -79,7 +80,7 @@ describe('drift monitoring', () => {
         'detail-type': ['SageMaker Processing Job State Change'],
         detail: {
           MonitoringScheduleArn: [
-            `arn:aws:sagemaker:eu-west-1:${stage === 'Prod' ? '333333333333' : '222222222222'}:monitoring-schedule/mlenv-${stage.toLowerCase()}-churn-data-quality`,
+            `arn:aws:sagemaker:${env.region}:${env.account}:monitoring-schedule/${config.project}-${env.name}-churn-data-quality`,
           ],
           ExitMessage: [{ prefix: 'CompletedWithViolations' }],
         },
@@ -87,19 +88,23 @@ describe('drift monitoring', () => {
       const targets = rule.Properties.Targets as Array<Record<string, any>>;
       expect(JSON.stringify(targets[0].Arn)).toContain('Operations:ExportsOutputRefAlerts');
       const pipeline = targets.find((t) => JSON.stringify(t.Arn).includes('StateMachine'));
-      expect(pipeline !== undefined).toBe(retrain);
+      expect(pipeline !== undefined).toBe(env.monitoring.retrainOnDrift);
       if (pipeline) {
         expect(pipeline.InputTransformer.InputTemplate).toContain('"reason":"drift"');
         expect(pipeline.InputTransformer.InputTemplate).toContain(
-          `"datasetS3Uri":"s3://mlenv-staging-222222222222-eu-west-1-raw/churn/"`,
+          `"datasetS3Uri":"s3://${config.project}-${env.name}-${env.account}-${env.region}-raw/churn/"`,
         );
       }
     }
   });
 
   test('serverless environments (no data capture) have no drift monitor', () => {
-    expect(ofType('Dev/Serving', 'AWS::SageMaker::MonitoringSchedule')).toEqual([]);
-    expect(ofType('Local/Serving', 'AWS::SageMaker::DataQualityJobDefinition')).toEqual([]);
+    const serverless = config.environments.filter((e) => e.serving.kind === 'serverless');
+    expect(serverless.map((e) => e.name)).toEqual(expect.arrayContaining(['local', 'dev']));
+    for (const env of serverless) {
+      expect(ofType(`${env.stageId}/Serving`, 'AWS::SageMaker::MonitoringSchedule')).toEqual([]);
+      expect(ofType(`${env.stageId}/Serving`, 'AWS::SageMaker::DataQualityJobDefinition')).toEqual([]);
+    }
   });
 
   test("the monitor's role reads capture and baselines of its model only, and writes its reports", () => {

@@ -23,9 +23,9 @@ const synth = (files: Record<string, unknown>) => {
 
 describe('Serving stack', () => {
   test('without pins, no environment has an endpoint, the stack still deploys, and synth says so', () => {
-    const { assembly } = platformAssembly();
-    for (const stage of ['Local', 'Dev', 'Staging', 'Prod']) {
-      const serving = assembly.stacksRecursively.find((s) => s.hierarchicalId === `${stage}/Serving`)!;
+    const { assembly, config } = platformAssembly();
+    for (const env of config.environments) {
+      const serving = assembly.stacksRecursively.find((s) => s.hierarchicalId === `${env.stageId}/Serving`)!;
       expect(
         Object.values(resourcesOf(serving))
           .map((r) => r.Type)
@@ -34,7 +34,7 @@ describe('Serving stack', () => {
       expect(byType(serving, 'AWS::SSM::Parameter')[0][1].Properties.Value).toBe('{}');
       const infos = serving.messages.filter((m) => m.level === 'info').map((m) => m.entry.data);
       expect(infos).toContainEqual(
-        expect.stringMatching(/serves no endpoint for: churn \(no pin in deployments\/[a-z]+\.json\)/),
+        `${env.name} serves no endpoint for: ${config.models.map((m) => m.name).join(', ')} (no pin in deployments/${env.name}.json)`,
       );
     }
   });
@@ -57,7 +57,7 @@ describe('Serving stack', () => {
       expect(byType(dev, 'AWS::CloudWatch::Alarm')).toHaveLength(3); // 5xx, latency, 4xx rate
       expect(byType(dev, 'AWS::CloudWatch::CompositeAlarm')).toHaveLength(1);
       expect(JSON.parse(byType(dev, 'AWS::SSM::Parameter')[0][1].Properties.Value)).toEqual(
-        config.environments[1].deployments,
+        config.environments.find((e) => e.name === 'dev')!.deployments,
       );
       expect(byType(stack('Prod/Serving'), 'AWS::SageMaker::Endpoint')).toHaveLength(0);
     });
@@ -74,30 +74,31 @@ describe('Serving stack', () => {
   describe('with every environment pinned', () => {
     const { assembly, config, stack } = synth(ALL_PINNED);
 
-    test('staging and prod serve on instances with capture, blue/green and autoscaling; prod on at least 2', () => {
-      for (const [stage, count, capture] of [
-        ['Staging', 1, 100],
-        ['Prod', 2, 20],
-      ] as const) {
-        const serving = stack(`${stage}/Serving`);
+    test('environments serving on instances have capture, blue/green and autoscaling as configured; prod at least 2', () => {
+      const onInstances = config.environments.filter((e) => e.serving.kind === 'instance');
+      expect(onInstances.map((e) => e.name)).toEqual(expect.arrayContaining(['staging', 'prod']));
+      for (const env of onInstances) {
+        const serving = stack(`${env.stageId}/Serving`);
         const variant = byType(serving, 'AWS::SageMaker::EndpointConfig')[0][1].Properties;
         expect(variant.ProductionVariants[0]).toMatchObject({
-          InstanceType: 'ml.m5.large',
-          InitialInstanceCount: count,
+          InstanceType: env.serving.instanceType,
+          InitialInstanceCount: env.serving.initialInstanceCount,
         });
-        expect(variant.DataCaptureConfig.InitialSamplingPercentage).toBe(capture);
+        expect(variant.DataCaptureConfig.InitialSamplingPercentage).toBe(env.serving.dataCapturePercent);
         expect(
           byType(serving, 'AWS::SageMaker::Endpoint')[0][1].Properties.DeploymentConfig
             .AutoRollbackConfiguration.Alarms,
         ).toHaveLength(2);
         expect(
           byType(serving, 'AWS::ApplicationAutoScaling::ScalableTarget')[0][1].Properties.MinCapacity,
-        ).toBe(count);
+        ).toBe(env.serving.autoscaling.minInstances);
       }
+      const prod = byType(stack('Prod/Serving'), 'AWS::SageMaker::EndpointConfig')[0][1].Properties;
+      expect(prod.ProductionVariants[0].InitialInstanceCount).toBeGreaterThanOrEqual(2);
     });
 
     test("every endpoint alarm notifies the environment's alert topic, through one composite alarm", () => {
-      for (const stage of ['Dev', 'Prod']) {
+      for (const { stageId: stage } of config.environments) {
         const [[, composite]] = byType(stack(`${stage}/Serving`), 'AWS::CloudWatch::CompositeAlarm');
         expect(JSON.stringify(composite.Properties.AlarmActions)).toMatch(
           /Operations:ExportsOutputRefAlerts/,

@@ -79,7 +79,7 @@ describe('one stage per environment', () => {
     expect(stack.template).toMatchSnapshot();
   });
 
-  test('staging and prod retain their data, registry and execution logs; local and dev may delete them', () => {
+  test('data, registry and execution logs are retained as removalPolicy says; only local and dev may delete them', () => {
     const stateful = [
       'AWS::S3::Bucket',
       'AWS::KMS::Key',
@@ -87,7 +87,8 @@ describe('one stage per environment', () => {
       'AWS::Logs::LogGroup',
     ];
     for (const env of config.environments) {
-      const expected = ['staging', 'prod'].includes(env.name) ? 'Retain' : 'Delete';
+      if (!['local', 'dev'].includes(env.name)) expect(env.removalPolicy).toBe('retain');
+      const expected = env.removalPolicy === 'retain' ? 'Retain' : 'Delete';
       const own = stacks.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
       const resources = own.flatMap((s) =>
         Object.values(s.template.Resources as Record<string, { Type: string }>),

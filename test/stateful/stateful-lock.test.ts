@@ -1,14 +1,30 @@
-import { readFileSync } from 'node:fs';
-import { LOCK_FILE } from '../../lib/stateful/lock-file';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesizePlatform } from '../../lib/app/synthesize';
+import { readLock } from '../../lib/stateful/lock-file';
 import { lockProblems, type StatefulLock, statefulResources } from '../../lib/stateful/lock';
-import { platformAssembly } from '../support/platform';
+import { platformAssembly, TEST_CONTEXT } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
 const current = statefulResources(assembly);
-const locked = JSON.parse(readFileSync(LOCK_FILE, 'utf8')) as StatefulLock;
+const locked = readLock();
+
+/** The bucket kinds of every environment (README: `<project>-<env>-<account>-<region>-<kind>`). */
+const BUCKET_KINDS = ['raw', 'curated', 'models', 'monitoring', 'access-logs'];
+
+/** The names `locked` records for `stageId`'s resources of `type`. */
+function lockedNames(lock: StatefulLock, stageId: string, type: string): string[] {
+  return Object.entries(lock)
+    .filter(([stack]) => stack.startsWith(`${stageId}/`))
+    .flatMap(([, resources]) => Object.values(resources))
+    .filter((r) => r.type === type)
+    .map((r) => r.name ?? '(unnamed)')
+    .sort();
+}
 
 describe('stateful resources lock', () => {
-  test('no locked stateful resource would disappear or change, and every stateful resource is locked', () => {
+  test('no locked stateful resource would disappear, change type or change name, and every stateful resource is locked', () => {
     expect(lockProblems(locked, current).join('\n')).toBe('');
   });
 
@@ -16,7 +32,7 @@ describe('stateful resources lock', () => {
     for (const env of config.environments) {
       const types = Object.entries(locked)
         .filter(([stack]) => stack.startsWith(`${env.stageId}/`))
-        .flatMap(([, resources]) => Object.values(resources));
+        .flatMap(([, resources]) => Object.values(resources).map((r) => r.type));
       expect(new Set(types)).toEqual(
         new Set([
           'AWS::S3::Bucket',
@@ -28,28 +44,106 @@ describe('stateful resources lock', () => {
     }
   });
 
-  test('a renamed bucket is reported as data that would be replaced, with how to update the lock', () => {
+  test('the lock records the physical names the configuration gives buckets and model package groups', () => {
+    for (const env of config.environments) {
+      expect(lockedNames(locked, env.stageId, 'AWS::S3::Bucket')).toEqual(
+        BUCKET_KINDS.map(
+          (kind) => `${config.project}-${env.name}-${env.account}-${env.region}-${kind}`,
+        ).sort(),
+      );
+      expect(lockedNames(locked, env.stageId, 'AWS::SageMaker::ModelPackageGroup')).toEqual(
+        config.models.map((model) => `${config.project}-${env.name}-${model.name}`).sort(),
+      );
+    }
+  });
+
+  test('a resource whose logical id changes is reported as data that would be replaced, with how to update the lock', () => {
     const renamed = structuredClone(current);
     const storage = renamed['Prod/Storage'];
     storage.RenamedRawBucket1234 = storage.DataRawBucket6F632241;
     delete storage.DataRawBucket6F632241;
     expect(lockProblems(locked, renamed)).toEqual([
       expect.stringMatching(
-        /^Prod\/Storage\/DataRawBucket6F632241 \(AWS::S3::Bucket\) would be deleted or replaced: .*npm run stateful-lock -- --update/,
+        /^Prod\/Storage\/DataRawBucket6F632241 \(AWS::S3::Bucket mlenv-prod-\S+-raw\) would be deleted or replaced: .*npm run stateful-lock -- --update/,
       ),
       expect.stringMatching(
-        /^Prod\/Storage\/RenamedRawBucket1234 \(AWS::S3::Bucket\) is stateful but not locked yet/,
+        /^Prod\/Storage\/RenamedRawBucket1234 \(AWS::S3::Bucket mlenv-prod-\S+-raw\) is stateful but not locked yet/,
       ),
     ]);
   });
 
   test('a changed type is reported', () => {
     const changed = structuredClone(current);
-    changed['Dev/Storage'].DataKey5F086070 = 'AWS::S3::Bucket';
+    changed['Dev/Storage'].DataKey5F086070 = { type: 'AWS::S3::Bucket' };
     expect(lockProblems(locked, changed)).toEqual([
       expect.stringMatching(
         /^Dev\/Storage\/DataKey5F086070 changes type from AWS::KMS::Key to AWS::S3::Bucket/,
       ),
     ]);
+  });
+
+  test('a name given to a resource CloudFormation used to name is reported, and so is a new key alias', () => {
+    const changed = structuredClone(current);
+    changed['Prod/Training'].ChurnPipelineLogsF2F4602E = {
+      type: 'AWS::Logs::LogGroup',
+      name: '/mlenv/prod/churn',
+    };
+    changed['Prod/Storage'].DataKey5F086070 = { type: 'AWS::KMS::Key', name: 'alias/mlenv-prod-data' };
+    expect(lockProblems(locked, changed)).toEqual([
+      expect.stringContaining(
+        'Prod/Storage/DataKey5F086070 (AWS::KMS::Key) would delete or replace the alias that leads to its data: ' +
+          'its alias (AWS::KMS::Alias AliasName) changes from (none: CloudFormation generates one) to alias/mlenv-prod-data',
+      ),
+      expect.stringContaining(
+        'Prod/Training/ChurnPipelineLogsF2F4602E (AWS::Logs::LogGroup) would delete or replace data: ' +
+          'its LogGroupName changes from (none: CloudFormation generates one) to /mlenv/prod/churn',
+      ),
+    ]);
+  });
+});
+
+describe('a changed project name', () => {
+  // One environment, synthesized with another project name: every bucket and group it names changes.
+  const reference = config.environments.find((e) => e.name === config.reference)!;
+  const outdir = mkdtempSync(join(tmpdir(), 'mlenv-lock-test-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  test('fails the lock for every bucket and model package group, naming the resource and both names', () => {
+    const renamed = synthesizePlatform({
+      outdir,
+      context: TEST_CONTEXT,
+      config: { ...config, project: 'acme', environments: [reference] },
+    });
+    const ownLock = Object.fromEntries(
+      Object.entries(locked).filter(([stack]) => stack.startsWith(`${reference.stageId}/`)),
+    );
+    const problems = lockProblems(ownLock, statefulResources(renamed.assembly));
+
+    const bucketName = (project: string, kind: string) =>
+      `${project}-${reference.name}-${reference.account}-${reference.region}-${kind}`;
+    const groupName = (project: string, model: string) => `${project}-${reference.name}-${model}`;
+    const renames = [
+      ...BUCKET_KINDS.map((kind) => ({
+        from: bucketName(config.project, kind),
+        to: bucketName('acme', kind),
+      })),
+      ...config.models.map((m) => ({
+        from: groupName(config.project, m.name),
+        to: groupName('acme', m.name),
+      })),
+    ];
+    expect(problems).toHaveLength(renames.length);
+    for (const { from, to } of renames) {
+      const problem = problems.find((p) => p.includes(` changes from ${from} to ${to},`));
+      expect(problem).toMatch(
+        new RegExp(
+          `^${reference.stageId}/(Storage|Registry)/\\w+ \\(AWS::(S3::Bucket|SageMaker::ModelPackageGroup)\\) ` +
+            'would delete or replace data: .*npm run stateful-lock -- --update',
+        ),
+      );
+    }
+    expect(problems.find((p) => p.includes(bucketName('acme', 'raw')))).toMatch(
+      /^\w+\/Storage\/DataRawBucket6F632241 /,
+    );
   });
 });
