@@ -1,0 +1,268 @@
+"""A local stand-in for SageMaker Model Monitor's data-quality analyzer.
+
+It is NOT Model Monitor: it computes the same files in the same formats from the same inputs, so
+the local environment can run the pipeline's Baseline step and the endpoint's drift check:
+
+- baseline: ``statistics.json`` and ``constraints.json`` of a CSV dataset (header row);
+- check: ``constraint_violations.json`` (and the current ``statistics.json``) of a CSV dataset
+  against a baseline's statistics and constraints.
+
+It takes Model Monitor's container contract: environment variables ``dataset_source`` (a
+directory of CSV files), ``output_path``, ``dataset_format`` (JSON, ``{"csv": {"header": true}}``),
+and for a check ``baseline_statistics`` and ``baseline_constraints`` (file paths).
+
+Drift is measured like Model Monitor's "Robust" comparison: the largest distance between the
+baseline's and the current data's cumulative distributions of a numerical feature (the
+Kolmogorov-Smirnov statistic), against the constraints' ``comparison_threshold``, or against
+the distance the two sample sizes reach by chance (p = 0.001) when that is larger.
+"""
+
+import glob
+import json
+import math
+import os
+import sys
+
+STANDIN_NOTE = "computed by mlenv's local stand-in for SageMaker Model Monitor, not by Model Monitor"
+DEFAULT_COMPARISON_THRESHOLD = 0.1
+# Points of the empirical distribution kept in statistics.json (Model Monitor keeps a KLL sketch).
+DISTRIBUTION_POINTS = 101
+
+
+class AnalyzerError(Exception):
+    """A problem with the input, reported as one line."""
+
+
+def read_dataset(source):
+    """The rows of every CSV file under ``source`` (one header row each, the same columns)."""
+    import pandas as pd
+
+    files = sorted(glob.glob(os.path.join(source, "**", "*.csv"), recursive=True))
+    if not files:
+        raise AnalyzerError("no CSV file under %s" % source)
+    frames = [pd.read_csv(path) for path in files]
+    columns = list(frames[0].columns)
+    for path, frame in zip(files, frames):
+        if list(frame.columns) != columns:
+            raise AnalyzerError("%s has columns %s, not %s" % (path, list(frame.columns), columns))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _quantiles(values):
+    """Evenly spaced quantiles of ``values``: the feature's distribution, small and comparable."""
+    ordered = sorted(values)
+    if not ordered:
+        return []
+    last = len(ordered) - 1
+    return [ordered[round(last * i / (DISTRIBUTION_POINTS - 1))] for i in range(DISTRIBUTION_POINTS)]
+
+
+def feature_statistics(name, column):
+    """One feature of ``statistics.json``: counts, and for numbers mean, spread and distribution."""
+    import pandas as pd
+
+    present = column.dropna()
+    common = {"num_present": int(len(present)), "num_missing": int(column.isna().sum())}
+    numeric = pd.to_numeric(present, errors="coerce")
+    if len(present) > 0 and numeric.notna().all():
+        values = [float(v) for v in numeric]
+        integral = all(float(v).is_integer() for v in values)
+        return {
+            "name": name,
+            "inferred_type": "Integral" if integral else "Fractional",
+            "numerical_statistics": {
+                "common": common,
+                "mean": float(numeric.mean()),
+                "sum": float(numeric.sum()),
+                "std_dev": float(numeric.std(ddof=0)),
+                "min": float(numeric.min()),
+                "max": float(numeric.max()),
+                "distribution": {"quantiles": _quantiles(values)},
+            },
+        }
+    return {
+        "name": name,
+        "inferred_type": "String",
+        "string_statistics": {"common": common, "distinct_count": int(present.nunique())},
+    }
+
+
+def statistics(frame):
+    """``statistics.json`` of a dataset."""
+    return {
+        "version": 0.0,
+        "note": STANDIN_NOTE,
+        "dataset": {"item_count": int(len(frame))},
+        "features": [feature_statistics(str(name), frame[name]) for name in frame.columns],
+    }
+
+
+def constraints(stats):
+    """``constraints.json`` suggested from a baseline's statistics, as Model Monitor suggests them."""
+    features = []
+    for feature in stats["features"]:
+        kind = "numerical_statistics" if "numerical_statistics" in feature else "string_statistics"
+        common = feature[kind]["common"]
+        total = common["num_present"] + common["num_missing"]
+        entry = {
+            "name": feature["name"],
+            "inferred_type": feature["inferred_type"],
+            "completeness": (common["num_present"] / total) if total else 0.0,
+        }
+        if kind == "numerical_statistics":
+            entry["num_constraints"] = {"is_non_negative": feature[kind]["min"] >= 0}
+        features.append(entry)
+    return {
+        "version": 0.0,
+        "note": STANDIN_NOTE,
+        "features": features,
+        "monitoring_config": {
+            "evaluate_constraints": "Enabled",
+            "emit_metrics": "Enabled",
+            "datatype_check_threshold": 1.0,
+            "domain_content_threshold": 1.0,
+            "distribution_constraints": {
+                "perform_comparison": "Enabled",
+                "comparison_threshold": DEFAULT_COMPARISON_THRESHOLD,
+                "comparison_method": "Robust",
+            },
+        },
+    }
+
+
+def _cdf_distance(baseline_quantiles, current_quantiles):
+    """Largest gap between two empirical CDFs given by their quantiles (KS statistic)."""
+    if not baseline_quantiles or not current_quantiles:
+        return 0.0
+    import bisect
+
+    points = sorted(set(baseline_quantiles) | set(current_quantiles))
+
+    def cdf(quantiles, x):
+        return bisect.bisect_right(quantiles, x) / len(quantiles)
+
+    return max(abs(cdf(baseline_quantiles, x) - cdf(current_quantiles, x)) for x in points)
+
+
+def _chance_distance(n, m, alpha=0.001):
+    """The two-sample Kolmogorov-Smirnov distance that samples of sizes n and m exceed by chance
+    with probability ``alpha`` (the asymptotic critical value)."""
+    if n == 0 or m == 0:
+        return 1.0
+    return math.sqrt(-math.log(alpha / 2) / 2) * math.sqrt((n + m) / (n * m))
+
+
+def violations(current, baseline_stats, baseline_constraints):
+    """``constraint_violations.json`` of a dataset's statistics against a baseline."""
+    found = []
+    config = baseline_constraints.get("monitoring_config", {})
+    comparison = config.get("distribution_constraints", {})
+    threshold = float(comparison.get("comparison_threshold", DEFAULT_COMPARISON_THRESHOLD))
+    current_by_name = {f["name"]: f for f in current["features"]}
+    baseline_by_name = {f["name"]: f for f in baseline_stats["features"]}
+    for constraint in baseline_constraints["features"]:
+        name = constraint["name"]
+        feature = current_by_name.get(name)
+        if feature is None:
+            found.append(
+                {
+                    "feature_name": name,
+                    "constraint_check_type": "missing_column_check",
+                    "description": "There are missing columns in current dataset.",
+                }
+            )
+            continue
+        expected_type = constraint["inferred_type"]
+        if expected_type in ("Integral", "Fractional") and feature["inferred_type"] == "String":
+            found.append(
+                {
+                    "feature_name": name,
+                    "constraint_check_type": "data_type_check",
+                    "description": "Data type of %s was %s in the baseline, String now."
+                    % (name, expected_type),
+                }
+            )
+            continue
+        kind = "numerical_statistics" if "numerical_statistics" in feature else "string_statistics"
+        common = feature[kind]["common"]
+        total = common["num_present"] + common["num_missing"]
+        completeness = (common["num_present"] / total) if total else 0.0
+        if completeness < constraint.get("completeness", 0.0):
+            found.append(
+                {
+                    "feature_name": name,
+                    "constraint_check_type": "completeness_check",
+                    "description": "Completeness %.4f is below the baseline's %.4f."
+                    % (completeness, constraint["completeness"]),
+                }
+            )
+        numbers = feature.get("numerical_statistics")
+        if numbers and constraint.get("num_constraints", {}).get("is_non_negative") and numbers["min"] < 0:
+            found.append(
+                {
+                    "feature_name": name,
+                    "constraint_check_type": "non_negative_check",
+                    "description": "%s has negative values; the baseline had none." % name,
+                }
+            )
+        baseline = baseline_by_name.get(name, {}).get("numerical_statistics")
+        if numbers and baseline and comparison.get("perform_comparison", "Enabled") == "Enabled":
+            distance = _cdf_distance(
+                baseline["distribution"]["quantiles"], numbers["distribution"]["quantiles"]
+            )
+            # Small samples differ by chance: a distance the sample sizes cannot tell from chance
+            # is no drift, whatever the threshold (on local data, hundreds of rows).
+            limit = max(
+                threshold,
+                _chance_distance(baseline["common"]["num_present"], numbers["common"]["num_present"]),
+            )
+            if distance > limit:
+                found.append(
+                    {
+                        "feature_name": name,
+                        "constraint_check_type": "baseline_drift_check",
+                        "description": "Baseline drift distance: %.4f exceeds threshold: %.4f"
+                        % (distance, limit),
+                    }
+                )
+    return {"note": STANDIN_NOTE, "violations": found}
+
+
+def _write(directory, name, document):
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, name), "w") as out:
+        json.dump(document, out, indent=2)
+
+
+def main(environ=None):
+    """Run as Model Monitor's container does, from its environment variables; exit 2 on bad input."""
+    environ = os.environ if environ is None else environ
+    try:
+        source = environ.get("dataset_source")
+        output = environ.get("output_path")
+        if not source or not output:
+            raise AnalyzerError("dataset_source and output_path must be set")
+        dataset_format = json.loads(environ.get("dataset_format", '{"csv": {"header": true}}'))
+        if not dataset_format.get("csv", {}).get("header", False):
+            raise AnalyzerError("only CSV with a header row is supported, got %s" % dataset_format)
+        current = statistics(read_dataset(source))
+        _write(output, "statistics.json", current)
+        baseline_statistics = environ.get("baseline_statistics")
+        baseline_constraints = environ.get("baseline_constraints")
+        if baseline_statistics and baseline_constraints:
+            with open(baseline_statistics) as s, open(baseline_constraints) as c:
+                report = violations(current, json.load(s), json.load(c))
+            _write(output, "constraint_violations.json", report)
+            verdict = "CompletedWithViolations" if report["violations"] else "Completed"
+        else:
+            _write(output, "constraints.json", constraints(current))
+            verdict = "Completed"
+    except (AnalyzerError, OSError, ValueError) as error:
+        print("error: %s" % error, file=sys.stderr)
+        return 2
+    print("%s (%s)" % (verdict, STANDIN_NOTE))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+import json
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "ml"))
+
+import model_monitor_standin as analyzer  # noqa: E402
+from make_sample_data import make_sample_data  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory):
+    """The sample dataset's features (the target dropped), as endpoint capture records them, in a
+    random order: its two halves are two samples of one distribution."""
+    frame = make_sample_data(str(tmp_path_factory.mktemp("raw") / "data.csv"))
+    return frame.drop(columns=["target"]).sample(frac=1.0, random_state=7).reset_index(drop=True)
+
+
+def write_csv(frame, directory):
+    os.makedirs(directory, exist_ok=True)
+    frame.to_csv(os.path.join(directory, "part-0.csv"), index=False)
+    return str(directory)
+
+
+def run(environ):
+    code = analyzer.main({k: str(v) for k, v in environ.items()})
+    return code
+
+
+def baseline(features, tmp_path):
+    """Runs the baseline job over the first half of the data; returns its output directory."""
+    source = write_csv(features.iloc[: len(features) // 2], tmp_path / "baseline-in")
+    output = tmp_path / "baseline-out"
+    assert run({"dataset_source": source, "output_path": output}) == 0
+    return output
+
+
+def check(features, tmp_path, base, name="check"):
+    source = write_csv(features, tmp_path / ("%s-in" % name))
+    output = tmp_path / ("%s-out" % name)
+    code = run(
+        {
+            "dataset_source": source,
+            "output_path": output,
+            "baseline_statistics": base / "statistics.json",
+            "baseline_constraints": base / "constraints.json",
+        }
+    )
+    assert code == 0
+    return json.loads((output / "constraint_violations.json").read_text())["violations"]
+
+
+def test_baseline_writes_model_monitor_statistics_and_constraints(features, tmp_path):
+    base = baseline(features, tmp_path)
+    stats = json.loads((base / "statistics.json").read_text())
+    constraints = json.loads((base / "constraints.json").read_text())
+    assert stats["dataset"]["item_count"] == len(features) // 2
+    assert [f["name"] for f in stats["features"]] == list(features.columns)
+    first = stats["features"][0]
+    assert first["inferred_type"] == "Fractional"
+    numbers = first["numerical_statistics"]
+    column = features.iloc[: len(features) // 2][features.columns[0]]
+    assert numbers["common"] == {"num_present": len(column), "num_missing": 0}
+    assert numbers["min"] == pytest.approx(column.min())
+    assert numbers["max"] == pytest.approx(column.max())
+    assert numbers["mean"] == pytest.approx(column.mean())
+    assert [f["name"] for f in constraints["features"]] == list(features.columns)
+    assert all(f["completeness"] == 1.0 for f in constraints["features"])
+    assert constraints["monitoring_config"]["distribution_constraints"]["comparison_method"] == "Robust"
+    assert "stand-in" in stats["note"] and "stand-in" in constraints["note"]
+
+
+def test_data_like_the_baseline_has_no_drift(features, tmp_path):
+    base = baseline(features, tmp_path)
+    # The other half of the same dataset: the same distribution, sampled differently.
+    assert check(features.iloc[len(features) // 2 :], tmp_path, base) == []
+
+
+def test_shifted_data_drifts_on_the_shifted_features_only(features, tmp_path):
+    base = baseline(features, tmp_path)
+    shifted = features.iloc[len(features) // 2 :].copy()
+    moved = list(features.columns[:3])
+    for name in moved:
+        shifted[name] = shifted[name] * 3 + shifted[name].std()
+    found = check(shifted, tmp_path, base)
+    drift = sorted(v["feature_name"] for v in found if v["constraint_check_type"] == "baseline_drift_check")
+    assert drift == sorted(moved)
+
+
+def test_missing_columns_wrong_types_and_negatives_are_violations(features, tmp_path):
+    base = baseline(features, tmp_path)
+    broken = features.iloc[len(features) // 2 :].copy()
+    dropped, retyped, negated = features.columns[0], features.columns[1], features.columns[2]
+    broken = broken.drop(columns=[dropped])
+    broken[retyped] = "n/a"
+    broken[negated] = -broken[negated]
+    kinds = {(v["feature_name"], v["constraint_check_type"]) for v in check(broken, tmp_path, base)}
+    assert (dropped, "missing_column_check") in kinds
+    assert (retyped, "data_type_check") in kinds
+    assert (negated, "non_negative_check") in kinds
+
+
+def test_bad_input_exits_2_with_one_error_line(tmp_path, capsys):
+    assert run({"dataset_source": tmp_path / "empty", "output_path": tmp_path / "out"}) == 2
+    assert capsys.readouterr().err.startswith("error: no CSV file under")
+    assert run({"output_path": tmp_path / "out"}) == 2
