@@ -8,8 +8,9 @@ the local environment can run the pipeline's Baseline step and the endpoint's dr
   against a baseline's statistics and constraints.
 
 It takes Model Monitor's container contract: environment variables ``dataset_source`` (a
-directory of CSV files), ``output_path``, ``dataset_format`` (JSON, ``{"csv": {"header": true}}``),
-and for a check ``baseline_statistics`` and ``baseline_constraints`` (file paths).
+directory of CSV files, or of an endpoint's data-capture ``.jsonl`` files), ``output_path``,
+``dataset_format`` (JSON: ``{"csv": {"header": true}}``, or ``{"sagemakerCaptureJson": {...}}``
+for captured requests), and for a check ``baseline_statistics`` and ``baseline_constraints``.
 
 Drift is measured like Model Monitor's "Robust" comparison: the largest distance between the
 baseline's and the current data's cumulative distributions of a numerical feature (the
@@ -46,6 +47,31 @@ def read_dataset(source):
         if list(frame.columns) != columns:
             raise AnalyzerError("%s has columns %s, not %s" % (path, list(frame.columns), columns))
     return pd.concat(frames, ignore_index=True)
+
+
+def read_capture(source, column_names):
+    """The requests of SageMaker data-capture files (``.jsonl``) under ``source``: their CSV rows,
+    named by position after the baseline's features (captured rows have no header)."""
+    import pandas as pd
+
+    rows = []
+    for path in sorted(glob.glob(os.path.join(source, "**", "*.jsonl"), recursive=True)):
+        with open(path) as lines:
+            for line in lines:
+                captured = json.loads(line)["captureData"]["endpointInput"]
+                if captured.get("encoding") != "CSV":
+                    raise AnalyzerError("%s has a %s request; only CSV is checked" % (path, captured.get("encoding")))
+                rows.extend(r.split(",") for r in captured["data"].splitlines() if r.strip())
+    if not rows:
+        raise AnalyzerError("no captured request under %s" % source)
+    width = max(len(r) for r in rows)
+    names = list(column_names[:width]) + ["_c%d" % i for i in range(len(column_names), width)]
+    frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], columns=names)
+    for name in names:  # numbers where every value is one, text otherwise (as a CSV reader would)
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        if numbers.notna().sum() == frame[name].notna().sum():
+            frame[name] = numbers
+    return frame
 
 
 def _quantiles(values):
@@ -243,12 +269,20 @@ def main(environ=None):
         if not source or not output:
             raise AnalyzerError("dataset_source and output_path must be set")
         dataset_format = json.loads(environ.get("dataset_format", '{"csv": {"header": true}}'))
-        if not dataset_format.get("csv", {}).get("header", False):
-            raise AnalyzerError("only CSV with a header row is supported, got %s" % dataset_format)
-        current = statistics(read_dataset(source))
-        _write(output, "statistics.json", current)
         baseline_statistics = environ.get("baseline_statistics")
         baseline_constraints = environ.get("baseline_constraints")
+        if "sagemakerCaptureJson" in dataset_format:
+            if not baseline_statistics:
+                raise AnalyzerError("checking captured data needs baseline_statistics (its feature names)")
+            with open(baseline_statistics) as s:
+                names = [f["name"] for f in json.load(s)["features"]]
+            frame = read_capture(source, names)
+        elif dataset_format.get("csv", {}).get("header", False):
+            frame = read_dataset(source)
+        else:
+            raise AnalyzerError("only CSV with a header row or SageMaker capture JSON is supported, got %s" % dataset_format)
+        current = statistics(frame)
+        _write(output, "statistics.json", current)
         if baseline_statistics and baseline_constraints:
             with open(baseline_statistics) as s, open(baseline_constraints) as c:
                 report = violations(current, json.load(s), json.load(c))

@@ -108,3 +108,39 @@ def test_bad_input_exits_2_with_one_error_line(tmp_path, capsys):
     assert run({"dataset_source": tmp_path / "empty", "output_path": tmp_path / "out"}) == 2
     assert capsys.readouterr().err.startswith("error: no CSV file under")
     assert run({"output_path": tmp_path / "out"}) == 2
+
+
+def write_capture(frame, directory):
+    """Requests as SageMaker data capture records them: JSON lines, CSV rows without a header."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "00-00-000-capture.jsonl"), "w") as out:
+        for start in range(0, len(frame), 10):
+            rows = frame.iloc[start : start + 10].to_csv(header=False, index=False)
+            record = {"captureData": {"endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": rows, "encoding": "CSV"}}}
+            out.write(json.dumps(record) + "\n")
+    return str(directory)
+
+
+def check_capture(frame, tmp_path, base, name):
+    output = tmp_path / ("%s-out" % name)
+    code = run(
+        {
+            "dataset_source": write_capture(frame, tmp_path / ("%s-capture" % name) / "churn-local" / "AllTraffic" / "2026" / "11" / "30" / "10"),
+            "dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}),
+            "output_path": output,
+            "baseline_statistics": base / "statistics.json",
+            "baseline_constraints": base / "constraints.json",
+        }
+    )
+    assert code == 0
+    return json.loads((output / "constraint_violations.json").read_text())["violations"]
+
+
+def test_captured_requests_are_checked_by_the_baseline_feature_order(features, tmp_path):
+    base = baseline(features, tmp_path)
+    other_half = features.iloc[len(features) // 2 :]
+    assert check_capture(other_half, tmp_path, base, "same") == []
+    shifted = other_half.copy()
+    shifted[features.columns[0]] = shifted[features.columns[0]] * 3
+    drift = [v["feature_name"] for v in check_capture(shifted, tmp_path, base, "shifted") if v["constraint_check_type"] == "baseline_drift_check"]
+    assert drift == [features.columns[0]]

@@ -1,0 +1,178 @@
+"""A local stand-in for a SageMaker endpoint: the inference contract around a model artifact.
+
+It serves an unpacked ``model.tar.gz`` the way the scikit-learn serving container does with the
+platform's packages (``SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code``,
+``SAGEMAKER_PROGRAM=inference.py``): it imports ``<model dir>/code/<program>``, calls its
+``model_fn(model_dir)`` once and its ``transform_fn(model, body, content_type, accept)`` per
+request, behind SageMaker's container HTTP contract:
+
+  GET  /ping          200 when the model is loaded
+  POST /invocations   the transform_fn's answer (a 4xx ErrorResponse keeps its status)
+
+With ``--capture-dir`` it records requests and responses as SageMaker data capture does: JSON
+lines under ``<capture dir>/<endpoint>/<variant>/<yyyy>/<mm>/<dd>/<hh>/``, one record per
+invocation (``captureData.endpointInput``/``endpointOutput``, ``eventMetadata``), for the share of
+requests ``--sampling-percent`` says.
+
+    python serving_standin.py --model-dir DIR [--port 0] [--capture-dir DIR --endpoint-name NAME]
+
+prints ``listening on http://127.0.0.1:<port>`` once it serves, and stops on SIGTERM or SIGINT.
+"""
+
+import argparse
+import base64
+import datetime
+import importlib.util
+import json
+import os
+import random
+import signal
+import sys
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ENCODINGS = {"text/csv": "CSV", "application/json": "JSON"}
+
+
+def load_program(model_dir, program="inference.py"):
+    """The serving module of the artifact (its ``code/`` directory first on the import path)."""
+    code_dir = os.path.join(model_dir, "code")
+    path = os.path.join(code_dir, program)
+    if not os.path.isfile(path):
+        raise FileNotFoundError("%s has no %s: not a model artifact of this platform" % (model_dir, os.path.join("code", program)))
+    sys.path.insert(0, code_dir)
+    spec = importlib.util.spec_from_file_location("serving_program", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def capture_record(request_body, content_type, response_body, response_type, now=None):
+    """One SageMaker data-capture record (a line of the ``.jsonl`` capture files)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+
+    def side(data, media, mode):
+        media = (media or "").split(";")[0].strip().lower()
+        encoding = ENCODINGS.get(media)
+        if encoding is None:
+            return {"observedContentType": media, "mode": mode, "data": base64.b64encode(data).decode(), "encoding": "BASE64"}
+        return {"observedContentType": media, "mode": mode, "data": data.decode("utf-8"), "encoding": encoding}
+
+    return {
+        "captureData": {
+            "endpointInput": side(request_body, content_type, "INPUT"),
+            "endpointOutput": side(response_body, response_type, "OUTPUT"),
+        },
+        "eventMetadata": {
+            "eventId": str(uuid.uuid4()),
+            "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000),
+        },
+        "eventVersion": "0",
+    }
+
+
+class Capture(object):
+    """Appends capture records to hourly files, as SageMaker lays them out."""
+
+    def __init__(self, directory, endpoint, variant, sampling_percent):
+        self.directory = directory
+        self.endpoint = endpoint
+        self.variant = variant
+        self.sampling_percent = sampling_percent
+        self.lock = threading.Lock()
+        self.file_id = uuid.uuid4().hex[:8]
+
+    def record(self, record, now=None):
+        if random.uniform(0, 100) >= self.sampling_percent:
+            return
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        folder = os.path.join(self.directory, self.endpoint, self.variant, now.strftime("%Y/%m/%d/%H"))
+        with self.lock:
+            os.makedirs(folder, exist_ok=True)
+            name = "%s-%s.jsonl" % (now.strftime("%M-%S-%f")[:6], self.file_id)
+            with open(os.path.join(folder, name), "a") as out:
+                out.write(json.dumps(record) + "\n")
+
+
+def make_handler(program, model, capture):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, fmt, *args):  # quiet: the CLI prints what matters
+            pass
+
+        def _send(self, status, body, content_type):
+            data = body if isinstance(body, bytes) else str(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            if self.path == "/ping":
+                self._send(200, b"", "text/plain")
+            else:
+                self._send(404, json.dumps({"error": "no route %s" % self.path}), "application/json")
+
+        def do_POST(self):
+            if self.path != "/invocations":
+                self._send(404, json.dumps({"error": "no route %s" % self.path}), "application/json")
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            content_type = self.headers.get("Content-Type", "")
+            accept = self.headers.get("Accept", "")
+            try:
+                answer = program.transform_fn(model, body, content_type, accept)
+            except Exception as error:  # the container answers 500 for any other error
+                self._send(500, json.dumps({"error": str(error)}), "application/json")
+                return
+            if isinstance(answer, tuple):
+                data = answer[0] if isinstance(answer[0], bytes) else str(answer[0]).encode("utf-8")
+                if capture:  # before answering, so a caller that got its answer finds it captured
+                    capture.record(capture_record(body, content_type, data, answer[1]))
+                self._send(200, data, answer[1])
+            else:  # an ErrorResponse: a bad request keeps its 4xx status and is not captured
+                self._send(int(answer.status), answer.body, answer.content_type)
+
+    return Handler
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model-dir", required=True)
+    parser.add_argument("--program", default="inference.py")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--capture-dir")
+    parser.add_argument("--endpoint-name", default="local-endpoint")
+    parser.add_argument("--variant-name", default="AllTraffic")
+    parser.add_argument("--sampling-percent", type=float, default=100.0)
+    args = parser.parse_args(argv)
+    try:
+        program = load_program(args.model_dir, args.program)
+        model = program.model_fn(args.model_dir)
+    except Exception as error:
+        print("error: cannot load the model: %s" % error, file=sys.stderr)
+        return 2
+    capture = (
+        Capture(args.capture_dir, args.endpoint_name, args.variant_name, args.sampling_percent)
+        if args.capture_dir
+        else None
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(program, model, capture))
+
+    def stop(*_):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

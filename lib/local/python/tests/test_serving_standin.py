@@ -1,0 +1,103 @@
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STANDIN = os.path.join(os.path.dirname(HERE), "serving_standin.py")
+ML_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "ml"))
+sys.path.insert(0, ML_DIR)
+
+import make_sample_data  # noqa: E402
+import preprocess  # noqa: E402
+import train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model_and_rows(tmp_path_factory):
+    """A model trained by ml/train.py (its artifact layout, code/inference.py included) and test rows."""
+    base = tmp_path_factory.mktemp("serving")
+    make_sample_data.make_sample_data(str(base / "raw" / "data.csv"))
+    preprocess.preprocess(str(base / "raw"), str(base / "splits"))
+    train.train(str(base / "splits" / "train"), str(base / "splits" / "validation"), str(base / "model"), log=lambda line: None)
+    test = sorted(glob.glob(str(base / "splits" / "test" / "*.csv")))[0]
+    with open(test) as f:
+        header, *rows = f.read().splitlines()
+    target = header.split(",").index("target")
+    features = [",".join(v for i, v in enumerate(row.split(",")) if i != target) for row in rows[:5]]
+    return base / "model", features
+
+
+@pytest.fixture
+def server(model_and_rows, tmp_path):
+    """The stand-in serving the model on a free port, capturing into tmp_path/capture; stopped after."""
+    model_dir, _ = model_and_rows
+    process = subprocess.Popen(
+        [sys.executable, STANDIN, "--model-dir", str(model_dir), "--capture-dir", str(tmp_path / "capture"),
+         "--endpoint-name", "churn-local"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    line = process.stdout.readline()
+    assert line.startswith("listening on http://127.0.0.1:"), process.stderr.read()
+    yield line.split()[-1], tmp_path / "capture"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+
+
+def request(url, body=None, content_type="text/csv", accept="application/json"):
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": content_type, "Accept": accept})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.headers.get("Content-Type"), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type"), error.read()
+
+
+def captured(capture_dir):
+    files = glob.glob(str(capture_dir / "churn-local" / "AllTraffic" / "*" / "*" / "*" / "*" / "*.jsonl"))
+    return [json.loads(line) for path in sorted(files) for line in open(path)]
+
+
+def test_ping_and_predictions_follow_the_container_contract(server, model_and_rows):
+    url, _ = server
+    _, rows = model_and_rows
+    assert request(url + "/ping")[0] == 200
+    status, content_type, body = request(url + "/invocations", "\n".join(rows).encode())
+    assert status == 200 and content_type == "application/json"
+    predictions = json.loads(body)["predictions"]
+    assert len(predictions) == len(rows)
+    assert all(0.0 <= p["score"] <= 1.0 and p["label"] in (0, 1) for p in predictions)
+
+
+def test_requests_and_responses_are_captured_in_sagemaker_format(server, model_and_rows):
+    url, capture_dir = server
+    _, rows = model_and_rows
+    request(url + "/invocations", rows[0].encode())
+    [record] = captured(capture_dir)
+    data = record["captureData"]
+    assert data["endpointInput"] == {"observedContentType": "text/csv", "mode": "INPUT", "data": rows[0], "encoding": "CSV"}
+    assert data["endpointOutput"]["mode"] == "OUTPUT"
+    assert data["endpointOutput"]["encoding"] == "JSON"
+    assert json.loads(data["endpointOutput"]["data"])["predictions"][0]["label"] in (0, 1)
+    assert record["eventVersion"] == "0"
+    assert record["eventMetadata"]["inferenceTime"].endswith("Z")
+
+
+def test_a_malformed_request_gets_a_4xx_and_is_not_captured(server):
+    url, capture_dir = server
+    assert request(url + "/invocations", b"not,numbers")[0] == 400
+    assert request(url + "/invocations", b"1,2", content_type="application/x-npy")[0] == 415
+    assert request(url + "/nothing")[0] == 404
+    assert captured(capture_dir) == []
+
+
+def test_a_directory_without_serving_code_is_refused(tmp_path):
+    result = subprocess.run([sys.executable, STANDIN, "--model-dir", str(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "not a model artifact" in result.stderr
