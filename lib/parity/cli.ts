@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -33,6 +33,9 @@ function parseArguments(argv: readonly string[]): ParityArguments | string {
 }
 
 function readAssembly(dir: string) {
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new Error(`${dir} is not a cloud assembly (no manifest.json): run npx cdk synth -o ${dir} first`);
+  }
   const assembly = new CloudAssembly(dir);
   return { assembly, config: assemblyConfig(assembly) };
 }

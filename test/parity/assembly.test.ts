@@ -49,5 +49,6 @@ describe('npm run parity -- --assembly <dir>', () => {
     const run = parityCli('--assembly', mkdtempSync(join(tmpdir(), 'mlenv-empty-')));
     expect(run.status).toBe(2);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stderr).toMatch(/is not a cloud assembly \(no manifest\.json\): run npx cdk synth -o /);
   });
 });
