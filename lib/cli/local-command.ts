@@ -1,0 +1,82 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { Command } from 'commander';
+import { platformConfig } from '../../config';
+import { emulatorStatus, stopEmulator } from '../local/emulator';
+import { stageStacks } from '../local/emulator-assembly';
+import { deployedAssemblyDir } from '../local/emulator-deploy';
+import { emulatorClientConfig } from '../local/emulator-env';
+import { localEnvironment, localUp, stackStatuses } from '../local/emulator-up';
+import { consoleSteps, seconds } from './steps';
+
+/**
+ * `mlenv local ...`: the local environment in an AWS emulator. Commands parse and print; the work
+ * lives in lib/local/. `train`, `serve`, `smoke` and `drift` are added here as they land.
+ */
+export function localCommand(): Command {
+  const local = new Command('local').description(
+    'the local environment: the Local stage deployed into an AWS emulator (moto)',
+  );
+
+  local
+    .command('up')
+    .description('start the emulator (or reuse the running one) and deploy the Local stacks into it')
+    .option(
+      '--assembly <dir>',
+      'deploy this cloud assembly (from `cdk synth`) instead of synthesizing the app again',
+    )
+    .action(async (options: { assembly?: string }) => {
+      const started = Date.now();
+      const result = await localUp({ steps: consoleSteps(), assemblyDir: options.assembly });
+      console.log(
+        `local up: ${result.stacks.length} stacks deployed into ${result.endpoint} (pid ${result.pid}) in ${seconds(Date.now() - started)}`,
+      );
+    });
+
+  local
+    .command('down')
+    .description('stop the emulator (everything deployed into it is gone)')
+    .action(async () => {
+      const result = await stopEmulator();
+      const where = [`pid ${result.pid}`, ...(result.port ? [`port ${result.port}`] : [])].join(', ');
+      console.log(
+        result.stopped
+          ? `local down: stopped the emulator (${where})`
+          : 'local down: no emulator was running',
+      );
+    });
+
+  local
+    .command('status')
+    .description('whether the emulator runs, where, and the status of the Local stacks in it')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const status = await emulatorStatus();
+      let stacks: { name: string; status: string }[] = [];
+      if (status.running && status.port !== undefined) {
+        const env = localEnvironment(platformConfig());
+        let names: string[] = [];
+        try {
+          names = stageStacks(deployedAssemblyDir(status.stateDir), env.stageId).map((s) => s.stackName);
+        } catch {
+          // nothing deployed yet
+        }
+        stacks = await stackStatuses(
+          new CloudFormationClient(emulatorClientConfig(status.port, env.region)),
+          names,
+        );
+      }
+      if (options.json) {
+        console.log(JSON.stringify({ ...status, stacks }, null, 2));
+        return;
+      }
+      if (!status.running) {
+        console.log('local: no emulator running (start it with `mlenv local up`)');
+        return;
+      }
+      console.log(`local: emulator on ${status.endpoint} (pid ${status.pid}, since ${status.startedAt})`);
+      for (const s of stacks) console.log(`  ${s.name.padEnd(24)} ${s.status}`);
+      if (stacks.length === 0) console.log('  no stacks deployed (run `mlenv local up`)');
+    });
+
+  return local;
+}

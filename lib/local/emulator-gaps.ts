@@ -1,0 +1,120 @@
+import {
+  CreateModelPackageGroupCommand,
+  DescribeModelPackageGroupCommand,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { modelResourceName, type NameParts } from '../../config';
+import { type AssemblyStack, resourcesOfType } from './emulator-assembly';
+
+/** How `mlenv local` meets one thing the emulator (moto 5.2.5) does not do as AWS does. */
+export interface EmulatorGap {
+  readonly what: string;
+  readonly workaround: string;
+}
+
+/**
+ * Every emulator gap the local environment works around or accepts (the README lists them).
+ * "Skipped" resources are reported CREATE_COMPLETE by moto's CloudFormation but never created.
+ */
+export const EMULATOR_GAPS: readonly EmulatorGap[] = [
+  {
+    what: 'AWS::KMS::Key Tags handed to a tagger expecting TagKey/TagValue (the stack fails with "Fn::GetAtt references undefined resource")',
+    workaround:
+      'the launcher (lib/local/emulator/moto_server.py) converts the tags before moto creates the key',
+  },
+  {
+    what: 'AWS::SSM::Parameter Tags (a map) iterated as a list (HTTP 500)',
+    workaround: 'the launcher converts the map to a list of Key/Value before moto creates the parameter',
+  },
+  {
+    what: 'template URLs on 127.0.0.1 read as bucket "127" (NoSuchBucket)',
+    workaround:
+      'AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION=http://localhost:<port> (moto reads localhost URLs path-style)',
+  },
+  {
+    what: 'change sets record no stack outputs',
+    workaround: 'cdk deploy --method=direct',
+  },
+  {
+    what: 'AWS::SageMaker::ModelPackageGroup skipped',
+    workaround: 'the groups of the deployed template are created through the SageMaker API after the deploy',
+  },
+  {
+    what: 'AWS::SNS::TopicPolicy skipped',
+    workaround: 'none needed locally (publishers are checked against the synthesized policies)',
+  },
+  {
+    what: 'AWS::S3::BucketPolicy skipped',
+    workaround: 'none needed locally (TLS-only and access rules are checked on the synthesized templates)',
+  },
+  { what: 'AWS::CloudWatch::Alarm skipped', workaround: 'none: no alarms locally' },
+  { what: 'AWS::Budgets::Budget skipped', workaround: 'none: no budget locally' },
+  {
+    what: 'S3 bucket versioning, lifecycle rules and EventBridge notifications dropped',
+    workaround:
+      'none: objects are not versioned locally; lifecycle and notifications are tested on the templates',
+  },
+];
+
+/** A package group the deploy should have created. */
+export interface PackageGroup {
+  readonly name: string;
+  readonly created: boolean;
+}
+
+/**
+ * Creates the model package groups of the deployed stage's templates that the emulator skipped
+ * (with their description and tags), leaving existing ones alone. Each configured model must have
+ * its group in the templates, under the name the configuration derives for it.
+ */
+export async function createSkippedPackageGroups(
+  sagemaker: Pick<SageMakerClient, 'send'>,
+  stacks: readonly AssemblyStack[],
+  names: NameParts,
+  models: readonly string[],
+): Promise<PackageGroup[]> {
+  const groups = resourcesOfType(stacks, 'AWS::SageMaker::ModelPackageGroup').map(({ properties }) => ({
+    name: String(properties.ModelPackageGroupName),
+    description: properties.ModelPackageGroupDescription as string | undefined,
+    tags: (properties.Tags as { Key: string; Value: string }[] | undefined) ?? [],
+  }));
+  const missing = models
+    .map((model) => modelResourceName(names, model))
+    .filter((name) => !groups.some((g) => g.name === name));
+  if (missing.length > 0) {
+    throw new Error(`the deployed templates have no model package group ${missing.join(', ')}`);
+  }
+  const result: PackageGroup[] = [];
+  for (const group of groups) {
+    if (await groupExists(sagemaker, group.name)) {
+      result.push({ name: group.name, created: false });
+      continue;
+    }
+    await sagemaker.send(
+      new CreateModelPackageGroupCommand({
+        ModelPackageGroupName: group.name,
+        ModelPackageGroupDescription: group.description,
+        Tags: group.tags,
+      }),
+    );
+    result.push({ name: group.name, created: true });
+  }
+  return result;
+}
+
+async function groupExists(sagemaker: Pick<SageMakerClient, 'send'>, name: string): Promise<boolean> {
+  try {
+    await sagemaker.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: name }));
+    return true;
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    if (
+      e.name === 'ValidationException' ||
+      e.name === 'ResourceNotFound' ||
+      /does not exist|not found/i.test(e.message ?? '')
+    ) {
+      return false;
+    }
+    throw error;
+  }
+}

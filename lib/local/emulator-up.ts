@@ -1,0 +1,138 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { platformConfig, type EnvironmentConfig, type MlEnvConfig } from '../../config';
+import { localStateDir, startEmulator, stopEmulator } from './emulator';
+import { stageStacks } from './emulator-assembly';
+import { bootstrapEmulator, deployedAssemblyDir, deployStage, type EmulatorTarget } from './emulator-deploy';
+import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
+import { createSkippedPackageGroups, type PackageGroup } from './emulator-gaps';
+
+/** Runs one long step and reports it (start, duration, outcome); `detail` adds a line under it. */
+export interface StepRunner {
+  step<T>(name: string, work: () => Promise<T>): Promise<T>;
+  detail(line: string): void;
+}
+
+/** Runs the steps without reporting them. */
+export const SILENT_STEPS: StepRunner = { step: (_name, work) => work(), detail: () => undefined };
+
+/** The name of the configured environment that runs in the emulator. */
+export const LOCAL_ENVIRONMENT = 'local';
+
+export interface LocalUpResult {
+  readonly pid: number;
+  readonly port: number;
+  readonly endpoint: string;
+  /** Whether a running emulator was reused. */
+  readonly reused: boolean;
+  readonly stacks: readonly { readonly name: string; readonly status: string }[];
+  readonly packageGroups: readonly PackageGroup[];
+}
+
+export interface LocalUpOptions {
+  /** @default localStateDir() */
+  readonly stateDir?: string;
+  /** @default platformConfig() */
+  readonly config?: MlEnvConfig;
+  /**
+   * A cloud assembly already synthesized (and validated) from this app, deployed as it is.
+   * @default the CDK CLI synthesizes the app of cdk.json
+   */
+  readonly assemblyDir?: string;
+  /** @default SILENT_STEPS */
+  readonly steps?: StepRunner;
+}
+
+/** The `local` environment of the configuration. */
+export function localEnvironment(config: MlEnvConfig): EnvironmentConfig {
+  const env = config.environments.find((e) => e.name === LOCAL_ENVIRONMENT);
+  if (!env) throw new Error(`the configuration has no "${LOCAL_ENVIRONMENT}" environment`);
+  return env;
+}
+
+/**
+ * `mlenv local up`: starts the emulator (or reuses the running one), bootstraps it, deploys the
+ * local stage's stacks with the CDK CLI, and creates what the emulator skipped but the lifecycle
+ * needs (the model package groups). An emulator started here is stopped again if a step fails.
+ */
+export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResult> {
+  const stateDir = options.stateDir ?? localStateDir();
+  const steps = options.steps ?? SILENT_STEPS;
+  const config = options.config ?? platformConfig();
+  const env = localEnvironment(config);
+
+  const emulator = await steps.step('start emulator', async () => {
+    const started = await startEmulator({ stateDir });
+    steps.detail(
+      `${started.reused ? 'reusing' : 'started'} moto on ${started.endpoint} (pid ${started.pid})`,
+    );
+    return started;
+  });
+  const target: EmulatorTarget = { port: emulator.port, account: env.account, region: env.region, stateDir };
+  const clientConfig = emulatorClientConfig(emulator.port, env.region);
+  try {
+    const cloudformation = new CloudFormationClient(clientConfig);
+    const toolkit = await stackStatuses(cloudformation, ['CDKToolkit']);
+    if (!/_COMPLETE$/.test(toolkit[0].status) || /DELETE|ROLLBACK/.test(toolkit[0].status)) {
+      await steps.step(`cdk bootstrap aws://${env.account}/${env.region}`, () => bootstrapEmulator(target));
+    }
+    await steps.step(`cdk deploy '${env.stageId}/*'`, () =>
+      deployStage(env.stageId, target, {
+        assemblyDir: options.assemblyDir,
+        onLine: (line) => {
+          if (/^\s*(✅|❌)/u.test(line)) steps.detail(line.trim());
+        },
+      }),
+    );
+    const deployed = stageStacks(deployedAssemblyDir(stateDir), env.stageId);
+    const packageGroups = await steps.step(
+      'create model package groups (skipped by the emulator)',
+      async () => {
+        const groups = await createSkippedPackageGroups(
+          new SageMakerClient(clientConfig),
+          deployed,
+          { project: config.project, environment: env },
+          config.models.map((m) => m.name),
+        );
+        for (const g of groups) steps.detail(`${g.name}: ${g.created ? 'created' : 'exists'}`);
+        return groups;
+      },
+    );
+    const stacks = await stackStatuses(
+      cloudformation,
+      deployed.map((s) => s.stackName),
+    );
+    const failed = stacks.filter((s) => s.status !== 'CREATE_COMPLETE' && s.status !== 'UPDATE_COMPLETE');
+    if (failed.length > 0) {
+      throw new Error(`stacks not deployed: ${failed.map((s) => `${s.name} ${s.status}`).join(', ')}`);
+    }
+    return {
+      pid: emulator.pid,
+      port: emulator.port,
+      endpoint: emulatorEndpoint(emulator.port),
+      reused: emulator.reused,
+      stacks,
+      packageGroups,
+    };
+  } catch (error) {
+    if (!emulator.reused) await stopEmulator({ stateDir });
+    throw error;
+  }
+}
+
+/** Each stack's status in the emulator (`MISSING` if it has none). */
+export async function stackStatuses(
+  cloudformation: Pick<CloudFormationClient, 'send'>,
+  names: readonly string[],
+): Promise<{ name: string; status: string }[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      try {
+        const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: name }));
+        return { name, status: Stacks?.[0]?.StackStatus ?? 'MISSING' };
+      } catch {
+        return { name, status: 'MISSING' };
+      }
+    }),
+  );
+}

@@ -1,0 +1,219 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../app/cdk-context';
+import { emulatorEndpoint } from './emulator-env';
+
+/** The launcher that corrects moto's CloudFormation bugs and starts its server. */
+export const EMULATOR_LAUNCHER = join(__dirname, 'emulator', 'moto_server.py');
+
+/** Where the local environment keeps its state (git-ignored); `MLENV_LOCAL_STATE_DIR` overrides it. */
+export function localStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MLENV_LOCAL_STATE_DIR ?? join(REPO_ROOT, '.mlenv', 'local');
+}
+
+/** A running emulator, as recorded in `<stateDir>/emulator.json`. */
+export interface EmulatorRecord {
+  readonly pid: number;
+  readonly port: number;
+  readonly startedAt: string;
+}
+
+export interface EmulatorStatus {
+  /** Whether the recorded emulator runs and answers. */
+  readonly running: boolean;
+  readonly pid?: number;
+  readonly port?: number;
+  readonly endpoint?: string;
+  readonly startedAt?: string;
+  readonly stateDir: string;
+}
+
+export interface EmulatorOptions {
+  /** @default localStateDir() */
+  readonly stateDir?: string;
+  /** The Python that has moto. @default the project's `.venv/bin/python` */
+  readonly python?: string;
+  /** How long to wait for the emulator to answer. @default 30 s */
+  readonly startTimeoutMs?: number;
+}
+
+const recordFile = (stateDir: string) => join(stateDir, 'emulator.json');
+const portFile = (stateDir: string) => join(stateDir, 'emulator.port');
+/** The launcher's pid, written as soon as it is spawned (before it answers and is recorded). */
+const pidFile = (stateDir: string) => join(stateDir, 'emulator.pid');
+export const emulatorLogFile = (stateDir: string) => join(stateDir, 'emulator.log');
+
+function readRecord(stateDir: string): EmulatorRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(recordFile(stateDir), 'utf8')) as EmulatorRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeRecord(stateDir: string): void {
+  rmSync(recordFile(stateDir), { force: true });
+  rmSync(portFile(stateDir), { force: true });
+  rmSync(pidFile(stateDir), { force: true });
+}
+
+/** Whether `pid` is a live (not zombie) process running the launcher. */
+function isLauncherProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const proc = `/proc/${pid}`;
+  if (!existsSync(proc)) return true; // no procfs: trust the signal check
+  try {
+    const state = readFileSync(`${proc}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+    if (state === 'Z' || state === 'X') return false;
+    return readFileSync(`${proc}/cmdline`, 'utf8').includes('moto_server.py');
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an emulator answers on `port` (moto's own API, within `timeoutMs`). */
+export function emulatorAnswers(port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(
+      `${emulatorEndpoint(port)}/moto-api/`,
+      { method: 'GET', timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The recorded emulator's status. A record whose process is gone (or no longer answers) is
+ * stale: it is removed, and the emulator reported as not running.
+ */
+export async function emulatorStatus(options: EmulatorOptions = {}): Promise<EmulatorStatus> {
+  const stateDir = options.stateDir ?? localStateDir();
+  const record = readRecord(stateDir);
+  if (!record) return { running: false, stateDir };
+  if (isLauncherProcess(record.pid) && (await emulatorAnswers(record.port))) {
+    return { running: true, ...record, endpoint: emulatorEndpoint(record.port), stateDir };
+  }
+  if (isLauncherProcess(record.pid)) await killGroup(record.pid);
+  removeRecord(stateDir);
+  return { running: false, stateDir };
+}
+
+/**
+ * Starts the emulator in the background (its own process group, on a free loopback port), or
+ * reuses the recorded one if it runs. Returns it, and whether it was started now.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<
+  EmulatorStatus & {
+    readonly running: true;
+    readonly pid: number;
+    readonly port: number;
+    readonly reused: boolean;
+  }
+> {
+  const stateDir = options.stateDir ?? localStateDir();
+  const current = await emulatorStatus({ stateDir });
+  if (current.running && current.pid !== undefined && current.port !== undefined) {
+    return { ...current, running: true, pid: current.pid, port: current.port, reused: true };
+  }
+  mkdirSync(stateDir, { recursive: true });
+  await stopEmulator({ stateDir }); // one whose start was interrupted, known only by its pid file
+  const python = options.python ?? join(REPO_ROOT, '.venv', 'bin', 'python');
+  if (!existsSync(python)) {
+    throw new Error(`mlenv local: ${python} is missing; run \`npm run setup\` (it installs moto into .venv)`);
+  }
+  const log = openSync(emulatorLogFile(stateDir), 'w');
+  const child = spawn(python, [EMULATOR_LAUNCHER, '--port-file', portFile(stateDir)], {
+    cwd: stateDir,
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  let exited: string | undefined;
+  child.on('exit', (code, signal) => (exited = signal ?? String(code)));
+  child.on('error', (error) => (exited = error.message));
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`mlenv local: could not start ${python}`);
+  writeFileSync(pidFile(stateDir), `${pid}\n`);
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (exited !== undefined) {
+      removeRecord(stateDir);
+      throw new Error(
+        `mlenv local: the emulator exited (${exited}) while starting:\n${tail(emulatorLogFile(stateDir))}`,
+      );
+    }
+    const port = Number(existsSync(portFile(stateDir)) ? readFileSync(portFile(stateDir), 'utf8') : NaN);
+    if (Number.isInteger(port) && port > 0 && (await emulatorAnswers(port))) {
+      const record: EmulatorRecord = { pid, port, startedAt: new Date().toISOString() };
+      writeFileSync(recordFile(stateDir), JSON.stringify(record, null, 2) + '\n');
+      return { running: true, ...record, endpoint: emulatorEndpoint(port), stateDir, reused: false };
+    }
+    if (Date.now() > deadline) {
+      await killGroup(pid);
+      removeRecord(stateDir);
+      throw new Error(
+        `mlenv local: the emulator did not answer within the timeout:\n${tail(emulatorLogFile(stateDir))}`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/** Stops the recorded emulator (its whole process group) and removes the record. */
+export async function stopEmulator(
+  options: EmulatorOptions = {},
+): Promise<{ readonly stopped: boolean; readonly pid?: number; readonly port?: number }> {
+  const stateDir = options.stateDir ?? localStateDir();
+  const record = readRecord(stateDir);
+  // Without a record, an emulator may still be starting (or its `up` was killed): its pid file.
+  const pid =
+    record?.pid ??
+    (Number(existsSync(pidFile(stateDir)) ? readFileSync(pidFile(stateDir), 'utf8') : NaN) || undefined);
+  if (pid === undefined) return { stopped: false };
+  const alive = isLauncherProcess(pid);
+  if (alive) await killGroup(pid);
+  removeRecord(stateDir);
+  return { stopped: alive, pid, port: record?.port };
+}
+
+/** SIGTERM to the process group of `pid`, SIGKILL after 5 s if it is still there. */
+async function killGroup(pid: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  for (let i = 0; i < 50; i++) {
+    if (!isLauncherProcess(pid)) return;
+    await sleep(100);
+  }
+  signal('SIGKILL');
+  for (let i = 0; i < 20 && isLauncherProcess(pid); i++) await sleep(100);
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

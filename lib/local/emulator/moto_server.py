@@ -1,0 +1,120 @@
+"""Starts moto's server (the local AWS emulator) on 127.0.0.1, after correcting two bugs of
+moto 5.2.5's CloudFormation support that the platform's templates hit.
+
+- ``AWS::KMS::Key``: moto hands CloudFormation's ``Tags`` (``[{Key, Value}]``) to a tagger that
+  expects ``TagKey``/``TagValue``; the KeyError is swallowed and the stack fails later with
+  "Fn::GetAtt references undefined resource <key>".
+- ``AWS::SSM::Parameter``: CloudFormation's ``Tags`` is a map; moto iterates it as a list of
+  ``{Key, Value}`` (TypeError: HTTP 500).
+
+Both are corrected by converting the tags to the shape moto's backends expect; the tags are kept
+(the Local templates must carry them, for parity). Usage:
+
+    python moto_server.py --port-file FILE [--port N]
+
+Port 0 (the default) takes a free port; the port bound is written to FILE (atomically) once the
+server accepts connections. Stops on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import signal
+import sys
+from typing import Any
+
+import moto
+from moto.kms.models import Key
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.ssm.models import Parameter
+from werkzeug.serving import make_server
+
+EXPECTED_MOTO = "5.2.5"
+
+
+def _with_properties(cloudformation_json: Any, **changes: Any) -> Any:
+    patched = copy.deepcopy(cloudformation_json)
+    patched["Properties"].update(changes)
+    return patched
+
+
+def _patch_kms_key_tags() -> None:
+    original = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        tags = cloudformation_json.get("Properties", {}).get("Tags")
+        if tags:
+            cloudformation_json = _with_properties(
+                cloudformation_json,
+                Tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in tags],
+            )
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Key.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _patch_ssm_parameter_tags() -> None:
+    original = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        tags = cloudformation_json.get("Properties", {}).get("Tags")
+        if isinstance(tags, dict):
+            cloudformation_json = _with_properties(
+                cloudformation_json,
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Parameter.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def apply_corrections() -> None:
+    """Corrects moto's CloudFormation handling of KMS key and SSM parameter tags."""
+    _patch_kms_key_tags()
+    _patch_ssm_parameter_tags()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port-file", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+
+    if moto.__version__ != EXPECTED_MOTO:
+        print(
+            f"moto_server: corrections written for moto {EXPECTED_MOTO}, found {moto.__version__}",
+            file=sys.stderr,
+        )
+        return 2
+    apply_corrections()
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server("127.0.0.1", args.port, app, True, request_handler=MotoRequestHandler)
+    port = server.server_address[1]
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    tmp = f"{args.port_file}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(str(port))
+    os.replace(tmp, args.port_file)
+    print(f"moto_server: moto {moto.__version__} listening on 127.0.0.1:{port}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
