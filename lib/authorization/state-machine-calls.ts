@@ -66,7 +66,7 @@ export function stateMachineCalls(inventory: PolicyInventory, run: StateMachineR
   for (const task of taskStates(run.definition)) {
     const recorded = run.sample.taskParameters.get(task.name.split(' > ').at(-1)!);
     const parameters = recorded ?? asWritten(task);
-    const derived = taskCalls(inventory, run, task, parameters, as(`state ${task.name}`));
+    const derived = taskCalls(inventory, run.stateMachine, task, parameters);
     calls.push(...derived.calls);
     problems.push(
       ...derived.problems.map(
@@ -78,15 +78,24 @@ export function stateMachineCalls(inventory: PolicyInventory, run: StateMachineR
   return { calls, problems };
 }
 
-/** The calls of one Task state's service integration. */
-function taskCalls(
+/**
+ * The calls one Task state of `stateMachine` makes with `parameters` (resolved, as the state
+ * sends them): its service integration through the state machine's role and, for a SageMaker job,
+ * the job's own requests through its role. Used for every state of every machine by the test, and
+ * for each task a local execution runs.
+ */
+export function taskCalls(
   inventory: PolicyInventory,
-  run: StateMachineRun,
-  task: TaskState,
+  stateMachine: DeployedResource,
+  task: Pick<TaskState, 'name' | 'resource'>,
   parameters: JsonObject,
-  caller: Caller,
 ): DerivedCalls {
-  const { stage } = run.stateMachine;
+  const { stage, path } = stateMachine;
+  const caller: Caller = {
+    stage: stage.id,
+    principal: String(stateMachine.properties.RoleArn),
+    ...origin(path, `state ${task.name}`),
+  };
   const integration = /^arn:[^:]+:states:::(.+?)(\.sync(:2)?|\.waitForTaskToken)?$/.exec(task.resource);
   if (!integration) return { calls: [], problems: [`no model of Task resource ${task.resource}`] };
   const [, api, pattern] = integration;
@@ -125,7 +134,7 @@ function taskCalls(
               resource: `arn:${stage.partition}:events:${stage.region}:${stage.account}:rule/StepFunctionsGetEventsForSageMaker${kind}JobsRule`,
             }))
           : []),
-        ...jobCalls(inventory, stage, job, run.stateMachine.path, `state ${task.name}`),
+        ...jobCalls(inventory, stage, job, path, `state ${task.name}`),
       ];
       return { calls, problems: [] };
     }

@@ -1,0 +1,137 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ContainerRoot } from './container-root';
+import type {
+  CreateProcessingJobRequest,
+  ProcessingJobDescription,
+  ProcessingJobStatus,
+} from './job-requests';
+import {
+  baseEnvironment,
+  DEFAULT_PYTHON,
+  jobArn,
+  type LocalJobOptions,
+  type LocalJobRun,
+  makeJobDir,
+  releaseJobDir,
+} from './job-options';
+import { type ProcessResult, runProcess, tail } from './run-process';
+import { ClientError, downloadPrefix, uploadDirectory } from './transfer';
+
+/**
+ * Runs a SageMaker processing job on this machine, under the processing container contract: each
+ * `S3Prefix` input is downloaded to its `LocalPath`, the container's entrypoint and arguments run
+ * as given (so the pipeline's `sh -c "cd ...; tar -xzf <code>; exec python3 $0 $@"` unpacks the
+ * code archive itself) with `/opt/ml` under the job's directory and `python3` the project's Python,
+ * and each output's `LocalPath` is uploaded to its `S3Uri` when the script exits 0. A non-zero
+ * exit fails the job with the tail of the script's stderr; `MaxRuntimeInSeconds` stops it.
+ */
+export async function runProcessingJob(
+  request: CreateProcessingJobRequest,
+  options: LocalJobOptions,
+): Promise<LocalJobRun<ProcessingJobDescription>> {
+  const created = new Date();
+  const jobDir = makeJobDir(options, request.ProcessingJobName);
+  const root = new ContainerRoot(jobDir);
+  const describe = (status: ProcessingJobStatus, reason?: string, exitMessage?: string) => {
+    const ended = new Date();
+    return {
+      ...request,
+      ProcessingJobArn: jobArn(options, request.RoleArn, 'processing-job', request.ProcessingJobName),
+      ProcessingJobStatus: status,
+      ...(reason ? { FailureReason: reason } : {}),
+      ...(exitMessage ? { ExitMessage: exitMessage } : {}),
+      CreationTime: created,
+      ProcessingStartTime: created,
+      ProcessingEndTime: ended,
+      LastModifiedTime: ended,
+    };
+  };
+  let result: ProcessResult | undefined;
+  try {
+    const entrypoint = request.AppSpecification.ContainerEntrypoint;
+    if (!entrypoint || entrypoint.length === 0) {
+      throw new ClientError(
+        `no local stand-in for the entrypoint of image ${request.AppSpecification.ImageUri}: give the job a ContainerEntrypoint`,
+      );
+    }
+    for (const input of request.ProcessingInputs ?? []) {
+      if (!input.S3Input)
+        throw new ClientError(`input ${input.InputName}: only S3Input is supported locally`);
+      if ((input.S3Input.S3DataType ?? 'S3Prefix') !== 'S3Prefix') {
+        throw new ClientError(`input ${input.InputName}: only S3DataType S3Prefix is supported locally`);
+      }
+      await downloadPrefix(options.store, input.S3Input.S3Uri, root.hostPath(input.S3Input.LocalPath));
+    }
+    const outputs = request.ProcessingOutputConfig?.Outputs ?? [];
+    for (const output of outputs) {
+      if (!output.S3Output)
+        throw new ClientError(`output ${output.OutputName}: only S3Output is supported locally`);
+      mkdirSync(root.hostPath(output.S3Output.LocalPath), { recursive: true });
+    }
+    writeConfig(root, request);
+
+    const { bin } = root.installPython(options.python ?? DEFAULT_PYTHON);
+    const [command, ...entrypointArgs] = entrypoint.map((part) => root.rewrite(part));
+    result = await runProcess({
+      command,
+      args: [...entrypointArgs, ...(request.AppSpecification.ContainerArguments ?? [])],
+      cwd: jobDir,
+      env: { ...baseEnvironment(bin), ...request.Environment },
+      timeoutSeconds: request.StoppingCondition?.MaxRuntimeInSeconds ?? 24 * 3600,
+      onLog: options.onLog,
+    });
+    if (result.timedOut) {
+      const limit = request.StoppingCondition?.MaxRuntimeInSeconds;
+      return finish(
+        describe('Stopped', `MaxRuntimeExceeded: the job ran longer than ${limit} seconds`),
+        result,
+      );
+    }
+    if (result.exitCode !== 0) {
+      const message = tail(result.stderr) || `exit status ${result.exitCode}`;
+      return finish(describe('Failed', `AlgorithmError: ${message}`, message), result);
+    }
+    for (const output of outputs) {
+      await uploadDirectory(
+        options.store,
+        root.hostPath(output.S3Output!.LocalPath),
+        output.S3Output!.S3Uri,
+        {
+          kmsKeyId: request.ProcessingOutputConfig?.KmsKeyId,
+        },
+      );
+    }
+    return finish(describe('Completed'), result);
+  } catch (error) {
+    if (!(error instanceof ClientError)) {
+      releaseJobDir(options, jobDir);
+      throw error;
+    }
+    return finish(describe('Failed', error.message), result);
+  }
+
+  function finish(description: ProcessingJobDescription, run?: ProcessResult) {
+    const kept = releaseJobDir(options, jobDir);
+    return {
+      description,
+      log: run?.log ?? '',
+      ...(run && run.exitCode !== null && !run.timedOut ? { exitCode: run.exitCode } : {}),
+      ...(kept ? { jobDir: kept } : {}),
+    };
+  }
+}
+
+/** `/opt/ml/config/processingjobconfig.json` and `resourceconfig.json`, as the container has them. */
+function writeConfig(root: ContainerRoot, request: CreateProcessingJobRequest): void {
+  const write = (path: string, value: unknown) => {
+    const file = root.hostPath(path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(value, null, 2));
+  };
+  write('/opt/ml/config/processingjobconfig.json', request);
+  write('/opt/ml/config/resourceconfig.json', {
+    current_host: 'algo-1',
+    hosts: ['algo-1'],
+  });
+}

@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+
+/** What `runProcess` is to run. */
+export interface ProcessSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  /** Kill the process (and its children) after this long. */
+  readonly timeoutSeconds: number;
+  /** Called with each line the process writes, as it writes it (the job's log stream). */
+  readonly onLog?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** How a process ended. */
+export interface ProcessResult {
+  /** The exit status, or null when a signal ended it. */
+  readonly exitCode: number | null;
+  /** Killed for running longer than its timeout. */
+  readonly timedOut: boolean;
+  /** Everything it wrote to stdout and stderr, interleaved in the order it arrived (the job's log). */
+  readonly log: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+/**
+ * Runs a process in its own process group, so that a timeout ends the whole tree (a shell and the
+ * python it `exec`s or forks), and collects its output.
+ */
+export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log: string[] = [];
+    const stderr: string[] = [];
+    const partial = { stdout: '', stderr: '' };
+    const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log.push(text);
+      if (stream === 'stderr') stderr.push(text);
+      if (spec.onLog) {
+        const lines = (partial[stream] + text).split('\n');
+        partial[stream] = lines.pop() ?? '';
+        for (const line of lines) spec.onLog(line, stream);
+      }
+    };
+    child.stdout.on('data', collect('stdout'));
+    child.stderr.on('data', collect('stderr'));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, spec.timeoutSeconds * 1000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (spec.onLog) {
+        for (const stream of ['stdout', 'stderr'] as const) {
+          if (partial[stream]) spec.onLog(partial[stream], stream);
+        }
+      }
+      resolve({
+        exitCode: code,
+        timedOut,
+        log: log.join(''),
+        stderr: stderr.join(''),
+        durationMs: Date.now() - started,
+      });
+    });
+  });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** The last `lines` non-empty lines of `text`, joined by newlines (a failure reason). */
+export function tail(text: string, lines = 10): string {
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '')
+    .slice(-lines)
+    .join('\n');
+}

@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
+import { ContainerRoot } from './container-root';
+import type { CreateTrainingJobRequest, TrainingJobDescription } from './job-requests';
+import {
+  baseEnvironment,
+  DEFAULT_PYTHON,
+  jobArn,
+  type LocalJobOptions,
+  type LocalJobRun,
+  makeJobDir,
+  releaseJobDir,
+} from './job-options';
+import { extractMetrics } from './metrics';
+import { type ProcessResult, runProcess, tail } from './run-process';
+import { joinS3Uri } from './s3-uri';
+import { TRAINING_PATHS, trainingContract } from './training-environment';
+import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from './transfer';
+
+/**
+ * Runs a SageMaker training job in script mode on this machine, as the framework image's training
+ * toolkit would: channels downloaded to `/opt/ml/input/data/<channel>`, `hyperparameters.json`,
+ * `resourceconfig.json` and `inputdataconfig.json` in `/opt/ml/input/config`, the source archive
+ * (`sagemaker_submit_directory`) unpacked into `/opt/ml/code`, and `sagemaker_program` run with the
+ * project's Python, the `SM_*` variables and the hyperparameters as `--name value` arguments, with
+ * `/opt/ml` under the job's directory. On exit 0, `/opt/ml/model` becomes
+ * `<S3OutputPath><job name>/output/model.tar.gz` (and `/opt/ml/output/data`, if the script wrote
+ * any, `output.tar.gz`). Metrics are read from the log with the job's `MetricDefinitions`.
+ * Checkpoints are downloaded before the script runs and uploaded after it.
+ */
+export async function runTrainingJob(
+  request: CreateTrainingJobRequest,
+  options: LocalJobOptions,
+): Promise<LocalJobRun<TrainingJobDescription>> {
+  const created = new Date();
+  const jobDir = makeJobDir(options, request.TrainingJobName);
+  const root = new ContainerRoot(jobDir);
+  const outputUri = joinS3Uri(request.OutputDataConfig.S3OutputPath, `${request.TrainingJobName}/output`);
+  const kms = { kmsKeyId: request.OutputDataConfig.KmsKeyId };
+  const checkpoint = request.CheckpointConfig;
+  const checkpointDir = root.hostPath(checkpoint?.LocalPath ?? TRAINING_PATHS.checkpoints);
+  let result: ProcessResult | undefined;
+
+  const describe = (
+    status: TrainingJobDescription['TrainingJobStatus'],
+    secondary: TrainingJobDescription['SecondaryStatus'],
+    reason?: string,
+  ): TrainingJobDescription => {
+    const ended = new Date();
+    const seconds = Math.round((ended.getTime() - created.getTime()) / 1000);
+    return {
+      ...request,
+      TrainingJobArn: jobArn(options, request.RoleArn, 'training-job', request.TrainingJobName),
+      TrainingJobStatus: status,
+      SecondaryStatus: secondary,
+      ...(reason ? { FailureReason: reason } : {}),
+      ...(status === 'Completed'
+        ? { ModelArtifacts: { S3ModelArtifacts: `${outputUri}/model.tar.gz` } }
+        : {}),
+      FinalMetricDataList: result
+        ? extractMetrics(result.log, request.AlgorithmSpecification.MetricDefinitions ?? [], ended)
+        : [],
+      CreationTime: created,
+      TrainingStartTime: created,
+      TrainingEndTime: ended,
+      LastModifiedTime: ended,
+      TrainingTimeInSeconds: seconds,
+      BillableTimeInSeconds: seconds,
+    };
+  };
+  const finish = (description: TrainingJobDescription) => {
+    const kept = releaseJobDir(options, jobDir);
+    return {
+      description,
+      log: result?.log ?? '',
+      ...(result && result.exitCode !== null && !result.timedOut ? { exitCode: result.exitCode } : {}),
+      ...(kept ? { jobDir: kept } : {}),
+    };
+  };
+
+  try {
+    const contract = trainingContract(request, availableParallelism());
+    for (const channel of request.InputDataConfig ?? []) {
+      await downloadPrefix(
+        options.store,
+        channel.DataSource.S3DataSource.S3Uri,
+        root.hostPath(`${TRAINING_PATHS.data}/${channel.ChannelName}`),
+      );
+    }
+    if (checkpoint && (await options.store.list(checkpoint.S3Uri)).length > 0) {
+      await downloadPrefix(options.store, checkpoint.S3Uri, checkpointDir);
+    }
+    for (const [path, content] of Object.entries(contract.files)) {
+      const file = root.hostPath(path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(content));
+    }
+    for (const path of Object.values(TRAINING_PATHS)) mkdirSync(root.hostPath(path), { recursive: true });
+    mkdirSync(checkpointDir, { recursive: true });
+    if (contract.submitDirectory) await unpackSource(options, root, contract.submitDirectory);
+
+    const { bin, command } = root.installPython(options.python ?? DEFAULT_PYTHON);
+    result = await runProcess({
+      command: command[0],
+      args: [command[1], contract.program, ...contract.args],
+      cwd: root.hostPath(TRAINING_PATHS.code),
+      env: { ...baseEnvironment(bin), PYTHONPATH: TRAINING_PATHS.code, ...contract.environment },
+      timeoutSeconds: request.StoppingCondition?.MaxRuntimeInSeconds ?? 24 * 3600,
+      onLog: options.onLog,
+    });
+    if (checkpoint) await uploadDirectory(options.store, checkpointDir, checkpoint.S3Uri, kms);
+    if (result.timedOut) {
+      const limit = request.StoppingCondition?.MaxRuntimeInSeconds;
+      return finish(
+        describe(
+          'Stopped',
+          'MaxRuntimeExceeded',
+          `MaxRuntimeExceeded: the job ran longer than ${limit} seconds`,
+        ),
+      );
+    }
+    if (result.exitCode !== 0) {
+      const command = ['python3', contract.program, ...contract.args].join(' ');
+      const reason =
+        `AlgorithmError: ExecuteUserScriptError:\nExitCode ${result.exitCode}\n` +
+        `ErrorMessage "${tail(result.stderr) || `exit status ${result.exitCode}`}"\nCommand "${command}"`;
+      return finish(describe('Failed', 'Failed', reason));
+    }
+    await options.store.put(`${outputUri}/model.tar.gz`, tarGzOf(root.hostPath(TRAINING_PATHS.model)), kms);
+    const data = root.hostPath(TRAINING_PATHS.outputData);
+    if (filesUnder(data).length > 0)
+      await options.store.put(`${outputUri}/output.tar.gz`, tarGzOf(data), kms);
+    return finish(describe('Completed', 'Completed'));
+  } catch (error) {
+    if (!(error instanceof ClientError)) {
+      releaseJobDir(options, jobDir);
+      throw error;
+    }
+    return finish(describe('Failed', 'Failed', error.message));
+  }
+}
+
+/** Unpacks the source archive into `/opt/ml/code`, from a channel (a local path) or from S3. */
+async function unpackSource(
+  options: LocalJobOptions,
+  root: ContainerRoot,
+  submitDirectory: string,
+): Promise<void> {
+  let archive: string;
+  if (submitDirectory.startsWith('s3://')) {
+    archive = root.hostPath('/opt/ml/input/sourcedir.tar.gz');
+    writeFileSync(archive, await options.store.get(submitDirectory));
+  } else {
+    archive = root.hostPath(submitDirectory);
+  }
+  try {
+    execFileSync('tar', ['-xzf', archive, '-C', root.hostPath(TRAINING_PATHS.code)], { stdio: 'pipe' });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
+    throw new ClientError(`could not unpack sagemaker_submit_directory ${submitDirectory}: ${stderr}`);
+  }
+}
+
+/** A `.tar.gz` of the files under `directory`, at their relative paths (as SageMaker packs /opt/ml/model). */
+function tarGzOf(directory: string): Buffer {
+  return deterministicTarGz(
+    filesUnder(directory).map((name) => ({
+      name,
+      content: readFileSync(join(directory, ...name.split('/'))),
+    })),
+  );
+}

@@ -1,0 +1,299 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stateMachineDefinition } from '../../../lib/local/template-intrinsics';
+import type {
+  CreateProcessingJobRequest,
+  CreateTrainingJobRequest,
+  ProcessingJobDescription,
+  TrainingJobDescription,
+} from '../../../lib/local/jobs/job-requests';
+import type { LocalJobOptions, LocalJobRun } from '../../../lib/local/jobs/job-options';
+import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
+import { syncTaskOutput } from '../../../lib/local/jobs/sync-task';
+import { runTrainingJob } from '../../../lib/local/jobs/training-job';
+import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
+import { type PipelineRun, runPipeline } from '../../support/pipeline-harness';
+import { platformAssembly } from '../../support/platform';
+import { publishFileAsset } from './assembly-assets';
+import { sampleDataset, tarEntries } from './sample-data';
+
+type Json = Record<string, any>;
+const { assembly } = platformAssembly();
+const definition = stateMachineDefinition(assembly, 'Local/Training', 'ChurnPipeline/StateMachine');
+const states = definition.States as Json;
+const codeUri: string = states.Preprocess.Parameters.ProcessingInputs.find(
+  (i: Json) => i.InputName === 'code',
+).S3Input.S3Uri;
+const curated = /s3:\/\/([^/]+-curated)\//.exec(
+  states.Preprocess.Parameters.ProcessingOutputConfig.Outputs[0].S3Output['S3Uri.$'],
+)![1];
+const RAW = `s3://${curated.replace(/-curated$/, '-raw')}`;
+
+const workDir = mkdtempSync(join(tmpdir(), 'mlenv-jobs-test-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** A store with the platform's source archive published where the definition says. */
+async function platformStore(): Promise<MemoryObjectStore> {
+  const store = new MemoryObjectStore();
+  await publishFileAsset(assembly, codeUri, store);
+  return store;
+}
+
+interface LocalPipelineRun extends PipelineRun {
+  readonly jobs: Record<string, LocalJobRun<ProcessingJobDescription | TrainingJobDescription>>;
+  readonly seconds: Record<string, number>;
+}
+
+/**
+ * Executes the Local training pipeline's rendered definition; Preprocess, Train and Evaluate run
+ * the real ml/ scripts with the requests the state machine builds, ReadMetrics reads the store.
+ */
+async function runLocalPipeline(store: MemoryObjectStore, datasetS3Uri: string, executionName: string) {
+  const options: LocalJobOptions = { store, workDir, keepJobDir: true };
+  const jobs: LocalPipelineRun['jobs'] = {};
+  const seconds: Record<string, number> = {};
+  const timed =
+    <R, D extends ProcessingJobDescription | TrainingJobDescription>(
+      state: string,
+      run: (request: R, options: LocalJobOptions) => Promise<LocalJobRun<D>>,
+    ) =>
+    async (request: Json) => {
+      const started = Date.now();
+      const result = await run(request as R, options);
+      seconds[state] = (Date.now() - started) / 1000;
+      jobs[state] = result;
+      return syncTaskOutput(result.description);
+    };
+  const run = await runPipeline(
+    definition,
+    { datasetS3Uri, datasetVersion: 'v1', reason: 'manual' },
+    {
+      executionName,
+      overrides: {
+        Preprocess: timed<CreateProcessingJobRequest, ProcessingJobDescription>(
+          'Preprocess',
+          runProcessingJob,
+        ),
+        Train: timed<CreateTrainingJobRequest, TrainingJobDescription>('Train', runTrainingJob),
+        Evaluate: timed<CreateProcessingJobRequest, ProcessingJobDescription>('Evaluate', runProcessingJob),
+        ReadMetrics: async (p) => ({
+          Body: (await store.get(`s3://${p.Bucket}/${p.Key}`)).toString('utf8'),
+          ContentType: 'application/json',
+        }),
+      },
+    },
+  );
+  return { ...run, jobs, seconds } as LocalPipelineRun;
+}
+
+describe('the Local training pipeline, with its SageMaker jobs run locally', () => {
+  let store: MemoryObjectStore;
+  let run: LocalPipelineRun;
+  beforeAll(async () => {
+    store = await platformStore();
+    await store.put(`${RAW}/churn/data.csv`, sampleDataset(300));
+    const started = Date.now();
+    run = await runLocalPipeline(store, `${RAW}/churn/data.csv`, 'local-jobs-test');
+    const total = (Date.now() - started) / 1000;
+    const parts = Object.entries(run.seconds).map(([state, s]) => `${state} ${s.toFixed(1)} s`);
+    console.log(
+      `Preprocess -> Train -> Evaluate (300 rows): ${parts.join(', ')}; execution ${total.toFixed(1)} s`,
+    );
+  });
+
+  test('runs Preprocess, Train and Evaluate with the real scripts, and registers the model', () => {
+    expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
+    for (const state of ['Preprocess', 'Train', 'Evaluate']) {
+      const description: Json = run.jobs[state].description;
+      expect([state, description.ProcessingJobStatus ?? description.TrainingJobStatus]).toEqual([
+        state,
+        'Completed',
+      ]);
+    }
+    expect(run.jobs.Preprocess.log).toMatch(
+      /^preprocess: 300 rows from 1 file\(s\) -> train=\d+ validation=\d+ test=\d+/m,
+    );
+    expect(Object.keys(run.calls)).toEqual(expect.arrayContaining(['RegisterModel', 'NotifySuccess']));
+  });
+
+  test('writes the splits where the definition says, encrypted with the job key', async () => {
+    const outputs = (run.calls.Preprocess[0] as Json).ProcessingOutputConfig as Json;
+    for (const output of outputs.Outputs) {
+      const uri = `${output.S3Output.S3Uri}/${output.OutputName}.csv`;
+      expect(await store.list(output.S3Output.S3Uri)).toEqual([uri]);
+      expect(store.objects.get(uri)?.kmsKeyId).toBe(outputs.KmsKeyId);
+    }
+  });
+
+  test('uploads the model artifact with the model and the serving code', async () => {
+    const train = run.jobs.Train.description as TrainingJobDescription;
+    const request = run.calls.Train[0] as Json;
+    const artifact = `${request.OutputDataConfig.S3OutputPath}${request.TrainingJobName}/output/model.tar.gz`;
+    expect(train.ModelArtifacts?.S3ModelArtifacts).toBe(artifact);
+    expect(tarEntries(await store.get(artifact))).toEqual(
+      expect.arrayContaining(['model.joblib', 'model-metadata.json', 'code/inference.py']),
+    );
+    // Evaluate read exactly this artifact.
+    expect(
+      (run.calls.Evaluate[0] as Json).ProcessingInputs.find((i: Json) => i.InputName === 'model').S3Input
+        .S3Uri,
+    ).toBe(artifact);
+  });
+
+  test("extracts the training metrics from the job's log with its metric definitions", () => {
+    const train = run.jobs.Train.description as TrainingJobDescription;
+    expect(train.FinalMetricDataList.map((m) => m.MetricName)).toEqual(
+      states.Train.Parameters.AlgorithmSpecification.MetricDefinitions.map((d: Json) => d.Name),
+    );
+    const logged = Object.fromEntries(
+      [...run.jobs.Train.log.matchAll(/^metric (\S+)=([0-9.]+)$/gm)].map((m) => [m[1], Number(m[2])]),
+    );
+    for (const metric of train.FinalMetricDataList) {
+      expect(metric.Value).toBe(logged[metric.MetricName]);
+      expect(metric.Value).toBeGreaterThan(0.8);
+    }
+  });
+
+  test('evaluation.json has the metrics, and the quality gate read them', async () => {
+    const output = (run.calls.Evaluate[0] as Json).ProcessingOutputConfig.Outputs[0].S3Output;
+    const evaluation = JSON.parse((await store.get(`${output.S3Uri}/evaluation.json`)).toString());
+    const metrics = evaluation.binary_classification_metrics;
+    for (const name of ['auc', 'accuracy', 'precision', 'recall', 'f1']) {
+      expect(metrics[name].value).toBeGreaterThanOrEqual(0);
+      expect(metrics[name].value).toBeLessThanOrEqual(1);
+    }
+    expect((run.calls.NotifySuccess[0] as Json).Message).toMatchObject({
+      metric: 'auc',
+      value: metrics.auc.value,
+    });
+    expect((run.calls.RegisterModel[0] as Json).ModelMetrics.ModelQuality.Statistics.S3Uri).toBe(
+      `${output.S3Uri}/evaluation.json`,
+    );
+  });
+
+  test('gives the training script the container contract: config files, SM_* variables, code', () => {
+    const jobDir = run.jobs.Train.jobDir!;
+    const request = run.calls.Train[0] as Json;
+    const config = (name: string) =>
+      JSON.parse(readFileSync(join(jobDir, 'opt/ml/input/config', name), 'utf8'));
+    expect(config('hyperparameters.json')).toEqual(request.HyperParameters);
+    expect(Object.keys(config('inputdataconfig.json'))).toEqual(['train', 'validation', 'code']);
+    expect(config('inputdataconfig.json').train).toMatchObject({
+      ContentType: 'text/csv',
+      TrainingInputMode: 'File',
+    });
+    expect(config('resourceconfig.json')).toMatchObject({
+      current_host: 'algo-1',
+      hosts: ['algo-1'],
+      current_instance_type: request.ResourceConfig.InstanceType,
+    });
+    const archive = request.HyperParameters.sagemaker_submit_directory as string;
+    expect(existsSync(join(jobDir, archive))).toBe(true);
+    expect(existsSync(join(jobDir, 'opt/ml/code/train.py'))).toBe(true);
+    expect(existsSync(join(jobDir, 'opt/ml/input/data/train/train.csv'))).toBe(true);
+  });
+});
+
+describe('a job that fails', () => {
+  test("a bad dataset fails Preprocess with the script's own message, and the pipeline notifies", async () => {
+    const store = await platformStore();
+    await store.put(`${RAW}/churn/bad.csv`, 'a,b\n1,2\n3,4\n');
+    const run = await runLocalPipeline(store, `${RAW}/churn/bad.csv`, 'local-jobs-bad-dataset');
+    const description = run.jobs.Preprocess.description as ProcessingJobDescription;
+    expect(run.jobs.Preprocess.exitCode).toBe(2);
+    expect(description.ProcessingJobStatus).toBe('Failed');
+    expect(description.FailureReason).toMatch(/^AlgorithmError: error: target column 'target' not found in /);
+    expect(run.status).toBe('FAILED');
+    expect(run.calls.Train).toBeUndefined();
+    expect(run.calls.NotifyFailure).toHaveLength(1);
+    expect(JSON.stringify(run.calls.NotifyFailure[0])).toContain("target column 'target' not found");
+  });
+
+  test('a training script that exits non-zero fails the job with its stderr', async () => {
+    const store = await platformStore();
+    const request = trainingRequest('0'.repeat(32));
+    for (const channel of request.InputDataConfig!.filter((c) => c.ChannelName !== 'code')) {
+      await store.put(`${channel.DataSource.S3DataSource.S3Uri}data.csv`, 'x,target\nlow,0\nhigh,1\n');
+    }
+    const { description, exitCode } = await runTrainingJob(request, { store, workDir });
+    expect(exitCode).toBe(2);
+    expect(description.TrainingJobStatus).toBe('Failed');
+    expect(description.FailureReason).toMatch(
+      /^AlgorithmError: ExecuteUserScriptError:\nExitCode 2\nErrorMessage "error: non-numeric values in feature column/,
+    );
+    expect(description.ModelArtifacts).toBeUndefined();
+    expect(await store.list(request.OutputDataConfig.S3OutputPath)).toEqual([]);
+  });
+
+  test('a missing input fails the job before any script runs', async () => {
+    const store = await platformStore();
+    const { description, log } = await runTrainingJob(trainingRequest('1'.repeat(32)), { store, workDir });
+    expect(description.TrainingJobStatus).toBe('Failed');
+    expect(description.FailureReason).toMatch(
+      /^ClientError: No S3 objects found under S3 URL "s3:\/\/.+\/train\/"/,
+    );
+    expect(log).toBe('');
+  });
+
+  test('a job that runs longer than MaxRuntimeInSeconds is stopped', async () => {
+    const store = await platformStore();
+    const slowCode = `${codeUri.replace(/\.gz$/, '')}-slow.gz`;
+    await store.put(
+      slowCode,
+      deterministicTarGz([
+        {
+          name: 'preprocess.py',
+          content: Buffer.from('import time\nprint("working", flush=True)\ntime.sleep(60)\n'),
+        },
+      ]),
+    );
+    await store.put(`${RAW}/churn/data.csv`, 'a,target\n1,0\n');
+    const template = states.Preprocess.Parameters;
+    const request = resolve(template, {
+      runId: '2'.repeat(32),
+      datasetS3Uri: `${RAW}/churn/data.csv`,
+    }) as Json;
+    request.ProcessingInputs[0].S3Input.S3Uri = slowCode;
+    request.AppSpecification.ContainerEntrypoint[2] = request.AppSpecification.ContainerEntrypoint[2].replace(
+      codeUri.split('/').at(-1),
+      slowCode.split('/').at(-1),
+    );
+    request.StoppingCondition = { MaxRuntimeInSeconds: 1 };
+    const started = Date.now();
+    const { description, log } = await runProcessingJob(request as CreateProcessingJobRequest, {
+      store,
+      workDir,
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(description.ProcessingJobStatus).toBe('Stopped');
+    expect(description.FailureReason).toBe('MaxRuntimeExceeded: the job ran longer than 1 seconds');
+    expect(log).toContain('working');
+    expect(() => execFileSync('pgrep', ['-f', slowCode.split('/').at(-1)!])).toThrow();
+  });
+});
+
+/** The Train state's request for run `runId`, as the state machine would build it. */
+function trainingRequest(runId: string): CreateTrainingJobRequest {
+  return resolve(states.Train.Parameters, { runId }) as CreateTrainingJobRequest;
+}
+
+/**
+ * A task's `Parameters` with the paths the pipeline's job states use filled in: `$.run.id` in
+ * `States.Format`, `$.datasetS3Uri`. (The tests above let the state machine do this itself.)
+ */
+function resolve(value: unknown, run: { runId: string; datasetS3Uri?: string }): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolve(v, run));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => {
+      if (!key.endsWith('.$')) return [key, resolve(v, run)];
+      const format = /^States\.Format\('([^']*)', \$\.run\.id\)$/.exec(String(v));
+      if (format) return [key.slice(0, -2), format[1].replace('{}', run.runId)];
+      if (v === '$.datasetS3Uri' && run.datasetS3Uri) return [key.slice(0, -2), run.datasetS3Uri];
+      throw new Error(`No value for ${key}: ${String(v)}`);
+    }),
+  );
+}
