@@ -16,6 +16,7 @@ import {
   releaseJobDir,
 } from './job-options';
 import { type ProcessResult, runProcess, tail } from './run-process';
+import { standInEntrypoint } from './image-stand-ins';
 import { ClientError, downloadPrefix, uploadDirectory } from './transfer';
 
 /**
@@ -49,7 +50,8 @@ export async function runProcessingJob(
   };
   let result: ProcessResult | undefined;
   try {
-    const entrypoint = request.AppSpecification.ContainerEntrypoint;
+    const entrypoint =
+      request.AppSpecification.ContainerEntrypoint ?? standInEntrypoint(request.AppSpecification.ImageUri);
     if (!entrypoint || entrypoint.length === 0) {
       throw new ClientError(
         `no local stand-in for the entrypoint of image ${request.AppSpecification.ImageUri}: give the job a ContainerEntrypoint`,

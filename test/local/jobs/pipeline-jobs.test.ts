@@ -79,6 +79,7 @@ async function runLocalPipeline(store: MemoryObjectStore, datasetS3Uri: string, 
         ),
         Train: timed<CreateTrainingJobRequest, TrainingJobDescription>('Train', runTrainingJob),
         Evaluate: timed<CreateProcessingJobRequest, ProcessingJobDescription>('Evaluate', runProcessingJob),
+        Baseline: timed<CreateProcessingJobRequest, ProcessingJobDescription>('Baseline', runProcessingJob),
         ReadMetrics: async (p) => ({
           Body: (await store.get(`s3://${p.Bucket}/${p.Key}`)).toString('utf8'),
           ContentType: 'application/json',
@@ -117,6 +118,23 @@ describe('the Local training pipeline, with its SageMaker jobs run locally', () 
       /^preprocess: 300 rows from 1 file\(s\) -> train=\d+ validation=\d+ test=\d+/m,
     );
     expect(Object.keys(run.calls)).toEqual(expect.arrayContaining(['RegisterModel', 'NotifySuccess']));
+  });
+
+  test("computes the drift baseline with the Model Monitor stand-in, where the package's DriftCheckBaselines point", async () => {
+    const baseline = run.jobs.Baseline;
+    expect(baseline.description.ProcessingJobStatus).toBe('Completed');
+    expect(baseline.log).toMatch(/stand-in for SageMaker Model Monitor/);
+    const output = ((run.calls.Baseline[0] as Json).ProcessingOutputConfig as Json).Outputs[0].S3Output.S3Uri;
+    const stats = JSON.parse((await store.get(`${output}/statistics.json`)).toString('utf8'));
+    const constraints = JSON.parse((await store.get(`${output}/constraints.json`)).toString('utf8'));
+    // The baseline is of the features without the target, as endpoints capture them.
+    expect(stats.features.map((f: Json) => f.name)).not.toContain('target');
+    expect(constraints.features.map((f: Json) => f.name)).toEqual(stats.features.map((f: Json) => f.name));
+    const registered = (run.calls.RegisterModel[0] as Json).DriftCheckBaselines.ModelDataQuality;
+    expect([registered.Statistics.S3Uri, registered.Constraints.S3Uri]).toEqual([
+      `${output}/statistics.json`,
+      `${output}/constraints.json`,
+    ]);
   });
 
   test('writes the splits where the definition says, encrypted with the job key', async () => {
