@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Where SageMaker containers keep everything a job reads and writes. */
 export const CONTAINER_PREFIX = '/opt/ml';
@@ -49,6 +49,13 @@ export class ContainerRoot {
   public hostPath(containerPath: string): string {
     if (!containerPath.startsWith('/')) throw new Error(`Not an absolute container path: ${containerPath}`);
     return join(this.root, containerPath);
+  }
+
+  /** Writes `value` as JSON to a container path, creating its directories (config files). */
+  public writeJson(containerPath: string, value: unknown, indent?: number): void {
+    const file = this.hostPath(containerPath);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(value, null, indent));
   }
 
   /** `value` with every `/opt/ml` path in it moved under the root (for commands and variables). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../app/cdk-context';
 import type { ObjectStore } from './object-store';
+import type { ProcessResult } from './run-process';
 
 /** How local SageMaker jobs run on this machine. */
 export interface LocalJobOptions {
@@ -55,6 +56,22 @@ export function releaseJobDir(options: LocalJobOptions, jobDir: string): string 
   if (options.keepJobDir) return jobDir;
   rmSync(jobDir, { recursive: true, force: true });
   return undefined;
+}
+
+/** The end of a local job: its directory released (or kept), its description, log and exit status. */
+export function finishJob<Description>(
+  options: LocalJobOptions,
+  jobDir: string,
+  description: Description,
+  run?: ProcessResult,
+): LocalJobRun<Description> {
+  const kept = releaseJobDir(options, jobDir);
+  return {
+    description,
+    log: run?.log ?? '',
+    ...(run && run.exitCode !== null && !run.timedOut ? { exitCode: run.exitCode } : {}),
+    ...(kept ? { jobDir: kept } : {}),
+  };
 }
 
 /** `arn:aws:sagemaker:<region>:<account of the role>:<kind>/<name>` (SageMaker lowercases names in ARNs). */

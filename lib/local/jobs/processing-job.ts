@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { ContainerRoot } from './container-root';
 import type {
   CreateProcessingJobRequest,
@@ -9,6 +8,7 @@ import type {
 import {
   baseEnvironment,
   DEFAULT_PYTHON,
+  finishJob,
   jobArn,
   type LocalJobOptions,
   type LocalJobRun,
@@ -114,26 +114,12 @@ export async function runProcessingJob(
   }
 
   function finish(description: ProcessingJobDescription, run?: ProcessResult) {
-    const kept = releaseJobDir(options, jobDir);
-    return {
-      description,
-      log: run?.log ?? '',
-      ...(run && run.exitCode !== null && !run.timedOut ? { exitCode: run.exitCode } : {}),
-      ...(kept ? { jobDir: kept } : {}),
-    };
+    return finishJob(options, jobDir, description, run);
   }
 }
 
 /** `/opt/ml/config/processingjobconfig.json` and `resourceconfig.json`, as the container has them. */
 function writeConfig(root: ContainerRoot, request: CreateProcessingJobRequest): void {
-  const write = (path: string, value: unknown) => {
-    const file = root.hostPath(path);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(value, null, 2));
-  };
-  write('/opt/ml/config/processingjobconfig.json', request);
-  write('/opt/ml/config/resourceconfig.json', {
-    current_host: 'algo-1',
-    hosts: ['algo-1'],
-  });
+  root.writeJson('/opt/ml/config/processingjobconfig.json', request, 2);
+  root.writeJson('/opt/ml/config/resourceconfig.json', { current_host: 'algo-1', hosts: ['algo-1'] }, 2);
 }

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
 import { ContainerRoot } from './container-root';
 import type { CreateTrainingJobRequest, TrainingJobDescription } from './job-requests';
 import {
   baseEnvironment,
   DEFAULT_PYTHON,
+  finishJob,
   jobArn,
   type LocalJobOptions,
   type LocalJobRun,
@@ -71,15 +72,7 @@ export async function runTrainingJob(
       BillableTimeInSeconds: seconds,
     };
   };
-  const finish = (description: TrainingJobDescription) => {
-    const kept = releaseJobDir(options, jobDir);
-    return {
-      description,
-      log: result?.log ?? '',
-      ...(result && result.exitCode !== null && !result.timedOut ? { exitCode: result.exitCode } : {}),
-      ...(kept ? { jobDir: kept } : {}),
-    };
-  };
+  const finish = (description: TrainingJobDescription) => finishJob(options, jobDir, description, result);
 
   try {
     const contract = trainingContract(request, availableParallelism());
@@ -93,11 +86,7 @@ export async function runTrainingJob(
     if (checkpoint && (await options.store.list(checkpoint.S3Uri)).length > 0) {
       await downloadPrefix(options.store, checkpoint.S3Uri, checkpointDir);
     }
-    for (const [path, content] of Object.entries(contract.files)) {
-      const file = root.hostPath(path);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, JSON.stringify(content));
-    }
+    for (const [path, content] of Object.entries(contract.files)) root.writeJson(path, content);
     for (const path of Object.values(TRAINING_PATHS)) mkdirSync(root.hostPath(path), { recursive: true });
     mkdirSync(checkpointDir, { recursive: true });
     if (contract.submitDirectory) await unpackSource(options, root, contract.submitDirectory);
