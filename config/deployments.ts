@@ -73,10 +73,14 @@ export function readDeploymentPins(
   dir: string,
   environment: string,
   modelNames: readonly string[],
+  /** A pins file replacing `<dir>/<environment>.json` (see `PIN_FILE_CONTEXT_PREFIX`). */
+  replacement?: string,
 ): { pins: Record<string, DeploymentPin>; problems: string[] } {
-  const file = join(dir, `${environment}.json`);
-  const shown = `deployments/${environment}.json`;
-  if (!existsSync(file)) return { pins: {}, problems: [] };
+  const file = replacement ?? join(dir, `${environment}.json`);
+  const shown = replacement ?? `deployments/${environment}.json`;
+  if (!existsSync(file)) {
+    return { pins: {}, problems: replacement ? [`${replacement}: no such file`] : [] };
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));

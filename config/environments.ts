@@ -19,12 +19,12 @@ export const environments: MlEnvConfigInput = {
       costCentre: 'ml-platform',
       network: 'none',
       serving: {
-        kind: 'serverless',
+        kind: 'instance', // a local stand-in serves it: the same endpoint, capture and drift path as production
         instanceType: 'ml.m5.large',
         initialInstanceCount: 1,
         autoscaling: { minInstances: 1, maxInstances: 1, targetInvocationsPerInstance: 100 },
         serverless: { memorySizeMb: 2048, maxConcurrency: 5 },
-        dataCapturePercent: 0,
+        dataCapturePercent: 100,
         rollout: { canaryPercent: 10, waitMinutes: 5 },
         latencyAlarmMs: 2000,
       },
@@ -35,7 +35,7 @@ export const environments: MlEnvConfigInput = {
         memoryPercent: 90,
         diskPercent: 90,
         driftSchedule: 'cron(0 * ? * * *)',
-        retrainOnDrift: false,
+        retrainOnDrift: true,
         monthlyBudgetUsd: 50,
       },
       training: {

@@ -58,6 +58,19 @@ export interface LoadConfigOptions {
 
 const ACCOUNT_CONTEXT_PREFIX = 'mlenv:account:';
 
+/**
+ * Context `mlenv:pins:<env>=<file>` replaces `deployments/<env>.json` with another pins file, for
+ * the environments of `PIN_FILE_OVERRIDABLE` only: `mlenv local serve` pins the package it just
+ * trained in the emulator that way. Every other environment serves what git says it serves.
+ */
+export const PIN_FILE_CONTEXT_PREFIX = 'mlenv:pins:';
+export const PIN_FILE_OVERRIDABLE: readonly string[] = ['local'];
+
+function pinFileOverride(context: Record<string, unknown>, environment: string): string | undefined {
+  const value = context[`${PIN_FILE_CONTEXT_PREFIX}${environment}`];
+  return value === undefined ? undefined : String(value);
+}
+
 /** Validates the configuration and returns it typed; throws one `ConfigError` listing every problem. */
 export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlEnvConfig {
   const { value, problems } = applyAccountOverrides(input, options.context ?? {});
@@ -67,9 +80,11 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
 
   const modelNames = parsed.data.models.map((m) => m.name);
   const environments = Object.entries(parsed.data.environments).map(([name, settings]) => {
-    const { pins, problems: readProblems } = options.deploymentsDir
-      ? readDeploymentPins(options.deploymentsDir, name, modelNames)
-      : { pins: {}, problems: [] };
+    const replacement = pinFileOverride(options.context ?? {}, name);
+    const { pins, problems: readProblems } =
+      options.deploymentsDir || replacement
+        ? readDeploymentPins(options.deploymentsDir ?? '', name, modelNames, replacement)
+        : { pins: {}, problems: [] };
     problems.push(
       ...readProblems,
       // Pins of unknown models are reported above.
@@ -112,6 +127,15 @@ function applyAccountOverrides(
 
   const overridden: Record<string, unknown> = { ...(envs as Record<string, unknown>) };
   for (const [key, account] of Object.entries(context)) {
+    if (key.startsWith(PIN_FILE_CONTEXT_PREFIX)) {
+      const name = key.slice(PIN_FILE_CONTEXT_PREFIX.length);
+      if (!PIN_FILE_OVERRIDABLE.includes(name)) {
+        problems.push(
+          `context ${key}: only ${PIN_FILE_OVERRIDABLE.join(', ')} may take its pins from another file; ${name} serves what deployments/${name}.json says`,
+        );
+      }
+      continue;
+    }
     if (!key.startsWith(ACCOUNT_CONTEXT_PREFIX)) continue;
     const name = key.slice(ACCOUNT_CONTEXT_PREFIX.length);
     if (!(name in overridden)) {

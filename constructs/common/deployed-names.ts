@@ -168,20 +168,31 @@ export function deployedNames(
   logicalId: string,
   target: DeployTarget,
   properties: (path: string) => unknown,
+  /** What the deploy reported as the resource's physical id (its `Ref`), when it is known. */
+  physicalId?: string,
 ): DeployedNames {
   const at = { partition: partitionOf(target.region), region: target.region, account: target.account };
   const rule = NAMING[type];
   if (!rule) {
     const service = type.split('::')[1]?.toLowerCase() ?? 'unknown';
+    const id = physicalId ?? logicalId;
     return {
-      ref: logicalId,
+      ref: id,
       attribute: (name) =>
-        name === 'Arn' ? `arn:${at.partition}:${service}:${at.region}:${at.account}:${logicalId}` : undefined,
+        name === 'Arn' ? `arn:${at.partition}:${service}:${at.region}:${at.account}:${id}` : undefined,
     };
   }
   const given = rule.nameProperty ? properties(rule.nameProperty) : undefined;
-  const name = typeof given === 'string' ? given : (rule.standIn ?? ((id: string) => id))(logicalId);
-  const arn = rule.arn?.(name, at, properties);
+  // A name the deploy generated: the physical id, or the last part of it where `Ref` is an ARN.
+  const generated =
+    typeof given === 'string' || physicalId === undefined
+      ? undefined
+      : rule.ref === 'arn'
+        ? physicalId.split(/[:/]/).at(-1)!
+        : physicalId;
+  const name =
+    typeof given === 'string' ? given : (generated ?? (rule.standIn ?? ((id: string) => id))(logicalId));
+  const arn = rule.ref === 'arn' && generated !== undefined ? physicalId : rule.arn?.(name, at, properties);
   return {
     ref: rule.ref === 'arn' && arn ? arn : name,
     attribute: (attribute) => {

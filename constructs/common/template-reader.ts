@@ -15,6 +15,12 @@ export interface DeployableStack extends DeployTarget {
   readonly template: SynthesizedTemplate;
 }
 
+/**
+ * The physical id a deploy gave resource `logicalId` of `stack` (what `ListStackResources`
+ * reports), or undefined where it is not known: then the name is a stand-in.
+ */
+export type PhysicalIds = (stack: DeployableStack, logicalId: string) => string | undefined;
+
 /** How a token that cannot be resolved is rendered (or an error thrown); `stack` when known. */
 export type TokenRenderer = (token: JsonObject, stack?: DeployableStack) => unknown;
 
@@ -29,17 +35,22 @@ export const REFUSE_UNRESOLVED: TokenRenderer = (token, stack) => {
  * definitions (a `DefinitionString` that is a `Fn::Join` of text and tokens).
  *
  * `TemplateReader.ofDeployment(stacks)` resolves tokens the way a deploy of those stacks would,
- * with stand-in names where CloudFormation generates them (see `deployedNames`);
+ * with stand-in names where CloudFormation generates them (see `deployedNames`), or the names a
+ * real deploy gave them (`physicalIds`);
  * `TemplateReader.withoutDeployment(render)` only joins text and renders every other token with
  * `render` (the policy pack and the parity check read templates that way).
  */
 export class TemplateReader {
-  /** Resolves like a deploy of `stacks`; `render` says what becomes of anything else. */
+  /**
+   * Resolves like a deploy of `stacks`; `render` says what becomes of anything else, and
+   * `physicalIds` what a real deploy named the resources whose names CloudFormation generates.
+   */
   public static ofDeployment(
     stacks: readonly DeployableStack[],
     render: TokenRenderer = REFUSE_UNRESOLVED,
+    physicalIds?: PhysicalIds,
   ): TemplateReader {
-    return new TemplateReader(stacks, render);
+    return new TemplateReader(stacks, render, physicalIds);
   }
 
   /** Resolves nothing but `Fn::Join`; every other token becomes `render(token)`. */
@@ -52,6 +63,7 @@ export class TemplateReader {
   private constructor(
     public readonly stacks: readonly DeployableStack[] | undefined,
     private readonly render: TokenRenderer,
+    private readonly physicalIds?: PhysicalIds,
   ) {}
 
   /** `value` of `stack`'s template with its tokens resolved (or rendered). */
@@ -130,11 +142,17 @@ export class TemplateReader {
 
   private names(logicalId: string, stack: DeployableStack) {
     const resource = stack.template.Resources![logicalId];
-    return deployedNames(resource.Type, logicalId, stack, (path) => {
-      let value: unknown = resource.Properties;
-      for (const key of path.split('.')) value = asObject(value)?.[key];
-      return this.resolve(value, stack);
-    });
+    return deployedNames(
+      resource.Type,
+      logicalId,
+      stack,
+      (path) => {
+        let value: unknown = resource.Properties;
+        for (const key of path.split('.')) value = asObject(value)?.[key];
+        return this.resolve(value, stack);
+      },
+      this.physicalIds?.(stack, logicalId),
+    );
   }
 
   private importValue(name: string, token: JsonObject, stack: DeployableStack): unknown {

@@ -1,5 +1,6 @@
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { PhysicalIds } from '../../constructs/common/template-reader';
 import { accountOfRoot, bucketOfS3Arn, isServicePrincipal, parseArn } from './arns';
 import type { Decision } from './decision';
 import { DeployedAssembly } from './deployed-assembly';
@@ -20,8 +21,12 @@ import type { AuthorizationRequest } from './run-time-call';
  * ```
  */
 export class AuthorizationModel {
-  public static fromAssembly(assembly: CloudAssembly): AuthorizationModel {
-    return new AuthorizationModel(new PolicyInventory(DeployedAssembly.of(assembly)));
+  /**
+   * The policies of `assembly` as deployed; names CloudFormation generates are stand-ins, or what
+   * a deploy reported (`physicalIds`: the local environment's deployment in the emulator).
+   */
+  public static fromAssembly(assembly: CloudAssembly, physicalIds?: PhysicalIds): AuthorizationModel {
+    return new AuthorizationModel(new PolicyInventory(DeployedAssembly.of(assembly, physicalIds)));
   }
 
   constructor(public readonly inventory: PolicyInventory) {}

@@ -1,7 +1,7 @@
 import { AssetManifestArtifact, type CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { partitionOf } from '../../constructs/common/deployed-names';
 import { asObject, type JsonObject } from '../../constructs/common/json-values';
-import type { DeployableStack, TemplateReader } from '../../constructs/common/template-reader';
+import type { DeployableStack, PhysicalIds, TemplateReader } from '../../constructs/common/template-reader';
 import { deploymentReader } from '../local/template-intrinsics';
 
 /** A stage of the assembly (one environment) and where it deploys. */
@@ -37,8 +37,9 @@ export interface AssetBucket {
  * generates them; see `TemplateReader.ofDeployment`).
  */
 export class DeployedAssembly {
-  public static of(assembly: CloudAssembly): DeployedAssembly {
-    return new DeployedAssembly(assembly, deploymentReader(assembly));
+  /** With stand-in names where CloudFormation generates them, or the names `physicalIds` reports. */
+  public static of(assembly: CloudAssembly, physicalIds?: PhysicalIds): DeployedAssembly {
+    return new DeployedAssembly(assembly, deploymentReader(assembly, physicalIds));
   }
 
   public readonly stages: readonly DeployedStage[];

@@ -5,8 +5,12 @@ import { emulatorStatus, stopEmulator } from '../local/emulator';
 import { stageStacks } from '../local/emulator-assembly';
 import { deployedAssemblyDir } from '../local/emulator-deploy';
 import { emulatorClientConfig } from '../local/emulator-env';
-import { localEnvironment, localUp, stackStatuses } from '../local/emulator-up';
+import { localEnvironment, localUp, SILENT_STEPS, stackStatuses } from '../local/emulator-up';
+import { LocalDeployment } from '../local/local-deployment';
+import { localTrain } from '../local/local-train';
+import { positiveInteger } from './arguments';
 import { consoleSteps, seconds } from './steps';
+import { formatTrainResult, trainSummary } from './train-output';
 
 /**
  * `mlenv local ...`: the local environment in an AWS emulator. Commands parse and print; the work
@@ -30,6 +34,26 @@ export function localCommand(): Command {
       console.log(
         `local up: ${result.stacks.length} stacks deployed into ${result.endpoint} (pid ${result.pid}) in ${seconds(Date.now() - started)}`,
       );
+    });
+
+  local
+    .command('train')
+    .description(
+      "run the model's training pipeline as deployed in the emulator, on the sample dataset (or --dataset)",
+    )
+    .requiredOption('--model <name>', 'a model of the configuration')
+    .option('--rows <n>', 'rows of the sample dataset (default: all)', positiveInteger)
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { model: string; rows?: number; json?: boolean }) => {
+      const deployment = await LocalDeployment.connect();
+      const result = await localTrain(deployment, {
+        model: options.model,
+        rows: options.rows,
+        steps: options.json ? SILENT_STEPS : consoleSteps(),
+      });
+      if (options.json) console.log(JSON.stringify(trainSummary(result), null, 2));
+      else console.log(formatTrainResult(result));
+      if (result.status !== 'SUCCEEDED') process.exitCode = 1;
     });
 
   local

@@ -2,6 +2,7 @@ import type { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-
 import { type JsonObject } from '../../constructs/common/json-values';
 import {
   type DeployableStack,
+  type PhysicalIds,
   type SynthesizedTemplate,
   TemplateReader,
 } from '../../constructs/common/template-reader';
@@ -21,9 +22,11 @@ const readers = new WeakMap<CloudAssembly, TemplateReader>();
 
 /**
  * The reader of `assembly` that resolves tokens the way a deploy of its stacks would, with
- * stand-in physical names (see `TemplateReader.ofDeployment`); one per assembly.
+ * stand-in physical names (see `TemplateReader.ofDeployment`; one per assembly), or with the
+ * names a deploy reported (`physicalIds`).
  */
-export function deploymentReader(assembly: CloudAssembly): TemplateReader {
+export function deploymentReader(assembly: CloudAssembly, physicalIds?: PhysicalIds): TemplateReader {
+  if (physicalIds) return TemplateReader.ofDeployment(deployableStacks(assembly), undefined, physicalIds);
   let reader = readers.get(assembly);
   if (!reader) {
     reader = TemplateReader.ofDeployment(deployableStacks(assembly));

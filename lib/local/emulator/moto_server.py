@@ -1,4 +1,4 @@
-"""Starts moto's server (the local AWS emulator) on 127.0.0.1, after correcting two bugs of
+"""Starts moto's server (the local AWS emulator) on 127.0.0.1, after correcting the bugs of
 moto 5.2.5's CloudFormation support that the platform's templates hit.
 
 - ``AWS::KMS::Key``: moto hands CloudFormation's ``Tags`` (``[{Key, Value}]``) to a tagger that
@@ -6,6 +6,12 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
   "Fn::GetAtt references undefined resource <key>".
 - ``AWS::SSM::Parameter``: CloudFormation's ``Tags`` is a map; moto iterates it as a list of
   ``{Key, Value}`` (TypeError: HTTP 500).
+- ``AWS::SageMaker::Model``: moto requires ``PrimaryContainer``; a model of ``Containers`` (the
+  platform's models name their package there) fails with a swallowed KeyError ("Fn::GetAtt
+  references undefined resource <model>"). It is passed as absent instead.
+- Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
+  ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
+  as on create instead (its default).
 
 Both are corrected by converting the tags to the shape moto's backends expect; the tags are kept
 (the Local templates must carry them, for parity). Usage:
@@ -26,12 +32,14 @@ import sys
 from typing import Any
 
 import moto
+from moto.cloudformation.models import CloudFormationBackend
 from moto.kms.models import Key
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.sagemaker.models import Model
 from moto.ssm.models import Parameter
 from werkzeug.serving import make_server
 
@@ -74,10 +82,38 @@ def _patch_ssm_parameter_tags() -> None:
     Parameter.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
 
 
+def _patch_sagemaker_model_containers() -> None:
+    original = Model.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        if "PrimaryContainer" not in cloudformation_json.get("Properties", {}):
+            cloudformation_json = _with_properties(cloudformation_json, PrimaryContainer=None)
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Model.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _patch_update_previous_parameters() -> None:
+    original = CloudFormationBackend._resolve_update_parameters
+
+    def resolve(self, instance, incoming_params):  # type: ignore[no-untyped-def]
+        recorded = [
+            p
+            for p in incoming_params
+            if not p.get("UsePreviousValue", False) or p["ParameterKey"] in instance.parameters
+        ]
+        return original(self, instance, recorded)
+
+    CloudFormationBackend._resolve_update_parameters = resolve  # type: ignore[method-assign]
+
+
 def apply_corrections() -> None:
-    """Corrects moto's CloudFormation handling of KMS key and SSM parameter tags."""
+    """Corrects moto's CloudFormation handling of KMS key and SSM parameter tags and of stack
+    updates that keep a parameter moto did not record."""
     _patch_kms_key_tags()
     _patch_ssm_parameter_tags()
+    _patch_sagemaker_model_containers()
+    _patch_update_previous_parameters()
 
 
 def main() -> int:

@@ -26,6 +26,8 @@ def add_argument_in_root(self, *args, **kwargs):
 argparse._ActionsContainer.add_argument = add_argument_in_root
 for name, value in list(os.environ.items()):
     os.environ[name] = host(value)
+# Where /opt/ml is on this machine, for stand-ins of AWS images that write fixed container paths.
+os.environ["MLENV_CONTAINER_ROOT"] = root
 if len(sys.argv) < 2:
     sys.exit("usage: python3 script.py [args...]")
 script = host(sys.argv[1])

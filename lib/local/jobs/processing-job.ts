@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { ContainerRoot } from './container-root';
 import type {
   CreateProcessingJobRequest,
@@ -90,9 +90,10 @@ export async function runProcessingJob(
         result,
       );
     }
+    const exitMessage = readExitMessage(root);
     if (result.exitCode !== 0) {
       const message = tail(result.stderr) || `exit status ${result.exitCode}`;
-      return finish(describe('Failed', `AlgorithmError: ${message}`, message), result);
+      return finish(describe('Failed', `AlgorithmError: ${message}`, exitMessage ?? message), result);
     }
     for (const output of outputs) {
       await uploadDirectory(
@@ -104,7 +105,7 @@ export async function runProcessingJob(
         },
       );
     }
-    return finish(describe('Completed'), result);
+    return finish(describe('Completed', undefined, exitMessage), result);
   } catch (error) {
     if (!(error instanceof ClientError)) {
       releaseJobDir(options, jobDir);
@@ -116,6 +117,16 @@ export async function runProcessingJob(
   function finish(description: ProcessingJobDescription, run?: ProcessResult) {
     return finishJob(options, jobDir, description, run);
   }
+}
+
+/**
+ * The job's exit message: the first 1 KB of what the container wrote to `/opt/ml/output/message`
+ * (SageMaker's documented processing contract), if it wrote it.
+ */
+function readExitMessage(root: ContainerRoot): string | undefined {
+  const file = root.hostPath('/opt/ml/output/message');
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file).subarray(0, 1024).toString('utf8');
 }
 
 /** `/opt/ml/config/processingjobconfig.json` and `resourceconfig.json`, as the container has them. */

@@ -260,6 +260,25 @@ def _write(directory, name, document):
         json.dump(document, out, indent=2)
 
 
+def exit_message(verdict, violations):
+    """The job's exit message, as Model Monitor words it (the drift rule matches its prefix)."""
+    if verdict == "CompletedWithViolations":
+        return "CompletedWithViolations: Job completed successfully with %d violations." % len(violations)
+    return "Completed: Job completed successfully with no violations."
+
+
+def write_exit_message(environ, message):
+    """``/opt/ml/output/message``: SageMaker reports its first 1 KB as the job's ExitMessage.
+    Run locally, ``MLENV_CONTAINER_ROOT`` says where ``/opt/ml`` is."""
+    path = os.path.join(environ.get("MLENV_CONTAINER_ROOT", "/"), "opt", "ml", "output", "message")
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as out:
+            out.write(message)
+    except OSError as error:  # the report is written; a missing message only loses the summary
+        print("warning: cannot write %s: %s" % (path, error), file=sys.stderr)
+
+
 def main(environ=None):
     """Run as Model Monitor's container does, from its environment variables; exit 2 on bad input."""
     environ = os.environ if environ is None else environ
@@ -290,11 +309,13 @@ def main(environ=None):
             verdict = "CompletedWithViolations" if report["violations"] else "Completed"
         else:
             _write(output, "constraints.json", constraints(current))
-            verdict = "Completed"
+            verdict, report = "Completed", {"violations": []}
     except (AnalyzerError, OSError, ValueError) as error:
         print("error: %s" % error, file=sys.stderr)
         return 2
-    print("%s (%s)" % (verdict, STANDIN_NOTE))
+    message = exit_message(verdict, report["violations"])
+    write_exit_message(environ, message)
+    print("%s (%s)" % (message, STANDIN_NOTE))
     return 0
 
 

@@ -27,8 +27,16 @@ def write_csv(frame, directory):
 
 
 def run(environ):
-    code = analyzer.main({k: str(v) for k, v in environ.items()})
+    """Runs the analyzer with ``/opt/ml`` under ``<output>-root`` (where its exit message goes)."""
+    root = str(environ["output_path"]) + "-root"
+    code = analyzer.main({**{k: str(v) for k, v in environ.items()}, "MLENV_CONTAINER_ROOT": root})
     return code
+
+
+def exit_message(output):
+    """What the job wrote to ``/opt/ml/output/message`` (SageMaker's ExitMessage)."""
+    with open(os.path.join(str(output) + "-root", "opt", "ml", "output", "message")) as message:
+        return message.read()
 
 
 def baseline(features, tmp_path):
@@ -51,7 +59,15 @@ def check(features, tmp_path, base, name="check"):
         }
     )
     assert code == 0
-    return json.loads((output / "constraint_violations.json").read_text())["violations"]
+    violations = json.loads((output / "constraint_violations.json").read_text())["violations"]
+    # The drift rule matches the ExitMessage's prefix, as Model Monitor words it.
+    expected = (
+        "CompletedWithViolations: Job completed successfully with %d violations." % len(violations)
+        if violations
+        else "Completed: Job completed successfully with no violations."
+    )
+    assert exit_message(output) == expected
+    return violations
 
 
 def test_baseline_writes_model_monitor_statistics_and_constraints(features, tmp_path):
@@ -133,7 +149,15 @@ def check_capture(frame, tmp_path, base, name):
         }
     )
     assert code == 0
-    return json.loads((output / "constraint_violations.json").read_text())["violations"]
+    violations = json.loads((output / "constraint_violations.json").read_text())["violations"]
+    # The drift rule matches the ExitMessage's prefix, as Model Monitor words it.
+    expected = (
+        "CompletedWithViolations: Job completed successfully with %d violations." % len(violations)
+        if violations
+        else "Completed: Job completed successfully with no violations."
+    )
+    assert exit_message(output) == expected
+    return violations
 
 
 def test_captured_requests_are_checked_by_the_baseline_feature_order(features, tmp_path):

@@ -1,0 +1,36 @@
+import type { LocalTrainResult } from '../local/local-train';
+
+/** The data of a training run, for `--json` and the lifecycle summary. */
+export function trainSummary(result: LocalTrainResult) {
+  const denied = result.checkedCalls.filter((c) => !c.decision.allowed);
+  return {
+    model: result.model,
+    execution: result.executionName,
+    status: result.status,
+    ...(result.error ? { error: result.error, cause: result.cause } : {}),
+    datasetS3Uri: result.input.datasetS3Uri,
+    datasetVersion: result.input.datasetVersion,
+    reason: result.input.reason,
+    modelPackageArn: result.modelPackageArn ?? null,
+    metrics: result.metrics,
+    states: result.states,
+    authorization: { checked: result.checkedCalls.length, denied: denied.length },
+  };
+}
+
+/** One paragraph saying how a training run ended. */
+export function formatTrainResult(result: LocalTrainResult): string {
+  const summary = trainSummary(result);
+  const metrics = Object.entries(result.metrics)
+    .map(([name, value]) => `${name} ${value.toFixed(3)}`)
+    .join(', ');
+  const lines = [
+    `train ${result.model}: ${result.status} (execution ${result.executionName})`,
+    `  dataset   ${summary.datasetS3Uri} (version ${summary.datasetVersion})`,
+    `  metrics   ${metrics || 'none'}`,
+    `  package   ${result.modelPackageArn ?? 'none registered'}`,
+    `  IAM       ${summary.authorization.checked} calls checked against the deployed policies, ${summary.authorization.denied} denied`,
+  ];
+  if (result.error) lines.push(`  error     ${result.error}: ${result.cause?.split('\n')[0] ?? ''}`);
+  return lines.join('\n');
+}

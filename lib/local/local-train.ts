@@ -1,0 +1,180 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
+import { createHash, randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { JsonObject } from '../../constructs/common/json-values';
+import { ModelLayout } from '../../constructs/common/model-layout';
+import { type AuthorizedExecution, runAuthorizedExecution } from './authorized-execution';
+import { type BackendRecord, emulatorBackend } from './emulator-backend';
+import type { StepRunner } from './emulator-up';
+import { SILENT_STEPS } from './emulator-up';
+import { S3ObjectStore } from './jobs/s3-object-store';
+import type { LocalDeployment } from './local-deployment';
+import { sampleDataset } from './sample-dataset';
+
+/** What starts a training pipeline: its execution input. */
+export interface PipelineInput {
+  readonly datasetS3Uri: string;
+  readonly datasetVersion: string;
+  readonly reason: string;
+  readonly [other: string]: string;
+}
+
+export interface LocalTrainOptions {
+  readonly model: string;
+  /** The execution input; by default the sample dataset is uploaded and trained on. */
+  readonly input?: PipelineInput;
+  /** Rows of the sample dataset. @default all (569) */
+  readonly rows?: number;
+  readonly steps?: StepRunner;
+  /** Where the jobs' container roots go. @default the system's temporary directory */
+  readonly workDir?: string;
+}
+
+/** One Task state of a local execution: how it ended and how long it took. */
+export interface StateTiming {
+  readonly state: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly seconds: number;
+}
+
+export interface LocalTrainResult {
+  readonly model: string;
+  readonly executionName: string;
+  readonly input: PipelineInput;
+  readonly status: AuthorizedExecution['status'];
+  readonly error?: string;
+  readonly cause?: string;
+  readonly states: readonly StateTiming[];
+  /** The package registered by this run, if the quality gate passed. */
+  readonly modelPackageArn?: string;
+  /** The metrics the evaluation computed (`auc`, `accuracy`, ...). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Calls checked against the deployed policies (all allowed when the run succeeded). */
+  readonly checkedCalls: AuthorizedExecution['checked'];
+  readonly record: BackendRecord;
+}
+
+/**
+ * Uploads the sample dataset (`ml/make_sample_data.py`) to the raw bucket as a content-addressed
+ * version, `<model>/datasets/<sha256 prefix>/data.csv`. The same rows are the same version.
+ */
+export async function uploadSampleDataset(
+  deployment: LocalDeployment,
+  model: string,
+  rows?: number,
+): Promise<PipelineInput> {
+  const csv = sampleDataset(rows);
+  const version = createHash('sha256').update(csv).digest('hex').slice(0, 16);
+  const key = `${new ModelLayout(model).datasetPrefix}datasets/${version}/data.csv`;
+  const bucket = deployment.bucket('raw');
+  await deployment.clients.s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: csv, ContentType: 'text/csv' }),
+  );
+  return { datasetS3Uri: `s3://${bucket}/${key}`, datasetVersion: version, reason: 'manual' };
+}
+
+/** A Step Functions execution name: `<reason>-<UTC time>-<random>` (at most 80 of [A-Za-z0-9-_]). */
+export function executionName(reason: string): string {
+  const time = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `${reason.replace(/[^A-Za-z0-9-_]/g, '-').slice(0, 40)}-${time}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * `mlenv local train`: runs the model's training pipeline as deployed in the emulator. The
+ * definition is read back from the emulator (and must equal the deployed assembly's, resolved
+ * with the emulator's names); every call of every task is checked against the deployed policies
+ * before it is made, and a denied one fails its task with AccessDenied, as on AWS.
+ */
+export async function localTrain(
+  deployment: LocalDeployment,
+  options: LocalTrainOptions,
+): Promise<LocalTrainResult> {
+  const steps = options.steps ?? SILENT_STEPS;
+  const model = deployment.model(options.model).name;
+  const stateMachine = deployment.trainingPipeline(model);
+  const stateMachineArn = deployment.ref(stateMachine);
+
+  const input =
+    options.input ??
+    (await steps.step('upload the sample dataset to the raw bucket', async () => {
+      const uploaded = await uploadSampleDataset(deployment, model, options.rows);
+      steps.detail(`${uploaded.datasetS3Uri} (version ${uploaded.datasetVersion})`);
+      return uploaded;
+    }));
+
+  const definition = await steps.step('read the deployed state machine', async () => {
+    const described = await deployment.clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+    const deployed = JSON.parse(described.definition ?? '{}') as JsonObject;
+    if (!isDeepStrictEqual(deployed, deployment.authz.inventory.deployed.definition(stateMachine))) {
+      throw new Error(
+        `the definition of ${stateMachineArn} in the emulator is not the one of the deployed assembly: redeploy with \`mlenv local up\``,
+      );
+    }
+    steps.detail(stateMachineArn);
+    return deployed;
+  });
+
+  const name = executionName(input.reason);
+  const { backend, record } = emulatorBackend(deployment, { workDir: options.workDir });
+  const states: StateTiming[] = [];
+  const execution = await steps.step(`execution ${name}`, () =>
+    runAuthorizedExecution({
+      stateMachine,
+      definition,
+      authz: deployment.authz,
+      backend,
+      input: input as unknown as JsonObject,
+      executionName: name,
+      onEvent: (event) => {
+        if (event.kind === 'started') return;
+        const seconds = (event.durationMs ?? 0) / 1000;
+        states.push({ state: event.state, status: event.kind, seconds });
+        steps.detail(
+          `${event.kind === 'succeeded' ? '✓' : '✗'} ${event.state.padEnd(14)} ${seconds.toFixed(1)} s` +
+            (event.error ? `  ${firstLine(event.error)}` : ''),
+        );
+      },
+    }),
+  );
+  return {
+    model,
+    executionName: name,
+    input,
+    status: execution.status,
+    error: execution.error,
+    cause: execution.cause,
+    states,
+    modelPackageArn: record.registered.at(-1),
+    metrics: await evaluationMetrics(deployment, record),
+    checkedCalls: execution.checked,
+    record,
+  };
+}
+
+/** The metrics of the run's evaluation report (`<problem type>_metrics.<name>.value`). */
+async function evaluationMetrics(
+  deployment: LocalDeployment,
+  record: BackendRecord,
+): Promise<Record<string, number>> {
+  const evaluate = record.jobs.Evaluate?.description as
+    { ProcessingOutputConfig?: { Outputs?: Array<{ S3Output?: { S3Uri: string } }> } } | undefined;
+  const output = evaluate?.ProcessingOutputConfig?.Outputs?.[0]?.S3Output?.S3Uri;
+  if (!output) return {};
+  try {
+    const report = JSON.parse(
+      (await new S3ObjectStore(deployment.clients.s3).get(`${output}/evaluation.json`)).toString('utf8'),
+    ) as Record<string, Record<string, { value?: unknown }>>;
+    const metrics = Object.entries(report).find(([key]) => key.endsWith('_metrics'))?.[1] ?? {};
+    // Scalar metrics only (a confusion matrix has no single value).
+    return Object.fromEntries(
+      Object.entries(metrics).flatMap(([metric, m]) =>
+        typeof m?.value === 'number' ? [[metric, m.value]] : [],
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
+const firstLine = (text: string) => text.split('\n')[0].slice(0, 200);
