@@ -7,8 +7,11 @@ import { deployedAssemblyDir } from '../local/emulator-deploy';
 import { emulatorClientConfig } from '../local/emulator-env';
 import { localEnvironment, localUp, SILENT_STEPS, stackStatuses } from '../local/emulator-up';
 import { LocalDeployment } from '../local/local-deployment';
+import { localServe } from '../local/local-serve';
+import { DEFAULT_SHIFT, localSmoke } from '../local/local-smoke';
 import { localTrain } from '../local/local-train';
-import { positiveInteger } from './arguments';
+import { positiveInteger, positiveNumber } from './arguments';
+import { formatSmokeResult } from './smoke-output';
 import { consoleSteps, seconds } from './steps';
 import { formatTrainResult, trainSummary } from './train-output';
 
@@ -54,6 +57,48 @@ export function localCommand(): Command {
       if (options.json) console.log(JSON.stringify(trainSummary(result), null, 2));
       else console.log(formatTrainResult(result));
       if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+    });
+
+  local
+    .command('serve')
+    .description(
+      "serve the model's newest approved package: pin it, deploy the endpoint into the emulator, and run the serving stand-in under its name",
+    )
+    .requiredOption('--model <name>', 'a model of the configuration')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { model: string; json?: boolean }) => {
+      const { server, package: pkg } = await localServe(await LocalDeployment.connect(), {
+        model: options.model,
+        steps: options.json ? SILENT_STEPS : consoleSteps(),
+      });
+      if (options.json) console.log(JSON.stringify({ ...server, modelPackageVersion: pkg.version }, null, 2));
+      else
+        console.log(
+          `serve ${server.model}: ${server.endpointName} answers on ${server.url}/invocations (package version ${pkg.version}${server.capture ? `, capturing ${server.capture.samplingPercent} % to ${server.capture.destinationS3Uri}` : ''})`,
+        );
+    });
+
+  local
+    .command('smoke')
+    .description('send sample rows to the served model, check the answers, and upload the captured data')
+    .requiredOption('--model <name>', 'a model of the configuration')
+    .option('--rows <n>', 'requests to send, one row each', positiveInteger, 100)
+    .option(
+      '--shift [factor]',
+      'multiply every feature by factor (default 1.5): data that drifts',
+      positiveNumber,
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { model: string; rows: number; shift?: number | true; json?: boolean }) => {
+      const shift = options.shift === true ? DEFAULT_SHIFT : options.shift;
+      const result = await localSmoke(await LocalDeployment.connect(), {
+        model: options.model,
+        rows: options.rows,
+        shift,
+      });
+      if (options.json) console.log(JSON.stringify(result, null, 2));
+      else console.log(formatSmokeResult(result));
+      if (result.failures.length > 0) process.exitCode = 1;
     });
 
   local

@@ -50,12 +50,18 @@ export function bootstrapEmulator(target: EmulatorTarget, onLine?: (line: string
 export async function deployStage(
   stageId: string,
   target: EmulatorTarget,
-  options: { readonly assemblyDir?: string; readonly onLine?: (line: string) => void } = {},
+  options: {
+    readonly assemblyDir?: string;
+    /** CDK context for the synthesis (`-c key=value`); not with `assemblyDir`. */
+    readonly context?: Readonly<Record<string, string>>;
+    readonly onLine?: (line: string) => void;
+  } = {},
 ): Promise<void> {
   const assembly = options.assemblyDir
     ? resolve(options.assemblyDir)
     : synthesizedAssemblyDir(target.stateDir);
-  const source = options.assemblyDir ? ['--app', assembly] : ['--output', assembly];
+  const context = Object.entries(options.context ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+  const source = options.assemblyDir ? ['--app', assembly] : ['--output', assembly, ...context];
   rmSync(deployedRecord(target.stateDir), { force: true });
   await runCdk(
     [

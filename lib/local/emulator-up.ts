@@ -6,6 +6,7 @@ import { stageStacks } from './emulator-assembly';
 import { bootstrapEmulator, deployedAssemblyDir, deployStage, type EmulatorTarget } from './emulator-deploy';
 import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
 import { createSkippedPackageGroups, type PackageGroup } from './emulator-gaps';
+import { localPinsContext } from './local-pins';
 
 /** Runs one long step and reports it (start, duration, outcome); `detail` adds a line under it. */
 export interface StepRunner {
@@ -79,6 +80,8 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
     await steps.step(`cdk deploy '${env.stageId}/*'`, () =>
       deployStage(env.stageId, target, {
         assemblyDir: options.assemblyDir,
+        // What `mlenv local serve` pinned stays served.
+        context: localPinsContext(stateDir),
         onLine: (line) => {
           if (/^\s*(✅|❌)/u.test(line)) steps.detail(line.trim());
         },

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../app/cdk-context';
 import { emulatorEndpoint } from './emulator-env';
+import { isOwnProcess, stopProcessGroup, tailFile } from './process-group';
 
 /** The launcher that corrects moto's CloudFormation bugs and starts its server. */
 export const EMULATOR_LAUNCHER = join(__dirname, 'emulator', 'moto_server.py');
@@ -59,23 +60,10 @@ function removeRecord(stateDir: string): void {
   rmSync(pidFile(stateDir), { force: true });
 }
 
-/** Whether `pid` is a live (not zombie) process running the launcher. */
-function isLauncherProcess(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const proc = `/proc/${pid}`;
-  if (!existsSync(proc)) return true; // no procfs: trust the signal check
-  try {
-    const state = readFileSync(`${proc}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
-    if (state === 'Z' || state === 'X') return false;
-    return readFileSync(`${proc}/cmdline`, 'utf8').includes('moto_server.py');
-  } catch {
-    return false;
-  }
-}
+const LAUNCHER_MARKER = 'moto_server.py';
+const isLauncherProcess = (pid: number) => isOwnProcess(pid, LAUNCHER_MARKER);
+const killGroup = (pid: number) => stopProcessGroup(pid, LAUNCHER_MARKER);
+const tail = tailFile;
 
 /** Whether an emulator answers on `port` (moto's own API, within `timeoutMs`). */
 export function emulatorAnswers(port: number, timeoutMs = 2000): Promise<boolean> {
@@ -190,30 +178,4 @@ export async function stopEmulator(
   if (alive) await killGroup(pid);
   removeRecord(stateDir);
   return { stopped: alive, pid, port: record?.port };
-}
-
-/** SIGTERM to the process group of `pid`, SIGKILL after 5 s if it is still there. */
-async function killGroup(pid: number): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
-  for (let i = 0; i < 50; i++) {
-    if (!isLauncherProcess(pid)) return;
-    await sleep(100);
-  }
-  signal('SIGKILL');
-  for (let i = 0; i < 20 && isLauncherProcess(pid); i++) await sleep(100);
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { type EnvironmentConfig, type MlEnvConfig, platformConfig } from '../../config';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { AuthorizationModel } from '../authorization';
+import type { Decision } from '../authorization/decision';
 import type { DeployedResource, DeployedStage } from '../authorization/deployed-assembly';
+import type { RunTimeCall } from '../authorization/run-time-call';
 import { emulatorStatus, localStateDir } from './emulator';
 import { deployedAssemblyDir } from './emulator-deploy';
 import { emulatorClientConfig } from './emulator-env';
@@ -105,6 +107,27 @@ export class LocalDeployment {
     public readonly stage: DeployedStage,
     public readonly clients: EmulatorClients,
   ) {}
+
+  /** Every call checked against the deployed policies through this deployment, in order. */
+  public readonly checked: Array<{ readonly call: RunTimeCall; readonly decision: Decision }> = [];
+
+  /**
+   * Checks `calls` against the deployed policies, in order; the first one IAM would deny throws
+   * an AccessDenied error naming it, as AWS would refuse it.
+   */
+  public async authorize(calls: readonly RunTimeCall[]): Promise<void> {
+    for (const call of calls) {
+      const decision = await this.authz.check(call);
+      this.checked.push({ call, decision });
+      if (!decision.allowed) {
+        const error = new Error(
+          `AccessDenied: ${call.principal} is not authorized to perform ${call.action} on ${call.resource} (${decision.explanation})`,
+        );
+        error.name = 'AccessDenied';
+        throw error;
+      }
+    }
+  }
 
   /** The configured model named `name`; an unknown one lists the known ones. */
   public model(name: string) {

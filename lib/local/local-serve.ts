@@ -1,0 +1,247 @@
+import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  type DescribeModelPackageCommandOutput,
+  paginateListModelPackages,
+} from '@aws-sdk/client-sagemaker';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DeploymentPin, modelResourceName } from '../../config';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { origin } from '../authorization/run-time-call';
+import { s3ReadCalls, s3WriteCalls } from '../authorization/s3-object-calls';
+import { assumedBySageMaker, imagePullCalls } from '../authorization/sagemaker-runtime-calls';
+import { deployStage } from './emulator-deploy';
+import { SILENT_STEPS, stackStatuses, type StepRunner } from './emulator-up';
+import { S3ObjectStore } from './jobs/s3-object-store';
+import { LocalDeployment } from './local-deployment';
+import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
+import { type ServingRecord, servingDir, startServer } from './serving-process';
+
+/** A registered model package, as far as serving it needs. */
+export interface ServablePackage {
+  readonly arn: string;
+  readonly version: number;
+  readonly modelDataUrl: string;
+  readonly image: string;
+  readonly baseline?: DeploymentPin['dataQualityBaseline'];
+}
+
+/** The newest approved package of `model` in the local registry (highest version). */
+export async function newestApprovedPackage(
+  deployment: LocalDeployment,
+  model: string,
+): Promise<ServablePackage | undefined> {
+  const group = modelResourceName({ project: deployment.config.project, environment: deployment.env }, model);
+  let newest: { arn: string; version: number } | undefined;
+  for await (const page of paginateListModelPackages(
+    { client: deployment.clients.sagemaker },
+    { ModelPackageGroupName: group, ModelApprovalStatus: 'Approved' },
+  )) {
+    for (const p of page.ModelPackageSummaryList ?? []) {
+      const version = p.ModelPackageVersion ?? 0;
+      if (!newest || version > newest.version) newest = { arn: p.ModelPackageArn!, version };
+    }
+  }
+  if (!newest) return undefined;
+  const described = await deployment.clients.sagemaker.send(
+    new DescribeModelPackageCommand({ ModelPackageName: newest.arn }),
+  );
+  return servable(described, newest.version);
+}
+
+function servable(described: DescribeModelPackageCommandOutput, version: number): ServablePackage {
+  const container = described.InferenceSpecification?.Containers?.[0];
+  if (!container?.ModelDataUrl || !container.Image) {
+    throw new Error(`${described.ModelPackageArn} has no model data or image to serve`);
+  }
+  const quality = described.DriftCheckBaselines?.ModelDataQuality;
+  return {
+    arn: described.ModelPackageArn!,
+    version,
+    modelDataUrl: container.ModelDataUrl,
+    image: container.Image,
+    baseline:
+      quality?.Statistics?.S3Uri && quality.Constraints?.S3Uri
+        ? { statisticsS3Uri: quality.Statistics.S3Uri, constraintsS3Uri: quality.Constraints.S3Uri }
+        : undefined,
+  };
+}
+
+/**
+ * Deletes the local Serving stack. moto's stack updates do not pass a replaced resource's new
+ * name on to the resources that refer to it (a new package makes a new SageMaker model, but the
+ * endpoint config keeps naming the old one), so a changed pin deploys the stack afresh. Nothing
+ * in it is stateful, and no other stack imports from it.
+ */
+async function deleteServingStack(deployment: LocalDeployment): Promise<void> {
+  const stack = deployment.assembly.stacksRecursively.find(
+    (s) => s.hierarchicalId === `${deployment.env.stageId}/Serving`,
+  );
+  if (!stack) return;
+  const { cloudformation } = deployment.clients;
+  await cloudformation.send(new DeleteStackCommand({ StackName: stack.stackName }));
+  for (let i = 0; i < 300; i++) {
+    const [status] = await stackStatuses(cloudformation, [stack.stackName]);
+    if (status.status === 'MISSING' || status.status === 'DELETE_COMPLETE') return;
+    if (status.status === 'DELETE_FAILED') throw new Error(`${stack.stackName} could not be deleted`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${stack.stackName} was not deleted within 30 s`);
+}
+
+export interface LocalServeOptions {
+  readonly model: string;
+  readonly steps?: StepRunner;
+}
+
+export interface LocalServeResult {
+  /** The deployment after serving (redeployed when the pin changed). */
+  readonly deployment: LocalDeployment;
+  readonly server: ServingRecord;
+  readonly package: ServablePackage;
+  /** Whether the pin changed and `Local/*` was deployed again. */
+  readonly redeployed: boolean;
+}
+
+/**
+ * `mlenv local serve`: pins the model's newest approved package in the local environment's pins
+ * and deploys `Local/*` again when that changed (the endpoint, its config with data capture, the
+ * drift monitor and its rule now exist in the emulator, as `cdk deploy` makes them anywhere), then
+ * serves the package's artifact with the serving stand-in under the endpoint's name, capturing as
+ * the deployed endpoint config says. The endpoint model's calls (its role, the model data, the
+ * image, the capture destination) are checked against the deployed policies first.
+ */
+export async function localServe(
+  initial: LocalDeployment,
+  options: LocalServeOptions,
+): Promise<LocalServeResult> {
+  const steps = options.steps ?? SILENT_STEPS;
+  const model = initial.model(options.model).name;
+  const pkg = await steps.step(`find the newest approved package of ${model}`, async () => {
+    const found = await newestApprovedPackage(initial, model);
+    if (!found) {
+      throw new Error(
+        `no approved model package of ${model} in the local registry: train one with \`mlenv local train --model ${model}\``,
+      );
+    }
+    steps.detail(found.arn);
+    return found;
+  });
+
+  const { stateDir, env, port } = initial;
+  const pins = readLocalPins(stateDir);
+  let deployment = initial;
+  const redeployed = pins[model]?.modelPackageArn !== pkg.arn;
+  if (redeployed) {
+    const previous = JSON.parse(JSON.stringify(pins)) as typeof pins;
+    writeLocalPins(stateDir, {
+      ...pins,
+      [model]: {
+        modelPackageArn: pkg.arn,
+        approvedBy: 'mlenv local serve',
+        approvedAt: new Date().toISOString(),
+        source: `the newest approved package of ${model} in the local registry`,
+        ...(pkg.baseline ? { dataQualityBaseline: pkg.baseline } : {}),
+      },
+    });
+    try {
+      if (Object.keys(previous).length > 0) {
+        await steps.step(
+          `delete ${env.stageId}/Serving (the emulator does not replace endpoints in place)`,
+          () => deleteServingStack(initial),
+        );
+      }
+      await steps.step(`cdk deploy '${env.stageId}/*' serving ${model} version ${pkg.version}`, () =>
+        deployStage(
+          env.stageId,
+          { port, account: env.account, region: env.region, stateDir },
+          {
+            context: localPinsContext(stateDir),
+            onLine: (line) => {
+              if (/^\s*(✅|❌)/u.test(line) && !line.includes('(no changes)')) steps.detail(line.trim());
+            },
+          },
+        ),
+      );
+    } catch (error) {
+      writeLocalPins(stateDir, previous);
+      throw error;
+    }
+    deployment = await LocalDeployment.connect({ stateDir, config: initial.config });
+  }
+
+  const server = await steps.step(`serve ${model} version ${pkg.version}`, async () => {
+    const endpoint = deployment.resource(`Serving/${pascalCase(model)}Endpoint/Endpoint`);
+    const endpointName = deployment.authz.inventory.deployed.attribute(endpoint, 'EndpointName');
+    const { sagemaker } = deployment.clients;
+    const described = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+    const config = await sagemaker.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: described.EndpointConfigName }),
+    );
+    const variant = config.ProductionVariants?.[0];
+    const deployedModel = await sagemaker.send(new DescribeModelCommand({ ModelName: variant?.ModelName }));
+    const served =
+      deployedModel.Containers?.[0]?.ModelPackageName ?? deployedModel.PrimaryContainer?.ModelPackageName;
+    if (served !== pkg.arn) {
+      throw new Error(
+        `${endpointName} serves ${String(served)}, not ${pkg.arn}: redeploy with \`mlenv local up\``,
+      );
+    }
+    const capture = config.DataCaptureConfig?.EnableCapture
+      ? {
+          destinationS3Uri: config.DataCaptureConfig.DestinationS3Uri!,
+          kmsKeyId: config.DataCaptureConfig.KmsKeyId,
+          samplingPercent: config.DataCaptureConfig.InitialSamplingPercentage ?? 100,
+        }
+      : undefined;
+
+    const modelResource = deployment.resource(`Serving/${pascalCase(model)}Endpoint/Model`);
+    const { inventory } = deployment.authz;
+    const stage = deployment.stage;
+    const caller = (detail: string) => ({
+      stage: stage.id,
+      principal: deployedModel.ExecutionRoleArn!,
+      ...origin(modelResource.path, detail),
+    });
+    const hour = new Date().toISOString().slice(0, 13).replace(/[-T]/g, '/');
+    await deployment.authorize([
+      assumedBySageMaker(caller('role'), stage),
+      ...s3ReadCalls(inventory, caller('model data'), pkg.modelDataUrl),
+      ...imagePullCalls(caller('image'), stage, pkg.image),
+      ...(capture
+        ? s3WriteCalls(
+            inventory,
+            caller(`data capture on ${endpointName} ${variant?.VariantName}`),
+            `${capture.destinationS3Uri.replace(/\/$/, '')}/${endpointName}/${variant?.VariantName}/${hour}/capture.jsonl`,
+            inventory.keyArn(capture.kmsKeyId, stage),
+          )
+        : []),
+    ]);
+
+    const dir = join(servingDir(stateDir), model);
+    const modelDir = join(dir, 'model');
+    rmSync(modelDir, { recursive: true, force: true });
+    mkdirSync(modelDir, { recursive: true });
+    const archive = join(dir, 'model.tar.gz');
+    writeFileSync(archive, await new S3ObjectStore(deployment.clients.s3).get(pkg.modelDataUrl));
+    execFileSync('tar', ['-xzf', archive, '-C', modelDir]);
+    const record = await startServer({
+      stateDir,
+      model,
+      modelDir,
+      endpointName,
+      variantName: variant?.VariantName ?? 'AllTraffic',
+      modelPackageArn: pkg.arn,
+      modelDataUrl: pkg.modelDataUrl,
+      capture,
+    });
+    steps.detail(`${endpointName} on ${record.url} (pid ${record.pid})`);
+    return record;
+  });
+  return { deployment, server, package: pkg, redeployed };
+}

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Whether `pid` is a live (not zombie) process whose command line contains `marker`: a recorded
+ * pid that the system has since given to another program is not ours.
+ */
+export function isOwnProcess(pid: number, marker: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const proc = `/proc/${pid}`;
+  if (!existsSync(proc)) return true; // no procfs: trust the signal check
+  try {
+    const state = readFileSync(`${proc}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+    if (state === 'Z' || state === 'X') return false;
+    return readFileSync(`${proc}/cmdline`, 'utf8').includes(marker);
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to the process group of `pid`, SIGKILL after 5 s if it is still there. */
+export async function stopProcessGroup(pid: number, marker: string): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  for (let i = 0; i < 50; i++) {
+    if (!isOwnProcess(pid, marker)) return;
+    await sleep(100);
+  }
+  signal('SIGKILL');
+  for (let i = 0; i < 20 && isOwnProcess(pid, marker); i++) await sleep(100);
+}
+
+/** The last `lines` lines of a log file. */
+export function tailFile(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
