@@ -19,6 +19,8 @@ export function dataQualityJobCalls(
   deployed: DeployedAssembly,
   inventory: PolicyInventory,
   definition: DeployedResource,
+  /** A real run: its job name, the captured objects it reads, the reports it writes. @default a sample run */
+  run?: { readonly name: string; readonly captured: readonly string[]; readonly reports: readonly string[] },
 ): DerivedCalls {
   const { stage, properties, path } = definition;
   const endpointName = asObject(asObject(properties.DataQualityJobInput)?.EndpointInput)?.EndpointName;
@@ -40,29 +42,32 @@ export function dataQualityJobCalls(
   const captured = `${capture.DestinationS3Uri.replace(/\/$/, '')}/${String(endpointName)}/`;
   const baseline = asObject(properties.DataQualityBaselineConfig);
   const output = asObject(properties.DataQualityJobOutputConfig);
-  const name = 'model-monitoring-202611301000-0123abcd';
+  const name = run?.name ?? 'model-monitoring-202611301000-0123abcd';
   const job: SageMakerJob = {
     kind: 'processing',
     name,
     arn: jobArn(stage, 'processing-job', name),
     roleArn: String(properties.RoleArn),
     reads: [
-      ...asList(config.properties.ProductionVariants).map((variant) => ({
-        channel: `captured data of ${String(asObject(variant)?.VariantName)}`,
-        uri: `${captured}${String(asObject(variant)?.VariantName)}/2026/11/30/09/capture.jsonl`,
-        listPrefix: parseS3Uri(captured).key,
-      })),
+      ...(run
+        ? run.captured.map((uri) => ({ channel: 'captured data', uri, listPrefix: parseS3Uri(captured).key }))
+        : asList(config.properties.ProductionVariants).map((variant) => ({
+            channel: `captured data of ${String(asObject(variant)?.VariantName)}`,
+            uri: `${captured}${String(asObject(variant)?.VariantName)}/2026/11/30/09/capture.jsonl`,
+            listPrefix: parseS3Uri(captured).key,
+          }))),
       ...['StatisticsResource', 'ConstraintsResource'].flatMap((resource) => {
         const uri = asObject(baseline?.[resource])?.S3Uri;
         return typeof uri === 'string' ? [{ channel: `baseline ${resource}`, uri }] : [];
       }),
     ],
-    writes: asList(output?.MonitoringOutputs).flatMap((item) => {
-      const uri = asObject(asObject(item)?.S3Output)?.S3Uri;
-      return typeof uri === 'string'
-        ? [{ channel: 'report', uri, kmsKeyArn: inventory.keyArn(output?.KmsKeyId, stage) }]
-        : [];
-    }),
+    writes: (run
+      ? run.reports
+      : asList(output?.MonitoringOutputs).flatMap((item) => {
+          const uri = asObject(asObject(item)?.S3Output)?.S3Uri;
+          return typeof uri === 'string' ? [uri] : [];
+        })
+    ).map((uri) => ({ channel: 'report', uri, kmsKeyArn: inventory.keyArn(output?.KmsKeyId, stage) })),
     volumeKeyArn: inventory.keyArn(
       asObject(asObject(properties.JobResources)?.ClusterConfig)?.VolumeKmsKeyId,
       stage,

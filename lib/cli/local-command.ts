@@ -1,16 +1,19 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command } from 'commander';
 import { platformConfig } from '../../config';
-import { emulatorStatus, stopEmulator } from '../local/emulator';
+import { emulatorStatus } from '../local/emulator';
+import { localDown } from '../local/local-down';
 import { stageStacks } from '../local/emulator-assembly';
 import { deployedAssemblyDir } from '../local/emulator-deploy';
 import { emulatorClientConfig } from '../local/emulator-env';
 import { localEnvironment, localUp, SILENT_STEPS, stackStatuses } from '../local/emulator-up';
 import { LocalDeployment } from '../local/local-deployment';
+import { localDrift } from '../local/local-drift';
 import { localServe } from '../local/local-serve';
 import { DEFAULT_SHIFT, localSmoke } from '../local/local-smoke';
 import { localTrain } from '../local/local-train';
 import { positiveInteger, positiveNumber } from './arguments';
+import { formatDriftResult } from './drift-output';
 import { formatSmokeResult } from './smoke-output';
 import { consoleSteps, seconds } from './steps';
 import { formatTrainResult, trainSummary } from './train-output';
@@ -102,11 +105,31 @@ export function localCommand(): Command {
     });
 
   local
+    .command('drift')
+    .description(
+      "run the model's data-quality check over the captured data against its package's baseline; on violations the deployed rule notifies and (where the environment retrains on drift) retrains",
+    )
+    .requiredOption('--model <name>', 'a model of the configuration')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { model: string; json?: boolean }) => {
+      const result = await localDrift(await LocalDeployment.connect(), {
+        model: options.model,
+        steps: options.json ? SILENT_STEPS : consoleSteps(),
+      });
+      if (options.json) {
+        const { retrain, ...drift } = result;
+        console.log(JSON.stringify({ ...drift, retrain: retrain && trainSummary(retrain) }, null, 2));
+      } else console.log(formatDriftResult(result));
+      if (result.retrain && result.retrain.status !== 'SUCCEEDED') process.exitCode = 1;
+    });
+
+  local
     .command('down')
     .description('stop the emulator (everything deployed into it is gone)')
     .action(async () => {
-      const result = await stopEmulator();
+      const result = await localDown();
       const where = [`pid ${result.pid}`, ...(result.port ? [`port ${result.port}`] : [])].join(', ');
+      for (const model of result.servers) console.log(`local down: stopped serving ${model}`);
       console.log(
         result.stopped
           ? `local down: stopped the emulator (${where})`

@@ -75,6 +75,8 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
   await stopServer(stateDir, model);
   const dir = join(servingDir(stateDir), model);
   const captureDir = join(dir, 'capture');
+  // Captures of an earlier server went up with its smoke tests; they are not this endpoint's.
+  rmSync(captureDir, { recursive: true, force: true });
   mkdirSync(captureDir, { recursive: true });
   const logPath = join(dir, 'server.log');
   const log = openSync(logPath, 'w');

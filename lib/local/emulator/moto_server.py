@@ -9,6 +9,9 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
 - ``AWS::SageMaker::Model``: moto requires ``PrimaryContainer``; a model of ``Containers`` (the
   platform's models name their package there) fails with a swallowed KeyError ("Fn::GetAtt
   references undefined resource <model>"). It is passed as absent instead.
+- EventBridge ``TestEventPattern`` is not implemented (an empty answer); it answers with moto's
+  own matcher, the one its rules use, so the local environment can ask which rules an event
+  (a drift check's result) matches.
 - Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
   ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
   as on create instead (its default).
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import signal
 import sys
@@ -33,6 +37,8 @@ from typing import Any
 
 import moto
 from moto.cloudformation.models import CloudFormationBackend
+from moto.events.models import EventPattern
+from moto.events.responses import EventsHandler
 from moto.kms.models import Key
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -93,6 +99,15 @@ def _patch_sagemaker_model_containers() -> None:
     Model.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
 
 
+def _implement_test_event_pattern() -> None:
+    def test_event_pattern(self):  # type: ignore[no-untyped-def]
+        pattern = EventPattern.load(self._get_param("EventPattern"))
+        event = json.loads(self._get_param("Event"))
+        return json.dumps({"Result": pattern.matches_event(event)}), self.response_headers
+
+    EventsHandler.test_event_pattern = test_event_pattern  # type: ignore[method-assign,assignment]
+
+
 def _patch_update_previous_parameters() -> None:
     original = CloudFormationBackend._resolve_update_parameters
 
@@ -114,6 +129,7 @@ def apply_corrections() -> None:
     _patch_ssm_parameter_tags()
     _patch_sagemaker_model_containers()
     _patch_update_previous_parameters()
+    _implement_test_event_pattern()
 
 
 def main() -> int:

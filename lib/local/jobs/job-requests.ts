@@ -35,7 +35,12 @@ export interface CreateProcessingJobRequest {
     readonly Outputs: readonly ProcessingOutput[];
   };
   readonly ProcessingResources: {
-    readonly ClusterConfig: { readonly InstanceCount: number; readonly InstanceType: string };
+    readonly ClusterConfig: {
+      readonly InstanceCount: number;
+      readonly InstanceType: string;
+      readonly VolumeSizeInGB?: number;
+      readonly VolumeKmsKeyId?: string;
+    };
   };
   readonly StoppingCondition?: { readonly MaxRuntimeInSeconds: number };
   readonly [other: string]: unknown;
