@@ -1,27 +1,52 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config';
 import { REPO_ROOT } from './app/cdk-context';
+import { gitCodeVersion } from './app/code-version';
+import { CODE_VERSION_CONTEXT } from './app/platform';
 import { synthesizePlatform } from './app/synthesize';
+import { consoleSteps } from './cli/steps';
+import { formatLifecycleSummary } from './cli/lifecycle-output';
+import { type LifecycleResult, runLifecycle } from './local/lifecycle';
+import { localDown, type LocalDownResult } from './local/local-down';
 import { checkParity } from './parity/check';
 import { formatParityReport } from './parity/report';
 
 /**
- * The main job (`npm start`): synthesizes every environment into `cdk.out`, prints what each
- * one holds, then the parity report. Exits 1 when parity fails, 2 on a bad configuration.
+ * Where the main job keeps its local environment: its own, so that it neither reuses nor stops
+ * one that `mlenv local up` started.
  */
-function main(): number {
+const STATE_DIR = join(REPO_ROOT, '.mlenv', 'start');
+
+/**
+ * The main job (`npm start`): synthesizes every environment into `cdk.out`, prints what each one
+ * holds and the parity report, then runs the whole model lifecycle in the local environment
+ * (deploy into the emulator, train, serve, smoke test, drift, retrain) and stops everything it
+ * started, also when a step fails or on Ctrl-C. Exits 1 when parity or the lifecycle fails, 2 on
+ * a bad configuration, 130 when interrupted.
+ *
+ * With `MLENV_TIMINGS_FILE` set, writes the run's timings there as JSON (for `npm run bench`).
+ */
+async function main(): Promise<number> {
   const started = Date.now();
   let platform;
   try {
-    platform = synthesizePlatform({ outdir: join(REPO_ROOT, 'cdk.out') });
+    // The code version the CDK CLI's app records too (bin/app.ts), so that the local
+    // environment's later deploys through the CLI change nothing but what they mean to.
+    platform = synthesizePlatform({
+      outdir: join(REPO_ROOT, 'cdk.out'),
+      context: { [CODE_VERSION_CONTEXT]: gitCodeVersion() },
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     return 2;
   }
   const { assembly, config } = platform;
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`synthesized ${config.environments.length} environments into cdk.out in ${seconds} s`);
+  const synthSeconds = (Date.now() - started) / 1000;
+  console.log(
+    `synthesized ${config.environments.length} environments into cdk.out in ${synthSeconds.toFixed(1)} s`,
+  );
   for (const env of config.environments) {
     const stacks = assembly.stacksRecursively.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
     const summary = stacks
@@ -41,9 +66,58 @@ function main(): number {
   }
   console.log(`deploy one environment with: npx cdk deploy '${config.environments[0].stageId}/*'\n`);
 
-  const result = checkParity(assembly, config);
-  console.log(formatParityReport(result));
-  return result.violations.length === 0 ? 0 : 1;
+  const parity = checkParity(assembly, config);
+  console.log(formatParityReport(parity));
+  if (parity.violations.length > 0) return 1;
+
+  console.log('\nThe model lifecycle in the local environment (an AWS emulator on loopback):');
+  let stopping: Promise<LocalDownResult> | undefined;
+  const stop = () => (stopping ??= localDown(STATE_DIR));
+  const interrupt = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the local environment`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const lifecycleStarted = Date.now();
+  let result: LifecycleResult | undefined;
+  try {
+    result = await runLifecycle({
+      stateDir: STATE_DIR,
+      config,
+      assemblyDir: join(REPO_ROOT, 'cdk.out'),
+      steps: consoleSteps(),
+    });
+  } catch (error) {
+    console.error(`\nthe lifecycle failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    const down = await stop();
+    console.log(`\nstopped the local environment (emulator and ${down.servers.length} serving stand-in(s))`);
+  }
+  if (!result) return 1;
+  const total = (Date.now() - started) / 1000;
+  console.log(formatLifecycleSummary(result, (Date.now() - lifecycleStarted) / 1000));
+  if (process.env.MLENV_TIMINGS_FILE) {
+    const states = (run?: LifecycleResult['train']) =>
+      Object.fromEntries((run?.states ?? []).map((s) => [s.state, s.seconds]));
+    writeFileSync(
+      process.env.MLENV_TIMINGS_FILE,
+      JSON.stringify(
+        {
+          total,
+          synth: synthSeconds,
+          ...result.seconds,
+          trainStates: states(result.train),
+          retrainStates: states(result.drift.retrain),
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  return 0;
 }
 
-process.exitCode = main();
+void main().then((code) => {
+  process.exitCode = code;
+});

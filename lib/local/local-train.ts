@@ -50,7 +50,7 @@ export interface LocalTrainResult {
   readonly modelPackageArn?: string;
   /** The metrics the evaluation computed (`auc`, `accuracy`, ...). */
   readonly metrics: Readonly<Record<string, number>>;
-  /** Calls checked against the deployed policies (all allowed when the run succeeded). */
+  /** Calls the execution checked against the deployed policies (also in `deployment.checked`). */
   readonly checkedCalls: AuthorizedExecution['checked'];
   readonly record: BackendRecord;
 }
@@ -137,6 +137,7 @@ export async function localTrain(
       },
     }),
   );
+  deployment.checked.push(...execution.checked);
   return {
     model,
     executionName: name,

@@ -1,0 +1,41 @@
+import type { LifecycleResult } from '../local/lifecycle';
+import type { LocalTrainResult } from '../local/local-train';
+
+const version = (arn?: string) => arn?.split('/').at(-1) ?? 'none';
+const metrics = (run: LocalTrainResult) =>
+  Object.entries(run.metrics)
+    .map(([name, value]) => `${name} ${value.toFixed(3)}`)
+    .join(', ');
+
+/** The main job's closing summary: what the lifecycle produced, in a few lines. */
+export function formatLifecycleSummary(result: LifecycleResult, seconds: number): string {
+  const { train, smoke, drift } = result;
+  const prediction = (smoke.example.response as { predictions?: Array<{ score: number; label: number }> })
+    ?.predictions?.[0];
+  const drifted = [...new Set(drift.violations.map((v) => v.feature_name))];
+  const principals = new Set(result.checked.map((c) => c.call.principal));
+  const denied = result.checked.filter((c) => !c.decision.allowed).length;
+  const parts = Object.entries(result.seconds)
+    .map(([part, s]) => `${part} ${s.toFixed(1)} s`)
+    .join(', ');
+  const lines = [
+    '',
+    `Summary (${result.model}, ${seconds.toFixed(1)} s: ${parts})`,
+    `  dataset     ${train.input.datasetS3Uri} (version ${train.input.datasetVersion})`,
+    `  trained     ${metrics(train)} -> package version ${version(train.modelPackageArn)}`,
+    `  served      ${smoke.endpointName}, package version ${version(result.served)}`,
+    `  prediction  ${smoke.example.request.split(',').slice(0, 4).join(',')},... -> score ${prediction?.score.toFixed(4) ?? '?'}, label ${prediction?.label ?? '?'}`,
+    `  drift       ${drift.exitMessage}${drifted.length > 0 ? ` (${drifted.slice(0, 3).join(', ')}${drifted.length > 3 ? ', ...' : ''})` : ''}`,
+  ];
+  if (drift.retrain) {
+    lines.push(
+      `  retrained   ${drift.retrain.status}: ${metrics(drift.retrain)} -> package version ${version(drift.retrain.modelPackageArn)}`,
+    );
+  } else {
+    lines.push('  retrained   no (the environment does not retrain on drift, or nothing drifted)');
+  }
+  lines.push(
+    `  IAM         ${result.checked.length} calls by ${principals.size} principals checked against the deployed policies, ${denied} denied`,
+  );
+  return lines.join('\n');
+}
