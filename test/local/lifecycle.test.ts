@@ -1,0 +1,280 @@
+import {
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  ListModelPackagesCommand,
+} from '@aws-sdk/client-sagemaker';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asList, asObject } from '../../constructs/common/json-values';
+import { ModelLayout } from '../../constructs/common/model-layout';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { modelResourceName, type ModelConfig } from '../../config';
+import { emulatorStatus } from '../../lib/local/emulator';
+import { localEnvironment } from '../../lib/local/emulator-up';
+import { type LifecycleResult, runLifecycle } from '../../lib/local/lifecycle';
+import { LocalDeployment } from '../../lib/local/local-deployment';
+import { localDown } from '../../lib/local/local-down';
+import { localTrain } from '../../lib/local/local-train';
+import { S3ObjectStore } from '../../lib/local/jobs/s3-object-store';
+import { runningServer } from '../../lib/local/serving-process';
+import { SILENT_STEPS } from '../../lib/local/emulator-up';
+import { sampleDataset } from '../../lib/local/sample-dataset';
+import { OUTDIR_VARIABLE, platformAssembly } from '../support/platform';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts
+jest.setTimeout(300_000);
+
+const { config } = platformAssembly();
+const env = localEnvironment(config);
+const model: ModelConfig = config.models[0];
+const layout = new ModelLayout(model.name);
+const stateDir = mkdtempSync(join(tmpdir(), 'mlenv-lifecycle-'));
+
+let result: LifecycleResult;
+let deployment: LocalDeployment;
+let serverPid: number | undefined;
+
+beforeAll(async () => {
+  try {
+    result = await runLifecycle({
+      stateDir,
+      config,
+      model: model.name,
+      assemblyDir: process.env[OUTDIR_VARIABLE],
+      steps: SILENT_STEPS,
+    });
+  } finally {
+    // Reconnect to what is deployed now (the lifecycle redeployed with the pin).
+    deployment = await LocalDeployment.connect({ stateDir, config });
+    serverPid = runningServer(stateDir, model.name)?.pid;
+  }
+});
+
+afterAll(async () => {
+  await localDown(stateDir); // also when a test failed
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const group = () => modelResourceName({ project: config.project, environment: env }, model.name);
+const passesGate = (value: number) => {
+  const { operator, threshold } = model.qualityGate;
+  return {
+    '>=': value >= threshold,
+    '>': value > threshold,
+    '<=': value <= threshold,
+    '<': value < threshold,
+  }[operator];
+};
+
+describe('the model lifecycle in the local environment (npm start)', () => {
+  test('trains with the real scripts and registers a package with its metrics, baseline and lineage', async () => {
+    expect({ status: result.train.status, error: result.train.error }).toEqual({
+      status: 'SUCCEEDED',
+      error: undefined,
+    });
+    const metric = result.train.metrics[model.qualityGate.metric];
+    expect(passesGate(metric)).toBe(true);
+    const described = await deployment.clients.sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: result.train.modelPackageArn }),
+    );
+    expect(described.ModelPackageGroupName).toBe(group());
+    expect(described.ModelApprovalStatus).toBe(env.training.approvalStatus);
+    // The package's metrics report is the one the evaluation wrote, with the metric the gate read.
+    const report = described.ModelMetrics?.ModelQuality?.Statistics?.S3Uri;
+    expect(report).toMatch(
+      new RegExp(`^s3://${deployment.bucket('models')}/${layout.evaluationKey('[0-9a-f]+')}$`),
+    );
+    const evaluation = JSON.parse((await new S3ObjectStore(deployment.clients.s3).get(report!)).toString());
+    expect(evaluation[`${model.problemType}_metrics`][model.qualityGate.metric].value).toBe(metric);
+    const baseline = described.DriftCheckBaselines?.ModelDataQuality;
+    for (const file of ModelLayout.BASELINE_FILES) {
+      const uri = file === 'statistics.json' ? baseline?.Statistics?.S3Uri : baseline?.Constraints?.S3Uri;
+      expect(uri).toMatch(new RegExp(`/${layout.baselineKey('[0-9a-f]+', file)}$`));
+    }
+    expect(described.CustomerMetadataProperties).toMatchObject({
+      datasetS3Uri: result.train.input.datasetS3Uri,
+      datasetVersion: result.train.input.datasetVersion,
+      trigger: result.train.input.reason,
+    });
+  });
+
+  test('every call of the run was checked against the deployed policies, through every role that acts', () => {
+    expect(result.checked.filter((c) => !c.decision.allowed)).toEqual([]);
+    const origins = new Set(result.checked.map((c) => c.call.originPath));
+    const m = pascalCase(model.name);
+    for (const path of [
+      `Training/${m}Pipeline/StateMachine`, // the state machine's role and the jobs' role
+      `Serving/${m}Endpoint/Model`, // the endpoint's role: model data and capture
+      `Serving/${m}DataQuality/JobDefinition`, // the monitor's role
+      `Serving/${m}DataQuality/Violations`, // the drift rule's targets
+    ]) {
+      expect([path, origins.has(path)]).toEqual([path, true]);
+    }
+  });
+
+  test('serves the registered package under the deployed endpoint, and answers with predictions', async () => {
+    const endpoint = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Endpoint`);
+    expect(result.smoke.endpointName).toBe(
+      deployment.authz.inventory.deployed.attribute(endpoint, 'EndpointName'),
+    );
+    const modelResource = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Model`);
+    const deployed = await deployment.clients.sagemaker.send(
+      new DescribeModelCommand({
+        ModelName: deployment.authz.inventory.deployed.attribute(modelResource, 'ModelName'),
+      }),
+    );
+    expect(deployed.Containers?.[0]?.ModelPackageName).toBe(result.train.modelPackageArn);
+    expect(result.served).toBe(result.train.modelPackageArn);
+    expect(result.smoke.failures).toEqual([]);
+    expect(result.smoke.answered).toBe(result.smoke.sent);
+    // A malformed request is the client's error, as SageMaker's containers answer it.
+    expect(result.smoke.malformedStatus).toBeGreaterThanOrEqual(400);
+    expect(result.smoke.malformedStatus).toBeLessThan(500);
+  });
+
+  test("captures requests and responses where SageMaker would, in its format, encrypted with the config's key", async () => {
+    const capturePrefix = `${layout.dataCaptureDir}/${result.smoke.endpointName}/AllTraffic/`;
+    expect(result.smoke.captured.length).toBeGreaterThan(0);
+    for (const uri of result.smoke.captured) {
+      expect(uri).toMatch(
+        new RegExp(
+          `^s3://${deployment.bucket('monitoring')}/${capturePrefix}\\d{4}/\\d{2}/\\d{2}/\\d{2}/[^/]+\\.jsonl$`,
+        ),
+      );
+    }
+    const first = result.smoke.captured[0];
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(first)!;
+    const head = await deployment.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const config = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Config`);
+    const key_ = asObject(config.properties.DataCaptureConfig)?.KmsKeyId;
+    expect(head.ServerSideEncryption).toBe('aws:kms');
+    expect(head.SSEKMSKeyId).toBe(key_);
+    const record = JSON.parse(
+      (await new S3ObjectStore(deployment.clients.s3).get(first)).toString().split('\n')[0],
+    );
+    expect(record.captureData.endpointInput).toMatchObject({
+      observedContentType: 'text/csv',
+      mode: 'INPUT',
+    });
+    expect(record.captureData.endpointOutput).toMatchObject({ mode: 'OUTPUT' });
+  });
+
+  test('shifted data drifts: the check reports violations where Model Monitor would and the rule reacts', async () => {
+    expect(result.drift.exitMessage).toMatch(/^CompletedWithViolations: /);
+    expect(result.drift.violations.length).toBeGreaterThan(0);
+    const schedule = deployment.resource(`Serving/${pascalCase(model.name)}DataQuality/Schedule`);
+    expect(result.drift.reportUri).toMatch(
+      new RegExp(
+        `^s3://${deployment.bucket('monitoring')}/${layout.dataQualityDir}/${result.smoke.endpointName}/${String(schedule.properties.MonitoringScheduleName)}/\\d{4}/\\d{2}/\\d{2}/\\d{2}$`,
+      ),
+    );
+    // The drift rule's targets: the alert topic, and the pipeline where the environment retrains.
+    const alerts = deployment.ref(deployment.resource('Operations/Alerts'));
+    const targets = result.drift.deliveries.map((d) => d.targetArn);
+    expect(targets).toContain(alerts);
+    const pipeline = deployment.ref(deployment.trainingPipeline(model.name));
+    expect(targets.includes(pipeline)).toBe(env.monitoring.retrainOnDrift);
+  });
+
+  test('where the environment retrains on drift, the rule retrains on the whole dataset prefix: a new package version', async () => {
+    if (!env.monitoring.retrainOnDrift) {
+      expect(result.drift.retrain).toBeUndefined();
+      return;
+    }
+    const retrain = result.drift.retrain!;
+    expect(retrain.status).toBe('SUCCEEDED');
+    expect(retrain.input).toMatchObject({
+      datasetS3Uri: `s3://${deployment.bucket('raw')}/${layout.datasetPrefix}`,
+      reason: 'drift',
+      monitoringCheck: result.drift.jobName,
+    });
+    const versions = await deployment.clients.sagemaker.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: group() }),
+    );
+    expect(versions.ModelPackageSummaryList?.map((p) => p.ModelPackageArn).sort()).toEqual(
+      [result.train.modelPackageArn, retrain.modelPackageArn].sort(),
+    );
+  });
+});
+
+describe('failures in the local environment', () => {
+  const raw = () => `s3://${deployment.bucket('raw')}/${layout.datasetPrefix}failures`;
+
+  test("a script exiting non-zero fails the execution with the script's message, and the failure is notified", async () => {
+    const uri = `${raw()}/no-target.csv`;
+    await new S3ObjectStore(deployment.clients.s3).put(uri, 'a,b\n1,2\n3,4\n');
+    const run = await localTrain(deployment, {
+      model: model.name,
+      input: { datasetS3Uri: uri, datasetVersion: 'no-target', reason: 'test' },
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.cause).toContain("target column 'target' not found");
+    expect(run.record.published.map((p) => p.message).join('\n')).toContain(
+      "target column 'target' not found",
+    );
+    expect(run.modelPackageArn).toBeUndefined();
+  });
+
+  test('a model below the quality gate is not registered', async () => {
+    // The sample data with its labels shuffled: nothing to learn.
+    const [header, ...rows] = sampleDataset().trim().split('\n');
+    const labels = rows.map((r) => r.split(',').at(-1)!);
+    const shuffled = rows.map((r, i) =>
+      [...r.split(',').slice(0, -1), labels[(i * 7919) % labels.length]].join(','),
+    );
+    const uri = `${raw()}/shuffled.csv`;
+    await new S3ObjectStore(deployment.clients.s3).put(uri, [header, ...shuffled].join('\n') + '\n');
+    const before = await deployment.clients.sagemaker.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: group() }),
+    );
+    const run = await localTrain(deployment, {
+      model: model.name,
+      input: { datasetS3Uri: uri, datasetVersion: 'shuffled', reason: 'test' },
+    });
+    expect(passesGate(run.metrics[model.qualityGate.metric])).toBe(false);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('QualityGateFailed');
+    const after = await deployment.clients.sagemaker.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: group() }),
+    );
+    expect(after.ModelPackageSummaryList?.length).toBe(before.ModelPackageSummaryList?.length);
+  });
+
+  test('a call the deployed policies deny fails its step with AccessDenied, as on AWS', async () => {
+    // The same deployment, but the state machine's role may no longer create training jobs.
+    const denied = await LocalDeployment.connect({ stateDir, config });
+    const pipeline = denied.trainingPipeline(model.name);
+    const roleArn = String(pipeline.properties.RoleArn);
+    const role = denied.authz.inventory.roles.get(roleArn)!;
+    denied.authz.inventory.roles.set(roleArn, {
+      ...role,
+      identityPolicies: role.identityPolicies.map((p) => ({
+        ...p,
+        document: {
+          ...p.document,
+          Statement: asList(p.document.Statement).filter(
+            (s) => !JSON.stringify(asObject(s)?.Action).includes('sagemaker:CreateTrainingJob'),
+          ),
+        },
+      })),
+    });
+    const run = await localTrain(denied, { model: model.name, rows: 120 });
+    expect(run.status).toBe('FAILED');
+    expect(run.cause).toMatch(
+      /^AccessDenied: .* is not authorized to perform sagemaker:CreateTrainingJob on /,
+    );
+    expect(run.states.find((s) => s.status === 'failed')?.state).toBe('Train');
+    expect(run.record.jobs.Train).toBeUndefined(); // nothing ran
+  });
+});
+
+describe('local down', () => {
+  test('stops the emulator and the serving stand-in', async () => {
+    expect(serverPid).toBeDefined();
+    await localDown(stateDir);
+    expect((await emulatorStatus({ stateDir })).running).toBe(false);
+    expect(() => process.kill(serverPid!, 0)).toThrow();
+  });
+});
