@@ -12,6 +12,7 @@ import { localDrift } from '../local/local-drift';
 import { localServe } from '../local/local-serve';
 import { DEFAULT_SHIFT, localSmoke } from '../local/local-smoke';
 import { localTrain } from '../local/local-train';
+import { runningServer } from '../local/serving-process';
 import { positiveInteger, positiveNumber } from './arguments';
 import { formatDriftResult } from './drift-output';
 import { formatSmokeResult } from './smoke-output';
@@ -157,8 +158,10 @@ export function localCommand(): Command {
           names,
         );
       }
+      const config = platformConfig();
+      const servers = config.models.flatMap((m) => runningServer(status.stateDir, m.name) ?? []);
       if (options.json) {
-        console.log(JSON.stringify({ ...status, stacks }, null, 2));
+        console.log(JSON.stringify({ ...status, stacks, servers }, null, 2));
         return;
       }
       if (!status.running) {
@@ -168,6 +171,11 @@ export function localCommand(): Command {
       console.log(`local: emulator on ${status.endpoint} (pid ${status.pid}, since ${status.startedAt})`);
       for (const s of stacks) console.log(`  ${s.name.padEnd(24)} ${s.status}`);
       if (stacks.length === 0) console.log('  no stacks deployed (run `mlenv local up`)');
+      for (const server of servers) {
+        console.log(
+          `  serving ${server.model}: ${server.endpointName} on ${server.url} (${server.modelPackageArn.split(':').at(-1)}, pid ${server.pid})`,
+        );
+      }
     });
 
   return local;

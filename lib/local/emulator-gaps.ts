@@ -27,6 +27,35 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     workaround: 'the launcher converts the map to a list of Key/Value before moto creates the parameter',
   },
   {
+    what: 'AWS::SageMaker::Model without PrimaryContainer (a model of Containers naming its package) fails with a swallowed KeyError',
+    workaround:
+      'the launcher passes PrimaryContainer as absent, so moto records the model with its Containers',
+  },
+  {
+    what: 'stack updates fail (HTTP 500) on a parameter passed with UsePreviousValue that moto did not record (BootstrapVersion)',
+    workaround: 'the launcher resolves such a parameter as on create (its default)',
+  },
+  {
+    what: "stack updates do not pass a replaced resource's new name on to the resources that refer to it (a new SageMaker model, but the endpoint config keeps naming the old one)",
+    workaround:
+      '`mlenv local serve` deletes the Local Serving stack (stateless, imported by nothing) before it deploys a changed pin',
+  },
+  {
+    what: 'EventBridge TestEventPattern not implemented; no event reaches a Step Functions target, and SageMaker sends no events',
+    workaround:
+      "the launcher answers TestEventPattern with moto's own matcher; `mlenv local drift` sends the check's completion event to the deployed rules itself and starts the pipeline target locally",
+  },
+  {
+    what: 'Step Functions cannot run SageMaker .sync tasks, and does not run machines created by CloudFormation',
+    workaround:
+      'the deployed definition is read back and run with aws-local-stepfunctions; SageMaker jobs run on this machine under their container contracts and are recorded in the emulator; every call is checked against the deployed policies first',
+  },
+  {
+    what: 'SageMaker endpoints, monitoring schedules and DataQualityJobDefinitions do not run (the last two are skipped)',
+    workaround:
+      "a stand-in serves the endpoint's package under its name (lib/local/python/serving_standin.py) and uploads capture when a smoke test ends; `mlenv local drift` runs the deployed job definition once with the Model Monitor stand-in",
+  },
+  {
     what: 'template URLs on 127.0.0.1 read as bucket "127" (NoSuchBucket)',
     workaround:
       'AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION=http://localhost:<port> (moto reads localhost URLs path-style)',
