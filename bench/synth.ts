@@ -4,18 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../lib/app/cdk-context';
 import { synthesizePlatform } from '../lib/app/synthesize';
+import { median } from './median';
 
 /**
  * Synth wall time: `npx cdk synth --quiet` as a user runs it (CLI, app process, every
  * environment), and the app's own synthesis in-process. Median of RUNS each, measured in one run.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function time(run: () => void): number {
   const start = process.hrtime.bigint();

@@ -5,8 +5,22 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../app/cdk-context';
 import { DEFAULT_PYTHON } from './jobs/job-options';
 
-/** The sample raw dataset of `ml/make_sample_data.py` (`rows` sampled rows, or all), as CSV text. */
+const generated = new Map<number | undefined, string>();
+
+/**
+ * The sample raw dataset of `ml/make_sample_data.py` (`rows` sampled rows, or all), as CSV text.
+ * The script is deterministic (a fixed seed), so each size is generated once per process.
+ */
 export function sampleDataset(rows?: number): string {
+  let csv = generated.get(rows);
+  if (csv === undefined) {
+    csv = generate(rows);
+    generated.set(rows, csv);
+  }
+  return csv;
+}
+
+function generate(rows?: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlenv-sample-'));
   try {
     const path = join(dir, 'data.csv');
