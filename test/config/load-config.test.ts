@@ -1,4 +1,11 @@
-import { ConfigError, type EnvironmentConfig, loadConfig } from '../../config';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  type EnvironmentConfig,
+  loadConfig,
+  PIN_FILE_CONTEXT_PREFIX,
+  PIN_FILE_OVERRIDABLE,
+} from '../../config';
 import { deploymentsDir, modelPin } from '../support/pins';
 import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 
@@ -280,6 +287,53 @@ describe('loadConfig', () => {
       expect(problemsOf(configInput(), { [`mlenv:account:${unknown}`]: '999999999999' })).toEqual([
         `context mlenv:account:${unknown}: there is no environment named '${unknown}'`,
       ]);
+    });
+  });
+
+  describe('a pins file from CDK context (mlenv:pins:<env>)', () => {
+    const overridable = (input: ReturnType<typeof configInput>) =>
+      Object.keys(input.environments).filter((name) => PIN_FILE_OVERRIDABLE.includes(name));
+
+    test("replaces the environment's deployments file, validated like it", () => {
+      const input = configInput();
+      expect(overridable(input).length).toBeGreaterThan(0);
+      for (const name of overridable(input)) {
+        const model = loadConfig(input).models[0].name;
+        const file = join(
+          deploymentsDir({ [name]: { [model]: modelPin(name, model, { version: 7 }) } }),
+          `${name}.json`,
+        );
+        const config = loadConfig(input, { context: { [`${PIN_FILE_CONTEXT_PREFIX}${name}`]: file } });
+        expect(config.environments.find((e) => e.name === name)?.deployments[model].modelPackageArn).toMatch(
+          /\/7$/,
+        );
+        const other = unusedEnvironmentName(input);
+        const foreign = join(
+          deploymentsDir({ [name]: { [model]: modelPin(name, model, { account: '999999999999' }) } }),
+          `${name}.json`,
+        );
+        expect(problemsOf(input, { [`${PIN_FILE_CONTEXT_PREFIX}${name}`]: foreign })).toEqual([
+          expect.stringContaining(`${model}.modelPackageArn`),
+        ]);
+        expect(problemsOf(input, { [`${PIN_FILE_CONTEXT_PREFIX}${name}`]: join(file, other) })).toEqual([
+          `${join(file, other)}: no such file`,
+        ]);
+      }
+    });
+
+    test('is refused for every environment whose pins git records', () => {
+      const input = configInput();
+      const audited = Object.keys(input.environments).filter((name) => !PIN_FILE_OVERRIDABLE.includes(name));
+      expect(audited.length).toBeGreaterThan(0);
+      for (const name of audited) {
+        expect(problemsOf(input, { [`${PIN_FILE_CONTEXT_PREFIX}${name}`]: '/tmp/pins.json' })).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^context ${PIN_FILE_CONTEXT_PREFIX}${name}: only .* may take its pins from another file`,
+            ),
+          ),
+        ]);
+      }
     });
   });
 
