@@ -73,7 +73,9 @@ async function main(): Promise<number> {
   console.log('\nThe model lifecycle in the local environment (an AWS emulator on loopback):');
   let stopping: Promise<LocalDownResult> | undefined;
   const stop = () => (stopping ??= localDown(STATE_DIR));
+  let interrupted = false;
   const interrupt = (signal: NodeJS.Signals) => {
+    interrupted = true;
     console.error(`\n${signal}: stopping the local environment`);
     void stop().finally(() => process.exit(130));
   };
@@ -89,7 +91,10 @@ async function main(): Promise<number> {
       steps: consoleSteps(),
     });
   } catch (error) {
-    console.error(`\nthe lifecycle failed: ${error instanceof Error ? error.message : String(error)}`);
+    // Interrupted, the steps fail as their processes stop: that is not news.
+    if (!interrupted) {
+      console.error(`\nthe lifecycle failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   } finally {
     const down = await stop();
     console.log(`\nstopped the local environment (emulator and ${down.servers.length} serving stand-in(s))`);
