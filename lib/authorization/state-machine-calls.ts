@@ -23,45 +23,8 @@ export interface StateMachineRun {
  * for states it did not reach) and, for SageMaker jobs, each job's own requests through its role.
  */
 export function stateMachineCalls(inventory: PolicyInventory, run: StateMachineRun): DerivedCalls {
-  const { stateMachine, arn } = run;
-  const { stage, properties, path } = stateMachine;
-  const roleArn = String(properties.RoleArn);
-  const as = (detail: string): Caller => ({ stage: stage.id, principal: roleArn, ...origin(path, detail) });
-  const calls: RunTimeCall[] = [
-    {
-      ...as('role'),
-      principal: 'states.amazonaws.com',
-      action: 'sts:AssumeRole',
-      resource: roleArn,
-      context: { 'aws:SourceArn': arn, 'aws:SourceAccount': stage.account },
-    },
-  ];
-  const logging = asObject(properties.LoggingConfiguration);
-  if (logging && logging.Level !== 'OFF' && logging.Destinations) {
-    // What Step Functions' documentation asks of the role for logging to CloudWatch Logs.
-    for (const action of [
-      'logs:CreateLogDelivery',
-      'logs:GetLogDelivery',
-      'logs:UpdateLogDelivery',
-      'logs:DeleteLogDelivery',
-      'logs:ListLogDeliveries',
-      'logs:PutResourcePolicy',
-      'logs:DescribeResourcePolicies',
-      'logs:DescribeLogGroups',
-    ]) {
-      calls.push({ ...as('logging'), action, resource: '*' });
-    }
-  }
-  if (asObject(properties.TracingConfiguration)?.Enabled === true) {
-    for (const action of [
-      'xray:PutTraceSegments',
-      'xray:PutTelemetryRecords',
-      'xray:GetSamplingRules',
-      'xray:GetSamplingTargets',
-    ]) {
-      calls.push({ ...as('tracing'), action, resource: '*' });
-    }
-  }
+  const { stage, path } = run.stateMachine;
+  const calls = executionCalls(run.stateMachine, run.arn);
   const problems: string[] = [];
   for (const task of taskStates(run.definition)) {
     const recorded = run.sample.taskParameters.get(task.name.split(' > ').at(-1)!);
@@ -198,4 +161,50 @@ export function taskCalls(
 function asWritten(task: TaskState): JsonObject {
   const parameters = asObject(task.parameters) ?? {};
   return Object.fromEntries(Object.entries(parameters).filter(([key]) => !key.endsWith('.$')));
+}
+
+/**
+ * What every execution of a state machine makes before and besides its tasks: Step Functions
+ * assuming its role, execution logging and tracing.
+ */
+export function executionCalls(stateMachine: DeployedResource, arn: string): RunTimeCall[] {
+  const { stage, properties, path } = stateMachine;
+  const roleArn = String(properties.RoleArn);
+  const as = (detail: string): Caller => ({ stage: stage.id, principal: roleArn, ...origin(path, detail) });
+  const calls: RunTimeCall[] = [
+    {
+      ...as('role'),
+      principal: 'states.amazonaws.com',
+      action: 'sts:AssumeRole',
+      resource: roleArn,
+      context: { 'aws:SourceArn': arn, 'aws:SourceAccount': stage.account },
+    },
+  ];
+  const logging = asObject(properties.LoggingConfiguration);
+  if (logging && logging.Level !== 'OFF' && logging.Destinations) {
+    // What Step Functions' documentation asks of the role for logging to CloudWatch Logs.
+    for (const action of [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]) {
+      calls.push({ ...as('logging'), action, resource: '*' });
+    }
+  }
+  if (asObject(properties.TracingConfiguration)?.Enabled === true) {
+    for (const action of [
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+    ]) {
+      calls.push({ ...as('tracing'), action, resource: '*' });
+    }
+  }
+  return calls;
 }

@@ -13,7 +13,7 @@ import { localServe } from '../local/local-serve';
 import { DEFAULT_SHIFT, localSmoke } from '../local/local-smoke';
 import { localTrain } from '../local/local-train';
 import { runningServer } from '../local/serving-process';
-import { positiveInteger, positiveNumber } from './arguments';
+import { positiveInteger, positiveNumber, readCsv } from './arguments';
 import { formatDriftResult } from './drift-output';
 import { formatSmokeResult } from './smoke-output';
 import { consoleSteps, seconds } from './steps';
@@ -50,12 +50,15 @@ export function localCommand(): Command {
     )
     .requiredOption('--model <name>', 'a model of the configuration')
     .option('--rows <n>', 'rows of the sample dataset (default: all)', positiveInteger)
+    .option('--dataset <csv>', 'train on this CSV file (a header row and the target column) instead')
     .option('--json', 'print the result as JSON')
-    .action(async (options: { model: string; rows?: number; json?: boolean }) => {
+    .action(async (options: { model: string; rows?: number; dataset?: string; json?: boolean }) => {
+      const dataset = options.dataset === undefined ? undefined : readCsv(options.dataset);
       const deployment = await LocalDeployment.connect();
       const result = await localTrain(deployment, {
         model: options.model,
         rows: options.rows,
+        dataset,
         steps: options.json ? SILENT_STEPS : consoleSteps(),
       });
       if (options.json) console.log(JSON.stringify(trainSummary(result), null, 2));

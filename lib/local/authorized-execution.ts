@@ -6,7 +6,7 @@ import type { AuthorizationModel } from '../authorization/authorization-model';
 import type { Decision } from '../authorization/decision';
 import type { DeployedResource } from '../authorization/deployed-assembly';
 import type { RunTimeCall } from '../authorization/run-time-call';
-import { taskCalls } from '../authorization/state-machine-calls';
+import { executionCalls, taskCalls } from '../authorization/state-machine-calls';
 
 /** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `s3:getObject`, ...). */
 export type IntegrationBackend = (
@@ -113,6 +113,19 @@ export async function runAuthorizedExecution(
     };
   }
   const machineArn = authz.inventory.deployed.ref(stateMachine);
+  // Step Functions assumes the state machine's role (and logs) before any state runs.
+  for (const call of executionCalls(stateMachine, machineArn)) {
+    const decision = await authz.check(call);
+    checked.push({ call, decision });
+    if (!decision.allowed) {
+      return {
+        status: 'FAILED',
+        error: 'States.Runtime',
+        cause: `AccessDenied: ${call.principal} is not authorized to perform ${call.action} on ${call.resource} (${decision.explanation})`,
+        checked,
+      };
+    }
+  }
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(options.input as never, {
     // Retries happen as the definition says, without the waits between them: on one machine they

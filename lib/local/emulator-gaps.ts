@@ -38,7 +38,7 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   {
     what: "stack updates do not pass a replaced resource's new name on to the resources that refer to it (a new SageMaker model, but the endpoint config keeps naming the old one)",
     workaround:
-      '`mlenv local serve` deletes the Local Serving stack (stateless, imported by nothing) before it deploys a changed pin',
+      'the launcher also modifies the AWS::SageMaker:: resources that refer to a modified one, after it: a new pin updates the endpoint in place, as on AWS',
   },
   {
     what: 'EventBridge TestEventPattern not implemented; no event reaches a Step Functions target, and SageMaker sends no events',

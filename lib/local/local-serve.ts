@@ -1,4 +1,3 @@
-import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
@@ -16,7 +15,7 @@ import { origin } from '../authorization/run-time-call';
 import { s3ReadCalls, s3WriteCalls } from '../authorization/s3-object-calls';
 import { assumedBySageMaker, imagePullCalls } from '../authorization/sagemaker-runtime-calls';
 import { deployStage } from './emulator-deploy';
-import { SILENT_STEPS, stackStatuses, type StepRunner } from './emulator-up';
+import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
@@ -72,28 +71,6 @@ function servable(described: DescribeModelPackageCommandOutput, version: number)
   };
 }
 
-/**
- * Deletes the local Serving stack. moto's stack updates do not pass a replaced resource's new
- * name on to the resources that refer to it (a new package makes a new SageMaker model, but the
- * endpoint config keeps naming the old one), so a changed pin deploys the stack afresh. Nothing
- * in it is stateful, and no other stack imports from it.
- */
-async function deleteServingStack(deployment: LocalDeployment): Promise<void> {
-  const stack = deployment.assembly.stacksRecursively.find(
-    (s) => s.hierarchicalId === `${deployment.env.stageId}/Serving`,
-  );
-  if (!stack) return;
-  const { cloudformation } = deployment.clients;
-  await cloudformation.send(new DeleteStackCommand({ StackName: stack.stackName }));
-  for (let i = 0; i < 300; i++) {
-    const [status] = await stackStatuses(cloudformation, [stack.stackName]);
-    if (status.status === 'MISSING' || status.status === 'DELETE_COMPLETE') return;
-    if (status.status === 'DELETE_FAILED') throw new Error(`${stack.stackName} could not be deleted`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${stack.stackName} was not deleted within 30 s`);
-}
-
 export interface LocalServeOptions {
   readonly model: string;
   readonly steps?: StepRunner;
@@ -136,7 +113,9 @@ export async function localServe(
   const { stateDir, env, port } = initial;
   const pins = readLocalPins(stateDir);
   let deployment = initial;
-  const redeployed = pins[model]?.modelPackageArn !== pkg.arn;
+  // Deploy when the pin changes, or when what is deployed lacks the endpoint (`up --assembly`).
+  const endpointPath = `Serving/${pascalCase(model)}Endpoint/Endpoint`;
+  const redeployed = pins[model]?.modelPackageArn !== pkg.arn || !initial.tryResource(endpointPath);
   if (redeployed) {
     const previous = JSON.parse(JSON.stringify(pins)) as typeof pins;
     writeLocalPins(stateDir, {
@@ -150,12 +129,6 @@ export async function localServe(
       },
     });
     try {
-      if (Object.keys(previous).length > 0) {
-        await steps.step(
-          `delete ${env.stageId}/Serving (the emulator does not replace endpoints in place)`,
-          () => deleteServingStack(initial),
-        );
-      }
       await steps.step(`cdk deploy '${env.stageId}/*' serving ${model} version ${pkg.version}`, () =>
         deployStage(
           env.stageId,
@@ -176,7 +149,7 @@ export async function localServe(
   }
 
   const server = await steps.step(`serve ${model} version ${pkg.version}`, async () => {
-    const endpoint = deployment.resource(`Serving/${pascalCase(model)}Endpoint/Endpoint`);
+    const endpoint = deployment.resource(endpointPath);
     const endpointName = deployment.authz.inventory.deployed.attribute(endpoint, 'EndpointName');
     const { sagemaker } = deployment.clients;
     const described = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));

@@ -26,6 +26,8 @@ export interface LocalTrainOptions {
   readonly input?: PipelineInput;
   /** Rows of the sample dataset. @default all (569) */
   readonly rows?: number;
+  /** A CSV dataset (header row, the target column) to train on instead of the sample. */
+  readonly dataset?: string;
   readonly steps?: StepRunner;
   /** Where the jobs' container roots go. @default the system's temporary directory */
   readonly workDir?: string;
@@ -56,15 +58,14 @@ export interface LocalTrainResult {
 }
 
 /**
- * Uploads the sample dataset (`ml/make_sample_data.py`) to the raw bucket as a content-addressed
- * version, `<model>/datasets/<sha256 prefix>/data.csv`. The same rows are the same version.
+ * Uploads a CSV dataset to the raw bucket as a content-addressed version,
+ * `<model>/datasets/<sha256 prefix>/data.csv`: the same rows are the same version.
  */
-export async function uploadSampleDataset(
+export async function uploadDataset(
   deployment: LocalDeployment,
   model: string,
-  rows?: number,
+  csv: string,
 ): Promise<PipelineInput> {
-  const csv = sampleDataset(rows);
   const version = createHash('sha256').update(csv).digest('hex').slice(0, 16);
   const key = `${new ModelLayout(model).datasetPrefix}datasets/${version}/data.csv`;
   const bucket = deployment.bucket('raw');
@@ -97,8 +98,9 @@ export async function localTrain(
 
   const input =
     options.input ??
-    (await steps.step('upload the sample dataset to the raw bucket', async () => {
-      const uploaded = await uploadSampleDataset(deployment, model, options.rows);
+    (await steps.step(`upload the ${options.dataset ? '' : 'sample '}dataset to the raw bucket`, async () => {
+      const csv = options.dataset ?? sampleDataset(options.rows);
+      const uploaded = await uploadDataset(deployment, model, csv);
       steps.detail(`${uploaded.datasetS3Uri} (version ${uploaded.datasetVersion})`);
       return uploaded;
     }));

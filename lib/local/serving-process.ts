@@ -9,8 +9,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_PYTHON } from './jobs/job-options';
+import { dirname, join } from 'node:path';
+import { baseEnvironment, DEFAULT_PYTHON } from './jobs/job-options';
 import { isOwnProcess, stopProcessGroup, tailFile } from './process-group';
 
 /** The stand-in of a SageMaker endpoint's serving container (the inference contract). */
@@ -80,8 +80,9 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
   mkdirSync(captureDir, { recursive: true });
   const logPath = join(dir, 'server.log');
   const log = openSync(logPath, 'w');
+  const python = options.python ?? DEFAULT_PYTHON;
   const child = spawn(
-    options.python ?? DEFAULT_PYTHON,
+    python,
     [
       SERVING_STAND_IN,
       '--model-dir',
@@ -96,7 +97,8 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
         ? ['--capture-dir', captureDir, '--sampling-percent', String(options.capture.samplingPercent)]
         : []),
     ],
-    { detached: true, stdio: ['ignore', log, log], env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    // Nothing of the caller's environment (no AWS credentials): as in a serving container.
+    { detached: true, stdio: ['ignore', log, log], env: baseEnvironment(dirname(python)) },
   );
   closeSync(log);
   let exited: string | undefined;

@@ -16,6 +16,7 @@ import { localEnvironment } from '../../lib/local/emulator-up';
 import { type LifecycleResult, runLifecycle } from '../../lib/local/lifecycle';
 import { LocalDeployment } from '../../lib/local/local-deployment';
 import { localDown } from '../../lib/local/local-down';
+import { localServe } from '../../lib/local/local-serve';
 import { localTrain } from '../../lib/local/local-train';
 import { S3ObjectStore } from '../../lib/local/jobs/s3-object-store';
 import { runningServer } from '../../lib/local/serving-process';
@@ -196,6 +197,25 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     expect(versions.ModelPackageSummaryList?.map((p) => p.ModelPackageArn).sort()).toEqual(
       [result.train.modelPackageArn, retrain.modelPackageArn].sort(),
     );
+  });
+});
+
+describe('serving a newer package', () => {
+  test('updates the endpoint in place: the same endpoint serves the retrained package', async () => {
+    if (!result.drift.retrain) return; // nothing newer to serve
+    const served = await localServe(deployment, { model: model.name });
+    deployment = served.deployment;
+    expect(served.redeployed).toBe(true);
+    expect(served.package.arn).toBe(result.drift.retrain.modelPackageArn);
+    expect(served.server.endpointName).toBe(result.smoke.endpointName);
+    const modelResource = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Model`);
+    const deployed = await deployment.clients.sagemaker.send(
+      new DescribeModelCommand({
+        ModelName: deployment.authz.inventory.deployed.attribute(modelResource, 'ModelName'),
+      }),
+    );
+    expect(deployed.Containers?.[0]?.ModelPackageName).toBe(result.drift.retrain.modelPackageArn);
+    serverPid = served.server.pid;
   });
 });
 

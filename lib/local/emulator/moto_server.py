@@ -12,6 +12,11 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
 - EventBridge ``TestEventPattern`` is not implemented (an empty answer); it answers with moto's
   own matcher, the one its rules use, so the local environment can ask which rules an event
   (a drift check's result) matches.
+- Stack updates modify only resources whose template text changed: a SageMaker model replaced
+  for a new package gets a new name, but the endpoint config that refers to it is left naming
+  the old one (and the endpoint its config). Resources of ``AWS::SageMaker::`` types that refer
+  (``Ref``/``Fn::GetAtt``) to a modified resource are modified after it, as CloudFormation does
+  when a value they use changes.
 - Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
   ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
   as on create instead (its default).
@@ -37,6 +42,7 @@ from typing import Any
 
 import moto
 from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.parsing import ResourceMap
 from moto.events.models import EventPattern
 from moto.events.responses import EventsHandler
 from moto.kms.models import Key
@@ -108,6 +114,46 @@ def _implement_test_event_pattern() -> None:
     EventsHandler.test_event_pattern = test_event_pattern  # type: ignore[method-assign,assignment]
 
 
+def _referenced(value: Any) -> set[str]:
+    """The logical ids a template value refers to with ``Ref`` and ``Fn::GetAtt``."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                target = item[0] if isinstance(item, list) else str(item).split(".")[0]
+                found.add(target)
+            else:
+                found |= _referenced(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _referenced(item)
+    return found
+
+
+def _patch_update_propagation() -> None:
+    original = ResourceMap.build_resource_diff
+
+    def build_resource_diff(self, other_template, parameters=None):  # type: ignore[no-untyped-def]
+        actions = original(self, other_template, parameters)
+        resources = other_template.get("Resources", {})
+        queue = list(actions["Modify"])
+        while queue:
+            modified = queue.pop(0)
+            for name, resource in resources.items():
+                if name in actions["Modify"] or name in actions["Add"]:
+                    continue
+                if not str(resource.get("Type", "")).startswith("AWS::SageMaker::"):
+                    continue
+                if modified in _referenced(resource.get("Properties", {})):
+                    actions["Modify"].append(name)  # after what it refers to: updated in order
+                    queue.append(name)
+        return actions
+
+    ResourceMap.build_resource_diff = build_resource_diff  # type: ignore[method-assign]
+
+
 def _patch_update_previous_parameters() -> None:
     original = CloudFormationBackend._resolve_update_parameters
 
@@ -129,6 +175,7 @@ def apply_corrections() -> None:
     _patch_ssm_parameter_tags()
     _patch_sagemaker_model_containers()
     _patch_update_previous_parameters()
+    _patch_update_propagation()
     _implement_test_event_pattern()
 
 
