@@ -4,6 +4,7 @@ import { loadConfig, type LoadConfigOptions, type MlEnvConfig } from './load';
 
 export * from './deployments';
 export * from './derived-names';
+export * from './discovery';
 export * from './knobs';
 export * from './load';
 export * from './schema';

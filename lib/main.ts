@@ -18,6 +18,9 @@ import { formatParityReport } from './parity/report';
  */
 const STATE_DIR = join(REPO_ROOT, '.mlenv', 'start');
 
+// The pinned AWS SDK supports Node 20 (see bin/mlenv.ts); its notice about later versions is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /**
  * The main job (`npm start`): synthesizes every environment into `cdk.out`, prints what each one
  * holds and the parity report, then runs the whole model lifecycle in the local environment

@@ -1,11 +1,22 @@
 import { Command } from 'commander';
+import { describeAwsError } from './aws-errors';
+import { dataCommand } from './data-command';
+import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
+import { trainCommand } from './train-command';
 
-/** The `mlenv` command: one subcommand per area (`local` now). */
+/** The `mlenv` command: commands about any configured environment, and `local`. */
 export function mlenvProgram(): Command {
   return new Command('mlenv')
     .description('mlenv: machine-learning environments on AWS')
     .showHelpAfterError()
+    .option('--debug', 'print stack traces of errors')
+    .addCommand(envsCommand())
+    .addCommand(dataCommand())
+    .addCommand(trainCommand())
+    .addCommand(modelsCommand())
+    .addCommand(decisionCommand('approve'))
+    .addCommand(decisionCommand('reject'))
     .addCommand(localCommand());
 }
 
@@ -14,7 +25,8 @@ export async function runMlenv(argv: readonly string[] = process.argv): Promise<
   try {
     await mlenvProgram().parseAsync(argv);
   } catch (error) {
-    console.error(`mlenv: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mlenv: ${describeAwsError(error)}`);
+    if (argv.includes('--debug') && error instanceof Error) console.error(error.stack);
     process.exitCode = 1;
   }
 }

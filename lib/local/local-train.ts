@@ -1,13 +1,13 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonObject } from '../../constructs/common/json-values';
-import { ModelLayout } from '../../constructs/common/model-layout';
 import { type AuthorizedExecution, runAuthorizedExecution } from './authorized-execution';
 import { type BackendRecord, emulatorBackend } from './emulator-backend';
 import type { StepRunner } from './emulator-up';
 import { SILENT_STEPS } from './emulator-up';
+import { fileOf, pushDataset } from '../ops/datasets';
+import { readEvaluationMetrics } from '../ops/evaluation-metrics';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { sampleDataset } from './sample-dataset';
@@ -58,21 +58,19 @@ export interface LocalTrainResult {
 }
 
 /**
- * Uploads a CSV dataset to the raw bucket as a content-addressed version,
- * `<model>/datasets/<sha256 prefix>/data.csv`: the same rows are the same version.
+ * Pushes a CSV dataset to the raw bucket as a version of the model's dataset, the way
+ * `mlenv data push` does (`DatasetLayout`): the same rows are the same version.
  */
 export async function uploadDataset(
   deployment: LocalDeployment,
   model: string,
   csv: string,
 ): Promise<PipelineInput> {
-  const version = createHash('sha256').update(csv).digest('hex').slice(0, 16);
-  const key = `${new ModelLayout(model).datasetPrefix}datasets/${version}/data.csv`;
-  const bucket = deployment.bucket('raw');
-  await deployment.clients.s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: csv, ContentType: 'text/csv' }),
-  );
-  return { datasetS3Uri: `s3://${bucket}/${key}`, datasetVersion: version, reason: 'manual' };
+  const pushed = await pushDataset(deployment.clients.s3, [fileOf('data.csv', csv)], {
+    bucket: deployment.bucket('raw'),
+    dataset: model,
+  });
+  return { datasetS3Uri: pushed.datasetS3Uri, datasetVersion: pushed.version, reason: 'manual' };
 }
 
 /** A Step Functions execution name: `<reason>-<UTC time>-<random>` (at most 80 of [A-Za-z0-9-_]). */
@@ -155,7 +153,7 @@ export async function localTrain(
   };
 }
 
-/** The metrics of the run's evaluation report (`<problem type>_metrics.<name>.value`). */
+/** The metrics of the run's evaluation report. */
 async function evaluationMetrics(
   deployment: LocalDeployment,
   record: BackendRecord,
@@ -164,20 +162,7 @@ async function evaluationMetrics(
     { ProcessingOutputConfig?: { Outputs?: Array<{ S3Output?: { S3Uri: string } }> } } | undefined;
   const output = evaluate?.ProcessingOutputConfig?.Outputs?.[0]?.S3Output?.S3Uri;
   if (!output) return {};
-  try {
-    const report = JSON.parse(
-      (await new S3ObjectStore(deployment.clients.s3).get(`${output}/evaluation.json`)).toString('utf8'),
-    ) as Record<string, Record<string, { value?: unknown }>>;
-    const metrics = Object.entries(report).find(([key]) => key.endsWith('_metrics'))?.[1] ?? {};
-    // Scalar metrics only (a confusion matrix has no single value).
-    return Object.fromEntries(
-      Object.entries(metrics).flatMap(([metric, m]) =>
-        typeof m?.value === 'number' ? [[metric, m.value]] : [],
-      ),
-    );
-  } catch {
-    return {};
-  }
+  return readEvaluationMetrics(new S3ObjectStore(deployment.clients.s3), `${output}/evaluation.json`);
 }
 
 const firstLine = (text: string) => text.split('\n')[0].slice(0, 200);

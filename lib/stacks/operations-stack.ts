@@ -3,10 +3,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../../config';
+import { DISCOVERY_KEYS, type EnvironmentConfig } from '../../config';
 import { CostBudget } from '../../constructs';
+import { publishForCli } from './discovery-parameter';
 
 export interface OperationsStackProps extends StackProps {
+  readonly project: string;
   readonly environment: EnvironmentConfig;
   readonly operationsKey: kms.IKey;
 }
@@ -24,6 +26,14 @@ export class OperationsStack extends Stack {
     for (const email of props.environment.alertEmails) {
       this.alerts.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    publishForCli(
+      this,
+      'AlertTopicArn',
+      props,
+      DISCOVERY_KEYS.alertTopicArn,
+      this.alerts.topicArn,
+      'The alert topic',
+    );
     new CostBudget(this, 'Budget', {
       monthlyLimitUsd: props.environment.monitoring.monthlyBudgetUsd,
       topic: this.alerts,

@@ -1,7 +1,9 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { type EnvironmentConfig, groupNamePrefix, type ModelConfig } from '../../config';
+import { DISCOVERY_KEYS, type EnvironmentConfig, groupNamePrefix, type ModelConfig } from '../../config';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { publishForCli } from './discovery-parameter';
 import { ModelRegistry } from '../../constructs';
 import { removalPolicyOf } from './storage-stack';
 
@@ -28,5 +30,15 @@ export class RegistryStack extends Stack {
       encryptionKey: props.operationsKey,
       removalPolicy: removalPolicyOf(props.environment),
     });
+    for (const model of props.models) {
+      publishForCli(
+        this,
+        `${pascalCase(model.name)}PackageGroup`,
+        props,
+        DISCOVERY_KEYS.packageGroup(model.name),
+        this.registry.modelPackageGroup(model.name).groupName,
+        `The model package group of ${model.name}`,
+      );
+    }
   }
 }

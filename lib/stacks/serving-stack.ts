@@ -4,12 +4,15 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import {
   COMPOSITE_ALARM_SUFFIX,
+  DISCOVERY_KEYS,
+  discoveryParameterName,
   DRIFT_SCHEDULE_SUFFIX,
   type EnvironmentConfig,
   type ModelConfig,
   modelResourceName,
 } from '../../config';
 import { acknowledgeControl } from '../compliance/acknowledge';
+import { publishForCli } from './discovery-parameter';
 import {
   DataQualityMonitor,
   EndpointAlarms,
@@ -161,9 +164,19 @@ export class ServingStack extends Stack {
 
     // What this environment serves, for people and the CLI; also keeps the stack non-empty.
     new ssm.StringParameter(this, 'ServedModels', {
-      parameterName: `/${props.project}/${environment.name}/serving/pins`,
+      parameterName: discoveryParameterName(props, DISCOVERY_KEYS.pins),
       description: `Model packages served by ${environment.name}, from deployments/${environment.name}.json`,
       stringValue: JSON.stringify(environment.deployments),
     });
+    for (const [model, endpoint] of Object.entries(this.endpoints)) {
+      publishForCli(
+        endpoint, // beside the endpoint: it exists where the endpoint does
+        'NameForCli',
+        props,
+        DISCOVERY_KEYS.endpointName(model),
+        endpoint.endpointName,
+        `The endpoint of ${model}`,
+      );
+    }
   }
 }

@@ -2,7 +2,15 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { bucketNamePrefix, type EnvironmentConfig, type ModelConfig } from '../../config';
+import {
+  bucketNamePrefix,
+  type DataBucketKind,
+  DISCOVERY_KEYS,
+  type EnvironmentConfig,
+  type ModelConfig,
+} from '../../config';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { publishForCli } from './discovery-parameter';
 import { MlDataStore } from '../../constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { acknowledgeStorageFindings } from '../compliance/storage-acknowledgements';
@@ -36,6 +44,30 @@ export class StorageStack extends Stack {
       accessLogsExpiration: Duration.days(environment.logRetentionDays),
     });
     acknowledgeStorageFindings(this.dataStore);
+    const buckets: Record<DataBucketKind, { bucketName: string }> = {
+      raw: this.dataStore.rawBucket,
+      curated: this.dataStore.curatedBucket,
+      models: this.dataStore.modelsBucket,
+      monitoring: this.dataStore.monitoringBucket,
+    };
+    for (const [kind, bucket] of Object.entries(buckets)) {
+      publishForCli(
+        this,
+        `${pascalCase(kind)}BucketName`,
+        props,
+        DISCOVERY_KEYS.bucket(kind as DataBucketKind),
+        bucket.bucketName,
+        `The ${kind} data bucket`,
+      );
+    }
+    publishForCli(
+      this,
+      'DataKeyArn',
+      props,
+      DISCOVERY_KEYS.dataKeyArn,
+      this.dataStore.encryptionKey.keyArn,
+      'The key of the data buckets',
+    );
     // A promotion copies a run's artifact, evaluation and baseline to the next environment.
     for (const account of environment.promotionReaders) {
       this.dataStore.grantCrossAccountReadModels(

@@ -5,7 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { DISCOVERY_KEYS, type EnvironmentConfig, type ModelConfig } from '../../config';
+import { publishForCli } from './discovery-parameter';
 import {
   type IModelRegistry,
   MlDataStore,
@@ -36,6 +37,7 @@ export const TRAINING_METRICS = ['train:auc', 'validation:auc', 'validation:accu
 }));
 
 export interface TrainingStackProps extends StackProps {
+  readonly project: string;
   readonly environment: EnvironmentConfig;
   readonly models: readonly ModelConfig[];
   /** The environment's data store; its buckets are used by name (no exports from Storage). */
@@ -93,6 +95,14 @@ export class TrainingStack extends Stack {
         schedule: events.Schedule.expression(training.schedule.expression),
         scheduleEnabled: training.schedule.enabled,
       });
+      publishForCli(
+        this,
+        `${id}PipelineArn`,
+        props,
+        DISCOVERY_KEYS.pipelineArn(model.name),
+        this.pipelines[model.name].stateMachine.stateMachineArn,
+        `The training pipeline of ${model.name}`,
+      );
       new PipelineAlarms(this, `${id}PipelineAlarms`, {
         pipeline: this.pipelines[model.name],
         action: new NotifyTopicAlarmAction(props.alerts),

@@ -74,12 +74,14 @@ export class MlEnvironmentStage extends Stage {
     const placement = this.network?.network.placement;
     this.operations = new OperationsStack(this, 'Operations', {
       ...common,
+      project,
       environment,
       operationsKey: this.storage.operationsKey,
       description: `${project} ${environment.name}: alerts and cost budget`,
     });
     this.training = new TrainingStack(this, 'Training', {
       ...common,
+      project,
       environment,
       models: props.models,
       dataStore: this.storage.dataStore,

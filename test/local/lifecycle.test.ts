@@ -4,9 +4,12 @@ import {
   ListModelPackagesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { asList, asObject } from '../../constructs/common/json-values';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
@@ -216,6 +219,85 @@ describe('serving a newer package', () => {
     );
     expect(deployed.Containers?.[0]?.ModelPackageName).toBe(result.drift.retrain.modelPackageArn);
     serverPid = served.server.pid;
+  });
+});
+
+describe('the mlenv CLI against the local environment', () => {
+  /** Runs `mlenv` as a user would (a separate process), on this test's emulator. */
+  async function mlenv(...args: string[]): Promise<unknown> {
+    const { stdout } = await promisify(execFile)(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(REPO_ROOT, 'bin', 'mlenv.ts'), ...args, '--json'],
+      { cwd: REPO_ROOT, env: { ...process.env, MLENV_LOCAL_STATE_DIR: stateDir } },
+    );
+    return JSON.parse(stdout);
+  }
+
+  test('data push makes a version that data ls lists, and train runs the pipeline on it', async () => {
+    const dir = join(stateDir, 'dataset');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'data.csv'), sampleDataset(300));
+    const pushed = (await mlenv('data', 'push', env.name, dir, '--dataset', model.name)) as Record<
+      string,
+      any
+    >;
+    expect(pushed).toMatchObject({ created: true, uploaded: 1 });
+    expect(await mlenv('data', 'push', env.name, dir, '--dataset', model.name)).toMatchObject({
+      created: false,
+      version: pushed.version,
+    });
+    const versions = (await mlenv('data', 'ls', env.name, '--dataset', model.name)) as Array<
+      Record<string, any>
+    >;
+    expect(versions.find((v) => v.version === pushed.version)).toMatchObject({ files: 1 });
+    const run = (await mlenv(
+      'train',
+      env.name,
+      '--model',
+      model.name,
+      '--dataset-version',
+      pushed.version,
+    )) as Record<string, any>;
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      datasetVersion: pushed.version,
+      datasetS3Uri: pushed.datasetS3Uri,
+    });
+    const registered = await deployment.clients.sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: run.modelPackageArn }),
+    );
+    expect(registered.CustomerMetadataProperties?.datasetVersion).toBe(pushed.version);
+  });
+
+  test('envs: the local environment is reachable through the emulator', async () => {
+    const reaches = (await mlenv('envs')) as Array<{ environment: string; reachable: boolean }>;
+    expect(reaches.find((r) => r.environment === env.name)).toMatchObject({ reachable: true });
+  });
+
+  test('models lists the packages with metrics and lineage; reject records the decision and its reason', async () => {
+    const packages = (await mlenv('models', env.name, '--model', model.name)) as Array<Record<string, any>>;
+    const registered = [result.drift.retrain?.modelPackageArn, result.train.modelPackageArn].filter(Boolean);
+    expect(packages.map((p) => p.arn)).toEqual(expect.arrayContaining(registered));
+    expect(packages.map((p) => p.version)).toEqual([...packages.map((p) => p.version)].sort((a, b) => b - a));
+    expect(packages.find((p) => p.arn === result.train.modelPackageArn)).toMatchObject({
+      status: env.training.approvalStatus,
+      metrics: result.train.metrics,
+      datasetVersion: result.train.input.datasetVersion,
+    });
+    const first = result.train.modelPackageArn!;
+    expect(await mlenv('reject', env.name, first, '--reason', 'superseded by the retrained version')).toEqual(
+      {
+        modelPackageArn: first,
+        status: 'Rejected',
+      },
+    );
+    const after = await deployment.clients.sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: first }),
+    );
+    expect([after.ModelApprovalStatus, after.ApprovalDescription]).toEqual([
+      'Rejected',
+      'superseded by the retrained version',
+    ]);
   });
 });
 

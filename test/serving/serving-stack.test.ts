@@ -56,7 +56,8 @@ describe('Serving stack', () => {
       expect(byType(dev, 'AWS::SageMaker::Endpoint')).toHaveLength(1);
       expect(byType(dev, 'AWS::CloudWatch::Alarm')).toHaveLength(3); // 5xx, latency, 4xx rate
       expect(byType(dev, 'AWS::CloudWatch::CompositeAlarm')).toHaveLength(1);
-      expect(JSON.parse(byType(dev, 'AWS::SSM::Parameter')[0][1].Properties.Value)).toEqual(
+      const pins = byType(dev, 'AWS::SSM::Parameter').find(([id]) => id.startsWith('ServedModels'))!;
+      expect(JSON.parse(pins[1].Properties.Value)).toEqual(
         config.environments.find((e) => e.name === 'dev')!.deployments,
       );
       expect(byType(stack('Prod/Serving'), 'AWS::SageMaker::Endpoint')).toHaveLength(0);

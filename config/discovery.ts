@@ -1,0 +1,34 @@
+import { BUCKET_KINDS, type NameParts } from './derived-names';
+
+/** The data buckets the CLI works with (the access-log bucket is not one). */
+export type DataBucketKind = Exclude<(typeof BUCKET_KINDS)[number], 'access-logs'>;
+
+/**
+ * What an environment publishes for the `mlenv` CLI, as SSM parameters under
+ * `/<project>/<env>/`: each stack publishes its own resources' names, the CLI reads them and
+ * never rebuilds a name. The one list of those parameters' keys.
+ */
+export const DISCOVERY_KEYS = {
+  bucket: (kind: DataBucketKind) => `storage/${kind}-bucket`,
+  dataKeyArn: 'storage/data-key-arn',
+  alertTopicArn: 'operations/alert-topic-arn',
+  pipelineArn: (model: string) => `models/${model}/pipeline-arn`,
+  packageGroup: (model: string) => `models/${model}/package-group`,
+  endpointName: (model: string) => `models/${model}/endpoint-name`,
+  pins: 'serving/pins',
+} as const;
+
+/** The path under which an environment publishes its parameters: `/<project>/<env>`. */
+export function discoveryPath({
+  project,
+  environment,
+}: Pick<NameParts, 'project'> & {
+  readonly environment: { readonly name: string };
+}): string {
+  return `/${project}/${environment.name}`;
+}
+
+/** The full name of one discovery parameter: `/<project>/<env>/<key>`. */
+export function discoveryParameterName(parts: Parameters<typeof discoveryPath>[0], key: string): string {
+  return `${discoveryPath(parts)}/${key}`;
+}

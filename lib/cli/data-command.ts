@@ -1,0 +1,89 @@
+import { Command } from 'commander';
+import { platformConfig } from '../../config';
+import { filesOf, listDatasetVersions, pushDataset } from '../ops/datasets';
+import { type AwsOptions, withAwsOptions } from './aws-context';
+import { connectEnvironment } from './connect-environment';
+
+/** A progress bar on stderr when it is a terminal: `[#####.....] 12.3/40.0 MB`. */
+function progressBar(): { update: (done: number, total: number) => void; end: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, end: () => undefined };
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return {
+    update: (done, total) => {
+      const width = 30;
+      const filled = total === 0 ? width : Math.round((done / total) * width);
+      process.stderr.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${mb(done)}/${mb(total)} MB`,
+      );
+    },
+    end: () => process.stderr.write('\n'),
+  };
+}
+
+/** `mlenv data push|ls`: dataset versions in an environment's raw bucket. */
+export function dataCommand(): Command {
+  const data = new Command('data').description("dataset versions in an environment's raw bucket");
+
+  withAwsOptions(data.command('push'))
+    .description(
+      'upload a directory as a new content-addressed version of a dataset (the same files are the same version)',
+    )
+    .argument('<env>', 'a configured environment')
+    .argument('<dir>', 'the directory whose files make the version')
+    .option('--dataset <name>', 'the dataset (default: the first model of the configuration)')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data push dev ./data/churn --dataset churn')
+    .action(async (envName: string, dir: string, options: AwsOptions & { dataset?: string }) => {
+      const files = filesOf(dir);
+      const dataset = options.dataset ?? platformConfig().models[0].name;
+      const { directory, s3 } = await connectEnvironment(envName, options);
+      const bar = progressBar();
+      // Ctrl-C stops the push; the manifest is written last, so no version is left half-written.
+      const abort = new AbortController();
+      const interrupt = () => abort.abort(new Error('interrupted: no new version was written'));
+      process.once('SIGINT', interrupt);
+      try {
+        const result = await pushDataset(s3, files, {
+          bucket: directory.buckets.raw,
+          dataset,
+          kmsKeyId: directory.dataKeyArn,
+          onProgress: bar.update,
+          signal: abort.signal,
+        });
+        bar.end();
+        if (options.json) console.log(JSON.stringify(result, null, 2));
+        else
+          console.log(
+            result.created
+              ? `${dataset} version ${result.version}: ${result.uploaded} uploaded, ${result.copied} copied from earlier versions, ${result.skipped} already there (${result.datasetS3Uri})`
+              : `${dataset} version ${result.version} exists already: nothing to push (${result.datasetS3Uri})`,
+          );
+      } catch (error) {
+        bar.end();
+        throw abort.signal.aborted ? abort.signal.reason : error;
+      } finally {
+        process.removeListener('SIGINT', interrupt);
+      }
+    });
+
+  withAwsOptions(data.command('ls'))
+    .description('the versions of a dataset: size, file count and date, newest first')
+    .argument('<env>', 'a configured environment')
+    .option('--dataset <name>', 'the dataset (default: the first model of the configuration)')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data ls dev --dataset churn')
+    .action(async (envName: string, options: AwsOptions & { dataset?: string }) => {
+      const dataset = options.dataset ?? platformConfig().models[0].name;
+      const { directory, s3 } = await connectEnvironment(envName, options);
+      const versions = await listDatasetVersions(s3, directory.buckets.raw, dataset);
+      if (options.json) {
+        console.log(JSON.stringify(versions, null, 2));
+        return;
+      }
+      if (versions.length === 0) console.log(`${dataset} has no versions in ${envName}`);
+      for (const v of versions) {
+        console.log(
+          `${v.version}  ${v.createdAt}  ${String(v.files).padStart(4)} files  ${(v.bytes / 1e6).toFixed(2)} MB`,
+        );
+      }
+    });
+  return data;
+}

@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import { LOCAL_ENVIRONMENT, SILENT_STEPS } from '../local/emulator-up';
+import { LocalDeployment } from '../local/local-deployment';
+import { executionName, localTrain } from '../local/local-train';
+import { listDatasetVersions } from '../ops/datasets';
+import { startTraining, waitForExecution } from '../ops/training-runs';
+import { type AwsOptions, withAwsOptions } from './aws-context';
+import { connectEnvironment } from './connect-environment';
+import { consoleSteps } from './steps';
+import { formatTrainResult, trainSummary } from './train-output';
+
+interface TrainOptions extends AwsOptions {
+  readonly model: string;
+  readonly datasetVersion?: string;
+  readonly wait?: boolean;
+}
+
+/** `mlenv train <env> --model <m>`: starts the model's training pipeline on a dataset version. */
+export function trainCommand(): Command {
+  return withAwsOptions(new Command('train'))
+    .description("start a model's training pipeline on a version of its dataset (the newest by default)")
+    .argument('<env>', 'a configured environment')
+    .requiredOption('--model <name>', 'a model of the configuration')
+    .option('--dataset-version <version>', 'a version from `mlenv data ls` (default: the newest)')
+    .option('--wait', 'follow the execution state by state; exit non-zero with the failing state’s error')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npx mlenv train dev --model churn --dataset-version 3f2a9c0d1e4b5a69 --wait',
+    )
+    .action(async (envName: string, options: TrainOptions) => {
+      const { env, directory, s3, sfn } = await connectEnvironment(envName, options);
+      const model = directory.models[options.model];
+      if (!model) {
+        throw new Error(
+          `no model named '${options.model}' in the configuration (models: ${Object.keys(directory.models).join(', ')})`,
+        );
+      }
+      const versions = await listDatasetVersions(s3, directory.buckets.raw, options.model);
+      const version = options.datasetVersion
+        ? versions.find((v) => v.version === options.datasetVersion)
+        : versions[0];
+      if (!version) {
+        throw new Error(
+          options.datasetVersion
+            ? `${options.model} has no dataset version ${options.datasetVersion} in ${envName} (versions: ${versions.map((v) => v.version).join(', ') || 'none'})`
+            : `${options.model} has no dataset in ${envName}: push one with npx mlenv data push ${envName} <dir> --dataset ${options.model}`,
+        );
+      }
+      const input = { datasetS3Uri: version.datasetS3Uri, datasetVersion: version.version, reason: 'manual' };
+
+      if (env.name === LOCAL_ENVIRONMENT) {
+        // The emulator's Step Functions cannot run SageMaker jobs: the local environment runs it.
+        const result = await localTrain(await LocalDeployment.connect(), {
+          model: options.model,
+          input,
+          steps: options.json ? SILENT_STEPS : consoleSteps(),
+        });
+        if (options.json) console.log(JSON.stringify(trainSummary(result), null, 2));
+        else console.log(formatTrainResult(result));
+        if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+        return;
+      }
+
+      const executionArn = await startTraining(sfn, model.pipelineArn, executionName('manual'), input);
+      if (!options.wait) {
+        if (options.json) console.log(JSON.stringify({ executionArn, ...input }, null, 2));
+        else console.log(`started ${executionArn} on ${options.model} dataset version ${version.version}`);
+        return;
+      }
+      if (!options.json) console.log(`started ${executionArn}`);
+      const end = await waitForExecution(sfn, executionArn, (s) => {
+        if (!options.json) {
+          console.log(
+            `  ${s.status === 'succeeded' ? '✓' : '✗'} ${s.state.padEnd(14)} ${s.seconds.toFixed(1)} s`,
+          );
+        }
+      });
+      if (options.json) console.log(JSON.stringify({ executionArn, ...input, ...end }, null, 2));
+      else console.log(`${end.status}${end.error ? `: ${end.error}: ${end.cause ?? ''}` : ''}`);
+      if (end.status !== 'SUCCEEDED') process.exitCode = 1;
+    });
+}

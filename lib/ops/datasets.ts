@@ -1,0 +1,297 @@
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createHash } from 'node:crypto';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+
+/**
+ * Where dataset versions live in the raw bucket: `<dataset>/versions/<version>/<files...>`, and
+ * the version's `manifest.json` (each file's path, sha256 and size), written last: a version
+ * without its manifest is an interrupted push, not a version. The training pipeline reads every
+ * CSV under a version's folder (`datasetS3Uri`).
+ */
+export const DatasetLayout = {
+  versionsPrefix: (dataset: string) => `${dataset}/versions/`,
+  versionDir: (dataset: string, version: string) => `${dataset}/versions/${version}`,
+  manifestKey: (dataset: string, version: string) => `${dataset}/versions/${version}/manifest.json`,
+} as const;
+
+/** A file of a dataset: its path in the dataset, its size and sha256, and how to read it. */
+export interface DatasetFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly body: () => Buffer | NodeJS.ReadableStream;
+}
+
+export interface DatasetManifest {
+  readonly dataset: string;
+  readonly version: string;
+  readonly createdAt: string;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly size: number }>;
+}
+
+/** A dataset name: a path segment S3 and the pipelines take as it is. */
+const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** The files under `dir` (regular files, hidden ones skipped), with their sha256. */
+export function filesOf(dir: string): DatasetFile[] {
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith('.'))
+      .flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.isFile() ? [join(d, e.name)] : []));
+  let found: string[];
+  try {
+    found = walk(dir);
+  } catch (error) {
+    throw new Error(`cannot read ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  if (found.length === 0) throw new Error(`${dir} has no files to push`);
+  return found.sort().map((file) => {
+    const hash = createHash('sha256');
+    hash.update(readFileSync(file));
+    return {
+      path: relative(dir, file).split(sep).join('/'),
+      size: statSync(file).size,
+      sha256: hash.digest('hex'),
+      body: () => createReadStream(file),
+    };
+  });
+}
+
+/** One in-memory file (the local environment's sample dataset). */
+export function fileOf(path: string, content: string | Buffer): DatasetFile {
+  const data = typeof content === 'string' ? Buffer.from(content) : content;
+  return {
+    path,
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    body: () => data,
+  };
+}
+
+/** A version id from the files' paths, hashes and sizes: the same files are the same version. */
+export function datasetVersion(files: readonly DatasetFile[]): string {
+  const lines = [...files]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((f) => `${f.path}\t${f.sha256}\t${f.size}`)
+    .join('\n');
+  return createHash('sha256').update(lines).digest('hex').slice(0, 16);
+}
+
+export interface PushOptions {
+  readonly bucket: string;
+  readonly dataset: string;
+  /** The key that encrypts the raw bucket's objects. */
+  readonly kmsKeyId?: string;
+  /** Told the bytes done so far (uploaded, copied or already there) and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Stops the push between and inside uploads; the version then has no manifest. */
+  readonly signal?: AbortSignal;
+  /** Files larger than this are uploaded in parts of this size. @default 8 MiB */
+  readonly partSize?: number;
+}
+
+export interface PushResult {
+  readonly version: string;
+  /** False when the version existed already (nothing was written). */
+  readonly created: boolean;
+  readonly datasetS3Uri: string;
+  readonly uploaded: number;
+  readonly copied: number;
+  readonly skipped: number;
+  readonly bytes: number;
+}
+
+type S3Sender = Pick<S3Client, 'send'>;
+
+/**
+ * Pushes `files` as a version of `dataset`: each file not already in the version is copied
+ * server-side from an earlier version that has the same content, or uploaded (in parts when
+ * large); the manifest goes last. Pushing the same files again writes nothing.
+ */
+export async function pushDataset(
+  s3: S3Sender,
+  files: readonly DatasetFile[],
+  options: PushOptions,
+): Promise<PushResult> {
+  const { bucket, dataset } = options;
+  if (!DATASET_NAME.test(dataset)) {
+    throw new Error(
+      `'${dataset}' is not a dataset name: lowercase letters, digits, '.', '_' and '-', at most 63`,
+    );
+  }
+  const version = datasetVersion(files);
+  const dir = DatasetLayout.versionDir(dataset, version);
+  const result = { version, datasetS3Uri: `s3://${bucket}/${dir}/`, uploaded: 0, copied: 0, skipped: 0 };
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  if (await exists(s3, bucket, DatasetLayout.manifestKey(dataset, version))) {
+    return { ...result, created: false, bytes, skipped: files.length };
+  }
+  const encryption = options.kmsKeyId
+    ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId }
+    : {};
+  const earlier = await earlierCopies(s3, bucket, dataset);
+  let done = 0;
+  const progress = (n: number) => {
+    done += n;
+    options.onProgress?.(done, bytes);
+  };
+  for (const file of files) {
+    options.signal?.throwIfAborted();
+    const key = `${dir}/${file.path}`;
+    const head = await headObject(s3, bucket, key);
+    if (head?.Metadata?.sha256 === file.sha256) {
+      result.skipped++;
+      progress(file.size);
+      continue;
+    }
+    const source = earlier.get(file.sha256);
+    if (source) {
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          CopySource: `${bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
+          MetadataDirective: 'REPLACE',
+          Metadata: { sha256: file.sha256 },
+          ...encryption,
+        }),
+      );
+      result.copied++;
+      progress(file.size);
+      continue;
+    }
+    let sent = 0;
+    const upload = new Upload({
+      client: s3 as S3Client,
+      params: {
+        Bucket: bucket,
+        Key: key,
+        Body: file.body() as never,
+        Metadata: { sha256: file.sha256 },
+        ...encryption,
+      },
+      partSize: options.partSize ?? 8 * 1024 * 1024,
+      leavePartsOnError: false,
+    });
+    upload.on('httpUploadProgress', (p) => {
+      if (p.loaded !== undefined) {
+        progress(p.loaded - sent);
+        sent = p.loaded;
+      }
+    });
+    const abort = () => void upload.abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await upload.done();
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+    }
+    options.signal?.throwIfAborted();
+    progress(file.size - sent);
+    result.uploaded++;
+  }
+  const manifest: DatasetManifest = {
+    dataset,
+    version,
+    createdAt: new Date().toISOString(),
+    files: files.map(({ path, sha256, size }) => ({ path, sha256, size })),
+  };
+  options.signal?.throwIfAborted();
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: DatasetLayout.manifestKey(dataset, version),
+      Body: JSON.stringify(manifest, null, 2),
+      ContentType: 'application/json',
+      ...encryption,
+    }),
+  );
+  return { ...result, created: true, bytes };
+}
+
+/** A version of a dataset, as `mlenv data ls` shows it. */
+export interface DatasetVersionSummary {
+  readonly version: string;
+  readonly createdAt: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly datasetS3Uri: string;
+}
+
+/** The complete versions of `dataset` (those with a manifest), newest first. */
+export async function listDatasetVersions(
+  s3: S3Sender,
+  bucket: string,
+  dataset: string,
+): Promise<DatasetVersionSummary[]> {
+  const manifests = await readManifests(s3, bucket, dataset);
+  return manifests
+    .map((m) => ({
+      version: m.version,
+      createdAt: m.createdAt,
+      files: m.files.length,
+      bytes: m.files.reduce((n, f) => n + f.size, 0),
+      datasetS3Uri: `s3://${bucket}/${DatasetLayout.versionDir(dataset, m.version)}/`,
+    }))
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+async function readManifests(s3: S3Sender, bucket: string, dataset: string): Promise<DatasetManifest[]> {
+  const prefix = DatasetLayout.versionsPrefix(dataset);
+  const versions: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+    );
+    versions.push(...(page.CommonPrefixes ?? []).map((p) => p.Prefix!.slice(prefix.length, -1)));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const manifests = await Promise.all(
+    versions.map(async (version) => {
+      try {
+        const object = await s3.send(
+          new GetObjectCommand({ Bucket: bucket, Key: DatasetLayout.manifestKey(dataset, version) }),
+        );
+        return JSON.parse(await object.Body!.transformToString('utf8')) as DatasetManifest;
+      } catch (error) {
+        if ((error as Error).name === 'NoSuchKey') return undefined; // an interrupted push
+        throw error;
+      }
+    }),
+  );
+  return manifests.filter((m): m is DatasetManifest => m !== undefined);
+}
+
+/** Where earlier versions hold each file content (sha256 -> key). */
+async function earlierCopies(s3: S3Sender, bucket: string, dataset: string): Promise<Map<string, string>> {
+  const copies = new Map<string, string>();
+  for (const m of await readManifests(s3, bucket, dataset)) {
+    for (const f of m.files)
+      copies.set(f.sha256, `${DatasetLayout.versionDir(dataset, m.version)}/${f.path}`);
+  }
+  return copies;
+}
+
+async function headObject(s3: S3Sender, bucket: string, key: string) {
+  try {
+    return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (error) {
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404)
+      return undefined;
+    throw error;
+  }
+}
+
+const exists = async (s3: S3Sender, bucket: string, key: string) =>
+  (await headObject(s3, bucket, key)) !== undefined;

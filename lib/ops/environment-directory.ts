@@ -1,0 +1,89 @@
+import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  type DataBucketKind,
+  type DeploymentPin,
+  DISCOVERY_KEYS,
+  discoveryPath,
+  type EnvironmentConfig,
+} from '../../config';
+
+/** What one model has in an environment. */
+export interface ModelDirectory {
+  readonly pipelineArn: string;
+  readonly packageGroup: string;
+  /** Only where the model is served. */
+  readonly endpointName?: string;
+}
+
+/** The names an environment published for the CLI (SSM parameters under `/<project>/<env>/`). */
+export interface EnvironmentDirectory {
+  readonly environment: string;
+  readonly buckets: Readonly<Record<DataBucketKind, string>>;
+  readonly dataKeyArn: string;
+  readonly alertTopicArn: string;
+  readonly models: Readonly<Record<string, ModelDirectory>>;
+  readonly pins: Readonly<Record<string, DeploymentPin>>;
+}
+
+const BUCKETS: readonly DataBucketKind[] = ['raw', 'curated', 'models', 'monitoring'];
+
+/**
+ * Reads what `environment` published for the CLI. The names are never rebuilt from the
+ * configuration: what is read is what was deployed. An environment that published nothing (not
+ * deployed, or another account or region) is an error that says how to deploy it.
+ */
+export async function readEnvironmentDirectory(
+  ssm: Pick<SSMClient, 'send'>,
+  project: string,
+  environment: EnvironmentConfig,
+  models: readonly string[],
+): Promise<EnvironmentDirectory> {
+  const path = discoveryPath({ project, environment });
+  const values = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await ssm.send(
+      new GetParametersByPathCommand({ Path: path, Recursive: true, NextToken: token }),
+    );
+    for (const p of page.Parameters ?? []) {
+      if (p.Name && p.Value !== undefined) values.set(p.Name.slice(path.length + 1), p.Value);
+    }
+    token = page.NextToken;
+  } while (token);
+  if (values.size === 0) {
+    throw new Error(
+      `${environment.name} has published nothing under ${path} in ${environment.account}/${environment.region}: deploy it with npx cdk deploy '${environment.stageId}/*'`,
+    );
+  }
+  const required = (key: string) => {
+    const value = values.get(key);
+    if (value === undefined) {
+      throw new Error(
+        `${environment.name} has no parameter ${path}/${key}: deploy the current version with npx cdk deploy '${environment.stageId}/*'`,
+      );
+    }
+    return value;
+  };
+  return {
+    environment: environment.name,
+    buckets: Object.fromEntries(
+      BUCKETS.map((kind) => [kind, required(DISCOVERY_KEYS.bucket(kind))]),
+    ) as Record<DataBucketKind, string>,
+    dataKeyArn: required(DISCOVERY_KEYS.dataKeyArn),
+    alertTopicArn: required(DISCOVERY_KEYS.alertTopicArn),
+    models: Object.fromEntries(
+      models.map((model) => {
+        const endpointName = values.get(DISCOVERY_KEYS.endpointName(model));
+        return [
+          model,
+          {
+            pipelineArn: required(DISCOVERY_KEYS.pipelineArn(model)),
+            packageGroup: required(DISCOVERY_KEYS.packageGroup(model)),
+            ...(endpointName ? { endpointName } : {}),
+          },
+        ];
+      }),
+    ),
+    pins: JSON.parse(values.get(DISCOVERY_KEYS.pins) ?? '{}') as Record<string, DeploymentPin>,
+  };
+}

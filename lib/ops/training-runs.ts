@@ -1,0 +1,97 @@
+import {
+  DescribeExecutionCommand,
+  type ExecutionStatus,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+
+type SfnSender = Pick<SFNClient, 'send'>;
+
+/** Starts a training pipeline; returns the execution's ARN. */
+export async function startTraining(
+  sfn: SfnSender,
+  stateMachineArn: string,
+  name: string,
+  input: Record<string, string>,
+): Promise<string> {
+  const started = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+  );
+  return started.executionArn!;
+}
+
+/** A state of an execution that ended, with how long it took. */
+export interface StateEnded {
+  readonly state: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly seconds: number;
+}
+
+export interface ExecutionEnd {
+  readonly status: ExecutionStatus;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly output?: string;
+}
+
+/**
+ * Follows an execution until it ends, telling `onState` as each Task state ends (from the
+ * execution's history, in order, each event once). Returns how it ended.
+ */
+export async function waitForExecution(
+  sfn: SfnSender,
+  executionArn: string,
+  onState: (state: StateEnded) => void,
+  options: { readonly pollMs?: number; readonly sleep?: (ms: number) => Promise<void> } = {},
+): Promise<ExecutionEnd> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const entered = new Map<string, Date>();
+  let seen = 0;
+  for (;;) {
+    const events = await history(sfn, executionArn);
+    for (const event of events.slice(seen)) {
+      const name = event.stateEnteredEventDetails?.name;
+      if (name && event.type === 'TaskStateEntered') entered.set(name, event.timestamp!);
+      const exited = event.stateExitedEventDetails?.name;
+      if (exited && event.type === 'TaskStateExited' && entered.has(exited)) {
+        onState({
+          state: exited,
+          status: 'succeeded',
+          seconds: (event.timestamp!.getTime() - entered.get(exited)!.getTime()) / 1000,
+        });
+        entered.delete(exited);
+      }
+    }
+    seen = events.length;
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
+      // The task that was still running when the execution failed is the one that failed.
+      const last = events.at(-1)?.timestamp ?? new Date();
+      for (const [state, at] of entered) {
+        onState({ state, status: 'failed', seconds: (last.getTime() - at.getTime()) / 1000 });
+      }
+      return {
+        status: described.status!,
+        error: described.error,
+        cause: described.cause,
+        output: described.output,
+      };
+    }
+    await sleep(options.pollMs ?? 5000);
+  }
+}
+
+async function history(sfn: SfnSender, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, nextToken: token, maxResults: 1000 }),
+    );
+    events.push(...(page.events ?? []));
+    token = page.nextToken;
+  } while (token);
+  return events;
+}

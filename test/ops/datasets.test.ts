@@ -1,0 +1,133 @@
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, stopEmulator } from '../../lib/local/emulator';
+import { emulatorClientConfig } from '../../lib/local/emulator-env';
+import { DatasetLayout, filesOf, listDatasetVersions, pushDataset } from '../../lib/ops/datasets';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts
+const stateDir = mkdtempSync(join(tmpdir(), 'mlenv-datasets-'));
+const work = mkdtempSync(join(tmpdir(), 'mlenv-datasets-files-'));
+const bucket = 'mlenv-test-raw';
+let s3: S3Client;
+
+beforeAll(async () => {
+  const emulator = await startEmulator({ stateDir });
+  s3 = new S3Client(emulatorClientConfig(emulator.port, 'us-east-1'));
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+});
+afterAll(async () => {
+  await stopEmulator({ stateDir });
+  rmSync(stateDir, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A directory with these files. */
+function dir(name: string, files: Record<string, string | Buffer>): string {
+  const root = join(work, name);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+async function keys(prefix: string): Promise<string[]> {
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (page.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('mlenv data push | ls, against the emulator', () => {
+  const first = { 'a.csv': 'x,target\n1,0\n', 'part/b.csv': 'x,target\n2,1\n' };
+
+  test('a push writes the files and, last, a manifest of their paths, sha256 and sizes', async () => {
+    const result = await pushDataset(s3, filesOf(dir('v1', first)), { bucket, dataset: 'churn' });
+    expect(result).toMatchObject({ created: true, uploaded: 2, copied: 0, skipped: 0 });
+    const versionDir = DatasetLayout.versionDir('churn', result.version);
+    expect(result.datasetS3Uri).toBe(`s3://${bucket}/${versionDir}/`);
+    expect(await keys(versionDir)).toEqual([
+      `${versionDir}/a.csv`,
+      `${versionDir}/manifest.json`,
+      `${versionDir}/part/b.csv`,
+    ]);
+    const manifest = JSON.parse(
+      await (
+        await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${versionDir}/manifest.json` }))
+      ).Body!.transformToString(),
+    );
+    expect(manifest.files).toEqual(
+      Object.entries(first).map(([path, content]) => ({
+        path,
+        sha256: sha256(content),
+        size: Buffer.byteLength(content),
+      })),
+    );
+  });
+
+  test('pushing the same files again creates no new version and writes nothing', async () => {
+    const again = await pushDataset(s3, filesOf(dir('v1-again', first)), { bucket, dataset: 'churn' });
+    expect(again).toMatchObject({ created: false, uploaded: 0, copied: 0 });
+    expect(await listDatasetVersions(s3, bucket, 'churn')).toHaveLength(1);
+  });
+
+  test('a changed file is a new version; unchanged files are copied in S3, not uploaded again', async () => {
+    const second = await pushDataset(s3, filesOf(dir('v2', { ...first, 'part/b.csv': 'x,target\n3,1\n' })), {
+      bucket,
+      dataset: 'churn',
+    });
+    expect(second).toMatchObject({ created: true, uploaded: 1, copied: 1 });
+    const versions = await listDatasetVersions(s3, bucket, 'churn');
+    expect(versions.map((v) => [v.version, v.files])).toEqual([
+      [second.version, 2],
+      [expect.any(String), 2],
+    ]);
+  });
+
+  test('an interrupted push leaves no version; pushing again completes it without uploading twice', async () => {
+    // Large enough for a multipart upload (parts of 5 MiB, S3's minimum).
+    const big = randomBytes(11 * 1024 * 1024);
+    const files = filesOf(dir('v3', { 'small.csv': 'x,target\n9,1\n', 'zz-big.bin': big }));
+    const abort = new AbortController();
+    let seen = 0;
+    await expect(
+      pushDataset(s3, files, {
+        bucket,
+        dataset: 'interrupted',
+        partSize: 5 * 1024 * 1024,
+        signal: abort.signal,
+        onProgress: (done) => {
+          seen = done;
+          if (done > 1024 * 1024) abort.abort(new Error('Ctrl-C'));
+        },
+      }),
+    ).rejects.toThrow();
+    expect(seen).toBeGreaterThan(0);
+    expect(await listDatasetVersions(s3, bucket, 'interrupted')).toEqual([]);
+    const resumed = await pushDataset(s3, files, {
+      bucket,
+      dataset: 'interrupted',
+      partSize: 5 * 1024 * 1024,
+    });
+    expect(resumed).toMatchObject({ created: true, skipped: 1, uploaded: 1 });
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: `${DatasetLayout.versionDir('interrupted', resumed.version)}/zz-big.bin`,
+      }),
+    );
+    expect(sha256(Buffer.from(await object.Body!.transformToByteArray()))).toBe(sha256(big));
+  });
+
+  test('bad input is refused with a clear message', async () => {
+    await expect(pushDataset(s3, filesOf(dir('v4', first)), { bucket, dataset: 'Bad Name' })).rejects.toThrow(
+      "'Bad Name' is not a dataset name",
+    );
+    expect(() => filesOf(join(work, 'missing'))).toThrow(/^cannot read /);
+    mkdirSync(join(work, 'empty'));
+    expect(() => filesOf(join(work, 'empty'))).toThrow('has no files to push');
+  });
+});
