@@ -3,7 +3,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { platformConfig } from '../../config';
-import { readEnvironmentDirectory } from '../ops/environment-directory';
+import { type EnvironmentDirectory, readEnvironmentDirectory } from '../ops/environment-directory';
 import { type AwsOptions, clientConfigFor, findEnvironment } from './aws-context';
 
 /** An environment's clients and what it published, for a command about it. */
@@ -25,4 +25,15 @@ export async function connectEnvironment(name: string, options: AwsOptions) {
     sfn: new SFNClient(clientConfig),
     s3: new S3Client(clientConfig),
   };
+}
+
+/** What `model` has in the environment; an unknown model lists the known ones. */
+export function modelIn(directory: EnvironmentDirectory, model: string) {
+  const found = directory.models[model];
+  if (!found) {
+    throw new Error(
+      `no model named '${model}' in the configuration (models: ${Object.keys(directory.models).join(', ')})`,
+    );
+  }
+  return found;
 }

@@ -2,22 +2,11 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { platformConfig } from '../../config';
 import { S3ObjectStore } from '../local/jobs/s3-object-store';
-import type { EnvironmentDirectory } from '../ops/environment-directory';
 import { decideModelPackage, listModelPackages } from '../ops/model-packages';
 import { reachEnvironment } from '../ops/reach-environment';
 import { type AwsOptions, clientConfigFor, withAwsOptions } from './aws-context';
 import { describeAwsError } from './aws-errors';
-import { connectEnvironment } from './connect-environment';
-
-function modelOf(directory: EnvironmentDirectory, model: string) {
-  const found = directory.models[model];
-  if (!found) {
-    throw new Error(
-      `no model named '${model}' in the configuration (models: ${Object.keys(directory.models).join(', ')})`,
-    );
-  }
-  return found;
-}
+import { connectEnvironment, modelIn } from './connect-environment';
 
 /** `mlenv envs`: every environment, where it is, and whether the current credentials reach it. */
 export function envsCommand(): Command {
@@ -76,7 +65,7 @@ export function modelsCommand(): Command {
       const packages = await listModelPackages(
         sagemaker,
         new S3ObjectStore(s3),
-        modelOf(directory, options.model).packageGroup,
+        modelIn(directory, options.model).packageGroup,
       );
       if (options.json) {
         console.log(JSON.stringify(packages, null, 2));

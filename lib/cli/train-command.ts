@@ -5,7 +5,7 @@ import { executionName, localTrain } from '../local/local-train';
 import { listDatasetVersions } from '../ops/datasets';
 import { startTraining, waitForExecution } from '../ops/training-runs';
 import { type AwsOptions, withAwsOptions } from './aws-context';
-import { connectEnvironment } from './connect-environment';
+import { connectEnvironment, modelIn } from './connect-environment';
 import { consoleSteps } from './steps';
 import { formatTrainResult, trainSummary } from './train-output';
 
@@ -29,12 +29,7 @@ export function trainCommand(): Command {
     )
     .action(async (envName: string, options: TrainOptions) => {
       const { env, directory, s3, sfn } = await connectEnvironment(envName, options);
-      const model = directory.models[options.model];
-      if (!model) {
-        throw new Error(
-          `no model named '${options.model}' in the configuration (models: ${Object.keys(directory.models).join(', ')})`,
-        );
-      }
+      const model = modelIn(directory, options.model);
       const versions = await listDatasetVersions(s3, directory.buckets.raw, options.model);
       const version = options.datasetVersion
         ? versions.find((v) => v.version === options.datasetVersion)
