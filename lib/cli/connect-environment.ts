@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { platformConfig } from '../../config';
@@ -24,6 +25,7 @@ export async function connectEnvironment(name: string, options: AwsOptions) {
     sagemaker: new SageMakerClient(clientConfig),
     sfn: new SFNClient(clientConfig),
     s3: new S3Client(clientConfig),
+    runtime: new SageMakerRuntimeClient(clientConfig),
   };
 }
 

@@ -3,6 +3,7 @@ import { describeAwsError } from './aws-errors';
 import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
+import { smokeCommand } from './smoke-command';
 import { trainCommand } from './train-command';
 
 /** The `mlenv` command: commands about any configured environment, and `local`. */
@@ -17,6 +18,7 @@ export function mlenvProgram(): Command {
     .addCommand(modelsCommand())
     .addCommand(decisionCommand('approve'))
     .addCommand(decisionCommand('reject'))
+    .addCommand(smokeCommand())
     .addCommand(localCommand());
 }
 

@@ -5,6 +5,7 @@ import { origin } from '../authorization/run-time-call';
 import { s3WriteCalls } from '../authorization/s3-object-calls';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
+import { invokeUrl, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
 import { sampleDataset } from './sample-dataset';
 import { runningServer, type ServingRecord } from './serving-process';
 
@@ -18,22 +19,16 @@ export interface LocalSmokeOptions {
   readonly model: string;
   /** Requests to send, one sample row each. @default 100 */
   readonly rows?: number;
+  /** Send these CSV rows (features only) instead of sample rows. */
+  readonly payload?: readonly string[];
   /** Multiply every feature by this factor: data unlike the training data, to make drift. */
   readonly shift?: number;
 }
 
-export interface LocalSmokeResult {
+export interface LocalSmokeResult extends SmokeResult {
   readonly model: string;
   readonly endpointName: string;
   readonly url: string;
-  readonly sent: number;
-  /** Requests answered 200 with one well-formed prediction. */
-  readonly answered: number;
-  readonly failures: readonly string[];
-  /** The status a malformed request got (a 4xx, as SageMaker's containers answer). */
-  readonly malformedStatus: number;
-  readonly example: { readonly request: string; readonly response: unknown };
-  readonly medianLatencyMs: number;
   /** Capture files uploaded to the capture destination. */
   readonly captured: readonly string[];
   readonly shift?: number;
@@ -51,34 +46,14 @@ export async function localSmoke(
   const model = deployment.model(options.model).name;
   const server = runningServer(deployment.stateDir, model);
   if (!server) throw new Error(`${model} is not served: run \`mlenv local serve --model ${model}\``);
-  const rows = featureRows(sampleDataset(), options.rows ?? 100, options.shift);
-  const failures: string[] = [];
-  const latencies: number[] = [];
-  let example: LocalSmokeResult['example'] | undefined;
-  for (const row of rows) {
-    const started = performance.now();
-    const response = await invoke(server, row);
-    latencies.push(performance.now() - started);
-    const problem = predictionProblem(response);
-    if (problem) failures.push(`${row.slice(0, 60)}...: ${problem}`);
-    else example ??= { request: row, response: response.body };
-  }
-  const malformed = await invoke(server, 'not-a-number,1,2');
-  if (malformed.status < 400 || malformed.status >= 500) {
-    failures.push(`a malformed request got ${malformed.status}, not a 4xx`);
-  }
+  const rows = options.payload ?? featureRows(sampleDataset(), options.rows ?? 100, options.shift);
+  const result = await smokeTest(invokeUrl(server.url), rows);
   const captured = await uploadCapture(deployment, server);
-  latencies.sort((a, b) => a - b);
   return {
     model,
     endpointName: server.endpointName,
     url: server.url,
-    sent: rows.length,
-    answered: rows.length - failures.filter((f) => !f.startsWith('a malformed')).length,
-    failures,
-    malformedStatus: malformed.status,
-    example: example ?? { request: rows[0] ?? '', response: null },
-    medianLatencyMs: latencies[Math.floor(latencies.length / 2)] ?? 0,
+    ...result,
     captured,
     ...(options.shift !== undefined ? { shift: options.shift } : {}),
   };
@@ -95,31 +70,6 @@ export function featureRows(csv: string, count: number, shift?: number): string[
       .map((value) => (shift === undefined ? value : String(Number((Number(value) * shift).toPrecision(6)))))
       .join(','),
   );
-}
-
-async function invoke(server: ServingRecord, body: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server.url}/invocations`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'text/csv', Accept: 'application/json' },
-    body,
-  });
-  const text = await response.text();
-  try {
-    return { status: response.status, body: JSON.parse(text) };
-  } catch {
-    return { status: response.status, body: text };
-  }
-}
-
-/** Why an answer is not one prediction of `ml/inference.py`'s JSON shape, or undefined. */
-function predictionProblem(response: { status: number; body: unknown }): string | undefined {
-  if (response.status !== 200) return `status ${response.status}: ${JSON.stringify(response.body)}`;
-  const predictions = (response.body as { predictions?: unknown[] } | null)?.predictions;
-  if (!Array.isArray(predictions) || predictions.length !== 1) return 'not one prediction';
-  const { score, label } = predictions[0] as { score?: unknown; label?: unknown };
-  if (typeof score !== 'number' || score < 0 || score > 1) return `score ${String(score)} is not in [0, 1]`;
-  if (label !== 0 && label !== 1) return `label ${String(label)} is not 0 or 1`;
-  return undefined;
 }
 
 /**

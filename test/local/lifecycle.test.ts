@@ -269,6 +269,16 @@ describe('the mlenv CLI against the local environment', () => {
     expect(registered.CustomerMetadataProperties?.datasetVersion).toBe(pushed.version);
   });
 
+  test('smoke checks the served model through the same path as on AWS', async () => {
+    const smoke = (await mlenv('smoke', env.name, '--model', model.name, '--rows', '5')) as Record<
+      string,
+      any
+    >;
+    expect(smoke).toMatchObject({ sent: 5, answered: 5, failures: [] });
+    expect(smoke.malformedStatus).toBeGreaterThanOrEqual(400);
+    expect(smoke.malformedStatus).toBeLessThan(500);
+  });
+
   test('envs: the local environment is reachable through the emulator', async () => {
     const reaches = (await mlenv('envs')) as Array<{ environment: string; reachable: boolean }>;
     expect(reaches.find((r) => r.environment === env.name)).toMatchObject({ reachable: true });

@@ -1,0 +1,124 @@
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+
+/** One answer of an endpoint: its HTTP status (the container's, for a model error) and body. */
+export interface EndpointAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Sends one CSV request to an endpoint. */
+export type InvokeCsv = (body: string) => Promise<EndpointAnswer>;
+
+/** A request that is no row of features: a container must answer it with a 4xx. */
+export const MALFORMED_REQUEST = 'not-a-number,1,2';
+
+export interface SmokeResult {
+  readonly sent: number;
+  /** Requests answered 200 with one well-formed prediction. */
+  readonly answered: number;
+  readonly failures: readonly string[];
+  readonly malformedStatus: number;
+  readonly example: { readonly request: string; readonly response: unknown };
+  readonly medianLatencyMs: number;
+}
+
+/**
+ * Sends each row, checks each answer is one prediction of `ml/inference.py`'s JSON shape (a score
+ * in [0, 1] and its 0/1 label), that the median latency is within `maxMedianLatencyMs`, and that
+ * a malformed request gets a 4xx.
+ */
+export async function smokeTest(
+  invoke: InvokeCsv,
+  rows: readonly string[],
+  options: { readonly maxMedianLatencyMs?: number } = {},
+): Promise<SmokeResult> {
+  const failures: string[] = [];
+  const latencies: number[] = [];
+  let answered = 0;
+  let example: SmokeResult['example'] | undefined;
+  for (const row of rows) {
+    const started = performance.now();
+    const answer = await invoke(row);
+    latencies.push(performance.now() - started);
+    const problem = predictionProblem(answer);
+    if (problem) failures.push(`${row.slice(0, 60)}...: ${problem}`);
+    else {
+      answered++;
+      example ??= { request: row, response: answer.body };
+    }
+  }
+  const malformed = await invoke(MALFORMED_REQUEST);
+  if (malformed.status < 400 || malformed.status >= 500) {
+    failures.push(`a malformed request got ${malformed.status}, not a 4xx`);
+  }
+  latencies.sort((a, b) => a - b);
+  const medianLatencyMs = latencies[Math.floor(latencies.length / 2)] ?? 0;
+  if (options.maxMedianLatencyMs !== undefined && medianLatencyMs > options.maxMedianLatencyMs) {
+    failures.push(`median latency ${medianLatencyMs.toFixed(0)} ms is over ${options.maxMedianLatencyMs} ms`);
+  }
+  return {
+    sent: rows.length,
+    answered,
+    failures,
+    malformedStatus: malformed.status,
+    example: example ?? { request: rows[0] ?? '', response: null },
+    medianLatencyMs,
+  };
+}
+
+/** Why an answer is not one prediction of `ml/inference.py`'s JSON shape, or undefined. */
+export function predictionProblem(answer: EndpointAnswer): string | undefined {
+  if (answer.status !== 200) return `status ${answer.status}: ${JSON.stringify(answer.body)}`;
+  const predictions = (answer.body as { predictions?: unknown[] } | null)?.predictions;
+  if (!Array.isArray(predictions) || predictions.length !== 1) return 'not one prediction';
+  const { score, label } = predictions[0] as { score?: unknown; label?: unknown };
+  if (typeof score !== 'number' || score < 0 || score > 1) return `score ${String(score)} is not in [0, 1]`;
+  if (label !== 0 && label !== 1) return `label ${String(label)} is not 0 or 1`;
+  return undefined;
+}
+
+/** `InvokeCsv` of a SageMaker endpoint; a model error answers with the container's status. */
+export function invokeEndpoint(
+  runtime: Pick<SageMakerRuntimeClient, 'send'>,
+  endpointName: string,
+): InvokeCsv {
+  return async (body) => {
+    try {
+      const output = await runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: endpointName,
+          ContentType: 'text/csv',
+          Accept: 'application/json',
+          Body: Buffer.from(body),
+        }),
+      );
+      return { status: 200, body: parse(Buffer.from(output.Body ?? new Uint8Array()).toString('utf8')) };
+    } catch (error) {
+      const e = error as { name?: string; OriginalStatusCode?: number; OriginalMessage?: string };
+      if (e.name === 'ModelError' && e.OriginalStatusCode !== undefined) {
+        return { status: e.OriginalStatusCode, body: parse(e.OriginalMessage ?? '') };
+      }
+      throw error;
+    }
+  };
+}
+
+/** `InvokeCsv` of a container's HTTP inference contract (`POST /invocations`). */
+export function invokeUrl(url: string): InvokeCsv {
+  return async (body) => {
+    const response = await fetch(`${url}/invocations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/csv', Accept: 'application/json' },
+      body,
+    });
+    return { status: response.status, body: parse(await response.text()) };
+  };
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
