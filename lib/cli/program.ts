@@ -4,6 +4,7 @@ import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
 import { smokeCommand } from './smoke-command';
+import { statusCommand } from './status-command';
 import { trainCommand } from './train-command';
 
 /** The `mlenv` command: commands about any configured environment, and `local`. */
@@ -19,6 +20,7 @@ export function mlenvProgram(): Command {
     .addCommand(decisionCommand('approve'))
     .addCommand(decisionCommand('reject'))
     .addCommand(smokeCommand())
+    .addCommand(statusCommand())
     .addCommand(localCommand());
 }
 

@@ -19,6 +19,7 @@ import { localEnvironment } from '../../lib/local/emulator-up';
 import { type LifecycleResult, runLifecycle } from '../../lib/local/lifecycle';
 import { LocalDeployment } from '../../lib/local/local-deployment';
 import { localDown } from '../../lib/local/local-down';
+import { readLocalPins } from '../../lib/local/local-pins';
 import { localServe } from '../../lib/local/local-serve';
 import { localTrain } from '../../lib/local/local-train';
 import { S3ObjectStore } from '../../lib/local/jobs/s3-object-store';
@@ -277,6 +278,17 @@ describe('the mlenv CLI against the local environment', () => {
     expect(smoke).toMatchObject({ sent: 5, answered: 5, failures: [] });
     expect(smoke.malformedStatus).toBeGreaterThanOrEqual(400);
     expect(smoke.malformedStatus).toBeLessThan(500);
+  });
+
+  test("status shows the endpoint, the package it serves and the drift check's findings", async () => {
+    const status = (await mlenv('status', env.name)) as Record<string, any>;
+    const churn = status.models.find((m: Record<string, any>) => m.model === model.name);
+    expect(churn.endpoint).toMatchObject({ name: result.smoke.endpointName, status: 'InService' });
+    expect(churn.endpoint.pinnedPackage).toBe(
+      readLocalPins(stateDir)[model.name]?.modelPackageArn ?? 'no local pin',
+    );
+    expect(churn.drift.violations).toBe(result.drift.violations.length);
+    expect(status.alarms).toEqual([]);
   });
 
   test('envs: the local environment is reachable through the emulator', async () => {

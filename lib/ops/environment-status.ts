@@ -1,0 +1,137 @@
+import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ModelLayout } from '../../constructs/common/model-layout';
+import type { ObjectStore } from '../local/jobs/object-store';
+import type { EnvironmentDirectory } from './environment-directory';
+
+export interface ModelStatus {
+  readonly model: string;
+  readonly endpoint?: {
+    readonly name: string;
+    readonly status: string;
+    readonly variants: ReadonlyArray<{
+      readonly name: string;
+      readonly instances?: number;
+      readonly weight?: number;
+    }>;
+    readonly pinnedPackage?: string;
+  };
+  readonly executions: ReadonlyArray<{
+    readonly name: string;
+    readonly status: string;
+    readonly startDate?: string;
+  }>;
+  /** The newest drift check report of the model's endpoint, with its violations. */
+  readonly drift?: { readonly report: string; readonly checkedAt?: string; readonly violations: number };
+}
+
+export interface EnvironmentStatus {
+  readonly environment: string;
+  readonly models: readonly ModelStatus[];
+  /** Alarms of the environment in ALARM. */
+  readonly alarms: ReadonlyArray<{ readonly name: string; readonly reason?: string }>;
+}
+
+export interface StatusClients {
+  readonly sagemaker: Pick<SageMakerClient, 'send'>;
+  readonly sfn: Pick<SFNClient, 'send'>;
+  readonly s3: Pick<S3Client, 'send'>;
+  readonly store: Pick<ObjectStore, 'get'>;
+  readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
+}
+
+/**
+ * What runs in an environment: per model its endpoint (status, variants, pinned package), its
+ * recent pipeline executions and its newest drift findings; the alarms in ALARM whose actions
+ * notify the environment's alert topic (so only this environment's).
+ */
+export async function environmentStatus(
+  clients: StatusClients,
+  directory: EnvironmentDirectory,
+  options: { readonly executions?: number } = {},
+): Promise<EnvironmentStatus> {
+  const models = await Promise.all(
+    Object.entries(directory.models).map(async ([model, names]): Promise<ModelStatus> => {
+      const executions = await clients.sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: names.pipelineArn,
+          maxResults: options.executions ?? 5,
+        }),
+      );
+      let endpoint: ModelStatus['endpoint'];
+      if (names.endpointName) {
+        const described = await clients.sagemaker.send(
+          new DescribeEndpointCommand({ EndpointName: names.endpointName }),
+        );
+        endpoint = {
+          name: names.endpointName,
+          status: described.EndpointStatus ?? 'Unknown',
+          variants: (described.ProductionVariants ?? []).map((v) => ({
+            name: v.VariantName ?? '?',
+            instances: v.CurrentInstanceCount,
+            weight: v.CurrentWeight,
+          })),
+          pinnedPackage: directory.pins[model]?.modelPackageArn,
+        };
+      }
+      return {
+        model,
+        endpoint,
+        executions: (executions.executions ?? []).map((e) => ({
+          name: e.name ?? '?',
+          status: e.status ?? '?',
+          startDate: e.startDate?.toISOString(),
+        })),
+        drift: await newestDriftReport(clients, directory.buckets.monitoring, model),
+      };
+    }),
+  );
+  const alarms = await clients.cloudwatch.send(
+    new DescribeAlarmsCommand({ StateValue: 'ALARM', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+  );
+  const ours = [...(alarms.MetricAlarms ?? []), ...(alarms.CompositeAlarms ?? [])].filter((a) =>
+    (a.AlarmActions ?? []).includes(directory.alertTopicArn),
+  );
+  return {
+    environment: directory.environment,
+    models,
+    alarms: ours.map((a) => ({ name: a.AlarmName ?? '?', reason: a.StateReason })),
+  };
+}
+
+/** The newest `constraint_violations.json` under the model's data-quality reports. */
+async function newestDriftReport(
+  clients: StatusClients,
+  bucket: string,
+  model: string,
+): Promise<ModelStatus['drift']> {
+  let newest: { key: string; at?: Date } | undefined;
+  let token: string | undefined;
+  do {
+    const page = await clients.s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: `${new ModelLayout(model).dataQualityDir}/`,
+        ContinuationToken: token,
+      }),
+    );
+    for (const o of page.Contents ?? []) {
+      if (!o.Key?.endsWith('/constraint_violations.json')) continue;
+      // The newest by time; reports of the same second by key (their paths end in the hour).
+      const at = o.LastModified?.getTime() ?? 0;
+      const current = newest?.at?.getTime() ?? 0;
+      if (!newest || at > current || (at === current && o.Key > newest.key)) {
+        newest = { key: o.Key, at: o.LastModified };
+      }
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  if (!newest) return undefined;
+  const report = `s3://${bucket}/${newest.key}`;
+  const { violations } = JSON.parse((await clients.store.get(report)).toString('utf8')) as {
+    violations?: unknown[];
+  };
+  return { report, checkedAt: newest.at?.toISOString(), violations: violations?.length ?? 0 };
+}
