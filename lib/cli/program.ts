@@ -3,6 +3,7 @@ import { describeAwsError } from './aws-errors';
 import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
+import { parityCommand } from './parity-command';
 import { smokeCommand } from './smoke-command';
 import { statusCommand } from './status-command';
 import { trainCommand } from './train-command';
@@ -21,6 +22,7 @@ export function mlenvProgram(): Command {
     .addCommand(decisionCommand('reject'))
     .addCommand(smokeCommand())
     .addCommand(statusCommand())
+    .addCommand(parityCommand())
     .addCommand(localCommand());
 }
 

@@ -1,12 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { ConfigError } from '../../config';
-import { synthesizePlatform } from '../app/synthesize';
-import { assemblyConfig } from './assembly-config';
-import { checkParity } from './check';
 import { formatParityReport, parityJson } from './report';
+import { runParity } from './run';
 
 const USAGE = `usage: npm run parity [-- [--assembly <dir>] [--json]]
 
@@ -32,14 +26,6 @@ function parseArguments(argv: readonly string[]): ParityArguments | string {
   return { json, assembly };
 }
 
-function readAssembly(dir: string) {
-  if (!existsSync(join(dir, 'manifest.json'))) {
-    throw new Error(`${dir} is not a cloud assembly (no manifest.json): run npx cdk synth -o ${dir} first`);
-  }
-  const assembly = new CloudAssembly(dir);
-  return { assembly, config: assemblyConfig(assembly) };
-}
-
 function main(argv: string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
@@ -50,10 +36,8 @@ function main(argv: string[]): number {
     console.error(`${args}\n${USAGE}`);
     return 2;
   }
-  const outdir = args.assembly ? undefined : mkdtempSync(join(tmpdir(), 'mlenv-parity-'));
   try {
-    const { assembly, config } = args.assembly ? readAssembly(args.assembly) : synthesizePlatform({ outdir });
-    const result = checkParity(assembly, config);
+    const result = runParity(args.assembly);
     console.log(args.json ? parityJson(result) : formatParityReport(result));
     return result.violations.length === 0 ? 0 : 1;
   } catch (error) {
@@ -61,8 +45,6 @@ function main(argv: string[]): number {
     if (!(error instanceof ConfigError) && !(args.assembly && error instanceof Error)) throw error;
     console.error(error.message);
     return 2;
-  } finally {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -6,13 +6,30 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { platformAssembly } from '../support/platform';
 
-const parityCli = (...args: string[]) =>
-  spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['lib/parity/cli.ts', ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
+const tsx =
+  (script: string) =>
+  (...args: string[]) =>
+    spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [script, ...args], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
 
-describe('npm run parity -- --assembly <dir>', () => {
+// The same check through both front ends: `npm run parity` and `mlenv parity`.
+describe.each([
+  {
+    command: 'npm run parity -- --assembly <dir>',
+    parityCli: tsx('lib/parity/cli.ts'),
+    errorStatus: 2,
+    prefix: '',
+  },
+  {
+    command: 'mlenv parity --assembly <dir>',
+    parityCli: (...args: string[]) => tsx('bin/mlenv.ts')('parity', ...args),
+    errorStatus: 1,
+    prefix: 'mlenv: ',
+  },
+])('$command', ({ parityCli, errorStatus, prefix }) => {
   // The cloud assembly this test run synthesized, as `npx cdk synth` writes it; copied, to be edited.
   const { assembly, config } = platformAssembly();
   const dir = mkdtempSync(join(tmpdir(), 'mlenv-parity-assembly-'));
@@ -47,8 +64,10 @@ describe('npm run parity -- --assembly <dir>', () => {
 
   test('says so, without a stack trace, when the directory is no cloud assembly', () => {
     const run = parityCli('--assembly', mkdtempSync(join(tmpdir(), 'mlenv-empty-')));
-    expect(run.status).toBe(2);
+    expect(run.status).toBe(errorStatus);
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(run.stderr).toMatch(/is not a cloud assembly \(no manifest\.json\): run npx cdk synth -o /);
+    expect(run.stderr).toMatch(
+      new RegExp(`^${prefix}.* is not a cloud assembly \\(no manifest\\.json\\): run npx cdk synth -o `),
+    );
   });
 });
