@@ -22,7 +22,12 @@ function progressBar(): { update: (done: number, total: number) => void; end: ()
 
 /** `mlenv data push|ls`: dataset versions in an environment's raw bucket. */
 export function dataCommand(): Command {
-  const data = new Command('data').description("dataset versions in an environment's raw bucket");
+  const data = new Command('data')
+    .description("dataset versions in an environment's raw bucket")
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npx mlenv data push dev ./data/churn --dataset churn && npx mlenv data ls dev --dataset churn',
+    );
 
   withAwsOptions(data.command('push'))
     .description(

@@ -21,15 +21,19 @@ import { formatTrainResult, trainSummary } from './train-output';
 
 /**
  * `mlenv local ...`: the local environment in an AWS emulator. Commands parse and print; the work
- * lives in lib/local/. `train`, `serve`, `smoke` and `drift` are added here as they land.
+ * lives in lib/local/.
  */
 export function localCommand(): Command {
-  const local = new Command('local').description(
-    'the local environment: the Local stage deployed into an AWS emulator (moto)',
-  );
+  const local = new Command('local')
+    .description('the local environment: the Local stage deployed into an AWS emulator (moto)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npx mlenv local up && npx mlenv local train --model churn && npx mlenv local down',
+    );
 
   local
     .command('up')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local up')
     .description('start the emulator (or reuse the running one) and deploy the Local stacks into it')
     .option(
       '--assembly <dir>',
@@ -45,6 +49,7 @@ export function localCommand(): Command {
 
   local
     .command('train')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local train --model churn --rows 300')
     .description(
       "run the model's training pipeline as deployed in the emulator, on the sample dataset (or --dataset)",
     )
@@ -68,6 +73,7 @@ export function localCommand(): Command {
 
   local
     .command('serve')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local serve --model churn')
     .description(
       "serve the model's newest approved package: pin it, deploy the endpoint into the emulator, and run the serving stand-in under its name",
     )
@@ -87,6 +93,7 @@ export function localCommand(): Command {
 
   local
     .command('smoke')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local smoke --model churn --shift 1.5')
     .description('send sample rows to the served model, check the answers, and upload the captured data')
     .requiredOption('--model <name>', 'a model of the configuration')
     .option('--rows <n>', 'requests to send, one row each', positiveInteger, 100)
@@ -110,6 +117,7 @@ export function localCommand(): Command {
 
   local
     .command('drift')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local drift --model churn')
     .description(
       "run the model's data-quality check over the captured data against its package's baseline; on violations the deployed rule notifies and (where the environment retrains on drift) retrains",
     )
@@ -129,6 +137,7 @@ export function localCommand(): Command {
 
   local
     .command('down')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local down')
     .description('stop the emulator (everything deployed into it is gone)')
     .action(async () => {
       const result = await localDown();
@@ -143,6 +152,7 @@ export function localCommand(): Command {
 
   local
     .command('status')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local status --json')
     .description('whether the emulator runs, where, and the status of the Local stacks in it')
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }) => {
