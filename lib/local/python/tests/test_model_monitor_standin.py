@@ -47,6 +47,19 @@ def baseline(features, tmp_path):
     return output
 
 
+def reported_violations(output):
+    """The violations a check reported, after asserting its exit message says the same."""
+    violations = json.loads((output / "constraint_violations.json").read_text())["violations"]
+    # The drift rule matches the ExitMessage's prefix, as Model Monitor words it.
+    expected = (
+        "CompletedWithViolations: Job completed successfully with %d violations." % len(violations)
+        if violations
+        else "Completed: Job completed successfully with no violations."
+    )
+    assert exit_message(output) == expected
+    return violations
+
+
 def check(features, tmp_path, base, name="check"):
     source = write_csv(features, tmp_path / ("%s-in" % name))
     output = tmp_path / ("%s-out" % name)
@@ -59,15 +72,7 @@ def check(features, tmp_path, base, name="check"):
         }
     )
     assert code == 0
-    violations = json.loads((output / "constraint_violations.json").read_text())["violations"]
-    # The drift rule matches the ExitMessage's prefix, as Model Monitor words it.
-    expected = (
-        "CompletedWithViolations: Job completed successfully with %d violations." % len(violations)
-        if violations
-        else "Completed: Job completed successfully with no violations."
-    )
-    assert exit_message(output) == expected
-    return violations
+    return reported_violations(output)
 
 
 def test_baseline_writes_model_monitor_statistics_and_constraints(features, tmp_path):
@@ -149,15 +154,7 @@ def check_capture(frame, tmp_path, base, name):
         }
     )
     assert code == 0
-    violations = json.loads((output / "constraint_violations.json").read_text())["violations"]
-    # The drift rule matches the ExitMessage's prefix, as Model Monitor words it.
-    expected = (
-        "CompletedWithViolations: Job completed successfully with %d violations." % len(violations)
-        if violations
-        else "Completed: Job completed successfully with no violations."
-    )
-    assert exit_message(output) == expected
-    return violations
+    return reported_violations(output)
 
 
 def test_captured_requests_are_checked_by_the_baseline_feature_order(features, tmp_path):
