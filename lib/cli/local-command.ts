@@ -17,7 +17,7 @@ import { positiveInteger, positiveNumber, readCsv } from './arguments';
 import { formatDriftResult } from './drift-output';
 import { formatSmokeResult } from './smoke-output';
 import { consoleSteps, seconds } from './steps';
-import { formatTrainResult, trainSummary } from './train-output';
+import { printTrainResult, trainSummary } from './train-output';
 
 /**
  * `mlenv local ...`: the local environment in an AWS emulator. Commands parse and print; the work
@@ -66,9 +66,7 @@ export function localCommand(): Command {
         dataset,
         steps: options.json ? SILENT_STEPS : consoleSteps(),
       });
-      if (options.json) console.log(JSON.stringify(trainSummary(result), null, 2));
-      else console.log(formatTrainResult(result));
-      if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+      printTrainResult(result, options.json);
     });
 
   local

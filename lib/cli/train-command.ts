@@ -3,11 +3,11 @@ import { LOCAL_ENVIRONMENT, SILENT_STEPS } from '../local/emulator-up';
 import { LocalDeployment } from '../local/local-deployment';
 import { executionName, localTrain } from '../local/local-train';
 import { listDatasetVersions } from '../ops/datasets';
-import { startTraining, waitForExecution } from '../ops/training-runs';
+import { formatStateEnded, startTraining, waitForExecution } from '../ops/training-runs';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { connectEnvironment, modelIn } from './connect-environment';
 import { consoleSteps } from './steps';
-import { formatTrainResult, trainSummary } from './train-output';
+import { printTrainResult } from './train-output';
 
 interface TrainOptions extends AwsOptions {
   readonly model: string;
@@ -50,9 +50,7 @@ export function trainCommand(): Command {
           input,
           steps: options.json ? SILENT_STEPS : consoleSteps(),
         });
-        if (options.json) console.log(JSON.stringify(trainSummary(result), null, 2));
-        else console.log(formatTrainResult(result));
-        if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+        printTrainResult(result, options.json);
         return;
       }
 
@@ -65,9 +63,7 @@ export function trainCommand(): Command {
       if (!options.json) console.log(`started ${executionArn}`);
       const end = await waitForExecution(sfn, executionArn, (s) => {
         if (!options.json) {
-          console.log(
-            `  ${s.status === 'succeeded' ? '✓' : '✗'} ${s.state.padEnd(14)} ${s.seconds.toFixed(1)} s`,
-          );
+          console.log(`  ${formatStateEnded(s)}`);
         }
       });
       if (options.json) console.log(JSON.stringify({ executionArn, ...input, ...end }, null, 2));

@@ -34,3 +34,10 @@ export function formatTrainResult(result: LocalTrainResult): string {
   if (result.error) lines.push(`  error     ${result.error}: ${result.cause?.split('\n')[0] ?? ''}`);
   return lines.join('\n');
 }
+
+/** Prints a local training run (as JSON with `json`); a run that did not succeed exits 1. */
+export function printTrainResult(result: LocalTrainResult, json: boolean | undefined): void {
+  if (json) console.log(JSON.stringify(trainSummary(result), null, 2));
+  else console.log(formatTrainResult(result));
+  if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+}

@@ -10,7 +10,12 @@ import {
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { JsonObject } from '../../constructs/common/json-values';
 import type { IntegrationBackend } from './authorized-execution';
-import type { CreateProcessingJobRequest, CreateTrainingJobRequest } from './jobs/job-requests';
+import type {
+  CreateProcessingJobRequest,
+  CreateTrainingJobRequest,
+  ProcessingJobDescription,
+  TrainingJobDescription,
+} from './jobs/job-requests';
 import type { LocalJobOptions, LocalJobRun } from './jobs/job-options';
 import { runProcessingJob } from './jobs/processing-job';
 import { S3ObjectStore } from './jobs/s3-object-store';
@@ -58,26 +63,32 @@ export function emulatorBackend(
     onLog: options.onLog && ((line) => options.onLog!(state, line)),
   });
 
+  const localJob = async (
+    state: string,
+    run: () => Promise<LocalJobRun<ProcessingJobDescription | TrainingJobDescription>>,
+  ) => {
+    const job = await run();
+    record.jobs[state] = job;
+    return syncTaskOutput(job.description);
+  };
+
   const backend: IntegrationBackend = async (integration, parameters, state) => {
     switch (integration) {
-      case 'sagemaker:createProcessingJob': {
-        const request = parameters as unknown as CreateProcessingJobRequest;
+      // Recorded in the emulator's SageMaker, then run here; `.sync` answers when it ends.
+      case 'sagemaker:createProcessingJob':
         await sagemaker.send(
           new CreateProcessingJobCommand(parameters as unknown as CreateProcessingJobCommandInput),
         );
-        const run = await runProcessingJob(request, jobOptions(state));
-        record.jobs[state] = run;
-        return syncTaskOutput(run.description);
-      }
-      case 'sagemaker:createTrainingJob': {
-        const request = parameters as unknown as CreateTrainingJobRequest;
+        return localJob(state, () =>
+          runProcessingJob(parameters as unknown as CreateProcessingJobRequest, jobOptions(state)),
+        );
+      case 'sagemaker:createTrainingJob':
         await sagemaker.send(
           new CreateTrainingJobCommand(parameters as unknown as CreateTrainingJobCommandInput),
         );
-        const run = await runTrainingJob(request, jobOptions(state));
-        record.jobs[state] = run;
-        return syncTaskOutput(run.description);
-      }
+        return localJob(state, () =>
+          runTrainingJob(parameters as unknown as CreateTrainingJobRequest, jobOptions(state)),
+        );
       case 'aws-sdk:s3:getObject': {
         const output = await s3.send(
           new GetObjectCommand({ Bucket: String(parameters.Bucket), Key: String(parameters.Key) }),

@@ -8,6 +8,7 @@ import type { StepRunner } from './emulator-up';
 import { SILENT_STEPS } from './emulator-up';
 import { fileOf, pushDataset } from '../ops/datasets';
 import { readEvaluationMetrics } from '../ops/evaluation-metrics';
+import { formatStateEnded, type StateEnded } from '../ops/training-runs';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { sampleDataset } from './sample-dataset';
@@ -33,13 +34,6 @@ export interface LocalTrainOptions {
   readonly workDir?: string;
 }
 
-/** One Task state of a local execution: how it ended and how long it took. */
-export interface StateTiming {
-  readonly state: string;
-  readonly status: 'succeeded' | 'failed';
-  readonly seconds: number;
-}
-
 export interface LocalTrainResult {
   readonly model: string;
   readonly executionName: string;
@@ -47,7 +41,7 @@ export interface LocalTrainResult {
   readonly status: AuthorizedExecution['status'];
   readonly error?: string;
   readonly cause?: string;
-  readonly states: readonly StateTiming[];
+  readonly states: readonly StateEnded[];
   /** The package registered by this run, if the quality gate passed. */
   readonly modelPackageArn?: string;
   /** The metrics the evaluation computed (`auc`, `accuracy`, ...). */
@@ -117,7 +111,7 @@ export async function localTrain(
 
   const name = executionName(input.reason);
   const { backend, record } = emulatorBackend(deployment, { workDir: options.workDir });
-  const states: StateTiming[] = [];
+  const states: StateEnded[] = [];
   const execution = await steps.step(`execution ${name}`, () =>
     runAuthorizedExecution({
       stateMachine,
@@ -128,12 +122,13 @@ export async function localTrain(
       executionName: name,
       onEvent: (event) => {
         if (event.kind === 'started') return;
-        const seconds = (event.durationMs ?? 0) / 1000;
-        states.push({ state: event.state, status: event.kind, seconds });
-        steps.detail(
-          `${event.kind === 'succeeded' ? '✓' : '✗'} ${event.state.padEnd(14)} ${seconds.toFixed(1)} s` +
-            (event.error ? `  ${firstLine(event.error)}` : ''),
-        );
+        const ended: StateEnded = {
+          state: event.state,
+          status: event.kind,
+          seconds: (event.durationMs ?? 0) / 1000,
+        };
+        states.push(ended);
+        steps.detail(formatStateEnded(ended) + (event.error ? `  ${firstLine(event.error)}` : ''));
       },
     }),
   );

@@ -29,6 +29,11 @@ export interface StateEnded {
   readonly seconds: number;
 }
 
+/** How a state that ended is shown as an execution runs: `✓ Preprocess     2.0 s`. */
+export function formatStateEnded(s: StateEnded): string {
+  return `${s.status === 'succeeded' ? '✓' : '✗'} ${s.state.padEnd(14)} ${s.seconds.toFixed(1)} s`;
+}
+
 export interface ExecutionEnd {
   readonly status: ExecutionStatus;
   readonly error?: string;
