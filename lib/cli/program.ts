@@ -28,6 +28,11 @@ export function mlenvProgram(): Command {
 
 /** Runs the command line; errors are printed without a stack trace and exit 1. */
 export async function runMlenv(argv: readonly string[] = process.argv): Promise<void> {
+  // A reader that stops early (`mlenv models dev --model churn | head`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
     await mlenvProgram().parseAsync(argv);
   } catch (error) {
