@@ -1,4 +1,5 @@
 import { ModelLayout } from '../constructs/common/model-layout';
+import { dataStoreBucketName } from '../constructs/storage/ml-data-store';
 import { ROLLBACK_ALARM_SUFFIXES } from '../constructs/serving/model-endpoint';
 import { PIPELINE_STEPS } from '../constructs/training/pipeline-steps';
 
@@ -19,6 +20,14 @@ export const BUCKET_KINDS = ['raw', 'curated', 'models', 'monitoring', 'access-l
 /** The registry's group name prefix: groups are `<project>-<env>-<model>`. */
 export function groupNamePrefix({ project, environment }: NameParts): string {
   return `${project}-${environment.name}`;
+}
+
+/**
+ * The role a promotion into the environment assumes (`<project>-<env>-promotion`): named, so that
+ * the CLI can assume it from the configuration before it can read anything in that account.
+ */
+export function promotionRoleName(parts: NameParts): string {
+  return `${groupNamePrefix(parts)}-promotion`;
 }
 
 /** Names given to one model's resources in one environment. */
@@ -56,10 +65,16 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
   return [
     ...BUCKET_KINDS.map((kind) => ({
       what: `S3 bucket (${kind})`,
-      name: `${bucketNamePrefix(parts)}-${kind}`,
+      name: dataStoreBucketName(bucketNamePrefix(parts), kind),
       maxLength: 63,
       pattern: BUCKET_NAME,
     })),
+    {
+      what: 'IAM role (promotion)',
+      name: promotionRoleName(parts),
+      maxLength: 64,
+      pattern: /^[\w+=,.@-]+$/,
+    },
     ...models.flatMap((model) => [
       {
         what: 'model package group',

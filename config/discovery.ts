@@ -16,6 +16,11 @@ export const DISCOVERY_KEYS = {
   packageGroup: (model: string) => `models/${model}/package-group`,
   endpointName: (model: string) => `models/${model}/endpoint-name`,
   pins: 'serving/pins',
+  /**
+   * In an environment models are promoted into: where each environment it is promoted from keeps
+   * them (JSON: `{ "<env>": PromotionSourceNames }`).
+   */
+  promotionSources: 'promotion/sources',
 } as const;
 
 /** The path under which an environment publishes its parameters: `/<project>/<env>`. */
@@ -31,4 +36,14 @@ export function discoveryPath({
 /** The full name of one discovery parameter: `/<project>/<env>/<key>`. */
 export function discoveryParameterName(parts: Parameters<typeof discoveryPath>[0], key: string): string {
   return `${discoveryPath(parts)}/${key}`;
+}
+
+/** Where an environment models are promoted from keeps them, as the target publishes it. */
+export interface PromotionSourceNames {
+  readonly account: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly modelsBucket: string;
+  /** Its model package groups are `<groupNamePrefix>-<model>`. */
+  readonly groupNamePrefix: string;
 }

@@ -285,11 +285,11 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     sameWhen: (env) => env.network,
   },
 
-  // Promotion: the next environment's account reads the registry and model artifacts.
+  // Promotion: the later environments' accounts read the registry and model artifacts.
   {
     knobs: ['promotionReaders'],
     reason:
-      'the next environment in the promotion order may read the registry and model artifacts; the last one shares nothing',
+      'the environments after it in the promotion order may read the registry and model artifacts; the last one shares nothing',
     constructs: [
       at(`Registry/Registry/${MODEL}Group`),
       at('Storage/Data/Key'),
@@ -299,6 +299,16 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
       /^Properties\.ModelPackageGroupPolicy(\.|$)/,
       /^Properties\.(PolicyDocument|KeyPolicy)\.Statement\[\d+\]\./,
     ],
+  },
+
+  // Promotion into an environment: the role `mlenv promote` assumes, and where its sources keep models.
+  {
+    knobs: ['promotionSources'],
+    reason:
+      'an environment after the first of the promotion order is promoted into: a role that reads the environments before it, and their names for the CLI',
+    divergence: true,
+    constructs: [at('Registry/Promotion/.+'), at('Registry/PromotionSources')],
+    paths: [/^/],
   },
 
   // Serving: an endpoint per pinned model, on instances or serverless.

@@ -12,10 +12,16 @@ export interface EnvironmentConfig extends EnvironmentSettings {
   /** The model packages it serves, by model (from `deployments/<name>.json`); unpinned models are not served. */
   readonly deployments: Readonly<Record<string, DeploymentPin>>;
   /**
-   * Accounts that may read its registry and model artifacts: the next environment's in the
-   * promotion order, unless it is this environment's own account; none for the last one.
+   * Accounts that may read its registry and model artifacts to promote a model from it: those of
+   * the environments after it in the promotion order (the next one, or a later one when a
+   * promotion is forced past an environment), except its own account; none for the last one.
    */
   readonly promotionReaders: readonly string[];
+  /**
+   * The environments models may be promoted from into this one: those before it in the promotion
+   * order, nearest first (the first is the regular source; the others need `promote --force`).
+   */
+  readonly promotionSources: ReadonlyArray<Pick<EnvironmentConfig, 'name' | 'account' | 'region'>>;
 }
 
 /** The validated configuration of every environment. */
@@ -97,14 +103,24 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
       }),
     );
     const { promotion } = parsed.data;
-    const next = promotion.includes(name) ? promotion[promotion.indexOf(name) + 1] : undefined;
-    const nextAccount = next === undefined ? undefined : parsed.data.environments[next].account;
+    const position = promotion.indexOf(name);
+    const later = position < 0 ? [] : promotion.slice(position + 1);
+    const earlier = position < 0 ? [] : promotion.slice(0, position).reverse();
     return {
       ...settings,
       name,
       stageId: name.charAt(0).toUpperCase() + name.slice(1),
       deployments: pins,
-      promotionReaders: nextAccount && nextAccount !== settings.account ? [nextAccount] : [],
+      promotionReaders: [
+        ...new Set(
+          later.map((n) => parsed.data.environments[n].account).filter((a) => a !== settings.account),
+        ),
+      ],
+      promotionSources: earlier.map((n) => ({
+        name: n,
+        account: parsed.data.environments[n].account,
+        region: parsed.data.environments[n].region,
+      })),
     };
   });
   if (problems.length > 0) throw new ConfigError(problems);

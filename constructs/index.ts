@@ -1,5 +1,7 @@
 export * from './storage/ml-data-store';
+export * from './common/dataset-layout';
 export * from './registry/model-registry';
+export * from './registry/model-promotion-role';
 export * from './training/framework-image';
 export * from './training/ml-instance-type';
 export * from './training/quality-gate';

@@ -1,3 +1,5 @@
+import { DatasetLayout } from './dataset-layout';
+
 /**
  * Where one model's data lives in the data store's buckets, and how its SageMaker jobs are named:
  * the one description of that layout, used by the training pipeline, the job role, the endpoint,
@@ -7,7 +9,8 @@
  * is a literal, or `{}` where the pipeline fills it in at run time with `States.Format`.
  *
  * ```
- * raw/         <model>/...                              datasets
+ * raw/         <model>/versions/<version>/...           the model's dataset (DatasetLayout)
+ *              <model>/latest.json                      its newest version
  * curated/     <model>/runs/<run>/<split>/              train, validation, test, baseline splits
  * models/      <model>/runs/<run>/<job>/output/...      the training job's artifact
  *              <model>/runs/<run>/evaluation/evaluation.json
@@ -30,9 +33,19 @@ export class ModelLayout {
     return `${this.modelName}/*`;
   }
 
-  /** The prefix of the model's datasets in the raw bucket. */
+  /** The model's dataset in the raw bucket: named after the model, laid out as `DatasetLayout` says. */
+  public get datasetName(): string {
+    return this.modelName;
+  }
+
+  /** The prefix of the model's dataset in the raw bucket. */
   public get datasetPrefix(): string {
-    return `${this.modelName}/`;
+    return DatasetLayout.prefix(this.datasetName);
+  }
+
+  /** The pointer to the newest version of the model's dataset, in the raw bucket. */
+  public get latestDatasetKey(): string {
+    return DatasetLayout.latestKey(this.datasetName);
   }
 
   /** One run's folder (curated splits; artifacts, evaluation and baseline in the models bucket). */

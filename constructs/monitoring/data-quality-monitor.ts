@@ -16,6 +16,7 @@ import type { IModelEndpoint } from '../serving/model-endpoint';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import { FrameworkImage } from '../training/framework-image';
 import { MlInstanceType } from '../training/ml-instance-type';
+import { latestDatasetInput } from '../training/training-pipeline-props';
 
 /** The data-quality baseline a model was trained with (its package's drift-check baselines). */
 export interface DataQualityBaseline {
@@ -38,8 +39,18 @@ export interface DataQualityMonitorProps {
   readonly scheduleName: string;
   /** Told about every check that finds violations. */
   readonly alerts: sns.ITopic;
-  /** Start retraining on drift: the pipeline's state machine and the dataset to train on. @default - no retraining */
-  readonly retrain?: { readonly stateMachine: sfn.IStateMachine; readonly datasetS3Uri: string };
+  /**
+   * Start retraining on drift: the pipeline's state machine, started on the newest pushed version
+   * of the model's dataset (`datasetVersion: "latest"`). @default - no retraining
+   */
+  readonly retrain?: {
+    readonly stateMachine: sfn.IStateMachine;
+    /**
+     * @deprecated Ignored: retraining runs on the newest version of the model's dataset, which the
+     * pipeline reads from `<model>/latest.json` in the data store's raw bucket.
+     */
+    readonly datasetS3Uri?: string;
+  };
   /** @default FrameworkImage.modelMonitor() */
   readonly image?: FrameworkImage;
   /** @default MlInstanceType.of('ml.m5.large') */
@@ -53,7 +64,8 @@ export interface DataQualityMonitorProps {
 /**
  * Checks an endpoint's captured data against the model's training baseline on a schedule
  * (SageMaker Model Monitor data quality). A check that finds violations is published to the
- * alert topic and, when asked, starts the training pipeline with `reason: drift`.
+ * alert topic and, when asked, starts the training pipeline with `reason: drift` on the newest
+ * pushed version of the model's dataset.
  */
 export class DataQualityMonitor extends Construct {
   public readonly schedule: sagemaker.CfnMonitoringSchedule;
@@ -170,9 +182,7 @@ export class DataQualityMonitor extends Construct {
         new targets.SfnStateMachine(props.retrain.stateMachine, {
           role: eventRuleRole(this, 'RetrainRole'),
           input: events.RuleTargetInput.fromObject({
-            datasetS3Uri: props.retrain.datasetS3Uri,
-            datasetVersion: 'latest',
-            reason: 'drift',
+            ...latestDatasetInput(dataStore.rawBucket, model, 'drift'),
             monitoringCheck: events.EventField.fromPath('$.detail.ProcessingJobName'),
           }),
         }),

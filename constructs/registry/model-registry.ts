@@ -59,11 +59,17 @@ export interface ModelRegistryProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const READ_ACTIONS = [
+/** What reading a registry takes: the group, its packages, the list of them. */
+export const READ_ACTIONS = [
   'sagemaker:DescribeModelPackageGroup',
   'sagemaker:DescribeModelPackage',
   'sagemaker:ListModelPackages',
 ];
+
+/** The name of a model's package group in a registry with `groupNamePrefix` `prefix`. */
+export function modelPackageGroupName(prefix: string, modelName: string): string {
+  return `${prefix}-${modelName}`;
+}
 
 /**
  * Model package groups for a set of models, readable by the accounts that promote models from
@@ -85,7 +91,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
 
     const readers = [...new Set(props.readerAccounts ?? [])].filter((a) => a !== stack.account).sort();
     for (const modelName of props.modelNames) {
-      const groupName = `${prefix}-${modelName}`;
+      const groupName = modelPackageGroupName(prefix, modelName);
       const groupArn = stack.formatArn({
         service: 'sagemaker',
         resource: 'model-package-group',
@@ -171,7 +177,7 @@ function validate(path: string, props: ModelRegistryProps, prefix: string): void
   const problems: string[] = [];
   if (props.modelNames.length === 0) problems.push('modelNames must name at least one model');
   for (const name of props.modelNames) {
-    const groupName = `${prefix}-${name}`;
+    const groupName = modelPackageGroupName(prefix, name);
     if (!/^[a-z0-9](-*[a-z0-9]){0,62}$/.test(groupName)) {
       problems.push(
         `model package group name '${groupName}' must be 1-63 lowercase letters, digits and single hyphens`,

@@ -228,7 +228,7 @@ export class MlDataStore extends MlDataStoreBase {
     });
     this.bucketNamePrefix = props.bucketNamePrefix;
     const bucketName = (kind: string) =>
-      props.bucketNamePrefix ? `${props.bucketNamePrefix}-${kind}` : undefined;
+      props.bucketNamePrefix ? dataStoreBucketName(props.bucketNamePrefix, kind) : undefined;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey =
@@ -353,6 +353,11 @@ export class MlDataStore extends MlDataStoreBase {
   }
 }
 
+/** The name of a data store's bucket of `kind` (`raw`, `models`, ...) with `bucketNamePrefix` `prefix`. */
+export function dataStoreBucketName(prefix: string, kind: string): string {
+  return `${prefix}-${kind}`;
+}
+
 class ImportedMlDataStore extends MlDataStoreBase {
   public readonly encryptionKey: kms.IKey;
   public readonly rawBucket: s3.IBucket;
@@ -366,7 +371,7 @@ class ImportedMlDataStore extends MlDataStoreBase {
     this.encryptionKey = attrs.encryptionKey;
     const bucket = (constructId: string, kind: string, encryptionKey?: kms.IKey) =>
       s3.Bucket.fromBucketAttributes(this, constructId, {
-        bucketName: `${attrs.bucketNamePrefix}-${kind}`,
+        bucketName: dataStoreBucketName(attrs.bucketNamePrefix, kind),
         encryptionKey,
       });
     this.rawBucket = bucket('RawBucket', 'raw', attrs.encryptionKey);

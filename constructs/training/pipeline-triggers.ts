@@ -5,19 +5,24 @@ import type { Construct } from 'constructs';
 import type { ModelLayout } from '../common/model-layout';
 import { eventRuleRole } from '../common/service-principals';
 import type { IMlDataStore } from '../storage/ml-data-store';
+import { latestDatasetInput } from './training-pipeline-props';
 
 export interface PipelineTriggerProps {
   readonly stateMachine: sfn.IStateMachine;
   readonly layout: ModelLayout;
   readonly dataStore: IMlDataStore;
-  /** Start on this schedule, with the model's whole dataset prefix. */
+  /** Start on this schedule, on the newest version of the model's dataset. */
   readonly schedule?: events.Schedule;
   readonly scheduleEnabled: boolean;
-  /** Start when a `.csv` object lands under the model's dataset prefix. */
+  /** Start when a new version of the model's dataset is complete (its `latest.json` is written). */
   readonly startOnNewData: boolean;
 }
 
-/** The rules that start a training pipeline: a schedule, and new data in the raw bucket. */
+/**
+ * The rules that start a training pipeline on the newest version of the model's dataset: a
+ * schedule, and a new version (`mlenv data push` writes `<model>/latest.json` once a version is
+ * complete: one execution per version, whatever its number of files).
+ */
 export function addPipelineTriggers(scope: Construct, props: PipelineTriggerProps): void {
   const { layout, stateMachine } = props;
   const model = layout.modelName;
@@ -31,11 +36,9 @@ export function addPipelineTriggers(scope: Construct, props: PipelineTriggerProp
       targets: [
         new targets.SfnStateMachine(stateMachine, {
           role,
-          input: events.RuleTargetInput.fromObject({
-            datasetS3Uri: `s3://${raw}/${layout.datasetPrefix}`,
-            datasetVersion: 'latest',
-            reason: 'schedule',
-          }),
+          input: events.RuleTargetInput.fromObject(
+            latestDatasetInput(props.dataStore.rawBucket, model, 'schedule'),
+          ),
         }),
       ],
     });
@@ -48,17 +51,15 @@ export function addPipelineTriggers(scope: Construct, props: PipelineTriggerProp
         detailType: ['Object Created'],
         detail: {
           bucket: { name: [raw] },
-          object: { key: [{ wildcard: `${layout.datasetPrefix}*.csv` }] },
+          object: { key: [layout.latestDatasetKey] },
         },
       },
       targets: [
         new targets.SfnStateMachine(stateMachine, {
           role,
-          input: events.RuleTargetInput.fromObject({
-            datasetS3Uri: `s3://${events.EventField.fromPath('$.detail.bucket.name')}/${events.EventField.fromPath('$.detail.object.key')}`,
-            datasetVersion: events.EventField.fromPath('$.detail.object.version-id'),
-            reason: 'new-data',
-          }),
+          input: events.RuleTargetInput.fromObject(
+            latestDatasetInput(props.dataStore.rawBucket, model, 'new-data'),
+          ),
         }),
       ],
     });

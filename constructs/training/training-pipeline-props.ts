@@ -1,8 +1,11 @@
 import { Duration, type IResource, type Size } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { DatasetLayout } from '../common/dataset-layout';
+import { ModelLayout } from '../common/model-layout';
 import type { MlNetworkPlacement } from '../network/ml-network';
 import type { IModelRegistry } from '../registry/model-registry';
 import type { IMlDataStore } from '../storage/ml-data-store';
@@ -20,6 +23,32 @@ export interface ITrainingPipeline extends IResource {
   readonly modelName: string;
   /** The state machine that runs it; start it to train. */
   readonly stateMachine: sfn.IStateMachine;
+}
+
+/** What a training pipeline's execution takes (see `TrainingPipeline`). */
+export interface TrainingPipelineInput {
+  /** A version's folder under `s3://<raw bucket>/<model>/`; with `latest`, the dataset's prefix. */
+  readonly datasetS3Uri: string;
+  /** The version, or `latest` (`DatasetLayout.LATEST`): the newest pushed one. */
+  readonly datasetVersion: string;
+  /** Why it runs (`manual`, `schedule`, `new-data`, `drift`); recorded in the package's lineage. */
+  readonly reason: string;
+}
+
+/**
+ * The input that trains `modelName` on the newest pushed version of its dataset (the one its
+ * `latest.json` names when the execution starts): what the schedule, new data and drift send.
+ */
+export function latestDatasetInput(
+  rawBucket: s3.IBucket,
+  modelName: string,
+  reason: string,
+): TrainingPipelineInput {
+  return {
+    datasetS3Uri: `s3://${rawBucket.bucketName}/${new ModelLayout(modelName).datasetPrefix}`,
+    datasetVersion: DatasetLayout.LATEST,
+    reason,
+  };
 }
 
 /** Approval status given to a newly registered model package. */
@@ -107,11 +136,14 @@ export interface TrainingPipelineProps {
   readonly notificationTopic?: sns.ITopic;
   /** Execution history log. @default - no execution logging */
   readonly logGroup?: logs.ILogGroup;
-  /** Start training on this schedule (with the whole `raw/<model>/` prefix). @default - no schedule */
+  /** Start training on this schedule, on the newest version of the model's dataset. @default - no schedule */
   readonly schedule?: events.Schedule;
   /** Whether the schedule's rule is enabled. @default true */
   readonly scheduleEnabled?: boolean;
-  /** Start training when a `.csv` object lands under `raw/<model>/`. @default true */
+  /**
+   * Start training when a new version of the model's dataset is complete (`mlenv data push`
+   * writes `raw/<model>/latest.json` after the version's manifest), on that version. @default true
+   */
   readonly startOnNewData?: boolean;
 }
 

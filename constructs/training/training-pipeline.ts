@@ -4,6 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { DatasetLayout } from '../common/dataset-layout';
 import { ModelLayout } from '../common/model-layout';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { FrameworkImage } from './framework-image';
@@ -58,8 +59,15 @@ const INPUT_FIELDS = ['$.datasetS3Uri', '$.datasetVersion', '$.reason'];
  * every failure caught, notified and ended as failed.
  *
  * An execution takes `{"datasetS3Uri": "s3://<raw bucket>/<model>/...", "datasetVersion": "...",
- * "reason": "..."}`. Job names are `<model>-<step>-<md5 of the execution name>`; where each run's
- * data goes is `ModelLayout`'s.
+ * "reason": "..."}`, three strings: a version of the model's dataset and its folder
+ * (`s3://<raw bucket>/<model>/versions/<version>/`, as `mlenv data push` writes it), or
+ * `"datasetVersion": "latest"`, which trains on the newest pushed version: the pipeline reads
+ * `<model>/latest.json` from the raw bucket and replaces `datasetS3Uri` and `datasetVersion` with
+ * the ones it names (the triggers send the dataset's prefix, `s3://<raw bucket>/<model>/`, as
+ * `datasetS3Uri`); with no version pushed yet, the execution fails as `NoDatasetVersion`. A
+ * resolved input keeps those three fields only (the execution's own input stays in its history).
+ * Job names are `<model>-<step>-<md5 of the execution name>`; where each run's data goes is
+ * `ModelLayout`'s, where datasets are `DatasetLayout`'s.
  */
 export class TrainingPipeline extends Resource implements ITrainingPipeline {
   /** A pipeline of another stack or app, to alarm on, chart, or start on drift. */
@@ -183,7 +191,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     const invalidInput = failWith('InvalidInput', {
       text:
         `The input must have the strings datasetS3Uri (under s3://<raw bucket>/${layout.datasetPrefix}), ` +
-        'datasetVersion and reason',
+        `datasetVersion (a version, or '${DatasetLayout.LATEST}' for the newest pushed one) and reason`,
     });
     const prepareRun = new sfn.Pass(this, 'PrepareRun', {
       parameters: { 'id.$': "States.Hash($$.Execution.Name, 'MD5')" },
@@ -328,12 +336,52 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       .when(sfn.Condition.isPresent(gatePath), metricIsNumeric)
       .otherwise(metricMissing);
 
-    const rawPrefix = `s3://${dataStore.rawBucket.bucketName}/${layout.datasetPrefix}`;
+    const rawBucket = dataStore.rawBucket.bucketName;
+    const rawPrefix = `s3://${rawBucket}/${layout.datasetPrefix}`;
     const checkLocation = new sfn.Choice(this, 'CheckDatasetLocation')
       .when(sfn.Condition.stringMatches('$.datasetS3Uri', `${rawPrefix}*`), prepareRun)
       .otherwise(invalidInput);
+
+    // `datasetVersion: "latest"`: the version `latest.json` names (written by `mlenv data push`
+    // after the version's manifest), checked like any other.
+    const noDatasetVersion = failWith('NoDatasetVersion', {
+      text:
+        `no dataset version pushed yet: mlenv data push <env> <dir> --dataset ${layout.datasetName} ` +
+        `(s3://${rawBucket}/${layout.latestDatasetKey} does not exist)`,
+    });
+    const readLatestVersion = new tasks.CallAwsService(this, 'ReadLatestDatasetVersion', {
+      service: 's3',
+      action: 'getObject',
+      parameters: { Bucket: rawBucket, Key: layout.latestDatasetKey },
+      iamResources: [dataStore.rawBucket.arnForObjects(layout.latestDatasetKey)],
+      resultSelector: { pointer: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Body')) },
+      resultPath: '$.latestDataset',
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
+    });
+    readLatestVersion.addRetry({
+      errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'],
+      maxAttempts: 3,
+    });
+    // S3 answers a missing key with NoSuchKey to a reader that may list the bucket (granted below).
+    readLatestVersion.addCatch(noDatasetVersion, {
+      errors: ['S3.NoSuchKeyException'],
+      resultPath: '$.error',
+    });
+    readLatestVersion.addCatch(notifyFailure, catchAll);
+    const useLatestVersion = new sfn.Pass(this, 'UseLatestDatasetVersion', {
+      parameters: {
+        'datasetS3Uri.$': '$.latestDataset.pointer.datasetS3Uri',
+        'datasetVersion.$': '$.latestDataset.pointer.version',
+        'reason.$': '$.reason',
+      },
+    });
+    readLatestVersion.next(useLatestVersion).next(checkLocation);
+    const whichVersion = new sfn.Choice(this, 'WhichDatasetVersion')
+      .when(sfn.Condition.stringEquals('$.datasetVersion', DatasetLayout.LATEST), readLatestVersion)
+      .otherwise(checkLocation);
+
     const checkTypes = new sfn.Choice(this, 'CheckInputTypes')
-      .when(sfn.Condition.and(...INPUT_FIELDS.map((p) => sfn.Condition.isString(p))), checkLocation)
+      .when(sfn.Condition.and(...INPUT_FIELDS.map((p) => sfn.Condition.isString(p))), whichVersion)
       .otherwise(invalidInput);
     const validateInput = new sfn.Choice(this, 'ValidateInput')
       .when(sfn.Condition.and(...INPUT_FIELDS.map((p) => sfn.Condition.isPresent(p))), checkTypes)
@@ -362,6 +410,8 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       keyArn: dataStore.encryptionKey.keyArn,
     });
     dataStore.grantReadModels(this.stateMachine, layout.evaluationKey('*'));
+    // latest.json, and listing the raw bucket: without it, S3 answers a missing key AccessDenied.
+    dataStore.grantReadRaw(this.stateMachine, layout.latestDatasetKey);
     registry.grantRegister(this.stateMachine, model);
     // The SnsPublish tasks grant sns:Publish; encrypting a message needs the topic's key too.
     this.notificationTopic.masterKey?.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');

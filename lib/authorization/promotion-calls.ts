@@ -1,64 +1,147 @@
-import { accountRoot, parseS3Uri } from './arns';
+import { DatasetLayout } from '../../constructs/common/dataset-layout';
+import { accountRoot, parseS3Uri, s3Arn } from './arns';
 import type { DeployedStage } from './deployed-assembly';
 import { registryReads } from './environment-reads';
 import { packageObjects, type Registration } from './model-registrations';
 import type { PolicyInventory } from './policy-inventory';
 import type { RunTimeCall } from './run-time-call';
-import { s3ReadCalls } from './s3-object-calls';
+import { type Caller, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
 
-/** The reads a promotion makes, split by whether the reader is the next environment. */
+/** Where a promotion into an environment runs and writes, as its configuration names them. */
+export interface PromotionTarget {
+  /** The role `mlenv promote` assumes there. */
+  readonly roleArn: string;
+  /** Where the environment publishes its names for the CLI (`/<project>/<env>`). */
+  readonly parameterPath: string;
+  /** Its models bucket. */
+  readonly modelsBucket: string;
+  /** The ARN of a model's package group there. */
+  groupArnOf(model: string): string;
+}
+
+/** The calls of promotions, split by whether the policies must allow them. */
 export interface PromotionCalls {
-  /** The next environment's account reading the registry and the package's objects. */
+  /**
+   * Each registered package promoted into every environment after its own in the promotion
+   * order, as `mlenv promote` calls: the target's account assumes the target's promotion role,
+   * which reads the target's names, the source's registry and the package's objects, copies the
+   * objects into the target's models bucket and registers the package in the target's group.
+   */
   readonly allowed: RunTimeCall[];
-  /** Every other environment's account making the same reads. */
+  /**
+   * The same reads of a source by every account that is not after it in the order, and the
+   * promotion role reaching beyond what a promotion needs: writing to or registering in the
+   * source, reading its raw data.
+   */
   readonly denied: RunTimeCall[];
 }
 
 /**
- * A promotion copies a registered package (its registry entry, model data, metrics and drift
- * baselines) from one environment to the next in `promotion` (stage ids in order). So each
- * environment's registry and package objects must be readable by the next environment's account,
- * and by no other environment's account; the last environment's, and those of environments
- * outside the order, by none.
+ * The calls of promoting each package the sample runs register (`registrations`) along
+ * `promotion` (stage ids in order); `targetOf` says where a promotion into a stage runs.
  */
 export function promotionCalls(
   inventory: PolicyInventory,
   registrations: readonly Registration[],
   promotion: readonly string[],
+  targetOf: (stage: DeployedStage) => PromotionTarget,
 ): PromotionCalls {
   const { stages } = inventory.deployed;
-  const next = (stage: DeployedStage): DeployedStage | undefined => {
+  const after = (stage: DeployedStage) => {
     const index = promotion.indexOf(stage.id);
-    return index < 0 ? undefined : stages.find((s) => s.id === promotion[index + 1]);
+    return index < 0 ? [] : stages.filter((s) => promotion.indexOf(s.id) > index);
   };
-  const readers = (owner: DeployedStage) =>
-    [...new Set(stages.map((s) => s.account))]
-      .filter((account) => account !== owner.account)
-      .map((account) => ({
-        account,
-        allowed: next(owner)?.account === account,
-        caller: {
-          stage: owner.id,
-          principal: accountRoot(owner.partition, account),
-          originPath: `promotion from ${owner.id}`,
-          origin: `promotion from ${owner.id} read by account ${account}`,
-        },
-      }));
   const result: PromotionCalls = { allowed: [], denied: [] };
-  for (const group of inventory.modelPackageGroups.values()) {
-    for (const reader of readers(group.stage)) {
-      (reader.allowed ? result.allowed : result.denied).push(...registryReads(group.arn, reader.caller));
-    }
-  }
   for (const registration of registrations) {
-    for (const reader of readers(registration.stage)) {
-      const reads = packageObjects(registration).flatMap((uri) =>
-        s3ReadCalls(inventory, reader.caller, uri).map((call) => ({
-          ...call,
-          origin: `${call.origin} (${parseS3Uri(uri).key})`,
-        })),
+    const source = registration.stage;
+    const sourceGroup = [...inventory.modelPackageGroups.values()].find(
+      (g) => g.stage === source && g.name === registration.groupName,
+    );
+    const objects = packageObjects(registration);
+    const model = parseS3Uri(objects[0]).key.split('/')[0];
+    for (const target of after(source)) {
+      const { roleArn, parameterPath, modelsBucket, groupArnOf } = targetOf(target);
+      const origin = `promotion of ${model} from ${source.id} to ${target.id}`;
+      const inTarget: Caller = { stage: target.id, principal: roleArn, originPath: origin, origin };
+      const ofSource: Caller = { ...inTarget, stage: source.id };
+      const targetGroup = groupArnOf(model);
+      const targetPackages = targetGroup.replace(':model-package-group/', ':model-package/');
+      result.allowed.push(
+        {
+          ...inTarget,
+          principal: accountRoot(target.partition, target.account),
+          action: 'sts:AssumeRole',
+          resource: roleArn,
+        },
+        {
+          ...inTarget,
+          action: 'ssm:GetParametersByPath',
+          resource: `arn:${target.partition}:ssm:${target.region}:${target.account}:parameter${parameterPath}`,
+        },
+        ...(sourceGroup ? registryReads(sourceGroup.arn, ofSource) : []),
+        ...objects.flatMap((uri) => {
+          const { key } = parseS3Uri(uri);
+          const copy = `s3://${modelsBucket}/${key}`;
+          return [
+            ...s3ReadCalls(inventory, ofSource, uri),
+            {
+              ...inTarget,
+              action: 's3:ListBucket',
+              resource: s3Arn(target.partition, modelsBucket),
+              context: { 's3:prefix': key },
+            },
+            { ...inTarget, action: 's3:GetObject', resource: s3Arn(target.partition, modelsBucket, key) },
+            ...s3WriteCalls(inventory, inTarget, copy),
+          ];
+        }),
+        { ...inTarget, action: 'sagemaker:ListModelPackages', resource: `${targetPackages}/*` },
+        {
+          ...inTarget,
+          action: 'sagemaker:CreateModelPackage',
+          resource: `${targetPackages}/1`,
+          context: { 'sagemaker:ModelApprovalStatus': 'Approved' },
+        },
       );
-      (reader.allowed ? result.allowed : result.denied).push(...reads);
+      // The promotion role reaches nothing else of the source: no writes, no registrations, no raw data.
+      const sourceBucket = parseS3Uri(objects[0]).bucket;
+      const raw = [...inventory.buckets.values()].find(
+        (b) => b.stage === source && b.resource && b.name.endsWith('-raw'),
+      );
+      result.denied.push(
+        ...s3WriteCalls(inventory, ofSource, `s3://${sourceBucket}/${parseS3Uri(objects[0]).key}`),
+        ...(sourceGroup
+          ? [
+              {
+                ...ofSource,
+                action: 'sagemaker:CreateModelPackage',
+                resource: `${sourceGroup.arn.replace(':model-package-group/', ':model-package/')}/1`,
+              },
+            ]
+          : []),
+        ...(raw
+          ? s3ReadCalls(
+              inventory,
+              ofSource,
+              `s3://${raw.name}/${DatasetLayout.versionDir(model, 'v')}/part.csv`,
+            )
+          : []),
+      );
+    }
+    // Every other account of the assembly reads nothing of the source.
+    const readers = new Set(after(source).map((s) => s.account));
+    for (const account of new Set(stages.map((s) => s.account))) {
+      if (account === source.account || readers.has(account)) continue;
+      const origin = `promotion from ${source.id} read by account ${account}`;
+      const caller: Caller = {
+        stage: source.id,
+        principal: accountRoot(source.partition, account),
+        originPath: origin,
+        origin,
+      };
+      result.denied.push(
+        ...(sourceGroup ? registryReads(sourceGroup.arn, caller) : []),
+        ...objects.flatMap((uri) => s3ReadCalls(inventory, caller, uri)),
+      );
     }
   }
   return result;

@@ -1,6 +1,6 @@
 import { asObject, type JsonObject } from '../../constructs/common/json-values';
 import { taskStates, type TaskState } from '../../constructs/common/state-machine-tasks';
-import { parseArn } from './arns';
+import { parseArn, s3Arn } from './arns';
 import type { DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
@@ -104,8 +104,18 @@ export function taskCalls(
     case 'aws-sdk:s3:getObject': {
       const absent = missing('Bucket', 'Key');
       if (absent.length > 0) return { calls: [], problems: [`no ${absent.join(', ')} to derive calls from`] };
+      const bucket = String(parameters.Bucket);
       return {
-        calls: s3ReadCalls(inventory, caller, `s3://${String(parameters.Bucket)}/${String(parameters.Key)}`),
+        calls: [
+          ...s3ReadCalls(inventory, caller, `s3://${bucket}/${String(parameters.Key)}`),
+          // S3 answers a missing key with NoSuchKey (which a definition may catch: a dataset's
+          // missing latest.json) only to a caller that may list the bucket; to others, AccessDenied.
+          {
+            ...caller,
+            action: 's3:ListBucket',
+            resource: s3Arn(inventory.buckets.get(bucket)?.stage.partition ?? 'aws', bucket),
+          },
+        ],
         problems: [],
       };
     }

@@ -31,7 +31,7 @@ export function dataCommand(): Command {
 
   withAwsOptions(data.command('push'))
     .description(
-      'upload a directory as a new content-addressed version of a dataset (the same files are the same version)',
+      'upload a directory as a new content-addressed version of a dataset (the same files are the same version); a new version becomes the latest, which pipelines started by schedule, new data or drift train on',
     )
     .argument('<env>', 'a configured environment')
     .argument('<dir>', 'the directory whose files make the version')
@@ -59,8 +59,10 @@ export function dataCommand(): Command {
         else
           console.log(
             result.created
-              ? `${dataset} version ${result.version}: ${result.uploaded} uploaded, ${result.copied} copied from earlier versions, ${result.skipped} already there (${result.datasetS3Uri})`
-              : `${dataset} version ${result.version} exists already: nothing to push (${result.datasetS3Uri})`,
+              ? `${dataset} version ${result.version}: ${result.uploaded} uploaded, ${result.copied} copied from earlier versions, ${result.skipped} already there (${result.datasetS3Uri}); it is the latest now`
+              : result.latest
+                ? `${dataset} version ${result.version} exists already; it is the latest now (an earlier push of it ended before saying so)`
+                : `${dataset} version ${result.version} exists already: nothing to push (${result.datasetS3Uri})`,
           );
       } catch (error) {
         bar.end();

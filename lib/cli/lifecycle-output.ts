@@ -29,7 +29,7 @@ export function formatLifecycleSummary(result: LifecycleResult, seconds: number)
   ];
   if (drift.retrain) {
     lines.push(
-      `  retrained   ${drift.retrain.status}: ${metrics(drift.retrain)} -> package version ${version(drift.retrain.modelPackageArn)}`,
+      `  retrained   ${drift.retrain.status} on the latest dataset version (${drift.retrain.dataset?.datasetVersion ?? 'unresolved'}): ${metrics(drift.retrain)} -> package version ${version(drift.retrain.modelPackageArn)}`,
     );
   } else {
     lines.push('  retrained   no (the environment does not retrain on drift, or nothing drifted)');

@@ -3,6 +3,7 @@ import { describeAwsError } from './aws-errors';
 import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
+import { promoteCommand } from './promote-command';
 import { parityCommand } from './parity-command';
 import { smokeCommand } from './smoke-command';
 import { statusCommand } from './status-command';
@@ -20,6 +21,7 @@ export function mlenvProgram(): Command {
     .addCommand(modelsCommand())
     .addCommand(decisionCommand('approve'))
     .addCommand(decisionCommand('reject'))
+    .addCommand(promoteCommand())
     .addCommand(smokeCommand())
     .addCommand(statusCommand())
     .addCommand(parityCommand())

@@ -8,8 +8,10 @@ export function trainSummary(result: LocalTrainResult) {
     execution: result.executionName,
     status: result.status,
     ...(result.error ? { error: result.error, cause: result.cause } : {}),
-    datasetS3Uri: result.input.datasetS3Uri,
-    datasetVersion: result.input.datasetVersion,
+    // What it trained on (for `latest`, the version latest.json named), else what it was asked.
+    datasetS3Uri: result.dataset?.datasetS3Uri ?? result.input.datasetS3Uri,
+    datasetVersion: result.dataset?.datasetVersion ?? result.input.datasetVersion,
+    requestedVersion: result.input.datasetVersion,
     reason: result.input.reason,
     modelPackageArn: result.modelPackageArn ?? null,
     metrics: result.metrics,
@@ -26,7 +28,7 @@ export function formatTrainResult(result: LocalTrainResult): string {
     .join(', ');
   const lines = [
     `train ${result.model}: ${result.status} (execution ${result.executionName})`,
-    `  dataset   ${summary.datasetS3Uri} (version ${summary.datasetVersion})`,
+    `  dataset   ${summary.datasetS3Uri} (version ${summary.datasetVersion}${summary.requestedVersion !== summary.datasetVersion ? `, asked for ${summary.requestedVersion}` : ''})`,
     `  metrics   ${metrics || 'none'}`,
     `  package   ${result.modelPackageArn ?? 'none registered'}`,
     `  IAM       ${summary.authorization.checked} calls checked against the deployed policies, ${summary.authorization.denied} denied`,

@@ -3,6 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';
+import { modelPackageGroupName } from '../../constructs/registry/model-registry';
+import { dataStoreBucketName } from '../../constructs/storage/ml-data-store';
 import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
 import { PIPELINE_STEPS, stepJobArnPattern } from '../../constructs/training/pipeline-steps';
 import { acknowledgeControl } from './acknowledge';
@@ -15,6 +17,16 @@ export interface ExplainedWildcardsProps {
   readonly groupNamePrefix: string;
   /** The models the environment trains and serves. */
   readonly modelNames: readonly string[];
+  /** Where the environment publishes its names for the CLI (`/<project>/<env>`). */
+  readonly parameterPath?: string;
+  /** The environments models are promoted from into this one (their buckets, registries, keys). */
+  readonly promotionSources?: ReadonlyArray<{
+    readonly name: string;
+    readonly account: string;
+    readonly region: string;
+    readonly bucketNamePrefix: string;
+    readonly groupNamePrefix: string;
+  }>;
 }
 
 const DATA_BUCKETS = ['raw', 'curated', 'models', 'monitoring'] as const;
@@ -28,8 +40,9 @@ const DATA_BUCKETS = ['raw', 'curated', 'models', 'monitoring'] as const;
 export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps): Map<string, string> {
   const arn = (components: ArnComponents) => String(stack.resolve(stack.formatArn(components)));
   const partition = String(stack.resolve(stack.partition));
-  const object = (kind: string, key: string) =>
-    `arn:${partition}:s3:::${props.bucketNamePrefix}-${kind}/${key}`;
+  const objectOf = (prefix: string, kind: string, key: string) =>
+    `arn:${partition}:s3:::${dataStoreBucketName(prefix, kind)}/${key}`;
+  const object = (kind: string, key: string) => objectOf(props.bucketNamePrefix, kind, key);
   const explained = new Map<string, string>();
   const explain = (resources: string[], reason: string) =>
     resources.forEach((r) => explained.set(`Resource::${r}`, reason));
@@ -60,10 +73,52 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
         arn({
           service: 'sagemaker',
           resource: 'model-package',
-          resourceName: `${props.groupNamePrefix}-${model}/*`,
+          resourceName: `${modelPackageGroupName(props.groupNamePrefix, model)}/*`,
         }),
       ],
       `The versions of model ${model}'s package group; SageMaker numbers them at registration`,
+    );
+    explain(
+      [object('models', `${layout.runDir('*')}/*`)],
+      `The objects of model ${model}'s runs (a promotion copies a run's artifact, evaluation and baseline); run ids are known only at run time`,
+    );
+    for (const source of props.promotionSources ?? []) {
+      explain(
+        [objectOf(source.bucketNamePrefix, 'models', `${layout.runDir('*')}/*`)],
+        `The objects of model ${model}'s runs in ${source.name}, which a promotion reads; run ids are known only at run time`,
+      );
+      explain(
+        [
+          arn({
+            service: 'sagemaker',
+            account: source.account,
+            region: source.region,
+            resource: 'model-package',
+            resourceName: `${modelPackageGroupName(source.groupNamePrefix, model)}/*`,
+          }),
+        ],
+        `The versions of model ${model}'s package group in ${source.name}, which a promotion reads; SageMaker numbers them at registration`,
+      );
+    }
+  }
+  if (props.parameterPath) {
+    explain(
+      [arn({ service: 'ssm', resource: 'parameter', resourceName: `${props.parameterPath.slice(1)}/*` })],
+      "The names the environment publishes for the mlenv CLI, one parameter each, all under the environment's own path",
+    );
+  }
+  for (const source of props.promotionSources ?? []) {
+    explain(
+      [
+        arn({
+          service: 'kms',
+          account: source.account,
+          region: source.region,
+          resource: 'key',
+          resourceName: '*',
+        }),
+      ],
+      `Any key of ${source.name}'s account, only as S3 uses it to decrypt its models bucket's objects (kms:ViaService and the bucket as encryption context): another account's key id is random and cannot be referenced at synth`,
     );
   }
   const logGroup = (name: string) =>

@@ -23,6 +23,13 @@ import { syncTaskOutput } from './jobs/sync-task';
 import { runTrainingJob } from './jobs/training-job';
 import type { LocalDeployment } from './local-deployment';
 
+/** An error with the name Step Functions gives a service integration's failure. */
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
 /** What the backend did that a run's summary reports. */
 export interface BackendRecord {
   /** Each SageMaker job run locally, by state. */
@@ -48,7 +55,8 @@ export interface EmulatorBackendOptions {
  * The service integrations of the training pipeline, answered by the local environment: SageMaker
  * processing and training jobs run on this machine under their container contracts with their
  * data in the emulator's S3 (and are recorded in the emulator's SageMaker); the SDK integrations
- * (`s3:getObject`, `sagemaker:createModelPackage`) and SNS publishing go to the emulator.
+ * (`s3:getObject` of a dataset's `latest.json` and of an evaluation, `sagemaker:createModelPackage`)
+ * and SNS publishing go to the emulator.
  */
 export function emulatorBackend(
   deployment: LocalDeployment,
@@ -90,9 +98,14 @@ export function emulatorBackend(
           runTrainingJob(parameters as unknown as CreateTrainingJobRequest, jobOptions(state)),
         );
       case 'aws-sdk:s3:getObject': {
-        const output = await s3.send(
-          new GetObjectCommand({ Bucket: String(parameters.Bucket), Key: String(parameters.Key) }),
-        );
+        const output = await s3
+          .send(new GetObjectCommand({ Bucket: String(parameters.Bucket), Key: String(parameters.Key) }))
+          .catch((error: Error) => {
+            // Named as Step Functions names it, so the definition's Catch rules apply as on AWS
+            // (a dataset's missing latest.json is `NoDatasetVersion`).
+            if (error.name === 'NoSuchKey') throw namedError('S3.NoSuchKeyException', error.message);
+            throw error;
+          });
         // Step Functions' SDK integration returns the body as a string.
         return {
           Body: (await output.Body?.transformToString('utf8')) ?? '',

@@ -1,7 +1,7 @@
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { JsonObject } from '../../constructs/common/json-values';
+import { asObject, type JsonObject } from '../../constructs/common/json-values';
 import { type AuthorizedExecution, runAuthorizedExecution } from './authorized-execution';
 import { type BackendRecord, emulatorBackend } from './emulator-backend';
 import type { StepRunner } from './emulator-up';
@@ -38,6 +38,11 @@ export interface LocalTrainResult {
   readonly model: string;
   readonly executionName: string;
   readonly input: PipelineInput;
+  /**
+   * The dataset the run trained on, as the pipeline resolved it: the input's, or the version the
+   * model's latest.json named when the input asked for `latest`. Undefined when the run failed.
+   */
+  readonly dataset?: { readonly datasetS3Uri: string; readonly datasetVersion: string };
   readonly status: AuthorizedExecution['status'];
   readonly error?: string;
   readonly cause?: string;
@@ -53,7 +58,8 @@ export interface LocalTrainResult {
 
 /**
  * Pushes a CSV dataset to the raw bucket as a version of the model's dataset, the way
- * `mlenv data push` does (`DatasetLayout`): the same rows are the same version.
+ * `mlenv data push` does (`DatasetLayout`): the same rows are the same version, and a new version
+ * becomes the dataset's latest (what the drift rule's retraining trains on).
  */
 export async function uploadDataset(
   deployment: LocalDeployment,
@@ -133,10 +139,15 @@ export async function localTrain(
     }),
   );
   deployment.checked.push(...execution.checked);
+  const output = asObject(execution.output);
   return {
     model,
     executionName: name,
     input,
+    dataset:
+      typeof output?.datasetS3Uri === 'string' && typeof output.datasetVersion === 'string'
+        ? { datasetS3Uri: output.datasetS3Uri, datasetVersion: output.datasetVersion }
+        : undefined,
     status: execution.status,
     error: execution.error,
     cause: execution.cause,

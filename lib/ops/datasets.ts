@@ -10,18 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-
-/**
- * Where dataset versions live in the raw bucket: `<dataset>/versions/<version>/<files...>`, and
- * the version's `manifest.json` (each file's path, sha256 and size), written last: a version
- * without its manifest is an interrupted push, not a version. The training pipeline reads every
- * CSV under a version's folder (`datasetS3Uri`).
- */
-export const DatasetLayout = {
-  versionsPrefix: (dataset: string) => `${dataset}/versions/`,
-  versionDir: (dataset: string, version: string) => `${dataset}/versions/${version}`,
-  manifestKey: (dataset: string, version: string) => `${dataset}/versions/${version}/manifest.json`,
-} as const;
+import { DatasetLayout, type LatestDatasetVersion } from '../../constructs/common/dataset-layout';
 
 /** A file of a dataset: its path in the dataset, its size and sha256, and how to read it. */
 export interface DatasetFile {
@@ -101,8 +90,14 @@ export interface PushOptions {
 
 export interface PushResult {
   readonly version: string;
-  /** False when the version existed already (nothing was written). */
+  /** False when the version existed already (no file and no manifest was written). */
   readonly created: boolean;
+  /**
+   * Whether the push wrote `latest.json` (which starts the training pipeline): for a new version;
+   * for an existing one only when it is the newest and `latest.json` does not name it (a push that
+   * failed between its manifest and `latest.json`).
+   */
+  readonly latest: boolean;
   readonly datasetS3Uri: string;
   readonly uploaded: number;
   readonly copied: number;
@@ -113,9 +108,12 @@ export interface PushResult {
 type S3Sender = Pick<S3Client, 'send'>;
 
 /**
- * Pushes `files` as a version of `dataset`: each file not already in the version is copied
- * server-side from an earlier version that has the same content, or uploaded (in parts when
- * large); the manifest goes last. Pushing the same files again writes nothing.
+ * Pushes `files` as a version of `dataset` (laid out as `DatasetLayout` says): each file not
+ * already in the version is copied server-side from an earlier version that has the same content,
+ * or uploaded (in parts when large); then the manifest; last, `latest.json` names the new version
+ * (its creation starts the training pipeline). Pushing the same files again writes nothing, and an
+ * interrupted push leaves `latest.json` as it was. `latest.json` names the complete version created
+ * last, the newest of `listDatasetVersions`.
  */
 export async function pushDataset(
   s3: S3Sender,
@@ -130,14 +128,36 @@ export async function pushDataset(
   }
   const version = datasetVersion(files);
   const dir = DatasetLayout.versionDir(dataset, version);
-  const result = { version, datasetS3Uri: `s3://${bucket}/${dir}/`, uploaded: 0, copied: 0, skipped: 0 };
+  const result = {
+    version,
+    datasetS3Uri: DatasetLayout.versionUri(bucket, dataset, version),
+    uploaded: 0,
+    copied: 0,
+    skipped: 0,
+  };
   const bytes = files.reduce((n, f) => n + f.size, 0);
-  if (await exists(s3, bucket, DatasetLayout.manifestKey(dataset, version))) {
-    return { ...result, created: false, bytes, skipped: files.length };
-  }
   const encryption = options.kmsKeyId
     ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId }
     : {};
+  const writeLatest = () =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: DatasetLayout.latestKey(dataset),
+        Body: JSON.stringify(DatasetLayout.latest(bucket, dataset, version), null, 2),
+        ContentType: 'application/json',
+        ...encryption,
+      }),
+    );
+  if (await exists(s3, bucket, DatasetLayout.manifestKey(dataset, version))) {
+    // Nothing to write, unless a push of this version failed after its manifest: then the newest
+    // version is not the latest yet.
+    const [newest] = await listDatasetVersions(s3, bucket, dataset);
+    const pointer = await readJson<LatestDatasetVersion>(s3, bucket, DatasetLayout.latestKey(dataset));
+    const behind = newest?.version === version && pointer?.version !== version;
+    if (behind) await writeLatest();
+    return { ...result, created: false, latest: behind, bytes, skipped: files.length };
+  }
   const earlier = await earlierCopies(s3, bucket, dataset);
   let done = 0;
   const progress = (n: number) => {
@@ -215,7 +235,10 @@ export async function pushDataset(
       ...encryption,
     }),
   );
-  return { ...result, created: true, bytes };
+  // The version is complete: only now may the pipelines see it (not interruptible any more: an
+  // existing version's push would not write latest.json).
+  await writeLatest();
+  return { ...result, created: true, latest: true, bytes };
 }
 
 /** A version of a dataset, as `mlenv data ls` shows it. */
@@ -240,7 +263,7 @@ export async function listDatasetVersions(
       createdAt: m.createdAt,
       files: m.files.length,
       bytes: m.files.reduce((n, f) => n + f.size, 0),
-      datasetS3Uri: `s3://${bucket}/${DatasetLayout.versionDir(dataset, m.version)}/`,
+      datasetS3Uri: DatasetLayout.versionUri(bucket, dataset, m.version),
     }))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
@@ -257,19 +280,23 @@ async function readManifests(s3: S3Sender, bucket: string, dataset: string): Pro
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   const manifests = await Promise.all(
-    versions.map(async (version) => {
-      try {
-        const object = await s3.send(
-          new GetObjectCommand({ Bucket: bucket, Key: DatasetLayout.manifestKey(dataset, version) }),
-        );
-        return JSON.parse(await object.Body!.transformToString('utf8')) as DatasetManifest;
-      } catch (error) {
-        if ((error as Error).name === 'NoSuchKey') return undefined; // an interrupted push
-        throw error;
-      }
-    }),
+    // A version without a manifest is an interrupted push.
+    versions.map((version) =>
+      readJson<DatasetManifest>(s3, bucket, DatasetLayout.manifestKey(dataset, version)),
+    ),
   );
   return manifests.filter((m): m is DatasetManifest => m !== undefined);
+}
+
+/** A JSON object of the bucket; undefined when there is none at `key`. */
+async function readJson<T>(s3: S3Sender, bucket: string, key: string): Promise<T | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse(await object.Body!.transformToString('utf8')) as T;
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
 }
 
 /** Where earlier versions hold each file content (sha256 -> key). */

@@ -5,7 +5,9 @@ import {
   DISCOVERY_KEYS,
   discoveryPath,
   type EnvironmentConfig,
+  type PromotionSourceNames,
 } from '../../config';
+import { modelPackageGroupName } from '../../constructs/registry/model-registry';
 
 /** What one model has in an environment. */
 export interface ModelDirectory {
@@ -23,6 +25,36 @@ export interface EnvironmentDirectory {
   readonly alertTopicArn: string;
   readonly models: Readonly<Record<string, ModelDirectory>>;
   readonly pins: Readonly<Record<string, DeploymentPin>>;
+  /** Where the environments models are promoted from keep them, by environment name. */
+  readonly promotionSources: Readonly<Record<string, PromotionSourceDirectory>>;
+}
+
+/** Where an environment that models are promoted from keeps them (as the target published it). */
+export interface PromotionSourceDirectory {
+  readonly modelsBucket: string;
+  /** Each model's package group, by ARN (it is in another account). */
+  readonly packageGroupArns: Readonly<Record<string, string>>;
+}
+
+/** The published names of the promotion sources, with each model's package group ARN. */
+function promotionSourcesOf(
+  published: Record<string, PromotionSourceNames>,
+  models: readonly string[],
+): Record<string, PromotionSourceDirectory> {
+  return Object.fromEntries(
+    Object.entries(published).map(([name, source]) => [
+      name,
+      {
+        modelsBucket: source.modelsBucket,
+        packageGroupArns: Object.fromEntries(
+          models.map((model) => [
+            model,
+            `arn:${source.partition}:sagemaker:${source.region}:${source.account}:model-package-group/${modelPackageGroupName(source.groupNamePrefix, model)}`,
+          ]),
+        ),
+      },
+    ]),
+  );
 }
 
 const BUCKETS: readonly DataBucketKind[] = ['raw', 'curated', 'models', 'monitoring'];
@@ -85,5 +117,9 @@ export async function readEnvironmentDirectory(
       }),
     ),
     pins: JSON.parse(values.get(DISCOVERY_KEYS.pins) ?? '{}') as Record<string, DeploymentPin>,
+    promotionSources: promotionSourcesOf(
+      environment.promotionSources.length > 0 ? JSON.parse(required(DISCOVERY_KEYS.promotionSources)) : {},
+      models,
+    ),
   };
 }

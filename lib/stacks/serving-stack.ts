@@ -132,10 +132,7 @@ export class ServingStack extends Stack {
           scheduleName: modelResourceName(props, model.name, DRIFT_SCHEDULE_SUFFIX),
           alerts: props.alerts,
           retrain: environment.monitoring.retrainOnDrift
-            ? {
-                stateMachine: props.pipelines[model.name].stateMachine,
-                datasetS3Uri: `s3://${dataStore.rawBucket.bucketName}/${model.name}/`,
-              }
+            ? { stateMachine: props.pipelines[model.name].stateMachine }
             : undefined,
           image: monitorImage(model, environment),
           network: props.network,

@@ -1,6 +1,6 @@
 import { Aspects, Stage, type StageProps, Tags, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { discoveryPath, type EnvironmentConfig, type ModelConfig } from '../../config';
 import { MlPolicyPack } from '../../constructs';
 import { AcknowledgeIamWildcards } from '../compliance/iam-acknowledgements';
 import { NetworkStack } from '../stacks/network-stack';
@@ -60,6 +60,7 @@ export class MlEnvironmentStage extends Stage {
       environment,
       models: props.models,
       operationsKey: this.storage.operationsKey,
+      dataStore: this.storage.dataStore,
       description: `${project} ${environment.name}: model registry (stateful)`,
     });
     this.network =
@@ -109,6 +110,8 @@ export class MlEnvironmentStage extends Stage {
         bucketNamePrefix: this.storage.dataStore.bucketNamePrefix ?? '',
         groupNamePrefix: this.registry.groupNamePrefix,
         modelNames: props.models.map((m) => m.name),
+        promotionSources: this.registry.promotionSources,
+        parameterPath: discoveryPath({ project, environment }),
       }),
     );
     // Synth fails when a resource breaks an ML policy rule (see the README's list).

@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { environments } from '../../config/environments';
 import { type EnvironmentConfig, loadConfig, type MlEnvConfig, type ModelConfig } from '../../config';
+import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { buildPlatformApp } from '../../lib/app/synthesize';
 import {
   AuthorizationModel,
   type DeployedResource,
   enumerateRunTimeCalls,
+  type PromotionTarget,
   type RunTimeCallEnumeration,
 } from '../../lib/authorization';
 import { configWithPins } from '../support/pins';
@@ -25,12 +27,18 @@ export interface PinnedPlatform {
   readonly config: MlEnvConfig;
   readonly assembly: CloudAssembly;
   readonly authz: AuthorizationModel;
-  /** Its run-time calls: each training pipeline runs on a dataset under its model's raw prefix and passes its gate. */
+  /**
+   * Its run-time calls: each training pipeline runs on the newest version of its model's dataset
+   * (`datasetVersion: "latest"`, as its triggers start it: it reads the model's latest.json) and
+   * passes its gate.
+   */
   enumerate(): Promise<RunTimeCallEnumeration>;
   /** The environment a stage (`Staging`) deploys. */
   environmentOf(stage: string): EnvironmentConfig;
   /** Stage ids in promotion order. */
   readonly promotion: readonly string[];
+  /** Where a promotion into a stage runs, as the configuration names it. */
+  promotionTargetOf(stage: { readonly id: string } | EnvironmentConfig): PromotionTarget;
 }
 
 /** `<project>-<env>-<account>-<region>-<kind>`: the data store's documented bucket names. */
@@ -96,17 +104,33 @@ export function pinnedPlatform(): PinnedPlatform {
     enumerateRunTimeCalls(authz, {
       executionName: EXECUTION_NAME,
       executionInput: (stateMachine) => ({
-        datasetS3Uri: `s3://${bucketName(config, environmentOf(stateMachine.stage.id), 'raw')}/${modelOf(stateMachine).name}/sample.csv`,
-        datasetVersion: 'v1',
+        datasetS3Uri: `s3://${bucketName(config, environmentOf(stateMachine.stage.id), 'raw')}/${modelOf(stateMachine).name}/`,
+        datasetVersion: DatasetLayout.LATEST,
         reason: 'test',
       }),
-      objectBody: (uri, stateMachine) =>
-        uri.endsWith('/evaluation.json') ? passingEvaluation(modelOf(stateMachine)) : '{}',
+      objectBody: (uri, stateMachine) => {
+        const model = modelOf(stateMachine).name;
+        const raw = bucketName(config, environmentOf(stateMachine.stage.id), 'raw');
+        if (uri === `s3://${raw}/${DatasetLayout.latestKey(model)}`)
+          return JSON.stringify(DatasetLayout.latest(raw, model, '0123456789abcdef'));
+        return uri.endsWith('/evaluation.json') ? passingEvaluation(modelOf(stateMachine)) : '{}';
+      },
     });
   const promotion = config.promotion.map((name) => {
     const env = config.environments.find((e) => e.name === name);
     if (!env) throw new Error(`The promotion order names ${name}, which is not an environment`);
     return env.stageId;
   });
-  return { config, assembly, authz, enumerate, environmentOf, promotion };
+  const promotionTargetOf = (stage: { readonly id: string } | EnvironmentConfig): PromotionTarget => {
+    const env = 'stageId' in stage ? stage : environmentOf(stage.id);
+    return {
+      // `<project>-<env>-promotion`, as the README names it for `mlenv promote`.
+      roleArn: `arn:aws:iam::${env.account}:role/${config.project}-${env.name}-promotion`,
+      parameterPath: `/${config.project}/${env.name}`,
+      modelsBucket: bucketName(config, env, 'models'),
+      groupArnOf: (model) =>
+        `arn:aws:sagemaker:${env.region}:${env.account}:model-package-group/${config.project}-${env.name}-${model}`,
+    };
+  };
+  return { config, assembly, authz, enumerate, environmentOf, promotion, promotionTargetOf };
 }

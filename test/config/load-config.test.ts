@@ -92,20 +92,27 @@ describe('loadConfig', () => {
     ]);
   });
 
-  test('each environment of the promotion order may be read by the next one only; the last by none', () => {
+  test('each environment of the promotion order may be read by the later ones only, and promoted into from the earlier ones, nearest first', () => {
     const config = loadConfig(configInput());
     const byName = Object.fromEntries(config.environments.map((e) => [e.name, e]));
     expect(config.promotion.length).toBeGreaterThan(1);
     config.promotion.forEach((name, i) => {
-      const next = config.promotion[i + 1];
-      expect({ name, readers: byName[name].promotionReaders }).toEqual({
+      const later = config.promotion.slice(i + 1).map((n) => byName[n].account);
+      const earlier = config.promotion.slice(0, i).reverse();
+      expect({
         name,
-        readers: next === undefined ? [] : [byName[next].account],
+        readers: byName[name].promotionReaders,
+        sources: byName[name].promotionSources.map((s) => [s.name, s.account, s.region]),
+      }).toEqual({
+        name,
+        readers: [...new Set(later)].filter((a) => a !== byName[name].account),
+        sources: earlier.map((n) => [n, byName[n].account, byName[n].region]),
       });
     });
     // Environments outside the order (local) share nothing, and nobody reads from them.
     for (const env of config.environments.filter((e) => !config.promotion.includes(e.name))) {
       expect(env.promotionReaders).toEqual([]);
+      expect(env.promotionSources).toEqual([]);
       for (const other of config.environments) expect(other.promotionReaders).not.toContain(env.account);
     }
   });
@@ -251,11 +258,14 @@ describe('loadConfig', () => {
     );
   });
 
-  test('an environment that shares its account with the next one grants itself nothing', () => {
-    const input = configInput();
-    input.environments.staging.account = input.environments.dev.account as string;
+  test('an environment that shares its account with a later one grants itself nothing', () => {
+    const input = configInput() as ReturnType<typeof configInput> & { promotion: string[] };
+    const [first, second] = input.promotion;
+    input.environments[second].account = input.environments[first].account as string;
     const config = loadConfig(input);
-    expect(config.environments.find((e) => e.name === 'dev')?.promotionReaders).toEqual([]);
+    expect(config.environments.find((e) => e.name === first)?.promotionReaders).not.toContain(
+      input.environments[first].account,
+    );
   });
 
   test('an environment added to the configuration needs no code change', () => {

@@ -1,3 +1,4 @@
+import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { AuthorizationModel } from '../../lib/authorization';
 import type { DeployedResource } from '../../lib/authorization/deployed-assembly';
@@ -40,6 +41,8 @@ function servicesFor(machine: DeployedResource, published: JsonObject[]): Integr
           },
         };
       case 'aws-sdk:s3:getObject':
+        if (p.Key === DatasetLayout.latestKey(model.name))
+          return { Body: JSON.stringify(DatasetLayout.latest(String(p.Bucket), model.name, VERSION)) };
         return {
           Body: JSON.stringify({ [`${model.problemType}_metrics`]: { [metric]: { value: passing } } }),
         };
@@ -54,10 +57,18 @@ function servicesFor(machine: DeployedResource, published: JsonObject[]): Integr
   };
 }
 
+/** The version the model's latest.json names. */
+const VERSION = '0123456789abcdef';
+
+const rawBucketOf = (machine: DeployedResource) => {
+  const { env } = ownerOf(machine);
+  return `${config.project}-${env.name}-${env.account}-${env.region}-raw`;
+};
+
 const inputOf = (machine: DeployedResource) => {
-  const { env, model } = ownerOf(machine);
+  const { model } = ownerOf(machine);
   return {
-    datasetS3Uri: `s3://${config.project}-${env.name}-${env.account}-${env.region}-raw/${model.name}/data.csv`,
+    datasetS3Uri: `s3://${rawBucketOf(machine)}/${model.name}/data.csv`,
     datasetVersion: 'v1',
     reason: 'test',
   };
@@ -123,6 +134,33 @@ describe.each(machines.map((m) => [`${m.stage.id}/${m.path}`, m] as const))(
         /^AccessDenied: .* is not authorized to perform sagemaker:CreateProcessingJob on arn:aws:sagemaker:/,
       );
       expect(published.map((p) => p.Subject)).toEqual([expect.stringMatching(/failed/)]);
+    });
+
+    test("on 'latest', the pipeline may read its model's latest.json, and its jobs the version it names", async () => {
+      const { model } = ownerOf(machine);
+      const raw = rawBucketOf(machine);
+      const run = await runAuthorizedExecution({
+        stateMachine: machine,
+        definition: authz.inventory.deployed.definition(machine),
+        authz,
+        backend: servicesFor(machine, []),
+        input: { datasetS3Uri: `s3://${raw}/${model.name}/`, datasetVersion: 'latest', reason: 'schedule' },
+        executionName: 'local-latest',
+      });
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+      expect(run.checked.filter((c) => !c.decision.allowed).map((c) => c.decision.explanation)).toEqual([]);
+      const reads = run.checked.filter((c) => c.call.action === 's3:GetObject').map((c) => c.call);
+      expect(reads).toContainEqual(
+        expect.objectContaining({
+          principal: String(machine.properties.RoleArn),
+          resource: `arn:aws:s3:::${raw}/${model.name}/latest.json`,
+        }),
+      );
+      expect(reads).toContainEqual(
+        expect.objectContaining({
+          resource: expect.stringContaining(`arn:aws:s3:::${raw}/${model.name}/versions/${VERSION}/`),
+        }),
+      );
     });
   },
 );

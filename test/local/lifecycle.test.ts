@@ -3,7 +3,7 @@ import {
   DescribeModelPackageCommand,
   ListModelPackagesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -183,7 +183,7 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     expect(targets.includes(pipeline)).toBe(env.monitoring.retrainOnDrift);
   });
 
-  test('where the environment retrains on drift, the rule retrains on the whole dataset prefix: a new package version', async () => {
+  test('where the environment retrains on drift, the rule retrains on the newest pushed version (latest.json): a new package version', async () => {
     if (!env.monitoring.retrainOnDrift) {
       expect(result.drift.retrain).toBeUndefined();
       return;
@@ -192,9 +192,23 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     expect(retrain.status).toBe('SUCCEEDED');
     expect(retrain.input).toMatchObject({
       datasetS3Uri: `s3://${deployment.bucket('raw')}/${layout.datasetPrefix}`,
+      datasetVersion: 'latest',
       reason: 'drift',
       monitoringCheck: result.drift.jobName,
     });
+    // The newest version is the sample dataset the lifecycle pushed and trained on first.
+    const trainedOn = {
+      datasetS3Uri: result.train.input.datasetS3Uri,
+      datasetVersion: result.train.input.datasetVersion,
+    };
+    expect(trainedOn.datasetS3Uri).toMatch(
+      new RegExp(`/${layout.datasetPrefix}versions/${trainedOn.datasetVersion}/$`),
+    );
+    expect(retrain.dataset).toEqual(trainedOn);
+    const retrained = await deployment.clients.sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: retrain.modelPackageArn }),
+    );
+    expect(retrained.CustomerMetadataProperties).toMatchObject({ ...trainedOn, trigger: 'drift' });
     const versions = await deployment.clients.sagemaker.send(
       new ListModelPackagesCommand({ ModelPackageGroupName: group() }),
     );
@@ -364,6 +378,41 @@ describe('failures in the local environment', () => {
       new ListModelPackagesCommand({ ModelPackageGroupName: group() }),
     );
     expect(after.ModelPackageSummaryList?.length).toBe(before.ModelPackageSummaryList?.length);
+  });
+
+  test("on 'latest' with no version pushed yet, the execution fails as NoDatasetVersion and starts no job", async () => {
+    const bucket = deployment.bucket('raw');
+    const pointer = `s3://${bucket}/${layout.latestDatasetKey}`;
+    const store = new S3ObjectStore(deployment.clients.s3);
+    const saved = await store.get(pointer);
+    await deployment.clients.s3.send(
+      new DeleteObjectCommand({ Bucket: bucket, Key: layout.latestDatasetKey }),
+    );
+    try {
+      const run = await localTrain(deployment, {
+        model: model.name,
+        input: {
+          datasetS3Uri: `s3://${bucket}/${layout.datasetPrefix}`,
+          datasetVersion: 'latest',
+          reason: 'test',
+        },
+      });
+      expect({ status: run.status, error: run.error }).toEqual({
+        status: 'FAILED',
+        error: 'NoDatasetVersion',
+      });
+      expect(run.cause).toContain(
+        `no dataset version pushed yet: mlenv data push <env> <dir> --dataset ${model.name}`,
+      );
+      expect(run.states.map((s) => `${s.state} ${s.status}`)).toEqual([
+        'ReadLatestDatasetVersion failed',
+        'NotifyFailure succeeded',
+      ]);
+      // S3 said NoSuchKey (not AccessDenied): the pipeline may list the raw bucket.
+      expect(run.checkedCalls.filter((c) => !c.decision.allowed)).toEqual([]);
+    } finally {
+      await store.put(pointer, saved);
+    }
   });
 
   test('a call the deployed policies deny fails its step with AccessDenied, as on AWS', async () => {

@@ -91,8 +91,9 @@ describe('drift monitoring', () => {
       expect(pipeline !== undefined).toBe(env.monitoring.retrainOnDrift);
       if (pipeline) {
         expect(pipeline.InputTransformer.InputTemplate).toContain('"reason":"drift"');
+        // The newest pushed version: the pipeline replaces the dataset's prefix with what latest.json names.
         expect(pipeline.InputTransformer.InputTemplate).toContain(
-          `"datasetS3Uri":"s3://${config.project}-${env.name}-${env.account}-${env.region}-raw/churn/"`,
+          `"datasetS3Uri":"s3://${config.project}-${env.name}-${env.account}-${env.region}-raw/churn/","datasetVersion":"latest"`,
         );
       }
     }

@@ -46,7 +46,7 @@ describe('monitoring constructs on imported resources', () => {
     schedule: 'cron(0 * ? * * *)',
     scheduleName: 'fraud-prod-data-quality',
     alerts,
-    retrain: { stateMachine: pipeline.stateMachine, datasetS3Uri: 's3://team-data-raw/fraud/' },
+    retrain: { stateMachine: pipeline.stateMachine },
   });
   const dashboard = new MlDashboard(stack, 'Dashboard');
   dashboard.addPipeline(pipeline, ['validation:auc']);
@@ -73,6 +73,18 @@ describe('monitoring constructs on imported resources', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { TrainingJobName: [{ prefix: 'fraud-' }] } },
     });
+  });
+
+  test("drift retrains the imported pipeline on the newest version of the model's dataset", () => {
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule')).filter((r) =>
+      String(r.Properties.Description).startsWith('Data drift'),
+    );
+    const target = (rule.Properties.Targets as Array<Record<string, any>>).find((t) =>
+      String(t.Arn).includes(':stateMachine:'),
+    )!;
+    expect(target.InputTransformer.InputTemplate).toContain(
+      '"datasetS3Uri":"s3://team-data-raw/fraud/","datasetVersion":"latest","reason":"drift"',
+    );
   });
 
   test('an imported endpoint gives invoke permission on its ARN', () => {

@@ -1,21 +1,31 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
-import { DatasetLayout, filesOf, listDatasetVersions, pushDataset } from '../../lib/ops/datasets';
+import { DatasetLayout } from '../../constructs/common/dataset-layout';
+import { filesOf, listDatasetVersions, pushDataset } from '../../lib/ops/datasets';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts
 const stateDir = mkdtempSync(join(tmpdir(), 'mlenv-datasets-'));
 const work = mkdtempSync(join(tmpdir(), 'mlenv-datasets-files-'));
 const bucket = 'mlenv-test-raw';
 let s3: S3Client;
+let clientConfig: S3ClientConfig;
 
 beforeAll(async () => {
   const emulator = await startEmulator({ stateDir });
-  s3 = new S3Client(emulatorClientConfig(emulator.port, 'us-east-1'));
+  clientConfig = emulatorClientConfig(emulator.port, 'us-east-1');
+  s3 = new S3Client(clientConfig);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 afterAll(async () => {
@@ -41,12 +51,42 @@ async function keys(prefix: string): Promise<string[]> {
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** A client of the emulator that records each write it sends (`PutObject <key>`), in order. */
+function recordingClient(): { client: S3Client; writes: string[] } {
+  const client = new S3Client(clientConfig);
+  const writes: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String(context.commandName).replace(/Command$/, '');
+      if (!/^(Get|Head|List)/.test(command))
+        writes.push(`${command} ${String((args.input as { Key?: string }).Key)}`);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordWrites' },
+  );
+  return { client, writes };
+}
+
+/** The dataset's latest.json, or undefined. */
+async function latestOf(dataset: string): Promise<unknown> {
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: DatasetLayout.latestKey(dataset) }),
+    );
+    return JSON.parse(await object.Body!.transformToString());
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
 describe('mlenv data push | ls, against the emulator', () => {
   const first = { 'a.csv': 'x,target\n1,0\n', 'part/b.csv': 'x,target\n2,1\n' };
 
-  test('a push writes the files and, last, a manifest of their paths, sha256 and sizes', async () => {
-    const result = await pushDataset(s3, filesOf(dir('v1', first)), { bucket, dataset: 'churn' });
-    expect(result).toMatchObject({ created: true, uploaded: 2, copied: 0, skipped: 0 });
+  test('a push writes the files, a manifest of their paths, sha256 and sizes, and last latest.json naming the version', async () => {
+    const { client, writes } = recordingClient();
+    const result = await pushDataset(client, filesOf(dir('v1', first)), { bucket, dataset: 'churn' });
+    expect(result).toMatchObject({ created: true, latest: true, uploaded: 2, copied: 0, skipped: 0 });
     const versionDir = DatasetLayout.versionDir('churn', result.version);
     expect(result.datasetS3Uri).toBe(`s3://${bucket}/${versionDir}/`);
     expect(await keys(versionDir)).toEqual([
@@ -66,12 +106,28 @@ describe('mlenv data push | ls, against the emulator', () => {
         size: Buffer.byteLength(content),
       })),
     );
+    expect(writes).toEqual([
+      `PutObject ${versionDir}/a.csv`,
+      `PutObject ${versionDir}/part/b.csv`,
+      `PutObject ${versionDir}/manifest.json`,
+      'PutObject churn/latest.json',
+    ]);
+    expect(await latestOf('churn')).toEqual({
+      dataset: 'churn',
+      version: result.version,
+      datasetS3Uri: result.datasetS3Uri,
+      manifest: `s3://${bucket}/${versionDir}/manifest.json`,
+    });
   });
 
-  test('pushing the same files again creates no new version and writes nothing', async () => {
-    const again = await pushDataset(s3, filesOf(dir('v1-again', first)), { bucket, dataset: 'churn' });
-    expect(again).toMatchObject({ created: false, uploaded: 0, copied: 0 });
+  test('pushing the same files again creates no new version and writes nothing, latest.json neither', async () => {
+    const before = await latestOf('churn');
+    const { client, writes } = recordingClient();
+    const again = await pushDataset(client, filesOf(dir('v1-again', first)), { bucket, dataset: 'churn' });
+    expect(again).toMatchObject({ created: false, latest: false, uploaded: 0, copied: 0 });
+    expect(writes).toEqual([]);
     expect(await listDatasetVersions(s3, bucket, 'churn')).toHaveLength(1);
+    expect(await latestOf('churn')).toEqual(before);
   });
 
   test('a changed file is a new version; unchanged files are copied in S3, not uploaded again', async () => {
@@ -85,6 +141,47 @@ describe('mlenv data push | ls, against the emulator', () => {
       [second.version, 2],
       [expect.any(String), 2],
     ]);
+    expect(await latestOf('churn')).toMatchObject({
+      version: second.version,
+      datasetS3Uri: second.datasetS3Uri,
+    });
+
+    // An older version pushed again stays older: latest.json keeps naming the newest.
+    const { client, writes } = recordingClient();
+    const older = await pushDataset(client, filesOf(dir('v1-once-more', first)), {
+      bucket,
+      dataset: 'churn',
+    });
+    expect(older).toMatchObject({ created: false, latest: false });
+    expect(writes).toEqual([]);
+    expect(await latestOf('churn')).toMatchObject({ version: second.version });
+  });
+
+  test('a push that ended between its manifest and latest.json is completed by pushing it again', async () => {
+    const older = filesOf(dir('r1', { 'a.csv': 'x,target\n1,0\n' }));
+    const newer = filesOf(dir('r2', { 'a.csv': 'x,target\n2,0\n' }));
+    const v1 = await pushDataset(s3, older, { bucket, dataset: 'repair' });
+    const v2 = await pushDataset(s3, newer, { bucket, dataset: 'repair' });
+    // As if v2's push had stopped after its manifest: latest.json still names v1.
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: DatasetLayout.latestKey('repair'),
+        Body: JSON.stringify(DatasetLayout.latest(bucket, 'repair', v1.version)),
+      }),
+    );
+    const { client, writes } = recordingClient();
+    expect(await pushDataset(client, older, { bucket, dataset: 'repair' })).toMatchObject({
+      created: false,
+      latest: false,
+    });
+    expect(await pushDataset(client, newer, { bucket, dataset: 'repair' })).toMatchObject({
+      version: v2.version,
+      created: false,
+      latest: true,
+    });
+    expect(writes).toEqual(['PutObject repair/latest.json']);
+    expect(await latestOf('repair')).toEqual(DatasetLayout.latest(bucket, 'repair', v2.version));
   });
 
   test('an interrupted push leaves no version; pushing again completes it without uploading twice', async () => {
@@ -107,12 +204,14 @@ describe('mlenv data push | ls, against the emulator', () => {
     ).rejects.toThrow();
     expect(seen).toBeGreaterThan(0);
     expect(await listDatasetVersions(s3, bucket, 'interrupted')).toEqual([]);
+    expect(await latestOf('interrupted')).toBeUndefined();
     const resumed = await pushDataset(s3, files, {
       bucket,
       dataset: 'interrupted',
       partSize: 5 * 1024 * 1024,
     });
-    expect(resumed).toMatchObject({ created: true, skipped: 1, uploaded: 1 });
+    expect(resumed).toMatchObject({ created: true, latest: true, skipped: 1, uploaded: 1 });
+    expect(await latestOf('interrupted')).toMatchObject({ version: resumed.version });
     const object = await s3.send(
       new GetObjectCommand({
         Bucket: bucket,

@@ -23,6 +23,7 @@ const directory: EnvironmentDirectory = {
     churn: { pipelineArn: 'arn:sm:churn', packageGroup: 'g-churn', endpointName: 'ep-churn' },
     fraud: { pipelineArn: 'arn:sm:fraud', packageGroup: 'g-fraud' },
   },
+  promotionSources: {},
   pins: { churn: { modelPackageArn: 'arn:pkg/g-churn/4' } as never },
 };
 

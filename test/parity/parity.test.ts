@@ -29,9 +29,12 @@ describe('parity check', () => {
     const result = checkParity(assembly, config);
     expect(result.violations).toEqual([]);
     expect(result.environments).toEqual(names);
-    // Environments differ in which resources they have only by e-mail subscriptions and the VPC.
+    // Environments differ in which resources they have only by e-mail subscriptions, the VPC and
+    // being promoted into (the promotion role).
     const presence = new Set(result.differences.filter((d) => d.path === '(exists)').map((d) => d.knob));
-    expect(presence).toEqual(new Set(['alertEmails', 'network (declared divergence)']));
+    expect(presence).toEqual(
+      new Set(['alertEmails', 'network (declared divergence)', 'promotionSources (declared divergence)']),
+    );
     expect(result.differences).toContainEqual(
       expect.objectContaining({
         constructPath: 'Storage/Data/RawBucket',

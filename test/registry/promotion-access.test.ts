@@ -16,20 +16,30 @@ const accountsOf = (statement: Json): string[] =>
 
 /**
  * Models move dev -> staging -> prod (config.promotion): an environment's registry and model
- * artifacts are readable by the next environment's account only, the last one's by nobody, and
- * no cloud environment trusts the emulator's account.
+ * artifacts are readable by the accounts of the environments after it only (the next one; a later
+ * one for a forced promotion), the last one's by nobody, and no cloud environment trusts the
+ * emulator's account.
  */
 describe.each(config.environments.map((e) => [e.stageId, e] as const))(
   'promotion access of %s',
   (stageId, env) => {
     const foreign = (statement: Json) => accountsOf(statement).filter((a) => a !== env.account);
+    // From the order itself: the accounts of the environments after this one, other than its own.
+    const position = config.promotion.indexOf(env.name);
+    const readers = [
+      ...new Set(
+        (position < 0 ? [] : config.promotion.slice(position + 1))
+          .map((name) => config.environments.find((e) => e.name === name)!.account)
+          .filter((account) => account !== env.account),
+      ),
+    ].sort();
 
-    test("the registry's groups may be read by the next environment in the promotion order only", () => {
+    test("the registry's groups may be read by the later environments of the promotion order only", () => {
       const groups = resources(`${stageId}/Registry`, 'AWS::SageMaker::ModelPackageGroup');
       expect(groups).toHaveLength(config.models.length);
       for (const group of groups) {
         const statements: Json[] = group.Properties.ModelPackageGroupPolicy?.Statement ?? [];
-        expect([...new Set(statements.flatMap(foreign))].sort()).toEqual([...env.promotionReaders].sort());
+        expect([...new Set(statements.flatMap(foreign))].sort()).toEqual(readers);
         for (const statement of statements) {
           for (const action of [statement.Action].flat())
             expect(action).toMatch(/^sagemaker:(Describe|List)/);
@@ -42,7 +52,7 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))(
         (p) => p.Properties.PolicyDocument.Statement as Json[],
       );
       const shared = bucketStatements.filter((s) => s.Effect === 'Allow' && foreign(s).length > 0);
-      expect([...new Set(shared.flatMap(foreign))].sort()).toEqual([...env.promotionReaders].sort());
+      expect([...new Set(shared.flatMap(foreign))].sort()).toEqual(readers);
       for (const statement of shared) {
         expect([statement.Action].flat().sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
         for (const resource of [statement.Resource].flat()) {
@@ -57,7 +67,7 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))(
         (k) => k.Properties.KeyPolicy.Statement as Json[],
       );
       const sharedKey = keyStatements.filter((s) => s.Effect === 'Allow' && foreign(s).length > 0);
-      expect([...new Set(sharedKey.flatMap(foreign))].sort()).toEqual([...env.promotionReaders].sort());
+      expect([...new Set(sharedKey.flatMap(foreign))].sort()).toEqual(readers);
       for (const statement of sharedKey) {
         expect(statement.Action).toBe('kms:Decrypt');
         expect(statement.Condition).toEqual({

@@ -34,16 +34,28 @@ export const GOOD_EVALUATION = {
 /**
  * Runs a synthesized training pipeline definition with aws-local-stepfunctions. SageMaker jobs,
  * S3 reads, registration and SNS are answered by local handlers that behave like the services:
- * Evaluate writes evaluation.json where its output config says, ReadMetrics reads it back (or
- * fails with S3.NoSuchKeyException). `overrides` replaces any handler.
+ * Evaluate writes evaluation.json where its output config says, ReadMetrics reads it back and
+ * ReadLatestDatasetVersion reads a dataset's latest.json from `objects` (each fails with
+ * S3.NoSuchKeyException when the object is not there). `overrides` replaces any handler.
  */
 export async function runPipeline(
   definition: Json,
   input: unknown,
-  options: { executionName?: string; evaluation?: unknown; overrides?: Record<string, Handler> } = {},
+  options: {
+    executionName?: string;
+    evaluation?: unknown;
+    /** Objects in S3 before the run, by `s3://bucket/key`. */
+    objects?: Record<string, string>;
+    overrides?: Record<string, Handler>;
+  } = {},
 ): Promise<PipelineRun> {
   const calls: Record<string, Json[]> = {};
-  const s3 = new Map<string, string>();
+  const s3 = new Map<string, string>(Object.entries(options.objects ?? {}));
+  const getObject: Handler = (p) => {
+    const body = s3.get(`s3://${p.Bucket}/${p.Key}`);
+    if (body === undefined) throw awsError('S3.NoSuchKeyException', 'The specified key does not exist.');
+    return { Body: body, ContentType: 'application/json' };
+  };
   const record = (state: string, handler: Handler) => async (input: unknown) => {
     (calls[state] ??= []).push(input as Json);
     return handler(input as Json) as never;
@@ -85,11 +97,8 @@ export async function runPipeline(
         ProcessingJobStatus: 'Completed',
       };
     },
-    ReadMetrics: (p) => {
-      const body = s3.get(`s3://${p.Bucket}/${p.Key}`);
-      if (body === undefined) throw awsError('S3.NoSuchKeyException', 'The specified key does not exist.');
-      return { Body: body, ContentType: 'application/json' };
-    },
+    ReadLatestDatasetVersion: getObject,
+    ReadMetrics: getObject,
     RegisterModel: (p) => ({
       ModelPackageArn: `arn:aws:sagemaker:eu-west-1:111111111111:model-package/${p.ModelPackageGroupName}/1`,
     }),
@@ -110,6 +119,7 @@ export async function runPipeline(
         Train: 0,
         Evaluate: 0,
         Baseline: 0,
+        ReadLatestDatasetVersion: 0,
         ReadMetrics: 0,
         RegisterModel: 0,
       },

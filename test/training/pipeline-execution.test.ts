@@ -1,10 +1,12 @@
-import { stateMachineDefinition } from '../../lib/local/template-intrinsics';
+import { DatasetLayout } from '../../constructs/common/dataset-layout';
+import { resolveIntrinsics, stateMachineDefinition } from '../../lib/local/template-intrinsics';
 import { awsError, runPipeline } from '../support/pipeline-harness';
 import { platformAssembly } from '../support/platform';
 
 const { assembly } = platformAssembly();
 const dev = stateMachineDefinition(assembly, 'Dev/Training', 'ChurnPipeline/StateMachine');
-const RAW = 's3://mlenv-dev-111111111111-eu-west-1-raw';
+const RAW_BUCKET = 'mlenv-dev-111111111111-eu-west-1-raw';
+const RAW = `s3://${RAW_BUCKET}`;
 const INPUT = {
   datasetS3Uri: `${RAW}/churn/2026-11-30.csv`,
   datasetVersion: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
@@ -181,4 +183,127 @@ describe('training pipeline, executed locally', () => {
     });
     expect(run).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed', cause: 'evaluation crashed' });
   });
+});
+
+describe("training pipeline on 'latest', executed locally", () => {
+  const VERSION = '4f0c2d8e1b7a9c35';
+  const pointer = DatasetLayout.latest(RAW_BUCKET, 'churn', VERSION);
+  const pushed = { [`${RAW}/churn/latest.json`]: JSON.stringify(pointer) };
+  const LATEST = { datasetS3Uri: `${RAW}/churn/`, datasetVersion: 'latest', reason: 'schedule' };
+
+  /** The input a rule of Dev/Training renders for the pipeline (a fixed `Input`), by the rule's description. */
+  function ruleInput(description: RegExp): Record<string, unknown> {
+    const stack = assembly.stacksRecursively.find((s) => s.hierarchicalId === 'Dev/Training')!;
+    const rules = Object.values(stack.template.Resources as Record<string, any>).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && description.test(String(r.Properties.Description)),
+    );
+    expect(rules).toHaveLength(1);
+    const input = resolveIntrinsics(rules[0].Properties.Targets[0].Input, stack, assembly);
+    return JSON.parse(String(input));
+  }
+
+  test("reads the model's latest.json and trains on the version it names, recorded in the lineage", async () => {
+    const run = await runPipeline(
+      dev,
+      { ...LATEST, monitoringCheck: 'model-monitoring-1' },
+      { objects: pushed },
+    );
+    expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({
+      status: 'SUCCEEDED',
+      error: undefined,
+      cause: undefined,
+    });
+    expect(run.calls.ReadLatestDatasetVersion).toEqual([{ Bucket: RAW_BUCKET, Key: 'churn/latest.json' }]);
+    const preprocess = run.calls.Preprocess[0] as any;
+    expect(preprocess.ProcessingInputs.find((i: any) => i.InputName === 'raw').S3Input.S3Uri).toBe(
+      `${RAW}/churn/versions/${VERSION}/`,
+    );
+    expect((run.calls.RegisterModel[0] as any).CustomerMetadataProperties).toMatchObject({
+      datasetS3Uri: `${RAW}/churn/versions/${VERSION}/`,
+      datasetVersion: VERSION,
+      trigger: 'schedule',
+    });
+  });
+
+  test('an explicit version is trained on as given, without reading latest.json', async () => {
+    const run = await runPipeline(
+      dev,
+      {
+        datasetS3Uri: `${RAW}/churn/versions/0123456789abcdef/`,
+        datasetVersion: '0123456789abcdef',
+        reason: 'manual',
+      },
+      { objects: pushed },
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.calls.ReadLatestDatasetVersion).toBeUndefined();
+    expect((run.calls.RegisterModel[0] as any).CustomerMetadataProperties.datasetVersion).toBe(
+      '0123456789abcdef',
+    );
+  });
+
+  test('with no version pushed yet, fails as NoDatasetVersion, says how to push one, and starts no job', async () => {
+    const run = await runPipeline(dev, LATEST);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'NoDatasetVersion' });
+    expect(run.cause).toBe(
+      `no dataset version pushed yet: mlenv data push <env> <dir> --dataset churn (${RAW}/churn/latest.json does not exist)`,
+    );
+    expect(Object.keys(run.calls)).toEqual(['ReadLatestDatasetVersion', 'NotifyFailure']);
+    expect((run.calls.NotifyFailure[0] as any).Message).toMatchObject({
+      result: 'failed',
+      error: 'NoDatasetVersion',
+    });
+  });
+
+  test('another failure to read latest.json is retried when transient, else notified as it is', async () => {
+    let attempts = 0;
+    const flaky = await runPipeline(dev, LATEST, {
+      objects: pushed,
+      overrides: {
+        ReadLatestDatasetVersion: () => {
+          if (++attempts < 3) throw awsError('S3.InternalErrorException');
+          return { Body: JSON.stringify(pointer) };
+        },
+      },
+    });
+    expect(flaky.status).toBe('SUCCEEDED');
+    expect(flaky.calls.ReadLatestDatasetVersion).toHaveLength(3);
+    const denied = await runPipeline(dev, LATEST, {
+      overrides: {
+        ReadLatestDatasetVersion: () => {
+          throw awsError('S3.S3Exception', 'Access Denied');
+        },
+      },
+    });
+    expect(denied).toMatchObject({ status: 'FAILED', error: 'S3.S3Exception', cause: 'Access Denied' });
+    expect(denied.calls.Preprocess).toBeUndefined();
+  });
+
+  test.each([
+    ['another model', `${RAW}/fraud/versions/${VERSION}/`],
+    ['another bucket', `s3://someone-elses-bucket/churn/versions/${VERSION}/`],
+  ])('refuses a latest.json that names a dataset of %s, before starting any job', async (_case, uri) => {
+    const run = await runPipeline(dev, LATEST, {
+      objects: { [`${RAW}/churn/latest.json`]: JSON.stringify({ ...pointer, datasetS3Uri: uri }) },
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(Object.keys(run.calls)).toEqual(['ReadLatestDatasetVersion', 'NotifyFailure']);
+  });
+
+  test.each([
+    ['new data', /when a new dataset version/, 'new-data'],
+    ['the schedule', /on a schedule/, 'schedule'],
+  ])(
+    'the input %s sends (as rendered) trains on the newest version',
+    async (_trigger, description, reason) => {
+      const input = ruleInput(description);
+      expect(input).toEqual({ datasetS3Uri: `${RAW}/churn/`, datasetVersion: 'latest', reason });
+      const run = await runPipeline(dev, input, { objects: pushed });
+      expect(run.status).toBe('SUCCEEDED');
+      expect((run.calls.RegisterModel[0] as any).CustomerMetadataProperties).toMatchObject({
+        datasetVersion: VERSION,
+        trigger: reason,
+      });
+    },
+  );
 });

@@ -60,14 +60,43 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
       );
       expect(states[name].Retry[0].BackoffRate).toBeGreaterThan(1);
     }
+    // Every failure is notified; only a missing latest.json is told apart first.
+    const specific: Record<string, unknown[]> = {
+      ReadLatestDatasetVersion: [
+        expect.objectContaining({ ErrorEquals: ['S3.NoSuchKeyException'], Next: 'NoDatasetVersion' }),
+      ],
+    };
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === 'Task' && name !== 'NotifyFailure') {
         expect({ name, catch: state.Catch }).toEqual({
           name,
-          catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' })],
+          catch: [
+            ...(specific[name] ?? []),
+            expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' }),
+          ],
         });
       }
     }
+    expect(states.NoDatasetVersion.Next).toBe('NotifyFailure');
+  });
+
+  test("resolves 'latest' from the model's latest.json in the environment's raw bucket, then checks it as any input", () => {
+    const model = _id.split('/')[1];
+    expect(states.CheckInputTypes.Choices[0].Next).toBe('WhichDatasetVersion');
+    expect(states.WhichDatasetVersion.Choices).toEqual([
+      { Variable: '$.datasetVersion', StringEquals: 'latest', Next: 'ReadLatestDatasetVersion' },
+    ]);
+    expect(states.WhichDatasetVersion.Default).toBe('CheckDatasetLocation');
+    expect(states.ReadLatestDatasetVersion).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:s3:getObject',
+      Parameters: {
+        Bucket: `${config.project}-${env.name}-${env.account}-${env.region}-raw`,
+        Key: `${model}/latest.json`,
+      },
+      ResultSelector: { 'pointer.$': 'States.StringToJson($.Body)' },
+      Next: 'UseLatestDatasetVersion',
+    });
+    expect(states.UseLatestDatasetVersion.Next).toBe('CheckDatasetLocation');
   });
 
   test('renders S3 locations as s3:// URIs, never https://', () => {

@@ -159,27 +159,35 @@ describe('TrainingPipeline', () => {
     });
   });
 
-  test('starts when a CSV lands under raw/<model>/, with the object version as dataset version', () => {
+  test('starts once per new dataset version: when its latest.json is written, on the newest version', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.s3'],
         'detail-type': ['Object Created'],
-        detail: { bucket: { name: ['test-data-raw'] }, object: { key: [{ wildcard: 'churn/*.csv' }] } },
+        detail: { bucket: { name: ['test-data-raw'] }, object: { key: ['churn/latest.json'] } },
       },
       Targets: [
         Match.objectLike({
-          InputTransformer: {
-            InputPathsMap: {
-              'detail-bucket-name': '$.detail.bucket.name',
-              'detail-object-key': '$.detail.object.key',
-              'detail-object-version-id': '$.detail.object.version-id',
-            },
-            InputTemplate:
-              '{"datasetS3Uri":"s3://<detail-bucket-name>/<detail-object-key>","datasetVersion":<detail-object-version-id>,"reason":"new-data"}',
-          },
+          Input: text({
+            datasetS3Uri: 's3://test-data-raw/churn/',
+            datasetVersion: 'latest',
+            reason: 'new-data',
+          }),
         }),
       ],
     });
+  });
+
+  test("the state machine reads its model's latest.json and no other raw object", () => {
+    const statements = statementsOf(template, 'ChurnStateMachineRole');
+    const rawObjects = statements
+      .flatMap((s) => [s.Resource].flat().map((r) => ({ actions: [s.Action].flat(), resource: text(r) })))
+      .filter((r) => r.resource.includes('test-data-raw/'));
+    expect(rawObjects.length).toBeGreaterThan(0);
+    for (const r of rawObjects) {
+      expect(r.resource).toMatch(/test-data-raw\/churn\/latest\.json"$/);
+      for (const action of r.actions) expect(action).toMatch(/^s3:(g|G)etObject(Version)?$/);
+    }
   });
 
   test('the raw bucket sends its events to EventBridge natively (no custom resource)', () => {

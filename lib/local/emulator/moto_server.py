@@ -17,6 +17,11 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
   the old one (and the endpoint its config). Resources of ``AWS::SageMaker::`` types that refer
   (``Ref``/``Fn::GetAtt``) to a modified resource are modified after it, as CloudFormation does
   when a value they use changes.
+- SageMaker model packages and groups named by ARN are looked up in the caller's own account
+  and region only; AWS answers an ARN of another account (which a promotion reads, as its
+  registry's resource policy allows). An ARN of another account or region is answered from
+  that account's and region's registry (moto does not evaluate the resource policy; the
+  authorization check does).
 - Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
   ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
   as on create instead (its default).
@@ -51,7 +56,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.sagemaker.models import Model
+from moto.sagemaker.models import Model, SageMakerModelBackend, sagemaker_backends
 from moto.ssm.models import Parameter
 from werkzeug.serving import make_server
 
@@ -103,6 +108,35 @@ def _patch_sagemaker_model_containers() -> None:
         return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     Model.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _answer_cross_account_registry_arns() -> None:
+    def owner(backend: SageMakerModelBackend, name: str | None) -> SageMakerModelBackend:
+        parts = (name or "").split(":")
+        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "sagemaker":
+            return backend
+        region, account = parts[3], parts[4]
+        if (account, region) == (backend.account_id, backend.region_name):
+            return backend
+        return sagemaker_backends[account][region]
+
+    describe_package = SageMakerModelBackend.describe_model_package
+    describe_group = SageMakerModelBackend.describe_model_package_group
+    list_packages = SageMakerModelBackend.list_model_packages
+
+    def describe_model_package(self, model_package_name):  # type: ignore[no-untyped-def]
+        return describe_package(owner(self, model_package_name), model_package_name)
+
+    def describe_model_package_group(self, model_package_group_name):  # type: ignore[no-untyped-def]
+        return describe_group(owner(self, model_package_group_name), model_package_group_name)
+
+    def list_model_packages(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        group = kwargs.get("model_package_group_name", args[4] if len(args) > 4 else None)
+        return list_packages(owner(self, group), *args, **kwargs)
+
+    SageMakerModelBackend.describe_model_package = describe_model_package  # type: ignore[method-assign]
+    SageMakerModelBackend.describe_model_package_group = describe_model_package_group  # type: ignore[method-assign]
+    SageMakerModelBackend.list_model_packages = list_model_packages  # type: ignore[method-assign]
 
 
 def _implement_test_event_pattern() -> None:
@@ -177,6 +211,7 @@ def apply_corrections() -> None:
     _patch_update_previous_parameters()
     _patch_update_propagation()
     _implement_test_event_pattern()
+    _answer_cross_account_registry_arns()
 
 
 def main() -> int:
