@@ -55,7 +55,7 @@ export function envsCommand(): Command {
 export function modelsCommand(): Command {
   return withAwsOptions(new Command('models'))
     .description(
-      "a model's packages in an environment's registry: status, metrics, dataset and code versions, execution",
+      "a model's packages in an environment's registry: status, metrics, dataset and code versions, execution, the package it was promoted from",
     )
     .argument('<env>', 'a configured environment')
     .requiredOption('--model <name>', 'a model of the configuration')
@@ -77,7 +77,7 @@ export function modelsCommand(): Command {
           .map(([n, v]) => `${n} ${v.toFixed(3)}`)
           .join(', ');
         console.log(
-          `v${String(p.version).padEnd(4)} ${p.status.padEnd(22)} ${p.created ?? ''}  ${metrics || 'no metrics'}  dataset ${p.datasetVersion ?? '?'}  code ${p.codeVersion ?? '?'}`,
+          `v${String(p.version).padEnd(4)} ${p.status.padEnd(22)} ${p.created ?? ''}  ${metrics || 'no metrics'}  dataset ${p.datasetVersion ?? '?'}  code ${p.codeVersion ?? '?'}${p.promotedFrom ? `  promoted from ${p.promotedFrom}` : ''}`,
         );
       }
     });

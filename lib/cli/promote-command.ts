@@ -11,6 +11,7 @@ interface PromoteOptions extends AwsOptions {
   readonly package?: string;
   readonly force?: boolean;
   readonly reason?: string;
+  readonly deployments: string;
 }
 
 /** `mlenv promote <model> --from <env> --to <env>`: the approved package, into the next environment. */
@@ -25,6 +26,7 @@ export function promoteCommand(): Command {
     .option('--package <arn>', 'the package to promote (default: the newest approved one)')
     .option('--force', 'promote past an environment of the promotion order (needs --reason)')
     .option('--reason <text>', 'why (recorded on the package; required with --force)')
+    .option('--deployments <dir>', 'the directory of the pins files, in a git clone', DEPLOYMENTS_DIR)
     .addHelpText(
       'after',
       [
@@ -49,7 +51,7 @@ export function promoteCommand(): Command {
         config,
         plan,
         packageArn: options.package,
-        pinFile: join(DEPLOYMENTS_DIR, `${plan.to.name}.json`),
+        pinFile: join(options.deployments, `${plan.to.name}.json`),
         clientConfig: (region, credentials) => ({
           region,
           ...(credentials ? { credentials } : options.profile ? { profile: options.profile } : {}),

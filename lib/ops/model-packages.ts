@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { ObjectStore } from '../local/jobs/object-store';
 import { readEvaluationMetrics } from './evaluation-metrics';
+import { PROMOTED_FROM_PACKAGE } from './promotion';
 
 /** A model package as `mlenv models` shows it. */
 export interface PackageSummary {
@@ -20,6 +21,8 @@ export interface PackageSummary {
   readonly codeVersion?: string;
   readonly trigger?: string;
   readonly execution?: string;
+  /** The package it is a promotion of (in the environment before this one). */
+  readonly promotedFrom?: string;
 }
 
 type SageMakerSender = Pick<SageMakerClient, 'send'>;
@@ -55,6 +58,7 @@ export async function listModelPackages(
         codeVersion: lineage.codeVersion,
         trigger: lineage.trigger,
         execution: lineage.executionArn,
+        promotedFrom: lineage[PROMOTED_FROM_PACKAGE],
       } satisfies PackageSummary;
     }),
   );

@@ -45,6 +45,9 @@ export interface PromotionResult {
   readonly pin: DeploymentPin;
 }
 
+/** The lineage key of a promoted package that names the package it is a copy of. */
+export const PROMOTED_FROM_PACKAGE = 'promotedFromPackage';
+
 /** The fields of a package that a promotion copies into the target registry. */
 const COPIED_FIELDS = [
   'InferenceSpecification',
@@ -233,7 +236,7 @@ function promotionMetadata(
   return {
     ...pkg.CustomerMetadataProperties,
     promotedFrom: plan.from.name,
-    promotedFromPackage: sourceArn,
+    [PROMOTED_FROM_PACKAGE]: sourceArn,
     promotedBy: clip(input.promotedBy),
     promotedAt: input.now.toISOString(),
     ...(plan.skipped.length > 0 ? { promotedPast: plan.skipped.join(',') } : {}),

@@ -22,6 +22,9 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
   registry's resource policy allows). An ARN of another account or region is answered from
   that account's and region's registry (moto does not evaluate the resource policy; the
   authorization check does).
+- ``UpdateModelPackage`` replaces the package's ``CustomerMetadataProperties`` (its lineage) and
+  approval description with what the request gives, None when it gives none; AWS adds the given
+  properties to the package's and keeps what the request leaves out.
 - Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
   ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
   as on create instead (its default).
@@ -139,6 +142,42 @@ def _answer_cross_account_registry_arns() -> None:
     SageMakerModelBackend.list_model_packages = list_model_packages  # type: ignore[method-assign]
 
 
+def _keep_model_package_fields_on_update() -> None:
+    original = SageMakerModelBackend.update_model_package
+
+    def update_model_package(  # type: ignore[no-untyped-def]
+        self,
+        model_package_arn,
+        model_approval_status,
+        approval_description,
+        customer_metadata_properties,
+        customer_metadata_properties_to_remove,
+        additional_inference_specifications_to_add,
+    ):
+        name = self.model_package_name_mapping.get(model_package_arn, model_package_arn)
+        package = self.model_packages.get(name)
+        if package is not None:
+            customer_metadata_properties = {
+                **(package.customer_metadata_properties or {}),
+                **(customer_metadata_properties or {}),
+            }
+            if approval_description is None:
+                approval_description = package.approval_description
+            if model_approval_status is None:
+                model_approval_status = package.model_approval_status
+        return original(
+            self,
+            model_package_arn,
+            model_approval_status,
+            approval_description,
+            customer_metadata_properties,
+            customer_metadata_properties_to_remove or [],
+            additional_inference_specifications_to_add,
+        )
+
+    SageMakerModelBackend.update_model_package = update_model_package  # type: ignore[method-assign]
+
+
 def _implement_test_event_pattern() -> None:
     def test_event_pattern(self):  # type: ignore[no-untyped-def]
         pattern = EventPattern.load(self._get_param("EventPattern"))
@@ -212,6 +251,7 @@ def apply_corrections() -> None:
     _patch_update_propagation()
     _implement_test_event_pattern()
     _answer_cross_account_registry_arns()
+    _keep_model_package_fields_on_update()
 
 
 def main() -> int:

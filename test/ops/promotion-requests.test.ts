@@ -1,0 +1,109 @@
+import { CopyObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateModelPackageCommand,
+  DescribeModelPackageCommand,
+  ListModelPackagesCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../../config';
+import { environments } from '../../config/environments';
+import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';
+import { promoteModel } from '../../lib/ops/promotion';
+import { planPromotion } from '../../lib/ops/promotion-plan';
+
+/** The requests of one promotion, with the registries and buckets answered by mocks. */
+const sagemaker = mockClient(SageMakerClient);
+const s3 = mockClient(S3Client);
+afterEach(() => [sagemaker, s3].forEach((c) => c.reset()));
+
+// The target in another region than the source: what a package names by region must follow it.
+const input = structuredClone(environments) as any;
+const [fromName, toName] = input.promotion as string[];
+input.environments[toName].region =
+  input.environments[fromName].region === 'eu-central-1' ? 'eu-west-1' : 'eu-central-1';
+const config = loadConfig(input);
+const plan = planPromotion(config, config.models[0].name, fromName, toName);
+const model = plan.model.name;
+const sourceBucket = 'source-models';
+const sourceArn = `arn:aws:sagemaker:${plan.from.region}:${plan.from.account}:model-package/g-${fromName}-${model}/7`;
+const directory: EnvironmentDirectory = {
+  environment: toName,
+  buckets: { raw: 'raw', curated: 'curated', models: 'target-models', monitoring: 'monitoring' },
+  dataKeyArn: 'arn:aws:kms:target-key',
+  alertTopicArn: 'arn:aws:sns:topic',
+  models: Object.fromEntries(
+    config.models.map((m) => [m.name, { pipelineArn: 'p', packageGroup: `g-${toName}-${m.name}` }]),
+  ),
+  pins: {},
+  promotionSources: {
+    [fromName]: {
+      modelsBucket: sourceBucket,
+      packageGroupArns: {
+        [model]: `arn:aws:sagemaker:${plan.from.region}:${plan.from.account}:model-package-group/g-${fromName}-${model}`,
+      },
+    },
+  },
+};
+const clients = { sourceSagemaker: sagemaker as never, sagemaker: sagemaker as never, s3: s3 as never };
+const described = (artifact: string) => ({
+  ModelPackageArn: sourceArn,
+  ModelPackageVersion: 7,
+  ModelApprovalStatus: 'Approved' as const,
+  InferenceSpecification: {
+    Containers: [
+      { Image: 'img', ModelDataUrl: artifact, Environment: { SAGEMAKER_REGION: plan.from.region } },
+    ],
+    SupportedContentTypes: ['text/csv'],
+    SupportedResponseMIMETypes: ['text/csv'],
+  },
+});
+
+test('registers the copy with the target region and bucket, as Approved, recording its source', async () => {
+  sagemaker
+    .on(DescribeModelPackageCommand)
+    .resolves(described(`s3://${sourceBucket}/${model}/runs/r1/model.tar.gz`));
+  sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
+  sagemaker
+    .on(CreateModelPackageCommand)
+    .resolves({ ModelPackageArn: `arn:aws:sagemaker:x:1:model-package/g/1` });
+  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 10, VersionId: 'v1' });
+  s3.on(CopyObjectCommand).resolves({});
+  await promoteModel(clients, {
+    plan,
+    directory,
+    packageArn: sourceArn,
+    promotedBy: 'arn:aws:sts::1:assumed-role/admin/jane',
+    now: new Date('2026-11-30T12:00:00Z'),
+  });
+  const request = sagemaker.commandCalls(CreateModelPackageCommand)[0].args[0].input;
+  expect(request.ModelApprovalStatus).toBe('Approved');
+  expect(request.InferenceSpecification?.Containers?.[0]).toMatchObject({
+    ModelDataUrl: `s3://target-models/${model}/runs/r1/model.tar.gz`,
+    Environment: { SAGEMAKER_REGION: plan.to.region },
+  });
+  expect(request.ModelPackageDescription).toMatch(/\(promoted from .*\/7\)$/);
+  const copy = s3.commandCalls(CopyObjectCommand)[0].args[0].input;
+  expect(copy).toMatchObject({
+    Bucket: 'target-models',
+    Key: `${model}/runs/r1/model.tar.gz`,
+    CopySource: `${sourceBucket}/${model}/runs/r1/model.tar.gz?versionId=v1`,
+    ServerSideEncryption: 'aws:kms',
+    SSEKMSKeyId: 'arn:aws:kms:target-key',
+  });
+});
+
+test('a package pointing outside the source models bucket runs is refused before anything is copied', async () => {
+  for (const outside of [
+    `s3://elsewhere/${model}/runs/r1/model.tar.gz`,
+    `s3://${sourceBucket}/other/model.tar.gz`,
+  ]) {
+    sagemaker.on(DescribeModelPackageCommand).resolves(described(outside));
+    await expect(
+      promoteModel(clients, { plan, directory, packageArn: sourceArn, promotedBy: 'me', now: new Date() }),
+    ).rejects.toThrow(`points at ${outside}, which a promotion cannot copy`);
+  }
+  expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  expect(sagemaker.commandCalls(CreateModelPackageCommand)).toHaveLength(0);
+});
