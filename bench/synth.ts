@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../config';
+import { environments } from '../config/environments';
+import { withModelCount } from '../config/model-count';
 import { REPO_ROOT } from '../lib/app/cdk-context';
 import { synthesizePlatform } from '../lib/app/synthesize';
 import { median } from './median';
@@ -53,6 +56,25 @@ const fmt = (xs: number[]) =>
 console.log(`npx cdk synth --quiet (all environments): ${fmt(cli)}`);
 console.log(`in-process synth (all environments):      ${fmt(inProcess)}`);
 console.log(`ratio CLI / in-process: ${(median(cli) / median(inProcess)).toFixed(2)}`);
+
+// Growth with the number of models (the configuration's first model copied N times), in-process.
+const MODEL_COUNTS = [1, 10, 50];
+const byCount = MODEL_COUNTS.map((n) => {
+  const config = loadConfig(withModelCount(environments, n));
+  const runs = Array.from({ length: Math.min(RUNS, 3) }, () =>
+    withTempDir((outdir) => time(() => synthesizePlatform({ outdir, config }))),
+  );
+  return { n, runs };
+});
+for (const { n, runs } of byCount) {
+  console.log(
+    `in-process synth, ${String(n).padStart(2)} model(s):            ${fmt(runs)}; ${(median(runs) / median(byCount[0].runs)).toFixed(2)} x N = 1`,
+  );
+}
+const [first, last] = [byCount[0], byCount.at(-1)!];
+console.log(
+  `per added model: ${((median(last.runs) - median(first.runs)) / (last.n - first.n)).toFixed(3)} s (linear growth: N = 10 predicts ${(median(first.runs) + ((median(last.runs) - median(first.runs)) / (last.n - first.n)) * 9).toFixed(2)} s, measured ${median(byCount[1].runs).toFixed(2)} s)`,
+);
 
 console.log('resources per stack:');
 withTempDir((outdir) => {

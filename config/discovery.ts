@@ -15,7 +15,10 @@ export const DISCOVERY_KEYS = {
   pipelineArn: (model: string) => `models/${model}/pipeline-arn`,
   packageGroup: (model: string) => `models/${model}/package-group`,
   endpointName: (model: string) => `models/${model}/endpoint-name`,
-  pins: 'serving/pins',
+  /** The package the environment serves as the model (its pin), where it serves the model. */
+  pin: (model: string) => `models/${model}/pin`,
+  /** The models the environment serves (a JSON list of names). */
+  servedModels: 'serving/served-models',
   /**
    * In an environment models are promoted into: where each environment it is promoted from keeps
    * them (JSON: `{ "<env>": PromotionSourceNames }`).

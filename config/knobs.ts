@@ -2,11 +2,11 @@ import type { EnvironmentConfig } from './load';
 
 /** Where in a template a knob effect is asked for a value. */
 export interface KnobSite {
-  /** Construct path within the stage (`Serving/ChurnEndpoint/Config`). */
+  /** Construct path within the stage (`ChurnModel/ChurnEndpoint/Config`). */
   readonly constructPath: string;
   /** Property path as the parity check flattens it. */
   readonly path: string;
-  /** The model whose constructs these are (`churn` for `Serving/ChurnEndpoint/...`), if any. */
+  /** The model whose constructs these are (`churn` for `ChurnModel/ChurnEndpoint/...`), if any. */
   readonly model?: string;
 }
 
@@ -40,7 +40,7 @@ export interface KnobEffect {
 }
 
 const EXISTS = /^\(exists\)$/;
-/** A construct of one model: `Serving/ChurnEndpoint`, `Training/ChurnPipeline`. */
+/** A construct of one model: `ChurnModel/ChurnEndpoint`, `ChurnModel/ChurnPipeline`, `Training/ChurnPipelineLogs`. */
 const MODEL = '[A-Z][A-Za-z0-9]*';
 /** Every resource: for tags that the stage applies to everything it has. */
 const EVERYWHERE = /^/;
@@ -50,7 +50,7 @@ const escape = (s: string) => s.replace(/[.[\]$]/g, '\\$&');
 /** The path of a property (`Properties.RetentionInDays`). */
 const prop = (path: string) => at(`Properties\\.${escape(path)}`);
 
-const STATE_MACHINE = at(`Training/${MODEL}Pipeline/StateMachine`);
+const STATE_MACHINE = at(`${MODEL}Model/${MODEL}Pipeline/StateMachine`);
 const JOB_STATES = ['Preprocess', 'Train', 'Evaluate', 'Baseline'] as const;
 const PROCESSING_STATES = '(Preprocess|Evaluate|Baseline)';
 /** The path of a parameter of a state in a parsed state machine definition. */
@@ -64,7 +64,7 @@ const jobSeconds = (env: EnvironmentConfig, state: string) =>
     ? env.training.spot.maxWaitMinutes
     : env.training.maxRuntimeMinutes);
 
-const ENDPOINT_CONFIG = at(`Serving/${MODEL}Endpoint/Config`);
+const ENDPOINT_CONFIG = at(`${MODEL}Model/${MODEL}Endpoint/Config`);
 const variant = (property: string) => prop(`ProductionVariants[0].${property}`);
 const instances = (env: EnvironmentConfig) => env.serving.kind === 'instance';
 const pinned = (env: EnvironmentConfig, site: KnobSite) =>
@@ -236,7 +236,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
     knobs: ['training.schedule'],
     reason: 'scheduled retraining is a cost switch',
-    constructs: [at(`Training/${MODEL}Pipeline/Schedule`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Pipeline/Schedule`)],
     paths: [prop('ScheduleExpression'), prop('State')],
     value: (env, site) =>
       site.path === 'Properties.State'
@@ -262,8 +262,8 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     divergence: true,
     constructs: [
       STATE_MACHINE,
-      at(`Serving/${MODEL}Endpoint/Model`),
-      at(`Serving/${MODEL}DataQuality/JobDefinition`),
+      at(`${MODEL}Model/${MODEL}Endpoint/Model`),
+      at(`${MODEL}Model/${MODEL}DataQuality/JobDefinition`),
     ],
     paths: [
       /^Properties\.Definition\.States\.(Preprocess|Evaluate|Baseline)\.Parameters\.NetworkConfig\.VpcConfig\./,
@@ -278,8 +278,8 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     reason: 'the job roles may manage network interfaces in the VPC',
     divergence: true,
     constructs: [
-      at(`Training/${MODEL}Pipeline/JobRole/Role/DefaultPolicy`),
-      at(`Serving/${MODEL}DataQuality/Role/DefaultPolicy`),
+      at(`${MODEL}Model/${MODEL}Pipeline/JobRole/Role/DefaultPolicy`),
+      at(`${MODEL}Model/${MODEL}DataQuality/Role/DefaultPolicy`),
     ],
     paths: [/^Properties\.PolicyDocument\.Statement\[\d+\]\./],
     sameWhen: (env) => env.network,
@@ -317,7 +317,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     reason:
       'each environment serves the models its deployments/<env>.json pins; only instance variants have utilization alarms and autoscaling',
     divergence: true,
-    constructs: [at(`Serving/${MODEL}(Endpoint|Alarms)/.+`)],
+    constructs: [at(`${MODEL}Model/${MODEL}(Endpoint|Alarms)/.+`)],
     paths: [EXISTS],
     value: (env, site) =>
       pinned(env, site) &&
@@ -328,7 +328,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     reason:
       'drift is monitored where data is captured (instance variants); it starts retraining where the knob says',
     divergence: true,
-    constructs: [at(`Serving/${MODEL}DataQuality/.+`)],
+    constructs: [at(`${MODEL}Model/${MODEL}DataQuality/.+`)],
     paths: [EXISTS],
     value: (env, site) =>
       pinned(env, site) &&
@@ -338,29 +338,36 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
     knobs: ['monitoring.retrainOnDrift'],
     reason: 'drift starts retraining by itself only where the knob is on',
-    constructs: [at(`Serving/${MODEL}DataQuality/Violations`)],
+    constructs: [at(`${MODEL}Model/${MODEL}DataQuality/Violations`)],
     paths: [/^Properties\.Targets\[\d+\]\./],
     sameWhen: (env) => env.monitoring.retrainOnDrift,
   },
   {
     knobs: ['deployments'],
     reason: 'each environment serves the model package its deployments/<env>.json pins',
-    constructs: [at(`Serving/${MODEL}Endpoint/Model`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/Model`)],
     paths: [prop('Containers[0].ModelPackageName')],
     value: (env, site) => (site.model ? env.deployments[site.model]?.modelPackageArn : undefined),
   },
   {
     knobs: ['deployments'],
-    reason: 'the served packages, for the CLI',
+    reason: 'the served models, for the CLI',
     constructs: [at('Serving/ServedModels')],
     paths: [prop('Value')],
-    value: (env) => JSON.stringify(env.deployments),
+    value: (env) => JSON.stringify(Object.keys(env.deployments).sort()),
+  },
+  {
+    knobs: ['deployments'],
+    reason: 'the served package, for the CLI',
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/PinForCli`)],
+    paths: [prop('Value')],
+    value: (env, site) => (site.model ? JSON.stringify(env.deployments[site.model]) : undefined),
   },
   {
     knobs: ['deployments', 'serving.kind'],
     reason: 'the dashboard shows the endpoints the environment serves, instance variants with utilization',
     divergence: true,
-    constructs: [at('Serving/Dashboard/Dashboard')],
+    constructs: [at('Dashboard/Dashboard/Dashboard')],
     paths: [prop('DashboardBody')],
     sameWhen: (env) => [Object.keys(env.deployments).sort(), env.serving.kind],
   },
@@ -413,7 +420,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     reason:
       'the endpoint role writes captured data where data is captured, and manages network interfaces in a VPC',
     divergence: true,
-    constructs: [at(`Serving/${MODEL}Endpoint/Role/DefaultPolicy`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/Role/DefaultPolicy`)],
     paths: [/^Properties\.PolicyDocument\.Statement\[\d+\]\./],
     sameWhen: (env) => [captures(env), env.network],
   },
@@ -421,7 +428,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     knobs: ['serving.kind', 'serving.rollout'],
     reason: 'canary size and watch time of blue/green rollouts (instance variants only)',
     divergence: true,
-    constructs: [at(`Serving/${MODEL}Endpoint/Endpoint`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/Endpoint`)],
     paths: [/^Properties\.DeploymentConfig\.BlueGreenUpdatePolicy\./],
     value: (env, site) => {
       if (!instances(env)) return undefined;
@@ -441,7 +448,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     knobs: ['serving.kind'],
     reason: 'instance variants roll back automatically on the alarms (serverless has no blue/green rollout)',
     divergence: true,
-    constructs: [at(`Serving/${MODEL}Endpoint/Endpoint`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/Endpoint`)],
     paths: [/^Properties\.DeploymentConfig\.AutoRollbackConfiguration\./],
     sameWhen: (env) => env.serving.kind,
   },
@@ -449,8 +456,8 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     knobs: ['serving.kind', 'serving.autoscaling'],
     reason: 'endpoint capacity bounds and target (instance variants only)',
     constructs: [
-      at(`Serving/${MODEL}Endpoint/Scaling`),
-      at(`Serving/${MODEL}Endpoint/Scaling/InvocationsPerInstance`),
+      at(`${MODEL}Model/${MODEL}Endpoint/Scaling`),
+      at(`${MODEL}Model/${MODEL}Endpoint/Scaling/InvocationsPerInstance`),
     ],
     paths: [
       prop('MinCapacity'),
@@ -467,7 +474,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
     knobs: ['serving.latencyAlarmMs'],
     reason: 'latency alarm threshold (ModelLatency is in microseconds)',
-    constructs: [at(`Serving/${MODEL}Endpoint/LatencyAlarm`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/LatencyAlarm`)],
     paths: [prop('Threshold'), prop('AlarmDescription')],
     value: (env, site) =>
       site.path === 'Properties.Threshold'
@@ -477,21 +484,21 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
     knobs: ['monitoring.endpoint5xxPerMinute'],
     reason: 'endpoint error alarm threshold',
-    constructs: [at(`Serving/${MODEL}Endpoint/ErrorAlarm`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/ErrorAlarm`)],
     paths: [prop('Threshold')],
     value: (env) => env.monitoring.endpoint5xxPerMinute,
   },
   {
     knobs: ['monitoring.endpoint4xxRatePercent'],
     reason: 'endpoint client error rate alarm threshold',
-    constructs: [at(`Serving/${MODEL}Alarms/ClientErrorRate`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Alarms/ClientErrorRate`)],
     paths: [prop('Threshold')],
     value: (env) => env.monitoring.endpoint4xxRatePercent,
   },
   {
     knobs: ['monitoring.cpuPercent', 'monitoring.memoryPercent', 'monitoring.diskPercent'],
     reason: 'instance utilization alarm thresholds',
-    constructs: [at(`Serving/${MODEL}Alarms/(CPU|Memory|Disk)Utilization`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Alarms/(CPU|Memory|Disk)Utilization`)],
     paths: [prop('Threshold'), prop('AlarmDescription')],
     value: (env, site) => {
       const metric = lastPart(site.constructPath) as keyof typeof UTILIZATION;
@@ -505,7 +512,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     knobs: ['serving.kind'],
     reason: 'instance variants also have utilization alarms',
     divergence: true,
-    constructs: [at(`Serving/${MODEL}Alarms/Composite`)],
+    constructs: [at(`${MODEL}Model/${MODEL}Alarms/Composite`)],
     paths: [prop('AlarmRule')],
     sameWhen: (env) => env.serving.kind,
   },

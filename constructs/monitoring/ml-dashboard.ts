@@ -21,12 +21,34 @@ export interface MlDashboardProps {
 export class MlDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
 
+  /** CloudWatch's quota of widgets on one dashboard. */
+  public static readonly MAX_WIDGETS = 500;
+  private widgets = 0;
+
   constructor(scope: Construct, id: string, props: MlDashboardProps = {}) {
     super(scope, id);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(7),
     });
+    this.node.addValidation({
+      validate: () =>
+        this.widgets > MlDashboard.MAX_WIDGETS
+          ? [
+              `${this.widgets} widgets, over CloudWatch's quota of ${MlDashboard.MAX_WIDGETS} per dashboard: spread the pipelines and endpoints over several dashboards`,
+            ]
+          : [],
+    });
+  }
+
+  /** The number of widgets on the dashboard. */
+  public get widgetCount(): number {
+    return this.widgets;
+  }
+
+  private addWidgets(...widgets: cloudwatch.IWidget[]): void {
+    this.widgets += widgets.length;
+    this.dashboard.addWidgets(...widgets);
   }
 
   /** Executions, durations, and the training jobs' own metrics (e.g. `validation:auc`). */
@@ -37,7 +59,7 @@ export class MlDashboard extends Construct {
       new ModelLayout(model).jobNamePrefix(step.jobStep),
     );
     const sum = { statistic: 'Sum', period: Duration.hours(1) };
-    this.dashboard.addWidgets(
+    this.addWidgets(
       new cloudwatch.TextWidget({ markdown: `## Training pipeline: ${model}`, width: 24, height: 1 }),
       new cloudwatch.GraphWidget({
         title: `${model}: executions`,
@@ -86,7 +108,7 @@ export class MlDashboard extends Construct {
         dimensionsMap,
         statistic: 'Average',
       });
-    this.dashboard.addWidgets(
+    this.addWidgets(
       new cloudwatch.TextWidget({ markdown: `## Endpoint: ${model}`, width: 24, height: 1 }),
       new cloudwatch.GraphWidget({
         title: `${model}: invocations`,
@@ -131,7 +153,7 @@ export class MlDashboard extends Construct {
         statistic: 'Average',
         period: Duration.days(1),
       });
-    this.dashboard.addWidgets(
+    this.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Captured data volume',
         left: [daily('BucketSizeBytes', 'StandardStorage'), daily('BucketSizeBytes', 'StandardIAStorage')],

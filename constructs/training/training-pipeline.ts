@@ -256,21 +256,12 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       return state;
     });
 
-    const readMetrics = new tasks.CallAwsService(this, 'ReadMetrics', {
-      service: 's3',
-      action: 'getObject',
-      parameters: {
-        Bucket: buckets.models,
-        Key: sfn.JsonPath.format(layout.evaluationKey('{}'), sfn.JsonPath.stringAt('$.run.id')),
-      },
-      iamResources: [dataStore.modelsBucket.arnForObjects(layout.evaluationKey('*'))],
-      resultSelector: { metrics: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Body')) },
+    const readMetrics = readJsonObject(this, 'ReadMetrics', {
+      bucket: buckets.models,
+      key: sfn.JsonPath.format(layout.evaluationKey('{}'), sfn.JsonPath.stringAt('$.run.id')),
+      iamResource: dataStore.modelsBucket.arnForObjects(layout.evaluationKey('*')),
+      field: 'metrics',
       resultPath: '$.evaluation',
-      taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
-    });
-    readMetrics.addRetry({
-      errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'],
-      maxAttempts: 3,
     });
     readMetrics.addCatch(notifyFailure, catchAll);
 
@@ -349,18 +340,12 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
         `no dataset version pushed yet: mlenv data push <env> <dir> --dataset ${layout.datasetName} ` +
         `(s3://${rawBucket}/${layout.latestDatasetKey} does not exist)`,
     });
-    const readLatestVersion = new tasks.CallAwsService(this, 'ReadLatestDatasetVersion', {
-      service: 's3',
-      action: 'getObject',
-      parameters: { Bucket: rawBucket, Key: layout.latestDatasetKey },
-      iamResources: [dataStore.rawBucket.arnForObjects(layout.latestDatasetKey)],
-      resultSelector: { pointer: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Body')) },
+    const readLatestVersion = readJsonObject(this, 'ReadLatestDatasetVersion', {
+      bucket: rawBucket,
+      key: layout.latestDatasetKey,
+      iamResource: dataStore.rawBucket.arnForObjects(layout.latestDatasetKey),
+      field: 'pointer',
       resultPath: '$.latestDataset',
-      taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
-    });
-    readLatestVersion.addRetry({
-      errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'],
-      maxAttempts: 3,
     });
     // S3 answers a missing key with NoSuchKey to a reader that may list the bucket (granted below).
     readLatestVersion.addCatch(noDatasetVersion, {
@@ -432,6 +417,31 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
 }
 
 /** `template` with its `{}` filled in with the run id at run time (a JSONPath intrinsic). */
+/**
+ * A task that reads a JSON object from S3 into `<resultPath>.<field>` (parsed), retrying what S3
+ * and the task itself may throw transiently.
+ */
+function readJsonObject(
+  scope: Construct,
+  id: string,
+  props: { bucket: string; key: string; iamResource: string; field: string; resultPath: string },
+): tasks.CallAwsService {
+  const task = new tasks.CallAwsService(scope, id, {
+    service: 's3',
+    action: 'getObject',
+    parameters: { Bucket: props.bucket, Key: props.key },
+    iamResources: [props.iamResource],
+    resultSelector: { [props.field]: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Body')) },
+    resultPath: props.resultPath,
+    taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
+  });
+  task.addRetry({
+    errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'],
+    maxAttempts: 3,
+  });
+  return task;
+}
+
 function formatWithRunId(template: string): string {
   return `States.Format('${template}', $.run.id)`;
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { describeAwsError } from './aws-errors';
+import { costCommand } from './cost-command';
 import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
@@ -25,6 +26,7 @@ export function mlenvProgram(): Command {
     .addCommand(smokeCommand())
     .addCommand(statusCommand())
     .addCommand(parityCommand())
+    .addCommand(costCommand())
     .addCommand(localCommand());
 }
 

@@ -17,6 +17,7 @@ import { emulatorStatus, localStateDir } from './emulator';
 import { deployedAssemblyDir } from './emulator-deploy';
 import { emulatorClientConfig } from './emulator-env';
 import { localEnvironment } from './emulator-up';
+import { ModelStack } from '../stacks/model-stack';
 
 /** The emulator's clients, one per service the lifecycle calls. */
 export interface EmulatorClients {
@@ -140,7 +141,7 @@ export class LocalDeployment {
     return model;
   }
 
-  /** The resource of the local stage at construct path `path` (`Training/ChurnPipeline/StateMachine`). */
+  /** The resource of the local stage at construct path `path` (`ChurnModel/ChurnPipeline/StateMachine`). */
   public resource(path: string): DeployedResource {
     const found = this.authz.inventory.deployed.resources.find(
       (r) => r.stage === this.stage && r.path === path,
@@ -156,7 +157,7 @@ export class LocalDeployment {
 
   /** The training pipeline of `model`. */
   public trainingPipeline(model: string): DeployedResource {
-    return this.resource(`Training/${pascalCase(this.model(model).name)}Pipeline/StateMachine`);
+    return this.resource(ModelStack.pathOf(this.model(model).name, 'Pipeline/StateMachine'));
   }
 
   /** `Ref` of a deployed resource, as the emulator named it. */

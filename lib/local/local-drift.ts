@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { randomBytes } from 'node:crypto';
 import { asObject, type JsonObject } from '../../constructs/common/json-values';
-import { pascalCase } from '../../constructs/common/pascal-case';
 import { dataQualityJobCalls } from '../authorization/monitoring-job-calls';
 import { type Delivery, deliverEvent } from './event-bus';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
@@ -17,6 +16,7 @@ import type { LocalDeployment } from './local-deployment';
 import { uploadCapture } from './local-smoke';
 import { type LocalTrainResult, localTrain, type PipelineInput } from './local-train';
 import { runningServer } from './serving-process';
+import { ModelStack } from '../stacks/model-stack';
 
 /** Where Model Monitor's container finds its inputs and puts its report. */
 const CONTAINER = {
@@ -65,7 +65,7 @@ export async function localDrift(
 ): Promise<LocalDriftResult> {
   const steps = options.steps ?? SILENT_STEPS;
   const model = deployment.model(options.model).name;
-  const prefix = `Serving/${pascalCase(model)}DataQuality`;
+  const prefix = ModelStack.pathOf(model, 'DataQuality');
   const definition = deployment.tryResource(`${prefix}/JobDefinition`);
   if (!definition) {
     throw new Error(

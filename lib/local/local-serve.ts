@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentPin, modelResourceName } from '../../config';
-import { pascalCase } from '../../constructs/common/pascal-case';
 import { origin } from '../authorization/run-time-call';
 import { s3ReadCalls, s3WriteCalls } from '../authorization/s3-object-calls';
 import { assumedBySageMaker, imagePullCalls } from '../authorization/sagemaker-runtime-calls';
@@ -20,6 +19,7 @@ import { S3ObjectStore } from './jobs/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { type ServingRecord, servingDir, startServer } from './serving-process';
+import { ModelStack } from '../stacks/model-stack';
 
 /** A registered model package, as far as serving it needs. */
 export interface ServablePackage {
@@ -114,7 +114,7 @@ export async function localServe(
   const pins = readLocalPins(stateDir);
   let deployment = initial;
   // Deploy when the pin changes, or when what is deployed lacks the endpoint (`up --assembly`).
-  const endpointPath = `Serving/${pascalCase(model)}Endpoint/Endpoint`;
+  const endpointPath = ModelStack.pathOf(model, 'Endpoint/Endpoint');
   const redeployed = pins[model]?.modelPackageArn !== pkg.arn || !initial.tryResource(endpointPath);
   if (redeployed) {
     const previous = JSON.parse(JSON.stringify(pins)) as typeof pins;
@@ -173,7 +173,7 @@ export async function localServe(
         }
       : undefined;
 
-    const modelResource = deployment.resource(`Serving/${pascalCase(model)}Endpoint/Model`);
+    const modelResource = deployment.resource(ModelStack.pathOf(model, 'Endpoint/Model'));
     const { inventory } = deployment.authz;
     const stage = deployment.stage;
     const caller = (detail: string) => ({

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pascalCase } from '../../constructs/common/pascal-case';
 import { origin } from '../authorization/run-time-call';
 import { s3WriteCalls } from '../authorization/s3-object-calls';
 import { S3ObjectStore } from './jobs/s3-object-store';
@@ -8,6 +7,7 @@ import type { LocalDeployment } from './local-deployment';
 import { invokeUrl, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
 import { sampleDataset } from './sample-dataset';
 import { runningServer, type ServingRecord } from './serving-process';
+import { ModelStack } from '../stacks/model-stack';
 
 /** The target column of the sample dataset (`ml/common.py` DEFAULT_TARGET_COLUMN): endpoints never see it. */
 const TARGET_COLUMN = 'target';
@@ -81,7 +81,7 @@ export function featureRows(csv: string, count: number, shift?: number): string[
 export async function uploadCapture(deployment: LocalDeployment, server: ServingRecord): Promise<string[]> {
   if (!server.capture || !existsSync(server.captureDir)) return [];
   const destination = server.capture.destinationS3Uri.replace(/\/$/, '');
-  const modelResource = deployment.resource(`Serving/${pascalCase(server.model)}Endpoint/Model`);
+  const modelResource = deployment.resource(ModelStack.pathOf(server.model, 'Endpoint/Model'));
   const { inventory } = deployment.authz;
   const keyArn = inventory.keyArn(server.capture.kmsKeyId, deployment.stage);
   const store = new S3ObjectStore(deployment.clients.s3);

@@ -116,7 +116,12 @@ export async function readEnvironmentDirectory(
         ];
       }),
     ),
-    pins: JSON.parse(values.get(DISCOVERY_KEYS.pins) ?? '{}') as Record<string, DeploymentPin>,
+    pins: Object.fromEntries(
+      models.flatMap((model) => {
+        const pin = values.get(DISCOVERY_KEYS.pin(model));
+        return pin === undefined ? [] : [[model, JSON.parse(pin) as DeploymentPin]];
+      }),
+    ),
     promotionSources: promotionSourcesOf(
       environment.promotionSources.length > 0 ? JSON.parse(required(DISCOVERY_KEYS.promotionSources)) : {},
       models,

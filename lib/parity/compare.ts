@@ -123,7 +123,7 @@ export function compareEnvironments(
   };
 }
 
-/** The model a construct belongs to: `churn` for `Serving/ChurnEndpoint/Config` (longest name wins). */
+/** The model a construct belongs to: `churn` for `ChurnModel/ChurnEndpoint/Config` (longest name wins). */
 function modelOf(constructPath: string, models: readonly string[]): string | undefined {
   const id = constructPath.split('/')[1] ?? '';
   return [...models].sort((a, b) => b.length - a.length).find((m) => id.startsWith(pascalCase(m)));

@@ -7,7 +7,8 @@ import { assemblyConfig } from './assembly-config';
 import { checkParity } from './check';
 import type { ParityResult } from './compare';
 
-function readAssembly(dir: string) {
+/** The cloud assembly `npx cdk synth` wrote to `dir`, and the configuration it was synthesized with. */
+export function readAssembly(dir: string) {
   if (!existsSync(join(dir, 'manifest.json'))) {
     throw new Error(`${dir} is not a cloud assembly (no manifest.json): run npx cdk synth -o ${dir} first`);
   }

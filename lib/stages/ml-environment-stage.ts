@@ -1,8 +1,10 @@
 import { Aspects, Stage, type StageProps, Tags, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { discoveryPath, type EnvironmentConfig, type ModelConfig } from '../../config';
-import { MlPolicyPack } from '../../constructs';
+import { MlPolicyPack, TemplateLimits } from '../../constructs';
 import { AcknowledgeIamWildcards } from '../compliance/iam-acknowledgements';
+import { DashboardStack } from '../stacks/dashboard-stack';
+import { ModelStack } from '../stacks/model-stack';
 import { NetworkStack } from '../stacks/network-stack';
 import { OperationsStack } from '../stacks/operations-stack';
 import { RegistryStack } from '../stacks/registry-stack';
@@ -34,8 +36,13 @@ export class MlEnvironmentStage extends Stage {
   public readonly operations: OperationsStack;
   /** The private VPC, in environments with `network: vpc`. */
   public readonly network?: NetworkStack;
+  /** The pipelines' retained execution logs. */
   public readonly training: TrainingStack;
+  /** Which models are served. */
   public readonly serving: ServingStack;
+  /** One stack per model: its pipeline, and its endpoint where served. */
+  public readonly models: readonly ModelStack[];
+  public readonly dashboard: DashboardStack;
 
   constructor(scope: Construct, id: string, props: MlEnvironmentStageProps) {
     const { environment, project } = props;
@@ -82,27 +89,45 @@ export class MlEnvironmentStage extends Stage {
     });
     this.training = new TrainingStack(this, 'Training', {
       ...common,
-      project,
       environment,
       models: props.models,
-      dataStore: this.storage.dataStore,
-      registry: this.registry.registry,
       operationsKey: this.storage.operationsKey,
-      alerts: this.operations.alerts,
-      network: placement,
-      codeVersion: props.codeVersion,
-      description: `${project} ${environment.name}: training pipelines`,
+      description: `${project} ${environment.name}: training pipelines' execution logs (retained)`,
     });
     this.serving = new ServingStack(this, 'Serving', {
       ...common,
       project,
       environment,
       models: props.models,
+      description: `${project} ${environment.name}: the models served, from deployments/${environment.name}.json`,
+    });
+    // Resources older versions kept in Training and Serving are removed there before a model's
+    // stack creates them (Serving's importers go first, then Training's exports).
+    this.training.addStackDependency(this.serving);
+    this.models = props.models.map((model) => {
+      const stack = new ModelStack(this, ModelStack.idOf(model.name), {
+        ...common,
+        project,
+        environment,
+        model,
+        dataStore: this.storage.dataStore,
+        registry: this.registry.registry,
+        logGroup: this.training.logGroups[model.name],
+        alerts: this.operations.alerts,
+        network: placement,
+        codeVersion: props.codeVersion,
+        description: `${project} ${environment.name}: model ${model.name}: training pipeline${environment.deployments[model.name] ? ' and endpoint' : ''}`,
+      });
+      stack.addStackDependency(this.serving);
+      return stack;
+    });
+    this.dashboard = new DashboardStack(this, 'Dashboard', {
+      ...common,
+      project,
+      environment,
       dataStore: this.storage.dataStore,
-      alerts: this.operations.alerts,
-      network: placement,
-      pipelines: this.training.pipelines,
-      description: `${project} ${environment.name}: model endpoints of the packages pinned in deployments/${environment.name}.json`,
+      models: this.models,
+      description: `${project} ${environment.name}: dashboard of every model's pipeline and endpoint`,
     });
 
     Aspects.of(this).add(
@@ -117,9 +142,18 @@ export class MlEnvironmentStage extends Stage {
     // Synth fails when a resource breaks an ML policy rule (see the README's list).
     Validations.of(this).addPlugins(
       new MlPolicyPack({ production: props.production, trustedAccounts: [...environment.promotionReaders] }),
+      // A template over CloudFormation's limits fails synth, not the deploy.
+      new TemplateLimits(),
     );
     Tags.of(this).add('mlenv:project', project);
     Tags.of(this).add('mlenv:environment', environment.name);
     Tags.of(this).add('mlenv:cost-centre', environment.costCentre);
+  }
+
+  /** The stack of model `name`. */
+  public model(name: string): ModelStack {
+    const stack = this.models.find((m) => m.pipeline.modelName === name);
+    if (!stack) throw new Error(`${this.node.id} has no model named ${name}`);
+    return stack;
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { platformConfig } from '../../config';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { expectedStackIds } from '../support/platform';
 
 /** The environment of a machine that has never seen AWS: no credentials, no region, no ~/.aws. */
 function withoutAws(): NodeJS.ProcessEnv {
@@ -28,12 +29,9 @@ describe('npx cdk synth', () => {
   test('synthesizes every environment without AWS credentials or region', () => {
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     const stacks = new CloudAssembly(out).stacksRecursively.map((s) => s.hierarchicalId).sort();
-    const base = ['Operations', 'Registry', 'Serving', 'Storage', 'Training'];
     expect(stacks).toEqual(
       config.environments
-        .flatMap((env) =>
-          [...base, ...(env.network === 'vpc' ? ['Network'] : [])].map((s) => `${env.stageId}/${s}`),
-        )
+        .flatMap((env) => expectedStackIds(config, env).map((s) => `${env.stageId}/${s}`))
         .sort(),
     );
   });

@@ -94,7 +94,7 @@ export function pinnedPlatform(): PinnedPlatform {
   };
   const modelOf = (stateMachine: DeployedResource): ModelConfig => {
     const model = config.models.find((m) =>
-      stateMachine.path.startsWith(`Training/${pascalCase(m.name)}Pipeline/`),
+      stateMachine.path.startsWith(`${pascalCase(m.name)}Model/${pascalCase(m.name)}Pipeline/`),
     );
     if (!model)
       throw new Error(`No configured model trains with ${stateMachine.stage.id}/${stateMachine.path}`);

@@ -27,7 +27,8 @@ describe('cfn-lint', () => {
     const { assembly, config } = platformAssembly();
     const templates = assembly.stacksRecursively.map((s) => s.templateFullPath);
     const withVpc = config.environments.filter((e) => e.network === 'vpc').length;
-    expect(templates.length).toBe(config.environments.length * 5 + withVpc);
+    // Six shared stacks and one per model, and the VPC's where there is one (as the README lists them).
+    expect(templates.length).toBe(config.environments.length * (6 + config.models.length) + withVpc);
     const { errors, output } = cfnLint(templates);
     expect(errors).toBe(false);
     expect(output.trim()).toBe(''); // no warnings either
@@ -38,8 +39,9 @@ describe('cfn-lint', () => {
       outdir: mkdtempSync(join(tmpdir(), 'mlenv-cfn-lint-pins-')),
       config: configWithPins(ALL_PINNED),
     });
-    const serving = assembly.stacksRecursively.filter((s) => s.hierarchicalId.endsWith('/Serving'));
-    expect(serving.length).toBe(config.environments.length);
+    // The model stacks: where the endpoints are.
+    const serving = assembly.stacksRecursively.filter((s) => /\/[A-Za-z0-9]+Model$/.test(s.hierarchicalId));
+    expect(serving.length).toBe(config.environments.length * config.models.length);
     const { errors, output } = cfnLint(serving.map((s) => s.templateFullPath));
     expect(errors).toBe(false);
     expect(output.trim()).toBe('');

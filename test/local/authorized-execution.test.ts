@@ -1,3 +1,4 @@
+import { pascalCase } from '../../constructs/common/pascal-case';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { AuthorizationModel } from '../../lib/authorization';
@@ -12,9 +13,7 @@ const machines = authz.inventory.deployed.ofType('AWS::StepFunctions::StateMachi
 /** The configured environment and model a training pipeline belongs to. */
 function ownerOf(machine: DeployedResource) {
   const env = config.environments.find((e) => e.stageId === machine.stage.id)!;
-  const model = config.models.find(
-    (m) => machine.path.startsWith(`Training/`) && machine.path.toLowerCase().includes(m.name),
-  )!;
+  const model = config.models.find((m) => machine.path.startsWith(`${pascalCase(m.name)}Model/`))!;
   return { env, model };
 }
 

@@ -84,7 +84,7 @@ describe("the NewData rule, matched by the emulator's EventBridge (TestEventPatt
 
   /** The rendered pattern of the model's NewData rule in the first environment. */
   function newDataPattern(): string {
-    const stack = assembly.stacksRecursively.find((s) => s.hierarchicalId === `${env.stageId}/Training`)!;
+    const stack = assembly.stacksRecursively.find((s) => s.hierarchicalId === `${env.stageId}/ChurnModel`)!;
     const rules = Object.entries(stack.template.Resources as Record<string, any>).filter(
       ([id, r]) => r.Type === 'AWS::Events::Rule' && id.includes('NewData'),
     );

@@ -110,21 +110,25 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     const origins = new Set(result.checked.map((c) => c.call.originPath));
     const m = pascalCase(model.name);
     for (const path of [
-      `Training/${m}Pipeline/StateMachine`, // the state machine's role and the jobs' role
-      `Serving/${m}Endpoint/Model`, // the endpoint's role: model data and capture
-      `Serving/${m}DataQuality/JobDefinition`, // the monitor's role
-      `Serving/${m}DataQuality/Violations`, // the drift rule's targets
+      `${m}Model/${m}Pipeline/StateMachine`, // the state machine's role and the jobs' role
+      `${m}Model/${m}Endpoint/Model`, // the endpoint's role: model data and capture
+      `${m}Model/${m}DataQuality/JobDefinition`, // the monitor's role
+      `${m}Model/${m}DataQuality/Violations`, // the drift rule's targets
     ]) {
       expect([path, origins.has(path)]).toEqual([path, true]);
     }
   });
 
   test('serves the registered package under the deployed endpoint, and answers with predictions', async () => {
-    const endpoint = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Endpoint`);
+    const endpoint = deployment.resource(
+      `${pascalCase(model.name)}Model/${pascalCase(model.name)}Endpoint/Endpoint`,
+    );
     expect(result.smoke.endpointName).toBe(
       deployment.authz.inventory.deployed.attribute(endpoint, 'EndpointName'),
     );
-    const modelResource = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Model`);
+    const modelResource = deployment.resource(
+      `${pascalCase(model.name)}Model/${pascalCase(model.name)}Endpoint/Model`,
+    );
     const deployed = await deployment.clients.sagemaker.send(
       new DescribeModelCommand({
         ModelName: deployment.authz.inventory.deployed.attribute(modelResource, 'ModelName'),
@@ -152,7 +156,9 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     const first = result.smoke.captured[0];
     const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(first)!;
     const head = await deployment.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    const config = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Config`);
+    const config = deployment.resource(
+      `${pascalCase(model.name)}Model/${pascalCase(model.name)}Endpoint/Config`,
+    );
     const key_ = asObject(config.properties.DataCaptureConfig)?.KmsKeyId;
     expect(head.ServerSideEncryption).toBe('aws:kms');
     expect(head.SSEKMSKeyId).toBe(key_);
@@ -169,7 +175,9 @@ describe('the model lifecycle in the local environment (npm start)', () => {
   test('shifted data drifts: the check reports violations where Model Monitor would and the rule reacts', async () => {
     expect(result.drift.exitMessage).toMatch(/^CompletedWithViolations: /);
     expect(result.drift.violations.length).toBeGreaterThan(0);
-    const schedule = deployment.resource(`Serving/${pascalCase(model.name)}DataQuality/Schedule`);
+    const schedule = deployment.resource(
+      `${pascalCase(model.name)}Model/${pascalCase(model.name)}DataQuality/Schedule`,
+    );
     expect(result.drift.reportUri).toMatch(
       new RegExp(
         `^s3://${deployment.bucket('monitoring')}/${layout.dataQualityDir}/${result.smoke.endpointName}/${String(schedule.properties.MonitoringScheduleName)}/\\d{4}/\\d{2}/\\d{2}/\\d{2}$`,
@@ -226,7 +234,9 @@ describe('serving a newer package', () => {
     expect(served.redeployed).toBe(true);
     expect(served.package.arn).toBe(result.drift.retrain.modelPackageArn);
     expect(served.server.endpointName).toBe(result.smoke.endpointName);
-    const modelResource = deployment.resource(`Serving/${pascalCase(model.name)}Endpoint/Model`);
+    const modelResource = deployment.resource(
+      `${pascalCase(model.name)}Model/${pascalCase(model.name)}Endpoint/Model`,
+    );
     const deployed = await deployment.clients.sagemaker.send(
       new DescribeModelCommand({
         ModelName: deployment.authz.inventory.deployed.attribute(modelResource, 'ModelName'),

@@ -29,7 +29,7 @@ const ofType = (id: string, type: string) =>
 
 describe('drift monitoring', () => {
   test('checks the captured data of instance endpoints against the pinned package baseline, on the knob schedule', () => {
-    const [definition] = ofType('Staging/Serving', 'AWS::SageMaker::DataQualityJobDefinition');
+    const [definition] = ofType('Staging/ChurnModel', 'AWS::SageMaker::DataQualityJobDefinition');
     expect(definition.Properties.DataQualityBaselineConfig).toEqual({
       ConstraintsResource: { S3Uri: BASELINE.constraintsS3Uri },
       StatisticsResource: { S3Uri: BASELINE.statisticsS3Uri },
@@ -40,7 +40,7 @@ describe('drift monitoring', () => {
     expect(definition.Properties.DataQualityJobInput.EndpointInput.EndpointName).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^ChurnEndpoint/), 'EndpointName'],
     });
-    const [schedule] = ofType('Staging/Serving', 'AWS::SageMaker::MonitoringSchedule');
+    const [schedule] = ofType('Staging/ChurnModel', 'AWS::SageMaker::MonitoringSchedule');
     expect(schedule.Properties).toMatchObject({
       MonitoringScheduleName: 'mlenv-staging-churn-data-quality',
       MonitoringScheduleConfig: {
@@ -51,7 +51,7 @@ describe('drift monitoring', () => {
   });
 
   test('the checks are KMS-encrypted, network-isolated, in the VPC, time-limited, and report to the monitoring bucket', () => {
-    const [definition] = ofType('Prod/Serving', 'AWS::SageMaker::DataQualityJobDefinition');
+    const [definition] = ofType('Prod/ChurnModel', 'AWS::SageMaker::DataQualityJobDefinition');
     const p = definition.Properties;
     expect(p.DataQualityJobOutputConfig.KmsKeyId).toBeDefined();
     expect(p.DataQualityJobOutputConfig.MonitoringOutputs[0].S3Output.S3Uri).toBe(
@@ -64,7 +64,7 @@ describe('drift monitoring', () => {
     });
     expect(p.StoppingCondition.MaxRuntimeInSeconds).toBeLessThanOrEqual(3600);
     expect(p.DataQualityBaselineConfig).toBeUndefined(); // prod's pin has no baseline: statistics only (synth warns)
-    expect(stack('Prod/Serving').messages.map((m) => m.entry.data)).toContainEqual(
+    expect(stack('Prod/ChurnModel').messages.map((m) => m.entry.data)).toContainEqual(
       expect.stringContaining('without dataQualityBaseline'),
     );
   });
@@ -72,7 +72,7 @@ describe('drift monitoring', () => {
   test('a check with violations alerts people and, where the knob allows, starts retraining with reason drift', () => {
     expect(capturing.map((e) => e.name)).toEqual(expect.arrayContaining(['staging', 'prod']));
     for (const env of capturing) {
-      const [rule] = ofType(`${env.stageId}/Serving`, 'AWS::Events::Rule').filter((r) =>
+      const [rule] = ofType(`${env.stageId}/ChurnModel`, 'AWS::Events::Rule').filter((r) =>
         r.Properties.Description?.startsWith('Data drift'),
       );
       expect(rule.Properties.EventPattern).toEqual({
@@ -102,13 +102,13 @@ describe('drift monitoring', () => {
   test('serverless environments (no data capture) have no drift monitor', () => {
     const serverless = config.environments.filter((e) => e.serving.kind === 'serverless');
     for (const env of serverless) {
-      expect(ofType(`${env.stageId}/Serving`, 'AWS::SageMaker::MonitoringSchedule')).toEqual([]);
-      expect(ofType(`${env.stageId}/Serving`, 'AWS::SageMaker::DataQualityJobDefinition')).toEqual([]);
+      expect(ofType(`${env.stageId}/ChurnModel`, 'AWS::SageMaker::MonitoringSchedule')).toEqual([]);
+      expect(ofType(`${env.stageId}/ChurnModel`, 'AWS::SageMaker::DataQualityJobDefinition')).toEqual([]);
     }
   });
 
   test("the monitor's role reads capture and baselines of its model only, and writes its reports", () => {
-    const statements = ofType('Staging/Serving', 'AWS::IAM::Policy')
+    const statements = ofType('Staging/ChurnModel', 'AWS::IAM::Policy')
       .filter((p) => JSON.stringify(p.Properties.Roles).includes('ChurnDataQualityRole'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
     const s3 = JSON.stringify(

@@ -14,6 +14,8 @@ const stack = (id: string) =>
   assembly.stacksRecursively.find((s) => s.hierarchicalId === id) as CloudFormationStackArtifact;
 const ofType = (id: string, type: string) =>
   Object.entries(stack(id).template.Resources as Resources).filter(([, r]) => r.Type === type);
+/** The churn model's stack (`<Model>Model`): its pipeline, and its endpoint where served. */
+const churn = (stageId: string) => `${stageId}/ChurnModel`;
 const alertsRef = (id: string) =>
   JSON.stringify(stack(id).template).includes('Operations:ExportsOutputRefAlerts');
 
@@ -21,7 +23,9 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))('monitori
   const knobs = env.monitoring;
 
   test('pipeline executions that fail, time out or are aborted raise alarms to the alert topic', () => {
-    const alarms = ofType(`${stageId}/Training`, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const alarms = ofType(churn(stageId), 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace === 'AWS/States');
     expect(alarms.map((a) => a.MetricName).sort()).toEqual([
       'ExecutionsAborted',
       'ExecutionsFailed',
@@ -40,9 +44,11 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))('monitori
   });
 
   test('failed training and processing jobs of the pipeline are reported to the alert topic', () => {
-    const rules = ofType(`${stageId}/Training`, 'AWS::Events::Rule')
+    const rules = ofType(churn(stageId), 'AWS::Events::Rule')
       .map(([, r]) => r.Properties)
-      .filter((r) => r.EventPattern?.source?.[0] === 'aws.sagemaker');
+      .filter((r) => r.EventPattern?.source?.[0] === 'aws.sagemaker')
+      // Not the drift monitor's rule (on its schedule's checks), which the drift tests cover.
+      .filter((r) => r.EventPattern.detail?.MonitoringScheduleArn === undefined);
     expect(rules.map((r) => r.EventPattern['detail-type'][0]).sort()).toEqual([
       'SageMaker Processing Job State Change',
       'SageMaker Training Job State Change',
@@ -61,7 +67,9 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))('monitori
   });
 
   test('endpoint alarms use the knobs, and only the composite alarm notifies', () => {
-    const alarms = ofType(`${stageId}/Serving`, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const alarms = ofType(churn(stageId), 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace !== 'AWS/States');
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
     expect(byMetric('Invocation5XXErrors')).toMatchObject({ Threshold: knobs.endpoint5xxPerMinute });
     expect(byMetric('ModelLatency')).toMatchObject({
@@ -83,7 +91,7 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))('monitori
       expect(utilization).toEqual([undefined, undefined, undefined]);
     }
     for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
-    const [[, composite]] = ofType(`${stageId}/Serving`, 'AWS::CloudWatch::CompositeAlarm');
+    const [[, composite]] = ofType(churn(stageId), 'AWS::CloudWatch::CompositeAlarm');
     expect(JSON.stringify(composite.Properties.AlarmActions)).toContain('Operations:ExportsOutputRefAlerts');
     expect((JSON.stringify(composite.Properties.AlarmRule).match(/ALARM\(/g) ?? []).length).toBe(
       alarms.length,
@@ -91,7 +99,7 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))('monitori
   });
 
   test('the dashboard shows pipeline executions and durations, training metrics, endpoint traffic, latency, errors, utilization and capture', () => {
-    const [[, dashboard]] = ofType(`${stageId}/Serving`, 'AWS::CloudWatch::Dashboard');
+    const [[, dashboard]] = ofType(`${stageId}/Dashboard`, 'AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const title of [
       'churn: executions',
@@ -149,6 +157,6 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))('monitori
         Action: 'sns:Publish',
       }),
     );
-    expect(alertsRef(`${stageId}/Training`)).toBe(true);
+    expect(alertsRef(churn(stageId))).toBe(true);
   });
 });

@@ -21,7 +21,7 @@ describe('parity of resources that only some environments have', () => {
       change: (stage) => {
         if (!isReference(stage, config)) return;
         stage.network!.network.endpointSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443));
-        stage.serving.endpoints[model].role.addToPrincipalPolicy(
+        stage.model(model).endpoint!.role.addToPrincipalPolicy(
           new iam.PolicyStatement({
             actions: ['s3:DeleteObject'],
             resources: [stage.storage.dataStore.modelsBucket.arnForObjects('*')],
@@ -31,7 +31,7 @@ describe('parity of resources that only some environments have', () => {
     });
     const where = new Set(result.violations.map((v) => v.constructPath));
     expect(where).toEqual(
-      new Set(['Network/Network/EndpointSecurityGroup', 'Serving/ChurnEndpoint/Role/DefaultPolicy']),
+      new Set(['Network/Network/EndpointSecurityGroup', 'ChurnModel/ChurnEndpoint/Role/DefaultPolicy']),
     );
     expect(result.violations).toContainEqual(
       expect.objectContaining({

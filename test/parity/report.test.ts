@@ -9,8 +9,8 @@ describe('parity report', () => {
     resourceCounts: { dev: 1, prod: 1 },
     differences: [
       {
-        resource: 'Serving/Model',
-        constructPath: 'Serving/ChurnEndpoint/Model',
+        resource: 'ChurnModel/Model',
+        constructPath: 'ChurnModel/ChurnEndpoint/Model',
         resourceType: 'AWS::SageMaker::Model',
         path: 'Properties.Containers[0].ModelPackageName',
         values: { dev: `${long}/3`, prod: `${long}/4` },
@@ -24,10 +24,10 @@ describe('parity report', () => {
     expect(report).toContain(`${long}/3`);
     expect(report).toContain(`${long}/4`);
     expect(report).toMatch(
-      /Serving\/ChurnEndpoint\/Model Containers\[0\]\.ModelPackageName .*\[1\]\s+UNDECLARED/,
+      /ChurnModel\/ChurnEndpoint\/Model Containers\[0\]\.ModelPackageName .*\[1\]\s+UNDECLARED/,
     );
     expect(report).toMatch(
-      /values in full:\n\[1\] Serving\/ChurnEndpoint\/Model Containers\[0\]\.ModelPackageName\n/,
+      /values in full:\n\[1\] ChurnModel\/ChurnEndpoint\/Model Containers\[0\]\.ModelPackageName\n/,
     );
     expect(report).toMatch(/1 undeclared difference$/);
   });

@@ -26,10 +26,10 @@ describe('the ML policy pack on the platform', () => {
   test('fails synth when prod would serve on one instance, naming rule, resource and fix', () => {
     const { app, stages } = buildPlatformApp({ outdir: outdir(), config: configWithPins(ALL_PINNED) });
     const prod = stages.find((s) => s.environment.name === 'prod')!;
-    const config = prod.serving.endpoints.churn.node.findChild('Config') as sagemaker.CfnEndpointConfig;
+    const config = prod.model('churn').endpoint!.node.findChild('Config') as sagemaker.CfnEndpointConfig;
     config.addPropertyOverride('ProductionVariants.0.InitialInstanceCount', 1);
     const message = synthError(app);
-    expect(message).toContain('Prod/Serving/ChurnEndpoint/Config');
+    expect(message).toContain('Prod/ChurnModel/ChurnEndpoint/Config');
     expect(message).toContain('InitialInstanceCount >= 2');
     expect(message).toContain("Acknowledge with 'mlenv-ml-policy::MLENV-ENDPOINT-INSTANCES'");
   });
@@ -38,7 +38,7 @@ describe('the ML policy pack on the platform', () => {
     const { app, stages } = buildPlatformApp({ outdir: outdir(), config: configWithPins(ALL_PINNED) });
     const staging = stages.find((s) => s.environment.name === 'staging')!;
     (
-      staging.serving.endpoints.churn.node.findChild('Config') as sagemaker.CfnEndpointConfig
+      staging.model('churn').endpoint!.node.findChild('Config') as sagemaker.CfnEndpointConfig
     ).addPropertyOverride('ProductionVariants.0.InitialInstanceCount', 1);
     expect(() => app.synth()).not.toThrow();
   });

@@ -22,28 +22,25 @@ const synth = (files: Record<string, unknown>) => {
 };
 
 describe('Serving stack', () => {
-  test('without pins, no environment has an endpoint, the stack still deploys, and synth says so', () => {
+  test('without pins, no environment has an endpoint, every stack still deploys, and synth says so', () => {
     const { assembly, config } = platformAssembly();
     for (const env of config.environments) {
-      const serving = assembly.stacksRecursively.find((s) => s.hierarchicalId === `${env.stageId}/Serving`)!;
-      expect(
-        Object.values(resourcesOf(serving))
-          .map((r) => r.Type)
-          .sort(),
-      ).toEqual(['AWS::CloudWatch::Dashboard', 'AWS::SSM::Parameter']);
-      expect(byType(serving, 'AWS::SSM::Parameter')[0][1].Properties.Value).toBe('{}');
+      const own = assembly.stacksRecursively.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
+      expect(own.flatMap((s) => byType(s, 'AWS::SageMaker::Endpoint'))).toEqual([]);
+      const serving = own.find((s) => s.hierarchicalId === `${env.stageId}/Serving`)!;
+      expect(Object.values(resourcesOf(serving)).map((r) => r.Type)).toEqual(['AWS::SSM::Parameter']);
+      expect(byType(serving, 'AWS::SSM::Parameter')[0][1].Properties.Value).toBe('[]');
       const infos = serving.messages.filter((m) => m.level === 'info').map((m) => m.entry.data);
       expect(infos).toContainEqual(
         `${env.name} serves no endpoint for: ${config.models.map((m) => m.name).join(', ')} (no pin in deployments/${env.name}.json)`,
       );
     }
   });
-
   describe('with a pin in deployments/dev.json only', () => {
     const { assembly, config, stack } = synth({ dev: churnPin('dev', '111111111111') });
 
     test('dev renders a full (serverless) endpoint of the pinned package; the others none', () => {
-      const dev = stack('Dev/Serving');
+      const dev = stack('Dev/ChurnModel');
       expect(byType(dev, 'AWS::SageMaker::Model')[0][1].Properties.Containers).toEqual([
         { ModelPackageName: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlenv-dev-churn/3' },
       ]);
@@ -54,20 +51,25 @@ describe('Serving stack', () => {
         MaxConcurrency: 10,
       });
       expect(byType(dev, 'AWS::SageMaker::Endpoint')).toHaveLength(1);
-      expect(byType(dev, 'AWS::CloudWatch::Alarm')).toHaveLength(3); // 5xx, latency, 4xx rate
-      expect(byType(dev, 'AWS::CloudWatch::CompositeAlarm')).toHaveLength(1);
-      const pins = byType(dev, 'AWS::SSM::Parameter').find(([id]) => id.startsWith('ServedModels'))!;
-      expect(JSON.parse(pins[1].Properties.Value)).toEqual(
-        config.environments.find((e) => e.name === 'dev')!.deployments,
+      const endpointAlarms = byType(dev, 'AWS::CloudWatch::Alarm').filter(
+        ([, a]) => a.Properties.Namespace !== 'AWS/States', // the pipeline's own
       );
-      expect(byType(stack('Prod/Serving'), 'AWS::SageMaker::Endpoint')).toHaveLength(0);
+      expect(endpointAlarms).toHaveLength(3); // 5xx, latency, 4xx rate
+      expect(byType(dev, 'AWS::CloudWatch::CompositeAlarm')).toHaveLength(1);
+      const pin = byType(dev, 'AWS::SSM::Parameter').find(([id]) => id.startsWith('ChurnEndpointPinForCli'))!;
+      expect(JSON.parse(pin[1].Properties.Value)).toEqual(
+        config.environments.find((e) => e.name === 'dev')!.deployments.churn,
+      );
+      const served = byType(stack('Dev/Serving'), 'AWS::SSM::Parameter')[0];
+      expect(JSON.parse(served[1].Properties.Value)).toEqual(['churn']);
+      expect(byType(stack('Prod/ChurnModel'), 'AWS::SageMaker::Endpoint')).toHaveLength(0);
     });
 
     test("parity passes, and shows the pin and dev's serverless variant as declared differences", () => {
       const result = checkParity(assembly, config);
       expect(result.violations).toEqual([]);
       expect(formatParityReport(result)).toMatch(
-        /Serving\/ChurnEndpoint\/Endpoint \(exists\).*deployments \+ serving\.kind \(declared divergence\)/,
+        /ChurnModel\/ChurnEndpoint\/Endpoint \(exists\).*deployments \+ serving\.kind \(declared divergence\)/,
       );
     });
   });
@@ -79,7 +81,7 @@ describe('Serving stack', () => {
       const onInstances = config.environments.filter((e) => e.serving.kind === 'instance');
       expect(onInstances.map((e) => e.name)).toEqual(expect.arrayContaining(['staging', 'prod']));
       for (const env of onInstances) {
-        const serving = stack(`${env.stageId}/Serving`);
+        const serving = stack(`${env.stageId}/ChurnModel`);
         const variant = byType(serving, 'AWS::SageMaker::EndpointConfig')[0][1].Properties;
         expect(variant.ProductionVariants[0]).toMatchObject({
           InstanceType: env.serving.instanceType,
@@ -94,19 +96,20 @@ describe('Serving stack', () => {
           byType(serving, 'AWS::ApplicationAutoScaling::ScalableTarget')[0][1].Properties.MinCapacity,
         ).toBe(env.serving.autoscaling.minInstances);
       }
-      const prod = byType(stack('Prod/Serving'), 'AWS::SageMaker::EndpointConfig')[0][1].Properties;
+      const prod = byType(stack('Prod/ChurnModel'), 'AWS::SageMaker::EndpointConfig')[0][1].Properties;
       expect(prod.ProductionVariants[0].InitialInstanceCount).toBeGreaterThanOrEqual(2);
     });
 
     test("every endpoint alarm notifies the environment's alert topic, through one composite alarm", () => {
       for (const { stageId: stage } of config.environments) {
-        const [[, composite]] = byType(stack(`${stage}/Serving`), 'AWS::CloudWatch::CompositeAlarm');
+        const [[, composite]] = byType(stack(`${stage}/ChurnModel`), 'AWS::CloudWatch::CompositeAlarm');
         expect(JSON.stringify(composite.Properties.AlarmActions)).toMatch(
           /Operations:ExportsOutputRefAlerts/,
         );
         const rule = JSON.stringify(composite.Properties.AlarmRule);
-        for (const [id] of byType(stack(`${stage}/Serving`), 'AWS::CloudWatch::Alarm'))
-          expect(rule).toContain(id);
+        // The endpoint's alarms (the pipeline's notify by themselves).
+        for (const [id, alarm] of byType(stack(`${stage}/ChurnModel`), 'AWS::CloudWatch::Alarm'))
+          if (alarm.Properties.Namespace !== 'AWS/States') expect(rule).toContain(id);
       }
     });
 
@@ -116,8 +119,8 @@ describe('Serving stack', () => {
   });
 
   test('changing the pinned package replaces the model and config but keeps the endpoint, which updates in place', () => {
-    const before = synth({ prod: churnPin('prod', '333333333333', 3) }).stack('Prod/Serving');
-    const after = synth({ prod: churnPin('prod', '333333333333', 4) }).stack('Prod/Serving');
+    const before = synth({ prod: churnPin('prod', '333333333333', 3) }).stack('Prod/ChurnModel');
+    const after = synth({ prod: churnPin('prod', '333333333333', 4) }).stack('Prod/ChurnModel');
     const changed = Object.keys(resourcesOf(after)).filter(
       (id) => JSON.stringify(resourcesOf(after)[id]) !== JSON.stringify(resourcesOf(before)[id]),
     );

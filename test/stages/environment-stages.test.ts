@@ -1,4 +1,5 @@
-import { platformAssembly } from '../support/platform';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { expectedStackIds, platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
 /** Resource types of the platform that CloudFormation can tag. */
@@ -19,15 +20,9 @@ describe('one stage per environment', () => {
   test('stage ids follow the environments, each with the same stacks in its own account and region', () => {
     for (const env of config.environments) {
       const own = stacks.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
-      const ids = [
-        'Operations',
-        'Registry',
-        'Serving',
-        'Storage',
-        'Training',
-        ...(env.network === 'vpc' ? ['Network'] : []),
-      ];
-      expect(own.map((s) => s.hierarchicalId).sort()).toEqual(ids.sort().map((id) => `${env.stageId}/${id}`));
+      expect(own.map((s) => s.hierarchicalId).sort()).toEqual(
+        expectedStackIds(config, env).map((id) => `${env.stageId}/${id}`),
+      );
       for (const stack of own) {
         expect(stack.environment).toMatchObject({ account: env.account, region: env.region });
         expect(stack.stackName).toBe(stack.hierarchicalId.replace('/', '-'));
@@ -37,16 +32,18 @@ describe('one stage per environment', () => {
     }
   });
 
-  test('the stateless Training stack uses data by bucket name: it imports only keys, the alert topic and the VPC', () => {
+  test("a model's stack uses data by bucket name: it imports only keys, its log group, the alert topic and the VPC", () => {
     for (const env of config.environments) {
-      const training = stacks.find((s) => s.hierarchicalId === `${env.stageId}/Training`)!;
+      const training = stacks.find(
+        (s) => s.hierarchicalId === `${env.stageId}/${pascalCase(config.models[0].name)}Model`,
+      )!;
       const imports = [...JSON.stringify(training.template).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map(
         (m) => m[1],
       );
       expect(imports.length).toBeGreaterThan(0);
       for (const name of imports) {
         expect(name).toMatch(
-          /^[A-Za-z]+-(Storage:ExportsOutputFnGetAtt(DataKey|OperationsKey)[0-9A-F]+Arn|Operations:ExportsOutputRefAlerts|Network:ExportsOutput(FnGetAttNetworkWorkloadSecurityGroup|RefNetworkVpcIsolatedSubnet))/,
+          /^[A-Za-z]+-(Storage:ExportsOutputFnGetAtt(DataKey|OperationsKey)[0-9A-F]+Arn|Operations:ExportsOutputRefAlerts|Training:ExportsOutputFnGetAtt[A-Za-z0-9]+PipelineLogs[0-9A-F]+Arn|Network:ExportsOutput(FnGetAttNetworkWorkloadSecurityGroup|RefNetworkVpcIsolatedSubnet))/,
         );
       }
     }
@@ -60,7 +57,8 @@ describe('one stage per environment', () => {
         stack.template.Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>,
       );
       const taggable = resources.filter(([, r]) => TAGGABLE.includes(r.Type));
-      expect(taggable.length).toBeGreaterThan(0);
+      // Every stack has some, but the dashboard's (CloudWatch dashboards take no tags).
+      expect(taggable.length > 0).toBe(!id.endsWith('/Dashboard'));
       for (const [, resource] of taggable) {
         // Most types take a list of { Key, Value }; a few (SSM parameters) a map.
         const tags = resource.Properties?.Tags as

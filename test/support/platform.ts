@@ -1,5 +1,5 @@
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { type MlEnvConfig, platformConfig } from '../../config';
+import { type EnvironmentConfig, type MlEnvConfig, platformConfig } from '../../config';
 
 /** The environment variable that tells test workers where global setup synthesized the platform. */
 export const OUTDIR_VARIABLE = 'MLENV_TEST_CDK_OUT';
@@ -15,4 +15,22 @@ export function platformAssembly(): { assembly: CloudAssembly; config: MlEnvConf
       `${OUTDIR_VARIABLE} is not set: run the tests with jest (see test/support/global-setup.ts)`,
     );
   return { assembly: new CloudAssembly(outdir), config: platformConfig() };
+}
+
+/**
+ * The ids of an environment's stacks, as the README lists them: the shared ones, `Network` where
+ * there is a VPC, and one per model (`<Model>Model`, the model's name in PascalCase).
+ */
+export function expectedStackIds(config: MlEnvConfig, env: EnvironmentConfig): string[] {
+  const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+  return [
+    'Dashboard',
+    'Operations',
+    'Registry',
+    'Serving',
+    'Storage',
+    'Training',
+    ...(env.network === 'vpc' ? ['Network'] : []),
+    ...config.models.map((m) => `${pascal(m.name)}Model`),
+  ].sort();
 }

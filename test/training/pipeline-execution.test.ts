@@ -4,7 +4,7 @@ import { awsError, runPipeline } from '../support/pipeline-harness';
 import { platformAssembly } from '../support/platform';
 
 const { assembly } = platformAssembly();
-const dev = stateMachineDefinition(assembly, 'Dev/Training', 'ChurnPipeline/StateMachine');
+const dev = stateMachineDefinition(assembly, 'Dev/ChurnModel', 'ChurnPipeline/StateMachine');
 const RAW_BUCKET = 'mlenv-dev-111111111111-eu-west-1-raw';
 const RAW = `s3://${RAW_BUCKET}`;
 const INPUT = {
@@ -191,9 +191,9 @@ describe("training pipeline on 'latest', executed locally", () => {
   const pushed = { [`${RAW}/churn/latest.json`]: JSON.stringify(pointer) };
   const LATEST = { datasetS3Uri: `${RAW}/churn/`, datasetVersion: 'latest', reason: 'schedule' };
 
-  /** The input a rule of Dev/Training renders for the pipeline (a fixed `Input`), by the rule's description. */
+  /** The input a rule of Dev/ChurnModel renders for the pipeline (a fixed `Input`), by the rule's description. */
   function ruleInput(description: RegExp): Record<string, unknown> {
-    const stack = assembly.stacksRecursively.find((s) => s.hierarchicalId === 'Dev/Training')!;
+    const stack = assembly.stacksRecursively.find((s) => s.hierarchicalId === 'Dev/ChurnModel')!;
     const rules = Object.values(stack.template.Resources as Record<string, any>).filter(
       (r) => r.Type === 'AWS::Events::Rule' && description.test(String(r.Properties.Description)),
     );

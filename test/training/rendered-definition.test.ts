@@ -10,7 +10,7 @@ const definitions = config.environments.flatMap((env) =>
     return [
       `${env.stageId}/${model.name}`,
       env,
-      stateMachineDefinition(assembly, `${env.stageId}/Training`, `${id}Pipeline/StateMachine`),
+      stateMachineDefinition(assembly, `${env.stageId}/${id}Model`, `${id}Pipeline/StateMachine`),
     ] as const;
   }),
 );

@@ -25,6 +25,10 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
 - ``UpdateModelPackage`` replaces the package's ``CustomerMetadataProperties`` (its lineage) and
   approval description with what the request gives, None when it gives none; AWS adds the given
   properties to the package's and keeps what the request leaves out.
+- Stack updates leave the stack's exports as they were at create: an output exported by the update
+  (a model stack's endpoint, once the model is served) cannot be imported by another stack
+  ("No export named ..."), and an export the update dropped is still listed. They are
+  re-registered from the updated stack's outputs.
 - Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
   ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
   as on create instead (its default).
@@ -178,6 +182,21 @@ def _keep_model_package_fields_on_update() -> None:
     SageMakerModelBackend.update_model_package = update_model_package  # type: ignore[method-assign]
 
 
+def _register_exports_on_update() -> None:
+    original = CloudFormationBackend.update_stack
+
+    def update_stack(self, name, template, role_arn, parameters, tags):  # type: ignore[no-untyped-def]
+        before = {export.name for export in self.get_stack(name).exports}
+        stack = original(self, name, template, role_arn, parameters, tags)
+        after = {export.name: export for export in stack.exports}
+        for dropped in before - after.keys():
+            self.exports.pop(dropped, None)
+        self.exports.update(after)
+        return stack
+
+    CloudFormationBackend.update_stack = update_stack  # type: ignore[method-assign]
+
+
 def _implement_test_event_pattern() -> None:
     def test_event_pattern(self):  # type: ignore[no-untyped-def]
         pattern = EventPattern.load(self._get_param("EventPattern"))
@@ -252,6 +271,7 @@ def apply_corrections() -> None:
     _implement_test_event_pattern()
     _answer_cross_account_registry_arns()
     _keep_model_package_fields_on_update()
+    _register_exports_on_update()
 
 
 def main() -> int:

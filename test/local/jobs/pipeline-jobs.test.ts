@@ -22,7 +22,7 @@ import { sampleDataset, tarEntries } from './sample-data';
 
 type Json = Record<string, any>;
 const { assembly } = platformAssembly();
-const definition = stateMachineDefinition(assembly, 'Local/Training', 'ChurnPipeline/StateMachine');
+const definition = stateMachineDefinition(assembly, 'Local/ChurnModel', 'ChurnPipeline/StateMachine');
 const states = definition.States as Json;
 const codeUri: string = states.Preprocess.Parameters.ProcessingInputs.find(
   (i: Json) => i.InputName === 'code',

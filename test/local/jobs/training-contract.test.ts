@@ -31,7 +31,7 @@ print("metric validation:auc=oops")
 `;
 
 const { assembly } = platformAssembly();
-const definition = stateMachineDefinition(assembly, 'Local/Training', 'ChurnPipeline/StateMachine');
+const definition = stateMachineDefinition(assembly, 'Local/ChurnModel', 'ChurnPipeline/StateMachine');
 const RUN_ID = 'c'.repeat(32);
 const workDir = mkdtempSync(join(tmpdir(), 'mlenv-jobs-contract-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));

@@ -1,0 +1,185 @@
+import { asList, asObject } from '../../constructs/common/json-values';
+import { count, costLine, type CostLine } from './cost-line';
+import type { RegionPriceList } from './price-table';
+import type { TemplateResource } from './template-resources';
+
+/** The resource types this file prices (apart from endpoints, jobs and schedules). */
+export const IDLE_TYPES = [
+  'AWS::EC2::VPCEndpoint',
+  'AWS::EC2::NatGateway',
+  'AWS::KMS::Key',
+  'AWS::CloudWatch::Dashboard',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::CompositeAlarm',
+  'AWS::Logs::LogGroup',
+  'AWS::Budgets::Budget',
+  'AWS::S3::Bucket',
+  'AWS::SSM::Parameter',
+  'AWS::SNS::Topic',
+] as const;
+
+/**
+ * What the environment's other resources cost in a month while nothing runs: VPC interface
+ * endpoints per AZ-hour, NAT gateways per hour, keys, dashboards, alarms (per metric), budgets;
+ * log groups and buckets are listed with the 0 GB they store while idle, parameters and topics
+ * with their (free) idle price.
+ */
+export function idleResourceLines(
+  resources: readonly TemplateResource[],
+  prices: RegionPriceList,
+  hoursPerMonth: number,
+): CostLine[] {
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  const paths = (list: readonly TemplateResource[]) => list.map((r) => r.path);
+  const lines: CostLine[] = [];
+  const add = (
+    list: readonly TemplateResource[],
+    line: Omit<CostLine, 'price' | 'usd' | 'missing' | 'resources'>,
+    lookup: Parameters<typeof costLine>[1],
+  ) => {
+    if (list.length > 0) lines.push(costLine({ ...line, resources: paths(list) }, lookup));
+  };
+  /** One line of `list` priced per resource. */
+  const each = (list: readonly TemplateResource[], item: string, lookup: Parameters<typeof costLine>[1]) =>
+    add(list, { item, quantity: list.length, quantityText: String(list.length) }, lookup);
+
+  // VPC endpoints: interface endpoints per AZ (one subnet each) and hour; gateway endpoints free.
+  const endpoints = ofType('AWS::EC2::VPCEndpoint');
+  const interfaces = endpoints.filter((e) => e.properties.VpcEndpointType === 'Interface');
+  const gateways = endpoints.filter((e) => (e.properties.VpcEndpointType ?? 'Gateway') === 'Gateway');
+  const unknownKind = endpoints.filter((e) => !interfaces.includes(e) && !gateways.includes(e));
+  const unreadable = interfaces.filter((e) => !Array.isArray(e.properties.SubnetIds));
+  const readable = interfaces.filter((e) => !unreadable.includes(e));
+  const azs = readable.map((e) => asList(e.properties.SubnetIds).length);
+  const endpointAzs = azs.reduce((sum, n) => sum + n, 0);
+  add(
+    readable,
+    {
+      item: 'VPC interface endpoints',
+      quantity: endpointAzs * hoursPerMonth,
+      quantityText: azs.every((n) => n === azs[0])
+        ? `${readable.length} × ${count(azs[0], 'AZ')} × ${hoursPerMonth} h`
+        : `${endpointAzs} endpoint-AZs × ${hoursPerMonth} h`,
+    },
+    prices.get('interfaceEndpoint'),
+  );
+  for (const [list, why] of [
+    [unreadable, 'its subnets (AZs) are not a list in the template'],
+    [unknownKind, 'its endpoint type is neither Interface nor Gateway'],
+  ] as const) {
+    for (const endpoint of list) {
+      lines.push(
+        costLine(
+          { item: 'VPC endpoint', resources: [endpoint.path], quantity: 0, quantityText: '?' },
+          { missing: `${endpoint.path}: ${why}, so it cannot be priced` },
+        ),
+      );
+    }
+  }
+  each(gateways, 'VPC gateway endpoints', prices.get('gatewayEndpoint'));
+
+  const nat = ofType('AWS::EC2::NatGateway');
+  add(
+    nat,
+    {
+      item: 'NAT gateways',
+      quantity: nat.length * hoursPerMonth,
+      quantityText: `${nat.length} × ${hoursPerMonth} h`,
+    },
+    prices.get('natGateway'),
+  );
+
+  const keys = ofType('AWS::KMS::Key');
+  each(keys, 'KMS keys', prices.get('kmsKey'));
+
+  const dashboards = ofType('AWS::CloudWatch::Dashboard');
+  each(dashboards, 'CloudWatch dashboards', prices.get('dashboard'));
+
+  const alarms = ofType('AWS::CloudWatch::Alarm').map((alarm) => ({ alarm, ...alarmMetrics(alarm) }));
+  for (const highResolution of [false, true]) {
+    const group = alarms.filter((a) => a.highResolution === highResolution);
+    const metrics = group.reduce((sum, a) => sum + a.metrics, 0);
+    add(
+      group.map((a) => a.alarm),
+      {
+        item: highResolution ? 'CloudWatch alarms (high resolution)' : 'CloudWatch alarms',
+        quantity: metrics,
+        quantityText:
+          metrics === group.length
+            ? count(group.length, 'alarm')
+            : `${count(group.length, 'alarm')}, ${metrics} metrics`,
+      },
+      prices.get(highResolution ? 'highResolutionAlarmMetric' : 'alarmMetric'),
+    );
+  }
+
+  const composites = ofType('AWS::CloudWatch::CompositeAlarm');
+  add(
+    composites,
+    {
+      item: 'CloudWatch composite alarms',
+      quantity: composites.length,
+      quantityText: String(composites.length),
+    },
+    prices.get('compositeAlarm'),
+  );
+
+  const budgets = ofType('AWS::Budgets::Budget');
+  const days = hoursPerMonth / 24;
+  add(
+    budgets,
+    {
+      item: 'AWS Budgets budgets',
+      quantity: budgets.length * days,
+      quantityText: `${budgets.length} × ${days.toFixed(1)} days`,
+    },
+    prices.get('budget'),
+  );
+
+  const logGroups = ofType('AWS::Logs::LogGroup');
+  add(
+    logGroups,
+    {
+      item: 'CloudWatch Logs stored data',
+      quantity: 0,
+      quantityText: `${count(logGroups.length, 'log group')}, 0 GB`,
+    },
+    prices.get('logStorage'),
+  );
+
+  const buckets = ofType('AWS::S3::Bucket');
+  add(
+    buckets,
+    { item: 'S3 stored data', quantity: 0, quantityText: `${count(buckets.length, 'bucket')}, 0 GB` },
+    prices.get('s3Standard'),
+  );
+
+  const parameters = ofType('AWS::SSM::Parameter');
+  const advanced = parameters.filter((p) => p.properties.Tier === 'Advanced');
+  const standard = parameters.filter((p) => p.properties.Tier !== 'Advanced');
+  each(standard, 'SSM parameters (standard)', prices.get('ssmStandardParameter'));
+  each(advanced, 'SSM parameters (advanced)', prices.get('ssmAdvancedParameter'));
+
+  const topics = ofType('AWS::SNS::Topic');
+  each(topics, 'SNS topics', prices.get('snsTopicIdle'));
+  return lines;
+}
+
+/**
+ * How many metrics an alarm is billed for (one, or each metric a metric-math alarm reads), and
+ * whether it is high resolution (a period under 60 s).
+ */
+function alarmMetrics(alarm: TemplateResource): { metrics: number; highResolution: boolean } {
+  const { Metrics: queries, Period: period } = alarm.properties;
+  if (!Array.isArray(queries)) {
+    return { metrics: 1, highResolution: typeof period === 'number' && period < 60 };
+  }
+  const stats = queries.flatMap((q) => {
+    const stat = asObject(asObject(q)?.MetricStat);
+    return stat ? [stat] : [];
+  });
+  return {
+    metrics: Math.max(1, stats.length),
+    highResolution: stats.some((s) => typeof s.Period === 'number' && s.Period < 60),
+  };
+}

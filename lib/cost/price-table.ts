@@ -1,0 +1,120 @@
+/** One list price: what a unit costs in one region, and where and when the figure was read. */
+export interface ListPrice {
+  /** US dollars per `unit`. */
+  readonly usd: number;
+  /** What one unit is: `instance-hour`, `AZ-hour`, `key-month`, ... */
+  readonly unit: string;
+  /** The public AWS pricing page the figure comes from. */
+  readonly source: string;
+  /** When the figure was the list price (as precisely as it is known). */
+  readonly asOf: string;
+  /** What the price assumes or leaves out. */
+  readonly note?: string;
+}
+
+/** What SageMaker charges per instance-hour, by instance type, for one kind of use. */
+export type InstancePrices = Readonly<Record<string, ListPrice>>;
+
+/** The prices of one region. */
+export interface RegionPrices {
+  /** Real-time inference (endpoint instances), by instance type. */
+  readonly sagemakerRealTime: InstancePrices;
+  /** Training jobs, by instance type. */
+  readonly sagemakerTraining: InstancePrices;
+  /** Processing jobs (also Model Monitor checks), by instance type. */
+  readonly sagemakerProcessing: InstancePrices;
+  /** A serverless endpoint without provisioned concurrency, while it serves nothing. */
+  readonly sagemakerServerlessIdle: ListPrice;
+  /** An interface VPC endpoint, per AZ (subnet) it is in. */
+  readonly interfaceEndpoint: ListPrice;
+  /** A gateway VPC endpoint (S3, DynamoDB). */
+  readonly gatewayEndpoint: ListPrice;
+  readonly natGateway: ListPrice;
+  /** A customer-managed KMS key. */
+  readonly kmsKey: ListPrice;
+  readonly dashboard: ListPrice;
+  /** A standard-resolution alarm, per metric it evaluates. */
+  readonly alarmMetric: ListPrice;
+  /** A high-resolution alarm (period under 60 s), per metric it evaluates. */
+  readonly highResolutionAlarmMetric: ListPrice;
+  readonly compositeAlarm: ListPrice;
+  /** Log data stored in CloudWatch Logs. */
+  readonly logStorage: ListPrice;
+  /** An AWS Budgets budget. */
+  readonly budget: ListPrice;
+  /** Objects stored in S3 Standard. */
+  readonly s3Standard: ListPrice;
+  readonly ssmStandardParameter: ListPrice;
+  readonly ssmAdvancedParameter: ListPrice;
+  /** An SNS topic with nothing published. */
+  readonly snsTopicIdle: ListPrice;
+}
+
+/** Every price the estimate uses, by region. */
+export interface PriceTable {
+  readonly currency: 'USD';
+  /** What kind of figures these are and how current (list prices of a date, to be refreshed). */
+  readonly basis: string;
+  /** Hours in a month, as AWS's pricing examples count them. */
+  readonly hoursPerMonth: number;
+  /** The share of on-demand price managed spot training is assumed to save. */
+  readonly spotTrainingDiscount: {
+    readonly fraction: number;
+    readonly source: string;
+    readonly asOf: string;
+    readonly note: string;
+  };
+  readonly regions: Readonly<Record<string, RegionPrices>>;
+}
+
+/** The prices that do not depend on an instance type. */
+export type FixedPriceKey = Exclude<
+  keyof RegionPrices,
+  'sagemakerRealTime' | 'sagemakerTraining' | 'sagemakerProcessing'
+>;
+
+/** A price found, or the sentence that says which one is missing (never a silent 0). */
+export type PriceLookup = { readonly price: ListPrice } | { readonly missing: string };
+
+/** The kinds of SageMaker instance use, as the estimate names them. */
+export type SageMakerUse = 'real-time inference' | 'training' | 'processing';
+
+const INSTANCE_PRICES: Record<SageMakerUse, keyof RegionPrices> = {
+  'real-time inference': 'sagemakerRealTime',
+  training: 'sagemakerTraining',
+  processing: 'sagemakerProcessing',
+};
+
+/** Where the table lives, for messages about a missing price. */
+export const PRICE_TABLE_FILE = 'lib/cost/prices.ts';
+
+/** The prices of one region of a table; each lookup says clearly which price is missing. */
+export class RegionPriceList {
+  constructor(
+    private readonly table: PriceTable,
+    public readonly region: string,
+  ) {}
+
+  /** A fixed price of the region (`kmsKey`, `dashboard`, ...). */
+  public get(key: FixedPriceKey): PriceLookup {
+    const prices = this.table.regions[this.region];
+    if (!prices) return { missing: this.noRegion() };
+    return { price: prices[key] };
+  }
+
+  /** The instance-hour price of a SageMaker instance type for one kind of use. */
+  public sagemaker(use: SageMakerUse, instanceType: string): PriceLookup {
+    const prices = this.table.regions[this.region];
+    if (!prices) return { missing: this.noRegion() };
+    const byType = prices[INSTANCE_PRICES[use]] as InstancePrices;
+    const price = byType[instanceType];
+    if (price) return { price };
+    return {
+      missing: `no price for SageMaker ${use} on ${instanceType} in ${this.region}: add it to ${PRICE_TABLE_FILE} (priced there: ${Object.keys(byType).join(', ') || 'none'})`,
+    };
+  }
+
+  private noRegion(): string {
+    return `no prices for region ${this.region}: add the region to ${PRICE_TABLE_FILE} (priced there: ${Object.keys(this.table.regions).join(', ')})`;
+  }
+}

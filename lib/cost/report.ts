@@ -1,0 +1,227 @@
+import type { CostLine } from './cost-line';
+import type { EnvironmentCost } from './estimate';
+import type { ListPrice } from './price-table';
+import { PRICE_TABLE_FILE } from './price-table';
+import type { CostReport, EnvironmentCostReport } from './run';
+
+/** `$1,234.56`; below a cent as `$0.00`. */
+export function usd(value: number): string {
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** A unit price with the precision it was given in: `$0.011/AZ-hour`, `$3.00/dashboard-month`. */
+export function unitPrice(price: ListPrice): string {
+  const digits = Math.max(2, (String(price.usd).split('.')[1] ?? '').length);
+  return `$${price.usd.toFixed(digits)}/${price.unit}`;
+}
+
+/** Rows as aligned columns; the columns in `right` are aligned right. */
+function columns(rows: readonly string[][], right: readonly number[] = []): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (right.includes(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** A total, marked as a lower bound when a price is missing. */
+function total(value: number, complete: boolean): string {
+  return complete ? usd(value) : `at least ${usd(value)}`;
+}
+
+/** The idle total of an estimate, a lower bound when an idle line lacks its price. */
+function idleTotal(estimate: EnvironmentCost): string {
+  return total(
+    estimate.idleUsd,
+    estimate.idle.every((l) => !l.missing),
+  );
+}
+
+function lineRow(line: CostLine): string[] {
+  if (line.missing) return [line.item, line.quantityText, 'MISSING PRICE', '?'];
+  return [line.item, line.quantityText, unitPrice(line.price!), usd(line.usd!)];
+}
+
+const MONEY = [3];
+const INDENT = '  ';
+const WIDTH = 110;
+
+/**
+ * Text as indented lines of at most WIDTH characters, broken only at `separator` (a space, or
+ * `, ` for lists whose items must stay whole); later lines are indented more.
+ */
+function wrap(text: string, separator = ' '): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const part of text.split(separator)) {
+    const indent = lines.length === 0 ? INDENT : INDENT.repeat(2);
+    if (line === '') line = indent + part;
+    else if (line.length + separator.length + part.length <= WIDTH) line += separator + part;
+    else {
+      lines.push(line + separator.trimEnd());
+      line = INDENT.repeat(2) + part;
+    }
+  }
+  return [...lines, line];
+}
+
+function idleSection(estimate: EnvironmentCost, endpointsNote: string | undefined): string[] {
+  const rows = [
+    ['a month while idle', 'quantity', 'unit price', 'per month'],
+    ...estimate.idle.map(lineRow),
+    ...(endpointsNote ? [['SageMaker endpoints', endpointsNote, '', '']] : []),
+    ['idle total', '', '', idleTotal(estimate)],
+  ];
+  const free = estimate.freeWhileIdle.map((f) => `${f.count} ${f.type.replace(/^AWS::/, '')}`).join(', ');
+  return [
+    ...columns(rows, MONEY).map((l) => INDENT + l),
+    ...(free ? wrap(`free while idle: ${free}`, ', ') : []),
+    ...estimate.idle.flatMap((l) => (l.note ? wrap(`note: ${l.note}`) : [])),
+  ];
+}
+
+function trainingSection(estimate: EnvironmentCost, spotPercent: number): string[] {
+  if (estimate.trainingRuns.length === 0) return [`${INDENT}no training pipeline`];
+  const rows = [
+    ['one training run, each job to its time limit', 'instances', 'hours', 'unit price', 'per run'],
+  ];
+  for (const run of estimate.trainingRuns) {
+    const name = run.stateMachine.replace(/\/StateMachine$/, '');
+    for (const job of run.jobs) {
+      const what = `${name} ${job.state} (${job.use}${job.spot ? ', spot' : ''})`;
+      if (job.missing) {
+        rows.push([what, '', '', 'MISSING PRICE', '?']);
+        continue;
+      }
+      rows.push([
+        what,
+        `${job.instanceCount} × ${job.instanceType}`,
+        String(+(job.maxRuntimeSeconds! / 3600).toFixed(2)),
+        job.spot ? `${unitPrice(job.price!)} - ${spotPercent} %` : unitPrice(job.price!),
+        usd(job.usd!),
+      ]);
+    }
+    const bound = run.usd === run.onDemandUsd ? '' : ` (all on demand ${usd(run.onDemandUsd)})`;
+    rows.push([`${name}: per run${bound}`, '', '', '', total(run.usd, run.missing.length === 0)]);
+  }
+  return columns(rows, [2, 4]).map((l) => INDENT + l);
+}
+
+function scheduledSection(estimate: EnvironmentCost): string[] {
+  return estimate.scheduledJobs.flatMap((job) => {
+    if (job.missing) return [`${INDENT}scheduled check ${job.schedule}: MISSING PRICE`];
+    const minutes = +(job.maxRuntimeSeconds! / 60).toFixed(1);
+    const month =
+      job.executionsPerMonth === undefined
+        ? ''
+        : `, up to ${+job.executionsPerMonth.toFixed(1)} a month: at most ${usd(job.monthlyBoundUsd!)}`;
+    return wrap(
+      `scheduled check ${job.schedule} ${job.expression ?? ''}: ${job.instanceCount} × ${job.instanceType}` +
+        ` up to ${minutes} min = ${usd(job.perExecutionUsd!)} per execution${month}` +
+        ' (not in the idle total: a check of an idle endpoint has no captured data to read and ends early)',
+    );
+  });
+}
+
+/** The lines serving every model adds or changes, with their monthly figures then. */
+function servedSection(now: EnvironmentCost, served: EnvironmentCost, unserved: readonly string[]): string[] {
+  const before = new Map(now.idle.map((l) => [l.item, l]));
+  const changed = served.idle.filter((l) => {
+    const was = before.get(l.item);
+    return !was || was.usd !== l.usd || was.missing !== l.missing;
+  });
+  const rows = [
+    [
+      `if each model is served (a stand-in pin of ${unserved.join(', ')})`,
+      'quantity',
+      'unit price',
+      'per month',
+    ],
+    ...changed.map(lineRow),
+    ['idle total if served', '', '', `${idleTotal(served)} (+${usd(served.idleUsd - now.idleUsd)})`],
+  ];
+  return [...columns(rows, MONEY).map((l) => INDENT + l), ...scheduledSection(served)];
+}
+
+function environmentSection(report: EnvironmentCostReport, spotPercent: number): string[] {
+  const { estimate } = report;
+  const header = `${report.environment} (${report.region})${
+    report.emulated
+      ? ': runs in the local emulator and costs nothing; below, what its stacks would cost on AWS'
+      : ''
+  }`;
+  const endpointsNote =
+    estimate.endpointConfigs === 0
+      ? 'no endpoint served (nothing pinned)'
+      : report.unservedModels.length > 0
+        ? `${report.unservedModels.join(', ')} not served (no pin)`
+        : undefined;
+  return [
+    header,
+    ...idleSection(estimate, endpointsNote),
+    ...scheduledSection(estimate),
+    '',
+    ...trainingSection(estimate, spotPercent),
+    ...(report.ifEachModelServed
+      ? ['', ...servedSection(estimate, report.ifEachModelServed, report.unservedModels)]
+      : []),
+  ];
+}
+
+function summary(report: CostReport): string[] {
+  const rows = [
+    ['environment', 'region', 'idle a month', 'if each model is served', 'one run of each pipeline'],
+  ];
+  for (const e of report.environments) {
+    const runs = e.estimate.trainingRuns;
+    const runsUsd = runs.reduce((sum, r) => sum + r.usd, 0);
+    rows.push([
+      e.emulated ? `${e.environment} (emulated: $0)` : e.environment,
+      e.region,
+      idleTotal(e.estimate),
+      idleTotal(e.ifEachModelServed ?? e.estimate),
+      runs.length === 0
+        ? '-'
+        : total(
+            runsUsd,
+            runs.every((r) => r.missing.length === 0),
+          ),
+    ]);
+  }
+  return columns(rows, [2, 3, 4]);
+}
+
+/** The report as tables a person reads: per environment, then a summary. */
+export function formatCostReport(report: CostReport): string {
+  const spotPercent = Math.round(report.spotTrainingDiscount.fraction * 100);
+  const lines = [
+    `mlenv cost: ${report.currency} a month while idle (${report.hoursPerMonth} h) and per training run, from the synthesized templates`,
+    ...wrap(`prices: ${PRICE_TABLE_FILE}: ${report.basis}`).map((l) => l.slice(INDENT.length)),
+    ...wrap(
+      `spot training: ${spotPercent} % below on demand assumed (${report.spotTrainingDiscount.note})`,
+    ).map((l) => l.slice(INDENT.length)),
+    '',
+  ];
+  for (const e of report.environments) lines.push(...environmentSection(e, spotPercent), '');
+  lines.push(...summary(report));
+  if (report.missing.length > 0) {
+    lines.push(
+      '',
+      `${report.missing.length} missing price${report.missing.length === 1 ? '' : 's'}: the totals they touch are lower bounds`,
+      ...report.missing.map((m) => `  - ${m}`),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The report as JSON, amounts rounded to a millionth of a dollar. */
+export function costJson(report: CostReport): string {
+  return JSON.stringify(
+    report,
+    (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isInteger(value) ? +value.toFixed(6) : value,
+    2,
+  );
+}

@@ -1,0 +1,231 @@
+import { Annotations, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import {
+  COMPOSITE_ALARM_SUFFIX,
+  DISCOVERY_KEYS,
+  DRIFT_SCHEDULE_SUFFIX,
+  type EnvironmentConfig,
+  type ModelConfig,
+  modelResourceName,
+} from '../../config';
+import {
+  DataQualityMonitor,
+  EndpointAlarms,
+  EndpointVariant,
+  type IModelRegistry,
+  MlDataStore,
+  MlInstanceType,
+  type MlNetworkPlacement,
+  ModelApprovalStatus,
+  ModelEndpoint,
+  NotifyTopicAlarmAction,
+  PipelineAlarms,
+  type ProblemType,
+  TrainingPipeline,
+} from '../../constructs';
+import { pascalCase } from '../../constructs/common/pascal-case';
+import { acknowledgeControl } from '../compliance/acknowledge';
+import { dataStoreByName } from './data-store-by-name';
+import { publishForCli } from './discovery-parameter';
+import { modelImage, monitorImage } from './model-images';
+import { TRAINING_METRICS, WORKLOAD_SOURCE } from './training-stack';
+
+export interface ModelStackProps extends StackProps {
+  readonly project: string;
+  readonly environment: EnvironmentConfig;
+  readonly model: ModelConfig;
+  /** The environment's data store; its buckets are used by name (no exports from Storage). */
+  readonly dataStore: MlDataStore;
+  readonly registry: IModelRegistry;
+  /** The pipeline's execution log group (retained, in the Training stack). */
+  readonly logGroup: logs.ILogGroup;
+  /** Where pipelines, alarms and drift checks notify. */
+  readonly alerts: sns.ITopic;
+  /** Where jobs and models run, when the environment has a VPC. */
+  readonly network?: MlNetworkPlacement;
+  /** Recorded in every registered model's lineage. */
+  readonly codeVersion: string;
+}
+
+/**
+ * One model's stateless resources in an environment: its training pipeline (with alarms and
+ * triggers) and, where `deployments/<env>.json` pins a package, its endpoint with alarms and
+ * drift monitoring. A stack per model keeps every template far from CloudFormation's limits
+ * whatever the number of models.
+ */
+export class ModelStack extends Stack {
+  public readonly pipeline: TrainingPipeline;
+  /** Where the environment serves the model (it pins a package). */
+  public readonly endpoint?: ModelEndpoint;
+
+  /** The id of a model's stack in its stage (`ChurnModel`). */
+  public static idOf(model: string): string {
+    return `${pascalCase(model)}Model`;
+  }
+
+  /** The construct path within the stage of a part of a model (`Endpoint/Model` -> `ChurnModel/ChurnEndpoint/Model`). */
+  public static pathOf(model: string, part: string): string {
+    return `${ModelStack.idOf(model)}/${pascalCase(model)}${part}`;
+  }
+
+  constructor(scope: Construct, id: string, props: ModelStackProps) {
+    super(scope, id, props);
+    const { environment, model } = props;
+    const dataStore = dataStoreByName(this, props.dataStore);
+    this.pipeline = this.trainingPipeline(props, dataStore);
+    const pin = environment.deployments[model.name];
+    if (pin) this.endpoint = this.servedEndpoint(props, dataStore, pin);
+  }
+
+  private trainingPipeline(
+    props: ModelStackProps,
+    dataStore: ReturnType<typeof dataStoreByName>,
+  ): TrainingPipeline {
+    const { environment, model } = props;
+    const training = environment.training;
+    const id = pascalCase(model.name);
+    const pipeline = new TrainingPipeline(this, `${id}Pipeline`, {
+      modelName: model.name,
+      dataStore,
+      registry: props.registry,
+      image: modelImage(model, environment),
+      monitorImage: monitorImage(model, environment),
+      sourceCode: WORKLOAD_SOURCE,
+      problemType: model.problemType as ProblemType,
+      targetColumn: model.targetColumn,
+      hyperparameters: model.hyperparameters,
+      metricDefinitions: TRAINING_METRICS,
+      qualityGate: model.qualityGate,
+      trainingInstanceType: MlInstanceType.of(training.instanceType),
+      trainingInstanceCount: training.instanceCount,
+      processingInstanceType: MlInstanceType.of(training.processingInstanceType),
+      volumeSize: Size.gibibytes(training.volumeSizeGb),
+      maxRuntime: Duration.minutes(training.maxRuntimeMinutes),
+      spot: training.spot.enabled ? { maxWait: Duration.minutes(training.spot.maxWaitMinutes) } : undefined,
+      approvalStatus: training.approvalStatus as ModelApprovalStatus,
+      codeVersion: props.codeVersion,
+      notificationTopic: props.alerts,
+      logGroup: props.logGroup,
+      network: props.network,
+      schedule: events.Schedule.expression(training.schedule.expression),
+      scheduleEnabled: training.schedule.enabled,
+    });
+    publishForCli(
+      this,
+      `${id}PipelineArn`,
+      props,
+      DISCOVERY_KEYS.pipelineArn(model.name),
+      pipeline.stateMachine.stateMachineArn,
+      `The training pipeline of ${model.name}`,
+    );
+    new PipelineAlarms(this, `${id}PipelineAlarms`, {
+      pipeline,
+      action: new NotifyTopicAlarmAction(props.alerts),
+      jobFailures: props.alerts,
+    });
+    return pipeline;
+  }
+
+  private servedEndpoint(
+    props: ModelStackProps,
+    dataStore: ReturnType<typeof dataStoreByName>,
+    pin: EnvironmentConfig['deployments'][string],
+  ): ModelEndpoint {
+    const { environment, model } = props;
+    const serving = environment.serving;
+    const id = pascalCase(model.name);
+    const endpoint = new ModelEndpoint(this, `${id}Endpoint`, {
+      modelName: model.name,
+      modelPackageArn: pin.modelPackageArn,
+      dataStore,
+      image: modelImage(model, environment),
+      variant:
+        serving.kind === 'instance'
+          ? EndpointVariant.instances({
+              instanceType: MlInstanceType.of(serving.instanceType),
+              initialInstanceCount: serving.initialInstanceCount,
+              autoscaling: serving.autoscaling,
+            })
+          : EndpointVariant.serverless({
+              memorySize: Size.mebibytes(serving.serverless.memorySizeMb),
+              maxConcurrency: serving.serverless.maxConcurrency,
+            }),
+      dataCapturePercent: serving.kind === 'instance' ? serving.dataCapturePercent : undefined,
+      rollout:
+        serving.kind === 'instance'
+          ? {
+              canaryPercent: serving.rollout.canaryPercent,
+              wait: Duration.minutes(serving.rollout.waitMinutes),
+            }
+          : undefined,
+      latencyThreshold: Duration.millis(serving.latencyAlarmMs),
+      network: props.network,
+      alarmNamePrefix: modelResourceName(props, model.name),
+      errorThreshold: environment.monitoring.endpoint5xxPerMinute,
+    });
+    const alarms = new EndpointAlarms(this, `${id}Alarms`, {
+      endpoint,
+      clientErrorRatePercent: environment.monitoring.endpoint4xxRatePercent,
+      utilization: serving.kind === 'instance' ? environment.monitoring : undefined,
+      action: new NotifyTopicAlarmAction(props.alerts),
+      compositeAlarmName: modelResourceName(props, model.name, COMPOSITE_ALARM_SUFFIX),
+    });
+    for (const alarm of [endpoint.errorAlarm, endpoint.latencyAlarm, ...alarms.components]) {
+      acknowledgeControl(
+        alarm,
+        'CloudWatchAlarmAction',
+        `Notifies through the composite alarm of ${model.name}, so one incident sends one message`,
+      );
+    }
+    // Drift monitoring needs captured data: instance variants only (serverless captures none).
+    if (serving.kind === 'instance' && serving.dataCapturePercent > 0) {
+      const monitor = new DataQualityMonitor(this, `${id}DataQuality`, {
+        endpoint,
+        modelName: model.name,
+        dataStore,
+        baseline: pin.dataQualityBaseline,
+        schedule: environment.monitoring.driftSchedule,
+        scheduleName: modelResourceName(props, model.name, DRIFT_SCHEDULE_SUFFIX),
+        alerts: props.alerts,
+        retrain: environment.monitoring.retrainOnDrift
+          ? { stateMachine: this.pipeline.stateMachine }
+          : undefined,
+        image: monitorImage(model, environment),
+        network: props.network,
+      });
+      if (!pin.dataQualityBaseline) {
+        Annotations.of(monitor).addWarningV2(
+          'mlenv:noDriftBaseline',
+          `deployments/${environment.name}.json pins ${model.name} without dataQualityBaseline: drift checks compute statistics but find no violations`,
+        );
+      }
+    }
+    if (serving.kind === 'serverless') {
+      acknowledgeControl(
+        endpoint.node.findChild('Config'),
+        'SageMakerEndpointConfigurationKMSKeyConfigured',
+        `${environment.name} serves serverless (the serving.kind knob): serverless endpoint configs take no KMS key`,
+      );
+    }
+    publishForCli(
+      endpoint, // beside the endpoint: it exists where the endpoint does
+      'NameForCli',
+      props,
+      DISCOVERY_KEYS.endpointName(model.name),
+      endpoint.endpointName,
+      `The endpoint of ${model.name}`,
+    );
+    publishForCli(
+      endpoint,
+      'PinForCli',
+      props,
+      DISCOVERY_KEYS.pin(model.name),
+      JSON.stringify(pin),
+      `The package ${environment.name} serves as ${model.name}, from deployments/${environment.name}.json`,
+    );
+    return endpoint;
+  }
+}

@@ -1,0 +1,56 @@
+import { estimateEnvironment } from '../../lib/cost/estimate';
+import { PRICE_TABLE } from '../../lib/cost/prices';
+import { formatCostReport } from '../../lib/cost/report';
+import type { CostReport } from '../../lib/cost/run';
+
+function reportOf(instanceType: string): CostReport {
+  const estimate = estimateEnvironment({
+    name: 'test',
+    region: 'eu-west-1',
+    stacks: {
+      Serving: {
+        Resources: {
+          Config: {
+            Type: 'AWS::SageMaker::EndpointConfig',
+            Properties: {
+              ProductionVariants: [
+                { VariantName: 'AllTraffic', InstanceType: instanceType, InitialInstanceCount: 1 },
+              ],
+            },
+          },
+          Key: { Type: 'AWS::KMS::Key', Properties: {} },
+        },
+      },
+    },
+  });
+  return {
+    currency: PRICE_TABLE.currency,
+    basis: PRICE_TABLE.basis,
+    hoursPerMonth: PRICE_TABLE.hoursPerMonth,
+    spotTrainingDiscount: PRICE_TABLE.spotTrainingDiscount,
+    environments: [
+      { environment: 'test', region: 'eu-west-1', emulated: false, estimate, unservedModels: [] },
+    ],
+    missing: estimate.missing,
+  };
+}
+
+test('each line shows quantity, unit price with its unit, and the monthly figure; then the idle total', () => {
+  const text = formatCostReport(reportOf('ml.m5.large'));
+  const price = PRICE_TABLE.regions['eu-west-1'].sagemakerRealTime['ml.m5.large'].usd;
+  expect(text).toMatch(
+    new RegExp(
+      `SageMaker endpoint instances ml\\.m5\\.large +1 × 730 h +\\$${price}/instance-hour +\\$${(730 * price).toFixed(2)}`,
+    ),
+  );
+  expect(text).toMatch(/idle total +\$\d+\.\d\d\n/);
+  expect(text).not.toMatch(/missing price/i);
+});
+
+test('a missing price is shown as such, and the totals it touches as lower bounds', () => {
+  const text = formatCostReport(reportOf('ml.p5.48xlarge'));
+  expect(text).toMatch(/SageMaker endpoint instances ml\.p5\.48xlarge +1 × 730 h +MISSING PRICE +\?/);
+  expect(text).toMatch(/idle total +at least \$1\.00/);
+  expect(text).toContain('1 missing price: the totals they touch are lower bounds');
+  expect(text).toContain('no price for SageMaker real-time inference on ml.p5.48xlarge in eu-west-1');
+});
