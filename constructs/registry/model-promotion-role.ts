@@ -25,8 +25,6 @@ export interface PromotionSource {
 
 /** Properties of a `ModelPromotionRole`. */
 export interface ModelPromotionRoleProps {
-  /** The models that may be promoted. */
-  readonly modelNames: string[];
   /** This environment's registry: promoted packages are registered in it. */
   readonly registry: IModelRegistry;
   /** This environment's data store: promoted artifacts are copied into its models bucket. */
@@ -62,7 +60,7 @@ export interface ModelPromotionRoleProps {
  *
  * @example
  * new ModelPromotionRole(this, 'Promotion', {
- *   modelNames: ['churn'], registry, dataStore,
+ *   registry, dataStore,
  *   sources: [{ name: 'staging', account: '222222222222', groupNamePrefix: 'mlenv-staging', modelsBucketName: 'mlenv-staging-...-models' }],
  * });
  */
@@ -79,24 +77,24 @@ export class ModelPromotionRole extends Construct {
       assumedBy: props.assumedBy ?? new iam.AccountRootPrincipal(),
       maxSessionDuration: Duration.hours(1),
     });
-    const runObjects = props.modelNames.map((m) => `${new ModelLayout(m).runDir('*')}/*`);
+    // One pattern for every model (a promotion may promote any of them): the policy keeps its size
+    // whatever the number of models, within IAM's policy size limits.
+    const runObjects = `${new ModelLayout('*').runDir('*')}/*`; // `*/runs/*/*`
 
     for (const source of props.sources) {
       const region = source.region ?? stack.region;
       const arn = (service: string, resource: string, resourceName: string) =>
         stack.formatArn({ service, region, account: source.account, resource, resourceName });
       const sid = pascalCase(source.name);
+      const everyGroup = modelPackageGroupName(source.groupNamePrefix, '*');
       this.role.addToPolicy(
         new iam.PolicyStatement({
           sid: `ReadRegistryOf${sid}`,
           actions: [...READ_ACTIONS],
-          resources: props.modelNames.flatMap((m) => {
-            const group = modelPackageGroupName(source.groupNamePrefix, m);
-            return [
-              arn('sagemaker', 'model-package-group', group),
-              arn('sagemaker', 'model-package', `${group}/*`),
-            ];
-          }),
+          resources: [
+            arn('sagemaker', 'model-package-group', everyGroup),
+            arn('sagemaker', 'model-package', `${everyGroup}/*`),
+          ],
         }),
       );
       const bucketArn = `arn:${stack.partition}:s3:::${source.modelsBucketName}`;
@@ -104,7 +102,7 @@ export class ModelPromotionRole extends Construct {
         new iam.PolicyStatement({
           sid: `ReadRunsOf${sid}`,
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: runObjects.map((pattern) => `${bucketArn}/${pattern}`),
+          resources: [`${bucketArn}/${runObjects}`],
         }),
       );
       this.role.addToPolicy(
@@ -123,16 +121,14 @@ export class ModelPromotionRole extends Construct {
     }
 
     const { modelsBucket } = props.dataStore;
-    for (const pattern of runObjects) {
-      props.dataStore.grantWriteModels(this.role, pattern);
-    }
+    props.dataStore.grantWriteModels(this.role, runObjects);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FindPromotedObjects',
         // A copy is skipped when the object is there already (HEAD), and without ListBucket a
         // missing object answers 403, not 404.
         actions: ['s3:GetObject'],
-        resources: runObjects.map((pattern) => modelsBucket.arnForObjects(pattern)),
+        resources: [modelsBucket.arnForObjects(runObjects)],
       }),
     );
     this.role.addToPolicy(
@@ -140,13 +136,10 @@ export class ModelPromotionRole extends Construct {
         sid: 'ListPromotedRuns',
         actions: ['s3:ListBucket'],
         resources: [modelsBucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': runObjects } },
+        conditions: { StringLike: { 's3:prefix': [runObjects] } },
       }),
     );
-    for (const model of props.modelNames) {
-      props.registry.grantRegister(this.role, model);
-      props.registry.grantRead(this.role, model);
-    }
+    props.registry.grantRegisterEveryModel(this.role);
     const paths = props.parameterPaths ?? [];
     if (paths.length > 0) {
       this.role.addToPolicy(
@@ -169,7 +162,6 @@ export class ModelPromotionRole extends Construct {
 
 function validate(path: string, props: ModelPromotionRoleProps): void {
   const problems: string[] = [];
-  if (props.modelNames.length === 0) problems.push('modelNames must name at least one model');
   if (props.sources.length === 0) problems.push('sources must name at least one environment to promote from');
   for (const source of props.sources) {
     if (!/^\d{12}$/.test(source.account))

@@ -27,6 +27,11 @@ export interface IModelRegistry extends IConstruct {
   grantRegister(grantee: iam.IGrantable, modelName: string): iam.Grant;
   /** Lets `grantee` read the groups and packages of `modelName`, or of every model. */
   grantRead(grantee: iam.IGrantable, modelName?: string): iam.Grant;
+  /**
+   * Lets `grantee` read and register packages of every model of the registry, including models
+   * added later: its groups by their name prefix, one statement whatever the number of models.
+   */
+  grantRegisterEveryModel(grantee: iam.IGrantable): iam.Grant;
 }
 
 /** Properties of a `ModelRegistry`. */
@@ -82,12 +87,14 @@ export function modelPackageGroupName(prefix: string, modelName: string): string
 export class ModelRegistry extends Construct implements IModelRegistry {
   public readonly eventsTopic: sns.ITopic;
   private readonly groups = new Map<string, ModelPackageGroupRef>();
+  private readonly groupNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const prefix = props.groupNamePrefix ?? stack.stackName.toLowerCase();
     validate(this.node.path, props, prefix);
+    this.groupNamePrefix = prefix;
 
     const readers = [...new Set(props.readerAccounts ?? [])].filter((a) => a !== stack.account).sort();
     for (const modelName of props.modelNames) {
@@ -160,6 +167,19 @@ export class ModelRegistry extends Construct implements IModelRegistry {
       grantee,
       actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackageGroup'],
       resourceArns: [group.groupArn, group.packagesArn],
+    });
+  }
+
+  public grantRegisterEveryModel(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const every = modelPackageGroupName(this.groupNamePrefix, '*');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:CreateModelPackage', ...READ_ACTIONS],
+      resourceArns: [
+        stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: every }),
+        stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${every}/*` }),
+      ],
     });
   }
 

@@ -78,28 +78,6 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       ],
       `The versions of model ${model}'s package group; SageMaker numbers them at registration`,
     );
-    explain(
-      [object('models', `${layout.runDir('*')}/*`)],
-      `The objects of model ${model}'s runs (a promotion copies a run's artifact, evaluation and baseline); run ids are known only at run time`,
-    );
-    for (const source of props.promotionSources ?? []) {
-      explain(
-        [objectOf(source.bucketNamePrefix, 'models', `${layout.runDir('*')}/*`)],
-        `The objects of model ${model}'s runs in ${source.name}, which a promotion reads; run ids are known only at run time`,
-      );
-      explain(
-        [
-          arn({
-            service: 'sagemaker',
-            account: source.account,
-            region: source.region,
-            resource: 'model-package',
-            resourceName: `${modelPackageGroupName(source.groupNamePrefix, model)}/*`,
-          }),
-        ],
-        `The versions of model ${model}'s package group in ${source.name}, which a promotion reads; SageMaker numbers them at registration`,
-      );
-    }
   }
   if (props.parameterPath) {
     explain(
@@ -107,7 +85,32 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       "The names the environment publishes for the mlenv CLI, one parameter each, all under the environment's own path",
     );
   }
+  // A promotion may promote any model: its role names every model's runs and groups by pattern.
+  const everyRun = `${new ModelLayout('*').runDir('*')}/*`;
+  const groupsOf = (prefix: string, where: Pick<ArnComponents, 'account' | 'region'> = {}) =>
+    [
+      ['model-package-group', modelPackageGroupName(prefix, '*')],
+      ['model-package', `${modelPackageGroupName(prefix, '*')}/*`],
+    ].map(([resource, resourceName]) => arn({ service: 'sagemaker', resource, resourceName, ...where }));
+  if ((props.promotionSources ?? []).length > 0) {
+    explain(
+      [object('models', everyRun)],
+      "The objects of every model's runs, which a promotion copies in (it deletes nothing); run ids are known only at run time, and any model may be promoted",
+    );
+    explain(
+      groupsOf(props.groupNamePrefix),
+      "Every model's package group of this environment and their versions, where a promotion registers; any model may be promoted",
+    );
+  }
   for (const source of props.promotionSources ?? []) {
+    explain(
+      [objectOf(source.bucketNamePrefix, 'models', everyRun)],
+      `The objects of every model's runs in ${source.name}, which a promotion reads; run ids are known only at run time`,
+    );
+    explain(
+      groupsOf(source.groupNamePrefix, { account: source.account, region: source.region }),
+      `Every model's package group in ${source.name} and their versions, which a promotion reads`,
+    );
     explain(
       [
         arn({

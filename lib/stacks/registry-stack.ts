@@ -85,10 +85,9 @@ export class RegistryStack extends Stack {
    * parameters from this account).
    */
   private promotionRole(props: RegistryStackProps): ModelPromotionRole {
-    const { project, environment, models } = props;
+    const { project, environment } = props;
     const sources = this.promotionSources;
     const promotion = new ModelPromotionRole(this, 'Promotion', {
-      modelNames: models.map((m) => m.name),
       registry: this.registry,
       dataStore: dataStoreByName(this, props.dataStore),
       sources: [...sources],

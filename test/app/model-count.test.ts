@@ -60,6 +60,45 @@ test(`with ${MODELS} models served everywhere, every template stays within 80 % 
   }
 });
 
+/**
+ * A policy document as IAM measures it (JSON without whitespace), with the template's intrinsics
+ * replaced by values at least as long as a deploy gives them.
+ */
+function iamSize(document: unknown): number {
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value && typeof value === 'object') {
+      const v = value as Record<string, unknown>;
+      if ('Ref' in v) return 'x'.repeat(64);
+      if ('Fn::GetAtt' in v || 'Fn::ImportValue' in v) return 'x'.repeat(128);
+      if ('Fn::Join' in v) {
+        const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+        return parts.map((p) => String(resolve(p))).join(separator);
+      }
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    }
+    return value;
+  };
+  return JSON.stringify(resolve(document)).length;
+}
+
+test(`with ${MODELS} models, every IAM policy stays within IAM's size limits`, () => {
+  // IAM quotas: inline policies 10,240 characters per role (together), a managed policy 6,144.
+  const over = platform.assembly.stacksRecursively.flatMap((stack) =>
+    Object.entries(
+      (stack.template as { Resources: Record<string, { Type: string; Properties: any }> }).Resources,
+    )
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
+      .map(([id, r]) => ({
+        id: `${stack.hierarchicalId}/${id}`,
+        type: r.Type,
+        size: iamSize(r.Properties.PolicyDocument),
+      }))
+      .filter((p) => p.size > (p.type === 'AWS::IAM::ManagedPolicy' ? 6144 : 10240)),
+  );
+  expect(over).toEqual([]);
+});
+
 test(`with ${MODELS} models, parity holds`, () => {
   expect(checkParity(platform.assembly, config).violations).toEqual([]);
 });

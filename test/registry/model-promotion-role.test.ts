@@ -27,7 +27,6 @@ function promotionRole(props: Partial<ModelPromotionRoleProps> = {}) {
   });
   const dataStore = new MlDataStore(stack, 'Data', { bucketNamePrefix: 'mlenv-prod' });
   new ModelPromotionRole(stack, 'Promotion', {
-    modelNames: ['churn'],
     registry,
     dataStore,
     sources: [source],
@@ -79,7 +78,8 @@ describe('ModelPromotionRole', () => {
       ].sort(),
     );
     const objects = inSource.find((s) => [s.Action].flat().includes('s3:GetObject'))!;
-    expect(objects.Resource).toBe(`arn:aws:s3:::${source.modelsBucketName}/churn/runs/*/*`);
+    // Every model's runs (any model may be promoted), nothing else of the bucket.
+    expect(objects.Resource).toBe(`arn:aws:s3:::${source.modelsBucketName}/*/runs/*/*`);
     const decrypt = inSource.find((s) => s.Action === 'kms:Decrypt')!;
     expect(decrypt.Condition.StringLike['kms:EncryptionContext:aws:s3:arn']).toEqual([
       `arn:aws:s3:::${source.modelsBucketName}`,
@@ -94,7 +94,6 @@ describe('ModelPromotionRole', () => {
       "sources: '2222' is not a 12-digit account id",
     );
     expect(() => promotionRole({ sources: [source, source] })).toThrow('sources: names must be unique');
-    expect(() => promotionRole({ modelNames: [] })).toThrow('modelNames must name at least one model');
     expect(() => promotionRole({ parameterPaths: ['mlenv/prod/'] })).toThrow('is not a parameter path');
   });
 });
