@@ -11,7 +11,9 @@ import { median } from './median';
 
 /**
  * Synth wall time: `npx cdk synth --quiet` as a user runs it (CLI, app process, every
- * environment), and the app's own synthesis in-process. Median of RUNS each, measured in one run.
+ * environment) and the same for a one-bucket app (the floor: same CLI, same aws-cdk-lib defaults,
+ * precompiled), the app's own synthesis in-process, and in-process synthesis with
+ * 1, 10 and 50 models; each with its ratio to the floor. Median of RUNS each, measured in one run.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -30,32 +32,38 @@ function withTempDir<T>(f: (dir: string) => T): T {
   }
 }
 
+/** `npx cdk synth --quiet` of `app` (the CDK CLI's `--app`, default: cdk.json's), in seconds. */
+function cliSynth(app?: string): number {
+  return withTempDir((out) =>
+    time(() => {
+      const run = spawnSync(
+        join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
+        ['synth', '--quiet', '--no-notices', '-o', out, ...(app ? ['--app', app] : [])],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
+      );
+      if (run.status !== 0) throw new Error(`cdk synth failed:\n${run.stderr}`);
+    }),
+  );
+}
+
+const FLOOR_APP = `node ${join('bench', 'floor', 'app.js')}`;
 const cli: number[] = [];
+const floorCli: number[] = [];
 const inProcess: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  cli.push(
-    withTempDir((out) =>
-      time(() => {
-        const run = spawnSync(
-          join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
-          ['synth', '--quiet', '--no-notices', '-o', out],
-          {
-            cwd: REPO_ROOT,
-            encoding: 'utf8',
-          },
-        );
-        if (run.status !== 0) throw new Error(`cdk synth failed:\n${run.stderr}`);
-      }),
-    ),
-  );
+  cli.push(cliSynth());
+  floorCli.push(cliSynth(FLOOR_APP));
   inProcess.push(withTempDir((outdir) => time(() => synthesizePlatform({ outdir }))));
 }
 
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(2)} s (runs: ${xs.map((x) => x.toFixed(2)).join(', ')})`;
-console.log(`npx cdk synth --quiet (all environments): ${fmt(cli)}`);
+const ratio = (xs: number[], to: number[]) => (median(xs) / median(to)).toFixed(2);
+console.log(`npx cdk synth --quiet (all environments): ${fmt(cli)}; ${ratio(cli, floorCli)} x the floor`);
+console.log(`npx cdk synth --quiet, one-bucket floor:  ${fmt(floorCli)} (${FLOOR_APP}, precompiled)`);
+// In-process, a warm process synthesizes a one-bucket app in about 10 ms (the validation's cost is
+// paid once per process): only the CLI floor, one process per synth as users run it, is a floor.
 console.log(`in-process synth (all environments):      ${fmt(inProcess)}`);
-console.log(`ratio CLI / in-process: ${(median(cli) / median(inProcess)).toFixed(2)}`);
 
 // Growth with the number of models (the configuration's first model copied N times), in-process.
 const MODEL_COUNTS = [1, 10, 50];
@@ -68,7 +76,7 @@ const byCount = MODEL_COUNTS.map((n) => {
 });
 for (const { n, runs } of byCount) {
   console.log(
-    `in-process synth, ${String(n).padStart(2)} model(s):            ${fmt(runs)}; ${(median(runs) / median(byCount[0].runs)).toFixed(2)} x N = 1`,
+    `in-process synth, ${String(n).padStart(2)} model(s):            ${fmt(runs)}; ${ratio(runs, byCount[0].runs)} x N = 1, ${ratio(runs, floorCli)} x the CLI floor`,
   );
 }
 const [first, last] = [byCount[0], byCount.at(-1)!];
