@@ -9,6 +9,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type DeploymentPin } from '../../config';
 import { ModelLayout } from '../../constructs/common/model-layout';
+import { parseS3Uri } from '../authorization/arns';
 import type { EnvironmentDirectory } from './environment-directory';
 import { copyObjectOnce } from './object-copy';
 import type { PromotionPlan } from './promotion-plan';
@@ -80,20 +81,20 @@ export async function promoteModel(
   const sourceGroupArn = source.packageGroupArns[model];
   const pkg = await sourcePackage(clients.sourceSagemaker, plan, sourceGroupArn, input.packageArn);
   const sourceArn = pkg.ModelPackageArn!;
-  const runs = `${new ModelLayout(model).runDir('')}`; // `<model>/runs/`
+  const runs = new ModelLayout(model).runDir(''); // `<model>/runs/`
   const targetBucket = directory.buckets.models;
 
   // Every object the package points at, in the source's models bucket under the model's runs.
-  const objects = new Map<string, { key: string }>();
+  const objects = new Map<string, string>(); // source URI -> key
   const rewrite = (value: unknown): unknown => {
     if (typeof value === 'string' && value.startsWith('s3://')) {
-      const [, bucket, key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(value) ?? [];
-      if (bucket !== source.modelsBucket || !key?.startsWith(runs) || key.endsWith('/')) {
+      const { bucket, key } = parseS3Uri(value);
+      if (bucket !== source.modelsBucket || !key.startsWith(runs) || key.endsWith('/')) {
         throw new Error(
           `${sourceArn} points at ${value}, which a promotion cannot copy: only objects under s3://${source.modelsBucket}/${runs} are promoted`,
         );
       }
-      objects.set(value, { key });
+      objects.set(value, key);
       return `s3://${targetBucket}/${key}`;
     }
     if (Array.isArray(value)) return value.map(rewrite);
@@ -110,7 +111,7 @@ export async function promoteModel(
   }
 
   const counts = { copied: 0, present: 0 };
-  for (const [uri, { key }] of objects) {
+  for (const [uri, key] of objects) {
     const outcome = await copyObjectOnce(
       clients.s3,
       { bucket: source.modelsBucket, key },
