@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
 import { ConfigError, platformConfig } from '../config';
 import { gitCodeVersion } from '../lib/app/code-version';
 import { addEnvironmentStages, CODE_VERSION_CONTEXT } from '../lib/app/platform';
+import { platformApp } from '../lib/app/platform-app';
 
-const app = new App();
+const app = platformApp();
 if (app.node.tryGetContext(CODE_VERSION_CONTEXT) === undefined) {
   app.node.setContext(CODE_VERSION_CONTEXT, gitCodeVersion());
 }

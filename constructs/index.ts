@@ -12,6 +12,7 @@ export * from './serving/model-endpoint';
 export * from './network/ml-network';
 export * from './policy/ml-policy-pack';
 export * from './policy/template-limits';
+export * from './policy/validated-templates-cache';
 export * from './monitoring/cost-budget';
 export * from './monitoring/endpoint-alarms';
 export * from './monitoring/ml-dashboard';

@@ -1,9 +1,10 @@
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { type MlEnvConfig, platformConfig } from '../../config';
 import type { MlEnvironmentStage } from '../stages/ml-environment-stage';
 import { cdkJsonContext } from './cdk-context';
 import { addEnvironmentStages } from './platform';
+import { platformApp } from './platform-app';
 
 export interface PlatformAppOptions {
   /** Where to write the cloud assembly. @default - a temporary directory */
@@ -24,7 +25,7 @@ export interface PlatformApp {
 export function buildPlatformApp(options: PlatformAppOptions = {}): PlatformApp {
   // The CDK CLI records construct paths in templates; do the same so output matches `cdk synth`.
   const context = { 'aws:cdk:enable-path-metadata': true, ...cdkJsonContext(), ...options.context };
-  const app = new App({ outdir: options.outdir, context });
+  const app = platformApp({ outdir: options.outdir, context });
   const config = options.config ?? platformConfig({ context: app.node.getAllContext() });
   return { app, config, stages: addEnvironmentStages(app, config) };
 }

@@ -1,0 +1,13 @@
+const t0 = performance.now();
+const { App } = require('aws-cdk-lib');
+const t1 = performance.now();
+const { platformConfig } = require('../../config');
+const { addEnvironmentStages } = require('../../lib/app/platform');
+const { cdkJsonContext } = require('../../lib/app/cdk-context');
+const t2 = performance.now();
+const app = new App({ outdir: '/tmp/o6', context: { ...cdkJsonContext(), 'mlenv:codeVersion': 'x' } });
+const stages = addEnvironmentStages(app, platformConfig({ context: app.node.getAllContext() }));
+const t3 = performance.now();
+app.synth();
+const t4 = performance.now();
+console.log({ cdkLib: t1 - t0, ourModules: t2 - t1, construct: t3 - t2, synth: t4 - t3, sinceStart: t4 + 0, uptime: process.uptime() });

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { App, type AppProps, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
+import { ValidatedTemplatesCache } from '../../constructs';
+import { REPO_ROOT } from './cdk-context';
+
+const VALIDATE_AGAINST_DEFAULT_RULES = '@aws-cdk/core:validateAgainstDefaultRules';
+
+/** Where synths record the templates CloudFormation validation has passed (see `platformApp`). */
+export const VALIDATED_TEMPLATES_DIRECTORY = join(
+  REPO_ROOT,
+  'node_modules',
+  '.cache',
+  'mlenv',
+  'cloudformation-validate',
+);
+
+/**
+ * The app every synth of this platform starts from (`cdk synth`/`deploy`, `npm start`, parity,
+ * tests). aws-cdk-lib's CloudFormation validation runs on every template, with its findings as
+ * errors, but once per template content: its engine costs seconds to start in each process, and
+ * most synths write templates it has already passed (README, "Where the checks run").
+ */
+export function platformApp(props: AppProps = {}): App {
+  const app = new App({ ...props, builtinCloudFormationValidation: false });
+  // Without this flag, aws-cdk-lib reports the validation's errors as warnings and synth succeeds.
+  app.node.setContext(VALIDATE_AGAINST_DEFAULT_RULES, true);
+  Validations.of(app).addPlugins(
+    new ValidatedTemplatesCache({
+      plugin: new CloudFormationValidatePlugin(),
+      directory: VALIDATED_TEMPLATES_DIRECTORY,
+      // The engine's rules and resource schemas ship with aws-cdk-lib.
+      key: `aws-cdk-lib ${(require('aws-cdk-lib/package.json') as { version: string }).version}`,
+    }),
+  );
+  return app;
+}
