@@ -8,5 +8,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
+  // One worker per core: jest's default leaves one idle, and many tests wait on the emulator or Python.
+  maxWorkers: '100%',
   cacheDirectory: '<rootDir>/.jest-cache',
 };

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { environments } from '../config/environments';
 import { withModelCount } from '../config/model-count';
 import { REPO_ROOT } from '../lib/app/cdk-context';
+import { VALIDATED_TEMPLATES_DIRECTORY } from '../lib/app/platform-app';
 import { synthesizePlatform } from '../lib/app/synthesize';
 import { median } from './median';
 
@@ -14,8 +15,14 @@ import { median } from './median';
  * environment) and the same for a one-bucket app (the floor: same CLI, same aws-cdk-lib defaults,
  * precompiled), the app's own synthesis in-process, and in-process synthesis with
  * 1, 10 and 50 models; each with its ratio to the floor. Median of RUNS each, measured in one run.
+ *
+ * The platform's synth records which templates CloudFormation validation passed and keeps its
+ * transpiled TypeScript (node_modules/.cache/mlenv): its CLI synth is measured as a user meets it
+ * repeated (nothing changed), after a change (one template to validate again) and cold (a fresh
+ * clone: nothing recorded, nothing transpiled).
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'mlenv');
 
 function time(run: () => void): number {
   const start = process.hrtime.bigint();
@@ -33,25 +40,36 @@ function withTempDir<T>(f: (dir: string) => T): T {
 }
 
 /** `npx cdk synth --quiet` of `app` (the CDK CLI's `--app`, default: cdk.json's), in seconds. */
-function cliSynth(app?: string): number {
-  return withTempDir((out) =>
-    time(() => {
+function cliSynth(app?: string, before?: () => void): number {
+  return withTempDir((out) => {
+    before?.();
+    return time(() => {
       const run = spawnSync(
         join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
         ['synth', '--quiet', '--no-notices', '-o', out, ...(app ? ['--app', app] : [])],
         { cwd: REPO_ROOT, encoding: 'utf8' },
       );
       if (run.status !== 0) throw new Error(`cdk synth failed:\n${run.stderr}`);
-    }),
-  );
+    });
+  });
+}
+
+/** Forgets one validated template, as a change to one stack would. */
+function forgetOneValidation(): void {
+  const entries = readdirSync(VALIDATED_TEMPLATES_DIRECTORY);
+  rmSync(join(VALIDATED_TEMPLATES_DIRECTORY, entries[Math.floor(Math.random() * entries.length)]));
 }
 
 const FLOOR_APP = `node ${join('bench', 'floor', 'app.js')}`;
-const cli: number[] = [];
+const cold: number[] = [];
+const changed: number[] = [];
+const repeated: number[] = [];
 const floorCli: number[] = [];
 const inProcess: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  cli.push(cliSynth());
+  cold.push(cliSynth(undefined, () => rmSync(CACHE, { recursive: true, force: true })));
+  changed.push(cliSynth(undefined, forgetOneValidation));
+  repeated.push(cliSynth());
   floorCli.push(cliSynth(FLOOR_APP));
   inProcess.push(withTempDir((outdir) => time(() => synthesizePlatform({ outdir }))));
 }
@@ -59,8 +77,11 @@ for (let i = 0; i < RUNS; i++) {
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(2)} s (runs: ${xs.map((x) => x.toFixed(2)).join(', ')})`;
 const ratio = (xs: number[], to: number[]) => (median(xs) / median(to)).toFixed(2);
-console.log(`npx cdk synth --quiet (all environments): ${fmt(cli)}; ${ratio(cli, floorCli)} x the floor`);
 console.log(`npx cdk synth --quiet, one-bucket floor:  ${fmt(floorCli)} (${FLOOR_APP}, precompiled)`);
+console.log(`npx cdk synth --quiet (all environments):`);
+console.log(`  repeated, nothing changed:  ${fmt(repeated)}; ${ratio(repeated, floorCli)} x the floor`);
+console.log(`  one template changed:       ${fmt(changed)}; ${ratio(changed, floorCli)} x the floor`);
+console.log(`  cold (fresh clone):         ${fmt(cold)}; ${ratio(cold, floorCli)} x the floor`);
 // In-process, a warm process synthesizes a one-bucket app in about 10 ms (the validation's cost is
 // paid once per process): only the CLI floor, one process per synth as users run it, is a floor.
 console.log(`in-process synth (all environments):      ${fmt(inProcess)}`);
@@ -76,7 +97,7 @@ const byCount = MODEL_COUNTS.map((n) => {
 });
 for (const { n, runs } of byCount) {
   console.log(
-    `in-process synth, ${String(n).padStart(2)} model(s):            ${fmt(runs)}; ${ratio(runs, byCount[0].runs)} x N = 1, ${ratio(runs, floorCli)} x the CLI floor`,
+    `in-process synth, ${String(n).padStart(2)} model(s):            ${fmt(runs)} (the first run validates its new templates); ${ratio(runs, byCount[0].runs)} x N = 1, ${ratio(runs, floorCli)} x the CLI floor`,
   );
 }
 const [first, last] = [byCount[0], byCount.at(-1)!];

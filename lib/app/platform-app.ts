@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type AppProps, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { ValidatedTemplatesCache } from '../../constructs';
 import { REPO_ROOT } from './cdk-context';
 
+const AWS_CDK_LIB_VERSION = (
+  JSON.parse(readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf8')) as { version: string }
+).version;
 const VALIDATE_AGAINST_DEFAULT_RULES = '@aws-cdk/core:validateAgainstDefaultRules';
 
 /** Where synths record the templates CloudFormation validation has passed (see `platformApp`). */
@@ -29,7 +33,7 @@ export function platformApp(props: AppProps = {}): App {
       plugin: new CloudFormationValidatePlugin(),
       directory: VALIDATED_TEMPLATES_DIRECTORY,
       // The engine's rules and resource schemas ship with aws-cdk-lib.
-      key: `aws-cdk-lib ${(require('aws-cdk-lib/package.json') as { version: string }).version}`,
+      key: `aws-cdk-lib ${AWS_CDK_LIB_VERSION}`,
     }),
   );
   return app;

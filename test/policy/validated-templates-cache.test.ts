@@ -23,8 +23,9 @@ class RecordingPlugin implements IPolicyValidationPlugin {
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     this.calls.push(context.stackTemplates.map((s) => s.stackConstructPath));
     const violations = context.stackTemplates.flatMap((stack) => {
-      const template = require(stack.templatePath) as { Resources: Record<string, { Type: string }> };
-      delete require.cache[stack.templatePath];
+      const template = JSON.parse(readFileSync(stack.templatePath, 'utf8')) as {
+        Resources: Record<string, { Type: string }>;
+      };
       return Object.entries(template.Resources)
         .filter(([, r]) => r.Type === 'Test::Bad')
         .map(([id]) => ({
