@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { synthesizePlatform } from '../app/synthesize';
-import { ARCHITECTURE_PAGE, architectureMarkdown } from './architecture';
+import { ARCHITECTURE_PAGE, architectureMarkdown, README, readmeWithDiagram } from './architecture';
 
-/** `npm run diagram`: synthesizes every environment and writes docs/architecture.md. */
+/** `npm run diagram`: synthesizes every environment, writes docs/architecture.md and the README's picture. */
 const { assembly, config } = synthesizePlatform();
 writeFileSync(ARCHITECTURE_PAGE, architectureMarkdown(assembly, config));
-console.log(`wrote ${ARCHITECTURE_PAGE}`);
+writeFileSync(README, readmeWithDiagram(readFileSync(README, 'utf8'), assembly, config));
+console.log(`wrote ${ARCHITECTURE_PAGE} and the picture in ${README}`);

@@ -3,6 +3,8 @@ import {
   ARCHITECTURE_PAGE,
   architectureMarkdown,
   ATTACHMENT_TYPES,
+  README,
+  readmeWithDiagram,
   typeLabel,
 } from '../../lib/diagram/architecture';
 import { expectedStackIds, platformAssembly } from '../support/platform';
@@ -21,6 +23,15 @@ function flowchartOf(markdown: string, stageId: string): string {
 describe('the architecture diagrams (docs/architecture.md)', () => {
   test('are up to date with the synthesized app (regenerate with `npm run diagram`)', () => {
     expect(readFileSync(ARCHITECTURE_PAGE, 'utf8')).toBe(page);
+    const readme = readFileSync(README, 'utf8');
+    expect(readme).toBe(readmeWithDiagram(readme, assembly, config));
+  });
+
+  test("the README shows the reference environment's picture, as docs/architecture.md does", () => {
+    const reference = config.environments.find((e) => e.name === config.reference)!;
+    expect(readFileSync(README, 'utf8')).toContain(
+      `\`\`\`mermaid\n${flowchartOf(page, reference.stageId)}\`\`\``,
+    );
   });
 
   test.each(config.environments.map((e) => [e.name, e] as const))(
