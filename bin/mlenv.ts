@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 import { runMlenv } from '../lib/cli/program';
 
 // The pinned AWS SDK supports Node 20 (package.json engines); its notice that later SDK versions

@@ -7,6 +7,7 @@ import { platformConfig, readDeploymentPins } from '../../config';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorEndpoint } from '../../lib/local/emulator-env';
 import { EmulatedEnvironments } from '../support/emulated-environments';
+import { mlenvCommand } from '../support/mlenv-command';
 
 /**
  * The README's worked example of a model's path to prod, line by line, through the `mlenv`
@@ -81,20 +82,16 @@ async function mlenv(args: string[]): Promise<unknown> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')),
   );
-  const { stdout } = await promisify(execFile)(
-    join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-    [join(REPO_ROOT, 'bin', 'mlenv.ts'), ...args, '--json'],
-    {
-      cwd: clone,
-      env: {
-        ...env,
-        AWS_ENDPOINT_URL: emulatorEndpoint(port),
-        AWS_SHARED_CREDENTIALS_FILE: join(work, 'credentials'),
-        AWS_CONFIG_FILE: join(work, 'config'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
+  const { stdout } = await promisify(execFile)(...mlenvCommand(...args, '--json'), {
+    cwd: clone,
+    env: {
+      ...env,
+      AWS_ENDPOINT_URL: emulatorEndpoint(port),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'credentials'),
+      AWS_CONFIG_FILE: join(work, 'config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
     },
-  );
+  });
   return JSON.parse(stdout);
 }
 

@@ -13,6 +13,7 @@ import { stageStacks } from '../../lib/local/emulator-assembly';
 import { deployedAssemblyDir } from '../../lib/local/emulator-deploy';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { localEnvironment, stackStatuses } from '../../lib/local/emulator-up';
+import { mlenvCommand } from '../support/mlenv-command';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts
 const PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -22,11 +23,11 @@ const env = { ...process.env, MLENV_LOCAL_STATE_DIR: stateDir };
 /** Runs the `mlenv` command as a user would (a separate process), in this test's state directory. */
 async function mlenv(...args: string[]): Promise<{ stdout: string; ms: number }> {
   const started = Date.now();
-  const { stdout } = await promisify(execFile)(
-    join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-    [join(REPO_ROOT, 'bin', 'mlenv.ts'), ...args],
-    { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024 },
-  );
+  const { stdout } = await promisify(execFile)(...mlenvCommand(...args), {
+    cwd: REPO_ROOT,
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return { stdout, ms: Date.now() - started };
 }
 

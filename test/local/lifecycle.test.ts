@@ -27,6 +27,7 @@ import { runningServer } from '../../lib/local/serving-process';
 import { SILENT_STEPS } from '../../lib/local/emulator-up';
 import { sampleDataset } from '../../lib/local/sample-dataset';
 import { OUTDIR_VARIABLE, platformAssembly } from '../support/platform';
+import { mlenvCommand } from '../support/mlenv-command';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts
 jest.setTimeout(300_000);
@@ -250,11 +251,10 @@ describe('serving a newer package', () => {
 describe('the mlenv CLI against the local environment', () => {
   /** Runs `mlenv` as a user would (a separate process), on this test's emulator. */
   async function mlenv(...args: string[]): Promise<unknown> {
-    const { stdout } = await promisify(execFile)(
-      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-      [join(REPO_ROOT, 'bin', 'mlenv.ts'), ...args, '--json'],
-      { cwd: REPO_ROOT, env: { ...process.env, MLENV_LOCAL_STATE_DIR: stateDir } },
-    );
+    const { stdout } = await promisify(execFile)(...mlenvCommand(...args, '--json'), {
+      cwd: REPO_ROOT,
+      env: { ...process.env, MLENV_LOCAL_STATE_DIR: stateDir },
+    });
     return JSON.parse(stdout);
   }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { mlenvCommand } from '../support/mlenv-command';
 import { platformAssembly } from '../support/platform';
 
 const tsx =
@@ -25,7 +26,10 @@ describe.each([
   },
   {
     command: 'mlenv parity --assembly <dir>',
-    parityCli: (...args: string[]) => tsx('bin/mlenv.ts')('parity', ...args),
+    parityCli: (...args: string[]) => {
+      const [file, mlenvArgs] = mlenvCommand('parity', ...args);
+      return spawnSync(file, mlenvArgs, { cwd: REPO_ROOT, encoding: 'utf8' });
+    },
     errorStatus: 1,
     prefix: 'mlenv: ',
   },
