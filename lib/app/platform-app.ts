@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type AppProps, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { ValidatedTemplatesCache } from '../../constructs';
 import { REPO_ROOT } from './cdk-context';
+import { SharedCloudFormationValidation } from './shared-cloudformation-validation';
 
 const AWS_CDK_LIB_VERSION = (
   JSON.parse(readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf8')) as { version: string }
@@ -30,7 +31,7 @@ export function platformApp(props: AppProps = {}): App {
   app.node.setContext(VALIDATE_AGAINST_DEFAULT_RULES, true);
   Validations.of(app).addPlugins(
     new ValidatedTemplatesCache({
-      plugin: new CloudFormationValidatePlugin(),
+      plugin: new SharedCloudFormationValidation(),
       directory: VALIDATED_TEMPLATES_DIRECTORY,
       // The engine's rules and resource schemas ship with aws-cdk-lib.
       key: `aws-cdk-lib ${AWS_CDK_LIB_VERSION}`,
