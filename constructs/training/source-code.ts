@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
-import { deterministicTarGz } from './deterministic-tar';
+import { type ArchiveEntry, deterministicTarGz } from './deterministic-tar';
 
 /** Options for `SourceCode.fromDirectory`. */
 export interface SourceCodeOptions {
@@ -53,15 +53,11 @@ export class SourceCode {
     private readonly files: string[],
   ) {}
 
-  /** Builds the archive and adds it to `scope` as an asset with id `id`. */
+  /** Builds the archive (once per content in a process) and adds it to `scope` as an asset with id `id`. */
   public bind(scope: Construct, id: string): SourceCodeConfig {
-    const archive = deterministicTarGz(
+    const path = archivePath(
       this.files.map((name) => ({ name, content: readFileSync(join(this.directory, name)) })),
     );
-    const dir = join(tmpdir(), 'mlenv-source', createHash('sha256').update(archive).digest('hex'));
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, 'sourcedir.tar.gz');
-    writeFileSync(path, archive);
     const asset = new s3assets.Asset(scope, id, { path });
     return {
       asset,
@@ -71,4 +67,22 @@ export class SourceCode {
       localPath: path,
     };
   }
+}
+
+/** The archives written by this process, by the SHA-256 of their entries: an app with many models compresses once. */
+const archives = new Map<string, string>();
+
+function archivePath(entries: readonly ArchiveEntry[]): string {
+  const key = createHash('sha256');
+  for (const { name, content } of entries) key.update(`${name}\0${content.length}\0`).update(content);
+  const digest = key.digest('hex');
+  const known = archives.get(digest);
+  if (known && existsSync(known)) return known;
+  const archive = deterministicTarGz(entries);
+  const dir = join(tmpdir(), 'mlenv-source', createHash('sha256').update(archive).digest('hex'));
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'sourcedir.tar.gz');
+  writeFileSync(path, archive);
+  archives.set(digest, path);
+  return path;
 }
