@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { ValidatedTemplatesCache } from '../../constructs';
+import { nagPacks } from '../compliance/nag-packs';
 import { REPO_ROOT } from './cdk-context';
 import { SharedCloudFormationValidation } from './shared-cloudformation-validation';
 
@@ -21,15 +22,17 @@ export const VALIDATED_TEMPLATES_DIRECTORY = join(
 
 /**
  * The app every synth of this platform starts from (`cdk synth`/`deploy`, `npm start`, parity,
- * tests). aws-cdk-lib's CloudFormation validation runs on every template, with its findings as
- * errors, but once per template content: its engine costs seconds to start in each process, and
- * most synths write templates it has already passed (README, "Where the checks run").
+ * tests), with its checks: cdk-nag's packs, and aws-cdk-lib's CloudFormation validation on every
+ * template, its findings as errors, but once per template content: its engine costs seconds to
+ * start in each process, and most synths write templates it has already passed (README, "Where
+ * the checks run"). The stages add the policy pack and the template limits.
  */
 export function platformApp(props: AppProps = {}): App {
   const app = new App({ ...props, builtinCloudFormationValidation: false });
   // Without this flag, aws-cdk-lib reports the validation's errors as warnings and synth succeeds.
   app.node.setContext(VALIDATE_AGAINST_DEFAULT_RULES, true);
   Validations.of(app).addPlugins(
+    ...nagPacks(app),
     new ValidatedTemplatesCache({
       plugin: new SharedCloudFormationValidation(),
       directory: VALIDATED_TEMPLATES_DIRECTORY,

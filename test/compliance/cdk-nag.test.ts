@@ -1,20 +1,15 @@
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { MlDataStore } from '../../constructs';
 import { buildPlatformApp } from '../../lib/app/synthesize';
+import { nagPacks } from '../../lib/compliance/nag-packs';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const outdir = () => mkdtempSync(join(tmpdir(), 'mlenv-nag-'));
-const packs = (app: App) => [
-  new AwsSolutionsChecks(app),
-  new NIST80053R5Checks(app),
-  new HIPAASecurityChecks(app),
-];
 
 function acknowledgementsIn(
   root: IConstruct,
@@ -36,8 +31,8 @@ function acknowledgementsIn(
 describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
   // One synthesis with the packs serves both tests below; every environment serves a model, so
   // that endpoints are checked too.
+  // The platform's app runs the packs itself (lib/app/platform-app.ts), on every synth.
   const { app, config } = buildPlatformApp({ outdir: outdir(), config: configWithPins(ALL_PINNED) });
-  Validations.of(app).addPlugins(...packs(app));
   let synthError: unknown;
   try {
     app.synth();
@@ -109,7 +104,7 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
     const app = new App({ outdir: outdir() });
     const stack = new Stack(app, 'Bare', { env: { account: '123456789012', region: 'eu-west-1' } });
     new MlDataStore(stack, 'Data');
-    Validations.of(app).addPlugins(...packs(app));
+    Validations.of(app).addPlugins(...nagPacks(app));
     expect(() => app.synth()).toThrow(
       /S3BucketReplicationEnabled[\s\S]*S3DefaultEncryptionKMS|S3DefaultEncryptionKMS[\s\S]*S3BucketReplicationEnabled/,
     );
@@ -121,7 +116,6 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
     });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
-    Validations.of(app).addPlugins(...packs(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\][\s\S]*Dev\/Training\/Careless/);
   });
 });
