@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { loadConfig, platformConfig } from '../../config';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { checkParity } from '../../lib/parity/check';
@@ -51,13 +51,14 @@ describe('parity check', () => {
   test('fails on a resource that only the reference has', () => {
     const result = parity({
       change: (stage) => {
-        if (stage.environment.name === reference) new sns.Topic(stage.storage, 'OnlyInProd');
+        if (stage.environment.name === reference)
+          new ssm.StringParameter(stage.storage, 'OnlyInProd', { stringValue: 'only here' });
       },
     });
     expect(result.violations).toEqual([
       expect.objectContaining({
         constructPath: 'Storage/OnlyInProd',
-        resourceType: 'AWS::SNS::Topic',
+        resourceType: 'AWS::SSM::Parameter',
         path: EXISTS,
         values: only(reference, 'yes', '(no resource)'),
       }),
@@ -164,7 +165,8 @@ describe('parity check', () => {
   test('JSON marks violations with knob null', () => {
     const result = parity({
       change: (stage) => {
-        if (stage.environment.name === other) new sns.Topic(stage.storage, 'OnlyInOne');
+        if (stage.environment.name === other)
+          new ssm.StringParameter(stage.storage, 'OnlyInOne', { stringValue: 'only here' });
       },
     });
     const json = JSON.parse(parityJson(result));
