@@ -107,7 +107,8 @@ describe('ValidatedTemplatesCache', () => {
 });
 
 describe("the platform's apps", () => {
-  test("run aws-cdk-lib's CloudFormation validation, its errors failing synth (also when recorded)", () => {
+  test("run aws-cdk-lib's CloudFormation validation, its errors failing synth (also when recorded, and with CDK_VALIDATION=false)", () => {
+    expect(process.env.CDK_VALIDATION).toBe('false'); // test/support/construct-test-apps.ts
     const invalid = () => {
       const app = platformApp({ outdir: temp('mlenv-cfn-validate-') });
       // An S3 bucket name with capitals and underscores breaks the resource schema's pattern.
