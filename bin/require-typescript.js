@@ -26,10 +26,14 @@ function transpiled(source, filename) {
     return readFileSync(cached, 'utf8');
   } catch {
     const { code } = require('@swc/core').transformSync(source, { ...OPTIONS, filename });
-    mkdirSync(CACHE, { recursive: true });
-    const partial = `${cached}.${process.pid}.partial`; // whole or absent for a synth beside this one
-    writeFileSync(partial, code);
-    renameSync(partial, cached);
+    try {
+      mkdirSync(CACHE, { recursive: true });
+      const partial = `${cached}.${process.pid}.partial`; // whole or absent for a synth beside this one
+      writeFileSync(partial, code);
+      renameSync(partial, cached);
+    } catch {
+      // Nowhere to cache (a read-only checkout): transpile again next time.
+    }
     return code;
   }
 }

@@ -110,7 +110,11 @@ export class ValidatedTemplatesCache implements IPolicyValidationPlugin {
   ): void {
     const unplaced = report.violations.some((v) => v.violatingResources.some((r) => !r.templatePath));
     if (stacks.length === 0 || unplaced || (!report.success && report.violations.length === 0)) return;
-    mkdirSync(this.directory, { recursive: true });
+    try {
+      mkdirSync(this.directory, { recursive: true });
+    } catch {
+      return; // nowhere to record (read-only checkout): this synth was validated, the next one will be too
+    }
     for (const stack of stacks) {
       const violations = report.violations
         .map((v) => ({
@@ -126,8 +130,12 @@ export class ValidatedTemplatesCache implements IPolicyValidationPlugin {
       // Write then rename: a synth running beside this one reads the entry whole or not at all.
       const entry = entries.get(stack)!;
       const partial = `${entry}.${process.pid}.partial`;
-      writeFileSync(partial, JSON.stringify(findings));
-      renameSync(partial, entry);
+      try {
+        writeFileSync(partial, JSON.stringify(findings));
+        renameSync(partial, entry);
+      } catch {
+        return; // as above: an unrecorded template is validated again next time
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -91,6 +91,19 @@ describe('ValidatedTemplatesCache', () => {
     expect(plugin.calls).toEqual([['A', 'B']]); // the second verdict came from the record
     const report = JSON.parse(readFileSync(join(second.outdir, 'validation-report.json'), 'utf8')) as object;
     expect(JSON.stringify(report)).toContain('"templatePath":"B.template.json"');
+  });
+
+  test('where nothing can be recorded, every synth is validated and reported as usual', () => {
+    const plugin = new RecordingPlugin();
+    const notADirectory = join(temp('mlenv-vtc-cache-'), 'file');
+    writeFileSync(notADirectory, '');
+    const cache = new ValidatedTemplatesCache({ plugin, directory: notADirectory, key: 'k' });
+    expect(synth(cache, { bad: true })).toThrow(/bad resource/);
+    expect(synth(cache, { bad: true })).toThrow(/bad resource/);
+    expect(plugin.calls).toEqual([
+      ['A', 'B'],
+      ['A', 'B'],
+    ]);
   });
 
   test('a plugin that throws records nothing, so the next synth validates again', () => {
