@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CloudFormationStackArtifact, type CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentConfig, MlEnvConfig } from '../../config';
 import { REPO_ROOT } from '../app/cdk-context';
+import { environmentStacks, stackIdInStage } from '../parity/templates';
 
 /** Where the pictures live (the README links them; `npm run diagram` writes them). */
 export const ARCHITECTURE_PAGE = join(REPO_ROOT, 'docs', 'architecture.md');
@@ -40,15 +41,7 @@ export interface StackPart {
 
 /** The stacks of one environment, from the cloud assembly. */
 export function environmentParts(assembly: CloudAssembly, environment: EnvironmentConfig): StackPart[] {
-  const prefix = `${environment.stageId}/`;
-  const idOf = (stack: CloudFormationStackArtifact) => stack.hierarchicalId.slice(prefix.length);
-  const stacks = assembly.stacksRecursively.filter((s) => s.hierarchicalId.startsWith(prefix));
-  if (stacks.length === 0) {
-    throw new Error(
-      `The cloud assembly has no stacks for environment '${environment.name}' (stage ${environment.stageId})`,
-    );
-  }
-  return stacks
+  return environmentStacks(assembly, environment)
     .map((stack) => {
       const counts = new Map<string, number>();
       for (const { Type } of Object.values(
@@ -57,13 +50,13 @@ export function environmentParts(assembly: CloudAssembly, environment: Environme
         if (!ATTACHMENT_TYPES.has(Type)) counts.set(Type, (counts.get(Type) ?? 0) + 1);
       }
       return {
-        id: idOf(stack),
+        id: stackIdInStage(stack),
         resources: [...counts]
           .map(([type, count]) => ({ type, count }))
           .sort((a, b) => b.count - a.count || a.type.localeCompare(b.type)),
         dependsOn: stack.dependencies
           .filter((d): d is CloudFormationStackArtifact => d instanceof CloudFormationStackArtifact)
-          .map(idOf)
+          .map(stackIdInStage)
           .sort(),
       };
     })
