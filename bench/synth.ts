@@ -39,14 +39,18 @@ function withTempDir<T>(f: (dir: string) => T): T {
   }
 }
 
-/** `npx cdk synth --quiet` of `app` (the CDK CLI's `--app`, default: cdk.json's), in seconds. */
-function cliSynth(app?: string, before?: () => void, extraArgs: readonly string[] = []): number {
+/**
+ * `npx cdk synth --quiet` in seconds: of `app` (the CDK CLI's `--app`, default: cdk.json's), with
+ * `args` added, after `before` (not timed).
+ */
+function cliSynth(options: { app?: string; args?: readonly string[]; before?: () => void } = {}): number {
+  const { app, args = [], before } = options;
   return withTempDir((out) => {
     before?.();
     return time(() => {
       const run = spawnSync(
         join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
-        ['synth', '--quiet', '--no-notices', '-o', out, ...(app ? ['--app', app] : []), ...extraArgs],
+        ['synth', '--quiet', '--no-notices', '-o', out, ...(app ? ['--app', app] : []), ...args],
         { cwd: REPO_ROOT, encoding: 'utf8' },
       );
       if (run.status !== 0) throw new Error(`cdk synth failed:\n${run.stderr}`);
@@ -67,10 +71,10 @@ const repeated: number[] = [];
 const floorCli: number[] = [];
 const inProcess: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  cold.push(cliSynth(undefined, () => rmSync(CACHE, { recursive: true, force: true })));
-  changed.push(cliSynth(undefined, undefined, afterACommit(i)));
+  cold.push(cliSynth({ before: () => rmSync(CACHE, { recursive: true, force: true }) }));
+  changed.push(cliSynth({ args: afterACommit(i) }));
   repeated.push(cliSynth());
-  floorCli.push(cliSynth(FLOOR_APP));
+  floorCli.push(cliSynth({ app: FLOOR_APP }));
   inProcess.push(withTempDir((outdir) => time(() => synthesizePlatform({ outdir }))));
 }
 
