@@ -30,6 +30,22 @@ export function promotionRoleName(parts: NameParts): string {
   return `${groupNamePrefix(parts)}-promotion`;
 }
 
+/**
+ * The role GitHub Actions assumes (OIDC) to deploy the environment (`<project>-<env>-github-deploy`):
+ * named, so that the workflow can name it before anything is read from the account.
+ */
+export function githubDeployRoleName(parts: NameParts): string {
+  return `${groupNamePrefix(parts)}-github-deploy`;
+}
+
+/**
+ * The role the delivery pipeline's checks assume in the environment after deploying it
+ * (`<project>-<env>-delivery-check`): read the environment directory, smoke-test the endpoints.
+ */
+export function deliveryCheckRoleName(parts: NameParts): string {
+  return `${groupNamePrefix(parts)}-delivery-check`;
+}
+
 /** Names given to one model's resources in one environment. */
 export function modelResourceName(parts: NameParts, model: string, suffix?: string): string {
   return [groupNamePrefix(parts), model, ...(suffix ? [suffix] : [])].join('-');
@@ -69,12 +85,11 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
       maxLength: 63,
       pattern: BUCKET_NAME,
     })),
-    {
-      what: 'IAM role (promotion)',
-      name: promotionRoleName(parts),
-      maxLength: 64,
-      pattern: /^[\w+=,.@-]+$/,
-    },
+    ...[
+      ['promotion', promotionRoleName(parts)],
+      ['GitHub deploy', githubDeployRoleName(parts)],
+      ['delivery check', deliveryCheckRoleName(parts)],
+    ].map(([what, name]) => ({ what: `IAM role (${what})`, name, maxLength: 64, pattern: /^[\w+=,.@-]+$/ })),
     ...models.flatMap((model) => [
       {
         what: 'model package group',

@@ -173,6 +173,23 @@ export const environments: MlEnvConfigInput = {
   // Models are promoted dev -> staging -> prod: each environment's registry and model artifacts are
   // readable by the next one's account only (local, in an emulator, is never part of it).
   promotion: ['dev', 'staging', 'prod'],
+  // What merged to the branch is deployed dev -> staging -> (a person approves) -> prod, by the
+  // Delivery stack's pipeline in the tooling account or by .github/workflows/deploy.yml (README,
+  // "Delivery"). Placeholders again: set the real ones with -c mlenv:delivery:account=<id> and
+  // -c mlenv:delivery:connectionArn=<arn>.
+  delivery: {
+    account: '444444444444',
+    region: 'eu-west-1',
+    source: {
+      connectionArn:
+        'arn:aws:codeconnections:eu-west-1:444444444444:connection/00000000-0000-4000-8000-000000000000',
+      repository: 'example-org/mlenv',
+      branch: 'main',
+    },
+    order: ['dev', 'staging', 'prod'],
+    manualApproval: ['prod'],
+    notificationEmails: ['ml-platform-delivery@example.com'],
+  },
   models: [
     {
       // The reference workload of ml/: a binary classifier (scikit-learn gradient boosting).

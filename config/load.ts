@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DeliveryConfig } from './delivery';
 import { type DeploymentPin, pinProblems, readDeploymentPins } from './deployments';
 import { modelResourceName } from './derived-names';
 import { configSchema, type EnvironmentSettings, type ModelConfig } from './schema';
@@ -35,6 +36,8 @@ export interface MlEnvConfig {
   readonly models: readonly ModelConfig[];
   /** The environments models are promoted through, in order. */
   readonly promotion: readonly string[];
+  /** The delivery pipeline's settings; absent when the configuration has no `delivery` section. */
+  readonly delivery?: DeliveryConfig;
 }
 
 /** An invalid configuration: `problems` lists every problem, each naming environment and field. */
@@ -63,6 +66,11 @@ export interface LoadConfigOptions {
 }
 
 const ACCOUNT_CONTEXT_PREFIX = 'mlenv:account:';
+/** Context keys that replace fields of the delivery section (real ids need not be committed). */
+export const DELIVERY_CONTEXT = {
+  account: 'mlenv:delivery:account',
+  connectionArn: 'mlenv:delivery:connectionArn',
+};
 
 /**
  * Context `mlenv:pins:<env>=<file>` replaces `deployments/<env>.json` with another pins file, for
@@ -124,12 +132,14 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
     };
   });
   if (problems.length > 0) throw new ConfigError(problems);
+  const { delivery } = parsed.data;
   return {
     project: parsed.data.project,
     reference: 'prod',
     models: parsed.data.models,
     promotion: parsed.data.promotion,
     environments,
+    ...(delivery ? { delivery: { ...delivery, order: delivery.order ?? parsed.data.promotion } } : {}),
   };
 }
 
@@ -142,6 +152,18 @@ function applyAccountOverrides(
   if (typeof envs !== 'object' || envs === null) return { value: input, problems };
 
   const overridden: Record<string, unknown> = { ...(envs as Record<string, unknown>) };
+  let delivery = (input as { delivery?: Record<string, unknown> }).delivery;
+  for (const [field, key] of Object.entries(DELIVERY_CONTEXT)) {
+    if (context[key] === undefined) continue;
+    if (typeof delivery !== 'object' || delivery === null) {
+      problems.push(`context ${key}: the configuration has no delivery section`);
+      continue;
+    }
+    delivery =
+      field === 'account'
+        ? { ...delivery, account: String(context[key]) }
+        : { ...delivery, source: { ...(delivery.source as object), connectionArn: String(context[key]) } };
+  }
   for (const [key, account] of Object.entries(context)) {
     if (key.startsWith(PIN_FILE_CONTEXT_PREFIX)) {
       const name = key.slice(PIN_FILE_CONTEXT_PREFIX.length);
@@ -160,7 +182,8 @@ function applyAccountOverrides(
     }
     overridden[name] = { ...(overridden[name] as object), account: String(account) };
   }
-  return { value: { ...(input as object), environments: overridden }, problems };
+  const value = { ...(input as object), environments: overridden, ...(delivery ? { delivery } : {}) };
+  return { value, problems };
 }
 
 /** Turns a zod issue into lines of the form `prod.removalPolicy: must be 'retain' ...`. */

@@ -1,6 +1,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { KNOWN_IMAGE_REGIONS } from '../constructs/training/framework-image';
+import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { derivedNames, jobNames, nameProblems } from './derived-names';
 import { EVALUATION_METRICS } from './evaluation-metrics';
 
@@ -224,143 +225,189 @@ export const modelSchema = z.strictObject({
 const projectName = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be lowercase letters, digits and -');
 const environmentName = z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'must be lowercase letters and digits');
 
-export const configSchema = z
-  .strictObject({
-    /** Project name, used as a tag and a name prefix. */
-    project: projectName,
-    /** The environments, keyed by name (lowercase, becomes the stage id capitalized). */
-    environments: z.record(environmentName, environmentSchema),
-    /**
-     * The order models are promoted in (environment names, e.g. dev -> staging -> prod). Each
-     * environment's registry and model artifacts are readable by the next one's account only.
-     */
-    promotion: z.array(z.string('must be an environment name'), 'must be a list of environment names'),
-    /** The models every environment trains; the same list everywhere. */
-    models: z.array(modelSchema),
-  })
-  .superRefine((config, ctx) => {
-    if (!('prod' in config.environments)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['environments', 'prod'],
-        message: 'is required: prod is the reference the other environments are checked against',
-      });
-    }
-    config.promotion.forEach((name, i) => {
-      const problem = !(name in config.environments)
-        ? `'${name}' is not an environment (environments: ${Object.keys(config.environments).join(', ')})`
-        : EMULATED_ENVIRONMENTS.includes(name)
-          ? `'${name}' runs in an emulator: its models cannot be promoted, nor may a cloud environment trust its account`
-          : config.promotion.indexOf(name) !== i
-            ? `'${name}' is listed twice`
-            : undefined;
-      if (problem) ctx.addIssue({ code: 'custom', path: ['promotion', i], message: problem });
+const configShape = z.strictObject({
+  /** Project name, used as a tag and a name prefix. */
+  project: projectName,
+  /** The environments, keyed by name (lowercase, becomes the stage id capitalized). */
+  environments: z.record(environmentName, environmentSchema),
+  /**
+   * The order models are promoted in (environment names, e.g. dev -> staging -> prod). Each
+   * environment's registry and model artifacts are readable by the next one's account only.
+   */
+  promotion: z.array(z.string('must be an environment name'), 'must be a list of environment names'),
+  /** The models every environment trains; the same list everywhere. */
+  models: z.array(modelSchema),
+  /** The delivery pipeline (CDK Pipelines) and GitHub Actions deploys; none without it. */
+  delivery: deliverySchema.optional(),
+});
+
+export const configSchema = configShape.superRefine((config, ctx) => {
+  if (config.delivery) deliveryProblems(config, ctx);
+  if (!('prod' in config.environments)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['environments', 'prod'],
+      message: 'is required: prod is the reference the other environments are checked against',
     });
-    const names = config.models.map((m) => m.name);
-    // Names that break their own pattern are reported as such, not again in every name made of them.
-    const validNames = names.filter((n) => modelSchema.shape.name.safeParse(n).success);
-    config.models.forEach((model, i) => {
-      if (!validNames.includes(model.name)) return;
-      for (const message of nameProblems(jobNames(model.name))) {
-        ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message });
-      }
-    });
-    config.models.forEach((model, i) => {
-      const written = EVALUATION_METRICS[model.problemType] ?? [];
-      if (!written.includes(model.qualityGate.metric)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['models', i, 'qualityGate', 'metric'],
-          message: `'${model.qualityGate.metric}' is not a ${model.problemType} metric the evaluation writes (${written.join(', ')}): every run would train and then fail the gate`,
-        });
-      }
-    });
-    for (const [name, env] of Object.entries(config.environments)) {
-      config.models.forEach((model, i) => {
-        const images = [
-          ['SageMaker scikit-learn', KNOWN_IMAGE_REGIONS.sklearn, model.framework.imageUris, 'imageUris'],
-          [
-            'SageMaker Model Monitor',
-            KNOWN_IMAGE_REGIONS.modelMonitor,
-            model.framework.monitorImageUris,
-            'monitorImageUris',
-          ],
-        ] as const;
-        for (const [what, known, overrides, field] of images) {
-          if (!KNOWN_REGIONS.has(env.region) || known.includes(env.region) || overrides?.[env.region])
-            continue;
-          ctx.addIssue({
-            code: 'custom',
-            path: ['environments', name, 'region'],
-            message:
-              `no ${what} image is known for ${env.region} (model ${model.name}): set ` +
-              `models[${i}].framework.${field}['${env.region}'] to the image URI in that region`,
-          });
-        }
-      });
-    }
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['models', i, 'name'],
-          message: `'${n}' is used by another model`,
-        });
-      }
-    });
-    const { staging, prod } = config.environments;
-    if (staging && prod) {
-      for (const field of ['kind', 'instanceType'] as const) {
-        if (staging.serving[field] !== prod.serving[field]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['environments', 'staging', 'serving', field],
-            message: `must be prod's (${prod.serving[field]}): staging mirrors prod, only counts may differ`,
-          });
-        }
-      }
-    }
-    for (const [name, env] of Object.entries(config.environments)) {
-      if (projectName.safeParse(config.project).success && environmentName.safeParse(name).success) {
-        const parts = { project: config.project, environment: { ...env, name } };
-        for (const message of nameProblems(derivedNames(parts, validNames))) {
-          ctx.addIssue({ code: 'custom', path: ['environments', name], message });
-        }
-      }
-      const training = env.training;
-      if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', name, 'training', 'spot', 'maxWaitMinutes'],
-          message: `must be at least training.maxRuntimeMinutes (${training.maxRuntimeMinutes})`,
-        });
-      }
-      if (!SELF_APPROVING_ENVIRONMENTS.includes(name) && training.approvalStatus === 'Approved') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', name, 'training', 'approvalStatus'],
-          message: `must be 'PendingManualApproval' outside ${SELF_APPROVING_ENVIRONMENTS.join(' and ')}: a person approves models there`,
-        });
-      }
-      servingProblems(name, env.serving).forEach(([path, message]) =>
-        ctx.addIssue({ code: 'custom', path: ['environments', name, 'serving', ...path], message }),
-      );
-      if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.network !== 'vpc') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', name, 'network'],
-          message: `must be 'vpc' outside ${DISPOSABLE_ENVIRONMENTS.join(' and ')}`,
-        });
-      }
-      if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.removalPolicy !== 'retain') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', name, 'removalPolicy'],
-          message: `must be 'retain' outside ${DISPOSABLE_ENVIRONMENTS.join(' and ')}`,
-        });
-      }
+  }
+  config.promotion.forEach((name, i) => {
+    const problem = !(name in config.environments)
+      ? `'${name}' is not an environment (environments: ${Object.keys(config.environments).join(', ')})`
+      : EMULATED_ENVIRONMENTS.includes(name)
+        ? `'${name}' runs in an emulator: its models cannot be promoted, nor may a cloud environment trust its account`
+        : config.promotion.indexOf(name) !== i
+          ? `'${name}' is listed twice`
+          : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['promotion', i], message: problem });
+  });
+  const names = config.models.map((m) => m.name);
+  // Names that break their own pattern are reported as such, not again in every name made of them.
+  const validNames = names.filter((n) => modelSchema.shape.name.safeParse(n).success);
+  config.models.forEach((model, i) => {
+    if (!validNames.includes(model.name)) return;
+    for (const message of nameProblems(jobNames(model.name))) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message });
     }
   });
+  config.models.forEach((model, i) => {
+    const written = EVALUATION_METRICS[model.problemType] ?? [];
+    if (!written.includes(model.qualityGate.metric)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models', i, 'qualityGate', 'metric'],
+        message: `'${model.qualityGate.metric}' is not a ${model.problemType} metric the evaluation writes (${written.join(', ')}): every run would train and then fail the gate`,
+      });
+    }
+  });
+  for (const [name, env] of Object.entries(config.environments)) {
+    config.models.forEach((model, i) => {
+      const images = [
+        ['SageMaker scikit-learn', KNOWN_IMAGE_REGIONS.sklearn, model.framework.imageUris, 'imageUris'],
+        [
+          'SageMaker Model Monitor',
+          KNOWN_IMAGE_REGIONS.modelMonitor,
+          model.framework.monitorImageUris,
+          'monitorImageUris',
+        ],
+      ] as const;
+      for (const [what, known, overrides, field] of images) {
+        if (!KNOWN_REGIONS.has(env.region) || known.includes(env.region) || overrides?.[env.region]) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'region'],
+          message:
+            `no ${what} image is known for ${env.region} (model ${model.name}): set ` +
+            `models[${i}].framework.${field}['${env.region}'] to the image URI in that region`,
+        });
+      }
+    });
+  }
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models', i, 'name'],
+        message: `'${n}' is used by another model`,
+      });
+    }
+  });
+  const { staging, prod } = config.environments;
+  if (staging && prod) {
+    for (const field of ['kind', 'instanceType'] as const) {
+      if (staging.serving[field] !== prod.serving[field]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', 'staging', 'serving', field],
+          message: `must be prod's (${prod.serving[field]}): staging mirrors prod, only counts may differ`,
+        });
+      }
+    }
+  }
+  for (const [name, env] of Object.entries(config.environments)) {
+    if (projectName.safeParse(config.project).success && environmentName.safeParse(name).success) {
+      const parts = { project: config.project, environment: { ...env, name } };
+      for (const message of nameProblems(derivedNames(parts, validNames))) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name], message });
+      }
+    }
+    const training = env.training;
+    if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', name, 'training', 'spot', 'maxWaitMinutes'],
+        message: `must be at least training.maxRuntimeMinutes (${training.maxRuntimeMinutes})`,
+      });
+    }
+    if (!SELF_APPROVING_ENVIRONMENTS.includes(name) && training.approvalStatus === 'Approved') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', name, 'training', 'approvalStatus'],
+        message: `must be 'PendingManualApproval' outside ${SELF_APPROVING_ENVIRONMENTS.join(' and ')}: a person approves models there`,
+      });
+    }
+    servingProblems(name, env.serving).forEach(([path, message]) =>
+      ctx.addIssue({ code: 'custom', path: ['environments', name, 'serving', ...path], message }),
+    );
+    if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.network !== 'vpc') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', name, 'network'],
+        message: `must be 'vpc' outside ${DISPOSABLE_ENVIRONMENTS.join(' and ')}`,
+      });
+    }
+    if (!DISPOSABLE_ENVIRONMENTS.includes(name) && env.removalPolicy !== 'retain') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', name, 'removalPolicy'],
+        message: `must be 'retain' outside ${DISPOSABLE_ENVIRONMENTS.join(' and ')}`,
+      });
+    }
+  }
+});
+
+/** Rules of the delivery section that involve the environments. */
+function deliveryProblems(config: z.infer<typeof configShape>, ctx: z.RefinementCtx): void {
+  const delivery = config.delivery!;
+  const order = delivery.order ?? config.promotion;
+  const path = delivery.order ? ['delivery', 'order'] : ['promotion'];
+  if (order.length === 0) {
+    ctx.addIssue({ code: 'custom', path, message: 'must name at least one environment to deliver to' });
+  }
+  order.forEach((name, i) => {
+    const problem = !(name in config.environments)
+      ? `'${name}' is not an environment (environments: ${Object.keys(config.environments).join(', ')})`
+      : EMULATED_ENVIRONMENTS.includes(name)
+        ? `'${name}' runs in an emulator on a laptop: no pipeline deploys it`
+        : order.indexOf(name) !== i
+          ? `'${name}' is listed twice`
+          : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: [...path, i], message: problem });
+  });
+  delivery.manualApproval.forEach((name, i) => {
+    if (!order.includes(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['delivery', 'manualApproval', i],
+        message: `'${name}' is not in the delivery order (${order.join(' -> ')})`,
+      });
+    }
+  });
+  if (order.includes('prod') && !delivery.manualApproval.includes('prod')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['delivery', 'manualApproval'],
+      message: 'must include prod: a person approves every production deploy',
+    });
+  }
+  const [, region, account] = CONNECTION_ARN.exec(delivery.source.connectionArn) ?? [];
+  if (account && (account !== delivery.account || region !== delivery.region)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['delivery', 'source', 'connectionArn'],
+      message: `is a connection of ${account} in ${region}; the pipeline runs in ${delivery.account} in ${delivery.region} and can use only its own connections`,
+    });
+  }
+}
 
 /** Rules that span serving knobs; each problem as [path under `serving`, message]. */
 function servingProblems(env: string, serving: z.infer<typeof servingSchema>): Array<[string[], string]> {
