@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, platformConfig } from '../config';
 import { gitCodeVersion } from '../lib/app/code-version';
-import { addEnvironmentStages, CODE_VERSION_CONTEXT } from '../lib/app/platform';
+import { addPlatform, CODE_VERSION_CONTEXT } from '../lib/app/platform';
 import { platformApp } from '../lib/app/platform-app';
 
 const app = platformApp();
@@ -9,7 +9,7 @@ if (app.node.tryGetContext(CODE_VERSION_CONTEXT) === undefined) {
   app.node.setContext(CODE_VERSION_CONTEXT, gitCodeVersion());
 }
 try {
-  const stages = addEnvironmentStages(app, platformConfig({ context: app.node.getAllContext() }));
+  const { stages } = addPlatform(app, platformConfig({ context: app.node.getAllContext() }));
   // Say which models an environment does not serve yet (stderr: stdout may carry a template).
   for (const stage of stages) {
     if (stage.serving.unserved.length > 0) {

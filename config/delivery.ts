@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { LOG_RETENTION_DAYS } from './log-retention';
 
 const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 
@@ -48,6 +49,19 @@ export const deliverySchema = z.strictObject({
   order: environmentNames.optional(),
   /** The environments a person approves before the pipeline deploys them; prod always. @default ['prod'] */
   manualApproval: environmentNames.default(['prod']),
+  /**
+   * Whether the DeliveryAccess stacks create the account's GitHub Actions OIDC provider, or use the
+   * one it already has (an account holds one provider per URL). @default 'create'
+   */
+  githubOidcProvider: z.enum(['create', 'existing'], "must be 'create' or 'existing'").default('create'),
+  /** Days to keep the pipeline's build logs. @default 365 */
+  logRetentionDays: z
+    .number('must be a number of days')
+    .refine(
+      (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+      `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    )
+    .default(365),
   /** Who is told of failed runs and of approvals waiting. */
   notificationEmails: z.array(z.email('must be an e-mail address'), 'must be a list of e-mail addresses'),
 });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { environments } from './environments';
 import { loadConfig, type LoadConfigOptions, type MlEnvConfig } from './load';
 
+export * from './delivery';
 export * from './deployments';
 export * from './derived-names';
 export * from './discovery';

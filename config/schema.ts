@@ -2,16 +2,14 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { KNOWN_IMAGE_REGIONS } from '../constructs/training/framework-image';
 import { CONNECTION_ARN, deliverySchema } from './delivery';
+import { LOG_RETENTION_DAYS } from './log-retention';
 import { derivedNames, jobNames, nameProblems } from './derived-names';
 import { EVALUATION_METRICS } from './evaluation-metrics';
 
 /** Environments where data may be destroyed with the stack; every other one must retain it. */
 export const DISPOSABLE_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
 
-/** Retention periods that CloudWatch Logs accepts (the same list bounds every log-like retention knob). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export { LOG_RETENTION_DAYS } from './log-retention';
 
 const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 

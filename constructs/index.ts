@@ -19,3 +19,4 @@ export * from './monitoring/ml-dashboard';
 export * from './monitoring/pipeline-alarms';
 export * from './monitoring/data-quality-monitor';
 export * from './monitoring/topic-publishers';
+export * from './delivery/github-actions-deploy-role';

@@ -1,5 +1,6 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codestarnotifications from 'aws-cdk-lib/aws-codestarnotifications';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -45,6 +46,14 @@ const PUBLISHERS = {
     service: 'budgets.amazonaws.com',
     // Budgets is global: its ARNs have no region (arn:aws:budgets::<account>:budget/<name>).
     sourceArn: (stack) => `arn:${stack.partition}:budgets::${stack.account}:*`,
+    keyConditioned: false,
+  },
+  notificationRules: {
+    sid: 'CodeStarNotificationsPublish',
+    service: 'codestar-notifications.amazonaws.com',
+    sourceArn: (stack) =>
+      stack.formatArn({ service: 'codestar-notifications', resource: 'notificationrule', resourceName: '*' }),
+    // AWS documents the key permissions of notification rules without a source.
     keyConditioned: false,
   },
 } satisfies Record<string, Publisher>;
@@ -111,5 +120,20 @@ export class NotifyTopicTarget implements events.IRuleTarget {
   public bind(_rule: events.IRule, _id?: string): events.RuleTargetConfig {
     allowTopicPublisher(this.topic, 'eventRules');
     return { arn: this.topic.topicArn, input: this.props.message, targetResource: this.topic };
+  }
+}
+
+/**
+ * A notification rule target (pipeline events) that publishes to `topic`, allowing this account's
+ * notification rules (and only them) to publish: SNS's own binding names no source.
+ */
+export class NotifyTopicRuleTarget implements codestarnotifications.INotificationRuleTarget {
+  constructor(private readonly topic: sns.ITopic) {}
+
+  public bindAsNotificationRuleTarget(
+    _scope: IConstruct,
+  ): codestarnotifications.NotificationRuleTargetConfig {
+    allowTopicPublisher(this.topic, 'notificationRules');
+    return { targetType: 'SNS', targetAddress: this.topic.topicArn };
   }
 }

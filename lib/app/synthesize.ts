@@ -3,7 +3,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { type MlEnvConfig, platformConfig } from '../../config';
 import type { MlEnvironmentStage } from '../stages/ml-environment-stage';
 import { cdkJsonContext } from './cdk-context';
-import { addEnvironmentStages } from './platform';
+import { addPlatform } from './platform';
 import { platformApp } from './platform-app';
 
 export interface PlatformAppOptions {
@@ -27,7 +27,7 @@ export function buildPlatformApp(options: PlatformAppOptions = {}): PlatformApp 
   const context = { 'aws:cdk:enable-path-metadata': true, ...cdkJsonContext(), ...options.context };
   const app = platformApp({ outdir: options.outdir, context });
   const config = options.config ?? platformConfig({ context: app.node.getAllContext() });
-  return { app, config, stages: addEnvironmentStages(app, config) };
+  return { app, config, stages: addPlatform(app, config).stages };
 }
 
 /** Synthesizes every environment of the platform. */

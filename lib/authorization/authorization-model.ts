@@ -180,6 +180,10 @@ export class AuthorizationModel {
 /** Requests to AWS go over TLS (1.2 at least, what AWS endpoints accept), unless a call says otherwise. */
 function withTransportContext(request: AuthorizationRequest): Record<string, string | string[]> {
   const context: Record<string, string | string[]> = { 'aws:SecureTransport': 'true' };
+  // IAM puts the caller's ARN and account in every request a role makes.
+  const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(request.principal);
+  if (role)
+    Object.assign(context, { 'aws:PrincipalArn': request.principal, 'aws:PrincipalAccount': role[1] });
   if (request.action.startsWith('s3:')) context['s3:TlsVersion'] = '1.2';
   for (const [key, value] of Object.entries(request.context ?? {})) {
     context[key] = typeof value === 'string' ? value : [...value];

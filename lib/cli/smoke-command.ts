@@ -11,7 +11,8 @@ import { connectEnvironment, modelIn } from './connect-environment';
 import { formatSmokeResult } from './smoke-output';
 
 interface SmokeOptions extends AwsOptions {
-  readonly model: string;
+  readonly model?: string;
+  readonly served?: boolean;
   readonly rows: number;
   readonly payload?: string;
 }
@@ -23,11 +24,20 @@ export function smokeCommand(): Command {
       "invoke a model's endpoint with sample rows: each answer must be one prediction, the median latency within the environment's latency alarm, a malformed request a 4xx",
     )
     .argument('<env>', 'a configured environment')
-    .requiredOption('--model <name>', 'a model of the configuration')
+    .option('--model <name>', 'a model of the configuration')
+    .option('--served', 'every model the environment serves (what a deploy checks)')
     .option('--rows <n>', 'requests to send, one sample row each', positiveInteger, 20)
     .option('--payload <file>', 'send these CSV rows (one request per line, no header) instead')
-    .addHelpText('after', '\nExample:\n  $ npx mlenv smoke staging --model churn --rows 50')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ npx mlenv smoke staging --model churn --rows 50\n  $ npx mlenv smoke staging --served',
+    )
     .action(async (envName: string, options: SmokeOptions) => {
+      if ((options.model === undefined) === !options.served) {
+        throw new Error(
+          'say which models to smoke-test: --model <name>, or --served for every model the environment serves',
+        );
+      }
       const rows = options.payload
         ? readFileSync(options.payload, 'utf8')
             .split('\n')
@@ -35,30 +45,36 @@ export function smokeCommand(): Command {
         : featureRows(sampleDataset(), options.rows);
       if (rows.length === 0) throw new Error(`${options.payload} has no rows`);
       const { env, directory, runtime } = await connectEnvironment(envName, options);
-      const endpointName = modelIn(directory, options.model).endpointName;
-      let result: SmokeResult & { model: string; endpointName: string; captured?: readonly string[] };
-      if (env.name === LOCAL_ENVIRONMENT) {
-        // The emulator's endpoints do not run models: the local environment's stand-in serves it.
-        result = await localSmoke(await LocalDeployment.connect(), {
-          model: options.model,
-          rows: rows.length,
-        });
-      } else {
-        if (!endpointName) {
-          throw new Error(
-            `${options.model} is not served in ${envName}: pin a package in deployments/${envName}.json and deploy`,
-          );
+      const models = options.served
+        ? Object.keys(directory.models).filter((m) => directory.models[m].endpointName)
+        : [options.model!];
+      const results: SmokeResult[] = [];
+      if (models.length === 0) console.error(`${envName} serves no model: nothing to smoke-test`);
+      for (const model of models) {
+        const endpointName = modelIn(directory, model).endpointName;
+        let result: SmokeResult & { model: string; endpointName: string; captured?: readonly string[] };
+        if (env.name === LOCAL_ENVIRONMENT) {
+          // The emulator's endpoints do not run models: the local environment's stand-in serves it.
+          result = await localSmoke(await LocalDeployment.connect(), { model, rows: rows.length });
+        } else {
+          if (!endpointName) {
+            throw new Error(
+              `${model} is not served in ${envName}: pin a package in deployments/${envName}.json and deploy`,
+            );
+          }
+          result = {
+            model,
+            endpointName,
+            ...(await smokeTest(invokeEndpoint(runtime, endpointName), rows, {
+              maxMedianLatencyMs: env.serving.latencyAlarmMs,
+            })),
+          };
         }
-        result = {
-          model: options.model,
-          endpointName,
-          ...(await smokeTest(invokeEndpoint(runtime, endpointName), rows, {
-            maxMedianLatencyMs: env.serving.latencyAlarmMs,
-          })),
-        };
+        results.push(result);
+        if (!options.json) console.log(formatSmokeResult(result));
+        if (result.failures.length > 0) process.exitCode = 1;
       }
-      if (options.json) console.log(JSON.stringify(result, null, 2));
-      else console.log(formatSmokeResult(result));
-      if (result.failures.length > 0) process.exitCode = 1;
+      // One JSON document: the result of --model, a list of results with --served.
+      if (options.json) console.log(JSON.stringify(options.served ? results : results[0], null, 2));
     });
 }

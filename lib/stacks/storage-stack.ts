@@ -1,5 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import {
@@ -13,6 +12,7 @@ import { pascalCase } from '../../constructs/common/pascal-case';
 import { publishForCli } from './discovery-parameter';
 import { MlDataStore } from '../../constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';
+import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
 import { acknowledgeStorageFindings } from '../compliance/storage-acknowledgements';
 
 export interface StorageStackProps extends StackProps {
@@ -81,25 +81,7 @@ export class StorageStack extends Stack {
       enableKeyRotation: true,
       removalPolicy,
     });
-    // CloudWatch Logs encrypts this account's log groups in this region with the key.
-    this.operationsKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'], // in a key policy, '*' is this key
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowLogGroupEncryption(this.operationsKey);
   }
 }
 

@@ -1,0 +1,59 @@
+import { partitionOf } from '../../constructs/common/deployed-names';
+import { deliveryCheckRoleName, githubDeployRoleName, type MlEnvConfig } from '../../config';
+
+/** One environment a commit is delivered to, as both the pipeline and the GitHub workflow see it. */
+export interface DeployTarget {
+  /** The environment's name, e.g. `staging`. */
+  readonly environment: string;
+  /** Its stage id, e.g. `Staging` (`npx cdk deploy 'Staging/*'`). */
+  readonly stageId: string;
+  readonly account: string;
+  readonly region: string;
+  /** Whether a person approves before it is deployed. */
+  readonly manualApproval: boolean;
+  /** The role GitHub Actions assumes to deploy it. */
+  readonly githubDeployRoleName: string;
+  /** The role the pipeline's post-deployment checks assume in it. */
+  readonly checkRoleName: string;
+  readonly checkRoleArn: string;
+  /** The pipeline's role (tooling account) that runs those checks, the only one the check role trusts. */
+  readonly pipelineChecksRoleArn: string;
+  /**
+   * The GitHub environment its deploy job runs in: one with required reviewers where a person
+   * approves, none elsewhere (the job's OIDC subject then names the branch).
+   */
+  readonly githubEnvironment?: string;
+  /**
+   * The `sub` claim of the OIDC token GitHub issues to its deploy job (GitHub's default subject
+   * format): `repo:<owner>/<name>:environment:<env>` for a job in a GitHub environment, else
+   * `repo:<owner>/<name>:ref:refs/heads/<branch>`. The deploy role trusts exactly this subject.
+   */
+  readonly githubSubject: string;
+}
+
+/** The environments of the delivery order, in order; none without a delivery section. */
+export function deployTargets(config: MlEnvConfig): DeployTarget[] {
+  const { delivery } = config;
+  if (!delivery) return [];
+  const { repository, branch } = delivery.source;
+  return delivery.order.map((name) => {
+    const env = config.environments.find((e) => e.name === name)!;
+    const parts = { project: config.project, environment: env };
+    const manualApproval = delivery.manualApproval.includes(name);
+    return {
+      environment: name,
+      stageId: env.stageId,
+      account: env.account,
+      region: env.region,
+      manualApproval,
+      githubDeployRoleName: githubDeployRoleName(parts),
+      checkRoleName: deliveryCheckRoleName(parts),
+      checkRoleArn: `arn:${partitionOf(env.region)}:iam::${env.account}:role/${deliveryCheckRoleName(parts)}`,
+      pipelineChecksRoleArn: `arn:${partitionOf(delivery.region)}:iam::${delivery.account}:role/${config.project}-${name}-pipeline-checks`,
+      ...(manualApproval ? { githubEnvironment: name } : {}),
+      githubSubject: manualApproval
+        ? `repo:${repository}:environment:${name}`
+        : `repo:${repository}:ref:refs/heads/${branch}`,
+    };
+  });
+}

@@ -1,0 +1,299 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { AuthorizationModel } from '../../lib/authorization';
+import { deployTargets } from '../../lib/delivery/deploy-targets';
+import { platformAssembly } from '../support/platform';
+
+type Resource = { Type: string; Properties: any; DeletionPolicy?: string };
+type Template = { Resources: Record<string, Resource> };
+
+const { assembly, config } = platformAssembly();
+const delivery = config.delivery!;
+const targets = deployTargets(config);
+const stacks = assembly.stacksRecursively;
+const deliveryStack = stacks.find((s) => s.hierarchicalId === 'Delivery')!;
+const template = deliveryStack.template as Template;
+const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+const [[, pipeline]] = ofType(template, 'AWS::CodePipeline::Pipeline');
+const pipelineStages = pipeline.Properties.Stages as Array<{
+  Name: string;
+  Actions: Array<{
+    Name: string;
+    ActionTypeId: { Category: string; Provider: string };
+    RunOrder?: number;
+    RoleArn?: unknown;
+    Configuration?: any;
+  }>;
+}>;
+/** The buildspec of the CodeBuild project an action runs. */
+const buildSpecOf = (action: { Configuration?: any }): string => {
+  const logicalId = action.Configuration.ProjectName.Ref as string;
+  return template.Resources[logicalId].Properties.Source.BuildSpec as string;
+};
+/** The README's test command: the first line of its quickstart's test block. */
+const readmeTestCommand = /^npm test$/m.exec(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'))?.[0];
+
+test('the configuration delivers to at least one environment, none of them emulated', () => {
+  expect(targets.length).toBeGreaterThan(0);
+  expect(targets.map((t) => t.environment)).toEqual(delivery.order);
+});
+
+test('the Delivery stack sits beside the environment stages, in the tooling account, never inside a stage', () => {
+  expect(deliveryStack).toBeDefined();
+  expect([deliveryStack.environment.account, deliveryStack.environment.region]).toEqual([
+    delivery.account,
+    delivery.region,
+  ]);
+  for (const env of config.environments) {
+    const inStage = stacks.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
+    expect(inStage.length).toBeGreaterThan(0);
+    for (const stack of inStage) {
+      expect(ofType(stack.template as Template, 'AWS::CodePipeline::Pipeline')).toEqual([]);
+    }
+  }
+});
+
+test('the pipeline tests and synthesizes each commit, updates itself, then deploys the environments in the delivery order', () => {
+  const names = pipelineStages.map((s) => s.Name);
+  expect(names.slice(0, 3)).toEqual(['Source', 'Build', 'UpdatePipeline']);
+  expect(names.filter((n) => targets.some((t) => t.stageId === n))).toEqual(targets.map((t) => t.stageId));
+  expect(names.indexOf(targets[0].stageId)).toBeGreaterThan(names.indexOf('UpdatePipeline'));
+  const source = pipelineStages[0].Actions[0];
+  expect(source.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
+  expect(source.Configuration).toMatchObject({
+    ConnectionArn: delivery.source.connectionArn,
+    FullRepositoryId: delivery.source.repository,
+    BranchName: delivery.source.branch,
+  });
+  expect(readmeTestCommand).toBeDefined();
+  const synth = buildSpecOf(pipelineStages[1].Actions[0]);
+  const commands = JSON.parse(synth).phases.build.commands as string[];
+  expect(commands.indexOf(readmeTestCommand!)).toBeGreaterThanOrEqual(0);
+  expect(commands.findIndex((c) => c.startsWith('npx cdk synth'))).toBeGreaterThan(
+    commands.indexOf(readmeTestCommand!),
+  );
+});
+
+describe.each(targets)('the pipeline stage of $environment', (target) => {
+  const stage = pipelineStages.find((s) => s.Name === target.stageId)!;
+  const runOrder = (a: { RunOrder?: number }) => a.RunOrder ?? 1;
+  const deploys = stage.Actions.filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+  const approvals = stage.Actions.filter((a) => a.ActionTypeId.Category === 'Approval');
+
+  test('deploys every stack of the environment with the CDK bootstrap roles of its own account', () => {
+    const stackNames = stacks
+      .filter((s) => s.hierarchicalId.startsWith(`${target.stageId}/`))
+      .map((s) => s.stackName)
+      .sort();
+    expect([...new Set(deploys.map((a) => a.Configuration.StackName))].sort()).toEqual(stackNames);
+    for (const action of deploys) {
+      expect(JSON.stringify(action.RoleArn)).toContain(
+        `:iam::${target.account}:role/cdk-hnb659fds-deploy-role-${target.account}-${target.region}`,
+      );
+    }
+  });
+
+  test(
+    target.manualApproval ? 'waits for a person before deploying' : 'deploys without waiting for a person',
+    () => {
+      if (!target.manualApproval) {
+        expect(approvals).toEqual([]);
+        return;
+      }
+      expect(approvals).toHaveLength(1);
+      expect(runOrder(approvals[0])).toBeLessThan(Math.min(...deploys.map(runOrder)));
+    },
+  );
+
+  test('then checks parity on the deployed assembly and smoke-tests every served model, as its check role', () => {
+    const checks = stage.Actions.filter((a) => a.ActionTypeId.Provider === 'CodeBuild');
+    expect(checks).toHaveLength(1);
+    expect(runOrder(checks[0])).toBeGreaterThan(Math.max(...deploys.map(runOrder)));
+    const commands = JSON.parse(buildSpecOf(checks[0])).phases.build.commands as string[];
+    expect(commands).toContain('npm run parity -- --assembly cdk.out');
+    const smoke = commands.find((c) => c.includes('mlenv smoke'));
+    expect(smoke).toContain(`npx mlenv smoke ${target.environment} --served`);
+    expect(commands.join('\n')).toContain(`role_arn = ${target.checkRoleArn}`);
+  });
+});
+
+test('artifacts are encrypted with a rotated customer-managed key the target accounts may use, in a retained TLS-only bucket', () => {
+  const store = pipeline.Properties.ArtifactStore;
+  const keyId = store.EncryptionKey.Id['Fn::GetAtt'][0] as string;
+  const key = template.Resources[keyId];
+  expect(key.Properties.EnableKeyRotation).toBe(true);
+  expect(key.DeletionPolicy).toBe('Retain');
+  const keyPolicy = JSON.stringify(key.Properties.KeyPolicy);
+  for (const target of targets) {
+    expect(keyPolicy).toContain(
+      `:iam::${target.account}:role/cdk-hnb659fds-deploy-role-${target.account}-${target.region}`,
+    );
+  }
+  const bucketId = store.Location.Ref as string;
+  const bucket = template.Resources[bucketId];
+  expect(bucket.DeletionPolicy).toBe('Retain');
+  expect(JSON.stringify(bucket.Properties.BucketEncryption)).toContain(keyId);
+  expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  });
+  const [[, bucketPolicy]] = ofType(template, 'AWS::S3::BucketPolicy').filter(
+    ([, p]) => p.Properties.Bucket.Ref === bucketId,
+  );
+  expect(bucketPolicy.Properties.PolicyDocument.Statement).toContainEqual(
+    expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+  );
+});
+
+test('build logs are kept as configured, encrypted', () => {
+  const groups = ofType(template, 'AWS::Logs::LogGroup');
+  expect(groups).toHaveLength(1);
+  const [[, group]] = groups;
+  expect(group.Properties.RetentionInDays).toBe(delivery.logRetentionDays);
+  expect(group.Properties.KmsKeyId).toBeDefined();
+  expect(group.DeletionPolicy).toBe('Retain');
+  for (const [, project] of ofType(template, 'AWS::CodeBuild::Project')) {
+    expect(project.Properties.LogsConfig.CloudWatchLogs.GroupName).toEqual({
+      Ref: Object.keys(Object.fromEntries(groups))[0],
+    });
+  }
+});
+
+test('failures and waiting approvals reach the configured addresses through an encrypted topic only this account’s rules publish to', () => {
+  const [[topicId, topic]] = ofType(template, 'AWS::SNS::Topic');
+  expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+  const endpoints = ofType(template, 'AWS::SNS::Subscription').map(([, s]) => s.Properties.Endpoint);
+  expect(endpoints.sort()).toEqual([...delivery.notificationEmails].sort());
+  const [[, rule]] = ofType(template, 'AWS::CodeStarNotifications::NotificationRule');
+  expect(rule.Properties.EventTypeIds).toEqual(
+    expect.arrayContaining([
+      'codepipeline-pipeline-pipeline-execution-failed',
+      'codepipeline-pipeline-manual-approval-needed',
+    ]),
+  );
+  expect(rule.Properties.Targets).toEqual([{ TargetType: 'SNS', TargetAddress: { Ref: topicId } }]);
+  const [[, topicPolicy]] = ofType(template, 'AWS::SNS::TopicPolicy');
+  const publishers = (topicPolicy.Properties.PolicyDocument.Statement as any[]).filter(
+    (s) => s.Principal?.Service,
+  );
+  expect(publishers.length).toBeGreaterThan(0);
+  for (const statement of publishers) {
+    expect(statement.Condition.StringEquals['aws:SourceAccount']).toBe(delivery.account);
+  }
+  // Approval actions name the same topic.
+  for (const target of targets.filter((t) => t.manualApproval)) {
+    const approval = pipelineStages
+      .find((s) => s.Name === target.stageId)!
+      .Actions.find((a) => a.ActionTypeId.Category === 'Approval')!;
+    expect(approval.Configuration.NotificationArn).toEqual({ Ref: topicId });
+  }
+});
+
+describe.each(targets)('delivery access to $environment', (target) => {
+  const accessStack = stacks.find(
+    (s) => s.hierarchicalId === `DeliveryAccess${target.stageId}/Roles`,
+  ) as CloudFormationStackArtifact;
+  const access = accessStack.template as Template;
+  const roleNamed = (name: string) =>
+    ofType(access, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === name)![1];
+
+  test("lives in the environment's account and region", () => {
+    expect([accessStack.environment.account, accessStack.environment.region]).toEqual([
+      target.account,
+      target.region,
+    ]);
+  });
+
+  test('GitHub Actions may assume the deploy role only from this repository and branch, or from the approval environment', () => {
+    const subject = delivery.manualApproval.includes(target.environment)
+      ? `repo:${delivery.source.repository}:environment:${target.environment}`
+      : `repo:${delivery.source.repository}:ref:refs/heads/${delivery.source.branch}`;
+    const trust = roleNamed(target.githubDeployRoleName).Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0].Action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(trust[0].Condition).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:sub': subject,
+      },
+    });
+  });
+});
+
+describe('what the delivery roles may do, evaluated', () => {
+  const authz = AuthorizationModel.fromAssembly(assembly);
+  const endpointArn = (t: (typeof targets)[number]) =>
+    `arn:aws:sagemaker:${t.region}:${t.account}:endpoint/some-endpoint`;
+  const tags = (env: string) => ({
+    'aws:ResourceTag/mlenv:project': config.project,
+    'aws:ResourceTag/mlenv:environment': env,
+  });
+
+  test.each(targets)(
+    'the pipeline checks of $environment assume its check role, and only theirs',
+    async (target) => {
+      const assume = (principal: string) =>
+        authz.check({ principal, action: 'sts:AssumeRole', resource: target.checkRoleArn });
+      expect((await assume(target.pipelineChecksRoleArn)).allowed).toBe(true);
+      for (const other of targets.filter((t) => t !== target)) {
+        expect((await assume(other.pipelineChecksRoleArn)).allowed).toBe(false);
+      }
+    },
+  );
+
+  test.each(targets)(
+    'the check and deploy roles of $environment read its directory and invoke its endpoints, not another environment’s',
+    async (target) => {
+      const env = config.environments.find((e) => e.name === target.environment)!;
+      const roles = [
+        target.checkRoleArn,
+        `arn:aws:iam::${target.account}:role/${target.githubDeployRoleName}`,
+      ];
+      for (const principal of roles) {
+        const read = await authz.check({
+          principal,
+          action: 'ssm:GetParametersByPath',
+          resource: `arn:aws:ssm:${env.region}:${env.account}:parameter/${config.project}/${env.name}`,
+        });
+        expect(read.allowed).toBe(true);
+        const invoke = (environment: string) =>
+          authz.check({
+            principal,
+            action: 'sagemaker:InvokeEndpoint',
+            resource: endpointArn(target),
+            context: tags(environment),
+          });
+        expect((await invoke(env.name)).allowed).toBe(true);
+        expect((await invoke(`not-${env.name}`)).allowed).toBe(false);
+      }
+    },
+  );
+
+  test.each(targets)(
+    'the GitHub deploy role of $environment may assume the CDK bootstrap roles and nothing else',
+    async (target) => {
+      const principal = `arn:aws:iam::${target.account}:role/${target.githubDeployRoleName}`;
+      for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
+        const resource = `arn:aws:iam::${target.account}:role/cdk-hnb659fds-${kind}-role-${target.account}-${target.region}`;
+        expect(
+          (
+            await authz.check({
+              principal,
+              action: 'sts:AssumeRole',
+              resource,
+              resourceAccount: target.account,
+            })
+          ).allowed,
+        ).toBe(true);
+      }
+      const admin = `arn:aws:iam::${target.account}:role/OrganizationAccountAccessRole`;
+      expect((await authz.check({ principal, action: 'sts:AssumeRole', resource: admin })).allowed).toBe(
+        false,
+      );
+    },
+  );
+});
