@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError, platformConfig } from '../config';
 import { gitCodeVersion } from '../lib/app/code-version';
-import { addPlatform, CODE_VERSION_CONTEXT } from '../lib/app/platform';
+import { addEnvironmentStages, CODE_VERSION_CONTEXT } from '../lib/app/platform';
+import { addDelivery } from '../lib/pipeline/delivery';
 import { platformApp } from '../lib/app/platform-app';
 
 const app = platformApp();
@@ -9,7 +10,10 @@ if (app.node.tryGetContext(CODE_VERSION_CONTEXT) === undefined) {
   app.node.setContext(CODE_VERSION_CONTEXT, gitCodeVersion());
 }
 try {
-  const { stages } = addPlatform(app, platformConfig({ context: app.node.getAllContext() }));
+  const config = platformConfig({ context: app.node.getAllContext() });
+  const stages = addEnvironmentStages(app, config);
+  // After the stages are complete: the pipeline synthesizes the stages it deploys.
+  addDelivery(app, config, stages);
   // Say which models an environment does not serve yet (stderr: stdout may carry a template).
   for (const stage of stages) {
     if (stage.serving.unserved.length > 0) {

@@ -1,6 +1,5 @@
 import type { App } from 'aws-cdk-lib';
 import type { MlEnvConfig } from '../../config';
-import { addDelivery, type DeliveryStacks } from '../pipeline/delivery';
 import { MlEnvironmentStage } from '../stages/ml-environment-stage';
 
 /** The CDK context key of the code version recorded in model lineage. */
@@ -22,13 +21,4 @@ export function addEnvironmentStages(app: App, config: MlEnvConfig): MlEnvironme
         production: environment.name === config.reference,
       }),
   );
-}
-
-/** The whole platform in `app`: a stage per environment, then the delivery pipeline and its access stages. */
-export function addPlatform(
-  app: App,
-  config: MlEnvConfig,
-): { stages: MlEnvironmentStage[]; delivery?: DeliveryStacks } {
-  const stages = addEnvironmentStages(app, config);
-  return { stages, delivery: addDelivery(app, config, stages) };
 }

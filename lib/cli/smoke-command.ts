@@ -30,7 +30,7 @@ export function smokeCommand(): Command {
     .option('--payload <file>', 'send these CSV rows (one request per line, no header) instead')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ npx mlenv smoke staging --model churn --rows 50\n  $ npx mlenv smoke staging --served',
+      '\nExample:\n  $ npx mlenv smoke staging --model churn --rows 50\n  $ npx mlenv smoke staging --served',
     )
     .action(async (envName: string, options: SmokeOptions) => {
       if ((options.model === undefined) === !options.served) {

@@ -36,7 +36,9 @@ export function deployTargets(config: MlEnvConfig): DeployTarget[] {
   const { delivery } = config;
   if (!delivery) return [];
   const { repository, branch } = delivery.source;
-  return delivery.order.map((name) => {
+  // A loaded configuration delivers only to its environments; a hand-made one may name others.
+  const delivered = delivery.order.filter((name) => config.environments.some((e) => e.name === name));
+  return delivered.map((name) => {
     const env = config.environments.find((e) => e.name === name)!;
     const parts = { project: config.project, environment: env };
     const manualApproval = delivery.manualApproval.includes(name);

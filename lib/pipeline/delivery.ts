@@ -1,4 +1,4 @@
-import { type App, Stage } from 'aws-cdk-lib';
+import { type App, Stage, Tags } from 'aws-cdk-lib';
 import type { MlEnvConfig } from '../../config';
 import { deployTargets } from '../delivery/deploy-targets';
 import { DeliveryAccessStack } from '../stacks/delivery-access-stack';
@@ -56,5 +56,6 @@ export function addDelivery(
       stage: stages.find((s) => s.environment.name === target.environment)!,
     })),
   });
+  for (const scope of [pipeline, ...access]) Tags.of(scope).add('mlenv:project', config.project);
   return { pipeline, access };
 }

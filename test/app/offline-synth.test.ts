@@ -29,10 +29,17 @@ describe('npx cdk synth', () => {
   test('synthesizes every environment without AWS credentials or region', () => {
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     const stacks = new CloudAssembly(out).stacksRecursively.map((s) => s.hierarchicalId).sort();
+    // Every environment's stacks; with a delivery section, the pipeline beside them and an access
+    // stack per delivered environment (README, "Delivery").
+    const delivered = config.environments.filter((env) => config.delivery?.order.includes(env.name));
     expect(stacks).toEqual(
-      config.environments
-        .flatMap((env) => expectedStackIds(config, env).map((s) => `${env.stageId}/${s}`))
-        .sort(),
+      [
+        ...config.environments.flatMap((env) =>
+          expectedStackIds(config, env).map((s) => `${env.stageId}/${s}`),
+        ),
+        ...(config.delivery ? ['Delivery'] : []),
+        ...delivered.map((env) => `DeliveryAccess${env.stageId}/Roles`),
+      ].sort(),
     );
   });
 

@@ -27,8 +27,12 @@ describe('cfn-lint', () => {
     const { assembly, config } = platformAssembly();
     const templates = assembly.stacksRecursively.map((s) => s.templateFullPath);
     const withVpc = config.environments.filter((e) => e.network === 'vpc').length;
-    // Six shared stacks and one per model, and the VPC's where there is one (as the README lists them).
-    expect(templates.length).toBe(config.environments.length * (6 + config.models.length) + withVpc);
+    // Six shared stacks and one per model, and the VPC's where there is one (as the README lists
+    // them); with a delivery section, the Delivery stack and one access stack per delivered environment.
+    const delivery = config.delivery ? 1 + config.delivery.order.length : 0;
+    expect(templates.length).toBe(
+      config.environments.length * (6 + config.models.length) + withVpc + delivery,
+    );
     const { errors, output } = cfnLint(templates);
     expect(errors).toBe(false);
     expect(output.trim()).toBe(''); // no warnings either

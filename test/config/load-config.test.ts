@@ -84,9 +84,13 @@ describe('loadConfig', () => {
   });
 
   test('a configuration without prod is refused', () => {
-    const input = configInput() as ReturnType<typeof configInput> & { promotion: string[] };
+    const input = configInput() as ReturnType<typeof configInput> & {
+      promotion: string[];
+      delivery: { order: string[] };
+    };
     delete input.environments.prod;
     expect(problemsOf(input)).toEqual([
+      `delivery.order.${input.delivery.order.indexOf('prod')}: 'prod' is not an environment (environments: ${Object.keys(input.environments).join(', ')})`,
       'prod: is required: prod is the reference the other environments are checked against',
       `promotion.${input.promotion.indexOf('prod')}: 'prod' is not an environment (environments: ${Object.keys(input.environments).join(', ')})`,
     ]);

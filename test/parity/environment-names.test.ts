@@ -50,13 +50,27 @@ describe('environment names are replaced as whole words where every environment 
   test('the platform has the same differences, and no undeclared one, when its environments are named like template words', () => {
     // Rename each environment other than the reference that the configuration accepts under the
     // new name (validation may tie rules to names such as `dev`).
-    type Input = ReturnType<typeof configInput> & { promotion: string[] };
+    type Input = ReturnType<typeof configInput> & {
+      promotion: string[];
+      delivery?: { order?: string[]; manualApproval?: string[] };
+    };
+    const rename = (names: string[] | undefined, from: string, to: string) =>
+      names?.map((name) => (name === from ? to : name));
     const renamed = (input: Input, from: string, to: string): Input => ({
       ...input,
       environments: Object.fromEntries(
         Object.entries(input.environments).map(([name, settings]) => [name === from ? to : name, settings]),
       ),
-      promotion: input.promotion.map((name) => (name === from ? to : name)),
+      promotion: rename(input.promotion, from, to)!,
+      ...(input.delivery
+        ? {
+            delivery: {
+              ...input.delivery,
+              order: rename(input.delivery.order, from, to),
+              manualApproval: rename(input.delivery.manualApproval, from, to),
+            },
+          }
+        : {}),
     });
     const accepts = (input: Input) => {
       try {

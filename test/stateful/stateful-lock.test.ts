@@ -112,7 +112,7 @@ describe('a changed project name', () => {
     const renamed = synthesizePlatform({
       outdir,
       context: TEST_CONTEXT,
-      config: { ...config, project: 'acme', environments: [reference] },
+      config: { ...config, project: 'acme', environments: [reference], delivery: undefined },
     });
     const ownLock = Object.fromEntries(
       Object.entries(locked).filter(([stack]) => stack.startsWith(`${reference.stageId}/`)),
