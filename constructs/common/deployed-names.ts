@@ -121,6 +121,22 @@ const NAMING: Record<string, NamingRule> = {
     ref: 'name',
     arn: (name, at) => `arn:${at.partition}:cloudwatch:${at.region}:${at.account}:alarm:${name}`,
   },
+  'AWS::CodeBuild::Project': {
+    nameProperty: 'Name',
+    ref: 'name',
+    arn: (name, at) => `arn:${at.partition}:codebuild:${at.region}:${at.account}:project/${name}`,
+  },
+  'AWS::CodePipeline::Pipeline': {
+    nameProperty: 'Name',
+    ref: 'name',
+    arn: (name, at) => `arn:${at.partition}:codepipeline:${at.region}:${at.account}:${name}`,
+  },
+  'AWS::CodeStarNotifications::NotificationRule': {
+    // Its Ref is its ARN, with an id CodeStar Notifications generates.
+    ref: 'arn',
+    arn: (id, at) =>
+      `arn:${at.partition}:codestar-notifications:${at.region}:${at.account}:notificationrule/${id}`,
+  },
   'AWS::Budgets::Budget': { nameProperty: 'Budget.BudgetName', ref: 'name' },
   'AWS::SSM::Parameter': { nameProperty: 'Name', ref: 'name' },
   'AWS::SageMaker::Model': {

@@ -4,6 +4,7 @@ import { alarmCalls } from './alarm-calls';
 import type { AuthorizationModel } from './authorization-model';
 import { budgetCalls } from './budget-calls';
 import type { DeployedResource } from './deployed-assembly';
+import { deliveryPipelineCalls } from './delivery-pipeline-calls';
 import { endpointModelCalls } from './endpoint-model-calls';
 import { eventRuleCalls } from './event-rule-calls';
 import { encryptedLogGroupCalls, flowLogCalls } from './log-delivery-calls';
@@ -75,6 +76,9 @@ export async function enumerateRunTimeCalls(
       .ofType('AWS::SageMaker::DataQualityJobDefinition')
       .map((d) => dataQualityJobCalls(deployed, inventory, d)),
     ...deployed.ofType('AWS::Events::Rule').map((r) => eventRuleCalls(deployed, inventory, r)),
+    ...deployed
+      .ofType('AWS::CodePipeline::Pipeline')
+      .map((p) => deliveryPipelineCalls(deployed, inventory, p)),
     ...['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm'].flatMap((type) =>
       deployed.ofType(type).map((a) => alarmCalls(deployed, inventory, a)),
     ),

@@ -122,6 +122,7 @@ export class DeliveryStack extends Stack {
       },
     });
 
+    const checks: pipelines.CodeBuildStep[] = [];
     for (const { target, stage } of props.targets) {
       const checksRole = new iam.Role(this, `${target.stageId}ChecksRole`, {
         roleName: Arn.split(target.pipelineChecksRoleArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName,
@@ -135,6 +136,13 @@ export class DeliveryStack extends Stack {
           resources: [target.checkRoleArn],
         }),
       );
+      const check = new pipelines.CodeBuildStep(`Check${target.stageId}`, {
+        input: source,
+        additionalInputs: { 'cdk.out': synth },
+        role: checksRole,
+        commands: postDeploymentCommands(target),
+      });
+      checks.push(check);
       this.pipeline.addStage(stage, {
         pre: target.manualApproval
           ? [
@@ -144,17 +152,19 @@ export class DeliveryStack extends Stack {
               }),
             ]
           : [],
-        post: [
-          new pipelines.CodeBuildStep(`Check${target.stageId}`, {
-            input: source,
-            additionalInputs: { 'cdk.out': synth },
-            role: checksRole,
-            commands: postDeploymentCommands(target),
-          }),
-        ],
+        post: [check],
       });
     }
     this.pipeline.buildPipeline();
+    grantUseConnection(delivery.source.connectionArn, [
+      // The source action's role, which CodePipeline creates when it binds the action.
+      ...this.pipeline.pipeline.node
+        .findChild('Source')
+        .node.findAll()
+        .filter((c): c is iam.Role => c instanceof iam.Role),
+      synth.project.role,
+      ...checks.map((step) => step.project.role),
+    ]);
     Aspects.of(this).add(new AcknowledgeDeliveryFindings({ bucket: artifactBucket, key: this.artifactKey }));
     const rebuilt = 'rebuilt by running the pipeline again from git; the tooling account works in one region';
     acknowledgeControl(artifactBucket, 'S3BucketReplicationEnabled', `Pipeline artifacts are ${rebuilt}`);
@@ -182,3 +192,18 @@ const SECURE_BUCKET = {
   versioned: true,
   removalPolicy: RemovalPolicy.RETAIN,
 } satisfies s3.BucketProps;
+
+/**
+ * Lets `roles` use the connection under the service prefix of its ARN. CDK Pipelines grants
+ * `codestar-connections:UseConnection` whatever the ARN, and AWS documents that the prefix must
+ * match the resource's: connections made since 2024 are `codeconnections` ARNs.
+ */
+function grantUseConnection(connectionArn: string, roles: ReadonlyArray<iam.IRole | undefined>): void {
+  const service = connectionArn.split(':')[2];
+  if (service === 'codestar-connections') return;
+  for (const role of roles) {
+    role?.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [`${service}:UseConnection`], resources: [connectionArn] }),
+    );
+  }
+}

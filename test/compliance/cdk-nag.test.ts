@@ -4,6 +4,7 @@ import type { IConstruct } from 'constructs';
 import { MlDataStore } from '../../constructs';
 import { buildPlatformApp } from '../../lib/app/synthesize';
 import { nagPacks } from '../../lib/compliance/nag-packs';
+import { addDelivery } from '../../lib/pipeline/delivery';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,8 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
   // One synthesis with the packs serves both tests below; every environment serves a model, so
   // that endpoints are checked too.
   // The platform's app runs the packs itself (lib/app/platform-app.ts), on every synth.
-  const { app, config } = buildPlatformApp({ outdir: outdir(), config: configWithPins(ALL_PINNED) });
+  const { app, config, stages } = buildPlatformApp({ outdir: outdir(), config: configWithPins(ALL_PINNED) });
+  addDelivery(app, config, stages);
   let synthError: unknown;
   try {
     app.synth();
@@ -40,7 +42,7 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
     synthError = error;
   }
 
-  test('every environment, serving a model, synthesizes with zero unacknowledged findings', () => {
+  test('every environment, serving a model, and the delivery stacks synthesize with zero unacknowledged findings', () => {
     expect(synthError).toBeUndefined();
   });
 
@@ -63,6 +65,7 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
     // The rules acknowledged anywhere, with how often: counted from the configuration, over all
     // environments (every one serving every model); see lib/compliance/.
     const envs = config.environments;
+    const delivery = config.delivery ? 1 : 0;
     const count = (of: (env: (typeof envs)[number]) => number) => envs.reduce((sum, env) => sum + of(env), 0);
     const endpoints = (env: (typeof envs)[number]) => Object.keys(env.deployments).length;
     const serverless = (env: (typeof envs)[number]) => env.serving.kind === 'serverless';
@@ -73,10 +76,14 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
     expect(byRule).toEqual({
       'AwsSolutions::AwsSolutions-IAM5': expect.any(Number),
       ...both('IAMNoInlinePolicy', expect.any(Number)),
-      // Five buckets per environment (raw, curated, models, monitoring, access logs), none replicated.
-      ...both('S3BucketReplicationEnabled', 5 * envs.length),
-      // The access log bucket of each environment (SSE-S3, all that S3 access logging supports).
-      ...both('S3DefaultEncryptionKMS', envs.length),
+      // Five buckets per environment (raw, curated, models, monitoring, access logs), none
+      // replicated; the delivery pipeline's artifact bucket and its access log bucket.
+      ...both('S3BucketReplicationEnabled', 5 * envs.length + delivery * 2),
+      // The access log bucket of each environment and of the pipeline's artifacts (SSE-S3, all
+      // that S3 access logging supports).
+      ...both('S3DefaultEncryptionKMS', envs.length + delivery),
+      // The pipeline's CodeBuild projects take their source from the pipeline.
+      ...(delivery ? both('CodeBuildProjectSourceRepoUrl', expect.any(Number)) : {}),
       // Serverless endpoint configs have no volume, so no volume key.
       ...both(
         'SageMakerEndpointConfigurationKMSKeyConfigured',

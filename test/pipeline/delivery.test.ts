@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { AuthorizationModel } from '../../lib/authorization';
+import { deliveryPipelineCalls } from '../../lib/authorization/delivery-pipeline-calls';
 import { deployTargets } from '../../lib/delivery/deploy-targets';
 import { platformAssembly } from '../support/platform';
 
@@ -296,4 +297,48 @@ describe('what the delivery roles may do, evaluated', () => {
       );
     },
   );
+});
+
+describe("the pipeline's own requests, evaluated", () => {
+  const authz = AuthorizationModel.fromAssembly(assembly);
+  const { deployed } = authz.inventory;
+  const [pipelineResource] = deployed.ofType('AWS::CodePipeline::Pipeline');
+  const { calls, problems } = deliveryPipelineCalls(deployed, authz.inventory, pipelineResource);
+  const projects = deployed.ofType('AWS::CodeBuild::Project', pipelineResource.stage);
+
+  test('are derived for every action of the pipeline', () => {
+    expect(problems).toEqual([]);
+    const started = new Set(calls.filter((c) => c.action === 'codebuild:StartBuild').map((c) => c.resource));
+    expect(started.size).toBe(projects.length);
+    // The source and every build that clones it use the connection, under its ARN's prefix.
+    const prefix = delivery.source.connectionArn.split(':')[2];
+    expect(calls.some((c) => c.action === `${prefix}:UseConnection`)).toBe(true);
+    expect(calls.some((c) => c.principal === 'codestar-notifications.amazonaws.com')).toBe(true);
+    expect(calls.filter((c) => c.action === 'sns:Publish' && c.origin.includes('Approve'))).toHaveLength(
+      targets.filter((t) => t.manualApproval).length,
+    );
+  });
+
+  test('are each allowed by the policies, keys and topic policies the stack writes', async () => {
+    const denied: string[] = [];
+    for (const call of calls) {
+      const decision = await authz.check(call);
+      if (!decision.allowed)
+        denied.push(
+          `${call.origin}: ${call.principal} ${call.action} ${call.resource}: ${decision.explanation}`,
+        );
+    }
+    expect(denied).toEqual([]);
+  });
+
+  test('and go no further: builds reach neither other projects nor the environments’ data', async () => {
+    const [start] = calls.filter((c) => c.action === 'codebuild:StartBuild');
+    const otherProject = start.resource.replace(/project\/.*$/, 'project/someone-elses-project');
+    expect((await authz.check({ ...start, resource: otherProject })).allowed).toBe(false);
+    const [read] = calls.filter((c) => c.action === 's3:GetObject');
+    for (const env of config.environments) {
+      const data = `arn:aws:s3:::${config.project}-${env.name}-${env.account}-${env.region}-raw/some/object`;
+      expect((await authz.check({ ...read, resource: data })).allowed).toBe(false);
+    }
+  });
 });
