@@ -20,6 +20,6 @@ export function postDeploymentCommands(target: DeployTarget): string[] {
     'npm ci --no-audit --no-fund',
     'npm run parity -- --assembly cdk.out',
     `printf '${profile}\\n' > "$CODEBUILD_SRC_DIR/.delivery-check-aws-config"`,
-    `AWS_CONFIG_FILE="$CODEBUILD_SRC_DIR/.delivery-check-aws-config" AWS_SDK_LOAD_CONFIG=1 npx mlenv smoke ${target.environment} --served --profile ${CHECK_PROFILE}`,
+    `AWS_CONFIG_FILE="$CODEBUILD_SRC_DIR/.delivery-check-aws-config" npx mlenv smoke ${target.environment} --served --profile ${CHECK_PROFILE}`,
   ];
 }
