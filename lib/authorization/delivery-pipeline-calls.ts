@@ -66,6 +66,12 @@ export function deliveryPipelineCalls(
     call(principal, detail, 'kms:Decrypt', EncryptionKey.Id, viaS3);
     if (write) call(principal, detail, 'kms:GenerateDataKey', EncryptionKey.Id, viaS3);
   };
+  const pipelineArn = `arn:${stage.partition}:codepipeline:${stage.region}:${stage.account}:${pipelineName}`;
+  // CodePipeline takes the pipeline's role for this pipeline only.
+  call('codepipeline.amazonaws.com', 'service role', 'sts:AssumeRole', properties.RoleArn, {
+    'aws:SourceAccount': stage.account,
+    'aws:SourceArn': pipelineArn,
+  });
   const projects = new Map(deployed.ofType('AWS::CodeBuild::Project').map((p) => [deployed.ref(p), p]));
   const sources = new Map<string, string>(); // source artifact -> connection ARN
 
@@ -144,6 +150,11 @@ export function deliveryPipelineCalls(
     const role = p.ServiceRole;
     if (!role || !inAssembly(role)) return;
     const detail = `build of ${deployed.ref(project)}`;
+    const projectArn = `arn:${stage.partition}:codebuild:${stage.region}:${stage.account}:project/${deployed.ref(project)}`;
+    call('codebuild.amazonaws.com', detail, 'sts:AssumeRole', role, {
+      'aws:SourceAccount': stage.account,
+      'aws:SourceArn': projectArn,
+    });
     artifacts(role, detail, (action.OutputArtifacts ?? []).length > 0);
     for (const input of action.InputArtifacts ?? []) {
       const connection = sources.get(input.Name);

@@ -21,9 +21,11 @@ import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../../config';
 import { NotifyTopicRuleTarget } from '../../constructs';
 import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
+import { servicePrincipalFor } from '../../constructs/common/service-principals';
 import { acknowledgeControl } from '../compliance/acknowledge';
 import { AcknowledgeDeliveryFindings } from '../compliance/delivery-acknowledgements';
 import type { DeployTarget } from '../delivery/deploy-targets';
+import { ConditionServiceTrust } from './condition-service-trust';
 import { postDeploymentCommands } from './post-deployment';
 
 /** The CodeBuild image and runtimes every step runs on (the README's prerequisites). */
@@ -126,7 +128,9 @@ export class DeliveryStack extends Stack {
     for (const { target, stage } of props.targets) {
       const checksRole = new iam.Role(this, `${target.stageId}ChecksRole`, {
         roleName: Arn.split(target.pipelineChecksRoleArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName,
-        assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+        assumedBy: servicePrincipalFor(this, 'codebuild.amazonaws.com', [
+          this.formatArn({ service: 'codebuild', resource: 'project', resourceName: '*' }),
+        ]),
         description: `Runs the post-deployment checks of ${target.environment}`,
       });
       checksRole.addToPolicy(
@@ -166,6 +170,7 @@ export class DeliveryStack extends Stack {
       ...checks.map((step) => step.project.role),
     ]);
     Aspects.of(this).add(new AcknowledgeDeliveryFindings({ bucket: artifactBucket, key: this.artifactKey }));
+    Aspects.of(this).add(new ConditionServiceTrust());
     const rebuilt = 'rebuilt by running the pipeline again from git; the tooling account works in one region';
     acknowledgeControl(artifactBucket, 'S3BucketReplicationEnabled', `Pipeline artifacts are ${rebuilt}`);
     acknowledgeControl(logBucket, 'S3BucketReplicationEnabled', `Access logs of artifacts ${rebuilt}`);

@@ -194,6 +194,25 @@ test('failures and waiting approvals reach the configured addresses through an e
   }
 });
 
+test('every service the delivery stacks trust is bound to the stack’s own account', () => {
+  const deliveryStacks = stacks.filter(
+    (s) => s.hierarchicalId === 'Delivery' || s.hierarchicalId.startsWith('DeliveryAccess'),
+  );
+  const trusts = deliveryStacks.flatMap((stack) =>
+    ofType(stack.template as Template, 'AWS::IAM::Role').flatMap(([id, role]) =>
+      (role.Properties.AssumeRolePolicyDocument.Statement as any[])
+        .filter((statement) => statement.Principal.Service)
+        .map((statement) => ({
+          role: `${stack.hierarchicalId}/${id}`,
+          account: statement.Condition?.StringEquals?.['aws:SourceAccount'] ?? 'none',
+          expected: stack.environment.account,
+        })),
+    ),
+  );
+  expect(trusts.length).toBeGreaterThan(0);
+  expect(trusts.filter((t) => t.account !== t.expected)).toEqual([]);
+});
+
 describe.each(targets)('delivery access to $environment', (target) => {
   const accessStack = stacks.find(
     (s) => s.hierarchicalId === `DeliveryAccess${target.stageId}/Roles`,
@@ -329,6 +348,18 @@ describe("the pipeline's own requests, evaluated", () => {
         );
     }
     expect(denied).toEqual([]);
+  });
+
+  test('services take the pipeline’s roles only for this account’s pipeline and projects', async () => {
+    const serviceAssumes = calls.filter(
+      (c) => c.action === 'sts:AssumeRole' && c.principal.endsWith('.amazonaws.com'),
+    );
+    // The pipeline's role, and each project's.
+    expect(serviceAssumes.length).toBe(1 + projects.length);
+    for (const call of serviceAssumes) {
+      const elsewhere = { ...call.context, 'aws:SourceAccount': '999999999999' };
+      expect((await authz.check({ ...call, context: elsewhere })).allowed).toBe(false);
+    }
   });
 
   test('and go no further: builds reach neither other projects nor the environments’ data', async () => {
