@@ -1,8 +1,10 @@
-import { type App, Stage, Tags } from 'aws-cdk-lib';
+import { type App, Stage, Tags, Validations } from 'aws-cdk-lib';
+import { MlPolicyPack, TemplateLimits } from '../../constructs';
 import type { MlEnvConfig } from '../../config';
 import { deployTargets } from '../delivery/deploy-targets';
 import { DeliveryAccessStack } from '../stacks/delivery-access-stack';
 import type { MlEnvironmentStage } from '../stages/ml-environment-stage';
+import { AppStackChecks } from './app-stack-checks';
 import { DeliveryStack } from './delivery-stack';
 
 /** The id of the delivery pipeline's stack, beside the environment stages. */
@@ -37,6 +39,7 @@ export function addDelivery(
     const stage = new Stage(app, deliveryAccessStageId(target.stageId), {
       env: { account: target.account, region: target.region },
     });
+    Validations.of(stage).addPlugins(...deliveryChecks());
     // An account holds one provider per URL: the first environment in it creates it.
     const create = delivery.githubOidcProvider === 'create' && !accountsWithProvider.has(target.account);
     accountsWithProvider.add(target.account);
@@ -56,6 +59,12 @@ export function addDelivery(
       stage: stages.find((s) => s.environment.name === target.environment)!,
     })),
   });
+  Validations.of(app).addPlugins(...deliveryChecks().map((plugin) => new AppStackChecks(plugin)));
   for (const scope of [pipeline, ...access]) Tags.of(scope).add('mlenv:project', config.project);
   return { pipeline, access };
+}
+
+/** The checks an environment stage runs on its stacks, for the delivery stacks (no production rules: they serve nothing). */
+function deliveryChecks() {
+  return [new MlPolicyPack({ trustedAccounts: [] }), new TemplateLimits()];
 }

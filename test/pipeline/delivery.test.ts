@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { buildPlatformApp } from '../../lib/app/synthesize';
+import { addDelivery } from '../../lib/pipeline/delivery';
 import { AuthorizationModel } from '../../lib/authorization';
 import { deliveryPipelineCalls } from '../../lib/authorization/delivery-pipeline-calls';
 import { deployTargets } from '../../lib/delivery/deploy-targets';
@@ -371,5 +376,38 @@ describe("the pipeline's own requests, evaluated", () => {
       const data = `arn:aws:s3:::${config.project}-${env.name}-${env.account}-${env.region}-raw/some/object`;
       expect((await authz.check({ ...read, resource: data })).allowed).toBe(false);
     }
+  });
+});
+
+describe('the checks of the environments run on the delivery stacks at synth', () => {
+  /** The platform's app with its delivery, and an unversioned bucket added to `where`. */
+  function synthWithBucketIn(where: (d: NonNullable<ReturnType<typeof addDelivery>>) => Construct): string {
+    const {
+      app,
+      config: built,
+      stages,
+    } = buildPlatformApp({ outdir: mkdtempSync(join(tmpdir(), 'mlenv-delivery-')) });
+    const added = addDelivery(app, built, stages)!;
+    new s3.CfnBucket(where(added), 'Unversioned');
+    try {
+      app.synth();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return '';
+  }
+
+  test('the policy pack fails synth on the Delivery stack', () => {
+    const message = synthWithBucketIn((d) => d.pipeline);
+    expect(message).toContain('MLENV-BUCKET-VERSIONING');
+    expect(message).toContain('Delivery/Unversioned');
+  });
+
+  test.each(targets)('and on the access stack of $environment', (target) => {
+    const message = synthWithBucketIn((d) =>
+      d.access.find((a) => a.node.path.startsWith(`DeliveryAccess${target.stageId}/`))!,
+    );
+    expect(message).toContain('MLENV-BUCKET-VERSIONING');
+    expect(message).toContain(`DeliveryAccess${target.stageId}/Roles/Unversioned`);
   });
 });
