@@ -147,11 +147,16 @@ export class DeliveryStack extends Stack {
         commands: postDeploymentCommands(target),
       });
       checks.push(check);
+      const delivered = props.targets.slice(
+        0,
+        props.targets.findIndex((t) => t.target === target),
+      );
       this.pipeline.addStage(stage, {
         pre: target.manualApproval
           ? [
               new pipelines.ManualApprovalStep(`Approve${target.stageId}`, {
-                comment: `Deploy this commit to ${target.environment}? It passed every environment before it.`,
+                comment: approvalComment(target.environment, delivered),
+                // The approval's own message carries the link to approve; e-mailed to notificationEmails.
                 notificationTopic: this.notifications,
               }),
             ]
@@ -180,13 +185,22 @@ export class DeliveryStack extends Stack {
       'S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS ' +
         '(https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html)',
     );
-    this.pipeline.pipeline.notifyOn('FailuresAndApprovals', new NotifyTopicRuleTarget(this.notifications), {
-      events: [
-        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
-        codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
-      ],
+    this.pipeline.pipeline.notifyOn('Failures', new NotifyTopicRuleTarget(this.notifications), {
+      // Approvals notify through their own action (above), with the link to approve.
+      events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],
     });
   }
+}
+
+/** What the person approving a deploy is asked. */
+function approvalComment(
+  environment: string,
+  before: ReadonlyArray<{ readonly target: DeployTarget }>,
+): string {
+  const checked = before.map((b) => b.target.environment);
+  return checked.length > 0
+    ? `Deploy this commit to ${environment}? It is deployed and checked in ${checked.join(', ')}.`
+    : `Deploy this commit to ${environment}? It passed the tests and synth.`;
 }
 
 const SECURE_BUCKET = {

@@ -169,18 +169,13 @@ test('build logs are kept as configured, encrypted', () => {
   }
 });
 
-test('failures and waiting approvals reach the configured addresses through an encrypted topic only this account’s rules publish to', () => {
+test('failures and waiting approvals reach the configured addresses through an encrypted topic only this account’s rules and approvals publish to', () => {
   const [[topicId, topic]] = ofType(template, 'AWS::SNS::Topic');
   expect(topic.Properties.KmsMasterKeyId).toBeDefined();
   const endpoints = ofType(template, 'AWS::SNS::Subscription').map(([, s]) => s.Properties.Endpoint);
   expect(endpoints.sort()).toEqual([...delivery.notificationEmails].sort());
   const [[, rule]] = ofType(template, 'AWS::CodeStarNotifications::NotificationRule');
-  expect(rule.Properties.EventTypeIds).toEqual(
-    expect.arrayContaining([
-      'codepipeline-pipeline-pipeline-execution-failed',
-      'codepipeline-pipeline-manual-approval-needed',
-    ]),
-  );
+  expect(rule.Properties.EventTypeIds).toEqual(['codepipeline-pipeline-pipeline-execution-failed']);
   expect(rule.Properties.Targets).toEqual([{ TargetType: 'SNS', TargetAddress: { Ref: topicId } }]);
   const [[, topicPolicy]] = ofType(template, 'AWS::SNS::TopicPolicy');
   const publishers = (topicPolicy.Properties.PolicyDocument.Statement as any[]).filter(
