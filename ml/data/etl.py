@@ -1,0 +1,169 @@
+"""Raw CSV to cleaned, typed Parquet: the PySpark job of the data pipeline.
+
+The same file runs as an AWS Glue job (Glue 5.1: Spark 3.5.6, Python 3.11) and locally under
+pytest with Spark in local mode. It reads every CSV under ``--raw`` (a header row; the target
+column and numeric features), and writes:
+
+- ``--curated``: the rows that parse, typed (features as double, the target as 0/1 int), with a
+  ``record_id`` (a hash of the raw values) and the ``dataset_version``, partitioned by
+  ``ingestion_date`` (re-running a date replaces only that partition);
+- ``--quarantine``: the rows that do not, with their raw values and the reason, under
+  ``ingestion_date=<date>/``;
+- ``--report``: one JSON object with the counts (read, written, quarantined by reason).
+
+Bad arguments and unreadable input exit with status 2 and one ``error:`` line, like the other
+scripts of ml/.
+"""
+
+import argparse
+import datetime
+import functools
+import json
+import re
+import sys
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+CORRUPT = "_corrupt_record"
+DEFAULT_TARGET_COLUMN = "target"
+# Column names Athena, DuckDB and Parquet all accept unquoted.
+COLUMN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class EtlError(Exception):
+    """Input the job cannot process at all (as opposed to a bad row, which is quarantined)."""
+
+
+def header_columns(spark: SparkSession, raw: str) -> list:
+    """The columns of the raw files' header row."""
+    try:
+        columns = spark.read.option("header", True).csv(raw).columns
+    except Exception as error:  # Spark raises AnalysisException for a missing path
+        raise EtlError(f"cannot read CSV files under {raw}: {str(error).splitlines()[0]}") from error
+    if not columns:
+        raise EtlError(f"no CSV header under {raw}")
+    bad = [c for c in columns if not COLUMN_NAME.match(c)]
+    if bad:
+        raise EtlError(f"column names must be lowercase letters, digits and _: {', '.join(bad)}")
+    return columns
+
+
+def any_of(conditions):
+    """True where any of the conditions is (False for none)."""
+    return functools.reduce(lambda a, b: a | b, conditions, F.lit(False))
+
+
+def clean(spark: SparkSession, raw: str, target_column: str, ingestion_date: str, dataset_version: str):
+    """The typed rows and the quarantined ones (with a ``reason``) of every CSV under ``raw``."""
+    columns = header_columns(spark, raw)
+    if target_column not in columns:
+        raise EtlError(f"the target column '{target_column}' is not in the header ({', '.join(columns)})")
+    features = [c for c in columns if c != target_column]
+    schema = StructType([StructField(c, StringType()) for c in columns] + [StructField(CORRUPT, StringType())])
+    rows = (
+        spark.read.option("header", True)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", CORRUPT)
+        .schema(schema)
+        .csv(raw)
+        .cache()  # Spark refuses queries on the corrupt-record column of an uncached CSV read
+    )
+    typed = rows.select(
+        *[F.col(c).cast("double").alias(c) for c in features],
+        F.col(target_column).cast("int").alias(target_column),
+        *[F.col(c).alias(f"raw_{c}") for c in columns],
+        F.col(CORRUPT),
+    )
+    unparsed = [F.col(f"raw_{c}").isNotNull() & F.col(c).isNull() for c in features]
+    reason = (
+        F.when(F.col(CORRUPT).isNotNull(), F.lit("wrong number of columns"))
+        .when(any_of([F.coalesce(u, F.lit(False)) for u in unparsed]), F.lit("a feature is not a number"))
+        .when(any_of([F.col(c).isNull() for c in features]), F.lit("a feature is missing"))
+        .when(~F.coalesce(F.col(target_column).isin(0, 1), F.lit(False)), F.lit(f"{target_column} is not 0 or 1"))
+    )
+    checked = typed.withColumn("reason", reason)
+    good = checked.where(F.col("reason").isNull()).select(
+        F.sha2(F.concat_ws("\u001f", *[F.col(f"raw_{c}") for c in columns]), 256).alias("record_id"),
+        *features,
+        target_column,
+        F.lit(dataset_version).alias("dataset_version"),
+        F.lit(ingestion_date).alias("ingestion_date"),
+    )
+    bad = checked.where(F.col("reason").isNotNull()).select(
+        *[F.col(f"raw_{c}").alias(c) for c in columns],
+        F.col(CORRUPT).alias("raw_line"),
+        "reason",
+        F.lit(ingestion_date).alias("ingestion_date"),
+    )
+    return good, bad
+
+
+def write(good: DataFrame, bad: DataFrame, curated: str, quarantine: str) -> dict:
+    """Writes both sets (replacing only their ingestion date's partition); returns the counts."""
+    good.write.mode("overwrite").partitionBy("ingestion_date").parquet(curated)
+    bad.write.mode("overwrite").partitionBy("ingestion_date").json(quarantine)
+    reasons = {r["reason"]: r["count"] for r in bad.groupBy("reason").count().collect()}
+    written = good.count()
+    quarantined = sum(reasons.values())
+    return {
+        "rows_read": written + quarantined,
+        "rows_written": written,
+        "rows_quarantined": quarantined,
+        "quarantine_reasons": dict(sorted(reasons.items())),
+    }
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    """The whole job; returns the report it writes."""
+    # Only the ingestion dates this run writes are replaced.
+    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    good, bad = clean(spark, args.raw, args.target_column, args.ingestion_date, args.dataset_version)
+    report = {
+        "ingestion_date": args.ingestion_date,
+        "dataset_version": args.dataset_version,
+        **write(good, bad, args.curated, args.quarantine),
+    }
+    if report["rows_written"] == 0:
+        raise EtlError(f"no row of {args.raw} is valid ({report['rows_quarantined']} quarantined)")
+    if args.report:
+        spark.createDataFrame([(json.dumps(report),)], ["value"]).coalesce(1).write.mode("overwrite").text(args.report)
+    return report
+
+
+def date(value: str) -> str:
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD)")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", required=True, help="directory (or s3:// prefix) of raw CSV files")
+    parser.add_argument("--curated", required=True, help="where the typed Parquet dataset goes")
+    parser.add_argument("--quarantine", required=True, help="where malformed rows go")
+    parser.add_argument("--dataset-version", required=True, help="the raw dataset version being cleaned")
+    parser.add_argument("--ingestion-date", type=date, default=datetime.date.today().isoformat())
+    parser.add_argument("--target-column", default=DEFAULT_TARGET_COLUMN)
+    parser.add_argument("--report", help="where to write the counts (a directory with one JSON line)")
+    # Glue adds its own arguments (--JOB_NAME, --job-bookmark-option, ...): ignore them.
+    args, _ = parser.parse_known_args(argv)
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    spark = SparkSession.builder.appName("mlenv-etl").getOrCreate()
+    try:
+        report = run(spark, args)
+    except EtlError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

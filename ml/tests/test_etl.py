@@ -1,0 +1,148 @@
+"""The PySpark ETL (ml/data/etl.py) in Spark local mode, on the sample data and on broken rows."""
+
+import glob
+import json
+import os
+import sys
+
+import duckdb
+import pandas as pd
+import pytest
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+if DATA_DIR not in sys.path:
+    sys.path.insert(0, DATA_DIR)
+
+pyspark = pytest.importorskip("pyspark")  # installed by scripts/setup (ml/requirements-data.txt)
+from pyspark.sql import SparkSession  # noqa: E402
+
+import etl  # noqa: E402
+import make_sample_data  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("mlenv-etl-tests")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.ui.enabled", "false")
+        # Loopback only: no hostname lookup, nothing listening beyond this machine.
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def run(spark, tmp_path, raw, **overrides):
+    args = etl.parse_args(
+        [
+            "--raw", str(raw),
+            "--curated", str(tmp_path / "curated"),
+            "--quarantine", str(tmp_path / "quarantine"),
+            "--report", str(tmp_path / "report"),
+            "--dataset-version", overrides.pop("version", "v1"),
+            "--ingestion-date", overrides.pop("date", "2026-11-30"),
+        ]
+    )
+    return etl.run(spark, args)
+
+
+def read_parquet(path):
+    """A Parquet dataset as DuckDB reads it (as dbt's local profile does), partitions as columns."""
+    return duckdb.sql(f"select * from read_parquet('{path}/**/*.parquet', hive_partitioning = true)").df()
+
+
+def sample_csv(directory, rows=50):
+    path = directory / "raw" / "data.csv"
+    make_sample_data.make_sample_data(str(path), rows=rows, seed=0)
+    return path
+
+
+def test_clean_rows_become_typed_parquet_partitioned_by_ingestion_date(spark, tmp_path):
+    raw = sample_csv(tmp_path)
+    source = pd.read_csv(raw)
+    report = run(spark, tmp_path, raw.parent)
+    assert report["rows_written"] == len(source) and report["rows_quarantined"] == 0
+    partition = tmp_path / "curated" / "ingestion_date=2026-11-30"
+    assert glob.glob(str(partition / "*.parquet"))
+    curated = read_parquet(tmp_path / "curated")
+    features = [c for c in source.columns if c != "target"]
+    assert list(curated.columns) == ["record_id", *features, "target", "dataset_version", "ingestion_date"]
+    assert set(curated["ingestion_date"].astype(str)) == {"2026-11-30"}
+    assert all(curated[c].dtype == "float64" for c in features)
+    assert curated["target"].dtype == "int32" and set(curated["target"]) <= {0, 1}
+    assert curated["record_id"].is_unique and set(curated["dataset_version"]) == {"v1"}
+    merged = curated.sort_values(features).reset_index(drop=True)[features]
+    assert (merged.values == source.sort_values(features).reset_index(drop=True)[features].values).all()
+    written = json.loads(open(glob.glob(str(tmp_path / "report" / "part-*"))[0]).read())
+    assert written == report
+
+
+def test_malformed_rows_go_to_quarantine_with_their_reason_and_count(spark, tmp_path):
+    raw = sample_csv(tmp_path, rows=20)
+    lines = raw.read_text().splitlines()
+    header, first = lines[0], lines[1].split(",")
+    broken = {
+        "a feature is not a number": ",".join(["abc"] + first[1:]),
+        "a feature is missing": ",".join([""] + first[1:]),
+        "target is not 0 or 1": ",".join(first[:-1] + ["7"]),
+        "wrong number of columns": ",".join(first[:-1]),
+    }
+    raw.write_text("\n".join([header, *lines[1:], *broken.values()]) + "\n")
+    report = run(spark, tmp_path, raw.parent)
+    assert report["rows_written"] == 20
+    assert report["rows_quarantined"] == len(broken)
+    assert report["quarantine_reasons"] == {reason: 1 for reason in broken}
+    quarantined = pd.concat(
+        pd.read_json(f, lines=True) for f in glob.glob(str(tmp_path / "quarantine" / "ingestion_date=2026-11-30" / "*.json"))
+    )
+    assert sorted(quarantined["reason"]) == sorted(broken)
+
+
+def test_a_second_date_adds_a_partition_and_rerunning_a_date_replaces_only_it(spark, tmp_path):
+    raw = sample_csv(tmp_path, rows=10)
+    run(spark, tmp_path, raw.parent, date="2026-11-29", version="v1")
+    run(spark, tmp_path, raw.parent, date="2026-11-30", version="v2")
+    run(spark, tmp_path, raw.parent, date="2026-11-30", version="v3")
+    curated = read_parquet(tmp_path / "curated")
+    curated["ingestion_date"] = curated["ingestion_date"].astype(str)
+    counts = curated.groupby(["ingestion_date", "dataset_version"]).size().to_dict()
+    assert counts == {("2026-11-29", "v1"): 10, ("2026-11-30", "v3"): 10}
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("a,b\n1,2\n", "the target column 'target' is not in the header"),
+        ("Bad Name,target\n1,0\n", "column names must be lowercase letters, digits and _"),
+        ("x,target\nfoo,0\nbar,1\n", "no row of"),
+    ],
+)
+def test_input_it_cannot_process_is_refused_with_one_line(spark, tmp_path, content, message):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "data.csv").write_text(content)
+    with pytest.raises(etl.EtlError, match=message):
+        run(spark, tmp_path, raw)
+
+
+def test_a_missing_input_is_refused(spark, tmp_path):
+    with pytest.raises(etl.EtlError, match="cannot read CSV files under"):
+        run(spark, tmp_path, tmp_path / "nowhere")
+
+
+def test_the_command_prints_one_error_line_and_exits_2_on_input_it_cannot_process(spark, tmp_path, capsys):
+    code = etl.main(
+        [
+            "--raw", str(tmp_path / "nowhere"),
+            "--curated", str(tmp_path / "curated"),
+            "--quarantine", str(tmp_path / "quarantine"),
+            "--dataset-version", "v1",
+            "--JOB_NAME", "ignored-like-glue-arguments",
+        ]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.startswith("error: cannot read CSV files under")
