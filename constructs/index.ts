@@ -20,3 +20,4 @@ export * from './monitoring/pipeline-alarms';
 export * from './monitoring/data-quality-monitor';
 export * from './monitoring/topic-publishers';
 export * from './delivery/github-actions-deploy-role';
+export * from './data/spark-job';
