@@ -21,3 +21,4 @@ export * from './monitoring/data-quality-monitor';
 export * from './monitoring/topic-publishers';
 export * from './delivery/github-actions-deploy-role';
 export * from './data/spark-job';
+export * from './data/data-catalog';

@@ -24,6 +24,8 @@ export interface IMlDataStore extends IConstruct {
 
   /** Lets `grantee` read raw data under `keyPattern` (and decrypt it). */
   grantReadRaw(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
+  /** Lets `grantee` read curated data under `keyPattern` (and decrypt it). */
+  grantReadCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
   /** Lets `grantee` read, write and delete curated data under `keyPattern` (and use the key for it). */
   grantReadWriteCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
   /** Lets `grantee` read model artifacts under `keyPattern` (and decrypt them). */
@@ -76,6 +78,10 @@ export abstract class MlDataStoreBase extends Construct implements IMlDataStore 
 
   public grantReadRaw(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
     return this.grantAccess(grantee, this.rawBucket, ACCESS.read, keyPattern);
+  }
+
+  public grantReadCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
+    return this.grantAccess(grantee, this.curatedBucket, ACCESS.read, keyPattern);
   }
 
   public grantReadWriteCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
