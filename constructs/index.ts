@@ -22,3 +22,4 @@ export * from './monitoring/topic-publishers';
 export * from './delivery/github-actions-deploy-role';
 export * from './data/spark-job';
 export * from './data/data-catalog';
+export * from './data/dbt-project';

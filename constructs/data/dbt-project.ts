@@ -1,0 +1,111 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { servicePrincipalFor } from '../common/service-principals';
+import type { DataCatalog } from './data-catalog';
+
+/** The file of the dbt project that pins what the build installs. */
+export const DBT_REQUIREMENTS_FILE = 'requirements-athena.txt';
+
+export interface DbtProjectProps {
+  /** The dbt project directory (with `dbt_project.yml`, `profiles.yml` and the requirements file), shipped as an asset. */
+  readonly projectPath: string;
+  /** The database and workgroup the models are built in. */
+  readonly catalog: DataCatalog;
+  /** Encrypts the build's logs and artifacts; its key policy must let CloudWatch Logs use it. */
+  readonly logsKey: kms.IKey;
+  /**
+   * The target of `profiles.yml` that runs against Athena.
+   * @default 'athena'
+   */
+  readonly target?: string;
+  /** @default Duration.hours(1) */
+  readonly timeout?: Duration;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN (the build logs) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A dbt project run by CodeBuild: `dbt build` (models, then their tests) against Athena, in the
+ * catalog's database and workgroup. The project ships as an asset; the build installs exactly the
+ * pinned requirements of the project and writes encrypted logs. Its role may query the
+ * workgroup, create the database's tables and write their data, read its project, nothing else.
+ *
+ * @example
+ * const dbt = new DbtProject(this, 'Features', { projectPath: 'ml/data/dbt', catalog, logsKey });
+ * dbt.grantStartBuild(stateMachine);
+ */
+export class DbtProject extends Construct {
+  public readonly project: codebuild.Project;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: DbtProjectProps) {
+    super(scope, id);
+    for (const file of ['dbt_project.yml', 'profiles.yml', DBT_REQUIREMENTS_FILE]) {
+      const path = join(props.projectPath, file);
+      if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`DbtProject: ${path} not found`);
+    }
+    const stack = Stack.of(this);
+    const source = new s3assets.Asset(this, 'Source', { path: props.projectPath });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.logsKey,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      description: 'Runs dbt build against Athena',
+      assumedBy: servicePrincipalFor(this, 'codebuild.amazonaws.com', [
+        stack.formatArn({ service: 'codebuild', resource: 'project', resourceName: '*' }),
+      ]),
+    });
+    this.project = new codebuild.Project(this, 'Project', {
+      description: 'dbt build of the feature models',
+      role: this.role,
+      source: codebuild.Source.s3({ bucket: source.bucket, path: source.s3ObjectKey }),
+      encryptionKey: props.logsKey,
+      timeout: props.timeout ?? Duration.hours(1),
+      environment: {
+        buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+        computeType: codebuild.ComputeType.SMALL,
+        environmentVariables: {
+          MLENV_GLUE_DATABASE: { value: props.catalog.databaseName },
+          MLENV_ATHENA_WORKGROUP: { value: props.catalog.workGroupName },
+          MLENV_ATHENA_RESULTS: { value: props.catalog.resultsLocation },
+          MLENV_TABLES_LOCATION: { value: props.catalog.tablesLocation },
+        },
+      },
+      logging: { cloudWatch: { logGroup: this.logGroup } },
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        phases: {
+          install: {
+            'runtime-versions': { python: '3.12' },
+            commands: [`pip install --no-cache-dir --requirement ${DBT_REQUIREMENTS_FILE}`],
+          },
+          build: {
+            commands: [`dbt build --target ${props.target ?? 'athena'} --project-dir . --profiles-dir .`],
+          },
+        },
+      }),
+    });
+    props.catalog.grantQuery(this.role, { createTables: true });
+  }
+
+  /** Lets `grantee` start builds of the project, follow them and stop them. */
+  public grantStartBuild(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+      resourceArns: [this.project.projectArn],
+    });
+  }
+}

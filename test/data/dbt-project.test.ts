@@ -1,0 +1,171 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { parse } from 'yaml';
+import {
+  DataCatalog,
+  DBT_REQUIREMENTS_FILE,
+  DbtProject,
+  type DbtProjectProps,
+  MlDataStore,
+} from '../../constructs';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { AuthorizationModel } from '../../lib/authorization';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const PROJECT = join(REPO_ROOT, 'ml', 'data', 'dbt');
+
+function build(props: Partial<DbtProjectProps> = {}) {
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'mlenv-dbt-')) });
+  const stack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } });
+  const dataStore = new MlDataStore(stack, 'Store', { bucketNamePrefix: 'acme-dev' });
+  const catalog = new DataCatalog(stack, 'Catalog', {
+    dataStore,
+    databaseName: 'acme_dev_curated',
+    workGroupName: 'acme-dev',
+  });
+  const logsKey = new kms.Key(stack, 'LogsKey');
+  const dbt = new DbtProject(stack, 'Features', { projectPath: PROJECT, catalog, logsKey, ...props });
+  const starter = new iam.Role(stack, 'Starter', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    roleName: 'starter',
+  });
+  dbt.grantStartBuild(starter);
+  return { app, stack, dbt, catalog, template: Template.fromStack(stack) };
+}
+
+describe('DbtProject', () => {
+  const { app, stack, dbt, catalog, template } = build();
+  const [project] = Object.values(template.findResources('AWS::CodeBuild::Project'));
+  const resolve = (value: unknown) => stack.resolve(value);
+  const logsKeyId = Object.keys(template.findResources('AWS::KMS::Key')).find((k) =>
+    k.startsWith('LogsKey'),
+  )!;
+
+  test('builds the shipped project with dbt against Athena, installing exactly its pinned requirements', () => {
+    expect(project.Properties.Source.Type).toBe('S3');
+    const spec = JSON.parse(project.Properties.Source.BuildSpec);
+    expect(spec.phases.install.commands).toEqual([
+      `pip install --no-cache-dir --requirement ${DBT_REQUIREMENTS_FILE}`,
+    ]);
+    expect(spec.phases.build.commands).toEqual([
+      'dbt build --target athena --project-dir . --profiles-dir .',
+    ]);
+    const pins = readFileSync(join(PROJECT, DBT_REQUIREMENTS_FILE), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
+    expect(pins.length).toBeGreaterThan(0);
+    expect(pins.every((line) => /^[a-z0-9-]+==[\w.]+$/.test(line))).toBe(true);
+  });
+
+  test("sets every variable the project's Athena profile reads (CodeBuild sets AWS_REGION)", () => {
+    const profiles = parse(readFileSync(join(PROJECT, 'profiles.yml'), 'utf8'));
+    const athena = JSON.stringify(profiles.mlenv.outputs.athena);
+    const read = [...athena.matchAll(/env_var\('([A-Z_]+)'/g)].map((m) => m[1]);
+    const set = project.Properties.Environment.EnvironmentVariables.map((v: { Name: string }) => v.Name);
+    expect(read.filter((name) => name !== 'AWS_REGION').sort()).toEqual([...set].sort());
+    const byName = Object.fromEntries(
+      project.Properties.Environment.EnvironmentVariables.map((v: { Name: string; Value: unknown }) => [
+        v.Name,
+        v.Value,
+      ]),
+    );
+    expect(byName.MLENV_GLUE_DATABASE).toBe(catalog.databaseName);
+    expect(byName.MLENV_ATHENA_WORKGROUP).toBe(catalog.workGroupName);
+    expect(byName.MLENV_ATHENA_RESULTS).toEqual(resolve(catalog.resultsLocation));
+    expect(byName.MLENV_TABLES_LOCATION).toEqual(resolve(catalog.tablesLocation));
+  });
+
+  test('encrypts its artifacts and logs with the logs key, keeps the logs, and has a time limit', () => {
+    expect(project.Properties.EncryptionKey).toEqual({ 'Fn::GetAtt': [logsKeyId, 'Arn'] });
+    expect(project.Properties.TimeoutInMinutes).toBe(60);
+    const [group] = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logsKeyId, 'Arn'] });
+    expect(group.Properties.RetentionInDays).toBe(365);
+    expect(group.DeletionPolicy).toBe('Retain');
+    expect(project.Properties.LogsConfig.CloudWatchLogs.GroupName).toEqual({
+      Ref: expect.stringMatching(/^FeaturesLogs/),
+    });
+  });
+
+  describe('what its role may do, evaluated', () => {
+    const authz = AuthorizationModel.fromAssembly(app.synth());
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/${stack.getLogicalId(dbt.role.node.defaultChild as iam.CfnRole)}`;
+    const allowed = (action: string, resource: string, principal = roleArn) =>
+      authz.check({ principal, action, resource }).then((d) => d.allowed);
+
+    test('queries its workgroup and builds tables of its database only', async () => {
+      expect(
+        await allowed('athena:StartQueryExecution', `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/acme-dev`),
+      ).toBe(true);
+      expect(
+        await allowed(
+          'glue:CreateTable',
+          `arn:aws:glue:${REGION}:${ACCOUNT}:table/acme_dev_curated/training_features`,
+        ),
+      ).toBe(true);
+      expect(
+        await allowed(
+          's3:PutObject',
+          'arn:aws:s3:::acme-dev-curated/tables/training_features/part-0.parquet',
+        ),
+      ).toBe(true);
+      expect(
+        await allowed(
+          'glue:CreateTable',
+          `arn:aws:glue:${REGION}:${ACCOUNT}:table/other_db/training_features`,
+        ),
+      ).toBe(false);
+      expect(await allowed('s3:GetObject', 'arn:aws:s3:::acme-dev-raw/churn/data.csv')).toBe(false);
+      expect(await allowed('s3:GetObject', 'arn:aws:s3:::acme-dev-models/churn/model.tar.gz')).toBe(false);
+    });
+
+    test('is taken by CodeBuild only for this account', async () => {
+      const take = (account: string) =>
+        authz.check({
+          principal: 'codebuild.amazonaws.com',
+          action: 'sts:AssumeRole',
+          resource: roleArn,
+          context: {
+            'aws:SourceAccount': account,
+            'aws:SourceArn': `arn:aws:codebuild:${REGION}:${account}:project/features`,
+          },
+        });
+      expect((await take(ACCOUNT)).allowed).toBe(true);
+      expect((await take('999999999999')).allowed).toBe(false);
+    });
+
+    test('a role granted the build may start, follow and stop this project only', async () => {
+      const starter = `arn:aws:iam::${ACCOUNT}:role/starter`;
+      const projectArn = `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${stack.getLogicalId(dbt.project.node.defaultChild as codebuild.CfnProject)}`;
+      expect(await allowed('codebuild:StartBuild', projectArn, starter)).toBe(true);
+      expect(
+        await allowed(
+          'codebuild:StartBuild',
+          `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/other`,
+          starter,
+        ),
+      ).toBe(false);
+    });
+  });
+
+  test.each(['dbt_project.yml', 'profiles.yml', DBT_REQUIREMENTS_FILE])(
+    'refuses a project without %s',
+    (missing) => {
+      const dir = mkdtempSync(join(tmpdir(), 'mlenv-dbt-project-'));
+      mkdirSync(join(dir, 'models'));
+      for (const file of ['dbt_project.yml', 'profiles.yml', DBT_REQUIREMENTS_FILE].filter(
+        (f) => f !== missing,
+      )) {
+        writeFileSync(join(dir, file), '');
+      }
+      expect(() => build({ projectPath: dir })).toThrow(`${join(dir, missing)} not found`);
+    },
+  );
+});
