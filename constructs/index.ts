@@ -23,3 +23,4 @@ export * from './delivery/github-actions-deploy-role';
 export * from './data/spark-job';
 export * from './data/data-catalog';
 export * from './data/dbt-project';
+export * from './data/data-pipeline';

@@ -126,6 +126,16 @@ const NAMING: Record<string, NamingRule> = {
     ref: 'name',
     arn: (name, at) => `arn:${at.partition}:codebuild:${at.region}:${at.account}:project/${name}`,
   },
+  'AWS::Glue::Job': {
+    nameProperty: 'Name',
+    ref: 'name',
+    arn: (name, at) => `arn:${at.partition}:glue:${at.region}:${at.account}:job/${name}`,
+  },
+  'AWS::Athena::WorkGroup': {
+    nameProperty: 'Name',
+    ref: 'name',
+    arn: (name, at) => `arn:${at.partition}:athena:${at.region}:${at.account}:workgroup/${name}`,
+  },
   'AWS::CodePipeline::Pipeline': {
     nameProperty: 'Name',
     ref: 'name',
