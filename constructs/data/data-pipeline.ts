@@ -69,12 +69,7 @@ export class DataPipeline extends Construct {
       resultPath: '$.etl',
       resultSelector: { jobRunId: sfn.JsonPath.stringAt('$.Id') },
     });
-    etl.addRetry({
-      errors: ['Glue.ConcurrentRunsExceededException', 'Glue.ThrottlingException'],
-      interval: Duration.minutes(1),
-      maxAttempts: 3,
-      backoffRate: 2,
-    });
+    retryTransient(etl, ['Glue.ConcurrentRunsExceededException', 'Glue.ThrottlingException']);
     const dbt = new tasks.CodeBuildStartBuild(this, 'BuildFeatures', {
       project: props.dbtProject.project,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -85,12 +80,7 @@ export class DataPipeline extends Construct {
       resultPath: '$.dbt',
       resultSelector: { buildId: sfn.JsonPath.stringAt('$.Build.Id') },
     });
-    dbt.addRetry({
-      errors: ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException'],
-      interval: Duration.minutes(1),
-      maxAttempts: 3,
-      backoffRate: 2,
-    });
+    retryTransient(dbt, ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException']);
     const train = new tasks.StepFunctionsStartExecution(this, 'Train', {
       stateMachine: props.trainingPipeline,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -104,12 +94,7 @@ export class DataPipeline extends Construct {
       resultPath: '$.training',
       resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
     });
-    train.addRetry({
-      errors: ['StepFunctions.ExecutionLimitExceeded', 'StepFunctions.ThrottlingException'],
-      interval: Duration.minutes(1),
-      maxAttempts: 3,
-      backoffRate: 2,
-    });
+    retryTransient(train, ['StepFunctions.ExecutionLimitExceeded', 'StepFunctions.ThrottlingException']);
 
     const notifyFailure = new tasks.SnsPublish(this, 'NotifyFailure', {
       topic: props.notifications,
@@ -138,4 +123,9 @@ export class DataPipeline extends Construct {
       logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
   }
+}
+
+/** Retries the errors a service documents as transient (limits, throttling): 3 times, from a minute apart. */
+function retryTransient(step: sfn.TaskStateBase, errors: string[]): void {
+  step.addRetry({ errors, interval: Duration.minutes(1), maxAttempts: 3, backoffRate: 2 });
 }

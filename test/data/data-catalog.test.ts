@@ -1,19 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { DataCatalog, type DataCatalogProps, MlDataStore } from '../../constructs';
+import { DataCatalog, type DataCatalogProps } from '../../constructs';
 import { AuthorizationModel } from '../../lib/authorization';
+import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
+const ACCOUNT = DATA_TEST_ACCOUNT;
+const REGION = DATA_TEST_REGION;
 
 function build(props: Partial<DataCatalogProps> = {}) {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'mlenv-catalog-')) });
-  const stack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } });
-  const dataStore = new MlDataStore(stack, 'Store', { bucketNamePrefix: 'acme-dev' });
+  const { app, stack, dataStore } = dataStack();
   const catalog = new DataCatalog(stack, 'Catalog', {
     dataStore,
     databaseName: 'acme_dev_curated',

@@ -1,10 +1,6 @@
 import '../../lib/local/promise-with-resolvers';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -16,21 +12,18 @@ import {
   DataPipeline,
   type DataPipelineInput,
   DbtProject,
-  MlDataStore,
   SparkJob,
 } from '../../constructs';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { AuthorizationModel } from '../../lib/authorization';
+import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 type Json = Record<string, any>;
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
+const ACCOUNT = DATA_TEST_ACCOUNT;
+const REGION = DATA_TEST_REGION;
 const FEATURES = 's3://acme-dev-curated/features/churn/';
 
-const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'mlenv-data-pipeline-')) });
-const stack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } });
-const dataStore = new MlDataStore(stack, 'Store', { bucketNamePrefix: 'acme-dev' });
-const logsKey = new kms.Key(stack, 'LogsKey');
+const { app, stack, dataStore, logsKey } = dataStack();
 const sparkJob = new SparkJob(stack, 'Etl', {
   dataStore,
   logsKey,

@@ -1,36 +1,26 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import { parse } from 'yaml';
-import {
-  DataCatalog,
-  DBT_REQUIREMENTS_FILE,
-  DbtProject,
-  type DbtProjectProps,
-  MlDataStore,
-} from '../../constructs';
+import { DataCatalog, DBT_REQUIREMENTS_FILE, DbtProject, type DbtProjectProps } from '../../constructs';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { AuthorizationModel } from '../../lib/authorization';
+import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
+const ACCOUNT = DATA_TEST_ACCOUNT;
+const REGION = DATA_TEST_REGION;
 const PROJECT = join(REPO_ROOT, 'ml', 'data', 'dbt');
 
 function build(props: Partial<DbtProjectProps> = {}) {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'mlenv-dbt-')) });
-  const stack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } });
-  const dataStore = new MlDataStore(stack, 'Store', { bucketNamePrefix: 'acme-dev' });
+  const { app, stack, dataStore, logsKey } = dataStack();
   const catalog = new DataCatalog(stack, 'Catalog', {
     dataStore,
     databaseName: 'acme_dev_curated',
     workGroupName: 'acme-dev',
   });
-  const logsKey = new kms.Key(stack, 'LogsKey');
   const dbt = new DbtProject(stack, 'Features', { projectPath: PROJECT, catalog, logsKey, ...props });
   const starter = new iam.Role(stack, 'Starter', {
     assumedBy: new iam.AccountRootPrincipal(),

@@ -1,23 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import { MlDataStore, SparkJob, type SparkJobProps } from '../../constructs';
+import { SparkJob, type SparkJobProps } from '../../constructs';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { AuthorizationModel } from '../../lib/authorization';
+import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
+const ACCOUNT = DATA_TEST_ACCOUNT;
+const REGION = DATA_TEST_REGION;
 const SCRIPT = join(REPO_ROOT, 'ml', 'data', 'etl.py');
 
 function build(props: Partial<SparkJobProps> = {}) {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'mlenv-spark-')) });
-  const stack = new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } });
-  const dataStore = new MlDataStore(stack, 'Store', { bucketNamePrefix: 'acme-dev' });
-  const logsKey = new kms.Key(stack, 'LogsKey');
+  const { app, stack, dataStore, logsKey } = dataStack();
   const job = new SparkJob(stack, 'Etl', {
     dataStore,
     logsKey,
