@@ -378,7 +378,7 @@ function deliveryProblems(config: z.infer<typeof configShape>, ctx: z.Refinement
         ? `'${name}' runs in an emulator on a laptop: no pipeline deploys it`
         : order.indexOf(name) !== i
           ? `'${name}' is listed twice`
-          : undefined;
+          : outsideToolingRegion(name, config.environments[name].region, delivery.region);
     if (problem) ctx.addIssue({ code: 'custom', path: [...path, i], message: problem });
   });
   delivery.manualApproval.forEach((name, i) => {
@@ -405,6 +405,16 @@ function deliveryProblems(config: z.infer<typeof configShape>, ctx: z.Refinement
       message: `is a connection of ${account} in ${region}; the pipeline runs in ${delivery.account} in ${delivery.region} and can use only its own connections`,
     });
   }
+}
+
+/**
+ * Why an environment in another region than the pipeline cannot be delivered to: CDK Pipelines
+ * would add a replication bucket per other region, in a support stack it builds itself, outside
+ * the platform's encryption, logging and retention settings. (An unknown region is reported as such.)
+ */
+function outsideToolingRegion(name: string, region: string, toolingRegion: string): string | undefined {
+  if (!KNOWN_REGIONS.has(region) || region === toolingRegion) return undefined;
+  return `'${name}' is in ${region}, the pipeline in ${toolingRegion}: deliver only to environments in the tooling region (cross-region delivery is not supported yet)`;
 }
 
 /** Rules that span serving knobs; each problem as [path under `serving`, message]. */

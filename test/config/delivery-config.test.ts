@@ -106,3 +106,18 @@ test('the context cannot override a delivery section that does not exist', () =>
     'context mlenv:delivery:account: the configuration has no delivery section',
   ]);
 });
+
+test('every delivered environment must be in the tooling region, naming the environment and both regions', () => {
+  const config = input();
+  const [first] = config.delivery.order as string[];
+  const region = config.environments[first].region as string;
+  config.delivery.region = region === 'us-west-2' ? 'eu-central-1' : 'us-west-2';
+  config.delivery.source.connectionArn = config.delivery.source.connectionArn.replace(
+    region,
+    config.delivery.region,
+  );
+  const problems_ = problems(config);
+  expect(problems_).toContain(
+    `delivery.order.0: '${first}' is in ${region}, the pipeline in ${config.delivery.region}: deliver only to environments in the tooling region (cross-region delivery is not supported yet)`,
+  );
+});

@@ -127,6 +127,7 @@ type Workflow = {
 
 type Input = ReturnType<typeof configInput>;
 type DeliveryInput = {
+  region: string;
   order: string[];
   manualApproval: string[];
   source: { branch: string; repository: string };
@@ -151,7 +152,7 @@ const variants: Array<[string, () => MlEnvConfig, () => string]> = [
   ...(
     [
       [
-        'a cloud environment added before the last one of the delivery order, in another region',
+        'a cloud environment added before the last one of the delivery order, in another account',
         (input) => {
           const name = unusedEnvironmentName(input);
           const delivery = deliveryOf(input);
@@ -159,7 +160,8 @@ const variants: Array<[string, () => MlEnvConfig, () => string]> = [
           input.environments[name] = {
             ...structuredClone(input.environments[last]),
             account: '555555555555',
-            region: 'us-west-2',
+            // The pipeline delivers within its own region (see the configuration's rule).
+            region: delivery.region,
           };
           delivery.order.splice(delivery.order.length - 1, 0, name);
         },
