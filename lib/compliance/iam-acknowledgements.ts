@@ -7,7 +7,7 @@ import { modelPackageGroupName } from '../../constructs/registry/model-registry'
 import { dataStoreBucketName } from '../../constructs/storage/ml-data-store';
 import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
 import { PIPELINE_STEPS, stepJobArnPattern } from '../../constructs/training/pipeline-steps';
-import { acknowledgeControl } from './acknowledge';
+import { acknowledgeInlinePolicy } from './acknowledge';
 
 /** What the platform's wildcard resources are made of, in one environment. */
 export interface ExplainedWildcardsProps {
@@ -190,12 +190,7 @@ export class AcknowledgeIamWildcards implements IAspect {
       const reason = finding === 'Resource::*' ? noResourceLevelReason(node) : explained.get(finding);
       if (reason) Validations.of(node).acknowledge({ id: `${IAM5}[${finding}]`, reason });
     }
-    acknowledgeControl(
-      node,
-      'IAMNoInlinePolicy',
-      "CDK writes a role's least-privilege grants into an AWS::IAM::Policy attached to that one role; " +
-        'a customer-managed policy would hold the same statements',
-    );
+    acknowledgeInlinePolicy(node);
   }
 }
 

@@ -37,9 +37,9 @@ export function deployTargets(config: MlEnvConfig): DeployTarget[] {
   if (!delivery) return [];
   const { repository, branch } = delivery.source;
   // A loaded configuration delivers only to its environments; a hand-made one may name others.
-  const delivered = delivery.order.filter((name) => config.environments.some((e) => e.name === name));
-  return delivered.map((name) => {
-    const env = config.environments.find((e) => e.name === name)!;
+  const delivered = delivery.order.flatMap((name) => config.environments.filter((e) => e.name === name));
+  return delivered.map((env) => {
+    const { name } = env;
     const parts = { project: config.project, environment: env };
     const manualApproval = delivery.manualApproval.includes(name);
     return {
