@@ -1,10 +1,16 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { SPARK_WORKER_TYPES } from '../constructs/data/spark-job';
 import { KNOWN_IMAGE_REGIONS } from '../constructs/training/framework-image';
 import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { LOG_RETENTION_DAYS } from './log-retention';
 import { derivedNames, jobNames, nameProblems } from './derived-names';
 import { EVALUATION_METRICS } from './evaluation-metrics';
+
+/** A path inside the project, relative to its root. */
+const relativePath = z
+  .string('must be a path relative to the project root')
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]+$/, 'must be a path relative to the project root, without ..');
 
 /** Environments where data may be destroyed with the stack; every other one must retain it. */
 export const DISPOSABLE_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
@@ -122,6 +128,21 @@ export const monitoringSchema = z.strictObject({
   monthlyBudgetUsd: z.number('must be a number of USD').positive('must be positive'),
 });
 
+/** The data pipeline's sizes (models with a `dataPipeline`). */
+export const dataSchema = z.strictObject({
+  /** The Spark job's Glue worker type (G.1X: 4 vCPU, 16 GB; each step up doubles both and the price). */
+  workerType: z.enum(SPARK_WORKER_TYPES, `must be one of ${SPARK_WORKER_TYPES.join(', ')}`),
+  /** The Spark job's workers, the driver included (Glue needs at least 2). */
+  numberOfWorkers: z
+    .number('must be a number of workers')
+    .int('must be a whole number of workers')
+    .min(2, 'must be at least 2 (Glue needs a driver and a worker)')
+    .max(299, 'must be at most 299'),
+});
+
+/** The data pipeline sizes of an environment that does not set them: the smallest Glue allows. */
+export const DEFAULT_DATA_SIZES = { workerType: 'G.1X', numberOfWorkers: 2 } as const;
+
 export const environmentSchema = z.strictObject({
   /** The AWS account id; override per environment with `-c mlenv:account:<env>=<id>`. */
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
@@ -155,6 +176,8 @@ export const environmentSchema = z.strictObject({
   network: z.enum(['vpc', 'none'], "must be 'vpc' or 'none'"),
   /** Training pipeline sizes and switches. */
   training: trainingSchema,
+  /** The data pipeline's sizes. @default DEFAULT_DATA_SIZES */
+  data: dataSchema.default(DEFAULT_DATA_SIZES),
   /** How the models this environment pins (deployments/<env>.json) are served. */
   serving: servingSchema,
   /** Alarm thresholds, drift monitoring and budget. */
@@ -218,6 +241,20 @@ export const modelSchema = z.strictObject({
     operator: z.enum(['>=', '>', '<=', '<'], "must be one of '>=', '>', '<=', '<'"),
     threshold: z.number('must be a number'),
   }),
+  /**
+   * Trains on features a data pipeline builds from each new raw dataset version (a PySpark job
+   * cleans it, a dbt project builds and tests the features), instead of on the raw CSV files.
+   * Paths are relative to the project's root.
+   * @default - none: training reads the raw dataset version as it was pushed
+   */
+  dataPipeline: z
+    .strictObject({
+      /** The PySpark script (a Glue job). */
+      etlScript: relativePath.default('ml/data/etl.py'),
+      /** The dbt project directory (dbt_project.yml, profiles.yml with an `athena` target). */
+      dbtProject: relativePath.default('ml/data/dbt'),
+    })
+    .optional(),
 });
 
 const projectName = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be lowercase letters, digits and -');

@@ -12,6 +12,13 @@ import { DatasetLayout } from './dataset-layout';
  * raw/         <model>/versions/<version>/...           the model's dataset (DatasetLayout)
  *              <model>/latest.json                      its newest version
  * curated/     <model>/runs/<run>/<split>/              train, validation, test, baseline splits
+ *              <model>/data/rows/ingestion_date=<d>/     the data pipeline's typed rows (Parquet)
+ *              <model>/data/quarantine/ingestion_date=<d>/  the rows it could not parse
+ *              <model>/data/etl-reports/<version>/      its counts for one dataset version
+ *              <model>/data/tables/<table>/             the dbt models' tables (Athena)
+ *              <model>/data/athena-results/             query results
+ *              <model>/data/features/<version>/         the features training reads (CSV)
+ *              <model>/data/glue-temporary/             the Spark job's temporary files
  * models/      <model>/runs/<run>/<job>/output/...      the training job's artifact
  *              <model>/runs/<run>/evaluation/evaluation.json
  *              <model>/runs/<run>/baseline/{statistics,constraints}.json
@@ -46,6 +53,51 @@ export class ModelLayout {
   /** The pointer to the newest version of the model's dataset, in the raw bucket. */
   public get latestDatasetKey(): string {
     return DatasetLayout.latestKey(this.datasetName);
+  }
+
+  /** Everything the data pipeline keeps in the curated bucket. */
+  public get dataDir(): string {
+    return `${this.modelName}/data`;
+  }
+
+  /** The data pipeline's typed rows, partitioned by ingestion date (Parquet), in the curated bucket. */
+  public get curatedRowsDir(): string {
+    return `${this.dataDir}/rows`;
+  }
+
+  /** The raw rows the data pipeline could not parse, with the reason, in the curated bucket. */
+  public get quarantineDir(): string {
+    return `${this.dataDir}/quarantine`;
+  }
+
+  /** The data pipeline's counts for one dataset version, in the curated bucket. */
+  public etlReportDir(version: string): string {
+    return `${this.dataDir}/etl-reports/${version}`;
+  }
+
+  /** The Spark job's temporary files, in the curated bucket. */
+  public get sparkTemporaryDir(): string {
+    return `${this.dataDir}/glue-temporary`;
+  }
+
+  /** The dbt models' tables, in the curated bucket. */
+  public get tablesDir(): string {
+    return `${this.dataDir}/tables`;
+  }
+
+  /** Athena's query results, in the curated bucket. */
+  public get queryResultsDir(): string {
+    return `${this.dataDir}/athena-results`;
+  }
+
+  /** Where the features of every dataset version go, in the curated bucket. */
+  public get featuresPrefix(): string {
+    return `${this.dataDir}/features/`;
+  }
+
+  /** The features (CSV) built from one dataset version, which training reads, in the curated bucket. */
+  public featuresDir(version: string): string {
+    return `${this.featuresPrefix}${version}`;
   }
 
   /** One run's folder (curated splits; artifacts, evaluation and baseline in the models bucket). */

@@ -1,34 +1,40 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { DatasetLayout } from '../common/dataset-layout';
+import { ModelLayout } from '../common/model-layout';
+import { readJsonObject } from '../common/read-json-object';
+import type { IMlDataStore } from '../storage/ml-data-store';
+import { addPipelineTriggers } from '../training/pipeline-triggers';
 import type { DbtProject } from './dbt-project';
 import type { ISparkJob } from './spark-job';
 
-/** What starts a data pipeline run: the raw dataset version to clean, build features from and train on. */
-export interface DataPipelineInput {
-  /** The version's folder of raw CSV files (`s3://<raw bucket>/<model>/<version>/`). */
-  readonly rawS3Uri: string;
-  /** The version, recorded on every curated row and passed to training. */
-  readonly datasetVersion: string;
-  /** The partition the curated rows go to (`YYYY-MM-DD`). */
-  readonly ingestionDate: string;
-}
 
-/** The reason the training pipeline records for runs the data pipeline starts. */
-export const DATA_PIPELINE_REASON = 'data-pipeline';
+/** The input fields of an execution; the same as the training pipeline's (`TrainingPipelineInput`). */
+const INPUT_FIELDS = ['$.datasetS3Uri', '$.datasetVersion', '$.reason'];
 
 export interface DataPipelineProps {
-  /** Cleans the raw version (its arguments `--raw`, `--dataset-version`, `--ingestion-date` come from the input). */
+  /** The model whose dataset it builds features from (the layout of `ModelLayout`). */
+  readonly modelName: string;
+  /** Where the raw dataset versions are and the curated data goes. */
+  readonly dataStore: IMlDataStore;
+  /**
+   * Cleans a raw version: gets `--raw`, `--dataset-version`, `--ingestion-date` and `--report`
+   * (the version's `ModelLayout.etlReportDir`) with each run.
+   */
   readonly sparkJob: ISparkJob;
-  /** Builds the feature models and runs their tests. */
+  /**
+   * Builds and tests the features, then writes them where training reads them
+   * (`ModelLayout.featuresDir(<version>)` in the curated bucket); gets `MLENV_DATASET_VERSION`,
+   * `MLENV_RAW_DATASET_S3URI` and `MLENV_ETL_REPORT` with each build.
+   */
   readonly dbtProject: DbtProject;
-  /** The training pipeline it starts once the features are built, and waits for. */
+  /** The training pipeline it starts on the features once they are built, and waits for. */
   readonly trainingPipeline: sfn.IStateMachine;
-  /** Where training reads the features the dbt build produced (`datasetS3Uri` of its input). */
-  readonly featuresS3Uri: string;
   /** Told of every failed run. */
   readonly notifications: sns.ITopic;
   /** The execution history log (all events, with data). */
@@ -39,31 +45,85 @@ export interface DataPipelineProps {
   readonly dbtTimeout?: Duration;
   /** @default Duration.hours(12) */
   readonly trainingTimeout?: Duration;
+  /** Runs on this schedule, on the newest version of the model's dataset. @default - no schedule */
+  readonly schedule?: events.Schedule;
+  /** Whether the schedule's rule is enabled. @default true */
+  readonly scheduleEnabled?: boolean;
+  /** Runs when a new version of the model's dataset is complete (its `latest.json` is written). @default true */
+  readonly startOnNewData?: boolean;
 }
 
 /**
  * The path from a raw dataset version to a trained model: the Spark job cleans it (`.sync`), dbt
- * builds and tests the features (`codebuild:startBuild.sync`), then the training pipeline runs on
- * them with the dataset version (`states:startExecution.sync:2`, linked to this execution). Each
- * step has a time limit and retries the errors its service documents as transient; any failure is
- * notified and fails the run.
+ * builds and tests the features and exports them (`codebuild:startBuild.sync`), then the training
+ * pipeline runs on them (`states:startExecution.sync:2`, linked to this execution). Each step has
+ * a time limit and retries the errors its service documents as transient; any failure is notified
+ * and fails the run.
+ *
+ * An execution takes the training pipeline's input (`{"datasetS3Uri", "datasetVersion",
+ * "reason"}`; `"datasetVersion": "latest"` reads the dataset's `latest.json`), so the schedule, new
+ * data and drift can start either. Training gets the version's features folder
+ * (`s3://<curated bucket>/<model>/data/features/<version>/`), the version and the reason; the
+ * folder's `lineage.json` records the raw files, the ETL report and the dbt results.
  *
  * @example
- * const pipeline = new DataPipeline(this, 'Data', { sparkJob, dbtProject, trainingPipeline,
- *   featuresS3Uri: `s3://${curated}/features/churn/`, notifications, logGroup });
+ * const data = new DataPipeline(this, 'Data', { modelName: 'churn', dataStore, sparkJob, dbtProject,
+ *   trainingPipeline: pipeline.stateMachine, notifications, logGroup });
  */
 export class DataPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: DataPipelineProps) {
     super(scope, id);
+    const layout = new ModelLayout(props.modelName);
+    const raw = props.dataStore.rawBucket.bucketName;
+    const curated = props.dataStore.curatedBucket.bucketName;
+
+    const notifyFailure = new tasks.SnsPublish(this, 'NotifyFailure', {
+      topic: props.notifications,
+      subject: 'mlenv data pipeline failed',
+      message: sfn.TaskInput.fromObject({
+        execution: sfn.JsonPath.executionId,
+        model: props.modelName,
+        error: sfn.JsonPath.stringAt('$.error.Error'),
+        cause: sfn.JsonPath.stringAt('$.error.Cause'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(
+      new sfn.Fail(this, 'Failed', {
+        error: 'DataPipelineFailed',
+        cause: 'A step failed; see the notification',
+      }),
+    );
+    const catchAll = { resultPath: '$.error' };
+    const failWith = (error: string, cause: string) =>
+      new sfn.Pass(this, error, {
+        parameters: { Error: error, Cause: cause },
+        resultPath: '$.error',
+      }).next(notifyFailure);
+    const invalidInput = failWith(
+      'InvalidInput',
+      `The input must have the strings datasetS3Uri (under s3://${raw}/${layout.datasetPrefix}), ` +
+        `datasetVersion (a version, or '${DatasetLayout.LATEST}' for the newest pushed one) and reason`,
+    );
+
+    // Where this version's outputs go, and the day its rows are ingested (the execution's start).
+    const prepareRun = new sfn.Pass(this, 'PrepareRun', {
+      parameters: {
+        'ingestionDate.$': "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)",
+        'etlReport.$': `States.Format('s3://${curated}/${layout.etlReportDir('{}')}/', $.datasetVersion)`,
+        'featuresS3Uri.$': `States.Format('s3://${curated}/${layout.featuresDir('{}')}/', $.datasetVersion)`,
+      },
+      resultPath: '$.run',
+    });
     const etl = new tasks.GlueStartJobRun(this, 'CleanRawData', {
       glueJobName: props.sparkJob.jobName,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       arguments: sfn.TaskInput.fromObject({
-        '--raw': sfn.JsonPath.stringAt('$.rawS3Uri'),
+        '--raw': sfn.JsonPath.stringAt('$.datasetS3Uri'),
         '--dataset-version': sfn.JsonPath.stringAt('$.datasetVersion'),
-        '--ingestion-date': sfn.JsonPath.stringAt('$.ingestionDate'),
+        '--ingestion-date': sfn.JsonPath.stringAt('$.run.ingestionDate'),
+        '--report': sfn.JsonPath.stringAt('$.run.etlReport'),
       }),
       taskTimeout: sfn.Timeout.duration(props.etlTimeout ?? Duration.hours(2)),
       resultPath: '$.etl',
@@ -75,6 +135,8 @@ export class DataPipeline extends Construct {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       environmentVariablesOverride: {
         MLENV_DATASET_VERSION: { value: sfn.JsonPath.stringAt('$.datasetVersion') },
+        MLENV_RAW_DATASET_S3URI: { value: sfn.JsonPath.stringAt('$.datasetS3Uri') },
+        MLENV_ETL_REPORT: { value: sfn.JsonPath.stringAt('$.run.etlReport') },
       },
       taskTimeout: sfn.Timeout.duration(props.dbtTimeout ?? Duration.hours(1)),
       resultPath: '$.dbt',
@@ -86,41 +148,78 @@ export class DataPipeline extends Construct {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       associateWithParent: true,
       input: sfn.TaskInput.fromObject({
-        datasetS3Uri: props.featuresS3Uri,
+        datasetS3Uri: sfn.JsonPath.stringAt('$.run.featuresS3Uri'),
         datasetVersion: sfn.JsonPath.stringAt('$.datasetVersion'),
-        reason: DATA_PIPELINE_REASON,
+        reason: sfn.JsonPath.stringAt('$.reason'),
       }),
       taskTimeout: sfn.Timeout.duration(props.trainingTimeout ?? Duration.hours(12)),
       resultPath: '$.training',
       resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
     });
     retryTransient(train, ['StepFunctions.ExecutionLimitExceeded', 'StepFunctions.ThrottlingException']);
+    for (const step of [etl, dbt, train]) step.addCatch(notifyFailure, catchAll);
+    prepareRun.next(etl).next(dbt).next(train).next(new sfn.Succeed(this, 'Succeeded'));
 
-    const notifyFailure = new tasks.SnsPublish(this, 'NotifyFailure', {
-      topic: props.notifications,
-      subject: 'mlenv data pipeline failed',
-      message: sfn.TaskInput.fromObject({
-        execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
-        datasetVersion: sfn.JsonPath.stringAt('$.datasetVersion'),
-        error: sfn.JsonPath.stringAt('$.error.Error'),
-        cause: sfn.JsonPath.stringAt('$.error.Cause'),
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-    }).next(
-      new sfn.Fail(this, 'Failed', {
-        error: 'DataPipelineFailed',
-        cause: 'A step failed; see the notification',
-      }),
+    const checkLocation = new sfn.Choice(this, 'CheckDatasetLocation')
+      .when(sfn.Condition.stringMatches('$.datasetS3Uri', `s3://${raw}/${layout.datasetPrefix}*`), prepareRun)
+      .otherwise(invalidInput);
+    const noDatasetVersion = failWith(
+      'NoDatasetVersion',
+      `no dataset version pushed yet: mlenv data push <env> <dir> --dataset ${layout.datasetName} ` +
+        `(s3://${raw}/${layout.latestDatasetKey} does not exist)`,
     );
-    for (const step of [etl, dbt, train]) step.addCatch(notifyFailure, { resultPath: '$.error' });
+    const readLatestVersion = readJsonObject(this, 'ReadLatestDatasetVersion', {
+      bucket: raw,
+      key: layout.latestDatasetKey,
+      iamResource: props.dataStore.rawBucket.arnForObjects(layout.latestDatasetKey),
+      field: 'pointer',
+      resultPath: '$.latestDataset',
+    });
+    readLatestVersion.addCatch(noDatasetVersion, { errors: ['S3.NoSuchKeyException'], resultPath: '$.error' });
+    readLatestVersion.addCatch(notifyFailure, catchAll);
+    readLatestVersion
+      .next(
+        new sfn.Pass(this, 'UseLatestDatasetVersion', {
+          parameters: {
+            'datasetS3Uri.$': '$.latestDataset.pointer.datasetS3Uri',
+            'datasetVersion.$': '$.latestDataset.pointer.version',
+            'reason.$': '$.reason',
+          },
+        }),
+      )
+      .next(checkLocation);
+    const whichVersion = new sfn.Choice(this, 'WhichDatasetVersion')
+      .when(sfn.Condition.stringEquals('$.datasetVersion', DatasetLayout.LATEST), readLatestVersion)
+      .otherwise(checkLocation);
+    const validateInput = new sfn.Choice(this, 'ValidateInput')
+      .when(
+        sfn.Condition.and(
+          ...INPUT_FIELDS.map((p) => sfn.Condition.isPresent(p)),
+          ...INPUT_FIELDS.map((p) => sfn.Condition.isString(p)),
+        ),
+        whichVersion,
+      )
+      .otherwise(invalidInput);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        etl.next(dbt).next(train).next(new sfn.Succeed(this, 'Succeeded')),
-      ),
+      definitionBody: sfn.DefinitionBody.fromChainable(validateInput),
+      comment: `Builds the features of ${props.modelName} from a raw dataset version, then trains on them`,
       timeout: Duration.hours(24),
       tracingEnabled: true,
       logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // latest.json, and listing the raw bucket: without it, S3 answers a missing key AccessDenied.
+    props.dataStore.grantReadRaw(this.stateMachine, layout.latestDatasetKey);
+    // The SnsPublish task grants sns:Publish; encrypting a message needs the topic's key too.
+    props.notifications.masterKey?.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    addPipelineTriggers(this, {
+      stateMachine: this.stateMachine,
+      layout,
+      dataStore: props.dataStore,
+      schedule: props.schedule,
+      scheduleEnabled: props.scheduleEnabled ?? true,
+      startOnNewData: props.startOnNewData ?? true,
     });
   }
 }

@@ -27,11 +27,30 @@ export interface DbtProjectProps {
   readonly target?: string;
   /** @default Duration.hours(1) */
   readonly timeout?: Duration;
-  /** @default logs.RetentionDays.ONE_YEAR */
+  /**
+   * Where the builds log (its key must be usable by CloudWatch Logs).
+   * @default - a new log group encrypted with `logsKey`, kept `logRetention`
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /** Of the log group it creates. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.RETAIN (the build logs) */
+  /** Of the log group it creates. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Commands run in the project's directory after a successful `dbt build` (for example an export
+   * of the built tables); a failing one fails the build.
+   * @default - none
+   */
+  readonly afterBuild?: readonly string[];
+  /**
+   * More environment variables of every build (a build may override them).
+   * @default - only the catalog's (`MLENV_GLUE_DATABASE`, `MLENV_ATHENA_WORKGROUP`, `MLENV_ATHENA_RESULTS`, `MLENV_TABLES_LOCATION`)
+   */
+  readonly environmentVariables?: Record<string, string>;
 }
+
+/** What a local run of a dbt project leaves in its directory, never shipped with it. */
+export const DBT_LOCAL_FILES = ['target', 'logs', 'dbt_packages', '*.duckdb', '*.duckdb.wal', '.user.yml', '__pycache__'];
 
 /**
  * A dbt project run by CodeBuild: `dbt build` (models, then their tests) against Athena, in the
@@ -46,7 +65,7 @@ export interface DbtProjectProps {
 export class DbtProject extends Construct {
   public readonly project: codebuild.Project;
   public readonly role: iam.Role;
-  public readonly logGroup: logs.LogGroup;
+  public readonly logGroup: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: DbtProjectProps) {
     super(scope, id);
@@ -55,12 +74,14 @@ export class DbtProject extends Construct {
       if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`DbtProject: ${path} not found`);
     }
     const stack = Stack.of(this);
-    const source = new s3assets.Asset(this, 'Source', { path: props.projectPath });
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.logsKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    const source = new s3assets.Asset(this, 'Source', { path: props.projectPath, exclude: DBT_LOCAL_FILES });
+    this.logGroup =
+      props.logGroup ??
+      new logs.LogGroup(this, 'Logs', {
+        encryptionKey: props.logsKey,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
     this.role = new iam.Role(this, 'Role', {
       description: 'Runs dbt build against Athena',
       assumedBy: servicePrincipalFor(this, 'codebuild.amazonaws.com', [
@@ -81,6 +102,9 @@ export class DbtProject extends Construct {
           MLENV_ATHENA_WORKGROUP: { value: props.catalog.workGroupName },
           MLENV_ATHENA_RESULTS: { value: props.catalog.resultsLocation },
           MLENV_TABLES_LOCATION: { value: props.catalog.tablesLocation },
+          ...Object.fromEntries(
+            Object.entries(props.environmentVariables ?? {}).map(([name, value]) => [name, { value }]),
+          ),
         },
       },
       logging: { cloudWatch: { logGroup: this.logGroup } },
@@ -92,7 +116,10 @@ export class DbtProject extends Construct {
             commands: [`pip install --no-cache-dir --requirement ${DBT_REQUIREMENTS_FILE}`],
           },
           build: {
-            commands: [`dbt build --target ${props.target ?? 'athena'} --project-dir . --profiles-dir .`],
+            commands: [
+              `dbt build --target ${props.target ?? 'athena'} --project-dir . --profiles-dir .`,
+              ...(props.afterBuild ?? []),
+            ],
           },
         },
       }),

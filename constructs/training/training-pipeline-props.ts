@@ -145,6 +145,13 @@ export interface TrainingPipelineProps {
    * writes `raw/<model>/latest.json` after the version's manifest), on that version. @default true
    */
   readonly startOnNewData?: boolean;
+  /**
+   * Also trains on the features a data pipeline builds in the curated bucket
+   * (`s3://<curated bucket>/<model>/data/features/<version>/`, `ModelLayout.featuresDir`), as well
+   * as on raw dataset versions.
+   * @default false
+   */
+  readonly acceptFeatures?: boolean;
 }
 
 /** Throws one error listing every problem of `props`, naming the construct at `path`. */

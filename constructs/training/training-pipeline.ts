@@ -6,6 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { DatasetLayout } from '../common/dataset-layout';
 import { ModelLayout } from '../common/model-layout';
+import { readJsonObject } from '../common/read-json-object';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { FrameworkImage } from './framework-image';
 import { MlInstanceType } from './ml-instance-type';
@@ -190,7 +191,9 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
 
     const invalidInput = failWith('InvalidInput', {
       text:
-        `The input must have the strings datasetS3Uri (under s3://<raw bucket>/${layout.datasetPrefix}), ` +
+        `The input must have the strings datasetS3Uri (under s3://<raw bucket>/${layout.datasetPrefix}` +
+        (props.acceptFeatures ? ` or s3://<curated bucket>/${layout.featuresPrefix}` : '') +
+        '), ' +
         `datasetVersion (a version, or '${DatasetLayout.LATEST}' for the newest pushed one) and reason`,
     });
     const prepareRun = new sfn.Pass(this, 'PrepareRun', {
@@ -329,9 +332,15 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
 
     const rawBucket = dataStore.rawBucket.bucketName;
     const rawPrefix = `s3://${rawBucket}/${layout.datasetPrefix}`;
-    const checkLocation = new sfn.Choice(this, 'CheckDatasetLocation')
-      .when(sfn.Condition.stringMatches('$.datasetS3Uri', `${rawPrefix}*`), prepareRun)
-      .otherwise(invalidInput);
+    const checkLocation = new sfn.Choice(this, 'CheckDatasetLocation').when(
+      sfn.Condition.stringMatches('$.datasetS3Uri', `${rawPrefix}*`),
+      prepareRun,
+    );
+    if (props.acceptFeatures) {
+      const features = `s3://${dataStore.curatedBucket.bucketName}/${layout.featuresPrefix}`;
+      checkLocation.when(sfn.Condition.stringMatches('$.datasetS3Uri', `${features}*`), prepareRun);
+    }
+    checkLocation.otherwise(invalidInput);
 
     // `datasetVersion: "latest"`: the version `latest.json` names (written by `mlenv data push`
     // after the version's manifest), checked like any other.
@@ -417,31 +426,6 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
 }
 
 /** `template` with its `{}` filled in with the run id at run time (a JSONPath intrinsic). */
-/**
- * A task that reads a JSON object from S3 into `<resultPath>.<field>` (parsed), retrying what S3
- * and the task itself may throw transiently.
- */
-function readJsonObject(
-  scope: Construct,
-  id: string,
-  props: { bucket: string; key: string; iamResource: string; field: string; resultPath: string },
-): tasks.CallAwsService {
-  const task = new tasks.CallAwsService(scope, id, {
-    service: 's3',
-    action: 'getObject',
-    parameters: { Bucket: props.bucket, Key: props.key },
-    iamResources: [props.iamResource],
-    resultSelector: { [props.field]: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Body')) },
-    resultPath: props.resultPath,
-    taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
-  });
-  task.addRetry({
-    errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'],
-    maxAttempts: 3,
-  });
-  return task;
-}
-
 function formatWithRunId(template: string): string {
   return `States.Format('${template}', $.run.id)`;
 }

@@ -3,6 +3,10 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { parseArn } from './arns';
 
+/** Stand-ins for the ids services give a job run, a build, a child execution. */
+const SAMPLE_JOB_RUN_ID = `jr_${'0123456789abcdef'.repeat(4)}`;
+const SAMPLE_UUID = '01234567-89ab-4def-8123-456789abcdef';
+
 /** What a sample execution of a state machine did: the parameters each Task state was called with. */
 export interface SampleExecution {
   readonly status: 'SUCCEEDED' | 'FAILED';
@@ -30,7 +34,8 @@ export interface SampleExecutionOptions {
  * tasks are answered locally the way the services answer: a `.sync` SageMaker job completes (a
  * training job's model lands at `<S3OutputPath><job name>/output/model.tar.gz`, SageMaker's
  * documented layout), `createModelPackage` returns version 1 of the group, S3 `getObject` returns
- * `objectBody`, SNS returns a message id.
+ * `objectBody`, SNS returns a message id, a Glue job run, a CodeBuild build and a child execution
+ * succeed (with their ids).
  */
 export async function runSampleExecution(
   definition: JsonObject,
@@ -43,9 +48,8 @@ export async function runSampleExecution(
     `arn:${arn.partition}:sagemaker:${arn.region}:${arn.account}:${kind}/${String(name).toLowerCase()}`;
   const taskParameters = new Map<string, JsonObject>();
   const answer = (resource: string, parameters: JsonObject): JsonObject => {
-    const integration = resource
-      .replace(/^arn:[^:]+:states:::/, '')
-      .replace(/\.(sync|waitForTaskToken)$/, '');
+    const pattern = /(\.sync(:2)?|\.waitForTaskToken)$/.exec(resource)?.[1];
+    const integration = resource.replace(/^arn:[^:]+:states:::/, '').replace(/\.(sync(:2)?|waitForTaskToken)$/, '');
     switch (integration) {
       case 'sagemaker:createProcessingJob':
         return {
@@ -75,6 +79,35 @@ export async function runSampleExecution(
         };
       case 'sns:publish':
         return { MessageId: 'sample-message' };
+      case 'glue:startJobRun':
+        return {
+          JobName: parameters.JobName,
+          Id: SAMPLE_JOB_RUN_ID,
+          ...(pattern === '.sync' ? { JobRunState: 'SUCCEEDED' } : {}),
+        };
+      case 'codebuild:startBuild': {
+        const id = `${String(parameters.ProjectName)}:${SAMPLE_UUID}`;
+        return {
+          Build: {
+            Id: id,
+            Arn: `arn:${arn.partition}:codebuild:${arn.region}:${arn.account}:build/${id}`,
+            ProjectName: parameters.ProjectName,
+            ...(pattern === '.sync' ? { BuildStatus: 'SUCCEEDED' } : { BuildStatus: 'IN_PROGRESS' }),
+          },
+        };
+      }
+      case 'states:startExecution': {
+        const child = parseArn(String(parameters.StateMachineArn));
+        const name = typeof parameters.Name === 'string' ? parameters.Name : SAMPLE_UUID;
+        const executionArn = child
+          ? `arn:${child.partition}:states:${child.region}:${child.account}:execution:${child.resource.replace(/^stateMachine:/, '')}:${name}`
+          : '';
+        const started = { ExecutionArn: executionArn, StartDate: '2026-11-30T00:00:00.000Z' };
+        // `.sync:2` returns the child's output as JSON, `.sync` as a string.
+        if (pattern === '.sync:2') return { ...started, Status: 'SUCCEEDED', Output: {} };
+        if (pattern === '.sync') return { ...started, Status: 'SUCCEEDED', Output: '{}' };
+        return started;
+      }
       default:
         return {};
     }

@@ -1,7 +1,9 @@
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { taskStates, type TaskState } from '../../constructs/common/state-machine-tasks';
 import { parseArn, s3Arn } from './arns';
-import type { DeployedResource } from './deployed-assembly';
+import { codeBuildBuildCalls, codeBuildProjectArn, findCodeBuildProject } from './codebuild-build-calls';
+import type { DeployedResource, DeployedStage } from './deployed-assembly';
+import { findGlueJob, glueJobArn, glueJobRunCalls } from './glue-job-calls';
 import type { PolicyInventory } from './policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
 import type { SampleExecution } from './sample-execution';
@@ -43,9 +45,11 @@ export function stateMachineCalls(inventory: PolicyInventory, run: StateMachineR
 
 /**
  * The calls one Task state of `stateMachine` makes with `parameters` (resolved, as the state
- * sends them): its service integration through the state machine's role and, for a SageMaker job,
- * the job's own requests through its role. Used for every state of every machine by the test, and
- * for each task a local execution runs.
+ * sends them): its service integration through the state machine's role (with a `.sync` task's
+ * polling, stopping and managed EventBridge rule, as each integration's Step Functions page
+ * documents) and, for a SageMaker job, a Glue job run or a CodeBuild build, its own requests
+ * through its role. Used for every state of every machine by the test, and for each task a local
+ * execution runs.
  */
 export function taskCalls(
   inventory: PolicyInventory,
@@ -89,17 +93,74 @@ export function taskCalls(
           context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
         },
         ...(job.volumeKeyArn ? [volumeKeyGrant(caller, stage, job.volumeKeyArn)] : []),
-        // A `.sync` task learns that the job ended from a rule Step Functions manages.
-        ...(sync
-          ? ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({
-              ...caller,
-              action,
-              resource: `arn:${stage.partition}:events:${stage.region}:${stage.account}:rule/StepFunctionsGetEventsForSageMaker${kind}JobsRule`,
-            }))
-          : []),
+        ...(sync ? managedRuleCalls(caller, stage, `StepFunctionsGetEventsForSageMaker${kind}JobsRule`) : []),
         ...jobCalls(inventory, stage, job, path, `state ${task.name}`),
       ];
       return { calls, problems: [] };
+    }
+    case 'glue:startJobRun': {
+      if (typeof parameters.JobName !== 'string') return { calls: [], problems: ['no JobName to derive calls from'] };
+      const job = findGlueJob(inventory, stage, parameters.JobName);
+      const calls: RunTimeCall[] = [
+        ...(sync ? ['StartJobRun', 'GetJobRun', 'GetJobRuns', 'BatchStopJobRun'] : ['StartJobRun']).map(
+          (verb) => ({ ...caller, action: `glue:${verb}`, resource: glueJobArn(stage, String(parameters.JobName)) }),
+        ),
+      ];
+      if (!job) return { calls, problems: [`Glue job ${parameters.JobName} is not in the assembly`] };
+      const run = glueJobRunCalls(inventory, job, asObject(parameters.Arguments) ?? {}, path, `state ${task.name}`);
+      return { calls: [...calls, ...run.calls], problems: run.problems };
+    }
+    case 'codebuild:startBuild': {
+      if (typeof parameters.ProjectName !== 'string') {
+        return { calls: [], problems: ['no ProjectName to derive calls from'] };
+      }
+      const projectArn = codeBuildProjectArn(stage, parameters.ProjectName);
+      const calls: RunTimeCall[] = [
+        ...(sync ? ['StartBuild', 'BatchGetBuilds', 'StopBuild'] : ['StartBuild']).map((verb) => ({
+          ...caller,
+          action: `codebuild:${verb}`,
+          resource: projectArn,
+        })),
+        ...(sync ? managedRuleCalls(caller, stage, 'StepFunctionsGetEventForCodeBuildStartBuildRule') : []),
+      ];
+      const project = findCodeBuildProject(inventory, stage, parameters.ProjectName);
+      if (!project) {
+        return { calls, problems: [`CodeBuild project ${parameters.ProjectName} is not in the assembly`] };
+      }
+      const build = codeBuildBuildCalls(
+        inventory,
+        project,
+        asList(parameters.EnvironmentVariablesOverride),
+        path,
+        `state ${task.name}`,
+      );
+      return { calls: [...calls, ...build.calls], problems: build.problems };
+    }
+    case 'states:startExecution': {
+      const machineArn = parameters.StateMachineArn;
+      if (typeof machineArn !== 'string') return { calls: [], problems: ['no StateMachineArn'] };
+      const machine = parseArn(machineArn);
+      const machineName = machine?.resource.replace(/^stateMachine:/, '');
+      if (!machine || !machineName || machineName.includes(':')) {
+        return { calls: [], problems: [`${machineArn} is not a state machine ARN`] };
+      }
+      // The child execution: named by the task, or by Step Functions (a UUID).
+      const executionName =
+        typeof parameters.Name === 'string' ? parameters.Name : '01234567-89ab-4def-8123-456789abcdef';
+      const executionArn = `arn:${machine.partition}:states:${machine.region}:${machine.account}:execution:${machineName}:${executionName}`;
+      return {
+        calls: [
+          { ...caller, action: 'states:StartExecution', resource: machineArn },
+          ...(sync
+            ? [
+                { ...caller, action: 'states:DescribeExecution', resource: executionArn },
+                { ...caller, action: 'states:StopExecution', resource: executionArn },
+                ...managedRuleCalls(caller, stage, 'StepFunctionsGetEventsForStepFunctionsExecutionRule'),
+              ]
+            : []),
+        ],
+        problems: [],
+      };
     }
     case 'aws-sdk:s3:getObject': {
       const absent = missing('Bucket', 'Key');
@@ -165,6 +226,15 @@ export function taskCalls(
         problems: [`no model of the ${api} integration: add one to state-machine-calls.ts`],
       };
   }
+}
+
+/** A `.sync` task learns that its job ended from an EventBridge rule Step Functions manages (`rule`). */
+function managedRuleCalls(caller: Caller, stage: DeployedStage, rule: string): RunTimeCall[] {
+  return ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({
+    ...caller,
+    action,
+    resource: `arn:${stage.partition}:events:${stage.region}:${stage.account}:rule/${rule}`,
+  }));
 }
 
 /** A state's parameters as written, for a state the sample run did not reach: only fixed values. */

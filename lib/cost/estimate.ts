@@ -1,4 +1,6 @@
+import { type AthenaQueryCost, athenaQueryCosts } from './athena-queries';
 import { type CostLine, costLine, missingPrices, totalUsd } from './cost-line';
+import { type DataPipelineRunCost, dataPipelineRunCosts } from './data-pipeline-runs';
 import { ENDPOINT_TYPES, endpointInstanceLines } from './endpoint-instances';
 import { FREE_WHILE_IDLE } from './free-while-idle';
 import { IDLE_TYPES, idleResourceLines } from './idle-resources';
@@ -8,7 +10,10 @@ import { PRICE_TABLE } from './prices';
 import { type EnvironmentTemplatesInput, templateResources } from './template-resources';
 import { type TrainingRunCost, trainingRunCosts } from './training-runs';
 
-/** What one environment costs: a month while idle, each training run, each scheduled check. */
+/**
+ * What one environment costs: a month while idle, each training run, each data pipeline run, each
+ * Athena query, each scheduled check.
+ */
 export interface EnvironmentCost {
   readonly name: string;
   readonly region: string;
@@ -20,6 +25,10 @@ export interface EnvironmentCost {
   readonly endpointConfigs: number;
   /** Per training pipeline, one run at its worst case. */
   readonly trainingRuns: readonly TrainingRunCost[];
+  /** Per data pipeline, one run at its worst case (the training run it starts apart). */
+  readonly dataPipelineRuns: readonly DataPipelineRunCost[];
+  /** Per Athena workgroup, what one query costs: at least, and at most. */
+  readonly athenaQueries: readonly AthenaQueryCost[];
   /** Model Monitor schedules: per execution, and the monthly bound. */
   readonly scheduledJobs: readonly ScheduledJobCost[];
   /** Resources that cost nothing while idle: count by type, and why. */
@@ -65,6 +74,8 @@ export function estimateEnvironment(
     ...notEstimated,
   ];
   const trainingRuns = trainingRunCosts(resources, prices, table);
+  const dataPipelineRuns = dataPipelineRunCosts(resources, prices);
+  const athenaQueries = athenaQueryCosts(resources, prices);
   const scheduledJobs = monitoringScheduleCosts(resources, prices, hours);
   return {
     name: input.name,
@@ -73,11 +84,15 @@ export function estimateEnvironment(
     idleUsd: totalUsd(idle),
     endpointConfigs: resources.filter((r) => r.type === 'AWS::SageMaker::EndpointConfig').length,
     trainingRuns,
+    dataPipelineRuns,
+    athenaQueries,
     scheduledJobs,
     freeWhileIdle: [...free].map(([type, n]) => ({ type, count: n, why: FREE_WHILE_IDLE[type] })),
     missing: [
       ...missingPrices(idle),
       ...trainingRuns.flatMap((run) => run.missing),
+      ...dataPipelineRuns.flatMap((run) => run.missing),
+      ...missingPrices(athenaQueries),
       ...missingPrices(scheduledJobs),
     ],
   };

@@ -27,4 +27,8 @@ export const FREE_WHILE_IDLE: Readonly<Record<string, string>> = {
   'AWS::EC2::SecurityGroupIngress': 'no charge',
   'AWS::EC2::SecurityGroupEgress': 'no charge',
   'AWS::EC2::FlowLog': 'billed per GB of flow logs delivered: none while no traffic flows',
+  'AWS::Glue::Job': 'billed per DPU-second while a run runs; priced per data pipeline run',
+  'AWS::Glue::SecurityConfiguration': 'no charge (the keys it names are priced)',
+  'AWS::CodeBuild::Project': 'billed per build minute while a build runs; priced per data pipeline run',
+  'AWS::Athena::WorkGroup': 'billed per TB a query scans; priced per query',
 };

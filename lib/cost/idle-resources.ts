@@ -16,13 +16,14 @@ export const IDLE_TYPES = [
   'AWS::S3::Bucket',
   'AWS::SSM::Parameter',
   'AWS::SNS::Topic',
+  'AWS::Glue::Database',
 ] as const;
 
 /**
  * What the environment's other resources cost in a month while nothing runs: VPC interface
  * endpoints per AZ-hour, NAT gateways per hour, keys, dashboards, alarms (per metric), budgets;
  * log groups and buckets are listed with the 0 GB they store while idle, parameters and topics
- * with their (free) idle price.
+ * with their (free) idle price, Glue databases as the Data Catalog objects they are.
  */
 export function idleResourceLines(
   resources: readonly TemplateResource[],
@@ -162,6 +163,19 @@ export function idleResourceLines(
 
   const topics = ofType('AWS::SNS::Topic');
   each(topics, 'SNS topics', prices.get('snsTopicIdle'));
+
+  // The Data Catalog bills the objects it stores: of those, the templates hold the databases (the
+  // tables and partitions in them are made by runs, like the objects in a bucket).
+  const databases = ofType('AWS::Glue::Database');
+  add(
+    databases,
+    {
+      item: 'Glue Data Catalog objects',
+      quantity: databases.length,
+      quantityText: count(databases.length, 'database'),
+    },
+    prices.get('glueCatalogObject'),
+  );
   return lines;
 }
 

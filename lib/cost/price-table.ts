@@ -48,6 +48,16 @@ export interface RegionPrices {
   readonly ssmAdvancedParameter: ListPrice;
   /** An SNS topic with nothing published. */
   readonly snsTopicIdle: ListPrice;
+  /** An object (database, table, partition) stored in the Glue Data Catalog. */
+  readonly glueCatalogObject: ListPrice;
+  /** A Glue Spark job (Glue 2.0 and later), per DPU-hour its workers are allocated. */
+  readonly glueSparkDpuHour: ListPrice;
+  /** CodeBuild on-demand Linux builds (`LINUX_CONTAINER`), per build minute, by compute type. */
+  readonly codebuildLinux: Readonly<Record<string, ListPrice>>;
+  /** Athena SQL queries, per TB they scan. */
+  readonly athenaScan: ListPrice;
+  /** Step Functions standard workflows, per 1,000 state transitions. */
+  readonly stepFunctionsTransitions: ListPrice;
 }
 
 /** Every price the estimate uses, by region. */
@@ -70,7 +80,7 @@ export interface PriceTable {
 /** The prices that do not depend on an instance type. */
 export type FixedPriceKey = Exclude<
   keyof RegionPrices,
-  'sagemakerRealTime' | 'sagemakerTraining' | 'sagemakerProcessing'
+  'sagemakerRealTime' | 'sagemakerTraining' | 'sagemakerProcessing' | 'codebuildLinux'
 >;
 
 /** A price found, or the sentence that says which one is missing (never a silent 0). */
@@ -111,6 +121,17 @@ export class RegionPriceList {
     if (price) return { price };
     return {
       missing: `no price for SageMaker ${use} on ${instanceType} in ${this.region}: add it to ${PRICE_TABLE_FILE} (priced there: ${Object.keys(byType).join(', ') || 'none'})`,
+    };
+  }
+
+  /** The build-minute price of a CodeBuild on-demand environment type and compute type. */
+  public codebuild(environmentType: string, computeType: string): PriceLookup {
+    const prices = this.table.regions[this.region];
+    if (!prices) return { missing: this.noRegion() };
+    const price = environmentType === 'LINUX_CONTAINER' ? prices.codebuildLinux[computeType] : undefined;
+    if (price) return { price };
+    return {
+      missing: `no price for CodeBuild ${environmentType} ${computeType} in ${this.region}: add it to ${PRICE_TABLE_FILE} (priced there: LINUX_CONTAINER ${Object.keys(prices.codebuildLinux).join(', ') || 'none'})`,
     };
   }
 

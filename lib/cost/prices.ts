@@ -23,6 +23,10 @@ const SOURCES = {
   s3: 'https://aws.amazon.com/s3/pricing/',
   ssm: 'https://aws.amazon.com/systems-manager/pricing/',
   sns: 'https://aws.amazon.com/sns/pricing/',
+  glue: 'https://aws.amazon.com/glue/pricing/',
+  codebuild: 'https://aws.amazon.com/codebuild/pricing/',
+  athena: 'https://aws.amazon.com/athena/pricing/',
+  stepFunctions: 'https://aws.amazon.com/step-functions/pricing/',
 } as const;
 
 const price = (usd: number, unit: string, source: string, note?: string): ListPrice => ({
@@ -96,6 +100,49 @@ const GLOBAL = {
   ),
 } satisfies Partial<RegionPrices>;
 
+/** The prices of the data pipelines' services in one region (each of them varies by region). */
+const dataServices = (usd: {
+  readonly glueSparkDpuHour: number;
+  readonly glueCatalogObject: number;
+  readonly codebuildLinuxSmall: number;
+  readonly athenaTb: number;
+  readonly stepFunctionsPer1000: number;
+}) =>
+  ({
+    glueSparkDpuHour: price(
+      usd.glueSparkDpuHour,
+      'DPU-hour',
+      SOURCES.glue,
+      'Spark jobs (glueetl) of Glue 2.0 and later, billed per second with a 1-minute minimum per run; a worker is 1 DPU (G.1X), 2 (G.2X), 4 (G.4X) or 8 (G.8X); the Flex execution class (cheaper) is not used',
+    ),
+    glueCatalogObject: price(
+      usd.glueCatalogObject,
+      'object-month',
+      SOURCES.glue,
+      '$1 per 100,000 objects (databases, tables, partitions) a month; the first million objects of an account are free (ignored); requests are billed per use',
+    ),
+    codebuildLinux: {
+      BUILD_GENERAL1_SMALL: price(
+        usd.codebuildLinuxSmall,
+        'build-minute',
+        SOURCES.codebuild,
+        'on demand, general1.small (2 vCPUs, 3 GB), billed per minute of build, rounded up (queued time is free); the free tier (100 build minutes a month) is ignored',
+      ),
+    },
+    athenaScan: price(
+      usd.athenaTb,
+      'TB scanned',
+      SOURCES.athena,
+      'SQL queries, rounded up to the MB scanned with a 10 MB minimum per query (a TB read as 10^12 bytes); DDL statements and failed queries are free',
+    ),
+    stepFunctionsTransitions: price(
+      usd.stepFunctionsPer1000,
+      '1,000 state transitions',
+      SOURCES.stepFunctions,
+      'standard workflows: each state a run enters is a transition, each retry another; the free tier (4,000 transitions a month) is ignored',
+    ),
+  }) satisfies Partial<RegionPrices>;
+
 export const PRICE_TABLE: PriceTable = {
   currency: 'USD',
   basis:
@@ -120,6 +167,13 @@ export const PRICE_TABLE: PriceTable = {
       ),
       natGateway: price(0.045, 'hour', SOURCES.vpc, 'data processed ($0.045/GB) is 0 while idle'),
       s3Standard: price(0.023, 'GB-month', SOURCES.s3, 'first 50 TB; empty buckets cost 0'),
+      ...dataServices({
+        glueSparkDpuHour: 0.44,
+        glueCatalogObject: 0.00001,
+        codebuildLinuxSmall: 0.005,
+        athenaTb: 5,
+        stepFunctionsPer1000: 0.025,
+      }),
       ...GLOBAL,
     },
     'eu-west-1': {
@@ -134,6 +188,13 @@ export const PRICE_TABLE: PriceTable = {
       ),
       natGateway: price(0.048, 'hour', SOURCES.vpc, 'data processed ($0.048/GB) is 0 while idle'),
       s3Standard: price(0.023, 'GB-month', SOURCES.s3, 'first 50 TB; empty buckets cost 0'),
+      ...dataServices({
+        glueSparkDpuHour: 0.44,
+        glueCatalogObject: 0.00001,
+        codebuildLinuxSmall: 0.005,
+        athenaTb: 5,
+        stepFunctionsPer1000: 0.025,
+      }),
       ...GLOBAL,
     },
   },

@@ -109,6 +109,51 @@ function trainingSection(estimate: EnvironmentCost, spotPercent: number): string
   return columns(rows, [2, 4]).map((l) => INDENT + l);
 }
 
+/** An amount below a cent with two significant digits (`$0.00005`), others as `usd`. */
+function smallUsd(value: number): string {
+  return value > 0 && value < 0.01 ? `$${Number(value.toPrecision(2))}` : usd(value);
+}
+
+/** `10 GiB`, or decimal GB when the bytes are not whole GiB. */
+function bytesText(bytes: number): string {
+  return bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : `${+(bytes / 1e9).toFixed(3)} GB`;
+}
+
+function dataPipelineSection(estimate: EnvironmentCost): string[] {
+  const runs = estimate.dataPipelineRuns;
+  const name = (stateMachine: string) => stateMachine.replace(/\/StateMachine$/, '');
+  const rows = [['one data pipeline run, each step to its time limit', 'quantity', 'unit price', 'per run']];
+  for (const run of runs) {
+    for (const line of run.lines) {
+      const [item, ...rest] = lineRow(line);
+      rows.push([`${name(run.stateMachine)} ${item}`, ...rest]);
+    }
+    rows.push([`${name(run.stateMachine)}: per run`, '', '', total(run.usd, run.missing.length === 0)]);
+  }
+  const queries = estimate.athenaQueries.flatMap((q) => {
+    const where = `Athena queries of workgroup ${q.name ?? q.workGroup}`;
+    if (q.missing) return [`${INDENT}${where}: MISSING PRICE`];
+    const bound =
+      q.boundUsd === undefined
+        ? 'no scan limit, so no bound'
+        : `to ${smallUsd(q.boundUsd)} (its ${bytesText(q.bytesScannedCutoffPerQuery!)} scan limit)`;
+    return wrap(
+      `${where}: ${unitPrice(q.price!)}, from ${smallUsd(q.minimumUsd!)} (the 10 MB minimum) ${bound} per query;` +
+        ' in no total: how many a run makes and what they scan depends on the models and the data',
+    );
+  });
+  return [
+    ...(runs.length > 0 ? columns(rows, MONEY).map((l) => INDENT + l) : []),
+    ...runs.flatMap((run) =>
+      run.starts.length > 0
+        ? wrap(`${name(run.stateMachine)} then starts ${run.starts.join(', ')}: its run is priced on its own`)
+        : [],
+    ),
+    ...runs.flatMap((run) => run.lines.flatMap((l) => (l.note ? wrap(`note: ${l.note}`) : []))),
+    ...queries,
+  ];
+}
+
 function scheduledSection(estimate: EnvironmentCost): string[] {
   return estimate.scheduledJobs.flatMap((job) => {
     if (job.missing) return [`${INDENT}scheduled check ${job.schedule}: MISSING PRICE`];
@@ -164,6 +209,9 @@ function environmentSection(report: EnvironmentCostReport, spotPercent: number):
     ...scheduledSection(estimate),
     '',
     ...trainingSection(estimate, spotPercent),
+    ...(estimate.dataPipelineRuns.length > 0 || estimate.athenaQueries.length > 0
+      ? ['', ...dataPipelineSection(estimate)]
+      : []),
     ...(report.ifEachModelServed
       ? ['', ...servedSection(estimate, report.ifEachModelServed, report.unservedModels)]
       : []),
@@ -175,7 +223,7 @@ function summary(report: CostReport): string[] {
     ['environment', 'region', 'idle a month', 'if each model is served', 'one run of each pipeline'],
   ];
   for (const e of report.environments) {
-    const runs = e.estimate.trainingRuns;
+    const runs = [...e.estimate.trainingRuns, ...e.estimate.dataPipelineRuns];
     const runsUsd = runs.reduce((sum, r) => sum + r.usd, 0);
     rows.push([
       e.emulated ? `${e.environment} (emulated: $0)` : e.environment,

@@ -1,5 +1,6 @@
 import { asObject, type JsonObject } from '../../constructs/common/json-values';
 import { TemplateReader } from '../../constructs/common/template-reader';
+import { stateMachineDefinition } from '../../constructs/policy/template-reading';
 import { type CfnTemplate, constructPathOf } from '../parity/normalize';
 
 /** The synthesized templates of one environment, and where it deploys. */
@@ -63,6 +64,25 @@ const REFERENCES_AS_TEXT = TemplateReader.withoutDeployment(
 export function textWithReferences(value: unknown): string | undefined {
   const text = REFERENCES_AS_TEXT.resolve(value);
   return typeof text === 'string' ? text : undefined;
+}
+
+/**
+ * The parsed definition of a state machine, each token of a `Fn::Join`ed definition written
+ * `{<logical id>}` (so that the resources its tasks name can be found); where that is not JSON (a
+ * token where a number goes), each token is `0`. Undefined when it cannot be read.
+ */
+export function definitionWithReferences(properties: JsonObject): JsonObject | undefined {
+  return REFERENCES_AS_TEXT.stateMachineDefinition(properties) ?? stateMachineDefinition(properties);
+}
+
+/** The resource of `from`'s stack that `text` (`{<logical id>}`, see `textWithReferences`) stands for. */
+export function resourceWrittenAs(
+  resources: readonly TemplateResource[],
+  from: TemplateResource,
+  text: string,
+): TemplateResource | undefined {
+  const id = /^\{([^}]+)\}$/.exec(text)?.[1];
+  return id === undefined ? undefined : resources.find((r) => r.stack === from.stack && r.logicalId === id);
 }
 
 /** The resource of the same stack that `value` (a `Ref` or `Fn::GetAtt`) names. */

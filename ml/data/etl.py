@@ -9,7 +9,9 @@ column and numeric features), and writes:
   ``ingestion_date`` (re-running a date replaces only that partition);
 - ``--quarantine``: the rows that do not, with their raw values and the reason, under
   ``ingestion_date=<date>/``;
-- ``--report``: one JSON object with the counts (read, written, quarantined by reason).
+- ``--report``: one JSON object with the counts (read, written, quarantined by reason);
+- ``--glue-table database.table`` (on AWS): the Glue table over ``--curated`` that Athena and
+  the dbt project's ``athena`` target read, created or updated with the rows' columns.
 
 Bad arguments and unreadable input exit with status 2 and one ``error:`` line, like the other
 scripts of ml/.
@@ -127,9 +129,71 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     }
     if report["rows_written"] == 0:
         raise EtlError(f"no row of {args.raw} is valid ({report['rows_quarantined']} quarantined)")
+    if args.glue_table:
+        import boto3  # in Glue's runtime; not needed by local runs
+
+        register_table(boto3.client("glue"), args.glue_table, args.curated, good.schema)
     if args.report:
         spark.createDataFrame([(json.dumps(report),)], ["value"]).coalesce(1).write.mode("overwrite").text(args.report)
     return report
+
+
+# Spark's type names as the Glue Data Catalog (Hive DDL) spells them, for the types clean() writes.
+CATALOG_TYPES = {"double": "double", "integer": "int", "string": "string"}
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet"
+
+
+def table_input(table: str, location: str, schema) -> dict:
+    """The Glue table of the curated rows: Parquet under ``location``, partitioned by ingestion date.
+
+    Partition projection lets Athena find every ``ingestion_date=<date>/`` folder itself, so no run
+    has to add partitions (and none is ever missing).
+    """
+    location = location.rstrip("/") + "/"
+    columns = []
+    for field in schema.fields:
+        if field.name == "ingestion_date":
+            continue
+        type_name = field.dataType.typeName()
+        if type_name not in CATALOG_TYPES:
+            raise EtlError(f"column {field.name} has type {type_name}, which the catalog table cannot describe")
+        columns.append({"Name": field.name, "Type": CATALOG_TYPES[type_name]})
+    return {
+        "Name": table,
+        "Description": "The typed rows of the raw dataset (ml/data/etl.py)",
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {
+            "EXTERNAL": "TRUE",
+            "classification": "parquet",
+            "projection.enabled": "true",
+            "projection.ingestion_date.type": "date",
+            "projection.ingestion_date.format": "yyyy-MM-dd",
+            "projection.ingestion_date.range": "2000-01-01,NOW",
+            "projection.ingestion_date.interval": "1",
+            "projection.ingestion_date.interval.unit": "DAYS",
+            "storage.location.template": location + "ingestion_date=${ingestion_date}",
+        },
+        "PartitionKeys": [{"Name": "ingestion_date", "Type": "string"}],
+        "StorageDescriptor": {
+            "Columns": columns,
+            "Location": location,
+            "InputFormat": f"{PARQUET_SERDE}.MapredParquetInputFormat",
+            "OutputFormat": f"{PARQUET_SERDE}.MapredParquetOutputFormat",
+            "SerdeInfo": {"SerializationLibrary": f"{PARQUET_SERDE}.serde.ParquetHiveSerDe"},
+        },
+    }
+
+
+def register_table(glue, qualified_name: str, location: str, schema) -> None:
+    """Creates the Glue table ``database.table`` over the curated rows, or updates its columns."""
+    database, _, table = qualified_name.partition(".")
+    if not database or not table:
+        raise EtlError(f"--glue-table must be database.table (got '{qualified_name}')")
+    definition = table_input(table, location, schema)
+    try:
+        glue.update_table(DatabaseName=database, TableInput=definition)
+    except glue.exceptions.EntityNotFoundException:
+        glue.create_table(DatabaseName=database, TableInput=definition)
 
 
 def date(value: str) -> str:
@@ -148,6 +212,7 @@ def parse_args(argv):
     parser.add_argument("--ingestion-date", type=date, default=datetime.date.today().isoformat())
     parser.add_argument("--target-column", default=DEFAULT_TARGET_COLUMN)
     parser.add_argument("--report", help="where to write the counts (a directory with one JSON line)")
+    parser.add_argument("--glue-table", help="database.table: the Glue table to create or update over --curated")
     # Glue adds its own arguments (--JOB_NAME, --job-bookmark-option, ...): ignore them.
     args, _ = parser.parse_known_args(argv)
     return args

@@ -2,7 +2,11 @@
 
 import os
 
+import json
+import sys
+
 import duckdb
+import pandas as pd
 import pytest
 
 dbt_main = pytest.importorskip("dbt.cli.main")  # installed by scripts/setup (ml/requirements-data.txt)
@@ -10,6 +14,8 @@ dbt_main = pytest.importorskip("dbt.cli.main")  # installed by scripts/setup (ml
 ML_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROJECT_DIR = os.path.join(ML_DIR, "data", "dbt")
 FEATURES = ["mean_radius", "mean_perimeter", "mean_area"]
+sys.path.insert(0, PROJECT_DIR)
+import export_features  # noqa: E402
 
 
 def write_curated(root, rows, ingestion_date="2026-11-30", version="v1"):
@@ -62,7 +68,7 @@ def test_build_runs_the_models_and_their_tests(tmp_path):
     assert all(statuses[name] == "pass" for name in tests)
     table = features_table(tmp_path)
     assert list(table["record_id"]) == ["a", "b", "c"]
-    assert list(table["mean_area_per_perimeter"]) == [5.0, 6.0, 5.0]
+    assert list(table["mean_area"]) == [300.0, 480.0, 250.0]
 
 
 def test_a_record_ingested_again_counts_once_from_its_latest_date(tmp_path):
@@ -81,3 +87,87 @@ def test_a_label_outside_0_and_1_fails_the_build(tmp_path):
     assert not result.success
     failed = [name for name, status in statuses.items() if status in ("fail", "error")]
     assert failed and all(name.startswith("accepted_values_stg_features_target") for name in failed)
+
+
+def test_the_export_writes_the_features_training_reads_and_their_lineage(tmp_path):
+    write_curated(tmp_path / "curated", ROWS)
+    result, statuses = dbt_build(tmp_path, tmp_path / "curated")
+    assert result.success, statuses
+    destination = tmp_path / "features" / "v1"
+    code = export_features.main(
+        [
+            "duckdb",
+            "--destination", str(destination),
+            "--dataset-version", "v1",
+            "--raw-dataset", "s3://raw/churn/versions/v1/",
+            "--run-results", str(tmp_path / "target" / "run_results.json"),
+            "--duckdb", str(tmp_path / "features.duckdb"),
+        ]
+    )
+    assert code == 0
+    features = pd.read_csv(destination / "features.csv")
+    # What preprocessing reads: the raw dataset's columns, none of the lineage ones.
+    assert sorted(features.columns) == sorted(FEATURES + ["target"])
+    assert len(features) == len(ROWS)
+    lineage = json.loads((destination / "lineage.json").read_text())
+    assert lineage["datasetVersion"] == "v1"
+    assert lineage["rawDatasetS3Uri"] == "s3://raw/churn/versions/v1/"
+    assert lineage["dbt"]["statuses"]["pass"] == len([s for s in statuses.values() if s == "pass"])
+    assert {n["node"].split(".")[-1] for n in lineage["dbt"]["nodes"]} >= {"stg_features", "training_features"}
+
+
+def test_the_export_refuses_a_failed_build(tmp_path, capsys):
+    write_curated(tmp_path / "curated", ROWS + [("d", 1.0, 2.0, 3.0, 2)])
+    result, _ = dbt_build(tmp_path, tmp_path / "curated")
+    assert not result.success
+    code = export_features.main(
+        [
+            "duckdb",
+            "--destination", str(tmp_path / "features"),
+            "--dataset-version", "v1",
+            "--run-results", str(tmp_path / "target" / "run_results.json"),
+            "--duckdb", str(tmp_path / "features.duckdb"),
+        ]
+    )
+    assert code == 2
+    assert "error: the dbt build failed" in capsys.readouterr().err
+    assert not (tmp_path / "features").exists()
+
+
+def test_the_athena_export_copies_the_query_result_and_writes_the_lineage():
+    """Against moto's S3 and Glue; Athena answers as AWS documents (a result file with a header)."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        glue = boto3.client("glue", region_name="us-east-1")
+        s3.create_bucket(Bucket="acme-dev-curated")
+        glue.create_database(DatabaseInput={"Name": "acme_dev_churn"})
+        columns = ["record_id", *FEATURES, "target", "dataset_version", "ingestion_date"]
+        glue.create_table(
+            DatabaseName="acme_dev_churn",
+            TableInput={"Name": "training_features", "StorageDescriptor": {"Columns": [{"Name": c, "Type": "string"} for c in columns]}},
+        )
+        result_key = "churn/data/athena-results/q1.csv"
+        s3.put_object(Bucket="acme-dev-curated", Key=result_key, Body=b'"mean_radius","mean_perimeter","mean_area","target"\n"10.0","60.0","300.0","0"\n')
+
+        class Athena:
+            query = None
+
+            def start_query_execution(self, **kwargs):
+                Athena.query = kwargs
+                return {"QueryExecutionId": "q1"}
+
+            def get_query_execution(self, QueryExecutionId):
+                return {"QueryExecution": {"Status": {"State": "SUCCEEDED"}, "ResultConfiguration": {"OutputLocation": f"s3://acme-dev-curated/{result_key}"}}}
+
+        record = {"datasetVersion": "v1"}
+        export_features.export_athena("acme_dev_churn", "acme-dev-churn", "s3://acme-dev-curated/churn/data/features/v1", record, Athena(), glue, s3)
+        features = s3.get_object(Bucket="acme-dev-curated", Key="churn/data/features/v1/features.csv")["Body"].read().decode()
+        lineage = json.loads(s3.get_object(Bucket="acme-dev-curated", Key="churn/data/features/v1/lineage.json")["Body"].read())
+    assert Athena.query["WorkGroup"] == "acme-dev-churn"
+    selected = Athena.query["QueryString"].split(" from ")[0]
+    assert all(f'"{c}"' in selected for c in FEATURES + ["target"])
+    assert not any(f'"{c}"' in selected for c in export_features.LINEAGE_COLUMNS)
+    assert pd.read_csv(__import__("io").StringIO(features)).columns.tolist() == FEATURES + ["target"]
+    assert lineage == record

@@ -146,3 +146,33 @@ def test_the_command_prints_one_error_line_and_exits_2_on_input_it_cannot_proces
     )
     assert code == 2
     assert capsys.readouterr().err.startswith("error: cannot read CSV files under")
+
+
+def test_the_catalog_table_describes_the_curated_rows_and_finds_every_date_by_projection(spark, tmp_path):
+    """On AWS the job creates (then updates) the Glue table Athena and dbt read; checked against moto's Glue."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    good, _ = etl.clean(spark, str(sample_csv(tmp_path)), "target", "2026-11-30", "v1")
+    with moto.mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        glue.create_database(DatabaseInput={"Name": "acme_dev_churn"})
+        for _ in range(2):  # the first run creates the table, later ones update it
+            etl.register_table(glue, "acme_dev_churn.raw_features", "s3://acme-dev-curated/churn/data/rows", good.schema)
+        table = glue.get_table(DatabaseName="acme_dev_churn", Name="raw_features")["Table"]
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    features = [c for c in good.columns if c not in ("record_id", "target", "dataset_version", "ingestion_date")]
+    assert columns == {"record_id": "string", **{f: "double" for f in features}, "target": "int", "dataset_version": "string"}
+    assert table["PartitionKeys"] == [{"Name": "ingestion_date", "Type": "string"}]
+    assert table["StorageDescriptor"]["Location"] == "s3://acme-dev-curated/churn/data/rows/"
+    parameters = table["Parameters"]
+    assert parameters["projection.enabled"] == "true"
+    # The folders the job writes (Spark's partitionBy: ingestion_date=<date>/) are the ones projected.
+    written = sorted(os.listdir(run(spark, tmp_path, sample_csv(tmp_path)) and tmp_path / "curated"))
+    template = parameters["storage.location.template"].replace("${ingestion_date}", "2026-11-30")
+    assert template == "s3://acme-dev-curated/churn/data/rows/" + [w for w in written if w.startswith("ingestion_date=")][0]
+
+
+def test_a_table_name_without_its_database_is_refused(spark, tmp_path):
+    good, _ = etl.clean(spark, str(sample_csv(tmp_path)), "target", "2026-11-30", "v1")
+    with pytest.raises(etl.EtlError, match="database.table"):
+        etl.register_table(None, "raw_features", "s3://b/rows", good.schema)

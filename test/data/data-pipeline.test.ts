@@ -6,14 +6,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
-import {
-  DATA_PIPELINE_REASON,
-  DataCatalog,
-  DataPipeline,
-  type DataPipelineInput,
-  DbtProject,
-  SparkJob,
-} from '../../constructs';
+import { DataCatalog, DataPipeline, DbtProject, SparkJob } from '../../constructs';
+import { DatasetLayout } from '../../constructs/common/dataset-layout';
+import { ModelLayout } from '../../constructs/common/model-layout';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { AuthorizationModel } from '../../lib/authorization';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
@@ -21,7 +16,7 @@ import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-
 type Json = Record<string, any>;
 const ACCOUNT = DATA_TEST_ACCOUNT;
 const REGION = DATA_TEST_REGION;
-const FEATURES = 's3://acme-dev-curated/features/churn/';
+const LAYOUT = new ModelLayout('churn');
 
 const { app, stack, dataStore, logsKey } = dataStack();
 const sparkJob = new SparkJob(stack, 'Etl', {
@@ -48,10 +43,11 @@ const otherPipeline = new sfn.StateMachine(stack, 'Other', {
   stateMachineName: 'acme-dev-other',
 });
 const pipeline = new DataPipeline(stack, 'Pipeline', {
+  modelName: 'churn',
+  dataStore,
   sparkJob,
   dbtProject,
   trainingPipeline,
-  featuresS3Uri: FEATURES,
   notifications: new sns.Topic(stack, 'Alerts', { topicName: 'alerts' }),
   logGroup: new logs.LogGroup(stack, 'PipelineLogs'),
 });
@@ -71,21 +67,26 @@ const STEPS = [
 ] as const;
 
 const EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:data:run-1`;
-const INPUT: DataPipelineInput = {
-  rawS3Uri: 's3://acme-dev-raw/churn/2026-11-30T10-00-00Z/',
-  datasetVersion: '2026-11-30T10-00-00Z',
-  ingestionDate: '2026-11-30',
+const VERSION = 'a1b2c3';
+const INPUT = {
+  datasetS3Uri: DatasetLayout.versionUri('acme-dev-raw', 'churn', VERSION),
+  datasetVersion: VERSION,
+  reason: 'manual',
 };
+const START = '2026-11-30T10:00:00.000Z';
+/** What the training pipeline's triggers send (its documented input): the newest version of the dataset. */
+const NEW_DATA_INPUT = { datasetS3Uri: 's3://acme-dev-raw/churn/', datasetVersion: 'latest', reason: 'new-data' };
+const curated = (key: string) => `s3://acme-dev-curated/${key}/`;
 
 /** Runs the rendered definition locally; each step answered by `handlers` (or succeeding). */
-async function execute(handlers: Record<string, (input: Json) => unknown> = {}) {
+async function execute(handlers: Record<string, (input: Json) => unknown> = {}, input: Json = INPUT) {
   const calls: Record<string, Json[]> = {};
   const answer = (name: string, fallback: (input: Json) => unknown) => async (input: unknown) => {
     (calls[name] ??= []).push(input as Json);
     return (handlers[name] ?? fallback)(input as Json) as never;
   };
   const local = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-  const run = local.run(INPUT as never, {
+  const run = local.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: {
         CleanRawData: answer('CleanRawData', () => ({ Id: 'jr_1', JobRunState: 'SUCCEEDED' })),
@@ -97,11 +98,14 @@ async function execute(handlers: Record<string, (input: Json) => unknown> = {}) 
           Status: 'SUCCEEDED',
         })),
         NotifyFailure: answer('NotifyFailure', () => ({ MessageId: 'm-1' })),
+        ReadLatestDatasetVersion: answer('ReadLatestDatasetVersion', () => ({
+          Body: JSON.stringify(DatasetLayout.latest('acme-dev-raw', 'churn', VERSION)),
+        })),
       },
       retryIntervalOverrides: { CleanRawData: 0, BuildFeatures: 0, Train: 0 },
     },
     context: {
-      Execution: { Id: EXECUTION, Name: 'run-1', Input: INPUT, StartTime: '2026-11-30T10:00:00.000Z' },
+      Execution: { Id: EXECUTION, Name: 'run-1', Input: input, StartTime: START },
     } as never,
   });
   try {
@@ -126,7 +130,7 @@ describe('DataPipeline', () => {
   });
 
   test('runs the Spark job, then dbt, then training, each waited for, with a time limit and a catch', () => {
-    let name = definition.StartAt as string;
+    let name = states.PrepareRun.Next as string;
     for (const [step, resource] of STEPS) {
       expect(name).toBe(step);
       expect(states[step].Resource).toBe(resource);
@@ -147,21 +151,63 @@ describe('DataPipeline', () => {
   test('a run cleans the given version, builds features for it and trains on them with that version', async () => {
     const run = await execute();
     expect(run.status).toBe('SUCCEEDED');
+    const report = curated(LAYOUT.etlReportDir(VERSION));
     expect(run.calls.CleanRawData[0].Arguments).toEqual({
-      '--raw': INPUT.rawS3Uri,
-      '--dataset-version': INPUT.datasetVersion,
-      '--ingestion-date': INPUT.ingestionDate,
+      '--raw': INPUT.datasetS3Uri,
+      '--dataset-version': VERSION,
+      '--ingestion-date': expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      '--report': report,
     });
+    // The day the execution started (the local runner supplies its own start time).
+    const day = run.calls.CleanRawData[0].Arguments['--ingestion-date'];
+    expect([START.slice(0, 10), new Date().toISOString().slice(0, 10)]).toContain(day);
     expect(run.calls.BuildFeatures[0].EnvironmentVariablesOverride).toEqual([
-      { Name: 'MLENV_DATASET_VERSION', Type: 'PLAINTEXT', Value: INPUT.datasetVersion },
+      { Name: 'MLENV_DATASET_VERSION', Type: 'PLAINTEXT', Value: VERSION },
+      { Name: 'MLENV_RAW_DATASET_S3URI', Type: 'PLAINTEXT', Value: INPUT.datasetS3Uri },
+      { Name: 'MLENV_ETL_REPORT', Type: 'PLAINTEXT', Value: report },
     ]);
     const training = JSON.parse(JSON.stringify(run.calls.Train[0].Input));
-    expect(training).toMatchObject({
-      datasetS3Uri: FEATURES,
-      datasetVersion: INPUT.datasetVersion,
-      reason: DATA_PIPELINE_REASON,
+    expect(training).toEqual({
+      datasetS3Uri: curated(LAYOUT.featuresDir(VERSION)),
+      datasetVersion: VERSION,
+      reason: INPUT.reason,
+      // The training execution is linked to this one (its console shows the parent).
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: EXECUTION,
     });
     expect(run.calls.NotifyFailure).toBeUndefined();
+  });
+
+  test("'latest' runs on the version the dataset's latest.json names", async () => {
+    const run = await execute({}, NEW_DATA_INPUT);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.calls.ReadLatestDatasetVersion[0]).toEqual({
+      Bucket: 'acme-dev-raw',
+      Key: LAYOUT.latestDatasetKey,
+    });
+    expect(run.calls.CleanRawData[0].Arguments['--raw']).toBe(INPUT.datasetS3Uri);
+    expect(JSON.parse(JSON.stringify(run.calls.Train[0].Input)).reason).toBe('new-data');
+  });
+
+  test("'latest' with no version pushed fails as NoDatasetVersion, notified, nothing run", async () => {
+    const run = await execute(
+      { ReadLatestDatasetVersion: failure('S3.NoSuchKeyException') },
+      { datasetS3Uri: 's3://acme-dev-raw/churn/', datasetVersion: 'latest', reason: 'schedule' },
+    );
+    expect(run.status).toBe('FAILED');
+    expect(run.calls.NotifyFailure[0].Message.error).toBe('NoDatasetVersion');
+    expect(run.calls.CleanRawData).toBeUndefined();
+  });
+
+  test.each([
+    ['another model\'s dataset', { ...INPUT, datasetS3Uri: 's3://acme-dev-raw/other/versions/v1/' }],
+    ['another bucket', { ...INPUT, datasetS3Uri: 's3://elsewhere/churn/versions/v1/' }],
+    ['a missing reason', { datasetS3Uri: INPUT.datasetS3Uri, datasetVersion: VERSION }],
+    ['a version that is not a string', { ...INPUT, datasetVersion: 3 }],
+  ])('an input with %s is refused as InvalidInput, nothing run', async (_, input) => {
+    const run = await execute({}, input as Json);
+    expect(run.status).toBe('FAILED');
+    expect(run.calls.NotifyFailure[0].Message.error).toBe('InvalidInput');
+    expect(run.calls.CleanRawData).toBeUndefined();
   });
 
   test.each(STEPS.map(([step]) => step))(
@@ -171,15 +217,27 @@ describe('DataPipeline', () => {
       expect(run.status).toBe('FAILED');
       expect(run.calls.NotifyFailure).toHaveLength(1);
       const message = run.calls.NotifyFailure[0].Message;
-      expect(message).toMatchObject({
-        execution: EXECUTION,
-        datasetVersion: INPUT.datasetVersion,
-        error: 'States.TaskFailed',
-      });
+      expect(message).toMatchObject({ execution: EXECUTION, model: 'churn', error: 'States.TaskFailed' });
       const after = STEPS.slice(STEPS.findIndex(([s]) => s === step) + 1).map(([s]) => s);
       for (const later of after) expect(run.calls[later]).toBeUndefined();
     },
   );
+
+  test('a complete new dataset version starts it (its latest.json written), on that version', () => {
+    const rules = deployed
+      .ofType('AWS::Events::Rule')
+      .filter((r) => r.properties.EventPattern !== undefined);
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule.properties.EventPattern).toMatchObject({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: ['acme-dev-raw'] }, object: { key: [LAYOUT.latestDatasetKey] } },
+    });
+    const [target] = rule.properties.Targets as Json[];
+    expect(target.Arn).toBe(deployed.ref(machine));
+    expect(JSON.parse(target.Input)).toEqual(NEW_DATA_INPUT);
+  });
 
   test('a transient service error is retried', async () => {
     let first = true;

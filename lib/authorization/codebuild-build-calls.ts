@@ -1,0 +1,230 @@
+import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { parseS3Uri, s3Arn } from './arns';
+import type { DeployedResource, DeployedStage } from './deployed-assembly';
+import type { PolicyInventory } from './policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
+import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
+
+/**
+ * The environment variables through which a build running dbt against Athena is told where
+ * (constructs/data/dbt-project.ts sets them; `profiles.yml` reads them): the Glue database (dbt's
+ * schema), the workgroup, where query results and table data go.
+ */
+export const DBT_ENVIRONMENT = {
+  database: 'MLENV_GLUE_DATABASE',
+  workGroup: 'MLENV_ATHENA_WORKGROUP',
+  results: 'MLENV_ATHENA_RESULTS',
+  tables: 'MLENV_TABLES_LOCATION',
+} as const;
+
+/** A stand-in for what dbt names at run time: a build's id, a query's id, a model's table. */
+const SAMPLE_BUILD_UUID = '01234567-89ab-4def-8123-456789abcdef';
+const SAMPLE_QUERY_ID = '76543210-fedc-4ba9-8765-43210fedcba9';
+/** The table a model becomes (dbt names tables after the project's models, which the templates do not list). */
+export const SAMPLE_DBT_TABLE = 'dbt_model';
+
+/** The ARN CodeBuild gives a project. */
+export function codeBuildProjectArn(stage: DeployedStage, name: string): string {
+  return `arn:${stage.partition}:codebuild:${stage.region}:${stage.account}:project/${name}`;
+}
+
+/** The `AWS::CodeBuild::Project` of `stage` named `name`, if the assembly defines it. */
+export function findCodeBuildProject(
+  inventory: PolicyInventory,
+  stage: DeployedStage,
+  name: string,
+): DeployedResource | undefined {
+  const { deployed } = inventory;
+  return deployed.ofType('AWS::CodeBuild::Project', stage).find((p) => deployed.ref(p) === name);
+}
+
+/**
+ * Every request a build of `project` makes through its service role, with `overrides` (the
+ * task's `EnvironmentVariablesOverride`) over the project's environment variables: CodeBuild
+ * assuming the role (the project as `aws:SourceArn`); reading an S3 source; writing its
+ * CloudWatch Logs stream; and, for a build that runs dbt against Athena (`DBT_ENVIRONMENT`), what
+ * dbt-athena does: the workgroup's queries, the Glue catalog calls on the database and a model's
+ * table (with their partitions), Athena writing and reading back query results (under the
+ * workgroup's enforced location and key) and writing, reading and replacing the table's data
+ * (`<tables location><database>/<table>/<uuid>/`, dbt-athena's default `schema_table_unique`).
+ */
+export function codeBuildBuildCalls(
+  inventory: PolicyInventory,
+  project: DeployedResource,
+  overrides: readonly unknown[],
+  originPath: string,
+  detail: string,
+): DerivedCalls {
+  const { stage, properties } = project;
+  const name = inventory.deployed.ref(project);
+  const projectArn = codeBuildProjectArn(stage, name);
+  const roleArn = String(properties.ServiceRole);
+  const caller = (what: string): Caller => ({
+    stage: stage.id,
+    principal: roleArn,
+    ...origin(originPath, `${detail} build ${what}`),
+  });
+  const problems: string[] = [];
+  const calls: RunTimeCall[] = [
+    {
+      ...caller('role'),
+      principal: 'codebuild.amazonaws.com',
+      action: 'sts:AssumeRole',
+      resource: roleArn,
+      context: { 'aws:SourceAccount': stage.account, 'aws:SourceArn': projectArn },
+    },
+  ];
+  const source = asObject(properties.Source);
+  if (source?.Type === 'S3' && typeof source.Location === 'string') {
+    calls.push(...s3ReadCalls(inventory, caller('source'), `s3://${source.Location}`));
+  } else if (source?.Type !== 'NO_SOURCE' && source?.Type !== 'CODEPIPELINE') {
+    problems.push(`CodeBuild project ${name}: no model of a ${String(source?.Type)} source`);
+  }
+  calls.push(...buildLogCalls(caller('logs'), stage, name, asObject(properties.LogsConfig)));
+
+  const environment = new Map<string, string>();
+  for (const variable of [...asList(asObject(properties.Environment)?.EnvironmentVariables), ...overrides]) {
+    const { Name, Value } = asObject(variable) ?? {};
+    if (typeof Name === 'string' && typeof Value === 'string') environment.set(Name, Value);
+  }
+  if (environment.has(DBT_ENVIRONMENT.workGroup) || environment.has(DBT_ENVIRONMENT.database)) {
+    const dbt = dbtCalls(inventory, stage, environment, caller);
+    calls.push(...dbt.calls);
+    problems.push(...dbt.problems.map((p) => `CodeBuild project ${name}: ${p}`));
+  }
+  return { calls, problems };
+}
+
+/** A build writing its log stream (the group CodeBuild's default or the project's own). */
+function buildLogCalls(caller: Caller, stage: DeployedStage, project: string, logs?: JsonObject): RunTimeCall[] {
+  const cloudWatch = asObject(logs?.CloudWatchLogs);
+  if (cloudWatch?.Status === 'DISABLED') return [];
+  const group = typeof cloudWatch?.GroupName === 'string' ? cloudWatch.GroupName : `/aws/codebuild/${project}`;
+  const groupArn = `arn:${stage.partition}:logs:${stage.region}:${stage.account}:log-group:${group}`;
+  const streamName =
+    typeof cloudWatch?.StreamName === 'string' ? `${cloudWatch.StreamName}/${SAMPLE_BUILD_UUID}` : SAMPLE_BUILD_UUID;
+  const stream = `${groupArn}:log-stream:${streamName}`;
+  return [
+    // CodeBuild creates its default group on first use; a project's own group exists.
+    ...(cloudWatch?.GroupName === undefined ? [{ ...caller, action: 'logs:CreateLogGroup', resource: groupArn }] : []),
+    { ...caller, action: 'logs:CreateLogStream', resource: stream },
+    { ...caller, action: 'logs:PutLogEvents', resource: stream },
+  ];
+}
+
+/** What `dbt build` with the dbt-athena adapter asks of Athena, Glue and S3 through the build's role. */
+function dbtCalls(
+  inventory: PolicyInventory,
+  stage: DeployedStage,
+  environment: ReadonlyMap<string, string>,
+  caller: (what: string) => Caller,
+): DerivedCalls {
+  const problems: string[] = [];
+  const calls: RunTimeCall[] = [];
+  const { deployed } = inventory;
+  const workGroupName = environment.get(DBT_ENVIRONMENT.workGroup);
+  const databaseName = environment.get(DBT_ENVIRONMENT.database);
+  if (!workGroupName || !databaseName) {
+    return {
+      calls,
+      problems: [`a dbt build needs both ${DBT_ENVIRONMENT.workGroup} and ${DBT_ENVIRONMENT.database}`],
+    };
+  }
+  const arn = (service: string, resource: string) =>
+    `arn:${stage.partition}:${service}:${stage.region}:${stage.account}:${resource}`;
+
+  // Athena: the workgroup (dbt-athena reads its settings), each query started and followed.
+  const workGroup = deployed
+    .ofType('AWS::Athena::WorkGroup', stage)
+    .find((w) => w.properties.Name === workGroupName);
+  if (!workGroup) problems.push(`Athena workgroup ${workGroupName} is not in the assembly`);
+  const workGroupArn = arn('athena', `workgroup/${workGroupName}`);
+  for (const action of [
+    'athena:GetWorkGroup',
+    'athena:StartQueryExecution',
+    'athena:GetQueryExecution',
+    'athena:GetQueryResults',
+  ]) {
+    calls.push({ ...caller('queries'), action, resource: workGroupArn });
+  }
+  const configuration = asObject(workGroup?.properties.WorkGroupConfiguration);
+  const results = asObject(configuration?.ResultConfiguration);
+  const enforced = configuration?.EnforceWorkGroupConfiguration === true;
+  const resultsLocation =
+    (enforced && typeof results?.OutputLocation === 'string' ? results.OutputLocation : undefined) ??
+    environment.get(DBT_ENVIRONMENT.results) ??
+    (typeof results?.OutputLocation === 'string' ? results.OutputLocation : undefined);
+  const encryption = asObject(results?.EncryptionConfiguration);
+  const queryKey = /^(SSE|CSE)_KMS$/.test(String(encryption?.EncryptionOption))
+    ? inventory.keyArn(encryption?.KmsKey, stage)
+    : undefined;
+  if (resultsLocation) {
+    // Athena writes each query's results as the caller, and reads them back for GetQueryResults.
+    const folder = resultsLocation.endsWith('/') ? resultsLocation : `${resultsLocation}/`;
+    for (const file of [`${SAMPLE_QUERY_ID}.csv`, `${SAMPLE_QUERY_ID}.csv.metadata`]) {
+      calls.push(
+        ...s3WriteCalls(inventory, caller('query results'), `${folder}${file}`, queryKey),
+        ...s3ReadCalls(inventory, caller('query results'), `${folder}${file}`),
+      );
+    }
+    calls.push(bucketLocation(inventory, caller('query results'), folder));
+  } else {
+    problems.push(`no query result location: neither workgroup ${workGroupName} nor ${DBT_ENVIRONMENT.results} names one`);
+  }
+
+  // Glue Data Catalog: IAM checks the catalog, the database and the table of each call.
+  const database = deployed
+    .ofType('AWS::Glue::Database', stage)
+    .find((d) => asObject(d.properties.DatabaseInput)?.Name === databaseName);
+  if (!database) problems.push(`Glue database ${databaseName} is not in the assembly`);
+  const catalog = arn('glue', 'catalog');
+  const databaseArn = arn('glue', `database/${databaseName}`);
+  const table = arn('glue', `table/${databaseName}/${SAMPLE_DBT_TABLE}`);
+  const catalogCalls = (actions: readonly string[], resources: readonly string[]) =>
+    actions.flatMap((action) => resources.map((resource) => ({ ...caller('catalog'), action, resource })));
+  calls.push(
+    ...catalogCalls(['glue:GetDatabase'], [catalog, databaseArn]),
+    ...catalogCalls(['glue:GetTables'], [catalog, databaseArn, arn('glue', `table/${databaseName}/*`)]),
+    ...catalogCalls(
+      [
+        'glue:GetTable',
+        'glue:CreateTable',
+        'glue:UpdateTable',
+        'glue:DeleteTable',
+        'glue:GetPartitions',
+        'glue:BatchCreatePartition',
+        'glue:BatchDeletePartition',
+      ],
+      [catalog, databaseArn, table],
+    ),
+  );
+
+  // A model's table data: written by Athena (CTAS) as the caller, read by later queries, replaced.
+  const tablesLocation =
+    environment.get(DBT_ENVIRONMENT.tables) ??
+    (() => {
+      const uri = asObject(database?.properties.DatabaseInput)?.LocationUri;
+      return typeof uri === 'string' ? uri : undefined;
+    })();
+  if (tablesLocation) {
+    const tableFolder = `${tablesLocation.replace(/\/?$/, '/')}${databaseName}/${SAMPLE_DBT_TABLE}/`;
+    const object = objectUnder(`${tableFolder}${SAMPLE_BUILD_UUID}/`);
+    const { bucket, key } = parseS3Uri(object);
+    const partition = inventory.buckets.get(bucket)?.stage.partition ?? 'aws';
+    calls.push(
+      ...s3WriteCalls(inventory, caller('table data'), object, queryKey),
+      ...s3ReadCalls(inventory, caller('table data'), object, { listPrefix: parseS3Uri(tableFolder).key }),
+      { ...caller('table data'), action: 's3:DeleteObject', resource: s3Arn(partition, bucket, key) },
+    );
+  } else {
+    problems.push(`no table location: neither ${DBT_ENVIRONMENT.tables} nor database ${databaseName} names one`);
+  }
+  return { calls, problems };
+}
+
+/** Athena checks where a bucket is before writing to it. */
+function bucketLocation(inventory: PolicyInventory, caller: Caller, uri: string): RunTimeCall {
+  const { bucket } = parseS3Uri(uri);
+  const partition = inventory.buckets.get(bucket)?.stage.partition ?? 'aws';
+  return { ...caller, action: 's3:GetBucketLocation', resource: s3Arn(partition, bucket) };
+}

@@ -1,0 +1,88 @@
+import { asObject } from '../../constructs/common/json-values';
+import { DYNAMIC, valueAt } from '../../constructs/policy/template-reading';
+import { costLine, type CostLine } from './cost-line';
+import type { RegionPriceList } from './price-table';
+import { resourceWrittenAs, type TemplateResource } from './template-resources';
+
+/** A Task state that starts a CodeBuild build (waiting for it or not). */
+export const CODEBUILD_START_BUILD = /:states:::(?:aws-sdk:)?codebuild:startBuild(?:\.sync)?$/i;
+
+/** A build's time limit when neither the build nor its project sets one (`TimeoutInMinutes`). */
+export const CODEBUILD_DEFAULT_TIMEOUT_MINUTES = 60;
+
+/**
+ * One build of the CodeBuild project a state starts, at its worst case: running until its time
+ * limit (the state's `TimeoutInMinutesOverride`, else the project's `TimeoutInMinutes`, else
+ * CodeBuild's default): `minutes × the build-minute price of its environment and compute type`.
+ * A build the table cannot price (a reserved-capacity fleet, an unknown compute type, a value set
+ * at run time or not in the templates) is a line whose `missing` says why.
+ */
+export function codebuildBuildLine(
+  state: string,
+  parameters: unknown,
+  stateMachine: TemplateResource,
+  resources: readonly TemplateResource[],
+  prices: RegionPriceList,
+): CostLine {
+  const where = `${stateMachine.path} ${state}`;
+  const unpriced = (resource: string, why: string): CostLine =>
+    costLine(
+      { item: `${state} (CodeBuild build)`, resources: [resource], quantity: 0, quantityText: '?' },
+      { missing: `${where}: ${why}` },
+    );
+
+  const params = asObject(parameters) ?? {};
+  const projectName = valueAt(params, 'ProjectName');
+  if (typeof projectName !== 'string') {
+    return unpriced(
+      stateMachine.path,
+      projectName === DYNAMIC ? 'its project is named at run time' : 'it names no project',
+    );
+  }
+  const project =
+    resourceWrittenAs(resources, stateMachine, projectName) ??
+    resources.find((r) => r.type === 'AWS::CodeBuild::Project' && r.properties.Name === projectName);
+  if (!project || project.type !== 'AWS::CodeBuild::Project') {
+    return unpriced(
+      stateMachine.path,
+      `its project ${projectName} is not in these templates, so its builds cannot be priced`,
+    );
+  }
+
+  const environment = asObject(project.properties.Environment) ?? {};
+  if (environment.Fleet !== undefined || valueAt(params, 'FleetOverride') !== undefined) {
+    return unpriced(project.path, 'builds on a reserved-capacity fleet are not estimated');
+  }
+  /** The build's override (the state's parameter), else the project's setting. */
+  const setting = (override: string, own: unknown) => valueAt(params, override) ?? own;
+  const environmentType = setting('EnvironmentTypeOverride', environment.Type);
+  const computeType = setting('ComputeTypeOverride', environment.ComputeType);
+  const timeout = setting('TimeoutInMinutesOverride', project.properties.TimeoutInMinutes);
+  const problems = [
+    [environmentType, 'string', 'environment type'],
+    [computeType, 'string', 'compute type'],
+    ...(timeout === undefined ? [] : [[timeout, 'number', 'time limit (TimeoutInMinutes)']]),
+  ]
+    .filter(([value, type]) => typeof value !== type)
+    .map(([value, , what]) =>
+      value === DYNAMIC ? `its ${what} is set at run time` : `its ${what} is not in the template`,
+    );
+  if (problems.length > 0) {
+    return unpriced(project.path, `${problems.join(', ')}, so its worst case cannot be priced`);
+  }
+
+  const minutes = (timeout as number | undefined) ?? CODEBUILD_DEFAULT_TIMEOUT_MINUTES;
+  const lookup = prices.codebuild(environmentType as string, computeType as string);
+  return costLine(
+    {
+      item: `${state} (CodeBuild build, ${computeType as string})`,
+      resources: [project.path],
+      quantity: minutes,
+      quantityText: `${minutes} min`,
+      ...(timeout === undefined
+        ? { note: `${where}: no TimeoutInMinutes: CodeBuild's default ${minutes} min` }
+        : {}),
+    },
+    'missing' in lookup ? { missing: `${where}: ${lookup.missing}` } : lookup,
+  );
+}
