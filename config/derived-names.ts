@@ -51,6 +51,30 @@ export function modelResourceName(parts: NameParts, model: string, suffix?: stri
   return [groupNamePrefix(parts), model, ...(suffix ? [suffix] : [])].join('-');
 }
 
+/**
+ * The log groups of a model's data pipeline, named so that its stack finds them without a
+ * CloudFormation export (a stack has at most 200 outputs): its executions' (under the prefix
+ * Step Functions documents for vended logs, which needs no log resource policy) and its dbt builds'.
+ */
+export function dataPipelineLogGroupNames(
+  parts: NameParts,
+  model: string,
+): { execution: string; builds: string } {
+  const name = modelResourceName(parts, model);
+  return {
+    execution: `/aws/vendedlogs/states/${name}-data-pipeline`,
+    builds: `/aws/codebuild/${name}-dbt-builds`,
+  };
+}
+
+/**
+ * The Glue database of a model's data pipeline: its resource name with `_` for `-` (what Athena
+ * accepts unquoted). `modelName` is `modelResourceName`'s result.
+ */
+export function glueDatabaseName(modelName: string): string {
+  return modelName.replace(/-/g, '_');
+}
+
 /** The suffix of a model's endpoint composite alarm, and of its drift schedule. */
 export const COMPOSITE_ALARM_SUFFIX = 'endpoint';
 export const DRIFT_SCHEDULE_SUFFIX = 'data-quality';

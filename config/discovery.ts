@@ -13,6 +13,7 @@ export const DISCOVERY_KEYS = {
   dataKeyArn: 'storage/data-key-arn',
   alertTopicArn: 'operations/alert-topic-arn',
   pipelineArn: (model: string) => `models/${model}/pipeline-arn`,
+  dataPipelineArn: (model: string) => `models/${model}/data-pipeline-arn`,
   packageGroup: (model: string) => `models/${model}/package-group`,
   endpointName: (model: string) => `models/${model}/endpoint-name`,
   /** The package the environment serves as the model (its pin), where it serves the model. */

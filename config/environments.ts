@@ -199,6 +199,8 @@ export const environments: MlEnvConfigInput = {
       targetColumn: 'target',
       hyperparameters: { 'n-estimators': 100, 'max-depth': 3, 'learning-rate': 0.1 },
       qualityGate: { metric: 'auc', operator: '>=', threshold: 0.9 },
+      // New raw versions go through ml/data/etl.py (Glue) and ml/data/dbt (Athena) before training.
+      dataPipeline: {},
     },
   ],
 };

@@ -124,6 +124,25 @@ export class DataCatalog extends Construct {
   }
 
   /**
+   * Lets `grantee` create the database's table `table` and change its definition (what a job that
+   * writes files does to describe them to Athena), nothing else in the catalog.
+   */
+  public grantDefineTable(grantee: iam.IGrantable, table: string): iam.Grant {
+    const stack = Stack.of(this);
+    const glueArn = (resource: string, name?: string) =>
+      stack.formatArn({ service: 'glue', resource, resourceName: name });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'],
+      resourceArns: [
+        glueArn('catalog'),
+        glueArn('database', this.databaseName),
+        glueArn('table', `${this.databaseName}/${table}`),
+      ],
+    });
+  }
+
+  /**
    * Lets `grantee` run queries in the workgroup over the database's tables: read the tables and
    * their partitions, write query results; with `createTables`, create, change and drop tables and
    * partitions of this database and write their data (what `dbt build` does).

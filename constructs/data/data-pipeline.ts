@@ -13,7 +13,6 @@ import { addPipelineTriggers } from '../training/pipeline-triggers';
 import type { DbtProject } from './dbt-project';
 import type { ISparkJob } from './spark-job';
 
-
 /** The input fields of an execution; the same as the training pipeline's (`TrainingPipelineInput`). */
 const INPUT_FIELDS = ['$.datasetS3Uri', '$.datasetVersion', '$.reason'];
 
@@ -175,7 +174,10 @@ export class DataPipeline extends Construct {
       field: 'pointer',
       resultPath: '$.latestDataset',
     });
-    readLatestVersion.addCatch(noDatasetVersion, { errors: ['S3.NoSuchKeyException'], resultPath: '$.error' });
+    readLatestVersion.addCatch(noDatasetVersion, {
+      errors: ['S3.NoSuchKeyException'],
+      resultPath: '$.error',
+    });
     readLatestVersion.addCatch(notifyFailure, catchAll);
     readLatestVersion
       .next(

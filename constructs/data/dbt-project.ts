@@ -50,7 +50,15 @@ export interface DbtProjectProps {
 }
 
 /** What a local run of a dbt project leaves in its directory, never shipped with it. */
-export const DBT_LOCAL_FILES = ['target', 'logs', 'dbt_packages', '*.duckdb', '*.duckdb.wal', '.user.yml', '__pycache__'];
+export const DBT_LOCAL_FILES = [
+  'target',
+  'logs',
+  'dbt_packages',
+  '*.duckdb',
+  '*.duckdb.wal',
+  '.user.yml',
+  '__pycache__',
+];
 
 /**
  * A dbt project run by CodeBuild: `dbt build` (models, then their tests) against Athena, in the

@@ -15,6 +15,11 @@ export type SparkWorkerType = (typeof SPARK_WORKER_TYPES)[number];
 export interface SparkJobProps {
   /** The data store the job reads raw data from and writes curated data to. */
   readonly dataStore: IMlDataStore;
+  /**
+   * The job's name (1-255 characters); its security configuration is named `<jobName>-encryption`.
+   * @default - a name unique in the account, made from the construct's path
+   */
+  readonly jobName?: string;
   /** The PySpark script, a local file shipped as an asset. */
   readonly scriptPath: string;
   /**
@@ -100,9 +105,14 @@ export class SparkJob extends Construct implements ISparkJob {
 
     const stack = Stack.of(this);
     const script = new s3assets.Asset(this, 'Script', { path: props.scriptPath });
-    this.jobName = Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
+    if (props.jobName !== undefined && !/^[\w.-]{1,240}$/.test(props.jobName)) {
+      throw new Error(
+        `SparkJob: jobName '${props.jobName}' must be 1-240 letters, digits, '.', '_' or '-' (the security configuration adds '-encryption')`,
+      );
+    }
+    this.jobName = props.jobName ?? Names.uniqueResourceName(this, { maxLength: 240, separator: '-' });
     this.jobArn = stack.formatArn({ service: 'glue', resource: 'job', resourceName: this.jobName });
-    this.securityConfigurationName = `${this.jobName}-encryption`.slice(0, 255);
+    this.securityConfigurationName = `${this.jobName}-encryption`;
 
     new glue.CfnSecurityConfiguration(this, 'Encryption', {
       name: this.securityConfigurationName,
@@ -131,6 +141,15 @@ export class SparkJob extends Construct implements ISparkJob {
       new iam.PolicyStatement({
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
         resources: [logGroups, `${logGroups}:log-stream:*`],
+      }),
+    );
+    // `--enable-metrics`: the job publishes its metrics to CloudWatch's Glue namespace, which has
+    // no resource-level permissions (hence `*`, bound to the namespace).
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
       }),
     );
     // Bookmarks are encrypted client-side by the job, logs by CloudWatch Logs on its behalf.

@@ -1,6 +1,7 @@
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { parseS3Uri, s3Arn } from './arns';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';
+import type { CatalogTable } from './glue-job-calls';
 import type { PolicyInventory } from './policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
 import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
@@ -46,7 +47,9 @@ export function findCodeBuildProject(
  * dbt-athena does: the workgroup's queries, the Glue catalog calls on the database and a model's
  * table (with their partitions), Athena writing and reading back query results (under the
  * workgroup's enforced location and key) and writing, reading and replacing the table's data
- * (`<tables location><database>/<table>/<uuid>/`, dbt-athena's default `schema_table_unique`).
+ * (`<tables location><database>/<table>/<uuid>/`, dbt-athena's default `schema_table_unique`);
+ * what a build command exports (`--destination s3://...`, the environment's variables expanded),
+ * written under the bucket's default key.
  */
 export function codeBuildBuildCalls(
   inventory: PolicyInventory,
@@ -54,6 +57,8 @@ export function codeBuildBuildCalls(
   overrides: readonly unknown[],
   originPath: string,
   detail: string,
+  /** Tables that earlier steps register over their data (a Glue job's `--glue-table`): dbt's sources. */
+  sourceTables: readonly CatalogTable[] = [],
 ): DerivedCalls {
   const { stage, properties } = project;
   const name = inventory.deployed.ref(project);
@@ -88,25 +93,65 @@ export function codeBuildBuildCalls(
     if (typeof Name === 'string' && typeof Value === 'string') environment.set(Name, Value);
   }
   if (environment.has(DBT_ENVIRONMENT.workGroup) || environment.has(DBT_ENVIRONMENT.database)) {
-    const dbt = dbtCalls(inventory, stage, environment, caller);
+    const dbt = dbtCalls(inventory, stage, environment, caller, sourceTables);
     calls.push(...dbt.calls);
     problems.push(...dbt.problems.map((p) => `CodeBuild project ${name}: ${p}`));
+  }
+  // A command that exports what the build made (`--destination s3://...`) writes there.
+  for (const destination of destinations(source?.BuildSpec)) {
+    const expanded = destination.replace(
+      /\$\{(\w+)\}|\$(\w+)/g,
+      (whole, braced, bare) => environment.get(braced ?? bare) ?? whole,
+    );
+    if (!expanded.startsWith('s3://') || expanded.includes('$')) {
+      problems.push(`CodeBuild project ${name}: cannot resolve the destination ${destination} (${expanded})`);
+      continue;
+    }
+    calls.push(...s3WriteCalls(inventory, caller('destination'), objectUnder(expanded.replace(/\/?$/, '/'))));
   }
   return { calls, problems };
 }
 
+/** The `--destination` arguments of a buildspec's commands (a JSON buildspec, as CDK renders one). */
+function destinations(buildSpec: unknown): string[] {
+  if (typeof buildSpec !== 'string') return [];
+  let spec: JsonObject | undefined;
+  try {
+    spec = asObject(JSON.parse(buildSpec));
+  } catch {
+    return []; // a YAML buildspec or a file name in the source: not read here
+  }
+  const phases = Object.values(asObject(spec?.phases) ?? {});
+  const commands = phases.flatMap((phase) => asList(asObject(phase)?.commands)).map(String);
+  return commands.flatMap((command) =>
+    [...command.matchAll(/--destination(?:=|\s+)(?:"([^"]*)"|'([^']*)'|(\S+))/g)].map(
+      (m) => m[1] ?? m[2] ?? m[3],
+    ),
+  );
+}
+
 /** A build writing its log stream (the group CodeBuild's default or the project's own). */
-function buildLogCalls(caller: Caller, stage: DeployedStage, project: string, logs?: JsonObject): RunTimeCall[] {
+function buildLogCalls(
+  caller: Caller,
+  stage: DeployedStage,
+  project: string,
+  logs?: JsonObject,
+): RunTimeCall[] {
   const cloudWatch = asObject(logs?.CloudWatchLogs);
   if (cloudWatch?.Status === 'DISABLED') return [];
-  const group = typeof cloudWatch?.GroupName === 'string' ? cloudWatch.GroupName : `/aws/codebuild/${project}`;
+  const group =
+    typeof cloudWatch?.GroupName === 'string' ? cloudWatch.GroupName : `/aws/codebuild/${project}`;
   const groupArn = `arn:${stage.partition}:logs:${stage.region}:${stage.account}:log-group:${group}`;
   const streamName =
-    typeof cloudWatch?.StreamName === 'string' ? `${cloudWatch.StreamName}/${SAMPLE_BUILD_UUID}` : SAMPLE_BUILD_UUID;
+    typeof cloudWatch?.StreamName === 'string'
+      ? `${cloudWatch.StreamName}/${SAMPLE_BUILD_UUID}`
+      : SAMPLE_BUILD_UUID;
   const stream = `${groupArn}:log-stream:${streamName}`;
   return [
     // CodeBuild creates its default group on first use; a project's own group exists.
-    ...(cloudWatch?.GroupName === undefined ? [{ ...caller, action: 'logs:CreateLogGroup', resource: groupArn }] : []),
+    ...(cloudWatch?.GroupName === undefined
+      ? [{ ...caller, action: 'logs:CreateLogGroup', resource: groupArn }]
+      : []),
     { ...caller, action: 'logs:CreateLogStream', resource: stream },
     { ...caller, action: 'logs:PutLogEvents', resource: stream },
   ];
@@ -118,6 +163,7 @@ function dbtCalls(
   stage: DeployedStage,
   environment: ReadonlyMap<string, string>,
   caller: (what: string) => Caller,
+  sourceTables: readonly CatalogTable[],
 ): DerivedCalls {
   const problems: string[] = [];
   const calls: RunTimeCall[] = [];
@@ -169,7 +215,9 @@ function dbtCalls(
     }
     calls.push(bucketLocation(inventory, caller('query results'), folder));
   } else {
-    problems.push(`no query result location: neither workgroup ${workGroupName} nor ${DBT_ENVIRONMENT.results} names one`);
+    problems.push(
+      `no query result location: neither workgroup ${workGroupName} nor ${DBT_ENVIRONMENT.results} names one`,
+    );
   }
 
   // Glue Data Catalog: IAM checks the catalog, the database and the table of each call.
@@ -180,8 +228,8 @@ function dbtCalls(
   const catalog = arn('glue', 'catalog');
   const databaseArn = arn('glue', `database/${databaseName}`);
   const table = arn('glue', `table/${databaseName}/${SAMPLE_DBT_TABLE}`);
-  const catalogCalls = (actions: readonly string[], resources: readonly string[]) =>
-    actions.flatMap((action) => resources.map((resource) => ({ ...caller('catalog'), action, resource })));
+  const catalogCalls = (actions: readonly string[], resources: readonly string[], what = 'catalog') =>
+    actions.flatMap((action) => resources.map((resource) => ({ ...caller(what), action, resource })));
   calls.push(
     ...catalogCalls(['glue:GetDatabase'], [catalog, databaseArn]),
     ...catalogCalls(['glue:GetTables'], [catalog, databaseArn, arn('glue', `table/${databaseName}/*`)]),
@@ -198,6 +246,28 @@ function dbtCalls(
       [catalog, databaseArn, table],
     ),
   );
+
+  // dbt's sources: tables of the database over data an earlier step wrote, read by Athena as the caller.
+  for (const source of sourceTables.filter((t) => t.database === databaseName)) {
+    calls.push(
+      ...catalogCalls(
+        ['glue:GetTable'],
+        [catalog, databaseArn, arn('glue', `table/${databaseName}/${source.table}`)],
+        `source ${source.table}`,
+      ),
+      ...s3ReadCalls(
+        inventory,
+        caller(`source ${source.table}`),
+        objectUnder(
+          source.ingestionDate
+            ? `${source.location}ingestion_date=${source.ingestionDate}/`
+            : source.location,
+          'part-00000.snappy.parquet',
+        ),
+        { listPrefix: parseS3Uri(source.location).key },
+      ),
+    );
+  }
 
   // A model's table data: written by Athena (CTAS) as the caller, read by later queries, replaced.
   const tablesLocation =
@@ -217,7 +287,9 @@ function dbtCalls(
       { ...caller('table data'), action: 's3:DeleteObject', resource: s3Arn(partition, bucket, key) },
     );
   } else {
-    problems.push(`no table location: neither ${DBT_ENVIRONMENT.tables} nor database ${databaseName} names one`);
+    problems.push(
+      `no table location: neither ${DBT_ENVIRONMENT.tables} nor database ${databaseName} names one`,
+    );
   }
   return { calls, problems };
 }

@@ -129,7 +129,9 @@ function constructPath(
   logicalId: string,
 ): string {
   const path = asObject(resource.Metadata)?.['aws:cdk:path'];
-  if (typeof path !== 'string') return `${stack.id.slice(stage.id.length + 1)}/${logicalId}`;
+  // A stack outside any stage (a construct test's) is its own stage `''`.
+  if (typeof path !== 'string')
+    return `${stage.id ? stack.id.slice(stage.id.length + 1) : stack.id}/${logicalId}`;
   return path
     .split('/')
     .slice(stage.id ? 1 : 0)

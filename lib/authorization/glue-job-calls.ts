@@ -62,7 +62,9 @@ export function glueJobRunCalls(
   const name = deployed.ref(job);
   const arn = glueJobArn(stage, name);
   const role = String(properties.Role);
-  const roleArn = role.startsWith('arn:') ? role : `arn:${stage.partition}:iam::${stage.account}:role/${role}`;
+  const roleArn = role.startsWith('arn:')
+    ? role
+    : `arn:${stage.partition}:iam::${stage.account}:role/${role}`;
   const caller = (what: string): Caller => ({
     stage: stage.id,
     principal: roleArn,
@@ -112,7 +114,8 @@ export function glueJobRunCalls(
   const table = catalogTableOf(args);
   if (table) {
     // The job registers its output as a table (`--glue-table`): update it, or create it the first time.
-    const glue = (resource: string) => `arn:${stage.partition}:glue:${stage.region}:${stage.account}:${resource}`;
+    const glue = (resource: string) =>
+      `arn:${stage.partition}:glue:${stage.region}:${stage.account}:${resource}`;
     for (const action of ['glue:UpdateTable', 'glue:CreateTable']) {
       for (const resource of [
         glue('catalog'),
@@ -123,7 +126,9 @@ export function glueJobRunCalls(
       }
     }
   } else if (typeof args['--glue-table'] === 'string') {
-    problems.push(`Glue job ${name}: --glue-table ${args['--glue-table']} is not database.table over --curated`);
+    problems.push(
+      `Glue job ${name}: --glue-table ${args['--glue-table']} is not database.table over --curated`,
+    );
   }
   calls.push(...logCalls(caller('logs'), stage, roleArn, security, args));
   const glueMajor = Number.parseInt(String(properties.GlueVersion ?? '0'), 10);
@@ -132,7 +137,9 @@ export function glueJobRunCalls(
     args['--enable-continuous-cloudwatch-log'] === 'true' &&
     typeof args['--continuous-log-logGroup'] !== 'string'
   ) {
-    problems.push(`Glue job ${name}: no model of the continuous log group of Glue ${String(properties.GlueVersion)}`);
+    problems.push(
+      `Glue job ${name}: no model of the continuous log group of Glue ${String(properties.GlueVersion)}`,
+    );
   }
   if (args['--job-bookmark-option'] === 'job-bookmark-enable' && security?.bookmarkKeyArn) {
     // CSE-KMS: the job encrypts its bookmarks itself before Glue stores them.

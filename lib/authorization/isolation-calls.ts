@@ -111,3 +111,54 @@ export function confusedDeputyCalls(
     ];
   });
 }
+
+/**
+ * Requests that must be denied because they leave a role's own part of the data catalog: each
+ * allowed Glue Data Catalog request of a role on a database of the assembly (the database, or a
+ * table of it) and each Athena request on a workgroup of the assembly, made instead on every
+ * other database or workgroup of the same environment, and on the look-alike `<name>x` that a
+ * policy missing its separator (`database/<name>*`) would let through.
+ */
+export function crossCatalogCalls(
+  inventory: PolicyInventory,
+  allowed: readonly RunTimeCall[],
+): RunTimeCall[] {
+  const { deployed } = inventory;
+  const namesOf = (stage: string, type: string, name: (properties: Record<string, unknown>) => unknown) =>
+    deployed.resources
+      .filter((r) => r.type === type && r.stage.id === stage)
+      .map((r) => name(r.properties))
+      .filter((n): n is string => typeof n === 'string');
+  return allowed.flatMap((call) => {
+    if (isServicePrincipal(call.principal)) return [];
+    const glue = /^(arn:[^:]+:glue:[^:]+:\d{12}:)(database|table)\/([^/]+)(\/.*)?$/.exec(call.resource);
+    const athena = /^(arn:[^:]+:athena:[^:]+:\d{12}:workgroup\/)([^/]+)$/.exec(call.resource);
+    let others: string[];
+    let rename: (other: string) => string;
+    if (glue && call.action.startsWith('glue:')) {
+      const [, prefix, kind, database, rest] = glue;
+      const databases = namesOf(
+        call.stage,
+        'AWS::Glue::Database',
+        (p) => (p.DatabaseInput as { Name?: unknown })?.Name,
+      );
+      if (!databases.includes(database)) return [];
+      others = [...databases.filter((d) => d !== database), `${database}x`];
+      rename = (other) => `${prefix}${kind}/${other}${rest ?? ''}`;
+    } else if (athena && call.action.startsWith('athena:')) {
+      const [, prefix, workGroup] = athena;
+      const workGroups = namesOf(call.stage, 'AWS::Athena::WorkGroup', (p) => p.Name);
+      if (!workGroups.includes(workGroup)) return [];
+      others = [...workGroups.filter((w) => w !== workGroup), `${workGroup}x`];
+      rename = (other) => `${prefix}${other}`;
+    } else {
+      return [];
+    }
+    return others.map((other) => ({
+      ...call,
+      context: undefined,
+      resource: rename(other),
+      origin: `${call.origin} on ${other}`,
+    }));
+  });
+}

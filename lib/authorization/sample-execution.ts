@@ -49,7 +49,9 @@ export async function runSampleExecution(
   const taskParameters = new Map<string, JsonObject>();
   const answer = (resource: string, parameters: JsonObject): JsonObject => {
     const pattern = /(\.sync(:2)?|\.waitForTaskToken)$/.exec(resource)?.[1];
-    const integration = resource.replace(/^arn:[^:]+:states:::/, '').replace(/\.(sync(:2)?|waitForTaskToken)$/, '');
+    const integration = resource
+      .replace(/^arn:[^:]+:states:::/, '')
+      .replace(/\.(sync(:2)?|waitForTaskToken)$/, '');
     switch (integration) {
       case 'sagemaker:createProcessingJob':
         return {

@@ -3,7 +3,13 @@ import { taskStates, type TaskState } from '../../constructs/common/state-machin
 import { parseArn, s3Arn } from './arns';
 import { codeBuildBuildCalls, codeBuildProjectArn, findCodeBuildProject } from './codebuild-build-calls';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';
-import { findGlueJob, glueJobArn, glueJobRunCalls } from './glue-job-calls';
+import {
+  type CatalogTable,
+  findGlueJob,
+  glueJobArn,
+  glueJobRunCalls,
+  glueJobRunTable,
+} from './glue-job-calls';
 import type { PolicyInventory } from './policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
 import type { SampleExecution } from './sample-execution';
@@ -19,19 +25,38 @@ export interface StateMachineRun {
   readonly sample: SampleExecution;
 }
 
+/** What a task's calls depend on beyond its own parameters: what the machine's other tasks make. */
+export interface TaskContext {
+  /** Tables the machine's Glue job runs register over their output (`--glue-table`). */
+  readonly catalogTables?: readonly CatalogTable[];
+}
+
 /**
  * Every request a state machine makes: Step Functions assuming its role; execution logging and
  * tracing; each Task state's integration (its parameters from the sample execution, or as written
- * for states it did not reach) and, for SageMaker jobs, each job's own requests through its role.
+ * for states it did not reach) and, for SageMaker jobs, Glue job runs and CodeBuild builds, their
+ * own requests through their roles (a build reading the tables the machine's Glue jobs register).
  */
 export function stateMachineCalls(inventory: PolicyInventory, run: StateMachineRun): DerivedCalls {
   const { stage, path } = run.stateMachine;
   const calls = executionCalls(run.stateMachine, run.arn);
   const problems: string[] = [];
-  for (const task of taskStates(run.definition)) {
+  const tasks = taskStates(run.definition).map((task) => {
     const recorded = run.sample.taskParameters.get(task.name.split(' > ').at(-1)!);
-    const parameters = recorded ?? asWritten(task);
-    const derived = taskCalls(inventory, run.stateMachine, task, parameters);
+    return { task, recorded, parameters: recorded ?? asWritten(task) };
+  });
+  // The catalog tables the machine's Glue jobs register: what its dbt builds read.
+  const context: TaskContext = {
+    catalogTables: tasks.flatMap(({ task, parameters }) => {
+      if (!/:states:::glue:startJobRun/.test(task.resource) || typeof parameters.JobName !== 'string')
+        return [];
+      const job = findGlueJob(inventory, run.stateMachine.stage, parameters.JobName);
+      const table = job && glueJobRunTable(job, asObject(parameters.Arguments) ?? {});
+      return table ? [table] : [];
+    }),
+  };
+  for (const { task, recorded, parameters } of tasks) {
+    const derived = taskCalls(inventory, run.stateMachine, task, parameters, context);
     calls.push(...derived.calls);
     problems.push(
       ...derived.problems.map(
@@ -56,6 +81,7 @@ export function taskCalls(
   stateMachine: DeployedResource,
   task: Pick<TaskState, 'name' | 'resource'>,
   parameters: JsonObject,
+  context: TaskContext = {},
 ): DerivedCalls {
   const { stage, path } = stateMachine;
   const caller: Caller = {
@@ -99,15 +125,26 @@ export function taskCalls(
       return { calls, problems: [] };
     }
     case 'glue:startJobRun': {
-      if (typeof parameters.JobName !== 'string') return { calls: [], problems: ['no JobName to derive calls from'] };
+      if (typeof parameters.JobName !== 'string')
+        return { calls: [], problems: ['no JobName to derive calls from'] };
       const job = findGlueJob(inventory, stage, parameters.JobName);
       const calls: RunTimeCall[] = [
         ...(sync ? ['StartJobRun', 'GetJobRun', 'GetJobRuns', 'BatchStopJobRun'] : ['StartJobRun']).map(
-          (verb) => ({ ...caller, action: `glue:${verb}`, resource: glueJobArn(stage, String(parameters.JobName)) }),
+          (verb) => ({
+            ...caller,
+            action: `glue:${verb}`,
+            resource: glueJobArn(stage, String(parameters.JobName)),
+          }),
         ),
       ];
       if (!job) return { calls, problems: [`Glue job ${parameters.JobName} is not in the assembly`] };
-      const run = glueJobRunCalls(inventory, job, asObject(parameters.Arguments) ?? {}, path, `state ${task.name}`);
+      const run = glueJobRunCalls(
+        inventory,
+        job,
+        asObject(parameters.Arguments) ?? {},
+        path,
+        `state ${task.name}`,
+      );
       return { calls: [...calls, ...run.calls], problems: run.problems };
     }
     case 'codebuild:startBuild': {
@@ -133,6 +170,7 @@ export function taskCalls(
         asList(parameters.EnvironmentVariablesOverride),
         path,
         `state ${task.name}`,
+        context.catalogTables,
       );
       return { calls: [...calls, ...build.calls], problems: build.problems };
     }

@@ -2,6 +2,7 @@ import { type ArnComponents, ArnFormat, type IAspect, Stack, Validations } from 
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { glueDatabaseName } from '../../config/derived-names';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { modelPackageGroupName } from '../../constructs/registry/model-registry';
 import { dataStoreBucketName } from '../../constructs/storage/ml-data-store';
@@ -17,6 +18,8 @@ export interface ExplainedWildcardsProps {
   readonly groupNamePrefix: string;
   /** The models the environment trains and serves. */
   readonly modelNames: readonly string[];
+  /** The models of `modelNames` with a data pipeline. */
+  readonly dataPipelineModels?: readonly string[];
   /** Where the environment publishes its names for the CLI (`/<project>/<env>`). */
   readonly parameterPath?: string;
   /** The environments models are promoted from into this one (their buckets, registries, keys). */
@@ -77,6 +80,29 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
         }),
       ],
       `The versions of model ${model}'s package group; SageMaker numbers them at registration`,
+    );
+  }
+  for (const model of props.dataPipelineModels ?? []) {
+    const layout = new ModelLayout(model);
+    explain(
+      [
+        `${layout.dataDir}/*`,
+        `${layout.curatedRowsDir}/*`,
+        `${layout.queryResultsDir}/*`,
+        `${layout.tablesDir}/*`,
+        `${layout.featuresPrefix}*`,
+      ].map((key) => object('curated', key)),
+      `Model ${model}'s data pipeline files in the curated bucket (rows by ingestion date, query results, dbt tables, features by dataset version): named at run time`,
+    );
+    explain(
+      [
+        arn({
+          service: 'glue',
+          resource: 'table',
+          resourceName: `${glueDatabaseName(`${props.groupNamePrefix}-${model}`)}/*`,
+        }),
+      ],
+      `The tables of model ${model}'s own Glue database; dbt names them after its models at run time`,
     );
   }
   if (props.parameterPath) {

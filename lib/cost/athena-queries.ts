@@ -54,7 +54,8 @@ export function athenaQueryCosts(
       }
       const lookup = prices.get('athenaScan');
       if ('missing' in lookup) return { ...base, missing: `${workGroup.path}: ${lookup.missing}` };
-      const usdOf = (bytes: number) => (Math.max(ATHENA_MINIMUM_BYTES, bytes) / BYTES_PER_TB) * lookup.price.usd;
+      const usdOf = (bytes: number) =>
+        (Math.max(ATHENA_MINIMUM_BYTES, bytes) / BYTES_PER_TB) * lookup.price.usd;
       return {
         ...base,
         price: lookup.price,

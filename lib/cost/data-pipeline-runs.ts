@@ -6,11 +6,7 @@ import { costLine, type CostLine, missingPrices, totalUsd } from './cost-line';
 import { GLUE_START_JOB_RUN, glueJobRunLine } from './glue-job-runs';
 import type { RegionPriceList } from './price-table';
 import { worstCaseTransitions } from './state-transitions';
-import {
-  definitionWithReferences,
-  resourceWrittenAs,
-  type TemplateResource,
-} from './template-resources';
+import { definitionWithReferences, resourceWrittenAs, type TemplateResource } from './template-resources';
 
 /** What one run of a data pipeline costs at worst, apart from the runs it starts. */
 export interface DataPipelineRunCost {
@@ -63,7 +59,12 @@ export function dataPipelineRunCosts(
           return codebuildBuildLine(step.name, step.parameters, stateMachine, resources, prices);
         }
         return costLine(
-          { item: `${step.name} (${step.service} ${step.api})`, resources: [stateMachine.path], quantity: 0, quantityText: '?' },
+          {
+            item: `${step.name} (${step.service} ${step.api})`,
+            resources: [stateMachine.path],
+            quantity: 0,
+            quantityText: '?',
+          },
           { missing: `${stateMachine.path} ${step.name}: ${step.service} ${step.api} is not estimated` },
         );
       });
@@ -73,7 +74,8 @@ export function dataPipelineRunCosts(
         .filter((task) => STATES_START_EXECUTION.test(task.resource))
         .map((task) => {
           const arn = valueAt(asObject(task.parameters) ?? {}, 'StateMachineArn');
-          if (typeof arn !== 'string') return `${stateMachine.path} ${task.name}: a state machine named at run time`;
+          if (typeof arn !== 'string')
+            return `${stateMachine.path} ${task.name}: a state machine named at run time`;
           return resourceWrittenAs(resources, stateMachine, arn)?.path ?? arn;
         });
       return [

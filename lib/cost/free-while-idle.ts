@@ -14,7 +14,7 @@ export const FREE_WHILE_IDLE: Readonly<Record<string, string>> = {
   'AWS::SNS::Subscription': 'deliveries are billed per use',
   'AWS::Events::Rule': 'no charge for rules on AWS service events and schedules',
   'AWS::StepFunctions::StateMachine':
-    'billed per state transition while it runs; the jobs a run starts are priced per run',
+    "billed per state transition while it runs; the jobs a run starts (and a data pipeline run's transitions) are priced per run",
   'AWS::SageMaker::ModelPackageGroup': 'no charge (artifacts are stored in S3)',
   'AWS::SageMaker::Model': 'no charge (the endpoint config is priced)',
   'AWS::SageMaker::Endpoint': 'no charge of its own (its endpoint config is priced)',

@@ -39,23 +39,35 @@ export function glueJobRunLine(
   const where = `${stateMachine.path} ${state}`;
   const item = `${state} (Glue Spark job)`;
   const unpriced = (resource: string, why: string): CostLine =>
-    costLine({ item, resources: [resource], quantity: 0, quantityText: '?' }, { missing: `${where}: ${why}` });
+    costLine(
+      { item, resources: [resource], quantity: 0, quantityText: '?' },
+      { missing: `${where}: ${why}` },
+    );
 
   const params = asObject(parameters) ?? {};
   const jobName = valueAt(params, 'JobName');
   if (typeof jobName !== 'string') {
-    return unpriced(stateMachine.path, jobName === DYNAMIC ? 'its job is named at run time' : 'it names no job');
+    return unpriced(
+      stateMachine.path,
+      jobName === DYNAMIC ? 'its job is named at run time' : 'it names no job',
+    );
   }
   const job =
     resourceWrittenAs(resources, stateMachine, jobName) ??
     resources.find((r) => r.type === 'AWS::Glue::Job' && r.properties.Name === jobName);
   if (!job || job.type !== 'AWS::Glue::Job') {
-    return unpriced(stateMachine.path, `its job ${jobName} is not in these templates, so its runs cannot be priced`);
+    return unpriced(
+      stateMachine.path,
+      `its job ${jobName} is not in these templates, so its runs cannot be priced`,
+    );
   }
 
   const command = asObject(job.properties.Command)?.Name;
   if (command !== 'glueetl') {
-    return unpriced(job.path, `${String(command ?? 'its')} jobs are not estimated (only Spark jobs, glueetl)`);
+    return unpriced(
+      job.path,
+      `${String(command ?? 'its')} jobs are not estimated (only Spark jobs, glueetl)`,
+    );
   }
   const version = job.properties.GlueVersion;
   if (typeof version !== 'string' || !(Number.parseFloat(version) >= 2)) {
@@ -67,7 +79,9 @@ export function glueJobRunLine(
   /** The run's setting (the state's parameter), else the job's. */
   const setting = (name: string) => {
     const ofRun = valueAt(params, name);
-    return ofRun !== undefined ? { value: ofRun, byRun: true } : { value: job.properties[name], byRun: false };
+    return ofRun !== undefined
+      ? { value: ofRun, byRun: true }
+      : { value: job.properties[name], byRun: false };
   };
   if (setting('ExecutionClass').value === 'FLEX') {
     return unpriced(job.path, 'the Flex execution class is not in the price table (lib/cost/prices.ts)');
@@ -84,7 +98,8 @@ export function glueJobRunLine(
     .map(([value, , what]) =>
       value === DYNAMIC ? `its ${what} is set at run time` : `its ${what} is not in the template`,
     );
-  if (problems.length > 0) return unpriced(job.path, `${problems.join(', ')}, so its worst case cannot be priced`);
+  if (problems.length > 0)
+    return unpriced(job.path, `${problems.join(', ')}, so its worst case cannot be priced`);
   const dpus = GLUE_WORKER_DPUS[workerType.value as string];
   if (dpus === undefined) {
     return unpriced(
@@ -102,7 +117,9 @@ export function glueJobRunLine(
     ...(timeout.byRun && typeof job.properties.Timeout === 'number'
       ? [`the run's Timeout (${minutes} min) set by the state, not the job's ${job.properties.Timeout} min`]
       : []),
-    ...(timeout.value === undefined ? [`no Timeout: Glue's default ${GLUE_DEFAULT_TIMEOUT_MINUTES} min`] : []),
+    ...(timeout.value === undefined
+      ? [`no Timeout: Glue's default ${GLUE_DEFAULT_TIMEOUT_MINUTES} min`]
+      : []),
     ...(runs > 1 ? [`MaxRetries ${runs - 1}: a failed run is run again`] : []),
   ];
   const lookup = prices.get('glueSparkDpuHour');

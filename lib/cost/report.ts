@@ -109,9 +109,9 @@ function trainingSection(estimate: EnvironmentCost, spotPercent: number): string
   return columns(rows, [2, 4]).map((l) => INDENT + l);
 }
 
-/** An amount below a cent with two significant digits (`$0.00005`), others as `usd`. */
+/** An amount below a dollar with two significant digits (`$0.00005`, `$0.054`), others as `usd`. */
 function smallUsd(value: number): string {
-  return value > 0 && value < 0.01 ? `$${Number(value.toPrecision(2))}` : usd(value);
+  return value > 0 && value < 1 ? `$${Number(value.toPrecision(2))}` : usd(value);
 }
 
 /** `10 GiB`, or decimal GB when the bytes are not whole GiB. */

@@ -32,6 +32,16 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
       'the launcher passes PrimaryContainer as absent, so moto records the model with its Containers',
   },
   {
+    what: 'Glue, Athena and CodeBuild resources are not created by moto\'s CloudFormation (AWS::Glue::SecurityConfiguration, Job and Database, AWS::Athena::WorkGroup, AWS::CodeBuild::Project): a Ref to one is "None", a Fn::GetAtt fails the stack',
+    workaround:
+      "the launcher creates, updates and deletes them through moto's Glue, Athena and CodeBuild backends, with their properties; Ref is the name, Fn::GetAtt the attributes AWS has (a project's Arn)",
+  },
+  {
+    what: "a log group's KmsKeyId is dropped (moto reads kmsKeyId)",
+    workaround:
+      'the launcher passes it on under that name too, so the group is reported encrypted with its key',
+  },
+  {
     what: 'stack updates fail (HTTP 500) on a parameter passed with UsePreviousValue that moto did not record (BootstrapVersion)',
     workaround: 'the launcher resolves such a parameter as on create (its default)',
   },
@@ -54,6 +64,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     what: 'SageMaker endpoints, monitoring schedules and DataQualityJobDefinitions do not run (the last two are skipped)',
     workaround:
       "a stand-in serves the endpoint's package under its name (lib/local/python/serving_standin.py) and uploads capture when a smoke test ends; `mlenv local drift` runs the deployed job definition once with the Model Monitor stand-in",
+  },
+  {
+    what: 'Glue job runs, CodeBuild builds and Athena queries do not run (SUCCEEDED at once)',
+    workaround:
+      "the local environment runs the data pipeline's steps with local handlers: Spark local mode, dbt-duckdb",
   },
   {
     what: 'template URLs on 127.0.0.1 read as bucket "127" (NoSuchBucket)',

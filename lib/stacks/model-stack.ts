@@ -1,10 +1,12 @@
 import { Annotations, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   COMPOSITE_ALARM_SUFFIX,
+  dataPipelineLogGroupNames,
   DISCOVERY_KEYS,
   DRIFT_SCHEDULE_SUFFIX,
   type EnvironmentConfig,
@@ -12,6 +14,7 @@ import {
   modelResourceName,
 } from '../../config';
 import {
+  type DataPipeline,
   DataQualityMonitor,
   EndpointAlarms,
   EndpointVariant,
@@ -29,6 +32,7 @@ import {
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { acknowledgeControl } from '../compliance/acknowledge';
 import { dataStoreByName } from './data-store-by-name';
+import { addModelDataPipeline } from './model-data-pipeline';
 import { publishForCli } from './discovery-parameter';
 import { modelImage, monitorImage } from './model-images';
 import { TRAINING_METRICS, WORKLOAD_SOURCE } from './training-stack';
@@ -42,6 +46,8 @@ export interface ModelStackProps extends StackProps {
   readonly registry: IModelRegistry;
   /** The pipeline's execution log group (retained, in the Training stack). */
   readonly logGroup: logs.ILogGroup;
+  /** Encrypts the data pipeline's job logs, bookmarks and build artifacts. */
+  readonly operationsKey: kms.IKey;
   /** Where pipelines, alarms and drift checks notify. */
   readonly alerts: sns.ITopic;
   /** Where jobs and models run, when the environment has a VPC. */
@@ -58,6 +64,8 @@ export interface ModelStackProps extends StackProps {
  */
 export class ModelStack extends Stack {
   public readonly pipeline: TrainingPipeline;
+  /** Builds the features and starts training, for a model with a `dataPipeline`. */
+  public readonly dataPipeline?: DataPipeline;
   /** Where the environment serves the model (it pins a package). */
   public readonly endpoint?: ModelEndpoint;
 
@@ -76,6 +84,7 @@ export class ModelStack extends Stack {
     const { environment, model } = props;
     const dataStore = dataStoreByName(this, props.dataStore);
     this.pipeline = this.trainingPipeline(props, dataStore);
+    this.dataPipeline = this.modelDataPipeline(props, dataStore);
     const pin = environment.deployments[model.name];
     if (pin) this.endpoint = this.servedEndpoint(props, dataStore, pin);
   }
@@ -110,8 +119,13 @@ export class ModelStack extends Stack {
       notificationTopic: props.alerts,
       logGroup: props.logGroup,
       network: props.network,
-      schedule: events.Schedule.expression(training.schedule.expression),
-      scheduleEnabled: training.schedule.enabled,
+      // A model with a data pipeline trains on what it builds: its triggers start that instead.
+      ...(model.dataPipeline
+        ? { startOnNewData: false, acceptFeatures: true }
+        : {
+            schedule: events.Schedule.expression(training.schedule.expression),
+            scheduleEnabled: training.schedule.enabled,
+          }),
     });
     publishForCli(
       this,
@@ -126,6 +140,40 @@ export class ModelStack extends Stack {
       action: new NotifyTopicAlarmAction(props.alerts),
       jobFailures: props.alerts,
     });
+    return pipeline;
+  }
+
+  private modelDataPipeline(
+    props: ModelStackProps,
+    dataStore: ReturnType<typeof dataStoreByName>,
+  ): DataPipeline | undefined {
+    const { environment, model } = props;
+    const { dataPipeline } = model;
+    if (!dataPipeline) return undefined;
+    // Retained in the Training stack, found by name (no export).
+    const names = dataPipelineLogGroupNames(props, model.name);
+    const id = pascalCase(model.name);
+    const pipeline = addModelDataPipeline(this, {
+      project: props.project,
+      environment,
+      model: { ...model, dataPipeline },
+      dataStore,
+      logsKey: props.operationsKey,
+      executionLogs: logs.LogGroup.fromLogGroupName(this, `${id}DataPipelineLogs`, names.execution),
+      buildLogs: logs.LogGroup.fromLogGroupName(this, `${id}DbtBuildLogs`, names.builds),
+      trainingPipeline: this.pipeline.stateMachine,
+      alerts: props.alerts,
+      schedule: events.Schedule.expression(environment.training.schedule.expression),
+      scheduleEnabled: environment.training.schedule.enabled,
+    });
+    publishForCli(
+      this,
+      `${id}DataPipelineArn`,
+      props,
+      DISCOVERY_KEYS.dataPipelineArn(model.name),
+      pipeline.stateMachine.stateMachineArn,
+      `The data pipeline of ${model.name} (builds its features, then trains)`,
+    );
     return pipeline;
   }
 
@@ -191,7 +239,7 @@ export class ModelStack extends Stack {
         scheduleName: modelResourceName(props, model.name, DRIFT_SCHEDULE_SUFFIX),
         alerts: props.alerts,
         retrain: environment.monitoring.retrainOnDrift
-          ? { stateMachine: this.pipeline.stateMachine }
+          ? { stateMachine: (this.dataPipeline ?? this.pipeline).stateMachine }
           : undefined,
         image: monitorImage(model, environment),
         network: props.network,

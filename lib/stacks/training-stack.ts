@@ -3,7 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import type { EnvironmentConfig, ModelConfig } from '../../config';
+import { dataPipelineLogGroupNames, type EnvironmentConfig, type ModelConfig } from '../../config';
 import { SourceCode } from '../../constructs';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
@@ -22,27 +22,42 @@ export const TRAINING_METRICS = ['train:auc', 'validation:auc', 'validation:accu
 
 export interface TrainingStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
+  readonly project: string;
   readonly models: readonly ModelConfig[];
   readonly operationsKey: kms.IKey;
 }
 
 /**
- * The training pipelines' execution logs, one retained log group per model. The pipelines
+ * The training pipelines' execution logs, one retained log group per model (and, for a model
+ * with a data pipeline, its executions' and its dbt builds' logs). The pipelines
  * themselves are in each model's stack (`ModelStack`); their log groups stay here, where they
  * have always been, so that history is never lost when a pipeline's resources change.
  */
 export class TrainingStack extends Stack {
   public readonly logGroups: Record<string, logs.LogGroup> = {};
+  /** The data pipelines' execution logs and dbt build logs, of the models that have one. */
+  public readonly dataLogGroups: Record<string, { execution: logs.LogGroup; builds: logs.LogGroup }> = {};
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
     const { environment } = props;
-    for (const model of props.models) {
-      this.logGroups[model.name] = new logs.LogGroup(this, `${pascalCase(model.name)}PipelineLogs`, {
+    const logGroup = (id: string, logGroupName?: string) =>
+      new logs.LogGroup(this, id, {
+        logGroupName,
         retention: environment.logRetentionDays as logs.RetentionDays,
         encryptionKey: props.operationsKey,
         removalPolicy: removalPolicyOf(environment),
       });
+    for (const model of props.models) {
+      const id = pascalCase(model.name);
+      this.logGroups[model.name] = logGroup(`${id}PipelineLogs`);
+      if (model.dataPipeline) {
+        const names = dataPipelineLogGroupNames(props, model.name);
+        this.dataLogGroups[model.name] = {
+          execution: logGroup(`${id}DataPipelineLogs`, names.execution),
+          builds: logGroup(`${id}DbtBuildLogs`, names.builds),
+        };
+      }
     }
   }
 }

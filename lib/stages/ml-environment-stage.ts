@@ -89,6 +89,7 @@ export class MlEnvironmentStage extends Stage {
     });
     this.training = new TrainingStack(this, 'Training', {
       ...common,
+      project,
       environment,
       models: props.models,
       operationsKey: this.storage.operationsKey,
@@ -113,12 +114,15 @@ export class MlEnvironmentStage extends Stage {
         dataStore: this.storage.dataStore,
         registry: this.registry.registry,
         logGroup: this.training.logGroups[model.name],
+        operationsKey: this.storage.operationsKey,
         alerts: this.operations.alerts,
         network: placement,
         codeVersion: props.codeVersion,
         description: `${project} ${environment.name}: model ${model.name}: training pipeline${environment.deployments[model.name] ? ' and endpoint' : ''}`,
       });
       stack.addStackDependency(this.serving);
+      // Its log groups are in Training (some found by name, without an export).
+      stack.addStackDependency(this.training);
       return stack;
     });
     this.dashboard = new DashboardStack(this, 'Dashboard', {
@@ -135,6 +139,7 @@ export class MlEnvironmentStage extends Stage {
         bucketNamePrefix: this.storage.dataStore.bucketNamePrefix ?? '',
         groupNamePrefix: this.registry.groupNamePrefix,
         modelNames: props.models.map((m) => m.name),
+        dataPipelineModels: props.models.filter((m) => m.dataPipeline).map((m) => m.name),
         promotionSources: this.registry.promotionSources,
         parameterPath: discoveryPath({ project, environment }),
       }),

@@ -92,10 +92,9 @@ export function pinnedPlatform(): PinnedPlatform {
     if (!env) throw new Error(`No configured environment deploys stage ${stage}`);
     return env;
   };
+  // A model's training pipeline and data pipeline are both under `<Model>Model/`.
   const modelOf = (stateMachine: DeployedResource): ModelConfig => {
-    const model = config.models.find((m) =>
-      stateMachine.path.startsWith(`${pascalCase(m.name)}Model/${pascalCase(m.name)}Pipeline/`),
-    );
+    const model = config.models.find((m) => stateMachine.path.startsWith(`${pascalCase(m.name)}Model/`));
     if (!model)
       throw new Error(`No configured model trains with ${stateMachine.stage.id}/${stateMachine.path}`);
     return model;

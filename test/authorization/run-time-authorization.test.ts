@@ -4,6 +4,7 @@ import { stateMachineDefinition, taskStates } from '../../constructs/policy/temp
 import {
   AuthorizationModel,
   confusedDeputyCalls,
+  crossCatalogCalls,
   crossEnvironmentCalls,
   crossModelCalls,
   type Decision,
@@ -41,7 +42,10 @@ beforeAll(async () => {
     runTime: enumeration.calls,
     promotionReads: promotion.allowed,
     otherPromotionReads: promotion.denied,
-    crossModel: crossModelCalls(authz.inventory, enumeration.calls, modelNames),
+    crossModel: [
+      ...crossModelCalls(authz.inventory, enumeration.calls, modelNames),
+      ...crossCatalogCalls(authz.inventory, enumeration.calls),
+    ],
     crossEnvironment: crossEnvironmentCalls(authz.inventory, modelNames).filter(
       (call) => !promotionRead(call),
     ),
@@ -117,7 +121,7 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     expect(checked.filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
   });
 
-  test("a job of one model reaches no other model's data, nor a look-alike prefix", () => {
+  test("a job of one model reaches no other model's data, nor a look-alike prefix, database or workgroup", () => {
     const checked = ofEnvironment('crossModel', env);
     expect(checked.length).toBeGreaterThan(0);
     expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
@@ -220,9 +224,13 @@ function expectedOrigins(env: EnvironmentConfig): string[] {
         `${machine.path} role`,
         ...taskStates(definition).flatMap((task) => [
           `${machine.path} state ${task.name}`,
-          // A SageMaker job's own requests, through its execution role.
-          ...(/:sagemaker:create(Training|Processing)Job/.test(task.resource)
+          // A SageMaker job's or a Glue job run's own requests, through its role.
+          ...(/:sagemaker:create(Training|Processing)Job|:glue:startJobRun/.test(task.resource)
             ? [`${machine.path} state ${task.name} job`]
+            : []),
+          // A CodeBuild build's own requests, through its service role.
+          ...(/:codebuild:startBuild/.test(task.resource)
+            ? [`${machine.path} state ${task.name} build`]
             : []),
         ]),
       ];

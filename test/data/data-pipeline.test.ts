@@ -75,7 +75,11 @@ const INPUT = {
 };
 const START = '2026-11-30T10:00:00.000Z';
 /** What the training pipeline's triggers send (its documented input): the newest version of the dataset. */
-const NEW_DATA_INPUT = { datasetS3Uri: 's3://acme-dev-raw/churn/', datasetVersion: 'latest', reason: 'new-data' };
+const NEW_DATA_INPUT = {
+  datasetS3Uri: 's3://acme-dev-raw/churn/',
+  datasetVersion: 'latest',
+  reason: 'new-data',
+};
 const curated = (key: string) => `s3://acme-dev-curated/${key}/`;
 
 /** Runs the rendered definition locally; each step answered by `handlers` (or succeeding). */
@@ -199,7 +203,7 @@ describe('DataPipeline', () => {
   });
 
   test.each([
-    ['another model\'s dataset', { ...INPUT, datasetS3Uri: 's3://acme-dev-raw/other/versions/v1/' }],
+    ["another model's dataset", { ...INPUT, datasetS3Uri: 's3://acme-dev-raw/other/versions/v1/' }],
     ['another bucket', { ...INPUT, datasetS3Uri: 's3://elsewhere/churn/versions/v1/' }],
     ['a missing reason', { datasetS3Uri: INPUT.datasetS3Uri, datasetVersion: VERSION }],
     ['a version that is not a string', { ...INPUT, datasetVersion: 3 }],
@@ -224,9 +228,7 @@ describe('DataPipeline', () => {
   );
 
   test('a complete new dataset version starts it (its latest.json written), on that version', () => {
-    const rules = deployed
-      .ofType('AWS::Events::Rule')
-      .filter((r) => r.properties.EventPattern !== undefined);
+    const rules = deployed.ofType('AWS::Events::Rule').filter((r) => r.properties.EventPattern !== undefined);
     expect(rules).toHaveLength(1);
     const [rule] = rules;
     expect(rule.properties.EventPattern).toMatchObject({

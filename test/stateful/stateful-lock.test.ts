@@ -108,7 +108,7 @@ describe('a changed project name', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'mlenv-lock-test-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  test('fails the lock for every bucket and model package group, naming the resource and both names', () => {
+  test('fails the lock for every bucket, model package group and named log group, naming the resource and both names', () => {
     const renamed = synthesizePlatform({
       outdir,
       context: TEST_CONTEXT,
@@ -131,13 +131,21 @@ describe('a changed project name', () => {
         from: groupName(config.project, m.name),
         to: groupName('acme', m.name),
       })),
+      ...config.models
+        .filter((m) => m.dataPipeline)
+        .flatMap((m) =>
+          [
+            (project: string) => `/aws/vendedlogs/states/${groupName(project, m.name)}-data-pipeline`,
+            (project: string) => `/aws/codebuild/${groupName(project, m.name)}-dbt-builds`,
+          ].map((logGroup) => ({ from: logGroup(config.project), to: logGroup('acme') })),
+        ),
     ];
     expect(problems).toHaveLength(renames.length);
     for (const { from, to } of renames) {
       const problem = problems.find((p) => p.includes(` changes from ${from} to ${to},`));
       expect(problem).toMatch(
         new RegExp(
-          `^${reference.stageId}/(Storage|Registry)/\\w+ \\(AWS::(S3::Bucket|SageMaker::ModelPackageGroup)\\) ` +
+          `^${reference.stageId}/(Storage|Registry|Training)/\\w+ \\(AWS::(S3::Bucket|SageMaker::ModelPackageGroup|Logs::LogGroup)\\) ` +
             'would delete or replace data: .*npm run stateful-lock -- --update',
         ),
       );

@@ -32,6 +32,14 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
 - Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
   ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
   as on create instead (its default).
+- ``AWS::Glue::SecurityConfiguration``, ``AWS::Glue::Job``, ``AWS::Glue::Database``,
+  ``AWS::Athena::WorkGroup`` and ``AWS::CodeBuild::Project`` (a data pipeline's) have no model:
+  moto reports them created but creates nothing; a ``Ref`` to one is the string "None" (a policy's
+  resource, a project's environment), and a ``Fn::GetAtt`` (a project's ``Arn``) fails the stack.
+  They are created, updated and deleted through moto's own Glue, Athena and CodeBuild backends,
+  with the properties those take, so the services' APIs answer for them as for the deployed ones.
+- ``AWS::Logs::LogGroup``: moto reads the key as ``kmsKeyId`` (the API's name), so CloudFormation's
+  ``KmsKeyId`` is dropped and the group reported unencrypted; it is passed under that name too.
 
 Both are corrected by converting the tags to the shape moto's backends expect; the tags are kept
 (the Local templates must carry them, for parity). Usage:
@@ -53,11 +61,18 @@ import sys
 from typing import Any
 
 import moto
+from moto.athena.models import AthenaBackend, athena_backends
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 from moto.cloudformation.models import CloudFormationBackend
-from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.parsing import ResourceMap, get_model_list, get_model_map, get_name_type_map
+from moto.codebuild.models import CodeBuildBackend, codebuild_backends
+from moto.core.common_models import CloudFormationModel
+from moto.core.utils import utcnow
 from moto.events.models import EventPattern
 from moto.events.responses import EventsHandler
+from moto.glue.models import GlueBackend, glue_backends
 from moto.kms.models import Key
+from moto.logs.models import LogGroup
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -65,6 +80,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.sagemaker.models import Model, SageMakerModelBackend, sagemaker_backends
 from moto.ssm.models import Parameter
+from moto.utilities.utils import get_partition
 from werkzeug.serving import make_server
 
 EXPECTED_MOTO = "5.2.5"
@@ -260,9 +276,332 @@ def _patch_update_previous_parameters() -> None:
     CloudFormationBackend._resolve_update_parameters = resolve  # type: ignore[method-assign]
 
 
+def _patch_log_group_kms_key() -> None:
+    original = LogGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        key = cloudformation_json.get("Properties", {}).get("KmsKeyId")
+        if key:
+            cloudformation_json = _with_properties(cloudformation_json, kmsKeyId=key)
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    LogGroup.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _codebuild_case(value: Any) -> Any:
+    """CloudFormation's property names (PascalCase) as CodeBuild's API spells them: camelCase, and
+    ``BuildSpec`` is ``buildspec``. Only names are changed; no CodeBuild property is a free map."""
+    if isinstance(value, dict):
+        return {
+            ("buildspec" if key == "BuildSpec" else key[:1].lower() + key[1:]): _codebuild_case(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_codebuild_case(item) for item in value]
+    return value
+
+
+class _ServiceResource:
+    """A resource of a type moto's CloudFormation skips, made by moto's own backend of its service
+    (whose API then answers for it). ``Ref`` is its name; ``Fn::GetAtt`` knows the attributes AWS
+    documents for the type (any other is a template error, as on AWS). An update that keeps the
+    name changes the resource in place (what it holds is kept: a database's tables, a job's runs, a
+    project's builds); one that changes the name replaces it. A resource whose template gives no
+    name keeps the one it was created with (moto would pass a new one)."""
+
+    SERVICE = ""  # moto's module of the service: moto.<SERVICE>
+    TYPE = ""
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES: tuple[str, ...] = ()
+
+    def __init__(self, name: str, account_id: str, region_name: str):
+        self.name = name
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.NAME_PROPERTY
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name not in self.ATTRIBUTES:
+            raise UnformattedGetAttTemplateException()
+        return self.attribute(attribute_name)
+
+    @classmethod
+    def name_in(cls, properties: dict[str, Any], default: str) -> str:
+        return properties.get(cls.NAME_PROPERTY) or default
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        properties = cloudformation_json.get("Properties") or {}
+        resource = cls(cls.name_in(properties, resource_name), account_id, region_name)
+        resource.create(properties)
+        return resource
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        properties = cloudformation_json.get("Properties") or {}
+        resource = cls(cls.name_in(properties, original_resource.name), account_id, region_name)
+        if resource.name == original_resource.name:
+            resource.put(properties, previous=original_resource)
+        else:  # replaced: the new one first, as CloudFormation does
+            resource.create(properties)
+            original_resource.delete(account_id, region_name)
+        return resource
+
+    def create(self, properties: dict[str, Any]) -> None:
+        if self.exists():
+            raise ValidationError(message=f"{self.TYPE} {self.name} already exists")
+        self.put(properties, previous=None)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self.remove()
+
+    # What each type does with its service's backend.
+    def exists(self) -> bool:
+        raise NotImplementedError
+
+    def put(self, properties: dict[str, Any], previous: Any) -> None:
+        """Creates the resource, or changes it in place (``previous``: the resource it was)."""
+        raise NotImplementedError
+
+    def remove(self) -> None:
+        raise NotImplementedError
+
+    def attribute(self, name: str) -> Any:
+        raise NotImplementedError
+
+
+class _GlueSecurityConfiguration(_ServiceResource):
+    SERVICE, TYPE = "glue", "AWS::Glue::SecurityConfiguration"
+
+    @property
+    def backend(self) -> GlueBackend:
+        return glue_backends[self.account_id][self.region_name]
+
+    def exists(self) -> bool:
+        return self.name in self.backend.security_configurations
+
+    def put(self, properties: dict[str, Any], previous: Any) -> None:
+        configuration = dict(properties.get("EncryptionConfiguration") or {})
+        if "S3Encryptions" in configuration:  # CloudFormation's name for the API's S3Encryption
+            configuration["S3Encryption"] = configuration.pop("S3Encryptions")
+        self.backend.security_configurations.pop(self.name, None)  # AWS replaces it on any change
+        self.backend.create_security_configuration(self.name, configuration)
+
+    def remove(self) -> None:
+        self.backend.security_configurations.pop(self.name, None)
+
+
+class _GlueJob(_ServiceResource):
+    SERVICE, TYPE = "glue", "AWS::Glue::Job"
+
+    @property
+    def backend(self) -> GlueBackend:
+        return glue_backends[self.account_id][self.region_name]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:{get_partition(self.region_name)}:glue:{self.region_name}:{self.account_id}:job/{self.name}"
+
+    def exists(self) -> bool:
+        return self.name in self.backend.jobs
+
+    def put(self, properties: dict[str, Any], previous: Any) -> None:
+        p = properties
+        kept = self.backend.jobs.get(self.name) if previous is not None else None
+        self.backend.tagger.delete_all_tags_for_resource(self.arn)  # the template's are all it has
+        self.backend.create_job(
+            name=self.name,
+            role=p.get("Role"),
+            command=p.get("Command"),
+            description=p.get("Description"),
+            log_uri=p.get("LogUri"),
+            execution_property=p.get("ExecutionProperty"),
+            default_arguments=p.get("DefaultArguments"),
+            non_overridable_arguments=p.get("NonOverridableArguments"),
+            connections=p.get("Connections"),
+            max_retries=p.get("MaxRetries"),
+            allocated_capacity=p.get("AllocatedCapacity"),
+            timeout=p.get("Timeout"),
+            max_capacity=p.get("MaxCapacity"),
+            security_configuration=p.get("SecurityConfiguration"),
+            tags=p.get("Tags") or {},  # a map in CloudFormation, as in Glue's API
+            notification_property=p.get("NotificationProperty"),
+            glue_version=p.get("GlueVersion"),
+            number_of_workers=p.get("NumberOfWorkers"),
+            worker_type=p.get("WorkerType"),
+            code_gen_configuration_nodes=None,
+            execution_class=p.get("ExecutionClass"),
+            source_control_details=None,
+        )
+        if kept is not None:
+            job = self.backend.jobs[self.name]
+            job.job_runs, job.created_on = kept.job_runs, kept.created_on
+
+    def remove(self) -> None:
+        self.backend.delete_job(self.name)
+        self.backend.tagger.delete_all_tags_for_resource(self.arn)
+
+
+class _GlueDatabase(_ServiceResource):
+    SERVICE, TYPE = "glue", "AWS::Glue::Database"
+    NAME_PROPERTY = "DatabaseName"
+
+    @classmethod
+    def name_in(cls, properties: dict[str, Any], default: str) -> str:
+        return (properties.get("DatabaseInput") or {}).get("Name") or properties.get("DatabaseName") or default
+
+    @property
+    def backend(self) -> GlueBackend:
+        return glue_backends[self.account_id][self.region_name]
+
+    def exists(self) -> bool:
+        return self.name in self.backend.databases
+
+    def put(self, properties: dict[str, Any], previous: Any) -> None:
+        database_input = {**(properties.get("DatabaseInput") or {}), "Name": self.name}
+        if previous is not None and self.exists():
+            self.backend.update_database(self.name, database_input)  # keeps its tables
+        else:
+            self.backend.create_database(self.name, database_input)
+
+    def remove(self) -> None:
+        self.backend.databases.pop(self.name, None)
+
+
+class _AthenaWorkGroup(_ServiceResource):
+    SERVICE, TYPE = "athena", "AWS::Athena::WorkGroup"
+    ENGINE = "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion"
+    ATTRIBUTES = ("CreationTime", ENGINE)
+
+    def __init__(self, name: str, account_id: str, region_name: str):
+        super().__init__(name, account_id, region_name)
+        self.creation_time = utcnow()
+
+    @property
+    def backend(self) -> AthenaBackend:
+        return athena_backends[self.account_id][self.region_name]
+
+    def exists(self) -> bool:
+        return self.name in self.backend.work_groups
+
+    def put(self, properties: dict[str, Any], previous: Any) -> None:
+        if previous is not None:
+            self.creation_time = previous.creation_time
+        configuration = copy.deepcopy(properties.get("WorkGroupConfiguration") or {})
+        engine = configuration.get("EngineVersion")
+        if engine is not None and "EffectiveEngineVersion" not in engine:  # AWS always answers it
+            selected = engine.get("SelectedEngineVersion", "AUTO")
+            engine["EffectiveEngineVersion"] = "Athena engine version 3" if selected == "AUTO" else selected
+        self.remove()
+        group = self.backend.create_work_group(
+            self.name, configuration, properties.get("Description", ""), properties.get("Tags") or []
+        )
+        group.state = properties.get("State", "ENABLED")  # type: ignore[union-attr]
+
+    def remove(self) -> None:
+        group = self.backend.work_groups.pop(self.name, None)
+        if group is not None:
+            self.backend.tagger.delete_all_tags_for_resource(group.arn)
+
+    def attribute(self, name: str) -> Any:
+        if name == "CreationTime":
+            return self.creation_time.isoformat()
+        return self.backend.work_groups[self.name].configuration["EngineVersion"]["EffectiveEngineVersion"]
+
+
+class _CodeBuildProject(_ServiceResource):
+    SERVICE, TYPE = "codebuild", "AWS::CodeBuild::Project"
+    ATTRIBUTES = ("Arn",)
+    # Fields of CodeBuild's project that moto's create_project does not take; kept as given.
+    OTHER_FIELDS = (
+        "secondarySources",
+        "secondarySourceVersions",
+        "secondaryArtifacts",
+        "fileSystemLocations",
+        "buildBatchConfig",
+        "concurrentBuildLimit",
+    )
+
+    @property
+    def backend(self) -> CodeBuildBackend:
+        return codebuild_backends[self.account_id][self.region_name]
+
+    def exists(self) -> bool:
+        return self.name in self.backend.codebuild_projects
+
+    def put(self, properties: dict[str, Any], previous: Any) -> None:
+        c = _codebuild_case(properties)
+        kept = self.backend.codebuild_projects.get(self.name) if previous is not None else None
+        builds = self.backend.build_history.get(self.name, [])
+        project = self.backend.create_project(
+            self.name,
+            c.get("description"),
+            c.get("source") or {},
+            c.get("artifacts") or {},
+            c.get("environment") or {},
+            c.get("serviceRole"),
+            c.get("tags"),
+            c.get("cache"),
+            c.get("timeoutInMinutes", 60),  # CodeBuild's defaults (moto's are 0)
+            c.get("queuedTimeoutInMinutes", 480),
+            c.get("sourceVersion"),
+            c.get("logsConfig"),
+            c.get("vpcConfig"),
+        )
+        if "encryptionKey" in c:  # moto sets the default key (alias/aws/s3) whatever is given
+            project["encryptionKey"] = c["encryptionKey"]
+        if "badgeEnabled" in c:
+            project["badge"] = {"badgeEnabled": c["badgeEnabled"]}
+        project.update({field: c[field] for field in self.OTHER_FIELDS if field in c})
+        if kept is not None:
+            project["created"] = kept.project_metadata["created"]
+            self.backend.build_history[self.name] = builds
+
+    def remove(self) -> None:
+        self.backend.delete_project(self.name)
+        self.backend.build_history.pop(self.name, None)
+
+    def attribute(self, name: str) -> Any:
+        return self.backend.codebuild_projects[self.name].arn
+
+
+def _data_pipeline_resources() -> None:
+    for model in (
+        _GlueSecurityConfiguration,
+        _GlueJob,
+        _GlueDatabase,
+        _AthenaWorkGroup,
+        _CodeBuildProject,
+    ):
+        # moto's CloudFormation knows the direct subclasses of CloudFormationModel (listed once, on
+        # the first template parsed); its model registry files each under the service its module
+        # names (moto.<service>.…), so the class says it is moto's.
+        type(CloudFormationModel)(
+            model.__name__.lstrip("_"),
+            (model, CloudFormationModel),
+            {"__module__": f"moto.{model.SERVICE}.launcher_models"},
+        )
+    for cached in (get_model_list, get_model_map, get_name_type_map):
+        cached.cache_clear()
+
+
 def apply_corrections() -> None:
-    """Corrects moto's CloudFormation handling of KMS key and SSM parameter tags and of stack
-    updates that keep a parameter moto did not record."""
+    """Applies the corrections this module's docstring lists (before any template is parsed)."""
     _patch_kms_key_tags()
     _patch_ssm_parameter_tags()
     _patch_sagemaker_model_containers()
@@ -272,6 +611,8 @@ def apply_corrections() -> None:
     _answer_cross_account_registry_arns()
     _keep_model_package_fields_on_update()
     _register_exports_on_update()
+    _patch_log_group_kms_key()
+    _data_pipeline_resources()
 
 
 def main() -> int:
