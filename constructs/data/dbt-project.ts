@@ -49,6 +49,9 @@ export interface DbtProjectProps {
   readonly environmentVariables?: Record<string, string>;
 }
 
+/** The environment variable of a build that names the `profiles.yml` target its commands use. */
+export const DBT_TARGET_VARIABLE = 'MLENV_DBT_TARGET';
+
 /** What a local run of a dbt project leaves in its directory, never shipped with it. */
 export const DBT_LOCAL_FILES = [
   'target',
@@ -110,6 +113,9 @@ export class DbtProject extends Construct {
           MLENV_ATHENA_WORKGROUP: { value: props.catalog.workGroupName },
           MLENV_ATHENA_RESULTS: { value: props.catalog.resultsLocation },
           MLENV_TABLES_LOCATION: { value: props.catalog.tablesLocation },
+          // The profile's target, in a variable so that a local run of the same commands can
+          // choose another (the local environment runs them with its DuckDB target).
+          [DBT_TARGET_VARIABLE]: { value: props.target ?? 'athena' },
           ...Object.fromEntries(
             Object.entries(props.environmentVariables ?? {}).map(([name, value]) => [name, { value }]),
           ),
@@ -125,7 +131,7 @@ export class DbtProject extends Construct {
           },
           build: {
             commands: [
-              `dbt build --target ${props.target ?? 'athena'} --project-dir . --profiles-dir .`,
+              `dbt build --target "\${${DBT_TARGET_VARIABLE}}" --project-dir . --profiles-dir .`,
               ...(props.afterBuild ?? []),
             ],
           },

@@ -1,5 +1,6 @@
 import type { LifecycleResult } from '../local/lifecycle';
 import type { LocalTrainResult } from '../local/local-train';
+import { formatDataPipeline } from './train-output';
 
 const version = (arn?: string) => arn?.split('/').at(-1) ?? 'none';
 const metrics = (run: LocalTrainResult) =>
@@ -22,6 +23,7 @@ export function formatLifecycleSummary(result: LifecycleResult, seconds: number)
     '',
     `Summary (${result.model}, ${seconds.toFixed(1)} s: ${parts})`,
     `  dataset     ${train.input.datasetS3Uri} (version ${train.input.datasetVersion})`,
+    ...(train.data ? [`  features    ${formatDataPipeline(train.data)}`] : []),
     `  trained     ${metrics(train)} -> package version ${version(train.modelPackageArn)}`,
     `  served      ${smoke.endpointName}, package version ${version(result.served)}`,
     `  prediction  ${smoke.example.request.split(',').slice(0, 4).join(',')},... -> score ${prediction?.score.toFixed(4) ?? '?'}, label ${prediction?.label ?? '?'}`,

@@ -1,4 +1,4 @@
-import type { LocalTrainResult } from '../local/local-train';
+import type { DataPipelineSummary, LocalTrainResult } from '../local/local-train';
 
 /** The data of a training run, for `--json` and the lifecycle summary. */
 export function trainSummary(result: LocalTrainResult) {
@@ -14,6 +14,7 @@ export function trainSummary(result: LocalTrainResult) {
     requestedVersion: result.input.datasetVersion,
     reason: result.input.reason,
     modelPackageArn: result.modelPackageArn ?? null,
+    ...(result.data ? { data: result.data } : {}),
     metrics: result.metrics,
     states: result.states,
     authorization: { checked: result.checkedCalls.length, denied: denied.length },
@@ -28,6 +29,9 @@ export function formatTrainResult(result: LocalTrainResult): string {
     .join(', ');
   const lines = [
     `train ${result.model}: ${result.status} (execution ${result.executionName})`,
+    ...(result.data
+      ? [`  raw       ${result.data.rawDatasetS3Uri}`, `  data      ${formatDataPipeline(result.data)}`]
+      : []),
     `  dataset   ${summary.datasetS3Uri} (version ${summary.datasetVersion}${summary.requestedVersion !== summary.datasetVersion ? `, asked for ${summary.requestedVersion}` : ''})`,
     `  metrics   ${metrics || 'none'}`,
     `  package   ${result.modelPackageArn ?? 'none registered'}`,
@@ -35,6 +39,19 @@ export function formatTrainResult(result: LocalTrainResult): string {
   ];
   if (result.error) lines.push(`  error     ${result.error}: ${result.cause?.split('\n')[0] ?? ''}`);
   return lines.join('\n');
+}
+
+/** The data pipeline's part of a run on one line: ETL -> dbt -> features. */
+export function formatDataPipeline(data: DataPipelineSummary): string {
+  const etl = data.etl
+    ? `ETL ${data.etl.rows_written} rows (${data.etl.rows_quarantined} quarantined)`
+    : 'ETL (no report)';
+  const dbt = data.dbtStatuses
+    ? `dbt ${Object.entries(data.dbtStatuses)
+        .map(([status, count]) => `${count} ${status}`)
+        .join(', ')}`
+    : 'dbt (no results)';
+  return `${etl} -> ${dbt} -> ${data.featuresS3Uri ?? 'no features'}`;
 }
 
 /** Prints a local training run (as JSON with `json`); a run that did not succeed exits 1. */

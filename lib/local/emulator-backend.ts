@@ -7,9 +7,20 @@ import {
   CreateTrainingJobCommand,
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
+import { GetTableCommand } from '@aws-sdk/client-glue';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import type { JsonObject } from '../../constructs/common/json-values';
-import type { IntegrationBackend } from './authorized-execution';
+import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import type { DeployedResource } from '../authorization/deployed-assembly';
+import { CURATED_ROWS_TABLE } from '../stacks/model-data-pipeline';
+import {
+  type AuthorizedExecution,
+  type ExecutionEvent,
+  type IntegrationBackend,
+  runAuthorizedExecution,
+} from './authorized-execution';
+import { emulatorProcessEnv } from './emulator-env';
+import { runDbtBuild } from './jobs/dbt-build';
+import { runGlueJob } from './jobs/glue-job-run';
 import type {
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
@@ -42,6 +53,11 @@ export interface BackendRecord {
   }>;
   /** The model packages registered. */
   readonly registered: string[];
+  /** The executions of other state machines a run started (`states:startExecution`), in order. */
+  readonly childExecutions: Array<{
+    readonly stateMachineArn: string;
+    readonly execution: AuthorizedExecution;
+  }>;
 }
 
 export interface EmulatorBackendOptions {
@@ -49,7 +65,12 @@ export interface EmulatorBackendOptions {
   readonly workDir?: string;
   /** Each line a job's script writes, with its state. */
   readonly onLog?: (state: string, line: string) => void;
+  /** Told as each Task state of a child execution (`states:startExecution`) starts and ends. */
+  readonly onChildEvent?: (parentState: string, event: ExecutionEvent) => void;
 }
+
+/** The variable the dbt project's local profile reads the curated rows' Parquet files from. */
+const LOCAL_ROWS_VARIABLE = 'MLENV_CURATED_PATH';
 
 /**
  * The service integrations of the training pipeline, answered by the local environment: SageMaker
@@ -63,7 +84,14 @@ export function emulatorBackend(
   options: EmulatorBackendOptions = {},
 ): { readonly backend: IntegrationBackend; readonly record: BackendRecord } {
   const { s3, sagemaker, sns } = deployment.clients;
-  const record: BackendRecord = { jobs: {}, published: [], registered: [] };
+  const record: BackendRecord = { jobs: {}, published: [], registered: [], childExecutions: [] };
+  const { deployed } = deployment.authz.inventory;
+  const localResource = (type: string, ref: string, what: string): DeployedResource => {
+    const found = deployed.ofType(type).find((r) => r.stage === deployment.stage && deployed.ref(r) === ref);
+    if (!found) throw new Error(`the local environment has no ${what} ${ref}`);
+    return found;
+  };
+  const awsEnvironment = emulatorProcessEnv(deployment.port, deployment.env.region, deployment.stateDir);
   const jobOptions = (state: string): LocalJobOptions => ({
     store: new S3ObjectStore(s3),
     workDir: options.workDir,
@@ -137,9 +165,94 @@ export function emulatorBackend(
         });
         return { MessageId: output.MessageId } satisfies JsonObject;
       }
+      // The Spark job runs here with Spark in local mode; `.sync` answers when it ends.
+      case 'glue:startJobRun': {
+        const job = localResource('AWS::Glue::Job', String(parameters.JobName), 'Glue job');
+        const command = asObject(job.properties.Command) ?? {};
+        const run = await runGlueJob(
+          {
+            name: String(parameters.JobName),
+            scriptLocation: String(command.ScriptLocation),
+            defaultArguments: stringRecord(job.properties.DefaultArguments),
+            timeoutMinutes: Number(job.properties.Timeout ?? 60),
+          },
+          stringRecord(parameters.Arguments),
+          { ...jobOptions(state), awsEnvironment },
+        );
+        const { log: _log, ...jobRun } = run;
+        return jobRun;
+      }
+      // The dbt build runs here with the project's DuckDB target over the rows the Glue table
+      // (registered by the Spark job in the emulator's catalog) points at.
+      case 'codebuild:startBuild': {
+        const project = localResource(
+          'AWS::CodeBuild::Project',
+          String(parameters.ProjectName),
+          'CodeBuild project',
+        );
+        const source = asObject(project.properties.Source) ?? {};
+        const environment = asObject(project.properties.Environment) ?? {};
+        const variables = (list: unknown) =>
+          Object.fromEntries(
+            asList(list).map((v) => [String(asObject(v)?.Name), String(asObject(v)?.Value)]),
+          );
+        const projectVariables = variables(environment.EnvironmentVariables);
+        const table = await deployment.clients.glue.send(
+          new GetTableCommand({
+            DatabaseName: projectVariables.MLENV_GLUE_DATABASE,
+            Name: CURATED_ROWS_TABLE,
+          }),
+        );
+        const rows = table.Table?.StorageDescriptor?.Location;
+        if (!rows) throw new Error(`the Glue table ${CURATED_ROWS_TABLE} has no location`);
+        const build = await runDbtBuild(
+          {
+            name: String(parameters.ProjectName),
+            source: `s3://${String(source.Location)}`,
+            buildSpec: String(source.BuildSpec),
+            environmentVariables: projectVariables,
+            timeoutMinutes: Number(project.properties.TimeoutInMinutes ?? 60),
+          },
+          variables(parameters.EnvironmentVariablesOverride),
+          { ...jobOptions(state), awsEnvironment, sources: { [LOCAL_ROWS_VARIABLE]: rows } },
+        );
+        return { Build: build.Build };
+      }
+      // Another deployed state machine, run here the same way (its calls checked); `.sync:2`
+      // answers with its output as JSON.
+      case 'states:startExecution': {
+        const stateMachineArn = String(parameters.StateMachineArn);
+        const child = localResource('AWS::StepFunctions::StateMachine', stateMachineArn, 'state machine');
+        const name = typeof parameters.Name === 'string' ? parameters.Name : `${state}-${Date.now()}`;
+        const execution = await runAuthorizedExecution({
+          stateMachine: child,
+          definition: deployed.definition(child),
+          authz: deployment.authz,
+          backend,
+          input: (typeof parameters.Input === 'string'
+            ? JSON.parse(parameters.Input)
+            : parameters.Input) as JsonObject,
+          executionName: name,
+          onEvent: options.onChildEvent && ((event) => options.onChildEvent!(state, event)),
+        });
+        record.childExecutions.push({ stateMachineArn, execution });
+        const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+        if (execution.status !== 'SUCCEEDED') {
+          throw namedError(
+            'States.TaskFailed',
+            `${executionArn} failed: ${execution.error}: ${execution.cause ?? ''}`,
+          );
+        }
+        return { ExecutionArn: executionArn, Status: 'SUCCEEDED', Output: execution.output as JsonObject };
+      }
       default:
         throw new Error(`the local environment has no backend for ${integration} (state ${state})`);
     }
   };
   return { backend, record };
+}
+
+/** A map of strings (a Glue job's arguments) from a template or task value. */
+function stringRecord(value: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(asObject(value) ?? {}).map(([k, v]) => [k, String(v)]));
 }

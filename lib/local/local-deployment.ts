@@ -1,5 +1,6 @@
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -27,6 +28,7 @@ export interface EmulatorClients {
   readonly sns: SNSClient;
   readonly events: EventBridgeClient;
   readonly cloudformation: CloudFormationClient;
+  readonly glue: GlueClient;
 }
 
 export interface ConnectOptions {
@@ -95,6 +97,7 @@ export class LocalDeployment {
       sns: new SNSClient(clientConfig),
       events: new EventBridgeClient(clientConfig),
       cloudformation,
+      glue: new GlueClient(clientConfig),
     });
   }
 
@@ -158,6 +161,17 @@ export class LocalDeployment {
   /** The training pipeline of `model`. */
   public trainingPipeline(model: string): DeployedResource {
     return this.resource(ModelStack.pathOf(this.model(model).name, 'Pipeline/StateMachine'));
+  }
+
+  /**
+   * The data pipeline of `model` (it builds the features and starts training), for a model with a
+   * `dataPipeline` in the configuration.
+   */
+  public dataPipeline(model: string): DeployedResource | undefined {
+    const config = this.model(model);
+    return config.dataPipeline
+      ? this.resource(ModelStack.pathOf(config.name, 'DataPipeline/StateMachine'))
+      : undefined;
   }
 
   /** `Ref` of a deployed resource, as the emulator named it. */

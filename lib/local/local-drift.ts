@@ -202,10 +202,14 @@ export async function localDrift(
           },
         },
         async (stateMachineArn, input: JsonObject) => {
+          // The drift rule starts the model's data pipeline where it has one, else its training pipeline.
           const retrained = deployment.config.models.find(
-            (m) => deployment.ref(deployment.trainingPipeline(m.name)) === stateMachineArn,
+            (m) =>
+              deployment.ref(deployment.dataPipeline(m.name) ?? deployment.trainingPipeline(m.name)) ===
+              stateMachineArn,
           );
-          if (!retrained) throw new Error(`no training pipeline ${stateMachineArn} in the local environment`);
+          if (!retrained)
+            throw new Error(`no pipeline ${stateMachineArn} of a model in the local environment`);
           steps.detail(`retraining ${retrained.name}: ${JSON.stringify(input)}`);
           retrain = await localTrain(deployment, {
             model: retrained.name,

@@ -2,7 +2,11 @@ import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { asObject, type JsonObject } from '../../constructs/common/json-values';
-import { type AuthorizedExecution, runAuthorizedExecution } from './authorized-execution';
+import {
+  type AuthorizedExecution,
+  type ExecutionEvent,
+  runAuthorizedExecution,
+} from './authorized-execution';
 import { type BackendRecord, emulatorBackend } from './emulator-backend';
 import type { StepRunner } from './emulator-up';
 import { SILENT_STEPS } from './emulator-up';
@@ -49,11 +53,30 @@ export interface LocalTrainResult {
   readonly states: readonly StateEnded[];
   /** The package registered by this run, if the quality gate passed. */
   readonly modelPackageArn?: string;
+  /** What the data pipeline did, for a model with one (the run went through it to training). */
+  readonly data?: DataPipelineSummary;
   /** The metrics the evaluation computed (`auc`, `accuracy`, ...). */
   readonly metrics: Readonly<Record<string, number>>;
   /** Calls the execution checked against the deployed policies (also in `deployment.checked`). */
   readonly checkedCalls: AuthorizedExecution['checked'];
   readonly record: BackendRecord;
+}
+
+/** What a data pipeline run did before training: the ETL's counts and the dbt build's results. */
+export interface DataPipelineSummary {
+  /** The raw version it cleaned. */
+  readonly rawDatasetS3Uri: string;
+  /** The features folder training read (`features.csv`, `lineage.json`). */
+  readonly featuresS3Uri?: string;
+  /** The ETL report: rows read, written and quarantined (by reason). */
+  readonly etl?: {
+    readonly rows_read: number;
+    readonly rows_written: number;
+    readonly rows_quarantined: number;
+    readonly quarantine_reasons: Record<string, number>;
+  };
+  /** dbt's nodes by status (`success` for models, `pass` for tests), from lineage.json. */
+  readonly dbtStatuses?: Record<string, number>;
 }
 
 /**
@@ -91,7 +114,9 @@ export async function localTrain(
 ): Promise<LocalTrainResult> {
   const steps = options.steps ?? SILENT_STEPS;
   const model = deployment.model(options.model).name;
-  const stateMachine = deployment.trainingPipeline(model);
+  // A model with a data pipeline trains through it, as new data does on AWS.
+  const dataPipeline = deployment.dataPipeline(model);
+  const stateMachine = dataPipeline ?? deployment.trainingPipeline(model);
   const stateMachineArn = deployment.ref(stateMachine);
 
   const input =
@@ -116,8 +141,17 @@ export async function localTrain(
   });
 
   const name = executionName(input.reason);
-  const { backend, record } = emulatorBackend(deployment, { workDir: options.workDir });
   const states: StateEnded[] = [];
+  const ended = (state: string, event: ExecutionEvent) => {
+    if (event.kind === 'started') return;
+    const end: StateEnded = { state, status: event.kind, seconds: (event.durationMs ?? 0) / 1000 };
+    states.push(end);
+    steps.detail(formatStateEnded(end) + (event.error ? `  ${firstLine(event.error)}` : ''));
+  };
+  const { backend, record } = emulatorBackend(deployment, {
+    workDir: options.workDir,
+    onChildEvent: (parent, event) => ended(`${parent} > ${event.state}`, event),
+  });
   const execution = await steps.step(`execution ${name}`, () =>
     runAuthorizedExecution({
       stateMachine,
@@ -126,20 +160,13 @@ export async function localTrain(
       backend,
       input: input as unknown as JsonObject,
       executionName: name,
-      onEvent: (event) => {
-        if (event.kind === 'started') return;
-        const ended: StateEnded = {
-          state: event.state,
-          status: event.kind,
-          seconds: (event.durationMs ?? 0) / 1000,
-        };
-        states.push(ended);
-        steps.detail(formatStateEnded(ended) + (event.error ? `  ${firstLine(event.error)}` : ''));
-      },
+      onEvent: (event) => ended(event.state, event),
     }),
   );
-  deployment.checked.push(...execution.checked);
-  const output = asObject(execution.output);
+  const checkedCalls = [...execution.checked, ...record.childExecutions.flatMap((c) => c.execution.checked)];
+  deployment.checked.push(...checkedCalls);
+  // What training ran on: the training execution's resolved input (the data pipeline's child), or this one's.
+  const output = asObject(record.childExecutions.at(-1)?.execution.output) ?? asObject(execution.output);
   return {
     model,
     executionName: name,
@@ -153,9 +180,39 @@ export async function localTrain(
     cause: execution.cause,
     states,
     modelPackageArn: record.registered.at(-1),
+    data:
+      stateMachine === deployment.trainingPipeline(model)
+        ? undefined
+        : await dataSummary(deployment, execution),
     metrics: await evaluationMetrics(deployment, record),
-    checkedCalls: execution.checked,
+    checkedCalls,
     record,
+  };
+}
+
+/** What the data pipeline's run wrote: the ETL report of the version and the features' lineage. */
+async function dataSummary(
+  deployment: LocalDeployment,
+  execution: AuthorizedExecution,
+): Promise<DataPipelineSummary | undefined> {
+  const output = asObject(execution.output);
+  const run = asObject(output?.run);
+  if (typeof output?.datasetS3Uri !== 'string') return undefined;
+  const store = new S3ObjectStore(deployment.clients.s3);
+  const readJson = async (uri: string) => JSON.parse((await store.get(uri)).toString('utf8')) as JsonObject;
+  const report =
+    typeof run?.etlReport === 'string'
+      ? (await store.list(run.etlReport)).find((u) => /\/part-[^/]*$/.test(u))
+      : undefined;
+  const featuresS3Uri = typeof run?.featuresS3Uri === 'string' ? run.featuresS3Uri : undefined;
+  const lineage = featuresS3Uri
+    ? await readJson(`${featuresS3Uri}lineage.json`).catch(() => undefined)
+    : undefined;
+  return {
+    rawDatasetS3Uri: output.datasetS3Uri,
+    featuresS3Uri,
+    etl: report ? ((await readJson(report)) as unknown as DataPipelineSummary['etl']) : undefined,
+    dbtStatuses: asObject(asObject(lineage?.dbt)?.statuses) as Record<string, number> | undefined,
   };
 }
 

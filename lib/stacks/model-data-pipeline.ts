@@ -8,6 +8,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig, glueDatabaseName, type ModelConfig, modelResourceName } from '../../config';
 import { DataCatalog, DataPipeline, DbtProject, type IMlDataStore, SparkJob } from '../../constructs';
+import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
@@ -76,7 +77,7 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
     logGroup: props.buildLogs,
     environmentVariables: { MLENV_FEATURES_PREFIX: curated(layout.featuresPrefix.replace(/\/$/, '')) },
     afterBuild: [
-      'python export_features.py athena --destination "${MLENV_FEATURES_PREFIX}${MLENV_DATASET_VERSION}/"',
+      `python export_features.py "\${${DBT_TARGET_VARIABLE}}" --destination "\${MLENV_FEATURES_PREFIX}\${MLENV_DATASET_VERSION}/"`,
     ],
   });
   // Athena reads the Spark job's rows (the source table) with the build's own credentials.

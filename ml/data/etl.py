@@ -38,10 +38,16 @@ class EtlError(Exception):
     """Input the job cannot process at all (as opposed to a bad row, which is quarantined)."""
 
 
+def csv_reader(spark: SparkSession):
+    """Reads every ``*.csv`` under a folder, in subfolders too, and nothing else: a pushed version's
+    folder also holds its ``manifest.json``."""
+    return spark.read.option("header", True).option("recursiveFileLookup", True).option("pathGlobFilter", "*.csv")
+
+
 def header_columns(spark: SparkSession, raw: str) -> list:
     """The columns of the raw files' header row."""
     try:
-        columns = spark.read.option("header", True).csv(raw).columns
+        columns = csv_reader(spark).csv(raw).columns
     except Exception as error:  # Spark raises AnalysisException for a missing path
         raise EtlError(f"cannot read CSV files under {raw}: {str(error).splitlines()[0]}") from error
     if not columns:
@@ -65,7 +71,7 @@ def clean(spark: SparkSession, raw: str, target_column: str, ingestion_date: str
     features = [c for c in columns if c != target_column]
     schema = StructType([StructField(c, StringType()) for c in columns] + [StructField(CORRUPT, StringType())])
     rows = (
-        spark.read.option("header", True)
+        csv_reader(spark)
         .option("mode", "PERMISSIVE")
         .option("columnNameOfCorruptRecord", CORRUPT)
         .schema(schema)
@@ -132,7 +138,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     if args.glue_table:
         import boto3  # in Glue's runtime; not needed by local runs
 
-        register_table(boto3.client("glue"), args.glue_table, args.curated, good.schema)
+        register_table(boto3.client("glue"), args.glue_table, args.table_location or args.curated, good.schema)
     if args.report:
         spark.createDataFrame([(json.dumps(report),)], ["value"]).coalesce(1).write.mode("overwrite").text(args.report)
     return report
@@ -213,6 +219,10 @@ def parse_args(argv):
     parser.add_argument("--target-column", default=DEFAULT_TARGET_COLUMN)
     parser.add_argument("--report", help="where to write the counts (a directory with one JSON line)")
     parser.add_argument("--glue-table", help="database.table: the Glue table to create or update over --curated")
+    parser.add_argument(
+        "--table-location",
+        help="where the Glue table points (default: --curated; a local run writes to a copy of that folder)",
+    )
     # Glue adds its own arguments (--JOB_NAME, --job-bookmark-option, ...): ignore them.
     args, _ = parser.parse_known_args(argv)
     return args

@@ -171,3 +171,30 @@ def test_the_athena_export_copies_the_query_result_and_writes_the_lineage():
     assert not any(f'"{c}"' in selected for c in export_features.LINEAGE_COLUMNS)
     assert pd.read_csv(__import__("io").StringIO(features)).columns.tolist() == FEATURES + ["target"]
     assert lineage == record
+
+
+def test_the_duckdb_export_to_an_s3_folder_uploads_both_files(tmp_path, monkeypatch):
+    """What the local environment runs: the build's own commands with the DuckDB target, writing to its emulator's S3."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    write_curated(tmp_path / "curated", ROWS)
+    result, statuses = dbt_build(tmp_path, tmp_path / "curated")
+    assert result.success, statuses
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="acme-local-curated")
+        code = export_features.main(
+            [
+                "duckdb",
+                "--destination", "s3://acme-local-curated/churn/data/features/v1/",
+                "--dataset-version", "v1",
+                "--run-results", str(tmp_path / "target" / "run_results.json"),
+                "--duckdb", str(tmp_path / "features.duckdb"),
+            ]
+        )
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="acme-local-curated")["Contents"])
+        body = s3.get_object(Bucket="acme-local-curated", Key="churn/data/features/v1/features.csv")["Body"].read()
+    assert code == 0
+    assert keys == ["churn/data/features/v1/features.csv", "churn/data/features/v1/lineage.json"]
+    assert body.decode().splitlines()[0].split(",") == FEATURES + ["target"]

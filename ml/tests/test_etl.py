@@ -176,3 +176,13 @@ def test_a_table_name_without_its_database_is_refused(spark, tmp_path):
     good, _ = etl.clean(spark, str(sample_csv(tmp_path)), "target", "2026-11-30", "v1")
     with pytest.raises(etl.EtlError, match="database.table"):
         etl.register_table(None, "raw_features", "s3://b/rows", good.schema)
+
+
+def test_a_pushed_version_is_read_as_its_csv_files_only_in_every_subfolder(spark, tmp_path):
+    """`mlenv data push` writes a version's files (maybe in subfolders) and its manifest.json beside them."""
+    version = tmp_path / "raw"
+    make_sample_data.make_sample_data(str(version / "part-a.csv"), rows=20, seed=0)
+    make_sample_data.make_sample_data(str(version / "more" / "part-b.csv"), rows=30, seed=1)
+    (version / "manifest.json").write_text(json.dumps({"files": [{"path": "part-a.csv"}, {"path": "more/part-b.csv"}]}))
+    report = run(spark, tmp_path, version)
+    assert report["rows_read"] == 50 and report["rows_quarantined"] == 0

@@ -65,7 +65,7 @@ const dbtProject = new DbtProject(stack, 'Features', {
   logsKey,
   environmentVariables: { MLENV_FEATURES_PREFIX: curated(layout.featuresPrefix) },
   afterBuild: [
-    'python export_features.py athena --destination "${MLENV_FEATURES_PREFIX}${MLENV_DATASET_VERSION}/"',
+    'python export_features.py "${MLENV_DBT_TARGET}" --destination "${MLENV_FEATURES_PREFIX}${MLENV_DATASET_VERSION}/"',
   ],
 });
 // As lib/stacks/model-data-pipeline.ts grants (the platform's run-time test checks that wiring):

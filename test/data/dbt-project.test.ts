@@ -45,8 +45,13 @@ describe('DbtProject', () => {
       `pip install --no-cache-dir --requirement ${DBT_REQUIREMENTS_FILE}`,
     ]);
     expect(spec.phases.build.commands).toEqual([
-      'dbt build --target athena --project-dir . --profiles-dir .',
+      'dbt build --target "${MLENV_DBT_TARGET}" --project-dir . --profiles-dir .',
     ]);
+    expect(project.Properties.Environment.EnvironmentVariables).toContainEqual({
+      Name: 'MLENV_DBT_TARGET',
+      Type: 'PLAINTEXT',
+      Value: 'athena',
+    });
     const pins = readFileSync(join(PROJECT, DBT_REQUIREMENTS_FILE), 'utf8')
       .split('\n')
       .filter((line) => line && !line.startsWith('#'));

@@ -26,6 +26,10 @@ export class MemoryObjectStore implements ObjectStore {
     });
   }
 
+  public async delete(uri: string): Promise<void> {
+    this.objects.delete(normalize(uri));
+  }
+
   public async list(prefixUri: string): Promise<string[]> {
     const prefix = normalize(prefixUri);
     return [...this.objects.keys()].filter((uri) => uri.startsWith(prefix)).sort();

@@ -14,6 +14,8 @@ export interface ObjectStore {
   put(uri: string, body: Buffer | string, options?: PutObjectOptions): Promise<void>;
   /** The URIs of every object whose key starts with the key of `prefixUri`, sorted. */
   list(prefixUri: string): Promise<string[]>;
+  /** Deletes the object (nothing happens if there is none). */
+  delete(uri: string): Promise<void>;
 }
 
 /** `get` of an object that does not exist. */

@@ -9,7 +9,7 @@ status). The model package's ``datasetS3Uri`` is the folder of both.
 Two sources of the same table:
 
 - ``duckdb`` (local runs and tests): the DuckDB database of the ``duckdb`` target, written to a
-  local directory;
+  local directory or, through boto3, an ``s3://`` folder (the local environment's emulator);
 - ``athena`` (the DbtProject CodeBuild project): a query of the Glue table in the workgroup, whose
   result file (a CSV with a header, encrypted by the workgroup's settings) is copied to an
   ``s3://`` folder.
@@ -81,10 +81,21 @@ def lineage(args, results: dict) -> dict:
     }
 
 
-def export_duckdb(database_path: str, destination: str, lineage_record: dict) -> int:
-    """Writes the features and lineage from the DuckDB database to the directory ``destination``; returns the rows."""
+def export_duckdb(database_path: str, destination: str, lineage_record: dict, s3=None) -> int:
+    """Writes the features and lineage from the DuckDB database to ``destination`` (a directory, or
+    an ``s3://`` folder through the client ``s3``); returns the rows."""
     import duckdb  # only local runs need it
 
+    if destination.startswith("s3://"):
+        import tempfile
+
+        bucket, prefix = split_s3_uri(destination.rstrip("/") + "/")
+        with tempfile.TemporaryDirectory() as local:
+            rows = export_duckdb(database_path, local, lineage_record)
+            for name in (FEATURES_FILE, LINEAGE_FILE):
+                with open(os.path.join(local, name), "rb") as f:
+                    s3.put_object(Bucket=bucket, Key=prefix + name, Body=f.read())
+        return rows
     os.makedirs(destination, exist_ok=True)
     with duckdb.connect(database_path) as connection:
         columns = [row[0] for row in connection.execute(f"describe {TABLE}").fetchall()]
@@ -153,7 +164,12 @@ def main(argv=None) -> int:
     try:
         record = lineage(args, dbt_results(args.run_results))
         if args.engine == "duckdb":
-            rows = export_duckdb(args.duckdb, args.destination, record)
+            s3 = None
+            if args.destination.startswith("s3://"):
+                import boto3  # the local environment points it at its emulator
+
+                s3 = boto3.client("s3")
+            rows = export_duckdb(args.duckdb, args.destination, record, s3)
             print(json.dumps({"destination": args.destination, "rows": rows}))
         else:
             import boto3  # installed with dbt-athena
