@@ -89,10 +89,8 @@ export class DataPipeline extends Construct {
       }),
       resultPath: sfn.JsonPath.DISCARD,
     }).next(
-      new sfn.Fail(this, 'Failed', {
-        error: 'DataPipelineFailed',
-        cause: 'A step failed; see the notification',
-      }),
+      // The run ends with the failed step's own error and cause (a training run's, for `Train`).
+      new sfn.Fail(this, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
     );
     const catchAll = { resultPath: '$.error' };
     const failWith = (error: string, cause: string) =>

@@ -18,7 +18,9 @@ interface TrainOptions extends AwsOptions {
 /** `mlenv train <env> --model <m>`: starts the model's training pipeline on a dataset version. */
 export function trainCommand(): Command {
   return withAwsOptions(new Command('train'))
-    .description("start a model's training pipeline on a version of its dataset (the newest by default)")
+    .description(
+      "start a model's training on a version of its dataset (the newest by default), through its data pipeline where it has one",
+    )
     .argument('<env>', 'a configured environment')
     .requiredOption('--model <name>', 'a model of the configuration')
     .option('--dataset-version <version>', 'a version from `mlenv data ls` (default: the newest)')
@@ -54,10 +56,16 @@ export function trainCommand(): Command {
         return;
       }
 
-      const executionArn = await startTraining(sfn, model.pipelineArn, executionName('manual'), input);
+      // A model with a data pipeline trains on the features it builds: start that, as new data does.
+      const pipelineArn = model.dataPipelineArn ?? model.pipelineArn;
+      const executionArn = await startTraining(sfn, pipelineArn, executionName('manual'), input);
+      const through = model.dataPipelineArn ? ' through its data pipeline (ETL, dbt, then training)' : '';
       if (!options.wait) {
         if (options.json) console.log(JSON.stringify({ executionArn, ...input }, null, 2));
-        else console.log(`started ${executionArn} on ${options.model} dataset version ${version.version}`);
+        else
+          console.log(
+            `started ${executionArn} on ${options.model} dataset version ${version.version}${through}`,
+          );
         return;
       }
       if (!options.json) console.log(`started ${executionArn}`);

@@ -238,9 +238,15 @@ export function emulatorBackend(
         record.childExecutions.push({ stateMachineArn, execution });
         const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
         if (execution.status !== 'SUCCEEDED') {
+          // As Step Functions reports a failed child of `.sync:2`: its description as the cause.
           throw namedError(
             'States.TaskFailed',
-            `${executionArn} failed: ${execution.error}: ${execution.cause ?? ''}`,
+            JSON.stringify({
+              ExecutionArn: executionArn,
+              Status: 'FAILED',
+              Error: execution.error,
+              Cause: execution.cause,
+            }),
           );
         }
         return { ExecutionArn: executionArn, Status: 'SUCCEEDED', Output: execution.output as JsonObject };

@@ -163,6 +163,7 @@ export async function localTrain(
       onEvent: (event) => ended(event.state, event),
     }),
   );
+  const failedChild = record.childExecutions.find((c) => c.execution.status !== 'SUCCEEDED')?.execution;
   const checkedCalls = [...execution.checked, ...record.childExecutions.flatMap((c) => c.execution.checked)];
   deployment.checked.push(...checkedCalls);
   // What training ran on: the training execution's resolved input (the data pipeline's child), or this one's.
@@ -176,8 +177,9 @@ export async function localTrain(
         ? { datasetS3Uri: output.datasetS3Uri, datasetVersion: output.datasetVersion }
         : undefined,
     status: execution.status,
-    error: execution.error,
-    cause: execution.cause,
+    // A failed training run (the data pipeline's child) is the failure to report, with its own error.
+    error: failedChild?.error ?? execution.error,
+    cause: failedChild?.cause ?? execution.cause,
     states,
     modelPackageArn: record.registered.at(-1),
     data:

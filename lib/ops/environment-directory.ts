@@ -12,6 +12,8 @@ import { modelPackageGroupName } from '../../constructs/registry/model-registry'
 /** What one model has in an environment. */
 export interface ModelDirectory {
   readonly pipelineArn: string;
+  /** Where the model has a data pipeline: it builds the features from a raw version, then trains. */
+  readonly dataPipelineArn?: string;
   readonly packageGroup: string;
   /** Only where the model is served. */
   readonly endpointName?: string;
@@ -106,10 +108,12 @@ export async function readEnvironmentDirectory(
     models: Object.fromEntries(
       models.map((model) => {
         const endpointName = values.get(DISCOVERY_KEYS.endpointName(model));
+        const dataPipelineArn = values.get(DISCOVERY_KEYS.dataPipelineArn(model));
         return [
           model,
           {
             pipelineArn: required(DISCOVERY_KEYS.pipelineArn(model)),
+            ...(dataPipelineArn ? { dataPipelineArn } : {}),
             packageGroup: required(DISCOVERY_KEYS.packageGroup(model)),
             ...(endpointName ? { endpointName } : {}),
           },

@@ -64,7 +64,10 @@ describe('DbtProject', () => {
     const athena = JSON.stringify(profiles.mlenv.outputs.athena);
     const read = [...athena.matchAll(/env_var\('([A-Z_]+)'/g)].map((m) => m[1]);
     const set = project.Properties.Environment.EnvironmentVariables.map((v: { Name: string }) => v.Name);
-    expect(read.filter((name) => name !== 'AWS_REGION').sort()).toEqual([...set].sort());
+    // ...and the target its commands use, which the build's commands read (not the profile).
+    expect(read.filter((name) => name !== 'AWS_REGION').sort()).toEqual(
+      set.filter((name: string) => name !== 'MLENV_DBT_TARGET').sort(),
+    );
     const byName = Object.fromEntries(
       project.Properties.Environment.EnvironmentVariables.map((v: { Name: string; Value: unknown }) => [
         v.Name,

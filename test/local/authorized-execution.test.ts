@@ -4,11 +4,17 @@ import { asList, asObject, type JsonObject } from '../../constructs/common/json-
 import { AuthorizationModel } from '../../lib/authorization';
 import type { DeployedResource } from '../../lib/authorization/deployed-assembly';
 import { type IntegrationBackend, runAuthorizedExecution } from '../../lib/local/authorized-execution';
+import { ModelStack } from '../../lib/stacks/model-stack';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
 const authz = AuthorizationModel.fromAssembly(assembly);
-const machines = authz.inventory.deployed.ofType('AWS::StepFunctions::StateMachine');
+const stateMachines = authz.inventory.deployed.ofType('AWS::StepFunctions::StateMachine');
+const ofPart = (part: string) =>
+  stateMachines.filter((m) => config.models.some((model) => m.path === ModelStack.pathOf(model.name, part)));
+/** Every environment's training pipelines, and data pipelines (of the models that have one). */
+const machines = ofPart('Pipeline/StateMachine');
+const dataPipelines = ofPart('DataPipeline/StateMachine');
 
 /** The configured environment and model a training pipeline belongs to. */
 function ownerOf(machine: DeployedResource) {
@@ -160,6 +166,125 @@ describe.each(machines.map((m) => [`${m.stage.id}/${m.path}`, m] as const))(
           resource: expect.stringContaining(`arn:aws:s3:::${raw}/${model.name}/versions/${VERSION}/`),
         }),
       );
+    });
+  },
+);
+
+describe.each(dataPipelines.map((m) => [`${m.stage.id}/${m.path}`, m] as const))(
+  'a local execution of %s',
+  (_id, machine) => {
+    const { model } = ownerOf(machine);
+    const training = machines.find((m) => m.stage === machine.stage && ownerOf(m).model === model)!;
+    /** The services, and the training pipeline run as the child execution it is. */
+    const services = (published: JsonObject[], deniedTo?: AuthorizationModel): IntegrationBackend => {
+      const trainingServices = servicesFor(training, published);
+      return async (integration, p, state) => {
+        switch (integration) {
+          case 'glue:startJobRun':
+            return { Id: 'jr_1', JobName: p.JobName, JobRunState: 'SUCCEEDED' };
+          case 'codebuild:startBuild':
+            return { Build: { Id: `${String(p.ProjectName)}:1`, BuildStatus: 'SUCCEEDED' } };
+          case 'states:startExecution': {
+            expect(p.StateMachineArn).toBe(authz.inventory.deployed.ref(training));
+            const child = await runAuthorizedExecution({
+              stateMachine: training,
+              definition: authz.inventory.deployed.definition(training),
+              authz: deniedTo ?? authz,
+              backend: trainingServices,
+              input: p.Input as JsonObject,
+              executionName: 'child',
+            });
+            childChecked.push(...child.checked);
+            if (child.status !== 'SUCCEEDED') throw new Error(`${child.error}: ${child.cause}`);
+            return { ExecutionArn: 'child', Status: 'SUCCEEDED', Output: child.output as JsonObject };
+          }
+          default:
+            return trainingServices(integration, p, state);
+        }
+      };
+    };
+    const childChecked: Awaited<ReturnType<typeof runAuthorizedExecution>>['checked'][number][] = [];
+
+    test('cleans, builds the features, then trains on them: every call of every step, its jobs and the child training checked and allowed', async () => {
+      childChecked.length = 0;
+      const published: JsonObject[] = [];
+      const events: string[] = [];
+      const raw = rawBucketOf(machine);
+      const run = await runAuthorizedExecution({
+        stateMachine: machine,
+        definition: authz.inventory.deployed.definition(machine),
+        authz,
+        backend: services(published),
+        input: { datasetS3Uri: `s3://${raw}/${model.name}/`, datasetVersion: 'latest', reason: 'new-data' },
+        executionName: 'local-data',
+        onEvent: (e) => events.push(`${e.kind} ${e.state}`),
+      });
+      expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({
+        status: 'SUCCEEDED',
+        error: undefined,
+        cause: undefined,
+      });
+      const all = [...run.checked, ...childChecked];
+      expect(all.filter((c) => !c.decision.allowed).map((c) => c.decision.explanation)).toEqual([]);
+      expect(events.filter((e) => e.startsWith('succeeded '))).toEqual(
+        ['ReadLatestDatasetVersion', 'CleanRawData', 'BuildFeatures', 'Train'].map((s) => `succeeded ${s}`),
+      );
+      // The Spark job's and the dbt build's own requests were checked, through their roles.
+      const principals = new Set(run.checked.map((c) => c.call.principal));
+      const glueJob = authz.inventory.deployed
+        .ofType('AWS::Glue::Job')
+        .find((j) => j.stage === machine.stage)!;
+      const project = authz.inventory.deployed
+        .ofType('AWS::CodeBuild::Project')
+        .find((j) => j.stage === machine.stage)!;
+      expect(principals).toContain(String(glueJob.properties.Role));
+      expect(principals).toContain(String(project.properties.ServiceRole));
+      // Training ran on the version's features, registered, and said so.
+      expect(childChecked.length).toBeGreaterThan(0);
+      expect(published.map((p) => p.Subject)).toEqual([expect.stringMatching(/registered/)]);
+    });
+
+    test('a call the policies deny fails its step, nothing after it runs, and the failure is notified', async () => {
+      // The same deployment, but the state machine's role may no longer start the Spark job.
+      const denied = AuthorizationModel.fromAssembly(assembly);
+      const roleArn = String(machine.properties.RoleArn);
+      const role = denied.inventory.roles.get(roleArn)!;
+      denied.inventory.roles.set(roleArn, {
+        ...role,
+        identityPolicies: role.identityPolicies.map((p) => ({
+          ...p,
+          document: {
+            ...p.document,
+            Statement: asList(p.document.Statement).filter(
+              (s) => ![asObject(s)?.Action].flat().includes('glue:StartJobRun'),
+            ),
+          },
+        })),
+      });
+      const published: JsonObject[] = [];
+      const events: string[] = [];
+      // The same state machine, as the changed model holds it (resources are looked up by stage).
+      const same = denied.inventory.deployed
+        .ofType('AWS::StepFunctions::StateMachine')
+        .find((m) => m.stage.id === machine.stage.id && m.logicalId === machine.logicalId)!;
+      const run = await runAuthorizedExecution({
+        stateMachine: same,
+        definition: denied.inventory.deployed.definition(same),
+        authz: denied,
+        backend: services(published, denied),
+        input: {
+          datasetS3Uri: DatasetLayout.versionUri(rawBucketOf(machine), model.name, VERSION),
+          datasetVersion: VERSION,
+          reason: 'manual',
+        },
+        executionName: 'local-data-denied',
+        onEvent: (e) => events.push(`${e.kind} ${e.state}`),
+      });
+      expect(run.status).toBe('FAILED');
+      expect(events).toContain('failed CleanRawData');
+      expect(events.some((e) => /BuildFeatures|Train$/.test(e))).toBe(false);
+      expect(published.map((p) => p.Subject)).toEqual(['mlenv data pipeline failed']);
+      expect(JSON.stringify(published[0].Message)).toMatch(/not authorized to perform glue:StartJobRun/);
     });
   },
 );

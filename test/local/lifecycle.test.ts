@@ -64,6 +64,12 @@ afterAll(async () => {
 });
 
 const group = () => modelResourceName({ project: config.project, environment: env }, model.name);
+/**
+ * Where a run on a raw dataset version trained: the version's features folder, which its data
+ * pipeline writes (ModelLayout's documented layout), or the version's own folder.
+ */
+const trainedOn = (version: string, rawUri: string) =>
+  model.dataPipeline ? `s3://${deployment.bucket('curated')}/${layout.featuresDir(version)}/` : rawUri;
 const passesGate = (value: number) => {
   const { operator, threshold } = model.qualityGate;
   return {
@@ -99,11 +105,45 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       const uri = file === 'statistics.json' ? baseline?.Statistics?.S3Uri : baseline?.Constraints?.S3Uri;
       expect(uri).toMatch(new RegExp(`/${layout.baselineKey('[0-9a-f]+', file)}$`));
     }
+    const { datasetS3Uri, datasetVersion, reason } = result.train.input;
     expect(described.CustomerMetadataProperties).toMatchObject({
-      datasetS3Uri: result.train.input.datasetS3Uri,
-      datasetVersion: result.train.input.datasetVersion,
-      trigger: result.train.input.reason,
+      datasetS3Uri: trainedOn(datasetVersion, datasetS3Uri),
+      datasetVersion,
+      trigger: reason,
     });
+  });
+
+  test('with a data pipeline, the package leads to the features and their lineage: raw version, ETL counts, dbt results', async () => {
+    if (!model.dataPipeline) return;
+    const { datasetS3Uri, datasetVersion } = result.train.input;
+    const store = new S3ObjectStore(deployment.clients.s3);
+    const folder = trainedOn(datasetVersion, datasetS3Uri);
+    const lineage = JSON.parse((await store.get(`${folder}lineage.json`)).toString());
+    expect(lineage).toMatchObject({ datasetVersion, rawDatasetS3Uri: datasetS3Uri });
+    // Every dbt model built and every test passed (the statuses dbt documents for each).
+    const statuses = new Set(lineage.dbt.nodes.map((n: { status: string }) => n.status));
+    expect([...statuses].sort()).toEqual(['pass', 'success']);
+    expect(lineage.dbt.nodes.map((n: { node: string }) => n.node)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^model\./), expect.stringMatching(/^test\./)]),
+    );
+    // The features are the pushed rows with the raw columns (lineage columns left out).
+    const [rawHeader, ...rawRows] = sampleDataset().trim().split('\n');
+    const [header, ...rows] = (await store.get(`${folder}features.csv`)).toString().trim().split('\n');
+    expect(
+      header
+        .split(',')
+        .map((c) => c.replace(/"/g, ''))
+        .sort(),
+    ).toEqual(rawHeader.split(',').sort());
+    expect(rows).toHaveLength(rawRows.length);
+    // The ETL report of the version, which lineage.json names, counts the same rows.
+    const report = (await store.list(lineage.etlReport)).find((u) => /\/part-[^/]*$/.test(u))!;
+    expect(JSON.parse((await store.get(report)).toString())).toMatchObject({
+      dataset_version: datasetVersion,
+      rows_written: rawRows.length,
+      rows_quarantined: 0,
+    });
+    expect(result.train.data).toMatchObject({ rawDatasetS3Uri: datasetS3Uri, featuresS3Uri: folder });
   });
 
   test('every call of the run was checked against the deployed policies, through every role that acts', () => {
@@ -115,6 +155,11 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       `${m}Model/${m}Endpoint/Model`, // the endpoint's role: model data and capture
       `${m}Model/${m}DataQuality/JobDefinition`, // the monitor's role
       `${m}Model/${m}DataQuality/Violations`, // the drift rule's targets
+      ...(model.dataPipeline
+        ? [
+            `${m}Model/${m}DataPipeline/StateMachine`, // its role, the Spark job's and the dbt build's
+          ]
+        : []),
     ]) {
       expect([path, origins.has(path)]).toEqual([path, true]);
     }
@@ -188,7 +233,10 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     const alerts = deployment.ref(deployment.resource('Operations/Alerts'));
     const targets = result.drift.deliveries.map((d) => d.targetArn);
     expect(targets).toContain(alerts);
-    const pipeline = deployment.ref(deployment.trainingPipeline(model.name));
+    // (Its data pipeline where it has one: retraining starts from the raw data, as new data does.)
+    const pipeline = deployment.ref(
+      deployment.dataPipeline(model.name) ?? deployment.trainingPipeline(model.name),
+    );
     expect(targets.includes(pipeline)).toBe(env.monitoring.retrainOnDrift);
   });
 
@@ -206,18 +254,14 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       monitoringCheck: result.drift.jobName,
     });
     // The newest version is the sample dataset the lifecycle pushed and trained on first.
-    const trainedOn = {
-      datasetS3Uri: result.train.input.datasetS3Uri,
-      datasetVersion: result.train.input.datasetVersion,
-    };
-    expect(trainedOn.datasetS3Uri).toMatch(
-      new RegExp(`/${layout.datasetPrefix}versions/${trainedOn.datasetVersion}/$`),
-    );
-    expect(retrain.dataset).toEqual(trainedOn);
+    const { datasetS3Uri, datasetVersion } = result.train.input;
+    expect(datasetS3Uri).toMatch(new RegExp(`/${layout.datasetPrefix}versions/${datasetVersion}/$`));
+    const first = { datasetS3Uri: trainedOn(datasetVersion, datasetS3Uri), datasetVersion };
+    expect(retrain.dataset).toEqual(first);
     const retrained = await deployment.clients.sagemaker.send(
       new DescribeModelPackageCommand({ ModelPackageName: retrain.modelPackageArn }),
     );
-    expect(retrained.CustomerMetadataProperties).toMatchObject({ ...trainedOn, trigger: 'drift' });
+    expect(retrained.CustomerMetadataProperties).toMatchObject({ ...first, trigger: 'drift' });
     const versions = await deployment.clients.sagemaker.send(
       new ListModelPackagesCommand({ ModelPackageGroupName: group() }),
     );
@@ -286,7 +330,7 @@ describe('the mlenv CLI against the local environment', () => {
     expect(run).toMatchObject({
       status: 'SUCCEEDED',
       datasetVersion: pushed.version,
-      datasetS3Uri: pushed.datasetS3Uri,
+      datasetS3Uri: trainedOn(pushed.version, pushed.datasetS3Uri),
     });
     const registered = await deployment.clients.sagemaker.send(
       new DescribeModelPackageCommand({ ModelPackageName: run.modelPackageArn }),
@@ -358,10 +402,12 @@ describe('failures in the local environment', () => {
       input: { datasetS3Uri: uri, datasetVersion: 'no-target', reason: 'test' },
     });
     expect(run.status).toBe('FAILED');
-    expect(run.cause).toContain("target column 'target' not found");
-    expect(run.record.published.map((p) => p.message).join('\n')).toContain(
-      "target column 'target' not found",
-    );
+    // The first script to read it says so: the data pipeline's ETL, or preprocessing.
+    const message = model.dataPipeline
+      ? `the target column '${model.targetColumn}' is not in the header`
+      : `target column '${model.targetColumn}' not found`;
+    expect(run.cause).toContain(message);
+    expect(run.record.published.map((p) => p.message).join('\n')).toContain(message);
     expect(run.modelPackageArn).toBeUndefined();
   });
 
@@ -448,7 +494,8 @@ describe('failures in the local environment', () => {
     expect(run.cause).toMatch(
       /^AccessDenied: .* is not authorized to perform sagemaker:CreateTrainingJob on /,
     );
-    expect(run.states.find((s) => s.status === 'failed')?.state).toBe('Train');
+    // The training pipeline's Train state (inside the data pipeline's `Train`, where it has one).
+    expect(run.states.find((s) => s.status === 'failed')?.state).toMatch(/^(Train > )?Train$/);
     expect(run.record.jobs.Train).toBeUndefined(); // nothing ran
   });
 });
