@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DatasetLayout } from '../common/dataset-layout';
 import { ModelLayout } from '../common/model-layout';
-import { readJsonObject } from '../common/read-json-object';
+import { datasetVersionStates, noDatasetVersionMessage } from '../common/dataset-version-states';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import { addPipelineTriggers } from '../training/pipeline-triggers';
 import type { DbtProject } from './dbt-project';
@@ -160,37 +160,13 @@ export class DataPipeline extends Construct {
     const checkLocation = new sfn.Choice(this, 'CheckDatasetLocation')
       .when(sfn.Condition.stringMatches('$.datasetS3Uri', `s3://${raw}/${layout.datasetPrefix}*`), prepareRun)
       .otherwise(invalidInput);
-    const noDatasetVersion = failWith(
-      'NoDatasetVersion',
-      `no dataset version pushed yet: mlenv data push <env> <dir> --dataset ${layout.datasetName} ` +
-        `(s3://${raw}/${layout.latestDatasetKey} does not exist)`,
-    );
-    const readLatestVersion = readJsonObject(this, 'ReadLatestDatasetVersion', {
-      bucket: raw,
-      key: layout.latestDatasetKey,
-      iamResource: props.dataStore.rawBucket.arnForObjects(layout.latestDatasetKey),
-      field: 'pointer',
-      resultPath: '$.latestDataset',
+    const whichVersion = datasetVersionStates(this, {
+      dataStore: props.dataStore,
+      layout,
+      next: checkLocation,
+      noDatasetVersion: failWith('NoDatasetVersion', noDatasetVersionMessage(raw, layout)),
+      failure: notifyFailure,
     });
-    readLatestVersion.addCatch(noDatasetVersion, {
-      errors: ['S3.NoSuchKeyException'],
-      resultPath: '$.error',
-    });
-    readLatestVersion.addCatch(notifyFailure, catchAll);
-    readLatestVersion
-      .next(
-        new sfn.Pass(this, 'UseLatestDatasetVersion', {
-          parameters: {
-            'datasetS3Uri.$': '$.latestDataset.pointer.datasetS3Uri',
-            'datasetVersion.$': '$.latestDataset.pointer.version',
-            'reason.$': '$.reason',
-          },
-        }),
-      )
-      .next(checkLocation);
-    const whichVersion = new sfn.Choice(this, 'WhichDatasetVersion')
-      .when(sfn.Condition.stringEquals('$.datasetVersion', DatasetLayout.LATEST), readLatestVersion)
-      .otherwise(checkLocation);
     const validateInput = new sfn.Choice(this, 'ValidateInput')
       .when(
         sfn.Condition.and(

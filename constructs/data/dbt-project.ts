@@ -21,6 +21,13 @@ export interface DbtProjectProps {
   /** Encrypts the build's logs and artifacts; its key policy must let CloudWatch Logs use it. */
   readonly logsKey: kms.IKey;
   /**
+   * The CodeBuild project's name (2-255 letters, digits, `-` and `_`). With it, only that project
+   * may take the build's role; without it, any project of the account could (the generated name
+   * is not known when the role is made).
+   * @default - a name CloudFormation generates
+   */
+  readonly projectName?: string;
+  /**
    * The target of `profiles.yml` that runs against Athena.
    * @default 'athena'
    */
@@ -93,13 +100,23 @@ export class DbtProject extends Construct {
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
+    if (props.projectName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/.test(props.projectName)) {
+      throw new Error(
+        `DbtProject: projectName '${props.projectName}' must be 2-255 letters, digits, '-' or '_', starting with a letter or digit`,
+      );
+    }
     this.role = new iam.Role(this, 'Role', {
       description: 'Runs dbt build against Athena',
       assumedBy: servicePrincipalFor(this, 'codebuild.amazonaws.com', [
-        stack.formatArn({ service: 'codebuild', resource: 'project', resourceName: '*' }),
+        stack.formatArn({
+          service: 'codebuild',
+          resource: 'project',
+          resourceName: props.projectName ?? '*',
+        }),
       ]),
     });
     this.project = new codebuild.Project(this, 'Project', {
+      projectName: props.projectName,
       description: 'dbt build of the feature models',
       role: this.role,
       source: codebuild.Source.s3({ bucket: source.bucket, path: source.s3ObjectKey }),

@@ -6,6 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { DatasetLayout } from '../common/dataset-layout';
 import { ModelLayout } from '../common/model-layout';
+import { datasetVersionStates, noDatasetVersionMessage } from '../common/dataset-version-states';
 import { readJsonObject } from '../common/read-json-object';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { FrameworkImage } from './framework-image';
@@ -342,37 +343,14 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     }
     checkLocation.otherwise(invalidInput);
 
-    // `datasetVersion: "latest"`: the version `latest.json` names (written by `mlenv data push`
-    // after the version's manifest), checked like any other.
-    const noDatasetVersion = failWith('NoDatasetVersion', {
-      text:
-        `no dataset version pushed yet: mlenv data push <env> <dir> --dataset ${layout.datasetName} ` +
-        `(s3://${rawBucket}/${layout.latestDatasetKey} does not exist)`,
+    // `datasetVersion: "latest"`: the version `latest.json` names, checked like any other.
+    const whichVersion = datasetVersionStates(this, {
+      dataStore,
+      layout,
+      next: checkLocation,
+      noDatasetVersion: failWith('NoDatasetVersion', { text: noDatasetVersionMessage(rawBucket, layout) }),
+      failure: notifyFailure,
     });
-    const readLatestVersion = readJsonObject(this, 'ReadLatestDatasetVersion', {
-      bucket: rawBucket,
-      key: layout.latestDatasetKey,
-      iamResource: dataStore.rawBucket.arnForObjects(layout.latestDatasetKey),
-      field: 'pointer',
-      resultPath: '$.latestDataset',
-    });
-    // S3 answers a missing key with NoSuchKey to a reader that may list the bucket (granted below).
-    readLatestVersion.addCatch(noDatasetVersion, {
-      errors: ['S3.NoSuchKeyException'],
-      resultPath: '$.error',
-    });
-    readLatestVersion.addCatch(notifyFailure, catchAll);
-    const useLatestVersion = new sfn.Pass(this, 'UseLatestDatasetVersion', {
-      parameters: {
-        'datasetS3Uri.$': '$.latestDataset.pointer.datasetS3Uri',
-        'datasetVersion.$': '$.latestDataset.pointer.version',
-        'reason.$': '$.reason',
-      },
-    });
-    readLatestVersion.next(useLatestVersion).next(checkLocation);
-    const whichVersion = new sfn.Choice(this, 'WhichDatasetVersion')
-      .when(sfn.Condition.stringEquals('$.datasetVersion', DatasetLayout.LATEST), readLatestVersion)
-      .otherwise(checkLocation);
 
     const checkTypes = new sfn.Choice(this, 'CheckInputTypes')
       .when(sfn.Condition.and(...INPUT_FIELDS.map((p) => sfn.Condition.isString(p))), whichVersion)

@@ -71,6 +71,7 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
   });
   catalog.grantDefineTable(sparkJob.role, CURATED_ROWS_TABLE);
   const dbtProject = new DbtProject(scope, `${id}Features`, {
+    projectName: modelResourceName(props, model.name, 'dbt'),
     projectPath: join(REPO_ROOT, model.dataPipeline.dbtProject),
     catalog,
     logsKey: props.logsKey,

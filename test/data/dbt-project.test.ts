@@ -153,6 +153,33 @@ describe('DbtProject', () => {
     });
   });
 
+  test('with a project name, only that project may take the role', async () => {
+    const named = build({ projectName: 'acme-dev-churn-dbt' });
+    const authz = AuthorizationModel.fromAssembly(named.app.synth());
+    expect(named.template.findResources('AWS::CodeBuild::Project')).toEqual({
+      [named.stack.getLogicalId(named.dbt.project.node.defaultChild as codebuild.CfnProject)]:
+        expect.objectContaining({
+          Properties: expect.objectContaining({ Name: 'acme-dev-churn-dbt' }),
+        }),
+    });
+    const take = (project: string) =>
+      authz.check({
+        principal: 'codebuild.amazonaws.com',
+        action: 'sts:AssumeRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/${named.stack.getLogicalId(named.dbt.role.node.defaultChild as iam.CfnRole)}`,
+        context: {
+          'aws:SourceAccount': ACCOUNT,
+          'aws:SourceArn': `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${project}`,
+        },
+      });
+    expect((await take('acme-dev-churn-dbt')).allowed).toBe(true);
+    expect((await take('another-project')).allowed).toBe(false);
+  });
+
+  test.each(['', 'a', 'has space', '-leading'])('refuses the project name %p', (projectName) => {
+    expect(() => build({ projectName })).toThrow(/projectName '.*' must be 2-255 letters/);
+  });
+
   test.each(['dbt_project.yml', 'profiles.yml', DBT_REQUIREMENTS_FILE])(
     'refuses a project without %s',
     (missing) => {
