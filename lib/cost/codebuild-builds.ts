@@ -1,8 +1,9 @@
 import { asObject } from '../../constructs/common/json-values';
-import { DYNAMIC, valueAt } from '../../constructs/policy/template-reading';
+import { valueAt } from '../../constructs/policy/template-reading';
 import { costLine, type CostLine } from './cost-line';
 import type { RegionPriceList } from './price-table';
-import { resourceWrittenAs, type TemplateResource } from './template-resources';
+import { settingProblems, taskTarget } from './task-target';
+import type { TemplateResource } from './template-resources';
 
 /** A Task state that starts a CodeBuild build (waiting for it or not). */
 export const CODEBUILD_START_BUILD = /:states:::(?:aws-sdk:)?codebuild:startBuild(?:\.sync)?$/i;
@@ -32,22 +33,15 @@ export function codebuildBuildLine(
     );
 
   const params = asObject(parameters) ?? {};
-  const projectName = valueAt(params, 'ProjectName');
-  if (typeof projectName !== 'string') {
-    return unpriced(
-      stateMachine.path,
-      projectName === DYNAMIC ? 'its project is named at run time' : 'it names no project',
-    );
-  }
-  const project =
-    resourceWrittenAs(resources, stateMachine, projectName) ??
-    resources.find((r) => r.type === 'AWS::CodeBuild::Project' && r.properties.Name === projectName);
-  if (!project || project.type !== 'AWS::CodeBuild::Project') {
-    return unpriced(
-      stateMachine.path,
-      `its project ${projectName} is not in these templates, so its builds cannot be priced`,
-    );
-  }
+  const project = taskTarget(
+    params,
+    'ProjectName',
+    'AWS::CodeBuild::Project',
+    'project',
+    stateMachine,
+    resources,
+  );
+  if ('why' in project) return unpriced(stateMachine.path, project.why);
 
   const environment = asObject(project.properties.Environment) ?? {};
   if (environment.Fleet !== undefined || valueAt(params, 'FleetOverride') !== undefined) {
@@ -58,15 +52,11 @@ export function codebuildBuildLine(
   const environmentType = setting('EnvironmentTypeOverride', environment.Type);
   const computeType = setting('ComputeTypeOverride', environment.ComputeType);
   const timeout = setting('TimeoutInMinutesOverride', project.properties.TimeoutInMinutes);
-  const problems = [
+  const problems = settingProblems([
     [environmentType, 'string', 'environment type'],
     [computeType, 'string', 'compute type'],
-    ...(timeout === undefined ? [] : [[timeout, 'number', 'time limit (TimeoutInMinutes)']]),
-  ]
-    .filter(([value, type]) => typeof value !== type)
-    .map(([value, , what]) =>
-      value === DYNAMIC ? `its ${what} is set at run time` : `its ${what} is not in the template`,
-    );
+    ...(timeout === undefined ? [] : [[timeout, 'number', 'time limit (TimeoutInMinutes)'] as const]),
+  ]);
   if (problems.length > 0) {
     return unpriced(project.path, `${problems.join(', ')}, so its worst case cannot be priced`);
   }

@@ -1,8 +1,9 @@
 import { asObject } from '../../constructs/common/json-values';
-import { DYNAMIC, valueAt } from '../../constructs/policy/template-reading';
+import { valueAt } from '../../constructs/policy/template-reading';
 import { count, costLine, type CostLine } from './cost-line';
 import type { RegionPriceList } from './price-table';
-import { resourceWrittenAs, type TemplateResource } from './template-resources';
+import { settingProblems, taskTarget } from './task-target';
+import type { TemplateResource } from './template-resources';
 
 /** A Task state that starts a Glue job run (waiting for it or not). */
 export const GLUE_START_JOB_RUN = /:states:::(?:aws-sdk:)?glue:startJobRun(?:\.sync)?$/i;
@@ -45,22 +46,8 @@ export function glueJobRunLine(
     );
 
   const params = asObject(parameters) ?? {};
-  const jobName = valueAt(params, 'JobName');
-  if (typeof jobName !== 'string') {
-    return unpriced(
-      stateMachine.path,
-      jobName === DYNAMIC ? 'its job is named at run time' : 'it names no job',
-    );
-  }
-  const job =
-    resourceWrittenAs(resources, stateMachine, jobName) ??
-    resources.find((r) => r.type === 'AWS::Glue::Job' && r.properties.Name === jobName);
-  if (!job || job.type !== 'AWS::Glue::Job') {
-    return unpriced(
-      stateMachine.path,
-      `its job ${jobName} is not in these templates, so its runs cannot be priced`,
-    );
-  }
+  const job = taskTarget(params, 'JobName', 'AWS::Glue::Job', 'job', stateMachine, resources);
+  if ('why' in job) return unpriced(stateMachine.path, job.why);
 
   const command = asObject(job.properties.Command)?.Name;
   if (command !== 'glueetl') {
@@ -89,15 +76,11 @@ export function glueJobRunLine(
   const workerType = setting('WorkerType');
   const workers = setting('NumberOfWorkers');
   const timeout = setting('Timeout');
-  const problems = [
+  const problems = settingProblems([
     [workerType.value, 'string', 'worker type (WorkerType)'],
     [workers.value, 'number', 'number of workers (NumberOfWorkers)'],
-    ...(timeout.value === undefined ? [] : [[timeout.value, 'number', 'time limit (Timeout)']]),
-  ]
-    .filter(([value, type]) => typeof value !== type)
-    .map(([value, , what]) =>
-      value === DYNAMIC ? `its ${what} is set at run time` : `its ${what} is not in the template`,
-    );
+    ...(timeout.value === undefined ? [] : [[timeout.value, 'number', 'time limit (Timeout)'] as const]),
+  ]);
   if (problems.length > 0)
     return unpriced(job.path, `${problems.join(', ')}, so its worst case cannot be priced`);
   const dpus = GLUE_WORKER_DPUS[workerType.value as string];

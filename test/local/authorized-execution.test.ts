@@ -1,11 +1,12 @@
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asObject, type JsonObject } from '../../constructs/common/json-values';
 import { AuthorizationModel } from '../../lib/authorization';
 import type { DeployedResource } from '../../lib/authorization/deployed-assembly';
 import { type IntegrationBackend, runAuthorizedExecution } from '../../lib/local/authorized-execution';
 import { ModelStack } from '../../lib/stacks/model-stack';
 import { platformAssembly } from '../support/platform';
+import { grants, withoutStatements } from '../support/without-statements';
 
 const { assembly, config } = platformAssembly();
 const authz = AuthorizationModel.fromAssembly(assembly);
@@ -112,18 +113,11 @@ describe.each(machines.map((m) => [`${m.stage.id}/${m.path}`, m] as const))(
     test('a call the policies deny fails its step with AccessDenied, as on AWS, and the failure is notified', async () => {
       // The same deployment, but the state machine's role may no longer create processing jobs.
       const denied = AuthorizationModel.fromAssembly(assembly);
-      const roleArn = String(machine.properties.RoleArn);
-      const role = denied.inventory.roles.get(roleArn)!;
-      denied.inventory.roles.set(roleArn, {
-        ...role,
-        identityPolicies: role.identityPolicies.map((p) => ({
-          ...p,
-          document: {
-            ...p.document,
-            Statement: asList(p.document.Statement).filter((s) => asObject(s)?.Sid !== 'RunProcessingJobs'),
-          },
-        })),
-      });
+      withoutStatements(
+        denied.inventory,
+        String(machine.properties.RoleArn),
+        (s) => s.Sid === 'RunProcessingJobs',
+      );
       const published: JsonObject[] = [];
       const run = await runAuthorizedExecution({
         stateMachine: machine,
@@ -247,20 +241,7 @@ describe.each(dataPipelines.map((m) => [`${m.stage.id}/${m.path}`, m] as const))
     test('a call the policies deny fails its step, nothing after it runs, and the failure is notified', async () => {
       // The same deployment, but the state machine's role may no longer start the Spark job.
       const denied = AuthorizationModel.fromAssembly(assembly);
-      const roleArn = String(machine.properties.RoleArn);
-      const role = denied.inventory.roles.get(roleArn)!;
-      denied.inventory.roles.set(roleArn, {
-        ...role,
-        identityPolicies: role.identityPolicies.map((p) => ({
-          ...p,
-          document: {
-            ...p.document,
-            Statement: asList(p.document.Statement).filter(
-              (s) => ![asObject(s)?.Action].flat().includes('glue:StartJobRun'),
-            ),
-          },
-        })),
-      });
+      withoutStatements(denied.inventory, String(machine.properties.RoleArn), grants('glue:StartJobRun'));
       const published: JsonObject[] = [];
       const events: string[] = [];
       // The same state machine, as the changed model holds it (resources are looked up by stage).

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
-import { asList, asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../constructs/common/json-values';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { modelResourceName, type ModelConfig } from '../../config';
@@ -28,6 +28,7 @@ import { SILENT_STEPS } from '../../lib/local/emulator-up';
 import { sampleDataset } from '../../lib/local/sample-dataset';
 import { OUTDIR_VARIABLE, platformAssembly } from '../support/platform';
 import { mlenvCommand } from '../support/mlenv-command';
+import { withoutStatements } from '../support/without-statements';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts
 jest.setTimeout(300_000);
@@ -475,20 +476,9 @@ describe('failures in the local environment', () => {
     // The same deployment, but the state machine's role may no longer create training jobs.
     const denied = await LocalDeployment.connect({ stateDir, config });
     const pipeline = denied.trainingPipeline(model.name);
-    const roleArn = String(pipeline.properties.RoleArn);
-    const role = denied.authz.inventory.roles.get(roleArn)!;
-    denied.authz.inventory.roles.set(roleArn, {
-      ...role,
-      identityPolicies: role.identityPolicies.map((p) => ({
-        ...p,
-        document: {
-          ...p.document,
-          Statement: asList(p.document.Statement).filter(
-            (s) => !JSON.stringify(asObject(s)?.Action).includes('sagemaker:CreateTrainingJob'),
-          ),
-        },
-      })),
-    });
+    withoutStatements(denied.authz.inventory, String(pipeline.properties.RoleArn), (s) =>
+      JSON.stringify(s.Action).includes('sagemaker:CreateTrainingJob'),
+    );
     const run = await localTrain(denied, { model: model.name, rows: 120 });
     expect(run.status).toBe('FAILED');
     expect(run.cause).toMatch(
