@@ -65,6 +65,7 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
     defaultArguments: {
       '--curated': curated(layout.curatedRowsDir),
       '--quarantine': curated(layout.quarantineDir),
+      '--TempDir': curated(layout.sparkTemporaryDir),
       '--target-column': model.targetColumn,
       '--glue-table': `${catalog.databaseName}.${CURATED_ROWS_TABLE}`,
     },
