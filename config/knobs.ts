@@ -170,6 +170,21 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     ],
     value: (env) => env.training.processingInstanceType,
   },
+  // Data pipelines: one Spark job per model that has one.
+  {
+    knobs: ['data.workerType'],
+    reason: 'Spark worker size of the data pipeline',
+    constructs: [at(`${MODEL}Model/${MODEL}Etl/Job`)],
+    paths: [prop('WorkerType')],
+    value: (env) => env.data.workerType,
+  },
+  {
+    knobs: ['data.numberOfWorkers'],
+    reason: 'Spark worker count of the data pipeline',
+    constructs: [at(`${MODEL}Model/${MODEL}Etl/Job`)],
+    paths: [prop('NumberOfWorkers')],
+    value: (env) => env.data.numberOfWorkers,
+  },
   {
     knobs: ['training.volumeSizeGb'],
     reason: 'job storage size',

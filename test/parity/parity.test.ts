@@ -125,6 +125,24 @@ describe('parity check', () => {
     );
   });
 
+  test("the data pipeline's Spark sizes are knobs: a bigger job in one environment is explained", () => {
+    const input = configInput();
+    input.environments[other].data = { workerType: 'G.2X', numberOfWorkers: 10 };
+    const result = parity({ config: loadConfig(input) });
+    expect(result.violations).toEqual([]);
+    const withPipelines = platformConfig().models.filter((m) => m.dataPipeline);
+    expect(withPipelines.length).toBeGreaterThan(0);
+    const sized = result.differences.filter((d) => d.resourceType === 'AWS::Glue::Job');
+    expect(sized.map((d) => [d.path, d.knob]).sort()).toEqual(
+      withPipelines
+        .flatMap(() => [
+          ['Properties.NumberOfWorkers', 'data.numberOfWorkers'],
+          ['Properties.WorkerType', 'data.workerType'],
+        ])
+        .sort(),
+    );
+  });
+
   test('an added environment is checked with the others, with no code change', () => {
     const input = configInput();
     const added = unusedEnvironmentName(input);
