@@ -47,7 +47,24 @@ export interface DataCatalogProps {
  * });
  * catalog.grantQuery(dbtRole, { createTables: true });
  */
-export class DataCatalog extends Construct {
+/** A catalog of curated tables: what a job or build that queries or defines them needs. */
+export interface IDataCatalog {
+  /** The Glue database of the tables. */
+  readonly databaseName: string;
+  /** The Athena workgroup its queries run in. */
+  readonly workGroupName: string;
+  readonly workGroupArn: string;
+  /** `s3://` location of the query results. */
+  readonly resultsLocation: string;
+  /** `s3://` location of the tables. */
+  readonly tablesLocation: string;
+  /** Lets `grantee` run queries over the tables (and, with `createTables`, build them). */
+  grantQuery(grantee: iam.IGrantable, options?: { readonly createTables?: boolean }): iam.Grant;
+  /** Lets `grantee` create the table `table` and change its definition. */
+  grantDefineTable(grantee: iam.IGrantable, table: string): iam.Grant;
+}
+
+export class DataCatalog extends Construct implements IDataCatalog {
   public readonly databaseName: string;
   public readonly workGroupName: string;
   public readonly workGroupArn: string;

@@ -10,7 +10,7 @@ import { ModelLayout } from '../common/model-layout';
 import { datasetVersionStates, noDatasetVersionMessage } from '../common/dataset-version-states';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import { addPipelineTriggers } from '../training/pipeline-triggers';
-import type { DbtProject } from './dbt-project';
+import type { IDbtProject } from './dbt-project';
 import type { ISparkJob } from './spark-job';
 
 /** The input fields of an execution; the same as the training pipeline's (`TrainingPipelineInput`). */
@@ -31,7 +31,7 @@ export interface DataPipelineProps {
    * (`ModelLayout.featuresDir(<version>)` in the curated bucket); gets `MLENV_DATASET_VERSION`,
    * `MLENV_RAW_DATASET_S3URI` and `MLENV_ETL_REPORT` with each build.
    */
-  readonly dbtProject: DbtProject;
+  readonly dbtProject: IDbtProject;
   /** The training pipeline it starts on the features once they are built, and waits for. */
   readonly trainingPipeline: sfn.IStateMachine;
   /** Told of every failed run. */

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { servicePrincipalFor } from '../common/service-principals';
-import type { DataCatalog } from './data-catalog';
+import type { IDataCatalog } from './data-catalog';
 
 /** The file of the dbt project that pins what the build installs. */
 export const DBT_REQUIREMENTS_FILE = 'requirements-athena.txt';
@@ -17,7 +17,7 @@ export interface DbtProjectProps {
   /** The dbt project directory (with `dbt_project.yml`, `profiles.yml` and the requirements file), shipped as an asset. */
   readonly projectPath: string;
   /** The database and workgroup the models are built in. */
-  readonly catalog: DataCatalog;
+  readonly catalog: IDataCatalog;
   /** Encrypts the build's logs and artifacts; its key policy must let CloudWatch Logs use it. */
   readonly logsKey: kms.IKey;
   /**
@@ -80,7 +80,15 @@ export const DBT_LOCAL_FILES = [
  * const dbt = new DbtProject(this, 'Features', { projectPath: 'ml/data/dbt', catalog, logsKey });
  * dbt.grantStartBuild(stateMachine);
  */
-export class DbtProject extends Construct {
+/** A dbt project's builds: what a state machine needs to run them and what they run as. */
+export interface IDbtProject {
+  readonly project: codebuild.IProject;
+  readonly role: iam.IRole;
+  /** Lets `grantee` start builds of the project, follow them and stop them. */
+  grantStartBuild(grantee: iam.IGrantable): iam.Grant;
+}
+
+export class DbtProject extends Construct implements IDbtProject {
   public readonly project: codebuild.Project;
   public readonly role: iam.Role;
   public readonly logGroup: logs.ILogGroup;
