@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Aspects } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -35,6 +36,32 @@ export interface ModelDataPipelineProps {
 }
 
 /**
+ * The absolute paths of a model's data pipeline code (`dataPipeline` in the configuration, relative
+ * to the project's root); throws one error naming the fields whose file or directory is missing.
+ */
+export function dataPipelineSources(
+  model: Pick<ModelConfig, 'name'> & { readonly dataPipeline: NonNullable<ModelConfig['dataPipeline']> },
+  root: string = REPO_ROOT,
+): { readonly etlScript: string; readonly dbtProject: string } {
+  const etlScript = join(root, model.dataPipeline.etlScript);
+  const dbtProject = join(root, model.dataPipeline.dbtProject);
+  const problems = [
+    ...(existsSync(etlScript) && statSync(etlScript).isFile()
+      ? []
+      : [`etlScript: ${model.dataPipeline.etlScript} is not a file of the project`]),
+    ...(existsSync(dbtProject) && statSync(dbtProject).isDirectory()
+      ? []
+      : [`dbtProject: ${model.dataPipeline.dbtProject} is not a directory of the project`]),
+  ];
+  if (problems.length > 0) {
+    throw new Error(
+      `models[${model.name}].dataPipeline: ${problems.join('; ')} (paths are relative to ${root})`,
+    );
+  }
+  return { etlScript, dbtProject };
+}
+
+/**
  * A model's data pipeline: its Spark job (the model's `etlScript`), a Glue database and Athena
  * workgroup of its own, its dbt project (the model's `dbtProject`) and the state machine that runs
  * them and then training. Everything it writes stays under `<model>/data/` of the curated bucket.
@@ -45,6 +72,7 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
   const layout = new ModelLayout(model.name);
   const curated = (key: string) => `s3://${dataStore.curatedBucket.bucketName}/${key}/`;
   const name = modelResourceName(props, model.name);
+  const sources = dataPipelineSources(model);
 
   const catalog = new DataCatalog(scope, `${id}Catalog`, {
     dataStore,
@@ -56,7 +84,7 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
   const sparkJob = new SparkJob(scope, `${id}Etl`, {
     jobName: modelResourceName(props, model.name, 'etl'),
     dataStore,
-    scriptPath: join(REPO_ROOT, model.dataPipeline.etlScript),
+    scriptPath: sources.etlScript,
     logsKey: props.logsKey,
     rawKeyPattern: layout.allObjects,
     curatedKeyPattern: `${layout.dataDir}/*`,
@@ -73,7 +101,7 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
   catalog.grantDefineTable(sparkJob.role, CURATED_ROWS_TABLE);
   const dbtProject = new DbtProject(scope, `${id}Features`, {
     projectName: modelResourceName(props, model.name, 'dbt'),
-    projectPath: join(REPO_ROOT, model.dataPipeline.dbtProject),
+    projectPath: sources.dbtProject,
     catalog,
     logsKey: props.logsKey,
     logGroup: props.buildLogs,

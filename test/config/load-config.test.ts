@@ -40,6 +40,30 @@ describe('loadConfig', () => {
     expect(problemsOf(input)).toEqual(['dev.account: must be a 12-digit AWS account id']);
   });
 
+  test.each(['/etc/passwd', '../outside/etl.py', 'ml/../../x.py'])(
+    "a model's data pipeline code must be inside the project: %s is refused",
+    (path) => {
+      const input = configInput();
+      const models = (input as unknown as { models: Array<Record<string, unknown>> }).models;
+      models[0].dataPipeline = { etlScript: path };
+      expect(problemsOf(input)).toEqual([
+        `models.0.dataPipeline.etlScript: must be a path relative to the project root, without ..`,
+      ]);
+    },
+  );
+
+  test.each([
+    [{ workerType: 'G.16X', numberOfWorkers: 2 }, 'data.workerType: must be one of G.1X, G.2X, G.4X, G.8X'],
+    [
+      { workerType: 'G.1X', numberOfWorkers: 1 },
+      'data.numberOfWorkers: must be at least 2 (Glue needs a driver and a worker)',
+    ],
+  ])('the data pipeline sizes %j are refused', (data, message) => {
+    const input = configInput();
+    input.environments.dev.data = data as never;
+    expect(problemsOf(input)).toEqual([`dev.${message}`]);
+  });
+
   test('a bad region names the environment and field', () => {
     const input = configInput();
     input.environments.staging.region = 'mars-north-1';
