@@ -24,3 +24,4 @@ export * from './data/spark-job';
 export * from './data/data-catalog';
 export * from './data/dbt-project';
 export * from './data/data-pipeline';
+export * from './tracking/mlflow-tracking-server';

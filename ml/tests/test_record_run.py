@@ -1,0 +1,131 @@
+"""ml/tracking/record_run.py: a pipeline run recorded in MLflow (a local store in a file), linked to its package."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+mlflow = pytest.importorskip("mlflow")  # installed by scripts/setup (ml/requirements-tracking.txt)
+
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tracking", "record_run.py")
+sys.path.insert(0, os.path.dirname(SCRIPT))
+import record_run  # noqa: E402
+
+# The report evaluate.py writes (its documented shape): metrics by problem type, plus a matrix.
+EVALUATION = {
+    "binary_classification_metrics": {
+        "auc": {"value": 0.991, "standard_deviation": "NaN"},
+        "accuracy": {"value": 0.953, "standard_deviation": "NaN"},
+        "confusion_matrix": {"0": {"0": 40, "1": 2}, "1": {"0": 3, "1": 69}},
+    }
+}
+PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlenv-local-churn/1"
+
+
+def run_script(*args, env=None):
+    return subprocess.run(
+        [sys.executable, SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    # A local store in a file (MLflow 3 refuses its old directory store unless told otherwise).
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+@pytest.fixture
+def evaluation(tmp_path):
+    path = tmp_path / "evaluation.json"
+    path.write_text(json.dumps(EVALUATION))
+    return str(path)
+
+
+def record(store, evaluation, tmp_path, *extra, env=None):
+    return run_script(
+        "record",
+        "--tracking-uri", store,
+        "--experiment", "churn",
+        "--run-name", "manual-20261201T100000-abc123",
+        "--evaluation", evaluation,
+        "--param", "n-estimators=100",
+        "--param", "learning-rate=0.1",
+        "--dataset-version", "46b9fe08b62bf1d1",
+        "--dataset-uri", "s3://curated/churn/data/features/46b9fe08b62bf1d1/",
+        "--code-version", "dc63fd3",
+        "--model-artifact", "s3://models/churn/runs/r1/train/output/model.tar.gz",
+        "--run-id-file", str(tmp_path / "run-id"),
+        *extra,
+        env=env,
+    )
+
+
+def test_a_run_is_recorded_with_its_parameters_metrics_and_lineage(store, evaluation, tmp_path):
+    result = record(store, evaluation, tmp_path)
+    assert result.returncode == 0, result.stderr
+    run_id = json.loads(result.stdout)["runId"]
+    assert run_id and (tmp_path / "run-id").read_text() == run_id
+    run = mlflow.MlflowClient(tracking_uri=store).get_run(run_id)
+    assert run.info.status == "FINISHED" and run.info.run_name == "manual-20261201T100000-abc123"
+    assert mlflow.MlflowClient(tracking_uri=store).get_experiment(run.info.experiment_id).name == "churn"
+    assert run.data.params == {"n-estimators": "100", "learning-rate": "0.1", "dataset_version": "46b9fe08b62bf1d1"}
+    # Every numeric metric of the report, by its name; the confusion matrix is not a metric.
+    expected = {name: entry["value"] for name, entry in EVALUATION["binary_classification_metrics"].items() if "value" in entry}
+    assert run.data.metrics == expected
+    assert {k: v for k, v in run.data.tags.items() if k.startswith("mlenv.")} == {
+        "mlenv.dataset_version": "46b9fe08b62bf1d1",
+        "mlenv.dataset_uri": "s3://curated/churn/data/features/46b9fe08b62bf1d1/",
+        "mlenv.code_version": "dc63fd3",
+        "mlenv.model_artifact": "s3://models/churn/runs/r1/train/output/model.tar.gz",
+    }
+
+
+def test_the_run_is_linked_to_the_package_it_produced(store, evaluation, tmp_path):
+    run_id = json.loads(record(store, evaluation, tmp_path).stdout)["runId"]
+    result = run_script("link", "--tracking-uri", store, "--run-id", run_id, "--model-package-arn", PACKAGE)
+    assert result.returncode == 0, result.stderr
+    assert mlflow.MlflowClient(tracking_uri=store).get_run(run_id).data.tags["mlenv.model_package_arn"] == PACKAGE
+
+
+def test_with_no_tracking_server_it_warns_and_training_goes_on(evaluation, tmp_path):
+    result = record("", evaluation, tmp_path, env={"MLFLOW_TRACKING_URI": ""})
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {"runId": ""}
+    assert (tmp_path / "run-id").read_text() == ""
+    assert result.stderr.strip() == "warning: no MLflow tracking server configured: the run is not recorded"
+
+
+def test_a_server_that_does_not_answer_is_a_warning_too(evaluation, tmp_path):
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = record(f"http://127.0.0.1:{port}", evaluation, tmp_path)
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {"runId": ""}
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith(f"warning: MLflow at http://127.0.0.1:{port} did not record the run: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_report_without_metrics_is_refused(store, tmp_path):
+    path = tmp_path / "evaluation.json"
+    path.write_text(json.dumps({"binary_classification_metrics": {"confusion_matrix": {}}}))
+    result = record(store, str(path), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: the evaluation report has no numeric")
+
+
+def test_a_parameter_that_is_not_name_value_is_refused(store, evaluation, tmp_path):
+    result = record(store, evaluation, tmp_path, "--param", "oops")
+    assert result.returncode == 2 and "'oops' is not name=value" in result.stderr
+
+
+def test_metrics_are_read_from_every_problem_group():
+    assert record_run.evaluation_metrics({"regression_metrics": {"mse": {"value": 2}, "r2": {"value": True}}}) == {"mse": 2.0}

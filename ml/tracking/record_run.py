@@ -1,0 +1,161 @@
+"""Records a training run in MLflow, and later links it to the model package it produced.
+
+The pipeline's SageMaker jobs run network-isolated: they cannot reach a tracking server (on AWS
+no outbound call and no credentials reach an isolated container). So the jobs write what a run is
+(the evaluation report; the pipeline knows the hyperparameters, the dataset and the code) and this
+script, run by a step that may reach the server, records it:
+
+    record_run.py record --tracking-uri URI --experiment churn --run-name <execution name>
+        --evaluation s3://.../evaluation.json --param n-estimators=100 ...
+        --dataset-version V --dataset-uri U --code-version C --model-artifact s3://.../model.tar.gz
+        [--run-id-file FILE]
+    record_run.py link --tracking-uri URI --run-id ID --model-package-arn ARN
+
+``record`` creates the experiment if needed and a finished run with the parameters, every metric
+of the evaluation report (``auc``, ``accuracy``, ...) and the lineage as tags (``mlenv.*``), and
+prints ``{"runId": ...}`` (also written to ``--run-id-file``). ``link`` tags the run with the
+package's ARN. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
+(with the ``sagemaker-mlflow`` plugin installed) or an ``http://`` / ``file:`` URI.
+
+Tracking must never fail training: with no tracking URI, or when the server cannot be reached or
+refuses, the script prints one ``warning:`` line, records nothing and exits 0 (``record`` prints
+``{"runId": ""}``). Bad arguments exit 2 with one ``error:`` line.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+TAG_PREFIX = "mlenv."
+# A tracking server that does not answer is reported at once, not after MLflow's default retries
+# (minutes of backoff).
+FAST_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "20"}
+
+
+class RecordError(Exception):
+    """Arguments or input the script cannot use at all."""
+
+
+def read_text(location: str) -> str:
+    """A local file, or an object (``s3://bucket/key``) read with the caller's AWS credentials."""
+    if location.startswith("s3://"):
+        import boto3  # only where the evaluation is in S3
+
+        bucket, _, key = location[len("s3://"):].partition("/")
+        return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+    with open(location, encoding="utf-8") as f:
+        return f.read()
+
+
+def evaluation_metrics(report: dict) -> dict:
+    """Every ``<problem>_metrics.<name>.value`` that is a number, by name (``auc``: 0.99)."""
+    metrics = {}
+    for group, values in report.items():
+        if not group.endswith("_metrics") or not isinstance(values, dict):
+            continue
+        for name, entry in values.items():
+            value = entry.get("value") if isinstance(entry, dict) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                metrics[name] = float(value)
+    if not metrics:
+        raise RecordError("the evaluation report has no numeric <problem>_metrics.<name>.value")
+    return metrics
+
+
+def key_value(text: str):
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"'{text}' is not name=value")
+    return name, value
+
+
+def lineage_tags(args) -> dict:
+    tags = {
+        "dataset_version": args.dataset_version,
+        "dataset_uri": args.dataset_uri,
+        "code_version": args.code_version,
+        "model_artifact": args.model_artifact,
+        "execution": args.execution,
+    }
+    return {TAG_PREFIX + name: value for name, value in tags.items() if value}
+
+
+def record(mlflow, args) -> str:
+    """Creates a finished run with the parameters, metrics and lineage; returns its id."""
+    metrics = evaluation_metrics(json.loads(read_text(args.evaluation))) if args.evaluation else {}
+    mlflow.set_tracking_uri(args.tracking_uri)
+    mlflow.set_experiment(args.experiment)
+    with mlflow.start_run(run_name=args.run_name, tags=lineage_tags(args)) as run:
+        params = dict(args.param)
+        if args.dataset_version:
+            params["dataset_version"] = args.dataset_version
+        if params:
+            mlflow.log_params(params)
+        if metrics:
+            mlflow.log_metrics(metrics)
+        return run.info.run_id
+
+
+def link(mlflow, args) -> None:
+    """Tags run ``args.run_id`` with the model package it produced."""
+    mlflow.set_tracking_uri(args.tracking_uri)
+    mlflow.MlflowClient().set_tag(args.run_id, TAG_PREFIX + "model_package_arn", args.model_package_arn)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    rec = commands.add_parser("record", help="record a finished training run")
+    rec.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", ""))
+    rec.add_argument("--experiment", required=True, help="the experiment (the model's name)")
+    rec.add_argument("--run-name", required=True, help="the run's name (the pipeline execution's)")
+    rec.add_argument("--evaluation", help="evaluation.json (a path or s3:// URI)")
+    rec.add_argument("--param", type=key_value, action="append", default=[], help="name=value, repeatable")
+    rec.add_argument("--dataset-version")
+    rec.add_argument("--dataset-uri")
+    rec.add_argument("--code-version")
+    rec.add_argument("--model-artifact", help="where the trained model is (s3://.../model.tar.gz)")
+    rec.add_argument("--execution", help="the pipeline execution's ARN")
+    rec.add_argument("--run-id-file", help="also write the run id here (empty when nothing was recorded)")
+    lnk = commands.add_parser("link", help="tag a run with the model package it produced")
+    lnk.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", ""))
+    lnk.add_argument("--run-id", required=True)
+    lnk.add_argument("--model-package-arn", required=True)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    run_id = ""
+    try:
+        if not args.tracking_uri:
+            print("warning: no MLflow tracking server configured: the run is not recorded", file=sys.stderr)
+        elif args.command == "link" and not args.run_id:
+            print("warning: no MLflow run to link (the run was not recorded)", file=sys.stderr)
+        else:
+            for name, value in FAST_FAILURE.items():
+                os.environ.setdefault(name, value)
+            import mlflow  # the tracking client (and, on AWS, the sagemaker-mlflow plugin)
+
+            if args.command == "record":
+                run_id = record(mlflow, args)
+            else:
+                link(mlflow, args)
+    except RecordError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - tracking never fails training
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"warning: MLflow at {args.tracking_uri} did not record the run: {first}", file=sys.stderr)
+        run_id = ""
+    if args.command == "record":
+        if args.run_id_file:
+            with open(args.run_id_file, "w", encoding="utf-8") as f:
+                f.write(run_id)
+        print(json.dumps({"runId": run_id}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
