@@ -25,3 +25,4 @@ export * from './data/data-catalog';
 export * from './data/dbt-project';
 export * from './data/data-pipeline';
 export * from './tracking/mlflow-tracking-server';
+export * from './tracking/run-recorder';

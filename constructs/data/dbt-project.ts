@@ -1,13 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as codebuild from 'aws-cdk-lib/aws-codebuild';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { servicePrincipalFor } from '../common/service-principals';
+import { grantStartBuild, pythonBuildProject } from '../common/python-build-project';
 import type { IDataCatalog } from './data-catalog';
 
 /** The file of the dbt project that pins what the build installs. */
@@ -99,79 +98,42 @@ export class DbtProject extends Construct implements IDbtProject {
       const path = join(props.projectPath, file);
       if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`DbtProject: ${path} not found`);
     }
-    const stack = Stack.of(this);
-    const source = new s3assets.Asset(this, 'Source', { path: props.projectPath, exclude: DBT_LOCAL_FILES });
-    this.logGroup =
-      props.logGroup ??
-      new logs.LogGroup(this, 'Logs', {
-        encryptionKey: props.logsKey,
-        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      });
-    if (props.projectName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/.test(props.projectName)) {
-      throw new Error(
-        `DbtProject: projectName '${props.projectName}' must be 2-255 letters, digits, '-' or '_', starting with a letter or digit`,
-      );
-    }
-    this.role = new iam.Role(this, 'Role', {
-      description: 'Runs dbt build against Athena',
-      assumedBy: servicePrincipalFor(this, 'codebuild.amazonaws.com', [
-        stack.formatArn({
-          service: 'codebuild',
-          resource: 'project',
-          resourceName: props.projectName ?? '*',
-        }),
-      ]),
-    });
-    this.project = new codebuild.Project(this, 'Project', {
-      projectName: props.projectName,
+    const built = pythonBuildProject(this, {
+      owner: 'DbtProject',
+      sourcePath: props.projectPath,
+      exclude: DBT_LOCAL_FILES,
+      requirementsFile: DBT_REQUIREMENTS_FILE,
       description: 'dbt build of the feature models',
-      role: this.role,
-      source: codebuild.Source.s3({ bucket: source.bucket, path: source.s3ObjectKey }),
-      encryptionKey: props.logsKey,
+      roleDescription: 'Runs dbt build against Athena',
+      projectName: props.projectName,
+      logsKey: props.logsKey,
+      logGroup: props.logGroup,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
       timeout: props.timeout ?? Duration.hours(1),
-      environment: {
-        buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
-        computeType: codebuild.ComputeType.SMALL,
-        environmentVariables: {
-          MLENV_GLUE_DATABASE: { value: props.catalog.databaseName },
-          MLENV_ATHENA_WORKGROUP: { value: props.catalog.workGroupName },
-          MLENV_ATHENA_RESULTS: { value: props.catalog.resultsLocation },
-          MLENV_TABLES_LOCATION: { value: props.catalog.tablesLocation },
-          // The profile's target, in a variable so that a local run of the same commands can
-          // choose another (the local environment runs them with its DuckDB target).
-          [DBT_TARGET_VARIABLE]: { value: props.target ?? 'athena' },
-          ...Object.fromEntries(
-            Object.entries(props.environmentVariables ?? {}).map(([name, value]) => [name, { value }]),
-          ),
-        },
+      environmentVariables: {
+        MLENV_GLUE_DATABASE: props.catalog.databaseName,
+        MLENV_ATHENA_WORKGROUP: props.catalog.workGroupName,
+        MLENV_ATHENA_RESULTS: props.catalog.resultsLocation,
+        MLENV_TABLES_LOCATION: props.catalog.tablesLocation,
+        // The profile's target, in a variable so that a local run of the same commands can
+        // choose another (the local environment runs them with its DuckDB target).
+        [DBT_TARGET_VARIABLE]: props.target ?? 'athena',
+        ...props.environmentVariables,
       },
-      logging: { cloudWatch: { logGroup: this.logGroup } },
-      buildSpec: codebuild.BuildSpec.fromObject({
-        version: '0.2',
-        phases: {
-          install: {
-            'runtime-versions': { python: '3.12' },
-            commands: [`pip install --no-cache-dir --requirement ${DBT_REQUIREMENTS_FILE}`],
-          },
-          build: {
-            commands: [
-              `dbt build --target "\${${DBT_TARGET_VARIABLE}}" --project-dir . --profiles-dir .`,
-              ...(props.afterBuild ?? []),
-            ],
-          },
-        },
-      }),
+      commands: [
+        `dbt build --target "\${${DBT_TARGET_VARIABLE}}" --project-dir . --profiles-dir .`,
+        ...(props.afterBuild ?? []),
+      ],
     });
+    this.project = built.project;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
     props.catalog.grantQuery(this.role, { createTables: true });
   }
 
   /** Lets `grantee` start builds of the project, follow them and stop them. */
   public grantStartBuild(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
-      resourceArns: [this.project.projectArn],
-    });
+    return grantStartBuild(this.project, grantee);
   }
 }

@@ -129,3 +129,44 @@ def test_a_parameter_that_is_not_name_value_is_refused(store, evaluation, tmp_pa
 
 def test_metrics_are_read_from_every_problem_group():
     assert record_run.evaluation_metrics({"regression_metrics": {"mse": {"value": 2}, "r2": {"value": True}}}) == {"mse": 2.0}
+
+
+def test_parameters_may_come_as_one_json_object(store, evaluation, tmp_path):
+    # What the pipeline passes: the model's hyperparameters, as the configuration holds them.
+    result = record(store, evaluation, tmp_path, "--params-json", json.dumps({"max-depth": 3, "warm-start": True}))
+    run = mlflow.MlflowClient(tracking_uri=store).get_run(json.loads(result.stdout)["runId"])
+    assert run.data.params["max-depth"] == "3" and run.data.params["warm-start"] == "true"
+    assert run.data.params["n-estimators"] == "100"
+
+
+def test_parameters_that_are_not_a_json_object_are_refused(store, evaluation, tmp_path):
+    result = record(store, evaluation, tmp_path, "--params-json", "[1, 2]")
+    assert result.returncode == 2 and "must be a JSON object of parameters" in result.stderr
+
+
+def test_a_build_step_passes_everything_as_variables(store, evaluation, tmp_path):
+    env = {
+        "MLFLOW_TRACKING_URI": store,
+        "MLENV_EXPERIMENT": "churn",
+        "MLENV_RUN_NAME": "new-data-1",
+        "MLENV_EVALUATION": evaluation,
+        "MLENV_PARAMS": json.dumps({"n-estimators": 100}),
+        "MLENV_DATASET_VERSION": "v9",
+    }
+    result = run_script("record", "--run-id-file", str(tmp_path / "run-id"), env=env)
+    assert result.returncode == 0, result.stderr
+    run_id = (tmp_path / "run-id").read_text()
+    run = mlflow.MlflowClient(tracking_uri=store).get_run(run_id)
+    assert run.info.run_name == "new-data-1" and run.data.params == {"n-estimators": "100", "dataset_version": "v9"}
+    linked = run_script(
+        "link",
+        "--run-id-file", str(tmp_path / "linked"),
+        env={"MLFLOW_TRACKING_URI": store, "MLFLOW_RUN_ID": run_id, "MLENV_MODEL_PACKAGE_ARN": PACKAGE},
+    )
+    assert linked.returncode == 0, linked.stderr
+    assert mlflow.MlflowClient(tracking_uri=store).get_run(run_id).data.tags["mlenv.model_package_arn"] == PACKAGE
+
+
+def test_a_record_without_its_experiment_is_refused():
+    result = run_script("record", "--run-name", "x", env={"MLENV_EXPERIMENT": ""})
+    assert result.returncode == 2 and "missing --experiment" in result.stderr

@@ -14,7 +14,9 @@ script, run by a step that may reach the server, records it:
 ``record`` creates the experiment if needed and a finished run with the parameters, every metric
 of the evaluation report (``auc``, ``accuracy``, ...) and the lineage as tags (``mlenv.*``), and
 prints ``{"runId": ...}`` (also written to ``--run-id-file``). ``link`` tags the run with the
-package's ARN. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
+package's ARN. Every argument may come from an environment variable instead (``MLENV_EXPERIMENT``,
+``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``, ..., ``MLFLOW_TRACKING_URI``,
+``MLFLOW_RUN_ID``, ``MLENV_MODEL_PACKAGE_ARN``): what a build step passes. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
 (with the ``sagemaker-mlflow`` plugin installed) or an ``http://`` / ``file:`` URI.
 
 Tracking must never fail training: with no tracking URI, or when the server cannot be reached or
@@ -70,6 +72,16 @@ def key_value(text: str):
     return name, value
 
 
+def json_object(text: str) -> dict:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error}")
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object of parameters")
+    return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+
+
 def lineage_tags(args) -> dict:
     tags = {
         "dataset_version": args.dataset_version,
@@ -87,7 +99,7 @@ def record(mlflow, args) -> str:
     mlflow.set_tracking_uri(args.tracking_uri)
     mlflow.set_experiment(args.experiment)
     with mlflow.start_run(run_name=args.run_name, tags=lineage_tags(args)) as run:
-        params = dict(args.param)
+        params = {**args.params_json, **dict(args.param)}
         if args.dataset_version:
             params["dataset_version"] = args.dataset_version
         if params:
@@ -104,25 +116,41 @@ def link(mlflow, args) -> None:
 
 
 def parse_args(argv):
+    """The arguments; each has a default from an environment variable (``MLENV_*``, ``MLFLOW_*``), so
+    that a build step can pass them as its variables."""
+    env = os.environ.get
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     rec = commands.add_parser("record", help="record a finished training run")
-    rec.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", ""))
-    rec.add_argument("--experiment", required=True, help="the experiment (the model's name)")
-    rec.add_argument("--run-name", required=True, help="the run's name (the pipeline execution's)")
-    rec.add_argument("--evaluation", help="evaluation.json (a path or s3:// URI)")
-    rec.add_argument("--param", type=key_value, action="append", default=[], help="name=value, repeatable")
-    rec.add_argument("--dataset-version")
-    rec.add_argument("--dataset-uri")
-    rec.add_argument("--code-version")
-    rec.add_argument("--model-artifact", help="where the trained model is (s3://.../model.tar.gz)")
-    rec.add_argument("--execution", help="the pipeline execution's ARN")
-    rec.add_argument("--run-id-file", help="also write the run id here (empty when nothing was recorded)")
     lnk = commands.add_parser("link", help="tag a run with the model package it produced")
-    lnk.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", ""))
-    lnk.add_argument("--run-id", required=True)
-    lnk.add_argument("--model-package-arn", required=True)
-    return parser.parse_args(argv)
+    for command in (rec, lnk):
+        command.add_argument("--tracking-uri", default=env("MLFLOW_TRACKING_URI", ""))
+        command.add_argument("--run-id-file", help="write the run id here (empty when nothing was recorded)")
+    rec.add_argument("--experiment", default=env("MLENV_EXPERIMENT"), help="the experiment (the model's name)")
+    rec.add_argument("--run-name", default=env("MLENV_RUN_NAME"), help="the run's name (the pipeline execution's)")
+    rec.add_argument("--evaluation", default=env("MLENV_EVALUATION"), help="evaluation.json (a path or s3:// URI)")
+    rec.add_argument("--param", type=key_value, action="append", default=[], help="name=value, repeatable")
+    rec.add_argument(
+        "--params-json", type=json_object, default=env("MLENV_PARAMS", ""), help="more parameters, as a JSON object"
+    )
+    rec.add_argument("--dataset-version", default=env("MLENV_DATASET_VERSION"))
+    rec.add_argument("--dataset-uri", default=env("MLENV_DATASET_URI"))
+    rec.add_argument("--code-version", default=env("MLENV_CODE_VERSION"))
+    rec.add_argument("--model-artifact", default=env("MLENV_MODEL_ARTIFACT"), help="where the trained model is")
+    rec.add_argument("--execution", default=env("MLENV_EXECUTION"), help="the pipeline execution's ARN")
+    lnk.add_argument("--run-id", default=env("MLFLOW_RUN_ID", ""))
+    lnk.add_argument("--model-package-arn", default=env("MLENV_MODEL_PACKAGE_ARN"))
+    args = parser.parse_args(argv)
+    if isinstance(getattr(args, "params_json", None), str):  # the environment's value, not parsed by argparse
+        try:
+            args.params_json = json_object(args.params_json)
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"MLENV_PARAMS: {error}")
+    required = ["experiment", "run_name"] if args.command == "record" else ["model_package_arn"]
+    missing = [name for name in required if not getattr(args, name)]
+    if missing:
+        parser.error("missing " + ", ".join("--" + name.replace("_", "-") for name in missing))
+    return args
 
 
 def main(argv=None) -> int:
@@ -149,11 +177,12 @@ def main(argv=None) -> int:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"warning: MLflow at {args.tracking_uri} did not record the run: {first}", file=sys.stderr)
         run_id = ""
-    if args.command == "record":
-        if args.run_id_file:
-            with open(args.run_id_file, "w", encoding="utf-8") as f:
-                f.write(run_id)
-        print(json.dumps({"runId": run_id}))
+    if args.command == "link":
+        run_id = args.run_id
+    if args.run_id_file:
+        with open(args.run_id_file, "w", encoding="utf-8") as f:
+            f.write(run_id)
+    print(json.dumps({"runId": run_id}))
     return 0
 
 

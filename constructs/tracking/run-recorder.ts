@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { grantStartBuild, pythonBuildProject } from '../common/python-build-project';
+import type { IMlDataStore } from '../storage/ml-data-store';
+import type { IMlflowTrackingServer } from './mlflow-tracking-server';
+
+/** The script the recorder runs (in its source directory) and the file of its pinned requirements. */
+export const RUN_RECORDER_SCRIPT = 'record_run.py';
+export const RUN_RECORDER_REQUIREMENTS = 'requirements-aws.txt';
+/** The build's output variable: the id of the run it recorded (empty when it recorded none). */
+export const RUN_ID_VARIABLE = 'MLFLOW_RUN_ID';
+
+export interface RunRecorderProps {
+  /** The directory with `record_run.py` and `requirements-aws.txt` (ml/tracking), shipped as an asset. */
+  readonly sourcePath: string;
+  /**
+   * Where runs are recorded.
+   * @default - none: each build warns that no tracking server is configured and records nothing
+   */
+  readonly trackingServer?: IMlflowTrackingServer;
+  /** The data store whose models bucket holds the evaluation reports it reads. */
+  readonly dataStore: IMlDataStore;
+  /** The keys of the evaluation reports it may read (`churn/runs/*\/evaluation/evaluation.json`). */
+  readonly evaluationKeyPattern: string;
+  /** Encrypts its artifacts and logs. */
+  readonly logsKey: kms.IKey;
+  /** @default - a new log group under `logsKey`, kept a year */
+  readonly logGroup?: logs.ILogGroup;
+  /** With it, only that project may take the recorder's role. @default - generated */
+  readonly projectName?: string;
+  /** @default Duration.minutes(15) */
+  readonly timeout?: Duration;
+}
+
+/**
+ * A CodeBuild project that records a pipeline run in MLflow, and links it to its model package,
+ * with `record_run.py` (see its docstring): the pipeline's SageMaker jobs run network-isolated and
+ * cannot reach a tracking server, so a step of its own does it. A build's variables say what to
+ * do (`MLENV_ACTION`: `record` or `link`, and the script's `MLENV_*` inputs); its exported
+ * `MLFLOW_RUN_ID` is the run's id. Its role may log runs on its tracking server and read the
+ * evaluation reports, nothing else; a build never fails because the server does not answer.
+ *
+ * @example
+ * const recorder = new RunRecorder(this, 'Recorder', { sourcePath: 'ml/tracking', trackingServer,
+ *   dataStore, evaluationKeyPattern: 'churn/runs/*\/evaluation/evaluation.json', logsKey });
+ */
+export class RunRecorder extends Construct {
+  public readonly project: codebuild.Project;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: RunRecorderProps) {
+    super(scope, id);
+    for (const file of [RUN_RECORDER_SCRIPT, RUN_RECORDER_REQUIREMENTS]) {
+      if (!existsSync(join(props.sourcePath, file))) {
+        throw new Error(`RunRecorder: ${join(props.sourcePath, file)} not found`);
+      }
+    }
+    const built = pythonBuildProject(this, {
+      owner: 'RunRecorder',
+      sourcePath: props.sourcePath,
+      exclude: ['__pycache__', 'mlruns', '*.db'],
+      requirementsFile: RUN_RECORDER_REQUIREMENTS,
+      description: 'Records pipeline runs in MLflow and links them to their model packages',
+      roleDescription: 'Records pipeline runs in MLflow',
+      projectName: props.projectName,
+      logsKey: props.logsKey,
+      logGroup: props.logGroup,
+      timeout: props.timeout ?? Duration.minutes(15),
+      environmentVariables: {
+        MLFLOW_TRACKING_URI: props.trackingServer?.trackingServerArn ?? '',
+        MLENV_ACTION: 'record',
+      },
+      commands: [
+        `python ${RUN_RECORDER_SCRIPT} "\${MLENV_ACTION}" --run-id-file run-id`,
+        `export ${RUN_ID_VARIABLE}="$(cat run-id)"`,
+      ],
+      exportedVariables: [RUN_ID_VARIABLE],
+    });
+    this.project = built.project;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
+    props.trackingServer?.grantLogRuns(this.role);
+    props.dataStore.grantReadModels(this.role, props.evaluationKeyPattern);
+  }
+
+  /** Lets `grantee` start builds of the recorder, follow them and stop them. */
+  public grantStartBuild(grantee: iam.IGrantable): iam.Grant {
+    return grantStartBuild(this.project, grantee);
+  }
+}

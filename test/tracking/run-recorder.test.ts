@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { MlflowTrackingServer, RunRecorder, type RunRecorderProps } from '../../constructs';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { AuthorizationModel } from '../../lib/authorization';
+import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
+
+const ACCOUNT = DATA_TEST_ACCOUNT;
+const REGION = DATA_TEST_REGION;
+const SOURCE = join(REPO_ROOT, 'ml', 'tracking');
+const PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
+
+function build(props: Partial<RunRecorderProps> & { withServer?: boolean } = {}) {
+  const { app, stack, dataStore, logsKey } = dataStack();
+  const trackingServer =
+    props.withServer === false
+      ? undefined
+      : new MlflowTrackingServer(stack, 'Tracking', { trackingServerName: 'acme-dev', dataStore });
+  const recorder = new RunRecorder(stack, 'Recorder', {
+    sourcePath: SOURCE,
+    trackingServer,
+    dataStore,
+    evaluationKeyPattern: 'churn/runs/*/evaluation/evaluation.json',
+    logsKey,
+    projectName: 'acme-dev-churn-runs',
+    ...props,
+  });
+  const starter = new iam.Role(stack, 'Starter', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    roleName: 'starter',
+  });
+  recorder.grantStartBuild(starter);
+  const template = Template.fromStack(stack);
+  const [project] = Object.values(template.findResources('AWS::CodeBuild::Project'));
+  return { app, stack, recorder, project };
+}
+
+const variables = (project: Record<string, any>) =>
+  Object.fromEntries(
+    (project.Properties.Environment.EnvironmentVariables as Array<{ Name: string; Value: unknown }>).map(
+      (v) => [v.Name, v.Value],
+    ),
+  );
+
+describe('RunRecorder', () => {
+  const { app, stack, recorder, project } = build();
+  const spec = JSON.parse(project.Properties.Source.BuildSpec);
+
+  test('installs exactly the pinned client and plugin, and exports the run id', () => {
+    expect(spec.phases.install.commands).toEqual([
+      'pip install --no-cache-dir --requirement requirements-aws.txt',
+    ]);
+    const pins = readFileSync(join(SOURCE, 'requirements-aws.txt'), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
+    expect(pins.map((p) => p.split('==')[0]).sort()).toEqual(['mlflow-skinny', 'sagemaker-mlflow']);
+    expect(pins.every((p) => /^[a-z0-9-]+==[\w.]+$/.test(p))).toBe(true);
+    expect(spec.env['exported-variables']).toEqual(['MLFLOW_RUN_ID']);
+  });
+
+  test("records to its server: the tracking URI is the server's ARN (what the sagemaker-mlflow plugin takes)", () => {
+    const arn = stack.resolve(variables(project).MLFLOW_TRACKING_URI);
+    expect(JSON.stringify(arn)).toContain(`:sagemaker:${REGION}:${ACCOUNT}:mlflow-tracking-server/acme-dev`);
+    const none = build({ withServer: false });
+    expect(variables(none.project).MLFLOW_TRACKING_URI).toBe('');
+  });
+
+  test('its build commands record a run and export its id (run here, in a copy of its source, against a local store)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlenv-recorder-'));
+    cpSync(SOURCE, dir, { recursive: true }); // as CodeBuild unpacks the asset
+    const evaluation = join(dir, 'evaluation.json');
+    writeFileSync(evaluation, JSON.stringify({ binary_classification_metrics: { auc: { value: 0.97 } } }));
+    const script = [...spec.phases.build.commands, 'printf "%s" "$MLFLOW_RUN_ID" > exported'].join('\n');
+    const run = spawnSync('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: {
+        PATH: `${dirname(PYTHON)}:${process.env.PATH}`,
+        HOME: dir,
+        ...variables(project),
+        MLFLOW_TRACKING_URI: `sqlite:///${join(dir, 'mlflow.db')}`,
+        MLENV_EXPERIMENT: 'churn',
+        MLENV_RUN_NAME: 'manual-1',
+        MLENV_EVALUATION: evaluation,
+      },
+    });
+    expect(run.status).toBe(0);
+    expect(readFileSync(join(dir, 'exported'), 'utf8')).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  describe('what its role may do, evaluated', () => {
+    const authz = AuthorizationModel.fromAssembly(app.synth());
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/${stack.getLogicalId(recorder.role.node.defaultChild as iam.CfnRole)}`;
+    const allowed = (action: string, resource: string, principal = roleArn) =>
+      authz.check({ principal, action, resource }).then((d) => d.allowed);
+    const server = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:mlflow-tracking-server/${name}`;
+
+    test('logs runs on its server and reads evaluation reports, nothing else', async () => {
+      expect(await allowed('sagemaker-mlflow:CreateRun', server('acme-dev'))).toBe(true);
+      expect(await allowed('sagemaker-mlflow:SetTag', server('acme-dev'))).toBe(true);
+      expect(await allowed('sagemaker-mlflow:CreateRun', server('other'))).toBe(false);
+      expect(await allowed('sagemaker-mlflow:DeleteExperiment', server('acme-dev'))).toBe(false);
+      expect(
+        await allowed(
+          's3:GetObject',
+          'arn:aws:s3:::acme-dev-models/churn/runs/abc/evaluation/evaluation.json',
+        ),
+      ).toBe(true);
+      expect(
+        await allowed(
+          's3:GetObject',
+          'arn:aws:s3:::acme-dev-models/churn/runs/abc/train/output/model.tar.gz',
+        ),
+      ).toBe(false);
+      expect(
+        await allowed(
+          's3:PutObject',
+          'arn:aws:s3:::acme-dev-models/churn/runs/abc/evaluation/evaluation.json',
+        ),
+      ).toBe(false);
+    });
+
+    test('is taken by CodeBuild for this project of this account only', async () => {
+      const take = (project: string, account = ACCOUNT) =>
+        authz.check({
+          principal: 'codebuild.amazonaws.com',
+          action: 'sts:AssumeRole',
+          resource: roleArn,
+          context: {
+            'aws:SourceAccount': account,
+            'aws:SourceArn': `arn:aws:codebuild:${REGION}:${account}:project/${project}`,
+          },
+        });
+      expect((await take('acme-dev-churn-runs')).allowed).toBe(true);
+      expect((await take('another')).allowed).toBe(false);
+      expect((await take('acme-dev-churn-runs', '999999999999')).allowed).toBe(false);
+    });
+
+    test('a role granted the recorder may start this project only', async () => {
+      const starter = `arn:aws:iam::${ACCOUNT}:role/starter`;
+      const name = stack.resolve((recorder.project.node.defaultChild as codebuild.CfnProject).name);
+      const arn = (project: string) => `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${project}`;
+      expect(await allowed('codebuild:StartBuild', arn(String(name)), starter)).toBe(true);
+      expect(await allowed('codebuild:StartBuild', arn('other'), starter)).toBe(false);
+    });
+  });
+
+  test('refuses a source without the script', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlenv-recorder-src-'));
+    expect(() => build({ sourcePath: dir })).toThrow(`${join(dir, 'record_run.py')} not found`);
+  });
+});
