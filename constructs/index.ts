@@ -26,3 +26,4 @@ export * from './data/dbt-project';
 export * from './data/data-pipeline';
 export * from './tracking/mlflow-tracking-server';
 export * from './tracking/run-recorder';
+export * from './training/run-recording';

@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { grantStartBuild, pythonBuildProject } from '../common/python-build-project';
 import type { IMlDataStore } from '../storage/ml-data-store';
+import type { IRunRecorder } from '../training/run-recording';
 import type { IMlflowTrackingServer } from './mlflow-tracking-server';
 
 /** The script the recorder runs (in its source directory) and the file of its pinned requirements. */
@@ -50,7 +51,7 @@ export interface RunRecorderProps {
  * const recorder = new RunRecorder(this, 'Recorder', { sourcePath: 'ml/tracking', trackingServer,
  *   dataStore, evaluationKeyPattern: 'churn/runs/*\/evaluation/evaluation.json', logsKey });
  */
-export class RunRecorder extends Construct {
+export class RunRecorder extends Construct implements IRunRecorder {
   public readonly project: codebuild.Project;
   public readonly role: iam.Role;
   public readonly logGroup: logs.ILogGroup;

@@ -23,6 +23,8 @@ export interface RegisterModelProps {
   readonly transformInstanceType: MlInstanceType;
   readonly codeVersion: string;
   readonly code: SourceCodeConfig;
+  /** Where the execution holds the MLflow run it recorded, for the package's `mlflowRunId`. @default - none */
+  readonly runIdPath?: string;
 }
 
 /**
@@ -91,6 +93,7 @@ export function registerModelTask(scope: Construct, props: RegisterModelProps): 
         sourceArchive: props.code.s3Uri,
         executionArn: sfn.JsonPath.executionId,
         trainingJobName: sfn.JsonPath.stringAt('$.train.jobName'),
+        ...(props.runIdPath ? { mlflowRunId: sfn.JsonPath.stringAt(props.runIdPath) } : {}),
       },
     },
     resultSelector: { 'modelPackageArn.$': '$.ModelPackageArn' },

@@ -5,6 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DatasetLayout } from '../common/dataset-layout';
+import type { IRunRecorder } from './run-recording';
 import { ModelLayout } from '../common/model-layout';
 import type { MlNetworkPlacement } from '../network/ml-network';
 import type { IModelRegistry } from '../registry/model-registry';
@@ -152,6 +153,13 @@ export interface TrainingPipelineProps {
    * @default false
    */
   readonly acceptFeatures?: boolean;
+  /**
+   * Records each run in MLflow after its evaluation (`RecordRun`) and links it to the package
+   * registered from it (`LinkRun`); the package's metadata names the run (`mlflowRunId`).
+   * Recording never fails a run.
+   * @default - runs are not recorded
+   */
+  readonly runRecorder?: IRunRecorder;
 }
 
 /** Throws one error listing every problem of `props`, naming the construct at `path`. */

@@ -16,6 +16,7 @@ import { addPipelineTriggers } from './pipeline-triggers';
 import { grantPipelineJobs } from './pipeline-permissions';
 import { PIPELINE_STEPS, type PipelineStep, type StepLocation } from './pipeline-steps';
 import { registerModelTask } from './register-model';
+import { RECORDED_RUN_PATH, RunRecording } from './run-recording';
 import {
   type DynamicS3Uri,
   type JobDefaults,
@@ -269,7 +270,17 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     });
     readMetrics.addCatch(notifyFailure, catchAll);
 
+    const recording = props.runRecorder
+      ? new RunRecording(this, {
+          recorder: props.runRecorder,
+          layout,
+          modelsBucket: buckets.models,
+          hyperparameters: props.hyperparameters ?? {},
+          codeVersion: props.codeVersion ?? 'unknown',
+        })
+      : undefined;
     const registerModel = registerModelTask(this, {
+      runIdPath: recording ? RECORDED_RUN_PATH : undefined,
       layout,
       group: registry.modelPackageGroup(model),
       modelsBucket: buckets.models,
@@ -307,6 +318,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       resultPath: sfn.JsonPath.DISCARD,
     });
     notifySuccess.addCatch(notifyFailure, catchAll);
+    notifySuccess.next(new sfn.Succeed(this, 'Succeeded'));
 
     // The metric must exist before it is tested as a number, and be a number before it is compared:
     // a type test on a missing path is a runtime error that no Catch sees. (Positive IsPresent tests
@@ -317,7 +329,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     const qualityGate = new sfn.Choice(this, 'QualityGate')
       .when(
         passesGate(gatePath, props.qualityGate),
-        registerModel.next(notifySuccess).next(new sfn.Succeed(this, 'Succeeded')),
+        registerModel.next(recording ? recording.link(notifySuccess) : notifySuccess),
       )
       .otherwise(
         failWith('QualityGateFailed', {
@@ -361,7 +373,8 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     jobStates
       .reduce((chain, state) => chain.next(state), sfn.Chain.start(prepareRun))
       .next(readMetrics)
-      .next(hasMetric);
+      .next(recording ? recording.record : hasMetric);
+    recording?.then(hasMetric);
 
     // Every job may take its task's whole timeout; an hour more for everything else.
     const timeout = PIPELINE_STEPS.reduce((sum, step) => sum + taskTimeout(step).toSeconds(), 3600);
