@@ -3,7 +3,7 @@ import { LOCAL_ENVIRONMENT, SILENT_STEPS } from '../local/emulator-up';
 import { LocalDeployment } from '../local/local-deployment';
 import { executionName, localTrain } from '../local/local-train';
 import { listDatasetVersions } from '../ops/datasets';
-import { formatStateEnded, startTraining, waitForExecution } from '../ops/training-runs';
+import { formatStateEnded, startTraining, trainingEntryPoint, waitForExecution } from '../ops/training-runs';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { connectEnvironment, modelIn } from './connect-environment';
 import { consoleSteps } from './steps';
@@ -57,9 +57,9 @@ export function trainCommand(): Command {
       }
 
       // A model with a data pipeline trains on the features it builds: start that, as new data does.
-      const pipelineArn = model.dataPipelineArn ?? model.pipelineArn;
-      const executionArn = await startTraining(sfn, pipelineArn, executionName('manual'), input);
-      const through = model.dataPipelineArn ? ' through its data pipeline (ETL, dbt, then training)' : '';
+      const entry = trainingEntryPoint(model);
+      const executionArn = await startTraining(sfn, entry.stateMachineArn, executionName('manual'), input);
+      const through = entry.throughDataPipeline ? ' through its data pipeline (ETL, dbt, then training)' : '';
       if (!options.wait) {
         if (options.json) console.log(JSON.stringify({ executionArn, ...input }, null, 2));
         else

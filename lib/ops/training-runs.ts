@@ -7,9 +7,24 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 
+import type { ModelDirectory } from './environment-directory';
+
 type SfnSender = Pick<SFNClient, 'send'>;
 
-/** Starts a training pipeline; returns the execution's ARN. */
+/**
+ * What a training run of a model starts: its data pipeline where it has one (it builds the
+ * features from the raw version, then trains on them), else its training pipeline.
+ */
+export function trainingEntryPoint(model: Pick<ModelDirectory, 'pipelineArn' | 'dataPipelineArn'>): {
+  readonly stateMachineArn: string;
+  readonly throughDataPipeline: boolean;
+} {
+  return model.dataPipelineArn
+    ? { stateMachineArn: model.dataPipelineArn, throughDataPipeline: true }
+    : { stateMachineArn: model.pipelineArn, throughDataPipeline: false };
+}
+
+/** Starts a training pipeline (or a data pipeline: it takes the same input); returns the execution's ARN. */
 export async function startTraining(
   sfn: SfnSender,
   stateMachineArn: string,

@@ -54,6 +54,15 @@ describe.each(config.environments.map((e) => [e.name, e] as const))(
           new RegExp(`^arn:aws:states:${env.region}:${env.account}:stateMachine:`),
         );
         expect(directory.models[model].endpointName === undefined).toBe(!(model in env.deployments));
+        // A model with a data pipeline publishes it (what `mlenv train` starts for it).
+        const withData = config.models.find((m) => m.name === model)?.dataPipeline !== undefined;
+        expect(directory.models[model].dataPipelineArn === undefined).toBe(!withData);
+        if (withData) {
+          expect(directory.models[model].dataPipelineArn).toMatch(
+            new RegExp(`^arn:aws:states:${env.region}:${env.account}:stateMachine:`),
+          );
+          expect(directory.models[model].dataPipelineArn).not.toBe(directory.models[model].pipelineArn);
+        }
       }
       expect(directory.alertTopicArn).toMatch(new RegExp(`^arn:aws:sns:${env.region}:${env.account}:`));
       expect(directory.dataKeyArn).toMatch(new RegExp(`^arn:aws:kms:${env.region}:${env.account}:key/`));

@@ -5,7 +5,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startTraining, waitForExecution } from '../../lib/ops/training-runs';
+import { startTraining, trainingEntryPoint, waitForExecution } from '../../lib/ops/training-runs';
 
 const sfn = mockClient(SFNClient);
 afterEach(() => sfn.reset());
@@ -54,4 +54,21 @@ test('--wait tells each state once as it ends, and how the execution failed', as
   );
   expect(states).toEqual(['succeeded Preprocess 40', 'failed Train 0']);
   expect(end).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed', cause: 'AlgorithmError: boom' });
+});
+
+describe('what a training run of a model starts', () => {
+  const pipelineArn = 'arn:aws:states:eu-west-1:111111111111:stateMachine:training';
+  const dataPipelineArn = 'arn:aws:states:eu-west-1:111111111111:stateMachine:data';
+  test('its data pipeline where it has one (features first, then training)', () => {
+    expect(trainingEntryPoint({ pipelineArn, dataPipelineArn })).toEqual({
+      stateMachineArn: dataPipelineArn,
+      throughDataPipeline: true,
+    });
+  });
+  test('else its training pipeline', () => {
+    expect(trainingEntryPoint({ pipelineArn })).toEqual({
+      stateMachineArn: pipelineArn,
+      throughDataPipeline: false,
+    });
+  });
 });
