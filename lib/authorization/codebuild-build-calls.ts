@@ -18,6 +18,39 @@ export const DBT_ENVIRONMENT = {
   tables: 'MLENV_TABLES_LOCATION',
 } as const;
 
+/**
+ * The environment variables that make a build a run recorder's (constructs/tracking/run-recorder.ts
+ * sets them, the training pipeline's `RecordRun` and `LinkRun` states override them;
+ * `ml/tracking/record_run.py` reads them): what to do (`record` or `link`), the evaluation report
+ * a `record` reads, and where runs are recorded.
+ */
+export const RECORDER_ENVIRONMENT = {
+  action: 'MLENV_ACTION',
+  evaluation: 'MLENV_EVALUATION',
+  trackingUri: 'MLFLOW_TRACKING_URI',
+} as const;
+
+/**
+ * What `record_run.py record` asks of a SageMaker managed tracking server with the MLflow client
+ * (IAM authorizes each MLflow API as a `sagemaker-mlflow` action on the server): `set_experiment`
+ * looks the experiment up by name and creates it if needed (then reads it back), `start_run`
+ * creates the run, `log_params` and `log_metrics` log batches, ending the run updates it; and
+ * reading the run back.
+ */
+export const RECORD_RUN_MLFLOW_ACTIONS = [
+  'sagemaker-mlflow:GetExperimentByName',
+  'sagemaker-mlflow:CreateExperiment',
+  'sagemaker-mlflow:GetExperiment',
+  'sagemaker-mlflow:CreateRun',
+  'sagemaker-mlflow:LogBatch',
+  'sagemaker-mlflow:UpdateRun',
+  'sagemaker-mlflow:GetRun',
+] as const;
+/** What `record_run.py link` asks: tagging the run (`MlflowClient.set_tag`), and reading it. */
+export const LINK_RUN_MLFLOW_ACTIONS = ['sagemaker-mlflow:SetTag', 'sagemaker-mlflow:GetRun'] as const;
+/** A SageMaker managed MLflow tracking server's ARN: the tracking URI of the `sagemaker-mlflow` plugin. */
+const TRACKING_SERVER_ARN = /^arn:[^:]+:sagemaker:[^:]+:\d{12}:mlflow-tracking-server\/[a-zA-Z0-9-]+$/;
+
 /** A stand-in for what dbt names at run time: a build's id, a query's id, a model's table. */
 const SAMPLE_BUILD_UUID = '01234567-89ab-4def-8123-456789abcdef';
 const SAMPLE_QUERY_ID = '76543210-fedc-4ba9-8765-43210fedcba9';
@@ -48,6 +81,8 @@ export function findCodeBuildProject(
  * table (with their partitions), Athena writing and reading back query results (under the
  * workgroup's enforced location and key) and writing, reading and replacing the table's data
  * (`<tables location><database>/<table>/<uuid>/`, dbt-athena's default `schema_table_unique`);
+ * for a run recorder's build (`RECORDER_ENVIRONMENT`), what `record_run.py` does: reading the
+ * evaluation report and recording the run, or tagging it, on the tracking server its URI names;
  * what a build command exports (`--destination s3://...`, the environment's variables expanded),
  * written under the bucket's default key.
  */
@@ -97,6 +132,11 @@ export function codeBuildBuildCalls(
     calls.push(...dbt.calls);
     problems.push(...dbt.problems.map((p) => `CodeBuild project ${name}: ${p}`));
   }
+  if (environment.has(RECORDER_ENVIRONMENT.action)) {
+    const recorder = recorderCalls(inventory, environment, caller);
+    calls.push(...recorder.calls);
+    problems.push(...recorder.problems.map((p) => `CodeBuild project ${name}: ${p}`));
+  }
   // A command that exports what the build made (`--destination s3://...`) writes there.
   for (const destination of destinations(source?.BuildSpec)) {
     const expanded = destination.replace(
@@ -112,15 +152,25 @@ export function codeBuildBuildCalls(
   return { calls, problems };
 }
 
+/** The variables a project's builds export (its JSON buildspec's `env.exported-variables`). */
+export function exportedVariables(project: DeployedResource): string[] {
+  const spec = jsonBuildSpec(asObject(project.properties.Source)?.BuildSpec);
+  return asList(asObject(spec?.env)?.['exported-variables']).filter((v): v is string => typeof v === 'string');
+}
+
+/** A buildspec as CDK renders one (JSON); undefined for a YAML buildspec or a file of the source. */
+function jsonBuildSpec(buildSpec: unknown): JsonObject | undefined {
+  if (typeof buildSpec !== 'string') return undefined;
+  try {
+    return asObject(JSON.parse(buildSpec));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `--destination` arguments of a buildspec's commands (a JSON buildspec, as CDK renders one). */
 function destinations(buildSpec: unknown): string[] {
-  if (typeof buildSpec !== 'string') return [];
-  let spec: JsonObject | undefined;
-  try {
-    spec = asObject(JSON.parse(buildSpec));
-  } catch {
-    return []; // a YAML buildspec or a file name in the source: not read here
-  }
+  const spec = jsonBuildSpec(buildSpec); // a YAML buildspec or a file name in the source: not read here
   const phases = Object.values(asObject(spec?.phases) ?? {});
   const commands = phases.flatMap((phase) => asList(asObject(phase)?.commands)).map(String);
   return commands.flatMap((command) =>
@@ -290,6 +340,52 @@ function dbtCalls(
     problems.push(
       `no table location: neither ${DBT_ENVIRONMENT.tables} nor database ${databaseName} names one`,
     );
+  }
+  return { calls, problems };
+}
+
+/**
+ * What `record_run.py` asks through the build's role (`MLENV_ACTION`): `record` reads the
+ * evaluation report (`MLENV_EVALUATION`, an `s3://` URI; a local path is read from the build's own
+ * disk) and records the run; `link` tags it. With a SageMaker tracking server's ARN as
+ * `MLFLOW_TRACKING_URI`, each MLflow request is a `sagemaker-mlflow` action on that ARN; with none
+ * the script records nothing, and an `http://` or `file:` URI asks nothing of IAM.
+ */
+function recorderCalls(
+  inventory: PolicyInventory,
+  environment: ReadonlyMap<string, string>,
+  caller: (what: string) => Caller,
+): DerivedCalls {
+  const calls: RunTimeCall[] = [];
+  const problems: string[] = [];
+  const action = environment.get(RECORDER_ENVIRONMENT.action);
+  if (action !== 'record' && action !== 'link') {
+    return {
+      calls,
+      problems: [`${RECORDER_ENVIRONMENT.action} is ${String(action)}: a run recorder only records or links`],
+    };
+  }
+  const trackingUri = environment.get(RECORDER_ENVIRONMENT.trackingUri) ?? '';
+  if (action === 'record') {
+    const evaluation = environment.get(RECORDER_ENVIRONMENT.evaluation);
+    if (evaluation?.startsWith('s3://')) {
+      if (evaluation.includes('$')) {
+        problems.push(`cannot resolve the evaluation report ${evaluation}`);
+      } else {
+        calls.push(...s3ReadCalls(inventory, caller('evaluation'), evaluation));
+      }
+    }
+  }
+  if (trackingUri === '') return { calls, problems }; // no server: the script warns and records nothing
+  if (!TRACKING_SERVER_ARN.test(trackingUri)) {
+    if (trackingUri.startsWith('arn:') || trackingUri.includes('$')) {
+      problems.push(`${RECORDER_ENVIRONMENT.trackingUri} ${trackingUri} is not a tracking server's ARN`);
+    }
+    return { calls, problems }; // an http:// or file: store: no AWS request
+  }
+  const actions = action === 'record' ? RECORD_RUN_MLFLOW_ACTIONS : LINK_RUN_MLFLOW_ACTIONS;
+  for (const mlflowAction of actions) {
+    calls.push({ ...caller(`MLflow ${action}`), action: mlflowAction, resource: trackingUri });
   }
   return { calls, problems };
 }

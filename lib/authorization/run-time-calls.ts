@@ -3,6 +3,7 @@ import { accessLogCalls } from './access-log-calls';
 import { alarmCalls } from './alarm-calls';
 import type { AuthorizationModel } from './authorization-model';
 import { budgetCalls } from './budget-calls';
+import { exportedVariables, findCodeBuildProject } from './codebuild-build-calls';
 import type { DeployedResource } from './deployed-assembly';
 import { deliveryPipelineCalls } from './delivery-pipeline-calls';
 import { endpointModelCalls } from './endpoint-model-calls';
@@ -58,6 +59,10 @@ export async function enumerateRunTimeCalls(
       input: options.executionInput(stateMachine),
       executionName: options.executionName,
       objectBody: options.objectBody && ((uri) => options.objectBody!(uri, stateMachine)),
+      exportedVariables: (name) => {
+        const project = findCodeBuildProject(inventory, stateMachine.stage, name);
+        return project ? exportedVariables(project) : [];
+      },
     });
     if (sample.status !== 'SUCCEEDED') {
       problems.push(

@@ -26,7 +26,15 @@ export interface SampleExecutionOptions {
    * it (a metrics file behind a quality gate). @default '{}'
    */
   readonly objectBody?: (s3Uri: string) => string;
+  /**
+   * The variables a CodeBuild project's builds export (its buildspec's `env.exported-variables`),
+   * which a `.sync` build's answer lists, each with a sample value. @default - none
+   */
+  readonly exportedVariables?: (projectName: string) => readonly string[];
 }
+
+/** What a build exports, in a sample build's answer (an MLflow run's id has this shape). */
+export const SAMPLE_EXPORTED_VALUE = '0123456789abcdef0123456789abcdef';
 
 /**
  * Runs `definition` with aws-local-stepfunctions (so JSONPath, intrinsic functions and Choice
@@ -34,8 +42,8 @@ export interface SampleExecutionOptions {
  * tasks are answered locally the way the services answer: a `.sync` SageMaker job completes (a
  * training job's model lands at `<S3OutputPath><job name>/output/model.tar.gz`, SageMaker's
  * documented layout), `createModelPackage` returns version 1 of the group, S3 `getObject` returns
- * `objectBody`, SNS returns a message id, a Glue job run, a CodeBuild build and a child execution
- * succeed (with their ids).
+ * `objectBody`, SNS returns a message id, a Glue job run, a CodeBuild build (with the variables
+ * it exports) and a child execution succeed (with their ids).
  */
 export async function runSampleExecution(
   definition: JsonObject,
@@ -94,7 +102,14 @@ export async function runSampleExecution(
             Id: id,
             Arn: `arn:${arn.partition}:codebuild:${arn.region}:${arn.account}:build/${id}`,
             ProjectName: parameters.ProjectName,
-            ...(pattern === '.sync' ? { BuildStatus: 'SUCCEEDED' } : { BuildStatus: 'IN_PROGRESS' }),
+            ...(pattern === '.sync'
+              ? {
+                  BuildStatus: 'SUCCEEDED',
+                  ExportedEnvironmentVariables: (
+                    options.exportedVariables?.(String(parameters.ProjectName)) ?? []
+                  ).map((Name) => ({ Name, Value: SAMPLE_EXPORTED_VALUE })),
+                }
+              : { BuildStatus: 'IN_PROGRESS' }),
           },
         };
       }

@@ -25,6 +25,7 @@ refuses, the script prints one ``warning:`` line, records nothing and exits 0 (`
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -166,10 +167,12 @@ def main(argv=None) -> int:
                 os.environ.setdefault(name, value)
             import mlflow  # the tracking client (and, on AWS, the sagemaker-mlflow plugin)
 
-            if args.command == "record":
-                run_id = record(mlflow, args)
-            else:
-                link(mlflow, args)
+            # MLflow prints where to view a run; stdout is this script's answer (one JSON line).
+            with contextlib.redirect_stdout(sys.stderr):
+                if args.command == "record":
+                    run_id = record(mlflow, args)
+                else:
+                    link(mlflow, args)
     except RecordError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { App } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { MlflowTrackingServer, RunRecorder, TrainingPipeline } from '../../constructs';
+import { asList, asObject } from '../../constructs/common/json-values';
+import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
+import { ModelLayout } from '../../constructs/common/model-layout';
+import { REPO_ROOT } from '../../lib/app/cdk-context';
+import {
+  AuthorizationModel,
+  type Decision,
+  enumerateRunTimeCalls,
+  type RunTimeCall,
+  type RunTimeCallEnumeration,
+  SAMPLE_EXPORTED_VALUE,
+} from '../../lib/authorization';
+import { codeBuildBuildCalls } from '../../lib/authorization/codebuild-build-calls';
+import { pipelineFixture } from '../support/training-fixtures';
+
+/*
+ * The authorization model of a run recorder's builds (lib/authorization/codebuild-build-calls.ts):
+ * a training pipeline with a recorder records its run (`RecordRun`: the evaluation report read, the
+ * run recorded on the tracking server) and links it (`LinkRun`: the run tagged), evaluated against
+ * the policies RunRecorder, MlflowTrackingServer and TrainingPipeline synthesize.
+ */
+
+const MODEL = 'churn';
+const EXECUTION_NAME = 'authorization-check';
+/** The run id the pipeline derives from the execution's name (`PrepareRun`). */
+const RUN_ID = createHash('md5').update(EXECUTION_NAME).digest('hex');
+const SERVER = 'acme-dev';
+
+const { stack, props } = pipelineFixture();
+const { account, region } = stack;
+const layout = new ModelLayout(MODEL);
+const logsKey = new kms.Key(stack, 'LogsKey');
+// The platform's logs key lets CloudWatch Logs of its account use it (the recorders' log groups).
+allowLogGroupEncryption(logsKey);
+const trackingServer = new MlflowTrackingServer(stack, 'Tracking', {
+  trackingServerName: SERVER,
+  dataStore: props.dataStore,
+});
+const recorderProps = {
+  sourcePath: join(REPO_ROOT, 'ml', 'tracking'),
+  dataStore: props.dataStore,
+  evaluationKeyPattern: `${MODEL}/runs/*/evaluation/evaluation.json`,
+  logsKey,
+};
+const recorder = new RunRecorder(stack, 'Recorder', {
+  ...recorderProps,
+  trackingServer,
+  projectName: 'test-churn-runs',
+});
+// A recorder without a server: its builds record nothing.
+const serverless = new RunRecorder(stack, 'Serverless', { ...recorderProps, projectName: 'test-churn-no-runs' });
+const pipeline = new TrainingPipeline(stack, 'Pipeline', {
+  ...props,
+  hyperparameters: { 'n-estimators': 100 },
+  codeVersion: 'dc63fd3',
+  runRecorder: recorder,
+});
+
+const authz = AuthorizationModel.fromAssembly((stack.node.root as App).synth());
+const { deployed } = authz.inventory;
+const machine = deployed
+  .ofType('AWS::StepFunctions::StateMachine')
+  .find(
+    (m) => m.logicalId === stack.getLogicalId(pipeline.stateMachine.node.defaultChild as sfn.CfnStateMachine),
+  )!;
+const projectNamed = (name: string) =>
+  deployed.ofType('AWS::CodeBuild::Project').find((p) => deployed.ref(p) === name)!;
+const project = projectNamed('test-churn-runs');
+const buildRole = String(project.properties.ServiceRole);
+const serverArn = `arn:aws:sagemaker:${region}:${account}:mlflow-tracking-server/${SERVER}`;
+const modelsBucket = 'test-data-models';
+const evaluationArn = `arn:aws:s3:::${modelsBucket}/${layout.evaluationKey(RUN_ID)}`;
+const dataKey = String(
+  asObject(
+    asObject(
+      asList(
+        asObject(
+          deployed.ofType('AWS::S3::Bucket').find((b) => deployed.ref(b) === modelsBucket)!.properties
+            .BucketEncryption,
+        )?.ServerSideEncryptionConfiguration,
+      ).map(asObject)[0],
+    )?.ServerSideEncryptionByDefault,
+  )?.KMSMasterKeyID,
+);
+
+interface Checked {
+  readonly call: RunTimeCall;
+  readonly decision: Decision;
+}
+const check = async (calls: readonly RunTimeCall[]) =>
+  Promise.all(calls.map(async (call) => ({ call, decision: await authz.check(call) })));
+const cleanlyAllowed = (c: Checked) => c.decision.allowed && c.decision.ignoredContextKeys.length === 0;
+const cleanlyDenied = (c: Checked) => !c.decision.allowed && c.decision.result !== 'Error';
+const line = ({ call, decision }: Checked) =>
+  `${call.origin} | ${call.principal} | ${call.action} | ${call.resource} | ${decision.result}: ${decision.explanation}`;
+const passing = JSON.stringify({ binary_classification_metrics: { auc: { value: 0.97 } } });
+
+let enumeration: RunTimeCallEnumeration;
+let checked: Checked[];
+/** `action resource` of the recorder role's calls from state `state`. */
+let byRecorder: (state: string) => string[];
+
+beforeAll(async () => {
+  enumeration = await enumerateRunTimeCalls(authz, {
+    executionName: EXECUTION_NAME,
+    executionInput: () => ({
+      datasetS3Uri: 's3://test-data-raw/churn/versions/v1/',
+      datasetVersion: 'v1',
+      reason: 'test',
+    }),
+    objectBody: (uri) => (uri.endsWith('/evaluation.json') ? passing : '{}'),
+  });
+  checked = await check(enumeration.calls);
+  byRecorder = (state) =>
+    enumeration.calls
+      .filter((c) => c.principal === buildRole && c.origin.startsWith(`${machine.path} state ${state} `))
+      .map((c) => `${c.action} ${c.resource}`);
+});
+
+describe('a training pipeline with a run recorder, evaluated with its run-time calls', () => {
+  test('every build has a model of its calls, and the sample run succeeds', () => {
+    expect(enumeration.problems).toEqual([]);
+    expect(enumeration.runs.map((r) => r.sample.status)).toEqual(enumeration.runs.map(() => 'SUCCEEDED'));
+  });
+
+  test("RecordRun: the recorder reads the run's evaluation report (with the data key) and records the run on its server", () => {
+    const mlflow = [
+      'GetExperimentByName',
+      'CreateExperiment',
+      'CreateRun',
+      'LogBatch',
+      'UpdateRun',
+      'GetRun',
+    ].map((a) => `sagemaker-mlflow:${a} ${serverArn}`);
+    expect(byRecorder('RecordRun')).toEqual(
+      expect.arrayContaining([`s3:GetObject ${evaluationArn}`, `kms:Decrypt ${dataKey}`, ...mlflow]),
+    );
+    const read = enumeration.calls.find((c) => c.principal === buildRole && c.resource === evaluationArn)!;
+    expect(enumeration.calls).toContainEqual(
+      expect.objectContaining({
+        origin: read.origin,
+        action: 'kms:Decrypt',
+        resource: dataKey,
+        context: expect.objectContaining({ 'kms:ViaService': `s3.${region}.amazonaws.com` }),
+      }),
+    );
+    // Only that: no other object, no tag.
+    expect(
+      byRecorder('RecordRun').filter(
+        (c) => c.startsWith('s3:GetObject') && !c.endsWith('.zip') && c !== `s3:GetObject ${evaluationArn}`,
+      ),
+    ).toEqual([]);
+    expect(byRecorder('RecordRun')).not.toContain(`sagemaker-mlflow:SetTag ${serverArn}`);
+  });
+
+  test('LinkRun: the recorder tags the run it recorded on its server, and reads no report', () => {
+    const link = enumeration.runs
+      .find((r) => r.stateMachine === machine)!
+      .sample.taskParameters.get('LinkRun')!;
+    expect(asList(link.EnvironmentVariablesOverride)).toContainEqual(
+      expect.objectContaining({ Name: 'MLFLOW_RUN_ID', Value: SAMPLE_EXPORTED_VALUE }),
+    );
+    expect(byRecorder('LinkRun').filter((c) => c.startsWith('sagemaker-mlflow:'))).toEqual([
+      `sagemaker-mlflow:SetTag ${serverArn}`,
+      `sagemaker-mlflow:GetRun ${serverArn}`,
+    ]);
+    expect(byRecorder('LinkRun')).not.toContain(`s3:GetObject ${evaluationArn}`);
+  });
+
+  test('every call it makes is allowed', () => {
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
+  });
+
+  test("the recorder reaches no other tracking server, and no other model's or look-alike evaluation report", async () => {
+    const recorded = enumeration.calls.filter((c) => c.principal === buildRole);
+    const mlflow = recorded.filter((c) => c.action.startsWith('sagemaker-mlflow:'));
+    const read = recorded.find((c) => c.action === 's3:GetObject' && c.resource === evaluationArn)!;
+    expect(mlflow.length).toBeGreaterThan(0);
+    const lookAlikes: RunTimeCall[] = [
+      ...mlflow.flatMap((c) => [
+        { ...c, resource: `${serverArn}x` },
+        { ...c, resource: serverArn.replace(`/${SERVER}`, '/acme-prod') },
+        { ...c, resource: serverArn.replace(account, '999999999999') },
+      ]),
+      { ...read, resource: evaluationArn.replace(`/${MODEL}/`, '/fraud/') },
+      { ...read, resource: evaluationArn.replace(`/${MODEL}/`, `/${MODEL}x/`) },
+      { ...read, resource: evaluationArn.replace('evaluation.json', 'model.tar.gz') },
+      { ...read, resource: evaluationArn.replace(modelsBucket, 'test-data-curated') },
+    ];
+    const denied = await check(lookAlikes);
+    expect(denied.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+  });
+
+  test('a recorder without a server reads the report but makes no MLflow call', async () => {
+    const parameters = enumeration.runs
+      .find((r) => r.stateMachine === machine)!
+      .sample.taskParameters.get('RecordRun')!;
+    const overrides = asList(parameters.EnvironmentVariablesOverride);
+    expect(overrides.length).toBeGreaterThan(0);
+    const other = projectNamed('test-churn-no-runs');
+    const role = String(other.properties.ServiceRole);
+    const derived = codeBuildBuildCalls(authz.inventory, other, overrides, serverless.node.path, 'RecordRun');
+    expect(derived.problems).toEqual([]);
+    expect(derived.calls.filter((c) => c.action.startsWith('sagemaker-mlflow:'))).toEqual([]);
+    const evaluationRead = derived.calls.filter((c) => c.principal === role && c.resource === evaluationArn);
+    expect(evaluationRead.map((c) => c.action)).toEqual(['s3:GetObject']);
+    expect((await check(derived.calls)).filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
+    // Linking with it is nothing but the build's own bookkeeping.
+    const link = codeBuildBuildCalls(
+      authz.inventory,
+      other,
+      [{ Name: 'MLENV_ACTION', Value: 'link' }],
+      serverless.node.path,
+      'LinkRun',
+    );
+    expect(link.calls.filter((c) => c.action.startsWith('sagemaker-mlflow:'))).toEqual([]);
+  });
+});
