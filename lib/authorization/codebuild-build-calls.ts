@@ -155,7 +155,9 @@ export function codeBuildBuildCalls(
 /** The variables a project's builds export (its JSON buildspec's `env.exported-variables`). */
 export function exportedVariables(project: DeployedResource): string[] {
   const spec = jsonBuildSpec(asObject(project.properties.Source)?.BuildSpec);
-  return asList(asObject(spec?.env)?.['exported-variables']).filter((v): v is string => typeof v === 'string');
+  return asList(asObject(spec?.env)?.['exported-variables']).filter(
+    (v): v is string => typeof v === 'string',
+  );
 }
 
 /** A buildspec as CDK renders one (JSON); undefined for a YAML buildspec or a file of the source. */

@@ -54,7 +54,10 @@ const recorder = new RunRecorder(stack, 'Recorder', {
   projectName: 'test-churn-runs',
 });
 // A recorder without a server: its builds record nothing.
-const serverless = new RunRecorder(stack, 'Serverless', { ...recorderProps, projectName: 'test-churn-no-runs' });
+const serverless = new RunRecorder(stack, 'Serverless', {
+  ...recorderProps,
+  projectName: 'test-churn-no-runs',
+});
 const pipeline = new TrainingPipeline(stack, 'Pipeline', {
   ...props,
   hyperparameters: { 'n-estimators': 100 },
