@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../app/cdk-context';
 import { emulatorEndpoint } from './emulator-env';
-import { isOwnProcess, stopProcessGroup, tailFile } from './process-group';
+import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './process-group';
 
 /** The launcher that corrects moto's CloudFormation bugs and starts its server. */
 export const EMULATOR_LAUNCHER = join(__dirname, 'emulator', 'moto_server.py');
@@ -123,27 +122,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
   if (!existsSync(python)) {
     throw new Error(`mlenv local: ${python} is missing; run \`npm run setup\` (it installs moto into .venv)`);
   }
-  const log = openSync(emulatorLogFile(stateDir), 'w');
-  const child = spawn(python, [EMULATOR_LAUNCHER, '--port-file', portFile(stateDir)], {
+  const { pid, exited } = spawnInBackground(python, [EMULATOR_LAUNCHER, '--port-file', portFile(stateDir)], {
     cwd: stateDir,
-    detached: true,
-    stdio: ['ignore', log, log],
+    logFile: emulatorLogFile(stateDir),
   });
-  closeSync(log);
-  let exited: string | undefined;
-  child.on('exit', (code, signal) => (exited = signal ?? String(code)));
-  child.on('error', (error) => (exited = error.message));
-  child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`mlenv local: could not start ${python}`);
   writeFileSync(pidFile(stateDir), `${pid}\n`);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
-    if (exited !== undefined) {
+    if (exited() !== undefined) {
       removeRecord(stateDir);
       throw new Error(
-        `mlenv local: the emulator exited (${exited}) while starting:\n${tail(emulatorLogFile(stateDir))}`,
+        `mlenv local: the emulator exited (${exited()}) while starting:\n${tail(emulatorLogFile(stateDir))}`,
       );
     }
     const port = Number(existsSync(portFile(stateDir)) ? readFileSync(portFile(stateDir), 'utf8') : NaN);

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../app/cdk-context';
-import { isOwnProcess, stopProcessGroup, tailFile } from './process-group';
+import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './process-group';
 
 /**
  * The local environment's MLflow tracking server: `mlflow server` of the project's `.venv` on a
@@ -97,8 +96,7 @@ export async function startMlflowServer(
   mkdirSync(join(dataDir(stateDir), 'artifacts'), { recursive: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const log = openSync(mlflowLogFile(stateDir), 'w');
-  const child = spawn(
+  const { pid, exited } = spawnInBackground(
     mlflow,
     [
       'server',
@@ -113,24 +111,17 @@ export async function startMlflowServer(
       '--workers',
       '1',
     ],
-    { cwd: stateDir, detached: true, stdio: ['ignore', log, log] },
+    { cwd: stateDir, logFile: mlflowLogFile(stateDir) },
   );
-  closeSync(log);
-  let exited: string | undefined;
-  child.on('exit', (code, signal) => (exited = signal ?? String(code)));
-  child.on('error', (error) => (exited = error.message));
-  child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`mlenv local: could not start ${mlflow}`);
   const record: MlflowServerRecord = { pid, port, url, startedAt: new Date().toISOString() };
   // Recorded at once, so that `local down` stops a server whose start was interrupted too.
   writeFileSync(recordFile(stateDir), JSON.stringify(record, null, 2) + '\n');
   const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
   for (;;) {
-    if (exited !== undefined) {
+    if (exited() !== undefined) {
       rmSync(recordFile(stateDir), { force: true });
       throw new Error(
-        `mlenv local: MLflow exited (${exited}) while starting:\n${tailFile(mlflowLogFile(stateDir))}`,
+        `mlenv local: MLflow exited (${exited()}) while starting:\n${tailFile(mlflowLogFile(stateDir))}`,
       );
     }
     if (await mlflowAnswers(url)) return { ...record, reused: false };

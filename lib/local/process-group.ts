@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,4 +49,31 @@ export function tailFile(file: string, lines = 20): string {
   } catch {
     return '(no log)';
   }
+}
+
+/** A process started in the background by `spawnInBackground`. */
+export interface BackgroundProcess {
+  readonly pid: number;
+  /** How it ended (exit code or signal), once it has; undefined while it runs. */
+  exited(): string | undefined;
+}
+
+/**
+ * Starts `command` detached, in its own process group (so that stopping it stops its children),
+ * its output to `logFile`, not keeping this process alive.
+ */
+export function spawnInBackground(
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly logFile: string },
+): BackgroundProcess {
+  const log = openSync(options.logFile, 'w');
+  const child = spawn(command, [...args], { cwd: options.cwd, detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  let exited: string | undefined;
+  child.on('exit', (code, signal) => (exited = signal ?? String(code)));
+  child.on('error', (error) => (exited = error.message));
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  return { pid: child.pid, exited: () => exited };
 }
