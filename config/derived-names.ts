@@ -67,6 +67,11 @@ export function dataPipelineLogGroupNames(
   };
 }
 
+/** The log group of a model's run recorder builds (MLflow), named as its data pipeline's are. */
+export function runRecorderLogGroupName(parts: NameParts, model: string): string {
+  return `/aws/codebuild/${modelResourceName(parts, model)}-run-records`;
+}
+
 /**
  * The Glue database of a model's data pipeline: its resource name with `_` for `-` (what Athena
  * accepts unquoted). `modelName` is `modelResourceName`'s result.

@@ -92,7 +92,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
       at('Storage/Data/[A-Za-z]+Bucket'),
       at('Storage/(Data/Key|OperationsKey)'),
       at(`Registry/Registry/${MODEL}Group`),
-      at(`Training/${MODEL}(PipelineLogs|DbtBuildLogs)`),
+      at(`Training/${MODEL}(PipelineLogs|DbtBuildLogs|RunRecordLogs)`),
       at('Network/Network/FlowLogs'),
     ],
     paths: [/^DeletionPolicy$/, /^UpdateReplacePolicy$/],
@@ -115,7 +115,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
     knobs: ['logRetentionDays'],
     reason: 'how long logs are kept is a cost and compliance knob',
-    constructs: [at(`Training/${MODEL}(PipelineLogs|DbtBuildLogs)`), at('Network/Network/FlowLogs')],
+    constructs: [at(`Training/${MODEL}(PipelineLogs|DbtBuildLogs|RunRecordLogs)`), at('Network/Network/FlowLogs')],
     paths: [prop('RetentionInDays')],
     value: (env) => env.logRetentionDays,
   },

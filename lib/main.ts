@@ -100,7 +100,9 @@ async function main(): Promise<number> {
     }
   } finally {
     const down = await stop();
-    console.log(`\nstopped the local environment (emulator and ${down.servers.length} serving stand-in(s))`);
+    console.log(
+      `\nstopped the local environment (emulator, ${down.servers.length} serving stand-in(s)${down.tracking ? ' and MLflow' : ''})`,
+    );
   }
   if (!result) return 1;
   const total = (Date.now() - started) / 1000;

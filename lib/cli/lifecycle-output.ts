@@ -1,6 +1,6 @@
 import type { LifecycleResult } from '../local/lifecycle';
 import type { LocalTrainResult } from '../local/local-train';
-import { formatDataPipeline } from './train-output';
+import { formatDataPipeline, formatTrackedRun } from './train-output';
 
 const version = (arn?: string) => arn?.split('/').at(-1) ?? 'none';
 const metrics = (run: LocalTrainResult) =>
@@ -25,6 +25,7 @@ export function formatLifecycleSummary(result: LifecycleResult, seconds: number)
     `  dataset     ${train.input.datasetS3Uri} (version ${train.input.datasetVersion})`,
     ...(train.data ? [`  features    ${formatDataPipeline(train.data)}`] : []),
     `  trained     ${metrics(train)} -> package version ${version(train.modelPackageArn)}`,
+    `  MLflow      ${formatTrackedRun(train)} (while the environment runs: \`npx mlenv local up\` keeps one, \`npx mlenv local ui\` names it)`,
     `  served      ${smoke.endpointName}, package version ${version(result.served)}`,
     `  prediction  ${smoke.example.request.split(',').slice(0, 4).join(',')},... -> score ${prediction?.score.toFixed(4) ?? '?'}, label ${prediction?.label ?? '?'}`,
     `  drift       ${drift.exitMessage}${drifted.length > 0 ? ` (${drifted.slice(0, 3).join(', ')}${drifted.length > 3 ? ', ...' : ''})` : ''}`,

@@ -1,7 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command } from 'commander';
 import { platformConfig } from '../../config';
-import { emulatorStatus } from '../local/emulator';
+import { emulatorStatus, localStateDir } from '../local/emulator';
 import { localDown } from '../local/local-down';
 import { stageStacks } from '../local/emulator-assembly';
 import { deployedAssemblyDir } from '../local/emulator-deploy';
@@ -12,6 +12,7 @@ import { localDrift } from '../local/local-drift';
 import { localServe } from '../local/local-serve';
 import { DEFAULT_SHIFT, localSmoke } from '../local/local-smoke';
 import { localTrain } from '../local/local-train';
+import { mlflowServerStatus } from '../local/mlflow-server';
 import { runningServer } from '../local/serving-process';
 import { positiveInteger, positiveNumber, readCsv } from './arguments';
 import { formatDriftResult } from './drift-output';
@@ -43,7 +44,7 @@ export function localCommand(): Command {
       const started = Date.now();
       const result = await localUp({ steps: consoleSteps(), assemblyDir: options.assembly });
       console.log(
-        `local up: ${result.stacks.length} stacks deployed into ${result.endpoint} (pid ${result.pid}) in ${seconds(Date.now() - started)}`,
+        `local up: ${result.stacks.length} stacks deployed into ${result.endpoint} (pid ${result.pid}) in ${seconds(Date.now() - started)}; runs are recorded in MLflow at ${result.tracking.url}`,
       );
     });
 
@@ -146,6 +147,21 @@ export function localCommand(): Command {
           ? `local down: stopped the emulator (${where})`
           : 'local down: no emulator was running',
       );
+      if (result.tracking) console.log('local down: stopped MLflow (its runs stay in the local state)');
+    });
+
+  local
+    .command('ui')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local ui')
+    .description("the address of the local MLflow server's UI: the runs of the local environment")
+    .action(async () => {
+      const server = await mlflowServerStatus(localStateDir());
+      if (!server) {
+        console.error('local ui: MLflow is not running (start the local environment with `mlenv local up`)');
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`local ui: open ${server.url} (experiments are named after the models)`);
     });
 
   local
@@ -180,6 +196,8 @@ export function localCommand(): Command {
         return;
       }
       console.log(`local: emulator on ${status.endpoint} (pid ${status.pid}, since ${status.startedAt})`);
+      const tracking = await mlflowServerStatus(status.stateDir);
+      console.log(tracking ? `  MLflow on ${tracking.url} (pid ${tracking.pid})` : '  MLflow: not running');
       for (const s of stacks) console.log(`  ${s.name.padEnd(24)} ${s.status}`);
       if (stacks.length === 0) console.log('  no stacks deployed (run `mlenv local up`)');
       for (const server of servers) {

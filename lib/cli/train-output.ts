@@ -15,6 +15,7 @@ export function trainSummary(result: LocalTrainResult) {
     reason: result.input.reason,
     modelPackageArn: result.modelPackageArn ?? null,
     ...(result.data ? { data: result.data } : {}),
+    mlflowRunId: result.tracking?.runId ?? null,
     metrics: result.metrics,
     states: result.states,
     authorization: { checked: result.checkedCalls.length, denied: denied.length },
@@ -35,10 +36,17 @@ export function formatTrainResult(result: LocalTrainResult): string {
     `  dataset   ${summary.datasetS3Uri} (version ${summary.datasetVersion}${summary.requestedVersion !== summary.datasetVersion ? `, asked for ${summary.requestedVersion}` : ''})`,
     `  metrics   ${metrics || 'none'}`,
     `  package   ${result.modelPackageArn ?? 'none registered'}`,
+    `  MLflow    ${formatTrackedRun(result)}`,
     `  IAM       ${summary.authorization.checked} calls checked against the deployed policies, ${summary.authorization.denied} denied`,
   ];
   if (result.error) lines.push(`  error     ${result.error}: ${result.cause?.split('\n')[0] ?? ''}`);
   return lines.join('\n');
+}
+
+/** Where the run is recorded: `run <id> at <server>`, or why not. */
+export function formatTrackedRun(result: LocalTrainResult): string {
+  if (!result.tracking) return 'not recorded (no tracking server answered)';
+  return `run ${result.tracking.runId}${result.tracking.url ? ` at ${result.tracking.url}` : ''}`;
 }
 
 /** The data pipeline's part of a run on one line: ETL -> dbt -> features. */

@@ -122,7 +122,9 @@ function bytesText(bytes: number): string {
 function dataPipelineSection(estimate: EnvironmentCost): string[] {
   const runs = estimate.dataPipelineRuns;
   const name = (stateMachine: string) => stateMachine.replace(/\/StateMachine$/, '');
-  const rows = [['one data pipeline run, each step to its time limit', 'quantity', 'unit price', 'per run']];
+  const rows = [
+    ["one run's Glue and CodeBuild steps, each to its time limit", 'quantity', 'unit price', 'per run'],
+  ];
   for (const run of runs) {
     for (const line of run.lines) {
       const [item, ...rest] = lineRow(line);

@@ -11,6 +11,7 @@ import { GetTableCommand } from '@aws-sdk/client-glue';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import type { DeployedResource } from '../authorization/deployed-assembly';
+import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
 import { CURATED_ROWS_TABLE } from '../stacks/model-data-pipeline';
 import {
   type AuthorizedExecution,
@@ -19,7 +20,8 @@ import {
   runAuthorizedExecution,
 } from './authorized-execution';
 import { emulatorProcessEnv } from './emulator-env';
-import { runDbtBuild } from './jobs/dbt-build';
+import { runCodeBuild } from './jobs/codebuild-build';
+import { mlflowServerStatus } from './mlflow-server';
 import { runGlueJob } from './jobs/glue-job-run';
 import type {
   CreateProcessingJobRequest,
@@ -68,6 +70,9 @@ export interface EmulatorBackendOptions {
   /** Told as each Task state of a child execution (`states:startExecution`) starts and ends. */
   readonly onChildEvent?: (parentState: string, event: ExecutionEvent) => void;
 }
+
+/** The target of the dbt project's `profiles.yml` that local builds use (DuckDB over the same Parquet). */
+const LOCAL_DBT_TARGET = 'duckdb';
 
 /** The variable the dbt project's local profile reads the curated rows' Parquet files from. */
 const LOCAL_ROWS_VARIABLE = 'MLENV_CURATED_PATH';
@@ -182,8 +187,9 @@ export function emulatorBackend(
         const { log: _log, ...jobRun } = run;
         return jobRun;
       }
-      // The dbt build runs here with the project's DuckDB target over the rows the Glue table
-      // (registered by the Spark job in the emulator's catalog) points at.
+      // Builds run here with the project's own commands (`runCodeBuild`): a dbt build with the
+      // DuckDB target over the rows the Glue table (registered by the Spark job in the emulator's
+      // catalog) points at; a run recorder's with the local MLflow server as its tracking server.
       case 'codebuild:startBuild': {
         const project = localResource(
           'AWS::CodeBuild::Project',
@@ -197,15 +203,7 @@ export function emulatorBackend(
             asList(list).map((v) => [String(asObject(v)?.Name), String(asObject(v)?.Value)]),
           );
         const projectVariables = variables(environment.EnvironmentVariables);
-        const table = await deployment.clients.glue.send(
-          new GetTableCommand({
-            DatabaseName: projectVariables.MLENV_GLUE_DATABASE,
-            Name: CURATED_ROWS_TABLE,
-          }),
-        );
-        const rows = table.Table?.StorageDescriptor?.Location;
-        if (!rows) throw new Error(`the Glue table ${CURATED_ROWS_TABLE} has no location`);
-        const build = await runDbtBuild(
+        const build = await runCodeBuild(
           {
             name: String(parameters.ProjectName),
             source: `s3://${String(source.Location)}`,
@@ -214,7 +212,7 @@ export function emulatorBackend(
             timeoutMinutes: Number(project.properties.TimeoutInMinutes ?? 60),
           },
           variables(parameters.EnvironmentVariablesOverride),
-          { ...jobOptions(state), awsEnvironment, sources: { [LOCAL_ROWS_VARIABLE]: rows } },
+          { ...jobOptions(state), awsEnvironment, ...(await localBuildInputs(deployment, projectVariables)) },
         );
         return { Build: build.Build };
       }
@@ -256,6 +254,33 @@ export function emulatorBackend(
     }
   };
   return { backend, record };
+}
+
+/**
+ * What a local build of a project needs beyond its own variables: for a dbt project (it has the
+ * Glue database), its source rows and the DuckDB target; for a run recorder (it has an action),
+ * the local MLflow server as its tracking server (none when it does not run: the build warns).
+ */
+async function localBuildInputs(
+  deployment: LocalDeployment,
+  variables: Readonly<Record<string, string>>,
+): Promise<{ sources?: Record<string, string>; localVariables?: Record<string, string> }> {
+  if (variables.MLENV_GLUE_DATABASE !== undefined) {
+    const table = await deployment.clients.glue.send(
+      new GetTableCommand({ DatabaseName: variables.MLENV_GLUE_DATABASE, Name: CURATED_ROWS_TABLE }),
+    );
+    const rows = table.Table?.StorageDescriptor?.Location;
+    if (!rows) throw new Error(`the Glue table ${CURATED_ROWS_TABLE} has no location`);
+    return {
+      sources: { [LOCAL_ROWS_VARIABLE]: rows },
+      localVariables: { [DBT_TARGET_VARIABLE]: LOCAL_DBT_TARGET, MLENV_DUCKDB_PATH: 'features.duckdb' },
+    };
+  }
+  if (variables.MLENV_ACTION !== undefined) {
+    const server = await mlflowServerStatus(deployment.stateDir);
+    return { localVariables: { MLFLOW_TRACKING_URI: server?.url ?? '' } };
+  }
+  return {};
 }
 
 /** A map of strings (a Glue job's arguments) from a template or task value. */

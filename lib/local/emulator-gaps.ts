@@ -68,7 +68,7 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   {
     what: 'Glue job runs, CodeBuild builds and Athena queries do not run (SUCCEEDED at once)',
     workaround:
-      "the local environment runs the data pipeline's steps with local handlers: Spark local mode, dbt-duckdb",
+      "the local environment runs the Glue job with Spark in local mode and a build's own commands on this machine (dbt with its DuckDB target; the run recorder with the local MLflow server)",
   },
   {
     what: 'template URLs on 127.0.0.1 read as bucket "127" (NoSuchBucket)',

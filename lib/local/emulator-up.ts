@@ -7,6 +7,7 @@ import { bootstrapEmulator, deployedAssemblyDir, deployStage, type EmulatorTarge
 import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
 import { createSkippedPackageGroups, type PackageGroup } from './emulator-gaps';
 import { localPinsContext } from './local-pins';
+import { startMlflowServer, stopMlflowServer } from './mlflow-server';
 
 /** Runs one long step and reports it (start, duration, outcome); `detail` adds a line under it. */
 export interface StepRunner {
@@ -28,6 +29,8 @@ export interface LocalUpResult {
   readonly reused: boolean;
   readonly stacks: readonly { readonly name: string; readonly status: string }[];
   readonly packageGroups: readonly PackageGroup[];
+  /** The MLflow tracking server the local environment's runs are recorded in (its UI too). */
+  readonly tracking: { readonly url: string; readonly reused: boolean };
 }
 
 export interface LocalUpOptions {
@@ -62,6 +65,9 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
   const config = options.config ?? platformConfig();
   const env = localEnvironment(config);
 
+  // MLflow takes longest to start: it starts while the emulator starts and the stacks deploy.
+  const tracking = startMlflowServer({ stateDir });
+  tracking.catch(() => undefined); // awaited (and reported) below
   const emulator = await steps.step('start emulator', async () => {
     const started = await startEmulator({ stateDir });
     steps.detail(
@@ -109,6 +115,13 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
     if (failed.length > 0) {
       throw new Error(`stacks not deployed: ${failed.map((s) => `${s.name} ${s.status}`).join(', ')}`);
     }
+    const server = await steps.step('start MLflow tracking server', async () => {
+      const started = await tracking;
+      steps.detail(
+        `${started.reused ? 'reusing' : 'started'} MLflow on ${started.url} (its UI too; pid ${started.pid})`,
+      );
+      return started;
+    });
     return {
       pid: emulator.pid,
       port: emulator.port,
@@ -116,9 +129,12 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
       reused: emulator.reused,
       stacks,
       packageGroups,
+      tracking: { url: server.url, reused: server.reused },
     };
   } catch (error) {
     if (!emulator.reused) await stopEmulator({ stateDir });
+    const server = await tracking.catch(() => undefined);
+    if (server && !server.reused) await stopMlflowServer(stateDir);
     throw error;
   }
 }

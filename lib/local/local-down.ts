@@ -1,5 +1,6 @@
 import { localStateDir, stopEmulator } from './emulator';
 import { removeLocalPins } from './local-pins';
+import { stopMlflowServer } from './mlflow-server';
 import { stopAllServers } from './serving-process';
 
 export interface LocalDownResult {
@@ -8,15 +9,18 @@ export interface LocalDownResult {
   readonly port?: number;
   /** Models whose serving stand-in was stopped. */
   readonly servers: readonly string[];
+  /** Whether the MLflow tracking server was stopped (what it recorded stays in the local state). */
+  readonly tracking: boolean;
 }
 
 /**
- * `mlenv local down`: stops the serving stand-ins and the emulator. Everything deployed into the
+ * `mlenv local down`: stops the serving stand-ins, the emulator and the MLflow tracking server. Everything deployed into the
  * emulator is gone with it, so the local pins (which name its packages) go too.
  */
 export async function localDown(stateDir: string = localStateDir()): Promise<LocalDownResult> {
   const servers = await stopAllServers(stateDir);
   removeLocalPins(stateDir);
   const emulator = await stopEmulator({ stateDir });
-  return { ...emulator, servers };
+  const tracking = await stopMlflowServer(stateDir);
+  return { ...emulator, servers, tracking: tracking.stopped };
 }

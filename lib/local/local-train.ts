@@ -13,7 +13,9 @@ import { SILENT_STEPS } from './emulator-up';
 import { fileOf, pushDataset } from '../ops/datasets';
 import { readEvaluationMetrics } from '../ops/evaluation-metrics';
 import { formatStateEnded, type StateEnded } from '../ops/training-runs';
+import { NO_RUN } from '../../constructs/training/run-recording';
 import { S3ObjectStore } from './jobs/s3-object-store';
+import { mlflowServerStatus } from './mlflow-server';
 import type { LocalDeployment } from './local-deployment';
 import { sampleDataset } from './sample-dataset';
 
@@ -55,6 +57,8 @@ export interface LocalTrainResult {
   readonly modelPackageArn?: string;
   /** What the data pipeline did, for a model with one (the run went through it to training). */
   readonly data?: DataPipelineSummary;
+  /** The MLflow run that recorded it, and the local server it is in, if it was recorded. */
+  readonly tracking?: { readonly runId: string; readonly url?: string };
   /** The metrics the evaluation computed (`auc`, `accuracy`, ...). */
   readonly metrics: Readonly<Record<string, number>>;
   /** Calls the execution checked against the deployed policies (also in `deployment.checked`). */
@@ -182,14 +186,22 @@ export async function localTrain(
     cause: failedChild?.cause ?? execution.cause,
     states,
     modelPackageArn: record.registered.at(-1),
-    data:
-      stateMachine === deployment.trainingPipeline(model)
-        ? undefined
-        : await dataSummary(deployment, execution),
+    data: dataPipeline ? await dataSummary(deployment, execution) : undefined,
+    tracking: await trackedRun(deployment, output),
     metrics: await evaluationMetrics(deployment, record),
     checkedCalls,
     record,
   };
+}
+
+/** The MLflow run the training execution recorded (`$.recorded.runId`; `none` is no run). */
+async function trackedRun(
+  deployment: LocalDeployment,
+  output: JsonObject | undefined,
+): Promise<LocalTrainResult['tracking']> {
+  const runId = asObject(output?.recorded)?.runId;
+  if (typeof runId !== 'string' || runId === '' || runId === NO_RUN) return undefined;
+  return { runId, url: (await mlflowServerStatus(deployment.stateDir))?.url };
 }
 
 /** What the data pipeline's run wrote: the ETL report of the version and the features' lineage. */

@@ -13,6 +13,7 @@ import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
+import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';
 import { AcknowledgeDataPipelineFindings } from '../compliance/data-pipeline-acknowledgements';
 
 /** The Glue table the Spark job keeps over the curated rows: the dbt project's `curated.raw_features` source. */
@@ -118,11 +119,11 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
   Aspects.of(scope).add(
     new AcknowledgeDataPipelineFindings({
       sparkJob,
-      dbtProject,
       trainingPipeline: props.trainingPipeline,
       logsKey: props.logsKey,
     }),
   );
+  acknowledgeBuildFindings(dbtProject.project, props.buildLogs, props.logsKey);
   return new DataPipeline(scope, `${id}DataPipeline`, {
     modelName: model.name,
     dataStore,

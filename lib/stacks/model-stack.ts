@@ -12,6 +12,7 @@ import {
   type EnvironmentConfig,
   type ModelConfig,
   modelResourceName,
+  runRecorderLogGroupName,
 } from '../../config';
 import {
   type DataPipeline,
@@ -27,10 +28,15 @@ import {
   NotifyTopicAlarmAction,
   PipelineAlarms,
   type ProblemType,
+  RunRecorder,
   TrainingPipeline,
 } from '../../constructs';
+import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../app/cdk-context';
 import { acknowledgeControl } from '../compliance/acknowledge';
+import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';
 import { dataStoreByName } from './data-store-by-name';
 import { addModelDataPipeline } from './model-data-pipeline';
 import { publishForCli } from './discovery-parameter';
@@ -96,7 +102,23 @@ export class ModelStack extends Stack {
     const { environment, model } = props;
     const training = environment.training;
     const id = pascalCase(model.name);
+    // Records each run in MLflow (a build: the pipeline's jobs are network-isolated).
+    const runRecorder = new RunRecorder(this, `${id}RunRecorder`, {
+      projectName: modelResourceName(props, model.name, 'runs'),
+      sourcePath: join(REPO_ROOT, 'ml', 'tracking'),
+      dataStore,
+      evaluationKeyPattern: new ModelLayout(model.name).evaluationKey('*'),
+      logsKey: props.operationsKey,
+      // Retained in the Training stack, found by name (no export).
+      logGroup: logs.LogGroup.fromLogGroupName(
+        this,
+        `${id}RunRecordLogs`,
+        runRecorderLogGroupName(props, model.name),
+      ),
+    });
+    acknowledgeBuildFindings(runRecorder.project, runRecorder.logGroup, props.operationsKey);
     const pipeline = new TrainingPipeline(this, `${id}Pipeline`, {
+      runRecorder,
       modelName: model.name,
       dataStore,
       registry: props.registry,

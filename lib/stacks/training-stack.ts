@@ -3,7 +3,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { dataPipelineLogGroupNames, type EnvironmentConfig, type ModelConfig } from '../../config';
+import {
+  dataPipelineLogGroupNames,
+  type EnvironmentConfig,
+  type ModelConfig,
+  runRecorderLogGroupName,
+} from '../../config';
 import { SourceCode } from '../../constructs';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
@@ -51,6 +56,7 @@ export class TrainingStack extends Stack {
     for (const model of props.models) {
       const id = pascalCase(model.name);
       this.logGroups[model.name] = logGroup(`${id}PipelineLogs`);
+      logGroup(`${id}RunRecordLogs`, runRecorderLogGroupName(props, model.name));
       if (model.dataPipeline) {
         const names = dataPipelineLogGroupNames(props, model.name);
         this.dataLogGroups[model.name] = {

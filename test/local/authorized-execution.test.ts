@@ -57,6 +57,17 @@ function servicesFor(machine: DeployedResource, published: JsonObject[]): Integr
       case 'sns:publish':
         published.push(p);
         return { MessageId: 'local' };
+      // The run recorder's builds (RecordRun exports the id of the run it recorded).
+      case 'codebuild:startBuild':
+        return {
+          Build: {
+            Id: `${String(p.ProjectName)}:1`,
+            BuildStatus: 'SUCCEEDED',
+            ExportedEnvironmentVariables: [
+              { Name: 'MLFLOW_RUN_ID', Value: '0123456789abcdef0123456789abcdef' },
+            ],
+          },
+        };
       default:
         throw new Error(`no local service for ${integration}`);
     }
@@ -228,9 +239,17 @@ describe.each(dataPipelines.map((m) => [`${m.stage.id}/${m.path}`, m] as const))
       const glueJob = authz.inventory.deployed
         .ofType('AWS::Glue::Job')
         .find((j) => j.stage === machine.stage)!;
+      // The dbt build's project: the one BuildFeatures starts.
+      const buildFeatures = asObject(
+        asObject(authz.inventory.deployed.definition(machine).States)?.BuildFeatures,
+      );
       const project = authz.inventory.deployed
         .ofType('AWS::CodeBuild::Project')
-        .find((j) => j.stage === machine.stage)!;
+        .find(
+          (j) =>
+            j.stage === machine.stage &&
+            authz.inventory.deployed.ref(j) === asObject(buildFeatures?.Parameters)?.ProjectName,
+        )!;
       expect(principals).toContain(String(glueJob.properties.Role));
       expect(principals).toContain(String(project.properties.ServiceRole));
       // Training ran on the version's features, registered, and said so.

@@ -22,6 +22,7 @@ import { localDown } from '../../lib/local/local-down';
 import { readLocalPins } from '../../lib/local/local-pins';
 import { localServe } from '../../lib/local/local-serve';
 import { localTrain } from '../../lib/local/local-train';
+import { mlflowServerStatus } from '../../lib/local/mlflow-server';
 import { S3ObjectStore } from '../../lib/local/jobs/s3-object-store';
 import { runningServer } from '../../lib/local/serving-process';
 import { SILENT_STEPS } from '../../lib/local/emulator-up';
@@ -145,6 +146,60 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       rows_quarantined: 0,
     });
     expect(result.train.data).toMatchObject({ rawDatasetS3Uri: datasetS3Uri, featuresS3Uri: folder });
+  });
+
+  test('the run is in the local MLflow server with its parameters, metrics and lineage, linked to its package both ways', async () => {
+    const tracking = result.train.tracking;
+    expect(tracking?.runId).toMatch(/^[0-9a-f]{32}$/);
+    const server = await mlflowServerStatus(stateDir);
+    expect(server?.url).toBe(tracking?.url);
+    const response = await fetch(`${server!.url}/api/2.0/mlflow/runs/get?run_id=${tracking!.runId}`);
+    const { run } = (await response.json()) as {
+      run: {
+        info: { experiment_id: string; status: string };
+        data: {
+          params: Array<{ key: string; value: string }>;
+          metrics: Array<{ key: string; value: number }>;
+          tags: Array<{ key: string; value: string }>;
+        };
+      };
+    };
+    const byKey = <T extends { key: string }>(list: T[]) => Object.fromEntries(list.map((e) => [e.key, e]));
+    const experiment = (await (
+      await fetch(`${server!.url}/api/2.0/mlflow/experiments/get?experiment_id=${run.info.experiment_id}`)
+    ).json()) as { experiment: { name: string } };
+    expect(experiment.experiment.name).toBe(model.name);
+    expect(run.info.status).toBe('FINISHED');
+    // The configured hyperparameters and the dataset version; the evaluation's metrics.
+    const params = byKey(run.data.params);
+    for (const [name, value] of Object.entries(model.hyperparameters)) {
+      expect([name, params[name]?.value]).toEqual([name, String(value)]);
+    }
+    expect(params.dataset_version.value).toBe(result.train.input.datasetVersion);
+    const metrics = byKey(run.data.metrics);
+    for (const [name, value] of Object.entries(result.train.metrics)) {
+      expect([name, metrics[name]?.value]).toEqual([name, value]);
+    }
+    // Its lineage is the package's: the same dataset, code and artifact; each names the other.
+    const described = await deployment.clients.sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: result.train.modelPackageArn }),
+    );
+    const lineage = described.CustomerMetadataProperties ?? {};
+    const tags = byKey(run.data.tags);
+    expect({
+      dataset_version: tags['mlenv.dataset_version']?.value,
+      dataset_uri: tags['mlenv.dataset_uri']?.value,
+      code_version: tags['mlenv.code_version']?.value,
+      model_artifact: tags['mlenv.model_artifact']?.value,
+      model_package_arn: tags['mlenv.model_package_arn']?.value,
+    }).toEqual({
+      dataset_version: lineage.datasetVersion,
+      dataset_uri: lineage.datasetS3Uri,
+      code_version: lineage.codeVersion,
+      model_artifact: described.InferenceSpecification?.Containers?.[0]?.ModelDataUrl,
+      model_package_arn: result.train.modelPackageArn,
+    });
+    expect(lineage.mlflowRunId).toBe(tracking!.runId);
   });
 
   test('every call of the run was checked against the deployed policies, through every role that acts', () => {
@@ -491,10 +546,13 @@ describe('failures in the local environment', () => {
 });
 
 describe('local down', () => {
-  test('stops the emulator and the serving stand-in', async () => {
+  test('stops the emulator, the serving stand-in and MLflow', async () => {
     expect(serverPid).toBeDefined();
-    await localDown(stateDir);
+    expect(await mlflowServerStatus(stateDir)).toBeDefined();
+    const down = await localDown(stateDir);
+    expect(down.tracking).toBe(true);
     expect((await emulatorStatus({ stateDir })).running).toBe(false);
     expect(() => process.kill(serverPid!, 0)).toThrow();
+    expect(await mlflowServerStatus(stateDir)).toBeUndefined();
   });
 });

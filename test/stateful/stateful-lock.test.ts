@@ -139,6 +139,11 @@ describe('a changed project name', () => {
             (project: string) => `/aws/codebuild/${groupName(project, m.name)}-dbt-builds`,
           ].map((logGroup) => ({ from: logGroup(config.project), to: logGroup('acme') })),
         ),
+      // Every model's run recorder builds log to a group named after it.
+      ...config.models.map((m) => ({
+        from: `/aws/codebuild/${groupName(config.project, m.name)}-run-records`,
+        to: `/aws/codebuild/${groupName('acme', m.name)}-run-records`,
+      })),
     ];
     expect(problems).toHaveLength(renames.length);
     for (const { from, to } of renames) {
