@@ -115,7 +115,10 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   {
     knobs: ['logRetentionDays'],
     reason: 'how long logs are kept is a cost and compliance knob',
-    constructs: [at(`Training/${MODEL}(PipelineLogs|DbtBuildLogs|RunRecordLogs)`), at('Network/Network/FlowLogs')],
+    constructs: [
+      at(`Training/${MODEL}(PipelineLogs|DbtBuildLogs|RunRecordLogs)`),
+      at('Network/Network/FlowLogs'),
+    ],
     paths: [prop('RetentionInDays')],
     value: (env) => env.logRetentionDays,
   },
