@@ -77,7 +77,7 @@ export function modelsCommand(): Command {
           .map(([n, v]) => `${n} ${v.toFixed(3)}`)
           .join(', ');
         console.log(
-          `v${String(p.version).padEnd(4)} ${p.status.padEnd(22)} ${p.created ?? ''}  ${metrics || 'no metrics'}  dataset ${p.datasetVersion ?? '?'}  code ${p.codeVersion ?? '?'}${p.promotedFrom ? `  promoted from ${p.promotedFrom}` : ''}`,
+          `v${String(p.version).padEnd(4)} ${p.status.padEnd(22)} ${p.created ?? ''}  ${metrics || 'no metrics'}  dataset ${p.datasetVersion ?? '?'}  code ${p.codeVersion ?? '?'}  run ${p.mlflowRunId ?? '-'}${p.promotedFrom ? `  promoted from ${p.promotedFrom}` : ''}`,
         );
       }
     });

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { ObjectStore } from '../local/jobs/object-store';
 import { readEvaluationMetrics } from './evaluation-metrics';
+import { NO_RUN } from '../../constructs/training/run-recording';
 import { PROMOTED_FROM_PACKAGE } from './promotion';
 
 /** A model package as `mlenv models` shows it. */
@@ -21,6 +22,8 @@ export interface PackageSummary {
   readonly codeVersion?: string;
   readonly trigger?: string;
   readonly execution?: string;
+  /** The MLflow run that recorded its training (`mlflowRunId`; absent when none was recorded). */
+  readonly mlflowRunId?: string;
   /** The package it is a promotion of (in the environment before this one). */
   readonly promotedFrom?: string;
 }
@@ -58,6 +61,7 @@ export async function listModelPackages(
         codeVersion: lineage.codeVersion,
         trigger: lineage.trigger,
         execution: lineage.executionArn,
+        mlflowRunId: lineage.mlflowRunId && lineage.mlflowRunId !== NO_RUN ? lineage.mlflowRunId : undefined,
         promotedFrom: lineage[PROMOTED_FROM_PACKAGE],
       } satisfies PackageSummary;
     }),

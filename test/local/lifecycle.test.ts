@@ -429,6 +429,8 @@ describe('the mlenv CLI against the local environment', () => {
       status: env.training.approvalStatus,
       metrics: result.train.metrics,
       datasetVersion: result.train.input.datasetVersion,
+      // The MLflow run beside the package (the run names the package too).
+      mlflowRunId: result.train.tracking?.runId,
     });
     const first = result.train.modelPackageArn!;
     expect(await mlenv('reject', env.name, first, '--reason', 'superseded by the retrained version')).toEqual(

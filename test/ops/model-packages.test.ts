@@ -27,7 +27,7 @@ test('lists packages newest first with the metrics of their evaluation report an
   sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: arn(1) }).resolves({
     ModelPackageVersion: 1,
     ModelApprovalStatus: 'Rejected',
-    CustomerMetadataProperties: { datasetVersion: 'd1', codeVersion: 'c1' },
+    CustomerMetadataProperties: { datasetVersion: 'd1', codeVersion: 'c1', mlflowRunId: 'none' },
   });
   sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: arn(2) }).resolves({
     ModelPackageVersion: 2,
@@ -45,9 +45,12 @@ test('lists packages newest first with the metrics of their evaluation report an
       codeVersion: 'c2',
       trigger: 'drift',
       executionArn: 'e2',
+      mlflowRunId: '42b372e58cbb494093aa66dc0669cbab',
     },
   });
   const packages = await listModelPackages(sagemaker as never, store, group);
+  // The MLflow run of a recorded training; `none` (nothing was recorded) is no run.
+  expect(packages.map((p) => p.mlflowRunId)).toEqual(['42b372e58cbb494093aa66dc0669cbab', undefined]);
   expect(packages.map((p) => [p.version, p.status, p.metrics, p.datasetVersion])).toEqual([
     [2, 'PendingManualApproval', { auc: 0.97 }, 'd2'],
     [1, 'Rejected', {}, 'd1'],
