@@ -1,6 +1,6 @@
 import { asObject } from '../../constructs/common/json-values';
 import { valueAt } from '../../constructs/policy/template-reading';
-import { costLine, type CostLine } from './cost-line';
+import { costLine, type CostLine, unpricedLine } from './cost-line';
 import type { RegionPriceList } from './price-table';
 import { settingProblems, taskTarget } from './task-target';
 import type { TemplateResource } from './template-resources';
@@ -27,10 +27,7 @@ export function codebuildBuildLine(
 ): CostLine {
   const where = `${stateMachine.path} ${state}`;
   const unpriced = (resource: string, why: string): CostLine =>
-    costLine(
-      { item: `${state} (CodeBuild build)`, resources: [resource], quantity: 0, quantityText: '?' },
-      { missing: `${where}: ${why}` },
-    );
+    unpricedLine(`${state} (CodeBuild build)`, resource, `${where}: ${why}`);
 
   const params = asObject(parameters) ?? {};
   const project = taskTarget(

@@ -29,6 +29,11 @@ export function costLine(
   return { ...line, price: lookup.price, usd: line.quantity * lookup.price.usd };
 }
 
+/** A line that cannot be priced: no quantity (`?`), and why (a sentence naming what is missing). */
+export function unpricedLine(item: string, resource: string, missing: string): CostLine {
+  return { item, resources: [resource], quantity: 0, quantityText: '?', missing };
+}
+
 /** The sum of the priced lines (a line with a missing price adds nothing: see `missingPrices`). */
 export function totalUsd(lines: readonly { readonly usd?: number }[]): number {
   return lines.reduce((sum, line) => sum + (line.usd ?? 0), 0);

@@ -2,7 +2,7 @@ import { asObject } from '../../constructs/common/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import { valueAt } from '../../constructs/policy/template-reading';
 import { CODEBUILD_START_BUILD, codebuildBuildLine } from './codebuild-builds';
-import { costLine, type CostLine, missingPrices, totalUsd } from './cost-line';
+import { costLine, type CostLine, unpricedLine, missingPrices, totalUsd } from './cost-line';
 import { GLUE_START_JOB_RUN, glueJobRunLine } from './glue-job-runs';
 import type { RegionPriceList } from './price-table';
 import { worstCaseTransitions } from './state-transitions';
@@ -58,14 +58,10 @@ export function dataPipelineRunCosts(
         if (CODEBUILD_START_BUILD.test(step.resource)) {
           return codebuildBuildLine(step.name, step.parameters, stateMachine, resources, prices);
         }
-        return costLine(
-          {
-            item: `${step.name} (${step.service} ${step.api})`,
-            resources: [stateMachine.path],
-            quantity: 0,
-            quantityText: '?',
-          },
-          { missing: `${stateMachine.path} ${step.name}: ${step.service} ${step.api} is not estimated` },
+        return unpricedLine(
+          `${step.name} (${step.service} ${step.api})`,
+          stateMachine.path,
+          `${stateMachine.path} ${step.name}: ${step.service} ${step.api} is not estimated`,
         );
       });
       lines.push(transitionsLine(stateMachine, definition, prices));
@@ -98,18 +94,18 @@ function transitionsLine(
 ): CostLine {
   const line = { item: 'state transitions', resources: [stateMachine.path] };
   if (stateMachine.properties.StateMachineType === 'EXPRESS') {
-    return costLine(
-      { ...line, quantity: 0, quantityText: '?' },
-      {
-        missing: `${stateMachine.path}: an Express workflow is billed per request and duration, which is not estimated`,
-      },
+    return unpricedLine(
+      line.item,
+      stateMachine.path,
+      `${stateMachine.path}: an Express workflow is billed per request and duration, which is not estimated`,
     );
   }
   const count = worstCaseTransitions(definition);
   if ('problem' in count) {
-    return costLine(
-      { ...line, quantity: 0, quantityText: '?' },
-      { missing: `${stateMachine.path}: its state transitions cannot be counted: ${count.problem}` },
+    return unpricedLine(
+      line.item,
+      stateMachine.path,
+      `${stateMachine.path}: its state transitions cannot be counted: ${count.problem}`,
     );
   }
   const lookup = prices.get('stepFunctionsTransitions');

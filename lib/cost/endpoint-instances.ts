@@ -1,5 +1,5 @@
 import { asList, asObject } from '../../constructs/common/json-values';
-import { count, costLine, type CostLine } from './cost-line';
+import { count, costLine, type CostLine, unpricedLine } from './cost-line';
 import type { RegionPriceList } from './price-table';
 import { resourceNamedBy, type TemplateResource, textWithReferences } from './template-resources';
 
@@ -37,12 +37,7 @@ export function endpointInstanceLines(
   const lines: CostLine[] = [];
 
   for (const variant of variants.filter((v) => v.problem)) {
-    lines.push(
-      costLine(
-        { item: 'SageMaker endpoint variant', resources: [variant.path], quantity: 0, quantityText: '?' },
-        { missing: variant.problem! },
-      ),
-    );
+    lines.push(unpricedLine('SageMaker endpoint variant', variant.path, variant.problem!));
   }
 
   const serverless = variants.filter((v) => v.serverless && !v.problem);
@@ -82,12 +77,7 @@ export function endpointInstanceLines(
   }
 
   for (const problem of minimums.problems) {
-    lines.push(
-      costLine(
-        { item: 'SageMaker endpoint autoscaling', resources: [problem.path], quantity: 0, quantityText: '?' },
-        { missing: problem.message },
-      ),
-    );
+    lines.push(unpricedLine('SageMaker endpoint autoscaling', problem.path, problem.message));
   }
   return lines;
 }

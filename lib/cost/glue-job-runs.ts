@@ -1,6 +1,6 @@
 import { asObject } from '../../constructs/common/json-values';
 import { valueAt } from '../../constructs/policy/template-reading';
-import { count, costLine, type CostLine } from './cost-line';
+import { count, costLine, type CostLine, unpricedLine } from './cost-line';
 import type { RegionPriceList } from './price-table';
 import { settingProblems, taskTarget } from './task-target';
 import type { TemplateResource } from './template-resources';
@@ -40,10 +40,7 @@ export function glueJobRunLine(
   const where = `${stateMachine.path} ${state}`;
   const item = `${state} (Glue Spark job)`;
   const unpriced = (resource: string, why: string): CostLine =>
-    costLine(
-      { item, resources: [resource], quantity: 0, quantityText: '?' },
-      { missing: `${where}: ${why}` },
-    );
+    unpricedLine(item, resource, `${where}: ${why}`);
 
   const params = asObject(parameters) ?? {};
   const job = taskTarget(params, 'JobName', 'AWS::Glue::Job', 'job', stateMachine, resources);

@@ -1,5 +1,5 @@
 import { asList, asObject } from '../../constructs/common/json-values';
-import { count, costLine, type CostLine } from './cost-line';
+import { count, costLine, type CostLine, unpricedLine } from './cost-line';
 import type { RegionPriceList } from './price-table';
 import type { TemplateResource } from './template-resources';
 
@@ -70,10 +70,7 @@ export function idleResourceLines(
   ] as const) {
     for (const endpoint of list) {
       lines.push(
-        costLine(
-          { item: 'VPC endpoint', resources: [endpoint.path], quantity: 0, quantityText: '?' },
-          { missing: `${endpoint.path}: ${why}, so it cannot be priced` },
-        ),
+        unpricedLine('VPC endpoint', endpoint.path, `${endpoint.path}: ${why}, so it cannot be priced`),
       );
     }
   }
