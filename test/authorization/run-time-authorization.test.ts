@@ -7,12 +7,12 @@ import {
   crossCatalogCalls,
   crossEnvironmentCalls,
   crossModelCalls,
-  type Decision,
   promotionCalls,
   type RunTimeCall,
   type RunTimeCallEnumeration,
   untrustedAccountCalls,
 } from '../../lib/authorization';
+import { type Checked, cleanlyAllowed, cleanlyDenied } from '../support/checked-calls';
 import { pinnedPlatform } from './pinned-platform';
 
 const platform = pinnedPlatform();
@@ -20,11 +20,6 @@ const { config, authz } = platform;
 const modelNames = config.models.map((m) => m.name);
 /** The local emulator answers as this account: a real account that belongs to someone else. */
 const emulatorAccount = config.environments.find((e) => EMULATED_ENVIRONMENTS.includes(e.name))?.account;
-
-interface Checked {
-  readonly call: RunTimeCall;
-  readonly decision: Decision;
-}
 
 let enumeration: RunTimeCallEnumeration;
 /** Every check, by the kind of expectation: the calls must be allowed or denied. */
@@ -109,10 +104,6 @@ function line({ call, decision }: Checked): string {
 
 const ofEnvironment = (kind: string, env: EnvironmentConfig) =>
   checks[kind].filter((c) => c.call.stage === env.stageId);
-/** Allowed, by a request the evaluator fully understood (no context key it had to drop). */
-const cleanlyAllowed = (c: Checked) => c.decision.allowed && c.decision.ignoredContextKeys.length === 0;
-/** Denied, by a request the evaluator accepted (a refused request proves nothing). */
-const cleanlyDenied = (c: Checked) => !c.decision.allowed && c.decision.result !== 'Error';
 
 describe.each(config.environments.map((env) => [env.name, env] as const))('environment %s', (_name, env) => {
   test('every call it makes at run time is allowed', () => {

@@ -12,13 +12,21 @@ import {
   AuthorizationModel,
   crossCatalogCalls,
   crossModelCalls,
-  type Decision,
   enumerateRunTimeCalls,
   type RunTimeCall,
   type RunTimeCallEnumeration,
 } from '../../lib/authorization';
 import { taskCalls } from '../../lib/authorization/state-machine-calls';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
+import {
+  type Checked,
+  checkAll,
+  cleanlyAllowed,
+  cleanlyDenied,
+  describeChecked as line,
+} from '../support/checked-calls';
+/** Each call with the evaluator's decision. */
+const check = (calls: readonly RunTimeCall[]) => checkAll(authz, calls);
 
 /*
  * The authorization model of the data pipeline's run-time calls (lib/authorization: the Glue,
@@ -114,19 +122,9 @@ const workGroupArn = `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/${String(wor
 const glueArn = (resource: string) => `arn:aws:glue:${REGION}:${ACCOUNT}:${resource}`;
 const s3 = (uri: string) => uri.replace(/^s3:\/\//, 'arn:aws:s3:::');
 
-interface Checked {
-  readonly call: RunTimeCall;
-  readonly decision: Decision;
-}
 let enumeration: RunTimeCallEnumeration;
 let checked: Checked[];
 let pipelineCalls: RunTimeCall[];
-const check = async (calls: readonly RunTimeCall[]) =>
-  Promise.all(calls.map(async (call) => ({ call, decision: await authz.check(call) })));
-const cleanlyAllowed = (c: Checked) => c.decision.allowed && c.decision.ignoredContextKeys.length === 0;
-const cleanlyDenied = (c: Checked) => !c.decision.allowed && c.decision.result !== 'Error';
-const line = ({ call, decision }: Checked) =>
-  `${call.origin} | ${call.principal} | ${call.action} | ${call.resource} | ${decision.result}: ${decision.explanation}`;
 /** `action resource` of each call matching `where`, to compare with what the templates say. */
 const made = (where: (call: RunTimeCall) => boolean) =>
   pipelineCalls.filter(where).map((c) => `${c.principal} ${c.action} ${c.resource}`);

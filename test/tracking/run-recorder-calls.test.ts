@@ -10,7 +10,6 @@ import { ModelLayout } from '../../constructs/common/model-layout';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import {
   AuthorizationModel,
-  type Decision,
   enumerateRunTimeCalls,
   type RunTimeCall,
   type RunTimeCallEnumeration,
@@ -18,6 +17,14 @@ import {
 } from '../../lib/authorization';
 import { codeBuildBuildCalls } from '../../lib/authorization/codebuild-build-calls';
 import { pipelineFixture } from '../support/training-fixtures';
+import {
+  type Checked,
+  checkAll,
+  cleanlyAllowed,
+  cleanlyDenied,
+  describeChecked as line,
+} from '../support/checked-calls';
+const check = (calls: readonly RunTimeCall[]) => checkAll(authz, calls);
 
 /*
  * The authorization model of a run recorder's builds (lib/authorization/codebuild-build-calls.ts):
@@ -92,16 +99,6 @@ const dataKey = String(
   )?.KMSMasterKeyID,
 );
 
-interface Checked {
-  readonly call: RunTimeCall;
-  readonly decision: Decision;
-}
-const check = async (calls: readonly RunTimeCall[]) =>
-  Promise.all(calls.map(async (call) => ({ call, decision: await authz.check(call) })));
-const cleanlyAllowed = (c: Checked) => c.decision.allowed && c.decision.ignoredContextKeys.length === 0;
-const cleanlyDenied = (c: Checked) => !c.decision.allowed && c.decision.result !== 'Error';
-const line = ({ call, decision }: Checked) =>
-  `${call.origin} | ${call.principal} | ${call.action} | ${call.resource} | ${decision.result}: ${decision.explanation}`;
 const passing = JSON.stringify({ binary_classification_metrics: { auc: { value: 0.97 } } });
 
 let enumeration: RunTimeCallEnumeration;
