@@ -10,6 +10,7 @@ import {
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../authorization/codebuild-build-calls';
 import type { DeployedResource } from '../authorization/deployed-assembly';
 import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
 import { CURATED_ROWS_TABLE } from '../stacks/model-data-pipeline';
@@ -265,9 +266,11 @@ async function localBuildInputs(
   deployment: LocalDeployment,
   variables: Readonly<Record<string, string>>,
 ): Promise<{ sources?: Record<string, string>; localVariables?: Record<string, string> }> {
-  if (variables.MLENV_GLUE_DATABASE !== undefined) {
+  // The same variables tell the authorization model which kind of build it is.
+  const database = variables[DBT_ENVIRONMENT.database];
+  if (database !== undefined) {
     const table = await deployment.clients.glue.send(
-      new GetTableCommand({ DatabaseName: variables.MLENV_GLUE_DATABASE, Name: CURATED_ROWS_TABLE }),
+      new GetTableCommand({ DatabaseName: database, Name: CURATED_ROWS_TABLE }),
     );
     const rows = table.Table?.StorageDescriptor?.Location;
     if (!rows) throw new Error(`the Glue table ${CURATED_ROWS_TABLE} has no location`);
@@ -276,9 +279,9 @@ async function localBuildInputs(
       localVariables: { [DBT_TARGET_VARIABLE]: LOCAL_DBT_TARGET, MLENV_DUCKDB_PATH: 'features.duckdb' },
     };
   }
-  if (variables.MLENV_ACTION !== undefined) {
+  if (variables[RECORDER_ENVIRONMENT.action] !== undefined) {
     const server = await mlflowServerStatus(deployment.stateDir);
-    return { localVariables: { MLFLOW_TRACKING_URI: server?.url ?? '' } };
+    return { localVariables: { [RECORDER_ENVIRONMENT.trackingUri]: server?.url ?? '' } };
   }
   return {};
 }
