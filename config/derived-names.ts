@@ -67,6 +67,11 @@ export function dataPipelineLogGroupNames(
   };
 }
 
+/** The environment's MLflow tracking server (`<project>-<env>-mlflow`): its name is part of its ARN. */
+export function trackingServerName(parts: NameParts): string {
+  return `${groupNamePrefix(parts)}-mlflow`;
+}
+
 /** The log group of a model's run recorder builds (MLflow), named as its data pipeline's are. */
 export function runRecorderLogGroupName(parts: NameParts, model: string): string {
   return `/aws/codebuild/${modelResourceName(parts, model)}-run-records`;
@@ -119,6 +124,12 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
       ['GitHub deploy', githubDeployRoleName(parts)],
       ['delivery check', deliveryCheckRoleName(parts)],
     ].map(([what, name]) => ({ what: `IAM role (${what})`, name, maxLength: 64, pattern: /^[\w+=,.@-]+$/ })),
+    {
+      what: 'MLflow tracking server',
+      name: trackingServerName(parts),
+      maxLength: 256,
+      pattern: SAGEMAKER_NAME,
+    },
     ...models.flatMap((model) => [
       {
         what: 'model package group',

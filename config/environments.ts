@@ -88,6 +88,9 @@ export const environments: MlEnvConfigInput = {
         approvalStatus: 'Approved',
         schedule: { expression: 'rate(7 days)', enabled: false },
       },
+      // A managed MLflow server bills every hour it exists, whether anyone trains or not: more than
+      // dev's budget allows. Dev's runs are not recorded; experiment on the local environment's server.
+      tracking: { server: 'none' },
     },
     staging: {
       account: '222222222222',

@@ -94,6 +94,7 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
       at(`Registry/Registry/${MODEL}Group`),
       at(`Training/${MODEL}(PipelineLogs|DbtBuildLogs|RunRecordLogs)`),
       at('Network/Network/FlowLogs'),
+      at('Training/Tracking/Server'),
     ],
     paths: [/^DeletionPolicy$/, /^UpdateReplacePolicy$/],
     value: retentionPolicy,
@@ -172,6 +173,43 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
       param('RegisterModel', 'InferenceSpecification.SupportedTransformInstanceTypes[0]'),
     ],
     value: (env) => env.training.processingInstanceType,
+  },
+  // Experiment tracking: one MLflow server per environment, where the knob has one.
+  {
+    knobs: ['tracking.server'],
+    reason: 'a managed MLflow server bills every hour it exists: an environment may go without one',
+    divergence: true,
+    constructs: [at('Training/Tracking/(Role|Role/DefaultPolicy|Server)')],
+    paths: [EXISTS],
+    value: (env) => env.tracking.server === 'managed',
+  },
+  {
+    knobs: ['tracking.server'],
+    reason: "each model's run recorder records in the environment's MLflow server, where it has one",
+    divergence: true,
+    constructs: [
+      at(`${MODEL}Model/${MODEL}RunRecorder/Project`),
+      at(`${MODEL}Model/${MODEL}RunRecorder/Role/DefaultPolicy`),
+    ],
+    paths: [
+      prop('Environment.EnvironmentVariables[0].Value'),
+      /^Properties\.PolicyDocument\.Statement\[\d+\]\./,
+    ],
+    sameWhen: (env) => env.tracking.server,
+  },
+  {
+    knobs: ['tracking.size'],
+    reason: 'MLflow server size (users it serves), a cost knob',
+    constructs: [at('Training/Tracking/Server')],
+    paths: [prop('TrackingServerSize')],
+    value: (env) => env.tracking.size,
+  },
+  {
+    knobs: ['tracking.maintenanceWindow'],
+    reason: "when SageMaker may patch the environment's MLflow server",
+    constructs: [at('Training/Tracking/Server')],
+    paths: [prop('WeeklyMaintenanceWindowStart')],
+    value: (env) => env.tracking.maintenanceWindow,
   },
   // Data pipelines: one Spark job per model that has one.
   {

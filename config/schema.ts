@@ -2,6 +2,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { SPARK_WORKER_TYPES } from '../constructs/data/spark-job';
 import { KNOWN_IMAGE_REGIONS } from '../constructs/training/framework-image';
+import { MAINTENANCE_WINDOW, MLFLOW_SERVER_SIZES } from '../constructs/tracking/mlflow-tracking-server';
 import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { LOG_RETENTION_DAYS } from './log-retention';
 import { derivedNames, jobNames, nameProblems } from './derived-names';
@@ -143,6 +144,22 @@ export const dataSchema = z.strictObject({
 /** The data pipeline sizes of an environment that does not set them: the smallest Glue allows. */
 export const DEFAULT_DATA_SIZES = { workerType: 'G.1X', numberOfWorkers: 2 } as const;
 
+/** Where the environment's training runs are recorded (MLflow). */
+export const trackingSchema = z.strictObject({
+  /**
+   * `managed`: a SageMaker managed MLflow tracking server, billed by the hour while it exists;
+   * `none`: no server, runs are not recorded (each run's recorder warns and records nothing).
+   */
+  server: z.enum(['managed', 'none'], "must be 'managed' or 'none'").default('managed'),
+  /** Its size (Small: up to 25 users, Medium: 50, Large: 100); the hourly price grows with it. */
+  size: z.enum(MLFLOW_SERVER_SIZES, `must be one of ${MLFLOW_SERVER_SIZES.join(', ')}`).default('Small'),
+  /** When SageMaker may patch it each week, UTC (`Day:HH:MM`). */
+  maintenanceWindow: z
+    .string('must be a weekly start, Day:HH:MM (UTC)')
+    .regex(MAINTENANCE_WINDOW, 'must be Day:HH:MM (UTC), e.g. Sun:03:00')
+    .default('Sun:03:00'),
+});
+
 export const environmentSchema = z.strictObject({
   /** The AWS account id; override per environment with `-c mlenv:account:<env>=<id>`. */
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
@@ -178,6 +195,8 @@ export const environmentSchema = z.strictObject({
   training: trainingSchema,
   /** The data pipeline's sizes. @default DEFAULT_DATA_SIZES */
   data: dataSchema.default(DEFAULT_DATA_SIZES),
+  /** Experiment tracking. @default a managed Small server, patched Sundays 03:00 UTC */
+  tracking: trackingSchema.default({ server: 'managed', size: 'Small', maintenanceWindow: 'Sun:03:00' }),
   /** How the models this environment pins (deployments/<env>.json) are served. */
   serving: servingSchema,
   /** Alarm thresholds, drift monitoring and budget. */

@@ -12,7 +12,7 @@ export type MlflowServerSize = (typeof MLFLOW_SERVER_SIZES)[number];
 /** CloudFormation's pattern of a tracking server name (1-256; letters, digits, single `-` between). */
 const SERVER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 /** A weekly maintenance window's start, UTC: `Tue:03:30`. */
-const MAINTENANCE_WINDOW = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/;
+export const MAINTENANCE_WINDOW = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/;
 /** An artifact prefix in the models bucket. */
 const PREFIX = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*\/$/;
 

@@ -15,6 +15,7 @@ import type { DerivedCalls, RunTimeCall } from './run-time-call';
 import { runSampleExecution } from './sample-execution';
 import { silentS3EventRules } from './silent-event-rules';
 import { stateMachineCalls, type StateMachineRun } from './state-machine-calls';
+import { trackingServerCalls } from './tracking-server-calls';
 
 export interface EnumerationOptions {
   /** The name of each sample execution (job names derive from it). @default 'authorization-check' */
@@ -42,7 +43,7 @@ export interface RunTimeCallEnumeration {
  * Every run-time request, derived from the templates: state machines (their role, logging,
  * tracing, each Task state, each SageMaker job's own requests), endpoint models, data-quality
  * monitoring jobs, EventBridge rule targets, alarm and budget notifications, encrypted log groups,
- * VPC flow logs and S3 server access logging. A resource added later is enumerated by its type.
+ * VPC flow logs, MLflow tracking servers' artifacts and S3 server access logging. A resource added later is enumerated by its type.
  */
 export async function enumerateRunTimeCalls(
   model: AuthorizationModel,
@@ -93,6 +94,9 @@ export async function enumerateRunTimeCalls(
     ...deployed.ofType('AWS::Budgets::Budget').flatMap((b) => budgetCalls(deployed, inventory, b)),
     ...deployed.ofType('AWS::Logs::LogGroup').flatMap((g) => encryptedLogGroupCalls(deployed, inventory, g)),
     ...deployed.ofType('AWS::EC2::FlowLog').flatMap((f) => flowLogCalls(deployed, f)),
+    ...deployed
+      .ofType('AWS::SageMaker::MlflowTrackingServer')
+      .flatMap((server) => trackingServerCalls(inventory, server)),
     ...[...inventory.buckets.values()].flatMap(accessLogCalls),
   ];
   // Other monitoring job kinds have their own shapes: say so rather than skip them.

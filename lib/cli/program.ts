@@ -5,6 +5,7 @@ import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
 import { promoteCommand } from './promote-command';
+import { runsCommand } from './runs-command';
 import { parityCommand } from './parity-command';
 import { smokeCommand } from './smoke-command';
 import { statusCommand } from './status-command';
@@ -20,6 +21,7 @@ export function mlenvProgram(): Command {
     .addCommand(dataCommand())
     .addCommand(trainCommand())
     .addCommand(modelsCommand())
+    .addCommand(runsCommand())
     .addCommand(decisionCommand('approve'))
     .addCommand(decisionCommand('reject'))
     .addCommand(promoteCommand())

@@ -22,6 +22,8 @@ export interface ExplainedWildcardsProps {
   readonly dataPipelineModels?: readonly string[];
   /** Where the environment publishes its names for the CLI (`/<project>/<env>`). */
   readonly parameterPath?: string;
+  /** The models bucket prefix of the environment's MLflow tracking server's artifacts, if it has one. */
+  readonly trackingArtifactPrefix?: string;
   /** The environments models are promoted from into this one (their buckets, registries, keys). */
   readonly promotionSources?: ReadonlyArray<{
     readonly name: string;
@@ -103,6 +105,12 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
         }),
       ],
       `The tables of model ${model}'s own Glue database; dbt names them after its models at run time`,
+    );
+  }
+  if (props.trackingArtifactPrefix) {
+    explain(
+      [object('models', `${props.trackingArtifactPrefix}*`)],
+      "The MLflow tracking server's run artifacts, under its own prefix of the models bucket; MLflow names them by experiment and run id at run time",
     );
   }
   if (props.parameterPath) {

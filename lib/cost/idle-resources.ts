@@ -17,13 +17,18 @@ export const IDLE_TYPES = [
   'AWS::SSM::Parameter',
   'AWS::SNS::Topic',
   'AWS::Glue::Database',
+  'AWS::SageMaker::MlflowTrackingServer',
 ] as const;
+
+/** CloudFormation's size of a tracking server that does not set `TrackingServerSize`. */
+const DEFAULT_TRACKING_SERVER_SIZE = 'Small';
 
 /**
  * What the environment's other resources cost in a month while nothing runs: VPC interface
  * endpoints per AZ-hour, NAT gateways per hour, keys, dashboards, alarms (per metric), budgets;
  * log groups and buckets are listed with the 0 GB they store while idle, parameters and topics
- * with their (free) idle price, Glue databases as the Data Catalog objects they are.
+ * with their (free) idle price, Glue databases as the Data Catalog objects they are, MLflow
+ * tracking servers per hour of their size (billed while they exist, used or not).
  */
 export function idleResourceLines(
   resources: readonly TemplateResource[],
@@ -173,6 +178,34 @@ export function idleResourceLines(
     },
     prices.get('glueCatalogObject'),
   );
+
+  // A managed MLflow tracking server bills each hour it exists at its size's price (its artifacts
+  // are in a bucket, priced above): one line per size.
+  const servers = ofType('AWS::SageMaker::MlflowTrackingServer');
+  const sizeOf = (server: TemplateResource) =>
+    server.properties.TrackingServerSize ?? DEFAULT_TRACKING_SERVER_SIZE;
+  for (const server of servers.filter((s) => typeof sizeOf(s) !== 'string')) {
+    lines.push(
+      unpricedLine(
+        'SageMaker MLflow tracking server',
+        server.path,
+        `${server.path}: its size (TrackingServerSize) is not written in the template, so its hourly price cannot be looked up`,
+      ),
+    );
+  }
+  const sized = servers.filter((s) => typeof sizeOf(s) === 'string');
+  for (const size of [...new Set(sized.map((s) => sizeOf(s) as string))]) {
+    const ofSize = sized.filter((s) => sizeOf(s) === size);
+    add(
+      ofSize,
+      {
+        item: `SageMaker MLflow tracking server (${size})`,
+        quantity: ofSize.length * hoursPerMonth,
+        quantityText: `${ofSize.length} × ${hoursPerMonth} h`,
+      },
+      prices.mlflowTrackingServer(size),
+    );
+  }
   return lines;
 }
 

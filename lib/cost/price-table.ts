@@ -1,3 +1,5 @@
+import type { MlflowServerSize } from '../../constructs/tracking/mlflow-tracking-server';
+
 /** One list price: what a unit costs in one region, and where and when the figure was read. */
 export interface ListPrice {
   /** US dollars per `unit`. */
@@ -23,6 +25,12 @@ export interface RegionPrices {
   readonly sagemakerTraining: InstancePrices;
   /** Processing jobs (also Model Monitor checks), by instance type. */
   readonly sagemakerProcessing: InstancePrices;
+  /**
+   * A SageMaker managed MLflow tracking server, per hour it exists (used or not), by size. A size
+   * without a figure here is reported as a missing price: its figure, read from the pricing page,
+   * is one line in lib/cost/prices.ts (`mlflowServers({ Small: ... })`), and completes the estimate.
+   */
+  readonly sagemakerMlflowTrackingServer: Readonly<Partial<Record<MlflowServerSize, ListPrice>>>;
   /** A serverless endpoint without provisioned concurrency, while it serves nothing. */
   readonly sagemakerServerlessIdle: ListPrice;
   /** An interface VPC endpoint, per AZ (subnet) it is in. */
@@ -80,7 +88,11 @@ export interface PriceTable {
 /** The prices that do not depend on an instance type. */
 export type FixedPriceKey = Exclude<
   keyof RegionPrices,
-  'sagemakerRealTime' | 'sagemakerTraining' | 'sagemakerProcessing' | 'codebuildLinux'
+  | 'sagemakerRealTime'
+  | 'sagemakerTraining'
+  | 'sagemakerProcessing'
+  | 'sagemakerMlflowTrackingServer'
+  | 'codebuildLinux'
 >;
 
 /** A price found, or the sentence that says which one is missing (never a silent 0). */
@@ -97,6 +109,9 @@ const INSTANCE_PRICES: Record<SageMakerUse, keyof RegionPrices> = {
 
 /** Where the table lives, for messages about a missing price. */
 export const PRICE_TABLE_FILE = 'lib/cost/prices.ts';
+
+/** AWS's SageMaker pricing page: instances, and (its MLflow part) the tracking servers' hourly prices. */
+export const SAGEMAKER_PRICING_PAGE = 'https://aws.amazon.com/sagemaker/pricing/';
 
 /** The prices of one region of a table; each lookup says clearly which price is missing. */
 export class RegionPriceList {
@@ -132,6 +147,24 @@ export class RegionPriceList {
     if (price) return { price };
     return {
       missing: `no price for CodeBuild ${environmentType} ${computeType} in ${this.region}: add it to ${PRICE_TABLE_FILE} (priced there: LINUX_CONTAINER ${Object.keys(prices.codebuildLinux).join(', ') || 'none'})`,
+    };
+  }
+
+  /** The hourly price of a SageMaker managed MLflow tracking server of `size`. */
+  public mlflowTrackingServer(size: string): PriceLookup {
+    const prices = this.table.regions[this.region];
+    if (!prices) return { missing: this.noRegion() };
+    const bySize: Readonly<Record<string, ListPrice | undefined>> = prices.sagemakerMlflowTrackingServer;
+    const price = bySize[size];
+    if (price) return { price };
+    const priced = Object.keys(bySize).filter((s) => bySize[s]);
+    return {
+      missing:
+        `no price for a SageMaker MLflow tracking server of size ${size} in ${this.region}: read the hourly price` +
+        ` of that size and region in the MLflow part of ${SAGEMAKER_PRICING_PAGE} and add it, with that page as` +
+        ` its source and the date it was read, to ${PRICE_TABLE_FILE} (region ${this.region}:` +
+        ` sagemakerMlflowTrackingServer: mlflowServers({ ${size}: { usd, readOn } })) to complete the estimate` +
+        ` (sizes priced there: ${priced.join(', ') || 'none'})`,
     };
   }
 

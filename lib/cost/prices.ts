@@ -1,4 +1,11 @@
-import type { InstancePrices, ListPrice, PriceTable, RegionPrices } from './price-table';
+import type { MlflowServerSize } from '../../constructs/tracking/mlflow-tracking-server';
+import {
+  type InstancePrices,
+  type ListPrice,
+  type PriceTable,
+  type RegionPrices,
+  SAGEMAKER_PRICING_PAGE,
+} from './price-table';
 
 /**
  * The checked-in price table of `mlenv cost`: AWS's public list prices (on demand, USD, before
@@ -13,7 +20,7 @@ import type { InstancePrices, ListPrice, PriceTable, RegionPrices } from './pric
 const AS_OF = '2025 (list price; refresh from the source)';
 
 const SOURCES = {
-  sagemaker: 'https://aws.amazon.com/sagemaker/pricing/',
+  sagemaker: SAGEMAKER_PRICING_PAGE,
   sagemakerSpot: 'https://docs.aws.amazon.com/sagemaker/latest/dg/model-managed-spot-training.html',
   privatelink: 'https://aws.amazon.com/privatelink/pricing/',
   vpc: 'https://aws.amazon.com/vpc/pricing/',
@@ -47,6 +54,31 @@ const instances = (
 ): InstancePrices =>
   Object.fromEntries(
     Object.entries(byType).map(([type, usd]) => [type, price(usd, 'instance-hour', SOURCES.sagemaker, note)]),
+  );
+
+/**
+ * The hourly prices of SageMaker managed MLflow tracking servers, by size, each as read on the
+ * pricing page (its MLflow part) on `readOn`. A server bills every hour it exists, used or not;
+ * its run artifacts are stored in S3 (priced as S3 stored data).
+ *
+ * No figure is written here yet: none has been read from the pricing page (the only one seen is a
+ * third party's), so every managed server is reported as a missing price, never as 0. Adding one
+ * is one line in its region below: `mlflowServers({ Small: { usd: <dollars an hour>, readOn: '<date>' } })`.
+ */
+const mlflowServers = (
+  bySize: Readonly<Partial<Record<MlflowServerSize, { readonly usd: number; readonly readOn: string }>>>,
+): RegionPrices['sagemakerMlflowTrackingServer'] =>
+  Object.fromEntries(
+    Object.entries(bySize).map(([size, { usd, readOn }]) => [
+      size,
+      {
+        usd,
+        unit: 'server-hour',
+        source: SOURCES.sagemaker,
+        asOf: readOn,
+        note: 'billed per hour while the server exists, whether used or not; its artifacts are S3 stored data',
+      },
+    ]),
   );
 
 /** What costs the same in every region of the table. */
@@ -159,6 +191,7 @@ export const PRICE_TABLE: PriceTable = {
       sagemakerRealTime: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
       sagemakerTraining: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
       sagemakerProcessing: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
+      sagemakerMlflowTrackingServer: mlflowServers({}),
       interfaceEndpoint: price(
         0.01,
         'AZ-hour',
@@ -180,6 +213,7 @@ export const PRICE_TABLE: PriceTable = {
       sagemakerRealTime: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
       sagemakerTraining: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
       sagemakerProcessing: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
+      sagemakerMlflowTrackingServer: mlflowServers({}),
       interfaceEndpoint: price(
         0.011,
         'AZ-hour',

@@ -280,6 +280,9 @@ async function localBuildInputs(
     };
   }
   if (variables[RECORDER_ENVIRONMENT.action] !== undefined) {
+    // The loopback MLflow server stands in for the deployed tracking server (the emulator has
+    // none); a recorder deployed without one records nothing here either, as on AWS.
+    if (!variables[RECORDER_ENVIRONMENT.trackingUri]) return {};
     const server = await mlflowServerStatus(deployment.stateDir);
     return { localVariables: { [RECORDER_ENVIRONMENT.trackingUri]: server?.url ?? '' } };
   }

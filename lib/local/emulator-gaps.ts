@@ -37,6 +37,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
       "the launcher creates, updates and deletes them through moto's Glue, Athena and CodeBuild backends, with their properties; Ref is the name, Fn::GetAtt the attributes AWS has (a project's Arn)",
   },
   {
+    what: 'AWS::SageMaker::MlflowTrackingServer is skipped (moto has no SageMaker MLflow)',
+    workaround:
+      "an MLflow server on loopback (lib/local/mlflow-server.ts, started by `mlenv local up`) stands in for it: a run recorder build deployed with the server's ARN records in it; nothing in the templates refers to the server's Ref or attributes",
+  },
+  {
     what: "a log group's KmsKeyId is dropped (moto reads kmsKeyId)",
     workaround:
       'the launcher passes it on under that name too, so the group is reported encrypted with its key',

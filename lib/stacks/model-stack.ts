@@ -19,6 +19,7 @@ import {
   DataQualityMonitor,
   EndpointAlarms,
   EndpointVariant,
+  type IMlflowTrackingServer,
   type IModelRegistry,
   MlDataStore,
   MlInstanceType,
@@ -52,6 +53,8 @@ export interface ModelStackProps extends StackProps {
   readonly registry: IModelRegistry;
   /** The pipeline's execution log group (retained, in the Training stack). */
   readonly logGroup: logs.ILogGroup;
+  /** Where each run is recorded (in the Training stack); none where the environment has no server. */
+  readonly trackingServer?: IMlflowTrackingServer;
   /** Encrypts the data pipeline's job logs, bookmarks and build artifacts. */
   readonly operationsKey: kms.IKey;
   /** Where pipelines, alarms and drift checks notify. */
@@ -106,6 +109,7 @@ export class ModelStack extends Stack {
     const runRecorder = new RunRecorder(this, `${id}RunRecorder`, {
       projectName: modelResourceName(props, model.name, 'runs'),
       sourcePath: join(REPO_ROOT, 'ml', 'tracking'),
+      trackingServer: props.trackingServer,
       dataStore,
       evaluationKeyPattern: new ModelLayout(model.name).evaluationKey('*'),
       logsKey: props.operationsKey,

@@ -8,11 +8,21 @@ import {
   type EnvironmentConfig,
   type ModelConfig,
   runRecorderLogGroupName,
+  trackingServerName,
 } from '../../config';
-import { SourceCode } from '../../constructs';
+import {
+  type IMlflowTrackingServer,
+  type MlDataStore,
+  MlflowTrackingServer,
+  SourceCode,
+} from '../../constructs';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
+import { dataStoreByName } from './data-store-by-name';
 import { removalPolicyOf } from './storage-stack';
+
+/** Where in the models bucket the environment's tracking server keeps run artifacts. */
+export const TRACKING_ARTIFACT_PREFIX = 'mlflow/';
 
 /** The workload's code: the files of ml/ that run in SageMaker (not its tests or tools). */
 export const WORKLOAD_SOURCE = SourceCode.fromDirectory(join(REPO_ROOT, 'ml'), {
@@ -30,18 +40,23 @@ export interface TrainingStackProps extends StackProps {
   readonly project: string;
   readonly models: readonly ModelConfig[];
   readonly operationsKey: kms.IKey;
+  /** Holds the tracking server's artifacts (its buckets are used by name: no export from Storage). */
+  readonly dataStore: MlDataStore;
 }
 
 /**
- * The training pipelines' execution logs, one retained log group per model (and, for a model
- * with a data pipeline, its executions' and its dbt builds' logs). The pipelines
- * themselves are in each model's stack (`ModelStack`); their log groups stay here, where they
- * have always been, so that history is never lost when a pipeline's resources change.
+ * What the environment's training keeps: the pipelines' execution logs, one retained log group
+ * per model (and, for a model with a data pipeline, its executions' and its dbt builds' logs),
+ * and the MLflow tracking server where runs are recorded (`tracking.server: managed`). The
+ * pipelines themselves are in each model's stack (`ModelStack`); what they keep stays here, where
+ * it has always been, so that history is never lost when a pipeline's resources change.
  */
 export class TrainingStack extends Stack {
   public readonly logGroups: Record<string, logs.LogGroup> = {};
   /** The data pipelines' execution logs and dbt build logs, of the models that have one. */
   public readonly dataLogGroups: Record<string, { execution: logs.LogGroup; builds: logs.LogGroup }> = {};
+  /** Where runs are recorded; absent where the environment's `tracking.server` is `none`. */
+  public readonly trackingServer?: IMlflowTrackingServer;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
@@ -53,6 +68,17 @@ export class TrainingStack extends Stack {
         encryptionKey: props.operationsKey,
         removalPolicy: removalPolicyOf(environment),
       });
+    const { tracking } = environment;
+    if (tracking.server === 'managed') {
+      this.trackingServer = new MlflowTrackingServer(this, 'Tracking', {
+        trackingServerName: trackingServerName(props),
+        dataStore: dataStoreByName(this, props.dataStore),
+        artifactPrefix: TRACKING_ARTIFACT_PREFIX,
+        size: tracking.size,
+        weeklyMaintenanceWindowStart: tracking.maintenanceWindow,
+        removalPolicy: removalPolicyOf(environment),
+      });
+    }
     for (const model of props.models) {
       const id = pascalCase(model.name);
       this.logGroups[model.name] = logGroup(`${id}PipelineLogs`);

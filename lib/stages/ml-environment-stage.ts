@@ -10,7 +10,7 @@ import { OperationsStack } from '../stacks/operations-stack';
 import { RegistryStack } from '../stacks/registry-stack';
 import { ServingStack } from '../stacks/serving-stack';
 import { StorageStack } from '../stacks/storage-stack';
-import { TrainingStack } from '../stacks/training-stack';
+import { TRACKING_ARTIFACT_PREFIX, TrainingStack } from '../stacks/training-stack';
 
 export interface MlEnvironmentStageProps extends Omit<StageProps, 'env'> {
   /** The project name, put on every resource as the `mlenv:project` tag. */
@@ -93,7 +93,8 @@ export class MlEnvironmentStage extends Stage {
       environment,
       models: props.models,
       operationsKey: this.storage.operationsKey,
-      description: `${project} ${environment.name}: training pipelines' execution logs (retained)`,
+      dataStore: this.storage.dataStore,
+      description: `${project} ${environment.name}: training pipelines' execution logs and experiment tracking (retained)`,
     });
     this.serving = new ServingStack(this, 'Serving', {
       ...common,
@@ -114,6 +115,7 @@ export class MlEnvironmentStage extends Stage {
         dataStore: this.storage.dataStore,
         registry: this.registry.registry,
         logGroup: this.training.logGroups[model.name],
+        trackingServer: this.training.trackingServer,
         operationsKey: this.storage.operationsKey,
         alerts: this.operations.alerts,
         network: placement,
@@ -142,6 +144,7 @@ export class MlEnvironmentStage extends Stage {
         dataPipelineModels: props.models.filter((m) => m.dataPipeline).map((m) => m.name),
         promotionSources: this.registry.promotionSources,
         parameterPath: discoveryPath({ project, environment }),
+        trackingArtifactPrefix: this.training.trackingServer ? TRACKING_ARTIFACT_PREFIX : undefined,
       }),
     );
     // Synth fails when a resource breaks an ML policy rule (see the README's list).

@@ -8,6 +8,7 @@ export const STATEFUL_TYPES = [
   'AWS::KMS::Key',
   'AWS::SageMaker::ModelPackageGroup',
   'AWS::Logs::LogGroup',
+  'AWS::SageMaker::MlflowTrackingServer',
 ] as const;
 
 /** What identifies a stateful resource: changing any of it deletes or replaces the resource. */

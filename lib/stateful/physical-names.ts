@@ -4,12 +4,13 @@ import { type DeployableStack, TemplateReader } from '../../constructs/common/te
 /**
  * The property that gives each stateful type its physical name, where the template sets one.
  * CloudFormation replaces a resource whose name property changes, and a new bucket, package group
- * or log group starts empty. A key has no name; its aliases are what people and tools find it by.
+ * log group or tracking server starts empty. A key has no name; its aliases are what people and tools find it by.
  */
 export const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::S3::Bucket': 'BucketName',
   'AWS::SageMaker::ModelPackageGroup': 'ModelPackageGroupName',
   'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::SageMaker::MlflowTrackingServer': 'TrackingServerName',
   'AWS::KMS::Key': 'alias (AWS::KMS::Alias AliasName)',
 };
 

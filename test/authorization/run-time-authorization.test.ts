@@ -153,7 +153,7 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
   });
 
-  test('every task state, job, model, monitor, alarm, rule target, budget, log and role of its templates makes checked calls', () => {
+  test('every task state, job, model, monitor, alarm, rule target, budget, log, tracking server and role of its templates makes checked calls', () => {
     // A person's calls count too: `mlenv promote` runs as the promotion role.
     const made = [...ofEnvironment('runTime', env), ...ofEnvironment('promotionReads', env)];
     const origins = new Set(ofEnvironment('runTime', env).map((c) => c.call.origin));
@@ -243,6 +243,11 @@ function expectedOrigins(env: EnvironmentConfig): string[] {
       .filter((group) => group.properties.KmsKeyId !== undefined)
       .map((group) => `${group.path} encryption`),
     ...of('AWS::EC2::FlowLog').map((flowLog) => `${flowLog.path} delivery`),
+    // A tracking server stores run artifacts through its role.
+    ...of('AWS::SageMaker::MlflowTrackingServer').flatMap((server) => [
+      `${server.path} role`,
+      `${server.path} artifacts`,
+    ]),
     ...of('AWS::S3::Bucket')
       .filter((bucket) => bucket.properties.LoggingConfiguration !== undefined)
       .map((bucket) => `${bucket.path} access logging`),

@@ -64,6 +64,32 @@ describe('loadConfig', () => {
     expect(problemsOf(input)).toEqual([`dev.${message}`]);
   });
 
+  test.each([
+    [{ server: 'self-hosted' }, "tracking.server: must be 'managed' or 'none'"],
+    [{ size: 'XLarge' }, 'tracking.size: must be one of Small, Medium, Large'],
+    [
+      { maintenanceWindow: 'Sunday 03:00' },
+      'tracking.maintenanceWindow: must be Day:HH:MM (UTC), e.g. Sun:03:00',
+    ],
+    [
+      { maintenanceWindow: 'Sun:24:00' },
+      'tracking.maintenanceWindow: must be Day:HH:MM (UTC), e.g. Sun:03:00',
+    ],
+    [{ sever: 'none' }, 'tracking.sever: unknown field'],
+  ])('the experiment tracking settings %j are refused', (tracking, message) => {
+    const input = configInput();
+    input.environments.staging.tracking = tracking as never;
+    expect(problemsOf(input)).toEqual([`staging.${message}`]);
+  });
+
+  test('an environment that says nothing of tracking gets a managed Small server, patched Sundays', () => {
+    const input = configInput();
+    const [name] = Object.keys(input.environments);
+    delete input.environments[name].tracking;
+    const env = loadConfig(input).environments.find((e) => e.name === name)!;
+    expect(env.tracking).toEqual({ server: 'managed', size: 'Small', maintenanceWindow: 'Sun:03:00' });
+  });
+
   test('a bad region names the environment and field', () => {
     const input = configInput();
     input.environments.staging.region = 'mars-north-1';

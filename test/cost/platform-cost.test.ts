@@ -24,21 +24,106 @@ const servedOf = (env: EnvironmentConfig): EnvironmentCost =>
 const lines = (estimate: EnvironmentCost, prefix: string): CostLine[] =>
   estimate.idle.filter((l) => l.item.startsWith(prefix));
 
-test('every configured environment gets an estimate, with no price missing', () => {
+/** Whether the environment has a managed MLflow tracking server whose size the price table lacks. */
+const trackingPriceMissing = (env: EnvironmentConfig): boolean =>
+  env.tracking.server === 'managed' &&
+  PRICE_TABLE.regions[env.region].sagemakerMlflowTrackingServer[env.tracking.size] === undefined;
+
+test('every configured environment gets an estimate; the only missing prices are the managed tracking servers’', () => {
   expect(report.environments.map((e) => e.environment)).toEqual(config.environments.map((e) => e.name));
-  expect(report.missing).toEqual([]);
-  for (const e of report.environments) {
+  // One sentence per size and region of a managed server the table has no figure for (none has
+  // been read from the pricing page yet), each naming both; nothing else is missing.
+  const expected = [
+    ...new Set(
+      config.environments.filter(trackingPriceMissing).map((env) => `${env.tracking.size} in ${env.region}`),
+    ),
+  ];
+  expect(report.missing).toHaveLength(expected.length);
+  for (const sizeInRegion of expected) {
+    expect(report.missing).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^no price for a SageMaker MLflow tracking server of size ${sizeInRegion}: `),
+      ),
+    );
+  }
+  for (const env of config.environments) {
+    const e = reportOf(env);
     expect(e.estimate.idleUsd).toBeGreaterThan(0);
     expect(e.estimate.trainingRuns.length).toBe(config.models.length);
+    for (const estimate of [e.estimate, servedOf(env)]) {
+      expect(estimate.missing).toEqual(
+        trackingPriceMissing(env) ? [lines(estimate, 'SageMaker MLflow tracking server')[0].missing] : [],
+      );
+    }
   }
 });
+
+test.each(environments)(
+  "%s: a managed MLflow tracking server bills the month's hours at its size; none without one",
+  (_name, env) => {
+    for (const estimate of [reportOf(env).estimate, servedOf(env)]) {
+      const servers = lines(estimate, 'SageMaker MLflow tracking server');
+      if (env.tracking.server === 'none') {
+        expect(servers).toEqual([]);
+        continue;
+      }
+      expect(servers).toEqual([
+        expect.objectContaining({
+          item: `SageMaker MLflow tracking server (${env.tracking.size})`,
+          quantity: HOURS,
+          quantityText: `1 × ${HOURS} h`,
+        }),
+      ]);
+      const [server] = servers;
+      const price = PRICE_TABLE.regions[env.region].sagemakerMlflowTrackingServer[env.tracking.size];
+      if (price) {
+        expect(server.usd).toBeCloseTo(HOURS * price.usd, 6);
+        continue;
+      }
+      // No figure (yet): a missing price that names size and region, never 0.
+      expect(server.usd).toBeUndefined();
+      expect(server.missing).toContain(`size ${env.tracking.size} in ${env.region}`);
+      expect(estimate.missing).toContain(server.missing);
+    }
+  },
+);
+
+test.each(environments)(
+  '%s: with a figure for its server in the table, the server is priced',
+  (_name, env) => {
+    if (env.tracking.server === 'none') return;
+    const figure = 0.37; // a stand-in, not a price
+    const region = PRICE_TABLE.regions[env.region];
+    const table = {
+      ...PRICE_TABLE,
+      regions: {
+        ...PRICE_TABLE.regions,
+        [env.region]: {
+          ...region,
+          sagemakerMlflowTrackingServer: {
+            ...region.sagemakerMlflowTrackingServer,
+            [env.tracking.size]: { usd: figure, unit: 'server-hour', source: 'test', asOf: 'test' },
+          },
+        },
+      },
+    };
+    // The platform as configured (every model served or not: the server does not depend on it).
+    const priced = costReport(assembly, config, { environment: env.name, table, servedAssembly: assembly });
+    const [server] = lines(priced.environments[0].estimate, 'SageMaker MLflow tracking server');
+    expect(server.missing).toBeUndefined();
+    expect(server.usd).toBeCloseTo(HOURS * figure, 9);
+    expect(priced.environments[0].estimate.missing).toEqual([]);
+  },
+);
 
 test.each(environments)('%s: an environment without pins says it serves no endpoint', (_name, env) => {
   const e = reportOf(env);
   expect(e.unservedModels).toEqual(config.models.map((m) => m.name).filter((m) => !env.deployments[m]));
   if (Object.keys(env.deployments).length > 0) return;
   expect(e.estimate.endpointConfigs).toBe(0);
-  expect(lines(e.estimate, 'SageMaker')).toEqual([]);
+  // No endpoint line of any kind (the tracking server, a SageMaker line too, is no endpoint).
+  expect(lines(e.estimate, 'SageMaker endpoint')).toEqual([]);
+  expect(lines(e.estimate, 'SageMaker serverless endpoints')).toEqual([]);
   expect(formatCostReport({ ...report, environments: [e] })).toContain('no endpoint served (nothing pinned)');
 });
 

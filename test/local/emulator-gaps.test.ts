@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { EMULATED_ENVIRONMENTS } from '../../config';
 import { EMULATOR_GAPS } from '../../lib/local/emulator-gaps';
+import { platformAssembly } from '../support/platform';
 
 test('the README lists every emulator gap the local environment works around, as lib/local/emulator-gaps.ts says', () => {
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -14,4 +16,25 @@ test('the README lists every emulator gap the local environment works around, as
     following.findIndex((line) => !line.startsWith('|')),
   );
   expect(rows).toEqual(EMULATOR_GAPS.map((g) => `| ${g.what} | ${g.workaround} |`));
+});
+
+test('no Local template refers to what the emulator skips for the MLflow server: its Ref or attributes', () => {
+  const { assembly, config } = platformAssembly();
+  for (const env of config.environments.filter((e) => EMULATED_ENVIRONMENTS.includes(e.name))) {
+    const stacks = assembly.stacksRecursively.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
+    const servers = stacks.flatMap((stack) =>
+      Object.entries((stack.template as { Resources: Record<string, { Type: string }> }).Resources)
+        .filter(([, r]) => r.Type === 'AWS::SageMaker::MlflowTrackingServer')
+        .map(([id]) => id),
+    );
+    expect(servers.length).toBe(env.tracking.server === 'managed' ? 1 : 0);
+    for (const stack of stacks) {
+      const text = JSON.stringify(stack.template);
+      for (const id of servers) {
+        expect(text).not.toContain(`{"Ref":"${id}"}`);
+        expect(text).not.toContain(`"Fn::GetAtt":["${id}"`);
+        expect(text).not.toContain(`${id}.`);
+      }
+    }
+  }
 });

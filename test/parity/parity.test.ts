@@ -29,11 +29,17 @@ describe('parity check', () => {
     const result = checkParity(assembly, config);
     expect(result.violations).toEqual([]);
     expect(result.environments).toEqual(names);
-    // Environments differ in which resources they have only by e-mail subscriptions, the VPC and
-    // being promoted into (the promotion role).
+    // Environments differ in which resources they have only by e-mail subscriptions, the VPC,
+    // being promoted into (the promotion role) and, where the configuration says so, the MLflow server.
     const presence = new Set(result.differences.filter((d) => d.path === '(exists)').map((d) => d.knob));
+    const trackingDiffers = new Set(config.environments.map((e) => e.tracking.server)).size > 1;
     expect(presence).toEqual(
-      new Set(['alertEmails', 'network (declared divergence)', 'promotionSources (declared divergence)']),
+      new Set([
+        'alertEmails',
+        'network (declared divergence)',
+        'promotionSources (declared divergence)',
+        ...(trackingDiffers ? ['tracking.server (declared divergence)'] : []),
+      ]),
     );
     expect(result.differences).toContainEqual(
       expect.objectContaining({

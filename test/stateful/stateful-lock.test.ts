@@ -28,7 +28,7 @@ describe('stateful resources lock', () => {
     expect(lockProblems(locked, current).join('\n')).toBe('');
   });
 
-  test('the lock covers data, keys, registries and audit logs in every environment', () => {
+  test('the lock covers data, keys, registries, audit logs and tracking servers in every environment', () => {
     for (const env of config.environments) {
       const types = Object.entries(locked)
         .filter(([stack]) => stack.startsWith(`${env.stageId}/`))
@@ -39,6 +39,8 @@ describe('stateful resources lock', () => {
           'AWS::KMS::Key',
           'AWS::SageMaker::ModelPackageGroup',
           'AWS::Logs::LogGroup',
+          // Where the environment has one, the MLflow server holds its runs.
+          ...(env.tracking.server === 'managed' ? ['AWS::SageMaker::MlflowTrackingServer'] : []),
         ]),
       );
     }
@@ -108,7 +110,7 @@ describe('a changed project name', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'mlenv-lock-test-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  test('fails the lock for every bucket, model package group and named log group, naming the resource and both names', () => {
+  test('fails the lock for every bucket, model package group, named log group and tracking server, naming the resource and both names', () => {
     const renamed = synthesizePlatform({
       outdir,
       context: TEST_CONTEXT,
@@ -144,13 +146,17 @@ describe('a changed project name', () => {
         from: `/aws/codebuild/${groupName(config.project, m.name)}-run-records`,
         to: `/aws/codebuild/${groupName('acme', m.name)}-run-records`,
       })),
+      // The environment's MLflow server, where it has one, is named after the project and environment.
+      ...(reference.tracking.server === 'managed'
+        ? [{ from: `${config.project}-${reference.name}-mlflow`, to: `acme-${reference.name}-mlflow` }]
+        : []),
     ];
     expect(problems).toHaveLength(renames.length);
     for (const { from, to } of renames) {
       const problem = problems.find((p) => p.includes(` changes from ${from} to ${to},`));
       expect(problem).toMatch(
         new RegExp(
-          `^${reference.stageId}/(Storage|Registry|Training)/\\w+ \\(AWS::(S3::Bucket|SageMaker::ModelPackageGroup|Logs::LogGroup)\\) ` +
+          `^${reference.stageId}/(Storage|Registry|Training)/\\w+ \\(AWS::(S3::Bucket|SageMaker::ModelPackageGroup|Logs::LogGroup|SageMaker::MlflowTrackingServer)\\) ` +
             'would delete or replace data: .*npm run stateful-lock -- --update',
         ),
       );
