@@ -160,11 +160,9 @@ export class RegionPriceList {
     const priced = Object.keys(bySize).filter((s) => bySize[s]);
     return {
       missing:
-        `no price for a SageMaker MLflow tracking server of size ${size} in ${this.region}: read the hourly price` +
-        ` of that size and region in the MLflow part of ${SAGEMAKER_PRICING_PAGE} and add it, with that page as` +
-        ` its source and the date it was read, to ${PRICE_TABLE_FILE} (region ${this.region}:` +
-        ` sagemakerMlflowTrackingServer: mlflowServers({ ${size}: { usd, readOn } })) to complete the estimate` +
-        ` (sizes priced there: ${priced.join(', ') || 'none'})`,
+        `no hourly price for a SageMaker MLflow tracking server (${size}) in ${this.region}: read it in the MLflow` +
+        ` part of ${SAGEMAKER_PRICING_PAGE} and add it to ${PRICE_TABLE_FILE}` +
+        ` (sagemakerMlflowTrackingServer: mlflowServers({ ${size}: { usd, readOn } }); sizes priced there: ${priced.join(', ') || 'none'})`,
     };
   }
 

@@ -35,14 +35,16 @@ test('every configured environment gets an estimate; the only missing prices are
   // been read from the pricing page yet), each naming both; nothing else is missing.
   const expected = [
     ...new Set(
-      config.environments.filter(trackingPriceMissing).map((env) => `${env.tracking.size} in ${env.region}`),
+      config.environments
+        .filter(trackingPriceMissing)
+        .map((env) => `(${env.tracking.size}) in ${env.region}`),
     ),
   ];
   expect(report.missing).toHaveLength(expected.length);
   for (const sizeInRegion of expected) {
     expect(report.missing).toContainEqual(
       expect.stringMatching(
-        new RegExp(`^no price for a SageMaker MLflow tracking server of size ${sizeInRegion}: `),
+        new RegExp(`^no hourly price for a SageMaker MLflow tracking server ${escapeRegExp(sizeInRegion)}: `),
       ),
     );
   }
@@ -82,7 +84,7 @@ test.each(environments)(
       }
       // No figure (yet): a missing price that names size and region, never 0.
       expect(server.usd).toBeUndefined();
-      expect(server.missing).toContain(`size ${env.tracking.size} in ${env.region}`);
+      expect(server.missing).toContain(`(${env.tracking.size}) in ${env.region}`);
       expect(estimate.missing).toContain(server.missing);
     }
   },
@@ -214,3 +216,8 @@ test.each(environments)(
     }
   },
 );
+
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -70,16 +70,12 @@ describe.each(MLFLOW_SERVER_SIZES)('a %s tracking server', (size) => {
 
   test('the missing price names size, region, where to read it and where to add it', () => {
     const [line] = serverLines(estimate(template));
-    expect(line.missing).toContain(`size ${size} in ${REGION}`);
+    expect(line.missing).toContain(`(${size}) in ${REGION}`);
     expect(line.missing).toContain(PRICING_PAGE);
     expect(line.missing).toContain('MLflow');
     expect(line.missing).toContain(
-      'with that page as its source and the date it was read, to lib/cost/prices.ts',
+      `lib/cost/prices.ts (sagemakerMlflowTrackingServer: mlflowServers({ ${size}: `,
     );
-    expect(line.missing).toContain(
-      `(region ${REGION}: sagemakerMlflowTrackingServer: mlflowServers({ ${size}: `,
-    );
-    expect(line.missing).toContain('to complete the estimate');
   });
 
   test('with a figure in the table, the line is priced: hours × the figure', () => {
@@ -114,7 +110,7 @@ test('a missing server price is shown as such in the report, the totals as lower
   );
   expect(text).toMatch(/idle total +at least \$\d+\.\d\d\n/);
   expect(text).toContain('1 missing price: the totals they touch are lower bounds');
-  expect(text).toContain(`no price for a SageMaker MLflow tracking server of size Medium in ${REGION}`);
+  expect(text).toContain(`no hourly price for a SageMaker MLflow tracking server (Medium) in ${REGION}`);
 });
 
 /** A hand-written tracking server with these properties. */
@@ -141,7 +137,7 @@ test("servers of one size share a line; a server without a size is CloudFormatio
     expect.objectContaining({ item: 'SageMaker MLflow tracking server (Large)', quantity: HOURS }),
   ]);
   expect(lines[0].usd).toBeCloseTo(2 * HOURS * 0.37, 9);
-  expect(lines[1].missing).toContain('size Large');
+  expect(lines[1].missing).toContain('(Large)');
 });
 
 test('a server whose size is not written in the template says why it is not priced', () => {

@@ -420,6 +420,24 @@ describe('the mlenv CLI against the local environment', () => {
     expect(reaches.find((r) => r.environment === env.name)).toMatchObject({ reachable: true });
   });
 
+  test('runs lists the recorded runs newest first, with their metrics, dataset and the package each produced', async () => {
+    const [listed] = (await mlenv('runs', env.name, '--model', model.name)) as Array<Record<string, any>>;
+    expect(listed.model).toBe(model.name);
+    const runs = listed.runs as Array<Record<string, any>>;
+    const trained = runs.find((r) => r.runId === result.train.tracking?.runId);
+    expect(trained).toMatchObject({
+      status: 'FINISHED',
+      metrics: result.train.metrics,
+      datasetVersion: result.train.input.datasetVersion,
+      modelPackageArn: result.train.modelPackageArn,
+    });
+    const starts = runs.map((r) => Date.parse(r.startTime));
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+    // The drift-triggered retraining ran later and is listed before it, with its own package.
+    const retrained = runs.find((r) => r.modelPackageArn === result.drift.retrain?.modelPackageArn);
+    if (result.drift.retrain) expect(runs.indexOf(retrained!)).toBeLessThan(runs.indexOf(trained!));
+  });
+
   test('models lists the packages with metrics and lineage; reject records the decision and its reason', async () => {
     const packages = (await mlenv('models', env.name, '--model', model.name)) as Array<Record<string, any>>;
     const registered = [result.drift.retrain?.modelPackageArn, result.train.modelPackageArn].filter(Boolean);
