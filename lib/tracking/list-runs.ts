@@ -1,14 +1,8 @@
+import runTags from '../../ml/tracking/run_tags.json';
 import type { MlflowRestClient, MlflowRun } from './mlflow-rest-client';
 
 /** The tags `ml/tracking/record_run.py` writes on a run (lineage), and `link` once it is registered. */
-export const RUN_TAGS = {
-  datasetVersion: 'mlenv.dataset_version',
-  datasetUri: 'mlenv.dataset_uri',
-  codeVersion: 'mlenv.code_version',
-  modelArtifact: 'mlenv.model_artifact',
-  execution: 'mlenv.execution',
-  modelPackageArn: 'mlenv.model_package_arn',
-} as const;
+export const RUN_TAGS: Readonly<typeof runTags> = runTags;
 
 /** A training run as `mlenv runs` shows it. */
 export interface TrackedRun {

@@ -30,7 +30,10 @@ import json
 import os
 import sys
 
-TAG_PREFIX = "mlenv."
+# The tags of a run (its lineage, and the package it produced), named once for this script and
+# for `mlenv runs` (lib/tracking/list-runs.ts), which reads them back.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "run_tags.json"), encoding="utf-8") as _f:
+    RUN_TAGS = json.load(_f)
 # A tracking server that does not answer is reported at once, not after MLflow's default retries
 # (minutes of backoff).
 FAST_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "20"}
@@ -85,13 +88,13 @@ def json_object(text: str) -> dict:
 
 def lineage_tags(args) -> dict:
     tags = {
-        "dataset_version": args.dataset_version,
-        "dataset_uri": args.dataset_uri,
-        "code_version": args.code_version,
-        "model_artifact": args.model_artifact,
-        "execution": args.execution,
+        RUN_TAGS["datasetVersion"]: args.dataset_version,
+        RUN_TAGS["datasetUri"]: args.dataset_uri,
+        RUN_TAGS["codeVersion"]: args.code_version,
+        RUN_TAGS["modelArtifact"]: args.model_artifact,
+        RUN_TAGS["execution"]: args.execution,
     }
-    return {TAG_PREFIX + name: value for name, value in tags.items() if value}
+    return {name: value for name, value in tags.items() if value}
 
 
 def record(mlflow, args) -> str:
@@ -113,7 +116,7 @@ def record(mlflow, args) -> str:
 def link(mlflow, args) -> None:
     """Tags run ``args.run_id`` with the model package it produced."""
     mlflow.set_tracking_uri(args.tracking_uri)
-    mlflow.MlflowClient().set_tag(args.run_id, TAG_PREFIX + "model_package_arn", args.model_package_arn)
+    mlflow.MlflowClient().set_tag(args.run_id, RUN_TAGS["modelPackageArn"], args.model_package_arn)
 
 
 def parse_args(argv):
