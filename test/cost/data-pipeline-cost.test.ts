@@ -5,9 +5,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { DataCatalog, DbtProject, SparkJob } from '../../constructs';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { estimateEnvironment } from '../../lib/cost/estimate';
-import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatCostReport } from '../../lib/cost/report';
-import type { CostReport } from '../../lib/cost/run';
+import { oneEnvironmentReport } from '../support/one-environment-report';
 import type { CfnTemplate } from '../../lib/parity/normalize';
 import { DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
@@ -179,16 +178,7 @@ describe('a data pipeline of the data constructs', () => {
   });
 
   test('the report shows each step, the run, the training it starts and the Athena queries', () => {
-    const report: CostReport = {
-      currency: PRICE_TABLE.currency,
-      basis: PRICE_TABLE.basis,
-      hoursPerMonth: PRICE_TABLE.hoursPerMonth,
-      spotTrainingDiscount: PRICE_TABLE.spotTrainingDiscount,
-      environments: [
-        { environment: 'test', region: REGION, emulated: false, estimate: result, unservedModels: [] },
-      ],
-      missing: result.missing,
-    };
+    const report = oneEnvironmentReport(result, REGION);
     const text = formatCostReport(report);
     const unwrapped = text.replace(/\n {4}/g, ' ');
     expect(text).toMatch(

@@ -2,6 +2,7 @@ import { estimateEnvironment } from '../../lib/cost/estimate';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatCostReport } from '../../lib/cost/report';
 import type { CostReport } from '../../lib/cost/run';
+import { oneEnvironmentReport } from '../support/one-environment-report';
 
 function reportOf(instanceType: string): CostReport {
   const estimate = estimateEnvironment({
@@ -23,16 +24,7 @@ function reportOf(instanceType: string): CostReport {
       },
     },
   });
-  return {
-    currency: PRICE_TABLE.currency,
-    basis: PRICE_TABLE.basis,
-    hoursPerMonth: PRICE_TABLE.hoursPerMonth,
-    spotTrainingDiscount: PRICE_TABLE.spotTrainingDiscount,
-    environments: [
-      { environment: 'test', region: 'eu-west-1', emulated: false, estimate, unservedModels: [] },
-    ],
-    missing: estimate.missing,
-  };
+  return oneEnvironmentReport(estimate, 'eu-west-1');
 }
 
 test('each line shows quantity, unit price with its unit, and the monthly figure; then the idle total', () => {

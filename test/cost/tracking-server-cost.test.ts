@@ -3,7 +3,7 @@ import { estimateEnvironment } from '../../lib/cost/estimate';
 import type { ListPrice, PriceTable } from '../../lib/cost/price-table';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatCostReport } from '../../lib/cost/report';
-import type { CostReport } from '../../lib/cost/run';
+import { oneEnvironmentReport } from '../support/one-environment-report';
 import type { CfnTemplate } from '../../lib/parity/normalize';
 import { DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
@@ -94,16 +94,7 @@ describe.each(MLFLOW_SERVER_SIZES)('a %s tracking server', (size) => {
 
 test('a missing server price is shown as such in the report, the totals as lower bounds', () => {
   const result = estimate(serverTemplate('Medium'));
-  const report: CostReport = {
-    currency: PRICE_TABLE.currency,
-    basis: PRICE_TABLE.basis,
-    hoursPerMonth: PRICE_TABLE.hoursPerMonth,
-    spotTrainingDiscount: PRICE_TABLE.spotTrainingDiscount,
-    environments: [
-      { environment: 'test', region: REGION, emulated: false, estimate: result, unservedModels: [] },
-    ],
-    missing: result.missing,
-  };
+  const report = oneEnvironmentReport(result, REGION);
   const text = formatCostReport(report);
   expect(text).toMatch(
     new RegExp(`SageMaker MLflow tracking server \\(Medium\\) +1 × ${HOURS} h +MISSING PRICE +\\?`),
