@@ -136,7 +136,11 @@ export class MlflowTrackingServer extends Construct implements IMlflowTrackingSe
 
     this.role = new iam.Role(this, 'Role', {
       description: `The MLflow tracking server ${props.trackingServerName}: its artifacts`,
-      assumedBy: servicePrincipalFor(this, 'sagemaker.amazonaws.com', [this.trackingServerArn]),
+      // Conditioned on the source account only, as SageMaker's other service roles here: AWS does
+      // not document that a tracking server's AssumeRole carries aws:SourceArn, and a condition on
+      // a key the request lacks would stop the server from being created. Within the account,
+      // iam:PassRole on this role is what lets a server use it.
+      assumedBy: servicePrincipalFor(this, 'sagemaker.amazonaws.com'),
     });
     props.dataStore.grantReadModels(this.role, `${prefix}*`);
     props.dataStore.grantWriteModels(this.role, `${prefix}*`);

@@ -88,17 +88,23 @@ describe('MlflowTrackingServer', () => {
     const allowed = (principal: string, action: string, resource: string) =>
       authz.check({ principal, action, resource }).then((d) => d.allowed);
 
-    test('SageMaker takes its role for this server of this account only', async () => {
-      const take = (account: string, server: string) =>
+    test("SageMaker takes its role for this account's servers only, whether or not it names the server", async () => {
+      const take = (context: Record<string, string>) =>
         authz.check({
           principal: 'sagemaker.amazonaws.com',
           action: 'sts:AssumeRole',
           resource: roleArn,
-          context: { 'aws:SourceAccount': account, 'aws:SourceArn': serverArn(server, account) },
+          context,
         });
-      expect((await take(ACCOUNT, 'acme-dev')).allowed).toBe(true);
-      expect((await take(ACCOUNT, 'another-server')).allowed).toBe(false);
-      expect((await take('999999999999', 'acme-dev')).allowed).toBe(false);
+      expect(
+        (await take({ 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': serverArn('acme-dev') })).allowed,
+      ).toBe(true);
+      expect((await take({ 'aws:SourceAccount': ACCOUNT })).allowed).toBe(true);
+      const other = '999999999999';
+      expect(
+        (await take({ 'aws:SourceAccount': other, 'aws:SourceArn': serverArn('acme-dev', other) })).allowed,
+      ).toBe(false);
+      expect((await take({})).allowed).toBe(false);
     });
 
     test('its role reads and writes its artifact prefix only', async () => {
