@@ -45,7 +45,8 @@ export function formatTrainResult(result: LocalTrainResult): string {
 
 /** Where the run is recorded: `run <id> at <server>`, or why not. */
 export function formatTrackedRun(result: LocalTrainResult): string {
-  if (!result.tracking) return 'not recorded (no tracking server answered)';
+  if (!result.tracking)
+    return 'not recorded (no tracking server, or it did not answer: see the RecordRun build log)';
   return `run ${result.tracking.runId}${result.tracking.url ? ` at ${result.tracking.url}` : ''}`;
 }
 
