@@ -196,7 +196,7 @@ export const environmentSchema = z.strictObject({
   /** The data pipeline's sizes. @default DEFAULT_DATA_SIZES */
   data: dataSchema.default(DEFAULT_DATA_SIZES),
   /** Experiment tracking. @default a managed Small server, patched Sundays 03:00 UTC */
-  tracking: trackingSchema.default({ server: 'managed', size: 'Small', maintenanceWindow: 'Sun:03:00' }),
+  tracking: trackingSchema.prefault({}),
   /** How the models this environment pins (deployments/<env>.json) are served. */
   serving: servingSchema,
   /** Alarm thresholds, drift monitoring and budget. */
