@@ -16,6 +16,21 @@ export const MAINTENANCE_WINDOW = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]
 /** An artifact prefix in the models bucket. */
 const PREFIX = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*\/$/;
 
+/**
+ * A tracking server's ARN, `arn:<partition>:sagemaker:<region>:<account>:mlflow-tracking-server/<name>`
+ * (groups: partition, region, account, name): also the tracking URI of the `sagemaker-mlflow` plugin.
+ */
+export const TRACKING_SERVER_ARN =
+  /^arn:([\w-]+):sagemaker:([\w-]+):(\d{12}):mlflow-tracking-server\/([a-zA-Z0-9-]+)$/;
+
+/** The ARN of the tracking server `name` of an account and region, as AWS formats it. */
+export function trackingServerArn(
+  where: { readonly partition: string; readonly region: string; readonly account: string },
+  name: string,
+): string {
+  return `arn:${where.partition}:sagemaker:${where.region}:${where.account}:mlflow-tracking-server/${name}`;
+}
+
 /** What a pipeline step that records runs logs (the MLflow API, as SageMaker authorizes it). */
 const LOG_RUN_ACTIONS = [
   'sagemaker-mlflow:GetExperiment',

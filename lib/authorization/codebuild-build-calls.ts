@@ -1,4 +1,5 @@
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { TRACKING_SERVER_ARN } from '../../constructs/tracking/mlflow-tracking-server';
 import { parseS3Uri, s3Arn } from './arns';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';
 import type { CatalogTable } from './glue-job-calls';
@@ -48,8 +49,6 @@ export const RECORD_RUN_MLFLOW_ACTIONS = [
 ] as const;
 /** What `record_run.py link` asks: tagging the run (`MlflowClient.set_tag`), and reading it. */
 export const LINK_RUN_MLFLOW_ACTIONS = ['sagemaker-mlflow:SetTag', 'sagemaker-mlflow:GetRun'] as const;
-/** A SageMaker managed MLflow tracking server's ARN: the tracking URI of the `sagemaker-mlflow` plugin. */
-const TRACKING_SERVER_ARN = /^arn:[^:]+:sagemaker:[^:]+:\d{12}:mlflow-tracking-server\/[a-zA-Z0-9-]+$/;
 
 /** A stand-in for what dbt names at run time: a build's id, a query's id, a model's table. */
 const SAMPLE_BUILD_UUID = '01234567-89ab-4def-8123-456789abcdef';

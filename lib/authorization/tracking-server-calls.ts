@@ -1,3 +1,4 @@
+import { trackingServerArn } from '../../constructs/tracking/mlflow-tracking-server';
 import type { DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';
 import { origin, type RunTimeCall } from './run-time-call';
@@ -15,7 +16,7 @@ const SAMPLE_ARTIFACT = `1/${'0123456789abcdef'.repeat(2)}/artifacts/model/model
 export function trackingServerCalls(inventory: PolicyInventory, server: DeployedResource): RunTimeCall[] {
   const { stage, path, properties } = server;
   const roleArn = String(properties.RoleArn);
-  const serverArn = `arn:${stage.partition}:sagemaker:${stage.region}:${stage.account}:mlflow-tracking-server/${String(properties.TrackingServerName)}`;
+  const serverArn = trackingServerArn(stage, String(properties.TrackingServerName));
   const caller = (what: string): Caller => ({
     stage: stage.id,
     principal: roleArn,

@@ -1,5 +1,6 @@
 import { type EnvironmentConfig, trackingServerName } from '../../config';
 import { partitionOf } from '../../constructs/common/deployed-names';
+import { trackingServerArn } from '../../constructs/tracking/mlflow-tracking-server';
 import { LOCAL_ENVIRONMENT } from '../local/emulator-up';
 import { type MlflowFetch, MlflowRestClient } from './mlflow-rest-client';
 import {
@@ -15,9 +16,15 @@ import {
  */
 
 /** The ARN of the environment's managed tracking server (`trackingServerName`), in `region`. */
-export function trackingServerArn(project: string, env: EnvironmentConfig, region = env.region): string {
-  const name = trackingServerName({ project, environment: env });
-  return `arn:${partitionOf(region)}:sagemaker:${region}:${env.account}:mlflow-tracking-server/${name}`;
+export function environmentTrackingServerArn(
+  project: string,
+  env: EnvironmentConfig,
+  region = env.region,
+): string {
+  return trackingServerArn(
+    { partition: partitionOf(region), region, account: env.account },
+    trackingServerName({ project, environment: env }),
+  );
 }
 
 /** What reaching an environment's tracking server takes; each is asked for only where it is needed. */
@@ -52,7 +59,7 @@ export async function trackingClientFor(
       `${env.name} records no training runs: its configuration sets tracking.server to 'none' (set it to 'managed' in config/environments.ts and deploy to get a tracking server)`,
     );
   }
-  const arn = trackingServerArn(project, env, access.region);
+  const arn = environmentTrackingServerArn(project, env, access.region);
   return new MlflowRestClient({
     baseUrl: trackingServerUrl(arn),
     fetch: access.fetch,

@@ -1,5 +1,6 @@
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { TRACKING_SERVER_ARN } from '../../constructs/tracking/mlflow-tracking-server';
 import type { MlflowHttpRequest, MlflowRequestSigner } from './mlflow-rest-client';
 
 /**
@@ -26,11 +27,9 @@ export interface TrackingServerArn {
   readonly name: string;
 }
 
-const ARN = /^arn:([\w-]+):sagemaker:([\w-]+):(\d{12}):mlflow-tracking-server\/([\w-]+)$/;
-
 /** Parses `arn:<partition>:sagemaker:<region>:<account>:mlflow-tracking-server/<name>`. */
 export function parseTrackingServerArn(arn: string): TrackingServerArn {
-  const match = ARN.exec(arn);
+  const match = TRACKING_SERVER_ARN.exec(arn);
   if (!match) {
     throw new Error(
       `${arn} is not the ARN of a SageMaker MLflow tracking server (arn:<partition>:sagemaker:<region>:<account>:mlflow-tracking-server/<name>)`,

@@ -1,6 +1,6 @@
 import { type EnvironmentConfig, platformConfig } from '../../config';
 import { listRuns } from '../../lib/tracking/list-runs';
-import { trackingClientFor, trackingServerArn } from '../../lib/tracking/environment-tracking';
+import { trackingClientFor, environmentTrackingServerArn } from '../../lib/tracking/environment-tracking';
 import { recordedRun, startFakeMlflow } from '../support/fake-mlflow-server';
 
 const config = platformConfig();
@@ -27,7 +27,7 @@ test("tracking.server 'none' is a clear error naming the environment and the kno
 test("a managed server is the environment's named server, reached in its region with signed requests", async () => {
   const env = awsEnvironment('managed');
   const arn = `arn:aws:sagemaker:${env.region}:${env.account}:mlflow-tracking-server/${config.project}-${env.name}-mlflow`;
-  expect(trackingServerArn(config.project, env)).toBe(arn);
+  expect(environmentTrackingServerArn(config.project, env)).toBe(arn);
   const sent: Array<{ url: string; headers: Record<string, string> }> = [];
   const client = await trackingClientFor(config.project, env, {
     credentials: async () => CREDENTIALS,
@@ -46,7 +46,7 @@ test("a managed server is the environment's named server, reached in its region 
 });
 
 test('--region moves the server the ARN names (as it moves every call of the CLI)', () => {
-  expect(trackingServerArn(config.project, awsEnvironment('managed'), 'us-gov-west-1')).toMatch(
+  expect(environmentTrackingServerArn(config.project, awsEnvironment('managed'), 'us-gov-west-1')).toMatch(
     /^arn:aws-us-gov:sagemaker:us-gov-west-1:\d{12}:mlflow-tracking-server\//,
   );
 });
