@@ -48,54 +48,6 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     expect(servers).toHaveLength(managed ? 1 : 0);
   });
 
-  (managed ? test : test.skip)(
-    'its server keeps artifacts under its own prefix of the models bucket, sized and patched as configured, registering nothing',
-    () => {
-      const [server] = servers;
-      expect(server.Properties).toMatchObject({
-        TrackingServerName: expected.name,
-        ArtifactStoreUri: `s3://${expected.modelsBucket}/mlflow/`,
-        TrackingServerSize: env.tracking.size,
-        WeeklyMaintenanceWindowStart: env.tracking.maintenanceWindow,
-        AutomaticModelRegistration: false,
-      });
-      const retained = !DISPOSABLE_ENVIRONMENTS.includes(env.name);
-      expect(server.DeletionPolicy).toBe(retained ? 'Retain' : 'Delete');
-      expect(server.UpdateReplacePolicy).toBe(retained ? 'Retain' : 'Delete');
-    },
-  );
-
-  (managed ? test : test.skip)(
-    "its role is SageMaker's in this account only, and reaches the models bucket under the server's prefix only",
-    () => {
-      // The role the server names (Fn::GetAtt <role>.Arn), and the policy attached to it.
-      const roleId = asList(asObject(servers[0].Properties?.RoleArn)?.['Fn::GetAtt'])[0];
-      const [role] = resourcesOf(env, 'AWS::IAM::Role').filter((r) => r.logicalId === roleId);
-      const [trust, ...others] = statementsOf(role.Properties?.AssumeRolePolicyDocument);
-      expect(others).toEqual([]);
-      expect(trust).toMatchObject({
-        Principal: { Service: 'sagemaker.amazonaws.com' },
-        Condition: { StringEquals: { 'aws:SourceAccount': env.account } },
-      });
-      const policies = resourcesOf(env, 'AWS::IAM::Policy').filter((p) =>
-        asList(p.Properties?.Roles).some((r) => asObject(r)?.Ref === roleId),
-      );
-      expect(policies).toHaveLength(1);
-      const s3 = statements(policies[0]).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
-      const objectStatements = s3.filter((s) => actionsOf(s).includes('s3:PutObject'));
-      expect(objectStatements.flatMap(resourcesOfStatement)).toEqual([
-        `arn:aws:s3:::${expected.modelsBucket}/mlflow/*`,
-      ]);
-      for (const statement of s3) {
-        for (const resource of resourcesOfStatement(statement)) {
-          expect(String(resource)).toMatch(
-            new RegExp(`^arn:aws:s3:::${expected.modelsBucket}(/mlflow/\\*)?$`),
-          );
-        }
-      }
-    },
-  );
-
   test("each model's run recorder records in the environment's server, and may reach no other", () => {
     const recorders = resourcesOf(env, 'AWS::CodeBuild::Project').filter((p) =>
       asList(asObject(p.Properties?.Environment)?.EnvironmentVariables).some(
@@ -116,3 +68,57 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     for (const statement of mlflowStatements) expect(resourcesOfStatement(statement)).toEqual([expected.arn]);
   });
 });
+
+// The server itself, in each environment that has one (the test above checks which ones do).
+const managedEnvironments = config.environments.filter((env) => env.tracking.server === 'managed');
+if (managedEnvironments.length > 0) {
+  describe.each(managedEnvironments.map((env) => [env.name, env] as const))(
+    'the tracking server of %s',
+    (_name, env) => {
+      const servers = resourcesOf(env, 'AWS::SageMaker::MlflowTrackingServer');
+      const expected = expectedServer(env);
+
+      test('its server keeps artifacts under its own prefix of the models bucket, sized and patched as configured, registering nothing', () => {
+        const [server] = servers;
+        expect(server.Properties).toMatchObject({
+          TrackingServerName: expected.name,
+          ArtifactStoreUri: `s3://${expected.modelsBucket}/mlflow/`,
+          TrackingServerSize: env.tracking.size,
+          WeeklyMaintenanceWindowStart: env.tracking.maintenanceWindow,
+          AutomaticModelRegistration: false,
+        });
+        const retained = !DISPOSABLE_ENVIRONMENTS.includes(env.name);
+        expect(server.DeletionPolicy).toBe(retained ? 'Retain' : 'Delete');
+        expect(server.UpdateReplacePolicy).toBe(retained ? 'Retain' : 'Delete');
+      });
+
+      test("its role is SageMaker's in this account only, and reaches the models bucket under the server's prefix only", () => {
+        // The role the server names (Fn::GetAtt <role>.Arn), and the policy attached to it.
+        const roleId = asList(asObject(servers[0].Properties?.RoleArn)?.['Fn::GetAtt'])[0];
+        const [role] = resourcesOf(env, 'AWS::IAM::Role').filter((r) => r.logicalId === roleId);
+        const [trust, ...others] = statementsOf(role.Properties?.AssumeRolePolicyDocument);
+        expect(others).toEqual([]);
+        expect(trust).toMatchObject({
+          Principal: { Service: 'sagemaker.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': env.account } },
+        });
+        const policies = resourcesOf(env, 'AWS::IAM::Policy').filter((p) =>
+          asList(p.Properties?.Roles).some((r) => asObject(r)?.Ref === roleId),
+        );
+        expect(policies).toHaveLength(1);
+        const s3 = statements(policies[0]).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+        const objectStatements = s3.filter((s) => actionsOf(s).includes('s3:PutObject'));
+        expect(objectStatements.flatMap(resourcesOfStatement)).toEqual([
+          `arn:aws:s3:::${expected.modelsBucket}/mlflow/*`,
+        ]);
+        for (const statement of s3) {
+          for (const resource of resourcesOfStatement(statement)) {
+            expect(String(resource)).toMatch(
+              new RegExp(`^arn:aws:s3:::${expected.modelsBucket}(/mlflow/\\*)?$`),
+            );
+          }
+        }
+      });
+    },
+  );
+}
