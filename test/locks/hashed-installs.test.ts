@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { installCommands, unhashedInstalls } from '../../lib/locks/install-commands';
+import { REPO_ROOT, VENV_LOCK, BUILD_LOCK } from '../../lib/locks/python-locks';
+import { syncArguments } from '../../lib/locks/venv-setup';
+
+/** Everything that runs on a machine or in a build: scripts, code, workflows, the CI entry point. */
+const RUNNABLE =
+  /^(scripts\/|bin\/|lib\/|constructs\/|config\/|ml\/.*\.(py|sh|yml|yaml)$|\.github\/|\.ci\/|package\.json$|cdk\.json$)/;
+
+const runnableFiles = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' })
+  .split('\n')
+  .filter((file) => RUNNABLE.test(file));
+
+describe('package installs check hashes', () => {
+  test('no script, code path, workflow or CI step installs Python packages without --require-hashes', () => {
+    const unhashed = runnableFiles.flatMap((file) =>
+      unhashedInstalls(readFileSync(join(REPO_ROOT, file), 'utf8')).map(
+        (c) => `${file}:${c.line}: ${c.command}`,
+      ),
+    );
+    expect(unhashed).toEqual([]);
+  });
+
+  test('the setup installs into .venv exactly its lock, with hashes, and builds only the declared packages from source', () => {
+    const args = syncArguments();
+    expect(args.slice(0, 2)).toEqual(['pip', 'sync']); // sync: what the lock does not list is removed
+    expect(args).toContain('--require-hashes');
+    expect(args.at(-1)).toBe(VENV_LOCK.lock);
+    expect(args[args.indexOf('--build-constraints') + 1]).toBe(BUILD_LOCK.lock);
+    expect(args[args.indexOf('--only-binary') + 1]).toBe(':all:');
+    const fromSource = args.flatMap((a, i) => (a === '--no-binary' ? [args[i + 1]] : []));
+    expect(fromSource).toEqual(VENV_LOCK.sourceBuilds);
+  });
+
+  test('the finder sees installs written as shell lines and as argument lists, and tells the unhashed ones', () => {
+    const text = [
+      'pip install --no-cache-dir -r requirements.txt',
+      'python -m pip install \\',
+      '  --require-hashes -r a.lock && pip3 install boto3',
+      "run(uv, ['pip', 'sync', '--python', python, lock]);",
+      "run(uv, ['pip', 'sync', '--require-hashes', lock]);",
+    ].join('\n');
+    expect(installCommands(text)).toHaveLength(5);
+    expect(unhashedInstalls(text).map((c) => c.line)).toEqual([1, 3, 4]);
+  });
+});
