@@ -73,7 +73,7 @@ export function deliveryPipelineCalls(
     'aws:SourceArn': pipelineArn,
   });
   const projects = new Map(deployed.ofType('AWS::CodeBuild::Project').map((p) => [deployed.ref(p), p]));
-  const sources = new Map<string, string>(); // source artifact -> connection ARN
+  const sources = new Map<string, ConnectionSource>(); // source artifact -> its connection and repository
 
   for (const pipelineStage of properties.Stages) {
     for (const action of pipelineStage.Actions) {
@@ -84,10 +84,13 @@ export function deliveryPipelineCalls(
       const { Category, Provider } = action.ActionTypeId;
       const configuration = action.Configuration ?? {};
       if (Category === 'Source' && Provider === 'CodeStarSourceConnection') {
-        const connection = String(configuration.ConnectionArn);
-        call(role, detail, useConnection(connection), connection);
+        const source = {
+          connection: String(configuration.ConnectionArn),
+          repository: String(configuration.FullRepositoryId),
+        };
+        call(role, detail, ...useConnection(source));
         artifacts(role, detail, true);
-        for (const output of action.OutputArtifacts ?? []) sources.set(output.Name, connection);
+        for (const output of action.OutputArtifacts ?? []) sources.set(output.Name, source);
       } else if (Category === 'Build' && Provider === 'CodeBuild') {
         const name = String(configuration.ProjectName);
         const project = projects.get(name);
@@ -157,9 +160,9 @@ export function deliveryPipelineCalls(
     });
     artifacts(role, detail, (action.OutputArtifacts ?? []).length > 0);
     for (const input of action.InputArtifacts ?? []) {
-      const connection = sources.get(input.Name);
+      const source = sources.get(input.Name);
       // A git clone of the source (codeBuildCloneOutput) goes through the connection.
-      if (connection) call(role, detail, useConnection(connection), connection);
+      if (source) call(role, detail, ...useConnection(source));
     }
     const group = p.LogsConfig?.CloudWatchLogs?.GroupName ?? `/aws/codebuild/${deployed.ref(project)}`;
     const stream = `arn:${stage.partition}:logs:${stage.region}:${stage.account}:log-group:${group}:log-stream:build`;
@@ -167,10 +170,81 @@ export function deliveryPipelineCalls(
   }
 }
 
+/** A source action's connection and the repository (`owner/name`) it reads through it. */
+interface ConnectionSource {
+  readonly connection: string;
+  readonly repository: string;
+}
+
 /**
- * The action that uses a connection: its prefix must be the ARN's (`codeconnections` for
- * connections made since 2024, `codestar-connections` before), as AWS documents for the rename.
+ * The request that uses a connection for a repository: the action's prefix is the ARN's
+ * (`codeconnections` for connections made since 2024, `codestar-connections` before), as AWS
+ * documents for the rename, and the request names the repository in that prefix's
+ * `FullRepositoryId` key.
  */
-function useConnection(connectionArn: string): string {
-  return `${connectionArn.split(':')[2]}:UseConnection`;
+function useConnection({
+  connection,
+  repository,
+}: ConnectionSource): [string, string, Record<string, string>] {
+  const prefix = connection.split(':')[2];
+  return [`${prefix}:UseConnection`, connection, { [`${prefix}:FullRepositoryId`]: repository }];
+}
+
+/** What starts, stops and watches a build. */
+const BUILD_CONTROL = ['codebuild:StartBuild', 'codebuild:StopBuild', 'codebuild:BatchGetBuilds'];
+
+/**
+ * Requests of the pipeline's roles that must be denied: the role of each of its projects
+ * starting, stopping or watching the builds of a project that runs as another role (the asset
+ * publishing role starting the self-mutation or check projects, whose buildspec it could
+ * override), and each use of the connection (from `allowed`) for another repository than its
+ * source's: one of the same owner and one of the same name under another owner.
+ */
+export function deliveryPipelineDeniedCalls(
+  deployed: DeployedAssembly,
+  inventory: PolicyInventory,
+  pipeline: DeployedResource,
+  allowed: readonly RunTimeCall[],
+): RunTimeCall[] {
+  const { stage, path } = pipeline;
+  const properties = pipeline.properties as unknown as PipelineProperties;
+  const projectNames = properties.Stages.flatMap((s) =>
+    s.Actions.filter((a) => a.ActionTypeId.Provider === 'CodeBuild').map((a) =>
+      String(a.Configuration?.ProjectName),
+    ),
+  );
+  const projects = deployed
+    .ofType('AWS::CodeBuild::Project', stage)
+    .filter((p) => projectNames.includes(deployed.ref(p)))
+    .map((p) => ({
+      name: deployed.ref(p),
+      role: String((p.properties as { ServiceRole?: string }).ServiceRole),
+      arn: `arn:${stage.partition}:codebuild:${stage.region}:${stage.account}:project/${deployed.ref(p)}`,
+    }));
+  const otherProjects = projects.flatMap((own) =>
+    inventory.roles.has(own.role)
+      ? projects
+          .filter((other) => other.role !== own.role)
+          .flatMap((other) =>
+            BUILD_CONTROL.map((action) => ({
+              stage: stage.id,
+              ...origin(path, `role of project ${own.name} on project ${other.name}`),
+              principal: own.role,
+              action,
+              resource: other.arn,
+            })),
+          )
+      : [],
+  );
+  const otherRepositories = allowed.flatMap((call) => {
+    const key = Object.keys(call.context ?? {}).find((k) => k.endsWith(':FullRepositoryId'));
+    if (!/:UseConnection$/.test(call.action) || !key) return [];
+    const [owner, name] = String(call.context![key]).split('/');
+    return [`${owner}/${name}-other`, `${owner}-other/${name}`].map((repository) => ({
+      ...call,
+      origin: `${call.origin} for ${repository}`,
+      context: { ...call.context, [key]: repository },
+    }));
+  });
+  return [...otherProjects, ...otherRepositories];
 }

@@ -35,7 +35,7 @@ const EXPLAINED: ReadonlyArray<[RegExp, string]> = [
   ],
   [
     /^Resource::\*$/,
-    'aws-cdk-lib grants these to its self-mutation and asset roles without resource scope (cloudformation:DescribeStacks and s3:ListBucket to find the bootstrap stacks of any target environment; codebuild build status of its own asset projects)',
+    'aws-cdk-lib grants these to its self-mutation role without resource scope (cloudformation:DescribeStacks and s3:ListBucket to find the bootstrap stacks of any target environment); the asset role’s build control on `*` is narrowed to its own projects (lib/pipeline/scope-build-control.ts)',
   ],
 ];
 

@@ -25,8 +25,11 @@ import { servicePrincipalFor } from '../../constructs/common/service-principals'
 import { acknowledgeControl } from '../compliance/acknowledge';
 import { AcknowledgeDeliveryFindings } from '../compliance/delivery-acknowledgements';
 import type { DeployTarget } from '../delivery/deploy-targets';
+import { pipelineCliVersions } from './cli-versions';
+import { ConditionConnectionUse } from './condition-connection-use';
 import { ConditionServiceTrust } from './condition-service-trust';
 import { postDeploymentCommands } from './post-deployment';
+import { ScopeBuildControl } from './scope-build-control';
 
 /** The CodeBuild image and runtimes every step runs on (the README's prerequisites). */
 const BUILD_ENVIRONMENT: codebuild.BuildEnvironment = {
@@ -108,6 +111,7 @@ export class DeliveryStack extends Stack {
       commands: SYNTH_COMMANDS,
       primaryOutputDirectory: 'cdk.out',
     });
+    const cli = pipelineCliVersions();
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: `${project}-delivery`,
       pipelineType: codepipeline.PipelineType.V2,
@@ -116,6 +120,9 @@ export class DeliveryStack extends Stack {
       enableKeyRotation: true,
       artifactBucket,
       selfMutation: true,
+      // The CLIs its generated steps install: exact versions, not `aws-cdk@2` and `cdk-assets@latest`.
+      cliVersion: cli.cdk,
+      cdkAssetsCliVersion: cli.cdkAssets,
       codeBuildDefaults: {
         buildEnvironment: BUILD_ENVIRONMENT,
         partialBuildSpec: RUNTIMES,
@@ -176,6 +183,8 @@ export class DeliveryStack extends Stack {
     ]);
     Aspects.of(this).add(new AcknowledgeDeliveryFindings({ bucket: artifactBucket, key: this.artifactKey }));
     Aspects.of(this).add(new ConditionServiceTrust());
+    Aspects.of(this).add(new ScopeBuildControl());
+    Aspects.of(this).add(new ConditionConnectionUse(delivery.source.repository));
     const rebuilt = 'rebuilt by running the pipeline again from git; the tooling account works in one region';
     acknowledgeControl(artifactBucket, 'S3BucketReplicationEnabled', `Pipeline artifacts are ${rebuilt}`);
     acknowledgeControl(logBucket, 'S3BucketReplicationEnabled', `Access logs of artifacts ${rebuilt}`);

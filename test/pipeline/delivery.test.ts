@@ -8,8 +8,12 @@ import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { buildPlatformApp } from '../../lib/app/synthesize';
 import { addDelivery } from '../../lib/pipeline/delivery';
 import { AuthorizationModel } from '../../lib/authorization';
-import { deliveryPipelineCalls } from '../../lib/authorization/delivery-pipeline-calls';
+import {
+  deliveryPipelineCalls,
+  deliveryPipelineDeniedCalls,
+} from '../../lib/authorization/delivery-pipeline-calls';
 import { deployTargets } from '../../lib/delivery/deploy-targets';
+import { cleanlyAllowed, cleanlyDenied, checkAll, describeChecked } from '../support/checked-calls';
 import { platformAssembly } from '../support/platform';
 
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string };
@@ -360,6 +364,82 @@ describe("the pipeline's own requests, evaluated", () => {
       const elsewhere = { ...call.context, 'aws:SourceAccount': '999999999999' };
       expect((await authz.check({ ...call, context: elsewhere })).allowed).toBe(false);
     }
+  });
+
+  test('use the connection for the configured repository, each request naming it', () => {
+    const uses = calls.filter((c) => c.action.endsWith(':UseConnection'));
+    expect(uses.length).toBeGreaterThan(0);
+    const prefix = delivery.source.connectionArn.split(':')[2];
+    for (const use of uses) {
+      expect(use.context).toEqual({ [`${prefix}:FullRepositoryId`]: delivery.source.repository });
+    }
+  });
+
+  describe('must be denied', () => {
+    const denied = deliveryPipelineDeniedCalls(deployed, authz.inventory, pipelineResource, calls);
+    /** The projects of the pipeline's actions in its stages named `names`, as deployed. */
+    const projectsOf = (names: (stage: string) => boolean) =>
+      (pipelineResource.properties as { Stages: typeof pipelineStages }).Stages.filter((s) => names(s.Name))
+        .flatMap((s) => s.Actions.filter((a) => a.ActionTypeId.Provider === 'CodeBuild'))
+        .map((a) => projects.find((p) => deployed.ref(p) === a.Configuration.ProjectName)!);
+    const arnOf = (project: (typeof projects)[number]) =>
+      `arn:aws:codebuild:${delivery.region}:${delivery.account}:project/${deployed.ref(project)}`;
+    const [assetRole] = new Set(
+      projectsOf((s) => s === 'Assets').map((p) => String(p.properties.ServiceRole)),
+    );
+    const selfMutation = projectsOf((s) => s === 'UpdatePipeline');
+    const checkProjects = projectsOf((s) => targets.some((t) => t.stageId === s));
+
+    test('the asset role starting, stopping or watching the self-mutation project or a check project', async () => {
+      expect(assetRole).toBeDefined();
+      expect([selfMutation.length, checkProjects.length]).toEqual([1, targets.length]);
+      const requests = [...selfMutation, ...checkProjects].flatMap((project) =>
+        ['codebuild:StartBuild', 'codebuild:StopBuild', 'codebuild:BatchGetBuilds'].map((action) => ({
+          principal: assetRole,
+          action,
+          resource: arnOf(project),
+        })),
+      );
+      // Each is among the model's must-deny cases, and denied.
+      for (const request of requests) expect(denied).toContainEqual(expect.objectContaining(request));
+      const checked = await checkAll(
+        authz,
+        denied.filter((c) => c.principal === assetRole),
+      );
+      expect(checked.filter((c) => !cleanlyDenied(c)).map(describeChecked)).toEqual([]);
+    });
+
+    test('while the asset role still controls the builds of its own projects', async () => {
+      const own = projectsOf((s) => s === 'Assets').map((project) => ({
+        principal: assetRole,
+        action: 'codebuild:StartBuild',
+        resource: arnOf(project),
+      }));
+      const checked = await Promise.all(own.map(async (r) => (await authz.check(r)).allowed));
+      expect(checked).toEqual(own.map(() => true));
+    });
+
+    test('any project’s role controlling the builds of a project that runs as another role', async () => {
+      const checked = await checkAll(
+        authz,
+        denied.filter((c) => c.action.startsWith('codebuild:')),
+      );
+      expect(checked.length).toBeGreaterThan(0);
+      expect(checked.filter((c) => !cleanlyDenied(c)).map(describeChecked)).toEqual([]);
+    });
+
+    test('any role using the connection for another repository', async () => {
+      const uses = calls.filter((c) => c.action.endsWith(':UseConnection'));
+      const checked = await checkAll(
+        authz,
+        denied.filter((c) => c.action.endsWith(':UseConnection')),
+      );
+      // Two other repositories for each use: another of the owner, the same name of another owner.
+      expect(checked.length).toBe(2 * uses.length);
+      expect(checked.filter((c) => !cleanlyDenied(c)).map(describeChecked)).toEqual([]);
+      const allowed = await checkAll(authz, uses);
+      expect(allowed.filter((c) => !cleanlyAllowed(c)).map(describeChecked)).toEqual([]);
+    });
   });
 
   test('and go no further: builds reach neither other projects nor the environments’ data', async () => {
