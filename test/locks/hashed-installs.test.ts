@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { installCommands, unhashedInstalls } from '../../lib/locks/install-commands';
 import { REPO_ROOT, VENV_LOCK, BUILD_LOCK } from '../../lib/locks/python-locks';
 import { syncArguments } from '../../lib/locks/venv-setup';
+import { platformAssembly } from '../support/platform';
 
 /** Everything that runs on a machine or in a build: scripts, code, workflows, the CI entry point. */
 const RUNNABLE =
@@ -32,6 +33,25 @@ describe('package installs check hashes', () => {
     expect(args[args.indexOf('--only-binary') + 1]).toBe(':all:');
     const fromSource = args.flatMap((a, i) => (a === '--no-binary' ? [args[i + 1]] : []));
     expect(fromSource).toEqual(VENV_LOCK.sourceBuilds);
+  });
+
+  test('no Glue job installs Python modules at run time (Glue would pip-install them from PyPI, unhashed, at every run)', () => {
+    const { assembly } = platformAssembly();
+    const jobs = assembly.stacksRecursively.flatMap((stack) =>
+      Object.entries(stack.template.Resources ?? {})
+        .filter(([, r]) => (r as { Type: string }).Type === 'AWS::Glue::Job')
+        .map(([id, r]) => ({
+          job: `${stack.hierarchicalId}/${id}`,
+          args: Object.keys(
+            (r as { Properties: { DefaultArguments?: object } }).Properties.DefaultArguments ?? {},
+          ),
+        })),
+    );
+    expect(jobs.length).toBeGreaterThan(0);
+    const installing = jobs.filter(({ args }) =>
+      args.some((a) => ['--additional-python-modules', '--python-modules-installer-option'].includes(a)),
+    );
+    expect(installing).toEqual([]);
   });
 
   test('the finder sees installs written as shell lines and as argument lists, and tells the unhashed ones', () => {
