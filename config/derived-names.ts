@@ -46,6 +46,22 @@ export function deliveryCheckRoleName(parts: NameParts): string {
   return `${groupNamePrefix(parts)}-delivery-check`;
 }
 
+/**
+ * The CodeArtifact domain builds of a VPC environment install Python packages from
+ * (`<project>-<env>`): unique in the account and region, part of the repository's hostname.
+ */
+export function packageDomainName(parts: NameParts): string {
+  return groupNamePrefix(parts);
+}
+
+/**
+ * The IAM path of the environment's CodeBuild build roles (`/<project>/<env>/builds/`): the
+ * package repository and its VPC endpoints admit the roles under it, and no other principal.
+ */
+export function buildRolePath({ project, environment }: NameParts): string {
+  return `/${project}/${environment.name}/builds/`;
+}
+
 /** Names given to one model's resources in one environment. */
 export function modelResourceName(parts: NameParts, model: string, suffix?: string): string {
   return [groupNamePrefix(parts), model, ...(suffix ? [suffix] : [])].join('-');
@@ -124,6 +140,18 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
       ['GitHub deploy', githubDeployRoleName(parts)],
       ['delivery check', deliveryCheckRoleName(parts)],
     ].map(([what, name]) => ({ what: `IAM role (${what})`, name, maxLength: 64, pattern: /^[\w+=,.@-]+$/ })),
+    {
+      what: 'CodeArtifact domain',
+      name: packageDomainName(parts),
+      maxLength: 50,
+      pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/,
+    },
+    {
+      what: 'IAM role path (builds)',
+      name: buildRolePath(parts),
+      maxLength: 512,
+      pattern: /^\/[\x21-\x7e]*\/$/,
+    },
     {
       what: 'MLflow tracking server',
       name: trackingServerName(parts),

@@ -6,14 +6,18 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { grantStartBuild, pythonBuildProject } from '../common/python-build-project';
+import {
+  grantStartBuild,
+  type PythonBuildEnvironment,
+  pythonBuildProject,
+} from '../common/python-build-project';
 import type { IDataCatalog } from './data-catalog';
 
-/** The file of the dbt project that pins what the build installs. */
-export const DBT_REQUIREMENTS_FILE = 'requirements-athena.txt';
+/** The file of the dbt project that locks what the build installs: every package, pinned, with its hashes. */
+export const DBT_LOCK_FILE = 'requirements-athena.lock';
 
 export interface DbtProjectProps {
-  /** The dbt project directory (with `dbt_project.yml`, `profiles.yml` and the requirements file), shipped as an asset. */
+  /** The dbt project directory (with `dbt_project.yml`, `profiles.yml` and `requirements-athena.lock`), shipped as an asset. */
   readonly projectPath: string;
   /** The database and workgroup the models are built in. */
   readonly catalog: IDataCatalog;
@@ -49,6 +53,13 @@ export interface DbtProjectProps {
    */
   readonly afterBuild?: readonly string[];
   /**
+   * pip's options for what it may install from the lock: the ones the lock was compiled with.
+   * @default WHEELS_ONLY
+   */
+  readonly installOptions?: readonly string[];
+  /** Where the builds run and install from. @default - CodeBuild's network, PyPI */
+  readonly buildEnvironment?: PythonBuildEnvironment;
+  /**
    * More environment variables of every build (a build may override them).
    * @default - only the catalog's (`MLENV_GLUE_DATABASE`, `MLENV_ATHENA_WORKGROUP`, `MLENV_ATHENA_RESULTS`, `MLENV_TABLES_LOCATION`)
    */
@@ -72,7 +83,7 @@ export const DBT_LOCAL_FILES = [
 /**
  * A dbt project run by CodeBuild: `dbt build` (models, then their tests) against Athena, in the
  * catalog's database and workgroup. The project ships as an asset; the build installs exactly the
- * pinned requirements of the project and writes encrypted logs. Its role may query the
+ * project's hashed lock (pip checks every file's hash) and writes encrypted logs. Its role may query the
  * workgroup, create the database's tables and write their data, read its project, nothing else.
  *
  * @example
@@ -94,7 +105,7 @@ export class DbtProject extends Construct implements IDbtProject {
 
   constructor(scope: Construct, id: string, props: DbtProjectProps) {
     super(scope, id);
-    for (const file of ['dbt_project.yml', 'profiles.yml', DBT_REQUIREMENTS_FILE]) {
+    for (const file of ['dbt_project.yml', 'profiles.yml', DBT_LOCK_FILE]) {
       const path = join(props.projectPath, file);
       if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`DbtProject: ${path} not found`);
     }
@@ -102,7 +113,9 @@ export class DbtProject extends Construct implements IDbtProject {
       owner: 'DbtProject',
       sourcePath: props.projectPath,
       exclude: DBT_LOCAL_FILES,
-      requirementsFile: DBT_REQUIREMENTS_FILE,
+      lockFile: DBT_LOCK_FILE,
+      installOptions: props.installOptions,
+      buildEnvironment: props.buildEnvironment,
       description: 'dbt build of the feature models',
       roleDescription: 'Runs dbt build against Athena',
       projectName: props.projectName,

@@ -6,19 +6,23 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { grantStartBuild, pythonBuildProject } from '../common/python-build-project';
+import {
+  grantStartBuild,
+  type PythonBuildEnvironment,
+  pythonBuildProject,
+} from '../common/python-build-project';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { IRunRecorder } from '../training/run-recording';
 import type { IMlflowTrackingServer } from './mlflow-tracking-server';
 
-/** The script the recorder runs (in its source directory) and the file of its pinned requirements. */
+/** The script the recorder runs (in its source directory) and the lock of what it installs (hashed). */
 export const RUN_RECORDER_SCRIPT = 'record_run.py';
-export const RUN_RECORDER_REQUIREMENTS = 'requirements-aws.txt';
+export const RUN_RECORDER_LOCK = 'requirements-aws.lock';
 /** The build's output variable: the id of the run it recorded (empty when it recorded none). */
 export const RUN_ID_VARIABLE = 'MLFLOW_RUN_ID';
 
 export interface RunRecorderProps {
-  /** The directory with `record_run.py` and `requirements-aws.txt` (ml/tracking), shipped as an asset. */
+  /** The directory with `record_run.py` and `requirements-aws.lock` (ml/tracking), shipped as an asset. */
   readonly sourcePath: string;
   /**
    * Where runs are recorded.
@@ -37,6 +41,13 @@ export interface RunRecorderProps {
   readonly projectName?: string;
   /** @default Duration.minutes(15) */
   readonly timeout?: Duration;
+  /**
+   * pip's options for what it may install from the lock: the ones the lock was compiled with.
+   * @default WHEELS_ONLY
+   */
+  readonly installOptions?: readonly string[];
+  /** Where the builds run and install from. @default - CodeBuild's network, PyPI */
+  readonly buildEnvironment?: PythonBuildEnvironment;
 }
 
 /**
@@ -58,7 +69,7 @@ export class RunRecorder extends Construct implements IRunRecorder {
 
   constructor(scope: Construct, id: string, props: RunRecorderProps) {
     super(scope, id);
-    for (const file of [RUN_RECORDER_SCRIPT, RUN_RECORDER_REQUIREMENTS]) {
+    for (const file of [RUN_RECORDER_SCRIPT, RUN_RECORDER_LOCK]) {
       if (!existsSync(join(props.sourcePath, file))) {
         throw new Error(`RunRecorder: ${join(props.sourcePath, file)} not found`);
       }
@@ -67,7 +78,9 @@ export class RunRecorder extends Construct implements IRunRecorder {
       owner: 'RunRecorder',
       sourcePath: props.sourcePath,
       exclude: ['__pycache__', 'mlruns', '*.db'],
-      requirementsFile: RUN_RECORDER_REQUIREMENTS,
+      lockFile: RUN_RECORDER_LOCK,
+      installOptions: props.installOptions,
+      buildEnvironment: props.buildEnvironment,
       description: 'Records pipeline runs in MLflow and links them to their model packages',
       roleDescription: 'Records pipeline runs in MLflow',
       projectName: props.projectName,

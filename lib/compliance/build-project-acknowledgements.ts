@@ -106,6 +106,12 @@ class AcknowledgeBuildFindings implements IAspect {
         "The builds' log group (named, in the Training stack) and its streams, which CodeBuild names per build",
       ],
       [
+        // aws-cdk-lib's statement for a project in a VPC, in pseudo parameters.
+        'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*',
+        "The network interface CodeBuild creates for each build in the VPC (its id is known only then); aws-cdk-lib's " +
+          'statement allows only ec2:CreateNetworkInterfacePermission, only in the VPC subnets and only for codebuild.amazonaws.com',
+      ],
+      [
         assetObjectsFinding(stack),
         "The CDK asset bucket's objects, keyed by content hash (the project's source); aws-cdk-lib's read grant",
       ],

@@ -182,10 +182,12 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
  * `logs:` ones are what Step Functions needs to deliver execution logs (its documented policy).
  */
 const NO_RESOURCE_LEVEL = new Set([
-  // SageMaker creates, describes and deletes a VPC job's or model's network interfaces at run time.
+  // SageMaker (and CodeBuild) create, describe and delete a VPC job's, model's or build's network interfaces at run time.
   ...NETWORK_INTERFACE_ACTIONS,
   'cloudwatch:PutMetricData',
   'ecr:GetAuthorizationToken',
+  // The bearer token CodeArtifact asks for in a build's name (granted with sts:AWSServiceName).
+  'sts:GetServiceBearerToken',
   'logs:CreateLogDelivery',
   'logs:DeleteLogDelivery',
   'logs:DescribeLogGroups',
@@ -237,5 +239,5 @@ function noResourceLevelReason(policy: iam.CfnPolicy): string | undefined {
     .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().includes('*'))
     .flatMap((s) => [s.Action].flat());
   if (actions.length === 0 || !actions.every((a) => NO_RESOURCE_LEVEL.has(a))) return undefined;
-  return `These actions have no resource-level permissions, or act on network interfaces SageMaker creates at run time: ${[...new Set(actions)].sort().join(', ')}`;
+  return `These actions have no resource-level permissions, or act on network interfaces SageMaker or CodeBuild creates at run time: ${[...new Set(actions)].sort().join(', ')}`;
 }

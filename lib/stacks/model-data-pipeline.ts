@@ -8,13 +8,22 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig, glueDatabaseName, type ModelConfig, modelResourceName } from '../../config';
-import { DataCatalog, DataPipeline, DbtProject, type IMlDataStore, SparkJob } from '../../constructs';
+import {
+  DataCatalog,
+  DataPipeline,
+  DBT_LOCK_FILE,
+  DbtProject,
+  type IMlDataStore,
+  type PythonBuildEnvironment,
+  SparkJob,
+} from '../../constructs';
 import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
 import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';
 import { AcknowledgeDataPipelineFindings } from '../compliance/data-pipeline-acknowledgements';
+import { buildLockInstallOptions } from './build-locks';
 
 /** The Glue table the Spark job keeps over the curated rows: the dbt project's `curated.raw_features` source. */
 export const CURATED_ROWS_TABLE = 'raw_features';
@@ -26,6 +35,8 @@ export interface ModelDataPipelineProps {
   readonly dataStore: IMlDataStore;
   /** Encrypts the Spark job's logs and bookmarks and the dbt builds' artifacts. */
   readonly logsKey: kms.IKey;
+  /** Where the dbt builds run and install packages from. */
+  readonly buildEnvironment: PythonBuildEnvironment;
   /** The execution history of the data pipeline (retained, in the Training stack). */
   readonly executionLogs: logs.ILogGroup;
   /** The dbt builds' logs (retained, in the Training stack). */
@@ -103,6 +114,8 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
   const dbtProject = new DbtProject(scope, `${id}Features`, {
     projectName: modelResourceName(props, model.name, 'dbt'),
     projectPath: sources.dbtProject,
+    installOptions: buildLockInstallOptions(sources.dbtProject, DBT_LOCK_FILE),
+    buildEnvironment: props.buildEnvironment,
     catalog,
     logsKey: props.logsKey,
     logGroup: props.buildLogs,

@@ -29,6 +29,8 @@ import {
   NotifyTopicAlarmAction,
   PipelineAlarms,
   type ProblemType,
+  type PythonBuildEnvironment,
+  RUN_RECORDER_LOCK,
   RunRecorder,
   TrainingPipeline,
 } from '../../constructs';
@@ -38,6 +40,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../app/cdk-context';
 import { acknowledgeControl } from '../compliance/acknowledge';
 import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';
+import { buildLockInstallOptions } from './build-locks';
 import { dataStoreByName } from './data-store-by-name';
 import { addModelDataPipeline } from './model-data-pipeline';
 import { publishForCli } from './discovery-parameter';
@@ -61,6 +64,8 @@ export interface ModelStackProps extends StackProps {
   readonly alerts: sns.ITopic;
   /** Where jobs and models run, when the environment has a VPC. */
   readonly network?: MlNetworkPlacement;
+  /** Where the builds (run recorder, dbt) run and install packages from. */
+  readonly buildEnvironment: PythonBuildEnvironment;
   /** Recorded in every registered model's lineage. */
   readonly codeVersion: string;
 }
@@ -106,9 +111,12 @@ export class ModelStack extends Stack {
     const training = environment.training;
     const id = pascalCase(model.name);
     // Records each run in MLflow (a build: the pipeline's jobs are network-isolated).
+    const recorderSource = join(REPO_ROOT, 'ml', 'tracking');
     const runRecorder = new RunRecorder(this, `${id}RunRecorder`, {
       projectName: modelResourceName(props, model.name, 'runs'),
-      sourcePath: join(REPO_ROOT, 'ml', 'tracking'),
+      sourcePath: recorderSource,
+      installOptions: buildLockInstallOptions(recorderSource, RUN_RECORDER_LOCK),
+      buildEnvironment: props.buildEnvironment,
       trackingServer: props.trackingServer,
       dataStore,
       evaluationKeyPattern: new ModelLayout(model.name).evaluationKey('*'),
@@ -185,6 +193,7 @@ export class ModelStack extends Stack {
       model: { ...model, dataPipeline },
       dataStore,
       logsKey: props.operationsKey,
+      buildEnvironment: props.buildEnvironment,
       executionLogs: logs.LogGroup.fromLogGroupName(this, `${id}DataPipelineLogs`, names.execution),
       buildLogs: logs.LogGroup.fromLogGroupName(this, `${id}DbtBuildLogs`, names.builds),
       trainingPipeline: this.pipeline.stateMachine,

@@ -1,7 +1,7 @@
 import { Aspects, Stage, type StageProps, Tags, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { discoveryPath, type EnvironmentConfig, type ModelConfig } from '../../config';
-import { MlPolicyPack, TemplateLimits } from '../../constructs';
+import { buildRolePath, discoveryPath, type EnvironmentConfig, type ModelConfig } from '../../config';
+import { MlPolicyPack, type PythonBuildEnvironment, TemplateLimits } from '../../constructs';
 import { AcknowledgeIamWildcards } from '../compliance/iam-acknowledgements';
 import { DashboardStack } from '../stacks/dashboard-stack';
 import { ModelStack } from '../stacks/model-stack';
@@ -74,12 +74,20 @@ export class MlEnvironmentStage extends Stage {
       environment.network === 'vpc'
         ? new NetworkStack(this, 'Network', {
             ...common,
+            project,
             environment,
             operationsKey: this.storage.operationsKey,
-            description: `${project} ${environment.name}: private VPC for ML jobs and endpoints`,
+            description: `${project} ${environment.name}: private VPC for ML jobs, endpoints and builds, and the builds' package repository`,
           })
         : undefined;
     const placement = this.network?.network.placement;
+    // Builds run in the VPC and install from its package repository where there is one, else in
+    // CodeBuild's network from PyPI; their roles share a path either way.
+    const buildEnvironment: PythonBuildEnvironment = {
+      rolePath: buildRolePath({ project, environment }),
+      network: this.network?.buildPlacement,
+      packageRepository: this.network?.packageRepository,
+    };
     this.operations = new OperationsStack(this, 'Operations', {
       ...common,
       project,
@@ -119,6 +127,7 @@ export class MlEnvironmentStage extends Stage {
         operationsKey: this.storage.operationsKey,
         alerts: this.operations.alerts,
         network: placement,
+        buildEnvironment,
         codeVersion: props.codeVersion,
         description: `${project} ${environment.name}: model ${model.name}: training pipeline${environment.deployments[model.name] ? ' and endpoint' : ''}`,
       });

@@ -1,13 +1,15 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { parse } from 'yaml';
-import { DataCatalog, DBT_REQUIREMENTS_FILE, DbtProject, type DbtProjectProps } from '../../constructs';
+import { DataCatalog, DBT_LOCK_FILE, DbtProject, type DbtProjectProps } from '../../constructs';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { AuthorizationModel } from '../../lib/authorization';
+import { parseLock } from '../../lib/locks/lock-file';
+import { binaryArguments, PYTHON_LOCKS } from '../../lib/locks/python-locks';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 const ACCOUNT = DATA_TEST_ACCOUNT;
@@ -38,11 +40,18 @@ describe('DbtProject', () => {
     k.startsWith('LogsKey'),
   )!;
 
-  test('builds the shipped project with dbt against Athena, installing exactly its pinned requirements', () => {
+  test('builds the shipped project with dbt against Athena, installing exactly its hashed lock, wheels only', () => {
     expect(project.Properties.Source.Type).toBe('S3');
     const spec = JSON.parse(project.Properties.Source.BuildSpec);
+    // The lock declared for the project's directory, and pip told what that lock was compiled for.
+    const lock = PYTHON_LOCKS.find((l) => l.lock === relative(REPO_ROOT, join(PROJECT, DBT_LOCK_FILE)))!;
+    expect(lock).toBeDefined();
     expect(spec.phases.install.commands).toEqual([
-      `pip install --no-cache-dir --requirement ${DBT_REQUIREMENTS_FILE}`,
+      [
+        'python -m pip install --no-cache-dir --require-hashes --no-deps',
+        ...binaryArguments(lock),
+        `--requirement ${DBT_LOCK_FILE}`,
+      ].join(' '),
     ]);
     expect(spec.phases.build.commands).toEqual([
       'dbt build --target "${MLENV_DBT_TARGET}" --project-dir . --profiles-dir .',
@@ -52,11 +61,7 @@ describe('DbtProject', () => {
       Type: 'PLAINTEXT',
       Value: 'athena',
     });
-    const pins = readFileSync(join(PROJECT, DBT_REQUIREMENTS_FILE), 'utf8')
-      .split('\n')
-      .filter((line) => line && !line.startsWith('#'));
-    expect(pins.length).toBeGreaterThan(0);
-    expect(pins.every((line) => /^[a-z0-9-]+==[\w.]+$/.test(line))).toBe(true);
+    expect(parseLock(readFileSync(join(PROJECT, DBT_LOCK_FILE), 'utf8')).length).toBeGreaterThan(0);
   });
 
   test("sets every variable the project's Athena profile reads (CodeBuild sets AWS_REGION)", () => {
@@ -180,17 +185,12 @@ describe('DbtProject', () => {
     expect(() => build({ projectName })).toThrow(/projectName '.*' must be 2-255 letters/);
   });
 
-  test.each(['dbt_project.yml', 'profiles.yml', DBT_REQUIREMENTS_FILE])(
-    'refuses a project without %s',
-    (missing) => {
-      const dir = mkdtempSync(join(tmpdir(), 'mlenv-dbt-project-'));
-      mkdirSync(join(dir, 'models'));
-      for (const file of ['dbt_project.yml', 'profiles.yml', DBT_REQUIREMENTS_FILE].filter(
-        (f) => f !== missing,
-      )) {
-        writeFileSync(join(dir, file), '');
-      }
-      expect(() => build({ projectPath: dir })).toThrow(`${join(dir, missing)} not found`);
-    },
-  );
+  test.each(['dbt_project.yml', 'profiles.yml', DBT_LOCK_FILE])('refuses a project without %s', (missing) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlenv-dbt-project-'));
+    mkdirSync(join(dir, 'models'));
+    for (const file of ['dbt_project.yml', 'profiles.yml', DBT_LOCK_FILE].filter((f) => f !== missing)) {
+      writeFileSync(join(dir, file), '');
+    }
+    expect(() => build({ projectPath: dir })).toThrow(`${join(dir, missing)} not found`);
+  });
 });

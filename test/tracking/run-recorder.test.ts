@@ -5,9 +5,16 @@ import { dirname, join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { MlflowTrackingServer, RunRecorder, type RunRecorderProps } from '../../constructs';
+import {
+  MlflowTrackingServer,
+  RUN_RECORDER_LOCK,
+  RunRecorder,
+  type RunRecorderProps,
+} from '../../constructs';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { AuthorizationModel } from '../../lib/authorization';
+import { directPins } from '../../lib/locks/lock-file';
+import { binaryArguments, PYTHON_LOCKS } from '../../lib/locks/python-locks';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 const ACCOUNT = DATA_TEST_ACCOUNT;
@@ -51,15 +58,21 @@ describe('RunRecorder', () => {
   const { app, stack, recorder, project } = build();
   const spec = JSON.parse(project.Properties.Source.BuildSpec);
 
-  test('installs exactly the pinned client and plugin, and exports the run id', () => {
+  test('installs exactly the hashed lock of the pinned client and plugin, wheels only, and exports the run id', () => {
+    const lock = PYTHON_LOCKS.find((l) => l.lock === `ml/tracking/${RUN_RECORDER_LOCK}`)!;
+    expect(lock).toBeDefined();
     expect(spec.phases.install.commands).toEqual([
-      'pip install --no-cache-dir --requirement requirements-aws.txt',
+      [
+        'python -m pip install --no-cache-dir --require-hashes --no-deps',
+        ...binaryArguments(lock),
+        `--requirement ${RUN_RECORDER_LOCK}`,
+      ].join(' '),
     ]);
-    const pins = readFileSync(join(SOURCE, 'requirements-aws.txt'), 'utf8')
-      .split('\n')
-      .filter((line) => line && !line.startsWith('#'));
-    expect(pins.map((p) => p.split('==')[0]).sort()).toEqual(['mlflow-skinny', 'sagemaker-mlflow']);
-    expect(pins.every((p) => /^[a-z0-9-]+==[\w.]+$/.test(p))).toBe(true);
+    expect(
+      directPins(lock)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['mlflow-skinny', 'sagemaker-mlflow']);
     expect(spec.env['exported-variables']).toEqual(['MLFLOW_RUN_ID']);
   });
 
