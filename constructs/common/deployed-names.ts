@@ -88,6 +88,13 @@ const NAMING: Record<string, NamingRule> = {
     arn: (name, at, properties) =>
       `arn:${at.partition}:iam::${at.account}:role${String(properties('Path') ?? '/')}${name}`,
   },
+  'AWS::IAM::OIDCProvider': {
+    // Its Ref is its ARN, named by the provider's URL without the scheme.
+    nameProperty: 'Url',
+    ref: 'arn',
+    arn: (url, at) =>
+      `arn:${at.partition}:iam::${at.account}:oidc-provider/${url.replace(/^https:\/\//, '')}`,
+  },
   'AWS::IAM::ManagedPolicy': {
     nameProperty: 'ManagedPolicyName',
     ref: 'arn',
@@ -146,6 +153,19 @@ const NAMING: Record<string, NamingRule> = {
     ref: 'arn',
     arn: (id, at) =>
       `arn:${at.partition}:codestar-notifications:${at.region}:${at.account}:notificationrule/${id}`,
+  },
+  'AWS::CodeArtifact::Domain': {
+    nameProperty: 'DomainName',
+    ref: 'arn',
+    arn: (name, at) => `arn:${at.partition}:codeartifact:${at.region}:${at.account}:domain/${name}`,
+    nameAttributes: ['Name'],
+  },
+  'AWS::CodeArtifact::Repository': {
+    nameProperty: 'RepositoryName',
+    ref: 'arn',
+    arn: (name, at, properties) =>
+      `arn:${at.partition}:codeartifact:${at.region}:${at.account}:repository/${String(properties('DomainName'))}/${name}`,
+    nameAttributes: ['Name'],
   },
   'AWS::Budgets::Budget': { nameProperty: 'Budget.BudgetName', ref: 'name' },
   'AWS::SSM::Parameter': { nameProperty: 'Name', ref: 'name' },

@@ -15,9 +15,12 @@ export interface GitHubActionsDeployRoleProps {
   /** The account's OIDC provider for `token.actions.githubusercontent.com`. */
   readonly provider: iam.IOidcProvider;
   /**
-   * The exact `sub` claim of the workflow jobs that may assume the role, e.g.
-   * `repo:acme/ml-platform:ref:refs/heads/main` or `repo:acme/ml-platform:environment:prod`.
-   * Wildcards are refused: one repository, one branch or GitHub environment.
+   * The exact `sub` claim of the workflow jobs that may assume the role, in the format the
+   * repository's subject template gives it: GitHub's default
+   * (`repo:acme/ml-platform:environment:prod`, which any workflow on any branch declaring the
+   * environment presents) or, stricter, a customized one naming the branch and workflow file too
+   * (`repo:acme/ml-platform:environment:prod:ref:refs/heads/main:job_workflow_ref:acme/ml-platform/.github/workflows/deploy.yml@refs/heads/main`).
+   * Wildcards are refused.
    */
   readonly subject: string;
   /**
@@ -38,10 +41,11 @@ export interface GitHubActionsDeployRoleProps {
 }
 
 /**
- * A role GitHub Actions jobs of one repository and branch (or GitHub environment) assume through
- * OIDC to run `cdk deploy` in this account and region: it may only assume the CDK bootstrap roles
- * (deploy, file and image publishing, lookup), which do the work with the permissions
- * `cdk bootstrap` gave them. No long-lived keys; nothing else trusted.
+ * A role the GitHub Actions jobs of one exact OIDC subject (one repository, and the branch,
+ * environment and workflow file the subject names) assume to run `cdk deploy` in this account
+ * and region: it may only assume the CDK bootstrap roles (deploy, file and image publishing,
+ * lookup), which do the work with the permissions `cdk bootstrap` gave them. No long-lived keys;
+ * nothing else trusted.
  *
  * @example
  * const provider = new iam.OidcProviderNative(this, 'GitHub', {

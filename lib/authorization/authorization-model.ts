@@ -13,7 +13,8 @@ import type { AuthorizationRequest } from './run-time-call';
  * Every run-time policy of a synthesized cloud assembly, and a check of single requests against
  * them with a real IAM evaluator (`@cloud-copilot/iam-simulate`): identity policies and permission
  * boundaries of the principal, the resource's policy (bucket, key, topic, model package group,
- * role trust), same- and cross-account rules, KMS key policy and trust policy semantics.
+ * CodeArtifact domain and repository, role trust), the policy of the VPC endpoint a request goes
+ * through, same- and cross-account rules, KMS key policy and trust policy semantics.
  *
  * ```ts
  * const authz = AuthorizationModel.fromAssembly(assembly);
@@ -39,7 +40,12 @@ export class AuthorizationModel {
       ...(principal.permissionBoundary ? [`${principal.permissionBoundary.name} (boundary)`] : []),
       ...(resource.policy ? [resource.policy.name] : []),
     ];
-    const problem = resource.problem ?? (resource.account ? undefined : 'the resource has no known owner');
+    const endpoint = request.vpcEndpoint ? this.inventory.vpcEndpoints.get(request.vpcEndpoint) : undefined;
+    if (endpoint?.policy) policies.push(endpoint.policy.name);
+    const problem =
+      resource.problem ??
+      (resource.account ? undefined : 'the resource has no known owner') ??
+      (request.vpcEndpoint && !endpoint ? `VPC endpoint ${request.vpcEndpoint} is not in the assembly` : undefined);
     if (problem) {
       return {
         allowed: false,
@@ -51,6 +57,7 @@ export class AuthorizationModel {
       };
     }
     const context = withTransportContext(request);
+    if (endpoint) Object.assign(context, { 'aws:SourceVpce': endpoint.id, 'aws:SourceVpc': endpoint.vpcId });
     const simulation: Simulation = {
       request: {
         principal: request.principal,
@@ -65,6 +72,9 @@ export class AuthorizationModel {
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: resource.policy?.document,
+      vpcEndpointPolicies: endpoint?.policy
+        ? [{ name: endpoint.policy.name, policy: endpoint.policy.document }]
+        : undefined,
     };
     const response = await runSimulation(simulation, {});
     if (response.resultType === 'error') {
@@ -86,17 +96,21 @@ export class AuthorizationModel {
       grants: response.overallResult === 'Allowed' && analysis ? grantsOf(analysis, principal, resource) : [],
     };
     // iam-simulate's validated path drops `kms:EncryptionContext:<key>` (it matches variable keys
-    // only up to a '/'); its unvalidated path evaluates them. Decide with them when given.
-    const encryptionContext = ignoredContextKeys.filter((k) => /^kms:encryptioncontext:/i.test(k));
-    if (encryptionContext.length > 0) {
-      decided = withEncryptionContext(simulation, resource, encryptionContext, decided);
+    // only up to a '/') and GitHub's OIDC `sub` and `aud` (its service data lists the issuer's other
+    // claims only); its unvalidated path evaluates them. Decide with them when given.
+    const dropped = ignoredContextKeys.filter(
+      (k) =>
+        /^kms:encryptioncontext:/i.test(k) || /^token\.actions\.githubusercontent\.com:(sub|aud)$/i.test(k),
+    );
+    if (dropped.length > 0) {
+      decided = withEncryptionContext(simulation, resource, dropped, decided);
     }
     return {
       allowed: decided.result === 'Allowed',
       ...decided,
       explanation: [decided.explanation, ...principal.notes].join('; '),
       policies,
-      ignoredContextKeys: ignoredContextKeys.filter((k) => !encryptionContext.includes(k)),
+      ignoredContextKeys: ignoredContextKeys.filter((k) => !dropped.includes(k)),
     };
   }
 
@@ -161,6 +175,15 @@ export class AuthorizationModel {
         if (!group) return { account: owner };
         const groupArn = `arn:${arn.partition}:sagemaker:${arn.region}:${arn.account}:model-package-group/${group}`;
         return { account: owner, policy: this.inventory.modelPackageGroups.get(groupArn)?.policy };
+      }
+      case 'codeartifact': {
+        // A domain's policy decides its tokens; a repository's, its packages (`package/<domain>/<repo>/...`).
+        const [kind, domain, repository] = arn.resource.split('/');
+        const target =
+          kind === 'domain'
+            ? `arn:${arn.partition}:codeartifact:${arn.region}:${arn.account}:domain/${domain}`
+            : `arn:${arn.partition}:codeartifact:${arn.region}:${arn.account}:repository/${domain}/${repository}`;
+        return { account: owner, policy: this.inventory.packageResources.get(target)?.policy };
       }
       case 'iam':
         // A role's trust policy is its resource policy for assuming it, and only for that.

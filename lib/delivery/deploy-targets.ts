@@ -1,5 +1,7 @@
 import { partitionOf } from '../../constructs/common/deployed-names';
 import { deliveryCheckRoleName, githubDeployRoleName, type MlEnvConfig } from '../../config';
+import { oidcSubject } from './github-oidc-subject';
+import { DEPLOY_WORKFLOW } from './workflow-paths';
 
 /** One environment a commit is delivered to, as both the pipeline and the GitHub workflow see it. */
 export interface DeployTarget {
@@ -19,14 +21,15 @@ export interface DeployTarget {
   /** The pipeline's role (tooling account) that runs those checks, the only one the check role trusts. */
   readonly pipelineChecksRoleArn: string;
   /**
-   * The GitHub environment its deploy job runs in: one with required reviewers where a person
-   * approves, none elsewhere (the job's OIDC subject then names the branch).
+   * The GitHub environment its deploy job runs in (the environment's name): every deploy job
+   * declares one, so that its OIDC subject names it; where a person approves, it has required
+   * reviewers.
    */
-  readonly githubEnvironment?: string;
+  readonly githubEnvironment: string;
   /**
-   * The `sub` claim of the OIDC token GitHub issues to its deploy job (GitHub's default subject
-   * format): `repo:<owner>/<name>:environment:<env>` for a job in a GitHub environment, else
-   * `repo:<owner>/<name>:ref:refs/heads/<branch>`. The deploy role trusts exactly this subject.
+   * The `sub` claim of the OIDC token GitHub issues to its deploy job under the repository's
+   * subject customization (`github-oidc-subject.ts`): this repository, its GitHub environment,
+   * the delivery branch and `deploy.yml` at that branch. The deploy role trusts exactly this subject.
    */
   readonly githubSubject: string;
 }
@@ -52,10 +55,8 @@ export function deployTargets(config: MlEnvConfig): DeployTarget[] {
       checkRoleName: deliveryCheckRoleName(parts),
       checkRoleArn: `arn:${partitionOf(env.region)}:iam::${env.account}:role/${deliveryCheckRoleName(parts)}`,
       pipelineChecksRoleArn: `arn:${partitionOf(delivery.region)}:iam::${delivery.account}:role/${config.project}-${name}-pipeline-checks`,
-      ...(manualApproval ? { githubEnvironment: name } : {}),
-      githubSubject: manualApproval
-        ? `repo:${repository}:environment:${name}`
-        : `repo:${repository}:ref:refs/heads/${branch}`,
+      githubEnvironment: name,
+      githubSubject: oidcSubject({ repository, branch, environment: name, workflowPath: DEPLOY_WORKFLOW }),
     };
   });
 }

@@ -1,11 +1,11 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { Document } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import type { MlEnvConfig } from '../../config';
+import { type ActionPin, pinnedUses, readActionPins } from './action-pins';
 import { type DeployTarget, deployTargets } from './deploy-targets';
+import { DEPLOY_WORKFLOW, TEST_WORKFLOW } from './workflow-paths';
 
-/** Where the workflows live, relative to the repository root. */
-export const TEST_WORKFLOW = '.github/workflows/test.yml';
-export const DEPLOY_WORKFLOW = '.github/workflows/deploy.yml';
+export { DEPLOY_WORKFLOW, TEST_WORKFLOW };
 
 /** The README's test command: one command runs every test, on a laptop and in CI alike. */
 export const TEST_COMMAND = 'npm test';
@@ -18,8 +18,14 @@ const HEADER =
 
 type Step = Record<string, unknown>;
 
-const checkout: Step = { uses: 'actions/checkout@v4' };
-const setupNode: Step = { uses: 'actions/setup-node@v4', with: { 'node-version': 22, cache: 'npm' } };
+/** A step that runs `action` at its pinned commit (`lib/delivery/action-pins.json`). */
+const uses = (pins: readonly ActionPin[], action: string, inputs?: Record<string, unknown>): Step => ({
+  uses: pinnedUses(pins, action).uses,
+  ...(inputs ? { with: inputs } : {}),
+});
+const checkout = (pins: readonly ActionPin[]) => uses(pins, 'actions/checkout');
+const setupNode = (pins: readonly ActionPin[]) =>
+  uses(pins, 'actions/setup-node', { 'node-version': 22, cache: 'npm' });
 
 /** The job id of a target's deploy job, e.g. `deploy-staging`. */
 export function deployJobId(target: Pick<DeployTarget, 'environment'>): string {
@@ -35,19 +41,20 @@ export function deployRoleArn(
 }
 
 /** `.github/workflows/test.yml`: every pull request, and the first job of every deploy, runs `npm test`. */
-export function renderTestWorkflow(): string {
-  return render({
+export function renderTestWorkflow(pins: readonly ActionPin[] = readActionPins()): string {
+  return render(pins, {
     name: 'test',
     on: { pull_request: null, workflow_call: null },
+    // No id-token: tests never reach an account.
     permissions: { contents: 'read' },
     jobs: {
       test: {
         'runs-on': 'ubuntu-latest',
         steps: [
-          checkout,
-          setupNode,
-          { uses: 'actions/setup-python@v5', with: { 'python-version': '3.12' } },
-          { uses: 'actions/setup-java@v4', with: { distribution: 'temurin', 'java-version': '17' } },
+          checkout(pins),
+          setupNode(pins),
+          uses(pins, 'actions/setup-python', { 'python-version': '3.12' }),
+          uses(pins, 'actions/setup-java', { distribution: 'temurin', 'java-version': '17' }),
           { run: TEST_COMMAND },
         ],
       },
@@ -61,7 +68,10 @@ export function renderTestWorkflow(): string {
  * turn, each smoke-tested before the next; environments of `manualApproval` wait in their GitHub
  * environment for a reviewer.
  */
-export function renderDeployWorkflow(config: MlEnvConfig): string {
+export function renderDeployWorkflow(
+  config: MlEnvConfig,
+  pins: readonly ActionPin[] = readActionPins(),
+): string {
   const { delivery } = config;
   if (!delivery) throw new Error('the configuration has no delivery section: there is nothing to deploy');
   const { branch } = delivery.source;
@@ -73,24 +83,25 @@ export function renderDeployWorkflow(config: MlEnvConfig): string {
       if: `github.ref == 'refs/heads/${branch}'`,
       'runs-on': 'ubuntu-latest',
       steps: [
-        checkout,
-        setupNode,
+        checkout(pins),
+        setupNode(pins),
         { run: 'npm ci' },
         { run: `npx cdk synth --quiet` },
         { run: `npm run parity -- --assembly ${ASSEMBLY}` },
-        {
-          uses: 'actions/upload-artifact@v4',
-          with: { name: ASSEMBLY, path: ASSEMBLY, 'if-no-files-found': 'error' },
-        },
+        uses(pins, 'actions/upload-artifact', {
+          name: ASSEMBLY,
+          path: ASSEMBLY,
+          'if-no-files-found': 'error',
+        }),
       ],
     },
   };
   let previous = 'synth';
   for (const target of deployTargets(config)) {
-    jobs[deployJobId(target)] = deployJob(target, previous);
+    jobs[deployJobId(target)] = deployJob(pins, target, previous);
     previous = deployJobId(target);
   }
-  return render({
+  return render(pins, {
     name: 'deploy',
     on: { push: { branches: [branch] }, workflow_dispatch: null },
     // One deploy at a time; a newer push waits for the running one rather than cancelling it midway.
@@ -100,22 +111,23 @@ export function renderDeployWorkflow(config: MlEnvConfig): string {
   });
 }
 
-function deployJob(target: DeployTarget, needs: string): Record<string, unknown> {
+function deployJob(pins: readonly ActionPin[], target: DeployTarget, needs: string): Record<string, unknown> {
   return {
     needs,
     'runs-on': 'ubuntu-latest',
-    // A GitHub environment with required reviewers is the manual approval (and the OIDC subject).
-    ...(target.githubEnvironment ? { environment: target.githubEnvironment } : {}),
+    // Every deploy job runs in its GitHub environment: the environment is part of the OIDC subject
+    // its role trusts, and where a person approves, the environment's required reviewers are the approval.
+    environment: target.githubEnvironment,
     permissions: { 'id-token': 'write', contents: 'read' },
     steps: [
-      checkout,
-      setupNode,
+      checkout(pins),
+      setupNode(pins),
       { run: 'npm ci' },
-      { uses: 'actions/download-artifact@v4', with: { name: ASSEMBLY, path: ASSEMBLY } },
-      {
-        uses: 'aws-actions/configure-aws-credentials@v4',
-        with: { 'role-to-assume': deployRoleArn(target), 'aws-region': target.region },
-      },
+      uses(pins, 'actions/download-artifact', { name: ASSEMBLY, path: ASSEMBLY }),
+      uses(pins, 'aws-actions/configure-aws-credentials', {
+        'role-to-assume': deployRoleArn(target),
+        'aws-region': target.region,
+      }),
       // The assembly the synth job checked, not a new synth.
       { run: `npx cdk deploy --app ${ASSEMBLY} '${target.stageId}/*' --require-approval never` },
       { run: `npx mlenv smoke ${target.environment} --served` },
@@ -125,10 +137,18 @@ function deployJob(target: DeployTarget, needs: string): Record<string, unknown>
 
 /**
  * YAML that prettier leaves as it is (single quotes, no folded lines), under the "generated"
- * header; shared steps are written out each time, not as anchors and aliases.
+ * header; shared steps are written out each time, not as anchors and aliases. Each pinned
+ * `uses:` carries its release tag as a comment (`actions/checkout@<sha> # v4.4.0`).
  */
-function render(workflow: Record<string, unknown>): string {
+function render(pins: readonly ActionPin[], workflow: Record<string, unknown>): string {
   const doc = new Document(workflow, { aliasDuplicateObjects: false });
   doc.commentBefore = HEADER;
+  visit(doc, {
+    Pair(_, { key, value }) {
+      if (!isScalar(key) || key.value !== 'uses' || !isScalar(value)) return;
+      const pin = pins.find((p) => value.value === `${p.action}@${p.sha}`);
+      if (pin) value.comment = ` ${pin.tag}`;
+    },
+  });
   return doc.toString({ lineWidth: 0, nullStr: '', singleQuote: true });
 }

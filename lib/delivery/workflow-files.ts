@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MlEnvConfig, platformConfig } from '../../config';
 import { cdkJsonContext, REPO_ROOT } from '../app/cdk-context';
+import { type ActionPin, readActionPins } from './action-pins';
+import { OIDC_SUBJECT_CLAIMS_FILE, oidcSubjectCustomization } from './github-oidc-subject';
 import { DEPLOY_WORKFLOW, renderDeployWorkflow, renderTestWorkflow, TEST_WORKFLOW } from './github-workflows';
 
 /**
@@ -18,9 +20,27 @@ export function workflowContext(
   return { ...saved, ...cdkJsonContext() };
 }
 
-/** Each workflow file (path relative to the repository root) with its content. */
-export function renderWorkflowFiles(config: MlEnvConfig): Record<string, string> {
-  return { [TEST_WORKFLOW]: renderTestWorkflow(), [DEPLOY_WORKFLOW]: renderDeployWorkflow(config) };
+/**
+ * Each file `npm run workflows` writes (path relative to the repository root) with its content:
+ * the workflows, and the repository's OIDC subject customization their deploy roles rely on.
+ */
+export function renderWorkflowFiles(
+  config: MlEnvConfig,
+  pins: readonly ActionPin[] = readActionPins(),
+): Record<string, string> {
+  return {
+    [TEST_WORKFLOW]: renderTestWorkflow(pins),
+    [DEPLOY_WORKFLOW]: renderDeployWorkflow(config, pins),
+    [OIDC_SUBJECT_CLAIMS_FILE]: compactJson(oidcSubjectCustomization()),
+  };
+}
+
+/** JSON as prettier writes it: two-space indents, arrays of plain values on one line. */
+function compactJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(
+    /\[\n\s*([^[\]{}]*?)\n\s*\]/g,
+    (_m, items: string) => `[${items.split(/,\n\s*/).join(', ')}]`,
+  )}\n`;
 }
 
 /** This platform's workflow files, rendered from its configuration and context. */

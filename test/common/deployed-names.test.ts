@@ -75,3 +75,11 @@ describe('names a deploy reported (physical ids)', () => {
     expect(TemplateReader.ofDeployment([stack]).resolve({ Ref: 'Role' }, stack)).toBe('Role');
   });
 });
+
+test("an OIDC provider's Ref is its ARN, named by its URL without the scheme (as IAM names it)", () => {
+  const provider = deployedNames('AWS::IAM::OIDCProvider', 'GitHub', target, (path) =>
+    path === 'Url' ? 'https://token.actions.githubusercontent.com' : undefined,
+  );
+  expect(provider.ref).toBe('arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com');
+  expect(provider.attribute('Arn')).toBe(provider.ref);
+});

@@ -14,6 +14,7 @@ import {
 } from '../../lib/authorization/delivery-pipeline-calls';
 import { deployTargets } from '../../lib/delivery/deploy-targets';
 import { cleanlyAllowed, cleanlyDenied, checkAll, describeChecked } from '../support/checked-calls';
+import { customizedSubject } from '../support/github-oidc-subjects';
 import { platformAssembly } from '../support/platform';
 
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string };
@@ -232,10 +233,20 @@ describe.each(targets)('delivery access to $environment', (target) => {
     ]);
   });
 
-  test('GitHub Actions may assume the deploy role only from this repository and branch, or from the approval environment', () => {
-    const subject = delivery.manualApproval.includes(target.environment)
-      ? `repo:${delivery.source.repository}:environment:${target.environment}`
-      : `repo:${delivery.source.repository}:ref:refs/heads/${delivery.source.branch}`;
+  test("GitHub Actions may assume the deploy role only as deploy.yml's job of this repository, branch and environment", () => {
+    // GitHub's documented subject under the repository's committed template (evaluated in test/delivery/github-oidc-trust.test.ts).
+    const { include_claim_keys } = JSON.parse(
+      readFileSync(join(REPO_ROOT, '.github', 'oidc-subject-claims.json'), 'utf8'),
+    ) as { include_claim_keys: string[] };
+    const subject = customizedSubject(
+      {
+        repository: delivery.source.repository,
+        ref: `refs/heads/${delivery.source.branch}`,
+        environment: target.environment,
+        workflowPath: '.github/workflows/deploy.yml',
+      },
+      include_claim_keys,
+    );
     const trust = roleNamed(target.githubDeployRoleName).Properties.AssumeRolePolicyDocument.Statement;
     expect(trust).toHaveLength(1);
     expect(trust[0].Action).toBe('sts:AssumeRoleWithWebIdentity');
