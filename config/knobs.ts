@@ -341,6 +341,33 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     sameWhen: (env) => env.network,
   },
 
+  {
+    knobs: ['network'],
+    reason:
+      "Python builds run in the VPC and install their hashed locks through the environment's CodeArtifact repository (no internet); without a VPC, in CodeBuild's network from PyPI (the same locks, hashed)",
+    divergence: true,
+    constructs: [at(`${MODEL}Model/${MODEL}(Features|RunRecorder)/Project`)],
+    paths: [prop('Source.BuildSpec'), /^Properties\.VpcConfig\./, /^DependsOn(\[\d+\])?$/],
+    sameWhen: (env) => env.network,
+  },
+  {
+    knobs: ['network'],
+    reason: "a build in the VPC has a policy of its own to manage its network interfaces (aws-cdk-lib's)",
+    divergence: true,
+    constructs: [at(`${MODEL}Model/${MODEL}(Features|RunRecorder)/Project/PolicyDocument`)],
+    paths: [EXISTS],
+    value: (env) => env.network === 'vpc',
+  },
+  {
+    knobs: ['network'],
+    reason:
+      "a build role in the VPC may place the build's network interface there and read the environment's package repository",
+    divergence: true,
+    constructs: [at(`${MODEL}Model/${MODEL}(Features|RunRecorder)/Role/DefaultPolicy`)],
+    paths: [/^Properties\.PolicyDocument\.Statement\[\d+\]\./],
+    sameWhen: (env) => env.network,
+  },
+
   // Promotion: the later environments' accounts read the registry and model artifacts.
   {
     knobs: ['promotionReaders'],

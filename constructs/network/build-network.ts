@@ -86,7 +86,7 @@ export class BuildNetwork extends Construct {
     this.packageApiEndpoint.addToPolicy(
       new iam.PolicyStatement({
         sid: 'BuildersGetTokensAndTheEndpoint',
-        principals: [new iam.AnyPrincipal()],
+        principals: [new iam.StarPrincipal()],
         actions: ['codeartifact:GetAuthorizationToken', 'codeartifact:GetRepositoryEndpoint'],
         resources: [packageDomainArn(this, props.packageRepository), repository],
         conditions: admitted,
@@ -96,7 +96,7 @@ export class BuildNetwork extends Construct {
     this.packageApiEndpoint.addToPolicy(
       new iam.PolicyStatement({
         sid: 'BuildersBearerToken',
-        principals: [new iam.AnyPrincipal()],
+        principals: [new iam.StarPrincipal()],
         actions: ['sts:GetServiceBearerToken'],
         resources: ['*'],
         conditions: { ...admitted, StringEquals: { 'sts:AWSServiceName': CODEARTIFACT_SERVICE_NAME } },
@@ -109,7 +109,7 @@ export class BuildNetwork extends Construct {
     this.packageRepositoriesEndpoint.addToPolicy(
       new iam.PolicyStatement({
         sid: 'BuildersReadPackages',
-        principals: [new iam.AnyPrincipal()],
+        principals: [new iam.StarPrincipal()],
         actions: ['codeartifact:ReadFromRepository'],
         resources: [repository],
         conditions: admitted,

@@ -45,7 +45,9 @@ export class AuthorizationModel {
     const problem =
       resource.problem ??
       (resource.account ? undefined : 'the resource has no known owner') ??
-      (request.vpcEndpoint && !endpoint ? `VPC endpoint ${request.vpcEndpoint} is not in the assembly` : undefined);
+      (request.vpcEndpoint && !endpoint
+        ? `VPC endpoint ${request.vpcEndpoint} is not in the assembly`
+        : undefined);
     if (problem) {
       return {
         allowed: false,
@@ -57,7 +59,12 @@ export class AuthorizationModel {
       };
     }
     const context = withTransportContext(request);
-    if (endpoint) Object.assign(context, { 'aws:SourceVpce': endpoint.id, 'aws:SourceVpc': endpoint.vpcId });
+    if (endpoint) {
+      Object.assign(context, {
+        'aws:SourceVpce': endpoint.arn.split('/').at(-1)!,
+        'aws:SourceVpc': endpoint.vpcId,
+      });
+    }
     const simulation: Simulation = {
       request: {
         principal: request.principal,

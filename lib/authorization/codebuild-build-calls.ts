@@ -3,6 +3,7 @@ import { TRACKING_SERVER_ARN } from '../../constructs/tracking/mlflow-tracking-s
 import { parseS3Uri, s3Arn } from './arns';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';
 import type { CatalogTable } from './glue-job-calls';
+import { packageInstallCalls } from './package-install-calls';
 import type { PolicyInventory } from './policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
 import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
@@ -83,7 +84,8 @@ export function findCodeBuildProject(
  * for a run recorder's build (`RECORDER_ENVIRONMENT`), what `record_run.py` does: reading the
  * evaluation report and recording the run, or tagging it, on the tracking server its URI names;
  * what a build command exports (`--destination s3://...`, the environment's variables expanded),
- * written under the bucket's default key.
+ * written under the bucket's default key; what pip's login to a CodeArtifact repository and its
+ * install from it ask (through the VPC's endpoints, for a build in a VPC).
  */
 export function codeBuildBuildCalls(
   inventory: PolicyInventory,
@@ -136,6 +138,14 @@ export function codeBuildBuildCalls(
     calls.push(...recorder.calls);
     problems.push(...recorder.problems.map((p) => `CodeBuild project ${name}: ${p}`));
   }
+  const packages = packageInstallCalls(
+    inventory,
+    project,
+    buildSpecCommands(source?.BuildSpec),
+    caller('packages'),
+  );
+  calls.push(...packages.calls);
+  problems.push(...packages.problems.map((p) => `CodeBuild project ${name}: ${p}`));
   // A command that exports what the build made (`--destination s3://...`) writes there.
   for (const destination of destinations(source?.BuildSpec)) {
     const expanded = destination.replace(
@@ -169,12 +179,16 @@ function jsonBuildSpec(buildSpec: unknown): JsonObject | undefined {
   }
 }
 
-/** The `--destination` arguments of a buildspec's commands (a JSON buildspec, as CDK renders one). */
-function destinations(buildSpec: unknown): string[] {
+/** The commands of every phase of a buildspec (a JSON buildspec, as CDK renders one). */
+function buildSpecCommands(buildSpec: unknown): string[] {
   const spec = jsonBuildSpec(buildSpec); // a YAML buildspec or a file name in the source: not read here
   const phases = Object.values(asObject(spec?.phases) ?? {});
-  const commands = phases.flatMap((phase) => asList(asObject(phase)?.commands)).map(String);
-  return commands.flatMap((command) =>
+  return phases.flatMap((phase) => asList(asObject(phase)?.commands)).map(String);
+}
+
+/** The `--destination` arguments of a buildspec's commands. */
+function destinations(buildSpec: unknown): string[] {
+  return buildSpecCommands(buildSpec).flatMap((command) =>
     [...command.matchAll(/--destination(?:=|\s+)(?:"([^"]*)"|'([^']*)'|(\S+))/g)].map(
       (m) => m[1] ?? m[2] ?? m[3],
     ),

@@ -8,6 +8,7 @@ export * from './authorization-model';
 export * from './decision';
 export * from './deployed-assembly';
 export * from './isolation-calls';
+export * from './package-isolation-calls';
 export * from './promotion-calls';
 export * from './run-time-call';
 export * from './run-time-calls';

@@ -68,11 +68,35 @@ export interface ModelPackageGroupRecord {
   readonly policy?: NamedPolicy;
 }
 
+/** A CodeArtifact domain or repository and its resource policy (none: only identity policies decide). */
+export interface PackageResourceRecord {
+  readonly arn: string;
+  readonly stage: DeployedStage;
+  readonly resource: DeployedResource;
+  readonly policy?: NamedPolicy;
+}
+
+/** A VPC endpoint: its VPC, the service it reaches, and its policy (none: full access). */
+export interface VpcEndpointRecord {
+  /** `arn:<partition>:ec2:<region>:<account>:vpc-endpoint/<id>` (the id being what `Ref` of it returns). */
+  readonly arn: string;
+  readonly stage: DeployedStage;
+  readonly vpcId: string;
+  /** `com.amazonaws.<region>.codeartifact.api`, ... */
+  readonly serviceName: string;
+  readonly type: 'Interface' | 'Gateway';
+  /** Whether the service's own hostname resolves to it inside the VPC. */
+  readonly privateDns: boolean;
+  readonly resource: DeployedResource;
+  readonly policy?: NamedPolicy;
+}
+
 /**
  * Every policy of an assembly that decides a request at run time: roles (trust, inline and
- * managed policies, permission boundaries), bucket, key, topic and model package group policies,
- * and the encryption that makes a request to S3 or SNS also a request to KMS. Indexed by the ARN
- * (or bucket name) requests address.
+ * managed policies, permission boundaries), bucket, key, topic, model package group and
+ * CodeArtifact domain and repository policies, VPC endpoint policies, and the encryption that
+ * makes a request to S3 or SNS also a request to KMS. Indexed by the ARN (or bucket name, or
+ * endpoint id) requests address.
  */
 export class PolicyInventory {
   public readonly roles = new Map<string, RoleRecord>();
@@ -81,6 +105,10 @@ export class PolicyInventory {
   public readonly topics = new Map<string, TopicRecord>();
   /** By group ARN. */
   public readonly modelPackageGroups = new Map<string, ModelPackageGroupRecord>();
+  /** CodeArtifact domains and repositories, by ARN. */
+  public readonly packageResources = new Map<string, PackageResourceRecord>();
+  /** By endpoint ARN. */
+  public readonly vpcEndpoints = new Map<string, VpcEndpointRecord>();
 
   constructor(public readonly deployed: DeployedAssembly) {
     this.readRoles();
@@ -88,6 +116,28 @@ export class PolicyInventory {
     this.readKeys();
     this.readTopics();
     this.readModelPackageGroups();
+    this.readPackageResources();
+    this.readVpcEndpoints();
+  }
+
+  /**
+   * The interface endpoint of VPC `vpcId` of `stage` that a request to `service`
+   * (`codeartifact.api`) from inside it goes through: the one with private DNS, which the
+   * service's hostname resolves to.
+   */
+  public interfaceEndpoint(
+    stage: DeployedStage,
+    vpcId: string,
+    service: string,
+  ): VpcEndpointRecord | undefined {
+    return [...this.vpcEndpoints.values()].find(
+      (e) =>
+        e.stage === stage &&
+        e.vpcId === vpcId &&
+        e.type === 'Interface' &&
+        e.privateDns &&
+        e.serviceName.endsWith(`.${service}`),
+    );
   }
 
   /** A key ARN from what a template names a key by (an ARN or a key id) in `stage`. */
@@ -280,6 +330,42 @@ export class PolicyInventory {
         resource: group,
         policy: policy
           ? { name: `${group.path} ModelPackageGroupPolicy`, document: policyDocument(policy) }
+          : undefined,
+      });
+    }
+  }
+
+  private readPackageResources(): void {
+    for (const type of ['AWS::CodeArtifact::Domain', 'AWS::CodeArtifact::Repository']) {
+      for (const resource of this.deployed.ofType(type)) {
+        const arn = this.deployed.ref(resource);
+        const policy = resource.properties.PermissionsPolicyDocument;
+        this.packageResources.set(arn, {
+          arn,
+          stage: resource.stage,
+          resource,
+          policy: policy
+            ? { name: `${resource.path} PermissionsPolicyDocument`, document: policyDocument(policy) }
+            : undefined,
+        });
+      }
+    }
+  }
+
+  private readVpcEndpoints(): void {
+    for (const resource of this.deployed.ofType('AWS::EC2::VPCEndpoint')) {
+      const { properties, stage } = resource;
+      const arn = `arn:${stage.partition}:ec2:${stage.region}:${stage.account}:vpc-endpoint/${this.deployed.ref(resource)}`;
+      this.vpcEndpoints.set(arn, {
+        arn,
+        stage,
+        vpcId: String(properties.VpcId),
+        serviceName: String(properties.ServiceName),
+        type: properties.VpcEndpointType === 'Interface' ? 'Interface' : 'Gateway',
+        privateDns: properties.PrivateDnsEnabled === true,
+        resource,
+        policy: properties.PolicyDocument
+          ? { name: `${resource.path} endpoint policy`, document: policyDocument(properties.PolicyDocument) }
           : undefined,
       });
     }

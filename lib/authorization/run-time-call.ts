@@ -16,6 +16,12 @@ export interface AuthorizationRequest {
   readonly context?: RequestContext;
   /** The account that owns `resource` when its ARN does not say (`*`, S3). @default - found from the ARN or the assembly */
   readonly resourceAccount?: string;
+  /**
+   * The ARN of the VPC endpoint the request goes through (a caller in a VPC reaching a service by
+   * its private DNS name): its policy must allow the request too.
+   * @default - none: the request reaches the service's public endpoint
+   */
+  readonly vpcEndpoint?: string;
 }
 
 /** A request the platform makes at run time, and where in the templates it comes from. */

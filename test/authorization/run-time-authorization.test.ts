@@ -7,6 +7,7 @@ import {
   crossCatalogCalls,
   crossEnvironmentCalls,
   crossModelCalls,
+  packageIsolationCalls,
   promotionCalls,
   type RunTimeCall,
   type RunTimeCallEnumeration,
@@ -48,6 +49,7 @@ beforeAll(async () => {
       ? untrustedAccountCalls(authz.inventory, emulatorAccount, modelNames)
       : [],
     confusedDeputy: confusedDeputyCalls(authz.inventory, enumeration.calls),
+    packageIsolation: packageIsolationCalls(authz.inventory, enumeration.calls),
   };
   // One loop over every call: the evaluator is the slow part.
   for (const [kind, calls] of Object.entries(expectations)) {
@@ -150,6 +152,47 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     const checked = ofEnvironment('emulatorAccount', env);
     // The emulator's own environment is the one place that account belongs.
     expect(checked.length > 0).toBe(env.account !== emulatorAccount);
+    expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+  });
+
+  test(
+    env.network === 'vpc'
+      ? "each build logs pip in to its environment's package repository and reads it, through the VPC's CodeArtifact endpoints"
+      : 'no build asks anything of CodeArtifact: they install from PyPI',
+    () => {
+      const projects = templateResources(env, 'AWS::CodeBuild::Project');
+      const packageCalls = ofEnvironment('runTime', env).filter((c) =>
+        /^codeartifact:|^sts:GetServiceBearerToken$/.test(c.call.action),
+      );
+      if (env.network !== 'vpc') {
+        expect(packageCalls).toEqual([]);
+        return;
+      }
+      // The environment's domain (`<project>-<env>`) in its own account, by CodeArtifact's ARN format.
+      const domain = `arn:aws:codeartifact:${env.region}:${env.account}:domain/${config.project}-${env.name}`;
+      const repository = `arn:aws:codeartifact:${env.region}:${env.account}:repository/${config.project}-${env.name}/`;
+      for (const project of projects) {
+        const role = String(asList(asObject(project.properties.ServiceRole)?.['Fn::GetAtt'])[0]);
+        const ofBuild = packageCalls.filter((c) => c.call.principal.endsWith(`/${role}`));
+        const made = new Map(ofBuild.map((c) => [c.call.action, c]));
+        expect([...made.keys()].sort()).toEqual([
+          'codeartifact:GetAuthorizationToken',
+          'codeartifact:GetRepositoryEndpoint',
+          'codeartifact:ReadFromRepository',
+          'sts:GetServiceBearerToken',
+        ]);
+        expect(made.get('codeartifact:GetAuthorizationToken')!.call.resource).toBe(domain);
+        expect(made.get('codeartifact:ReadFromRepository')!.call.resource.startsWith(repository)).toBe(true);
+        // Through the VPC's endpoints: their policies were evaluated with the others.
+        expect(ofBuild.every((c) => c.call.vpcEndpoint !== undefined)).toBe(true);
+        expect(ofBuild.filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
+      }
+    },
+  );
+
+  test("no other environment's or account's role, no other role of it, reads its packages; its build roles read no other CodeArtifact resource", () => {
+    const checked = ofEnvironment('packageIsolation', env);
+    expect(checked.length > 0).toBe(env.network === 'vpc');
     expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
   });
 
@@ -316,6 +359,37 @@ describe('the evaluator can disagree with the templates', () => {
       policy: { ...key.policy, document: { ...key.policy.document, Statement: withoutAccount } },
     });
     expect((await model.check(call)).allowed).toBe(false);
+  });
+
+  test("a package read is denied when the repositories endpoint's policy does not admit the build role", async () => {
+    const { call } = allowedRunTimeCall(
+      (c) => c.call.action === 'codeartifact:ReadFromRepository' && c.call.vpcEndpoint !== undefined,
+    );
+    const model = freshModel();
+    const endpoint = model.inventory.vpcEndpoints.get(call.vpcEndpoint!)!;
+    model.inventory.vpcEndpoints.set(endpoint.arn, {
+      ...endpoint,
+      policy: { ...endpoint.policy!, document: { ...endpoint.policy!.document, Statement: [] } },
+    });
+    expect((await model.check(call)).allowed).toBe(false);
+  });
+
+  test("the repository's policy denies a role of its account whose own policy lets it read packages", async () => {
+    const { call } = allowedRunTimeCall((c) => c.call.action === 'codeartifact:ReadFromRepository');
+    const model = freshModel();
+    const other = [...model.inventory.roles.values()].find(
+      (r) => r.stage.id === call.stage && !r.arn.includes('/builds/'),
+    )!;
+    const reader = {
+      name: 'test: reads every repository',
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'codeartifact:ReadFromRepository', Resource: '*' }],
+      },
+    };
+    model.inventory.roles.set(other.arn, { ...other, identityPolicies: [...other.identityPolicies, reader] });
+    const decision = await model.check({ ...call, principal: other.arn, vpcEndpoint: undefined });
+    expect(decision.result).toBe('ExplicitlyDenied');
   });
 
   test("a bucket policy's deny wins over any allow: the same read without TLS is denied", async () => {

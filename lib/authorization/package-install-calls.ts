@@ -1,0 +1,75 @@
+import { asObject } from '../../constructs/common/json-values';
+import { CODEARTIFACT_SERVICE_NAME } from '../../constructs/packages/package-repository-reference';
+import type { DeployedResource } from './deployed-assembly';
+import type { PolicyInventory } from './policy-inventory';
+import type { DerivedCalls, RunTimeCall } from './run-time-call';
+import type { Caller } from './s3-object-calls';
+
+/** `aws codeartifact login --tool pip --domain <d> --domain-owner <o> --repository <r> ...`. */
+const LOGIN = /^aws codeartifact login --tool pip\s/;
+
+/** The value of `--<option> <value>` (or `=value`) in a command. */
+const optionOf = (command: string, option: string) =>
+  new RegExp(`--${option}(?:=|\\s+)(\\S+)`).exec(command)?.[1];
+
+/**
+ * What pip's login to a CodeArtifact repository and its install from it ask of IAM, for each
+ * `aws codeartifact login --tool pip` of a build's commands: a token of the domain
+ * (`codeartifact:GetAuthorizationToken`, with the STS bearer token CodeArtifact asks for in the
+ * caller's name) and the repository's endpoint (`GetRepositoryEndpoint`), through the
+ * `codeartifact.api` endpoint of the build's VPC; the packages (`ReadFromRepository`), through its
+ * `codeartifact.repositories` endpoint. A build outside a VPC reaches CodeArtifact's public endpoints.
+ */
+export function packageInstallCalls(
+  inventory: PolicyInventory,
+  project: DeployedResource,
+  commands: readonly string[],
+  caller: Caller,
+): DerivedCalls {
+  const calls: RunTimeCall[] = [];
+  const problems: string[] = [];
+  const { stage } = project;
+  const vpcId = asObject(project.properties.VpcConfig)?.VpcId;
+  for (const command of commands.filter((c) => LOGIN.test(c))) {
+    const domain = optionOf(command, 'domain');
+    const owner = optionOf(command, 'domain-owner') ?? stage.account;
+    const repository = optionOf(command, 'repository');
+    if (!domain || !repository) {
+      problems.push(`cannot read the domain and repository of: ${command}`);
+      continue;
+    }
+    const arn = (resource: string) =>
+      `arn:${stage.partition}:codeartifact:${stage.region}:${owner}:${resource}`;
+    const through = (service: string) => {
+      if (vpcId === undefined) return {};
+      const endpoint = inventory.interfaceEndpoint(stage, String(vpcId), service);
+      if (!endpoint)
+        problems.push(`its VPC has no ${service} endpoint with private DNS: the build cannot reach it`);
+      return endpoint ? { vpcEndpoint: endpoint.arn } : {};
+    };
+    const api = through('codeartifact.api');
+    calls.push(
+      { ...caller, ...api, action: 'codeartifact:GetAuthorizationToken', resource: arn(`domain/${domain}`) },
+      {
+        ...caller,
+        ...api,
+        action: 'sts:GetServiceBearerToken',
+        resource: '*',
+        context: { 'sts:AWSServiceName': CODEARTIFACT_SERVICE_NAME },
+      },
+      {
+        ...caller,
+        ...api,
+        action: 'codeartifact:GetRepositoryEndpoint',
+        resource: arn(`repository/${domain}/${repository}`),
+      },
+      {
+        ...caller,
+        ...through('codeartifact.repositories'),
+        action: 'codeartifact:ReadFromRepository',
+        resource: arn(`repository/${domain}/${repository}`),
+      },
+    );
+  }
+  return { calls, problems };
+}
