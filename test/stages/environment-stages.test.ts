@@ -32,7 +32,7 @@ describe('one stage per environment', () => {
     }
   });
 
-  test("a model's stack uses data by bucket name: it imports only keys, its log group, the alert topic and the VPC", () => {
+  test("a model's stack uses data by bucket name: it imports only keys, its log group, the alert topic and the VPC (its subnets, the jobs' and the builds' security groups)", () => {
     for (const env of config.environments) {
       const training = stacks.find(
         (s) => s.hierarchicalId === `${env.stageId}/${pascalCase(config.models[0].name)}Model`,
@@ -43,7 +43,7 @@ describe('one stage per environment', () => {
       expect(imports.length).toBeGreaterThan(0);
       for (const name of imports) {
         expect(name).toMatch(
-          /^[A-Za-z]+-(Storage:ExportsOutputFnGetAtt(DataKey|OperationsKey)[0-9A-F]+Arn|Operations:ExportsOutputRefAlerts|Training:ExportsOutputFnGetAtt[A-Za-z0-9]+PipelineLogs[0-9A-F]+Arn|Network:ExportsOutput(FnGetAttNetworkWorkloadSecurityGroup|RefNetworkVpcIsolatedSubnet))/,
+          /^[A-Za-z]+-(Storage:ExportsOutputFnGetAtt(DataKey|OperationsKey)[0-9A-F]+Arn|Operations:ExportsOutputRefAlerts|Training:ExportsOutputFnGetAtt[A-Za-z0-9]+PipelineLogs[0-9A-F]+Arn|Network:ExportsOutput(FnGetAtt(NetworkWorkload|Builds)SecurityGroup|RefNetworkVpcIsolatedSubnet|RefNetworkVpc[0-9A-F]+))/,
         );
       }
     }
