@@ -46,6 +46,9 @@ export function packageRepositoryArn(
   });
 }
 
+/** How every command that logs pip in to a CodeArtifact repository starts (what readers of buildspecs look for). */
+export const PIP_LOGIN = 'aws codeartifact login --tool pip';
+
 /**
  * The command that points pip at the repository for the rest of a build: `aws codeartifact login`
  * asks for a token (`GetAuthorizationToken`) and the repository's endpoint (`GetRepositoryEndpoint`)
@@ -55,7 +58,7 @@ export function packageRepositoryArn(
  */
 export function pipLoginCommand(reference: PackageRepositoryReference): string {
   return [
-    'aws codeartifact login --tool pip',
+    PIP_LOGIN,
     `--domain ${reference.domainName}`,
     `--domain-owner ${reference.domainOwner}`,
     `--repository ${reference.repositoryName}`,

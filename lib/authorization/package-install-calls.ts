@@ -1,12 +1,9 @@
 import { asObject } from '../../constructs/common/json-values';
-import { CODEARTIFACT_SERVICE_NAME } from '../../constructs/packages/package-repository-reference';
+import { CODEARTIFACT_SERVICE_NAME, PIP_LOGIN } from '../../constructs/packages/package-repository-reference';
 import type { DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';
 import type { DerivedCalls, RunTimeCall } from './run-time-call';
 import type { Caller } from './s3-object-calls';
-
-/** `aws codeartifact login --tool pip --domain <d> --domain-owner <o> --repository <r> ...`. */
-const LOGIN = /^aws codeartifact login --tool pip\s/;
 
 /** The value of `--<option> <value>` (or `=value`) in a command. */
 const optionOf = (command: string, option: string) =>
@@ -30,7 +27,7 @@ export function packageInstallCalls(
   const problems: string[] = [];
   const { stage } = project;
   const vpcId = asObject(project.properties.VpcConfig)?.VpcId;
-  for (const command of commands.filter((c) => LOGIN.test(c))) {
+  for (const command of commands.filter((c) => c.startsWith(`${PIP_LOGIN} `))) {
     const domain = optionOf(command, 'domain');
     const owner = optionOf(command, 'domain-owner') ?? stage.account;
     const repository = optionOf(command, 'repository');

@@ -5,6 +5,7 @@ import { CODEBUILD_START_BUILD, codebuildBuildLine } from './codebuild-builds';
 import { costLine, type CostLine, unpricedLine, missingPrices, totalUsd } from './cost-line';
 import { GLUE_START_JOB_RUN, glueJobRunLine } from './glue-job-runs';
 import type { RegionPriceList } from './price-table';
+import { packageRequestLine } from './package-requests';
 import { worstCaseTransitions } from './state-transitions';
 import { definitionWithReferences, resourceWrittenAs, type TemplateResource } from './template-resources';
 
@@ -51,12 +52,17 @@ export function dataPipelineRunCosts(
       });
       if (steps.length === 0) return [];
 
-      const lines = steps.map((step) => {
+      const lines = steps.flatMap((step) => {
         if (GLUE_START_JOB_RUN.test(step.resource)) {
-          return glueJobRunLine(step.name, step.parameters, stateMachine, resources, prices);
+          return [glueJobRunLine(step.name, step.parameters, stateMachine, resources, prices)];
         }
         if (CODEBUILD_START_BUILD.test(step.resource)) {
-          return codebuildBuildLine(step.name, step.parameters, stateMachine, resources, prices);
+          // The build's minutes, and what it asks of CodeArtifact where it installs from there.
+          const requests = packageRequestLine(step.name, step.parameters, stateMachine, resources, prices);
+          return [
+            codebuildBuildLine(step.name, step.parameters, stateMachine, resources, prices),
+            ...(requests ? [requests] : []),
+          ];
         }
         return unpricedLine(
           `${step.name} (${step.service} ${step.api})`,

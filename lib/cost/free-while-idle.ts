@@ -31,4 +31,6 @@ export const FREE_WHILE_IDLE: Readonly<Record<string, string>> = {
   'AWS::Glue::SecurityConfiguration': 'no charge (the keys it names are priced)',
   'AWS::CodeBuild::Project': 'billed per build minute while a build runs; priced per data pipeline run',
   'AWS::Athena::WorkGroup': 'billed per TB a query scans; priced per query',
+  'AWS::CodeArtifact::Repository':
+    "no charge of its own: its packages are stored, and billed, once per domain (the domain's line); requests are priced per build",
 };

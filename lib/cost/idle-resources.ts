@@ -18,6 +18,7 @@ export const IDLE_TYPES = [
   'AWS::SNS::Topic',
   'AWS::Glue::Database',
   'AWS::SageMaker::MlflowTrackingServer',
+  'AWS::CodeArtifact::Domain',
 ] as const;
 
 /** CloudFormation's size of a tracking server that does not set `TrackingServerSize`. */
@@ -28,7 +29,9 @@ const DEFAULT_TRACKING_SERVER_SIZE = 'Small';
  * endpoints per AZ-hour, NAT gateways per hour, keys, dashboards, alarms (per metric), budgets;
  * log groups and buckets are listed with the 0 GB they store while idle, parameters and topics
  * with their (free) idle price, Glue databases as the Data Catalog objects they are, MLflow
- * tracking servers per hour of their size (billed while they exist, used or not).
+ * tracking servers per hour of their size (billed while they exist, used or not), CodeArtifact
+ * domains with the packages they store (none until a build fetches its lock's wheels from PyPI;
+ * then each wheel once per domain, kept).
  */
 export function idleResourceLines(
   resources: readonly TemplateResource[],
@@ -177,6 +180,17 @@ export function idleResourceLines(
       quantityText: count(databases.length, 'database'),
     },
     prices.get('glueCatalogObject'),
+  );
+
+  const domains = ofType('AWS::CodeArtifact::Domain');
+  add(
+    domains,
+    {
+      item: 'CodeArtifact stored packages',
+      quantity: 0,
+      quantityText: `${count(domains.length, 'domain')}, 0 GB until a build fetches its lock's wheels`,
+    },
+    prices.codeartifact('storage'),
   );
 
   // A managed MLflow tracking server bills each hour it exists at its size's price (its artifacts

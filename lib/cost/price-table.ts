@@ -66,6 +66,12 @@ export interface RegionPrices {
   readonly athenaScan: ListPrice;
   /** Step Functions standard workflows, per 1,000 state transitions. */
   readonly stepFunctionsTransitions: ListPrice;
+  /**
+   * CodeArtifact: packages stored in a domain (per GB-month) and requests (per 10,000). A figure
+   * not here is reported as a missing price: read it on `CODEARTIFACT_PRICING_PAGE` and add it to
+   * lib/cost/prices.ts (`codeartifact: { storage: ..., requests: ... }`).
+   */
+  readonly codeartifact: Readonly<{ storage?: ListPrice; requests?: ListPrice }>;
 }
 
 /** Every price the estimate uses, by region. */
@@ -93,6 +99,7 @@ export type FixedPriceKey = Exclude<
   | 'sagemakerProcessing'
   | 'sagemakerMlflowTrackingServer'
   | 'codebuildLinux'
+  | 'codeartifact'
 >;
 
 /** A price found, or the sentence that says which one is missing (never a silent 0). */
@@ -109,6 +116,9 @@ const INSTANCE_PRICES: Record<SageMakerUse, keyof RegionPrices> = {
 
 /** Where the table lives, for messages about a missing price. */
 export const PRICE_TABLE_FILE = 'lib/cost/prices.ts';
+
+/** AWS's CodeArtifact pricing page: storage per GB-month and requests. */
+export const CODEARTIFACT_PRICING_PAGE = 'https://aws.amazon.com/codeartifact/pricing/';
 
 /** AWS's SageMaker pricing page: instances, and (its MLflow part) the tracking servers' hourly prices. */
 export const SAGEMAKER_PRICING_PAGE = 'https://aws.amazon.com/sagemaker/pricing/';
@@ -163,6 +173,17 @@ export class RegionPriceList {
         `no hourly price for a SageMaker MLflow tracking server (${size}) in ${this.region}: read it in the MLflow` +
         ` part of ${SAGEMAKER_PRICING_PAGE} and add it to ${PRICE_TABLE_FILE}` +
         ` (sagemakerMlflowTrackingServer: mlflowServers({ ${size}: { usd, readOn } }); sizes priced there: ${priced.join(', ') || 'none'})`,
+    };
+  }
+
+  /** CodeArtifact's price of stored packages (`storage`, per GB-month) or of `requests` (per 10,000). */
+  public codeartifact(kind: 'storage' | 'requests'): PriceLookup {
+    const prices = this.table.regions[this.region];
+    if (!prices) return { missing: this.noRegion() };
+    const price = prices.codeartifact[kind];
+    if (price) return { price };
+    return {
+      missing: `no price for CodeArtifact ${kind} in ${this.region}: read it on ${CODEARTIFACT_PRICING_PAGE} and add it to ${PRICE_TABLE_FILE} (codeartifact: { ${kind}: ... })`,
     };
   }
 

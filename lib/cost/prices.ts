@@ -4,6 +4,7 @@ import {
   type ListPrice,
   type PriceTable,
   type RegionPrices,
+  CODEARTIFACT_PRICING_PAGE,
   SAGEMAKER_PRICING_PAGE,
 } from './price-table';
 
@@ -34,6 +35,7 @@ const SOURCES = {
   codebuild: 'https://aws.amazon.com/codebuild/pricing/',
   athena: 'https://aws.amazon.com/athena/pricing/',
   stepFunctions: 'https://aws.amazon.com/step-functions/pricing/',
+  codeartifact: CODEARTIFACT_PRICING_PAGE,
 } as const;
 
 const price = (usd: number, unit: string, source: string, note?: string): ListPrice => ({
@@ -80,6 +82,15 @@ const mlflowServers = (
       },
     ]),
   );
+
+/**
+ * CodeArtifact's prices, by region: stored packages per GB-month, requests per 10,000. None is
+ * written yet: the pricing page has not been read (the only figures seen, $0.05 for each in US
+ * regions, are a third party's copy of AWS's price list, without this table's regions), so every
+ * CodeArtifact line is reported with its price missing, never as 0. Adding one is a line below:
+ * `codeartifact: { storage: price(<usd>, 'GB-month', SOURCES.codeartifact), requests: ... }`.
+ */
+const NO_CODEARTIFACT_PRICES: RegionPrices['codeartifact'] = {};
 
 /** What costs the same in every region of the table. */
 const GLOBAL = {
@@ -192,6 +203,7 @@ export const PRICE_TABLE: PriceTable = {
       sagemakerTraining: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
       sagemakerProcessing: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
       sagemakerMlflowTrackingServer: mlflowServers({}),
+      codeartifact: NO_CODEARTIFACT_PRICES,
       interfaceEndpoint: price(
         0.01,
         'AZ-hour',
@@ -214,6 +226,7 @@ export const PRICE_TABLE: PriceTable = {
       sagemakerTraining: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
       sagemakerProcessing: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
       sagemakerMlflowTrackingServer: mlflowServers({}),
+      codeartifact: NO_CODEARTIFACT_PRICES,
       interfaceEndpoint: price(
         0.011,
         'AZ-hour',

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config';
 import type { CostLine } from '../../lib/cost/cost-line';
 import type { EnvironmentCost } from '../../lib/cost/estimate';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatCostReport } from '../../lib/cost/report';
 import { type CostReport, costReport } from '../../lib/cost/run';
+import { PYTHON_LOCKS, REPO_ROOT } from '../../lib/locks/python-locks';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
@@ -29,36 +32,109 @@ const trackingPriceMissing = (env: EnvironmentConfig): boolean =>
   env.tracking.server === 'managed' &&
   PRICE_TABLE.regions[env.region].sagemakerMlflowTrackingServer[env.tracking.size] === undefined;
 
-test('every configured environment gets an estimate; the only missing prices are the managed tracking servers’', () => {
+/** Whether the environment installs through CodeArtifact (a VPC) where the price table lacks the figure of `kind`. */
+const packagePriceMissing = (env: EnvironmentConfig, kind: 'storage' | 'requests'): boolean =>
+  env.network === 'vpc' && PRICE_TABLE.regions[env.region].codeartifact[kind] === undefined;
+
+test('every configured environment gets an estimate; the only missing prices are the managed tracking servers’ and CodeArtifact’s', () => {
   expect(report.environments.map((e) => e.environment)).toEqual(config.environments.map((e) => e.name));
   // One sentence per size and region of a managed server the table has no figure for (none has
-  // been read from the pricing page yet), each naming both; nothing else is missing.
+  // been read from the pricing page yet), each naming both; one per CodeArtifact price and region
+  // where builds install through CodeArtifact (none read yet either); nothing else is missing.
   const expected = [
-    ...new Set(
-      config.environments
+    ...new Set([
+      ...config.environments
         .filter(trackingPriceMissing)
-        .map((env) => `(${env.tracking.size}) in ${env.region}`),
-    ),
+        .map(
+          (env) =>
+            `no hourly price for a SageMaker MLflow tracking server (${env.tracking.size}) in ${env.region}: `,
+        ),
+      ...(['storage', 'requests'] as const).flatMap((kind) =>
+        config.environments
+          .filter((env) => packagePriceMissing(env, kind))
+          .map((env) => `no price for CodeArtifact ${kind} in ${env.region}: `),
+      ),
+    ]),
   ];
   expect(report.missing).toHaveLength(expected.length);
-  for (const sizeInRegion of expected) {
-    expect(report.missing).toContainEqual(
-      expect.stringMatching(
-        new RegExp(`^no hourly price for a SageMaker MLflow tracking server ${escapeRegExp(sizeInRegion)}: `),
-      ),
-    );
+  for (const start of expected) {
+    expect(report.missing).toContainEqual(expect.stringMatching(new RegExp(`^${escapeRegExp(start)}`)));
   }
   for (const env of config.environments) {
     const e = reportOf(env);
     expect(e.estimate.idleUsd).toBeGreaterThan(0);
     expect(e.estimate.trainingRuns.length).toBe(config.models.length);
     for (const estimate of [e.estimate, servedOf(env)]) {
-      expect(estimate.missing).toEqual(
-        trackingPriceMissing(env) ? [lines(estimate, 'SageMaker MLflow tracking server')[0].missing] : [],
+      expect([...new Set(estimate.missing)].sort()).toEqual(
+        [
+          ...(trackingPriceMissing(env)
+            ? [lines(estimate, 'SageMaker MLflow tracking server')[0].missing]
+            : []),
+          ...(packagePriceMissing(env, 'storage')
+            ? [lines(estimate, 'CodeArtifact stored packages')[0].missing]
+            : []),
+          ...(packagePriceMissing(env, 'requests')
+            ? [
+                `no price for CodeArtifact requests in ${env.region}: read it on https://aws.amazon.com/codeartifact/pricing/ and add it to lib/cost/prices.ts (codeartifact: { requests: ... })`,
+              ]
+            : []),
+        ].sort(),
       );
     }
   }
 });
+
+test.each(environments)(
+  '%s: CodeArtifact bills the packages its domain keeps and the requests of each build, where builds install through it',
+  (_name, env) => {
+    const estimate = reportOf(env).estimate;
+    const stored = lines(estimate, 'CodeArtifact stored packages');
+    const requests = estimate.dataPipelineRuns.flatMap((run) =>
+      run.lines.filter((l) => l.item.endsWith('(CodeArtifact requests)')),
+    );
+    if (env.network !== 'vpc') {
+      expect(stored).toEqual([]);
+      expect(requests).toEqual([]);
+      return;
+    }
+    expect(stored).toEqual([
+      expect.objectContaining({ quantity: 0, quantityText: expect.stringMatching(/^1 domain, 0 GB/) }),
+    ]);
+    // Each build of a run (the dbt build, the recorder's record and link builds): its login, and
+    // pip's index page and wheel for each package of the lock it installs (counted here from the lock).
+    const packagesOf = (lockPath: string) =>
+      readFileSync(join(REPO_ROOT, lockPath), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Za-z0-9]/.test(line)).length;
+    const expectedRequests = new Set(
+      PYTHON_LOCKS.filter((l) => l.target.kind === 'platform').map((l) => 2 + 2 * packagesOf(l.lock)),
+    );
+    expect(requests.length).toBeGreaterThan(0);
+    for (const line of requests) expect(expectedRequests.has(line.quantity * 10_000)).toBe(true);
+
+    // With figures in the table (stand-ins, not prices), both are priced and nothing of them is missing.
+    const figure = { usd: 0.5, unit: 'stand-in', source: 'test', asOf: 'test' };
+    const table = {
+      ...PRICE_TABLE,
+      regions: {
+        ...PRICE_TABLE.regions,
+        [env.region]: {
+          ...PRICE_TABLE.regions[env.region],
+          codeartifact: { storage: figure, requests: figure },
+        },
+      },
+    };
+    const priced = costReport(assembly, config, { environment: env.name, table, servedAssembly: assembly });
+    const pricedEstimate = priced.environments[0].estimate;
+    expect(lines(pricedEstimate, 'CodeArtifact stored packages')[0].usd).toBe(0);
+    for (const run of pricedEstimate.dataPipelineRuns) {
+      for (const line of run.lines.filter((l) => l.item.endsWith('(CodeArtifact requests)'))) {
+        expect(line.usd).toBeCloseTo(line.quantity * figure.usd, 9);
+      }
+    }
+    expect(pricedEstimate.missing.filter((m) => /CodeArtifact/.test(m))).toEqual([]);
+  },
+);
 
 test.each(environments)(
   "%s: a managed MLflow tracking server bills the month's hours at its size; none without one",
@@ -114,7 +190,7 @@ test.each(environments)(
     const [server] = lines(priced.environments[0].estimate, 'SageMaker MLflow tracking server');
     expect(server.missing).toBeUndefined();
     expect(server.usd).toBeCloseTo(HOURS * figure, 9);
-    expect(priced.environments[0].estimate.missing).toEqual([]);
+    expect(priced.environments[0].estimate.missing.filter((m) => /MLflow/.test(m))).toEqual([]);
   },
 );
 

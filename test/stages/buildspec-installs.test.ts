@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { AssetManifestArtifact, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentConfig } from '../../config';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { PIP_LOGIN } from '../../constructs/packages/package-repository-reference';
 import {
   buildSpecCommands,
   buildSpecInstallProblems,
@@ -163,7 +164,7 @@ describe.each(config.environments.map((env) => [env.name, env] as const))(
           const vpcConfig = asObject(project.properties.VpcConfig);
           expect(vpcConfig !== undefined).toBe(vpc);
           const commands = buildSpecCommands(buildSpecOf(project));
-          const login = commands.findIndex((c) => c.startsWith('aws codeartifact login --tool pip '));
+          const login = commands.findIndex((c) => c.startsWith(`${PIP_LOGIN} `));
           const install = commands.findIndex((c) => installCommands(c).length > 0);
           expect(login >= 0).toBe(vpc);
           if (vpc) {
