@@ -42,6 +42,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
       "an MLflow server on loopback (lib/local/mlflow-server.ts, started by `mlenv local up`) stands in for it: a run recorder build deployed with the server's ARN records in it; nothing in the templates refers to the server's Ref or attributes",
   },
   {
+    what: 'AWS::CodeArtifact::Domain and Repository (moto has no CodeArtifact)',
+    workaround:
+      "none needed: the local environment has no VPC (network: none), so its templates have no package repository and its builds log in nowhere; local builds skip their install phase and run with the project's .venv (installed from requirements-dev.lock with --require-hashes)",
+  },
+  {
     what: "a log group's KmsKeyId is dropped (moto reads kmsKeyId)",
     workaround:
       'the launcher passes it on under that name too, so the group is reported encrypted with its key',

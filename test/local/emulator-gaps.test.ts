@@ -38,3 +38,18 @@ test('no Local template refers to what the emulator skips for the MLflow server:
     }
   }
 });
+
+test('no Local template has what the emulator cannot create for packages: a CodeArtifact resource, or a build that logs in to one', () => {
+  const { assembly, config } = platformAssembly();
+  for (const env of config.environments.filter((e) => EMULATED_ENVIRONMENTS.includes(e.name))) {
+    const stacks = assembly.stacksRecursively.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
+    expect(stacks.length).toBeGreaterThan(0);
+    for (const stack of stacks) {
+      const resources = Object.values(
+        (stack.template as { Resources: Record<string, { Type: string }> }).Resources,
+      );
+      expect(resources.filter((r) => r.Type.startsWith('AWS::CodeArtifact::'))).toEqual([]);
+      expect(JSON.stringify(stack.template)).not.toContain('aws codeartifact login');
+    }
+  }
+});
