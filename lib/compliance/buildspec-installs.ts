@@ -85,7 +85,7 @@ export function installArguments(command: string): { requirementFiles: string[];
       const value = inline ?? rest[++i];
       if (REQUIREMENT_OPTIONS.has(option) && value !== undefined) requirementFiles.push(value);
     } else if (!word.startsWith('-')) {
-      // `uv pip sync` takes its lock as an argument; pip's other arguments are packages.
+      // uv's sync verb takes its lock as an argument; an install's other arguments are packages.
       (sync ? requirementFiles : packages).push(word);
     }
   }
@@ -117,8 +117,8 @@ function declaredLocks(
 
 /**
  * Why the Python package installs of a buildspec's commands are not each exactly a declared,
- * current lock installed with hashes: every `pip install`, `pip3 install`, `python -m pip
- * install` and `uv pip install|sync` must have `--require-hashes`, install only `-r <file>`
+ * current lock installed with hashes: every install the finder of lib/locks/install-commands.ts
+ * sees (pip, pip3, `python -m pip`, uv's pip interface) must have `--require-hashes`, install only `-r <file>`
  * (`--requirement`), no package named on the command line, and each file must be, as the
  * build's source ships it, a lock of lib/locks/python-locks.ts that `lockProblems` finds current.
  */
