@@ -342,6 +342,15 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   },
 
   {
+    knobs: ['network', 'tracking.server'],
+    reason:
+      "the run recorders reach the environment's MLflow server through the VPC's SageMaker experiments endpoint, where there is a server",
+    divergence: true,
+    constructs: [at('Network/Network/Vpc/SageMakerExperiments')],
+    paths: [EXISTS],
+    value: (env) => env.network === 'vpc' && env.tracking.server === 'managed',
+  },
+  {
     knobs: ['network'],
     reason:
       "Python builds run in the VPC and install their hashed locks through the environment's CodeArtifact repository (no internet); without a VPC, in CodeBuild's network from PyPI (the same locks, hashed)",
