@@ -83,8 +83,10 @@ export const DBT_LOCAL_FILES = [
 /**
  * A dbt project run by CodeBuild: `dbt build` (models, then their tests) against Athena, in the
  * catalog's database and workgroup. The project ships as an asset; the build installs exactly the
- * project's hashed lock (pip checks every file's hash) and writes encrypted logs. Its role may query the
- * workgroup, create the database's tables and write their data, read its project, nothing else.
+ * project's hashed lock (pip checks every file's hash; from the build environment's package
+ * repository where it has one) and writes encrypted logs. Its role may query the workgroup,
+ * create the database's tables and write their data, read its project (and that repository's
+ * packages), nothing else.
  *
  * @example
  * const dbt = new DbtProject(this, 'Features', { projectPath: 'ml/data/dbt', catalog, logsKey });

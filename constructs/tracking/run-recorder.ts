@@ -55,8 +55,10 @@ export interface RunRecorderProps {
  * with `record_run.py` (see its docstring): the pipeline's SageMaker jobs run network-isolated and
  * cannot reach a tracking server, so a step of its own does it. A build's variables say what to
  * do (`MLENV_ACTION`: `record` or `link`, and the script's `MLENV_*` inputs); its exported
- * `MLFLOW_RUN_ID` is the run's id. Its role may log runs on its tracking server and read the
- * evaluation reports, nothing else; a build never fails because the server does not answer.
+ * `MLFLOW_RUN_ID` is the run's id. Each build first installs exactly `requirements-aws.lock`
+ * (hashed), from its build environment's package repository where it has one. Its role may log
+ * runs on its tracking server, read the evaluation reports (and that repository's packages),
+ * nothing else; a build never fails because the server does not answer.
  *
  * @example
  * const recorder = new RunRecorder(this, 'Recorder', { sourcePath: 'ml/tracking', trackingServer,
