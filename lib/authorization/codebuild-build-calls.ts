@@ -3,7 +3,7 @@ import { TRACKING_SERVER_ARN } from '../../constructs/tracking/mlflow-tracking-s
 import { parseS3Uri, s3Arn } from './arns';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';
 import type { CatalogTable } from './glue-job-calls';
-import { packageInstallCalls } from './package-install-calls';
+import { buildPlacementCalls, packageInstallCalls } from './package-install-calls';
 import type { PolicyInventory } from './policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
 import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
@@ -85,7 +85,8 @@ export function findCodeBuildProject(
  * evaluation report and recording the run, or tagging it, on the tracking server its URI names;
  * what a build command exports (`--destination s3://...`, the environment's variables expanded),
  * written under the bucket's default key; what pip's login to a CodeArtifact repository and its
- * install from it ask (through the VPC's endpoints, for a build in a VPC).
+ * install from it ask (through the VPC's endpoints, for a build in a VPC), and what CodeBuild
+ * asks to place a build in its VPC.
  */
 export function codeBuildBuildCalls(
   inventory: PolicyInventory,
@@ -138,6 +139,7 @@ export function codeBuildBuildCalls(
     calls.push(...recorder.calls);
     problems.push(...recorder.problems.map((p) => `CodeBuild project ${name}: ${p}`));
   }
+  calls.push(...buildPlacementCalls(project, caller('network interface')));
   const packages = packageInstallCalls(
     inventory,
     project,

@@ -5,6 +5,37 @@ import type { PolicyInventory } from './policy-inventory';
 import type { DerivedCalls, RunTimeCall } from './run-time-call';
 import type { Caller } from './s3-object-calls';
 
+/**
+ * What CodeBuild asks through a build's role to place the build in its VPC (its documented
+ * permissions for VPC builds): describing the VPC, its subnets, security groups and DHCP options,
+ * creating and deleting the build's network interface, and the permission on that interface for
+ * CodeBuild in one of the project's subnets. Nothing for a build outside a VPC.
+ */
+export function buildPlacementCalls(project: DeployedResource, caller: Caller): RunTimeCall[] {
+  const vpc = asObject(project.properties.VpcConfig);
+  if (!vpc) return [];
+  const { stage } = project;
+  const ec2 = (resource: string) => `arn:${stage.partition}:ec2:${stage.region}:${stage.account}:${resource}`;
+  const [subnet] = [vpc.Subnets].flat().map(String);
+  return [
+    ...[
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeDhcpOptions',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeVpcs',
+    ].map((action) => ({ ...caller, action, resource: '*' })),
+    {
+      ...caller,
+      action: 'ec2:CreateNetworkInterfacePermission',
+      resource: ec2('network-interface/eni-0123456789abcdef0'),
+      context: { 'ec2:Subnet': ec2(`subnet/${subnet}`), 'ec2:AuthorizedService': 'codebuild.amazonaws.com' },
+    },
+  ];
+}
+
 /** The value of `--<option> <value>` (or `=value`) in a command. */
 const optionOf = (command: string, option: string) =>
   new RegExp(`--${option}(?:=|\\s+)(\\S+)`).exec(command)?.[1];

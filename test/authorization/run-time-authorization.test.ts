@@ -157,7 +157,7 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
 
   test(
     env.network === 'vpc'
-      ? "each build logs pip in to its environment's package repository and reads it, through the VPC's CodeArtifact endpoints"
+      ? "each build is placed in the VPC, logs pip in to its environment's package repository and reads it, through the VPC's CodeArtifact endpoints"
       : 'no build asks anything of CodeArtifact: they install from PyPI',
     () => {
       const projects = templateResources(env, 'AWS::CodeBuild::Project');
@@ -186,6 +186,13 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
         // Through the VPC's endpoints: their policies were evaluated with the others.
         expect(ofBuild.every((c) => c.call.vpcEndpoint !== undefined)).toBe(true);
         expect(ofBuild.filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
+        // CodeBuild places the build's network interface in the project's subnets, as the role allows.
+        const placement = ofEnvironment('runTime', env).filter(
+          (c) =>
+            c.call.principal.endsWith(`/${role}`) && c.call.action === 'ec2:CreateNetworkInterfacePermission',
+        );
+        expect(placement.length).toBeGreaterThan(0);
+        expect(placement.filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
       }
     },
   );
