@@ -5,8 +5,8 @@
  */
 
 /**
- * `pip install`, `pip3 install`, `python -m pip install`, `uv pip install|sync`: written as a shell
- * command, or as an argument list in code (`'pip', 'install'`).
+ * pip's (or pip3's) install, and uv's pip install and sync (the word `pip`, then `install` or
+ * `sync`): written as a shell command, or as an argument list in code (quoted words, commas).
  */
 const INSTALL = /\bpip3?\b["'`,\s]{1,20}(?:install|sync)\b/g;
 
