@@ -5,8 +5,8 @@
  */
 
 /**
- * pip's (or pip3's) install command, and uv's (its pip interface's install or sync; the word `pip`, then `install` or
- * `sync`): written as a shell command, or as an argument list in code (quoted words, commas).
+ * pip's (or pip3's) install command, and uv's (its pip interface's install or sync): the word
+ * `pip`, then `install` or `sync`, written as a shell command or as an argument list in code.
  */
 const INSTALL = /\bpip3?\b["'`,\s]{1,20}(?:install|sync)\b/g;
 
