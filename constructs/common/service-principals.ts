@@ -23,6 +23,30 @@ export function servicePrincipalFor(
   });
 }
 
+/**
+ * SageMaker hosting (real-time, serverless, asynchronous inference), which assumes a model's
+ * execution role with the literal `aws:SourceArn` `arn:<partition>:sagemaker:<region>:<account>:*`
+ * (AWS's confused-deputy guide for SageMaker inference: "the asterisk ... does not stand for
+ * wildcard", and a model's or endpoint's own ARN must not be used). StringEquals keeps that `*`
+ * literal, so a training or processing job of the account cannot assume the role.
+ */
+export function sageMakerInferencePrincipal(scope: IConstruct): iam.ServicePrincipal {
+  const stack = Stack.of(scope);
+  return new iam.ServicePrincipal('sagemaker.amazonaws.com', {
+    conditions: {
+      StringEquals: {
+        'aws:SourceAccount': stack.account,
+        'aws:SourceArn': sageMakerInferenceSourceArn(stack.partition, stack.region, stack.account),
+      },
+    },
+  });
+}
+
+/** The `aws:SourceArn` SageMaker inference sends when it assumes a model's execution role. */
+export function sageMakerInferenceSourceArn(partition: string, region: string, account: string): string {
+  return `arn:${partition}:sagemaker:${region}:${account}:*`;
+}
+
 /** A role EventBridge rules of `scope`'s account (and region) may assume to reach their targets. */
 export function eventRuleRole(scope: Construct, id: string): iam.Role {
   const stack = Stack.of(scope);

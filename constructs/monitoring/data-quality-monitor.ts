@@ -81,7 +81,11 @@ export class DataQualityMonitor extends Construct {
     const image = (props.image ?? FrameworkImage.modelMonitor()).bind(this);
 
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: servicePrincipalFor(this, 'sagemaker.amazonaws.com'),
+      // Each check is a processing job the schedule starts (its own generated name): SageMaker's
+      // documented source for processing jobs is the job's ARN.
+      assumedBy: servicePrincipalFor(this, 'sagemaker.amazonaws.com', [
+        stack.formatArn({ service: 'sagemaker', resource: 'processing-job', resourceName: '*' }),
+      ]),
       description: `Data-quality checks of the ${model} endpoint`,
     });
     dataStore.grantReadModels(this.role, layout.allObjects); // the baseline

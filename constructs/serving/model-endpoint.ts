@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
-import { servicePrincipalFor } from '../common/service-principals';
+import { sageMakerInferencePrincipal } from '../common/service-principals';
 import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
@@ -171,7 +171,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     const layout = new ModelLayout(props.modelName);
 
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: servicePrincipalFor(this, 'sagemaker.amazonaws.com'),
+      assumedBy: sageMakerInferencePrincipal(this),
       description: `Runs the ${props.modelName} model of endpoint ${this.node.path}`,
     });
     dataStore.grantReadModels(this.role, layout.allObjects);

@@ -1,4 +1,5 @@
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
 import { parseArn } from './arns';
 import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
 import type { Registration } from './model-registrations';
@@ -50,7 +51,14 @@ export function endpointModelCalls(
       (c) => asObject(c) ?? {},
     );
   });
-  const calls: RunTimeCall[] = [assumedBySageMaker(caller('role'), stage)];
+  // SageMaker inference's documented source: the account's literal `arn:...:sagemaker:<region>:<account>:*`.
+  const calls: RunTimeCall[] = [
+    assumedBySageMaker(
+      caller('role'),
+      stage,
+      sageMakerInferenceSourceArn(stage.partition, stage.region, stage.account),
+    ),
+  ];
   for (const container of containers) {
     if (typeof container.ModelDataUrl === 'string') {
       calls.push(...s3ReadCalls(inventory, caller('model data'), container.ModelDataUrl));

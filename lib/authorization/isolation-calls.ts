@@ -162,3 +162,30 @@ export function crossCatalogCalls(
     }));
   });
 }
+
+/**
+ * Requests that must be denied because a service would assume a role for another of the
+ * account's resources than the ones the role serves: each allowed AssumeRole of a service
+ * principal that carries `aws:SourceArn`, made instead with the ARN of another kind of resource
+ * of the same service, account and region (a training job for an endpoint's model, a job for a
+ * monitoring schedule's role...). Roles whose trust names no source ARN are left out: they are the
+ * documented exceptions (README, "Service trust"), where the service does not send the key.
+ */
+export function otherSourceCalls(inventory: PolicyInventory, allowed: readonly RunTimeCall[]): RunTimeCall[] {
+  return allowed.flatMap((call) => {
+    const source = call.context?.['aws:SourceArn'];
+    if (!isServicePrincipal(call.principal) || !/^sts:AssumeRole/.test(call.action)) return [];
+    if (typeof source !== 'string') return [];
+    const trust = JSON.stringify(inventory.roles.get(call.resource)?.trustPolicy.document ?? {});
+    if (!trust.includes('aws:SourceArn')) return [];
+    const match = /^(arn:[^:]+:[^:]+:[^:]*:[^:]*:)(.*)$/.exec(source);
+    if (!match) return [];
+    return [
+      {
+        ...call,
+        context: { ...call.context, 'aws:SourceArn': `${match[1]}another-kind/of-resource` },
+        origin: `${call.origin} for another resource of its account`,
+      },
+    ];
+  });
+}

@@ -7,6 +7,7 @@ import {
   crossCatalogCalls,
   crossEnvironmentCalls,
   crossModelCalls,
+  otherSourceCalls,
   packageIsolationCalls,
   promotionCalls,
   type RunTimeCall,
@@ -49,6 +50,7 @@ beforeAll(async () => {
       ? untrustedAccountCalls(authz.inventory, emulatorAccount, modelNames)
       : [],
     confusedDeputy: confusedDeputyCalls(authz.inventory, enumeration.calls),
+    otherSource: otherSourceCalls(authz.inventory, enumeration.calls),
     packageIsolation: packageIsolationCalls(authz.inventory, enumeration.calls),
   };
   // One loop over every call: the evaluator is the slow part.
@@ -130,6 +132,19 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     const checked = ofEnvironment('confusedDeputy', env);
     expect(checked.length).toBeGreaterThan(0);
     expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+  });
+
+  test('no service assumes a role of it for another resource of its account than the one the role serves', () => {
+    const checked = ofEnvironment('otherSource', env);
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+    // The endpoints' models and the data-quality checks are among them.
+    const roles = new Set(checked.map((c) => c.call.resource));
+    const modelRoles = authz.inventory.deployed
+      .ofType('AWS::SageMaker::Model')
+      .filter((m) => m.stage.id === env.stageId)
+      .map((m) => String(m.properties.ExecutionRoleArn));
+    expect(modelRoles.filter((r) => !roles.has(r))).toEqual([]);
   });
 
   test('a promotion into it and out of it is allowed; its packages are readable by later environments of the promotion order only', () => {
