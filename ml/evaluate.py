@@ -6,7 +6,10 @@ Contract
           already-extracted model.joblib + model-metadata.json
           --test-dir (default /opt/ml/processing/test): CSV with header, holding
           the target column and every feature column listed in the metadata
-  output  --output-dir (default /opt/ml/processing/evaluation)/evaluation.json
+  output  --output-dir (default /opt/ml/processing/evaluation)/evaluation.json,
+          with "mlenv_artifact": {"sha256": <of model.tar.gz>, "files_sha256":
+          <inference.model_files_sha256 of its files>} when given the archive: the
+          registration records both in the package (serving and promotion check them)
   args    --target-column (default: the one recorded in model-metadata.json)
 
 evaluation.json (SageMaker model-quality shape; labels use threshold 0.5;
@@ -21,6 +24,7 @@ confusion_matrix[actual][predicted]):
 Bad input -> one ``error: ...`` line on stderr and exit status 2.
 """
 
+import hashlib
 import os
 import sys
 import tarfile
@@ -33,6 +37,12 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
+import inference  # noqa: E402
+
+# Where evaluation.json records the artifact it evaluated, for the registration (the package's
+# artifactSha256 and artifactFilesSha256): the archive's bytes, as S3 holds them, and its files,
+# as the serving container sees them (inference.model_files_sha256).
+ARTIFACT_FIELD = "mlenv_artifact"
 
 DEFAULT_MODEL_DIR = "/opt/ml/processing/model"
 DEFAULT_TEST_DIR = "/opt/ml/processing/test"
@@ -50,6 +60,14 @@ def _safe_members(archive, destination):
         if target != destination and not target.startswith(destination + os.sep):
             raise common.MLError("unsafe path in model archive: %s" % member.name)
         yield member
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def extract_model_archive(archive_path, destination):
@@ -104,7 +122,7 @@ def compute_metrics(labels, scores):
     }
 
 
-def _evaluate_loaded(model, metadata, test_dir, output_dir, target_column):
+def _evaluate_loaded(model, metadata, test_dir, output_dir, target_column, artifact=None):
     target_column = target_column or metadata.get(
         "target_column", common.DEFAULT_TARGET_COLUMN
     )
@@ -125,6 +143,8 @@ def _evaluate_loaded(model, metadata, test_dir, output_dir, target_column):
         raise common.MLError("%s contains only one target class; AUC is undefined" % source)
     scores = common.positive_class_scores(model, features)
     report = compute_metrics(labels, scores)
+    if artifact is not None:
+        report[ARTIFACT_FIELD] = artifact
     os.makedirs(output_dir, exist_ok=True)
     common.write_json(os.path.join(output_dir, EVALUATION_FILENAME), report)
     return report
@@ -143,8 +163,10 @@ def evaluate(
     if os.path.isfile(archive):
         with tempfile.TemporaryDirectory(prefix="model-") as scratch:
             extracted = extract_model_archive(archive, scratch)
+            # Hashed before anything is unpickled: the files as SageMaker will extract them.
+            artifact = {"sha256": file_sha256(archive), "files_sha256": inference.model_files_sha256(scratch)}
             model, metadata = common.load_model_dir(extracted)
-            return _evaluate_loaded(model, metadata, test_dir, output_dir, target_column)
+            return _evaluate_loaded(model, metadata, test_dir, output_dir, target_column, artifact)
     if os.path.isfile(os.path.join(model_dir, common.MODEL_FILENAME)):
         model, metadata = common.load_model_dir(model_dir)
         return _evaluate_loaded(model, metadata, test_dir, output_dir, target_column)

@@ -1,7 +1,9 @@
 """Serving entry point for the SageMaker scikit-learn container (1.2-1).
 
 The container calls two hooks from this module:
-  model_fn(model_dir)   loads model.joblib + model-metadata.json (from model.tar.gz)
+  model_fn(model_dir)   checks the model files against the SHA-256 the pinned package
+                        records (MLENV_MODEL_FILES_SHA256, set by the endpoint's model),
+                        then loads model.joblib + model-metadata.json (from model.tar.gz)
   transform_fn(model, request_body, content_type, accept)
       decode_input -> predict_scores -> encode_output; returns (body, content_type)
       on success, or an error response with a 4xx status for a bad request.
@@ -43,6 +45,7 @@ deployed as a lone entry point.
 """
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -52,6 +55,10 @@ import numpy as np
 
 MODEL_FILENAME = "model.joblib"
 METADATA_FILENAME = "model-metadata.json"
+# The digest of the model files the registered package records; the endpoint's model sets it
+# from the pin. SageMaker hands the container the extracted model.tar.gz, not the archive, so the
+# digest is of the files (model_files_sha256), not of the archive's bytes.
+EXPECTED_FILES_SHA256_ENV = "MLENV_MODEL_FILES_SHA256"
 DECISION_THRESHOLD = 0.5
 CSV = "text/csv"
 JSON = "application/json"
@@ -89,9 +96,51 @@ class Model(object):
         self.feature_columns = list(metadata["feature_columns"])
 
 
+class ModelIntegrityError(Exception):
+    """The model files are not the ones the pinned package records: nothing is loaded."""
+
+
+def model_files_sha256(model_dir):
+    """SHA-256 of a model directory's files: of each regular file's relative path (``/``-separated)
+    and SHA-256, in path order; Python's byte-code caches (``__pycache__``) are not model files."""
+    entries = []
+    for root, dirs, files in os.walk(model_dir):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.isfile(path) or os.path.islink(path):
+                continue
+            digest = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            entries.append((os.path.relpath(path, model_dir).replace(os.sep, "/"), digest.hexdigest()))
+    overall = hashlib.sha256()
+    for relative, digest in sorted(entries):
+        overall.update(("%s\0%s\n" % (relative, digest)).encode("utf-8"))
+    return overall.hexdigest()
+
+
+def check_model_files(model_dir, expected=None):
+    """Refuse model files whose digest is not the pinned package's (before anything is unpickled)."""
+    expected = expected if expected is not None else os.environ.get(EXPECTED_FILES_SHA256_ENV, "")
+    if not expected:
+        raise ModelIntegrityError(
+            "%s is not set: the model's environment must give the pinned package's artifactFilesSha256"
+            % EXPECTED_FILES_SHA256_ENV
+        )
+    actual = model_files_sha256(model_dir)
+    if actual != expected.strip().lower():
+        raise ModelIntegrityError(
+            "model files in %s have SHA-256 %s, but the pinned package records %s: refusing to load a changed artifact"
+            % (model_dir, actual, expected)
+        )
+
+
 def model_fn(model_dir):
     import joblib
 
+    check_model_files(model_dir)
     with open(os.path.join(model_dir, METADATA_FILENAME)) as handle:
         metadata = json.load(handle)
     pipeline = joblib.load(os.path.join(model_dir, metadata.get("model_file", MODEL_FILENAME)))

@@ -1,7 +1,24 @@
 """Test helpers shared by several test modules."""
 
+import hashlib
 import os
 import tarfile
+
+
+def files_digest(directory):
+    """The digest a package records of its model files, computed here from its definition
+    (each regular file's relative path and SHA-256, in path order, byte-code caches left out)."""
+    lines = []
+    for root, dirs, files in os.walk(str(directory)):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as handle:
+                lines.append("%s\0%s\n" % (
+                    os.path.relpath(path, str(directory)).replace(os.sep, "/"),
+                    hashlib.sha256(handle.read()).hexdigest(),
+                ))
+    return hashlib.sha256("".join(sorted(lines)).encode("utf-8")).hexdigest()
 
 
 def make_tarball(source_dir, destination_dir):

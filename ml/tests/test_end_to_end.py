@@ -6,6 +6,7 @@ model.tar.gz that evaluate consumed, the way the endpoint would.
 """
 
 import json
+import os
 import re
 
 import numpy as np
@@ -48,7 +49,12 @@ def test_pipeline_end_to_end(tmp_path, monkeypatch, capsys):
     serving_dir = evaluate.extract_model_archive(
         str(tmp_path / "artifact" / "model.tar.gz"), str(tmp_path / "serving")
     )
-    model = inference.model_fn(serving_dir)
+    # What the evaluation recorded is what serving checks (the package carries it to the endpoint).
+    os.environ[inference.EXPECTED_FILES_SHA256_ENV] = report["mlenv_artifact"]["files_sha256"]
+    try:
+        model = inference.model_fn(str(tmp_path / "serving"))
+    finally:
+        del os.environ[inference.EXPECTED_FILES_SHA256_ENV]
     test = pd.read_csv(tmp_path / "data" / "test" / "test.csv")
     body = test[model.feature_columns].to_csv(header=False, index=False)
     response, content_type = inference.transform_fn(model, body, "text/csv", "application/json")

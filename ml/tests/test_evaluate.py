@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -7,7 +8,7 @@ import pytest
 
 import common
 import evaluate
-from helpers import assert_clean_error, make_tarball
+from helpers import assert_clean_error, files_digest, make_tarball
 
 # The metrics the platform's configuration may gate on (config/schema.ts reads the same file).
 DECLARED = json.loads((Path(__file__).parents[1] / "evaluation-metrics.json").read_text())
@@ -15,8 +16,9 @@ METRICS = tuple(DECLARED["binary_classification"])
 
 
 def assert_evaluation_shape(report, test_rows):
-    # Exactly the problem types and metrics declared: a gate on any of them can pass.
-    assert list(report) == ["%s_metrics" % problem for problem in DECLARED]
+    # Exactly the problem types and metrics declared (a gate on any of them can pass), and the
+    # artifact evaluated when it was an archive.
+    assert [k for k in report if k != evaluate.ARTIFACT_FIELD] == ["%s_metrics" % problem for problem in DECLARED]
     metrics = report["binary_classification_metrics"]
     assert set(metrics) == set(METRICS) | {"confusion_matrix"}
     for name in METRICS:
@@ -47,6 +49,15 @@ def test_function_from_tarball(model_dir, splits_dir, tmp_path):
     assert matrix["1"]["0"] + matrix["1"]["1"] == int(test["target"].sum())  # actual-major
     accuracy = (matrix["0"]["0"] + matrix["1"]["1"]) / len(test)
     assert metrics["accuracy"]["value"] == pytest.approx(accuracy)
+
+
+def test_the_report_records_the_archive_it_evaluated(model_dir, splits_dir, tmp_path):
+    archive = make_tarball(model_dir, tmp_path / "model")
+    report = evaluate.evaluate(str(tmp_path / "model"), str(splits_dir / "test"), str(tmp_path / "eval"))
+    with open(archive, "rb") as handle:
+        archive_sha256 = hashlib.sha256(handle.read()).hexdigest()
+    # The archive holds model_dir's files at its root: the same files, the same digest.
+    assert report["mlenv_artifact"] == {"sha256": archive_sha256, "files_sha256": files_digest(model_dir)}
 
 
 def test_function_from_extracted_model_and_reordered_columns(model_dir, splits_dir, tmp_path):

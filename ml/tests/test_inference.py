@@ -1,5 +1,6 @@
 import importlib
 import json
+import shutil
 import sys
 import types
 
@@ -8,11 +9,46 @@ import pandas as pd
 import pytest
 
 import inference
+from helpers import files_digest
 
 
 @pytest.fixture(scope="module")
 def model(model_dir):
-    return inference.model_fn(str(model_dir))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(inference.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
+        return inference.model_fn(str(model_dir))
+
+
+def copy_of(model_dir, tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(str(model_dir), str(target))
+    return target
+
+
+def test_model_fn_loads_files_whose_digest_is_the_pinned_one(model_dir, tmp_path, monkeypatch):
+    served = copy_of(model_dir, tmp_path)
+    monkeypatch.setenv(inference.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
+    (served / "code" / "__pycache__").mkdir(parents=True)
+    (served / "code" / "__pycache__" / "inference.cpython-311.pyc").write_bytes(b"cache")
+    assert inference.model_fn(str(served)).feature_columns
+
+
+def test_model_fn_refuses_a_changed_file_before_unpickling_it(model_dir, tmp_path, monkeypatch):
+    served = copy_of(model_dir, tmp_path)
+    monkeypatch.setenv(inference.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
+    (served / inference.MODEL_FILENAME).write_bytes(b"not the registered model")
+    with pytest.raises(inference.ModelIntegrityError, match="refusing to load a changed artifact"):
+        inference.model_fn(str(served))
+    (served / inference.MODEL_FILENAME).unlink()
+    (served / "extra.joblib").write_bytes(b"x")
+    with pytest.raises(inference.ModelIntegrityError, match="but the pinned package records"):
+        inference.model_fn(str(served))
+
+
+def test_model_fn_refuses_to_load_without_the_pinned_digest(model_dir, monkeypatch):
+    monkeypatch.delenv(inference.EXPECTED_FILES_SHA256_ENV, raising=False)
+    with pytest.raises(inference.ModelIntegrityError, match="MLENV_MODEL_FILES_SHA256 is not set"):
+        inference.model_fn(str(model_dir))
 
 
 @pytest.fixture(scope="module")
