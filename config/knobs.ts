@@ -107,6 +107,14 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
     value: (env) => env.noncurrentVersionDays,
   },
   {
+    knobs: ['serving.captureRetentionDays'],
+    reason: 'how long captured requests and responses are kept is a privacy and cost knob',
+    constructs: [at('Storage/Data/MonitoringBucket')],
+    // The data-capture rules follow the bucket's version and storage-class rules, one per model.
+    paths: [/^Properties\.LifecycleConfiguration\.Rules\[([2-9]|\d\d+)\]\.ExpirationInDays$/],
+    value: (env) => env.serving.captureRetentionDays,
+  },
+  {
     knobs: ['logRetentionDays'],
     reason: 'how long logs are kept is a cost and compliance knob',
     constructs: [at('Storage/Data/AccessLogsBucket')],

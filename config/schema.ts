@@ -99,6 +99,17 @@ export const servingSchema = z.strictObject({
   }),
   /** Percentage of requests and responses captured to the monitoring bucket (0 turns capture off). */
   dataCapturePercent: z.number().int('must be a whole percentage').min(0).max(100),
+  /**
+   * Days captured requests and responses are kept in the monitoring bucket before they expire
+   * (a replaced or expired version goes a day later). Drift checks read only the last hour.
+   * @default 30
+   */
+  captureRetentionDays: z
+    .number('must be a number of days')
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(3650, 'must be at most 3650 days')
+    .default(30),
   /** Blue/green rollout: canary traffic share and how long it is watched before all traffic moves. */
   rollout: z.strictObject({
     canaryPercent: z.number().int().min(1).max(50, 'must be at most 50'),

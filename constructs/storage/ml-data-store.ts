@@ -302,6 +302,27 @@ export class MlDataStore extends MlDataStoreBase {
   }
 
   /**
+   * Expires the monitoring bucket's objects under `prefix` (for example an endpoint's data
+   * capture) `after` their creation, and their replaced versions a day later: a lifecycle rule
+   * `id` of the bucket, beside its version and storage-class rules.
+   */
+  public expireMonitoringObjects(id: string, prefix: string, after: Duration): void {
+    const days = after.toDays({ integral: false });
+    if (!Number.isInteger(days) || days < 1 || prefix.length === 0 || prefix.includes('*')) {
+      throw new Error(
+        `MlDataStore ${this.node.path}: expireMonitoringObjects(${id}) needs whole days >= 1 (got ${days}) and a key prefix without '*' (got '${prefix}')`,
+      );
+    }
+    // This store created the bucket (see the constructor), so it holds its lifecycle.
+    (this.monitoringBucket as s3.Bucket).addLifecycleRule({
+      id,
+      prefix,
+      expiration: after,
+      noncurrentVersionExpiration: Duration.days(1),
+    });
+  }
+
+  /**
    * Lets principals of another account read model artifacts under `keyPatterns`, to promote them
    * to that account's environment: a models bucket policy statement (GetObject, GetObjectVersion)
    * and a key policy statement (Decrypt, only through S3 in this region). Principals there still

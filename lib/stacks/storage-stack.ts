@@ -44,6 +44,14 @@ export class StorageStack extends Stack {
       accessLogsExpiration: Duration.days(environment.logRetentionDays),
     });
     acknowledgeStorageFindings(this.dataStore);
+    // Captured requests and responses expire (every model, whether its endpoint captures or not).
+    for (const model of props.models) {
+      this.dataStore.expireMonitoringObjects(
+        `ExpireDataCapture${pascalCase(model.name)}`,
+        `${new ModelLayout(model.name).dataCaptureDir}/`,
+        Duration.days(environment.serving.captureRetentionDays),
+      );
+    }
     const buckets: Record<DataBucketKind, { bucketName: string }> = {
       raw: this.dataStore.rawBucket,
       curated: this.dataStore.curatedBucket,

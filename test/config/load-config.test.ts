@@ -475,6 +475,29 @@ describe('loadConfig', () => {
     const serving = (input: ReturnType<typeof configInput>, env: string) =>
       input.environments[env].serving as Record<string, any>;
 
+    test.each([
+      [0, 'must be at least 1 day'],
+      [1.5, 'must be a whole number of days'],
+      ['30', 'must be a number of days'],
+    ])(
+      'a capture retention of %p days is refused in every environment, naming it and the field',
+      (days, why) => {
+        const input = configInput();
+        for (const env of Object.keys(input.environments)) serving(input, env).captureRetentionDays = days;
+        expect(problemsOf(input)).toEqual(
+          Object.keys(input.environments).map((env) => `${env}.serving.captureRetentionDays: ${why}`),
+        );
+      },
+    );
+
+    test('an environment that says nothing of capture retention keeps captures 30 days', () => {
+      const input = configInput();
+      const env = Object.keys(input.environments)[0];
+      delete serving(input, env).captureRetentionDays;
+      const loaded = loadConfig(input).environments.find((e) => e.name === env);
+      expect(loaded?.serving.captureRetentionDays).toBe(30);
+    });
+
     test('serverless with data capture is refused', () => {
       const input = configInput();
       serving(input, 'dev').dataCapturePercent = 10;
