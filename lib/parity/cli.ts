@@ -4,9 +4,11 @@ import { runParity } from './run';
 
 const USAGE = `usage: npm run parity [-- [--assembly <dir>] [--json]]
 
-Fails (exit 1) on any difference between the environments that no knob of the configuration
-explains. Synthesizes every environment, or with --assembly checks the cloud assembly that
-\`npx cdk synth\` wrote (cdk.out), so that CI checks exactly what it deploys.
+Fails (exit 1) where an environment is not the reference environment rendered with its knob
+values (in process, offline), identities normalized; shows how the environments differ, each
+difference attributed to the knob groups that make it. Synthesizes every environment, or with
+--assembly checks the cloud assembly that \`npx cdk synth\` wrote (cdk.out), so that CI checks
+exactly what it deploys (the renderings are made by this checkout's code).
 --json prints the result as JSON.`;
 
 interface ParityArguments {

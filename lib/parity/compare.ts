@@ -1,9 +1,7 @@
-import type { EnvironmentConfig, KnobEffect } from '../../config';
-import { pascalCase } from '../../constructs/common/pascal-case';
-import { explain } from './explain';
+import type { EnvironmentConfig } from '../../config';
 import { flatten } from './flatten';
-import { withoutNames } from './identity';
-import { type CfnTemplate, constructPathOf, normalizeResources } from './normalize';
+import { type NamedEnvironment, withoutNames } from './identity';
+import { type CfnTemplate, constructPathOf, normalizeResources, normalizeValue } from './normalize';
 
 /** The synthesized stacks of one environment, keyed by stack id within its stage (`Storage`). */
 export interface EnvironmentTemplates {
@@ -18,7 +16,7 @@ export const NO_RESOURCE = '(no resource)';
 
 /** One property (or the existence of one resource) that is not the same in every environment. */
 export interface ParityDifference {
-  /** `Stack/LogicalId`. */
+  /** `Stack/LogicalId` (`Stack/Outputs.Id` for a template's other sections). */
   readonly resource: string;
   /** The construct path within the stage, for people (`Storage/Data/RawBucket`). */
   readonly constructPath: string;
@@ -30,8 +28,30 @@ export interface ParityDifference {
    * property, `(no resource)` where the environment has no such resource; `yes` for `(exists)`.
    */
   readonly values: Readonly<Record<string, unknown>>;
-  /** The knob that explains the difference, if one does. */
+  /**
+   * The knobs that make it differ, found by rendering the reference with one knob group of an
+   * environment at a time; undefined where not attributed, or undeclared.
+   */
   readonly knob?: string;
+  /** An environment is not what its knobs render here (see the violations). */
+  readonly undeclared?: true;
+}
+
+/** A difference between an environment and the reference rendered with that environment's knob values. */
+export interface ParityViolation {
+  readonly environment: string;
+  /** The stack id in the stage (`ChurnModel`). */
+  readonly stack: string;
+  /** The logical id (or `Outputs.<id>`, ... for a template's other sections). */
+  readonly logicalId: string;
+  readonly constructPath: string;
+  readonly resourceType: string;
+  /** Flattened property path, `Type`, or `(exists)`. */
+  readonly path: string;
+  /** The environment's value (`(no resource)` where it lacks the resource); names replaced by `<env>`. */
+  readonly actual: unknown;
+  /** The rendering's value, the same way. */
+  readonly rendered: unknown;
 }
 
 export interface ParityResult {
@@ -40,91 +60,130 @@ export interface ParityResult {
   readonly reference: string;
   /** Number of resources per environment (after dropping CDK metadata). */
   readonly resourceCounts: Readonly<Record<string, number>>;
+  /** Where the environments differ from one another, each with the knobs that make it differ. */
   readonly differences: readonly ParityDifference[];
-  /** The differences no knob explains: each one fails the check. */
-  readonly violations: readonly ParityDifference[];
+  /** Where an environment is not the reference rendered with its knob values: each one fails the check. */
+  readonly violations: readonly ParityViolation[];
+  /** Seconds spent rendering each environment's counterfactual (the reference with its knob values). */
+  readonly renderSeconds: Readonly<Record<string, number>>;
+  /** Renderings made to attribute differences to knob groups, and their seconds in all. */
+  readonly attribution?: { readonly renderings: number; readonly seconds: number };
 }
 
-interface CollectedResource {
+/** One side of a comparison: templates, the identity they are normalized with, and a label. */
+export interface ComparedTemplates {
+  readonly label: string;
+  readonly identity: NamedEnvironment & { readonly account: string; readonly region: string };
+  readonly stacks: Readonly<Record<string, CfnTemplate>>;
+}
+
+/** What is replaced in every side's values: every environment's account and region. */
+export interface Peers {
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
+}
+
+interface CollectedEntry {
+  readonly stack: string;
+  readonly logicalId: string;
   constructPath: string;
-  /** Flattened properties of each environment that has the resource. */
+  /** Flattened properties of each side that has the entry. */
   readonly props: Map<string, Map<string, unknown>>;
   readonly types: Map<string, string>;
 }
 
+/** Rows of a comparison: the values of each side, names replaced where the sides line up. */
+export interface ComparedRow {
+  readonly key: string;
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly constructPath: string;
+  readonly resourceType: string;
+  readonly path: string;
+  /** Per side label: the value, `undefined` for no such property, NO_RESOURCE for no such entry. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The sides that have the entry. */
+  readonly present: readonly string[];
+}
+
+/** The key of a row, the same in every comparison: `Stack/LogicalId`, NUL, path. */
+export const rowKey = (resource: string, path: string) => `${resource}\u0000${path}`;
+
 /**
- * Compares the environments' resources: whether each exists, and every property of it among the
- * environments that have it. A difference is a violation unless a knob effect explains it (see
- * `explain`).
+ * Compares sides (environments, or an environment and its rendering) entry by entry: whether each
+ * resource (or output, parameter, ...) exists, and every property of it among the sides that
+ * have it. With `everyLeaf`, an entry only some sides have also gives a row per property.
  */
-export function compareEnvironments(
-  envs: readonly EnvironmentTemplates[],
-  effects: readonly KnobEffect[],
-  reference: string,
-  models: readonly string[] = [],
-): ParityResult {
-  const names = envs.map((e) => e.environment.name);
-  const accounts = envs.map((e) => e.environment.account);
-  const resources = new Map<string, CollectedResource>();
+export function compareTemplates(
+  sides: readonly ComparedTemplates[],
+  peers: Peers,
+  options: { everyLeaf?: boolean } = {},
+): { rows: ComparedRow[]; resourceCounts: Record<string, number> } {
+  const labels = sides.map((s) => s.label);
+  const entries = new Map<string, CollectedEntry>();
   const resourceCounts: Record<string, number> = {};
-  for (const { environment, stacks } of envs) {
-    resourceCounts[environment.name] = 0;
-    for (const [stackId, template] of Object.entries(stacks)) {
-      const normalized = normalizeResources(template, environment, accounts);
+  for (const side of sides) {
+    resourceCounts[side.label] = 0;
+    for (const [stack, template] of Object.entries(side.stacks)) {
+      const add = (logicalId: string, type: string, value: unknown, constructPath?: string) => {
+        const key = `${stack}/${logicalId}`;
+        const entry = entries.get(key) ?? {
+          stack,
+          logicalId,
+          constructPath: key,
+          props: new Map(),
+          types: new Map(),
+        };
+        entry.constructPath = constructPath ?? entry.constructPath;
+        entry.types.set(side.label, type);
+        entry.props.set(side.label, flatten(value));
+        entries.set(key, entry);
+      };
+      const normalized = normalizeResources(template, side.identity, peers.accounts, peers.regions);
       for (const [logicalId, resource] of Object.entries(normalized)) {
-        resourceCounts[environment.name]++;
-        const key = `${stackId}/${logicalId}`;
-        const entry = resources.get(key) ?? { constructPath: key, props: new Map(), types: new Map() };
+        resourceCounts[side.label]++;
         const original = template.Resources?.[logicalId];
-        entry.constructPath = (original && constructPathOf(original)) ?? entry.constructPath;
-        entry.types.set(environment.name, resource.Type);
-        entry.props.set(environment.name, flatten(resource));
-        resources.set(key, entry);
+        add(logicalId, resource.Type, resource, original && constructPathOf(original));
+      }
+      // The rest of the template: outputs (exports), parameters, conditions, rules, description.
+      for (const [section, content] of Object.entries(template)) {
+        if (section === 'Resources') continue;
+        const value = normalizeValue(content, side.identity, peers.accounts, peers.regions);
+        if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+          for (const [id, item] of Object.entries(value)) add(`${section}.${id}`, section, item);
+        } else {
+          add(section, section, value);
+        }
       }
     }
   }
 
-  const context = { envs: envs.map((e) => e.environment), effects, accounts };
-  const named = Object.fromEntries(envs.map((e) => [e.environment.name, e.environment]));
-  const differences: ParityDifference[] = [];
-  for (const [key, entry] of [...resources].sort(([a], [b]) => a.localeCompare(b))) {
-    const present = names.filter((n) => entry.props.has(n));
+  const named = Object.fromEntries(sides.map((s) => [s.label, s.identity]));
+  const rows: ComparedRow[] = [];
+  for (const [key, entry] of [...entries].sort(([a], [b]) => a.localeCompare(b))) {
+    const present = labels.filter((n) => entry.props.has(n));
     const base = {
-      resource: key,
+      stack: entry.stack,
+      logicalId: entry.logicalId,
       constructPath: entry.constructPath,
-      resourceType: entry.types.get(reference) ?? entry.types.get(present[0])!,
+      resourceType: entry.types.get(present[0])!,
+      present,
     };
-    const site = { constructPath: entry.constructPath, model: modelOf(entry.constructPath, models) };
-
-    if (present.length !== names.length) {
-      const exists = Object.fromEntries(names.map((n) => [n, entry.props.has(n)]));
-      const knob = explain({ ...context, site: { ...site, path: EXISTS }, raw: exists, shown: exists });
-      const values = Object.fromEntries(names.map((n) => [n, exists[n] ? 'yes' : NO_RESOURCE]));
-      differences.push({ ...base, path: EXISTS, values, ...(knob ? { knob } : {}) });
+    const partial = present.length !== labels.length;
+    if (partial) {
+      const values = Object.fromEntries(labels.map((n) => [n, entry.props.has(n) ? 'yes' : NO_RESOURCE]));
+      rows.push({ ...base, key: rowKey(key, EXISTS), path: EXISTS, values });
     }
-    // Every property, among the environments that have the resource.
+    // Every property, among the sides that have the entry.
     const paths = new Set(present.flatMap((n) => [...entry.props.get(n)!.keys()]));
     for (const path of [...paths].sort()) {
       const raw = Object.fromEntries(present.map((n) => [n, entry.props.get(n)!.get(path)]));
       const shown = withoutNames(raw, named);
-      if (new Set(present.map((n) => JSON.stringify(shown[n]))).size === 1) continue;
-      const knob = explain({ ...context, site: { ...site, path }, raw, shown });
-      const values = Object.fromEntries(names.map((n) => [n, n in shown ? shown[n] : NO_RESOURCE]));
-      differences.push({ ...base, path, values, ...(knob ? { knob } : {}) });
+      const same = new Set(present.map((n) => JSON.stringify(shown[n]))).size === 1;
+      if (same && !(partial && options.everyLeaf)) continue;
+      const values = Object.fromEntries(labels.map((n) => [n, n in shown ? shown[n] : NO_RESOURCE]));
+      rows.push({ ...base, key: rowKey(key, path), path, values });
     }
   }
-
-  return {
-    environments: names,
-    reference,
-    resourceCounts,
-    differences,
-    violations: differences.filter((d) => d.knob === undefined),
-  };
-}
-
-/** The model a construct belongs to: `churn` for `ChurnModel/ChurnEndpoint/Config` (longest name wins). */
-function modelOf(constructPath: string, models: readonly string[]): string | undefined {
-  const id = constructPath.split('/')[1] ?? '';
-  return [...models].sort((a, b) => b.length - a.length).find((m) => id.startsWith(pascalCase(m)));
+  return { rows, resourceCounts };
 }

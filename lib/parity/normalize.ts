@@ -29,8 +29,8 @@ const ASSET_HASH = /\b[0-9a-f]{64}\b/g;
 
 /**
  * Returns the template's resources with what must differ between environments replaced by
- * placeholders: the account (and the other environments' accounts, `peerAccounts`), region,
- * regional image registries and asset hashes. The environment name is replaced later, value by
+ * placeholders: the account (and the other environments' accounts, `peerAccounts`), region (and
+ * the other environments', `peerRegions`), regional image registries and asset hashes. The environment name is replaced later, value by
  * value, where the environments' values line up (see `withoutNames`). Drops resource metadata and
  * CDK's own metadata resource, which carry construct paths.
  */
@@ -38,8 +38,9 @@ export function normalizeResources(
   template: CfnTemplate,
   env: EnvironmentIdentity,
   peerAccounts: readonly string[] = [],
+  peerRegions: readonly string[] = [],
 ): Record<string, CfnResource> {
-  const replace = normalizer(env, peerAccounts);
+  const replace = normalizer(env, peerAccounts, peerRegions);
   const resources: Record<string, CfnResource> = {};
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type === 'AWS::CDK::Metadata') continue;
@@ -50,25 +51,38 @@ export function normalizeResources(
 }
 
 /**
- * Replaces, in any JSON value, what must differ between environments (see `normalizeResources`).
- * The parity check also reads knob values and the values knob effects give this way, so that they
- * read as the templates do.
+ * Replaces, in any JSON value, what must differ between environments (see `normalizeResources`):
+ * the other sections of a template (outputs, parameters, ...) are compared this way.
  */
 export function normalizeValue(
   value: unknown,
   env: EnvironmentIdentity,
   peerAccounts: readonly string[] = [],
+  peerRegions: readonly string[] = [],
 ): unknown {
-  return mapStrings(value, normalizer(env, peerAccounts));
+  return mapStrings(value, normalizer(env, peerAccounts, peerRegions));
 }
 
-function normalizer(env: EnvironmentIdentity, peerAccounts: readonly string[]): (s: string) => string {
+function normalizer(
+  env: EnvironmentIdentity,
+  peerAccounts: readonly string[],
+  peerRegions: readonly string[],
+): (s: string) => string {
   const peers = peerAccounts.filter((a) => a !== env.account);
+  // A region that is a peer's only: a knob value naming another environment (a promotion source).
+  const regions = peerRegions.filter((r) => r !== env.region);
   return (s: string): string =>
-    peers
-      .reduce((text, peer) => text.split(peer).join('<peer-account>'), s.split(env.account).join('<account>'))
-      .split(env.region)
-      .join('<region>')
+    regions
+      .reduce(
+        (text, region) => text.split(region).join('<peer-region>'),
+        peers
+          .reduce(
+            (text, peer) => text.split(peer).join('<peer-account>'),
+            s.split(env.account).join('<account>'),
+          )
+          .split(env.region)
+          .join('<region>'),
+      )
       .replace(ECR_REGISTRY, '<ecr-registry>')
       .replace(ASSET_HASH, '<asset-hash>');
 }
