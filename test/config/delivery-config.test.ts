@@ -13,7 +13,10 @@ function problems(config: unknown, context?: Record<string, unknown>): readonly 
   }
   return [];
 }
-const cloudEnvironments = Object.keys(input().environments).filter((e) => !EMULATED_ENVIRONMENTS.includes(e));
+/** The environments a pipeline may deliver to: in the cloud, and in the tooling region (`delivery.region`). */
+const cloudEnvironments = Object.entries(input().environments)
+  .filter(([name, env]) => !EMULATED_ENVIRONMENTS.includes(name) && env.region === input().delivery.region)
+  .map(([name]) => name);
 
 test('the committed delivery section is valid, and without an order it follows the promotion order', () => {
   const config = input();

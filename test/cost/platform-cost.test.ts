@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config';
 import type { CostLine } from '../../lib/cost/cost-line';
 import type { EnvironmentCost } from '../../lib/cost/estimate';
+import type { PriceTable } from '../../lib/cost/price-table';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatCostReport } from '../../lib/cost/report';
 import { type CostReport, costReport } from '../../lib/cost/run';
@@ -12,11 +13,42 @@ import { platformAssembly } from '../support/platform';
 const { assembly, config } = platformAssembly();
 const HOURS = PRICE_TABLE.hoursPerMonth;
 
+/** The environments in a region the price table has no prices for (an environment added by configuration). */
+const unpriced = config.environments.filter((env) => PRICE_TABLE.regions[env.region] === undefined);
+/**
+ * The price table, with a priced region's figures standing in for each region it lacks, so that
+ * what the knobs configure is checked in every environment; what the real table says of those
+ * regions is checked on its own (below).
+ */
+const TABLE: PriceTable = {
+  ...PRICE_TABLE,
+  regions: {
+    ...Object.fromEntries(unpriced.map((env) => [env.region, Object.values(PRICE_TABLE.regions)[0]])),
+    ...PRICE_TABLE.regions,
+  },
+};
+
 let report: CostReport;
 beforeAll(() => {
   // The platform as configured (synthesized once per run), and, for the models it does not serve,
   // the platform with every model pinned (synthesized here, once).
-  report = costReport(assembly, config);
+  report = costReport(assembly, config, { table: TABLE });
+});
+
+test('an environment in a region without prices is estimated with every price missing, each naming the region and where to add it (a stand-in region prices the other tests)', () => {
+  const real = costReport(assembly, config, { table: PRICE_TABLE, servedAssembly: assembly });
+  for (const env of config.environments) {
+    const estimate = real.environments.find((e) => e.environment === env.name)!.estimate;
+    const noRegion = `no prices for region ${env.region}: add the region to lib/cost/prices.ts`;
+    if (!unpriced.includes(env)) {
+      expect(estimate.missing.filter((m) => m.includes(noRegion))).toEqual([]);
+      continue;
+    }
+    expect(estimate.idleUsd).toBe(0);
+    expect(estimate.missing.length).toBeGreaterThan(0);
+    expect(estimate.missing.filter((m) => !m.includes(noRegion))).toEqual([]);
+    expect(real.missing).toContainEqual(expect.stringContaining(noRegion));
+  }
 });
 
 const environments = config.environments.map((env) => [env.name, env] as const);
@@ -30,11 +62,11 @@ const lines = (estimate: EnvironmentCost, prefix: string): CostLine[] =>
 /** Whether the environment has a managed MLflow tracking server whose size the price table lacks. */
 const trackingPriceMissing = (env: EnvironmentConfig): boolean =>
   env.tracking.server === 'managed' &&
-  PRICE_TABLE.regions[env.region].sagemakerMlflowTrackingServer[env.tracking.size] === undefined;
+  TABLE.regions[env.region].sagemakerMlflowTrackingServer[env.tracking.size] === undefined;
 
 /** Whether the environment installs through CodeArtifact (a VPC) where the price table lacks the figure of `kind`. */
 const packagePriceMissing = (env: EnvironmentConfig, kind: 'storage' | 'requests'): boolean =>
-  env.network === 'vpc' && PRICE_TABLE.regions[env.region].codeartifact[kind] === undefined;
+  env.network === 'vpc' && TABLE.regions[env.region].codeartifact[kind] === undefined;
 
 test('every configured environment gets an estimate; the only missing prices are the managed tracking servers’ and CodeArtifact’s', () => {
   expect(report.environments.map((e) => e.environment)).toEqual(config.environments.map((e) => e.name));
@@ -117,9 +149,9 @@ test.each(environments)(
     const table = {
       ...PRICE_TABLE,
       regions: {
-        ...PRICE_TABLE.regions,
+        ...TABLE.regions,
         [env.region]: {
-          ...PRICE_TABLE.regions[env.region],
+          ...TABLE.regions[env.region],
           codeartifact: { storage: figure, requests: figure },
         },
       },
@@ -153,7 +185,7 @@ test.each(environments)(
         }),
       ]);
       const [server] = servers;
-      const price = PRICE_TABLE.regions[env.region].sagemakerMlflowTrackingServer[env.tracking.size];
+      const price = TABLE.regions[env.region].sagemakerMlflowTrackingServer[env.tracking.size];
       if (price) {
         expect(server.usd).toBeCloseTo(HOURS * price.usd, 6);
         continue;
@@ -171,11 +203,11 @@ test.each(environments)(
   (_name, env) => {
     if (env.tracking.server === 'none') return;
     const figure = 0.37; // a stand-in, not a price
-    const region = PRICE_TABLE.regions[env.region];
+    const region = TABLE.regions[env.region];
     const table = {
       ...PRICE_TABLE,
       regions: {
-        ...PRICE_TABLE.regions,
+        ...TABLE.regions,
         [env.region]: {
           ...region,
           sagemakerMlflowTrackingServer: {
@@ -217,7 +249,7 @@ test.each(environments)('%s: serving every model costs what its serving knobs sa
   }
   const instances =
     Math.max(env.serving.initialInstanceCount, env.serving.autoscaling.minInstances) * config.models.length;
-  const price = PRICE_TABLE.regions[env.region].sagemakerRealTime[env.serving.instanceType].usd;
+  const price = TABLE.regions[env.region].sagemakerRealTime[env.serving.instanceType].usd;
   expect(endpointInstances).toEqual([
     expect.objectContaining({
       item: `SageMaker endpoint instances ${env.serving.instanceType}`,
