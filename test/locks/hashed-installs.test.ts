@@ -1,9 +1,11 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installCommands, unhashedInstalls } from '../../lib/locks/install-commands';
 import { REPO_ROOT, VENV_LOCK, BUILD_LOCK } from '../../lib/locks/python-locks';
 import { syncArguments } from '../../lib/locks/venv-setup';
+import { WORKLOAD_SOURCE } from '../../lib/stacks/training-stack';
 import { platformAssembly } from '../support/platform';
 
 /** Everything that runs on a machine or in a build: scripts, code, workflows, the CI entry point. */
@@ -52,6 +54,12 @@ describe('package installs check hashes', () => {
       args.some((a) => ['--additional-python-modules', '--python-modules-installer-option'].includes(a)),
     );
     expect(installing).toEqual([]);
+  });
+
+  test("the SageMaker jobs' source archive ships no requirements file (the framework container would pip-install it, unhashed, at every job start)", () => {
+    const { files } = WORKLOAD_SOURCE.bind(new Stack(new App(), 'Workload'), 'Source');
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((f) => /requirements|constraints|setup\.py|pyproject/i.test(f))).toEqual([]);
   });
 
   test('the finder sees installs written as shell lines and as argument lists, and tells the unhashed ones', () => {
