@@ -129,7 +129,14 @@ export class SparkJob extends Construct implements ISparkJob {
     });
     props.dataStore.grantReadRaw(this.role, props.rawKeyPattern);
     props.dataStore.grantReadWriteCurated(this.role, props.curatedKeyPattern);
-    script.grantRead(this.role);
+    // The script's own object only: the assets bucket holds every asset of the account and region
+    // (Asset.grantRead would admit all of them, and list them).
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [script.bucket.arnForObjects(script.s3ObjectKey)],
+      }),
+    );
     // Glue writes an encrypted job's logs to log groups named after its security configuration.
     const logGroups = stack.formatArn({
       service: 'logs',
