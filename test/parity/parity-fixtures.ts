@@ -7,16 +7,19 @@ import { checkParity } from '../../lib/parity/check';
 import type { ParityResult } from '../../lib/parity/compare';
 import type { MlEnvironmentStage } from '../../lib/stages/ml-environment-stage';
 
-/** Synthesizes the platform (optionally with another config, optionally changed) and checks parity. */
+/**
+ * Synthesizes the platform (optionally with another config, optionally changed) and checks parity;
+ * `explain: false` skips attributing differences to knobs (the renderings per knob group).
+ */
 export function parity(
-  options: { config?: MlEnvConfig; change?: (stage: MlEnvironmentStage) => void } = {},
+  options: { config?: MlEnvConfig; change?: (stage: MlEnvironmentStage) => void; explain?: boolean } = {},
 ): ParityResult {
   const { app, config, stages } = buildPlatformApp({
     outdir: mkdtempSync(join(tmpdir(), 'mlenv-parity-test-')),
     config: options.config,
   });
   if (options.change) stages.forEach(options.change);
-  return checkParity(app.synth(), config);
+  return checkParity(app.synth(), config, { explain: options.explain });
 }
 
 /** True for the stage of the environment the others are compared against. */
