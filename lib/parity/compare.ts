@@ -90,6 +90,8 @@ interface CollectedEntry {
   /** Flattened properties of each side that has the entry. */
   readonly props: Map<string, Map<string, unknown>>;
   readonly types: Map<string, string>;
+  /** Each side's normalized entry as JSON: equal text needs no property-by-property comparison. */
+  readonly texts: Map<string, string>;
 }
 
 /** Rows of a comparison: the values of each side, names replaced where the sides line up. */
@@ -133,10 +135,12 @@ export function compareTemplates(
           constructPath: key,
           props: new Map(),
           types: new Map(),
+          texts: new Map(),
         };
         entry.constructPath = constructPath ?? entry.constructPath;
         entry.types.set(side.label, type);
         entry.props.set(side.label, flatten(value));
+        entry.texts.set(side.label, JSON.stringify(value));
         entries.set(key, entry);
       };
       const normalized = normalizeResources(template, side.identity, peers.accounts, peers.regions);
@@ -174,12 +178,14 @@ export function compareTemplates(
       const values = Object.fromEntries(labels.map((n) => [n, entry.props.has(n) ? 'yes' : NO_RESOURCE]));
       rows.push({ ...base, key: rowKey(key, EXISTS), path: EXISTS, values });
     }
+    if (!partial && new Set(entry.texts.values()).size === 1) continue;
     // Every property, among the sides that have the entry.
     const paths = new Set(present.flatMap((n) => [...entry.props.get(n)!.keys()]));
     for (const path of [...paths].sort()) {
       const raw = Object.fromEntries(present.map((n) => [n, entry.props.get(n)!.get(path)]));
-      const shown = withoutNames(raw, named);
-      const same = new Set(present.map((n) => JSON.stringify(shown[n]))).size === 1;
+      const equal = new Set(present.map((n) => JSON.stringify(raw[n]))).size === 1;
+      const shown = equal ? raw : withoutNames(raw, named);
+      const same = equal || new Set(present.map((n) => JSON.stringify(shown[n]))).size === 1;
       if (same && !(partial && options.everyLeaf)) continue;
       const values = Object.fromEntries(labels.map((n) => [n, n in shown ? shown[n] : NO_RESOURCE]));
       rows.push({ ...base, key: rowKey(key, path), path, values });
