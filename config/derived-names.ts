@@ -83,6 +83,15 @@ export function dataPipelineLogGroupNames(
   };
 }
 
+/**
+ * The prefix of a model's ETL job's log groups, `<prefix>/output` and `<prefix>/error` (Glue 5's
+ * `--custom-logGroup-prefix`): the job's own name, so that each environment's groups are its own
+ * and can be declared before the job first runs.
+ */
+export function etlLogGroupPrefix(parts: NameParts, model: string): string {
+  return `/aws-glue/jobs/${modelResourceName(parts, model, 'etl')}`;
+}
+
 /** The environment's MLflow tracking server (`<project>-<env>-mlflow`): its name is part of its ARN. */
 export function trackingServerName(parts: NameParts): string {
   return `${groupNamePrefix(parts)}-mlflow`;

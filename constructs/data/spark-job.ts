@@ -28,6 +28,13 @@ export interface SparkJobProps {
    */
   readonly logsKey: kms.IKey;
   /**
+   * The job's log groups are `<logGroupPrefix>/output` and `<logGroupPrefix>/error` (Glue 5's
+   * `--custom-logGroup-prefix`), which the caller declares with its retention and `logsKey`.
+   * @default - Glue's own groups, named after the security configuration and the role
+   *   (`/aws-glue/jobs/<configuration>-role/<role>/output|error`), created on the first run and kept forever
+   */
+  readonly logGroupPrefix?: string;
+  /**
    * Where in the raw bucket the job reads.
    * @default '*' (the whole bucket)
    */
@@ -91,6 +98,8 @@ export class SparkJob extends Construct implements ISparkJob {
   public readonly role: iam.Role;
   /** The name of the Glue security configuration of the job. */
   public readonly securityConfigurationName: string;
+  /** The log groups the job writes to: names, or a pattern where Glue names them at run time. */
+  public readonly logGroupNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: SparkJobProps) {
     super(scope, id);
@@ -102,6 +111,11 @@ export class SparkJob extends Construct implements ISparkJob {
     const timeout = props.timeout ?? Duration.hours(1);
     if (timeout.toMinutes({ integral: false }) < 1)
       throw new Error('SparkJob: timeout must be at least 1 minute');
+    if (props.logGroupPrefix !== undefined && !/^\/[\w#./-]{1,490}[^/]$/.test(props.logGroupPrefix)) {
+      throw new Error(
+        `SparkJob: logGroupPrefix '${props.logGroupPrefix}' must be a log group name starting with '/' and not ending with one`,
+      );
+    }
 
     const stack = Stack.of(this);
     const script = new s3assets.Asset(this, 'Script', { path: props.scriptPath });
@@ -137,17 +151,23 @@ export class SparkJob extends Construct implements ISparkJob {
         resources: [script.bucket.arnForObjects(script.s3ObjectKey)],
       }),
     );
-    // Glue writes an encrypted job's logs to log groups named after its security configuration.
-    const logGroups = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: `/aws-glue/jobs/*${this.securityConfigurationName}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    // Glue writes an encrypted job's logs to log groups named after its security configuration,
+    // or to the two groups under the prefix it is given.
+    this.logGroupNames = props.logGroupPrefix
+      ? [`${props.logGroupPrefix}/output`, `${props.logGroupPrefix}/error`]
+      : [`/aws-glue/jobs/*${this.securityConfigurationName}*`];
+    const logGroups = this.logGroupNames.map((resourceName) =>
+      stack.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-        resources: [logGroups, `${logGroups}:log-stream:*`],
+        resources: logGroups.flatMap((group) => [group, `${group}:log-stream:*`]),
       }),
     );
     // `--enable-metrics`: the job publishes its metrics to CloudWatch's Glue namespace, which has
@@ -179,6 +199,7 @@ export class SparkJob extends Construct implements ISparkJob {
         '--enable-continuous-cloudwatch-log': 'true',
         '--enable-metrics': 'true',
         '--job-bookmark-option': 'job-bookmark-enable',
+        ...(props.logGroupPrefix ? { '--custom-logGroup-prefix': props.logGroupPrefix } : {}),
         '--TempDir': `s3://${curatedBucket}/${tempPrefix(props.curatedKeyPattern)}glue-temporary/`,
         ...props.defaultArguments,
       },

@@ -4,11 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import type { SparkJob } from '../../constructs';
-import {
-  acknowledgeExplainedWildcards,
-  assetObjectsFinding,
-  nagResource,
-} from './build-project-acknowledgements';
+import { acknowledgeExplainedWildcards, nagResource } from './build-project-acknowledgements';
 
 export interface DataPipelineParts {
   readonly sparkJob: SparkJob;
@@ -37,20 +33,21 @@ export class AcknowledgeDataPipelineFindings implements IAspect {
   private explained(stack: Stack): Map<string, string> {
     const { sparkJob, trainingPipeline } = this.parts;
     const trainingRef = JSON.stringify(stack.resolve(trainingPipeline.stateMachineArn));
-    const glueLogs = `log-group:/aws-glue/jobs/*${sparkJob.securityConfigurationName}*`;
     return new Map([
-      [
-        nagResource(stack, 'logs', glueLogs),
-        "The Spark job's log groups: Glue names them after the job's security configuration and role at run time",
-      ],
-      [
-        nagResource(stack, 'logs', `${glueLogs}:log-stream:*`),
-        "The Spark job's log streams, which Glue names per job run (driver and executors) at run time",
-      ],
-      [
-        assetObjectsFinding(stack),
-        "The CDK asset bucket's objects, keyed by content hash (the job's script); aws-cdk-lib's read grant",
-      ],
+      ...sparkJob.logGroupNames.flatMap((group) => [
+        ...(group.includes('*')
+          ? [
+              [
+                nagResource(stack, 'logs', `log-group:${group}`),
+                "The Spark job's log groups: Glue names them after the job's security configuration and role at run time",
+              ] as const,
+            ]
+          : []),
+        [
+          nagResource(stack, 'logs', `log-group:${group}:log-stream:*`),
+          "The Spark job's log streams, which Glue names per job run (driver and executors) at run time",
+        ] as const,
+      ]),
       [
         nagResource(
           stack,

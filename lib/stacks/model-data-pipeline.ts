@@ -7,7 +7,13 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { type EnvironmentConfig, glueDatabaseName, type ModelConfig, modelResourceName } from '../../config';
+import {
+  type EnvironmentConfig,
+  etlLogGroupPrefix,
+  glueDatabaseName,
+  type ModelConfig,
+  modelResourceName,
+} from '../../config';
 import {
   DataCatalog,
   DataPipeline,
@@ -95,6 +101,8 @@ export function addModelDataPipeline(scope: Construct, props: ModelDataPipelineP
   });
   const sparkJob = new SparkJob(scope, `${id}Etl`, {
     jobName: modelResourceName(props, model.name, 'etl'),
+    // Declared, retained and encrypted in the Training stack.
+    logGroupPrefix: etlLogGroupPrefix(props, model.name),
     dataStore,
     scriptPath: sources.etlScript,
     logsKey: props.logsKey,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   dataPipelineLogGroupNames,
   type EnvironmentConfig,
+  etlLogGroupPrefix,
   type ModelConfig,
   runRecorderLogGroupName,
   trackingServerName,
@@ -79,6 +80,11 @@ export class TrainingStack extends Stack {
         removalPolicy: removalPolicyOf(environment),
       });
     }
+    // SageMaker's own groups for every training and processing job of the account and region
+    // (data-quality checks included), declared so that they have the environment's retention and
+    // key. In an account where SageMaker has already created them, import them first (README).
+    logGroup('SageMakerTrainingJobLogs', '/aws/sagemaker/TrainingJobs');
+    logGroup('SageMakerProcessingJobLogs', '/aws/sagemaker/ProcessingJobs');
     for (const model of props.models) {
       const id = pascalCase(model.name);
       this.logGroups[model.name] = logGroup(`${id}PipelineLogs`);
@@ -89,6 +95,9 @@ export class TrainingStack extends Stack {
           execution: logGroup(`${id}DataPipelineLogs`, names.execution),
           builds: logGroup(`${id}DbtBuildLogs`, names.builds),
         };
+        const etl = etlLogGroupPrefix(props, model.name);
+        logGroup(`${id}EtlOutputLogs`, `${etl}/output`);
+        logGroup(`${id}EtlErrorLogs`, `${etl}/error`);
       }
     }
   }

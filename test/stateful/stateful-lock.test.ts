@@ -139,6 +139,9 @@ describe('a changed project name', () => {
           [
             (project: string) => `/aws/vendedlogs/states/${groupName(project, m.name)}-data-pipeline`,
             (project: string) => `/aws/codebuild/${groupName(project, m.name)}-dbt-builds`,
+            // The Spark job's groups, under its own name (Glue's custom log group prefix).
+            (project: string) => `/aws-glue/jobs/${groupName(project, m.name)}-etl/output`,
+            (project: string) => `/aws-glue/jobs/${groupName(project, m.name)}-etl/error`,
           ].map((logGroup) => ({ from: logGroup(config.project), to: logGroup('acme') })),
         ),
       // Every model's run recorder builds log to a group named after it.

@@ -1,0 +1,52 @@
+import { platformAssembly } from '../support/platform';
+
+const { assembly, config } = platformAssembly();
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
+/**
+ * The log groups AWS services create for the environment's jobs, by the names their documentation
+ * gives: SageMaker's per account and region for every training and processing job (data-quality
+ * checks are processing jobs), and Glue 5's `<--custom-logGroup-prefix>/output` and `/error` of
+ * each Spark job.
+ */
+describe.each(config.environments.map((env) => [env.name, env] as const))('environment %s', (_name, env) => {
+  const stacks = assembly.stacksRecursively.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
+  const resources = stacks.flatMap((s) => Object.values(s.template.Resources as Record<string, Resource>));
+  const declared = new Map(
+    resources.filter((r) => r.Type === 'AWS::Logs::LogGroup').map((r) => [r.Properties.LogGroupName, r]),
+  );
+  const glueJobs = resources.filter((r) => r.Type === 'AWS::Glue::Job');
+  const serviceGroups = [
+    '/aws/sagemaker/TrainingJobs',
+    '/aws/sagemaker/ProcessingJobs',
+    ...glueJobs.flatMap((job) => {
+      const prefix = job.Properties.DefaultArguments?.['--custom-logGroup-prefix'];
+      return [`${prefix}/output`, `${prefix}/error`];
+    }),
+  ];
+  const operationsKey = JSON.stringify(
+    resources.find((r) => r.Type === 'AWS::Logs::LogGroup' && r.Properties.KmsKeyId)?.Properties.KmsKeyId,
+  );
+
+  test('every Spark job writes to groups of its own, under a prefix naming the environment', () => {
+    expect(glueJobs.length).toBe(config.models.filter((m) => m.dataPipeline).length);
+    for (const job of glueJobs) {
+      expect(job.Properties.DefaultArguments['--custom-logGroup-prefix']).toMatch(
+        new RegExp(`^/aws-glue/jobs/[a-z0-9-]*-${env.name}-[a-z0-9-]+$`),
+      );
+    }
+  });
+
+  test.each(serviceGroups)(
+    '%s is declared with the operations key, the log retention knob and the removal policy',
+    (name) => {
+      const group = declared.get(name);
+      expect(group).toBeDefined();
+      expect(group!.Properties.RetentionInDays).toBe(env.logRetentionDays);
+      expect(operationsKey).toMatch(/OperationsKey/);
+      expect(JSON.stringify(group!.Properties.KmsKeyId)).toBe(operationsKey);
+      expect(group!.DeletionPolicy).toBe(env.removalPolicy === 'retain' ? 'Retain' : 'Delete');
+    },
+  );
+});
