@@ -16,6 +16,13 @@ export const deploymentPinSchema = z.strictObject({
     error: 'must be an ISO 8601 date-time, e.g. 2026-11-30T10:00:00Z',
   }),
   source: z.string().min(1, 'must say where the package comes from, e.g. "registry mlenv-dev-churn v3"'),
+  /**
+   * The package's `artifactFilesSha256` (SHA-256 of its artifact's files): the endpoint's model
+   * gives it to the serving code, which refuses to load files with another digest.
+   */
+  artifactFilesSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "must be the package's artifactFilesSha256 (64 lowercase hex digits)"),
   /** The package's data-quality drift baseline (its DriftCheckBaselines), checked by the drift monitor. */
   dataQualityBaseline: z
     .strictObject({

@@ -13,14 +13,15 @@ export interface EnvironmentConfig extends EnvironmentSettings {
   /** The model packages it serves, by model (from `deployments/<name>.json`); unpinned models are not served. */
   readonly deployments: Readonly<Record<string, DeploymentPin>>;
   /**
-   * Accounts that may read its registry and model artifacts to promote a model from it: those of
-   * the environments after it in the promotion order (the next one, or a later one when a
-   * promotion is forced past an environment), except its own account; none for the last one.
+   * The environment whose promotion role may read its registry and model artifacts: the next one
+   * of the promotion order, when it is in another account (its own account's policies decide
+   * otherwise); none for the last one. Only that role: not its account, not a later environment.
    */
-  readonly promotionReaders: readonly string[];
+  readonly promotionReaders: ReadonlyArray<Pick<EnvironmentConfig, 'name' | 'account' | 'region'>>;
   /**
-   * The environments models may be promoted from into this one: those before it in the promotion
-   * order, nearest first (the first is the regular source; the others need `promote --force`).
+   * The environment models are promoted from into this one: the one before it in the promotion
+   * order (none for the first). A promotion never skips an environment: each registry is read
+   * only by the next environment's promotion role.
    */
   readonly promotionSources: ReadonlyArray<Pick<EnvironmentConfig, 'name' | 'account' | 'region'>>;
 }
@@ -112,23 +113,20 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
     );
     const { promotion } = parsed.data;
     const position = promotion.indexOf(name);
-    const later = position < 0 ? [] : promotion.slice(position + 1);
-    const earlier = position < 0 ? [] : promotion.slice(0, position).reverse();
+    const next = position < 0 ? [] : promotion.slice(position + 1, position + 2);
+    const previous = position < 1 ? [] : promotion.slice(position - 1, position);
+    const named = (n: string) => ({
+      name: n,
+      account: parsed.data.environments[n].account,
+      region: parsed.data.environments[n].region,
+    });
     return {
       ...settings,
       name,
       stageId: name.charAt(0).toUpperCase() + name.slice(1),
       deployments: pins,
-      promotionReaders: [
-        ...new Set(
-          later.map((n) => parsed.data.environments[n].account).filter((a) => a !== settings.account),
-        ),
-      ],
-      promotionSources: earlier.map((n) => ({
-        name: n,
-        account: parsed.data.environments[n].account,
-        region: parsed.data.environments[n].region,
-      })),
+      promotionReaders: next.map(named).filter((reader) => reader.account !== settings.account),
+      promotionSources: previous.map(named),
     };
   });
   if (problems.length > 0) throw new ConfigError(problems);

@@ -46,10 +46,13 @@ export interface ModelRegistryProps {
   readonly groupNamePrefix?: string;
 
   /**
-   * Accounts whose principals may read the packages (to promote a model to their environment).
+   * Roles of other accounts that may read the packages, to promote a model to their environment
+   * (the next environment's promotion role). The group policy names each role's account as
+   * principal and the role in `aws:PrincipalArn` (a role ARN as principal would have to exist
+   * before this registry is deployed); no other principal of those accounts is admitted.
    * @default - none
    */
-  readonly readerAccounts?: string[];
+  readonly readerRoles?: string[];
 
   /**
    * The key that encrypts the events topic; EventBridge is allowed to use it.
@@ -81,7 +84,10 @@ export function modelPackageGroupName(prefix: string, modelName: string): string
  * them, with every package state change sent to an encrypted SNS topic.
  *
  * @example
- * const registry = new ModelRegistry(this, 'Registry', { modelNames: ['churn'], readerAccounts: ['210987654321'] });
+ * const registry = new ModelRegistry(this, 'Registry', {
+ *   modelNames: ['churn'],
+ *   readerRoles: ['arn:aws:iam::210987654321:role/mlenv-prod-promotion'],
+ * });
  * registry.grantRegister(pipelineRole, 'churn');
  */
 export class ModelRegistry extends Construct implements IModelRegistry {
@@ -96,7 +102,8 @@ export class ModelRegistry extends Construct implements IModelRegistry {
     validate(this.node.path, props, prefix);
     this.groupNamePrefix = prefix;
 
-    const readers = [...new Set(props.readerAccounts ?? [])].filter((a) => a !== stack.account).sort();
+    const readers = [...new Set(props.readerRoles ?? [])].sort();
+    const readerAccounts = [...new Set(readers.map(accountOfRole))];
     for (const modelName of props.modelNames) {
       const groupName = modelPackageGroupName(prefix, modelName);
       const groupArn = stack.formatArn({
@@ -121,9 +128,10 @@ export class ModelRegistry extends Construct implements IModelRegistry {
                   {
                     Sid: 'ReadForPromotion',
                     Effect: 'Allow',
-                    Principal: { AWS: readers.map((a) => `arn:${stack.partition}:iam::${a}:root`) },
+                    Principal: { AWS: readerAccounts.map((a) => `arn:${stack.partition}:iam::${a}:root`) },
                     Action: READ_ACTIONS,
                     Resource: [groupArn, packagesArn],
+                    Condition: { ArnEquals: { 'aws:PrincipalArn': readers } },
                   },
                 ],
               },
@@ -193,6 +201,12 @@ export class ModelRegistry extends Construct implements IModelRegistry {
   }
 }
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
+
+function accountOfRole(roleArn: string): string {
+  return ROLE_ARN.exec(roleArn)![1];
+}
+
 function validate(path: string, props: ModelRegistryProps, prefix: string): void {
   const problems: string[] = [];
   if (props.modelNames.length === 0) problems.push('modelNames must name at least one model');
@@ -205,8 +219,8 @@ function validate(path: string, props: ModelRegistryProps, prefix: string): void
     }
   }
   if (new Set(props.modelNames).size !== props.modelNames.length) problems.push('modelNames must be unique');
-  for (const account of props.readerAccounts ?? []) {
-    if (!/^\d{12}$/.test(account)) problems.push(`readerAccounts: '${account}' is not a 12-digit account id`);
+  for (const role of props.readerRoles ?? []) {
+    if (!ROLE_ARN.test(role)) problems.push(`readerRoles: '${role}' is not an IAM role ARN`);
   }
   if (problems.length > 0)
     throw new Error(`Invalid ModelRegistry props at ${path}:\n  - ${problems.join('\n  - ')}`);

@@ -12,6 +12,7 @@ import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImage } from '../training/framework-image';
 import { type EndpointVariant, InstanceVariant, ServerlessVariant } from './endpoint-variant';
+import { MODEL_FILES_SHA256_ENV, SHA256_HEX } from '../common/artifact-integrity';
 
 /** A SageMaker endpoint serving one model. */
 export interface IModelEndpoint extends IResource {
@@ -85,6 +86,12 @@ export interface RolloutOptions {
 export interface ModelEndpointProps {
   /** The model package (registry version) to serve. */
   readonly modelPackageArn: string;
+  /**
+   * The package's `artifactFilesSha256` (its artifact's files' SHA-256, as the registration
+   * recorded it): the model gives it to the serving code (`MLENV_MODEL_FILES_SHA256`), which
+   * refuses to load files with another digest.
+   */
+  readonly artifactFilesSha256: string;
   /** The model's name in the data store: its artifacts are read from `models/<modelName>/`, capture goes to `monitoring/<modelName>/`. */
   readonly modelName: string;
   /** Model artifacts and data capture live here; its key also encrypts the endpoint's volumes. */
@@ -183,7 +190,12 @@ export class ModelEndpoint extends ModelEndpointBase {
 
     const model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
-      containers: [{ modelPackageName: props.modelPackageArn }],
+      containers: [
+        {
+          modelPackageName: props.modelPackageArn,
+          environment: { [MODEL_FILES_SHA256_ENV]: props.artifactFilesSha256 },
+        },
+      ],
       enableNetworkIsolation: true,
       vpcConfig: props.network && vpcConfigOf(props.network),
     });
@@ -332,6 +344,11 @@ function validate(path: string, props: ModelEndpointProps): void {
     !/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-z0-9-]+\/\d+$/.test(props.modelPackageArn)
   ) {
     problems.push(`modelPackageArn '${props.modelPackageArn}' is not a versioned model package ARN`);
+  }
+  if (!SHA256_HEX.test(props.artifactFilesSha256)) {
+    problems.push(
+      `artifactFilesSha256 '${props.artifactFilesSha256}' is not a SHA-256 (64 lowercase hex digits)`,
+    );
   }
   const capture = props.dataCapturePercent ?? 0;
   if (props.variant instanceof ServerlessVariant) {

@@ -323,34 +323,93 @@ export class MlDataStore extends MlDataStoreBase {
   }
 
   /**
-   * Lets principals of another account read model artifacts under `keyPatterns`, to promote them
-   * to that account's environment: a models bucket policy statement (GetObject, GetObjectVersion)
-   * and a key policy statement (Decrypt, only through S3 in this region). Principals there still
-   * need permissions of their own. Nothing else of the store is shared.
+   * Lets one role of another account (the next environment's promotion role) read model artifacts
+   * under `keyPatterns`, to promote them: a models bucket policy statement (GetObject,
+   * GetObjectVersion) and a key policy statement (Decrypt, only through S3 in this region, only for
+   * this store's models bucket). Both name the role's account as principal and the role itself in
+   * `aws:PrincipalArn`: a role ARN as principal would have to exist when this stack deploys, which
+   * the next environment's role does not before that environment is deployed. No other principal
+   * of that account, its root included, is admitted. The role still needs permissions of its own.
+   *
+   * The models bucket uses an S3 Bucket Key, so S3 asks KMS with the bucket's ARN as encryption
+   * context (`aws:s3:arn`), not the object's: the key statement admits the models bucket, and the
+   * bucket statement narrows it to `keyPatterns`. Needs `bucketNamePrefix` (the key policy cannot
+   * reference the bucket the key encrypts without a cycle).
    */
-  public grantCrossAccountReadModels(account: string, keyPatterns: string[]): void {
-    if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
-      throw new Error(`MlDataStore ${this.node.path}: '${account}' is not a 12-digit account id`);
+  public grantPromotionReadModels(readerRoleArn: string, keyPatterns: string[]): void {
+    const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/.exec(readerRoleArn);
+    if (!Token.isUnresolved(readerRoleArn) && !role) {
+      throw new Error(`MlDataStore ${this.node.path}: '${readerRoleArn}' is not an IAM role ARN`);
     }
-    if (keyPatterns.length === 0) return;
+    if (!this.bucketNamePrefix) {
+      throw new Error(
+        `MlDataStore ${this.node.path}: grantPromotionReadModels needs bucketNamePrefix (the key policy names the models bucket)`,
+      );
+    }
+    if (keyPatterns.length === 0 || !role) return;
     const stack = Stack.of(this);
-    const reader = new iam.AccountPrincipal(account);
-    const sid = `PromotionRead${account}`;
+    const reader = new iam.AccountPrincipal(role[1]);
+    const onlyTheRole = { ArnEquals: { 'aws:PrincipalArn': readerRoleArn } };
+    const sid = `PromotionRead${role[1]}`;
     this.modelsBucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid,
         principals: [reader],
         actions: [...ACCESS.read.objects],
         resources: keyPatterns.map((pattern) => this.modelsBucket.arnForObjects(pattern)),
+        conditions: onlyTheRole,
       }),
     );
+    const modelsBucketArn = `arn:${stack.partition}:s3:::${dataStoreBucketName(this.bucketNamePrefix, 'models')}`;
     this.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid,
         principals: [reader],
         actions: ['kms:Decrypt'],
         resources: ['*'], // in a key policy, '*' is this key
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.${domainSuffix(stack)}` } },
+        conditions: {
+          ...onlyTheRole,
+          StringEquals: {
+            'kms:ViaService': `s3.${stack.region}.${domainSuffix(stack)}`,
+            'kms:EncryptionContext:aws:s3:arn': modelsBucketArn,
+          },
+        },
+      }),
+    );
+  }
+
+  /**
+   * Makes objects under `keyPatterns` of the models bucket write-once: a bucket policy denies every
+   * PutObject and CompleteMultipartUpload that does not carry `If-None-Match` (S3 conditional
+   * writes: the put fails when the key exists), and so every CopyObject into them (S3 takes no
+   * conditional header on a copy: 403 without, 501 with; a promotion reads and puts), for every principal
+   * except the roles matching `serviceWriterRolePatterns`. Those are the SageMaker job roles:
+   * SageMaker writes a job's outputs itself and sends no `If-None-Match`, so their writes cannot be
+   * held to it; IAM cannot say "only a key that does not exist yet" any other way.
+   *
+   * Why a bucket policy and not Object Lock: a lock keeps an object version from being deleted or
+   * changed, but a put to the same key still creates a new current version, so it does not stop
+   * an overwrite; it would also keep every version past `noncurrentVersionExpiration` and make a
+   * `DESTROY` removal policy impossible. Readers pin the version and check the bytes' SHA-256
+   * instead (see the README).
+   */
+  public refuseOverwrites(keyPatterns: string[], serviceWriterRolePatterns: string[]): void {
+    if (keyPatterns.length === 0) return;
+    this.modelsBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteRunObjectsOnce',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: keyPatterns.map((pattern) => this.modelsBucket.arnForObjects(pattern)),
+        conditions: {
+          // CreateMultipartUpload, UploadPart and UploadPartCopy carry no conditional header.
+          Bool: { 's3:ObjectCreationOperation': 'true' },
+          Null: { 's3:if-none-match': 'true' },
+          ...(serviceWriterRolePatterns.length > 0
+            ? { ArnNotLike: { 'aws:PrincipalArn': serviceWriterRolePatterns } }
+            : {}),
+        },
       }),
     );
   }

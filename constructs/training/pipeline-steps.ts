@@ -130,3 +130,12 @@ export function stepJobArnPattern(stack: Stack, layout: ModelLayout, step: Pipel
     resourceName: `${layout.jobNamePrefix(step.jobStep)}*`,
   });
 }
+
+/**
+ * The key of the artifact the Train step's job writes in the models bucket: SageMaker puts it at
+ * `<output path><job name>/output/model.tar.gz` (`runId` may be `{}` or `*`).
+ */
+export function trainedArtifactKey(layout: ModelLayout, runId: string): string {
+  const train = PIPELINE_STEPS.find((step) => step.state === 'Train')!;
+  return `${layout.runDir(runId)}/${layout.jobName(train.jobStep, runId)}/output/model.tar.gz`;
+}

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { ARTIFACT_METADATA } from '../common/artifact-integrity';
 import { ModelLayout } from '../common/model-layout';
 import type { ModelPackageGroupRef } from '../registry/model-registry';
 import type { FrameworkImageConfig } from './framework-image';
@@ -25,11 +26,18 @@ export interface RegisterModelProps {
   readonly code: SourceCodeConfig;
   /** Where the execution holds the MLflow run it recorded, for the package's `mlflowRunId`. @default - none */
   readonly runIdPath?: string;
+  /**
+   * Where the execution holds what it knows of the artifact (JSONPaths): the SHA-256 of the
+   * archive and of its files (recorded by the evaluation), and the S3 version that was evaluated.
+   * The package records them under `ARTIFACT_METADATA`'s keys; a missing one fails the state.
+   */
+  readonly artifactPaths: { readonly [K in keyof typeof ARTIFACT_METADATA]: string };
 }
 
 /**
  * The `createModelPackage` task: registers the trained artifact in the model's group with its
- * evaluation (model quality), data-quality baseline (drift checks) and lineage.
+ * evaluation (model quality), data-quality baseline (drift checks) and lineage, and what pins its
+ * bytes: the archive's S3 version and SHA-256, and its files' SHA-256.
  */
 export function registerModelTask(scope: Construct, props: RegisterModelProps): tasks.CallAwsService {
   const { layout, modelsBucket } = props;
@@ -94,6 +102,12 @@ export function registerModelTask(scope: Construct, props: RegisterModelProps): 
         executionArn: sfn.JsonPath.executionId,
         trainingJobName: sfn.JsonPath.stringAt('$.train.jobName'),
         ...(props.runIdPath ? { mlflowRunId: sfn.JsonPath.stringAt(props.runIdPath) } : {}),
+        ...Object.fromEntries(
+          Object.entries(ARTIFACT_METADATA).map(([field, key]) => [
+            key,
+            sfn.JsonPath.stringAt(props.artifactPaths[field as keyof typeof ARTIFACT_METADATA]),
+          ]),
+        ),
       },
     },
     resultSelector: { 'modelPackageArn.$': '$.ModelPackageArn' },

@@ -19,6 +19,12 @@ export interface TrainingJobRoleProps {
 }
 
 /**
+ * The IAM path of every model's job role: the models bucket lets roles on it (and no one else)
+ * write run objects without `If-None-Match`, since SageMaker writes job outputs itself.
+ */
+export const TRAINING_JOB_ROLE_PATH = '/mlenv-training-jobs/';
+
+/**
  * The role a model's SageMaker jobs run as: its own prefix of each bucket (read raw, read/write
  * curated, read/put models), the code archive, the image, and its own logs and metrics.
  */
@@ -31,6 +37,7 @@ export class TrainingJobRole extends Construct {
     const { layout, dataStore } = props;
     const model = layout.modelName;
     this.role = new iam.Role(this, 'Role', {
+      path: TRAINING_JOB_ROLE_PATH,
       // Only SageMaker jobs of this model's pipeline steps, in this account, may assume it.
       assumedBy: servicePrincipalFor(
         this,

@@ -14,8 +14,9 @@ import { MlInstanceType } from './ml-instance-type';
 import { metricPath, passesGate, ProblemType } from './quality-gate';
 import { addPipelineTriggers } from './pipeline-triggers';
 import { grantPipelineJobs } from './pipeline-permissions';
-import { PIPELINE_STEPS, type PipelineStep, type StepLocation } from './pipeline-steps';
+import { PIPELINE_STEPS, type PipelineStep, type StepLocation, trainedArtifactKey } from './pipeline-steps';
 import { registerModelTask } from './register-model';
+import { EVALUATION_ARTIFACT_FIELD } from '../common/artifact-integrity';
 import { RECORDED_RUN_PATH, RunRecording } from './run-recording';
 import {
   type DynamicS3Uri,
@@ -270,6 +271,32 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     });
     readMetrics.addCatch(notifyFailure, catchAll);
 
+    // The artifact's version, to register exactly the bytes that were evaluated. HEAD asks
+    // s3:GetObject (and no use of the key).
+    const artifactKey = trainedArtifactKey(layout, '{}');
+    const readArtifactVersion = new tasks.CallAwsService(this, 'ReadArtifactVersion', {
+      service: 's3',
+      action: 'headObject',
+      iamAction: 's3:GetObject',
+      parameters: {
+        Bucket: buckets.models,
+        Key: sfn.JsonPath.format(
+          artifactKey,
+          sfn.JsonPath.stringAt('$.run.id'),
+          sfn.JsonPath.stringAt('$.run.id'),
+        ),
+      },
+      iamResources: [dataStore.modelsBucket.arnForObjects(trainedArtifactKey(layout, '*'))],
+      resultSelector: { 'versionId.$': '$.VersionId' },
+      resultPath: '$.artifact',
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
+    });
+    readArtifactVersion.addRetry({
+      errors: ['S3.SdkClientException', 'S3.InternalErrorException', 'States.Timeout'],
+      maxAttempts: 3,
+    });
+    readArtifactVersion.addCatch(notifyFailure, catchAll);
+
     const recording = props.runRecorder
       ? new RunRecording(this, {
           recorder: props.runRecorder,
@@ -279,8 +306,14 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
           codeVersion: props.codeVersion ?? 'unknown',
         })
       : undefined;
+    const evaluated = `$.evaluation.metrics.${EVALUATION_ARTIFACT_FIELD}`;
     const registerModel = registerModelTask(this, {
       runIdPath: recording ? RECORDED_RUN_PATH : undefined,
+      artifactPaths: {
+        sha256: `${evaluated}.sha256`,
+        filesSha256: `${evaluated}.files_sha256`,
+        versionId: '$.artifact.versionId',
+      },
       layout,
       group: registry.modelPackageGroup(model),
       modelsBucket: buckets.models,
@@ -326,11 +359,24 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     const metricMissing = failWith('MetricMissing', {
       text: `evaluation.json has no numeric ${problemType}_metrics.${metric}.value`,
     });
-    const qualityGate = new sfn.Choice(this, 'QualityGate')
+    // A package is registered only with what pins its bytes (a missing path would fail the
+    // execution at run time, past every Catch).
+    const artifactRecorded = new sfn.Choice(this, 'ArtifactRecorded')
       .when(
-        passesGate(gatePath, props.qualityGate),
+        sfn.Condition.and(
+          ...[`${evaluated}.sha256`, `${evaluated}.files_sha256`, '$.artifact.versionId'].map((path) =>
+            sfn.Condition.isPresent(path),
+          ),
+        ),
         registerModel.next(recording ? recording.link(notifySuccess) : notifySuccess),
       )
+      .otherwise(
+        failWith('ArtifactNotRecorded', {
+          text: `evaluation.json has no ${EVALUATION_ARTIFACT_FIELD}.sha256 and .files_sha256 (the SHA-256 of the model.tar.gz it evaluated, and of its files): the package could not pin its bytes`,
+        }),
+      );
+    const qualityGate = new sfn.Choice(this, 'QualityGate')
+      .when(passesGate(gatePath, props.qualityGate), artifactRecorded)
       .otherwise(
         failWith('QualityGateFailed', {
           intrinsic: `States.Format('${metric} {} does not pass the quality gate ${metric} ${operator} ${threshold}', ${gatePath})`,
@@ -373,6 +419,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     jobStates
       .reduce((chain, state) => chain.next(state), sfn.Chain.start(prepareRun))
       .next(readMetrics)
+      .next(readArtifactVersion)
       .next(recording ? recording.record : hasMetric);
     recording?.then(hasMetric);
 

@@ -143,6 +143,19 @@ export class AuthorizationModel {
       };
     }
     const role = this.inventory.roles.get(principal);
+    if (!role && request.administrator) {
+      const account = parseArn(principal)?.account;
+      return {
+        account,
+        identityPolicies: [
+          {
+            name: `administrator role of account ${account}`,
+            document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+          },
+        ],
+        notes: [],
+      };
+    }
     if (!role) {
       return {
         account: parseArn(principal)?.account,

@@ -7,6 +7,9 @@ import type { PolicyInventory } from './policy-inventory';
 import type { RunTimeCall } from './run-time-call';
 import { type Caller, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
 
+/** A role of the next environment's account other than its promotion role, with every permission. */
+const OTHER_ROLE_NAME = 'administrator';
+
 /** Where a promotion into an environment runs and writes, as its configuration names them. */
 export interface PromotionTarget {
   /** The role `mlenv promote` assumes there. */
@@ -22,16 +25,20 @@ export interface PromotionTarget {
 /** The calls of promotions, split by whether the policies must allow them. */
 export interface PromotionCalls {
   /**
-   * Each registered package promoted into every environment after its own in the promotion
-   * order, as `mlenv promote` calls: the target's account assumes the target's promotion role,
-   * which reads the target's names, the source's registry and the package's objects, copies the
-   * objects into the target's models bucket and registers the package in the target's group.
+   * Each registered package promoted into the environment after its own in the promotion order,
+   * as `mlenv promote` calls: the target's account assumes the target's promotion role, which
+   * reads the target's names, the source's registry and the package's objects (at the version the
+   * package records), puts the objects into the target's models bucket (`If-None-Match: *`) and
+   * registers the package in the target's group.
    */
   readonly allowed: RunTimeCall[];
   /**
-   * The same reads of a source by every account that is not after it in the order, and the
-   * promotion role reaching beyond what a promotion needs: writing to or registering in the
-   * source, reading its raw data.
+   * The same reads of a source by anyone but the next environment's promotion role: an
+   * administrator of every other account (the next one's included, as its root and as another
+   * role of it), the promotion role of the environment after the next; the promotion role
+   * reaching beyond what a promotion needs (writing to or registering in the source, reading its
+   * raw data); and any put under a run's prefix without `If-None-Match` (an overwrite), by the
+   * promotion role or an administrator of the target's account.
    */
   readonly denied: RunTimeCall[];
 }
@@ -47,9 +54,10 @@ export function promotionCalls(
   targetOf: (stage: DeployedStage) => PromotionTarget,
 ): PromotionCalls {
   const { stages } = inventory.deployed;
-  const after = (stage: DeployedStage) => {
+  /** The stage `steps` after `stage` in the promotion order, if there is one. */
+  const later = (stage: DeployedStage, steps: number) => {
     const index = promotion.indexOf(stage.id);
-    return index < 0 ? [] : stages.filter((s) => promotion.indexOf(s.id) > index);
+    return index < 0 ? [] : stages.filter((s) => s.id === promotion[index + steps]);
   };
   const result: PromotionCalls = { allowed: [], denied: [] };
   for (const registration of registrations) {
@@ -59,7 +67,7 @@ export function promotionCalls(
     );
     const objects = packageObjects(registration);
     const model = parseS3Uri(objects[0]).key.split('/')[0];
-    for (const target of after(source)) {
+    for (const target of later(source, 1)) {
       const { roleArn, parameterPath, modelsBucket, groupArnOf } = targetOf(target);
       const origin = `promotion of ${model} from ${source.id} to ${target.id}`;
       const inTarget: Caller = { stage: target.id, principal: roleArn, originPath: origin, origin };
@@ -84,6 +92,12 @@ export function promotionCalls(
           const copy = `s3://${modelsBucket}/${key}`;
           return [
             ...s3ReadCalls(inventory, ofSource, uri),
+            // The object at the version the package records.
+            {
+              ...ofSource,
+              action: 's3:GetObjectVersion',
+              resource: s3Arn(source.partition, parseS3Uri(uri).bucket, key),
+            },
             {
               ...inTarget,
               action: 's3:ListBucket',
@@ -91,7 +105,7 @@ export function promotionCalls(
               context: { 's3:prefix': key },
             },
             { ...inTarget, action: 's3:GetObject', resource: s3Arn(target.partition, modelsBucket, key) },
-            ...s3WriteCalls(inventory, inTarget, copy),
+            ...s3WriteCalls(inventory, inTarget, copy, undefined, { ifNoneMatch: true }),
           ];
         }),
         { ...inTarget, action: 'sagemaker:ListModelPackages', resource: `${targetPackages}/*` },
@@ -107,7 +121,17 @@ export function promotionCalls(
       const raw = [...inventory.buckets.values()].find(
         (b) => b.stage === source && b.resource && b.name.endsWith('-raw'),
       );
+      // Run objects are written once: an overwrite (a put without If-None-Match) is refused to the
+      // promotion role and to an administrator of the target's account alike.
+      const overwrite = `s3://${modelsBucket}/${parseS3Uri(objects[0]).key}`;
+      const targetAdministrator: Caller = {
+        ...inTarget,
+        principal: accountRoot(target.partition, target.account),
+        origin: `${origin}: an administrator of ${target.account} overwriting`,
+      };
       result.denied.push(
+        ...s3WriteCalls(inventory, { ...inTarget, origin: `${origin}: overwriting` }, overwrite).slice(0, 1),
+        ...s3WriteCalls(inventory, targetAdministrator, overwrite).slice(0, 1),
         ...s3WriteCalls(inventory, ofSource, `s3://${sourceBucket}/${parseS3Uri(objects[0]).key}`),
         ...(sourceGroup
           ? [
@@ -127,20 +151,41 @@ export function promotionCalls(
           : []),
       );
     }
-    // Every other account of the assembly reads nothing of the source.
-    const readers = new Set(after(source).map((s) => s.account));
-    for (const account of new Set(stages.map((s) => s.account))) {
-      if (account === source.account || readers.has(account)) continue;
-      const origin = `promotion from ${source.id} read by account ${account}`;
-      const caller: Caller = {
+    // Nobody but the next environment's promotion role reads the source: not an administrator of
+    // any other account (the next one's included, as its root or as another of its roles), not
+    // the promotion role of the environment after the next.
+    const readsBy = (caller: Caller) => [
+      ...(sourceGroup ? registryReads(sourceGroup.arn, caller) : []),
+      ...objects.flatMap((uri) => s3ReadCalls(inventory, caller, uri)),
+    ];
+    const as = (
+      principal: string,
+      who: string,
+      administrator = false,
+    ): Caller & { administrator?: boolean } => {
+      const origin = `promotion from ${source.id} read by ${who}`;
+      return {
         stage: source.id,
-        principal: accountRoot(source.partition, account),
+        principal,
         originPath: origin,
         origin,
+        ...(administrator ? { administrator } : {}),
       };
+    };
+    for (const account of new Set(stages.map((s) => s.account))) {
+      if (account === source.account) continue;
+      result.denied.push(...readsBy(as(accountRoot(source.partition, account), `account ${account}`)));
+    }
+    for (const next of later(source, 1).filter((s) => s.account !== source.account)) {
+      const other = `arn:${next.partition}:iam::${next.account}:role/${OTHER_ROLE_NAME}`;
       result.denied.push(
-        ...(sourceGroup ? registryReads(sourceGroup.arn, caller) : []),
-        ...objects.flatMap((uri) => s3ReadCalls(inventory, caller, uri)),
+        ...readsBy(as(other, `another role of ${next.id}'s account, an administrator`, true)),
+      );
+    }
+    for (const afterNext of later(source, 2)) {
+      const { roleArn } = targetOf(afterNext);
+      result.denied.push(
+        ...readsBy(as(roleArn, `${afterNext.id}'s promotion role (after the next environment)`)),
       );
     }
   }

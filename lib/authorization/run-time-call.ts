@@ -22,6 +22,13 @@ export interface AuthorizationRequest {
    * @default - none: the request reaches the service's public endpoint
    */
   readonly vpcEndpoint?: string;
+  /**
+   * The principal, a role that is not the assembly's, stands for an administrator of its account:
+   * its own policies allow everything, so only the resource's side can stop it (as an account root
+   * does, but with the role's ARN in `aws:PrincipalArn`).
+   * @default false
+   */
+  readonly administrator?: boolean;
 }
 
 /** A request the platform makes at run time, and where in the templates it comes from. */

@@ -48,20 +48,30 @@ export function s3ReadCalls(
 }
 
 /**
- * Writing `objectUri`: `s3:PutObject`, and `kms:GenerateDataKey` of `kmsKeyArn` (the key the
- * writer names, else the bucket's default key) as S3 asks it on the caller's behalf.
+ * Writing `objectUri`: `s3:PutObject` (an object-creating operation, `If-None-Match: *` when the
+ * writer makes it conditional), and `kms:GenerateDataKey` of `kmsKeyArn` (the key the writer
+ * names, else the bucket's default key) as S3 asks it on the caller's behalf.
  */
 export function s3WriteCalls(
   inventory: PolicyInventory,
   caller: Caller,
   objectUri: string,
   kmsKeyArn?: string,
+  options: { readonly ifNoneMatch?: boolean } = {},
 ): RunTimeCall[] {
   const { bucket, key } = parseS3Uri(objectUri);
   const record = inventory.buckets.get(bucket);
   const partition = record?.stage.partition ?? 'aws';
   const calls: RunTimeCall[] = [
-    { ...caller, action: 's3:PutObject', resource: s3Arn(partition, bucket, key) },
+    {
+      ...caller,
+      action: 's3:PutObject',
+      resource: s3Arn(partition, bucket, key),
+      context: {
+        's3:ObjectCreationOperation': 'true',
+        ...(options.ifNoneMatch ? { 's3:if-none-match': '*' } : {}),
+      },
+    },
   ];
   const encryptionKey = kmsKeyArn ?? record?.encryptionKeyArn;
   if (encryptionKey) {

@@ -5,6 +5,8 @@ import { parseArn } from './arns';
 
 /** Stand-ins for the ids services give a job run, a build, a child execution. */
 const SAMPLE_JOB_RUN_ID = `jr_${'0123456789abcdef'.repeat(4)}`;
+/** An S3 version id, as S3 gives them (HEAD of a versioned bucket's object). */
+const SAMPLE_VERSION_ID = 'sample.version.0123456789abcdefgh';
 const SAMPLE_UUID = '01234567-89ab-4def-8123-456789abcdef';
 
 /** What a sample execution of a state machine did: the parameters each Task state was called with. */
@@ -42,7 +44,7 @@ export const SAMPLE_EXPORTED_VALUE = '0123456789abcdef0123456789abcdef';
  * tasks are answered locally the way the services answer: a `.sync` SageMaker job completes (a
  * training job's model lands at `<S3OutputPath><job name>/output/model.tar.gz`, SageMaker's
  * documented layout), `createModelPackage` returns version 1 of the group, S3 `getObject` returns
- * `objectBody`, SNS returns a message id, a Glue job run, a CodeBuild build (with the variables
+ * `objectBody` and `headObject` a version id, SNS returns a message id, a Glue job run, a CodeBuild build (with the variables
  * it exports) and a child execution succeed (with their ids).
  */
 export async function runSampleExecution(
@@ -87,6 +89,8 @@ export async function runSampleExecution(
           Body: options.objectBody?.(`s3://${String(parameters.Bucket)}/${String(parameters.Key)}`) ?? '{}',
           ContentType: 'application/json',
         };
+      case 'aws-sdk:s3:headObject':
+        return { VersionId: SAMPLE_VERSION_ID, ContentLength: 1 };
       case 'sns:publish':
         return { MessageId: 'sample-message' };
       case 'glue:startJobRun':

@@ -218,6 +218,19 @@ export function taskCalls(
         problems: [],
       };
     }
+    // HEAD of an object: s3:GetObject, without the key (nothing is decrypted).
+    case 'aws-sdk:s3:headObject': {
+      const absent = missing('Bucket', 'Key');
+      if (absent.length > 0) return { calls: [], problems: [`no ${absent.join(', ')} to derive calls from`] };
+      const bucket = String(parameters.Bucket);
+      const partition = inventory.buckets.get(bucket)?.stage.partition ?? 'aws';
+      return {
+        calls: [
+          { ...caller, action: 's3:GetObject', resource: s3Arn(partition, bucket, String(parameters.Key)) },
+        ],
+        problems: [],
+      };
+    }
     case 'aws-sdk:sagemaker:createModelPackage': {
       const group = parameters.ModelPackageGroupName;
       if (typeof group !== 'string') return { calls: [], problems: ['no ModelPackageGroupName'] };

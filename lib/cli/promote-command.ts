@@ -9,8 +9,6 @@ interface PromoteOptions extends AwsOptions {
   readonly from: string;
   readonly to: string;
   readonly package?: string;
-  readonly force?: boolean;
-  readonly reason?: string;
   readonly deployments: string;
 }
 
@@ -24,8 +22,6 @@ export function promoteCommand(): Command {
     .requiredOption('--from <env>', 'the environment the package is approved in')
     .requiredOption('--to <env>', 'the next environment of the promotion order')
     .option('--package <arn>', 'the package to promote (default: the newest approved one)')
-    .option('--force', 'promote past an environment of the promotion order (needs --reason)')
-    .option('--reason <text>', 'why (recorded on the package; required with --force)')
     .option('--deployments <dir>', 'the directory of the pins files, in a git clone', DEPLOYMENTS_DIR)
     .addHelpText(
       'after',
@@ -46,7 +42,7 @@ export function promoteCommand(): Command {
         );
       }
       const config = platformConfig();
-      const plan = planPromotion(config, model, options.from, options.to, options);
+      const plan = planPromotion(config, model, options.from, options.to);
       const run = await runPromotion({
         config,
         plan,

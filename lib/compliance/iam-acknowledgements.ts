@@ -7,7 +7,11 @@ import { ModelLayout } from '../../constructs/common/model-layout';
 import { modelPackageGroupName } from '../../constructs/registry/model-registry';
 import { dataStoreBucketName } from '../../constructs/storage/ml-data-store';
 import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
-import { PIPELINE_STEPS, stepJobArnPattern } from '../../constructs/training/pipeline-steps';
+import {
+  PIPELINE_STEPS,
+  stepJobArnPattern,
+  trainedArtifactKey,
+} from '../../constructs/training/pipeline-steps';
 import { acknowledgeInlinePolicy } from './acknowledge';
 
 /** What the platform's wildcard resources are made of, in one environment. */
@@ -57,6 +61,10 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
     explain(
       DATA_BUCKETS.map((kind) => object(kind, layout.allObjects)),
       `Model ${model}'s objects in a data bucket of this environment; the keys under it (run ids, splits, artifacts, captured data) are created at run time`,
+    );
+    explain(
+      [object('models', trainedArtifactKey(layout, '*'))],
+      `The trained artifact of model ${model}'s runs, whose version the registration records; the run id is a hash of the execution name, known only at run time`,
     );
     explain(
       [object('models', layout.evaluationKey('*'))],

@@ -31,6 +31,7 @@ export function everyModelServed(config: MlEnvConfig): MlEnvConfig {
           approvedBy: 'mlenv cost (a stand-in pin for the estimate)',
           approvedAt: '2026-01-01T00:00:00Z',
           source: `stand-in for a package of ${group}`,
+          artifactFilesSha256: '0'.repeat(64), // nothing is loaded for an estimate
           dataQualityBaseline: {
             statisticsS3Uri: `${baseline}/statistics.json`,
             constraintsS3Uri: `${baseline}/constraints.json`,

@@ -1,4 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateModelPackageCommand,
   type CreateModelPackageCommandInput,
@@ -82,7 +82,8 @@ const LOCAL_ROWS_VARIABLE = 'MLENV_CURATED_PATH';
  * The service integrations of the training pipeline, answered by the local environment: SageMaker
  * processing and training jobs run on this machine under their container contracts with their
  * data in the emulator's S3 (and are recorded in the emulator's SageMaker); the SDK integrations
- * (`s3:getObject` of a dataset's `latest.json` and of an evaluation, `sagemaker:createModelPackage`)
+ * (`s3:getObject` of a dataset's `latest.json` and of an evaluation, `s3:headObject` of an artifact,
+ * `sagemaker:createModelPackage`)
  * and SNS publishing go to the emulator.
  */
 export function emulatorBackend(
@@ -145,6 +146,17 @@ export function emulatorBackend(
           Body: (await output.Body?.transformToString('utf8')) ?? '',
           ContentType: output.ContentType,
           ContentLength: output.ContentLength,
+        };
+      }
+      case 'aws-sdk:s3:headObject': {
+        const output = await s3.send(
+          new HeadObjectCommand({ Bucket: String(parameters.Bucket), Key: String(parameters.Key) }),
+        );
+        // The emulator's buckets are not versioned (see emulator-gaps): S3 calls that version 'null'.
+        return {
+          VersionId: output.VersionId ?? 'null',
+          ContentLength: output.ContentLength,
+          ETag: output.ETag,
         };
       }
       case 'aws-sdk:sagemaker:createModelPackage': {

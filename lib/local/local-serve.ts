@@ -19,6 +19,7 @@ import { S3ObjectStore } from './jobs/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { type ServingRecord, servingDir, startServer } from './serving-process';
+import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
 import { ModelStack } from '../stacks/model-stack';
 
 /** A registered model package, as far as serving it needs. */
@@ -28,6 +29,8 @@ export interface ServablePackage {
   readonly modelDataUrl: string;
   readonly image: string;
   readonly baseline?: DeploymentPin['dataQualityBaseline'];
+  /** What the package records of its artifact's files (the pin and the model carry it to serving). */
+  readonly artifactFilesSha256: string;
 }
 
 /** The newest approved package of `model` in the local registry (highest version). */
@@ -59,7 +62,14 @@ function servable(described: DescribeModelPackageCommandOutput, version: number)
     throw new Error(`${described.ModelPackageArn} has no model data or image to serve`);
   }
   const quality = described.DriftCheckBaselines?.ModelDataQuality;
+  const artifactFilesSha256 = described.CustomerMetadataProperties?.[ARTIFACT_METADATA.filesSha256];
+  if (!artifactFilesSha256) {
+    throw new Error(
+      `${described.ModelPackageArn} records no ${ARTIFACT_METADATA.filesSha256}: serving could not check its bytes; train it again`,
+    );
+  }
   return {
+    artifactFilesSha256,
     arn: described.ModelPackageArn!,
     version,
     modelDataUrl: container.ModelDataUrl,
@@ -125,6 +135,7 @@ export async function localServe(
         approvedBy: 'mlenv local serve',
         approvedAt: new Date().toISOString(),
         source: `the newest approved package of ${model} in the local registry`,
+        artifactFilesSha256: pkg.artifactFilesSha256,
         ...(pkg.baseline ? { dataQualityBaseline: pkg.baseline } : {}),
       },
     });
@@ -212,6 +223,8 @@ export async function localServe(
       modelPackageArn: pkg.arn,
       modelDataUrl: pkg.modelDataUrl,
       capture,
+      // The model's environment, as SageMaker gives it to the container (the expected digest).
+      environment: deployedModel.Containers?.[0]?.Environment ?? deployedModel.PrimaryContainer?.Environment,
     });
     steps.detail(`${endpointName} on ${record.url} (pid ${record.pid})`);
     return record;

@@ -61,6 +61,8 @@ export interface StartServerOptions {
   readonly modelPackageArn: string;
   readonly modelDataUrl: string;
   readonly capture?: ServingRecord['capture'];
+  /** The model's container environment (SageMaker's `Environment`). @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly python?: string;
   /** @default 30 s */
   readonly startTimeoutMs?: number;
@@ -98,7 +100,11 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
         : []),
     ],
     // Nothing of the caller's environment (no AWS credentials): as in a serving container.
-    { detached: true, stdio: ['ignore', log, log], env: baseEnvironment(dirname(python)) },
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...baseEnvironment(dirname(python)), ...options.environment },
+    },
   );
   closeSync(log);
   let exited: string | undefined;

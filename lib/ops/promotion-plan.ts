@@ -5,28 +5,19 @@ export interface PromotionPlan {
   readonly model: ModelConfig;
   readonly from: EnvironmentConfig;
   readonly to: EnvironmentConfig;
-  /** Environments of the promotion order between `from` and `to` (a forced promotion skips them). */
-  readonly skipped: readonly string[];
-  /** Why, when given (required to skip an environment). */
-  readonly reason?: string;
-}
-
-export interface PromotionPlanOptions {
-  readonly force?: boolean;
-  readonly reason?: string;
 }
 
 /**
  * Checks a promotion of `model` from `fromName` to `toName` against the configuration: both are
- * environments of the promotion order, `to` comes after `from`, and nothing is skipped unless
- * forced with a reason. Throws one line a user can act on.
+ * environments of the promotion order and `to` is the one right after `from` (each registry is read
+ * only by the next environment's promotion role, so nothing can be skipped). Throws one line a user
+ * can act on.
  */
 export function planPromotion(
   config: MlEnvConfig,
   modelName: string,
   fromName: string,
   toName: string,
-  options: PromotionPlanOptions = {},
 ): PromotionPlan {
   const model = config.models.find((m) => m.name === modelName);
   if (!model) {
@@ -60,15 +51,11 @@ export function planPromotion(
         : `models move ${shown}: ${toName} comes before ${fromName}, so nothing is promoted from ${fromName} to it`,
     );
   }
-  const reason = options.reason?.trim() || undefined;
   const skipped = order.slice(i + 1, j);
-  if (skipped.length > 0 && !options.force) {
+  if (skipped.length > 0) {
     throw new Error(
-      `promoting from ${fromName} to ${toName} skips ${skipped.join(', ')} (order ${shown}): promote to ${skipped[0]} first, or pass --force --reason <why>`,
+      `promoting from ${fromName} to ${toName} skips ${skipped.join(', ')} (order ${shown}): ${fromName}'s registry is read only by ${order[i + 1]}'s promotion role; promote to ${skipped[0]} first`,
     );
   }
-  if (options.force && !reason) {
-    throw new Error('--force needs a reason: --reason <why> (it is recorded on the package and in the pin)');
-  }
-  return { model, from, to, skipped, reason };
+  return { model, from, to };
 }

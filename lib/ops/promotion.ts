@@ -11,6 +11,7 @@ import { type DeploymentPin } from '../../config';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { parseS3Uri } from '../authorization/arns';
 import type { EnvironmentDirectory } from './environment-directory';
+import { ARTIFACT_METADATA, SHA256_HEX } from '../../constructs/common/artifact-integrity';
 import { copyObjectOnce } from './object-copy';
 import type { PromotionPlan } from './promotion-plan';
 
@@ -61,7 +62,8 @@ const COPIED_FIELDS = [
 
 /**
  * Promotes an approved package: copies its objects (artifact, evaluation, baseline) into the
- * target's models bucket under the same keys (encrypted with the target's key), registers it in
+ * target's models bucket under the same keys (encrypted with the target's key; the artifact at the
+ * version the package records, refused unless its bytes have the SHA-256 it records), registers it in
  * the target's group as `Approved` with the same metrics and lineage plus where it came from, and
  * returns the pin for the target's deployments file. Running it again registers nothing twice and
  * copies nothing twice.
@@ -110,17 +112,44 @@ export async function promoteModel(
     if (container.Environment?.SAGEMAKER_REGION) container.Environment.SAGEMAKER_REGION = plan.to.region;
   }
 
+  // The artifact is copied at the version the package records, and only with the bytes it records.
+  const recorded = pkg.CustomerMetadataProperties ?? {};
+  const artifactUri = pkg.InferenceSpecification?.Containers?.[0]?.ModelDataUrl;
+  const pinned = {
+    sha256: recorded[ARTIFACT_METADATA.sha256],
+    filesSha256: recorded[ARTIFACT_METADATA.filesSha256],
+    versionId: recorded[ARTIFACT_METADATA.versionId],
+  };
+  if (
+    !artifactUri ||
+    !pinned.sha256 ||
+    !SHA256_HEX.test(pinned.sha256) ||
+    !pinned.versionId ||
+    !pinned.filesSha256
+  ) {
+    throw new Error(
+      `${sourceArn} records no ${ARTIFACT_METADATA.sha256}, ${ARTIFACT_METADATA.filesSha256} and ${ARTIFACT_METADATA.versionId} of its artifact: its bytes cannot be checked, so it is not promoted (train it again to register a package that records them)`,
+    );
+  }
+
   const counts = { copied: 0, present: 0 };
+  let targetVersionId = '';
   for (const [uri, key] of objects) {
-    const outcome = await copyObjectOnce(
+    const isArtifact = uri === artifactUri;
+    const copy = await copyObjectOnce(
       clients.s3,
-      { bucket: source.modelsBucket, key },
+      {
+        bucket: source.modelsBucket,
+        key,
+        ...(isArtifact ? { versionId: pinned.versionId, sha256: pinned.sha256 } : {}),
+      },
       { bucket: targetBucket, key },
       directory.dataKeyArn,
     ).catch((error: Error) => {
       throw new Error(`copying ${uri}: ${error.message}`, { cause: error });
     });
-    counts[outcome]++;
+    if (isArtifact) targetVersionId = copy.versionId;
+    counts[copy.outcome]++;
   }
 
   const marker = `(promoted from ${sourceArn})`;
@@ -137,7 +166,11 @@ export async function promoteModel(
             -1024,
           ),
         ModelApprovalStatus: 'Approved',
-        CustomerMetadataProperties: promotionMetadata(pkg, plan, input, sourceArn),
+        CustomerMetadataProperties: {
+          ...promotionMetadata(pkg, plan, input, sourceArn),
+          // The copy's own version, in the target's bucket.
+          [ARTIFACT_METADATA.versionId]: targetVersionId,
+        },
       }),
     );
     target = created.ModelPackageArn!;
@@ -151,7 +184,8 @@ export async function promoteModel(
       modelPackageArn: target,
       approvedBy: input.promotedBy,
       approvedAt: input.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      source: `promoted from ${plan.from.name} ${sourceArn}${plan.skipped.length > 0 ? ` past ${plan.skipped.join(', ')}` : ''}`,
+      source: `promoted from ${plan.from.name} ${sourceArn}`,
+      artifactFilesSha256: pinned.filesSha256,
       ...(baseline?.Statistics?.S3Uri && baseline.Constraints?.S3Uri
         ? {
             dataQualityBaseline: {
@@ -225,7 +259,7 @@ async function findPromoted(
   return undefined;
 }
 
-/** The source's lineage, and where the package came from, who promoted it, when and why. */
+/** The source's lineage, and where the package came from, who promoted it and when. */
 function promotionMetadata(
   pkg: DescribeModelPackageCommandOutput,
   plan: PromotionPlan,
@@ -240,8 +274,6 @@ function promotionMetadata(
     [PROMOTED_FROM_PACKAGE]: sourceArn,
     promotedBy: clip(input.promotedBy),
     promotedAt: input.now.toISOString(),
-    ...(plan.skipped.length > 0 ? { promotedPast: plan.skipped.join(',') } : {}),
-    ...(plan.reason ? { promotionReason: clip(plan.reason) } : {}),
   };
 }
 

@@ -223,6 +223,7 @@ export class ModelStack extends Stack {
     const endpoint = new ModelEndpoint(this, `${id}Endpoint`, {
       modelName: model.name,
       modelPackageArn: pin.modelPackageArn,
+      artifactFilesSha256: pin.artifactFilesSha256,
       dataStore,
       image: modelImage(model, environment),
       variant:

@@ -22,6 +22,7 @@ import {
 } from '../../constructs';
 import { dataStoreByName } from './data-store-by-name';
 import { removalPolicyOf } from './storage-stack';
+import { promotionReaderRoleArn } from './promotion-reader';
 
 export interface RegistryStackProps extends StackProps {
   readonly project: string;
@@ -53,7 +54,9 @@ export class RegistryStack extends Stack {
     this.registry = new ModelRegistry(this, 'Registry', {
       modelNames: props.models.map((m) => m.name),
       groupNamePrefix: this.groupNamePrefix,
-      readerAccounts: [...props.environment.promotionReaders],
+      readerRoles: props.environment.promotionReaders.map((reader) =>
+        promotionReaderRoleArn(this, props.project, reader),
+      ),
       encryptionKey: props.operationsKey,
       removalPolicy: removalPolicyOf(props.environment),
     });

@@ -8,6 +8,8 @@ import {
   type EnvironmentConfig,
   type ModelConfig,
 } from '../../config';
+import { promotionReaderRoleArn } from './promotion-reader';
+import { TRAINING_JOB_ROLE_PATH } from '../../constructs/training/training-job-role';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { publishForCli } from './discovery-parameter';
 import { MlDataStore } from '../../constructs';
@@ -76,13 +78,19 @@ export class StorageStack extends Stack {
       this.dataStore.encryptionKey.keyArn,
       'The key of the data buckets',
     );
-    // A promotion copies a run's artifact, evaluation and baseline to the next environment.
-    for (const account of environment.promotionReaders) {
-      this.dataStore.grantCrossAccountReadModels(
-        account,
+    // A promotion copies a run's artifact, evaluation and baseline to the next environment, as
+    // that environment's promotion role.
+    for (const reader of environment.promotionReaders) {
+      this.dataStore.grantPromotionReadModels(
+        promotionReaderRoleArn(this, props.project, reader),
         props.models.map((m) => `${new ModelLayout(m.name).runDir('*')}/*`),
       );
     }
+    // Run objects are written once; only SageMaker's own job outputs go without If-None-Match.
+    this.dataStore.refuseOverwrites(
+      [`${new ModelLayout('*').runDir('*')}/*`],
+      [`arn:${this.partition}:iam::${this.account}:role${TRAINING_JOB_ROLE_PATH}*`],
+    );
 
     this.operationsKey = new kms.Key(this, 'OperationsKey', {
       description: 'Encrypts log groups and notification topics',

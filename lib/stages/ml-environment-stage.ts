@@ -158,7 +158,10 @@ export class MlEnvironmentStage extends Stage {
     );
     // Synth fails when a resource breaks an ML policy rule (see the README's list).
     Validations.of(this).addPlugins(
-      new MlPolicyPack({ production: props.production, trustedAccounts: [...environment.promotionReaders] }),
+      new MlPolicyPack({
+        production: props.production,
+        trustedAccounts: environment.promotionReaders.map((r) => r.account),
+      }),
       // A template over CloudFormation's limits fails synth, not the deploy.
       new TemplateLimits(),
     );

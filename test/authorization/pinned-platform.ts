@@ -1,3 +1,4 @@
+import { EVALUATION_ARTIFACT_FIELD } from '../../constructs/common/artifact-integrity';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,7 +78,10 @@ function pinsOfEveryModel(config: MlEnvConfig): Record<string, unknown> {
 function passingEvaluation(model: ModelConfig): string {
   const { metric, operator, threshold } = model.qualityGate;
   const value = operator.startsWith('>') ? threshold + 0.01 : threshold - 0.01;
-  return JSON.stringify({ [`${model.problemType}_metrics`]: { [metric]: { value } } });
+  return JSON.stringify({
+    [`${model.problemType}_metrics`]: { [metric]: { value } },
+    [EVALUATION_ARTIFACT_FIELD]: { sha256: 'a'.repeat(64), files_sha256: 'b'.repeat(64) },
+  });
 }
 
 /** Synthesizes the platform (once per test file) with every model pinned in every environment. */

@@ -146,28 +146,30 @@ describe('loadConfig', () => {
     ]);
   });
 
-  test('each environment of the promotion order may be read by the later ones only, and promoted into from the earlier ones, nearest first', () => {
+  test('each environment of the promotion order is read by the next one only, and promoted into from the one before it only', () => {
     const config = loadConfig(configInput());
     const byName = Object.fromEntries(config.environments.map((e) => [e.name, e]));
+    const where = (n: string) => ({ name: n, account: byName[n].account, region: byName[n].region });
     expect(config.promotion.length).toBeGreaterThan(1);
     config.promotion.forEach((name, i) => {
-      const later = config.promotion.slice(i + 1).map((n) => byName[n].account);
-      const earlier = config.promotion.slice(0, i).reverse();
+      const next = config.promotion.slice(i + 1, i + 2);
+      const previous = config.promotion.slice(Math.max(0, i - 1), i);
       expect({
         name,
         readers: byName[name].promotionReaders,
-        sources: byName[name].promotionSources.map((s) => [s.name, s.account, s.region]),
+        sources: byName[name].promotionSources,
       }).toEqual({
         name,
-        readers: [...new Set(later)].filter((a) => a !== byName[name].account),
-        sources: earlier.map((n) => [n, byName[n].account, byName[n].region]),
+        readers: next.filter((n) => byName[n].account !== byName[name].account).map(where),
+        sources: previous.map(where),
       });
     });
     // Environments outside the order (local) share nothing, and nobody reads from them.
     for (const env of config.environments.filter((e) => !config.promotion.includes(e.name))) {
       expect(env.promotionReaders).toEqual([]);
       expect(env.promotionSources).toEqual([]);
-      for (const other of config.environments) expect(other.promotionReaders).not.toContain(env.account);
+      for (const other of config.environments)
+        expect(other.promotionReaders.map((r) => r.account)).not.toContain(env.account);
     }
   });
 
@@ -317,9 +319,9 @@ describe('loadConfig', () => {
     const [first, second] = input.promotion;
     input.environments[second].account = input.environments[first].account as string;
     const config = loadConfig(input);
-    expect(config.environments.find((e) => e.name === first)?.promotionReaders).not.toContain(
-      input.environments[first].account,
-    );
+    expect(
+      config.environments.find((e) => e.name === first)?.promotionReaders.map((r) => r.account),
+    ).not.toContain(input.environments[first].account);
   });
 
   test('an environment added to the configuration needs no code change', () => {

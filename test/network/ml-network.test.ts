@@ -125,6 +125,7 @@ describe('workloads in the network', () => {
     new ModelEndpoint(stack, 'Churn', {
       modelName: 'churn',
       modelPackageArn: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/g/1',
+      artifactFilesSha256: 'f'.repeat(64),
       dataStore: new MlDataStore(stack, 'Data'),
       variant: EndpointVariant.serverless({ memorySize: Size.gibibytes(1), maxConcurrency: 1 }),
       network: net.placement,

@@ -13,23 +13,22 @@ const outside = config.environments.filter((e) => !order.includes(e.name)).map((
 test('each environment of the order is promoted into from the one before it, with nothing skipped', () => {
   for (let i = 1; i < order.length; i++) {
     const plan = planPromotion(config, model, order[i - 1], order[i]);
-    expect([plan.from.name, plan.to.name, plan.skipped]).toEqual([order[i - 1], order[i], []]);
+    expect([plan.from.name, plan.to.name]).toEqual([order[i - 1], order[i]]);
   }
 });
 
-test('backwards, to itself, or outside the order is refused whatever the options', () => {
-  const force = { force: true, reason: 'because' };
+test('backwards, to itself, or outside the order is refused', () => {
   for (let i = 1; i < order.length; i++) {
-    expect(() => planPromotion(config, model, order[i], order[i - 1], force)).toThrow(
+    expect(() => planPromotion(config, model, order[i], order[i - 1])).toThrow(
       `${order[i - 1]} comes before ${order[i]}`,
     );
-    expect(() => planPromotion(config, model, order[i], order[i], force)).toThrow('--from and --to are both');
+    expect(() => planPromotion(config, model, order[i], order[i])).toThrow('--from and --to are both');
   }
   for (const name of outside) {
-    expect(() => planPromotion(config, model, name, order[0], force)).toThrow(
+    expect(() => planPromotion(config, model, name, order[0])).toThrow(
       `${name} is not in the promotion order`,
     );
-    expect(() => planPromotion(config, model, order.at(-1)!, name, force)).toThrow(
+    expect(() => planPromotion(config, model, order.at(-1)!, name)).toThrow(
       `${name} is not in the promotion order`,
     );
   }
@@ -39,17 +38,12 @@ test('backwards, to itself, or outside the order is refused whatever the options
   expect(() => planPromotion(config, model, order[0], 'nowhere')).toThrow("no environment named 'nowhere'");
 });
 
-test('skipping an environment takes --force and a reason', () => {
+test('an environment of the order is never skipped: a registry is read only by the next promotion role', () => {
   for (let i = 0; i + 2 < order.length; i++) {
     const [from, to] = [order[i], order[i + 2]];
-    expect(() => planPromotion(config, model, from, to)).toThrow(`skips ${order[i + 1]}`);
-    expect(() => planPromotion(config, model, from, to, { force: true })).toThrow('--force needs a reason');
-    expect(() => planPromotion(config, model, from, to, { force: true, reason: '  ' })).toThrow(
-      '--force needs a reason',
+    expect(() => planPromotion(config, model, from, to)).toThrow(
+      `skips ${order[i + 1]} (order ${order.join(' -> ')}): ${from}'s registry is read only by ${order[i + 1]}'s promotion role; promote to ${order[i + 1]} first`,
     );
-    expect(planPromotion(config, model, from, to, { force: true, reason: 'hotfix' }).skipped).toEqual([
-      order[i + 1],
-    ]);
   }
 });
 

@@ -3,13 +3,16 @@ import {
   DescribeModelPackageCommand,
   ListModelPackagesCommand,
   SageMakerClient,
+  UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EnvironmentConfig, loadConfig, platformConfig } from '../../config';
 import { environments } from '../../config/environments';
+import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { COPIED_FROM } from '../../lib/ops/object-copy';
 import { planPromotion } from '../../lib/ops/promotion-plan';
@@ -43,7 +46,7 @@ const git = (...args: string[]) =>
 const promote = (from: EnvironmentConfig, to: EnvironmentConfig, options: Record<string, unknown> = {}) =>
   runPromotion({
     config,
-    plan: planPromotion(config, model.name, from.name, to.name, options),
+    plan: planPromotion(config, model.name, from.name, to.name),
     packageArn: options.package as string | undefined,
     clientConfig,
     pinFile: pinFile(to),
@@ -58,10 +61,15 @@ const packagesOf = async (e: EnvironmentConfig) =>
 
 let approved: string;
 let pending: string;
+let artifactBytes: string;
 beforeAll(async () => {
   port = (await startEmulator({ stateDir })).port;
   for (const e of [first, second, third].filter(Boolean)) await cloud.deploy(e);
-  ({ packageArn: approved, objects: objectsOfRun } = await cloud.train(first, model, RUN, 'Approved'));
+  ({
+    packageArn: approved,
+    objects: objectsOfRun,
+    artifact: artifactBytes,
+  } = await cloud.train(first, model, RUN, 'Approved'));
   ({ packageArn: pending } = await cloud.train(first, model, RUN, 'PendingManualApproval')); // newer, not approved
   mkdirSync(join(repo, 'deployments'));
   git('init', '-q');
@@ -113,6 +121,13 @@ test('the newest approved package moves to the next environment: objects re-encr
   expect(pkg.DriftCheckBaselines?.ModelDataQuality?.Constraints?.S3Uri).toBe(
     inTarget(objectsOfRun.constraints),
   );
+  const sourcePkg = await new SageMakerClient(await asAccount(first)).send(
+    new DescribeModelPackageCommand({ ModelPackageName: approved }),
+  );
+  const recorded = sourcePkg.CustomerMetadataProperties!;
+  const copiedArtifact = await new S3Client(await asAccount(second)).send(
+    new HeadObjectCommand({ Bucket: bucketOf(second, 'models'), Key: objectsOfRun.artifact }),
+  );
   expect(pkg.CustomerMetadataProperties).toMatchObject({
     datasetVersion: 'd1',
     codeVersion: 'c1',
@@ -120,7 +135,13 @@ test('the newest approved package moves to the next environment: objects re-encr
     promotedFrom: first.name,
     promotedFromPackage: approved,
     promotedBy: expect.stringMatching(/^arn:aws:(iam|sts)::/),
+    // The same bytes, at the version the copy has in the target's bucket.
+    [ARTIFACT_METADATA.sha256]: createHash('sha256').update(artifactBytes).digest('hex'),
+    [ARTIFACT_METADATA.filesSha256]: recorded[ARTIFACT_METADATA.filesSha256],
+    [ARTIFACT_METADATA.versionId]: copiedArtifact.VersionId,
   });
+  expect(copiedArtifact.VersionId).toMatch(/.+/);
+  expect(copiedArtifact.VersionId).not.toBe('null');
 
   // The pin is what the target's synth accepts: its own registry, the copied baseline.
   const { deployments } = loadConfig(environments, {
@@ -129,6 +150,7 @@ test('the newest approved package moves to the next environment: objects re-encr
   expect(deployments[model.name]).toMatchObject({
     modelPackageArn: run.target.arn,
     source: `promoted from ${first.name} ${approved}`,
+    artifactFilesSha256: recorded[ARTIFACT_METADATA.filesSha256],
     dataQualityBaseline: {
       statisticsS3Uri: inTarget(objectsOfRun.statistics),
       constraintsS3Uri: inTarget(objectsOfRun.constraints),
@@ -161,39 +183,92 @@ test('a package that is not approved, or not of the source environment, is refus
   );
 });
 
+const commitPins = () => {
+  git('add', '.');
+  git('commit', '-qm', 'pins', '--allow-empty');
+};
+
+test('an artifact replaced in the source after it was evaluated: the evaluated version is promoted, not the current bytes', async () => {
+  commitPins();
+  const run2 = await cloud.train(first, model, 'run-0002', 'Approved');
+  const bucket = bucketOf(first, 'models');
+  await new S3Client(await asAccount(first)).send(
+    new PutObjectCommand({ Bucket: bucket, Key: run2.objects.artifact, Body: 'replaced bytes' }),
+  );
+  const run = await promote(first, second, { package: run2.packageArn });
+  expect(run.target.registered).toBe(true);
+  const copied = await new S3Client(await asAccount(second)).send(
+    new GetObjectCommand({ Bucket: bucketOf(second, 'models'), Key: run2.objects.artifact }),
+  );
+  expect(await copied.Body!.transformToString()).toBe(run2.artifact);
+  commitPins();
+});
+
+test('an artifact whose evaluated bytes are not the ones registered is refused in one line, and nothing is registered', async () => {
+  const run3 = await cloud.train(first, model, 'run-0003', 'Approved', {
+    replacedBeforeRegistration: 'other bytes',
+  });
+  const before = await packagesOf(second);
+  const promoted = promote(first, second, { package: run3.packageArn });
+  await expect(promoted).rejects.toThrow(
+    new RegExp(
+      `^copying s3://${bucketOf(first, 'models')}/${run3.objects.artifact}: s3://${bucketOf(first, 'models')}/${run3.objects.artifact} \\(version [^)]+\\) has SHA-256 ${createHash('sha256').update('other bytes').digest('hex')}, but the package records ${createHash('sha256').update(run3.artifact).digest('hex')}: its bytes changed after they were evaluated; nothing was copied$`,
+    ),
+  );
+  expect(await packagesOf(second)).toHaveLength(before.length);
+});
+
+test('a package that records no hash of its artifact is refused', async () => {
+  const { packageArn } = await cloud.train(first, model, 'run-0004', 'Approved');
+  const sagemaker = new SageMakerClient(await asAccount(first));
+  await sagemaker.send(
+    new UpdateModelPackageCommand({
+      ModelPackageArn: packageArn,
+      CustomerMetadataPropertiesToRemove: [ARTIFACT_METADATA.sha256],
+    }),
+  );
+  await expect(promote(first, second, { package: packageArn })).rejects.toThrow(
+    `${packageArn} records no ${ARTIFACT_METADATA.sha256}, ${ARTIFACT_METADATA.filesSha256} and ${ARTIFACT_METADATA.versionId} of its artifact`,
+  );
+});
+
 test('an object of another run at the same key is never overwritten, and nothing is registered', async () => {
   if (!third) return; // a promotion order of two environments has no third to promote into
   const s3 = new S3Client(await asAccount(third));
   await s3.send(
     new PutObjectCommand({ Bucket: bucketOf(third, 'models'), Key: objectsOfRun.evaluation, Body: 'other' }),
   );
-  await expect(promote(first, third, { force: true, reason: 'hotfix skips the queue' })).rejects.toThrow(
-    `exists and is not a copy of s3://${bucketOf(first, 'models')}/${objectsOfRun.evaluation}`,
+  await expect(promote(second, third, { package: await promotedInto(second) })).rejects.toThrow(
+    `exists and is not a copy of s3://${bucketOf(second, 'models')}/${objectsOfRun.evaluation}`,
   );
   expect(await packagesOf(third)).toHaveLength(0);
 });
 
-test('promoting past an environment takes --force with a reason, which the package and the pin record', async () => {
+test('promoting past an environment is refused before anything is called', () => {
   if (!third) return;
-  expect(() => planPromotion(config, model.name, first.name, third.name)).toThrow(`skips ${second.name}`);
-  await new S3Client(await asAccount(third)).send(
-    new PutObjectCommand({
-      Bucket: bucketOf(third, 'models'),
-      Key: objectsOfRun.evaluation,
-      Body: 'x',
-      Metadata: { [COPIED_FROM]: `s3://${bucketOf(first, 'models')}/${objectsOfRun.evaluation}` },
-    }),
-  );
-  const run = await promote(first, third, { force: true, reason: 'hotfix skips the queue' });
-  const pkg = await new SageMakerClient(await asAccount(third)).send(
-    new DescribeModelPackageCommand({ ModelPackageName: run.target.arn }),
-  );
-  expect(pkg.CustomerMetadataProperties).toMatchObject({
-    promotedFrom: first.name,
-    promotedPast: second.name,
-    promotionReason: 'hotfix skips the queue',
-  });
-  expect(JSON.parse(readFileSync(pinFile(third), 'utf8'))[model.name].source).toBe(
-    `promoted from ${first.name} ${approved} past ${second.name}`,
+  expect(() => planPromotion(config, model.name, first.name, third.name)).toThrow(
+    `skips ${second.name} (order ${config.promotion.join(' -> ')}): ${first.name}'s registry is read only by ${second.name}'s promotion role; promote to ${second.name} first`,
   );
 });
+
+test('a copy in the target whose bytes changed is refused when it is promoted again', async () => {
+  const s3 = new S3Client(await asAccount(second));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucketOf(second, 'models'),
+      Key: objectsOfRun.artifact,
+      Body: 'changed in the target',
+      Metadata: { [COPIED_FROM]: `s3://${bucketOf(first, 'models')}/${objectsOfRun.artifact}` },
+    }),
+  );
+  await expect(promote(first, second, { package: approved })).rejects.toThrow(
+    `s3://${bucketOf(second, 'models')}/${objectsOfRun.artifact} is a copy of s3://${bucketOf(first, 'models')}/${objectsOfRun.artifact} with SHA-256 ${createHash('sha256').update('changed in the target').digest('hex')}, not ${createHash('sha256').update(artifactBytes).digest('hex')} as the package records`,
+  );
+});
+
+/** The package promoted into `env` from RUN (the first test's). */
+async function promotedInto(env: EnvironmentConfig): Promise<string> {
+  const found = (await packagesOf(env)).find((p) => p.ModelPackageDescription?.includes(approved));
+  if (!found?.ModelPackageArn) throw new Error(`nothing was promoted into ${env.name} from ${approved}`);
+  return found.ModelPackageArn;
+}

@@ -27,10 +27,14 @@ describe('ModelRegistry', () => {
     }
   });
 
-  test('lets the other accounts read packages (for promotion), and not its own twice', () => {
-    const template = registry({
-      readerAccounts: ['222222222222', '111111111111', '333333333333', '222222222222'],
-    }).template();
+  test('lets only the named roles read packages (for promotion): their accounts as principal, the roles in aws:PrincipalArn', () => {
+    const roles = [
+      'arn:aws:iam::333333333333:role/mlenv-prod-promotion',
+      'arn:aws:iam::222222222222:role/mlenv-staging-promotion',
+      'arn:aws:iam::222222222222:role/mlenv-staging-promotion',
+    ];
+    const template = registry({ readerRoles: roles }).template();
+    const accountOf = (arn: string) => arn.split(':')[4];
     template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', {
       ModelPackageGroupName: 'mlenv-dev-churn',
       ModelPackageGroupPolicy: {
@@ -38,7 +42,9 @@ describe('ModelRegistry', () => {
           {
             Sid: 'ReadForPromotion',
             Effect: 'Allow',
-            Principal: { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root'] },
+            Principal: {
+              AWS: [...new Set(roles.map(accountOf))].sort().map((a) => `arn:aws:iam::${a}:root`),
+            },
             Action: [
               'sagemaker:DescribeModelPackageGroup',
               'sagemaker:DescribeModelPackage',
@@ -48,6 +54,7 @@ describe('ModelRegistry', () => {
               'arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/mlenv-dev-churn',
               'arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlenv-dev-churn/*',
             ],
+            Condition: { ArnEquals: { 'aws:PrincipalArn': [...new Set(roles)].sort() } },
           },
         ],
       },
@@ -128,9 +135,13 @@ describe('ModelRegistry', () => {
 
   test('refuses bad props, listing every problem', () => {
     expect(() =>
-      registry({ modelNames: ['churn', 'churn'], readerAccounts: ['12'], groupNamePrefix: 'Bad_Prefix' }),
+      registry({
+        modelNames: ['churn', 'churn'],
+        readerRoles: ['arn:aws:iam::12:root'],
+        groupNamePrefix: 'Bad_Prefix',
+      }),
     ).toThrow(
-      /Invalid ModelRegistry props at Reg\/Registry:[\s\S]*'Bad_Prefix-churn'[\s\S]*must be unique[\s\S]*'12' is not a 12-digit account id/,
+      /Invalid ModelRegistry props at Reg\/Registry:[\s\S]*'Bad_Prefix-churn'[\s\S]*must be unique[\s\S]*'arn:aws:iam::12:root' is not an IAM role ARN/,
     );
     expect(() => registry({ modelNames: [] })).toThrow('modelNames must name at least one model');
   });

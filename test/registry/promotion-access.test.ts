@@ -16,25 +16,29 @@ const accountsOf = (statement: Json): string[] =>
 
 /**
  * Models move dev -> staging -> prod (config.promotion): an environment's registry and model
- * artifacts are readable by the accounts of the environments after it only (the next one; a later
- * one for a forced promotion), the last one's by nobody, and no cloud environment trusts the
+ * artifacts are readable by the next environment's promotion role only (its account as principal,
+ * the role in aws:PrincipalArn), the last one's by nobody, and no cloud environment trusts the
  * emulator's account.
  */
 describe.each(config.environments.map((e) => [e.stageId, e] as const))(
   'promotion access of %s',
   (stageId, env) => {
     const foreign = (statement: Json) => accountsOf(statement).filter((a) => a !== env.account);
-    // From the order itself: the accounts of the environments after this one, other than its own.
+    // From the order itself: the next environment, when it is in another account.
     const position = config.promotion.indexOf(env.name);
-    const readers = [
-      ...new Set(
-        (position < 0 ? [] : config.promotion.slice(position + 1))
-          .map((name) => config.environments.find((e) => e.name === name)!.account)
-          .filter((account) => account !== env.account),
-      ),
-    ].sort();
+    const next = (position < 0 ? [] : config.promotion.slice(position + 1, position + 2))
+      .map((name) => config.environments.find((e) => e.name === name)!)
+      .filter((e) => e.account !== env.account);
+    const readers = next.map((e) => e.account);
+    // `<project>-<env>-promotion`, as the README names the role `mlenv promote` assumes.
+    const readerRoles = next.map(
+      (e) => `arn:aws:iam::${e.account}:role/${config.project}-${e.name}-promotion`,
+    );
+    const onlyTheRole = {
+      ArnEquals: { 'aws:PrincipalArn': readerRoles.length === 1 ? readerRoles[0] : readerRoles },
+    };
 
-    test("the registry's groups may be read by the later environments of the promotion order only", () => {
+    test("the registry's groups may be read by the next environment's promotion role only", () => {
       const groups = resources(`${stageId}/Registry`, 'AWS::SageMaker::ModelPackageGroup');
       expect(groups).toHaveLength(config.models.length);
       for (const group of groups) {
@@ -43,11 +47,12 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))(
         for (const statement of statements) {
           for (const action of [statement.Action].flat())
             expect(action).toMatch(/^sagemaker:(Describe|List)/);
+          expect(statement.Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': readerRoles } });
         }
       }
     });
 
-    test('model artifacts may be read by the same account only: through S3, and only runs', () => {
+    test("model artifacts may be read by the next environment's promotion role only: through S3, only runs, only the models bucket's key use", () => {
       const bucketStatements = resources(`${stageId}/Storage`, 'AWS::S3::BucketPolicy').flatMap(
         (p) => p.Properties.PolicyDocument.Statement as Json[],
       );
@@ -55,6 +60,7 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))(
       expect([...new Set(shared.flatMap(foreign))].sort()).toEqual(readers);
       for (const statement of shared) {
         expect([statement.Action].flat().sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+        expect(statement.Condition).toEqual(onlyTheRole);
         for (const resource of [statement.Resource].flat()) {
           // The models bucket (by its logical id in this template), one model's runs.
           expect(resource['Fn::Join'][1]).toEqual([
@@ -70,8 +76,13 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))(
       expect([...new Set(sharedKey.flatMap(foreign))].sort()).toEqual(readers);
       for (const statement of sharedKey) {
         expect(statement.Action).toBe('kms:Decrypt');
+        // The models bucket uses an S3 Bucket Key: S3 names the bucket as encryption context.
         expect(statement.Condition).toEqual({
-          StringEquals: { 'kms:ViaService': `s3.${env.region}.amazonaws.com` },
+          ...onlyTheRole,
+          StringEquals: {
+            'kms:ViaService': `s3.${env.region}.amazonaws.com`,
+            'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${config.project}-${env.name}-${env.account}-${env.region}-models`,
+          },
         });
       }
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +18,9 @@ const INSTANCES = EndpointVariant.instances({
   autoscaling: { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 200 },
 });
 
+/** The package's artifactFilesSha256 (any SHA-256: the serving code compares, the model passes it on). */
+const FILES_SHA256 = createHash('sha256').update('the files of the churn artifact').digest('hex');
+
 function endpoint(props: Partial<ModelEndpointProps> = {}, options = { synth: true }) {
   const stack = new Stack(testApp(), 'Serving', { env: { account: '111111111111', region: 'eu-west-1' } });
   const store = new MlDataStore(stack, 'Data', { bucketNamePrefix: 'test-data' });
@@ -27,6 +31,7 @@ function endpoint(props: Partial<ModelEndpointProps> = {}, options = { synth: tr
   const construct = new ModelEndpoint(stack, 'Churn', {
     modelName: 'churn',
     modelPackageArn: PACKAGE,
+    artifactFilesSha256: FILES_SHA256,
     dataStore,
     variant: INSTANCES,
     dataCapturePercent: 20,
@@ -49,7 +54,8 @@ describe('ModelEndpoint on instances', () => {
 
   test('creates a network-isolated model from the package, running as its own role', () => {
     template.hasResourceProperties('AWS::SageMaker::Model', {
-      Containers: [{ ModelPackageName: PACKAGE }],
+      // The serving code refuses model files whose SHA-256 is not the one the package records.
+      Containers: [{ ModelPackageName: PACKAGE, Environment: { MLENV_MODEL_FILES_SHA256: FILES_SHA256 } }],
       EnableNetworkIsolation: true,
       ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChurnRole'), 'Arn'] },
     });
@@ -279,6 +285,7 @@ describe('ModelEndpoint validation', () => {
       /is not a versioned model package ARN/,
     ],
     [{ dataCapturePercent: 150 }, /dataCapturePercent must be a whole number 0-100/],
+    [{ artifactFilesSha256: 'ABC' }, /artifactFilesSha256 'ABC' is not a SHA-256/],
     [
       {
         variant: EndpointVariant.serverless({ memorySize: Size.mebibytes(1500), maxConcurrency: 500 }),

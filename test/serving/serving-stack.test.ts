@@ -41,8 +41,13 @@ describe('Serving stack', () => {
 
     test('dev renders a full (serverless) endpoint of the pinned package; the others none', () => {
       const dev = stack('Dev/ChurnModel');
+      const pinned = churnPin('dev', '111111111111').churn;
       expect(byType(dev, 'AWS::SageMaker::Model')[0][1].Properties.Containers).toEqual([
-        { ModelPackageName: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlenv-dev-churn/3' },
+        {
+          ModelPackageName: 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlenv-dev-churn/3',
+          // The serving code refuses files whose SHA-256 is not the pinned package's.
+          Environment: { MLENV_MODEL_FILES_SHA256: pinned.artifactFilesSha256 },
+        },
       ]);
       expect(
         byType(dev, 'AWS::SageMaker::EndpointConfig')[0][1].Properties.ProductionVariants[0].ServerlessConfig,
@@ -181,6 +186,7 @@ describe('Serving stack', () => {
               modelPackageArn: churnPin('prod', '333333333333').churn.modelPackageArn,
               approvedAt: '2026-11-30T10:00:00Z',
               source: 'x',
+              artifactFilesSha256: churnPin('prod', '333333333333').churn.artifactFilesSha256,
             },
           },
         },
@@ -190,6 +196,11 @@ describe('Serving stack', () => {
         'a bad date',
         { prod: { churn: { ...churnPin('prod', '333333333333').churn, approvedAt: 'yesterday' } } },
         'deployments/prod.json: churn.approvedAt: must be an ISO 8601 date-time, e.g. 2026-11-30T10:00:00Z',
+      ],
+      [
+        'a digest that is not a SHA-256',
+        { prod: { churn: { ...churnPin('prod', '333333333333').churn, artifactFilesSha256: 'abc' } } },
+        "deployments/prod.json: churn.artifactFilesSha256: must be the package's artifactFilesSha256 (64 lowercase hex digits)",
       ],
     ])('%s is refused with the file and field', (_case, files, message) => {
       expect(problems(files)).toEqual([message]);

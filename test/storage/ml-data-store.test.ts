@@ -328,3 +328,83 @@ describe('MlDataStore', () => {
     expect(rawOf(synth({ rawDataEvents: false }).template())).toEqual([]);
   });
 });
+
+describe('MlDataStore promotion reads and write-once runs', () => {
+  const project = { bucketNamePrefix: 'mlenv-dev-123456789012-eu-west-1' };
+  const reader = 'arn:aws:iam::222222222222:role/mlenv-staging-promotion';
+
+  test('only the named role of the other account reads the runs, and decrypts only as S3 does for the models bucket', () => {
+    const { store, template } = synth(project);
+    store.grantPromotionReadModels(reader, ['churn/runs/*/*']);
+    const t = template();
+    const onlyTheRole = { ArnEquals: { 'aws:PrincipalArn': reader } };
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'PromotionRead222222222222',
+            Effect: 'Allow',
+            Principal: {
+              AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:root']] },
+            },
+            Action: ['s3:GetObject', 's3:GetObjectVersion'],
+            Condition: onlyTheRole,
+          }),
+        ]),
+      },
+    });
+    // The buckets use S3 Bucket Keys: S3 asks KMS with the bucket's ARN as encryption context.
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'PromotionRead222222222222',
+            Action: 'kms:Decrypt',
+            Condition: {
+              ...onlyTheRole,
+              StringEquals: {
+                'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+                'kms:EncryptionContext:aws:s3:arn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${project.bucketNamePrefix}-models`],
+                  ],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('a reader that is not a role, or a store without known bucket names, is refused', () => {
+    expect(() =>
+      synth(project).store.grantPromotionReadModels('arn:aws:iam::222222222222:root', ['x']),
+    ).toThrow("'arn:aws:iam::222222222222:root' is not an IAM role ARN");
+    expect(() => synth().store.grantPromotionReadModels(reader, ['x'])).toThrow('needs bucketNamePrefix');
+  });
+
+  test('run objects refuse a put without If-None-Match from everyone but the service writers', () => {
+    const { store, template } = synth(project);
+    const writers = ['arn:aws:iam::123456789012:role/mlenv-training-jobs/*'];
+    store.refuseOverwrites(['*/runs/*/*'], writers);
+    template().hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'WriteRunObjectsOnce',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:PutObject',
+            Condition: {
+              Bool: { 's3:ObjectCreationOperation': 'true' },
+              Null: { 's3:if-none-match': 'true' },
+              ArnNotLike: { 'aws:PrincipalArn': writers },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});

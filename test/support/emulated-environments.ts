@@ -1,4 +1,11 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -17,6 +24,7 @@ import {
   type MlEnvConfig,
   type ModelConfig,
 } from '../../config';
+import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { modelPackageGroupName } from '../../constructs/registry/model-registry';
 import { dataStoreBucketName } from '../../constructs/storage/ml-data-store';
@@ -92,6 +100,13 @@ export class EmulatedEnvironments {
           CreateBucketConfiguration: { LocationConstraint: env.region as never },
         }),
       );
+      // Versioned, as MlDataStore's buckets are (the emulator's CloudFormation would drop it).
+      await s3.send(
+        new PutBucketVersioningCommand({
+          Bucket: this.bucketOf(env, kind),
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
+      );
     }
     const sagemaker = new SageMakerClient(as);
     for (const model of this.config.models) {
@@ -145,14 +160,18 @@ export class EmulatedEnvironments {
 
   /**
    * What a training run of `model` in `env` leaves: its artifact, evaluation report and drift
-   * baseline in the models bucket, and the package it registers (as `register-model.ts` does).
+   * baseline in the models bucket, and the package it registers (as `register-model.ts` does),
+   * recording the artifact's SHA-256, its files' SHA-256 and the version evaluated.
+   * `replacedBeforeRegistration`: other bytes are put at the artifact's key after it was
+   * evaluated and before the registration read its version.
    */
   public async train(
     env: EnvironmentConfig,
     model: ModelConfig,
     run: string,
     status: ModelApprovalStatus,
-  ): Promise<{ packageArn: string; objects: Record<string, string> }> {
+    options: { readonly replacedBeforeRegistration?: string } = {},
+  ): Promise<{ packageArn: string; objects: Record<string, string>; artifact: string }> {
     const layout = new ModelLayout(model.name);
     const objects = {
       artifact: `${layout.runDir(run)}/train/output/model.tar.gz`,
@@ -163,15 +182,28 @@ export class EmulatedEnvironments {
     const as = await this.as(env);
     const s3 = new S3Client(as);
     const bucket = this.bucketOf(env, 'models');
+    const artifact = `artifact of ${run} in ${env.name}`;
     for (const [name, key] of Object.entries(objects)) {
       const body =
         name === 'evaluation'
           ? JSON.stringify({
               [`${model.problemType}_metrics`]: { [model.qualityGate.metric]: { value: 0.97 } },
             })
-          : `${name} of ${run} in ${env.name}`;
+          : name === 'artifact'
+            ? artifact
+            : `${name} of ${run} in ${env.name}`;
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     }
+    if (options.replacedBeforeRegistration) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: objects.artifact,
+          Body: options.replacedBeforeRegistration,
+        }),
+      );
+    }
+    const evaluated = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: objects.artifact }));
     const uri = (key: string) => `s3://${bucket}/${key}`;
     const created = await new SageMakerClient(as).send(
       new CreateModelPackageCommand({
@@ -198,10 +230,17 @@ export class EmulatedEnvironments {
             Constraints: { ContentType: 'application/json', S3Uri: uri(objects.constraints) },
           },
         },
-        CustomerMetadataProperties: { datasetVersion: 'd1', codeVersion: 'c1', executionArn: `exec-${run}` },
+        CustomerMetadataProperties: {
+          datasetVersion: 'd1',
+          codeVersion: 'c1',
+          executionArn: `exec-${run}`,
+          [ARTIFACT_METADATA.sha256]: createHash('sha256').update(artifact).digest('hex'),
+          [ARTIFACT_METADATA.filesSha256]: createHash('sha256').update(`files of ${artifact}`).digest('hex'),
+          [ARTIFACT_METADATA.versionId]: evaluated.VersionId ?? 'null',
+        },
       }),
     );
-    return { packageArn: created.ModelPackageArn!, objects };
+    return { packageArn: created.ModelPackageArn!, objects, artifact };
   }
 
   private names(env: EnvironmentConfig) {

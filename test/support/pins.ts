@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ export function modelPin(env: string, model: string, options: { account?: string
     approvedBy: 'jane.doe@example.com',
     approvedAt: '2026-11-30T10:00:00Z',
     source: `registry ${group} v${version}`,
+    // Any SHA-256: what the package would record of its artifact's files.
+    artifactFilesSha256: createHash('sha256').update(`${group} v${version}`).digest('hex'),
   };
 }
 

@@ -23,13 +23,17 @@ export function awsError(name: string, message = name): Error {
   return error;
 }
 
-/** What the local SageMaker jobs produce by default: a good model. */
+/** What the local SageMaker jobs produce by default: a good model, and the archive it evaluated. */
 export const GOOD_EVALUATION = {
   binary_classification_metrics: {
     auc: { value: 0.97, standard_deviation: 'NaN' },
     accuracy: { value: 0.94, standard_deviation: 'NaN' },
   },
+  mlenv_artifact: { sha256: 'a'.repeat(64), files_sha256: 'f'.repeat(64) },
 };
+
+/** The S3 version S3 gives the artifact Train writes (HEAD answers it). */
+export const ARTIFACT_VERSION_ID = '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY';
 
 /**
  * Runs a synthesized training pipeline definition with aws-local-stepfunctions. SageMaker jobs,
@@ -99,6 +103,7 @@ export async function runPipeline(
     },
     ReadLatestDatasetVersion: getObject,
     ReadMetrics: getObject,
+    ReadArtifactVersion: () => ({ VersionId: ARTIFACT_VERSION_ID, ContentLength: 1024 }),
     RegisterModel: (p) => ({
       ModelPackageArn: `arn:aws:sagemaker:eu-west-1:111111111111:model-package/${p.ModelPackageGroupName}/1`,
     }),
@@ -121,6 +126,7 @@ export async function runPipeline(
         Baseline: 0,
         ReadLatestDatasetVersion: 0,
         ReadMetrics: 0,
+        ReadArtifactVersion: 0,
         RegisterModel: 0,
       },
     },

@@ -1,3 +1,4 @@
+import { EVALUATION_ARTIFACT_FIELD } from '../../constructs/common/artifact-integrity';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
@@ -99,7 +100,10 @@ const dataKey = String(
   )?.KMSMasterKeyID,
 );
 
-const passing = JSON.stringify({ binary_classification_metrics: { auc: { value: 0.97 } } });
+const passing = JSON.stringify({
+  binary_classification_metrics: { auc: { value: 0.97 } },
+  [EVALUATION_ARTIFACT_FIELD]: { sha256: 'a'.repeat(64), files_sha256: 'b'.repeat(64) },
+});
 
 let enumeration: RunTimeCallEnumeration;
 let checked: Checked[];

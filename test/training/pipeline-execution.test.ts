@@ -1,6 +1,7 @@
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { resolveIntrinsics, stateMachineDefinition } from '../../lib/local/template-intrinsics';
-import { awsError, runPipeline } from '../support/pipeline-harness';
+import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
+import { ARTIFACT_VERSION_ID, awsError, GOOD_EVALUATION, runPipeline } from '../support/pipeline-harness';
 import { platformAssembly } from '../support/platform';
 
 const { assembly } = platformAssembly();
@@ -23,6 +24,7 @@ describe('training pipeline, executed locally', () => {
       'Evaluate',
       'Baseline',
       'ReadMetrics',
+      'ReadArtifactVersion',
       'RegisterModel',
       'NotifySuccess',
     ]);
@@ -66,6 +68,18 @@ describe('training pipeline, executed locally', () => {
           /^s3:\/\/cdk-[a-z0-9]+-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.gz$/,
         ),
       },
+    });
+    // The package pins the bytes it was evaluated with: the version HEAD found at the artifact's
+    // key, and the archive's and its files' SHA-256 as the evaluation recorded them.
+    const artifact = new URL(evaluateInputs.model);
+    expect(run.calls.ReadArtifactVersion[0]).toEqual({
+      Bucket: artifact.host,
+      Key: artifact.pathname.slice(1),
+    });
+    expect(register.CustomerMetadataProperties).toMatchObject({
+      [ARTIFACT_METADATA.sha256]: GOOD_EVALUATION.mlenv_artifact.sha256,
+      [ARTIFACT_METADATA.filesSha256]: GOOD_EVALUATION.mlenv_artifact.files_sha256,
+      [ARTIFACT_METADATA.versionId]: ARTIFACT_VERSION_ID,
     });
     expect(register.InferenceSpecification.Containers[0]).toMatchObject({
       ModelDataUrl: evaluateInputs.model,
@@ -149,6 +163,14 @@ describe('training pipeline, executed locally', () => {
   test('a missing evaluation.json fails cleanly without registering', async () => {
     const run = await runPipeline(dev, INPUT, { evaluation: null });
     expect(run).toMatchObject({ status: 'FAILED', error: 'S3.NoSuchKeyException' });
+    expect(run.calls.RegisterModel).toBeUndefined();
+    expect(run.calls.NotifyFailure).toHaveLength(1);
+  });
+
+  test('an evaluation that does not record the archive it evaluated registers nothing', async () => {
+    const { mlenv_artifact: _recorded, ...metricsOnly } = GOOD_EVALUATION;
+    const run = await runPipeline(dev, INPUT, { evaluation: metricsOnly });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ArtifactNotRecorded' });
     expect(run.calls.RegisterModel).toBeUndefined();
     expect(run.calls.NotifyFailure).toHaveLength(1);
   });

@@ -62,7 +62,9 @@ describe('a training pipeline with a run recorder', () => {
     });
     expect(run.status).toBe('SUCCEEDED');
     const order = Object.keys(run.calls);
-    expect(order.indexOf('RecordRun')).toBe(order.indexOf('ReadMetrics') + 1);
+    // After the evaluation is read and the evaluated artifact's version known.
+    expect(order.indexOf('RecordRun')).toBe(order.indexOf('ReadArtifactVersion') + 1);
+    expect(order.indexOf('ReadArtifactVersion')).toBe(order.indexOf('ReadMetrics') + 1);
     expect(order.slice(order.indexOf('RegisterModel'))).toEqual([
       'RegisterModel',
       'LinkRun',
