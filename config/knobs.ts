@@ -453,6 +453,13 @@ export const KNOB_EFFECTS: readonly KnobEffect[] = [
   },
   {
     knobs: ['deployments'],
+    reason: "the serving code checks the pinned package's artifact files against their SHA-256",
+    constructs: [at(`${MODEL}Model/${MODEL}Endpoint/Model`)],
+    paths: [prop('Containers[0].Environment.MLENV_MODEL_FILES_SHA256')],
+    value: (env, site) => (site.model ? env.deployments[site.model]?.artifactFilesSha256 : undefined),
+  },
+  {
+    knobs: ['deployments'],
     reason: 'the served models, for the CLI',
     constructs: [at('Serving/ServedModels')],
     paths: [prop('Value')],
