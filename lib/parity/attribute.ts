@@ -68,8 +68,9 @@ export function knobLabel(
     if (!differsFromReference(row, env, reference.name)) continue;
     const found = byRow.get(row.key) ?? [];
     together ||= found.length === 0;
-    // No group alone changes the row: those that change its resource do, together.
-    const joint = byRow.get(entryOf(row.key)) ?? groupsOf(env);
+    // No group alone changes the row: where the reference has the resource, the groups that change
+    // it do, together (a statement shifted by two); else all the environment's differing groups.
+    const joint = (row.present.includes(reference.name) && byRow.get(entryOf(row.key))) || groupsOf(env);
     (found.length === 0 ? joint : found).forEach((g) => groups.add(g));
   }
   const order = knobGroups(reference);

@@ -100,7 +100,7 @@ test(`with ${MODELS} models, every IAM policy stays within IAM's size limits`, (
 });
 
 test(`with ${MODELS} models, parity holds`, () => {
-  expect(checkParity(platform.assembly, config).violations).toEqual([]);
+  expect(checkParity(platform.assembly, config, { explain: false }).violations).toEqual([]);
 });
 
 test("a template over one of CloudFormation's limits fails synth, naming the stack, the figure and the limit", () => {
