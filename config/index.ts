@@ -6,7 +6,6 @@ export * from './delivery';
 export * from './deployments';
 export * from './derived-names';
 export * from './discovery';
-export * from './knobs';
 export * from './load';
 export * from './schema';
 
