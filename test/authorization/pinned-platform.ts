@@ -62,6 +62,7 @@ function pinsOfEveryModel(config: MlEnvConfig): Record<string, unknown> {
               approvedBy: 'jane.doe@example.com',
               approvedAt: '2026-11-30T10:00:00Z',
               source: `registry ${config.project}-${env.name}-${model.name} v3`,
+              artifactFilesSha256: createHash('sha256').update(`${env.name} ${model.name} v3`).digest('hex'),
               dataQualityBaseline: {
                 statisticsS3Uri: `${run}/statistics.json`,
                 constraintsS3Uri: `${run}/constraints.json`,

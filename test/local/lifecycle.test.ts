@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -562,6 +562,40 @@ describe('failures in the local environment', () => {
     // The training pipeline's Train state (inside the data pipeline's `Train`, where it has one).
     expect(run.states.find((s) => s.status === 'failed')?.state).toMatch(/^(Train > )?Train$/);
     expect(run.record.jobs.Train).toBeUndefined(); // nothing ran
+  });
+});
+
+describe('a tampered artifact', () => {
+  const run = promisify(execFile);
+  test('model files changed in the emulator after registration: serving refuses them, naming both digests', async () => {
+    const served = readLocalPins(stateDir)[model.name];
+    const pkg = await deployment.clients.sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: served.modelPackageArn }),
+    );
+    const url = pkg.InferenceSpecification!.Containers![0].ModelDataUrl!;
+    const store = new S3ObjectStore(deployment.clients.s3);
+    const original = await store.get(url);
+    // The same archive with other bytes for the model, as an attacker who can write the bucket would make it.
+    const work = mkdtempSync(join(tmpdir(), 'mlenv-tamper-'));
+    writeFileSync(join(work, 'model.tar.gz'), original);
+    mkdirSync(join(work, 'files'));
+    await run('tar', ['-xzf', join(work, 'model.tar.gz'), '-C', join(work, 'files')]);
+    writeFileSync(join(work, 'files', 'model.joblib'), 'not the model that was evaluated');
+    await run('tar', ['-czf', join(work, 'tampered.tar.gz'), '-C', join(work, 'files'), '.']);
+    try {
+      await store.put(url, readFileSync(join(work, 'tampered.tar.gz')));
+      await expect(localServe(deployment, { model: model.name })).rejects.toThrow(
+        new RegExp(
+          `model files in \\S+ have SHA-256 [0-9a-f]{64}, but the pinned package records ${served.artifactFilesSha256}: refusing to load a changed artifact`,
+        ),
+      );
+    } finally {
+      await store.put(url, original);
+      rmSync(work, { recursive: true, force: true });
+    }
+    // The original bytes serve again.
+    const again = await localServe(deployment, { model: model.name });
+    serverPid = again.server.pid;
   });
 });
 

@@ -1,6 +1,7 @@
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,8 +14,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STANDIN = os.path.join(os.path.dirname(HERE), "serving_standin.py")
 ML_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "ml"))
 sys.path.insert(0, ML_DIR)
+sys.path.insert(0, os.path.join(ML_DIR, "tests"))
 
 import make_sample_data  # noqa: E402
+from helpers import files_digest  # noqa: E402
 import preprocess  # noqa: E402
 import train  # noqa: E402
 
@@ -42,12 +45,30 @@ def server(model_and_rows, tmp_path):
         [sys.executable, STANDIN, "--model-dir", str(model_dir), "--capture-dir", str(tmp_path / "capture"),
          "--endpoint-name", "churn-local"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As the endpoint's model gives it: the pinned package's digest of the artifact's files.
+        env={**os.environ, "MLENV_MODEL_FILES_SHA256": files_digest(model_dir)},
     )
     line = process.stdout.readline()
     assert line.startswith("listening on http://127.0.0.1:"), process.stderr.read()
     yield line.split()[-1], tmp_path / "capture"
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0
+
+
+def test_a_changed_model_file_is_refused_before_serving(model_and_rows, tmp_path):
+    model_dir, _ = model_and_rows
+    expected = files_digest(model_dir)
+    tampered = tmp_path / "model"
+    shutil.copytree(str(model_dir), str(tampered))
+    (tampered / "model.joblib").write_bytes(b"not the model that was evaluated")
+    process = subprocess.run(
+        [sys.executable, STANDIN, "--model-dir", str(tampered)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "MLENV_MODEL_FILES_SHA256": expected},
+    )
+    assert process.returncode != 0
+    assert "listening on" not in process.stdout
+    assert "but the pinned package records %s: refusing to load a changed artifact" % expected in process.stderr
 
 
 def request(url, body=None, content_type="text/csv", accept="application/json"):
