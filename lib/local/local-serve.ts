@@ -20,6 +20,7 @@ import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { type ServingRecord, servingDir, startServer } from './serving-process';
 import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
+import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
 import { ModelStack } from '../stacks/model-stack';
 
 /** A registered model package, as far as serving it needs. */
@@ -194,7 +195,12 @@ export async function localServe(
     });
     const hour = new Date().toISOString().slice(0, 13).replace(/[-T]/g, '/');
     await deployment.authorize([
-      assumedBySageMaker(caller('role'), stage),
+      // As SageMaker inference sends it (the endpoint role's trust requires it).
+      assumedBySageMaker(
+        caller('role'),
+        stage,
+        sageMakerInferenceSourceArn(stage.partition, stage.region, stage.account),
+      ),
       ...s3ReadCalls(inventory, caller('model data'), pkg.modelDataUrl),
       ...imagePullCalls(caller('image'), stage, pkg.image),
       ...(capture
