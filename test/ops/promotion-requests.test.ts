@@ -1,4 +1,12 @@
-import { CopyObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   CreateModelPackageCommand,
   DescribeModelPackageCommand,
@@ -48,10 +56,16 @@ const directory: EnvironmentDirectory = {
   },
 };
 const clients = { sourceSagemaker: sagemaker as never, sagemaker: sagemaker as never, s3: s3 as never };
+const ARTIFACT = 'the evaluated model.tar.gz';
 const described = (artifact: string) => ({
   ModelPackageArn: sourceArn,
   ModelPackageVersion: 7,
   ModelApprovalStatus: 'Approved' as const,
+  CustomerMetadataProperties: {
+    artifactSha256: createHash('sha256').update(ARTIFACT).digest('hex'),
+    artifactFilesSha256: 'f'.repeat(64),
+    artifactVersionId: 'v1',
+  },
   InferenceSpecification: {
     Containers: [
       { Image: 'img', ModelDataUrl: artifact, Environment: { SAGEMAKER_REGION: plan.from.region } },
@@ -70,8 +84,11 @@ test('registers the copy with the target region and bucket, as Approved, recordi
     .on(CreateModelPackageCommand)
     .resolves({ ModelPackageArn: `arn:aws:sagemaker:x:1:model-package/g/1` });
   s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-  s3.on(HeadObjectCommand).resolves({ ContentLength: 10, VersionId: 'v1' });
-  s3.on(CopyObjectCommand).resolves({});
+  s3.on(GetObjectCommand).callsFake(() => ({
+    Body: Readable.from([Buffer.from(ARTIFACT)]) as never, // the Node stream the SDK returns
+    ContentLength: ARTIFACT.length,
+  }));
+  s3.on(PutObjectCommand).resolves({ VersionId: 'target-v1' });
   await promoteModel(clients, {
     plan,
     directory,
@@ -86,14 +103,23 @@ test('registers the copy with the target region and bucket, as Approved, recordi
     Environment: { SAGEMAKER_REGION: plan.to.region },
   });
   expect(request.ModelPackageDescription).toMatch(/\(promoted from .*\/7\)$/);
-  const copy = s3.commandCalls(CopyObjectCommand)[0].args[0].input;
-  expect(copy).toMatchObject({
+  // The version the package records is read, and written where the bucket requires If-None-Match.
+  expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({
+    Bucket: sourceBucket,
+    Key: `${model}/runs/r1/model.tar.gz`,
+    VersionId: 'v1',
+  });
+  const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+  expect(put).toMatchObject({
     Bucket: 'target-models',
     Key: `${model}/runs/r1/model.tar.gz`,
-    CopySource: `${sourceBucket}/${model}/runs/r1/model.tar.gz?versionId=v1`,
+    IfNoneMatch: '*',
     ServerSideEncryption: 'aws:kms',
     SSEKMSKeyId: 'arn:aws:kms:target-key',
+    Metadata: { 'mlenv-copied-from': `s3://${sourceBucket}/${model}/runs/r1/model.tar.gz?versionId=v1` },
   });
+  expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  expect(request.CustomerMetadataProperties).toMatchObject({ artifactVersionId: 'target-v1' });
 });
 
 test('a package pointing outside the source models bucket runs is refused before anything is copied', async () => {
@@ -106,6 +132,6 @@ test('a package pointing outside the source models bucket runs is refused before
       promoteModel(clients, { plan, directory, packageArn: sourceArn, promotedBy: 'me', now: new Date() }),
     ).rejects.toThrow(`points at ${outside}, which a promotion cannot copy`);
   }
-  expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   expect(sagemaker.commandCalls(CreateModelPackageCommand)).toHaveLength(0);
 });
