@@ -568,11 +568,13 @@ describe('failures in the local environment', () => {
 describe('a tampered artifact', () => {
   const run = promisify(execFile);
   test('model files changed in the emulator after registration: serving refuses them, naming both digests', async () => {
+    // What serve serves now (the newest approved package), deployed and answering first.
+    const serving = await localServe(deployment, { model: model.name });
+    deployment = serving.deployment;
+    serverPid = serving.server.pid;
     const served = readLocalPins(stateDir)[model.name];
-    const pkg = await deployment.clients.sagemaker.send(
-      new DescribeModelPackageCommand({ ModelPackageName: served.modelPackageArn }),
-    );
-    const url = pkg.InferenceSpecification!.Containers![0].ModelDataUrl!;
+    expect(served.artifactFilesSha256).toBe(serving.package.artifactFilesSha256);
+    const url = serving.package.modelDataUrl;
     const store = new S3ObjectStore(deployment.clients.s3);
     const original = await store.get(url);
     // The same archive with other bytes for the model, as an attacker who can write the bucket would make it.
