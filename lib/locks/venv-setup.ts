@@ -114,7 +114,7 @@ function main(): void {
   const seeds = SEED_PACKAGES.filter(
     (name) => !lockText.includes(`\n${name}==`) && !lockText.startsWith(`${name}==`),
   );
-  run(UV, ['pip', 'uninstall', '--quiet', '--python', VENV_PYTHON, ...seeds]);
+  if (seeds.length > 0) run(UV, ['pip', 'uninstall', '--quiet', '--python', VENV_PYTHON, ...seeds]);
   writeFileSync(STAMP, stamp);
 }
 
