@@ -1,5 +1,6 @@
 export * from './storage/ml-data-store';
 export * from './common/dataset-layout';
+export * from './common/run-strings';
 export * from './registry/model-registry';
 export * from './registry/model-promotion-role';
 export * from './training/framework-image';

@@ -14,7 +14,7 @@ import { DatasetLayout } from './dataset-layout';
  * curated/     <model>/runs/<run>/<split>/              train, validation, test, baseline splits
  *              <model>/data/rows/ingestion_date=<d>/     the data pipeline's typed rows (Parquet)
  *              <model>/data/quarantine/ingestion_date=<d>/  the rows it could not parse
- *              <model>/data/etl-reports/<version>/      its counts for one dataset version
+ *              <model>/data/etl-reports/<version>/report.json  its counts for one dataset version
  *              <model>/data/tables/<table>/             the dbt models' tables (Athena)
  *              <model>/data/athena-results/             query results
  *              <model>/data/features/<version>/         the features training reads (CSV)
@@ -70,9 +70,14 @@ export class ModelLayout {
     return `${this.dataDir}/quarantine`;
   }
 
-  /** The data pipeline's counts for one dataset version, in the curated bucket. */
+  /** The folder of the data pipeline's counts for one dataset version, in the curated bucket. */
   public etlReportDir(version: string): string {
     return `${this.dataDir}/etl-reports/${version}`;
+  }
+
+  /** The data pipeline's counts for one dataset version (one object, put whole), in the curated bucket. */
+  public etlReportKey(version: string): string {
+    return `${this.etlReportDir(version)}/report.json`;
   }
 
   /** The Spark job's temporary files, in the curated bucket. */

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DatasetLayout } from '../common/dataset-layout';
 import { ModelLayout } from '../common/model-layout';
 import { datasetVersionStates, noDatasetVersionMessage } from '../common/dataset-version-states';
+import { RUN_STRING_GRAMMAR_JSON } from '../common/run-strings';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import { addPipelineTriggers } from '../training/pipeline-triggers';
 import type { IDbtProject } from './dbt-project';
@@ -22,14 +23,15 @@ export interface DataPipelineProps {
   /** Where the raw dataset versions are and the curated data goes. */
   readonly dataStore: IMlDataStore;
   /**
-   * Cleans a raw version: gets `--raw`, `--dataset-version`, `--ingestion-date` and `--report`
-   * (the version's `ModelLayout.etlReportDir`) with each run.
+   * Cleans a raw version: gets `--raw`, `--dataset-version`, `--ingestion-date`, `--report` (the
+   * version's `ModelLayout.etlReportKey`, an object it puts whole) and `--run-string-grammar` (the
+   * grammar of run-time strings, to check the version itself) with each run.
    */
   readonly sparkJob: ISparkJob;
   /**
    * Builds and tests the features, then writes them where training reads them
    * (`ModelLayout.featuresDir(<version>)` in the curated bucket); gets `MLENV_DATASET_VERSION`,
-   * `MLENV_RAW_DATASET_S3URI` and `MLENV_ETL_REPORT` with each build.
+   * `MLENV_RAW_DATASET_S3URI`, `MLENV_ETL_REPORT` and `MLENV_RUN_STRING_GRAMMAR` with each build.
    */
   readonly dbtProject: IDbtProject;
   /** The training pipeline it starts on the features once they are built, and waits for. */
@@ -108,7 +110,7 @@ export class DataPipeline extends Construct {
     const prepareRun = new sfn.Pass(this, 'PrepareRun', {
       parameters: {
         'ingestionDate.$': "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)",
-        'etlReport.$': `States.Format('s3://${curated}/${layout.etlReportDir('{}')}/', $.datasetVersion)`,
+        'etlReport.$': `States.Format('s3://${curated}/${layout.etlReportKey('{}')}', $.datasetVersion)`,
         'featuresS3Uri.$': `States.Format('s3://${curated}/${layout.featuresDir('{}')}/', $.datasetVersion)`,
       },
       resultPath: '$.run',
@@ -121,6 +123,8 @@ export class DataPipeline extends Construct {
         '--dataset-version': sfn.JsonPath.stringAt('$.datasetVersion'),
         '--ingestion-date': sfn.JsonPath.stringAt('$.run.ingestionDate'),
         '--report': sfn.JsonPath.stringAt('$.run.etlReport'),
+        // The script checks the version (and the report's location) itself too.
+        '--run-string-grammar': RUN_STRING_GRAMMAR_JSON,
       }),
       taskTimeout: sfn.Timeout.duration(props.etlTimeout ?? Duration.hours(2)),
       resultPath: '$.etl',
@@ -134,6 +138,7 @@ export class DataPipeline extends Construct {
         MLENV_DATASET_VERSION: { value: sfn.JsonPath.stringAt('$.datasetVersion') },
         MLENV_RAW_DATASET_S3URI: { value: sfn.JsonPath.stringAt('$.datasetS3Uri') },
         MLENV_ETL_REPORT: { value: sfn.JsonPath.stringAt('$.run.etlReport') },
+        MLENV_RUN_STRING_GRAMMAR: { value: RUN_STRING_GRAMMAR_JSON },
       },
       taskTimeout: sfn.Timeout.duration(props.dbtTimeout ?? Duration.hours(1)),
       resultPath: '$.dbt',
@@ -166,6 +171,11 @@ export class DataPipeline extends Construct {
       next: checkLocation,
       noDatasetVersion: failWith('NoDatasetVersion', noDatasetVersionMessage(raw, layout)),
       failure: notifyFailure,
+      refuse: (stateId, cause) =>
+        new sfn.Pass(this, stateId, {
+          parameters: { Error: 'InvalidInput', Cause: cause },
+          resultPath: '$.error',
+        }).next(notifyFailure),
     });
     const validateInput = new sfn.Choice(this, 'ValidateInput')
       .when(

@@ -70,6 +70,9 @@ const INPUT_FIELDS = ['$.datasetS3Uri', '$.datasetVersion', '$.reason'];
  * the ones it names (the triggers send the dataset's prefix, `s3://<raw bucket>/<model>/`, as
  * `datasetS3Uri`); with no version pushed yet, the execution fails as `NoDatasetVersion`. A
  * resolved input keeps those three fields only (the execution's own input stays in its history).
+ * Before anything runs, the version, the reason and the dataset's location, as given and as
+ * `latest.json` names them, must be of the grammar of run-time strings (`run-string-grammar.json`),
+ * or the execution fails as `InvalidInput`, naming the field and the rule.
  * Job names are `<model>-<step>-<md5 of the execution name>`; where each run's data goes is
  * `ModelLayout`'s, where datasets are `DatasetLayout`'s.
  */
@@ -408,6 +411,11 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       next: checkLocation,
       noDatasetVersion: failWith('NoDatasetVersion', { text: noDatasetVersionMessage(rawBucket, layout) }),
       failure: notifyFailure,
+      refuse: (stateId, cause) =>
+        new sfn.Pass(this, stateId, {
+          parameters: { Error: 'InvalidInput', Cause: cause },
+          resultPath: '$.error',
+        }).next(notifyFailure),
     });
 
     const checkTypes = new sfn.Choice(this, 'CheckInputTypes')

@@ -8,18 +8,14 @@ import { metricCalls } from './sagemaker-runtime-calls';
 
 /**
  * Job arguments that name S3 locations, by what the job does with them: the platform's Spark job
- * (`ml/data/etl.py`: `--raw` in; `--curated`, `--quarantine`, `--report` out) and Glue's own
- * (`--TempDir`, `--spark-event-logs-path` written; `--extra-*` files read). An `s3://` argument
- * of another name is reported, not guessed.
+ * (`ml/data/etl.py`: `--raw` in; `--curated`, `--quarantine` out through Spark; `--report`, one
+ * object it puts itself, encrypted by the bucket's default key) and Glue's own (`--TempDir`,
+ * `--spark-event-logs-path` written; `--extra-*` files read). An `s3://` argument of another name
+ * is reported, not guessed.
  */
 const READ_ARGUMENTS = new Set(['--raw', '--extra-py-files', '--extra-files', '--extra-jars']);
-const WRITE_ARGUMENTS = new Set([
-  '--curated',
-  '--quarantine',
-  '--report',
-  '--TempDir',
-  '--spark-event-logs-path',
-]);
+const WRITE_ARGUMENTS = new Set(['--curated', '--quarantine', '--TempDir', '--spark-event-logs-path']);
+const OBJECT_ARGUMENTS = new Set(['--report']);
 
 /** The stand-in id of a job run (Glue's are `jr_` and 64 hex digits). */
 const SAMPLE_JOB_RUN_ID = `jr_${'0123456789abcdef'.repeat(4)}`;
@@ -45,7 +41,7 @@ export function findGlueJob(
  * `aws:SourceArn`); reading the script and each input argument (listing it, as Spark does);
  * writing each output argument (listing, putting and deleting, what Glue documents for data
  * targets) encrypted as its security configuration says (SSE-KMS: a data key of that key through
- * S3); its logs (`/aws-glue/jobs/<security configuration>-role/<role>/output|error`, associated
+ * S3), and putting each object argument (`--report`, with the bucket's default key); its logs (`/aws-glue/jobs/<security configuration>-role/<role>/output|error`, associated
  * with the configuration's CloudWatch key, which CloudWatch Logs then uses); its bookmarks (CSE-KMS:
  * the job encrypts and decrypts with the configuration's bookmark key itself); its metrics; the
  * catalog table it registers over its output (`--glue-table`, as `ml/data/etl.py` does).
@@ -103,6 +99,8 @@ export function glueJobRunCalls(
           }),
         );
       }
+    } else if (OBJECT_ARGUMENTS.has(argument)) {
+      calls.push(...s3WriteCalls(inventory, caller(`argument ${argument}`), value));
     } else if (WRITE_ARGUMENTS.has(argument)) {
       calls.push(...outputCalls(inventory, caller(`argument ${argument}`), value, security?.s3KeyArn));
     } else {

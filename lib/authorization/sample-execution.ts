@@ -1,6 +1,7 @@
 import '../local/promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { locallyRunnable } from '../local/jsonata-choices';
 import { parseArn } from './arns';
 
 /** Stand-ins for the ids services give a job run, a build, a child execution. */
@@ -147,10 +148,12 @@ export async function runSampleExecution(
   );
   const executionName = options.executionName ?? 'authorization-check';
   const executionArn = `arn:${arn.partition}:states:${arn.region}:${arn.account}:execution:${arn.resource.replace(/^stateMachine:/, '')}:${executionName}`;
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  // JSONata Choice states (the input checks) are evaluated by a local stand-in, as aws-local-stepfunctions runs none.
+  const runnable = locallyRunnable(definition);
+  const machine = new StateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(options.input as never, {
     overrides: {
-      taskResourceLocalHandlers: handlers,
+      taskResourceLocalHandlers: { ...runnable.handlers, ...handlers } as never,
       retryIntervalOverrides: Object.fromEntries(tasks.map(({ name }) => [name, 0])),
       waitTimeOverrides: Object.fromEntries(statesOfType(definition, 'Wait').map(({ name }) => [name, 0])),
     },

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { isRunString, RUN_STRING_RULES } from '../../constructs/common/run-strings';
+import { checkDatasetVersion } from '../ops/datasets';
 
 /** Parses a whole number of at least 1 (`--rows 300`). */
 export function positiveInteger(value: string): number {
@@ -25,4 +27,19 @@ export function readCsv(path: string): string {
   }
   if (text.trim() === '') throw new Error(`${path} is empty`);
   return text;
+}
+
+/** Parses a name that becomes part of S3 keys (`--dataset churn`): a name of the grammar of run-time strings. */
+export function runName(value: string): string {
+  if (!isRunString('name', value)) throw new InvalidArgumentError(`must be ${RUN_STRING_RULES.name.rule}`);
+  return value;
+}
+
+/** Parses a dataset version (`--dataset-version 3f2a9c0d1e4b5a69`): a name of the grammar, not `latest`. */
+export function datasetVersionArgument(value: string): string {
+  try {
+    return checkDatasetVersion('the version', value);
+  } catch {
+    throw new InvalidArgumentError(`must be a dataset version: ${RUN_STRING_RULES.name.rule} (not 'latest')`);
+  }
 }

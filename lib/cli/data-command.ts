@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { platformConfig } from '../../config';
 import { filesOf, listDatasetVersions, pushDataset } from '../ops/datasets';
+import { runName } from './arguments';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { connectEnvironment } from './connect-environment';
 
@@ -35,7 +36,7 @@ export function dataCommand(): Command {
     )
     .argument('<env>', 'a configured environment')
     .argument('<dir>', 'the directory whose files make the version')
-    .option('--dataset <name>', 'the dataset (default: the first model of the configuration)')
+    .option('--dataset <name>', 'the dataset (default: the first model of the configuration)', runName)
     .addHelpText('after', '\nExample:\n  $ npx mlenv data push dev ./data/churn --dataset churn')
     .action(async (envName: string, dir: string, options: AwsOptions & { dataset?: string }) => {
       const files = filesOf(dir);
@@ -75,7 +76,7 @@ export function dataCommand(): Command {
   withAwsOptions(data.command('ls'))
     .description('the versions of a dataset: size, file count and date, newest first')
     .argument('<env>', 'a configured environment')
-    .option('--dataset <name>', 'the dataset (default: the first model of the configuration)')
+    .option('--dataset <name>', 'the dataset (default: the first model of the configuration)', runName)
     .addHelpText('after', '\nExample:\n  $ npx mlenv data ls dev --dataset churn')
     .action(async (envName: string, options: AwsOptions & { dataset?: string }) => {
       const dataset = options.dataset ?? platformConfig().models[0].name;

@@ -4,6 +4,7 @@ import { LocalDeployment } from '../local/local-deployment';
 import { executionName, localTrain } from '../local/local-train';
 import { listDatasetVersions } from '../ops/datasets';
 import { formatStateEnded, startTraining, trainingEntryPoint, waitForExecution } from '../ops/training-runs';
+import { datasetVersionArgument } from './arguments';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { connectEnvironment, modelIn } from './connect-environment';
 import { consoleSteps } from './steps';
@@ -23,7 +24,11 @@ export function trainCommand(): Command {
     )
     .argument('<env>', 'a configured environment')
     .requiredOption('--model <name>', 'a model of the configuration')
-    .option('--dataset-version <version>', 'a version from `mlenv data ls` (default: the newest)')
+    .option(
+      '--dataset-version <version>',
+      'a version from `mlenv data ls` (default: the newest)',
+      datasetVersionArgument,
+    )
     .option('--wait', 'follow the execution state by state; exit non-zero with the failing state’s error')
     .addHelpText(
       'after',

@@ -7,6 +7,7 @@ import type { Decision } from '../authorization/decision';
 import type { DeployedResource } from '../authorization/deployed-assembly';
 import type { RunTimeCall } from '../authorization/run-time-call';
 import { executionCalls, taskCalls } from '../authorization/state-machine-calls';
+import { locallyRunnable } from './jsonata-choices';
 
 /** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `s3:getObject`, ...). */
 export type IntegrationBackend = (
@@ -126,12 +127,14 @@ export async function runAuthorizedExecution(
       };
     }
   }
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  // The JSONata Choice states (input checks) are evaluated here: they make no call.
+  const runnable = locallyRunnable(definition);
+  const machine = new StateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(options.input as never, {
     // Retries happen as the definition says, without the waits between them: on one machine they
     // would only make a run slower.
     overrides: {
-      taskResourceLocalHandlers: handlers as never,
+      taskResourceLocalHandlers: { ...runnable.handlers, ...handlers } as never,
       retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((state) => [state, 0])),
     },
     context: {

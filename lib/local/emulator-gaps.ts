@@ -71,6 +71,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
       'the deployed definition is read back and run with aws-local-stepfunctions; SageMaker jobs run on this machine under their container contracts and are recorded in the emulator; every call is checked against the deployed policies first',
   },
   {
+    what: "aws-local-stepfunctions 3, which runs the deployed definitions, runs no JSONata state (the state machines' checks of run-time strings are JSONata Choice states, for their regular expressions)",
+    workaround:
+      "each JSONata Choice state runs as a Task state of the same name whose local handler evaluates its Conditions in order with the jsonata package (lib/local/jsonata-choices.ts): the first true rule's Next, else Default, the input unchanged; any other JSONata state is refused",
+  },
+  {
     what: 'SageMaker endpoints, monitoring schedules and DataQualityJobDefinitions do not run (the last two are skipped)',
     workaround:
       "a stand-in serves the endpoint's package under its name (lib/local/python/serving_standin.py) and uploads capture when a smoke test ends; `mlenv local drift` runs the deployed job definition once with the Model Monitor stand-in",

@@ -214,10 +214,8 @@ async function dataSummary(
   if (typeof output?.datasetS3Uri !== 'string') return undefined;
   const store = new S3ObjectStore(deployment.clients.s3);
   const readJson = async (uri: string) => JSON.parse((await store.get(uri)).toString('utf8')) as JsonObject;
-  const report =
-    typeof run?.etlReport === 'string'
-      ? (await store.list(run.etlReport)).find((u) => /\/part-[^/]*$/.test(u))
-      : undefined;
+  // The report is one object at exactly `etlReport` (etl.py puts it whole).
+  const report = typeof run?.etlReport === 'string' ? run.etlReport : undefined;
   const featuresS3Uri = typeof run?.featuresS3Uri === 'string' ? run.featuresS3Uri : undefined;
   const lineage = featuresS3Uri
     ? await readJson(`${featuresS3Uri}lineage.json`).catch(() => undefined)
@@ -225,7 +223,9 @@ async function dataSummary(
   return {
     rawDatasetS3Uri: output.datasetS3Uri,
     featuresS3Uri,
-    etl: report ? ((await readJson(report)) as unknown as DataPipelineSummary['etl']) : undefined,
+    etl: report
+      ? ((await readJson(report).catch(() => undefined)) as unknown as DataPipelineSummary['etl'])
+      : undefined,
     dbtStatuses: asObject(asObject(lineage?.dbt)?.statuses) as Record<string, number> | undefined,
   };
 }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DatasetLayout, type LatestDatasetVersion } from '../../constructs/common/dataset-layout';
+import { checkRunString, isRunString } from '../../constructs/common/run-strings';
 
 /** A file of a dataset: its path in the dataset, its size and sha256, and how to read it. */
 export interface DatasetFile {
@@ -26,9 +27,6 @@ export interface DatasetManifest {
   readonly createdAt: string;
   readonly files: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly size: number }>;
 }
-
-/** A dataset name: a path segment S3 and the pipelines take as it is. */
-const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /** The files under `dir` (regular files, hidden ones skipped), with their sha256. */
 export function filesOf(dir: string): DatasetFile[] {
@@ -120,13 +118,10 @@ export async function pushDataset(
   files: readonly DatasetFile[],
   options: PushOptions,
 ): Promise<PushResult> {
-  const { bucket, dataset } = options;
-  if (!DATASET_NAME.test(dataset)) {
-    throw new Error(
-      `'${dataset}' is not a dataset name: lowercase letters, digits, '.', '_' and '-', at most 63`,
-    );
-  }
-  const version = datasetVersion(files);
+  const { bucket } = options;
+  // Both become keys (`<dataset>/versions/<version>/`): names of the grammar of run-time strings.
+  const dataset = checkRunString('dataset', 'name', options.dataset);
+  const version = checkRunString('version', 'name', datasetVersion(files));
   const dir = DatasetLayout.versionDir(dataset, version);
   const result = {
     version,
@@ -250,7 +245,11 @@ export interface DatasetVersionSummary {
   readonly datasetS3Uri: string;
 }
 
-/** The complete versions of `dataset` (those with a manifest), newest first. */
+/**
+ * The complete versions of `dataset` (those with a manifest), newest first. A folder whose name is
+ * not a version (a name of the grammar of run-time strings, not `latest`), or whose manifest names
+ * another version, is none: no pipeline would take it.
+ */
 export async function listDatasetVersions(
   s3: S3Sender,
   bucket: string,
@@ -281,11 +280,32 @@ async function readManifests(s3: S3Sender, bucket: string, dataset: string): Pro
   } while (token);
   const manifests = await Promise.all(
     // A version without a manifest is an interrupted push.
-    versions.map((version) =>
-      readJson<DatasetManifest>(s3, bucket, DatasetLayout.manifestKey(dataset, version)),
-    ),
+    versions
+      .filter((version) => isDatasetVersion(version))
+      .map(async (version) => {
+        const manifest = await readJson<DatasetManifest>(
+          s3,
+          bucket,
+          DatasetLayout.manifestKey(dataset, version),
+        );
+        return manifest?.version === version ? manifest : undefined;
+      }),
   );
   return manifests.filter((m): m is DatasetManifest => m !== undefined);
+}
+
+/** Whether `version` may name a pushed version: a name of the grammar, and not `latest`. */
+export function isDatasetVersion(version: unknown): version is string {
+  return isRunString('name', version) && version !== DatasetLayout.LATEST;
+}
+
+/** `version` if it may name a pushed version (`isDatasetVersion`); else an error naming `field` and the rule. */
+export function checkDatasetVersion(field: string, version: unknown): string {
+  checkRunString(field, 'name', version);
+  if (version === DatasetLayout.LATEST) {
+    throw new Error(`${field} '${DatasetLayout.LATEST}' is not a version: it names the newest one`);
+  }
+  return version as string;
 }
 
 /** A JSON object of the bucket; undefined when there is none at `key`. */

@@ -9,9 +9,15 @@ column and numeric features), and writes:
   ``ingestion_date`` (re-running a date replaces only that partition);
 - ``--quarantine``: the rows that do not, with their raw values and the reason, under
   ``ingestion_date=<date>/``;
-- ``--report``: one JSON object with the counts (read, written, quarantined by reason);
+- ``--report``: one JSON object with the counts (read, written, quarantined by reason), put as
+  one object at exactly that key (or written to that file), never through Spark: a Spark
+  overwrite of a folder deletes what Hadoop's normalized path names;
 - ``--glue-table database.table`` (on AWS): the Glue table over ``--curated`` that Athena and
   the dbt project's ``athena`` target read, created or updated with the rows' columns.
+
+``--dataset-version`` must be a name of the grammar of run-time strings, and an ``s3://``
+``--report`` a location of it (``constructs/common/run-string-grammar.json``, which the
+deployment passes as ``--run-string-grammar``): the job refuses anything else before Spark starts.
 
 Bad arguments and unreadable input exit with status 2 and one ``error:`` line, like the other
 scripts of ml/.
@@ -21,6 +27,8 @@ import argparse
 import datetime
 import functools
 import json
+import os
+import pathlib
 import re
 import sys
 
@@ -36,6 +44,61 @@ COLUMN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 class EtlError(Exception):
     """Input the job cannot process at all (as opposed to a bad row, which is quarantined)."""
+
+
+GRAMMAR_FILE = ("constructs", "common", "run-string-grammar.json")
+
+
+def run_string_grammar(text=None) -> dict:
+    """The grammar of run-time strings: as the deployment passes it (``--run-string-grammar``), or the
+    project's file when the script runs from the project (tests, a local run by hand)."""
+    if text:
+        return json.loads(text)
+    for parent in pathlib.Path(__file__).resolve().parents:
+        path = parent.joinpath(*GRAMMAR_FILE)
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise EtlError("no grammar of run-time strings: pass --run-string-grammar (as the deployment does)")
+
+
+def check_run_string(grammar: dict, kind: str, field: str, value) -> str:
+    """``value`` if it is a string of the grammar's ``kind`` (length, then characters, then the whole
+    pattern); else an EtlError naming the field and the rule."""
+    rule = grammar[kind]
+    if not (
+        isinstance(value, str)
+        and 1 <= len(value) <= rule["maxLength"]
+        and not re.search(f"[^{rule['characters']}]", value)
+        and re.fullmatch(rule["pattern"], value)
+    ):
+        shown = json.dumps(value[:60] if isinstance(value, str) else value)
+        raise EtlError(f"{field} {shown} is not valid: it must be {rule['rule']}")
+    return value
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuses a dataset version, or an S3 report location, out of the grammar of run-time strings."""
+    grammar = run_string_grammar(args.run_string_grammar)
+    check_run_string(grammar, "name", "--dataset-version", args.dataset_version)
+    if args.report and args.report.startswith("s3://"):
+        check_run_string(grammar, "location", "--report", args.report)
+    elif args.report and ".." in pathlib.PurePath(args.report).parts:
+        raise EtlError(f"--report {json.dumps(args.report)} is not valid: it must not have a '..' segment")
+
+
+def write_report(report: dict, location: str) -> None:
+    """Puts the report as one object at exactly ``location`` (``s3://bucket/key``), or writes that file."""
+    body = json.dumps(report).encode("utf-8")
+    if location.startswith("s3://"):
+        import boto3  # in Glue's runtime; the local environment points it at its emulator
+
+        bucket, _, key = location[len("s3://"):].partition("/")
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+        return
+    directory = os.path.dirname(os.path.abspath(location))
+    os.makedirs(directory, exist_ok=True)
+    with open(location, "wb") as f:
+        f.write(body)
 
 
 def csv_reader(spark: SparkSession):
@@ -125,6 +188,7 @@ def write(good: DataFrame, bad: DataFrame, curated: str, quarantine: str) -> dic
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     """The whole job; returns the report it writes."""
+    check_arguments(args)
     # Only the ingestion dates this run writes are replaced.
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     good, bad = clean(spark, args.raw, args.target_column, args.ingestion_date, args.dataset_version)
@@ -140,7 +204,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
         register_table(boto3.client("glue"), args.glue_table, args.table_location or args.curated, good.schema)
     if args.report:
-        spark.createDataFrame([(json.dumps(report),)], ["value"]).coalesce(1).write.mode("overwrite").text(args.report)
+        write_report(report, args.report)
     return report
 
 
@@ -217,11 +281,15 @@ def parse_args(argv):
     parser.add_argument("--dataset-version", required=True, help="the raw dataset version being cleaned")
     parser.add_argument("--ingestion-date", type=date, default=datetime.date.today().isoformat())
     parser.add_argument("--target-column", default=DEFAULT_TARGET_COLUMN)
-    parser.add_argument("--report", help="where to write the counts (a directory with one JSON line)")
+    parser.add_argument("--report", help="where to put the counts: an s3:// object or a file (one JSON object)")
     parser.add_argument("--glue-table", help="database.table: the Glue table to create or update over --curated")
     parser.add_argument(
         "--table-location",
         help="where the Glue table points (default: --curated; a local run writes to a copy of that folder)",
+    )
+    parser.add_argument(
+        "--run-string-grammar",
+        help="the grammar of run-time strings, as JSON (default: the project's constructs/common/run-string-grammar.json)",
     )
     # Glue adds its own arguments (--JOB_NAME, --job-bookmark-option, ...): ignore them.
     args, _ = parser.parse_known_args(argv)
@@ -230,6 +298,11 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        check_arguments(args)  # before Spark starts
+    except EtlError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     spark = SparkSession.builder.appName("mlenv-etl").getOrCreate()
     try:
         report = run(spark, args)

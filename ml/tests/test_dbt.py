@@ -201,3 +201,48 @@ def test_the_duckdb_export_to_an_s3_folder_uploads_both_files(tmp_path, monkeypa
     assert code == 0
     assert keys == ["churn/data/features/v1/features.csv", "churn/data/features/v1/lineage.json"]
     assert body.decode().splitlines()[0].split(",") == FEATURES + ["target"]
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["../rows", "../features", "v1/../../other", "a/b", "", "x" * 64, "%2e%2e", ".hidden", "v1 ", "v\u00e9", "v1.2"],
+)
+def test_the_export_refuses_a_version_out_of_the_grammar_before_reading_anything(tmp_path, capsys, version):
+    """The destination is `<features prefix><version>/` (the build's command): a hostile version would
+    put the features elsewhere."""
+    code = export_features.main(
+        [
+            "duckdb",
+            "--destination", str(tmp_path / "features" / "v1"),
+            f"--dataset-version={version}",
+            "--run-results", str(tmp_path / "nowhere" / "run_results.json"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --dataset-version") and "letters, digits and hyphens" in err
+    assert not (tmp_path / "features").exists()
+
+
+@pytest.mark.parametrize(
+    "destination",
+    ["s3://acme-dev-curated/churn/data/features/../rows/", "s3://acme-dev-curated/churn/data/features//"],
+)
+def test_the_export_refuses_an_s3_destination_out_of_the_grammar(tmp_path, capsys, destination):
+    code = export_features.main(
+        ["duckdb", "--destination", destination, "--dataset-version", "v1", "--run-results", str(tmp_path / "r.json")]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.startswith("error: --destination")
+
+
+def test_the_export_takes_the_grammar_the_data_pipeline_passes(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(
+        "MLENV_RUN_STRING_GRAMMAR",
+        json.dumps({"name": {"rule": "v and a digit", "pattern": "^v[0-9]$", "characters": "v0-9", "maxLength": 2}}),
+    )
+    code = export_features.main(
+        ["duckdb", "--destination", str(tmp_path / "f"), "--dataset-version", "v10", "--run-results", str(tmp_path / "r")]
+    )
+    assert code == 2
+    assert 'error: --dataset-version "v10" is not valid: it must be v and a digit' in capsys.readouterr().err

@@ -42,7 +42,7 @@ def run(spark, tmp_path, raw, **overrides):
             "--raw", str(raw),
             "--curated", str(tmp_path / "curated"),
             "--quarantine", str(tmp_path / "quarantine"),
-            "--report", str(tmp_path / "report"),
+            "--report", str(tmp_path / "report.json"),
             "--dataset-version", overrides.pop("version", "v1"),
             "--ingestion-date", overrides.pop("date", "2026-11-30"),
         ]
@@ -77,7 +77,7 @@ def test_clean_rows_become_typed_parquet_partitioned_by_ingestion_date(spark, tm
     assert curated["record_id"].is_unique and set(curated["dataset_version"]) == {"v1"}
     merged = curated.sort_values(features).reset_index(drop=True)[features]
     assert (merged.values == source.sort_values(features).reset_index(drop=True)[features].values).all()
-    written = json.loads(open(glob.glob(str(tmp_path / "report" / "part-*"))[0]).read())
+    written = json.loads((tmp_path / "report.json").read_text())
     assert written == report
 
 
@@ -186,3 +186,97 @@ def test_a_pushed_version_is_read_as_its_csv_files_only_in_every_subfolder(spark
     (version / "manifest.json").write_text(json.dumps({"files": [{"path": "part-a.csv"}, {"path": "more/part-b.csv"}]}))
     report = run(spark, tmp_path, version)
     assert report["rows_read"] == 50 and report["rows_quarantined"] == 0
+
+
+# Versions the data pipeline refuses: each would put the report (and dbt the features) elsewhere.
+HOSTILE_VERSIONS = [
+    "../features",
+    "../rows",
+    "v1/../../other",
+    "a/b",
+    "",
+    "x" * 64,
+    "%2e%2e",
+    ".hidden",
+    "..",
+    " v1",
+    "v1\n",
+    "v\u00e9",
+    "-v1",
+    "v1-",
+    "v1_2",
+    "v1.2",
+]
+
+
+@pytest.mark.parametrize("version", HOSTILE_VERSIONS)
+def test_a_version_out_of_the_grammar_is_refused_before_spark_starts(tmp_path, capsys, monkeypatch, version):
+    def no_spark(*_args, **_kwargs):
+        raise AssertionError("Spark started")
+
+    monkeypatch.setattr(etl.SparkSession, "builder", type("NoBuilder", (), {"appName": no_spark})())
+    (tmp_path / "curated" / "features").mkdir(parents=True)
+    code = etl.main(
+        [
+            "--raw", str(tmp_path / "raw"),
+            "--curated", str(tmp_path / "curated" / "rows"),
+            "--quarantine", str(tmp_path / "quarantine"),
+            "--report", str(tmp_path / "curated" / "etl-reports" / "v1" / "report.json"),
+            f"--dataset-version={version}",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --dataset-version") and "letters, digits and hyphens" in err
+    assert os.listdir(tmp_path / "curated") == ["features"]
+
+
+def test_the_grammar_is_the_projects_file_unless_the_deployment_passes_it():
+    with open(os.path.join(os.path.dirname(DATA_DIR), "..", "constructs", "common", "run-string-grammar.json")) as f:
+        assert etl.run_string_grammar() == json.load(f)
+    narrower = json.dumps({"name": {"rule": "v and a digit", "pattern": "^v[0-9]$", "characters": "v0-9", "maxLength": 2}})
+    args = etl.parse_args(["--raw", "r", "--curated", "c", "--quarantine", "q", "--dataset-version", "v12",
+                           "--run-string-grammar", narrower])
+    with pytest.raises(etl.EtlError, match="--dataset-version \"v12\" is not valid: it must be v and a digit"):
+        etl.check_arguments(args)
+
+
+@pytest.mark.parametrize(
+    "report",
+    ["s3://acme-dev-curated/churn/data/etl-reports/../features/report.json", "s3://acme-dev-curated/churn//r.json",
+     "s3://acme-dev-curated/churn/data/./r.json"],
+)
+def test_an_s3_report_location_out_of_the_grammar_is_refused(tmp_path, report):
+    args = etl.parse_args(["--raw", "r", "--curated", "c", "--quarantine", "q", "--dataset-version", "v1", "--report", report])
+    with pytest.raises(etl.EtlError, match="--report .* is not valid: it must be an s3:// URI"):
+        etl.check_arguments(args)
+
+
+def test_the_report_is_one_object_put_at_its_exact_key_and_nothing_else_is_touched(spark, tmp_path):
+    """A Spark overwrite of the report's folder would delete what Hadoop's normalized path names."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    raw = sample_csv(tmp_path, rows=10)
+    bucket = "acme-dev-curated"
+    key = "churn/data/etl-reports/v1/report.json"
+    others = ["churn/data/etl-reports/v1/other.json", "churn/data/features/v0/features.csv", "churn/data/rows/x"]
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=bucket)
+        for other in others:
+            s3.put_object(Bucket=bucket, Key=other, Body=b"kept")
+        args = etl.parse_args(
+            [
+                "--raw", str(raw.parent),
+                "--curated", str(tmp_path / "curated"),
+                "--quarantine", str(tmp_path / "quarantine"),
+                "--report", f"s3://{bucket}/{key}",
+                "--dataset-version", "v1",
+                "--ingestion-date", "2026-11-30",
+            ]
+        )
+        report = etl.run(spark, args)
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+        assert keys == sorted([key, *others])
+        assert json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) == report
+        assert all(s3.get_object(Bucket=bucket, Key=o)["Body"].read() == b"kept" for o in others)

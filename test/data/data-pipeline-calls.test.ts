@@ -194,12 +194,11 @@ describe('the data pipeline, evaluated with its run-time calls', () => {
     const byJob = made((c) => c.principal === jobRole);
     const script = String(asObject(glueJob.properties.Command)!.ScriptLocation);
     const raw = `arn:aws:s3:::acme-dev-raw/${DatasetLayout.versionDir(MODEL, VERSION)}/`;
-    const outputs = [
-      ...['--curated', '--quarantine', '--TempDir'].map((a) =>
-        String(asObject(glueJob.properties.DefaultArguments)![a]),
-      ),
-      curated(layout.etlReportDir(VERSION)), // the task's --report
-    ];
+    const outputs = ['--curated', '--quarantine', '--TempDir'].map((a) =>
+      String(asObject(glueJob.properties.DefaultArguments)![a]),
+    );
+    // The task's --report: one object, put whole at its exact key (nothing listed or deleted).
+    const report = `s3://acme-dev-curated/${layout.etlReportKey(VERSION)}`;
     expect(byJob).toEqual(
       expect.arrayContaining([
         `${jobRole} s3:GetObject ${s3(script)}`,
@@ -208,6 +207,7 @@ describe('the data pipeline, evaluated with its run-time calls', () => {
           expect.stringMatching(`^${jobRole} s3:PutObject ${s3(uri)}`),
           expect.stringMatching(`^${jobRole} s3:DeleteObject ${s3(uri)}`),
         ]),
+        `${jobRole} s3:PutObject ${s3(report)}`,
         ...['UpdateTable', 'CreateTable'].flatMap((verb) =>
           ['catalog', `database/${DATABASE}`, `table/${DATABASE}/${ROWS_TABLE}`].map(
             (r) => `${jobRole} glue:${verb} ${glueArn(r)}`,
@@ -219,7 +219,8 @@ describe('the data pipeline, evaluated with its run-time calls', () => {
     );
     // Each output through S3 with a data key of the data key (the security configuration's).
     const writes = pipelineCalls.filter((c) => c.principal === jobRole && c.action === 's3:PutObject');
-    expect(writes).toHaveLength(outputs.length);
+    expect(writes).toHaveLength(outputs.length + 1);
+    expect(byJob).not.toContain(`${jobRole} s3:DeleteObject ${s3(report)}`);
     for (const write of writes) {
       expect(pipelineCalls).toContainEqual(
         expect.objectContaining({

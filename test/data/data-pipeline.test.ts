@@ -9,7 +9,9 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { DataCatalog, DataPipeline, DbtProject, SparkJob } from '../../constructs';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { ModelLayout } from '../../constructs/common/model-layout';
+import { RUN_STRING_GRAMMAR_JSON } from '../../constructs/common/run-strings';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { locallyRunnable } from '../../lib/local/jsonata-choices';
 import { AuthorizationModel } from '../../lib/authorization';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
@@ -89,10 +91,12 @@ async function execute(handlers: Record<string, (input: Json) => unknown> = {}, 
     (calls[name] ??= []).push(input as Json);
     return (handlers[name] ?? fallback)(input as Json) as never;
   };
-  const local = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const runnable = locallyRunnable(definition);
+  const local = new StateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
   const run = local.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: {
+        ...runnable.handlers,
         CleanRawData: answer('CleanRawData', () => ({ Id: 'jr_1', JobRunState: 'SUCCEEDED' })),
         BuildFeatures: answer('BuildFeatures', () => ({
           Build: { Id: 'features:1', BuildStatus: 'SUCCEEDED' },
@@ -155,12 +159,14 @@ describe('DataPipeline', () => {
   test('a run cleans the given version, builds features for it and trains on them with that version', async () => {
     const run = await execute();
     expect(run.status).toBe('SUCCEEDED');
-    const report = curated(LAYOUT.etlReportDir(VERSION));
+    // One object, put whole at its exact key (a Spark overwrite of a folder follows Hadoop's `..`).
+    const report = `s3://acme-dev-curated/${LAYOUT.etlReportKey(VERSION)}`;
     expect(run.calls.CleanRawData[0].Arguments).toEqual({
       '--raw': INPUT.datasetS3Uri,
       '--dataset-version': VERSION,
       '--ingestion-date': expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
       '--report': report,
+      '--run-string-grammar': RUN_STRING_GRAMMAR_JSON,
     });
     // The day the execution started (the local runner supplies its own start time).
     const day = run.calls.CleanRawData[0].Arguments['--ingestion-date'];
@@ -169,6 +175,7 @@ describe('DataPipeline', () => {
       { Name: 'MLENV_DATASET_VERSION', Type: 'PLAINTEXT', Value: VERSION },
       { Name: 'MLENV_RAW_DATASET_S3URI', Type: 'PLAINTEXT', Value: INPUT.datasetS3Uri },
       { Name: 'MLENV_ETL_REPORT', Type: 'PLAINTEXT', Value: report },
+      { Name: 'MLENV_RUN_STRING_GRAMMAR', Type: 'PLAINTEXT', Value: RUN_STRING_GRAMMAR_JSON },
     ]);
     const training = JSON.parse(JSON.stringify(run.calls.Train[0].Input));
     expect(training).toEqual({
@@ -207,6 +214,14 @@ describe('DataPipeline', () => {
     ['another bucket', { ...INPUT, datasetS3Uri: 's3://elsewhere/churn/versions/v1/' }],
     ['a missing reason', { datasetS3Uri: INPUT.datasetS3Uri, datasetVersion: VERSION }],
     ['a version that is not a string', { ...INPUT, datasetVersion: 3 }],
+    ['a version that climbs out of its folder', { ...INPUT, datasetVersion: '../features' }],
+    ['a version with a slash', { ...INPUT, datasetVersion: 'v1/../../other' }],
+    ['an empty version', { ...INPUT, datasetVersion: '' }],
+    ['a reason with a space', { ...INPUT, reason: 'retrain now' }],
+    [
+      'a dataset location that climbs',
+      { ...INPUT, datasetS3Uri: 's3://acme-dev-raw/churn/../other/versions/v1/' },
+    ],
   ])('an input with %s is refused as InvalidInput, nothing run', async (_, input) => {
     const run = await execute({}, input as Json);
     expect(run.status).toBe('FAILED');

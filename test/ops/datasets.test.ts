@@ -222,11 +222,37 @@ describe('mlenv data push | ls, against the emulator', () => {
   });
 
   test('bad input is refused with a clear message', async () => {
-    await expect(pushDataset(s3, filesOf(dir('v4', first)), { bucket, dataset: 'Bad Name' })).rejects.toThrow(
-      "'Bad Name' is not a dataset name",
-    );
+    for (const dataset of ['Bad Name', '../other', 'a/b', '.hidden', '', 'x'.repeat(64)]) {
+      await expect(pushDataset(s3, filesOf(dir('v4', first)), { bucket, dataset })).rejects.toThrow(
+        `dataset ${JSON.stringify(dataset.slice(0, 60))}${dataset.length > 60 ? `... (${dataset.length} characters)` : ''} is not valid: it must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit`,
+      );
+    }
     expect(() => filesOf(join(work, 'missing'))).toThrow(/^cannot read /);
     mkdirSync(join(work, 'empty'));
     expect(() => filesOf(join(work, 'empty'))).toThrow('has no files to push');
+  });
+
+  test('a folder that is not a version, or whose manifest names another, is not listed (nor trained on)', async () => {
+    const pushed = await pushDataset(s3, filesOf(dir('listed', first)), { bucket, dataset: 'listing' });
+    const manifest = (version: string) =>
+      JSON.stringify({ dataset: 'listing', version, createdAt: '2099-01-01T00:00:00.000Z', files: [] });
+    // Written by hand, newer than the pushed one: none of them is a version.
+    for (const [folder, names] of [
+      ['v1.2', 'v1.2'],
+      ['latest', 'latest'],
+      ['other', '../features'],
+      ['-x', '-x'],
+    ]) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: DatasetLayout.manifestKey('listing', folder),
+          Body: manifest(names),
+        }),
+      );
+    }
+    expect((await listDatasetVersions(s3, bucket, 'listing')).map((v) => v.version)).toEqual([
+      pushed.version,
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import '../../lib/local/promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { locallyRunnable } from '../../lib/local/jsonata-choices';
 
 type Json = Record<string, unknown>;
 type Handler = (input: Json) => unknown;
@@ -115,10 +116,12 @@ export async function runPipeline(
   );
 
   const name = options.executionName ?? 'a3f1c2e4-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  // Its JSONata Choice states (the input checks) are evaluated by local stand-ins.
+  const runnable = locallyRunnable(definition);
+  const machine = new StateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     overrides: {
-      taskResourceLocalHandlers: handlers as never,
+      taskResourceLocalHandlers: { ...runnable.handlers, ...handlers } as never,
       retryIntervalOverrides: {
         Preprocess: 0,
         Train: 0,

@@ -10,7 +10,7 @@ const RAW_BUCKET = 'mlenv-dev-111111111111-eu-west-1-raw';
 const RAW = `s3://${RAW_BUCKET}`;
 const INPUT = {
   datasetS3Uri: `${RAW}/churn/2026-11-30.csv`,
-  datasetVersion: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+  datasetVersion: '3f2a9c0d1e4b5a69',
   reason: 'new-data',
 };
 

@@ -87,9 +87,23 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
     expect(states.NoDatasetVersion.Next).toBe('NotifyFailure');
   });
 
-  test("resolves 'latest' from the model's latest.json in the environment's raw bucket, then checks it as any input", () => {
+  test("checks the input's run-time strings, resolves 'latest' from the model's latest.json in the environment's raw bucket, then checks what it names as any input", () => {
     const model = _id.split('/')[1];
-    expect(states.CheckInputTypes.Choices[0].Next).toBe('WhichDatasetVersion');
+    expect(states.CheckInputTypes.Choices[0].Next).toBe('CheckRunStrings');
+    for (const check of ['CheckRunStrings', 'CheckLatestDatasetVersion']) {
+      // JSONata (JSONPath has no regular expressions), each rule to a refusal that fails as InvalidInput.
+      expect(states[check]).toMatchObject({ Type: 'Choice', QueryLanguage: 'JSONata' });
+      for (const rule of states[check].Choices) {
+        expect(rule.Condition).toMatch(/^\{% \$not\(.*\) %\}$/);
+        expect(states[rule.Next]).toMatchObject({
+          Type: 'Pass',
+          Parameters: { Error: 'InvalidInput' },
+          Next: 'NotifyFailure',
+        });
+      }
+    }
+    expect(states.CheckRunStrings.Default).toBe('WhichDatasetVersion');
+    expect(states.CheckLatestDatasetVersion.Default).toBe('CheckDatasetLocation');
     expect(states.WhichDatasetVersion.Choices).toEqual([
       { Variable: '$.datasetVersion', StringEquals: 'latest', Next: 'ReadLatestDatasetVersion' },
     ]);
@@ -103,7 +117,7 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
       ResultSelector: { 'pointer.$': 'States.StringToJson($.Body)' },
       Next: 'UseLatestDatasetVersion',
     });
-    expect(states.UseLatestDatasetVersion.Next).toBe('CheckDatasetLocation');
+    expect(states.UseLatestDatasetVersion.Next).toBe('CheckLatestDatasetVersion');
   });
 
   test('renders S3 locations as s3:// URIs, never https://', () => {

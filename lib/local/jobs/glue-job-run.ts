@@ -19,15 +19,16 @@ export interface GlueJobDefinition {
  * How the data pipeline's PySpark script (ml/data/etl.py) reads and writes S3, which Spark in local
  * mode cannot reach: `--raw` is downloaded before the run; `--curated` and `--quarantine` are
  * partitioned by ingestion date (a run replaces the partitions it writes, as Spark's dynamic
- * overwrite does on S3); `--report` is replaced whole. Glue's `--TempDir` has no use locally. Any
- * other `s3://` argument fails the run, naming it, so that a new one is given a meaning here.
- * `--table-location` tells the script the S3 folder of `--curated`, for the Glue table it registers.
+ * overwrite does on S3); `--report` is an object the script puts itself (boto3, to the emulator),
+ * so it is passed as it is. Glue's `--TempDir` has no use locally. Any other `s3://` argument fails
+ * the run, naming it, so that a new one is given a meaning here. `--table-location` tells the
+ * script the S3 folder of `--curated`, for the Glue table it registers.
  */
-const S3_ARGUMENTS: Readonly<Record<string, 'input' | 'partitioned-output' | 'output' | 'unused'>> = {
+const S3_ARGUMENTS: Readonly<Record<string, 'input' | 'partitioned-output' | 'object' | 'unused'>> = {
   '--raw': 'input',
   '--curated': 'partitioned-output',
   '--quarantine': 'partitioned-output',
-  '--report': 'output',
+  '--report': 'object',
   '--TempDir': 'unused',
 };
 
@@ -71,7 +72,7 @@ export async function runGlueJob(
     const script = join(jobDir, basename(job.scriptLocation) || 'script.py');
     writeFileSync(script, await options.store.get(job.scriptLocation));
     const argv: string[] = [];
-    const outputs: Array<{ uri: string; dir: string; partitioned: boolean }> = [];
+    const outputs: Array<{ uri: string; dir: string }> = [];
     for (const [name, value] of Object.entries(args)) {
       if (!value.startsWith('s3://')) {
         argv.push(name, value);
@@ -81,9 +82,13 @@ export async function runGlueJob(
       if (!kind)
         throw new GlueJobFailed(`the local Glue runner does not know what ${name} (${value}) is for`);
       if (kind === 'unused') continue;
+      if (kind === 'object') {
+        argv.push(name, value);
+        continue;
+      }
       const dir = join(jobDir, 'data', name.replace(/^-+/, ''));
       if (kind === 'input') await downloadPrefix(options.store, value, dir);
-      else outputs.push({ uri: value, dir, partitioned: kind === 'partitioned-output' });
+      else outputs.push({ uri: value, dir });
       argv.push(name, dir);
       // The catalog table the script registers describes the S3 folder, not this machine's copy.
       if (name === '--curated') argv.push('--table-location', value);
@@ -116,21 +121,16 @@ export async function runGlueJob(
 }
 
 /**
- * Replaces what the run wrote under `uri`: each partition folder it wrote (`ingestion_date=<d>/`),
- * or everything, is deleted from S3 and uploaded again. Spark's local checksum files (`.*.crc`),
- * which it does not write to S3, stay behind.
+ * Replaces what the run wrote under `uri`: each partition folder it wrote (`ingestion_date=<d>/`)
+ * is deleted from S3 and uploaded again. Spark's local checksum files (`.*.crc`), which it does not
+ * write to S3, stay behind.
  */
-async function uploadOutput(
-  options: LocalJobOptions,
-  output: { uri: string; dir: string; partitioned: boolean },
-): Promise<void> {
+async function uploadOutput(options: LocalJobOptions, output: { uri: string; dir: string }): Promise<void> {
   mkdirSync(output.dir, { recursive: true });
-  const replaced = output.partitioned
-    ? readdirSync(output.dir).filter((entry) => statSync(join(output.dir, entry)).isDirectory())
-    : [''];
+  const replaced = readdirSync(output.dir).filter((entry) => statSync(join(output.dir, entry)).isDirectory());
   for (const part of replaced) {
-    const prefix = joinS3Uri(output.uri, part ? `${part}/` : '');
-    for (const uri of await options.store.list(prefix)) await options.store.delete(uri);
+    for (const uri of await options.store.list(joinS3Uri(output.uri, `${part}/`)))
+      await options.store.delete(uri);
   }
   for (const file of filesUnder(output.dir)) {
     if (basename(file).startsWith('.')) continue;

@@ -17,6 +17,9 @@ requests ``--sampling-percent`` says.
     python serving_standin.py --model-dir DIR [--port 0] [--capture-dir DIR --endpoint-name NAME]
 
 prints ``listening on http://127.0.0.1:<port>`` once it serves, and stops on SIGTERM or SIGINT.
+The endpoint's and the variant's names become folders of the capture: each must be a name of the
+grammar of run-time strings (``constructs/common/run-string-grammar.json``), and the program a file
+of ``code/``; anything else exits 2 with one ``error:`` line before the model is loaded.
 """
 
 import argparse
@@ -25,7 +28,9 @@ import datetime
 import importlib.util
 import json
 import os
+import pathlib
 import random
+import re
 import signal
 import sys
 import threading
@@ -33,6 +38,38 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ENCODINGS = {"text/csv": "CSV", "application/json": "JSON"}
+GRAMMAR_FILE = ("constructs", "common", "run-string-grammar.json")
+
+
+def run_string_grammar():
+    """The grammar of run-time strings: the project's file (the stand-in runs from the project)."""
+    for parent in pathlib.Path(__file__).resolve().parents:
+        path = parent.joinpath(*GRAMMAR_FILE)
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise ValueError("no grammar of run-time strings (%s) above %s" % ("/".join(GRAMMAR_FILE), __file__))
+
+
+def check_name(grammar, field, value):
+    """``value`` if it is a name of the grammar (length, characters, then the pattern); else ValueError."""
+    rule = grammar["name"]
+    if not (
+        isinstance(value, str)
+        and 1 <= len(value) <= rule["maxLength"]
+        and not re.search("[^%s]" % rule["characters"], value)
+        and re.fullmatch(rule["pattern"], value)
+    ):
+        raise ValueError("%s %s is not valid: it must be %s" % (field, json.dumps(value[:60]), rule["rule"]))
+    return value
+
+
+def check_arguments(args):
+    """Refuses names that become capture folders out of the grammar, and a program outside ``code/``."""
+    grammar = run_string_grammar()
+    check_name(grammar, "--endpoint-name", args.endpoint_name)
+    check_name(grammar, "--variant-name", args.variant_name)
+    if not args.program or os.path.basename(args.program) != args.program or args.program.startswith("."):
+        raise ValueError("--program %s is not valid: it must be the name of a file of code/" % json.dumps(args.program))
 
 
 def load_program(model_dir, program="inference.py"):
@@ -148,6 +185,11 @@ def main(argv=None):
     parser.add_argument("--variant-name", default="AllTraffic")
     parser.add_argument("--sampling-percent", type=float, default=100.0)
     args = parser.parse_args(argv)
+    try:
+        check_arguments(args)
+    except ValueError as error:
+        print("error: %s" % error, file=sys.stderr)
+        return 2
     try:
         program = load_program(args.model_dir, args.program)
         model = program.model_fn(args.model_dir)

@@ -14,6 +14,10 @@ Two sources of the same table:
   result file (a CSV with a header, encrypted by the workgroup's settings) is copied to an
   ``s3://`` folder.
 
+``--dataset-version`` must be a name of the grammar of run-time strings and an ``s3://``
+``--destination`` a location of it (``constructs/common/run-string-grammar.json``, which the data
+pipeline passes as ``MLENV_RUN_STRING_GRAMMAR``): anything else is refused before any query.
+
 Bad arguments and failed queries exit with status 2 and one ``error:`` line.
 """
 
@@ -21,6 +25,8 @@ import argparse
 import datetime
 import json
 import os
+import pathlib
+import re
 import sys
 import time
 
@@ -32,6 +38,45 @@ LINEAGE_FILE = "lineage.json"
 
 class ExportError(Exception):
     """The features cannot be exported."""
+
+
+GRAMMAR_FILE = ("constructs", "common", "run-string-grammar.json")
+
+
+def run_string_grammar(text=None) -> dict:
+    """The grammar of run-time strings: as the deployment passes it, or the project's file when the
+    script runs from the project."""
+    if text:
+        return json.loads(text)
+    for parent in pathlib.Path(__file__).resolve().parents:
+        path = parent.joinpath(*GRAMMAR_FILE)
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise ExportError("no grammar of run-time strings: set MLENV_RUN_STRING_GRAMMAR (as the data pipeline does)")
+
+
+def check_run_string(grammar: dict, kind: str, field: str, value) -> str:
+    """``value`` if it is a string of the grammar's ``kind``; else an ExportError naming the field and the rule."""
+    rule = grammar[kind]
+    if not (
+        isinstance(value, str)
+        and 1 <= len(value) <= rule["maxLength"]
+        and not re.search(f"[^{rule['characters']}]", value)
+        and re.fullmatch(rule["pattern"], value)
+    ):
+        shown = json.dumps(value[:60] if isinstance(value, str) else value)
+        raise ExportError(f"{field} {shown} is not valid: it must be {rule['rule']}")
+    return value
+
+
+def check_arguments(args) -> None:
+    """Refuses a dataset version, or an S3 destination, out of the grammar of run-time strings."""
+    grammar = run_string_grammar(args.run_string_grammar)
+    check_run_string(grammar, "name", "--dataset-version", args.dataset_version)
+    if args.destination.startswith("s3://"):
+        check_run_string(grammar, "location", "--destination", args.destination)
+    elif ".." in pathlib.PurePath(args.destination).parts:
+        raise ExportError(f"--destination {json.dumps(args.destination)} is not valid: it must not have a '..' segment")
 
 
 def feature_columns(columns) -> list:
@@ -149,6 +194,11 @@ def parse_args(argv):
     parser.add_argument("--dataset-version", default=env("MLENV_DATASET_VERSION"), required=not env("MLENV_DATASET_VERSION"))
     parser.add_argument("--raw-dataset", default=env("MLENV_RAW_DATASET_S3URI"), help="the raw files of the version")
     parser.add_argument("--etl-report", default=env("MLENV_ETL_REPORT"), help="the ETL job's counts for the version")
+    parser.add_argument(
+        "--run-string-grammar",
+        default=env("MLENV_RUN_STRING_GRAMMAR"),
+        help="the grammar of run-time strings, as JSON (default: the project's constructs/common/run-string-grammar.json)",
+    )
     parser.add_argument("--run-results", default="target/run_results.json", help="the dbt build's run_results.json")
     parser.add_argument("--duckdb", default=env("MLENV_DUCKDB_PATH", "mlenv.duckdb"), help="duckdb: the database file")
     parser.add_argument("--database", default=env("MLENV_GLUE_DATABASE"), help="athena: the Glue database")
@@ -162,6 +212,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        check_arguments(args)
         record = lineage(args, dbt_results(args.run_results))
         if args.engine == "duckdb":
             s3 = None

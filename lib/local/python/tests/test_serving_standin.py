@@ -122,3 +122,31 @@ def test_a_directory_without_serving_code_is_refused(tmp_path):
     result = subprocess.run([sys.executable, STANDIN, "--model-dir", str(tmp_path)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "not a model artifact" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--endpoint-name", "../../outside"),
+        ("--endpoint-name", "a/b"),
+        ("--endpoint-name", ".hidden"),
+        ("--endpoint-name", ""),
+        ("--endpoint-name", "x" * 64),
+        ("--variant-name", ".."),
+        ("--variant-name", "All Traffic"),
+        ("--program", "../inference.py"),
+        ("--program", ".hidden.py"),
+    ],
+)
+def test_names_that_become_capture_folders_are_refused_out_of_the_grammar(tmp_path, flag, value):
+    """Checked before the model is loaded: nothing is served, nothing is written."""
+    done = subprocess.run(
+        [sys.executable, STANDIN, "--model-dir", str(tmp_path / "none"), "--capture-dir", str(tmp_path / "capture"),
+         f"{flag}={value}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {flag}") and "is not valid" in done.stderr
+    assert not (tmp_path / "capture").exists()

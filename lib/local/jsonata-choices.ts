@@ -1,0 +1,113 @@
+import jsonata from 'jsonata';
+import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+
+/** The resource of the Task state that stands in for a JSONata Choice state (never called on AWS). */
+export const LOCAL_JSONATA_CHOICE = 'arn:aws:states:::mlenv.local:jsonataChoice';
+
+/** The error a stand-in throws to take its Choice's rule `index`: its Catch goes to that rule's `Next`. */
+const ruleTaken = (index: number) => `mlenv.local.ChoiceRule${index}`;
+
+/** A definition aws-local-stepfunctions can run, and the handlers of the states it stands in with. */
+export interface LocallyRunnable {
+  readonly definition: JsonObject;
+  /** By state name, for `taskResourceLocalHandlers` (no call of them is a call to AWS). */
+  readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
+}
+
+/** An error named as Step Functions names it. */
+function stepFunctionsError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/**
+ * aws-local-stepfunctions 3 runs JSONPath states only. A JSONPath state machine may still have
+ * JSONata Choice states (`QueryLanguage: JSONata`: the run-time string checks, whose rules need
+ * regular expressions); each becomes, for a local run, a Task state of the same name whose handler
+ * evaluates the Choice's `Condition`s in order with the `jsonata` package (`$states.input` is the
+ * state's input), as Step Functions does: the first true one is taken (the handler throws an error
+ * the stand-in's Catch for that rule sends on, input unchanged), none goes to `Default` (the
+ * stand-in's `Next`, input unchanged), or fails as `States.NoChoiceMatched`; a condition that is not
+ * a boolean fails as `States.QueryEvaluationError`. Any other JSONata state is refused: there is
+ * no local model of it.
+ */
+export function locallyRunnable(definition: JsonObject): LocallyRunnable {
+  const handlers: LocallyRunnable['handlers'] = {};
+  const rewrite = (machine: JsonObject, where: string): JsonObject => {
+    if (machine.QueryLanguage === 'JSONata') {
+      throw new Error(`${where}: a JSONata state machine cannot run locally (aws-local-stepfunctions 3)`);
+    }
+    const states = Object.entries(asObject(machine.States) ?? {}).map(([name, value]): [string, unknown] => {
+      const state = asObject(value) ?? {};
+      const nested = (key: string) =>
+        key in state ? { [key]: asList(state[key]).map((b) => rewrite(asObject(b) ?? {}, name)) } : {};
+      if (state.QueryLanguage !== 'JSONata') {
+        if (!('Branches' in state || 'Iterator' in state || 'ItemProcessor' in state)) return [name, state];
+        return [
+          name,
+          {
+            ...state,
+            ...nested('Branches'),
+            ...('Iterator' in state ? { Iterator: rewrite(asObject(state.Iterator) ?? {}, name) } : {}),
+            ...('ItemProcessor' in state
+              ? { ItemProcessor: rewrite(asObject(state.ItemProcessor) ?? {}, name) }
+              : {}),
+          },
+        ];
+      }
+      if (state.Type !== 'Choice' || 'Output' in state || 'Assign' in state) {
+        throw new Error(
+          `${name}: a JSONata ${String(state.Type)} state${state.Type === 'Choice' ? ' with Output or Assign' : ''} cannot run locally (aws-local-stepfunctions 3 runs JSONPath states; only JSONata Choice conditions are evaluated here)`,
+        );
+      }
+      const rules = asList(state.Choices).map((rule, index) => {
+        const { Condition: condition, Next: next } = asObject(rule) ?? {};
+        const body = /^\{%([\s\S]*)%\}$/.exec(String(condition))?.[1];
+        if (body === undefined) throw new Error(`${name}: rule ${index} has no {% %} Condition`);
+        return { expression: jsonata(body), next: String(next) };
+      });
+      handlers[name] = async (input) => {
+        for (const [index, rule] of rules.entries()) {
+          let value: unknown;
+          try {
+            value = await rule.expression.evaluate({}, { states: { input } });
+          } catch (error) {
+            throw stepFunctionsError('States.QueryEvaluationError', `${name}: ${(error as Error).message}`);
+          }
+          if (typeof value !== 'boolean') {
+            throw stepFunctionsError(
+              'States.QueryEvaluationError',
+              `${name}: the Condition of rule ${index} is not a boolean`,
+            );
+          }
+          if (value) throw stepFunctionsError(ruleTaken(index), `${name} takes rule ${index}`);
+        }
+        if (typeof state.Default !== 'string') {
+          throw stepFunctionsError(
+            'States.NoChoiceMatched',
+            `${name}: no rule matched and there is no Default`,
+          );
+        }
+        return {};
+      };
+      return [
+        name,
+        {
+          Type: 'Task',
+          Resource: LOCAL_JSONATA_CHOICE,
+          ...(state.Comment === undefined ? {} : { Comment: state.Comment }),
+          ResultPath: null,
+          ...(typeof state.Default === 'string' ? { Next: state.Default } : { End: true }),
+          Catch: rules.map((rule, index) => ({
+            ErrorEquals: [ruleTaken(index)],
+            ResultPath: null,
+            Next: rule.next,
+          })),
+        },
+      ];
+    });
+    return { ...machine, States: Object.fromEntries(states) };
+  };
+  return { definition: rewrite(definition, 'the state machine'), handlers };
+}

@@ -1,0 +1,78 @@
+import '../../lib/local/promise-with-resolvers';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { locallyRunnable } from '../../lib/local/jsonata-choices';
+
+type Json = Record<string, unknown>;
+
+/** A JSONPath machine with one JSONata Choice state, as the pipelines have, each end recording where it went. */
+function machine(choice: Json): Json {
+  const end = (where: string) => ({ Type: 'Pass', Result: where, ResultPath: '$.went', End: true });
+  const targets = [
+    ...((choice.Choices as Json[]).map((c) => c.Next) as string[]),
+    ...(choice.Default ? [choice.Default as string] : []),
+  ];
+  return {
+    StartAt: 'Before',
+    States: {
+      Before: { Type: 'Pass', Next: 'Check' },
+      Check: { Type: 'Choice', QueryLanguage: 'JSONata', ...choice },
+      ...Object.fromEntries(targets.map((t) => [t, end(t.toLowerCase())])),
+    },
+  };
+}
+
+const CHOICE = {
+  Choices: [
+    { Condition: '{% $states.input.n < 10 %}', Next: 'Small' },
+    { Condition: '{% $states.input.n < 100 %}', Next: 'Big' },
+  ],
+  Default: 'Other',
+};
+
+async function run(definition: Json, input: Json) {
+  const runnable = locallyRunnable(definition);
+  const execution = new StateMachine(runnable.definition as never, {
+    validationOptions: { checkArn: false },
+  }).run(input as never, { overrides: { taskResourceLocalHandlers: runnable.handlers as never } });
+  try {
+    return { output: await execution.result };
+  } catch (error) {
+    const failure = error as Error & { cause?: Error };
+    return { error: failure.cause?.name ?? failure.name, cause: failure.cause?.message ?? failure.message };
+  }
+}
+
+test.each([
+  [{ n: 3, keep: 'x' }, 'small'],
+  [{ n: 30, keep: 'x' }, 'big'],
+  [{ n: 300, keep: 'x' }, 'other'],
+])(
+  'takes the first rule whose Condition is true, else Default, with the input unchanged (%j)',
+  async (input, went) => {
+    expect(await run(machine(CHOICE), input)).toEqual({ output: { ...input, went } });
+  },
+);
+
+test('without a Default and no rule true, fails as States.NoChoiceMatched', async () => {
+  const { Default: _none, ...noDefault } = CHOICE;
+  expect(await run(machine(noDefault), { n: 300 })).toMatchObject({ error: 'States.NoChoiceMatched' });
+});
+
+test('a Condition that is not a boolean fails as States.QueryEvaluationError', async () => {
+  const choice = { Choices: [{ Condition: '{% $states.input.n %}', Next: 'Small' }], Default: 'Other' };
+  expect(await run(machine(choice), { n: true as never })).toMatchObject({ output: { went: 'small' } });
+  expect(await run(machine(choice), { n: 3 })).toMatchObject({ error: 'States.QueryEvaluationError' });
+});
+
+test('JSONPath states are left as they are, and any JSONata state but a Choice is refused', () => {
+  const definition = machine(CHOICE);
+  const { definition: runnable } = locallyRunnable(definition);
+  expect((runnable.States as Json).Before).toEqual((definition.States as Json).Before);
+  expect((runnable.States as Json).Check).toMatchObject({ Type: 'Task', Next: 'Other' });
+  expect(() =>
+    locallyRunnable({ StartAt: 'P', States: { P: { Type: 'Pass', QueryLanguage: 'JSONata', End: true } } }),
+  ).toThrow('P: a JSONata Pass state cannot run locally');
+  expect(() => locallyRunnable({ QueryLanguage: 'JSONata', StartAt: 'P', States: {} })).toThrow(
+    'a JSONata state machine cannot run locally',
+  );
+});
