@@ -40,21 +40,16 @@ export function locallyRunnable(definition: JsonObject): LocallyRunnable {
     }
     const states = Object.entries(asObject(machine.States) ?? {}).map(([name, value]): [string, unknown] => {
       const state = asObject(value) ?? {};
-      const nested = (key: string) =>
-        key in state ? { [key]: asList(state[key]).map((b) => rewrite(asObject(b) ?? {}, name)) } : {};
       if (state.QueryLanguage !== 'JSONata') {
-        if (!('Branches' in state || 'Iterator' in state || 'ItemProcessor' in state)) return [name, state];
-        return [
-          name,
-          {
-            ...state,
-            ...nested('Branches'),
-            ...('Iterator' in state ? { Iterator: rewrite(asObject(state.Iterator) ?? {}, name) } : {}),
-            ...('ItemProcessor' in state
-              ? { ItemProcessor: rewrite(asObject(state.ItemProcessor) ?? {}, name) }
-              : {}),
-          },
-        ];
+        // Parallel branches and Map processors are state machines of their own.
+        const nested: JsonObject = {};
+        if ('Branches' in state) {
+          nested.Branches = asList(state.Branches).map((branch) => rewrite(asObject(branch) ?? {}, name));
+        }
+        for (const key of ['Iterator', 'ItemProcessor']) {
+          if (key in state) nested[key] = rewrite(asObject(state[key]) ?? {}, name);
+        }
+        return [name, { ...state, ...nested }];
       }
       if (state.Type !== 'Choice' || 'Output' in state || 'Assign' in state) {
         throw new Error(
