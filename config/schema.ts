@@ -6,7 +6,7 @@ import { MAINTENANCE_WINDOW, MLFLOW_SERVER_SIZES } from '../constructs/tracking/
 import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { LOG_RETENTION_DAYS } from './log-retention';
 import { derivedNames, jobNames, nameProblems } from './derived-names';
-import { EVALUATION_METRICS } from './evaluation-metrics';
+import { EVALUATION_METRICS, PROBLEM_TYPES } from './evaluation-metrics';
 
 /** A path inside the project, relative to its root. */
 const relativePath = z
@@ -255,8 +255,8 @@ export const modelSchema = z.strictObject({
   }),
   /** What kind of model it is; selects the metrics group of evaluation.json. */
   problemType: z.enum(
-    Object.keys(EVALUATION_METRICS) as [string, ...string[]],
-    `must be a problem type the evaluation (ml/evaluate.py) writes metrics for: ${Object.keys(EVALUATION_METRICS).join(', ')}`,
+    PROBLEM_TYPES,
+    `must be a problem type with metrics in ml/evaluation-metrics.json: ${PROBLEM_TYPES.join(', ')}`,
   ),
   /** The label column of the dataset. */
   targetColumn: z.string().min(1),
@@ -265,11 +265,30 @@ export const modelSchema = z.strictObject({
     z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a kebab-case name'),
     z.union([z.number(), z.string(), z.boolean()], 'must be a number, string or boolean'),
   ),
+  /**
+   * The model's own code: `train.py`, `evaluate.py` and `inference.py` (and optionally
+   * `preprocess.py`) under SageMaker's container contract, its `requirements.txt` and hashed lock.
+   * Relative to the project's root.
+   * @default `ml/models/<name>` (see `modelCodeDirectory`)
+   */
+  code: relativePath.optional(),
   /** The model is registered only when `metric operator threshold` holds on the test split. */
   qualityGate: z.strictObject({
     metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc'),
     operator: z.enum(['>=', '>', '<=', '<'], "must be one of '>=', '>', '<=', '<'"),
     threshold: z.number('must be a number'),
+    /**
+     * Also registers the model only when `metric` beats the newest approved package of the
+     * model (the champion) by at least `minImprovement`, in the metric's better direction
+     * (`ml/evaluation-metrics.json`); with no champion yet, the absolute gate alone decides.
+     * @default - no comparison with the champion
+     */
+    vsChampion: z
+      .strictObject({
+        metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc'),
+        minImprovement: z.number('must be a number').min(0, 'must be 0 or more'),
+      })
+      .optional(),
   }),
   /**
    * Trains on features a data pipeline builds from each new raw dataset version (a PySpark job
@@ -336,11 +355,18 @@ export const configSchema = configShape.superRefine((config, ctx) => {
   });
   config.models.forEach((model, i) => {
     const written = EVALUATION_METRICS[model.problemType] ?? [];
-    if (!written.includes(model.qualityGate.metric)) {
+    const gated = [
+      [model.qualityGate.metric, ['qualityGate', 'metric']],
+      ...(model.qualityGate.vsChampion
+        ? [[model.qualityGate.vsChampion.metric, ['qualityGate', 'vsChampion', 'metric']] as const]
+        : []),
+    ] as const;
+    for (const [metric, path] of gated) {
+      if (written.includes(metric)) continue;
       ctx.addIssue({
         code: 'custom',
-        path: ['models', i, 'qualityGate', 'metric'],
-        message: `'${model.qualityGate.metric}' is not a ${model.problemType} metric the evaluation writes (${written.join(', ')}): every run would train and then fail the gate`,
+        path: ['models', i, ...path],
+        message: `'${metric}' is not a ${model.problemType} metric the evaluation writes (${written.join(', ')}): every run would train and then fail the gate`,
       });
     }
   });
@@ -527,6 +553,11 @@ export type MonitoringSettings = z.infer<typeof monitoringSchema>;
 export type ServingSettings = z.infer<typeof servingSchema>;
 /** One model, as validated. */
 export type ModelConfig = z.infer<typeof modelSchema>;
+
+/** Where a model's code is: its `code`, else `ml/models/<name>`. */
+export function modelCodeDirectory(model: Pick<ModelConfig, 'name' | 'code'>): string {
+  return model.code ?? `ml/models/${model.name}`;
+}
 /** The whole configuration, as written in `config/environments.ts`. */
 export type MlEnvConfigInput = z.input<typeof configSchema>;
 /** The whole configuration, as validated. */
