@@ -97,6 +97,14 @@ export function trackingServerName(parts: NameParts): string {
   return `${groupNamePrefix(parts)}-mlflow`;
 }
 
+/**
+ * A model's endpoint: named, so that its log group (`endpointLogGroupName`) is declared with the
+ * environment's retention and key before SageMaker first writes to it.
+ */
+export function modelEndpointName(parts: NameParts, model: string): string {
+  return modelResourceName(parts, model);
+}
+
 /** The log group of a model's run recorder builds (MLflow), named as its data pipeline's are. */
 export function runRecorderLogGroupName(parts: NameParts, model: string): string {
   return `/aws/codebuild/${modelResourceName(parts, model)}-run-records`;
@@ -171,6 +179,12 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
       {
         what: 'model package group',
         name: modelResourceName(parts, model),
+        maxLength: 63,
+        pattern: SAGEMAKER_NAME,
+      },
+      {
+        what: 'SageMaker endpoint',
+        name: modelEndpointName(parts, model),
         maxLength: 63,
         pattern: SAGEMAKER_NAME,
       },

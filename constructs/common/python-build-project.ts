@@ -11,6 +11,7 @@ import {
   type PackageRepositoryReference,
   pipLoginCommand,
 } from '../packages/package-repository-reference';
+import { AssetObjectSource } from './asset-object-source';
 import { servicePrincipalFor } from './service-principals';
 
 /**
@@ -142,7 +143,7 @@ export function pythonBuildProject(
     projectName: props.projectName,
     description: props.description,
     role,
-    source: codebuild.Source.s3({ bucket: source.bucket, path: source.s3ObjectKey }),
+    source: new AssetObjectSource(source),
     encryptionKey: props.logsKey,
     timeout: props.timeout,
     environment: {

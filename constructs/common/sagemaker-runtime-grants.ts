@@ -7,7 +7,7 @@ import type { FrameworkImageConfig } from '../training/framework-image';
  * metrics, and pull its images. Shared by the jobs', endpoints' and monitors' roles.
  */
 export interface SageMakerRuntimeGrants {
-  /** Log groups under `/aws/sagemaker/` (e.g. `TrainingJobs`, `Endpoints/*`). */
+  /** Log group names (e.g. `/aws/sagemaker/TrainingJobs`, `/aws/sagemaker/Endpoints/*`). */
   readonly logGroups: string[];
   /** CloudWatch namespaces the container may publish to (a condition on PutMetricData). */
   readonly metricNamespaces: string[];
@@ -22,7 +22,7 @@ export function grantSageMakerRuntime(role: iam.IRole, grants: SageMakerRuntimeG
     stack.formatArn({
       service: 'logs',
       resource: 'log-group',
-      resourceName: `/aws/sagemaker/${name}`,
+      resourceName: name,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     }),
   );

@@ -92,7 +92,7 @@ export class DataQualityMonitor extends Construct {
     dataStore.grantReadMonitoring(this.role, `${layout.dataCaptureDir}/*`);
     dataStore.grantWriteMonitoring(this.role, `${layout.dataQualityDir}/*`);
     grantSageMakerRuntime(this.role, {
-      logGroups: ['ProcessingJobs'],
+      logGroups: ['/aws/sagemaker/ProcessingJobs'],
       metricNamespaces: ['aws/sagemaker/Endpoints/*'],
       images: [image],
     });

@@ -118,9 +118,23 @@ export interface ModelEndpointProps {
   readonly network?: MlNetworkPlacement;
   /** What the alarms do when they fire (besides rolling back a rollout). @default - nothing */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /**
+   * The endpoint's name. A fixed name lets its log group (`endpointLogGroupName(name)`) be
+   * declared, with a retention and a key, before SageMaker creates it, and the role writes to
+   * that group only. A new package still updates the endpoint in place; only a new name replaces it.
+   * @default - a name CloudFormation generates (the role may write to any endpoint's log group)
+   */
+  readonly endpointName?: string;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,17}$/;
+/** SageMaker's endpoint names: 1-63 letters, digits and hyphens, starting with a letter or digit. */
+const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/** The log group SageMaker writes an endpoint's container logs to. */
+export function endpointLogGroupName(endpointName: string): string {
+  return `/aws/sagemaker/Endpoints/${endpointName}`;
+}
 
 /** The rollback alarms are named `<alarmNamePrefix>-<suffix>`. */
 export const ROLLBACK_ALARM_SUFFIXES = { errors: '5xx-errors', latency: 'model-latency' } as const;
@@ -128,7 +142,7 @@ export const ROLLBACK_ALARM_SUFFIXES = { errors: '5xx-errors', latency: 'model-l
 /**
  * A SageMaker endpoint that serves a model package: a network-isolated model, an endpoint config
  * with an instance or serverless variant (KMS-encrypted volume and data capture where the variant
- * supports them), and an endpoint without a fixed name, so a new package updates it in place. On
+ * supports them), and an endpoint that a new package updates in place. On
  * instance variants, new models roll out blue/green (canary) with automatic rollback on the 5xx
  * and latency alarms, and capacity follows invocations per instance.
  *
@@ -183,7 +197,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     });
     dataStore.grantReadModels(this.role, layout.allObjects);
     grantSageMakerRuntime(this.role, {
-      logGroups: ['Endpoints/*'],
+      logGroups: [endpointLogGroupName(props.endpointName ?? '*')],
       metricNamespaces: ['/aws/sagemaker/*'],
       images: props.image ? [props.image.bind(this)] : [],
     });
@@ -254,6 +268,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     const rollout = props.rollout ?? {};
     const wait = rollout.wait ?? Duration.minutes(5);
     const endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+      endpointName: props.endpointName,
       endpointConfigName: config.attrEndpointConfigName,
       deploymentConfig: instance
         ? {
@@ -344,6 +359,11 @@ function validate(path: string, props: ModelEndpointProps): void {
     !/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-z0-9-]+\/\d+$/.test(props.modelPackageArn)
   ) {
     problems.push(`modelPackageArn '${props.modelPackageArn}' is not a versioned model package ARN`);
+  }
+  if (props.endpointName !== undefined && !ENDPOINT_NAME.test(props.endpointName)) {
+    problems.push(
+      `endpointName '${props.endpointName}' must be 1-63 letters, digits and hyphens, starting with a letter or digit`,
+    );
   }
   if (!SHA256_HEX.test(props.artifactFilesSha256)) {
     problems.push(

@@ -73,7 +73,7 @@ export class TrainingJobRole extends Construct {
     grantVolumeEncryption(this.role, dataStore.encryptionKey.keyArn);
 
     grantSageMakerRuntime(this.role, {
-      logGroups: ['TrainingJobs', 'ProcessingJobs'],
+      logGroups: ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/ProcessingJobs'],
       metricNamespaces: ['/aws/sagemaker/*'],
       images: props.images,
     });

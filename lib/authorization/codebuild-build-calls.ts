@@ -118,7 +118,14 @@ export function codeBuildBuildCalls(
   ];
   const source = asObject(properties.Source);
   if (source?.Type === 'S3' && typeof source.Location === 'string') {
-    calls.push(...s3ReadCalls(inventory, caller('source'), `s3://${source.Location}`));
+    const uri = `s3://${source.Location}`;
+    // CodeBuild reads the source object and, on its bucket, the ACL and location (AWS's documented
+    // service role policy).
+    calls.push(
+      ...s3ReadCalls(inventory, caller('source'), uri),
+      bucketLocation(inventory, caller('source'), uri),
+      { ...bucketLocation(inventory, caller('source'), uri), action: 's3:GetBucketAcl' },
+    );
   } else if (source?.Type !== 'NO_SOURCE' && source?.Type !== 'CODEPIPELINE') {
     problems.push(`CodeBuild project ${name}: no model of a ${String(source?.Type)} source`);
   }

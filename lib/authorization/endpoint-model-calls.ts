@@ -1,5 +1,6 @@
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
+import { endpointLogGroupName } from '../../constructs/serving/model-endpoint';
 import { parseArn } from './arns';
 import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
 import type { Registration } from './model-registrations';
@@ -73,7 +74,7 @@ export function endpointModelCalls(
       ...containerLogCalls(
         caller(`logs ${where}`),
         stage,
-        `/aws/sagemaker/Endpoints/${placement.endpointName}`,
+        endpointLogGroupName(placement.endpointName),
         `${placement.variantName}/i-0123456789abcdef0`,
       ),
       ...metricCalls(caller(`metrics ${where}`), '/aws/sagemaker/Endpoints'),

@@ -11,6 +11,7 @@ import {
   DRIFT_SCHEDULE_SUFFIX,
   type EnvironmentConfig,
   type ModelConfig,
+  modelEndpointName,
   modelResourceName,
   runRecorderLogGroupName,
 } from '../../config';
@@ -221,6 +222,7 @@ export class ModelStack extends Stack {
     const serving = environment.serving;
     const id = pascalCase(model.name);
     const endpoint = new ModelEndpoint(this, `${id}Endpoint`, {
+      endpointName: modelEndpointName(props, model.name),
       modelName: model.name,
       modelPackageArn: pin.modelPackageArn,
       artifactFilesSha256: pin.artifactFilesSha256,

@@ -8,10 +8,12 @@ import {
   type EnvironmentConfig,
   etlLogGroupPrefix,
   type ModelConfig,
+  modelEndpointName,
   runRecorderLogGroupName,
   trackingServerName,
 } from '../../config';
 import {
+  endpointLogGroupName,
   type IMlflowTrackingServer,
   type MlDataStore,
   MlflowTrackingServer,
@@ -89,6 +91,9 @@ export class TrainingStack extends Stack {
       const id = pascalCase(model.name);
       this.logGroups[model.name] = logGroup(`${id}PipelineLogs`);
       logGroup(`${id}RunRecordLogs`, runRecorderLogGroupName(props, model.name));
+      // Its endpoint's, whether or not the environment serves it yet: a retained group would
+      // otherwise block the endpoint's next creation.
+      logGroup(`${id}EndpointLogs`, endpointLogGroupName(modelEndpointName(props, model.name)));
       if (model.dataPipeline) {
         const names = dataPipelineLogGroupNames(props, model.name);
         this.dataLogGroups[model.name] = {

@@ -115,7 +115,20 @@ describe('ModelEndpoint on instances', () => {
     expect(config.Properties.EndpointConfigName).toBeUndefined();
   });
 
-  test('has no fixed endpoint name, so a new config updates the endpoint in place', () => {
+  test('without a name, its role may write to any endpoint log group (the name is generated at deploy)', () => {
+    expect(JSON.stringify(template.toJSON())).toContain('log-group:/aws/sagemaker/Endpoints/*');
+  });
+
+  test("with a name, the endpoint has it and its role writes only to that endpoint's log group", () => {
+    const named = endpoint({ endpointName: 'mlenv-prod-churn' }).template;
+    const [resource] = Object.values(named.findResources('AWS::SageMaker::Endpoint'));
+    expect(resource.Properties.EndpointName).toBe('mlenv-prod-churn');
+    const groups = [...JSON.stringify(named.toJSON()).matchAll(/log-group:([^"*:]*)/g)].map((m) => m[1]);
+    // SageMaker's documented group for an endpoint's container logs.
+    expect(new Set(groups)).toEqual(new Set(['/aws/sagemaker/Endpoints/mlenv-prod-churn']));
+  });
+
+  test('has no fixed endpoint name by default, so a new config updates the endpoint in place', () => {
     const endpoints = template.findResources('AWS::SageMaker::Endpoint');
     const [resource] = Object.values(endpoints);
     expect(resource.Properties.EndpointName).toBeUndefined();
@@ -286,6 +299,8 @@ describe('ModelEndpoint validation', () => {
     ],
     [{ dataCapturePercent: 150 }, /dataCapturePercent must be a whole number 0-100/],
     [{ artifactFilesSha256: 'ABC' }, /artifactFilesSha256 'ABC' is not a SHA-256/],
+    [{ endpointName: 'churn_endpoint' }, /endpointName 'churn_endpoint' must be 1-63 letters/],
+    [{ endpointName: 'e'.repeat(64) }, /endpointName 'e{64}' must be 1-63 letters/],
     [
       {
         variant: EndpointVariant.serverless({ memorySize: Size.mebibytes(1500), maxConcurrency: 500 }),

@@ -136,8 +136,8 @@ describe('Serving stack', () => {
     ]);
     const [modelId, model] = byType(after, 'AWS::SageMaker::Model')[0];
     expect(model.Properties.Containers[0].ModelPackageName).toMatch(/\/4$/);
-    // No fixed names: the new model and config get new names, and the endpoint (same logical id,
-    // no name) points at the new config: CloudFormation updates it in place.
+    // The new model and config get new names, and the endpoint (same logical id, same name)
+    // points at the new config: CloudFormation updates it in place (only a new name replaces it).
     expect(model.Properties.ModelName).toBeUndefined();
     const [, config] = byType(after, 'AWS::SageMaker::EndpointConfig')[0];
     expect(config.Properties.EndpointConfigName).toBeUndefined();
@@ -145,7 +145,8 @@ describe('Serving stack', () => {
       'Fn::GetAtt': [modelId, 'ModelName'],
     });
     const [, endpoint] = byType(after, 'AWS::SageMaker::Endpoint')[0];
-    expect(endpoint.Properties.EndpointName).toBeUndefined();
+    const [, endpointBefore] = byType(before, 'AWS::SageMaker::Endpoint')[0];
+    expect(endpoint.Properties.EndpointName).toEqual(endpointBefore.Properties.EndpointName);
     expect(endpoint.Properties.EndpointConfigName['Fn::GetAtt'][1]).toBe('EndpointConfigName');
   });
 

@@ -7,8 +7,8 @@ type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?
 /**
  * The log groups AWS services create for the environment's jobs, by the names their documentation
  * gives: SageMaker's per account and region for every training and processing job (data-quality
- * checks are processing jobs), and Glue 5's `<--custom-logGroup-prefix>/output` and `/error` of
- * each Spark job.
+ * checks are processing jobs), SageMaker's `/aws/sagemaker/Endpoints/<endpoint name>` of each
+ * endpoint, and Glue 5's `<--custom-logGroup-prefix>/output` and `/error` of each Spark job.
  */
 describe.each(config.environments.map((env) => [env.name, env] as const))('environment %s', (_name, env) => {
   const stacks = assembly.stacksRecursively.filter((s) => s.hierarchicalId.startsWith(`${env.stageId}/`));
@@ -17,9 +17,11 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     resources.filter((r) => r.Type === 'AWS::Logs::LogGroup').map((r) => [r.Properties.LogGroupName, r]),
   );
   const glueJobs = resources.filter((r) => r.Type === 'AWS::Glue::Job');
+  const endpoints = resources.filter((r) => r.Type === 'AWS::SageMaker::Endpoint');
   const serviceGroups = [
     '/aws/sagemaker/TrainingJobs',
     '/aws/sagemaker/ProcessingJobs',
+    ...endpoints.map((endpoint) => `/aws/sagemaker/Endpoints/${endpoint.Properties.EndpointName}`),
     ...glueJobs.flatMap((job) => {
       const prefix = job.Properties.DefaultArguments?.['--custom-logGroup-prefix'];
       return [`${prefix}/output`, `${prefix}/error`];
@@ -35,6 +37,14 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
       expect(job.Properties.DefaultArguments['--custom-logGroup-prefix']).toMatch(
         new RegExp(`^/aws-glue/jobs/[a-z0-9-]*-${env.name}-[a-z0-9-]+$`),
       );
+    }
+  });
+
+  test('every endpoint has a fixed name, and every model a group for its endpoint whether it is served yet or not', () => {
+    for (const endpoint of endpoints) expect(typeof endpoint.Properties.EndpointName).toBe('string');
+    for (const model of config.models) {
+      const pattern = new RegExp(`^/aws/sagemaker/Endpoints/[a-z0-9-]*-${env.name}-${model.name}$`);
+      expect([...declared.keys()].filter((name) => pattern.test(name))).toHaveLength(1);
     }
   });
 

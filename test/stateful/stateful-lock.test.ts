@@ -144,6 +144,11 @@ describe('a changed project name', () => {
             (project: string) => `/aws-glue/jobs/${groupName(project, m.name)}-etl/error`,
           ].map((logGroup) => ({ from: logGroup(config.project), to: logGroup('acme') })),
         ),
+      // Every model's endpoint (served or not yet) logs to SageMaker's group named after it.
+      ...config.models.map((m) => ({
+        from: `/aws/sagemaker/Endpoints/${groupName(config.project, m.name)}`,
+        to: `/aws/sagemaker/Endpoints/${groupName('acme', m.name)}`,
+      })),
       // Every model's run recorder builds log to a group named after it.
       ...config.models.map((m) => ({
         from: `/aws/codebuild/${groupName(config.project, m.name)}-run-records`,
