@@ -4,6 +4,9 @@ import { asList, asObject, type JsonObject } from '../../constructs/common/json-
 /** The resource of the Task state that stands in for a JSONata Choice state (never called on AWS). */
 export const LOCAL_JSONATA_CHOICE = 'arn:aws:states:::mlenv.local:jsonataChoice';
 
+/** A Task state's timeout when its definition sets none (the Amazon States Language's default). */
+export const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 99999999;
+
 /** The error a stand-in throws to take its Choice's rule `index`: its Catch goes to that rule's `Next`. */
 const ruleTaken = (index: number) => `mlenv.local.ChoiceRule${index}`;
 
@@ -30,7 +33,7 @@ function stepFunctionsError(name: string, message: string): Error {
  * the stand-in's Catch for that rule sends on, input unchanged), none goes to `Default` (the
  * stand-in's `Next`, input unchanged), or fails as `States.NoChoiceMatched`; a condition that is not
  * a boolean fails as `States.QueryEvaluationError`. Any other JSONata state is refused: there is
- * no local model of it.
+ * no local model of it. A Task without `TimeoutSeconds` gets the language's default, 99999999 s.
  */
 export function locallyRunnable(definition: JsonObject): LocallyRunnable {
   const handlers: LocallyRunnable['handlers'] = {};
@@ -48,6 +51,11 @@ export function locallyRunnable(definition: JsonObject): LocallyRunnable {
         }
         for (const key of ['Iterator', 'ItemProcessor']) {
           if (key in state) nested[key] = rewrite(asObject(state[key]) ?? {}, name);
+        }
+        // A Task without a timeout runs as long as its work does on AWS; aws-local-stepfunctions
+        // would fail it after 60 s (a local job on a busy machine takes longer).
+        if (state.Type === 'Task' && !('TimeoutSeconds' in state) && !('TimeoutSecondsPath' in state)) {
+          nested.TimeoutSeconds = AWS_DEFAULT_TASK_TIMEOUT_SECONDS;
         }
         return [name, { ...state, ...nested }];
       }

@@ -76,3 +76,22 @@ test('JSONPath states are left as they are, and any JSONata state but a Choice i
     'a JSONata state machine cannot run locally',
   );
 });
+
+test("a Task without a timeout runs as long as its work takes, as on AWS (the language's default, 99999999 s), not aws-local-stepfunctions' 60 s", () => {
+  const task = { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync', End: true };
+  const { definition } = locallyRunnable({
+    StartAt: 'Train',
+    States: {
+      Train: task,
+      Timed: { ...task, TimeoutSeconds: 30 },
+      ByPath: { ...task, TimeoutSecondsPath: '$.timeout' },
+      Nested: { Type: 'Parallel', Branches: [{ StartAt: 'Inner', States: { Inner: task } }], End: true },
+    },
+  });
+  const states = definition.States as Record<string, Json>;
+  expect(states.Train.TimeoutSeconds).toBe(99999999);
+  expect(states.Timed.TimeoutSeconds).toBe(30);
+  expect(states.ByPath.TimeoutSeconds).toBeUndefined();
+  const inner = ((states.Nested.Branches as Json[])[0].States as Record<string, Json>).Inner;
+  expect(inner.TimeoutSeconds).toBe(99999999);
+});
