@@ -7,6 +7,16 @@ export const LOCAL_JSONATA_CHOICE = 'arn:aws:states:::mlenv.local:jsonataChoice'
 /** A Task state's timeout when its definition sets none (the Amazon States Language's default). */
 export const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 99999999;
 
+/**
+ * The timeout a local run gives such a Task: the language's default, or the longest a Node.js
+ * timer waits (2^31 - 1 ms, about 24.8 days) if shorter. A longer one overflows: Node.js sets it
+ * to 1 ms, and every Task that awaits anything fails as `States.Timeout`.
+ */
+export const LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS = Math.min(
+  AWS_DEFAULT_TASK_TIMEOUT_SECONDS,
+  Math.floor((2 ** 31 - 1) / 1000),
+);
+
 /** The error a stand-in throws to take its Choice's rule `index`: its Catch goes to that rule's `Next`. */
 const ruleTaken = (index: number) => `mlenv.local.ChoiceRule${index}`;
 
@@ -33,7 +43,8 @@ function stepFunctionsError(name: string, message: string): Error {
  * the stand-in's Catch for that rule sends on, input unchanged), none goes to `Default` (the
  * stand-in's `Next`, input unchanged), or fails as `States.NoChoiceMatched`; a condition that is not
  * a boolean fails as `States.QueryEvaluationError`. Any other JSONata state is refused: there is
- * no local model of it. A Task without `TimeoutSeconds` gets the language's default, 99999999 s.
+ * no local model of it. A Task without `TimeoutSeconds` gets the language's default, 99999999 s,
+ * as far as a Node.js timer reaches (`LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS`).
  */
 export function locallyRunnable(definition: JsonObject): LocallyRunnable {
   const handlers: LocallyRunnable['handlers'] = {};
@@ -55,7 +66,7 @@ export function locallyRunnable(definition: JsonObject): LocallyRunnable {
         // A Task without a timeout runs as long as its work does on AWS; aws-local-stepfunctions
         // would fail it after 60 s (a local job on a busy machine takes longer).
         if (state.Type === 'Task' && !('TimeoutSeconds' in state) && !('TimeoutSecondsPath' in state)) {
-          nested.TimeoutSeconds = AWS_DEFAULT_TASK_TIMEOUT_SECONDS;
+          nested.TimeoutSeconds = LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS;
         }
         return [name, { ...state, ...nested }];
       }

@@ -89,9 +89,27 @@ test("a Task without a timeout runs as long as its work takes, as on AWS (the la
     },
   });
   const states = definition.States as Record<string, Json>;
-  expect(states.Train.TimeoutSeconds).toBe(99999999);
+  // The language's default as far as a Node.js timer reaches (a longer one fires after 1 ms).
+  expect(states.Train.TimeoutSeconds).toBe(Math.floor((2 ** 31 - 1) / 1000));
   expect(states.Timed.TimeoutSeconds).toBe(30);
   expect(states.ByPath.TimeoutSeconds).toBeUndefined();
   const inner = ((states.Nested.Branches as Json[])[0].States as Record<string, Json>).Inner;
-  expect(inner.TimeoutSeconds).toBe(99999999);
+  expect(inner.TimeoutSeconds).toBe(states.Train.TimeoutSeconds);
+});
+
+test('a Task without a timeout that awaits its work succeeds locally (no timer overflow)', async () => {
+  const { definition, handlers } = locallyRunnable({
+    StartAt: 'Work',
+    States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:s3:getObject', End: true } },
+  });
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run({} as never, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        ...handlers,
+        Work: () => new Promise((resolve) => setTimeout(() => resolve({ done: true }), 50)),
+      } as never,
+    },
+  });
+  await expect(execution.result).resolves.toEqual({ done: true });
 });
