@@ -1,4 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { ChampionComparison } from './champion-gate';
 
 /** What kind of model is trained; selects the metrics group of `evaluation.json`. */
 export enum ProblemType {
@@ -13,6 +14,12 @@ export interface QualityGate {
   readonly metric: string;
   readonly operator: '>=' | '>' | '<=' | '<';
   readonly threshold: number;
+  /**
+   * Also registers the model only when it beats the newest approved package of its group (the
+   * champion), or when there is none (`CompareWithChampion`, after this gate).
+   * @default - no comparison with the champion
+   */
+  readonly vsChampion?: ChampionComparison;
 }
 
 /** JSONPath of the gate's metric in the evaluation read into `$.evaluation.metrics`. */

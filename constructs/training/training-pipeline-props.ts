@@ -12,6 +12,7 @@ import type { IModelRegistry } from '../registry/model-registry';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImage } from './framework-image';
 import type { MlInstanceType } from './ml-instance-type';
+import { championRuleProblems } from './champion-gate';
 import { gateProblems, type ProblemType, type QualityGate } from './quality-gate';
 import type { SourceCode } from './source-code';
 
@@ -99,7 +100,10 @@ export interface TrainingPipelineProps {
   readonly sourceCode: SourceCode;
   /** @default - preprocess.py, train.py, evaluate.py, inference.py */
   readonly entryPoints?: EntryPoints;
-  /** The gate the evaluation must pass for the model to be registered. */
+  /**
+   * The gate the evaluation must pass for the model to be registered: an absolute threshold, and
+   * optionally a comparison with the champion (`vsChampion`).
+   */
   readonly qualityGate: QualityGate;
 
   /** @default ProblemType.BINARY_CLASSIFICATION */
@@ -171,6 +175,7 @@ export function validateTrainingPipelineProps(path: string, props: TrainingPipel
     );
   }
   problems.push(...gateProblems(props.qualityGate));
+  if (props.qualityGate.vsChampion) problems.push(...championRuleProblems(props.qualityGate.vsChampion));
   const count = props.trainingInstanceCount ?? 1;
   if (!Number.isInteger(count) || count < 1)
     problems.push('trainingInstanceCount must be a whole number >= 1');

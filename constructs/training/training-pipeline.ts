@@ -11,6 +11,7 @@ import { readJsonObject } from '../common/read-json-object';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { FrameworkImage } from './framework-image';
 import { MlInstanceType } from './ml-instance-type';
+import { championGateStates } from './champion-gate';
 import { metricPath, passesGate, ProblemType } from './quality-gate';
 import { addPipelineTriggers } from './pipeline-triggers';
 import { grantPipelineJobs } from './pipeline-permissions';
@@ -33,6 +34,7 @@ import {
 } from './training-pipeline-props';
 
 export * from './training-pipeline-props';
+export { type ChampionComparison, CHAMPION_PATH, IMPROVEMENT_DECIMALS } from './champion-gate';
 
 /** A training pipeline of another stack or app. */
 export interface TrainingPipelineAttributes {
@@ -59,8 +61,9 @@ const INPUT_FIELDS = ['$.datasetS3Uri', '$.datasetVersion', '$.reason'];
 /**
  * A Step Functions state machine that turns a dataset into an evaluated, registered model: the
  * jobs of `PIPELINE_STEPS` (Preprocess -> Train -> Evaluate -> Baseline) -> ReadMetrics ->
- * QualityGate -> RegisterModel (with metrics, drift baselines and lineage) -> NotifySuccess, with
- * every failure caught, notified and ended as failed.
+ * QualityGate (-> CompareWithChampion, with `qualityGate.vsChampion`: see `championGateStates`) ->
+ * RegisterModel (with metrics, drift baselines and lineage) -> NotifySuccess, with every failure
+ * caught, notified and ended as failed.
  *
  * An execution takes `{"datasetS3Uri": "s3://<raw bucket>/<model>/...", "datasetVersion": "...",
  * "reason": "..."}`, three strings: a version of the model's dataset and its folder
@@ -378,8 +381,22 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
           text: `evaluation.json has no ${EVALUATION_ARTIFACT_FIELD}.sha256 and .files_sha256 (the SHA-256 of the model.tar.gz it evaluated, and of its files): the package could not pin its bytes`,
         }),
       );
+    // With a champion rule, a model that passes the gate must also beat the champion.
+    const { vsChampion } = props.qualityGate;
+    const passed = vsChampion
+      ? championGateStates(this, {
+          layout,
+          group: registry.modelPackageGroup(model),
+          modelsBucket: dataStore.modelsBucket,
+          problemType,
+          rule: vsChampion,
+          evaluationPath: '$.evaluation.metrics',
+          next: artifactRecorded,
+          failure: notifyFailure,
+        })
+      : artifactRecorded;
     const qualityGate = new sfn.Choice(this, 'QualityGate')
-      .when(passesGate(gatePath, props.qualityGate), artifactRecorded)
+      .when(passesGate(gatePath, props.qualityGate), passed)
       .otherwise(
         failWith('QualityGateFailed', {
           intrinsic: `States.Format('${metric} {} does not pass the quality gate ${metric} ${operator} ${threshold}', ${gatePath})`,

@@ -34,6 +34,13 @@ export interface SampleExecutionOptions {
    * which a `.sync` build's answer lists, each with a sample value. @default - none
    */
   readonly exportedVariables?: (projectName: string) => readonly string[];
+  /**
+   * The approved packages of a model package group (`ModelPackageGroupName`), newest first, as
+   * DescribeModelPackage answers them (with their `ModelPackageArn`): what a state that lists and
+   * reads a group's approved packages finds (the champion a new model is compared with).
+   * @default - none
+   */
+  readonly approvedPackages?: (groupName: string) => readonly JsonObject[];
 }
 
 /** What a build exports, in a sample build's answer (an MLflow run's id has this shape). */
@@ -45,7 +52,8 @@ export const SAMPLE_EXPORTED_VALUE = '0123456789abcdef0123456789abcdef';
  * tasks are answered locally the way the services answer: a `.sync` SageMaker job completes (a
  * training job's model lands at `<S3OutputPath><job name>/output/model.tar.gz`, SageMaker's
  * documented layout), `createModelPackage` returns version 1 of the group, S3 `getObject` returns
- * `objectBody` and `headObject` a version id, SNS returns a message id, a Glue job run, a CodeBuild build (with the variables
+ * `objectBody` and `headObject` a version id, `listModelPackages` and `describeModelPackage` the
+ * `approvedPackages` of the group (none by default), SNS returns a message id, a Glue job run, a CodeBuild build (with the variables
  * it exports) and a child execution succeed (with their ids).
  */
 export async function runSampleExecution(
@@ -85,6 +93,29 @@ export async function runSampleExecution(
         return {
           ModelPackageArn: sageMakerArn('model-package', `${String(parameters.ModelPackageGroupName)}/1`),
         };
+      case 'aws-sdk:sagemaker:listModelPackages': {
+        const group = String(parameters.ModelPackageGroupName).split('/').at(-1)!;
+        const approved =
+          parameters.ModelApprovalStatus === 'Approved' ? options.approvedPackages?.(group) : [];
+        return {
+          ModelPackageSummaryList: (approved ?? [])
+            .slice(0, typeof parameters.MaxResults === 'number' ? parameters.MaxResults : undefined)
+            .map((p) => ({
+              ModelPackageArn: p.ModelPackageArn,
+              ModelPackageGroupName: group,
+              ModelApprovalStatus: 'Approved',
+            })),
+        };
+      }
+      case 'aws-sdk:sagemaker:describeModelPackage': {
+        const group = /:model-package\/([^/]+)\/\d+$/.exec(String(parameters.ModelPackageName))?.[1] ?? '';
+        const found = options
+          .approvedPackages?.(group)
+          .find((p) => p.ModelPackageArn === parameters.ModelPackageName);
+        if (!found)
+          throw new Error(`no model package ${String(parameters.ModelPackageName)} in the sample registry`);
+        return found;
+      }
       case 'aws-sdk:s3:getObject':
         return {
           Body: options.objectBody?.(`s3://${String(parameters.Bucket)}/${String(parameters.Key)}`) ?? '{}',

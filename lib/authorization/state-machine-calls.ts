@@ -250,6 +250,34 @@ export function taskCalls(
         problems: [],
       };
     }
+    // Listing a group's packages is authorized on its packages (`model-package/<group>/*`: the
+    // service authorization reference gives ListModelPackages the model-package resource type).
+    case 'aws-sdk:sagemaker:listModelPackages': {
+      const group = parameters.ModelPackageGroupName;
+      if (typeof group !== 'string') return { calls: [], problems: ['no ModelPackageGroupName'] };
+      const groupName = group.startsWith('arn:') ? parseArn(group)!.resource.split('/')[1] : group;
+      return {
+        calls: [
+          {
+            ...caller,
+            action: 'sagemaker:ListModelPackages',
+            resource: jobArn(stage, 'model-package', `${groupName}/*`),
+          },
+        ],
+        problems: [],
+      };
+    }
+    case 'aws-sdk:sagemaker:describeModelPackage': {
+      const name = parameters.ModelPackageName;
+      if (typeof name !== 'string')
+        return { calls: [], problems: ['no ModelPackageName to derive calls from'] };
+      // A versioned package is named by its ARN (`model-package/<group>/<version>`).
+      if (!parseArn(name)) return { calls: [], problems: [`${name} is not a model package ARN`] };
+      return {
+        calls: [{ ...caller, action: 'sagemaker:DescribeModelPackage', resource: name }],
+        problems: [],
+      };
+    }
     case 'sns:publish': {
       if (typeof parameters.TopicArn !== 'string') return { calls: [], problems: ['no TopicArn'] };
       const topic = inventory.topics.get(parameters.TopicArn);

@@ -6,6 +6,10 @@ import {
   type CreateProcessingJobCommandInput,
   CreateTrainingJobCommand,
   type CreateTrainingJobCommandInput,
+  DescribeModelPackageCommand,
+  ListModelPackagesCommand,
+  type ListModelPackagesCommandInput,
+  type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import { PublishCommand } from '@aws-sdk/client-sns';
@@ -83,7 +87,8 @@ const LOCAL_ROWS_VARIABLE = 'MLENV_CURATED_PATH';
  * processing and training jobs run on this machine under their container contracts with their
  * data in the emulator's S3 (and are recorded in the emulator's SageMaker); the SDK integrations
  * (`s3:getObject` of a dataset's `latest.json` and of an evaluation, `s3:headObject` of an artifact,
- * `sagemaker:createModelPackage`)
+ * `sagemaker:createModelPackage`, and the champion comparison's `sagemaker:listModelPackages` and
+ * `sagemaker:describeModelPackage`)
  * and SNS publishing go to the emulator.
  */
 export function emulatorBackend(
@@ -166,6 +171,10 @@ export function emulatorBackend(
         record.registered.push(output.ModelPackageArn!);
         return { ModelPackageArn: output.ModelPackageArn };
       }
+      // The champion comparison's reads of the registry, from the emulator's.
+      case 'aws-sdk:sagemaker:listModelPackages':
+      case 'aws-sdk:sagemaker:describeModelPackage':
+        return readRegistry(sagemaker, integration, parameters);
       case 'sns:publish': {
         const message =
           typeof parameters.Message === 'string' ? parameters.Message : JSON.stringify(parameters.Message);
@@ -304,4 +313,26 @@ async function localBuildInputs(
 /** A map of strings (a Glue job's arguments) from a template or task value. */
 function stringRecord(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(asObject(value) ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * A read of a model registry (`sagemaker:listModelPackages`, `sagemaker:describeModelPackage`)
+ * with a Task state's parameters, answered as Step Functions' SDK integration answers it: the
+ * response as JSON (dates as ISO 8601 strings), without the SDK's `$metadata`.
+ */
+export async function readRegistry(
+  sagemaker: Pick<SageMakerClient, 'send'>,
+  integration: 'aws-sdk:sagemaker:listModelPackages' | 'aws-sdk:sagemaker:describeModelPackage',
+  parameters: JsonObject,
+): Promise<JsonObject> {
+  const output =
+    integration === 'aws-sdk:sagemaker:listModelPackages'
+      ? await sagemaker.send(
+          new ListModelPackagesCommand(parameters as unknown as ListModelPackagesCommandInput),
+        )
+      : await sagemaker.send(
+          new DescribeModelPackageCommand({ ModelPackageName: String(parameters.ModelPackageName) }),
+        );
+  const { $metadata: _metadata, ...result } = output;
+  return JSON.parse(JSON.stringify(result)) as JsonObject;
 }

@@ -15,6 +15,7 @@ import {
   modelResourceName,
   runRecorderLogGroupName,
 } from '../../config';
+import { METRIC_GROUPS } from '../../config/evaluation-metrics';
 import {
   type DataPipeline,
   DataQualityMonitor,
@@ -31,6 +32,7 @@ import {
   PipelineAlarms,
   type ProblemType,
   type PythonBuildEnvironment,
+  type QualityGate,
   RUN_RECORDER_LOCK,
   RunRecorder,
   TrainingPipeline,
@@ -142,7 +144,7 @@ export class ModelStack extends Stack {
       targetColumn: model.targetColumn,
       hyperparameters: model.hyperparameters,
       metricDefinitions: TRAINING_METRICS,
-      qualityGate: model.qualityGate,
+      qualityGate: qualityGateOf(model),
       trainingInstanceType: MlInstanceType.of(training.instanceType),
       trainingInstanceCount: training.instanceCount,
       processingInstanceType: MlInstanceType.of(training.processingInstanceType),
@@ -314,4 +316,16 @@ export class ModelStack extends Stack {
     );
     return endpoint;
   }
+}
+
+/** A model's gate, its champion rule (if any) with the direction its metric is better in. */
+function qualityGateOf(model: ModelConfig): QualityGate {
+  const { vsChampion, ...gate } = model.qualityGate;
+  if (!vsChampion) return gate;
+  const better = METRIC_GROUPS[model.problemType]?.[vsChampion.metric];
+  if (!better)
+    throw new Error(
+      `${model.name}: qualityGate.vsChampion.metric '${vsChampion.metric}' has no direction in ml/evaluation-metrics.json`,
+    );
+  return { ...gate, vsChampion: { ...vsChampion, better } };
 }

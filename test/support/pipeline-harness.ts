@@ -41,7 +41,9 @@ export const ARTIFACT_VERSION_ID = '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY';
  * S3 reads, registration and SNS are answered by local handlers that behave like the services:
  * Evaluate writes evaluation.json where its output config says, ReadMetrics reads it back and
  * ReadLatestDatasetVersion reads a dataset's latest.json from `objects` (each fails with
- * S3.NoSuchKeyException when the object is not there). `overrides` replaces any handler.
+ * S3.NoSuchKeyException when the object is not there); FindChampion lists `packages` as
+ * ListModelPackages does, DescribeChampion describes one, ReadChampionMetrics reads its report
+ * from `objects`. `overrides` replaces any handler.
  */
 export async function runPipeline(
   definition: Json,
@@ -51,6 +53,11 @@ export async function runPipeline(
     evaluation?: unknown;
     /** Objects in S3 before the run, by `s3://bucket/key`. */
     objects?: Record<string, string>;
+    /**
+     * The model packages in the registry before the run, as DescribeModelPackage answers them
+     * (`ModelPackageArn`, `ModelApprovalStatus`, `CreationTime` as ISO 8601, `ModelMetrics`, ...).
+     */
+    packages?: Json[];
     overrides?: Record<string, Handler>;
   } = {},
 ): Promise<PipelineRun> {
@@ -66,6 +73,7 @@ export async function runPipeline(
     return handler(input as Json) as never;
   };
   const evaluation = options.evaluation === undefined ? GOOD_EVALUATION : options.evaluation;
+  const packages = options.packages ?? [];
   const defaults: Record<string, Handler> = {
     Preprocess: (p) => ({
       ProcessingJobName: p.ProcessingJobName,
@@ -104,6 +112,38 @@ export async function runPipeline(
     },
     ReadLatestDatasetVersion: getObject,
     ReadMetrics: getObject,
+    // ListModelPackages: the group's packages, filtered by status, sorted, at most MaxResults.
+    FindChampion: (p) => {
+      const group = String(p.ModelPackageGroupName);
+      const listed = packages
+        .filter((pkg) => String(pkg.ModelPackageArn).includes(`:model-package/${group}/`))
+        .filter(
+          (pkg) => p.ModelApprovalStatus === undefined || pkg.ModelApprovalStatus === p.ModelApprovalStatus,
+        )
+        .sort((a, b) => {
+          const order = String(a.CreationTime).localeCompare(String(b.CreationTime));
+          return p.SortOrder === 'Descending' ? -order : order;
+        })
+        .slice(0, typeof p.MaxResults === 'number' ? p.MaxResults : undefined);
+      return {
+        ModelPackageSummaryList: listed.map((pkg) => ({
+          ModelPackageArn: pkg.ModelPackageArn,
+          ModelPackageGroupName: group,
+          ModelApprovalStatus: pkg.ModelApprovalStatus,
+          CreationTime: pkg.CreationTime,
+        })),
+      };
+    },
+    DescribeChampion: (p) => {
+      const found = packages.find((pkg) => pkg.ModelPackageArn === p.ModelPackageName);
+      if (!found)
+        throw awsError(
+          'SageMaker.SageMakerException',
+          `Model package ${String(p.ModelPackageName)} not found`,
+        );
+      return found;
+    },
+    ReadChampionMetrics: getObject,
     ReadArtifactVersion: () => ({ VersionId: ARTIFACT_VERSION_ID, ContentLength: 1024 }),
     RegisterModel: (p) => ({
       ModelPackageArn: `arn:aws:sagemaker:eu-west-1:111111111111:model-package/${p.ModelPackageGroupName}/1`,
@@ -131,6 +171,9 @@ export async function runPipeline(
         ReadMetrics: 0,
         ReadArtifactVersion: 0,
         RegisterModel: 0,
+        FindChampion: 0,
+        DescribeChampion: 0,
+        ReadChampionMetrics: 0,
       },
     },
     context: {

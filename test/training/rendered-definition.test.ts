@@ -1,4 +1,5 @@
 import aslValidator from 'asl-validator';
+import { METRIC_GROUPS } from '../../config/evaluation-metrics';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { stateMachineDefinition } from '../../lib/local/template-intrinsics';
 import { platformAssembly } from '../support/platform';
@@ -11,6 +12,7 @@ const definitions = config.environments.flatMap((env) =>
       `${env.stageId}/${model.name}`,
       env,
       stateMachineDefinition(assembly, `${env.stageId}/${id}Model`, `${id}Pipeline/StateMachine`),
+      model,
     ] as const;
   }),
 );
@@ -28,8 +30,11 @@ function* leaves(value: unknown, path: string[] = []): Generator<[string[], unkn
 /** SageMaker's job name rule: at most 63 characters, alphanumerics and single-dash separators. */
 const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
-describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) => {
+describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, model) => {
   const states = definition.States as Record<string, Json>;
+  /** A rendered URI of the run's `path` in the environment's `bucket`, ending its Format template. */
+  const runObject = (bucket: string, path: string) =>
+    new RegExp(`-${bucket}/${model.name}/runs/\\{\\}/${path.replace(/\./g, '\\.')}'`);
 
   test('is valid Amazon States Language', () => {
     const { isValid, errorsText } = aslValidator(definition as never);
@@ -176,7 +181,7 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
     if (env.training.spot.enabled) {
       expect(train.StoppingCondition.MaxWaitTimeInSeconds).toBe(env.training.spot.maxWaitMinutes * 60);
       expect(train.CheckpointConfig['S3Uri.$']).toMatch(
-        /^States\.Format\('s3:\/\/.+-models\/churn\/checkpoints\/\{\}\/'/,
+        new RegExp(`^States\\.Format\\('s3://.+-models/${model.name}/checkpoints/\\{\\}/'`),
       );
     } else {
       expect(train.CheckpointConfig).toBeUndefined();
@@ -219,24 +224,60 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition) =>
       dataset_source: '/opt/ml/processing/input/baseline_dataset_input',
       output_path: '/opt/ml/processing/output',
     });
-    expect(job.ProcessingInputs[0].S3Input['S3Uri.$']).toMatch(/-curated\/churn\/runs\/\{\}\/baseline\/'/);
+    expect(job.ProcessingInputs[0].S3Input['S3Uri.$']).toMatch(runObject('curated', 'baseline/'));
     expect(job.ProcessingOutputConfig.Outputs[0].S3Output['S3Uri.$']).toMatch(
-      /-models\/churn\/runs\/\{\}\/baseline'/,
+      runObject('models', 'baseline'),
     );
     expect(job.NetworkConfig.EnableNetworkIsolation).toBe(true);
     expect(job.ProcessingOutputConfig.KmsKeyId).toMatch(/^arn:aws:kms:/);
     expect(job.StoppingCondition.MaxRuntimeInSeconds).toBe(env.training.maxRuntimeMinutes * 60);
     const baselines = states.RegisterModel.Parameters.DriftCheckBaselines.ModelDataQuality;
-    expect(baselines.Statistics['S3Uri.$']).toMatch(
-      /-models\/churn\/runs\/\{\}\/baseline\/statistics\.json'/,
-    );
-    expect(baselines.Constraints['S3Uri.$']).toMatch(
-      /-models\/churn\/runs\/\{\}\/baseline\/constraints\.json'/,
-    );
+    expect(baselines.Statistics['S3Uri.$']).toMatch(runObject('models', 'baseline/statistics.json'));
+    expect(baselines.Constraints['S3Uri.$']).toMatch(runObject('models', 'baseline/constraints.json'));
+  });
+
+  test("compares with the champion before registering exactly where the model's qualityGate.vsChampion says", () => {
+    const rule = model.qualityGate.vsChampion;
+    const passed = states.QualityGate.Choices[0].Next;
+    if (!rule) {
+      expect(passed).toBe('ArtifactRecorded');
+      expect(Object.keys(states).filter((s) => /Champion/.test(s))).toEqual([]);
+      return;
+    }
+    expect(passed).not.toBe('ArtifactRecorded');
+    expect(states.FindChampion).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:sagemaker:listModelPackages',
+      Parameters: {
+        ModelPackageGroupName: `${config.project}-${env.name}-${model.name}`,
+        ModelApprovalStatus: 'Approved',
+        SortBy: 'CreationTime',
+        SortOrder: 'Descending',
+        MaxResults: 1,
+      },
+    });
+    // The improvement in the metric's better direction (ml/evaluation-metrics.json), at least minImprovement.
+    const value = `metrics.${model.problemType}_metrics.${rule.metric}.value`;
+    const challenger = `$states.input.evaluation.${value}`;
+    const champion = `$states.input.champion.evaluation.${value}`;
+    const [first, second] =
+      METRIC_GROUPS[model.problemType][rule.metric] === 'higher'
+        ? [challenger, champion]
+        : [champion, challenger];
+    expect(states.CompareWithChampion).toMatchObject({
+      QueryLanguage: 'JSONata',
+      Choices: [
+        {
+          Condition: `{% $round(${first} - ${second}, 9) >= ${rule.minImprovement} %}`,
+          Next: 'ArtifactRecorded',
+        },
+      ],
+    });
   });
 
   test('registers with the approval status the environment allows', () => {
     expect(states.RegisterModel.Parameters.ModelApprovalStatus).toBe(env.training.approvalStatus);
-    expect(states.RegisterModel.Parameters.ModelPackageGroupName).toBe(`mlenv-${env.name}-churn`);
+    expect(states.RegisterModel.Parameters.ModelPackageGroupName).toBe(
+      `${config.project}-${env.name}-${model.name}`,
+    );
   });
 });
