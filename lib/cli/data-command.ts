@@ -40,7 +40,10 @@ export function dataCommand(): Command {
     .addHelpText('after', '\nExample:\n  $ npx mlenv data push dev ./data/churn --dataset churn')
     .action(async (envName: string, dir: string, options: AwsOptions & { dataset?: string }) => {
       const files = filesOf(dir);
-      const dataset = options.dataset ?? platformConfig().models[0].name;
+      const { models } = platformConfig();
+      const dataset = options.dataset ?? models[0].name;
+      // A model's dataset: its rows must carry the model's target column.
+      const targetColumn = models.find((m) => m.name === dataset)?.targetColumn;
       const { directory, s3 } = await connectEnvironment(envName, options);
       const bar = progressBar();
       // Ctrl-C stops the push; the manifest is written last, so no version is left half-written.
@@ -52,6 +55,7 @@ export function dataCommand(): Command {
           bucket: directory.buckets.raw,
           dataset,
           kmsKeyId: directory.dataKeyArn,
+          targetColumn,
           onProgress: bar.update,
           signal: abort.signal,
         });

@@ -38,13 +38,16 @@ export function smokeCommand(): Command {
           'say which models to smoke-test: --model <name>, or --served for every model the environment serves',
         );
       }
-      const rows = options.payload
+      const payload = options.payload
         ? readFileSync(options.payload, 'utf8')
             .split('\n')
             .filter((line) => line.trim() !== '')
-        : featureRows(sampleDataset(), options.rows);
-      if (rows.length === 0) throw new Error(`${options.payload} has no rows`);
-      const { env, directory, runtime } = await connectEnvironment(envName, options);
+        : undefined;
+      if (payload?.length === 0) throw new Error(`${options.payload} has no rows`);
+      const { config, env, directory, runtime } = await connectEnvironment(envName, options);
+      // Each model's own sample rows (its features), unless a payload says what to send.
+      const configOf = (model: string) => config.models.find((m) => m.name === model)!;
+      const rowsOf = (model: string) => payload ?? featureRows(sampleDataset(configOf(model)), options.rows);
       const models = options.served
         ? Object.keys(directory.models).filter((m) => directory.models[m].endpointName)
         : [options.model!];
@@ -55,7 +58,10 @@ export function smokeCommand(): Command {
         let result: SmokeResult & { model: string; endpointName: string; captured?: readonly string[] };
         if (env.name === LOCAL_ENVIRONMENT) {
           // The emulator's endpoints do not run models: the local environment's stand-in serves it.
-          result = await localSmoke(await LocalDeployment.connect(), { model, rows: rows.length });
+          result = await localSmoke(await LocalDeployment.connect(), {
+            model,
+            ...(payload ? { payload } : { rows: options.rows }),
+          });
         } else {
           if (!endpointName) {
             throw new Error(
@@ -65,8 +71,9 @@ export function smokeCommand(): Command {
           result = {
             model,
             endpointName,
-            ...(await smokeTest(invokeEndpoint(runtime, endpointName), rows, {
+            ...(await smokeTest(invokeEndpoint(runtime, endpointName), rowsOf(model), {
               maxMedianLatencyMs: env.serving.latencyAlarmMs,
+              problemType: configOf(model).problemType,
             })),
           };
         }

@@ -12,6 +12,7 @@ import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DatasetLayout, type LatestDatasetVersion } from '../../constructs/common/dataset-layout';
 import { checkRunString, isRunString } from '../../constructs/common/run-strings';
+import { datasetFileProblems } from './dataset-files';
 
 /** A file of a dataset: its path in the dataset, its size and sha256, and how to read it. */
 export interface DatasetFile {
@@ -84,6 +85,12 @@ export interface PushOptions {
   readonly signal?: AbortSignal;
   /** Files larger than this are uploaded in parts of this size. @default 8 MiB */
   readonly partSize?: number;
+  /**
+   * The column every CSV file's header must have (the model's target): a push without it, or
+   * without any CSV file, is refused before anything is written.
+   * @default - any CSV header
+   */
+  readonly targetColumn?: string;
 }
 
 export interface PushResult {
@@ -122,6 +129,10 @@ export async function pushDataset(
   // Both become keys (`<dataset>/versions/<version>/`): names of the grammar of run-time strings.
   const dataset = checkRunString('dataset', 'name', options.dataset);
   const version = checkRunString('version', 'name', datasetVersion(files));
+  const problems = await datasetFileProblems(files, options.targetColumn);
+  if (problems.length > 0) {
+    throw new Error(`cannot push ${dataset}: ${problems.join('; ')}`);
+  }
   const dir = DatasetLayout.versionDir(dataset, version);
   const result = {
     version,

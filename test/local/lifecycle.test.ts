@@ -129,7 +129,7 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       expect.arrayContaining([expect.stringMatching(/^model\./), expect.stringMatching(/^test\./)]),
     );
     // The features are the pushed rows with the raw columns (lineage columns left out).
-    const [rawHeader, ...rawRows] = sampleDataset().trim().split('\n');
+    const [rawHeader, ...rawRows] = sampleDataset(model).trim().split('\n');
     const [header, ...rows] = (await store.get(`${folder}features.csv`)).toString().trim().split('\n');
     expect(
       header
@@ -362,7 +362,7 @@ describe('the mlenv CLI against the local environment', () => {
   test('data push makes a version that data ls lists, and train runs the pipeline on it', async () => {
     const dir = join(stateDir, 'dataset');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'data.csv'), sampleDataset(300));
+    writeFileSync(join(dir, 'data.csv'), sampleDataset(model, 300));
     const pushed = (await mlenv('data', 'push', env.name, dir, '--dataset', model.name)) as Record<
       string,
       any
@@ -403,6 +403,20 @@ describe('the mlenv CLI against the local environment', () => {
     expect(smoke).toMatchObject({ sent: 5, answered: 5, failures: [] });
     expect(smoke.malformedStatus).toBeGreaterThanOrEqual(400);
     expect(smoke.malformedStatus).toBeLessThan(500);
+  });
+
+  test("smoke --payload sends the file's rows, one request each", async () => {
+    // Rows of the model's own features: the lifecycle's first request, and one with another first value.
+    const row = result.smoke.example.request;
+    const rows = [row.replace(/^[^,]*/, '0'), row];
+    const payload = join(mkdtempSync(join(tmpdir(), 'mlenv-payload-')), 'rows.csv');
+    writeFileSync(payload, `${rows.join('\n')}\n`);
+    const smoke = (await mlenv('smoke', env.name, '--model', model.name, '--payload', payload)) as Record<
+      string,
+      any
+    >;
+    expect(smoke).toMatchObject({ sent: 2, answered: 2, failures: [] });
+    expect(smoke.example.request).toBe(rows[0]);
   });
 
   test("status shows the endpoint, the package it serves and the drift check's findings", async () => {
@@ -490,7 +504,7 @@ describe('failures in the local environment', () => {
 
   test('a model below the quality gate is not registered', async () => {
     // The sample data with its labels shuffled: nothing to learn.
-    const [header, ...rows] = sampleDataset().trim().split('\n');
+    const [header, ...rows] = sampleDataset(model).trim().split('\n');
     const labels = rows.map((r) => r.split(',').at(-1)!);
     const shuffled = rows.map((r, i) =>
       [...r.split(',').slice(0, -1), labels[(i * 7919) % labels.length]].join(','),

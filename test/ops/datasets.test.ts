@@ -232,6 +232,33 @@ describe('mlenv data push | ls, against the emulator', () => {
     expect(() => filesOf(join(work, 'empty'))).toThrow('has no files to push');
   });
 
+  test('files with no CSV, or a CSV without the target column, are refused before anything is written', async () => {
+    const { client, writes } = recordingClient();
+    await expect(
+      pushDataset(client, filesOf(dir('no-csv', { 'data.parquet': 'PAR1', 'notes.txt': 'x' })), {
+        bucket,
+        dataset: 'refused',
+      }),
+    ).rejects.toThrow(
+      /^cannot push refused: no \.csv file among its 2 file\(s\) \(data\.parquet, notes\.txt\)/,
+    );
+    const files = filesOf(
+      dir('no-target', { 'a.csv': 'x,target\n1,0\n', 'b.csv': '\uFEFFx,"Label"\r\n1,0\r\n' }),
+    );
+    await expect(
+      pushDataset(client, files, { bucket, dataset: 'refused', targetColumn: 'target' }),
+    ).rejects.toThrow("cannot push refused: b.csv has no 'target' column (its header: x, Label)");
+    // A header with the column (quoted, after a byte-order mark, CRLF) is accepted.
+    await pushDataset(client, filesOf(dir('quoted', { 'a.csv': '\uFEFF"x","target"\r\n1,0\r\n' })), {
+      bucket,
+      dataset: 'accepted',
+      targetColumn: 'target',
+    });
+    expect(writes.filter((w) => w.includes('refused'))).toEqual([]);
+    expect(await latestOf('refused')).toBeUndefined();
+    expect(await latestOf('accepted')).toBeDefined();
+  });
+
   test('a folder that is not a version, or whose manifest names another, is not listed (nor trained on)', async () => {
     const pushed = await pushDataset(s3, filesOf(dir('listed', first)), { bucket, dataset: 'listing' });
     const manifest = (version: string) =>

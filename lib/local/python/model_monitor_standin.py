@@ -18,6 +18,7 @@ Kolmogorov-Smirnov statistic), against the constraints' ``comparison_threshold``
 the distance the two sample sizes reach by chance (p = 0.001) when that is larger.
 """
 
+import base64
 import glob
 import json
 import math
@@ -49,19 +50,49 @@ def read_dataset(source):
     return pd.concat(frames, ignore_index=True)
 
 
+def captured_rows(captured):
+    """The feature rows of one captured request (``endpointInput``): CSV lines, or the serving
+    contract's JSON ``{"instances": [[v1, v2, ...], ...]}``, as lists of text values. None for a
+    request that is neither (the serving container refused it, so it made no prediction)."""
+    encoding = captured.get("encoding")
+    data = captured.get("data", "")
+    if encoding == "BASE64":
+        try:
+            data = base64.b64decode(data).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        encoding = "JSON" if "json" in str(captured.get("observedContentType", "")) else "CSV"
+    if encoding == "CSV":
+        return [r.split(",") for r in data.splitlines() if r.strip()]
+    if encoding == "JSON":
+        try:
+            instances = json.loads(data).get("instances")
+        except (ValueError, AttributeError):
+            return None
+        if not isinstance(instances, list) or not all(isinstance(i, list) for i in instances):
+            return None
+        return [["" if v is None else str(v) for v in instance] for instance in instances]
+    return None
+
+
 def read_capture(source, column_names):
-    """The requests of SageMaker data-capture files (``.jsonl``) under ``source``: their CSV rows,
-    named by position after the baseline's features (captured rows have no header)."""
+    """The requests of SageMaker data-capture files (``.jsonl``) under ``source``: their rows (CSV
+    or JSON requests), named by position after the baseline's features (captured rows have no
+    header). A request that holds no rows is left out and counted on stderr, not a failed check."""
     import pandas as pd
 
     rows = []
+    unreadable = 0
     for path in sorted(glob.glob(os.path.join(source, "**", "*.jsonl"), recursive=True)):
         with open(path) as lines:
             for line in lines:
-                captured = json.loads(line)["captureData"]["endpointInput"]
-                if captured.get("encoding") != "CSV":
-                    raise AnalyzerError("%s has a %s request; only CSV is checked" % (path, captured.get("encoding")))
-                rows.extend(r.split(",") for r in captured["data"].splitlines() if r.strip())
+                found = captured_rows(json.loads(line)["captureData"]["endpointInput"])
+                if found is None:
+                    unreadable += 1
+                else:
+                    rows.extend(found)
+    if unreadable:
+        print("left out %d captured request(s) that hold no CSV or JSON rows" % unreadable, file=sys.stderr)
     if not rows:
         raise AnalyzerError("no captured request under %s" % source)
     width = max(len(r) for r in rows)

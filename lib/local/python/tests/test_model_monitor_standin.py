@@ -6,6 +6,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "ml", "models", "churn"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "ml"))
 
 import model_monitor_standin as analyzer  # noqa: E402
@@ -131,13 +132,25 @@ def test_bad_input_exits_2_with_one_error_line(tmp_path, capsys):
     assert run({"output_path": tmp_path / "out"}) == 2
 
 
-def write_capture(frame, directory):
-    """Requests as SageMaker data capture records them: JSON lines, CSV rows without a header."""
+def capture_record(frame, start, encoding):
+    """One captured request of rows ``start`` to ``start + 10``, as SageMaker records it: CSV rows
+    without a header, or the serving contract's JSON ``{"instances": [...]}``."""
+    chunk = frame.iloc[start : start + 10]
+    if encoding == "CSV":
+        data, content_type = chunk.to_csv(header=False, index=False), "text/csv"
+    else:
+        data, content_type = json.dumps({"instances": chunk.values.tolist()}), "application/json"
+    return {"captureData": {"endpointInput": {"observedContentType": content_type, "mode": "INPUT", "data": data, "encoding": encoding}}}
+
+
+def write_capture(frame, directory, encodings=("CSV",), extra=()):
+    """Requests as SageMaker data capture records them (JSON lines), in turn of ``encodings``, and
+    then the ``extra`` records."""
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "00-00-000-capture.jsonl"), "w") as out:
-        for start in range(0, len(frame), 10):
-            rows = frame.iloc[start : start + 10].to_csv(header=False, index=False)
-            record = {"captureData": {"endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": rows, "encoding": "CSV"}}}
+        for i, start in enumerate(range(0, len(frame), 10)):
+            out.write(json.dumps(capture_record(frame, start, encodings[i % len(encodings)])) + "\n")
+        for record in extra:
             out.write(json.dumps(record) + "\n")
     return str(directory)
 
@@ -165,3 +178,29 @@ def test_captured_requests_are_checked_by_the_baseline_feature_order(features, t
     shifted[features.columns[0]] = shifted[features.columns[0]] * 3
     drift = [v["feature_name"] for v in check_capture(shifted, tmp_path, base, "shifted") if v["constraint_check_type"] == "baseline_drift_check"]
     assert drift == [features.columns[0]]
+
+
+def test_json_requests_count_like_csv_ones_and_a_request_without_rows_breaks_no_check(features, tmp_path, capsys):
+    """An application/json request is read as its rows, and one that holds none (refused by the
+    model) is left out with a note, instead of failing every check of its capture hour."""
+    base = baseline(features, tmp_path)
+    other_half = features.iloc[len(features) // 2 :]
+    not_rows = {"captureData": {"endpointInput": {"observedContentType": "application/json", "mode": "INPUT", "data": '{"inputs": "x"}', "encoding": "JSON"}}}
+    directory = tmp_path / "mixed-capture" / "churn-local" / "AllTraffic" / "2026" / "11" / "30" / "10"
+    write_capture(other_half, directory, encodings=("CSV", "JSON"), extra=[not_rows])
+    output = tmp_path / "mixed-out"
+    code = run(
+        {
+            "dataset_source": directory,
+            "dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}),
+            "output_path": output,
+            "baseline_statistics": base / "statistics.json",
+            "baseline_constraints": base / "constraints.json",
+        }
+    )
+    assert code == 0
+    assert reported_violations(output) == []
+    assert "left out 1 captured request(s)" in capsys.readouterr().err
+    with open(os.path.join(str(output), "statistics.json")) as s:
+        counted = json.load(s)["dataset"]["item_count"]
+    assert counted == len(other_half)
