@@ -167,7 +167,8 @@ export const environments: MlEnvConfigInput = {
       },
       training: {
         instanceType: 'ml.m5.xlarge',
-        instanceCount: 2,
+        // One: churn's scikit-learn training does not distribute; a second instance would be paid for and idle.
+        instanceCount: 1,
         processingInstanceType: 'ml.m5.xlarge',
         maxRuntimeMinutes: 120,
         spot: { enabled: false, maxWaitMinutes: 240 },

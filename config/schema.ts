@@ -1,7 +1,14 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { SPARK_WORKER_TYPES } from '../constructs/data/spark-job';
-import { KNOWN_IMAGE_REGIONS } from '../constructs/training/framework-image';
+import {
+  FRAMEWORK_NAMES,
+  FRAMEWORKS,
+  frameworkVersion,
+  instanceProcessor,
+  KNOWN_IMAGE_REGIONS,
+  type Processor,
+} from '../constructs/training/framework-image';
 import { MAINTENANCE_WINDOW, MLFLOW_SERVER_SIZES } from '../constructs/tracking/mlflow-tracking-server';
 import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { LOG_RETENTION_DAYS } from './log-retention';
@@ -239,20 +246,58 @@ const imageUrisByRegion = z
     }
   });
 
+/** Image URIs by region that replace a framework's table (for a region it lacks, or a patched image). */
+const imageOverrides = {
+  /** Image URIs by region, instead of the built-in table (e.g. for a region it lacks). */
+  imageUris: imageUrisByRegion.optional(),
+  /** Model Monitor analyzer image URIs by region, for regions the built-in table lacks. */
+  monitorImageUris: imageUrisByRegion.optional(),
+};
+
+/** One of SageMaker's framework images, by version (`frameworkVersion` checks it is in the table). */
+const tableFramework = <N extends (typeof FRAMEWORK_NAMES)[number]>(name: N) =>
+  z.strictObject({
+    name: z.literal(name),
+    /** A version the framework's image table knows, e.g. `1.2-1` (sklearn), `1.7-1` (xgboost), `2.3` (pytorch). */
+    version: z.string('must be a framework version'),
+    ...imageOverrides,
+  });
+
+/** The image a model trains, is processed and served in. */
+const frameworkSchema = z.discriminatedUnion(
+  'name',
+  [
+    tableFramework('sklearn'),
+    tableFramework('xgboost'),
+    tableFramework('pytorch'),
+    z.strictObject({
+      name: z.literal('custom'),
+      /** Your image by region: it trains (`train`), processes and serves (`serve`) under SageMaker's contract. */
+      imageUris: imageUrisByRegion,
+      /** What it is built for: instance types of the other kind are refused. */
+      processor: z.enum(['cpu', 'gpu'], "must be 'cpu' or 'gpu'"),
+      /**
+       * Whether its training uses every instance of a job (more than one only then).
+       * @default false
+       */
+      distributed: z.boolean('must be true or false').default(false),
+      monitorImageUris: imageOverrides.monitorImageUris,
+    }),
+  ],
+  { error: () => `must be one of ${[...FRAMEWORK_NAMES, 'custom'].map((n) => `'${n}'`).join(', ')}` },
+);
+
 export const modelSchema = z.strictObject({
   /** Name of the model; part of job names, so short (SageMaker names are at most 63 characters). */
   name: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,17}$/, 'must be 1-18 lowercase letters, digits and -, starting with a letter'),
-  /** The SageMaker framework container that trains, processes and serves the model. */
-  framework: z.strictObject({
-    name: z.literal('sklearn', "must be 'sklearn'"),
-    version: z.string().regex(/^\d+\.\d+-\d+$/, "must be a framework container version such as '1.2-1'"),
-    /** Image URIs by region, instead of the built-in table (e.g. for a region it lacks). */
-    imageUris: imageUrisByRegion.optional(),
-    /** Model Monitor analyzer image URIs by region, for regions the built-in table lacks. */
-    monitorImageUris: imageUrisByRegion.optional(),
-  }),
+  /**
+   * The container that trains, processes and serves the model: a SageMaker framework image
+   * (`sklearn`, `xgboost`, `pytorch`, from their tables by region, CPU or GPU by instance type)
+   * or a `custom` one of your own.
+   */
+  framework: frameworkSchema,
   /** What kind of model it is; selects the metrics group of evaluation.json. */
   problemType: z.enum(
     PROBLEM_TYPES,
@@ -370,14 +415,29 @@ export const configSchema = configShape.superRefine((config, ctx) => {
       });
     }
   });
+  config.models.forEach((model, i) => {
+    const { framework } = model;
+    if (framework.name === 'custom' || frameworkVersion(framework.name, framework.version)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['models', i, 'framework', 'version'],
+      message: `'${framework.version}' is not a ${framework.name} version with SageMaker images (model ${model.name}): one of ${FRAMEWORKS[framework.name].versions.join(', ')}`,
+    });
+  });
   for (const [name, env] of Object.entries(config.environments)) {
     config.models.forEach((model, i) => {
+      const { framework } = model;
       const images = [
-        ['SageMaker scikit-learn', KNOWN_IMAGE_REGIONS.sklearn, model.framework.imageUris, 'imageUris'],
+        [
+          framework.name === 'custom' ? 'custom' : FRAMEWORKS[framework.name].title,
+          framework.name === 'custom' ? [] : KNOWN_IMAGE_REGIONS[framework.name],
+          framework.imageUris,
+          'imageUris',
+        ],
         [
           'SageMaker Model Monitor',
           KNOWN_IMAGE_REGIONS.modelMonitor,
-          model.framework.monitorImageUris,
+          framework.monitorImageUris,
           'monitorImageUris',
         ],
       ] as const;
@@ -390,6 +450,9 @@ export const configSchema = configShape.superRefine((config, ctx) => {
             `no ${what} image is known for ${env.region} (model ${model.name}): set ` +
             `models[${i}].framework.${field}['${env.region}'] to the image URI in that region`,
         });
+      }
+      for (const [path, message] of instanceProblems(env, model, i)) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, ...path], message });
       }
     });
   }
@@ -455,6 +518,93 @@ export const configSchema = configShape.superRefine((config, ctx) => {
     }
   }
 });
+
+/** What a model's framework image runs on and whether it distributes training, as the stacks choose it. */
+export interface FrameworkFacts {
+  /** How messages name it: `sklearn 1.2-1`, `custom image`. */
+  readonly what: string;
+  /** The processors it has images for. */
+  readonly processors: readonly Processor[];
+  /** Whether each processor has its own image (the training image then runs on one kind only). */
+  readonly variantPerProcessor: boolean;
+  /** Whether a training job of it uses more than one instance. */
+  readonly distributes: boolean;
+}
+
+/** The facts of a model's framework; undefined for a version its table does not know (reported as such). */
+export function frameworkFacts(framework: ModelConfig['framework']): FrameworkFacts | undefined {
+  if (framework.name === 'custom') {
+    return {
+      what: `custom image (${framework.processor})`,
+      processors: [framework.processor],
+      variantPerProcessor: false,
+      distributes: framework.distributed,
+    };
+  }
+  const known = frameworkVersion(framework.name, framework.version);
+  return known && { ...known, what: `${framework.name} ${known.version}` };
+}
+
+const PROCESSOR_NAMES = { cpu: 'CPU', gpu: 'GPU', neuron: 'AWS Neuron (Inferentia, Trainium)' } as const;
+
+/**
+ * Instance types and counts an environment gives a model's jobs and endpoint that its image cannot
+ * use: each as [path under the environment, message].
+ */
+function instanceProblems(
+  env: z.infer<typeof environmentSchema>,
+  model: z.infer<typeof modelSchema>,
+  i: number,
+): Array<[string[], string]> {
+  const facts = frameworkFacts(model.framework);
+  if (!facts) return [];
+  const problems: Array<[string[], string]> = [];
+  const runsOn = (processors: readonly Processor[]) =>
+    processors.map((p) => PROCESSOR_NAMES[p]).join(' and ') + ' instances';
+  const refuse = (path: string[], type: string, processors: readonly Processor[], image: string) => {
+    const processor = instanceProcessor(type);
+    if ((processors as readonly string[]).includes(processor)) return;
+    const article = processor === 'neuron' ? 'an' : 'a';
+    problems.push([
+      path,
+      `${type} is ${article} ${PROCESSOR_NAMES[processor]} instance type, but model ${model.name}'s ${image} runs on ${runsOn(processors)} only`,
+    ]);
+  };
+  const { training, serving } = env;
+  refuse(['training', 'instanceType'], training.instanceType, facts.processors, `image (${facts.what})`);
+  // Preprocessing and evaluation run the training image: the variant chosen for the training instance.
+  const trainingProcessor = instanceProcessor(training.instanceType);
+  if ((facts.processors as readonly string[]).includes(trainingProcessor)) {
+    const variant = trainingProcessor as Processor;
+    refuse(
+      ['training', 'processingInstanceType'],
+      training.processingInstanceType,
+      facts.variantPerProcessor ? [variant] : facts.processors,
+      facts.variantPerProcessor
+        ? `training image (${facts.what}, its ${variant} variant for training.instanceType ${training.instanceType}; preprocessing and evaluation run it too)`
+        : `image (${facts.what})`,
+    );
+  }
+  if (serving.kind === 'instance') {
+    refuse(['serving', 'instanceType'], serving.instanceType, facts.processors, `image (${facts.what})`);
+  } else if (!facts.processors.includes('cpu')) {
+    problems.push([
+      ['serving', 'kind'],
+      `must be 'instance': serverless endpoints run on CPU, and model ${model.name}'s image (${facts.what}) runs on ${runsOn(facts.processors)} only`,
+    ]);
+  }
+  if (training.instanceCount > 1 && !facts.distributes) {
+    const fix =
+      model.framework.name === 'custom'
+        ? `set 1, or models[${i}].framework.distributed to true if its training uses every instance`
+        : 'set 1';
+    problems.push([
+      ['training', 'instanceCount'],
+      `is ${training.instanceCount}, but model ${model.name} (${facts.what}) trains on one instance: ${model.framework.name === 'custom' ? 'its image is not declared distributed' : `${model.framework.name} does not distribute training`}, so the other instances would be paid for and idle; ${fix}`,
+    ]);
+  }
+  return problems;
+}
 
 /** Rules of the delivery section that involve the environments. */
 function deliveryProblems(config: z.infer<typeof configShape>, ctx: z.RefinementCtx): void {

@@ -92,8 +92,10 @@ export interface TrainingPipelineProps {
   readonly dataStore: IMlDataStore;
   /** Where evaluated models are registered. */
   readonly registry: IModelRegistry;
-  /** The container that runs every job and serves the model. */
+  /** The container that runs every job (and serves the model, unless `inferenceImage` is given). */
   readonly image: FrameworkImage;
+  /** The container that serves the model, recorded in its package. @default - the `image` */
+  readonly inferenceImage?: FrameworkImage;
   /** The container that computes the data-quality baseline. @default FrameworkImage.modelMonitor() */
   readonly monitorImage?: FrameworkImage;
   /** The workload's code. */

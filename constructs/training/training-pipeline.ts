@@ -122,6 +122,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       ...props.entryPoints,
     };
     const image = props.image.bind(this);
+    const inferenceImage = props.inferenceImage ? props.inferenceImage.bind(this) : image;
     const monitorImage = (props.monitorImage ?? FrameworkImage.modelMonitor()).bind(this);
     const code = props.sourceCode.bind(this, 'SourceCode');
     const missing = Object.values(entry).filter((f) => !code.files.includes(f));
@@ -323,7 +324,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       layout,
       group: registry.modelPackageGroup(model),
       modelsBucket: buckets.models,
-      image,
+      image: inferenceImage,
       inferenceScript: entry.inference,
       approvalStatus: props.approvalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
       inferenceInstanceTypes: props.inferenceInstanceTypes ?? [

@@ -7,6 +7,7 @@
 export * from './authorization-model';
 export * from './decision';
 export * from './deployed-assembly';
+export * from './image-isolation-calls';
 export * from './isolation-calls';
 export * from './package-isolation-calls';
 export * from './promotion-calls';

@@ -1,3 +1,4 @@
+import { publishedImageRepositories } from '../../constructs/training/framework-image';
 import type { DeployedStage } from './deployed-assembly';
 import type { NamedPolicy } from './policy-inventory';
 
@@ -72,12 +73,18 @@ export function awsManagedS3KeyPolicy(stage: DeployedStage): NamedPolicy {
 }
 
 /**
- * SageMaker's prebuilt images (framework containers, the Model Monitor analyzer) live in
- * AWS-owned ECR repositories named `sagemaker-*` whose repository policies let every account pull
- * them. A repository of another name in an account outside the assembly has no known policy.
+ * SageMaker's prebuilt images (the framework containers and Deep Learning Containers of
+ * `FrameworkImage`'s tables, the Model Monitor analyzer) live in AWS-owned ECR repositories whose
+ * repository policies let every account pull them. Any other repository outside the assembly, in
+ * those accounts or elsewhere, has no known policy.
  */
 export function awsOwnedImageRepositoryPolicy(repositoryArn: string): NamedPolicy | undefined {
-  if (!/:repository\/sagemaker-[a-z0-9-]+$/.test(repositoryArn)) return undefined;
+  const [, region, account, repository] =
+    /^arn:[^:]+:ecr:([^:]+):(\d{12}):repository\/(.+)$/.exec(repositoryArn) ?? [];
+  const published = publishedImageRepositories(region ?? '').some(
+    (r) => r.account === account && r.repository === repository,
+  );
+  if (!published) return undefined;
   return {
     name: 'AWS-owned SageMaker image repository policy',
     document: {

@@ -49,7 +49,14 @@ const price = (usd: number, unit: string, source: string, note?: string): ListPr
 const ML_STORAGE_NOTE =
   'on-demand, billed per second; the ML storage volume (GB-month) is extra and not counted (cents per run)';
 
-/** SageMaker instance-hour prices of one kind of use, by instance type. */
+/**
+ * SageMaker instance-hour prices of one kind of use, by instance type.
+ *
+ * GPU instance types (ml.g*, ml.p*: what xgboost, pytorch and custom GPU images may train and serve
+ * on) have no figure yet: the pricing page could not be read when the framework tables were added
+ * (2026-12-07), so a GPU job or endpoint is reported as a missing price naming type and region,
+ * never as 0. Adding one is a line in its region below, with the date it was read.
+ */
 const instances = (
   byType: Readonly<Record<string, number>>,
   note: string = ML_STORAGE_NOTE,

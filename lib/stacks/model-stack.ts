@@ -47,7 +47,7 @@ import { buildLockInstallOptions } from './build-locks';
 import { dataStoreByName } from './data-store-by-name';
 import { addModelDataPipeline } from './model-data-pipeline';
 import { publishForCli } from './discovery-parameter';
-import { modelImage, monitorImage } from './model-images';
+import { modelImages, monitorImage } from './model-images';
 import { TRAINING_METRICS, WORKLOAD_SOURCE } from './training-stack';
 
 export interface ModelStackProps extends StackProps {
@@ -137,7 +137,8 @@ export class ModelStack extends Stack {
       modelName: model.name,
       dataStore,
       registry: props.registry,
-      image: modelImage(model, environment),
+      image: modelImages(model, environment).training,
+      inferenceImage: modelImages(model, environment).inference,
       monitorImage: monitorImage(model, environment),
       sourceCode: WORKLOAD_SOURCE,
       problemType: model.problemType as ProblemType,
@@ -229,7 +230,7 @@ export class ModelStack extends Stack {
       modelPackageArn: pin.modelPackageArn,
       artifactFilesSha256: pin.artifactFilesSha256,
       dataStore,
-      image: modelImage(model, environment),
+      image: modelImages(model, environment).inference,
       variant:
         serving.kind === 'instance'
           ? EndpointVariant.instances({

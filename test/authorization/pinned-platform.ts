@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { environments } from '../../config/environments';
-import { type EnvironmentConfig, loadConfig, type MlEnvConfig, type ModelConfig } from '../../config';
+import {
+  type EnvironmentConfig,
+  loadConfig,
+  type MlEnvConfig,
+  type MlEnvConfigInput,
+  type ModelConfig,
+} from '../../config';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { buildPlatformApp } from '../../lib/app/synthesize';
@@ -16,7 +22,7 @@ import {
   type PromotionTarget,
   type RunTimeCallEnumeration,
 } from '../../lib/authorization';
-import { configWithPins } from '../support/pins';
+import { deploymentsDir } from '../support/pins';
 import { TEST_CONTEXT } from '../support/platform';
 
 /** The name of every sample execution (the enumeration's default), and the run id the pipeline derives from it. */
@@ -85,9 +91,12 @@ function passingEvaluation(model: ModelConfig): string {
   });
 }
 
-/** Synthesizes the platform (once per test file) with every model pinned in every environment. */
-export function pinnedPlatform(): PinnedPlatform {
-  const config = configWithPins(pinsOfEveryModel(loadConfig(environments)));
+/**
+ * Synthesizes the platform (once per test file) with every model pinned in every environment.
+ * @param input the configuration @default the committed one
+ */
+export function pinnedPlatform(input: MlEnvConfigInput = environments): PinnedPlatform {
+  const config = loadConfig(input, { deploymentsDir: deploymentsDir(pinsOfEveryModel(loadConfig(input))) });
   const outdir = mkdtempSync(join(tmpdir(), 'mlenv-authorization-'));
   const { app } = buildPlatformApp({ outdir, config, context: TEST_CONTEXT });
   const assembly = app.synth();

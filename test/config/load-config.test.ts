@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { KNOWN_IMAGE_REGIONS } from '../../constructs/training/framework-image';
 import {
   ConfigError,
   type EnvironmentConfig,
@@ -188,7 +190,10 @@ describe('loadConfig', () => {
     const input = () => configInput() as Record<string, any>;
     /** The first environment of the configuration and its key in `environments`. */
     const firstEnvironment = (config: Record<string, any>) => Object.keys(config.environments)[0];
-    const regionWithoutImages = 'il-central-1'; // in neither image table (constructs/training/framework-image.ts)
+    /** A known region in no image table (constructs/training/framework-image.ts). */
+    const regionWithoutImages = RegionInfo.regions
+      .map((r) => r.name)
+      .find((r) => !Object.values(KNOWN_IMAGE_REGIONS).some((regions) => regions.includes(r)))!;
 
     test('a region without a known image names the environment, model, region and the field to set', () => {
       const config = input();
@@ -459,10 +464,11 @@ describe('loadConfig', () => {
     test('a model name must fit in SageMaker job names, and be unique', () => {
       const input = configInput();
       const models = (input as unknown as { models: Record<string, any>[] }).models;
+      const n = models.length;
       models.push({ ...models[0] }, { ...models[0], name: 'a-name-that-is-far-too-long' });
       expect(problemsOf(input)).toEqual([
-        'models.2.name: must be 1-18 lowercase letters, digits and -, starting with a letter',
-        "models.1.name: 'churn' is used by another model",
+        `models.${n + 1}.name: must be 1-18 lowercase letters, digits and -, starting with a letter`,
+        `models.${n}.name: '${models[0].name}' is used by another model`,
       ]);
     });
 
