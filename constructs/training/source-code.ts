@@ -13,6 +13,13 @@ export interface SourceCodeOptions {
    * @default - every `*.py` file at the top level of the directory
    */
   readonly files?: string[];
+  /**
+   * Python packages (directories) shipped beside the files, each under its own name: the `.py`
+   * files of `/src/mlenv_model` become `mlenv_model/<file>` in the archive (byte-code caches and
+   * anything else are left out), so the scripts import them as they would beside them.
+   * @default - none
+   */
+  readonly packages?: string[];
 }
 
 /** The result of binding `SourceCode` to a scope. */
@@ -23,7 +30,7 @@ export interface SourceCodeConfig {
   readonly s3Uri: string;
   /** File name of the archive once a job has downloaded it (its S3 object key). */
   readonly archiveName: string;
-  /** The files in the archive. */
+  /** The files in the archive, by their paths in it (`train.py`, `mlenv_model/cli.py`). */
   readonly files: readonly string[];
   /** Where the archive was built on this machine. */
   readonly localPath: string;
@@ -45,25 +52,33 @@ export class SourceCode {
     const missing = files.filter((f) => !existsSync(join(directory, f)));
     if (missing.length > 0) throw new Error(`Source files not found in ${directory}: ${missing.join(', ')}`);
     if (files.length === 0) throw new Error(`No source files in ${directory}`);
-    return new SourceCode(directory, files.map((f) => basename(f)).sort());
+    const entries = files.map((f) => ({ name: basename(f), path: join(directory, f) }));
+    for (const pkg of options.packages ?? []) {
+      if (!existsSync(join(pkg, '__init__.py')))
+        throw new Error(`Not a Python package (no __init__.py): ${pkg}`);
+      const modules = readdirSync(pkg).filter((f) => f.endsWith('.py') && statSync(join(pkg, f)).isFile());
+      entries.push(...modules.map((f) => ({ name: `${basename(pkg)}/${f}`, path: join(pkg, f) })));
+    }
+    const names = entries.map((e) => e.name);
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (twice.length > 0)
+      throw new Error(`Source files shipped twice from ${directory}: ${twice.join(', ')}`);
+    return new SourceCode(entries.sort((a, b) => a.name.localeCompare(b.name)));
   }
 
   private constructor(
-    private readonly directory: string,
-    private readonly files: string[],
+    private readonly entries: readonly { readonly name: string; readonly path: string }[],
   ) {}
 
   /** Builds the archive (once per content in a process) and adds it to `scope` as an asset with id `id`. */
   public bind(scope: Construct, id: string): SourceCodeConfig {
-    const path = archivePath(
-      this.files.map((name) => ({ name, content: readFileSync(join(this.directory, name)) })),
-    );
+    const path = archivePath(this.entries.map(({ name, path }) => ({ name, content: readFileSync(path) })));
     const asset = new s3assets.Asset(scope, id, { path });
     return {
       asset,
       s3Uri: asset.s3ObjectUrl,
       archiveName: asset.s3ObjectKey,
-      files: this.files,
+      files: this.entries.map((e) => e.name),
       localPath: path,
     };
   }

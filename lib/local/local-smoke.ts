@@ -9,7 +9,7 @@ import { sampleDataset } from './sample-dataset';
 import { runningServer, type ServingRecord } from './serving-process';
 import { ModelStack } from '../stacks/model-stack';
 
-/** The target column of the sample dataset (`ml/common.py` DEFAULT_TARGET_COLUMN): endpoints never see it. */
+/** The target column of the sample dataset (`ml/mlenv_model/data.py` DEFAULT_TARGET_COLUMN): endpoints never see it. */
 const TARGET_COLUMN = 'target';
 
 /** How far `smoke --shift` moves the data by default: every feature times 1.5. */
@@ -46,8 +46,9 @@ export async function localSmoke(
   const model = deployment.model(options.model).name;
   const server = runningServer(deployment.stateDir, model);
   if (!server) throw new Error(`${model} is not served: run \`mlenv local serve --model ${model}\``);
-  const rows = options.payload ?? featureRows(sampleDataset(), options.rows ?? 100, options.shift);
-  const result = await smokeTest(invokeUrl(server.url), rows);
+  const config = deployment.model(model);
+  const rows = options.payload ?? featureRows(sampleDataset(config), options.rows ?? 100, options.shift);
+  const result = await smokeTest(invokeUrl(server.url), rows, { problemType: config.problemType });
   const captured = await uploadCapture(deployment, server);
   return {
     model,

@@ -96,6 +96,7 @@ export async function uploadDataset(
   const pushed = await pushDataset(deployment.clients.s3, [fileOf('data.csv', csv)], {
     bucket: deployment.bucket('raw'),
     dataset: model,
+    targetColumn: deployment.model(model).targetColumn,
   });
   return { datasetS3Uri: pushed.datasetS3Uri, datasetVersion: pushed.version, reason: 'manual' };
 }
@@ -126,7 +127,7 @@ export async function localTrain(
   const input =
     options.input ??
     (await steps.step(`upload the ${options.dataset ? '' : 'sample '}dataset to the raw bucket`, async () => {
-      const csv = options.dataset ?? sampleDataset(options.rows);
+      const csv = options.dataset ?? sampleDataset(deployment.model(model), options.rows);
       const uploaded = await uploadDataset(deployment, model, csv);
       steps.detail(`${uploaded.datasetS3Uri} (version ${uploaded.datasetVersion})`);
       return uploaded;

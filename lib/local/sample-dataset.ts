@@ -2,37 +2,36 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ModelConfig, modelCodeDirectory } from '../../config';
 import { REPO_ROOT } from '../app/cdk-context';
 import { DEFAULT_PYTHON } from './jobs/job-options';
 
-const generated = new Map<number | undefined, string>();
+const generated = new Map<string, string>();
 
 /**
- * The sample raw dataset of `ml/make_sample_data.py` (`rows` sampled rows, or all), as CSV text.
- * The script is deterministic (a fixed seed), so each size is generated once per process.
+ * A model's sample raw dataset, as CSV text: what its code directory's `make_sample_data.py`
+ * writes (`rows` rows, or all), with the shared library (ml/mlenv_model) importable as in its
+ * source archive. The scripts are deterministic (a fixed seed), so each is run once per process.
  */
-export function sampleDataset(rows?: number): string {
-  let csv = generated.get(rows);
+export function sampleDataset(model: Pick<ModelConfig, 'name' | 'code'>, rows?: number): string {
+  const script = join(REPO_ROOT, modelCodeDirectory(model), 'make_sample_data.py');
+  const key = `${script}\0${rows ?? ''}`;
+  let csv = generated.get(key);
   if (csv === undefined) {
-    csv = generate(rows);
-    generated.set(rows, csv);
+    csv = generate(script, rows);
+    generated.set(key, csv);
   }
   return csv;
 }
 
-function generate(rows?: number): string {
+function generate(script: string, rows?: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlenv-sample-'));
   try {
     const path = join(dir, 'data.csv');
     execFileSync(
       DEFAULT_PYTHON,
-      [
-        join(REPO_ROOT, 'ml', 'make_sample_data.py'),
-        '--output',
-        path,
-        ...(rows === undefined ? [] : ['--rows', String(rows)]),
-      ],
-      { stdio: 'pipe' },
+      [script, '--output', path, ...(rows === undefined ? [] : ['--rows', String(rows)])],
+      { stdio: 'pipe', env: { ...process.env, PYTHONPATH: join(REPO_ROOT, 'ml') } },
     );
     return readFileSync(path, 'utf8');
   } finally {

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { environments } from '../../config/environments';
+import { modelCodeDirectory } from '../../config/schema';
 
 /** The repository's root: lock and input paths below are relative to it. */
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -54,6 +56,20 @@ const CODEBUILD_TARGET: LockTarget = {
   platform: 'x86_64-manylinux_2_28',
 };
 
+/**
+ * A model's own packages (`<code directory>/requirements.txt`), at its framework container's
+ * versions where CPython 3.11 has wheels: x86_64 Linux, as the containers run.
+ */
+export function modelLock(model: { readonly name: string; readonly code?: string }): PythonLock {
+  const directory = modelCodeDirectory(model);
+  return {
+    lock: `${directory}/requirements.lock`,
+    input: `${directory}/requirements.txt`,
+    installedBy: `a virtual environment of ${model.name} at its container's versions (the local runs still use .venv)`,
+    target: { kind: 'platform', python: '3.11', platform: 'x86_64-manylinux_2_28' },
+  };
+}
+
 /** Every Python environment of the project, each with its lock. */
 export const PYTHON_LOCKS: readonly PythonLock[] = [
   VENV_LOCK,
@@ -70,6 +86,8 @@ export const PYTHON_LOCKS: readonly PythonLock[] = [
     installedBy: 'the RunRecorder CodeBuild builds (SageMaker managed MLflow client)',
     target: CODEBUILD_TARGET,
   },
+  // Every configured model's, whether a reference model or a team's.
+  ...environments.models.map(modelLock),
 ];
 
 /** The arguments of `uv pip compile` that write `lock` (the header comes from lock-file.ts). */

@@ -23,14 +23,14 @@ export interface SmokeResult {
 }
 
 /**
- * Sends each row, checks each answer is one prediction of `ml/inference.py`'s JSON shape (a score
- * in [0, 1] and its 0/1 label), that the median latency is within `maxMedianLatencyMs`, and that
- * a malformed request gets a 4xx.
+ * Sends each row, checks each answer is one prediction of the model's problem type in
+ * `ml/mlenv_model/serving.py`'s JSON shape (see `predictionProblem`), that the median latency is
+ * within `maxMedianLatencyMs`, and that a malformed request gets a 4xx.
  */
 export async function smokeTest(
   invoke: InvokeCsv,
   rows: readonly string[],
-  options: { readonly maxMedianLatencyMs?: number } = {},
+  options: { readonly maxMedianLatencyMs?: number; readonly problemType?: string } = {},
 ): Promise<SmokeResult> {
   const failures: string[] = [];
   const latencies: number[] = [];
@@ -40,7 +40,7 @@ export async function smokeTest(
     const started = performance.now();
     const answer = await invoke(row);
     latencies.push(performance.now() - started);
-    const problem = predictionProblem(answer);
+    const problem = predictionProblem(answer, options.problemType);
     if (problem) failures.push(`${row.slice(0, 60)}...: ${problem}`);
     else {
       answered++;
@@ -66,12 +66,29 @@ export async function smokeTest(
   };
 }
 
-/** Why an answer is not one prediction of `ml/inference.py`'s JSON shape, or undefined. */
-export function predictionProblem(answer: EndpointAnswer): string | undefined {
+/**
+ * Why an answer is not one prediction of `ml/mlenv_model/serving.py`'s JSON shape for the problem
+ * type, or undefined: a score in [0, 1] and its 0/1 label (binary classification), a class label
+ * and its scores (multiclass), a finite score, the predicted value (regression).
+ */
+export function predictionProblem(
+  answer: EndpointAnswer,
+  problemType = 'binary_classification',
+): string | undefined {
   if (answer.status !== 200) return `status ${answer.status}: ${JSON.stringify(answer.body)}`;
   const predictions = (answer.body as { predictions?: unknown[] } | null)?.predictions;
   if (!Array.isArray(predictions) || predictions.length !== 1) return 'not one prediction';
-  const { score, label } = predictions[0] as { score?: unknown; label?: unknown };
+  const { score, label, scores } = predictions[0] as { score?: unknown; label?: unknown; scores?: unknown };
+  if (problemType === 'regression') {
+    return typeof score === 'number' && Number.isFinite(score)
+      ? undefined
+      : `score ${String(score)} is not a number`;
+  }
+  if (problemType === 'multiclass_classification') {
+    if (!Number.isInteger(label)) return `label ${String(label)} is not a class`;
+    const valid = Array.isArray(scores) && scores.every((s) => typeof s === 'number' && s >= 0 && s <= 1);
+    return valid ? undefined : `scores ${JSON.stringify(scores)} are not probabilities`;
+  }
   if (typeof score !== 'number' || score < 0 || score > 1) return `score ${String(score)} is not in [0, 1]`;
   if (label !== 0 && label !== 1) return `label ${String(label)} is not 0 or 1`;
   return undefined;

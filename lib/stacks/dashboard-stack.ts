@@ -4,7 +4,6 @@ import type { EnvironmentConfig } from '../../config';
 import { MlDashboard, type MlDataStore } from '../../constructs';
 import { dataStoreByName } from './data-store-by-name';
 import type { ModelStack } from './model-stack';
-import { TRAINING_METRICS } from './training-stack';
 
 export interface DashboardStackProps extends StackProps {
   readonly project: string;
@@ -25,7 +24,7 @@ export class DashboardStack extends Stack {
     for (const model of props.models) {
       dashboard.addPipeline(
         model.pipeline,
-        TRAINING_METRICS.map((m) => m.name),
+        model.trainingMetrics.map((m) => m.name),
       );
     }
     dashboard.addDataCapture(dataStoreByName(this, props.dataStore).monitoringBucket);

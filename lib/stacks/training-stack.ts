@@ -8,6 +8,7 @@ import {
   type EnvironmentConfig,
   etlLogGroupPrefix,
   type ModelConfig,
+  modelCodeDirectory,
   modelEndpointName,
   runRecorderLogGroupName,
   trackingServerName,
@@ -18,8 +19,10 @@ import {
   type MlDataStore,
   MlflowTrackingServer,
   SourceCode,
+  type TrainingMetric,
 } from '../../constructs';
 import { pascalCase } from '../../constructs/common/pascal-case';
+import { EVALUATION_METRICS } from '../../config/evaluation-metrics';
 import { REPO_ROOT } from '../app/cdk-context';
 import { dataStoreByName } from './data-store-by-name';
 import { removalPolicyOf } from './storage-stack';
@@ -27,16 +30,31 @@ import { removalPolicyOf } from './storage-stack';
 /** Where in the models bucket the environment's tracking server keeps run artifacts. */
 export const TRACKING_ARTIFACT_PREFIX = 'mlflow/';
 
-/** The workload's code: the files of ml/ that run in SageMaker (not its tests or tools). */
-export const WORKLOAD_SOURCE = SourceCode.fromDirectory(join(REPO_ROOT, 'ml'), {
-  files: ['common.py', 'preprocess.py', 'train.py', 'evaluate.py', 'inference.py'],
-});
+/** The library every model's code imports (ml/mlenv_model), shipped in each model's archive. */
+export const MODEL_LIBRARY = join(REPO_ROOT, 'ml', 'mlenv_model');
 
-/** The metric lines ml/train.py prints (see its METRIC_REGEXES), captured into CloudWatch. */
-export const TRAINING_METRICS = ['train:auc', 'validation:auc', 'validation:accuracy'].map((name) => ({
-  name,
-  regex: `metric ${name}=([0-9.]+)`,
-}));
+/**
+ * A model's code as its jobs run it: the top-level Python files of its code directory
+ * (`modelCodeDirectory`: its scripts, never its requirements, tests or lock) and, beside them,
+ * the shared library `mlenv_model/`.
+ */
+export function modelSourceCode(model: Pick<ModelConfig, 'name' | 'code'>): SourceCode {
+  return SourceCode.fromDirectory(join(REPO_ROOT, modelCodeDirectory(model)), { packages: [MODEL_LIBRARY] });
+}
+
+/**
+ * The metric lines a model's training job prints, captured into CloudWatch: its problem type's
+ * first metric on the train split, then each of its metrics on the validation split
+ * (ml/mlenv_model/metrics.py `training_metric_names`; the groups of ml/evaluation-metrics.json).
+ */
+export function trainingMetrics(problemType: string): TrainingMetric[] {
+  const names = EVALUATION_METRICS[problemType];
+  if (!names) throw new Error(`no metrics for problem type '${problemType}' in ml/evaluation-metrics.json`);
+  return [`train:${names[0]}`, ...names.map((m) => `validation:${m}`)].map((name) => ({
+    name,
+    regex: `metric ${name}=(-?[0-9.]+)`,
+  }));
+}
 
 export interface TrainingStackProps extends StackProps {
   readonly environment: EnvironmentConfig;

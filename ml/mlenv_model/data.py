@@ -1,64 +1,19 @@
-"""Shared helpers for the mlenv SageMaker scripts.
+"""CSV discovery and reading, and the validation of features and targets by problem type.
 
-CSV discovery/reading, data validation, the expected-bad-input error type and
-the CLI exit handling used by preprocess.py, train.py, evaluate.py and
-make_sample_data.py.
-
-Compatibility: runs on Python 3.9+ with scikit-learn 1.2+ and pandas 1.x/2.x/3.x
-(the SageMaker scikit-learn 1.2-1 container as well as current releases), so it
-avoids newer-only syntax and APIs.
+Every CSV has a header row; every column but the target is a numeric feature with no missing
+values. The target is 0/1 for binary classification, a non-negative integer class for
+multiclass classification, and a finite number for regression.
 """
 
-import argparse
 import json
 import os
-import sys
 
 import numpy as np
 import pandas as pd
 
+from .cli import MLError, short_list
+
 DEFAULT_TARGET_COLUMN = "target"
-MODEL_FILENAME = "model.joblib"
-METADATA_FILENAME = "model-metadata.json"
-# Exit status for expected bad input (same as argparse's usage errors).
-EXIT_BAD_INPUT = 2
-# Score threshold used to turn positive-class probabilities into 0/1 labels.
-DECISION_THRESHOLD = 0.5
-
-
-class MLError(Exception):
-    """Expected, user-facing problem with the input (bad data, missing files).
-
-    CLI entry points turn it into a one-line ``error: ...`` message on stderr
-    and exit status 2 instead of a traceback.
-    """
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse parser whose usage errors are a single ``error: ...`` line."""
-
-    def error(self, message):
-        sys.stderr.write("error: %s (run with --help for usage)\n" % message)
-        sys.exit(EXIT_BAD_INPUT)
-
-
-def run_cli(main, argv=None):
-    """Run ``main(argv)``; report MLError as ``error: <message>`` and return 2."""
-    try:
-        result = main(argv)
-    except MLError as exc:
-        message = " ".join(str(exc).split())  # always exactly one line
-        sys.stderr.write("error: %s\n" % message)
-        sys.stderr.flush()
-        return EXIT_BAD_INPUT
-    return 0 if result is None else result
-
-
-def _short_list(items, limit=8):
-    items = [str(item) for item in items]
-    if len(items) > limit:
-        return ", ".join(items[:limit]) + ", ... (%d total)" % len(items)
-    return ", ".join(items)
 
 
 def list_csv_files(directory, what="input"):
@@ -95,8 +50,8 @@ def read_csv_file(path):
 def read_csv_dir(directory, what="input"):
     """Read and concatenate every CSV file under ``directory``.
 
-    All files must have the same set of columns; the column order of the
-    first file is used.
+    All files must have the same set of columns; the column order of the first file is used.
+    Returns ``(frame, paths)``.
     """
     paths = list_csv_files(directory, what)
     frames = []
@@ -108,14 +63,19 @@ def read_csv_dir(directory, what="input"):
         elif set(frame.columns) != set(columns):
             raise MLError(
                 "%s has different columns than %s (expected: %s; got: %s)"
-                % (path, paths[0], _short_list(columns), _short_list(frame.columns))
+                % (path, paths[0], short_list(columns), short_list(frame.columns))
             )
         frames.append(frame[columns])
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return data, paths
 
 
-def _check_numeric(frame, columns, source):
+def describe_source(paths, directory):
+    """How messages name what was read: the file, or how many files in which directory."""
+    return paths[0] if len(paths) == 1 else "%d CSV files in %s" % (len(paths), directory)
+
+
+def check_numeric(frame, columns, source):
     non_numeric = [
         column
         for column in columns
@@ -129,51 +89,72 @@ def _check_numeric(frame, columns, source):
         example = (" (e.g. %r)" % (str(bad.iloc[0]),)) if len(bad) else ""
         raise MLError(
             "non-numeric values in feature column(s) of %s: %s%s"
-            % (source, _short_list(non_numeric), example)
+            % (source, short_list(non_numeric), example)
         )
     with_nan = [column for column in columns if frame[column].isna().any()]
     if with_nan:
         raise MLError(
-            "missing values in feature column(s) of %s: %s" % (source, _short_list(with_nan))
+            "missing values in feature column(s) of %s: %s" % (source, short_list(with_nan))
         )
     values = frame[list(columns)].to_numpy(dtype=np.float64)
     if not np.isfinite(values).all():
         raise MLError("infinite values in feature columns of %s" % source)
 
 
-def validate_labeled_frame(frame, target_column, source):
-    """Validate a frame holding features plus a binary 0/1 target column.
+def _python_value(value):
+    return value.item() if hasattr(value, "item") else value  # numpy -> python
 
-    Returns ``(frame, feature_columns)`` where the target is cast to int and
-    ``feature_columns`` are all the other columns in file order.
+
+def _target_values(target, problem_type, target_column, source):
+    """The target as numbers of the problem type's kind, or MLError naming a bad value."""
+    numeric = pd.to_numeric(target, errors="coerce")
+    if problem_type == "regression":
+        invalid = target[numeric.isna() | ~np.isfinite(numeric.fillna(0).astype(np.float64))]
+        if pd.api.types.is_bool_dtype(target) or len(invalid):
+            example = _python_value(invalid.iloc[0] if len(invalid) else target.iloc[0])
+            raise MLError(
+                "target column '%s' in %s must be a finite number, found %r"
+                % (target_column, source, example)
+            )
+        return numeric.astype(np.float64)
+    if problem_type == "binary_classification":
+        invalid = target[numeric.isna() | ~numeric.isin([0, 1])]
+        wanted = "binary 0/1"
+    else:
+        integral = numeric.notna() & (numeric == numeric.round()) & (numeric >= 0)
+        invalid = target[~integral]
+        wanted = "a class number 0, 1, 2, ..."
+    if pd.api.types.is_bool_dtype(target) or len(invalid):
+        example = _python_value(invalid.iloc[0] if len(invalid) else target.iloc[0])
+        raise MLError(
+            "target column '%s' in %s must be %s, found %r" % (target_column, source, wanted, example)
+        )
+    return numeric.astype(np.int64)
+
+
+def validate_labeled_frame(frame, target_column, source, problem_type="binary_classification"):
+    """Validate a frame holding numeric features plus the target of ``problem_type``.
+
+    Returns ``(frame, feature_columns)`` where the target is cast to int (classification) or
+    float (regression) and ``feature_columns`` are all the other columns in file order.
     """
     if target_column not in frame.columns:
         raise MLError(
             "target column '%s' not found in %s (columns: %s)"
-            % (target_column, source, _short_list(frame.columns))
+            % (target_column, source, short_list(frame.columns))
         )
     feature_columns = [column for column in frame.columns if column != target_column]
     if not feature_columns:
         raise MLError("%s has no feature columns besides target '%s'" % (source, target_column))
-    _check_numeric(frame, feature_columns, source)
-
+    check_numeric(frame, feature_columns, source)
     target = frame[target_column]
     if target.isna().any():
         raise MLError(
             "target column '%s' in %s has %d missing value(s)"
             % (target_column, source, int(target.isna().sum()))
         )
-    numeric_target = pd.to_numeric(target, errors="coerce")
-    invalid = target[numeric_target.isna() | ~numeric_target.isin([0, 1])]
-    if pd.api.types.is_bool_dtype(target) or len(invalid):
-        example = invalid.iloc[0] if len(invalid) else target.iloc[0]
-        example = example.item() if hasattr(example, "item") else example  # numpy -> python
-        raise MLError(
-            "target column '%s' in %s must be binary 0/1, found %r"
-            % (target_column, source, example)
-        )
     frame = frame.copy()
-    frame[target_column] = numeric_target.astype(np.int64)
+    frame[target_column] = _target_values(target, problem_type, target_column, source)
     return frame, feature_columns
 
 
@@ -181,45 +162,26 @@ def select_features(frame, feature_columns, source):
     """Feature matrix (float64) in ``feature_columns`` order; missing ones are MLError."""
     missing = [column for column in feature_columns if column not in frame.columns]
     if missing:
-        raise MLError("%s is missing feature column(s): %s" % (source, _short_list(missing)))
-    _check_numeric(frame, feature_columns, source)
+        raise MLError("%s is missing feature column(s): %s" % (source, short_list(missing)))
+    check_numeric(frame, feature_columns, source)
     return frame[list(feature_columns)].to_numpy(dtype=np.float64)
 
 
-def labels_from_scores(scores, threshold=DECISION_THRESHOLD):
-    """0/1 labels from positive-class probabilities."""
-    return (np.asarray(scores, dtype=np.float64) >= threshold).astype(np.int64)
+def read_labeled_dir(directory, what, target_column, problem_type, feature_columns=None):
+    """Read a channel's CSVs and validate them: ``(features, target, feature_columns, source)``.
 
-
-def positive_class_scores(model, features):
-    """Probability of class 1 for each row of ``features``."""
-    probabilities = model.predict_proba(features)
-    classes = list(getattr(model, "classes_", [0, 1]))
-    return probabilities[:, classes.index(1)]
-
-
-def load_model_dir(model_dir):
-    """Load ``model.joblib`` and ``model-metadata.json`` from a directory."""
-    import joblib  # local import keeps `common` light for scripts that don't need it
-
-    model_path = os.path.join(model_dir, MODEL_FILENAME)
-    metadata_path = os.path.join(model_dir, METADATA_FILENAME)
-    if not os.path.isfile(model_path):
-        raise MLError("%s not found in model directory %s" % (MODEL_FILENAME, model_dir))
-    if not os.path.isfile(metadata_path):
-        raise MLError("%s not found in model directory %s" % (METADATA_FILENAME, model_dir))
-    try:
-        with open(metadata_path) as handle:
-            metadata = json.load(handle)
-    except ValueError as exc:
-        raise MLError("invalid JSON in %s: %s" % (metadata_path, exc))
-    if not isinstance(metadata, dict) or not metadata.get("feature_columns"):
-        raise MLError("%s has no feature_columns list" % metadata_path)
-    try:
-        model = joblib.load(model_path)
-    except Exception as exc:  # corrupt/incompatible pickle is bad input, not a bug
-        raise MLError("could not load model from %s: %s" % (model_path, exc))
-    return model, metadata
+    With ``feature_columns`` (a trained model's), those columns are used in that order and any
+    others are ignored; otherwise every column but the target is a feature, in file order.
+    """
+    frame, paths = read_csv_dir(directory, what)
+    source = describe_source(paths, directory)
+    if feature_columns is not None:
+        if target_column not in frame.columns:
+            raise MLError("target column '%s' not found in %s" % (target_column, source))
+        select_features(frame, feature_columns, source)
+        frame = frame[list(feature_columns) + [target_column]]
+    frame, columns = validate_labeled_frame(frame, target_column, source, problem_type)
+    return select_features(frame, columns, source), frame[target_column].to_numpy(), columns, source
 
 
 def write_json(path, data):

@@ -17,7 +17,9 @@ pyspark = pytest.importorskip("pyspark")  # installed by scripts/setup (ml/requi
 from pyspark.sql import SparkSession  # noqa: E402
 
 import etl  # noqa: E402
-import make_sample_data  # noqa: E402
+from helpers import model_scripts  # noqa: E402
+
+make_sample_data = model_scripts("churn").make_sample_data  # the reference model's raw data
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { installCommands, unhashedInstalls } from '../../lib/locks/install-commands';
 import { REPO_ROOT, VENV_LOCK, BUILD_LOCK } from '../../lib/locks/python-locks';
 import { syncArguments } from '../../lib/locks/venv-setup';
-import { WORKLOAD_SOURCE } from '../../lib/stacks/training-stack';
+import { modelSourceCode } from '../../lib/stacks/training-stack';
 import { platformAssembly } from '../support/platform';
 
 /** Everything that runs on a machine or in a build: scripts, code, workflows, the CI entry point. */
@@ -56,10 +56,16 @@ describe('package installs check hashes', () => {
     expect(installing).toEqual([]);
   });
 
-  test("the SageMaker jobs' source archive ships no requirements file (the framework container would pip-install it, unhashed, at every job start)", () => {
-    const { files } = WORKLOAD_SOURCE.bind(new Stack(new App(), 'Workload'), 'Source');
-    expect(files.length).toBeGreaterThan(0);
-    expect(files.filter((f) => /requirements|constraints|setup\.py|pyproject/i.test(f))).toEqual([]);
+  test("no model's source archive ships a requirements file (the framework container would pip-install it, unhashed, at every job start)", () => {
+    const { config } = platformAssembly();
+    for (const model of config.models) {
+      const { files } = modelSourceCode(model).bind(new Stack(new App(), 'Workload'), 'Source');
+      expect(files.length).toBeGreaterThan(0);
+      expect({
+        model: model.name,
+        shipped: files.filter((f) => /requirements|constraints|setup\.py|pyproject/i.test(f)),
+      }).toEqual({ model: model.name, shipped: [] });
+    }
   });
 
   test('the finder sees installs written as shell lines and as argument lists, and tells the unhashed ones', () => {

@@ -1,10 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import { FrameworkImage, MlDataStore, ModelRegistry, type TrainingPipelineProps } from '../../constructs';
-import { WORKLOAD_SOURCE } from '../../lib/stacks/training-stack';
+import { modelSourceCode } from '../../lib/stacks/training-stack';
 import { testApp } from './test-app';
 
-/** The ml/ workload, as the platform ships it. */
-export const SOURCE = WORKLOAD_SOURCE;
+/** The reference model's code (ml/models/churn and the library), as the platform ships it. */
+export const SOURCE = modelSourceCode({ name: 'churn' });
 
 /** A stack with a data store and a registry for one model, and the props a pipeline needs. */
 export function pipelineFixture(region = 'eu-west-1') {

@@ -10,6 +10,9 @@ import { SOURCE } from '../support/training-fixtures';
 import { testApp } from '../support/test-app';
 
 const ML = join(REPO_ROOT, 'ml');
+const CHURN = join(ML, 'models', 'churn');
+const LIBRARY = join(ML, 'mlenv_model');
+const pythonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.py'));
 
 describe('SourceCode', () => {
   test('ships the workload as a sourcedir.tar.gz that tar extracts to the same files', () => {
@@ -19,15 +22,13 @@ describe('SourceCode', () => {
     expect(code.archiveName).toMatch(/^[0-9a-f]{64}\.gz$/);
     const dir = mkdtempSync(join(tmpdir(), 'mlenv-src-'));
     execFileSync('tar', ['-xzf', code.localPath, '-C', dir]);
-    expect(readdirSync(dir).sort()).toEqual([
-      'common.py',
-      'evaluate.py',
-      'inference.py',
-      'preprocess.py',
-      'train.py',
-    ]);
-    for (const name of readdirSync(dir)) {
-      expect(readFileSync(join(dir, name), 'utf8')).toBe(readFileSync(join(ML, name), 'utf8'));
+    // The model's top-level scripts beside the library package, each byte for byte.
+    expect(readdirSync(dir).sort()).toEqual([...pythonFiles(CHURN), 'mlenv_model'].sort());
+    expect(readdirSync(join(dir, 'mlenv_model')).sort()).toEqual(pythonFiles(LIBRARY).sort());
+    expect(code.files).toEqual(expect.arrayContaining(['train.py', 'mlenv_model/__init__.py']));
+    for (const name of code.files) {
+      const source = name.startsWith('mlenv_model/') ? join(ML, name) : join(CHURN, name);
+      expect(readFileSync(join(dir, name), 'utf8')).toBe(readFileSync(source, 'utf8'));
     }
   });
 
@@ -48,7 +49,7 @@ describe('SourceCode', () => {
   });
 
   test('by default takes the top-level Python files, not the tests', () => {
-    const code = SourceCode.fromDirectory(ML).bind(new Stack(testApp(), 'D'), 'Code');
+    const code = SourceCode.fromDirectory(CHURN).bind(new Stack(testApp(), 'D'), 'Code');
     expect(code.files).toEqual(expect.arrayContaining(['train.py', 'inference.py', 'make_sample_data.py']));
     expect(code.files.every((f) => f.endsWith('.py') && !f.includes('/'))).toBe(true);
   });
@@ -57,8 +58,11 @@ describe('SourceCode', () => {
     expect(() => SourceCode.fromDirectory('/no/such/dir')).toThrow(
       'Source directory not found: /no/such/dir',
     );
-    expect(() => SourceCode.fromDirectory(ML, { files: ['train.py', 'nope.py'] })).toThrow(
+    expect(() => SourceCode.fromDirectory(CHURN, { files: ['train.py', 'nope.py'] })).toThrow(
       /Source files not found in .*: nope\.py/,
+    );
+    expect(() => SourceCode.fromDirectory(CHURN, { packages: [join(ML, 'models')] })).toThrow(
+      `Not a Python package (no __init__.py): ${join(ML, 'models')}`,
     );
   });
 });

@@ -4,19 +4,12 @@ No download: the data ships inside scikit-learn. Columns are the 30 feature
 names made CSV-header safe (lowercase, spaces -> underscores), followed by
 ``target`` (0/1) as the last column.
 
-    python make_sample_data.py --output raw/data.csv [--rows N] [--seed S]
+    PYTHONPATH=ml python ml/models/churn/make_sample_data.py --output raw/data.csv [--rows N] [--seed S]
 """
 
 import os
-import sys
 
-# SageMaker runs these scripts from a code directory that also holds common.py
-# (training source dir / processing code input), but not always as the current
-# directory or as sys.path[0] (e.g. `python -m`, runpy, imports from tests).
-# Putting this file's own directory first makes `import common` always work.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import common  # noqa: E402
+from mlenv_model import cli, data
 
 
 def safe_column_name(name):
@@ -30,18 +23,18 @@ def make_sample_data(path, rows=None, seed=0):
     Returns the written DataFrame.
     """
     if rows is not None and int(rows) < 1:
-        raise common.MLError("--rows must be at least 1, got %d" % int(rows))
+        raise cli.MLError("--rows must be at least 1, got %d" % int(rows))
     from sklearn.datasets import load_breast_cancer
 
     bunch = load_breast_cancer(as_frame=True)
     frame = bunch.data.copy()
     frame.columns = [safe_column_name(column) for column in frame.columns]
-    frame[common.DEFAULT_TARGET_COLUMN] = bunch.target.astype("int64").to_numpy()
+    frame[data.DEFAULT_TARGET_COLUMN] = bunch.target.astype("int64").to_numpy()
 
     if rows is not None:
         rows = int(rows)
         if rows < 1 or rows > len(frame):
-            raise common.MLError("--rows must be between 1 and %d, got %d" % (len(frame), rows))
+            raise cli.MLError("--rows must be between 1 and %d, got %d" % (len(frame), rows))
         frame = frame.sample(n=rows, random_state=seed)
     frame = frame.reset_index(drop=True)
 
@@ -51,8 +44,8 @@ def make_sample_data(path, rows=None, seed=0):
     return frame
 
 
-def main(argv=None):
-    parser = common.ArgumentParser(description=__doc__.splitlines()[0])
+def run(argv=None):
+    parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", required=True, help="CSV file to write")
     parser.add_argument("--rows", type=int, default=None, help="sample N rows (default: all 569)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for --rows sampling")
@@ -65,5 +58,4 @@ def main(argv=None):
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(common.run_cli(main))
+main = cli.entry_point(__name__, run)

@@ -19,26 +19,37 @@ import { type PipelineRun, runPipeline } from '../../support/pipeline-harness';
 import { platformAssembly } from '../../support/platform';
 import { publishFileAsset } from './assembly-assets';
 import { sampleDataset, tarEntries } from './sample-data';
+import { type ModelConfig } from '../../../config';
+import { METRIC_GROUPS } from '../../../config/evaluation-metrics';
+import { pascalCase } from '../../../constructs/common/pascal-case';
 
 type Json = Record<string, any>;
-const { assembly } = platformAssembly();
-const definition = stateMachineDefinition(assembly, 'Local/ChurnModel', 'ChurnPipeline/StateMachine');
-const states = definition.States as Json;
-const codeUri: string = states.Preprocess.Parameters.ProcessingInputs.find(
-  (i: Json) => i.InputName === 'code',
-).S3Input.S3Uri;
-const curated = /s3:\/\/([^/]+-curated)\//.exec(
-  states.Preprocess.Parameters.ProcessingOutputConfig.Outputs[0].S3Output['S3Uri.$'],
-)![1];
-const RAW = `s3://${curated.replace(/-curated$/, '-raw')}`;
+const { assembly, config } = platformAssembly();
+
+/** A model's Local pipeline as rendered: its definition, states, source archive and raw bucket. */
+function renderedPipeline(model: ModelConfig) {
+  const id = pascalCase(model.name);
+  const definition = stateMachineDefinition(assembly, `Local/${id}Model`, `${id}Pipeline/StateMachine`);
+  const states = definition.States as Json;
+  const codeUri: string = states.Preprocess.Parameters.ProcessingInputs.find(
+    (i: Json) => i.InputName === 'code',
+  ).S3Input.S3Uri;
+  const curated = /s3:\/\/([^/]+-curated)\//.exec(
+    states.Preprocess.Parameters.ProcessingOutputConfig.Outputs[0].S3Output['S3Uri.$'],
+  )![1];
+  return { definition, states, codeUri, raw: `s3://${curated.replace(/-curated$/, '-raw')}/${model.name}` };
+}
+
+// The job failures below are the same for every model: they run the first one's.
+const { definition, states, codeUri, raw: RAW_DATASETS } = renderedPipeline(config.models[0]);
 
 const workDir = mkdtempSync(join(tmpdir(), 'mlenv-jobs-test-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-/** A store with the platform's source archive published where the definition says. */
-async function platformStore(): Promise<MemoryObjectStore> {
+/** A store with a model's source archive published where its definition says. */
+async function platformStore(uri = codeUri): Promise<MemoryObjectStore> {
   const store = new MemoryObjectStore();
-  await publishFileAsset(assembly, codeUri, store);
+  await publishFileAsset(assembly, uri, store);
   return store;
 }
 
@@ -51,7 +62,12 @@ interface LocalPipelineRun extends PipelineRun {
  * Executes the Local training pipeline's rendered definition; Preprocess, Train and Evaluate run
  * the real ml/ scripts with the requests the state machine builds, ReadMetrics reads the store.
  */
-async function runLocalPipeline(store: MemoryObjectStore, datasetS3Uri: string, executionName: string) {
+async function runLocalPipeline(
+  store: MemoryObjectStore,
+  datasetS3Uri: string,
+  executionName: string,
+  pipeline: Json = definition,
+) {
   const options: LocalJobOptions = { store, workDir, keepJobDir: true };
   const jobs: LocalPipelineRun['jobs'] = {};
   const seconds: Record<string, number> = {};
@@ -68,7 +84,7 @@ async function runLocalPipeline(store: MemoryObjectStore, datasetS3Uri: string, 
       return syncTaskOutput(result.description);
     };
   const run = await runPipeline(
-    definition,
+    pipeline,
     { datasetS3Uri, datasetVersion: 'v1', reason: 'manual' },
     {
       executionName,
@@ -90,136 +106,155 @@ async function runLocalPipeline(store: MemoryObjectStore, datasetS3Uri: string, 
   return { ...run, jobs, seconds } as LocalPipelineRun;
 }
 
-describe('the Local training pipeline, with its SageMaker jobs run locally', () => {
-  let store: MemoryObjectStore;
-  let run: LocalPipelineRun;
-  beforeAll(async () => {
-    store = await platformStore();
-    await store.put(`${RAW}/churn/data.csv`, sampleDataset(300));
-    const started = Date.now();
-    run = await runLocalPipeline(store, `${RAW}/churn/data.csv`, 'local-jobs-test');
-    const total = (Date.now() - started) / 1000;
-    const parts = Object.entries(run.seconds).map(([state, s]) => `${state} ${s.toFixed(1)} s`);
-    console.log(
-      `Preprocess -> Train -> Evaluate (300 rows): ${parts.join(', ')}; execution ${total.toFixed(1)} s`,
-    );
-  });
+describe.each(config.models.map((m) => [m.name, m]))(
+  "%s's Local training pipeline, with its SageMaker jobs run locally",
+  (_name, model) => {
+    const { definition, states, codeUri, raw } = renderedPipeline(model);
+    const group = METRIC_GROUPS[model.problemType];
+    const dataset = sampleDataset(model);
+    const rows = dataset.trim().split('\n').length - 1;
+    let store: MemoryObjectStore;
+    let run: LocalPipelineRun;
+    beforeAll(async () => {
+      store = await platformStore(codeUri);
+      // The model's whole sample: its quality gate is set for it (a small test split is noisy).
+      await store.put(`${raw}/data.csv`, dataset);
+      const started = Date.now();
+      run = await runLocalPipeline(store, `${raw}/data.csv`, `local-jobs-test-${model.name}`, definition);
+      const total = (Date.now() - started) / 1000;
+      const parts = Object.entries(run.seconds).map(([state, s]) => `${state} ${s.toFixed(1)} s`);
+      console.log(
+        `${model.name}: Preprocess -> Train -> Evaluate (${rows} rows): ${parts.join(', ')}; execution ${total.toFixed(1)} s`,
+      );
+    });
 
-  test('runs Preprocess, Train and Evaluate with the real scripts, and registers the model', () => {
-    expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
-    for (const state of ['Preprocess', 'Train', 'Evaluate']) {
-      const description: Json = run.jobs[state].description;
-      expect([state, description.ProcessingJobStatus ?? description.TrainingJobStatus]).toEqual([
-        state,
-        'Completed',
+    test('runs Preprocess, Train and Evaluate with the real scripts, and registers the model', () => {
+      expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
+      for (const state of ['Preprocess', 'Train', 'Evaluate']) {
+        const description: Json = run.jobs[state].description;
+        expect([state, description.ProcessingJobStatus ?? description.TrainingJobStatus]).toEqual([
+          state,
+          'Completed',
+        ]);
+      }
+      expect(run.jobs.Preprocess.log).toMatch(
+        new RegExp(
+          `^preprocess: ${rows} rows from 1 file\\(s\\) -> train=\\d+ validation=\\d+ test=\\d+`,
+          'm',
+        ),
+      );
+      expect(Object.keys(run.calls)).toEqual(expect.arrayContaining(['RegisterModel', 'NotifySuccess']));
+    });
+
+    test("computes the drift baseline with the Model Monitor stand-in, where the package's DriftCheckBaselines point", async () => {
+      const baseline = run.jobs.Baseline;
+      expect(baseline.description.ProcessingJobStatus).toBe('Completed');
+      expect(baseline.log).toMatch(/stand-in for SageMaker Model Monitor/);
+      const output = ((run.calls.Baseline[0] as Json).ProcessingOutputConfig as Json).Outputs[0].S3Output
+        .S3Uri;
+      const stats = JSON.parse((await store.get(`${output}/statistics.json`)).toString('utf8'));
+      const constraints = JSON.parse((await store.get(`${output}/constraints.json`)).toString('utf8'));
+      // The baseline is of the features without the target, as endpoints capture them.
+      expect(stats.features.map((f: Json) => f.name)).not.toContain('target');
+      expect(constraints.features.map((f: Json) => f.name)).toEqual(stats.features.map((f: Json) => f.name));
+      const registered = (run.calls.RegisterModel[0] as Json).DriftCheckBaselines.ModelDataQuality;
+      expect([registered.Statistics.S3Uri, registered.Constraints.S3Uri]).toEqual([
+        `${output}/statistics.json`,
+        `${output}/constraints.json`,
       ]);
-    }
-    expect(run.jobs.Preprocess.log).toMatch(
-      /^preprocess: 300 rows from 1 file\(s\) -> train=\d+ validation=\d+ test=\d+/m,
-    );
-    expect(Object.keys(run.calls)).toEqual(expect.arrayContaining(['RegisterModel', 'NotifySuccess']));
-  });
-
-  test("computes the drift baseline with the Model Monitor stand-in, where the package's DriftCheckBaselines point", async () => {
-    const baseline = run.jobs.Baseline;
-    expect(baseline.description.ProcessingJobStatus).toBe('Completed');
-    expect(baseline.log).toMatch(/stand-in for SageMaker Model Monitor/);
-    const output = ((run.calls.Baseline[0] as Json).ProcessingOutputConfig as Json).Outputs[0].S3Output.S3Uri;
-    const stats = JSON.parse((await store.get(`${output}/statistics.json`)).toString('utf8'));
-    const constraints = JSON.parse((await store.get(`${output}/constraints.json`)).toString('utf8'));
-    // The baseline is of the features without the target, as endpoints capture them.
-    expect(stats.features.map((f: Json) => f.name)).not.toContain('target');
-    expect(constraints.features.map((f: Json) => f.name)).toEqual(stats.features.map((f: Json) => f.name));
-    const registered = (run.calls.RegisterModel[0] as Json).DriftCheckBaselines.ModelDataQuality;
-    expect([registered.Statistics.S3Uri, registered.Constraints.S3Uri]).toEqual([
-      `${output}/statistics.json`,
-      `${output}/constraints.json`,
-    ]);
-  });
-
-  test('writes the splits where the definition says, encrypted with the job key', async () => {
-    const outputs = (run.calls.Preprocess[0] as Json).ProcessingOutputConfig as Json;
-    for (const output of outputs.Outputs) {
-      const uri = `${output.S3Output.S3Uri}/${output.OutputName}.csv`;
-      expect(await store.list(output.S3Output.S3Uri)).toEqual([uri]);
-      expect(store.objects.get(uri)?.kmsKeyId).toBe(outputs.KmsKeyId);
-    }
-  });
-
-  test('uploads the model artifact with the model and the serving code', async () => {
-    const train = run.jobs.Train.description as TrainingJobDescription;
-    const request = run.calls.Train[0] as Json;
-    const artifact = `${request.OutputDataConfig.S3OutputPath}${request.TrainingJobName}/output/model.tar.gz`;
-    expect(train.ModelArtifacts?.S3ModelArtifacts).toBe(artifact);
-    expect(tarEntries(await store.get(artifact))).toEqual(
-      expect.arrayContaining(['model.joblib', 'model-metadata.json', 'code/inference.py']),
-    );
-    // Evaluate read exactly this artifact.
-    expect(
-      (run.calls.Evaluate[0] as Json).ProcessingInputs.find((i: Json) => i.InputName === 'model').S3Input
-        .S3Uri,
-    ).toBe(artifact);
-  });
-
-  test("extracts the training metrics from the job's log with its metric definitions", () => {
-    const train = run.jobs.Train.description as TrainingJobDescription;
-    expect(train.FinalMetricDataList.map((m) => m.MetricName)).toEqual(
-      states.Train.Parameters.AlgorithmSpecification.MetricDefinitions.map((d: Json) => d.Name),
-    );
-    const logged = Object.fromEntries(
-      [...run.jobs.Train.log.matchAll(/^metric (\S+)=([0-9.]+)$/gm)].map((m) => [m[1], Number(m[2])]),
-    );
-    for (const metric of train.FinalMetricDataList) {
-      expect(metric.Value).toBe(logged[metric.MetricName]);
-      expect(metric.Value).toBeGreaterThan(0.8);
-    }
-  });
-
-  test('evaluation.json has the metrics, and the quality gate read them', async () => {
-    const output = (run.calls.Evaluate[0] as Json).ProcessingOutputConfig.Outputs[0].S3Output;
-    const evaluation = JSON.parse((await store.get(`${output.S3Uri}/evaluation.json`)).toString());
-    const metrics = evaluation.binary_classification_metrics;
-    for (const name of ['auc', 'accuracy', 'precision', 'recall', 'f1']) {
-      expect(metrics[name].value).toBeGreaterThanOrEqual(0);
-      expect(metrics[name].value).toBeLessThanOrEqual(1);
-    }
-    expect((run.calls.NotifySuccess[0] as Json).Message).toMatchObject({
-      metric: 'auc',
-      value: metrics.auc.value,
     });
-    expect((run.calls.RegisterModel[0] as Json).ModelMetrics.ModelQuality.Statistics.S3Uri).toBe(
-      `${output.S3Uri}/evaluation.json`,
-    );
-  });
 
-  test('gives the training script the container contract: config files, SM_* variables, code', () => {
-    const jobDir = run.jobs.Train.jobDir!;
-    const request = run.calls.Train[0] as Json;
-    const config = (name: string) =>
-      JSON.parse(readFileSync(join(jobDir, 'opt/ml/input/config', name), 'utf8'));
-    expect(config('hyperparameters.json')).toEqual(request.HyperParameters);
-    expect(Object.keys(config('inputdataconfig.json'))).toEqual(['train', 'validation', 'code']);
-    expect(config('inputdataconfig.json').train).toMatchObject({
-      ContentType: 'text/csv',
-      TrainingInputMode: 'File',
+    test('writes the splits where the definition says, encrypted with the job key', async () => {
+      const outputs = (run.calls.Preprocess[0] as Json).ProcessingOutputConfig as Json;
+      for (const output of outputs.Outputs) {
+        const uri = `${output.S3Output.S3Uri}/${output.OutputName}.csv`;
+        expect(await store.list(output.S3Output.S3Uri)).toEqual([uri]);
+        expect(store.objects.get(uri)?.kmsKeyId).toBe(outputs.KmsKeyId);
+      }
     });
-    expect(config('resourceconfig.json')).toMatchObject({
-      current_host: 'algo-1',
-      hosts: ['algo-1'],
-      current_instance_type: request.ResourceConfig.InstanceType,
+
+    test('uploads the model artifact with the model, its metadata and the serving code with the library', async () => {
+      const train = run.jobs.Train.description as TrainingJobDescription;
+      const request = run.calls.Train[0] as Json;
+      const artifact = `${request.OutputDataConfig.S3OutputPath}${request.TrainingJobName}/output/model.tar.gz`;
+      expect(train.ModelArtifacts?.S3ModelArtifacts).toBe(artifact);
+      const entries = tarEntries(await store.get(artifact));
+      expect(entries).toEqual(
+        expect.arrayContaining(['model-metadata.json', 'code/inference.py', 'code/mlenv_model/serving.py']),
+      );
+      // The model file its metadata names.
+      const metadata = JSON.parse(
+        readFileSync(join(run.jobs.Train.jobDir!, 'opt/ml/model/model-metadata.json'), 'utf8'),
+      );
+      expect(entries).toContain(metadata.model_file);
+      // Evaluate read exactly this artifact.
+      expect(
+        (run.calls.Evaluate[0] as Json).ProcessingInputs.find((i: Json) => i.InputName === 'model').S3Input
+          .S3Uri,
+      ).toBe(artifact);
     });
-    const archive = request.HyperParameters.sagemaker_submit_directory as string;
-    expect(existsSync(join(jobDir, archive))).toBe(true);
-    expect(existsSync(join(jobDir, 'opt/ml/code/train.py'))).toBe(true);
-    expect(existsSync(join(jobDir, 'opt/ml/input/data/train/train.csv'))).toBe(true);
-  });
-});
+
+    test("extracts the training metrics from the job's log with its metric definitions", () => {
+      const train = run.jobs.Train.description as TrainingJobDescription;
+      expect(train.FinalMetricDataList.map((m) => m.MetricName)).toEqual(
+        states.Train.Parameters.AlgorithmSpecification.MetricDefinitions.map((d: Json) => d.Name),
+      );
+      const logged = Object.fromEntries(
+        [...run.jobs.Train.log.matchAll(/^metric (\S+)=(-?[0-9.]+)$/gm)].map((m) => [m[1], Number(m[2])]),
+      );
+      // The problem type's metrics: the first on the train split, then each on the validation split.
+      const names = Object.keys(group);
+      expect(Object.keys(logged)).toEqual([`train:${names[0]}`, ...names.map((n) => `validation:${n}`)]);
+      for (const metric of train.FinalMetricDataList) {
+        expect(metric.Value).toBe(logged[metric.MetricName]);
+        expect(Number.isFinite(metric.Value)).toBe(true);
+      }
+    });
+
+    test('evaluation.json has the metrics, and the quality gate read them', async () => {
+      const output = (run.calls.Evaluate[0] as Json).ProcessingOutputConfig.Outputs[0].S3Output;
+      const evaluation = JSON.parse((await store.get(`${output.S3Uri}/evaluation.json`)).toString());
+      const metrics = evaluation[`${model.problemType}_metrics`];
+      for (const name of Object.keys(group)) expect(Number.isFinite(metrics[name].value)).toBe(true);
+      const gate = model.qualityGate.metric;
+      expect((run.calls.NotifySuccess[0] as Json).Message).toMatchObject({
+        metric: gate,
+        value: metrics[gate].value,
+      });
+      expect((run.calls.RegisterModel[0] as Json).ModelMetrics.ModelQuality.Statistics.S3Uri).toBe(
+        `${output.S3Uri}/evaluation.json`,
+      );
+    });
+
+    test('gives the training script the container contract: config files, SM_* variables, code', () => {
+      const jobDir = run.jobs.Train.jobDir!;
+      const request = run.calls.Train[0] as Json;
+      const config = (name: string) =>
+        JSON.parse(readFileSync(join(jobDir, 'opt/ml/input/config', name), 'utf8'));
+      expect(config('hyperparameters.json')).toEqual(request.HyperParameters);
+      expect(Object.keys(config('inputdataconfig.json'))).toEqual(['train', 'validation', 'code']);
+      expect(config('inputdataconfig.json').train).toMatchObject({
+        ContentType: 'text/csv',
+        TrainingInputMode: 'File',
+      });
+      expect(config('resourceconfig.json')).toMatchObject({
+        current_host: 'algo-1',
+        hosts: ['algo-1'],
+        current_instance_type: request.ResourceConfig.InstanceType,
+      });
+      const archive = request.HyperParameters.sagemaker_submit_directory as string;
+      expect(existsSync(join(jobDir, archive))).toBe(true);
+      expect(existsSync(join(jobDir, 'opt/ml/code/train.py'))).toBe(true);
+      expect(existsSync(join(jobDir, 'opt/ml/input/data/train/train.csv'))).toBe(true);
+    });
+  },
+);
 
 describe('a job that fails', () => {
   test("a bad dataset fails Preprocess with the script's own message, and the pipeline notifies", async () => {
     const store = await platformStore();
-    await store.put(`${RAW}/churn/bad.csv`, 'a,b\n1,2\n3,4\n');
-    const run = await runLocalPipeline(store, `${RAW}/churn/bad.csv`, 'local-jobs-bad-dataset');
+    await store.put(`${RAW_DATASETS}/bad.csv`, 'a,b\n1,2\n3,4\n');
+    const run = await runLocalPipeline(store, `${RAW_DATASETS}/bad.csv`, 'local-jobs-bad-dataset');
     const description = run.jobs.Preprocess.description as ProcessingJobDescription;
     expect(run.jobs.Preprocess.exitCode).toBe(2);
     expect(description.ProcessingJobStatus).toBe('Failed');
@@ -268,11 +303,11 @@ describe('a job that fails', () => {
         },
       ]),
     );
-    await store.put(`${RAW}/churn/data.csv`, 'a,target\n1,0\n');
+    await store.put(`${RAW_DATASETS}/data.csv`, 'a,target\n1,0\n');
     const template = states.Preprocess.Parameters;
     const request = resolve(template, {
       runId: '2'.repeat(32),
-      datasetS3Uri: `${RAW}/churn/data.csv`,
+      datasetS3Uri: `${RAW_DATASETS}/data.csv`,
     }) as Json;
     request.ProcessingInputs[0].S3Input.S3Uri = slowCode;
     request.AppSpecification.ContainerEntrypoint[2] = request.AppSpecification.ContainerEntrypoint[2].replace(

@@ -16,19 +16,19 @@ ML_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "ml"))
 sys.path.insert(0, ML_DIR)
 sys.path.insert(0, os.path.join(ML_DIR, "tests"))
 
-import make_sample_data  # noqa: E402
-from helpers import files_digest  # noqa: E402
-import preprocess  # noqa: E402
-import train  # noqa: E402
+from helpers import files_digest, model_scripts  # noqa: E402
+from mlenv_model import splits  # noqa: E402
+
+CHURN = model_scripts("churn")  # the reference model: its scripts, as its jobs run them
 
 
 @pytest.fixture(scope="module")
 def model_and_rows(tmp_path_factory):
-    """A model trained by ml/train.py (its artifact layout, code/inference.py included) and test rows."""
+    """A model trained by ml/models/churn/train.py (its artifact layout, code/ included) and test rows."""
     base = tmp_path_factory.mktemp("serving")
-    make_sample_data.make_sample_data(str(base / "raw" / "data.csv"))
-    preprocess.preprocess(str(base / "raw"), str(base / "splits"))
-    train.train(str(base / "splits" / "train"), str(base / "splits" / "validation"), str(base / "model"), log=lambda line: None)
+    CHURN.make_sample_data.make_sample_data(str(base / "raw" / "data.csv"))
+    splits.preprocess(CHURN.inference.PROBLEM_TYPE, str(base / "raw"), str(base / "splits"))
+    CHURN.train.train(str(base / "splits" / "train"), str(base / "splits" / "validation"), str(base / "model"), log=lambda line: None)
     test = sorted(glob.glob(str(base / "splits" / "test" / "*.csv")))[0]
     with open(test) as f:
         header, *rows = f.read().splitlines()

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-import common
+from mlenv_model import artifact, cli, evaluation, metrics, serving, splits
 import evaluate
 import inference
 import make_sample_data
@@ -23,7 +23,7 @@ from helpers import make_tarball
 
 def test_pipeline_end_to_end(tmp_path, monkeypatch, capsys):
     def ok(module, *args):
-        assert common.run_cli(module.main, [str(a) for a in args]) == 0
+        assert cli.run_cli(module.main, [str(a) for a in args]) == 0
         captured = capsys.readouterr()
         assert captured.err == ""
         return captured.out
@@ -37,7 +37,7 @@ def test_pipeline_end_to_end(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SM_CHANNEL_VALIDATION", str(tmp_path / "data" / "validation"))
     monkeypatch.setenv("SM_MODEL_DIR", str(tmp_path / "model"))
     out = ok(train, "--n-estimators", 50)
-    assert float(re.search(train.METRIC_REGEXES["validation:auc"], out).group(1)) > 0.9
+    assert float(re.search(metrics.metric_regex("validation:auc"), out).group(1)) > 0.9
 
     make_tarball(tmp_path / "model", tmp_path / "artifact")
     ok(evaluate, "--model-dir", tmp_path / "artifact", "--test-dir", tmp_path / "data" / "test",
@@ -46,15 +46,15 @@ def test_pipeline_end_to_end(tmp_path, monkeypatch, capsys):
     assert report["binary_classification_metrics"]["auc"]["value"] > 0.9
 
     (tmp_path / "serving").mkdir()
-    serving_dir = evaluate.extract_model_archive(
-        str(tmp_path / "artifact" / "model.tar.gz"), str(tmp_path / "serving")
+    serving_dir = artifact.extract_model_archive(
+        str(tmp_path / "artifact" / "model.tar.gz"), str(tmp_path / "serving"), inference.MODEL_FILE
     )
     # What the evaluation recorded is what serving checks (the package carries it to the endpoint).
-    os.environ[inference.EXPECTED_FILES_SHA256_ENV] = report["mlenv_artifact"]["files_sha256"]
+    os.environ[artifact.EXPECTED_FILES_SHA256_ENV] = report["mlenv_artifact"]["files_sha256"]
     try:
         model = inference.model_fn(str(tmp_path / "serving"))
     finally:
-        del os.environ[inference.EXPECTED_FILES_SHA256_ENV]
+        del os.environ[artifact.EXPECTED_FILES_SHA256_ENV]
     test = pd.read_csv(tmp_path / "data" / "test" / "test.csv")
     body = test[model.feature_columns].to_csv(header=False, index=False)
     response, content_type = inference.transform_fn(model, body, "text/csv", "application/json")

@@ -6,19 +6,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import common
+from mlenv_model import artifact, cli, evaluation, serving, splits
+import inference
 import evaluate
 from helpers import assert_clean_error, files_digest, make_tarball
 
 # The metrics the platform's configuration may gate on (config/schema.ts reads the same file).
-DECLARED = json.loads((Path(__file__).parents[1] / "evaluation-metrics.json").read_text())
+DECLARED = json.loads((Path(__file__).parents[3] / "evaluation-metrics.json").read_text())
 METRICS = tuple(DECLARED["binary_classification"])
 
 
 def assert_evaluation_shape(report, test_rows):
     # Exactly the binary classifier's declared metrics (a gate on any of them can pass), and the
     # artifact evaluated when it was an archive.
-    assert [k for k in report if k != evaluate.ARTIFACT_FIELD] == ["binary_classification_metrics"]
+    assert [k for k in report if k != artifact.ARTIFACT_FIELD] == ["binary_classification_metrics"]
     metrics = report["binary_classification_metrics"]
     assert set(metrics) == set(METRICS) | {"confusion_matrix"}
     for name in METRICS:
@@ -36,7 +37,7 @@ def assert_evaluation_shape(report, test_rows):
 
 def test_function_from_tarball(model_dir, splits_dir, tmp_path):
     make_tarball(model_dir, tmp_path / "model")
-    report = evaluate.evaluate(
+    report = evaluation.evaluate(inference,
         str(tmp_path / "model"), str(splits_dir / "test"), str(tmp_path / "eval")
     )
     written = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
@@ -53,7 +54,7 @@ def test_function_from_tarball(model_dir, splits_dir, tmp_path):
 
 def test_the_report_records_the_archive_it_evaluated(model_dir, splits_dir, tmp_path):
     archive = make_tarball(model_dir, tmp_path / "model")
-    report = evaluate.evaluate(str(tmp_path / "model"), str(splits_dir / "test"), str(tmp_path / "eval"))
+    report = evaluation.evaluate(inference, str(tmp_path / "model"), str(splits_dir / "test"), str(tmp_path / "eval"))
     with open(archive, "rb") as handle:
         archive_sha256 = hashlib.sha256(handle.read()).hexdigest()
     # The archive holds model_dir's files at its root: the same files, the same digest.
@@ -66,19 +67,19 @@ def test_function_from_extracted_model_and_reordered_columns(model_dir, splits_d
     frame[list(reversed(frame.columns))].assign(extra=1).to_csv(
         tmp_path / "test" / "t.csv", index=False
     )
-    reordered = evaluate.evaluate(str(model_dir), str(tmp_path / "test"), str(tmp_path / "a"))
-    original = evaluate.evaluate(str(model_dir), str(splits_dir / "test"), str(tmp_path / "b"))
+    reordered = evaluation.evaluate(inference, str(model_dir), str(tmp_path / "test"), str(tmp_path / "a"))
+    original = evaluation.evaluate(inference, str(model_dir), str(splits_dir / "test"), str(tmp_path / "b"))
     assert reordered == original
 
 
 def test_function_errors(model_dir, splits_dir, tmp_path):
     (tmp_path / "nomodel").mkdir()
-    with pytest.raises(common.MLError, match="neither model.tar.gz nor model.joblib"):
-        evaluate.evaluate(str(tmp_path / "nomodel"), str(splits_dir / "test"), str(tmp_path))
+    with pytest.raises(cli.MLError, match="neither model.tar.gz nor model.joblib"):
+        evaluation.evaluate(inference, str(tmp_path / "nomodel"), str(splits_dir / "test"), str(tmp_path))
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "model.tar.gz").write_bytes(b"not a tarball")
-    with pytest.raises(common.MLError, match="could not extract"):
-        evaluate.evaluate(str(tmp_path / "broken"), str(splits_dir / "test"), str(tmp_path))
+    with pytest.raises(cli.MLError, match="could not extract"):
+        evaluation.evaluate(inference, str(tmp_path / "broken"), str(splits_dir / "test"), str(tmp_path))
 
 
 def test_cli_happy_path(run_script, model_dir, splits_dir, tmp_path):

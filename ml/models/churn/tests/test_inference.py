@@ -8,14 +8,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlenv_model import artifact, cli, evaluation, serving, splits
+
 import inference
 from helpers import files_digest
+
+
+def predict_scores(data, model):
+    """transform_fn's middle step: the decoded request in the model's order, then churn's scores."""
+    return inference.predict(model, serving.feature_matrix(data, model.feature_columns))
+
+
+def encode_output(prediction, accept):
+    return serving.encode_output(inference.PROBLEM_TYPE, prediction, accept)
 
 
 @pytest.fixture(scope="module")
 def model(model_dir):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(inference.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
+        patch.setenv(artifact.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
         return inference.model_fn(str(model_dir))
 
 
@@ -27,7 +38,7 @@ def copy_of(model_dir, tmp_path):
 
 def test_model_fn_loads_files_whose_digest_is_the_pinned_one(model_dir, tmp_path, monkeypatch):
     served = copy_of(model_dir, tmp_path)
-    monkeypatch.setenv(inference.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
+    monkeypatch.setenv(artifact.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
     (served / "code" / "__pycache__").mkdir(parents=True)
     (served / "code" / "__pycache__" / "inference.cpython-311.pyc").write_bytes(b"cache")
     assert inference.model_fn(str(served)).feature_columns
@@ -35,19 +46,19 @@ def test_model_fn_loads_files_whose_digest_is_the_pinned_one(model_dir, tmp_path
 
 def test_model_fn_refuses_a_changed_file_before_unpickling_it(model_dir, tmp_path, monkeypatch):
     served = copy_of(model_dir, tmp_path)
-    monkeypatch.setenv(inference.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
-    (served / inference.MODEL_FILENAME).write_bytes(b"not the registered model")
-    with pytest.raises(inference.ModelIntegrityError, match="refusing to load a changed artifact"):
+    monkeypatch.setenv(artifact.EXPECTED_FILES_SHA256_ENV, files_digest(model_dir))
+    (served / inference.MODEL_FILE).write_bytes(b"not the registered model")
+    with pytest.raises(artifact.ModelIntegrityError, match="refusing to load a changed artifact"):
         inference.model_fn(str(served))
-    (served / inference.MODEL_FILENAME).unlink()
+    (served / inference.MODEL_FILE).unlink()
     (served / "extra.joblib").write_bytes(b"x")
-    with pytest.raises(inference.ModelIntegrityError, match="but the pinned package records"):
+    with pytest.raises(artifact.ModelIntegrityError, match="but the pinned package records"):
         inference.model_fn(str(served))
 
 
 def test_model_fn_refuses_to_load_without_the_pinned_digest(model_dir, monkeypatch):
-    monkeypatch.delenv(inference.EXPECTED_FILES_SHA256_ENV, raising=False)
-    with pytest.raises(inference.ModelIntegrityError, match="MLENV_MODEL_FILES_SHA256 is not set"):
+    monkeypatch.delenv(artifact.EXPECTED_FILES_SHA256_ENV, raising=False)
+    with pytest.raises(artifact.ModelIntegrityError, match="MLENV_MODEL_FILES_SHA256 is not set"):
         inference.model_fn(str(model_dir))
 
 
@@ -62,20 +73,20 @@ def features_csv(frame, columns):
 
 def test_csv_round_trip(model, test_frame):
     rows = test_frame.head(5)
-    data = inference.decode_input(features_csv(rows, model.feature_columns), "text/csv")
-    scores = inference.predict_scores(data, model)
+    data = serving.decode_input(features_csv(rows, model.feature_columns), "text/csv")
+    scores = predict_scores(data, model)
     assert scores.shape == (5,)
     assert np.all((scores >= 0) & (scores <= 1))
-    expected = model.pipeline.predict_proba(rows[model.feature_columns].to_numpy())[:, 1]
+    expected = model.estimator.predict_proba(rows[model.feature_columns].to_numpy())[:, 1]
     np.testing.assert_allclose(scores, expected)
 
-    body, content_type = inference.encode_output(scores, "application/json")
+    body, content_type = encode_output(scores, "application/json")
     assert content_type == "application/json"
     predictions = json.loads(body)["predictions"]
     assert [p["label"] for p in predictions] == [int(s >= 0.5) for s in scores]
     assert [p["score"] for p in predictions] == pytest.approx(list(scores))
 
-    body, content_type = inference.encode_output(scores, "text/csv")
+    body, content_type = encode_output(scores, "text/csv")
     assert content_type == "text/csv"
     lines = body.strip().splitlines()
     assert len(lines) == 5
@@ -84,27 +95,27 @@ def test_csv_round_trip(model, test_frame):
 
 def test_csv_single_line_bytes_and_charset(model, test_frame):
     line = features_csv(test_frame.head(1), model.feature_columns).strip().encode("utf-8")
-    data = inference.decode_input(line, "text/csv; charset=utf-8")
-    assert inference.predict_scores(data, model).shape == (1,)
+    data = serving.decode_input(line, "text/csv; charset=utf-8")
+    assert predict_scores(data, model).shape == (1,)
 
 
 def test_json_round_trip_lists_and_objects(model, test_frame):
     rows = test_frame.head(4)
     as_lists = {"instances": rows[model.feature_columns].values.tolist()}
     as_objects = {"instances": rows.drop(columns=["target"]).to_dict(orient="records")}
-    by_list = inference.predict_scores(inference.decode_input(json.dumps(as_lists), "application/json"), model)
-    by_name = inference.predict_scores(
-        inference.decode_input(json.dumps(as_objects).encode(), "application/json"), model
+    by_list = predict_scores(serving.decode_input(json.dumps(as_lists), "application/json"), model)
+    by_name = predict_scores(
+        serving.decode_input(json.dumps(as_objects).encode(), "application/json"), model
     )
     np.testing.assert_allclose(by_list, by_name)
-    body, _ = inference.encode_output(by_name, None)  # no Accept -> JSON
+    body, _ = encode_output(by_name, None)  # no Accept -> JSON
     predictions = json.loads(body)["predictions"]
     assert len(predictions) == 4
     assert all(0.0 <= p["score"] <= 1.0 and p["label"] in (0, 1) for p in predictions)
 
 
 def status_of(callable_, *args):
-    with pytest.raises(inference.ClientError) as info:
+    with pytest.raises(serving.ClientError) as info:
         callable_(*args)
     assert info.value.message
     return info.value.status_code
@@ -112,22 +123,22 @@ def status_of(callable_, *args):
 
 def test_wrong_column_count_is_400(model, test_frame):
     row = features_csv(test_frame.head(1), model.feature_columns[:-1])
-    assert status_of(inference.predict_scores, inference.decode_input(row, "text/csv"), model) == 400
+    assert status_of(predict_scores, serving.decode_input(row, "text/csv"), model) == 400
     payload = json.dumps({"instances": [[1.0, 2.0, 3.0]]})
-    assert status_of(inference.predict_scores, inference.decode_input(payload, "application/json"), model) == 400
+    assert status_of(predict_scores, serving.decode_input(payload, "application/json"), model) == 400
     ragged = "1,2,3\n1,2\n"
-    assert status_of(inference.decode_input, ragged, "text/csv") == 400
+    assert status_of(serving.decode_input, ragged, "text/csv") == 400
 
 
 def test_unsupported_content_type_is_415():
-    assert status_of(inference.decode_input, "1,2,3", "application/x-npy") == 415
-    assert status_of(inference.decode_input, b"", "text/plain") == 415
+    assert status_of(serving.decode_input, "1,2,3", "application/x-npy") == 415
+    assert status_of(serving.decode_input, b"", "text/plain") == 415
 
 
 def test_empty_body_is_400():
-    assert status_of(inference.decode_input, "", "text/csv") == 400
-    assert status_of(inference.decode_input, b"  \n", "text/csv") == 400
-    assert status_of(inference.decode_input, "", "application/json") == 400
+    assert status_of(serving.decode_input, "", "text/csv") == 400
+    assert status_of(serving.decode_input, b"  \n", "text/csv") == 400
+    assert status_of(serving.decode_input, "", "application/json") == 400
 
 
 @pytest.mark.parametrize(
@@ -146,28 +157,28 @@ def test_empty_body_is_400():
     ],
 )
 def test_bad_payloads_are_400(body, content_type):
-    assert status_of(inference.decode_input, body, content_type) == 400
+    assert status_of(serving.decode_input, body, content_type) == 400
 
 
 def test_unknown_or_missing_feature_names_are_400(model, test_frame):
     record = test_frame.head(1).to_dict(orient="records")[0]  # includes "target"
-    data = inference.decode_input(json.dumps({"instances": [record]}), "application/json")
-    assert status_of(inference.predict_scores, data, model) == 400
-    data = inference.decode_input(json.dumps({"instances": [{"mean_radius": 1}]}), "application/json")
-    assert status_of(inference.predict_scores, data, model) == 400
+    data = serving.decode_input(json.dumps({"instances": [record]}), "application/json")
+    assert status_of(predict_scores, data, model) == 400
+    data = serving.decode_input(json.dumps({"instances": [{"mean_radius": 1}]}), "application/json")
+    assert status_of(predict_scores, data, model) == 400
 
 
 def test_unsupported_accept_is_406():
-    assert status_of(inference.encode_output, np.array([0.2]), "application/x-npy") == 406
-    body, content_type = inference.encode_output(np.array([0.2, 0.9]), "*/*")
+    assert status_of(encode_output, np.array([0.2]), "application/x-npy") == 406
+    body, content_type = encode_output(np.array([0.2, 0.9]), "*/*")
     assert content_type == "application/json"
     assert json.loads(body)["predictions"][1] == {"score": 0.9, "label": 1}
 
 
 def test_local_error_type_without_toolkit():
     if "sagemaker_inference" not in sys.modules:
-        assert inference.ClientError is inference.InferenceError
-    error = inference.InferenceError(400, "bad")
+        assert serving.ClientError is serving.InferenceError
+    error = serving.InferenceError(400, "bad")
     assert (error.status_code, error.message) == (400, "bad")
 
 
@@ -183,7 +194,7 @@ def test_uses_toolkit_error_when_available(monkeypatch):
     package.errors = errors
     monkeypatch.setitem(sys.modules, "sagemaker_inference", package)
     monkeypatch.setitem(sys.modules, "sagemaker_inference.errors", errors)
-    fresh = importlib.reload(inference)
+    fresh = importlib.reload(serving)
     try:
         assert fresh.ClientError is GenericInferenceToolkitError
         with pytest.raises(GenericInferenceToolkitError) as info:
@@ -191,7 +202,7 @@ def test_uses_toolkit_error_when_available(monkeypatch):
         assert info.value.status_code == 415
     finally:
         monkeypatch.undo()
-        importlib.reload(inference)
+        importlib.reload(serving)
 
 
 # --- transform_fn: the hook the container calls ------------------------------------
@@ -212,7 +223,7 @@ def test_transform_fn_csv(model, test_frame):
         model, features_csv(rows, model.feature_columns), "text/csv", "text/csv"
     )
     assert content_type == "text/csv"
-    expected = model.pipeline.predict_proba(rows[model.feature_columns].to_numpy())[:, 1]
+    expected = model.estimator.predict_proba(rows[model.feature_columns].to_numpy())[:, 1]
     assert [float(line.split(",")[0]) for line in body.strip().splitlines()] == pytest.approx(
         list(expected)
     )
@@ -229,7 +240,7 @@ def test_transform_fn_json(model, test_frame):
 
 
 def error_of(result, status):
-    assert isinstance(result, inference.ErrorResponse)
+    assert isinstance(result, serving.ErrorResponse)
     assert not isinstance(result, tuple)  # a tuple would be read as (body, content_type)
     assert result.status == status
     assert result.content_type == "application/json"
@@ -270,7 +281,7 @@ def test_transform_fn_unexpected_error_propagates(model, test_frame):
         def predict_proba(self, features):
             raise RuntimeError("model exploded")
 
-    broken = inference.Model(Broken(), model.metadata)
+    broken = serving.Model(Broken(), model.metadata)
     row = features_csv(test_frame.head(1), model.feature_columns)
     with pytest.raises(RuntimeError, match="model exploded"):
         inference.transform_fn(broken, row, "text/csv", "application/json")
@@ -321,11 +332,11 @@ def test_transform_fn_under_multi_model_server_reraises_toolkit_error(model, mon
     package.errors = errors
     monkeypatch.setitem(sys.modules, "sagemaker_inference", package)
     monkeypatch.setitem(sys.modules, "sagemaker_inference.errors", errors)
-    fresh = importlib.reload(inference)
+    fresh = importlib.reload(serving)
     try:
         with pytest.raises(GenericInferenceToolkitError) as info:
-            fresh.transform_fn(model, "1,2", "image/png", "application/json")
+            inference.transform_fn(model, "1,2", "image/png", "application/json")
         assert info.value.status_code == 415
     finally:
         monkeypatch.undo()
-        importlib.reload(inference)
+        importlib.reload(serving)

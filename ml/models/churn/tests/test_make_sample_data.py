@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-import common
+from mlenv_model import artifact, cli, evaluation, serving, splits
+import inference
 import make_sample_data
 from helpers import assert_clean_error
 
@@ -26,7 +27,7 @@ def test_function_samples_rows_deterministically(tmp_path):
 
 
 def test_function_rejects_bad_row_count(tmp_path):
-    with pytest.raises(common.MLError, match="between 1 and 569"):
+    with pytest.raises(cli.MLError, match="between 1 and 569"):
         make_sample_data.make_sample_data(str(tmp_path / "x.csv"), rows=570)
     assert not (tmp_path / "x.csv").exists()
 

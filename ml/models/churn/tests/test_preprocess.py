@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-import common
+from mlenv_model import artifact, cli, evaluation, serving, splits
+import inference
 import preprocess
 from helpers import assert_clean_error
 
@@ -12,20 +13,20 @@ def read_split(out, name):
 
 def test_function_splits_stratified_with_headers(raw_dir, tmp_path):
     out = tmp_path / "out"
-    counts = preprocess.preprocess(str(raw_dir), str(out))
+    counts = splits.preprocess("binary_classification", str(raw_dir), str(out))
     source = pd.read_csv(raw_dir / "data.csv")
-    splits = {name: read_split(out, name) for name in preprocess.SPLITS}
+    parts = {name: read_split(out, name) for name in splits.SPLITS}
 
-    assert sum(len(s) for s in splits.values()) == len(source) == 200
-    assert counts["train"] == len(splits["train"])
-    assert len(splits["test"]) == 30 and len(splits["validation"]) == 30
+    assert sum(len(s) for s in parts.values()) == len(source) == 200
+    assert counts["train"] == len(parts["train"])
+    assert len(parts["test"]) == 30 and len(parts["validation"]) == 30
     overall = source["target"].mean()
-    for frame in splits.values():
+    for frame in parts.values():
         assert list(frame.columns) == list(source.columns)
         assert frame.columns[-1] == "target"
         assert abs(frame["target"].mean() - overall) < 0.05  # stratified
     # every input row lands in exactly one split
-    merged = pd.concat(splits.values()).sort_values(list(source.columns)).reset_index(drop=True)
+    merged = pd.concat(parts.values()).sort_values(list(source.columns)).reset_index(drop=True)
     expected = source.sort_values(list(source.columns)).reset_index(drop=True)
     pd.testing.assert_frame_equal(merged, expected, check_dtype=False)
 
@@ -50,7 +51,7 @@ def assert_baseline_matches_train(out, target="target"):
 
 def test_function_writes_monitor_baseline(raw_dir, tmp_path):
     out = tmp_path / "out"
-    counts = preprocess.preprocess(str(raw_dir), str(out))
+    counts = splits.preprocess("binary_classification", str(raw_dir), str(out))
     assert_baseline_matches_train(out)
     assert len(read_baseline(out)) == counts["train"] == 140
     source_features = [c for c in pd.read_csv(raw_dir / "data.csv").columns if c != "target"]
@@ -62,7 +63,7 @@ def test_function_baseline_drops_custom_target_moved_last(raw_dir, tmp_path):
     frame = pd.read_csv(path).rename(columns={"target": "label"})
     frame[["label"] + [c for c in frame.columns if c != "label"]].to_csv(path, index=False)
     out = tmp_path / "out"
-    preprocess.preprocess(str(raw_dir), str(out), target_column="label")
+    splits.preprocess("binary_classification", str(raw_dir), str(out), target_column="label")
     assert_baseline_matches_train(out, target="label")
 
 
@@ -70,8 +71,8 @@ def test_function_is_deterministic_and_moves_target_last(raw_dir, tmp_path):
     frame = pd.read_csv(raw_dir / "data.csv")
     cols = ["target"] + [c for c in frame.columns if c != "target"]
     frame[cols].to_csv(raw_dir / "data.csv", index=False)
-    preprocess.preprocess(str(raw_dir), str(tmp_path / "a"), random_state=7)
-    preprocess.preprocess(str(raw_dir), str(tmp_path / "b"), random_state=7)
+    splits.preprocess("binary_classification", str(raw_dir), str(tmp_path / "a"), random_state=7)
+    splits.preprocess("binary_classification", str(raw_dir), str(tmp_path / "b"), random_state=7)
     a, b = read_split(tmp_path / "a", "train"), read_split(tmp_path / "b", "train")
     pd.testing.assert_frame_equal(a, b)
     assert a.columns[-1] == "target"
@@ -82,7 +83,7 @@ def test_function_reads_multiple_files(raw_dir, tmp_path):
     (raw_dir / "part").mkdir()
     frame.iloc[:100].to_csv(raw_dir / "data.csv", index=False)
     frame.iloc[100:].to_csv(raw_dir / "part" / "more.csv", index=False)
-    counts = preprocess.preprocess(str(raw_dir), str(tmp_path / "out"))
+    counts = splits.preprocess("binary_classification", str(raw_dir), str(tmp_path / "out"))
     assert counts["input_files"] == 2 and counts["rows"] == 200
 
 
@@ -99,16 +100,16 @@ def test_function_reads_multiple_files(raw_dir, tmp_path):
 def test_function_rejects_bad_data(raw_dir, tmp_path, mutate, message):
     path = raw_dir / "data.csv"
     mutate(pd.read_csv(path)).to_csv(path, index=False)
-    with pytest.raises(common.MLError, match=message):
-        preprocess.preprocess(str(raw_dir), str(tmp_path / "out"))
+    with pytest.raises(cli.MLError, match=message):
+        splits.preprocess("binary_classification", str(raw_dir), str(tmp_path / "out"))
 
 
 def test_function_rejects_empty_dir_and_bad_fractions(tmp_path, raw_dir):
     (tmp_path / "none").mkdir()
-    with pytest.raises(common.MLError, match="no CSV files"):
-        preprocess.preprocess(str(tmp_path / "none"), str(tmp_path / "out"))
-    with pytest.raises(common.MLError, match="below 1"):
-        preprocess.preprocess(
+    with pytest.raises(cli.MLError, match="no CSV files"):
+        splits.preprocess("binary_classification", str(tmp_path / "none"), str(tmp_path / "out"))
+    with pytest.raises(cli.MLError, match="below 1"):
+        splits.preprocess("binary_classification",
             str(raw_dir), str(tmp_path / "out"), validation_fraction=0.5, test_fraction=0.5
         )
 
@@ -117,9 +118,9 @@ def test_main_reports_missing_target(raw_dir, tmp_path, capsys):
     path = raw_dir / "data.csv"
     pd.read_csv(path).drop(columns=["target"]).to_csv(path, index=False)
     argv = ["--input-dir", str(raw_dir), "--output-dir", str(tmp_path / "out")]
-    with pytest.raises(common.MLError):
+    with pytest.raises(cli.MLError):
         preprocess.main(argv)
-    assert common.run_cli(preprocess.main, argv) == 2
+    assert cli.run_cli(preprocess.main, argv) == 2
     assert capsys.readouterr().err.startswith("error: target column 'target' not found")
 
 
@@ -156,9 +157,9 @@ def test_cli_missing_target_column(run_script, raw_dir, tmp_path):
 def test_function_custom_target_column(raw_dir, tmp_path):
     path = raw_dir / "data.csv"
     pd.read_csv(path).rename(columns={"target": "label"}).to_csv(path, index=False)
-    with pytest.raises(common.MLError, match="target column 'target' not found"):
-        preprocess.preprocess(str(raw_dir), str(tmp_path / "out"))
-    preprocess.preprocess(str(raw_dir), str(tmp_path / "out"), target_column="label")
+    with pytest.raises(cli.MLError, match="target column 'target' not found"):
+        splits.preprocess("binary_classification", str(raw_dir), str(tmp_path / "out"))
+    splits.preprocess("binary_classification", str(raw_dir), str(tmp_path / "out"), target_column="label")
     assert read_split(tmp_path / "out", "test").columns[-1] == "label"
 
 

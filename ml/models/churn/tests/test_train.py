@@ -6,19 +6,23 @@ import joblib
 import pandas as pd
 import pytest
 
-import common
+from mlenv_model import cli, contract, metrics
+import inference
 import train
 from helpers import assert_clean_error
 
 
-def test_metric_regexes_are_the_documented_ones():
-    assert train.METRIC_REGEXES == {
-        "train:auc": r"metric train:auc=([0-9.]+)",
-        "validation:auc": r"metric validation:auc=([0-9.]+)",
-        "validation:accuracy": r"metric validation:accuracy=([0-9.]+)",
-    }
-    assert train.format_metric("train:auc", 0.5) == "metric train:auc=0.500000"
-    assert [d["Name"] for d in train.METRIC_DEFINITIONS] == list(train.METRIC_REGEXES)
+GROUP = json.loads((Path(__file__).parents[3] / "evaluation-metrics.json").read_text())[
+    inference.PROBLEM_TYPE
+]
+METRIC_REGEXES = {d["Name"]: d["Regex"] for d in train.METRIC_DEFINITIONS}
+
+
+def test_metric_regexes_are_the_problem_types_metrics():
+    # The first metric of the group on the train split, then every metric on the validation split.
+    names = ["train:" + list(GROUP)[0]] + ["validation:" + name for name in GROUP]
+    assert METRIC_REGEXES == {name: r"metric %s=(-?[0-9.]+)" % name for name in names}
+    assert metrics.format_metric("train:auc", 0.5) == "metric train:auc=0.500000"
 
 
 def test_function_trains_and_writes_model(splits_dir, tmp_path):
@@ -28,7 +32,7 @@ def test_function_trains_and_writes_model(splits_dir, tmp_path):
         n_estimators=30, max_depth=2, learning_rate=0.2, log=lines.append,
     )
     assert metrics["validation:auc"] > 0.9
-    for name, regex in train.METRIC_REGEXES.items():
+    for name, regex in METRIC_REGEXES.items():
         matched = [m for m in (re.fullmatch(regex, line) for line in lines) if m]
         assert len(matched) == 1, (name, lines)
         assert float(matched[0].group(1)) == pytest.approx(metrics[name], abs=1e-6)
@@ -48,12 +52,13 @@ def test_function_trains_and_writes_model(splits_dir, tmp_path):
 
 def test_args_env_defaults_and_overrides():
     env = {"SM_CHANNEL_TRAIN": "/t", "SM_CHANNEL_VALIDATION": "/v", "SM_MODEL_DIR": "/m"}
-    args = train.parse_args([], env)
+    args = contract.training_parser("t", train.HYPERPARAMETERS, env).parse_args([])
     assert (args.train, args.validation, args.model_dir) == ("/t", "/v", "/m")
     assert (args.n_estimators, args.max_depth, args.learning_rate) == (100, 3, 0.1)
-    args = train.parse_args(["--train", "/x", "--n_estimators", "7", "--learning-rate", "0.5"], env)
+    args = contract.training_parser("t", train.HYPERPARAMETERS, env).parse_args(
+        ["--train", "/x", "--n_estimators", "7", "--learning-rate", "0.5"])
     assert (args.train, args.n_estimators, args.learning_rate) == ("/x", 7, 0.5)
-    args = train.parse_args([], {})
+    args = contract.training_parser("t", train.HYPERPARAMETERS, {}).parse_args([])
     assert args.train == "/opt/ml/input/data/train"
     assert args.validation == "/opt/ml/input/data/validation"
     assert args.model_dir == "/opt/ml/model"
@@ -63,7 +68,7 @@ def test_function_rejects_missing_feature_in_validation(splits_dir, tmp_path):
     (tmp_path / "val").mkdir()
     frame = pd.read_csv(splits_dir / "validation" / "validation.csv")
     frame.drop(columns=["mean_radius"]).to_csv(tmp_path / "val" / "v.csv", index=False)
-    with pytest.raises(common.MLError, match="missing feature column.*mean_radius"):
+    with pytest.raises(cli.MLError, match="missing feature column.*mean_radius"):
         train.train(str(splits_dir / "train"), str(tmp_path / "val"), str(tmp_path / "m"))
 
 
@@ -75,9 +80,9 @@ def test_cli_happy_path_with_sagemaker_env(run_script, splits_dir, tmp_path):
         SM_MODEL_DIR=str(tmp_path / "model"),
     )
     assert result.returncode == 0, result.stderr
-    for regex in train.METRIC_REGEXES.values():
+    for regex in METRIC_REGEXES.values():
         assert len(re.findall("^" + regex + "$", result.stdout, flags=re.M)) == 1, result.stdout
-    auc = float(re.search(train.METRIC_REGEXES["validation:auc"], result.stdout).group(1))
+    auc = float(re.search(METRIC_REGEXES["validation:auc"], result.stdout).group(1))
     assert auc > 0.9
     assert (tmp_path / "model" / "model.joblib").is_file()
     assert (tmp_path / "model" / "model-metadata.json").is_file()
