@@ -35,6 +35,7 @@ import {
   type QualityGate,
   RUN_RECORDER_LOCK,
   RunRecorder,
+  type TrainingMetric,
   TrainingPipeline,
 } from '../../constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';
@@ -48,7 +49,7 @@ import { dataStoreByName } from './data-store-by-name';
 import { addModelDataPipeline } from './model-data-pipeline';
 import { publishForCli } from './discovery-parameter';
 import { modelImages, monitorImage } from './model-images';
-import { TRAINING_METRICS, WORKLOAD_SOURCE } from './training-stack';
+import { modelSourceCode, trainingMetrics } from './training-stack';
 
 export interface ModelStackProps extends StackProps {
   readonly project: string;
@@ -81,6 +82,8 @@ export interface ModelStackProps extends StackProps {
  */
 export class ModelStack extends Stack {
   public readonly pipeline: TrainingPipeline;
+  /** The metric lines its training job prints, captured into CloudWatch (its problem type's). */
+  public readonly trainingMetrics: readonly TrainingMetric[];
   /** Builds the features and starts training, for a model with a `dataPipeline`. */
   public readonly dataPipeline?: DataPipeline;
   /** Where the environment serves the model (it pins a package). */
@@ -100,6 +103,7 @@ export class ModelStack extends Stack {
     super(scope, id, props);
     const { environment, model } = props;
     const dataStore = dataStoreByName(this, props.dataStore);
+    this.trainingMetrics = trainingMetrics(model.problemType);
     this.pipeline = this.trainingPipeline(props, dataStore);
     this.dataPipeline = this.modelDataPipeline(props, dataStore);
     const pin = environment.deployments[model.name];
@@ -140,11 +144,11 @@ export class ModelStack extends Stack {
       image: modelImages(model, environment).training,
       inferenceImage: modelImages(model, environment).inference,
       monitorImage: monitorImage(model, environment),
-      sourceCode: WORKLOAD_SOURCE,
+      sourceCode: modelSourceCode(model),
       problemType: model.problemType as ProblemType,
       targetColumn: model.targetColumn,
       hyperparameters: model.hyperparameters,
-      metricDefinitions: TRAINING_METRICS,
+      metricDefinitions: [...this.trainingMetrics],
       qualityGate: qualityGateOf(model),
       trainingInstanceType: MlInstanceType.of(training.instanceType),
       trainingInstanceCount: training.instanceCount,
