@@ -210,5 +210,15 @@ export const environments: MlEnvConfigInput = {
       // New raw versions go through ml/data/etl.py (Glue) and ml/data/dbt (Athena) before training.
       dataPipeline: {},
     },
+    {
+      // The second reference workload (ml/models/diabetes): XGBoost regression on scikit-learn's
+      // bundled diabetes data (disease progression after a year; 442 rows, 10 features).
+      name: 'diabetes',
+      framework: { name: 'xgboost', version: '1.7-1' },
+      problemType: 'regression',
+      targetColumn: 'target',
+      hyperparameters: { 'num-round': 200, 'max-depth': 2, eta: 0.05 },
+      qualityGate: { metric: 'r2', operator: '>=', threshold: 0.3 },
+    },
   ],
 };

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { environments } from '../../config/environments';
 import { modelCodeDirectory } from '../../config/schema';
@@ -86,9 +87,19 @@ export const PYTHON_LOCKS: readonly PythonLock[] = [
     installedBy: 'the RunRecorder CodeBuild builds (SageMaker managed MLflow client)',
     target: CODEBUILD_TARGET,
   },
-  // Every configured model's, whether a reference model or a team's.
-  ...environments.models.map(modelLock),
+  // Every model's: each configured one's, and each code directory under ml/models/.
+  ...modelLocks(),
 ];
+
+/** A lock for each configured model's code directory and each directory of ml/models/ with requirements. */
+function modelLocks(): PythonLock[] {
+  const models = join(REPO_ROOT, 'ml', 'models');
+  const found = existsSync(models)
+    ? readdirSync(models).filter((name) => existsSync(join(models, name, 'requirements.txt')))
+    : [];
+  const locks = [...environments.models, ...found.map((name) => ({ name }))].map(modelLock);
+  return locks.filter((lock, i) => locks.findIndex((l) => l.lock === lock.lock) === i);
+}
 
 /** The arguments of `uv pip compile` that write `lock` (the header comes from lock-file.ts). */
 export function compileArguments(lock: PythonLock): string[] {

@@ -146,29 +146,21 @@ def _parse_json(text):
     instances = payload.get("instances") if isinstance(payload, dict) else payload
     if not isinstance(instances, list) or not instances:
         raise bad_request('JSON body must be {"instances": [...]} with at least one instance')
+    for index, item in enumerate(instances, start=1):
+        if isinstance(item, (dict, list)) and not item:
+            raise bad_request("instance %d is empty" % index)
     if all(isinstance(item, dict) for item in instances):
-        records = []
-        for index, item in enumerate(instances, start=1):
-            if not item:
-                raise bad_request("instance %d is empty" % index)
-            records.append(
-                {
-                    str(name): _number(value, "instance %d feature %r" % (index, name))
-                    for name, value in item.items()
-                }
-            )
-        return records
+        return [
+            dict((str(name), _number(value, "instance %d feature %r" % (index, name)))
+                 for name, value in item.items())
+            for index, item in enumerate(instances, start=1)
+        ]
     if all(isinstance(item, list) for item in instances):
-        rows = []
-        for index, item in enumerate(instances, start=1):
-            if not item:
-                raise bad_request("instance %d is empty" % index)
-            rows.append(
-                [
-                    _number(value, "instance %d value %d" % (index, position))
-                    for position, value in enumerate(item, start=1)
-                ]
-            )
+        rows = [
+            [_number(value, "instance %d value %d" % (index, position))
+             for position, value in enumerate(item, start=1)]
+            for index, item in enumerate(instances, start=1)
+        ]
         return _rows_to_array(rows, "instance")
     raise bad_request("each instance must be a list of values or an object of feature: value")
 

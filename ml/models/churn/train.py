@@ -25,7 +25,7 @@ Bad input -> one ``error: ...`` line on stderr and exit status 2.
 import os
 
 import inference
-from mlenv_model import cli, contract, data, metrics
+from mlenv_model import cli, contract, data, metrics, training
 
 RANDOM_STATE = 42
 HYPERPARAMETERS = [
@@ -33,9 +33,11 @@ HYPERPARAMETERS = [
     contract.Hyperparameter("max-depth", int, 3, lambda v: v >= 1, ">= 1"),
     contract.Hyperparameter("learning-rate", float, 0.1, lambda v: v > 0, "> 0"),
 ]
-METRIC_NAMES = metrics.training_metric_names(inference.PROBLEM_TYPE)
 # Ready-made value for the training job's AlgorithmSpecification.MetricDefinitions.
-METRIC_DEFINITIONS = [{"Name": name, "Regex": metrics.metric_regex(name)} for name in METRIC_NAMES]
+METRIC_DEFINITIONS = [
+    {"Name": name, "Regex": metrics.metric_regex(name)}
+    for name in metrics.training_metric_names(inference.PROBLEM_TYPE)
+]
 
 
 def build_pipeline(n_estimators=100, max_depth=3, learning_rate=0.1):
@@ -73,50 +75,25 @@ def train(
     hyperparameters = {"n_estimators": n_estimators, "max_depth": max_depth,
                        "learning_rate": learning_rate}
     contract.check_hyperparameters(HYPERPARAMETERS, hyperparameters)
-    problem = inference.PROBLEM_TYPE
-    x_train, y_train, columns, train_source = data.read_labeled_dir(
-        train_dir, "train channel", target_column, problem)
-    x_validation, y_validation, _, validation_source = data.read_labeled_dir(
-        validation_dir, "validation channel", target_column, problem, columns)
-    if len(set(y_train.tolist())) < 2:
-        raise cli.MLError("%s contains only one target class; need both 0 and 1" % train_source)
+    channels = training.Channels(train_dir, validation_dir, target_column, inference.PROBLEM_TYPE)
+    if len(set(channels.y_train.tolist())) < 2:
+        raise cli.MLError("%s contains only one target class; need both 0 and 1" % channels.train_source)
 
     # Imported only after the input is validated so bad input fails fast.
     import joblib
     import sklearn
 
     pipeline = build_pipeline(n_estimators, max_depth, learning_rate)
-    pipeline.fit(x_train, y_train)
-    fitted = inference.serving.Model(pipeline, {"feature_columns": columns})
-    train_values, _ = metrics.compute(problem, y_train, inference.predict(fitted, x_train),
-                                      source=train_source)
-    validation_values, _ = metrics.compute(problem, y_validation,
-                                           inference.predict(fitted, x_validation),
-                                           source=validation_source)
-    values = {}
-    for name in METRIC_NAMES:
-        split, metric = name.split(":")
-        values[name] = (train_values if split == "train" else validation_values)[metric]
-        log(metrics.format_metric(name, values[name]))
-
+    pipeline.fit(channels.x_train, channels.y_train)
+    values = training.score(inference, pipeline, channels, log)
     os.makedirs(model_dir, exist_ok=True)
     joblib.dump(pipeline, os.path.join(model_dir, inference.MODEL_FILE))
-    contract.save_model_metadata(model_dir, {
-        "model_file": inference.MODEL_FILE,
-        "problem_type": problem,
-        "feature_columns": list(columns),
-        "target_column": target_column,
+    training.finish(model_dir, inference, __file__, channels, values, {
         "hyperparameters": dict(hyperparameters, random_state=RANDOM_STATE),
         "classes": [0, 1],
         "decision_threshold": metrics.DECISION_THRESHOLD,
-        "metrics": values,
-        "train_rows": int(len(y_train)),
-        "validation_rows": int(len(y_validation)),
         "sklearn_version": sklearn.__version__,
-    })
-    contract.bundle_serving_code(model_dir, os.path.dirname(os.path.abspath(__file__)))
-    log("train: %d train rows, %d validation rows, %d features -> %s"
-        % (len(y_train), len(y_validation), len(columns), model_dir))
+    }, log)
     return values
 
 
