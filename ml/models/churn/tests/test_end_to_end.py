@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from mlenv_model import artifact, cli, evaluation, metrics, serving, splits
+from mlenv_model import artifact, cli, evaluation, metrics
 import evaluate
 import inference
 import make_sample_data

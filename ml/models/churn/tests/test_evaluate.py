@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlenv_model import artifact, cli, evaluation, serving, splits
+from mlenv_model import artifact, cli, evaluation
 import inference
 import evaluate
 from helpers import assert_clean_error, files_digest, make_tarball

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlenv_model import artifact, cli, evaluation, serving, splits
+from mlenv_model import artifact, serving
 
 import inference
 from helpers import files_digest

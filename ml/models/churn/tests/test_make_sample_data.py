@@ -1,8 +1,7 @@
 import pandas as pd
 import pytest
 
-from mlenv_model import artifact, cli, evaluation, serving, splits
-import inference
+from mlenv_model import cli
 import make_sample_data
 from helpers import assert_clean_error
 

@@ -1,8 +1,7 @@
 import pandas as pd
 import pytest
 
-from mlenv_model import artifact, cli, evaluation, serving, splits
-import inference
+from mlenv_model import cli, splits
 import preprocess
 from helpers import assert_clean_error
 
