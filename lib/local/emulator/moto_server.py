@@ -9,6 +9,8 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
 - ``AWS::SageMaker::Model``: moto requires ``PrimaryContainer``; a model of ``Containers`` (the
   platform's models name their package there) fails with a swallowed KeyError ("Fn::GetAtt
   references undefined resource <model>"). It is passed as absent instead.
+- ``AWS::SageMaker::Endpoint``: moto names the endpoint after the stack and logical id and
+  ignores its ``EndpointName`` (the platform names each model's endpoint); the name given is used.
 - EventBridge ``TestEventPattern`` is not implemented (an empty answer); it answers with moto's
   own matcher, the one its rules use, so the local environment can ask which rules an event
   (a drift check's result) matches.
@@ -78,7 +80,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.sagemaker.models import Model, SageMakerModelBackend, sagemaker_backends
+from moto.sagemaker.models import FakeEndpoint, Model, SageMakerModelBackend, sagemaker_backends
 from moto.ssm.models import Parameter
 from moto.utilities.utils import get_partition
 from werkzeug.serving import make_server
@@ -120,6 +122,16 @@ def _patch_ssm_parameter_tags() -> None:
         return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     Parameter.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _patch_sagemaker_endpoint_name() -> None:
+    original = FakeEndpoint.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        name = cloudformation_json.get("Properties", {}).get("EndpointName") or resource_name
+        return original(cls, name, cloudformation_json, account_id, region_name, **kwargs)
+
+    FakeEndpoint.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
 
 
 def _patch_sagemaker_model_containers() -> None:
@@ -605,6 +617,7 @@ def apply_corrections() -> None:
     _patch_kms_key_tags()
     _patch_ssm_parameter_tags()
     _patch_sagemaker_model_containers()
+    _patch_sagemaker_endpoint_name()
     _patch_update_previous_parameters()
     _patch_update_propagation()
     _implement_test_event_pattern()
