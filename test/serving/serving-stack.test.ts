@@ -177,7 +177,7 @@ describe('Serving stack', () => {
       [
         'an unknown model',
         { staging: { fraud: churnPin('staging', '222222222222').churn } },
-        "deployments/staging.json: fraud: no model named 'fraud' in the configuration (models: churn)",
+        `deployments/staging.json: fraud: no model named 'fraud' in the configuration (models: ${environments.models.map((m) => m.name).join(', ')})`,
       ],
       [
         'a missing field',
