@@ -1,8 +1,9 @@
-import type { MlEnvConfigInput } from './schema';
+import { type MlEnvConfigInput, modelCodeDirectory } from './schema';
 
 /**
  * The configuration `input` with `count` models: its first model and copies of it named
- * `<name>-2`, `<name>-3`, ... (the benchmark's and the scale test's N = 1, 10, 50).
+ * `<name>-2`, `<name>-3`, ... (the benchmark's and the scale test's N = 1, 10, 50), each running
+ * the first model's code.
  */
 export function withModelCount(input: MlEnvConfigInput, count: number): MlEnvConfigInput {
   if (!Number.isInteger(count) || count < 1)
@@ -14,6 +15,7 @@ export function withModelCount(input: MlEnvConfigInput, count: number): MlEnvCon
     models: Array.from({ length: count }, (_, i) => ({
       ...first,
       name: i === 0 ? first.name : `${first.name}-${i + 1}`,
+      code: modelCodeDirectory(first),
     })),
   };
 }
