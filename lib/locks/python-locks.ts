@@ -71,6 +71,22 @@ export function modelLock(model: { readonly name: string; readonly code?: string
   };
 }
 
+/**
+ * The lock of a code template of `mlenv model new` (`ml/templates/<framework>/`): the same target
+ * as a model's. A scaffolded model's lock is this one with the header of its own directory's
+ * (`lockHeader`, `inputsDigest`), and its own requirements path in place of the template's in uv's
+ * `# via -r` comments: what `npm run lock` writes for the model.
+ */
+export function templateLock(framework: string): PythonLock {
+  const directory = `ml/templates/${framework}`;
+  return {
+    lock: `${directory}/requirements.lock`,
+    input: `${directory}/requirements.txt`,
+    installedBy: `a virtual environment of each model \`mlenv model new\` scaffolds from ${directory} (its copy of this lock has its own header)`,
+    target: modelLock({ name: framework, code: directory }).target,
+  };
+}
+
 /** Every Python environment of the project, each with its lock. */
 export const PYTHON_LOCKS: readonly PythonLock[] = [
   VENV_LOCK,
@@ -89,7 +105,19 @@ export const PYTHON_LOCKS: readonly PythonLock[] = [
   },
   // Every model's: each configured one's, and each code directory under ml/models/.
   ...modelLocks(),
+  // Each code template's, which the models scaffolded from it start with.
+  ...templateDirectories().map(templateLock),
 ];
+
+/** The frameworks of ml/templates/ that have requirements (each a template of `mlenv model new`). */
+function templateDirectories(): string[] {
+  const templates = join(REPO_ROOT, 'ml', 'templates');
+  return existsSync(templates)
+    ? readdirSync(templates)
+        .filter((name) => existsSync(join(templates, name, 'requirements.txt')))
+        .sort()
+    : [];
+}
 
 /** A lock for each configured model's code directory and each directory of ml/models/ with requirements. */
 function modelLocks(): PythonLock[] {

@@ -22,17 +22,18 @@ class Channels(object):
             validation_dir, "validation channel", target_column, problem_type, self.columns)
 
 
-def score(program, estimator, channels, log):
+def score(program, estimator, channels, log, classes=None):
     """The problem type's training metrics of the fitted ``estimator``, each printed as its line
-    (``metric validation:auc=0.991234``). Returns them by name."""
-    model = serving.Model(estimator, {"feature_columns": channels.columns})
+    (``metric validation:auc=0.991234``). Returns them by name. ``classes``: the class of each
+    column of a multiclass model's probabilities."""
+    model = serving.Model(estimator, {"feature_columns": channels.columns, "classes": classes})
     scored = {}
     for split, features, target, source in (
         ("train", channels.x_train, channels.y_train, channels.train_source),
         ("validation", channels.x_validation, channels.y_validation, channels.validation_source),
     ):
         scored[split] = metrics.compute(program.PROBLEM_TYPE, target, program.predict(model, features),
-                                        source=source)[0]
+                                        classes=classes, source=source)[0]
     values = {}
     for name in metrics.training_metric_names(program.PROBLEM_TYPE):
         split, metric = name.split(":")
