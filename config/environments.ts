@@ -220,5 +220,6 @@ export const environments: MlEnvConfigInput = {
       hyperparameters: { 'num-round': 200, 'max-depth': 2, eta: 0.05 },
       qualityGate: { metric: 'r2', operator: '>=', threshold: 0.3 },
     },
+    // mlenv model new adds new models above this line.
   ],
 };

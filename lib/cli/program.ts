@@ -4,6 +4,7 @@ import { costCommand } from './cost-command';
 import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
+import { modelCommand } from './model-command';
 import { promoteCommand } from './promote-command';
 import { runsCommand } from './runs-command';
 import { parityCommand } from './parity-command';
@@ -21,6 +22,7 @@ export function mlenvProgram(): Command {
     .addCommand(dataCommand())
     .addCommand(trainCommand())
     .addCommand(modelsCommand())
+    .addCommand(modelCommand())
     .addCommand(runsCommand())
     .addCommand(decisionCommand('approve'))
     .addCommand(decisionCommand('reject'))
