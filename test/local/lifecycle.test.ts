@@ -58,7 +58,9 @@ beforeAll(async () => {
     deployment = await LocalDeployment.connect({ stateDir, config });
     serverPid = runningServer(stateDir, model.name)?.pid;
   }
-});
+  // The whole lifecycle, deploying every configured model's stacks: on a shared 2-core machine
+  // it has taken more than the 300 s that each test has.
+}, 600_000);
 
 afterAll(async () => {
   await localDown(stateDir); // also when a test failed
@@ -418,6 +420,36 @@ describe('the mlenv CLI against the local environment', () => {
     expect(smoke).toMatchObject({ sent: 2, answered: 2, failures: [] });
     expect(smoke.example.request).toBe(rows[0]);
   });
+
+  test.each(config.models.slice(1).map((m) => [m.name, m]))(
+    '%s, alongside: trains with its own code and framework, registers a package past its gate, serves, and passes mlenv smoke',
+    async (_name, other) => {
+      const run = await localTrain(deployment, { model: other.name });
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+      const { metric, operator, threshold } = other.qualityGate;
+      const value = run.metrics[metric];
+      expect(
+        {
+          '>=': value >= threshold,
+          '>': value > threshold,
+          '<=': value <= threshold,
+          '<': value < threshold,
+        }[operator],
+      ).toBe(true);
+      const served = await localServe(deployment, { model: other.name });
+      deployment = served.deployment;
+      expect(served.package.arn).toBe(run.modelPackageArn);
+      const smoke = (await mlenv('smoke', env.name, '--model', other.name, '--rows', '5')) as Record<
+        string,
+        any
+      >;
+      expect(smoke).toMatchObject({ sent: 5, answered: 5, failures: [] });
+      // Its own answers (a regression's score is the predicted value, not a probability).
+      expect(smoke.example.response.predictions).toHaveLength(1);
+      // The first model is still served beside it.
+      expect(runningServer(stateDir, model.name)?.pid).toBe(serverPid);
+    },
+  );
 
   test("status shows the endpoint, the package it serves and the drift check's findings", async () => {
     const status = (await mlenv('status', env.name)) as Record<string, any>;
