@@ -88,8 +88,8 @@ export function modelEntry(name: string, framework: ScaffoldFramework, problemTy
 }
 
 /**
- * Writes a new model: its code directory from the framework's template (`ml/templates/<framework>/`,
- * the tokens replaced), its lock (the template's, with the header `npm run lock` writes for the
+ * Writes a new model: its code directory from the framework's template (`templateFiles`, the
+ * tokens replaced), its lock (the template's, with the header `npm run lock` writes for the
  * new path), and its entry in the configuration's models list. Nothing is written when a problem
  * is found; a failure while writing removes the directory again.
  */
@@ -98,15 +98,14 @@ export function scaffoldModel(request: ScaffoldRequest): ScaffoldResult {
   if (problems.length > 0) throw new Error(problems.join('; '));
   const { name, root, problemType } = request;
   const framework = request.framework as ScaffoldFramework;
-  const template = join(root, 'ml', 'templates', framework);
   const directory = modelCodeDirectory({ name });
   const configFile = request.configFile ?? 'config/environments.ts';
   const entry = modelEntry(name, framework, problemType);
   const files: string[] = [];
   try {
-    for (const file of filesUnder(template)) {
+    for (const [path, file] of templateFiles(root, framework)) {
       // Paths hold the name too (tests/test_<name>.py: two models' tests never share a module name).
-      const target = join(directory, relative(template, file).replaceAll(TOKENS.name, name));
+      const target = join(directory, path.replaceAll(TOKENS.name, name));
       const text = readFileSync(file, 'utf8')
         .replaceAll(TOKENS.name, name)
         .replaceAll(TOKENS.problemType, problemType);
@@ -133,6 +132,19 @@ export function scaffoldModel(request: ScaffoldRequest): ScaffoldResult {
     throw error;
   }
   return { directory, files: files.sort(), configFile, entry };
+}
+
+/**
+ * The files of a framework's template by their path in the model: `ml/templates/common/`'s (what
+ * every framework's model has alike), and the framework's own, which take the place of common's.
+ */
+export function templateFiles(root: string, framework: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const part of ['common', framework]) {
+    const dir = join(root, 'ml', 'templates', part);
+    for (const file of filesUnder(dir)) files.set(relative(dir, file), file);
+  }
+  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function filesUnder(dir: string): string[] {

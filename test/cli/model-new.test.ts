@@ -47,10 +47,16 @@ describe.each(cases)('mlenv model new --framework %s --problem-type %s', (framew
 
   test("writes every file of the framework's template into ml/models/holdout, the tokens replaced", () => {
     expect(result.directory).toBe('ml/models/holdout');
+    // The files of common/ and of the framework's own template (which wins on a shared path).
+    const own = filesUnder(template).map((f) => relative(template, f));
+    const common = filesUnder(join(REPO_ROOT, 'ml', 'templates', 'common')).map((f) =>
+      relative(join(REPO_ROOT, 'ml', 'templates', 'common'), f),
+    );
+    expect(own).toContain('train.py');
     expect(result.files).toEqual(
-      filesUnder(template)
+      [...new Set([...common, ...own])]
         .filter((f) => !f.includes('__pycache__'))
-        .map((f) => join('ml/models/holdout', relative(template, f).replace('__MODEL_NAME__', 'holdout')))
+        .map((f) => join('ml/models/holdout', f.replace('__MODEL_NAME__', 'holdout')))
         .sort(),
     );
     for (const file of result.files) {
