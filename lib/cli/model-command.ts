@@ -42,6 +42,8 @@ export function modelCommand(): Command {
           `  PYTHONPATH=ml .venv/bin/python ${result.directory}/make_sample_data.py --output /tmp/${name}.csv`,
           `  npx mlenv local up && npx mlenv local train --model ${name} --dataset /tmp/${name}.csv`,
           `  (cd ml && ../.venv/bin/python -m pytest models/${name})   # its own tests`,
+          'before you commit, refresh what the tests compare with (its new stacks and stateful resources):',
+          '  npm run stateful-lock -- --update && npx jest --ci=false test/stages -u',
         ].join('\n'),
       );
     });
