@@ -6,7 +6,12 @@ import { SCAFFOLD_FRAMEWORKS, scaffoldModel } from '../ops/model-scaffold';
 
 /** `mlenv model new <name>`: a new model's code, lock and configuration entry, ready to train locally. */
 export function modelCommand(): Command {
-  const model = new Command('model').description("a model's code and configuration");
+  const model = new Command('model')
+    .description("a model's code and configuration")
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npx mlenv model new holdout --framework xgboost --problem-type regression',
+    );
   model
     .command('new')
     .description(
@@ -43,7 +48,7 @@ export function modelCommand(): Command {
           `  npx mlenv local up && npx mlenv local train --model ${name} --dataset /tmp/${name}.csv`,
           `  (cd ml && ../.venv/bin/python -m pytest models/${name})   # its own tests`,
           'before you commit, refresh what the tests compare with (its new stacks and stateful resources):',
-          '  npm run stateful-lock -- --update && npx jest --ci=false test/stages -u',
+          '  npm run stateful-lock -- --update && npm run diagram && npx jest --ci=false test/stages -u',
         ].join('\n'),
       );
     });
