@@ -16,6 +16,8 @@ import {
  * The figures are the list prices those pages showed during 2025. They were written down on
  * 2026-11-30 without network access to read the pages again, so they are as precise as that
  * knowledge, no more: refresh each one from its source (and its `asOf`) before relying on a total.
+ * SageMaker instance types added later (`quoted`) each carry the date and place of the quote of
+ * the pricing page they were read in.
  * A price the estimate needs and this table lacks is reported as missing, never taken as 0.
  */
 const AS_OF = '2025 (list price; refresh from the source)';
@@ -50,12 +52,8 @@ const ML_STORAGE_NOTE =
   'on-demand, billed per second; the ML storage volume (GB-month) is extra and not counted (cents per run)';
 
 /**
- * SageMaker instance-hour prices of one kind of use, by instance type.
- *
- * GPU instance types (ml.g*, ml.p*: what xgboost, pytorch and custom GPU images may train and serve
- * on) have no figure yet: the pricing page could not be read when the framework tables were added
- * (2026-12-07), so a GPU job or endpoint is reported as a missing price naming type and region,
- * never as 0. Adding one is a line in its region below, with the date it was read.
+ * SageMaker instance-hour prices of one kind of use, by instance type, at the table's `AS_OF`.
+ * Instance types read later, each from its own quote, are added with `quoted` (below).
  */
 const instances = (
   byType: Readonly<Record<string, number>>,
@@ -64,6 +62,109 @@ const instances = (
   Object.fromEntries(
     Object.entries(byType).map(([type, usd]) => [type, price(usd, 'instance-hour', SOURCES.sagemaker, note)]),
   );
+
+/**
+ * Where an instance-hour figure of AWS's SageMaker pricing page was read: the page itself could
+ * not be (no network; its tables are rendered by script), so each figure comes from a stored quote
+ * of it, found by searching stored public pages and code on 2026-12-07. `asOf` is when the quote
+ * says the figure was the list price.
+ */
+interface Quote {
+  readonly asOf: string;
+  readonly readIn: string;
+}
+
+/**
+ * The quotes the figures below were read in. A figure is written down only where the quotes that
+ * name AWS (its pricing page or its Price List API) and a region give it, for the use it is
+ * written for, and no other quote of that region disagrees; where they disagree, or no quote
+ * names the region or the use, the type is left unpriced (see `NOT_PRICED`).
+ */
+const QUOTES = {
+  /** A job cost estimator's table (US East 1, on demand, for training jobs, spot or not). */
+  estimator2024: {
+    asOf: '2024 (as quoted)',
+    readIn:
+      "a third party's training-job cost estimator (Python), headed 'SageMaker instance pricing (US East 1, as of 2024), Source: https://aws.amazon.com/sagemaker/pricing/'; stored copy read 2026-12-07",
+  },
+  /** A training-cost helper's table (us-east-1, training jobs). */
+  trainingCost2025: {
+    asOf: '2025 (as quoted)',
+    readIn:
+      "a third party's training-cost function, headed 'SageMaker instance pricing (as of 2025, us-east-1)'; stored copy read 2026-12-07",
+  },
+  /** AWS's Price List API, as a third party quoted its answer. */
+  priceListTraining: {
+    asOf: '2026-08-20',
+    readIn:
+      "a third party's comment quoting AWS's Price List API (aws pricing get-products --service-code AmazonSageMaker, usagetype USE1-Train:ml.g5.2xlarge) on 2026-08-20; stored copy read 2026-12-07",
+  },
+} satisfies Record<string, Quote>;
+
+/** Instance-hour prices of one use, each with the date and place its quote gives. */
+const quoted = (
+  byType: Readonly<Record<string, { readonly usd: number; readonly quotes: readonly Quote[] }>>,
+): InstancePrices =>
+  Object.fromEntries(
+    Object.entries(byType).map(([type, { usd, quotes }]) => [
+      type,
+      {
+        usd,
+        unit: 'instance-hour',
+        source: SOURCES.sagemaker,
+        asOf: quotes[0].asOf,
+        note: `${ML_STORAGE_NOTE}; read in ${quotes.map((q) => q.readIn).join(', and in ')}`,
+      },
+    ]),
+  );
+
+/**
+ * Training prices in us-east-1 beyond ml.m5.large and ml.m5.xlarge, from the quotes above. Their
+ * real-time inference and processing prices are not written: no quote found names those uses.
+ */
+const US_EAST_1_TRAINING = quoted({
+  'ml.m5.2xlarge': { usd: 0.461, quotes: [QUOTES.estimator2024] },
+  'ml.m5.4xlarge': { usd: 0.922, quotes: [QUOTES.estimator2024] },
+  'ml.c5.xlarge': { usd: 0.204, quotes: [QUOTES.estimator2024] },
+  'ml.c5.2xlarge': { usd: 0.408, quotes: [QUOTES.estimator2024] },
+  'ml.g4dn.xlarge': { usd: 0.736, quotes: [QUOTES.trainingCost2025, QUOTES.estimator2024] },
+  'ml.g5.2xlarge': {
+    usd: 1.515,
+    quotes: [QUOTES.priceListTraining, QUOTES.trainingCost2025, QUOTES.estimator2024],
+  },
+  'ml.g5.12xlarge': { usd: 7.094, quotes: [QUOTES.estimator2024] },
+  'ml.p3.2xlarge': { usd: 3.825, quotes: [QUOTES.trainingCost2025, QUOTES.estimator2024] },
+  'ml.p3.8xlarge': { usd: 14.688, quotes: [QUOTES.trainingCost2025, QUOTES.estimator2024] },
+});
+
+/**
+ * SageMaker instance types a team may choose (for training, processing, real-time inference) that
+ * the table does not price, and why: a job or endpoint on one is reported as a missing price
+ * naming its environment, models, configuration field, type and region, never as 0.
+ */
+export const NOT_PRICED: ReadonlyArray<{ readonly what: string; readonly why: string }> = [
+  {
+    what: 'ml.g4dn.2xlarge in us-east-1',
+    why: 'quotes disagree (training $1.053 in 2024, $0.941 in 2025, $1.12 undated)',
+  },
+  {
+    what: 'ml.g4dn.12xlarge in us-east-1',
+    why: 'quotes disagree ($5.477 in 2024; $4.89 in a copy of the page that names no region)',
+  },
+  {
+    what: 'ml.g5.xlarge in us-east-1',
+    why: 'quotes disagree ($1.006 in 2024 and 2025; $1.408 undated and about $1.41 in October 2025)',
+  },
+  { what: 'ml.p4d.24xlarge in us-east-1', why: 'quotes disagree ($32.773 in 2024, $37.688 undated)' },
+  {
+    what: 'real-time inference and processing in us-east-1 on types other than ml.m5.large and ml.m5.xlarge',
+    why: 'no quote found names those uses (the ones found price training jobs, or name no use)',
+  },
+  {
+    what: 'every type other than ml.m5.large and ml.m5.xlarge in eu-west-1',
+    why: 'no quote of the pricing page for eu-west-1 was found',
+  },
+];
 
 /**
  * The hourly prices of SageMaker managed MLflow tracking servers, by size, each as read on the
@@ -207,7 +308,10 @@ export const PRICE_TABLE: PriceTable = {
   regions: {
     'us-east-1': {
       sagemakerRealTime: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
-      sagemakerTraining: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
+      sagemakerTraining: {
+        ...instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
+        ...US_EAST_1_TRAINING,
+      },
       sagemakerProcessing: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
       sagemakerMlflowTrackingServer: mlflowServers({}),
       codeartifact: NO_CODEARTIFACT_PRICES,

@@ -12,6 +12,7 @@ import { cdkJsonContext } from '../app/cdk-context';
 import { synthesizePlatform } from '../app/synthesize';
 import { readAssembly } from '../parity/run';
 import { environmentTemplates } from '../parity/templates';
+import { unpricedInstanceTypes } from './configured-instance-types';
 import { type EnvironmentCost, estimateEnvironment } from './estimate';
 import type { PriceTable } from './price-table';
 import { PRICE_TABLE } from './prices';
@@ -106,10 +107,46 @@ export function costReport(
     environments,
     missing: [
       ...new Set(
-        environments.flatMap((e) => [...e.estimate.missing, ...(e.ifEachModelServed?.missing ?? [])]),
+        chosen.flatMap((env, i) => {
+          const e = environments[i];
+          return missingOfEnvironment(config, env, table, [
+            e.estimate,
+            ...(e.ifEachModelServed ? [e.ifEachModelServed] : []),
+          ]);
+        }),
       ),
     ],
   };
+}
+
+/**
+ * An environment's missing prices: first one line per configured instance type the table lacks
+ * (naming environment, models, field, type and region), in place of the same sentence repeated
+ * for each job and endpoint the type runs; then every other missing price of its estimates.
+ */
+function missingOfEnvironment(
+  config: MlEnvConfig,
+  env: EnvironmentConfig,
+  table: PriceTable,
+  estimates: readonly EnvironmentCost[],
+): string[] {
+  const unpriced = unpricedInstanceTypes(config.models, env, table);
+  // Only the jobs of the pipelines and the endpoints run on the configured types (a drift check's
+  // instance type is its own), so only their sentences are replaced.
+  const covered = new Set(
+    estimates.flatMap((estimate) =>
+      [
+        ...estimate.trainingRuns.flatMap((run) => run.jobs),
+        ...estimate.idle.filter((line) => line.item.startsWith('SageMaker endpoint instances ')),
+      ].flatMap((line) =>
+        line.missing && unpriced.some((u) => line.missing!.endsWith(u.missing)) ? [line.missing] : [],
+      ),
+    ),
+  );
+  return [
+    ...unpriced.map((u) => u.line),
+    ...estimates.flatMap((estimate) => estimate.missing.filter((m) => !covered.has(m))),
+  ];
 }
 
 function chosenEnvironments(config: MlEnvConfig, name?: string): readonly EnvironmentConfig[] {
