@@ -43,13 +43,19 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
 - ``AWS::Logs::LogGroup``: moto reads the key as ``kmsKeyId`` (the API's name), so CloudFormation's
   ``KmsKeyId`` is dropped and the group reported unencrypted; it is passed under that name too.
 
+- SageMaker Runtime's InvokeEndpoint answers 200 ``body`` for any endpoint and payload: it is
+  answered by the stand-in serving the endpoint here (``runtime_api.py``), with SageMaker's headers
+  and errors.
+
 Both are corrected by converting the tags to the shape moto's backends expect; the tags are kept
 (the Local templates must carry them, for parity). Usage:
 
-    python moto_server.py --port-file FILE [--port N]
+    python moto_server.py --port-file FILE [--port N] [--state-dir DIR]
 
 Port 0 (the default) takes a free port; the port bound is written to FILE (atomically) once the
-server accepts connections. Stops on SIGTERM/SIGINT.
+server accepts connections. The state directory (default: the working directory, where
+lib/local/emulator.ts starts the launcher) holds the serving records InvokeEndpoint is routed by.
+Stops on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -84,6 +90,8 @@ from moto.sagemaker.models import FakeEndpoint, Model, SageMakerModelBackend, sa
 from moto.ssm.models import Parameter
 from moto.utilities.utils import get_partition
 from werkzeug.serving import make_server
+
+from runtime_api import RuntimeApi
 
 EXPECTED_MOTO = "5.2.5"
 
@@ -632,6 +640,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--state-dir", default=os.getcwd())
     args = parser.parse_args()
 
     if moto.__version__ != EXPECTED_MOTO:
@@ -642,7 +651,7 @@ def main() -> int:
         return 2
     apply_corrections()
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = RuntimeApi(DomainDispatcherApplication(create_backend_app), args.state_dir)
     server = make_server("127.0.0.1", args.port, app, True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
 
