@@ -236,6 +236,27 @@ export interface FrameworkVersion {
   readonly distributes: boolean;
 }
 
+/**
+ * The Python a SageMaker scikit-learn or XGBoost image runs, where it is recorded: their tags say
+ * only `py3`. From the containers' Dockerfiles (aws/sagemaker-scikit-learn-container
+ * docker/1.2-1/base/Dockerfile.cpu, aws/sagemaker-xgboost-container docker/1.7-1/base/Dockerfile.cpu).
+ */
+const RECORDED_CONTAINER_PYTHON: Readonly<Partial<Record<FrameworkName, Readonly<Record<string, string>>>>> = {
+  sklearn: { '1.2-1': '3.9' },
+  xgboost: { '1.7-1': '3.8' },
+};
+
+/**
+ * The Python version (`3.9`) the images of `version` of framework `name` run, or undefined when
+ * it is not recorded: from the tag where it names one (`py311`), else from the Dockerfiles.
+ */
+export function containerPython(name: FrameworkName, version: string): string | undefined {
+  const resolved = frameworkVersion(name, version);
+  if (!resolved) return undefined;
+  const tagged = /^py3(\d+)$/.exec(FRAMEWORK_TABLES[name].versions[resolved.version].py ?? '');
+  return tagged ? `3.${tagged[1]}` : RECORDED_CONTAINER_PYTHON[name]?.[resolved.version];
+}
+
 /** A framework's versions (aliases included) and regions, for messages and validation. */
 export interface FrameworkDescription {
   readonly title: string;

@@ -74,6 +74,12 @@ export interface EmulatorBackendOptions {
   readonly onLog?: (state: string, line: string) => void;
   /** Told as each Task state of a child execution (`states:startExecution`) starts and ends. */
   readonly onChildEvent?: (parentState: string, event: ExecutionEvent) => void;
+  /**
+   * The Python that runs the model's code: its training jobs and the processing jobs that run a
+   * framework image's `python3` (stand-ins of other images, Model Monitor's, keep `.venv`).
+   * @default - the project's `.venv/bin/python`
+   */
+  readonly python?: string;
 }
 
 /** The target of the dbt project's `profiles.yml` that local builds use (DuckDB over the same Parquet). */
@@ -104,8 +110,9 @@ export function emulatorBackend(
     return found;
   };
   const awsEnvironment = emulatorProcessEnv(deployment.port, deployment.env.region, deployment.stateDir);
-  const jobOptions = (state: string): LocalJobOptions => ({
+  const jobOptions = (state: string, python?: string): LocalJobOptions => ({
     store: new S3ObjectStore(s3),
+    python,
     workDir: options.workDir,
     region: deployment.env.region,
     onLog: options.onLog && ((line) => options.onLog!(state, line)),
@@ -127,15 +134,17 @@ export function emulatorBackend(
         await sagemaker.send(
           new CreateProcessingJobCommand(parameters as unknown as CreateProcessingJobCommandInput),
         );
-        return localJob(state, () =>
-          runProcessingJob(parameters as unknown as CreateProcessingJobRequest, jobOptions(state)),
-        );
+        return localJob(state, () => {
+          const request = parameters as unknown as CreateProcessingJobRequest;
+          const modelCode = request.AppSpecification.ContainerEntrypoint !== undefined;
+          return runProcessingJob(request, jobOptions(state, modelCode ? options.python : undefined));
+        });
       case 'sagemaker:createTrainingJob':
         await sagemaker.send(
           new CreateTrainingJobCommand(parameters as unknown as CreateTrainingJobCommandInput),
         );
         return localJob(state, () =>
-          runTrainingJob(parameters as unknown as CreateTrainingJobRequest, jobOptions(state)),
+          runTrainingJob(parameters as unknown as CreateTrainingJobRequest, jobOptions(state, options.python)),
         );
       case 'aws-sdk:s3:getObject': {
         const output = await s3

@@ -8,6 +8,7 @@ import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
 import { createSkippedPackageGroups, type PackageGroup } from './emulator-gaps';
 import { localPinsContext } from './local-pins';
 import { startMlflowServer, stopMlflowServer } from './mlflow-server';
+import { type ModelPython, modelPython } from './model-python';
 
 /** Runs one long step and reports it (start, duration, outcome); `detail` adds a line under it. */
 export interface StepRunner {
@@ -31,6 +32,8 @@ export interface LocalUpResult {
   readonly packageGroups: readonly PackageGroup[];
   /** The MLflow tracking server the local environment's runs are recorded in (its UI too). */
   readonly tracking: { readonly url: string; readonly reused: boolean };
+  /** What each model's jobs and serving run with (its own lock's venv, made here). */
+  readonly modelPythons: readonly ModelPython[];
 }
 
 export interface LocalUpOptions {
@@ -68,6 +71,9 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
   // MLflow takes longest to start: it starts while the emulator starts and the stacks deploy.
   const tracking = startMlflowServer({ stateDir });
   tracking.catch(() => undefined); // awaited (and reported) below
+  // Each model's venv installs while the stacks deploy (a new lock's packages download once).
+  const pythons = Promise.all(config.models.map((model) => modelPython(model)));
+  pythons.catch(() => undefined); // awaited (and reported) below
   const emulator = await steps.step('start emulator', async () => {
     const started = await startEmulator({ stateDir });
     steps.detail(
@@ -122,6 +128,11 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
       );
       return started;
     });
+    const modelPythons = await steps.step("prepare each model's Python", async () => {
+      const prepared = await pythons;
+      for (const p of prepared) steps.detail(p.note);
+      return prepared;
+    });
     return {
       pid: emulator.pid,
       port: emulator.port,
@@ -130,6 +141,7 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
       stacks,
       packageGroups,
       tracking: { url: server.url, reused: server.reused },
+      modelPythons,
     };
   } catch (error) {
     if (!emulator.reused) await stopEmulator({ stateDir });

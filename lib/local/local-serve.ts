@@ -18,6 +18,7 @@ import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
+import { modelPython } from './model-python';
 import { type ServingRecord, servingDir, startServer } from './serving-process';
 import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
 import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
@@ -220,7 +221,11 @@ export async function localServe(
     const archive = join(dir, 'model.tar.gz');
     writeFileSync(archive, await new S3ObjectStore(deployment.clients.s3).get(pkg.modelDataUrl));
     execFileSync('tar', ['-xzf', archive, '-C', modelDir]);
+    // The model's own inference code, with its own packages (its container's versions).
+    const python = await modelPython(deployment.model(model));
+    steps.detail(python.note);
     const record = await startServer({
+      python: python.python,
       stateDir,
       model,
       modelDir,

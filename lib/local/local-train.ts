@@ -16,6 +16,7 @@ import { formatStateEnded, type StateEnded } from '../ops/training-runs';
 import { NO_RUN } from '../../constructs/training/run-recording';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import { mlflowServerStatus } from './mlflow-server';
+import { modelPython } from './model-python';
 import type { LocalDeployment } from './local-deployment';
 import { sampleDataset } from './sample-dataset';
 
@@ -153,8 +154,14 @@ export async function localTrain(
     states.push(end);
     steps.detail(formatStateEnded(end) + (event.error ? `  ${firstLine(event.error)}` : ''));
   };
+  const python = await steps.step(`prepare ${model}'s Python`, async () => {
+    const prepared = await modelPython(deployment.model(model));
+    steps.detail(prepared.note);
+    return prepared;
+  });
   const { backend, record } = emulatorBackend(deployment, {
     workDir: options.workDir,
+    python: python.python,
     onChildEvent: (parent, event) => ended(`${parent} > ${event.state}`, event),
   });
   const execution = await steps.step(`execution ${name}`, () =>

@@ -59,14 +59,15 @@ const CODEBUILD_TARGET: LockTarget = {
 
 /**
  * A model's own packages (`<code directory>/requirements.txt`), at its framework container's
- * versions where CPython 3.11 has wheels: x86_64 Linux, as the containers run.
+ * versions where CPython 3.11 has wheels: x86_64 Linux, as the containers run. Its local jobs and
+ * serving run with exactly these (lib/local/model-python.ts).
  */
 export function modelLock(model: { readonly name: string; readonly code?: string }): PythonLock {
   const directory = modelCodeDirectory(model);
   return {
     lock: `${directory}/requirements.lock`,
     input: `${directory}/requirements.txt`,
-    installedBy: `a virtual environment of ${model.name} at its container's versions (the local runs still use .venv)`,
+    installedBy: `the local runs of ${model.name}, into a virtual environment of .mlenv/venvs/ (lib/local/model-python.ts)`,
     target: { kind: 'platform', python: '3.11', platform: 'x86_64-manylinux_2_28' },
   };
 }

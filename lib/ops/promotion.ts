@@ -111,6 +111,13 @@ export async function promoteModel(
   for (const container of copied.InferenceSpecification?.Containers ?? []) {
     if (container.Environment?.SAGEMAKER_REGION) container.Environment.SAGEMAKER_REGION = plan.to.region;
   }
+  // The target serves the copy on its own instance type, which the package must name to be deployed there.
+  const inference = copied.InferenceSpecification;
+  if (inference && plan.to.serving.kind === 'instance') {
+    const types = inference.SupportedRealtimeInferenceInstanceTypes ?? [];
+    const servedOn = plan.to.serving.instanceType as (typeof types)[number];
+    if (!types.includes(servedOn)) inference.SupportedRealtimeInferenceInstanceTypes = [...types, servedOn];
+  }
 
   // The artifact is copied at the version the package records, and only with the bytes it records.
   const recorded = pkg.CustomerMetadataProperties ?? {};

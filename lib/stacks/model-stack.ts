@@ -143,6 +143,11 @@ export class ModelStack extends Stack {
       registry: props.registry,
       image: modelImages(model, environment).training,
       inferenceImage: modelImages(model, environment).inference,
+      // The package must name the type its environment serves it on (a promotion adds the target's).
+      inferenceInstanceTypes:
+        environment.serving.kind === 'instance'
+          ? [MlInstanceType.of(environment.serving.instanceType)]
+          : undefined,
       monitorImage: monitorImage(model, environment),
       sourceCode: modelSourceCode(model),
       problemType: model.problemType as ProblemType,

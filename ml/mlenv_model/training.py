@@ -7,6 +7,8 @@ own model file before ``finish``; ``program`` is its serving module (PROBLEM_TYP
 """
 
 import os
+import platform
+from importlib import metadata as distributions
 
 from . import contract, data, metrics, serving
 
@@ -55,7 +57,25 @@ def finish(model_dir, program, script_file, channels, values, details, log):
         "validation_rows": int(len(channels.y_validation)),
     }
     metadata.update(details)
+    metadata["runtime"] = runtime()
     contract.save_model_metadata(model_dir, metadata)
     contract.bundle_serving_code(model_dir, os.path.dirname(os.path.abspath(script_file)))
     log("train: %d train rows, %d validation rows, %d features -> %s"
         % (len(channels.y_train), len(channels.y_validation), len(channels.columns), model_dir))
+    log("train: ran on " + ", ".join("%s %s" % item for item in sorted(metadata["runtime"].items())))
+
+
+# The packages a model's results depend on, when installed: what a run records it trained with.
+RUNTIME_PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "torch", "xgboost")
+
+
+def runtime():
+    """The Python and the versions of RUNTIME_PACKAGES this process runs with, by name
+    (``{"python": "3.9.18", "scikit-learn": "1.2.1", ...}``): the container's, on SageMaker."""
+    found = {"python": platform.python_version()}
+    for name in RUNTIME_PACKAGES:
+        try:
+            found[name] = distributions.version(name)
+        except distributions.PackageNotFoundError:
+            pass
+    return found

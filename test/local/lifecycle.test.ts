@@ -21,7 +21,9 @@ import { LocalDeployment } from '../../lib/local/local-deployment';
 import { localDown } from '../../lib/local/local-down';
 import { readLocalPins } from '../../lib/local/local-pins';
 import { localServe } from '../../lib/local/local-serve';
-import { localTrain } from '../../lib/local/local-train';
+import { localTrain, type LocalTrainResult } from '../../lib/local/local-train';
+import { interpreterOf, lockedPackages, lockMismatch } from '../../lib/local/model-python';
+import { modelLock } from '../../lib/locks/python-locks';
 import { mlflowServerStatus } from '../../lib/local/mlflow-server';
 import { S3ObjectStore } from '../../lib/local/jobs/s3-object-store';
 import { runningServer } from '../../lib/local/serving-process';
@@ -84,7 +86,37 @@ const passesGate = (value: number) => {
   }[operator];
 };
 
+/**
+ * The packages the training job says it ran on (`train: ran on numpy 1.24.1, ..., python 3.11.7`,
+ * mlenv_model/training.py) are the pins of the model's lock where this machine can install it:
+ * its container's versions, not the tool venv's.
+ */
+async function expectTrainedWithItsLock(trained: ModelConfig, run: LocalTrainResult): Promise<void> {
+  const lock = modelLock(trained);
+  if (lockMismatch(lock.target, await interpreterOf())) return; // the run's note says so instead
+  const line = run.record.jobs.Train?.log.split('\n').find((l) => l.startsWith('train: ran on '));
+  expect(line).toBeDefined();
+  const ranOn = Object.fromEntries(
+    line!
+      .slice('train: ran on '.length)
+      .split(', ')
+      .map((item) => item.split(' ') as [string, string]),
+  );
+  const pins = Object.fromEntries(
+    lockedPackages(readFileSync(join(REPO_ROOT, lock.lock), 'utf8')).map((p) => [p.name, p.version]),
+  );
+  const { python, ...packages } = ranOn;
+  expect(python).toMatch(/^3\.11\./);
+  expect(Object.keys(packages).length).toBeGreaterThan(0);
+  for (const [name, version] of Object.entries(packages))
+    expect({ name, version }).toEqual({ name, version: pins[name] });
+}
+
 describe('the model lifecycle in the local environment (npm start)', () => {
+  test("trains with its own lock's packages (its container's versions), not the tool venv's", async () => {
+    await expectTrainedWithItsLock(model, result.train);
+  });
+
   test('trains with the real scripts and registers a package with its metrics, baseline and lineage', async () => {
     expect({ status: result.train.status, error: result.train.error }).toEqual({
       status: 'SUCCEEDED',
@@ -426,6 +458,7 @@ describe('the mlenv CLI against the local environment', () => {
     async (_name, other) => {
       const run = await localTrain(deployment, { model: other.name });
       expect({ status: run.status, error: run.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+      await expectTrainedWithItsLock(other, run);
       const { metric, operator, threshold } = other.qualityGate;
       const value = run.metrics[metric];
       expect(

@@ -55,6 +55,14 @@ const directory: EnvironmentDirectory = {
     },
   },
 };
+/**
+ * A PutObject answer that reads the body first, as S3 does: the promotion streams a temporary file
+ * that it removes once the put resolves (an unread stream would open it after that).
+ */
+const storedAs = (versionId: string) => async (input: { Body?: unknown }) => {
+  if (input.Body instanceof Readable) for await (const _chunk of input.Body) void _chunk;
+  return { VersionId: versionId };
+};
 const clients = { sourceSagemaker: sagemaker as never, sagemaker: sagemaker as never, s3: s3 as never };
 const ARTIFACT = 'the evaluated model.tar.gz';
 const described = (artifact: string) => ({
@@ -88,7 +96,7 @@ test('registers the copy with the target region and bucket, as Approved, recordi
     Body: Readable.from([Buffer.from(ARTIFACT)]) as never, // the Node stream the SDK returns
     ContentLength: ARTIFACT.length,
   }));
-  s3.on(PutObjectCommand).resolves({ VersionId: 'target-v1' });
+  s3.on(PutObjectCommand).callsFake(storedAs('target-v1'));
   await promoteModel(clients, {
     plan,
     directory,
@@ -120,6 +128,39 @@ test('registers the copy with the target region and bucket, as Approved, recordi
   });
   expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
   expect(request.CustomerMetadataProperties).toMatchObject({ artifactVersionId: 'target-v1' });
+});
+
+test("the copy names the target's serving instance type, which the source package may not (else the target cannot deploy it)", async () => {
+  const source = described(`s3://${sourceBucket}/${model}/runs/r1/model.tar.gz`);
+  const sourceTypes = ['ml.c5.large'] as const; // a type no configured environment serves on
+  sagemaker.on(DescribeModelPackageCommand).resolves({
+    ...source,
+    InferenceSpecification: {
+      ...source.InferenceSpecification,
+      SupportedRealtimeInferenceInstanceTypes: [...sourceTypes],
+    },
+  });
+  sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
+  sagemaker
+    .on(CreateModelPackageCommand)
+    .resolves({ ModelPackageArn: `arn:aws:sagemaker:x:1:model-package/g/1` });
+  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+  s3.on(GetObjectCommand).callsFake(() => ({
+    Body: Readable.from([Buffer.from(ARTIFACT)]) as never,
+    ContentLength: ARTIFACT.length,
+  }));
+  s3.on(PutObjectCommand).callsFake(storedAs('target-v1'));
+  await promoteModel(clients, {
+    plan,
+    directory,
+    packageArn: sourceArn,
+    promotedBy: 'jane',
+    now: new Date(),
+  });
+  const request = sagemaker.commandCalls(CreateModelPackageCommand)[0].args[0].input;
+  expect(request.InferenceSpecification?.SupportedRealtimeInferenceInstanceTypes).toEqual(
+    plan.to.serving.kind === 'instance' ? [...sourceTypes, plan.to.serving.instanceType] : [...sourceTypes],
+  );
 });
 
 test('a package pointing outside the source models bucket runs is refused before anything is copied', async () => {

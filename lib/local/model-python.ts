@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ModelConfig } from '../../config';
+import { containerPython, FRAMEWORKS } from '../../constructs';
+import { REPO_ROOT } from '../app/cdk-context';
+import { modelLock, type LockTarget } from '../locks/python-locks';
+import { DEFAULT_PYTHON } from './jobs/job-options';
+
+const run = promisify(execFile);
+
+/** Where the models' virtual environments are kept, each named after its model and its lock's hash. */
+export const MODEL_VENVS_DIR = join(REPO_ROOT, '.mlenv', 'venvs');
+/** uv, from the tool environment's lock (it installs every lock with its hashes). */
+const UV = join(REPO_ROOT, '.venv', 'bin', 'uv');
+/** Written last into a venv: its presence means the venv holds its lock entirely. */
+const READY = '.mlenv-ready';
+/** A creation lock older than this was left by a process that died. */
+const STALE_LOCK_MS = 15 * 60 * 1000;
+
+/** The interpreter the local jobs' virtual environments are made from (the tool `.venv`'s own). */
+export interface Interpreter {
+  /** `3.11.7` */
+  readonly version: string;
+  /** `linux`, `darwin` */
+  readonly platform: string;
+  /** `x86_64`, `arm64` */
+  readonly machine: string;
+  /** `2.35` on glibc Linux, empty elsewhere. */
+  readonly glibc: string;
+}
+
+/** What a model's local jobs run with, and what a user should know about it. */
+export interface ModelPython {
+  /** The Python its training, processing and serving processes run (`bin/python` of its venv, or `.venv`'s). */
+  readonly python: string;
+  /** Whether that is the model's own venv holding its lock (false: the tool `.venv`). */
+  readonly ownLock: boolean;
+  /** One line on what the runs use and how it differs from the model's container. */
+  readonly note: string;
+}
+
+/** The interpreter of `python` (the tool `.venv`'s by default). */
+export async function interpreterOf(python: string = DEFAULT_PYTHON): Promise<Interpreter> {
+  const script =
+    'import json, platform, sys; print(json.dumps({"version": platform.python_version(), ' +
+    '"platform": sys.platform, "machine": platform.machine(), ' +
+    '"glibc": platform.libc_ver()[1] if platform.libc_ver()[0] == "glibc" else ""}))';
+  const { stdout } = await run(python, ['-c', script]);
+  return JSON.parse(stdout) as Interpreter;
+}
+
+/**
+ * Why `interpreter` cannot install a lock for `target`, or undefined when it can: a platform lock
+ * holds the wheels of one CPython minor version on one platform (`x86_64-manylinux_2_28`: x86_64
+ * Linux with glibc 2.28 or newer), and nothing else.
+ */
+export function lockMismatch(target: LockTarget, interpreter: Interpreter): string | undefined {
+  const minor = interpreter.version.split('.').slice(0, 2).join('.');
+  if (minor !== target.python) return `CPython ${target.python} is needed, this is ${interpreter.version}`;
+  if (target.kind === 'universal') return undefined;
+  const manylinux = /^(\w+)-manylinux_(\d+)_(\d+)$/.exec(target.platform);
+  if (!manylinux) return `platform ${target.platform} is not one mlenv installs locally`;
+  const [, machine, major, minorGlibc] = manylinux;
+  if (interpreter.platform !== 'linux' || interpreter.machine !== machine)
+    return `${machine} Linux is needed, this is ${interpreter.machine} ${interpreter.platform}`;
+  const [haveMajor, haveMinor] = interpreter.glibc.split('.').map(Number);
+  const enough = haveMajor > Number(major) || (haveMajor === Number(major) && haveMinor >= Number(minorGlibc));
+  if (!enough) return `glibc ${major}.${minorGlibc} or newer is needed, this has ${interpreter.glibc || 'none'}`;
+  return undefined;
+}
+
+/** The packages a lock pins, as `name version` (what a note names). */
+export function lockedPackages(lockText: string): { name: string; version: string }[] {
+  return [...lockText.matchAll(/^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)/gm)].map((m) => ({
+    name: m[1],
+    version: m[2],
+  }));
+}
+
+/** `SageMaker scikit-learn 1.2-1 (Python 3.9)`: the model's container, as a note names it. */
+function containerDescription(model: ModelConfig): string {
+  const { framework } = model;
+  if (framework.name === 'custom') return 'its custom image (its Python is not known here)';
+  const python = containerPython(framework.name, framework.version);
+  return `${FRAMEWORKS[framework.name].title} ${framework.version} (${
+    python ? `Python ${python}` : 'its Python version is not recorded'
+  })`;
+}
+
+/**
+ * The Python a model's local jobs and its serving stand-in run: a virtual environment holding
+ * exactly the model's lock (`<code directory>/requirements.lock`, hash-checked by uv), made once
+ * per lock and interpreter and kept in `.mlenv/venvs/`, so that code runs locally with the
+ * packages its framework container has. Where this machine's Python cannot install the lock (it
+ * is locked for the container's platform) or the model has no lock, the runs use the tool `.venv`
+ * and the note says so. Either way the note names the container's Python, which the local one
+ * is not.
+ */
+export async function modelPython(model: ModelConfig): Promise<ModelPython> {
+  const lock = modelLock(model);
+  const lockPath = join(REPO_ROOT, lock.lock);
+  const interpreter = await interpreterOf();
+  const container = containerDescription(model);
+  const fallback = (why: string): ModelPython => ({
+    python: DEFAULT_PYTHON,
+    ownLock: false,
+    note: `${model.name}: runs with .venv's packages on Python ${interpreter.version}, not its container's (${container}): ${why}`,
+  });
+  if (!existsSync(lockPath)) return fallback(`it has no ${lock.lock} (\`npm run lock\` writes it)`);
+  const mismatch = lockMismatch(lock.target, interpreter);
+  if (mismatch) return fallback(`this machine cannot install ${lock.lock}: ${mismatch}`);
+
+  const lockText = readFileSync(lockPath, 'utf8');
+  const hash = createHash('sha256')
+    .update(`${interpreter.version}\0${DEFAULT_PYTHON}\0${lockText}`)
+    .digest('hex')
+    .slice(0, 16);
+  const venv = join(MODEL_VENVS_DIR, `${model.name}-${hash}`);
+  await ensureVenv(venv, lockPath);
+  const pins = lockedPackages(lockText)
+    .filter((p) => /^(scikit-learn|xgboost|torch|numpy|pandas)$/.test(p.name))
+    .map((p) => `${p.name} ${p.version}`)
+    .join(', ');
+  return {
+    python: join(venv, 'bin', 'python'),
+    ownLock: true,
+    note: `${model.name}: runs with ${lock.lock} (${pins}) on Python ${interpreter.version}; its container is ${container}`,
+  };
+}
+
+/** Makes `venv` hold exactly the lock, unless it is ready already; one process at a time makes it. */
+async function ensureVenv(venv: string, lockPath: string): Promise<void> {
+  if (existsSync(join(venv, READY))) return;
+  mkdirSync(MODEL_VENVS_DIR, { recursive: true });
+  const creating = `${venv}.creating`;
+  for (;;) {
+    try {
+      mkdirSync(creating);
+      break;
+    } catch {
+      // Another process is making it: wait for it, unless it died long ago.
+      if (existsSync(join(venv, READY))) return;
+      if (existsSync(creating) && Date.now() - statSync(creating).mtimeMs > STALE_LOCK_MS)
+        rmSync(creating, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    if (existsSync(join(venv, READY))) return;
+    rmSync(venv, { recursive: true, force: true });
+    await run(DEFAULT_PYTHON, ['-m', 'venv', '--without-pip', venv]);
+    await run(UV, [
+      'pip',
+      'sync',
+      '--quiet',
+      '--python',
+      join(venv, 'bin', 'python'),
+      '--require-hashes',
+      '--only-binary',
+      ':all:',
+      lockPath,
+    ]).catch((error: { stderr?: string; message: string }) => {
+      throw new Error(`cannot install ${lockPath} into ${venv}: ${(error.stderr ?? error.message).trim()}`);
+    });
+    writeFileSync(join(venv, READY), `${lockPath}\n`);
+  } finally {
+    rmSync(creating, { recursive: true, force: true });
+  }
+}
