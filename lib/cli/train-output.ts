@@ -1,4 +1,5 @@
 import type { DataPipelineSummary, LocalTrainResult } from '../local/local-train';
+import { failureCause } from '../ops/training-runs';
 
 /** The data of a training run, for `--json` and the lifecycle summary. */
 export function trainSummary(result: LocalTrainResult) {
@@ -39,7 +40,12 @@ export function formatTrainResult(result: LocalTrainResult): string {
     `  MLflow    ${formatTrackedRun(result)}`,
     `  IAM       ${summary.authorization.checked} calls checked against the deployed policies, ${summary.authorization.denied} denied`,
   ];
-  if (result.error) lines.push(`  error     ${result.error}: ${result.cause?.split('\n')[0] ?? ''}`);
+  if (result.error) {
+    // The failed script's own error line, not the job description Step Functions reports.
+    const failure = failureCause(result.error, result.cause);
+    lines.push(`  error     ${failure.line}`);
+    if (failure.log) lines.push(`  log       ${failure.log}`);
+  }
   return lines.join('\n');
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -40,6 +40,71 @@ export async function stopProcessGroup(pid: number, marker: string): Promise<voi
   }
   signal('SIGKILL');
   for (let i = 0; i < 20 && isOwnProcess(pid, marker); i++) await sleep(100);
+}
+
+/** A process of a process group: its pid and its command's name (`python3`, `java`). */
+export interface GroupProcess {
+  readonly pid: number;
+  readonly name: string;
+}
+
+/**
+ * The live (not zombie) processes of the process group `pgid`, from procfs. A process that left
+ * the group (`setsid`) is not in it. Without procfs, the group leader if the group answers a signal.
+ */
+export function groupProcesses(pgid: number): GroupProcess[] {
+  if (!existsSync('/proc/self/stat')) {
+    try {
+      process.kill(-pgid, 0);
+      return [{ pid: pgid, name: '?' }];
+    } catch {
+      return [];
+    }
+  }
+  const found: GroupProcess[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended while we looked
+    }
+    // `pid (comm) state ppid pgrp ...`: the command name may hold spaces and parentheses.
+    const close = stat.lastIndexOf(')');
+    const [state, , pgrp] = stat.slice(close + 2).split(' ');
+    if (Number(pgrp) !== pgid || state === 'Z' || state === 'X') continue;
+    found.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, close) });
+  }
+  return found.sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * Ends every process of the group `pgid`: SIGTERM (a JVM runs its shutdown hooks), SIGKILL to
+ * whatever is left after `graceMs`; resolves when none is left, or after 2 s more.
+ */
+export async function endProcessGroup(pgid: number, graceMs = 3000): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      // none left
+    }
+  };
+  signal('SIGTERM');
+  for (let waited = 0; waited < graceMs && groupProcesses(pgid).length > 0; waited += 100) await sleep(100);
+  if (groupProcesses(pgid).length === 0) return;
+  signal('SIGKILL');
+  for (let i = 0; i < 20 && groupProcesses(pgid).length > 0; i++) await sleep(100);
+}
+
+/** SIGKILL to every process of the group `pgid`, now (when there is no time to wait). */
+export function killProcessGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // none left
+  }
 }
 
 /** The last `lines` lines of a log file. */

@@ -44,9 +44,68 @@ export interface StateEnded {
   readonly seconds: number;
 }
 
-/** How a state that ended is shown as an execution runs: `✓ Preprocess     2.0 s`. */
-export function formatStateEnded(s: StateEnded): string {
-  return `${s.status === 'succeeded' ? '✓' : '✗'} ${s.state.padEnd(14)} ${s.seconds.toFixed(1)} s`;
+/**
+ * How a state that ended is shown as an execution runs: `✓ Preprocess     2.0 s`; a failed one
+ * with why (`failure`: the error as a local execution tells it, `<error name>: <cause>`) on the
+ * same line, and where the job's whole log is under it.
+ */
+export function formatStateEnded(s: StateEnded, failure?: string): string {
+  const line = `${s.status === 'succeeded' ? '✓' : '✗'} ${s.state.padEnd(14)} ${s.seconds.toFixed(1)} s`;
+  if (!failure) return line;
+  const named = /^([\w.]+): ([\s\S]*)$/.exec(failure);
+  const cause = named ? failureCause(named[1], named[2]) : failureCause(undefined, failure);
+  return `${line}  ${cause.line}${cause.log ? `\n      full log: ${cause.log}` : ''}`;
+}
+
+/** Why a task or an execution failed, in one line, and where the failed job's whole log is. */
+export interface FailureCause {
+  readonly line: string;
+  /** The log the local environment kept of the job that failed (`full log: <file>` in its cause). */
+  readonly log?: string;
+}
+
+/** The error name of a task's failure that says nothing its cause does not. */
+const TASK_FAILED = 'States.TaskFailed';
+
+/**
+ * Why a task or an execution failed, from Step Functions' error name and cause: for a SageMaker
+ * job (`.sync`: its description is the cause), its FailureReason's `ErrorMessage` (the script's
+ * error line, as the training toolkit reports it) or else its first line; for a failed child
+ * execution (`.sync:2`: its status is the cause), the child's own cause; else the cause's first
+ * line, after the error name unless that is `States.TaskFailed`.
+ */
+export function failureCause(error: string | undefined, cause: string | undefined): FailureCause {
+  const text = cause ?? '';
+  const described = jsonObject(text);
+  if (typeof described?.FailureReason === 'string') {
+    const reason = described.FailureReason;
+    const message = /^ErrorMessage "(.*?)"?$/m.exec(reason)?.[1];
+    return withLog(message || reason.split('\n')[0], reason);
+  }
+  if (described && (typeof described.Error === 'string' || typeof described.Cause === 'string')) {
+    return failureCause(
+      typeof described.Error === 'string' ? described.Error : undefined,
+      typeof described.Cause === 'string' ? described.Cause : undefined,
+    );
+  }
+  const first = text.split('\n')[0];
+  const line = error && error !== TASK_FAILED ? (first ? `${error}: ${first}` : error) : first || 'failed';
+  return withLog(line, text);
+}
+
+function withLog(line: string, text: string): FailureCause {
+  const log = /^(?:.*; )?full log: (\S+)/m.exec(text)?.[1];
+  return log ? { line, log } : { line };
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ExecutionEnd {

@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PYTHON, type LocalJobOptions, makeJobDir, releaseJobDir } from './job-options';
 import { downloadPrefix } from './transfer';
+import { keepFailedJobLog, scriptError } from './job-failure';
 import { runProcess, tail } from './run-process';
+import { startJob } from './running-jobs';
 
 /** A CodeBuild project as deployed (`AWS::CodeBuild::Project`) with an S3 source. */
 export interface CodeBuildProjectDefinition {
@@ -61,6 +63,7 @@ export async function runCodeBuild(
   options: LocalBuildOptions,
 ): Promise<LocalBuild> {
   const jobDir = makeJobDir(options, project.name);
+  const running = startJob(`the CodeBuild build of ${project.name}`, jobDir, options.keepJobDir);
   try {
     const sourceDir = join(jobDir, 'src');
     mkdirSync(sourceDir, { recursive: true });
@@ -73,6 +76,7 @@ export async function runCodeBuild(
       cwd: jobDir,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       timeoutSeconds: 120,
+      job: running,
     });
     if (unzip.exitCode !== 0) throw new BuildFailed(`cannot unzip ${project.source}: ${tail(unzip.stderr)}`);
 
@@ -112,11 +116,15 @@ export async function runCodeBuild(
       },
       timeoutSeconds: project.timeoutMinutes * 60,
       onLog: options.onLog && ((line) => options.onLog!(line)),
+      job: running,
     });
     if (run.timedOut)
       throw new BuildFailed(`${project.name}: timed out after ${project.timeoutMinutes} minutes`);
     if (run.exitCode !== 0) {
-      throw new BuildFailed(`${project.name} failed (exit ${run.exitCode}): ${tail(run.log, 8)}`);
+      // The failed command's own error line first (what Step Functions' error shows), then the log.
+      throw new BuildFailed(
+        `${scriptError(run)}\n${project.name} exited with status ${run.exitCode}; ${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
+      );
     }
     const values = existsSync(exportFile) ? readFileSync(exportFile, 'utf8').split('\0').filter(Boolean) : [];
     return {
@@ -132,6 +140,7 @@ export async function runCodeBuild(
       log: run.log,
     };
   } finally {
+    running.end();
     releaseJobDir(options, jobDir);
   }
 }

@@ -3,7 +3,9 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_PYTHON, type LocalJobOptions, makeJobDir, releaseJobDir } from './job-options';
 import { downloadPrefix, filesUnder } from './transfer';
-import { runProcess, tail } from './run-process';
+import { keepFailedJobLog, scriptError } from './job-failure';
+import { runProcess } from './run-process';
+import { startJob } from './running-jobs';
 import { joinS3Uri } from './s3-uri';
 
 /** A Glue job as deployed (`AWS::Glue::Job`): what a local run of it needs. */
@@ -68,6 +70,7 @@ export async function runGlueJob(
   const args = { ...job.defaultArguments, ...runArguments };
   const id = `jr_${randomBytes(16).toString('hex')}`;
   const jobDir = makeJobDir(options, job.name);
+  const running = startJob(`the Glue job ${job.name}`, jobDir, options.keepJobDir);
   try {
     const script = join(jobDir, basename(job.scriptLocation) || 'script.py');
     writeFileSync(script, await options.store.get(job.scriptLocation));
@@ -108,14 +111,19 @@ export async function runGlueJob(
       },
       timeoutSeconds: job.timeoutMinutes * 60,
       onLog: options.onLog && ((line) => options.onLog!(line)),
+      job: running,
     });
     if (run.timedOut) throw new GlueJobFailed(`${job.name} timed out after ${job.timeoutMinutes} minutes`);
     if (run.exitCode !== 0) {
-      throw new GlueJobFailed(`${job.name} failed (exit ${run.exitCode}): ${tail(run.stderr || run.log, 5)}`);
+      // The script's own error line first (what Step Functions' error shows), then the log.
+      throw new GlueJobFailed(
+        `${scriptError(run)}\n${job.name} exited with status ${run.exitCode}; ${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
+      );
     }
     for (const output of outputs) await uploadOutput(options, output);
     return { Id: id, JobName: job.name, JobRunState: 'SUCCEEDED', Arguments: args, log: run.log };
   } finally {
+    running.end();
     releaseJobDir(options, jobDir);
   }
 }

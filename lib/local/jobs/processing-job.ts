@@ -15,7 +15,9 @@ import {
   makeJobDir,
   releaseJobDir,
 } from './job-options';
-import { type ProcessResult, runProcess, tail } from './run-process';
+import { keepFailedJobLog, scriptError } from './job-failure';
+import { type ProcessResult, runProcess } from './run-process';
+import { startJob } from './running-jobs';
 import { standInEntrypoint } from './image-stand-ins';
 import { ClientError, downloadPrefix, uploadDirectory } from './transfer';
 
@@ -49,6 +51,7 @@ export async function runProcessingJob(
     };
   };
   let result: ProcessResult | undefined;
+  const running = startJob(`the processing job ${request.ProcessingJobName}`, jobDir, options.keepJobDir);
   try {
     const entrypoint =
       request.AppSpecification.ContainerEntrypoint ?? standInEntrypoint(request.AppSpecification.ImageUri);
@@ -82,6 +85,7 @@ export async function runProcessingJob(
       env: { ...baseEnvironment(bin), ...request.Environment },
       timeoutSeconds: request.StoppingCondition?.MaxRuntimeInSeconds ?? 24 * 3600,
       onLog: options.onLog,
+      job: running,
     });
     if (result.timedOut) {
       const limit = request.StoppingCondition?.MaxRuntimeInSeconds;
@@ -92,8 +96,10 @@ export async function runProcessingJob(
     }
     const exitMessage = readExitMessage(root);
     if (result.exitCode !== 0) {
-      const message = tail(result.stderr) || `exit status ${result.exitCode}`;
-      return finish(describe('Failed', `AlgorithmError: ${message}`, exitMessage ?? message), result);
+      // The script's own error line, then where the whole log is (on AWS, in CloudWatch Logs).
+      const message = scriptError(result);
+      const log = keepFailedJobLog(jobDir, result, options.keepJobDir);
+      return finish(describe('Failed', `AlgorithmError: ${message}\n${log}`, exitMessage ?? message), result);
     }
     for (const output of outputs) {
       await uploadDirectory(
@@ -112,6 +118,8 @@ export async function runProcessingJob(
       throw error;
     }
     return finish(describe('Failed', error.message), result);
+  } finally {
+    running.end();
   }
 
   function finish(description: ProcessingJobDescription, run?: ProcessResult) {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { interrupted, type RunningJob } from './running-jobs';
 
 /** What `runProcess` is to run. */
 export interface ProcessSpec {
@@ -10,6 +11,8 @@ export interface ProcessSpec {
   readonly timeoutSeconds: number;
   /** Called with each line the process writes, as it writes it (the job's log stream). */
   readonly onLog?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** The job it runs for: an interrupt stops the process's group (`startJob`). */
+  readonly job?: RunningJob;
 }
 
 /** How a process ended. */
@@ -25,11 +28,14 @@ export interface ProcessResult {
 }
 
 /**
- * Runs a process in its own process group, so that a timeout ends the whole tree (a shell and the
- * python it `exec`s or forks), and collects its output.
+ * Runs a process in its own process group, so that a timeout or an interrupt ends the whole tree
+ * (a shell and the python it `exec`s or forks, Spark's JVM), and collects its output. Once an
+ * interrupt is stopping the jobs, a run neither starts nor settles: the interrupt ends the
+ * command, and what the job would do next (fail, upload) must not happen.
  */
 export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   const started = Date.now();
+  if (interrupted()) return new Promise(() => {});
   return new Promise((resolve, reject) => {
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
@@ -50,6 +56,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
         for (const line of lines) spec.onLog(line, stream);
       }
     };
+    if (child.pid !== undefined) spec.job?.attach(child.pid);
     child.stdout.on('data', collect('stdout'));
     child.stderr.on('data', collect('stderr'));
     let timedOut = false;
@@ -59,10 +66,13 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     }, spec.timeoutSeconds * 1000);
     child.on('error', (error) => {
       clearTimeout(timer);
+      spec.job?.detach();
       reject(error);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      spec.job?.detach();
+      if (interrupted()) return;
       if (spec.onLog) {
         for (const stream of ['stdout', 'stderr'] as const) {
           if (partial[stream]) spec.onLog(partial[stream], stream);

@@ -16,7 +16,9 @@ import {
   releaseJobDir,
 } from './job-options';
 import { extractMetrics } from './metrics';
-import { type ProcessResult, runProcess, tail } from './run-process';
+import { keepFailedJobLog, scriptError } from './job-failure';
+import { type ProcessResult, runProcess } from './run-process';
+import { startJob } from './running-jobs';
 import { joinS3Uri } from './s3-uri';
 import { TRAINING_PATHS, trainingContract } from './training-environment';
 import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from './transfer';
@@ -73,6 +75,7 @@ export async function runTrainingJob(
     };
   };
   const finish = (description: TrainingJobDescription) => finishJob(options, jobDir, description, result);
+  const running = startJob(`the training job ${request.TrainingJobName}`, jobDir, options.keepJobDir);
 
   try {
     const contract = trainingContract(request, availableParallelism());
@@ -99,6 +102,7 @@ export async function runTrainingJob(
       env: { ...baseEnvironment(bin), PYTHONPATH: TRAINING_PATHS.code, ...contract.environment },
       timeoutSeconds: request.StoppingCondition?.MaxRuntimeInSeconds ?? 24 * 3600,
       onLog: options.onLog,
+      job: running,
     });
     if (checkpoint) await uploadDirectory(options.store, checkpointDir, checkpoint.S3Uri, kms);
     if (result.timedOut) {
@@ -112,10 +116,13 @@ export async function runTrainingJob(
       );
     }
     if (result.exitCode !== 0) {
+      // As the training toolkit reports a script's failure, with its error line as the message;
+      // then where the whole log is (on AWS, in CloudWatch Logs).
       const command = ['python3', contract.program, ...contract.args].join(' ');
       const reason =
         `AlgorithmError: ExecuteUserScriptError:\nExitCode ${result.exitCode}\n` +
-        `ErrorMessage "${tail(result.stderr) || `exit status ${result.exitCode}`}"\nCommand "${command}"`;
+        `ErrorMessage "${scriptError(result)}"\nCommand "${command}"\n` +
+        keepFailedJobLog(jobDir, result, options.keepJobDir);
       return finish(describe('Failed', 'Failed', reason));
     }
     await options.store.put(`${outputUri}/model.tar.gz`, tarGzOf(root.hostPath(TRAINING_PATHS.model)), kms);
@@ -129,6 +136,8 @@ export async function runTrainingJob(
       throw error;
     }
     return finish(describe('Failed', 'Failed', error.message));
+  } finally {
+    running.end();
   }
 }
 

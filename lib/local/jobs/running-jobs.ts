@@ -1,0 +1,125 @@
+import { rmSync } from 'node:fs';
+import { endProcessGroup, type GroupProcess, groupProcesses, killProcessGroup } from '../process-group';
+
+/** A local job while it runs, so that an interrupt can end it (`startJob`). */
+export interface RunningJob {
+  /** Its process started, leading its own process group (`runProcess` spawns it detached). */
+  attach(pid: number): void;
+  /** Its process ended. */
+  detach(): void;
+  /** The job ended: nothing of it is left to stop. */
+  end(): void;
+}
+
+interface Job {
+  /** What it is, for the line that says what was stopped: `the Glue job mlenv-local-churn-etl`. */
+  readonly label: string;
+  readonly dir: string;
+  readonly keep: boolean;
+  pid?: number;
+}
+
+const INTERRUPTS = ['SIGINT', 'SIGTERM'] as const;
+type Interrupt = (typeof INTERRUPTS)[number];
+
+/** The exit status of a command interrupted by a signal, as the CLI's others exit (128 + SIGINT). */
+const INTERRUPTED_EXIT_CODE = 130;
+
+const running = new Set<Job>();
+/** The signal being handled, once one came: the jobs are being stopped. */
+let interruptedBy: Interrupt | undefined;
+/** Whether another handler of the signal was there before ours: it exits, not us. */
+const handledElsewhere: Partial<Record<Interrupt, boolean>> = {};
+/** What the interrupt (or the exit) stops: each job, its process group, what was in it. */
+let stopped: StoppedJob[] | undefined;
+
+interface StoppedJob {
+  readonly job: Job;
+  readonly pid?: number;
+  readonly processes: readonly GroupProcess[];
+}
+
+/**
+ * Registers a job that is starting, with its folder, so that SIGINT or SIGTERM to this process
+ * (Ctrl-C) while it runs ends it: its whole process group (the script, Spark's JVM, what they
+ * started) is stopped, its folder removed (unless `keep`), and one line says what was stopped;
+ * then the process exits 130, unless a handler of the signal was installed before (the main job
+ * stops the local environment, and exits itself). Whatever is left when the process exits (that
+ * handler exited first) is killed and removed then.
+ */
+export function startJob(label: string, dir: string, keep = false): RunningJob {
+  const job: Job = { label, dir, keep };
+  running.add(job);
+  listen();
+  return {
+    attach: (pid) => (job.pid = pid),
+    detach: () => (job.pid = undefined),
+    end: () => {
+      running.delete(job);
+      if (running.size === 0 && !interruptedBy) unlisten();
+    },
+  };
+}
+
+/** Whether an interrupt is stopping the jobs: a job's process that ends now was stopped by it. */
+export function interrupted(): boolean {
+  return interruptedBy !== undefined;
+}
+
+function listen(): void {
+  if (running.size !== 1 || interruptedBy) return;
+  for (const signal of INTERRUPTS) {
+    handledElsewhere[signal] = process.listenerCount(signal) > 0;
+    process.on(signal, onInterrupt);
+  }
+  process.on('exit', onExit);
+}
+
+function unlisten(): void {
+  for (const signal of INTERRUPTS) process.removeListener(signal, onInterrupt);
+  process.removeListener('exit', onExit);
+}
+
+function onInterrupt(signal: Interrupt): void {
+  if (interruptedBy) {
+    // A second Ctrl-C: no more waiting for the jobs to shut down.
+    for (const job of running) if (job.pid !== undefined) killProcessGroup(job.pid);
+    return;
+  }
+  interruptedBy = signal;
+  stopped = runningJobs();
+  void Promise.all(stopped.map(({ pid }) => pid !== undefined && endProcessGroup(pid))).then(() => {
+    finish();
+    if (!handledElsewhere[signal]) process.exit(INTERRUPTED_EXIT_CODE);
+  });
+}
+
+/** The process exits with jobs still there: they are killed now, nothing can wait. */
+function onExit(): void {
+  stopped ??= runningJobs();
+  for (const { pid } of stopped) if (pid !== undefined) killProcessGroup(pid);
+  finish();
+}
+
+function runningJobs(): StoppedJob[] {
+  return [...running].map((job) => ({
+    job,
+    pid: job.pid,
+    processes: job.pid === undefined ? [] : groupProcesses(job.pid),
+  }));
+}
+
+/** Removes the stopped jobs' folders and says what was stopped, once. */
+function finish(): void {
+  if (!stopped || stopped.length === 0) return;
+  const told = stopped.map(({ job, processes }) => {
+    if (!job.keep) rmSync(job.dir, { recursive: true, force: true, maxRetries: 5 });
+    const what =
+      processes.length > 0
+        ? `(${processes.map((p) => `${p.name} ${p.pid}`).join(', ')})`
+        : '(before its process started)';
+    return `${job.label} ${what} and ${job.keep ? 'kept' : 'removed'} its folder ${job.dir}`;
+  });
+  stopped = [];
+  process.stderr.write(`${interruptedBy ?? 'exiting'}: stopped ${told.join('; ')}\n`);
+}

@@ -1,0 +1,181 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../../lib/app/cdk-context';
+import { consoleSteps } from '../../../lib/cli/steps';
+import { formatTrainResult } from '../../../lib/cli/train-output';
+import { GlueJobFailed, runGlueJob } from '../../../lib/local/jobs/glue-job-run';
+import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
+import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { syncTaskOutput } from '../../../lib/local/jobs/sync-task';
+import { runTrainingJob } from '../../../lib/local/jobs/training-job';
+import type { LocalTrainResult } from '../../../lib/local/local-train';
+import { stateMachineDefinition } from '../../../lib/local/template-intrinsics';
+import { failureCause, formatStateEnded } from '../../../lib/ops/training-runs';
+import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
+import { pascalCase } from '../../../constructs/common/pascal-case';
+import { platformAssembly } from '../../support/platform';
+
+type Json = Record<string, any>;
+const { assembly, config } = platformAssembly();
+const workDir = mkdtempSync(join(tmpdir(), 'mlenv-failure-cause-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** How a local execution tells a failed task (authorized-execution: `<error name>: <message>`). */
+const taskError = (error: Error) => `${error.name}: ${error.message}`;
+
+describe("a failed ETL (the data pipeline's Spark job) tells the script's own error line, then its log", () => {
+  const ETL = readFileSync(join(REPO_ROOT, 'ml', 'data', 'etl.py'));
+  const GRAMMAR = readFileSync(join(REPO_ROOT, 'constructs', 'common', 'run-string-grammar.json'), 'utf8');
+
+  /** Runs etl.py as the local Glue runner does, on one raw CSV; returns how it failed. */
+  async function failedEtl(csv: string): Promise<GlueJobFailed> {
+    const store = new MemoryObjectStore();
+    await store.put('s3://scripts/etl.py', ETL);
+    await store.put('s3://raw/dataset/v1/data.csv', csv);
+    const run = runGlueJob(
+      {
+        name: 'etl',
+        scriptLocation: 's3://scripts/etl.py',
+        defaultArguments: { '--run-string-grammar': GRAMMAR },
+        timeoutMinutes: 10,
+      },
+      {
+        '--raw': 's3://raw/dataset/v1/',
+        '--curated': 's3://curated/dataset/',
+        '--quarantine': 's3://quarantine/dataset/',
+        '--dataset-version': 'v1',
+      },
+      { store, workDir, awsEnvironment: { HOME: process.env.HOME ?? '/tmp' } },
+    );
+    const error: unknown = await run.then(
+      () => undefined,
+      (failed: unknown) => failed,
+    );
+    expect(error).toBeInstanceOf(GlueJobFailed);
+    return error as GlueJobFailed;
+  }
+
+  // The messages etl.py raises for these inputs (its EtlError), printed as `error: <message>`.
+  test.each([
+    ['Age Years,target\n1,0\n', 'error: column names must be lowercase letters, digits and _: Age Years'],
+    ['a,b\n1,2\n', "error: the target column 'target' is not in the header (a, b)"],
+  ])('%j', async (csv, line) => {
+    const error = await failedEtl(csv);
+    const [first, second] = error.message.split('\n');
+    expect(first).toBe(line);
+    expect(second).toMatch(/^etl exited with status 2; full log: \S+\.log$/);
+    // The log kept is all the script wrote, Spark's output too; the job's folder is gone.
+    const log = failureCause(error.name, error.message).log!;
+    expect(readFileSync(log, 'utf8')).toContain('Setting default log level to "WARN".');
+    expect(readFileSync(log, 'utf8')).toContain(line);
+    expect(existsSync(log.replace(/\.log$/, ''))).toBe(false);
+
+    const shown = formatStateEnded({ state: 'CleanRawData', status: 'failed', seconds: 9 }, taskError(error));
+    expect(shown.split('\n')).toEqual([`✗ CleanRawData   9.0 s  ${line}`, `      full log: ${log}`]);
+  });
+});
+
+describe.each(config.models.map((m) => [m.name]))(
+  "%s: a failed training job tells the script's exception, not the job's description",
+  (name) => {
+    const id = pascalCase(name);
+    const definition = stateMachineDefinition(assembly, `Local/${id}Model`, `${id}Pipeline/StateMachine`);
+    // A train.py that fails as a script does: output, then an exception it raises.
+    const TRAIN = 'print("reading the train channel")\nraise ValueError("the target column has one class")\n';
+    const LINE = 'ValueError: the target column has one class';
+    let failure: Error;
+    beforeAll(async () => {
+      const text = JSON.stringify((definition.States as Json).Train.Parameters).replace(
+        /"(\w+)\.\$":"States\.Format\('([^']*)', \$\.run\.id\)"/g,
+        (_m, key: string, format: string) => `"${key}":"${format.replace('{}', 'f'.repeat(32))}"`,
+      );
+      const params = JSON.parse(text) as Json;
+      const code = params.InputDataConfig.find((c: Json) => c.ChannelName === 'code');
+      code.DataSource.S3DataSource.S3Uri = 's3://code/failing.tar.gz';
+      params.HyperParameters.sagemaker_submit_directory = '/opt/ml/input/data/code/failing.tar.gz';
+      const request = params as CreateTrainingJobRequest;
+      const store = new MemoryObjectStore();
+      await store.put(
+        's3://code/failing.tar.gz',
+        deterministicTarGz([
+          { name: request.HyperParameters!.sagemaker_program, content: Buffer.from(TRAIN) },
+        ]),
+      );
+      for (const channel of request.InputDataConfig!.filter((c) => c.ChannelName !== 'code')) {
+        await store.put(`${channel.DataSource.S3DataSource.S3Uri}data.csv`, 'a,target\n1,0\n');
+      }
+      const { description } = await runTrainingJob(request, { store, workDir });
+      expect(description.TrainingJobStatus).toBe('Failed');
+      // As the training toolkit reports it: the script's error line is the ErrorMessage.
+      expect(description.FailureReason).toContain(`\nErrorMessage "${LINE}"\n`);
+      failure = (() => {
+        try {
+          syncTaskOutput(description);
+        } catch (error) {
+          return error as Error;
+        }
+        throw new Error('the task did not fail');
+      })();
+    });
+
+    test('the Train state: the exception on its line, then the log (which has the traceback)', () => {
+      const cause = failureCause(failure.name, failure.message);
+      expect(cause.line).toBe(LINE);
+      expect(readFileSync(cause.log!, 'utf8')).toContain('Traceback (most recent call last):');
+      expect(formatStateEnded({ state: 'Train', status: 'failed', seconds: 2 }, taskError(failure))).toBe(
+        `✗ Train          2.0 s  ${LINE}\n      full log: ${cause.log}`,
+      );
+    });
+
+    test("the data pipeline's Train (the training execution, a child of .sync:2) tells the same", () => {
+      // As Step Functions reports a failed child execution: its status, error and cause.
+      const child = JSON.stringify({
+        ExecutionArn: 'arn:aws:states:us-east-1:000000000000:execution:training:run',
+        Status: 'FAILED',
+        Error: failure.name,
+        Cause: failure.message,
+      });
+      expect(failureCause('States.TaskFailed', child)).toEqual(failureCause(failure.name, failure.message));
+    });
+
+    test("the run's summary: the exception and the log, not the description", () => {
+      const result = {
+        model: name,
+        executionName: 'manual-run',
+        input: { datasetS3Uri: 's3://raw/v1/', datasetVersion: 'v1', reason: 'manual' },
+        status: 'FAILED',
+        error: failure.name,
+        cause: failure.message,
+        states: [],
+        metrics: {},
+        checkedCalls: [],
+      } as unknown as LocalTrainResult;
+      const summary = formatTrainResult(result).split('\n');
+      expect(summary).toContain(`  error     ${LINE}`);
+      expect(summary).toContain(`  log       ${failureCause(failure.name, failure.message).log}`);
+      expect(summary.every((line) => line.length < 300)).toBe(true);
+    });
+  },
+);
+
+test('an error other than States.TaskFailed is named; a cause without a job is its first line', () => {
+  expect(failureCause('States.Runtime', 'AccessDenied: role is not authorized\nmore')).toEqual({
+    line: 'States.Runtime: AccessDenied: role is not authorized',
+  });
+  expect(failureCause('NoDatasetVersion', undefined)).toEqual({ line: 'NoDatasetVersion' });
+});
+
+test('a step whose execution failed is marked ✗, though it returned', async () => {
+  const lines: string[] = [];
+  const steps = consoleSteps((line) => lines.push(line));
+  const failed = { status: 'FAILED', error: 'States.TaskFailed' };
+  expect(await steps.step('execution run-1', async () => failed)).toBe(failed);
+  await steps.step('execution run-2', async () => ({ status: 'SUCCEEDED' }));
+  expect(lines.map((line) => line.replace(/\(.*\)/, '(…)'))).toEqual([
+    '▸ execution run-1',
+    '✗ execution run-1 (…)',
+    '▸ execution run-2',
+    '✓ execution run-2 (…)',
+  ]);
+});

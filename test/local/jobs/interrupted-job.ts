@@ -1,0 +1,43 @@
+/**
+ * A command that runs a local Glue job as `mlenv local train` runs CleanRawData, for the interrupt
+ * test (interrupts.test.ts) to stop: the job's script starts a grandchild that sleeps, writes both
+ * pids to <pids file>, and sleeps. With `--other-handler`, a SIGINT/SIGTERM handler is there
+ * before the job starts, as the main job's (it stops the local environment, then exits 130).
+ *
+ * Usage: node --import tsx interrupted-job.ts <work dir> <pids file> [--other-handler]
+ */
+import { runGlueJob } from '../../../lib/local/jobs/glue-job-run';
+import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+
+const SCRIPT = `import os, subprocess, sys, time
+pids = sys.argv[sys.argv.index("--pids") + 1]
+grandchild = subprocess.Popen(["sleep", "300"])
+with open(pids + ".tmp", "w") as f:
+    f.write(f"{os.getpid()} {grandchild.pid}")
+os.rename(pids + ".tmp", pids)
+time.sleep(300)
+`;
+
+async function main(): Promise<void> {
+  const [workDir, pidsFile, mode] = process.argv.slice(2);
+  if (mode === '--other-handler') {
+    const stopEnvironment = () => setTimeout(() => process.exit(130), 300);
+    process.once('SIGINT', stopEnvironment);
+    process.once('SIGTERM', stopEnvironment);
+  }
+  const store = new MemoryObjectStore();
+  await store.put('s3://scripts/sleeper.py', SCRIPT);
+  await runGlueJob(
+    {
+      name: 'sleeper',
+      scriptLocation: 's3://scripts/sleeper.py',
+      defaultArguments: { '--pids': pidsFile },
+      timeoutMinutes: 10,
+    },
+    {},
+    { store, workDir, awsEnvironment: {} },
+  );
+  console.log('the job ended by itself');
+}
+
+void main();
