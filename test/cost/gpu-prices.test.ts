@@ -78,12 +78,16 @@ test('a SageMaker instance price is per instance-hour, above 0, and one read fro
   }
 });
 
-test('each selectable GPU type is a GPU type, and each selectable type is priced for training somewhere or listed as not priced with the reason', () => {
+test('each selectable GPU type is a GPU type, and each selectable type a region does not price for training is listed as not priced there, with the reason', () => {
   for (const type of GPU_TYPES) expect(instanceProcessor(type)).toBe('gpu');
-  const notPriced = NOT_PRICED.map((n) => n.what).join('\n');
-  for (const type of SELECTABLE_TYPES) {
-    const priced = Object.values(PRICE_TABLE.regions).some((r) => r.sagemakerTraining[type]);
-    if (!priced) expect(notPriced).toMatch(new RegExp(`${escape(type)}|every type other than`));
+  for (const [region, prices] of Object.entries(PRICE_TABLE.regions)) {
+    for (const type of SELECTABLE_TYPES.filter((t) => !prices.sagemakerTraining[t])) {
+      const listed = NOT_PRICED.filter(
+        (n) =>
+          n.what.includes(region) && (n.what.includes(type) || n.what.startsWith('every type other than')),
+      );
+      expect({ region, type, listed: listed.length > 0 }).toEqual({ region, type, listed: true });
+    }
   }
   for (const { why } of NOT_PRICED) expect(why).not.toEqual('');
 });
