@@ -118,8 +118,11 @@ export async function runCodeBuild(
       onLog: options.onLog && ((line) => options.onLog!(line)),
       job: running,
     });
-    if (run.timedOut)
-      throw new BuildFailed(`${project.name}: timed out after ${project.timeoutMinutes} minutes`);
+    if (run.timedOut) {
+      throw new BuildFailed(
+        `${project.name}: timed out after ${project.timeoutMinutes} minutes\n${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
+      );
+    }
     if (run.exitCode !== 0) {
       // The failed command's own error line first (what Step Functions' error shows), then the log.
       throw new BuildFailed(

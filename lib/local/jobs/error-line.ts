@@ -1,13 +1,13 @@
 /**
- * The line of a failed script's output that says why it failed, as the script said it: the
- * exception of its last Python traceback (`ValueError: ...`, with a Py4J error's Java cause or the
- * Python error inside it), the one-line `error: ...` the ml/ scripts exit with, or the first
- * failure of a dbt build's summary (whichever comes last), else the last line that is not Spark's
- * or Java's noise (a `sys.exit("message")`).
- * Undefined when the output has no such line.
+ * The line of a failed script's output (`log`: its stdout and stderr as they came) that says why
+ * it failed, as the script said it: the exception of its last Python traceback (`ValueError: ...`,
+ * with a Py4J error's Java cause or the Python error inside it), the one-line `error: ...` the ml/
+ * scripts exit with, or the first failure of a dbt build's summary (whichever comes last); else
+ * the last line of `stderr` that is not Spark's or Java's noise (a `sys.exit("message")`), else
+ * the log's. Undefined when the output has no such line.
  */
-export function errorLine(output: string): string | undefined {
-  const lines = visibleLines(output);
+export function errorLine(log: string, stderr = log): string | undefined {
+  const lines = visibleLines(log);
   const traceback = lastIndex(lines, (line) => line === TRACEBACK);
   const error = lastIndex(lines, (line) => SCRIPT_ERROR.test(line));
   const dbt = lastIndex(lines, (line) => DBT_SUMMARY.test(withoutDbtTime(line)));
@@ -20,9 +20,12 @@ export function errorLine(output: string): string | undefined {
         : last === error
           ? lines[error]
           : dbtFailure(lines.slice(dbt + 1).map(withoutDbtTime));
-  const line = found ?? lines[lastIndex(lines, (candidate) => !isNoise(candidate))];
+  const line = found ?? lastSaid(visibleLines(stderr)) ?? lastSaid(lines);
   return line === undefined ? undefined : cut(line.trim());
 }
+
+/** The last line that is not noise. */
+const lastSaid = (lines: readonly string[]) => lines[lastIndex(lines, (line) => !isNoise(line))];
 
 const TRACEBACK = 'Traceback (most recent call last):';
 

@@ -113,7 +113,11 @@ export async function runGlueJob(
       onLog: options.onLog && ((line) => options.onLog!(line)),
       job: running,
     });
-    if (run.timedOut) throw new GlueJobFailed(`${job.name} timed out after ${job.timeoutMinutes} minutes`);
+    if (run.timedOut) {
+      throw new GlueJobFailed(
+        `${job.name} timed out after ${job.timeoutMinutes} minutes\n${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
+      );
+    }
     if (run.exitCode !== 0) {
       // The script's own error line first (what Step Functions' error shows), then the log.
       throw new GlueJobFailed(

@@ -7,7 +7,7 @@ import type { ProcessResult } from './run-process';
  * `error:` line), else its exit status.
  */
 export function scriptError(run: ProcessResult): string {
-  return errorLine(run.stderr) ?? errorLine(run.log) ?? `exit status ${run.exitCode}`;
+  return errorLine(run.log, run.stderr) ?? `exit status ${run.exitCode}`;
 }
 
 /**

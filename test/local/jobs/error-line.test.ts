@@ -71,6 +71,16 @@ test('chained exceptions: the last traceback is the one that ended the script', 
   expect(errorLine(text)).toBe('MLError: no target column');
 });
 
+test("the cause in the log comes before stderr's last line; without one, stderr's last line", () => {
+  const dbt = output('dbt-test-failure');
+  // dbt writes to stdout; a library's warning on stderr says nothing of why the build failed.
+  expect(errorLine(`FutureWarning: a warning\n${dbt}`, 'FutureWarning: a warning\n')).toBe(errorLine(dbt));
+  expect(errorLine('step 1\nstep 2\n', 'the model directory is not writable\n')).toBe(
+    'the model directory is not writable',
+  );
+  expect(errorLine('step 1\nstep 2\n', '')).toBe('step 2');
+});
+
 test('output with nothing but Spark noise has no error line', () => {
   expect(errorLine(output('etl-column-names').split('error:')[0])).toBeUndefined();
   expect(errorLine('')).toBeUndefined();

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../lib/app/cdk-context';
 import { consoleSteps } from '../../../lib/cli/steps';
 import { formatTrainResult } from '../../../lib/cli/train-output';
+import { BuildFailed, runCodeBuild } from '../../../lib/local/jobs/codebuild-build';
 import { GlueJobFailed, runGlueJob } from '../../../lib/local/jobs/glue-job-run';
 import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
 import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
@@ -158,6 +160,42 @@ describe.each(config.models.map((m) => [m.name]))(
     });
   },
 );
+
+test("a failed build (CodeBuild) tells the failed command's own error line, then its log", async () => {
+  const store = new MemoryObjectStore();
+  const zip = join(workDir, 'source.zip');
+  execFileSync('python3', [
+    '-c',
+    `import zipfile; zipfile.ZipFile(${JSON.stringify(zip)}, 'w').writestr('README', 'x')`,
+  ]);
+  await store.put('s3://sources/project.zip', readFileSync(zip));
+  const build = runCodeBuild(
+    {
+      name: 'features',
+      source: 's3://sources/project.zip',
+      // The second command fails as `ls` does: its own message on stderr, status 2.
+      buildSpec: JSON.stringify({
+        version: '0.2',
+        phases: { build: { commands: ['echo building', 'ls no-such-dir'] } },
+      }),
+      environmentVariables: {},
+      timeoutMinutes: 5,
+    },
+    {},
+    { store, workDir, awsEnvironment: {} },
+  );
+  const error: unknown = await build.then(
+    () => undefined,
+    (failed: unknown) => failed,
+  );
+  expect(error).toBeInstanceOf(BuildFailed);
+  const [first, second] = (error as BuildFailed).message.split('\n');
+  expect(first).toBe("ls: cannot access 'no-such-dir': No such file or directory");
+  expect(second).toMatch(/^features exited with status 2; full log: \S+\.log$/);
+  expect(
+    readFileSync(failureCause('States.TaskFailed', (error as BuildFailed).message).log!, 'utf8'),
+  ).toContain('building\n');
+});
 
 test('an error other than States.TaskFailed is named; a cause without a job is its first line', () => {
   expect(failureCause('States.Runtime', 'AccessDenied: role is not authorized\nmore')).toEqual({
