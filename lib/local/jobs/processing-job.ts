@@ -27,7 +27,8 @@ import { ClientError, downloadPrefix, uploadDirectory } from './transfer';
  * as given (so the pipeline's `sh -c "cd ...; tar -xzf <code>; exec python3 $0 $@"` unpacks the
  * code archive itself) with `/opt/ml` under the job's directory and `python3` the project's Python,
  * and each output's `LocalPath` is uploaded to its `S3Uri` when the script exits 0. A non-zero
- * exit fails the job with the tail of the script's stderr; `MaxRuntimeInSeconds` stops it.
+ * exit fails the job with the script's own error line (`errorLine`) and where its whole log is kept;
+ * `MaxRuntimeInSeconds` stops it.
  */
 export async function runProcessingJob(
   request: CreateProcessingJobRequest,

@@ -83,7 +83,7 @@ function unlisten(): void {
 function onInterrupt(signal: Interrupt): void {
   if (interruptedBy) {
     // A second Ctrl-C: no more waiting for the jobs to shut down.
-    for (const job of running) if (job.pid !== undefined) killProcessGroup(job.pid);
+    for (const { pid } of stopped ?? []) if (pid !== undefined) killProcessGroup(pid);
     return;
   }
   interruptedBy = signal;
@@ -109,17 +109,26 @@ function runningJobs(): StoppedJob[] {
   }));
 }
 
-/** Removes the stopped jobs' folders and says what was stopped, once. */
+/** Whether the line that says what was stopped was written. */
+let told = false;
+
+/**
+ * Removes the stopped jobs' folders (again at the exit: a download still under way when another
+ * handler kept the process alive may have written into one) and says what was stopped, once.
+ */
 function finish(): void {
   if (!stopped || stopped.length === 0) return;
-  const told = stopped.map(({ job, processes }) => {
+  for (const { job } of stopped) {
     if (!job.keep) rmSync(job.dir, { recursive: true, force: true, maxRetries: 5 });
-    const what =
+  }
+  if (told) return;
+  told = true;
+  const what = stopped.map(({ job, processes }) => {
+    const tree =
       processes.length > 0
         ? `(${processes.map((p) => `${p.name} ${p.pid}`).join(', ')})`
         : '(before its process started)';
-    return `${job.label} ${what} and ${job.keep ? 'kept' : 'removed'} its folder ${job.dir}`;
+    return `${job.label} ${tree} and ${job.keep ? 'kept' : 'removed'} its folder ${job.dir}`;
   });
-  stopped = [];
-  process.stderr.write(`${interruptedBy ?? 'exiting'}: stopped ${told.join('; ')}\n`);
+  process.stderr.write(`${interruptedBy ?? 'exiting'}: stopped ${what.join('; ')}\n`);
 }
