@@ -93,9 +93,14 @@ export function failureCause(error: string | undefined, cause: string | undefine
   return withLog(line, text);
 }
 
+/**
+ * The cause's line (the ml/ scripts' `error: ` prefix left out: the line is shown as an error
+ * already) with where the job's whole log is, if its cause says (`full log: <file>`).
+ */
 function withLog(line: string, text: string): FailureCause {
+  const shown = line.replace(/^error: /, '');
   const log = /^(?:.*; )?full log: (\S+)/m.exec(text)?.[1];
-  return log ? { line, log } : { line };
+  return log ? { line: shown, log } : { line: shown };
 }
 
 function jsonObject(text: string): Record<string, unknown> | undefined {

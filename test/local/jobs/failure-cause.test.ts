@@ -73,8 +73,12 @@ describe("a failed ETL (the data pipeline's Spark job) tells the script's own er
     expect(readFileSync(log, 'utf8')).toContain(line);
     expect(existsSync(log.replace(/\.log$/, ''))).toBe(false);
 
+    // Shown as a failure already, without the script's `error: `.
     const shown = formatStateEnded({ state: 'CleanRawData', status: 'failed', seconds: 9 }, taskError(error));
-    expect(shown.split('\n')).toEqual([`✗ CleanRawData   9.0 s  ${line}`, `      full log: ${log}`]);
+    expect(shown.split('\n')).toEqual([
+      `✗ CleanRawData   9.0 s  ${line.replace(/^error: /, '')}`,
+      `      full log: ${log}`,
+    ]);
   });
 });
 
