@@ -65,6 +65,19 @@ def finish(model_dir, program, script_file, channels, values, details, log):
     log("train: ran on " + ", ".join("%s %s" % item for item in sorted(metadata["runtime"].items())))
 
 
+def command_line(description, hyperparameters, train):
+    """A train.py's ``run(argv)``: its command line (the contract's training arguments and its
+    ``hyperparameters``) parsed, then ``train(train_dir, validation_dir, model_dir, settings,
+    target_column, log=...)`` called with the hyperparameters' values by name in ``settings``."""
+    def run(argv=None):
+        args = vars(contract.training_parser(description, hyperparameters).parse_args(argv))
+        settings = dict((hp.dest, args[hp.dest]) for hp in hyperparameters)
+        train(args["train"], args["validation"], args["model_dir"], settings, args["target_column"],
+              log=contract.print_line)
+        return 0
+    return run
+
+
 # The packages a model's results depend on, when installed: what a run records it trained with.
 RUNTIME_PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "torch", "xgboost")
 

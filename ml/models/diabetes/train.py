@@ -58,12 +58,7 @@ def train(train_dir, validation_dir, model_dir, settings, target_column=data.DEF
     return values
 
 
-def run(argv=None):
-    args = vars(contract.training_parser("Train diabetes.", HYPERPARAMETERS).parse_args(argv))
-    settings = dict((hp.dest, args[hp.dest]) for hp in HYPERPARAMETERS)
-    train(args["train"], args["validation"], args["model_dir"], settings, args["target_column"],
-          log=contract.print_line)
-    return 0
+run = training.command_line("Train diabetes.", HYPERPARAMETERS, train)
 
 
 main = cli.entry_point(__name__, run)
