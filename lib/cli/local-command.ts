@@ -1,12 +1,20 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { platformConfig } from '../../config';
-import { emulatorStatus, localStateDir } from '../local/emulator';
-import { localDown } from '../local/local-down';
+import { existsSync } from 'node:fs';
+import { emulatorStateFile, emulatorStatus, localStateDir } from '../local/emulator';
+import { connectCurrentDeployment } from '../local/current-deployment';
+import { formatStateChoice, localDown } from '../local/local-down';
 import { stageStacks } from '../local/emulator-assembly';
 import { deployedAssemblyDir } from '../local/emulator-deploy';
 import { emulatorClientConfig } from '../local/emulator-env';
-import { localEnvironment, localUp, SILENT_STEPS, stackStatuses } from '../local/emulator-up';
+import {
+  localEnvironment,
+  localUp,
+  SILENT_STEPS,
+  stackStatuses,
+  type StepRunner,
+} from '../local/emulator-up';
 import { LocalDeployment } from '../local/local-deployment';
 import { localDrift } from '../local/local-drift';
 import { localServe } from '../local/local-serve';
@@ -19,6 +27,26 @@ import { formatDriftResult } from './drift-output';
 import { formatSmokeResult } from './smoke-output';
 import { consoleSteps, seconds } from './steps';
 import { printTrainResult, trainSummary } from './train-output';
+
+const REDEPLOY_FLAG = '--redeploy';
+const REDEPLOY_HELP =
+  'when the working tree changed since the last deploy, redeploy first (as `mlenv local up`) instead of refusing';
+
+/** The deployment a command runs on, refused (or with --redeploy redeployed) when the working tree changed. */
+function connectCurrent(
+  command: string,
+  options: { readonly redeploy?: boolean; readonly json?: boolean },
+  steps: StepRunner,
+) {
+  return connectCurrentDeployment({
+    command,
+    redeploy: options.redeploy,
+    steps,
+    say: (line) => {
+      if (!options.json) console.log(line);
+    },
+  });
+}
 
 /**
  * `mlenv local ...`: the local environment in an AWS emulator. Commands parse and print; the work
@@ -42,7 +70,15 @@ export function localCommand(): Command {
     )
     .action(async (options: { assembly?: string }) => {
       const started = Date.now();
-      const result = await localUp({ steps: consoleSteps(), assemblyDir: options.assembly });
+      const stateDir = localStateDir();
+      // A state `local down` kept is loaded by the emulator this starts (not by one that runs).
+      const kept = existsSync(emulatorStateFile(stateDir)) && !(await emulatorStatus({ stateDir })).running;
+      const result = await localUp({ stateDir, steps: consoleSteps(), assemblyDir: options.assembly });
+      if (kept) {
+        console.log(
+          `local up: restored the local state kept in ${stateDir} (S3 objects, model packages, executions, MLflow runs; \`mlenv local down --wipe\` clears it)`,
+        );
+      }
       console.log(
         `local up: ${result.stacks.length} stacks deployed into ${result.endpoint} (pid ${result.pid}) in ${seconds(Date.now() - started)}; runs are recorded in MLflow at ${result.tracking.url}`,
       );
@@ -55,20 +91,35 @@ export function localCommand(): Command {
       "run the model's training pipeline as deployed in the emulator, on the sample dataset (or --dataset)",
     )
     .requiredOption('--model <name>', 'a model of the configuration')
-    .option('--rows <n>', 'rows of the sample dataset (default: all)', positiveInteger)
+    .addOption(
+      // With --dataset the whole CSV trains: a row count would be ignored, so it is refused.
+      new Option('--rows <n>', 'rows of the sample dataset (default: all)')
+        .argParser(positiveInteger)
+        .conflicts('dataset'),
+    )
     .option('--dataset <csv>', 'train on this CSV file (a header row and the target column) instead')
+    .option(REDEPLOY_FLAG, REDEPLOY_HELP)
     .option('--json', 'print the result as JSON')
-    .action(async (options: { model: string; rows?: number; dataset?: string; json?: boolean }) => {
-      const dataset = options.dataset === undefined ? undefined : readCsv(options.dataset);
-      const deployment = await LocalDeployment.connect();
-      const result = await localTrain(deployment, {
-        model: options.model,
-        rows: options.rows,
-        dataset,
-        steps: options.json ? SILENT_STEPS : consoleSteps(),
-      });
-      printTrainResult(result, options.json);
-    });
+    .action(
+      async (options: {
+        model: string;
+        rows?: number;
+        dataset?: string;
+        redeploy?: boolean;
+        json?: boolean;
+      }) => {
+        const dataset = options.dataset === undefined ? undefined : readCsv(options.dataset);
+        const steps = options.json ? SILENT_STEPS : consoleSteps();
+        const deployment = await connectCurrent('local train', options, steps);
+        const result = await localTrain(deployment, {
+          model: options.model,
+          rows: options.rows,
+          dataset,
+          steps,
+        });
+        printTrainResult(result, options.json);
+      },
+    );
 
   local
     .command('serve')
@@ -77,11 +128,13 @@ export function localCommand(): Command {
       "serve the model's newest approved package: pin it, deploy the endpoint into the emulator, and run the serving stand-in under its name",
     )
     .requiredOption('--model <name>', 'a model of the configuration')
+    .option(REDEPLOY_FLAG, REDEPLOY_HELP)
     .option('--json', 'print the result as JSON')
-    .action(async (options: { model: string; json?: boolean }) => {
-      const { server, package: pkg } = await localServe(await LocalDeployment.connect(), {
+    .action(async (options: { model: string; redeploy?: boolean; json?: boolean }) => {
+      const steps = options.json ? SILENT_STEPS : consoleSteps();
+      const { server, package: pkg } = await localServe(await connectCurrent('local serve', options, steps), {
         model: options.model,
-        steps: options.json ? SILENT_STEPS : consoleSteps(),
+        steps,
       });
       if (options.json) console.log(JSON.stringify({ ...server, modelPackageVersion: pkg.version }, null, 2));
       else
@@ -121,11 +174,13 @@ export function localCommand(): Command {
       "run the model's data-quality check over the captured data against its package's baseline; on violations the deployed rule notifies and (where the environment retrains on drift) retrains",
     )
     .requiredOption('--model <name>', 'a model of the configuration')
+    .option(REDEPLOY_FLAG, REDEPLOY_HELP)
     .option('--json', 'print the result as JSON')
-    .action(async (options: { model: string; json?: boolean }) => {
-      const result = await localDrift(await LocalDeployment.connect(), {
+    .action(async (options: { model: string; redeploy?: boolean; json?: boolean }) => {
+      const steps = options.json ? SILENT_STEPS : consoleSteps();
+      const result = await localDrift(await connectCurrent('local drift', options, steps), {
         model: options.model,
-        steps: options.json ? SILENT_STEPS : consoleSteps(),
+        steps,
       });
       if (options.json) {
         const { retrain, ...drift } = result;
@@ -136,10 +191,16 @@ export function localCommand(): Command {
 
   local
     .command('down')
-    .addHelpText('after', '\nExample:\n  $ npx mlenv local down')
-    .description('stop the emulator (everything deployed into it is gone)')
-    .action(async () => {
-      const result = await localDown();
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local down --wipe')
+    .description(
+      'stop the emulator, the serving stand-ins and MLflow; keep the local state (S3 objects, model packages, executions, MLflow runs) for the next `local up`, or wipe it',
+    )
+    .addOption(
+      new Option('--keep', 'keep the local state for the next `local up` (the default)').conflicts('wipe'),
+    )
+    .addOption(new Option('--wipe', 'delete the local state: the next `local up` starts empty'))
+    .action(async (options: { keep?: boolean; wipe?: boolean }) => {
+      const result = await localDown(localStateDir(), { state: options.wipe ? 'wipe' : 'keep' });
       const where = [`pid ${result.pid}`, ...(result.port ? [`port ${result.port}`] : [])].join(', ');
       for (const model of result.servers) console.log(`local down: stopped serving ${model}`);
       console.log(
@@ -147,7 +208,8 @@ export function localCommand(): Command {
           ? `local down: stopped the emulator (${where})`
           : 'local down: no emulator was running',
       );
-      if (result.tracking) console.log('local down: stopped MLflow (its runs stay in the local state)');
+      if (result.tracking) console.log('local down: stopped MLflow');
+      console.log(formatStateChoice(result));
     });
 
   local

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
-import { LOCAL_ENVIRONMENT, SILENT_STEPS } from '../local/emulator-up';
-import { LocalDeployment } from '../local/local-deployment';
+import { platformConfig } from '../../config';
+import { connectCurrentDeployment } from '../local/current-deployment';
+import { LOCAL_ENVIRONMENT, localEnvironment, SILENT_STEPS } from '../local/emulator-up';
+import { withLocalDeployAdvice } from '../local/local-advice';
 import { executionName, localTrain } from '../local/local-train';
 import { listDatasetVersions } from '../ops/datasets';
 import { formatStateEnded, startTraining, trainingEntryPoint, waitForExecution } from '../ops/training-runs';
@@ -35,7 +37,12 @@ export function trainCommand(): Command {
       '\nExample:\n  $ npx mlenv train dev --model churn --dataset-version 3f2a9c0d1e4b5a69 --wait',
     )
     .action(async (envName: string, options: TrainOptions) => {
-      const { env, directory, s3, sfn } = await connectEnvironment(envName, options);
+      const { env, directory, s3, sfn } = await connectEnvironment(envName, options).catch((error) => {
+        // A model added by configuration is missing in the emulator until `mlenv local up`.
+        throw envName === LOCAL_ENVIRONMENT
+          ? withLocalDeployAdvice(error, localEnvironment(platformConfig()).stageId)
+          : error;
+      });
       const model = modelIn(directory, options.model);
       const versions = await listDatasetVersions(s3, directory.buckets.raw, options.model);
       const version = options.datasetVersion
@@ -52,11 +59,14 @@ export function trainCommand(): Command {
 
       if (env.name === LOCAL_ENVIRONMENT) {
         // The emulator's Step Functions cannot run SageMaker jobs: the local environment runs it.
-        const result = await localTrain(await LocalDeployment.connect(), {
-          model: options.model,
-          input,
-          steps: options.json ? SILENT_STEPS : consoleSteps(),
+        const steps = options.json ? SILENT_STEPS : consoleSteps();
+        const deployment = await connectCurrentDeployment({
+          command: `train ${envName}`,
+          steps,
+          offerRedeploy: false,
+          say: () => undefined,
         });
+        const result = await localTrain(deployment, { model: options.model, input, steps });
         printTrainResult(result, options.json);
         return;
       }

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../app/cdk-context';
+import { forgetDeployedInputs, readAppInputs, recordDeployedInputs } from './deployed-inputs';
 import { emulatorProcessEnv } from './emulator-env';
 
 /** Where a deploy into the emulator happens, and as whom. */
@@ -20,7 +21,7 @@ const CDK_CLI = join(REPO_ROOT, 'node_modules', '.bin', 'cdk');
 /** Where `cdk deploy` writes the cloud assembly it synthesizes (not `cdk.out`: tests read that one). */
 const synthesizedAssemblyDir = (stateDir: string) => join(stateDir, 'cdk.out');
 /** Which assembly the last deploy deployed. */
-const deployedRecord = (stateDir: string) => join(stateDir, 'deployed-assembly');
+export const deployedRecord = (stateDir: string) => join(stateDir, 'deployed-assembly');
 
 /** The cloud assembly the last deploy into the emulator deployed. */
 export function deployedAssemblyDir(stateDir: string): string {
@@ -63,6 +64,9 @@ export async function deployStage(
   const context = Object.entries(options.context ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const source = options.assemblyDir ? ['--app', assembly] : ['--output', assembly, ...context];
   rmSync(deployedRecord(target.stateDir), { force: true });
+  forgetDeployedInputs(target.stateDir);
+  // Read before the synthesis reads them: an edit made while it runs is not in this deploy.
+  const inputs = readAppInputs();
   await runCdk(
     [
       'deploy',
@@ -80,6 +84,7 @@ export async function deployStage(
     options.onLine,
   );
   writeFileSync(deployedRecord(target.stateDir), assembly + '\n');
+  recordDeployedInputs(target.stateDir, inputs);
 }
 
 function runCdk(

@@ -7,6 +7,8 @@ import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './p
 
 /** The launcher that corrects moto's CloudFormation bugs and starts its server. */
 export const EMULATOR_LAUNCHER = join(__dirname, 'emulator', 'moto_server.py');
+/** Runs the launcher with moto's state loaded from, and saved to, the local state on stop. */
+const PERSISTENT_LAUNCHER = join(__dirname, 'python', 'persistent_emulator.py');
 
 /** Where the local environment keeps its state (git-ignored); `MLENV_LOCAL_STATE_DIR` overrides it. */
 export function localStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -44,6 +46,11 @@ const portFile = (stateDir: string) => join(stateDir, 'emulator.port');
 /** The launcher's pid, written as soon as it is spawned (before it answers and is recorded). */
 const pidFile = (stateDir: string) => join(stateDir, 'emulator.pid');
 export const emulatorLogFile = (stateDir: string) => join(stateDir, 'emulator.log');
+/**
+ * What the emulator held when it last stopped (moto keeps it in memory): the next start loads it,
+ * so that S3's objects, the packages and the executions live as long as the MLflow runs beside them.
+ */
+export const emulatorStateFile = (stateDir: string) => join(stateDir, 'emulator-state.pickle');
 
 function readRecord(stateDir: string): EmulatorRecord | undefined {
   try {
@@ -122,10 +129,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
   if (!existsSync(python)) {
     throw new Error(`mlenv local: ${python} is missing; run \`npm run setup\` (it installs moto into .venv)`);
   }
-  const { pid, exited } = spawnInBackground(python, [EMULATOR_LAUNCHER, '--port-file', portFile(stateDir)], {
-    cwd: stateDir,
-    logFile: emulatorLogFile(stateDir),
-  });
+  const { pid, exited } = spawnInBackground(
+    python,
+    [
+      PERSISTENT_LAUNCHER,
+      '--state-file',
+      emulatorStateFile(stateDir),
+      EMULATOR_LAUNCHER,
+      '--port-file',
+      portFile(stateDir),
+    ],
+    { cwd: stateDir, logFile: emulatorLogFile(stateDir) },
+  );
   writeFileSync(pidFile(stateDir), `${pid}\n`);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
@@ -153,7 +168,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
   }
 }
 
-/** Stops the recorded emulator (its whole process group) and removes the record. */
+/**
+ * Stops the recorded emulator (its whole process group: SIGTERM, on which it saves its state) and
+ * removes the record.
+ */
 export async function stopEmulator(
   options: EmulatorOptions = {},
 ): Promise<{ readonly stopped: boolean; readonly pid?: number; readonly port?: number }> {

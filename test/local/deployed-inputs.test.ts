@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { staleDeployReason, staleDeployRefusal } from '../../lib/local/current-deployment';
+import {
+  appLibFolders,
+  describeChanges,
+  inputChanges,
+  readAppInputs,
+  recordDeployedInputs,
+} from '../../lib/local/deployed-inputs';
+
+/**
+ * A repository laid out as this one is (cdk.json's app is bin/app.ts; lib/ holds the app's
+ * modules beside the CLI's), with what git ignores in .gitignore.
+ */
+let root: string;
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const write = (path: string, content: string) => {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), content);
+};
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'mlenv-deployed-inputs-'));
+  git('init', '-q');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'user.name', 'test');
+  write('.gitignore', 'scratch/\n*.log\n');
+  write('cdk.json', '{"app": "node bin/app.ts"}\n');
+  write('bin/app.ts', "import { stages } from '../lib/stages';\nstages();\n");
+  write('lib/stages/index.ts', "export { stages } from './stages';\n");
+  write(
+    'lib/stages/stages.ts',
+    "import { stack } from '../stacks/stack';\nexport const stages = () => stack;\n",
+  );
+  write('lib/stacks/stack.ts', 'export const stack = 1;\n');
+  write('lib/cli/command.ts', 'export const command = 1;\n');
+  write('config/environments.ts', "export const environments = ['local'];\n");
+  write('ml/models/m/train.py', 'EPOCHS = 10\n');
+  write('ml/models/m/tests/test_train.py', 'def test(): pass\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+});
+
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('what the app reads', () => {
+  test('the folders of lib/ it imports, not the CLI', () => {
+    expect(appLibFolders(root)).toEqual(['lib/stacks', 'lib/stages']);
+  });
+
+  test('its configuration, model code and settings, not the tests of the model code', () => {
+    expect(Object.keys(readAppInputs(root).files).sort()).toEqual([
+      'bin/app.ts',
+      'cdk.json',
+      'config/environments.ts',
+      'lib/stacks/stack.ts',
+      'lib/stages/index.ts',
+      'lib/stages/stages.ts',
+      'ml/models/m/train.py',
+    ]);
+  });
+});
+
+describe('changes since a deploy', () => {
+  test('none when nothing changed', () => {
+    expect(inputChanges(readAppInputs(root), readAppInputs(root))).toBeUndefined();
+  });
+
+  test('a changed file (a hyperparameter of the model code)', () => {
+    const deployed = readAppInputs(root);
+    write('ml/models/m/train.py', 'EPOCHS = 20\n');
+    expect(inputChanges(deployed, readAppInputs(root))?.files).toEqual(['ml/models/m/train.py']);
+  });
+
+  test('an added file, not yet known to git', () => {
+    const deployed = readAppInputs(root);
+    write('ml/models/m/features.py', 'FEATURES = []\n');
+    expect(inputChanges(deployed, readAppInputs(root))?.files).toEqual(['ml/models/m/features.py']);
+  });
+
+  test('a deleted file', () => {
+    const deployed = readAppInputs(root);
+    unlinkSync(join(root, 'config/environments.ts'));
+    expect(inputChanges(deployed, readAppInputs(root))?.files).toEqual(['config/environments.ts']);
+  });
+
+  test('an ignored file does not count', () => {
+    const deployed = readAppInputs(root);
+    write('ml/models/m/train.log', 'epoch 1\n');
+    write('config/scratch/notes.ts', 'x\n');
+    expect(inputChanges(deployed, readAppInputs(root))?.files ?? []).toEqual([]);
+  });
+
+  test("files the app does not read (the CLI, the model's tests) do not count", () => {
+    const deployed = readAppInputs(root);
+    write('lib/cli/command.ts', 'export const command = 2;\n');
+    write('ml/models/m/tests/test_train.py', 'def test(): assert True\n');
+    expect(inputChanges(deployed, readAppInputs(root))?.files ?? []).toEqual([]);
+  });
+
+  test('a new commit changes the code version the pipelines record, with the same files', () => {
+    write('README.md', 'notes\n');
+    const deployed = readAppInputs(root);
+    git('add', 'README.md');
+    git('commit', '-q', '-m', 'notes');
+    const changes = inputChanges(deployed, readAppInputs(root));
+    expect(changes?.files).toEqual([]);
+    expect(changes?.codeVersion?.deployed).toMatch(/-dirty$/);
+    expect(describeChanges(changes!)).toMatch(/^code version \w+-dirty deployed, \w+ now$/);
+  });
+});
+
+describe('what a refusal says', () => {
+  test('up to five changed files, then how many more', () => {
+    const files = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((f) => `config/${f}.ts`);
+    expect(describeChanges({ files })).toBe(
+      `7 files changed since the last deploy: ${files.slice(0, 5).join(', ')} and 2 more`,
+    );
+  });
+
+  test('one line naming the changed file and the command to run', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'mlenv-deployed-inputs-state-'));
+    try {
+      recordDeployedInputs(stateDir, readAppInputs(root));
+      expect(staleDeployReason(stateDir, readAppInputs(root))).toBeUndefined();
+      write('ml/models/m/train.py', 'EPOCHS = 20\n');
+      const refusal = staleDeployRefusal('local train', staleDeployReason(stateDir, readAppInputs(root))!);
+      expect(refusal.split('\n')).toHaveLength(1);
+      expect(refusal).toContain('ml/models/m/train.py');
+      expect(refusal).toContain('`mlenv local up`');
+      expect(refusal).not.toContain('cdk deploy');
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a deploy that recorded no inputs is stale', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'mlenv-deployed-inputs-state-'));
+    try {
+      expect(staleDeployReason(stateDir, readAppInputs(root))).toMatch(/recorded no inputs/);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
