@@ -70,7 +70,8 @@ const TASK_FAILED = 'States.TaskFailed';
 /**
  * Why a task or an execution failed, from Step Functions' error name and cause: for a SageMaker
  * job (`.sync`: its description is the cause), its FailureReason's `ErrorMessage` (the script's
- * error line, as the training toolkit reports it) or else its first line; for a failed child
+ * error line, as the training toolkit reports it) or else its first line (a processing job's
+ * `AlgorithmError: <message>`, the message); for a failed child
  * execution (`.sync:2`: its status is the cause), the child's own cause; else the cause's first
  * line, after the error name unless that is `States.TaskFailed`.
  */
@@ -80,7 +81,8 @@ export function failureCause(error: string | undefined, cause: string | undefine
   if (typeof described?.FailureReason === 'string') {
     const reason = described.FailureReason;
     const message = /^ErrorMessage "(.*?)"?$/m.exec(reason)?.[1];
-    return withLog(message || reason.split('\n')[0], reason);
+    // A processing job's `AlgorithmError: <message>`: the failure is the script's, as the line says.
+    return withLog(message || reason.split('\n')[0].replace(/^AlgorithmError: /, ''), reason);
   }
   if (described && (typeof described.Error === 'string' || typeof described.Cause === 'string')) {
     return failureCause(

@@ -8,6 +8,7 @@ import { formatTrainResult } from '../../../lib/cli/train-output';
 import { BuildFailed, runCodeBuild } from '../../../lib/local/jobs/codebuild-build';
 import { GlueJobFailed, runGlueJob } from '../../../lib/local/jobs/glue-job-run';
 import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
+import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
 import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
 import { syncTaskOutput } from '../../../lib/local/jobs/sync-task';
 import { runTrainingJob } from '../../../lib/local/jobs/training-job';
@@ -164,6 +165,32 @@ describe.each(config.models.map((m) => [m.name]))(
     });
   },
 );
+
+test("a failed processing job tells its script's error line, not its description", async () => {
+  const { description } = await runProcessingJob(
+    {
+      ProcessingJobName: 'preprocess-1',
+      RoleArn: 'arn:aws:iam::123456789012:role/jobs',
+      // A container whose script says why it stops, as the ml/ scripts do, and exits 2.
+      AppSpecification: {
+        ImageUri: 'example.com/image:1',
+        ContainerEntrypoint: ['sh', '-c', 'echo reading; echo "error: the input has no rows" >&2; exit 2'],
+      },
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large' } },
+    },
+    { store: new MemoryObjectStore(), workDir },
+  );
+  expect(description.ProcessingJobStatus).toBe('Failed');
+  let failure: Error | undefined;
+  try {
+    syncTaskOutput(description);
+  } catch (error) {
+    failure = error as Error;
+  }
+  const cause = failureCause(failure!.name, failure!.message);
+  expect(cause.line).toBe('the input has no rows');
+  expect(readFileSync(cause.log!, 'utf8')).toContain('reading\n');
+});
 
 test("a failed build (CodeBuild) tells the failed command's own error line, then its log", async () => {
   const store = new MemoryObjectStore();
