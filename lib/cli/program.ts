@@ -4,6 +4,7 @@ import { costCommand } from './cost-command';
 import { dataCommand } from './data-command';
 import { decisionCommand, envsCommand, modelsCommand } from './environment-commands';
 import { localCommand } from './local-command';
+import { logsCommand } from './logs-command';
 import { modelCommand } from './model-command';
 import { promoteCommand } from './promote-command';
 import { runsCommand } from './runs-command';
@@ -29,6 +30,7 @@ export function mlenvProgram(): Command {
     .addCommand(promoteCommand())
     .addCommand(smokeCommand())
     .addCommand(statusCommand())
+    .addCommand(logsCommand())
     .addCommand(parityCommand())
     .addCommand(costCommand())
     .addCommand(localCommand());

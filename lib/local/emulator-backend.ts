@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateModelPackageCommand,
@@ -12,6 +13,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { GetTableCommand } from '@aws-sdk/client-glue';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../authorization/codebuild-build-calls';
@@ -24,7 +26,17 @@ import {
   type IntegrationBackend,
   runAuthorizedExecution,
 } from './authorized-execution';
-import { emulatorProcessEnv } from './emulator-env';
+import { emulatorClientConfig, emulatorProcessEnv } from './emulator-env';
+import { recordInEmulator } from './emulator-records';
+import { executionArnOf, ExecutionHistory } from './execution-history';
+import {
+  codeBuildLog,
+  glueJobRunLogs,
+  JobLines,
+  type LogDestination,
+  sagemakerJobLog,
+  writeJobLog,
+} from './job-log-streams';
 import { runCodeBuild } from './jobs/codebuild-build';
 import { mlflowServerStatus } from './mlflow-server';
 import { runGlueJob } from './jobs/glue-job-run';
@@ -63,8 +75,13 @@ export interface BackendRecord {
   /** The executions of other state machines a run started (`states:startExecution`), in order. */
   readonly childExecutions: Array<{
     readonly stateMachineArn: string;
+    readonly executionArn: string;
     readonly execution: AuthorizedExecution;
   }>;
+  /** Where each job's log went in the emulator's CloudWatch Logs, by state, in the order they ran. */
+  readonly logs: Array<{ readonly state: string; readonly destinations: readonly LogDestination[] }>;
+  /** What could not be recorded in the emulator (its executions, job descriptions and logs), and why. */
+  readonly notRecorded: string[];
 }
 
 export interface EmulatorBackendOptions {
@@ -80,6 +97,12 @@ export interface EmulatorBackendOptions {
    * @default - the project's `.venv/bin/python`
    */
   readonly python?: string;
+  /**
+   * The history of the execution the backend answers for, which the backend tells each task's
+   * scheduling, submission and outcome (the runner's `onEvent` tells it the states).
+   * @default - none is kept
+   */
+  readonly history?: ExecutionHistory;
 }
 
 /** The target of the dbt project's `profiles.yml` that local builds use (DuckDB over the same Parquet). */
@@ -102,7 +125,28 @@ export function emulatorBackend(
   options: EmulatorBackendOptions = {},
 ): { readonly backend: IntegrationBackend; readonly record: BackendRecord } {
   const { s3, sagemaker, sns } = deployment.clients;
-  const record: BackendRecord = { jobs: {}, published: [], registered: [], childExecutions: [] };
+  const record: BackendRecord = {
+    jobs: {},
+    published: [],
+    registered: [],
+    childExecutions: [],
+    logs: [],
+    notRecorded: [],
+  };
+  const logs = new CloudWatchLogsClient(emulatorClientConfig(deployment.port, deployment.env.region));
+  // What ran is recorded where AWS's APIs read it; a recording that fails does not fail the run.
+  const keep = async (what: string, recording: () => Promise<unknown>) => {
+    try {
+      await recording();
+    } catch (error) {
+      record.notRecorded.push(`${what}: ${(error as Error).message}`);
+    }
+  };
+  const keepLog = (state: string, destinations: readonly LogDestination[], lines: JobLines) =>
+    keep(`the log of ${state}`, async () => {
+      await writeJobLog(logs, destinations, lines.lines);
+      record.logs.push({ state, destinations });
+    });
   const { deployed } = deployment.authz.inventory;
   const localResource = (type: string, ref: string, what: string): DeployedResource => {
     const found = deployed.ofType(type).find((r) => r.stage === deployment.stage && deployed.ref(r) === ref);
@@ -110,42 +154,84 @@ export function emulatorBackend(
     return found;
   };
   const awsEnvironment = emulatorProcessEnv(deployment.port, deployment.env.region, deployment.stateDir);
-  const jobOptions = (state: string, python?: string): LocalJobOptions => ({
+  const jobOptions = (state: string, lines: JobLines, python?: string): LocalJobOptions => ({
     store: new S3ObjectStore(s3),
     python,
     workDir: options.workDir,
     region: deployment.env.region,
-    onLog: options.onLog && ((line) => options.onLog!(state, line)),
+    onLog: (line: string, stream?: 'stdout' | 'stderr') => {
+      lines.onLog(line, stream);
+      options.onLog?.(state, line);
+    },
   });
 
+  // A SageMaker job ran here: its log goes to SageMaker's stream of it, its description to the
+  // emulator's SageMaker (status, metrics, artifacts, failure reason), then `.sync` answers.
   const localJob = async (
     state: string,
-    run: () => Promise<LocalJobRun<ProcessingJobDescription | TrainingJobDescription>>,
+    kind: 'training' | 'processing',
+    run: (lines: JobLines) => Promise<LocalJobRun<ProcessingJobDescription | TrainingJobDescription>>,
   ) => {
-    const job = await run();
+    const lines = new JobLines();
+    const job = await run(lines);
     record.jobs[state] = job;
-    return syncTaskOutput(job.description);
+    const description = job.description;
+    const recorded =
+      kind === 'training'
+        ? ({ kind: 'training-job', record: description as TrainingJobDescription } as const)
+        : ({ kind: 'processing-job', record: description as ProcessingJobDescription } as const);
+    const name =
+      recorded.kind === 'training-job' ? recorded.record.TrainingJobName : recorded.record.ProcessingJobName;
+    await keepLog(state, [sagemakerJobLog(kind, name, description.CreationTime)], lines);
+    await keep(`the ${kind} job ${name}`, () => recordInEmulator(deployment.port, recorded));
+    return syncTaskOutput(description);
   };
 
-  const backend: IntegrationBackend = async (integration, parameters, state) => {
+  const answerFor =
+    (history: ExecutionHistory | undefined): IntegrationBackend =>
+    async (integration, parameters, state) => {
+      history?.taskScheduled(integration, parameters, deployment.env.region);
+      try {
+        const output = await answer(integration, parameters, state, history);
+        history?.taskSucceeded(integration, output);
+        return output;
+      } catch (error) {
+        history?.taskFailed(state, integration, error as Error);
+        throw error;
+      }
+    };
+
+  const answer = async (
+    integration: string,
+    parameters: JsonObject,
+    state: string,
+    history: ExecutionHistory | undefined,
+  ): Promise<unknown> => {
     switch (integration) {
       // Recorded in the emulator's SageMaker, then run here; `.sync` answers when it ends.
-      case 'sagemaker:createProcessingJob':
-        await sagemaker.send(
+      case 'sagemaker:createProcessingJob': {
+        const created = await sagemaker.send(
           new CreateProcessingJobCommand(parameters as unknown as CreateProcessingJobCommandInput),
         );
-        return localJob(state, () => {
+        history?.taskSubmitted(integration, { ProcessingJobArn: created.ProcessingJobArn });
+        return localJob(state, 'processing', (lines) => {
           const request = parameters as unknown as CreateProcessingJobRequest;
           const modelCode = request.AppSpecification.ContainerEntrypoint !== undefined;
-          return runProcessingJob(request, jobOptions(state, modelCode ? options.python : undefined));
+          return runProcessingJob(request, jobOptions(state, lines, modelCode ? options.python : undefined));
         });
-      case 'sagemaker:createTrainingJob':
-        await sagemaker.send(
+      }
+      case 'sagemaker:createTrainingJob': {
+        const created = await sagemaker.send(
           new CreateTrainingJobCommand(parameters as unknown as CreateTrainingJobCommandInput),
         );
-        return localJob(state, () =>
-          runTrainingJob(parameters as unknown as CreateTrainingJobRequest, jobOptions(state, options.python)),
+        history?.taskSubmitted(integration, { TrainingJobArn: created.TrainingJobArn });
+        return localJob(state, 'training', (lines) =>
+          runTrainingJob(
+            parameters as unknown as CreateTrainingJobRequest,
+            jobOptions(state, lines, options.python),
+          ),
         );
+      }
       case 'aws-sdk:s3:getObject': {
         const output = await s3
           .send(new GetObjectCommand({ Bucket: String(parameters.Bucket), Key: String(parameters.Key) }))
@@ -205,18 +291,33 @@ export function emulatorBackend(
       case 'glue:startJobRun': {
         const job = localResource('AWS::Glue::Job', String(parameters.JobName), 'Glue job');
         const command = asObject(job.properties.Command) ?? {};
-        const run = await runGlueJob(
-          {
-            name: String(parameters.JobName),
-            scriptLocation: String(command.ScriptLocation),
-            defaultArguments: stringRecord(job.properties.DefaultArguments),
-            timeoutMinutes: Number(job.properties.Timeout ?? 60),
-          },
-          stringRecord(parameters.Arguments),
-          { ...jobOptions(state), awsEnvironment },
-        );
-        const { log: _log, ...jobRun } = run;
-        return jobRun;
+        const defaultArguments = stringRecord(job.properties.DefaultArguments);
+        const runArguments = stringRecord(parameters.Arguments);
+        const lines = new JobLines();
+        // The run's log is in the streams of its id (a failed run's, which the runner does not
+        // tell, is one made here).
+        const logUnder = async (runId: string) => {
+          history?.taskSubmitted(integration, { JobRunId: runId });
+          await keepLog(state, glueJobRunLogs({ ...defaultArguments, ...runArguments }, runId), lines);
+        };
+        try {
+          const run = await runGlueJob(
+            {
+              name: String(parameters.JobName),
+              scriptLocation: String(command.ScriptLocation),
+              defaultArguments,
+              timeoutMinutes: Number(job.properties.Timeout ?? 60),
+            },
+            runArguments,
+            { ...jobOptions(state, lines), awsEnvironment },
+          );
+          await logUnder(run.Id);
+          const { log: _log, ...jobRun } = run;
+          return jobRun;
+        } catch (error) {
+          await logUnder(`jr_${randomBytes(32).toString('hex')}`);
+          throw error;
+        }
       }
       // Builds run here with the project's own commands (`runCodeBuild`): a dbt build with the
       // DuckDB target over the rows the Glue table (registered by the Spark job in the emulator's
@@ -234,18 +335,42 @@ export function emulatorBackend(
             asList(list).map((v) => [String(asObject(v)?.Name), String(asObject(v)?.Value)]),
           );
         const projectVariables = variables(environment.EnvironmentVariables);
-        const build = await runCodeBuild(
-          {
-            name: String(parameters.ProjectName),
-            source: `s3://${String(source.Location)}`,
-            buildSpec: String(source.BuildSpec),
-            environmentVariables: projectVariables,
-            timeoutMinutes: Number(project.properties.TimeoutInMinutes ?? 60),
-          },
-          variables(parameters.EnvironmentVariablesOverride),
-          { ...jobOptions(state), awsEnvironment, ...(await localBuildInputs(deployment, projectVariables)) },
-        );
-        return { Build: build.Build };
+        const name = String(parameters.ProjectName);
+        const cloudWatchLogs = asObject(asObject(project.properties.LogsConfig)?.CloudWatchLogs);
+        const lines = new JobLines();
+        // The build's log is in the project's group, in the stream of its id (a failed build's,
+        // which the runner does not tell, is one made here); the build names it, as CodeBuild's does.
+        const logUnder = async (buildId: string) => {
+          const destination = codeBuildLog(name, buildId, cloudWatchLogs);
+          const logged = {
+            GroupName: destination.logGroupName,
+            StreamName: destination.logStreamName,
+          };
+          history?.taskSubmitted(integration, { Build: { Id: buildId, ProjectName: name, Logs: logged } });
+          await keepLog(state, [destination], lines);
+          return logged;
+        };
+        try {
+          const build = await runCodeBuild(
+            {
+              name,
+              source: `s3://${String(source.Location)}`,
+              buildSpec: String(source.BuildSpec),
+              environmentVariables: projectVariables,
+              timeoutMinutes: Number(project.properties.TimeoutInMinutes ?? 60),
+            },
+            variables(parameters.EnvironmentVariablesOverride),
+            {
+              ...jobOptions(state, lines),
+              awsEnvironment,
+              ...(await localBuildInputs(deployment, projectVariables)),
+            },
+          );
+          return { Build: { ...build.Build, Logs: await logUnder(build.Build.Id) } };
+        } catch (error) {
+          await logUnder(`${name}:${randomUUID()}`);
+          throw error;
+        }
       }
       // Another deployed state machine, run here the same way (its calls checked); `.sync:2`
       // answers with its output as JSON.
@@ -253,19 +378,31 @@ export function emulatorBackend(
         const stateMachineArn = String(parameters.StateMachineArn);
         const child = localResource('AWS::StepFunctions::StateMachine', stateMachineArn, 'state machine');
         const name = typeof parameters.Name === 'string' ? parameters.Name : `${state}-${Date.now()}`;
+        const input = (
+          typeof parameters.Input === 'string' ? JSON.parse(parameters.Input) : parameters.Input
+        ) as JsonObject;
+        const executionArn = executionArnOf(stateMachineArn, name);
+        const childHistory = new ExecutionHistory(executionArn, stateMachineArn, input);
+        history?.taskSubmitted(integration, {
+          ExecutionArn: executionArn,
+          StartDate: childHistory.startDate,
+        });
         const execution = await runAuthorizedExecution({
           stateMachine: child,
           definition: deployed.definition(child),
           authz: deployment.authz,
-          backend,
-          input: (typeof parameters.Input === 'string'
-            ? JSON.parse(parameters.Input)
-            : parameters.Input) as JsonObject,
+          backend: answerFor(childHistory),
+          input,
           executionName: name,
-          onEvent: options.onChildEvent && ((event) => options.onChildEvent!(state, event)),
+          onEvent: (event) => {
+            childHistory.stateEvent(event);
+            options.onChildEvent?.(state, event);
+          },
         });
-        record.childExecutions.push({ stateMachineArn, execution });
-        const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+        record.childExecutions.push({ stateMachineArn, executionArn, execution });
+        await keep(`the execution ${executionArn}`, () =>
+          recordInEmulator(deployment.port, { kind: 'execution', record: childHistory.finish(execution) }),
+        );
         if (execution.status !== 'SUCCEEDED') {
           // As Step Functions reports a failed child of `.sync:2`: its description as the cause.
           throw namedError(
@@ -284,7 +421,7 @@ export function emulatorBackend(
         throw new Error(`the local environment has no backend for ${integration} (state ${state})`);
     }
   };
-  return { backend, record };
+  return { backend: answerFor(options.history), record };
 }
 
 /**

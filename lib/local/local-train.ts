@@ -8,6 +8,8 @@ import {
   runAuthorizedExecution,
 } from './authorized-execution';
 import { type BackendRecord, emulatorBackend } from './emulator-backend';
+import { recordInEmulator } from './emulator-records';
+import { executionArnOf, ExecutionHistory } from './execution-history';
 import type { StepRunner } from './emulator-up';
 import { SILENT_STEPS } from './emulator-up';
 import { fileOf, pushDataset } from '../ops/datasets';
@@ -44,6 +46,11 @@ export interface LocalTrainOptions {
 export interface LocalTrainResult {
   readonly model: string;
   readonly executionName: string;
+  /**
+   * The execution's ARN, as Step Functions gives it (a registered package's lineage names it);
+   * the emulator's Step Functions lists and describes it, with its history.
+   */
+  readonly executionArn: string;
   readonly input: PipelineInput;
   /**
    * The dataset the run trained on, as the pipeline resolved it: the input's, or the version the
@@ -159,9 +166,12 @@ export async function localTrain(
     steps.detail(prepared.note);
     return prepared;
   });
+  const executionArn = executionArnOf(stateMachineArn, name);
+  const history = new ExecutionHistory(executionArn, stateMachineArn, input);
   const { backend, record } = emulatorBackend(deployment, {
     workDir: options.workDir,
     python: python.python,
+    history,
     onChildEvent: (parent, event) => ended(`${parent} > ${event.state}`, event),
   });
   const execution = await steps.step(`execution ${name}`, () =>
@@ -172,9 +182,17 @@ export async function localTrain(
       backend,
       input: input as unknown as JsonObject,
       executionName: name,
-      onEvent: (event) => ended(event.state, event),
+      onEvent: (event) => {
+        history.stateEvent(event);
+        ended(event.state, event);
+      },
     }),
   );
+  // Recorded where `aws stepfunctions list-executions` and `mlenv status`/`logs` read it.
+  await recordInEmulator(deployment.port, { kind: 'execution', record: history.finish(execution) }).catch(
+    (error: Error) => record.notRecorded.push(`the execution ${executionArn}: ${error.message}`),
+  );
+  for (const problem of record.notRecorded) steps.detail(`not recorded in the emulator: ${problem}`);
   const failedChild = record.childExecutions.find((c) => c.execution.status !== 'SUCCEEDED')?.execution;
   const checkedCalls = [...execution.checked, ...record.childExecutions.flatMap((c) => c.execution.checked)];
   deployment.checked.push(...checkedCalls);
@@ -183,6 +201,7 @@ export async function localTrain(
   return {
     model,
     executionName: name,
+    executionArn,
     input,
     dataset:
       typeof output?.datasetS3Uri === 'string' && typeof output.datasetVersion === 'string'

@@ -47,6 +47,12 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
   answered by the stand-in serving the endpoint here (``runtime_api.py``), with SageMaker's headers
   and errors.
 
+- What the local environment runs (executions of the deployed state machines, SageMaker jobs) is
+  run on this machine, not by moto: the runner records each finished execution and job in moto's
+  Step Functions and SageMaker backends through the launcher's own routes (``local_records.py``),
+  so ListExecutions, DescribeExecution, GetExecutionHistory and DescribeTrainingJob answer with
+  what really ran.
+
 Both are corrected by converting the tags to the shape moto's backends expect; the tags are kept
 (the Local templates must carry them, for parity). Usage:
 
@@ -91,6 +97,7 @@ from moto.ssm.models import Parameter
 from moto.utilities.utils import get_partition
 from werkzeug.serving import make_server
 
+from local_records import LocalRecords
 from runtime_api import RuntimeApi
 
 EXPECTED_MOTO = "5.2.5"
@@ -651,7 +658,7 @@ def main() -> int:
         return 2
     apply_corrections()
 
-    app = RuntimeApi(DomainDispatcherApplication(create_backend_app), args.state_dir)
+    app = RuntimeApi(LocalRecords(DomainDispatcherApplication(create_backend_app)), args.state_dir)
     server = make_server("127.0.0.1", args.port, app, True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
 

@@ -1,0 +1,157 @@
+"""What the local environment ran, recorded where AWS's APIs read it: in moto's own backends.
+
+The local environment runs the deployed state machines and their jobs on this machine (moto's
+Step Functions cannot run SageMaker, Glue or CodeBuild tasks, and its SageMaker only records a
+CreateTrainingJob as an instant success with a made-up metric). So that Step Functions'
+ListExecutions / DescribeExecution / GetExecutionHistory and SageMaker's DescribeTrainingJob /
+DescribeProcessingJob answer with what really happened, the runner posts each finished execution
+and each finished job here, and they are recorded in moto's backends of the account and region
+their ARNs name:
+
+- ``POST /_mlenv/records/execution``: a finished execution of a state machine moto holds, with the
+  ARN it ran under (``executionArn``: it must be the one Step Functions would give it, so a model
+  package's lineage finds it), its input, output or error and cause, start and stop dates, and its
+  history events (GetExecutionHistory's shape, timestamps as ISO 8601). Recording an execution
+  again replaces it.
+- ``POST /_mlenv/records/training-job`` and ``/processing-job``: the local job's description
+  (DescribeTrainingJob's / DescribeProcessingJob's shape: status, FailureReason, FinalMetricDataList,
+  ModelArtifacts, ExitMessage, times) laid over the job that CreateTrainingJob/CreateProcessingJob
+  made in moto. moto's job replaces the request's MetricDefinitions with its own and reports only
+  ``train:progress``; the description restores both.
+
+These routes are the launcher's own (no AWS API has them); every other request goes to moto.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from moto.sagemaker.models import sagemaker_backends
+from moto.stepfunctions.models import Execution, stepfunctions_backends
+from werkzeug.wrappers import Request
+
+ROUTE = "/_mlenv/records/"
+EXECUTION_ARN = re.compile(
+    r"arn:(?P<partition>[\w-]+):states:(?P<region>[\w-]+):(?P<account>\d{12}):execution:(?P<machine>[^:]+):(?P<name>[^:]+)"
+)
+JOB_ARN = re.compile(r"arn:[\w-]+:sagemaker:(?P<region>[\w-]+):(?P<account>\d{12}):(?:training|processing)-job/.+")
+# The description's members that name the job (moto's job keeps them as it made them).
+JOB_IDENTITY = {
+    "training-job": ("TrainingJobName", "TrainingJobArn"),
+    "processing-job": ("ProcessingJobName", "ProcessingJobArn"),
+}
+
+
+class RecordError(Exception):
+    """A record that cannot be kept: the answer is 400 with the message."""
+
+
+def _timestamp(value: Any) -> Any:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+
+
+def _with_dates(value: Any, key: str = "") -> Any:
+    """The value with every ``...Time`` / ``Timestamp`` member as a datetime (moto's serializer
+    writes datetimes in each protocol's format)."""
+    if isinstance(value, dict):
+        return {k: _with_dates(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_dates(item, key) for item in value]
+    if key.endswith("Time") or key in ("Timestamp", "timestamp"):
+        return _timestamp(value)
+    return value
+
+
+def _snake(name: str) -> str:
+    """moto's attribute for a response member (its BaseObject camel-cases them back)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class RecordedExecution(Execution):
+    """A finished execution as it ran here, with its own history (moto's is a fixed sample)."""
+
+    def __init__(self, record: dict[str, Any], machine: Any, account: str, region: str):
+        name = EXECUTION_ARN.fullmatch(record["executionArn"])["name"]  # type: ignore[index]
+        super().__init__(region, account, machine.name, name, machine.arn, json.dumps(record.get("input", {})))
+        if self.execution_arn != record["executionArn"]:
+            raise RecordError(f"{record['executionArn']} is not an execution ARN of {machine.arn}")
+        status = record["status"]
+        if status not in ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"):
+            raise RecordError(f"a recorded execution has ended: status {status}")
+        self.status = status
+        self.start_date = _timestamp(record["startDate"])
+        self.stop_date = _timestamp(record["stopDate"])
+        if "output" in record:
+            self.output = json.dumps(record["output"])
+            self.output_details = {"included": True}  # type: ignore[assignment]
+        self.error = record.get("error")
+        self.cause = record.get("cause")
+        self.events = [_with_dates(event) for event in record.get("events", [])]
+
+    def get_execution_history(self, roleArn: str) -> list[dict[str, Any]]:
+        events = [dict(event) for event in self.events]
+        for event in events:
+            started = event.get("executionStartedEventDetails")
+            if started is not None and "roleArn" not in started:
+                event["executionStartedEventDetails"] = {**started, "roleArn": roleArn}
+        return events
+
+
+def record_execution(record: dict[str, Any]) -> None:
+    arn = EXECUTION_ARN.fullmatch(str(record.get("executionArn")))
+    if arn is None:
+        raise RecordError(f"not an execution ARN: {record.get('executionArn')}")
+    backend = stepfunctions_backends[arn["account"]][arn["region"]]
+    machine = next((m for m in backend.state_machines if m.arn == record.get("stateMachineArn")), None)
+    if machine is None or machine.name != arn["machine"]:
+        raise RecordError(f"no state machine {record.get('stateMachineArn')} holds {arn.group(0)}")
+    execution = RecordedExecution(record, machine, arn["account"], arn["region"])
+    machine.executions = [e for e in machine.executions if e.execution_arn != execution.execution_arn]
+    machine.executions.append(execution)
+
+
+def record_job(kind: str, description: dict[str, Any]) -> None:
+    name_member, arn_member = JOB_IDENTITY[kind]
+    arn = JOB_ARN.fullmatch(str(description.get(arn_member)))
+    if arn is None:
+        raise RecordError(f"not a SageMaker {kind} ARN: {description.get(arn_member)}")
+    backend = sagemaker_backends[arn["account"]][arn["region"]]
+    jobs = backend.training_jobs if kind == "training-job" else backend.processing_jobs
+    name = description.get(name_member)
+    job = jobs.get(name)
+    if job is None:
+        raise RecordError(f"no {kind} {name} in account {arn['account']}, {arn['region']}: create it first")
+    for member, value in description.items():
+        if member in (name_member, arn_member):
+            continue
+        setattr(job, _snake(member), _with_dates(value, member))
+
+
+class LocalRecords:
+    """The WSGI application: the record routes here, everything else to ``app``."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(ROUTE) or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        kind = path[len(ROUTE) :]
+        status, answer = "200 OK", {}
+        try:
+            record = json.loads(Request(environ).get_data() or b"{}")
+            if kind == "execution":
+                record_execution(record)
+            elif kind in JOB_IDENTITY:
+                record_job(kind, record)
+            else:
+                status, answer = "404 Not Found", {"message": f"no record kind {kind}"}
+        except (RecordError, ValueError, KeyError, TypeError) as error:
+            status, answer = "400 Bad Request", {"message": str(error)}
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]

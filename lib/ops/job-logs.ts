@@ -1,0 +1,286 @@
+import {
+  type CloudWatchLogsClient,
+  DescribeLogStreamsCommand,
+  GetLogEventsCommand,
+  type LogStream,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { GetJobCommand, type GlueClient } from '@aws-sdk/client-glue';
+import {
+  DescribeProcessingJobCommand,
+  DescribeTrainingJobCommand,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import {
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import {
+  GLUE_LOG_GROUP_ARGUMENT as GLUE_PREFIX_ARGUMENT,
+  GLUE_LOG_GROUP_PREFIX as GLUE_PREFIX,
+  SAGEMAKER_LOG_GROUPS,
+} from '../local/job-log-streams';
+import type { EnvironmentDirectory } from './environment-directory';
+
+/** SageMaker's log groups of training and processing jobs (a job's streams start with `<job name>/`). */
+const SAGEMAKER_GROUPS = {
+  'training job': SAGEMAKER_LOG_GROUPS.training,
+  'processing job': SAGEMAKER_LOG_GROUPS.processing,
+} as const;
+
+export interface JobLogsClients {
+  readonly sfn: Pick<SFNClient, 'send'>;
+  readonly sagemaker: Pick<SageMakerClient, 'send'>;
+  readonly glue: Pick<GlueClient, 'send'>;
+  readonly logs: Pick<CloudWatchLogsClient, 'send'>;
+}
+
+/** A job and where its log is: the streams of a group whose names start with a prefix. */
+export interface JobLog {
+  readonly kind: 'training job' | 'processing job' | 'Glue job run' | 'CodeBuild build';
+  /** The job's name (a Glue run's or a build's id). */
+  readonly name: string;
+  /** The Task state that ran it, and the execution it is in (none for a job asked by name). */
+  readonly state?: string;
+  readonly executionArn?: string;
+  readonly streams: ReadonlyArray<{ readonly logGroupName: string; readonly logStreamNamePrefix: string }>;
+}
+
+/** A job's log as read: each stream's events, in order. */
+export interface JobLogEvents extends JobLog {
+  readonly events: ReadonlyArray<{
+    readonly logGroupName: string;
+    readonly logStreamName: string;
+    readonly timestamp: number;
+    readonly message: string;
+  }>;
+}
+
+/**
+ * What `mlenv logs` was asked for: an execution (its ARN, or its name: an execution of a model's
+ * training or data pipeline), or a SageMaker training or processing job by name.
+ */
+export async function resolveLogTarget(
+  clients: JobLogsClients,
+  directory: EnvironmentDirectory,
+  target: string,
+): Promise<{ readonly executionArn: string } | { readonly job: JobLog }> {
+  if (/^arn:[\w-]+:states:[^:]+:\d{12}:execution:/.test(target)) return { executionArn: target };
+  for (const model of Object.values(directory.models)) {
+    for (const stateMachineArn of [model.pipelineArn, model.dataPipelineArn]) {
+      if (!stateMachineArn) continue;
+      let token: string | undefined;
+      do {
+        const page = await clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken: token }));
+        const found = page.executions?.find((e) => e.name === target);
+        if (found?.executionArn) return { executionArn: found.executionArn };
+        token = page.nextToken;
+      } while (token);
+    }
+  }
+  for (const kind of ['training job', 'processing job'] as const) {
+    if (await jobExists(clients.sagemaker, kind, target)) {
+      return {
+        job: {
+          kind,
+          name: target,
+          streams: [{ logGroupName: SAGEMAKER_GROUPS[kind], logStreamNamePrefix: `${target}/` }],
+        },
+      };
+    }
+  }
+  throw new Error(
+    `no execution of ${directory.environment}'s pipelines and no training or processing job is named ${target}`,
+  );
+}
+
+async function jobExists(
+  sagemaker: JobLogsClients['sagemaker'],
+  kind: 'training job' | 'processing job',
+  name: string,
+): Promise<boolean> {
+  try {
+    if (kind === 'training job')
+      await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+    else await sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: name }));
+    return true;
+  } catch (error) {
+    // SageMaker answers an unknown job with ValidationException ("Could not find ...").
+    if ((error as Error).name === 'ValidationException' || /could not find/i.test((error as Error).message))
+      return false;
+    throw error;
+  }
+}
+
+/**
+ * The jobs an execution ran, in the order it started them, from its history (as Step Functions
+ * records it): a SageMaker job from its task's parameters; a Glue job run and a CodeBuild build
+ * from what the service answered (TaskSubmitted, else TaskSucceeded: the run's id, the build's
+ * log group and stream); an execution it started, its own jobs in their place.
+ */
+export async function executionJobs(clients: JobLogsClients, executionArn: string): Promise<JobLog[]> {
+  const events = await executionHistory(clients.sfn, executionArn);
+  const jobs: JobLog[] = [];
+  let state: string | undefined;
+  // The task whose job is told by a later event (its run's or build's id, its execution's ARN).
+  let pending: { readonly resourceType: string; readonly parameters: Record<string, unknown> } | undefined;
+  for (const event of events) {
+    if (event.stateEnteredEventDetails?.name) state = event.stateEnteredEventDetails.name;
+    const scheduled = event.taskScheduledEventDetails;
+    if (scheduled) {
+      const parameters = parseObject(scheduled.parameters) ?? {};
+      const resourceType = scheduled.resourceType ?? '';
+      const resource = scheduled.resource ?? '';
+      pending = undefined;
+      if (resourceType === 'sagemaker' && /^create(Training|Processing)Job/.test(resource)) {
+        const kind = resource.startsWith('createTraining') ? 'training job' : 'processing job';
+        const name = String(parameters[kind === 'training job' ? 'TrainingJobName' : 'ProcessingJobName']);
+        jobs.push({
+          kind,
+          name,
+          state,
+          executionArn,
+          streams: [{ logGroupName: SAGEMAKER_GROUPS[kind], logStreamNamePrefix: `${name}/` }],
+        });
+      } else if (
+        (resourceType === 'glue' && resource.startsWith('startJobRun')) ||
+        (resourceType === 'codebuild' && resource.startsWith('startBuild')) ||
+        (resourceType === 'states' && resource.startsWith('startExecution'))
+      ) {
+        pending = { resourceType, parameters };
+      }
+      continue;
+    }
+    const answered = event.taskSubmittedEventDetails?.output ?? event.taskSucceededEventDetails?.output;
+    if (!pending || answered === undefined) continue;
+    const output = parseObject(answered) ?? {};
+    const { resourceType, parameters } = pending;
+    pending = undefined;
+    if (resourceType === 'glue') {
+      const runId = String(output.JobRunId ?? output.Id);
+      const prefix = await glueLogGroupPrefix(clients.glue, String(parameters.JobName), parameters);
+      jobs.push({
+        kind: 'Glue job run',
+        name: runId,
+        state,
+        executionArn,
+        streams: ['output', 'error'].map((group) => ({
+          logGroupName: `${prefix}/${group}`,
+          logStreamNamePrefix: runId,
+        })),
+      });
+    } else if (resourceType === 'codebuild') {
+      const build = (output.Build ?? {}) as Record<string, unknown>;
+      const logs = (build.Logs ?? {}) as Record<string, unknown>;
+      const project = String(build.ProjectName ?? parameters.ProjectName);
+      const id = String(build.Id);
+      jobs.push({
+        kind: 'CodeBuild build',
+        name: id,
+        state,
+        executionArn,
+        streams: [
+          {
+            logGroupName: String(logs.GroupName ?? `/aws/codebuild/${project}`),
+            logStreamNamePrefix: String(logs.StreamName ?? id.slice(id.indexOf(':') + 1)),
+          },
+        ],
+      });
+    } else if (typeof output.ExecutionArn === 'string') {
+      jobs.push(...(await executionJobs(clients, output.ExecutionArn)));
+    }
+  }
+  return jobs;
+}
+
+/** The prefix of a Glue job's log groups: the run's or the job's `--custom-logGroup-prefix`, else Glue's. */
+async function glueLogGroupPrefix(
+  glue: JobLogsClients['glue'],
+  jobName: string,
+  parameters: Record<string, unknown>,
+): Promise<string> {
+  const runArguments = (parameters.Arguments ?? {}) as Record<string, unknown>;
+  if (typeof runArguments[GLUE_PREFIX_ARGUMENT] === 'string') return runArguments[GLUE_PREFIX_ARGUMENT];
+  const job = await glue.send(new GetJobCommand({ JobName: jobName }));
+  return job.Job?.DefaultArguments?.[GLUE_PREFIX_ARGUMENT] ?? GLUE_PREFIX;
+}
+
+/** Every event of an execution's history, oldest first. */
+async function executionHistory(sfn: JobLogsClients['sfn'], executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, nextToken: token, maxResults: 1000 }),
+    );
+    events.push(...(page.events ?? []));
+    token = page.nextToken;
+  } while (token);
+  return events;
+}
+
+/** A job's log: every stream of its groups that starts with its prefix, each read from its start. */
+export async function readJobLog(logs: JobLogsClients['logs'], job: JobLog): Promise<JobLogEvents> {
+  const events: Array<JobLogEvents['events'][number]> = [];
+  for (const { logGroupName, logStreamNamePrefix } of job.streams) {
+    for (const stream of await streamsOf(logs, logGroupName, logStreamNamePrefix)) {
+      let token: string | undefined;
+      for (;;) {
+        const page = await logs.send(
+          new GetLogEventsCommand({
+            logGroupName,
+            logStreamName: stream.logStreamName,
+            startFromHead: true,
+            nextToken: token,
+          }),
+        );
+        for (const e of page.events ?? []) {
+          events.push({
+            logGroupName,
+            logStreamName: stream.logStreamName!,
+            timestamp: e.timestamp ?? 0,
+            message: e.message ?? '',
+          });
+        }
+        // The end of a stream: the same forward token again (or no events).
+        if (!page.nextForwardToken || page.nextForwardToken === token || (page.events ?? []).length === 0)
+          break;
+        token = page.nextForwardToken;
+      }
+    }
+  }
+  return { ...job, events };
+}
+
+async function streamsOf(
+  logs: JobLogsClients['logs'],
+  logGroupName: string,
+  prefix: string,
+): Promise<LogStream[]> {
+  const streams: LogStream[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await logs.send(
+        new DescribeLogStreamsCommand({ logGroupName, logStreamNamePrefix: prefix, nextToken: token }),
+      );
+      streams.push(...(page.logStreams ?? []));
+      token = page.nextToken;
+    } while (token);
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return []; // no group: nothing logged yet
+    throw error;
+  }
+  return streams.sort((a, b) => (a.logStreamName ?? '').localeCompare(b.logStreamName ?? ''));
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
