@@ -5,6 +5,7 @@ import { DEFAULT_SHIFT, type LocalSmokeResult, localSmoke } from './local-smoke'
 import { type LocalTrainResult, localTrain } from './local-train';
 import { localUp, type StepRunner } from './emulator-up';
 import type { MlEnvConfig } from '../../config';
+import { failureCause } from '../ops/training-runs';
 
 export interface LifecycleOptions {
   readonly stateDir: string;
@@ -53,7 +54,10 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
   let deployment = initial;
   const train = await timed('train', () => localTrain(deployment, { model, steps }));
   if (train.status !== 'SUCCEEDED' || !train.modelPackageArn) {
-    throw new Error(`training ${model} did not register a package: ${train.error}: ${train.cause}`);
+    const failure = failureCause(train.error, train.cause);
+    throw new Error(
+      `training ${model} did not register a package: ${failure.line}${failure.log ? ` (full log: ${failure.log})` : ''}`,
+    );
   }
   const served = await timed('serve', () => localServe(deployment, { model, steps }));
   deployment = served.deployment;
