@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { modelResourceName } from '../../config';
 import { connectCurrentDeployment } from '../../lib/local/current-deployment';
 import { readAppInputs } from '../../lib/local/deployed-inputs';
-import { emulatorStatus, startEmulator } from '../../lib/local/emulator';
+import { emulatorLogFile, emulatorStatus, startEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { localEnvironment, localUp, SILENT_STEPS } from '../../lib/local/emulator-up';
 import { LocalDeployment } from '../../lib/local/local-deployment';
@@ -43,6 +43,16 @@ async function mlflow(url: string, path: string, body: object): Promise<Record<s
   return (await response.json()) as Record<string, unknown>;
 }
 const EXPERIMENT = 'mlenv-local-state-test';
+/** A package as CreateModelPackage takes it (its API reference's required fields for a versioned one). */
+const aPackage = {
+  ModelPackageGroupName: packageGroup,
+  ModelApprovalStatus: 'PendingManualApproval' as const,
+  InferenceSpecification: {
+    Containers: [{ Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/serving:1' }],
+    SupportedContentTypes: ['text/csv'],
+    SupportedResponseMIMETypes: ['text/csv'],
+  },
+};
 const MARKER_KEY = 'local-state-test/marker.csv';
 
 /** What a day of work leaves: a dataset object, a registered package and an MLflow run. */
@@ -80,14 +90,22 @@ async function readState(port: number, mlflowUrl: string): Promise<LocalState> {
   return { objects, packages, runs };
 }
 
+/** The emulator's log without its request lines: what the launcher said. */
+const launcherLines = () =>
+  readFileSync(emulatorLogFile(stateDir), 'utf8')
+    .split('\n')
+    .filter((line) => !/^127\.0\.0\.1 - - /.test(line))
+    .slice(-40)
+    .join('\n');
+
 afterAll(async () => {
   await localDown(stateDir, { state: 'wipe' }); // also when a test failed
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-describe('no stale deploys', () => {
-  beforeAll(up, 300_000);
+beforeAll(up, 300_000);
 
+describe('no stale deploys', () => {
   test('a deploy whose recorded inputs are the working tree is current; one that differs is refused naming the file', async () => {
     const record = join(stateDir, 'deployed-inputs.json');
     expect(existsSync(record)).toBe(true); // written by the deploy
@@ -117,17 +135,8 @@ describe('one local state', () => {
     await s3.send(
       new PutObjectCommand({ Bucket: deployment.bucket('raw'), Key: MARKER_KEY, Body: 'a,target\n1,0\n' }),
     );
-    await sagemaker.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: packageGroup,
-        ModelApprovalStatus: 'PendingManualApproval',
-        InferenceSpecification: {
-          Containers: [{ Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/serving:1' }],
-          SupportedContentTypes: ['text/csv'],
-          SupportedResponseMIMETypes: ['text/csv'],
-        },
-      }),
-    );
+    const first = await sagemaker.send(new CreateModelPackageCommand(aPackage));
+    expect(first.ModelPackageArn?.split('/').at(-1)).toBe('1');
     const tracking = (await mlflowServerStatus(stateDir))!;
     const { experiment_id } = await mlflow(tracking.url, 'experiments/create', { name: EXPERIMENT });
     await mlflow(tracking.url, 'runs/create', { experiment_id, start_time: Date.now() });
@@ -137,10 +146,15 @@ describe('one local state', () => {
     const down = await localDown(stateDir);
     expect(down).toMatchObject({ state: 'keep', stopped: true, tracking: true, stateDir });
     expect((await emulatorStatus({ stateDir })).running).toBe(false);
+    expect(launcherLines()).toMatch(/^persistent_emulator: saved \d+ services/m);
 
     const again = await up();
     expect(again.reused).toBe(false);
+    expect(launcherLines()).toMatch(/^persistent_emulator: restored \d+ services/m);
     expect(await readState(again.port, again.tracking.url)).toEqual(before);
+    // The registry goes on where it was: the next package is version 2, not a second version 1.
+    const next = await clients(again.port).sagemaker.send(new CreateModelPackageCommand(aPackage));
+    expect(next.ModelPackageArn?.split('/').at(-1)).toBe('2');
   });
 
   test('down --wipe clears all of them, and the emulator and MLflow start empty', async () => {
