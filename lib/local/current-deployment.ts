@@ -39,6 +39,8 @@ export interface CurrentDeploymentOptions {
   readonly stateDir?: string;
   /** @default platformConfig() */
   readonly config?: MlEnvConfig;
+  /** How a stale deploy is redeployed. @default `localUp`, as `mlenv local up` deploys */
+  readonly deploy?: () => Promise<unknown>;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function connectCurrentDeployment(options: CurrentDeploymentOptions
       throw new Error(staleDeployRefusal(options.command, reason, options.offerRedeploy));
     if (reason) {
       options.say(`${options.command}: redeploying first, as \`mlenv local up\` does (${reason})`);
-      await localUp({ stateDir, config: options.config, steps: options.steps });
+      await (options.deploy ?? (() => localUp({ stateDir, config: options.config, steps: options.steps })))();
     }
   }
   return LocalDeployment.connect({ stateDir, config: options.config });

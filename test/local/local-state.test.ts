@@ -106,7 +106,7 @@ afterAll(async () => {
 beforeAll(up, 300_000);
 
 describe('no stale deploys', () => {
-  test('a deploy whose recorded inputs are the working tree is current; one that differs is refused naming the file', async () => {
+  test('a deploy whose recorded inputs are the working tree is current; one that differs is refused naming the file, or with --redeploy redeployed', async () => {
     const record = join(stateDir, 'deployed-inputs.json');
     expect(existsSync(record)).toBe(true); // written by the deploy
     // The working tree of a shared checkout moves: record it as it is now, then change one entry.
@@ -125,6 +125,20 @@ describe('no stale deploys', () => {
       `local train: the emulator runs an older deploy (1 file changed since the last deploy: ${file}): run \`mlenv local up\`, or add --redeploy`,
     );
     expect(JSON.parse(readFileSync(record, 'utf8')).files[file]).toBe('deployed-before-an-edit');
+
+    // With --redeploy: the deploy of `local up` first, said in one line; it records the tree anew.
+    const said: string[] = [];
+    const redeployed = await connectCurrentDeployment({
+      ...options,
+      redeploy: true,
+      say: (l) => said.push(l),
+      deploy: up,
+    });
+    expect(redeployed).toBeInstanceOf(LocalDeployment);
+    expect(said).toEqual([
+      `local train: redeploying first, as \`mlenv local up\` does (1 file changed since the last deploy: ${file})`,
+    ]);
+    expect(JSON.parse(readFileSync(record, 'utf8')).files[file]).toBe(readAppInputs().files[file]);
   });
 });
 

@@ -3,9 +3,10 @@
 moto keeps every resource in memory: when ``mlenv local down`` stops it, the datasets in S3, the
 model packages and the executions are gone, while the MLflow runs (a file of the local state)
 stay. So that both survive ``down``/``up`` together, this wrapper loads what the last emulator
-held before the launcher starts, and saves what it holds when it stops (SIGTERM/SIGINT):
-every moto backend in use, pickled together (CloudFormation's resources refer to the same
-buckets and roles as S3 and IAM do). Usage:
+held once the launcher has applied its corrections (its ``apply_corrections``, before it serves),
+and saves what it holds when it stops (SIGTERM/SIGINT): every moto backend in use, pickled
+together (CloudFormation's resources refer to the same buckets and roles as S3 and IAM do).
+``mlenv local down --wipe`` deletes the file with the rest of the local state. Usage:
 
     python persistent_emulator.py --state-file FILE LAUNCHER [launcher arguments...]
 
