@@ -3,10 +3,10 @@ import { Command, Option } from 'commander';
 import { platformConfig } from '../../config';
 import { existsSync } from 'node:fs';
 import { emulatorStateFile, emulatorStatus, localStateDir } from '../local/emulator';
-import { connectCurrentDeployment } from '../local/current-deployment';
+import { connectCurrentDeployment, staleDeployReason } from '../local/current-deployment';
 import { formatStateChoice, localDown } from '../local/local-down';
 import { stageStacks } from '../local/emulator-assembly';
-import { deployedAssemblyDir } from '../local/emulator-deploy';
+import { deployedAssemblyDir, deployedRecord } from '../local/emulator-deploy';
 import { emulatorClientConfig } from '../local/emulator-env';
 import {
   localEnvironment,
@@ -249,8 +249,13 @@ export function localCommand(): Command {
       }
       const config = platformConfig();
       const servers = config.models.flatMap((m) => runningServer(status.stateDir, m.name) ?? []);
+      // Whether what runs is what the working tree deploys (what train, serve and drift check).
+      const staleDeploy =
+        stacks.length > 0 && existsSync(deployedRecord(status.stateDir))
+          ? (staleDeployReason(status.stateDir) ?? null)
+          : null;
       if (options.json) {
-        console.log(JSON.stringify({ ...status, stacks, servers }, null, 2));
+        console.log(JSON.stringify({ ...status, stacks, staleDeploy, servers }, null, 2));
         return;
       }
       if (!status.running) {
@@ -262,6 +267,12 @@ export function localCommand(): Command {
       console.log(tracking ? `  MLflow on ${tracking.url} (pid ${tracking.pid})` : '  MLflow: not running');
       for (const s of stacks) console.log(`  ${s.name.padEnd(24)} ${s.status}`);
       if (stacks.length === 0) console.log('  no stacks deployed (run `mlenv local up`)');
+      else
+        console.log(
+          staleDeploy
+            ? `  deployed: older than the working tree (${staleDeploy}): run \`mlenv local up\``
+            : '  deployed: what the working tree deploys',
+        );
       for (const server of servers) {
         console.log(
           `  serving ${server.model}: ${server.endpointName} on ${server.url} (${server.modelPackageArn.split(':').at(-1)}, pid ${server.pid})`,

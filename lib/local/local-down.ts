@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { localStateDir, stopEmulator } from './emulator';
 import { removeLocalPins } from './local-pins';
 import { stopMlflowServer } from './mlflow-server';
@@ -47,6 +47,9 @@ export async function localDown(
 
 /** The one line saying what `down` did with the local state. */
 export function formatStateChoice(result: Pick<LocalDownResult, 'state' | 'stateDir'>): string {
+  if (result.state === 'keep' && !existsSync(result.stateDir)) {
+    return `local down: no local state in ${result.stateDir} (the next \`mlenv local up\` starts empty)`;
+  }
   return result.state === 'keep'
     ? `local down: kept the local state in ${result.stateDir} (S3 objects, model packages, executions and MLflow runs): the next \`mlenv local up\` finds them; \`mlenv local down --wipe\` clears them`
     : `local down: wiped the local state in ${result.stateDir} (S3 objects, model packages, executions and MLflow runs): the next \`mlenv local up\` starts empty`;
