@@ -1,8 +1,10 @@
 import {
   DescribeModelCommand,
   DescribeModelPackageCommand,
+  DescribeTrainingJobCommand,
   ListModelPackagesCommand,
 } from '@aws-sdk/client-sagemaker';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +31,7 @@ import { S3ObjectStore } from '../../lib/local/jobs/s3-object-store';
 import { runningServer } from '../../lib/local/serving-process';
 import { SILENT_STEPS } from '../../lib/local/emulator-up';
 import { sampleDataset } from '../../lib/local/sample-dataset';
+import { trainingMetrics } from '../../lib/stacks/training-stack';
 import { OUTDIR_VARIABLE, platformAssembly } from '../support/platform';
 import { mlenvCommand } from '../support/mlenv-command';
 import { withoutStatements } from '../support/without-statements';
@@ -678,6 +681,83 @@ describe('a tampered artifact', () => {
     // The original bytes serve again.
     const again = await localServe(deployment, { model: model.name });
     serverPid = again.server.pid;
+  });
+});
+
+describe('history and logs of the local runs', () => {
+  /** The package the lifecycle's training registered, and the execution its lineage names. */
+  const trainedPackage = () =>
+    deployment.clients.sagemaker.send(
+      new DescribeModelPackageCommand({ ModelPackageName: result.train.modelPackageArn }),
+    );
+
+  test("Step Functions lists the execution that trained the package, under the ARN the package's lineage names", async () => {
+    const executionArn = (await trainedPackage()).CustomerMetadataProperties?.executionArn;
+    expect(executionArn).toBeDefined();
+    const stateMachineArn = deployment.ref(deployment.trainingPipeline(model.name));
+    const listed = await deployment.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    expect(listed.executions?.find((e) => e.executionArn === executionArn)).toMatchObject({
+      status: 'SUCCEEDED',
+    });
+    const described = await deployment.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    // The run as started (through the data pipeline where the model has one) is listed too.
+    const started = deployment.ref(
+      deployment.dataPipeline(model.name) ?? deployment.trainingPipeline(model.name),
+    );
+    const runs = await deployment.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: started }));
+    expect(runs.executions?.map((e) => e.executionArn)).toContain(result.train.executionArn);
+  });
+
+  test("the training job reports the configured metrics and the package's artifact", async () => {
+    const job = result.train.record.jobs.Train?.description as { TrainingJobName: string } | undefined;
+    const described = await deployment.clients.sagemaker.send(
+      new DescribeTrainingJobCommand({ TrainingJobName: job!.TrainingJobName }),
+    );
+    expect(described.TrainingJobStatus).toBe('Completed');
+    expect(described.FinalMetricDataList?.map((m) => m.MetricName)).toEqual(
+      trainingMetrics(model.problemType).map((m) => m.name),
+    );
+    expect(described.ModelArtifacts?.S3ModelArtifacts).toBe(
+      (await trainedPackage()).InferenceSpecification?.Containers?.[0]?.ModelDataUrl,
+    );
+  });
+
+  test("mlenv logs local <execution> prints the training script's metric lines; status lists the run", async () => {
+    const job = result.train.record.jobs.Train?.description as { TrainingJobName: string } | undefined;
+    const described = await deployment.clients.sagemaker.send(
+      new DescribeTrainingJobCommand({ TrainingJobName: job!.TrainingJobName }),
+    );
+    const { stdout } = await promisify(execFile)(
+      ...mlenvCommand('logs', env.name, result.train.executionName),
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, MLENV_LOCAL_STATE_DIR: stateDir },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    for (const definition of trainingMetrics(model.problemType)) {
+      const value = described.FinalMetricDataList?.find((m) => m.MetricName === definition.name)?.Value;
+      const printed = stdout.split('\n').flatMap((line) => {
+        const match = new RegExp(definition.regex).exec(line);
+        return match ? [Number(match[1])] : [];
+      });
+      expect([definition.name, printed.at(-1)]).toEqual([definition.name, value]);
+    }
+    const status = JSON.parse(
+      (
+        await promisify(execFile)(...mlenvCommand('status', env.name, '--json'), {
+          cwd: REPO_ROOT,
+          env: { ...process.env, MLENV_LOCAL_STATE_DIR: stateDir },
+        })
+      ).stdout,
+    ) as { models: Array<{ model: string; executions: Array<{ name: string }> }> };
+    // The newest executions of the training pipeline, as Step Functions lists them.
+    const stateMachineArn = deployment.ref(deployment.trainingPipeline(model.name));
+    const listed = await deployment.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    const runs = status.models.find((m) => m.model === model.name)?.executions.map((e) => e.name);
+    expect(runs?.length).toBeGreaterThan(0);
+    expect(runs).toEqual(listed.executions?.slice(0, runs!.length).map((e) => e.name));
   });
 });
 
