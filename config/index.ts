@@ -3,6 +3,7 @@ import { environments } from './environments';
 import { loadConfig, type LoadConfigOptions, type MlEnvConfig } from './load';
 
 export * from './delivery';
+export * from './deploy-command';
 export * from './deployments';
 export * from './derived-names';
 export * from './discovery';

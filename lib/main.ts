@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../config';
+import { ConfigError, deployCommand, LOCAL_ENVIRONMENT } from '../config';
 import { REPO_ROOT } from './app/cdk-context';
 import { gitCodeVersion } from './app/code-version';
 import { CODE_VERSION_CONTEXT } from './app/platform';
@@ -67,7 +67,8 @@ async function main(): Promise<number> {
           : ''),
     );
   }
-  console.log(`deploy one environment with: npx cdk deploy '${config.environments[0].stageId}/*'\n`);
+  const cloud = config.environments.find((e) => e.name !== LOCAL_ENVIRONMENT);
+  if (cloud) console.log(`deploy one environment with: ${deployCommand(cloud)}\n`);
 
   // Each environment against the reference rendered with its knobs; attributing every difference
   // to knobs takes a rendering per knob group, so that is left to `npm run parity`.

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { join, relative } from 'node:path';
-import { DEPLOYMENTS_DIR, platformConfig } from '../../config';
+import { deployCommand, DEPLOYMENTS_DIR, platformConfig } from '../../config';
 import { planPromotion } from '../ops/promotion-plan';
 import { runPromotion } from '../ops/promotion-run';
 import { type AwsOptions, withAwsOptions } from './aws-context';
@@ -66,7 +66,7 @@ export function promoteCommand(): Command {
             : `  already promoted: ${plan.to.name} v${run.target.version} (${run.target.arn})`,
           `  objects: ${run.objects.copied} copied, ${run.objects.present} already there`,
           run.pinChanged
-            ? `  pinned in ${pinFile}: commit it, then deploy ${plan.to.name} (npx cdk deploy '${plan.to.stageId}/*')`
+            ? `  pinned in ${pinFile}: commit it, then deploy ${plan.to.name} (${deployCommand(plan.to)})`
             : `  ${pinFile} pins it already`,
         ].join('\n'),
       );

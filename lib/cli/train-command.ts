@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { platformConfig } from '../../config';
 import { connectCurrentDeployment } from '../local/current-deployment';
-import { LOCAL_ENVIRONMENT, localEnvironment, SILENT_STEPS } from '../local/emulator-up';
-import { withLocalDeployAdvice } from '../local/local-advice';
+import { LOCAL_ENVIRONMENT, SILENT_STEPS } from '../local/emulator-up';
 import { executionName, localTrain } from '../local/local-train';
 import { listDatasetVersions } from '../ops/datasets';
 import { formatStateEnded, startTraining, trainingEntryPoint, waitForExecution } from '../ops/training-runs';
@@ -37,12 +35,7 @@ export function trainCommand(): Command {
       '\nExample:\n  $ npx mlenv train dev --model churn --dataset-version 3f2a9c0d1e4b5a69 --wait',
     )
     .action(async (envName: string, options: TrainOptions) => {
-      const { env, directory, s3, sfn } = await connectEnvironment(envName, options).catch((error) => {
-        // A model added by configuration is missing in the emulator until `mlenv local up`.
-        throw envName === LOCAL_ENVIRONMENT
-          ? withLocalDeployAdvice(error, localEnvironment(platformConfig()).stageId)
-          : error;
-      });
+      const { env, directory, s3, sfn } = await connectEnvironment(envName, options);
       const model = modelIn(directory, options.model);
       const versions = await listDatasetVersions(s3, directory.buckets.raw, options.model);
       const version = options.datasetVersion

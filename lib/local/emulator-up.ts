@@ -1,6 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { platformConfig, type EnvironmentConfig, type MlEnvConfig } from '../../config';
+import { LOCAL_ENVIRONMENT, platformConfig, type EnvironmentConfig, type MlEnvConfig } from '../../config';
+
+/** The name of the configured environment that runs in the emulator. */
+export { LOCAL_ENVIRONMENT };
 import { localStateDir, startEmulator, stopEmulator } from './emulator';
 import { stageStacks } from './emulator-assembly';
 import { bootstrapEmulator, deployedAssemblyDir, deployStage, type EmulatorTarget } from './emulator-deploy';
@@ -18,9 +21,6 @@ export interface StepRunner {
 
 /** Runs the steps without reporting them. */
 export const SILENT_STEPS: StepRunner = { step: (_name, work) => work(), detail: () => undefined };
-
-/** The name of the configured environment that runs in the emulator. */
-export const LOCAL_ENVIRONMENT = 'local';
 
 export interface LocalUpResult {
   readonly pid: number;

@@ -1,6 +1,7 @@
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import {
   type DataBucketKind,
+  deployCommand,
   type DeploymentPin,
   DISCOVERY_KEYS,
   discoveryPath,
@@ -86,14 +87,14 @@ export async function readEnvironmentDirectory(
   } while (token);
   if (values.size === 0) {
     throw new Error(
-      `${environment.name} has published nothing under ${path} in ${environment.account}/${environment.region}: deploy it with npx cdk deploy '${environment.stageId}/*'`,
+      `${environment.name} has published nothing under ${path} in ${environment.account}/${environment.region}: deploy it with ${deployCommand(environment)}`,
     );
   }
   const required = (key: string) => {
     const value = values.get(key);
     if (value === undefined) {
       throw new Error(
-        `${environment.name} has no parameter ${path}/${key}: deploy the current version with npx cdk deploy '${environment.stageId}/*'`,
+        `${environment.name} has no parameter ${path}/${key}: deploy the current version with ${deployCommand(environment)}`,
       );
     }
     return value;

@@ -7,7 +7,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type DeploymentPin } from '../../config';
+import { deployCommand, type DeploymentPin } from '../../config';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { parseS3Uri } from '../authorization/arns';
 import type { EnvironmentDirectory } from './environment-directory';
@@ -77,7 +77,7 @@ export async function promoteModel(
   const source = directory.promotionSources[plan.from.name];
   if (!source) {
     throw new Error(
-      `${plan.to.name} publishes no promotion source ${plan.from.name}: deploy the current version of ${plan.to.name} (npx cdk deploy '${plan.to.stageId}/*')`,
+      `${plan.to.name} publishes no promotion source ${plan.from.name}: deploy the current version of ${plan.to.name} (${deployCommand(plan.to)})`,
     );
   }
   const sourceGroupArn = source.packageGroupArns[model];
