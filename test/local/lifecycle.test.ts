@@ -5,6 +5,7 @@ import {
   ListModelPackagesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../constructs/common/pascal-case';
 import { modelResourceName, type ModelConfig } from '../../config';
 import { emulatorStatus } from '../../lib/local/emulator';
+import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { localEnvironment } from '../../lib/local/emulator-up';
 import { type LifecycleResult, runLifecycle } from '../../lib/local/lifecycle';
 import { LocalDeployment } from '../../lib/local/local-deployment';
@@ -709,6 +711,22 @@ describe('history and logs of the local runs', () => {
     expect(runs.executions?.map((e) => e.executionArn)).toContain(result.train.executionArn);
   });
 
+  test("every job's log is in a group the templates declare (the environment's key), and nothing went unrecorded", async () => {
+    expect(result.train.record.notRecorded).toEqual([]);
+    const logs = new CloudWatchLogsClient(emulatorClientConfig(deployment.port, env.region));
+    const groups = new Map<string, string | undefined>();
+    let token: string | undefined;
+    do {
+      const page = await logs.send(new DescribeLogGroupsCommand({ nextToken: token }));
+      for (const g of page.logGroups ?? []) groups.set(g.logGroupName!, g.kmsKeyId);
+      token = page.nextToken;
+    } while (token);
+    const written = result.train.record.logs.flatMap((l) => l.destinations.map((d) => d.logGroupName));
+    expect(written.length).toBeGreaterThan(0);
+    for (const group of new Set(written))
+      expect([group, groups.get(group)]).toEqual([group, expect.any(String)]);
+  });
+
   test("the training job reports the configured metrics and the package's artifact", async () => {
     const job = result.train.record.jobs.Train?.description as { TrainingJobName: string } | undefined;
     const described = await deployment.clients.sagemaker.send(
@@ -736,6 +754,11 @@ describe('history and logs of the local runs', () => {
         maxBuffer: 64 * 1024 * 1024,
       },
     );
+    // Each job the run ran (those of the executions it started in their place) has its log there.
+    for (const { state, destinations } of result.train.record.logs) {
+      for (const d of destinations)
+        expect([state, stdout.includes(`${d.logGroupName} `)]).toEqual([state, true]);
+    }
     for (const definition of trainingMetrics(model.problemType)) {
       const value = described.FinalMetricDataList?.find((m) => m.MetricName === definition.name)?.Value;
       const printed = stdout.split('\n').flatMap((line) => {
