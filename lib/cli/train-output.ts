@@ -52,7 +52,7 @@ export function formatTrainResult(result: LocalTrainResult): string {
 /** Where the run is recorded: `run <id> at <server>`, or why not. */
 export function formatTrackedRun(result: LocalTrainResult): string {
   if (!result.tracking)
-    return 'not recorded (no tracking server, or it did not answer: see the RecordRun build log)';
+    return 'not recorded (no tracking server, or it did not answer: see its RecordRun build with `mlenv logs <env> <execution>`)';
   return `run ${result.tracking.runId}${result.tracking.url ? ` at ${result.tracking.url}` : ''}`;
 }
 

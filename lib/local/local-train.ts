@@ -159,7 +159,7 @@ export async function localTrain(
     if (event.kind === 'started') return;
     const end: StateEnded = { state, status: event.kind, seconds: (event.durationMs ?? 0) / 1000 };
     states.push(end);
-    steps.detail(formatStateEnded(end) + (event.error ? `  ${firstLine(event.error)}` : ''));
+    steps.detail(formatStateEnded(end, event.error));
   };
   const python = await steps.step(`prepare ${model}'s Python`, async () => {
     const prepared = await modelPython(deployment.model(model));
@@ -269,4 +269,3 @@ async function evaluationMetrics(
   return readEvaluationMetrics(new S3ObjectStore(deployment.clients.s3), `${output}/evaluation.json`);
 }
 
-const firstLine = (text: string) => text.split('\n')[0].slice(0, 200);

@@ -110,7 +110,7 @@ export async function runGlueJob(
         PYTHONUNBUFFERED: '1',
       },
       timeoutSeconds: job.timeoutMinutes * 60,
-      onLog: options.onLog && ((line) => options.onLog!(line)),
+      onLog: options.onLog && ((line, stream) => options.onLog!(line, stream)),
       job: running,
     });
     if (run.timedOut) {

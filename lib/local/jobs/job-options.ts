@@ -26,8 +26,8 @@ export interface LocalJobOptions {
   readonly keepJobDir?: boolean;
   /** @default 'us-east-1' */
   readonly region?: string;
-  /** Called with each line of the job's log as the script writes it. @default - none */
-  readonly onLog?: (line: string) => void;
+  /** Called with each line of the job's log as the script writes it, and its stream. @default - none */
+  readonly onLog?: (line: string, stream?: 'stdout' | 'stderr') => void;
 }
 
 /** What a local job did: SageMaker's description of it, and what only a local run can tell. */
