@@ -81,6 +81,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
       "a stand-in serves the endpoint's package under its name (lib/local/python/serving_standin.py) and uploads capture when a smoke test ends; `mlenv local drift` runs the deployed job definition once with the Model Monitor stand-in",
   },
   {
+    what: "SageMaker Runtime's InvokeEndpoint answers 200 with the body `body` for any endpoint and any payload",
+    workaround:
+      "the launcher answers `POST /endpoints/<name>/invocations` itself (lib/local/emulator/runtime_api.py): the stand-in serving the endpoint answers, with SageMaker's headers; an endpoint the caller's account and region do not have, or that no stand-in serves, is a ValidationError, a non-2xx answer a ModelError with its status and body. InvokeEndpointAsync stays moto's: no endpoint is served asynchronously",
+  },
+  {
     what: 'Glue job runs, CodeBuild builds and Athena queries do not run (SUCCEEDED at once)',
     workaround:
       "the local environment runs the Glue job with Spark in local mode and a build's own commands on this machine (dbt with its DuckDB target; the run recorder with the local MLflow server)",
