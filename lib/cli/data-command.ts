@@ -27,7 +27,7 @@ export function dataCommand(): Command {
     .description("dataset versions in an environment's raw bucket")
     .addHelpText(
       'after',
-      '\nExample:\n  $ npx mlenv data push dev ./data/churn --dataset churn && npx mlenv data ls dev --dataset churn',
+      '\nExample:\n  $ .venv/bin/python ml/models/churn/make_sample_data.py --output data/churn/churn.csv && npx mlenv data push dev ./data/churn --dataset churn && npx mlenv data ls dev --dataset churn',
     );
 
   withAwsOptions(data.command('push'))
@@ -37,7 +37,10 @@ export function dataCommand(): Command {
     .argument('<env>', 'a configured environment')
     .argument('<dir>', 'the directory whose files make the version')
     .option('--dataset <name>', 'the dataset (default: the first model of the configuration)', runName)
-    .addHelpText('after', '\nExample:\n  $ npx mlenv data push dev ./data/churn --dataset churn')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ .venv/bin/python ml/models/churn/make_sample_data.py --output data/churn/churn.csv && npx mlenv data push dev ./data/churn --dataset churn',
+    )
     .action(async (envName: string, dir: string, options: AwsOptions & { dataset?: string }) => {
       const files = filesOf(dir);
       const { models } = platformConfig();
