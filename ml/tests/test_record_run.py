@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tarfile
 
 import pytest
 
@@ -23,6 +24,16 @@ EVALUATION = {
     }
 }
 PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlenv-local-churn/1"
+# No AWS credentials and no instance metadata: an s3:// read or upload fails at once, offline.
+NO_AWS = {
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_ACCESS_KEY_ID": "",
+    "AWS_SECRET_ACCESS_KEY": "",
+    "AWS_SESSION_TOKEN": "",
+    "AWS_PROFILE": "",
+}
 
 
 def run_script(*args, env=None):
@@ -30,9 +41,15 @@ def run_script(*args, env=None):
         [sys.executable, SCRIPT, *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={k: v for k, v in {**os.environ, **NO_AWS, **(env or {})}.items() if v != "" or not k.startswith("AWS_")},
         timeout=300,
     )
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    # A file store keeps its artifacts under the working directory (./mlruns): the test's own.
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
@@ -48,7 +65,25 @@ def evaluation(tmp_path):
     return str(path)
 
 
-def record(store, evaluation, tmp_path, *extra, env=None):
+@pytest.fixture
+def model_archive(tmp_path):
+    """A model archive as a training job writes one (model.tar.gz of the model's files)."""
+    (tmp_path / "model.joblib").write_bytes(b"a trained model")
+    path = tmp_path / "trained" / "model.tar.gz"
+    path.parent.mkdir()
+    with tarfile.open(path, "w:gz") as archive:
+        archive.add(tmp_path / "model.joblib", arcname="model.joblib")
+    return str(path)
+
+
+def artifacts(store, run_id):
+    client = mlflow.MlflowClient(tracking_uri=store)
+    return sorted(
+        a.path for top in client.list_artifacts(run_id) for a in ([top] if not top.is_dir else client.list_artifacts(run_id, top.path))
+    )
+
+
+def record(store, evaluation, tmp_path, *extra, env=None, model_artifact="s3://models/churn/runs/r1/train/output/model.tar.gz"):
     return run_script(
         "record",
         "--tracking-uri", store,
@@ -60,7 +95,7 @@ def record(store, evaluation, tmp_path, *extra, env=None):
         "--dataset-version", "46b9fe08b62bf1d1",
         "--dataset-uri", "s3://curated/churn/data/features/46b9fe08b62bf1d1/",
         "--code-version", "dc63fd3",
-        "--model-artifact", "s3://models/churn/runs/r1/train/output/model.tar.gz",
+        "--model-artifact", model_artifact,
         "--run-id-file", str(tmp_path / "run-id"),
         *extra,
         env=env,
@@ -170,3 +205,56 @@ def test_a_build_step_passes_everything_as_variables(store, evaluation, tmp_path
 def test_a_record_without_its_experiment_is_refused():
     result = run_script("record", "--run-name", "x", env={"MLENV_EXPERIMENT": ""})
     assert result.returncode == 2 and "missing --experiment" in result.stderr
+
+
+def test_the_run_carries_its_evaluation_report_and_its_model_as_artifacts(store, evaluation, model_archive, tmp_path):
+    result = record(store, evaluation, tmp_path, model_artifact=model_archive)
+    assert result.returncode == 0, result.stderr
+    assert "warning:" not in result.stderr
+    run_id = json.loads(result.stdout)["runId"]
+    assert artifacts(store, run_id) == ["evaluation.json", "model/model.tar.gz"]
+    # What a reader of the run downloads is what training wrote, byte for byte.
+    downloaded = mlflow.artifacts.download_artifacts(run_id=run_id, tracking_uri=store, dst_path=str(tmp_path / "dl"))
+    assert json.loads(open(os.path.join(downloaded, "evaluation.json"), encoding="utf-8").read()) == EVALUATION
+    with open(os.path.join(downloaded, "model", "model.tar.gz"), "rb") as got, open(model_archive, "rb") as wrote:
+        assert got.read() == wrote.read()
+
+
+def test_a_model_that_cannot_be_read_is_one_warning_and_the_run_is_recorded_without_it(store, evaluation, tmp_path):
+    missing = str(tmp_path / "no-such" / "model.tar.gz")
+    result = record(store, evaluation, tmp_path, model_artifact=missing)
+    assert result.returncode == 0, result.stderr
+    run_id = json.loads(result.stdout)["runId"]
+    assert run_id
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: the model {missing} is not in the run's artifacts: ")
+    assert "Traceback" not in result.stderr
+    assert artifacts(store, run_id) == ["evaluation.json"]
+    assert mlflow.MlflowClient(tracking_uri=store).get_run(run_id).data.metrics["auc"] == 0.991
+
+
+def test_a_model_in_s3_that_cannot_be_read_is_a_warning_too(store, evaluation, tmp_path):
+    # Read with the caller's credentials: here there are none.
+    result = record(store, evaluation, tmp_path)
+    assert result.returncode == 0, result.stderr
+    run_id = json.loads(result.stdout)["runId"]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: the model s3://models/churn/runs/r1/")
+    assert artifacts(store, run_id) == ["evaluation.json"]
+
+
+def test_an_artifact_store_that_refuses_uploads_is_a_warning_and_the_run_is_recorded(store, evaluation, model_archive, tmp_path):
+    # A SageMaker server's store is S3, written with the caller's credentials (here none): both
+    # uploads fail, each is one warning, and the run keeps its parameters and metrics.
+    mlflow.MlflowClient(tracking_uri=store).create_experiment("churn", artifact_location="s3://mlenv-test-no-such-bucket/mlflow")
+    result = record(store, evaluation, tmp_path, model_artifact=model_archive)
+    assert result.returncode == 0, result.stderr
+    run_id = json.loads(result.stdout)["runId"]
+    run = mlflow.MlflowClient(tracking_uri=store).get_run(run_id)
+    assert run.info.status == "FINISHED" and run.data.metrics["auc"] == 0.991
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert [w.split(" is not in the run's artifacts: ")[0] for w in warnings] == [
+        "warning: the evaluation report",
+        f"warning: the model {model_archive}",
+    ]
+    assert "Traceback" not in result.stderr

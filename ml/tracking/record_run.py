@@ -12,8 +12,9 @@ script, run by a step that may reach the server, records it:
     record_run.py link --tracking-uri URI --run-id ID --model-package-arn ARN
 
 ``record`` creates the experiment if needed and a finished run with the parameters, every metric
-of the evaluation report (``auc``, ``accuracy``, ...) and the lineage as tags (``mlenv.*``), and
-prints ``{"runId": ...}`` (also written to ``--run-id-file``). ``link`` tags the run with the
+of the evaluation report (``auc``, ``accuracy``, ...), the lineage as tags (``mlenv.*``) and, as
+artifacts a reader of the run downloads, the report (``evaluation.json``) and the trained model's
+archive (``model/model.tar.gz``, read from ``--model-artifact``), and prints ``{"runId": ...}`` (also written to ``--run-id-file``). ``link`` tags the run with the
 package's ARN. Every argument may come from an environment variable instead (``MLENV_EXPERIMENT``,
 ``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``, ..., ``MLFLOW_TRACKING_URI``,
 ``MLFLOW_RUN_ID``, ``MLENV_MODEL_PACKAGE_ARN``): what a build step passes. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
@@ -21,19 +22,28 @@ package's ARN. Every argument may come from an environment variable instead (``M
 
 Tracking must never fail training: with no tracking URI, or when the server cannot be reached or
 refuses, the script prints one ``warning:`` line, records nothing and exits 0 (``record`` prints
-``{"runId": ""}``). Bad arguments exit 2 with one ``error:`` line.
+``{"runId": ""}``); an artifact that cannot be read or uploaded is one ``warning:`` line too, and
+the run is recorded without it. The MLflow client uploads artifacts itself: to the server (an
+``http://`` server that serves them) or, for a SageMaker server, straight to its S3 artifact
+store with the caller's credentials. Bad arguments exit 2 with one ``error:`` line.
 """
 
 import argparse
 import contextlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 # The tags of a run (its lineage, and the package it produced), named once for this script and
 # for `mlenv runs` (lib/tracking/list-runs.ts), which reads them back.
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "run_tags.json"), encoding="utf-8") as _f:
     RUN_TAGS = json.load(_f)
+# The run's artifacts: the evaluation report, and the model's archive in its own folder.
+EVALUATION_ARTIFACT = "evaluation.json"
+MODEL_ARTIFACT_DIR = "model"
+MODEL_ARCHIVE = "model.tar.gz"
 # A tracking server that does not answer is reported at once, not after MLflow's default retries
 # (minutes of backoff).
 FAST_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "20"}
@@ -52,6 +62,24 @@ def read_text(location: str) -> str:
         return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
     with open(location, encoding="utf-8") as f:
         return f.read()
+
+
+def download(location: str, destination: str) -> None:
+    """Copies a local file, or an object (``s3://bucket/key``, with the caller's credentials), to ``destination``."""
+    if location.startswith("s3://"):
+        import boto3  # only where the model is in S3
+
+        bucket, _, key = location[len("s3://"):].partition("/")
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
+        with open(destination, "wb") as f:
+            shutil.copyfileobj(body, f)  # streamed: a model archive may be large
+        return
+    shutil.copyfile(location, destination)
+
+
+def first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def evaluation_metrics(report: dict) -> dict:
@@ -99,7 +127,8 @@ def lineage_tags(args) -> dict:
 
 def record(mlflow, args) -> str:
     """Creates a finished run with the parameters, metrics and lineage; returns its id."""
-    metrics = evaluation_metrics(json.loads(read_text(args.evaluation))) if args.evaluation else {}
+    report = read_text(args.evaluation) if args.evaluation else None
+    metrics = evaluation_metrics(json.loads(report)) if report is not None else {}
     mlflow.set_tracking_uri(args.tracking_uri)
     mlflow.set_experiment(args.experiment)
     with mlflow.start_run(run_name=args.run_name, tags=lineage_tags(args)) as run:
@@ -110,7 +139,26 @@ def record(mlflow, args) -> str:
             mlflow.log_params(params)
         if metrics:
             mlflow.log_metrics(metrics)
+        if report is not None:
+            log_artifact(lambda: mlflow.log_text(report, EVALUATION_ARTIFACT), "the evaluation report")
+        if args.model_artifact:
+            log_artifact(lambda: log_model_archive(mlflow, args.model_artifact), f"the model {args.model_artifact}")
         return run.info.run_id
+
+
+def log_model_archive(mlflow, location: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        archive = os.path.join(folder, MODEL_ARCHIVE)
+        download(location, archive)
+        mlflow.log_artifact(archive, artifact_path=MODEL_ARTIFACT_DIR)
+
+
+def log_artifact(log, what: str) -> None:
+    """Logs one artifact; one that cannot be read or uploaded is a warning, and the run goes on without it."""
+    try:
+        log()
+    except Exception as error:  # noqa: BLE001 - tracking never fails training
+        print(f"warning: {what} is not in the run's artifacts: {first_line(error)}", file=sys.stderr)
 
 
 def link(mlflow, args) -> None:
@@ -180,8 +228,7 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # noqa: BLE001 - tracking never fails training
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"warning: MLflow at {args.tracking_uri} did not record the run: {first}", file=sys.stderr)
+        print(f"warning: MLflow at {args.tracking_uri} did not record the run: {first_line(error)}", file=sys.stderr)
         run_id = ""
     if args.command == "link":
         run_id = args.run_id
