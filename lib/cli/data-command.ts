@@ -32,7 +32,7 @@ export function dataCommand(): Command {
 
   withAwsOptions(data.command('push'))
     .description(
-      'upload a directory as a new content-addressed version of a dataset (the same files are the same version); a new version becomes the latest, which pipelines started by schedule, new data or drift train on',
+      "upload a directory as a new content-addressed version of a dataset (the same files are the same version): <dataset>/versions/<version>/ with manifest.json (each file's sha256 and size), then <dataset>/latest.json naming it, the latest, which pipelines started by schedule, new data or drift train on; files an earlier version has are copied in S3, large ones go in parts, and Ctrl-C leaves no version",
     )
     .argument('<env>', 'a configured environment')
     .argument('<dir>', 'the directory whose files make the version')

@@ -146,7 +146,9 @@ export function localCommand(): Command {
   local
     .command('smoke')
     .addHelpText('after', '\nExample:\n  $ npx mlenv local smoke --model churn --shift 1.5')
-    .description('send sample rows to the served model, check the answers, and upload the captured data')
+    .description(
+      "send sample rows to the served model, check the answers, and upload the captured data to the monitoring bucket in SageMaker's layout (<model>/data-capture/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl, with the endpoint config's key)",
+    )
     .requiredOption('--model <name>', 'a model of the configuration')
     .option('--rows <n>', 'requests to send, one row each', positiveInteger, 100)
     .option(
@@ -171,7 +173,7 @@ export function localCommand(): Command {
     .command('drift')
     .addHelpText('after', '\nExample:\n  $ npx mlenv local drift --model churn')
     .description(
-      "run the model's data-quality check over the captured data against its package's baseline; on violations the deployed rule notifies and (where the environment retrains on drift) retrains",
+      "run the model's deployed data-quality job once over the captured data against its package's baseline (constraint_violations.json where Model Monitor writes it); on violations the deployed rule notifies and (where the environment retrains on drift) retrains",
     )
     .requiredOption('--model <name>', 'a model of the configuration')
     .option(REDEPLOY_FLAG, REDEPLOY_HELP)

@@ -18,7 +18,7 @@ interface RunsOptions extends AwsOptions {
 export function runsCommand(): Command {
   return withAwsOptions(new Command('runs'))
     .description(
-      "the training runs recorded in an environment's MLflow, newest first: status, metrics, dataset version, the model package each produced",
+      "the training runs recorded in an environment's MLflow, newest first: status, metrics, dataset version, the model package each produced (or `not registered`); an environment whose tracking.server is 'none' records no runs and says so",
     )
     .argument('<env>', 'a configured environment')
     .option('--model <name>', 'a model of the configuration (default: every model)')
