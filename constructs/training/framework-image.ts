@@ -241,10 +241,11 @@ export interface FrameworkVersion {
  * only `py3`. From the containers' Dockerfiles (aws/sagemaker-scikit-learn-container
  * docker/1.2-1/base/Dockerfile.cpu, aws/sagemaker-xgboost-container docker/1.7-1/base/Dockerfile.cpu).
  */
-const RECORDED_CONTAINER_PYTHON: Readonly<Partial<Record<FrameworkName, Readonly<Record<string, string>>>>> = {
-  sklearn: { '1.2-1': '3.9' },
-  xgboost: { '1.7-1': '3.8' },
-};
+const RECORDED_CONTAINER_PYTHON: Readonly<Partial<Record<FrameworkName, Readonly<Record<string, string>>>>> =
+  {
+    sklearn: { '1.2-1': '3.9' },
+    xgboost: { '1.7-1': '3.8' },
+  };
 
 /**
  * The Python version (`3.9`) the images of `version` of framework `name` run, or undefined when

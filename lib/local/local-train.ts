@@ -268,4 +268,3 @@ async function evaluationMetrics(
   if (!output) return {};
   return readEvaluationMetrics(new S3ObjectStore(deployment.clients.s3), `${output}/evaluation.json`);
 }
-

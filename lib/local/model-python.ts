@@ -67,8 +67,10 @@ export function lockMismatch(target: LockTarget, interpreter: Interpreter): stri
   if (interpreter.platform !== 'linux' || interpreter.machine !== machine)
     return `${machine} Linux is needed, this is ${interpreter.machine} ${interpreter.platform}`;
   const [haveMajor, haveMinor] = interpreter.glibc.split('.').map(Number);
-  const enough = haveMajor > Number(major) || (haveMajor === Number(major) && haveMinor >= Number(minorGlibc));
-  if (!enough) return `glibc ${major}.${minorGlibc} or newer is needed, this has ${interpreter.glibc || 'none'}`;
+  const enough =
+    haveMajor > Number(major) || (haveMajor === Number(major) && haveMinor >= Number(minorGlibc));
+  if (!enough)
+    return `glibc ${major}.${minorGlibc} or newer is needed, this has ${interpreter.glibc || 'none'}`;
   return undefined;
 }
 

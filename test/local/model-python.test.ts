@@ -44,7 +44,11 @@ describe('which Python can install a platform lock (CPython 3.11 on x86_64-manyl
   test.each<[string, Partial<Interpreter>, RegExp]>([
     ['another minor version', { version: '3.12.1' }, /CPython 3\.11 is needed, this is 3\.12\.1/],
     ['a 3.1x that starts alike', { version: '3.1.5' }, /CPython 3\.11 is needed/],
-    ['macOS', { platform: 'darwin', machine: 'arm64', glibc: '' }, /x86_64 Linux is needed, this is arm64 darwin/],
+    [
+      'macOS',
+      { platform: 'darwin', machine: 'arm64', glibc: '' },
+      /x86_64 Linux is needed, this is arm64 darwin/,
+    ],
     ['ARM Linux', { machine: 'aarch64' }, /x86_64 Linux is needed/],
     ['an older glibc', { glibc: '2.17' }, /glibc 2\.28 or newer is needed, this has 2\.17/],
     ['musl (no glibc)', { glibc: '' }, /glibc 2\.28 or newer is needed, this has none/],
@@ -73,7 +77,8 @@ describe("each configured model's local Python", () => {
         Object.fromEntries(pins.map((p) => [normalize(p.name), p.version])),
       );
       expect(python.note).toContain(lock.lock);
-      if (model.framework.name !== 'custom') expect(python.note).toMatch(/its container is .* \(Python 3\.\d+\)/);
+      if (model.framework.name !== 'custom')
+        expect(python.note).toMatch(/its container is .* \(Python 3\.\d+\)/);
       // Made once: asked again, the same environment.
       expect((await modelPython(model)).python).toBe(python.python);
     },
