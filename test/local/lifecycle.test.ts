@@ -7,6 +7,7 @@ import {
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -283,6 +284,36 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     // A malformed request is the client's error, as SageMaker's containers answer it.
     expect(result.smoke.malformedStatus).toBeGreaterThanOrEqual(400);
     expect(result.smoke.malformedStatus).toBeLessThan(500);
+  });
+
+  test("an application's SageMaker Runtime client at the emulator's one URL gets the served model's predictions; an unknown endpoint is a ValidationError", async () => {
+    const runtime = new SageMakerRuntimeClient({
+      ...emulatorClientConfig(deployment.port, env.region),
+      maxAttempts: 1,
+    });
+    // Rows of the model's own features, as an application sends them (no header, no target).
+    const [header, ...rows] = sampleDataset(model).trim().split('\n');
+    const target = header.split(',').indexOf(model.targetColumn);
+    const features = rows.slice(0, 3).map((r) =>
+      r
+        .split(',')
+        .filter((_v, i) => i !== target)
+        .join(','),
+    );
+    const answer = await runtime.send(
+      new InvokeEndpointCommand({
+        EndpointName: result.smoke.endpointName,
+        ContentType: 'text/csv',
+        Body: features.join('\n'),
+      }),
+    );
+    const body = JSON.parse(new TextDecoder().decode(answer.Body)) as { predictions: unknown[] };
+    expect(body.predictions).toHaveLength(features.length);
+    await expect(
+      runtime.send(
+        new InvokeEndpointCommand({ EndpointName: `${result.smoke.endpointName}-none`, Body: features[0] }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationError' });
   });
 
   test("captures requests and responses where SageMaker would, in its format, encrypted with the config's key", async () => {
