@@ -11,7 +11,9 @@ import {
   type PythonBuildEnvironment,
   pythonBuildProject,
 } from '../common/python-build-project';
+import { ModelLayout } from '../common/model-layout';
 import type { IMlDataStore } from '../storage/ml-data-store';
+import { trainedArtifactKey } from '../training/pipeline-steps';
 import type { IRunRecorder } from '../training/run-recording';
 import type { IMlflowTrackingServer } from './mlflow-tracking-server';
 
@@ -33,6 +35,12 @@ export interface RunRecorderProps {
   readonly dataStore: IMlDataStore;
   /** The keys of the evaluation reports it may read (`churn/runs/*\/evaluation/evaluation.json`). */
   readonly evaluationKeyPattern: string;
+  /**
+   * The keys of the model archives it may read, to log them as their runs' artifacts.
+   * @default - the training pipeline's trained archives of the model whose reports it reads
+   *   (`trainedArtifactKey`), when `evaluationKeyPattern` is that model's `evaluationKey('*')`
+   */
+  readonly modelArtifactKeyPattern?: string;
   /** Encrypts its artifacts and logs. */
   readonly logsKey: kms.IKey;
   /** @default - a new log group under `logsKey`, kept a year */
@@ -57,8 +65,10 @@ export interface RunRecorderProps {
  * do (`MLENV_ACTION`: `record` or `link`, and the script's `MLENV_*` inputs); its exported
  * `MLFLOW_RUN_ID` is the run's id. Each build first installs exactly `requirements-aws.lock`
  * (hashed), from its build environment's package repository where it has one. Its role may log
- * runs on its tracking server, read the evaluation reports (and that repository's packages),
- * nothing else; a build never fails because the server does not answer.
+ * runs on its tracking server, read the evaluation reports and model archives, and put the runs'
+ * artifacts (the report, the archive) in the server's artifact store, which the MLflow client
+ * writes itself with the build's credentials (and that repository's packages), nothing else; a
+ * build never fails because the server does not answer.
  *
  * @example
  * const recorder = new RunRecorder(this, 'Recorder', { sourcePath: 'ml/tracking', trackingServer,
@@ -102,12 +112,43 @@ export class RunRecorder extends Construct implements IRunRecorder {
     this.project = built.project;
     this.role = built.role;
     this.logGroup = built.logGroup;
-    props.trackingServer?.grantLogRuns(this.role);
     props.dataStore.grantReadModels(this.role, props.evaluationKeyPattern);
+    if (props.trackingServer) {
+      props.trackingServer.grantLogRuns(this.role);
+      // The artifacts a run carries: the archive read, and both put under the server's store only.
+      props.dataStore.grantReadModels(
+        this.role,
+        props.modelArtifactKeyPattern ?? modelArchivePattern(props.evaluationKeyPattern),
+      );
+      props.dataStore.grantWriteModels(this.role, `${artifactStorePrefix(props.trackingServer)}*`);
+    }
   }
 
   /** Lets `grantee` start builds of the recorder, follow them and stop them. */
   public grantStartBuild(grantee: iam.IGrantable): iam.Grant {
     return grantStartBuild(this.project, grantee);
   }
+}
+
+/** The trained archives of the model whose every evaluation report `evaluationKeyPattern` names. */
+function modelArchivePattern(evaluationKeyPattern: string): string {
+  const layout = new ModelLayout(evaluationKeyPattern.split('/')[0]);
+  if (layout.evaluationKey('*') !== evaluationKeyPattern) {
+    throw new Error(
+      `RunRecorder: '${evaluationKeyPattern}' is not a model's evaluation reports (${layout.evaluationKey('*')}): pass modelArtifactKeyPattern`,
+    );
+  }
+  return trainedArtifactKey(layout, '*');
+}
+
+/** The key prefix of a tracking server's artifact store (`s3://<models bucket>/<prefix>`), in the models bucket. */
+function artifactStorePrefix(server: IMlflowTrackingServer): string {
+  // The bucket's name may be a token, which has no `/`: the prefix is what follows it.
+  const prefix = /^s3:\/\/[^/]+\/(.*)$/.exec(server.artifactStoreUri)?.[1];
+  if (prefix === undefined || !prefix.endsWith('/') || prefix.includes('*')) {
+    throw new Error(
+      `RunRecorder: the tracking server's artifact store ${server.artifactStoreUri} is not s3://<models bucket>/<prefix>/`,
+    );
+  }
+  return prefix;
 }

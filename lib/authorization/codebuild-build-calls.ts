@@ -29,8 +29,18 @@ export const DBT_ENVIRONMENT = {
 export const RECORDER_ENVIRONMENT = {
   action: 'MLENV_ACTION',
   evaluation: 'MLENV_EVALUATION',
+  modelArtifact: 'MLENV_MODEL_ARTIFACT',
   trackingUri: 'MLFLOW_TRACKING_URI',
 } as const;
+
+/**
+ * The artifacts `record_run.py record` logs in a run, by their path in the run (its
+ * `EVALUATION_ARTIFACT` and `MODEL_ARTIFACT_DIR`/`MODEL_ARCHIVE`): MLflow keys them
+ * `<artifact store URI><experiment id>/<run id>/artifacts/<path>`.
+ */
+export const RECORDED_RUN_ARTIFACTS = { evaluation: 'evaluation.json', model: 'model/model.tar.gz' } as const;
+/** A run's artifact folder under its server's store, as MLflow names it (a sample experiment and run). */
+const SAMPLE_RUN_ARTIFACTS = `1/${'0123456789abcdef'.repeat(2)}/artifacts/`;
 
 /**
  * What `record_run.py record` asks of a SageMaker managed tracking server with the MLflow client
@@ -372,8 +382,12 @@ function dbtCalls(
  * What `record_run.py` asks through the build's role (`MLENV_ACTION`): `record` reads the
  * evaluation report (`MLENV_EVALUATION`, an `s3://` URI; a local path is read from the build's own
  * disk) and records the run; `link` tags it. With a SageMaker tracking server's ARN as
- * `MLFLOW_TRACKING_URI`, each MLflow request is a `sagemaker-mlflow` action on that ARN; with none
- * the script records nothing, and an `http://` or `file:` URI asks nothing of IAM.
+ * `MLFLOW_TRACKING_URI`, each MLflow request is a `sagemaker-mlflow` action on that ARN, and a
+ * `record` also reads the model archive (`MLENV_MODEL_ARTIFACT`) and logs it and the report as
+ * the run's artifacts: the MLflow client puts them itself, with the build's credentials, in the
+ * server's artifact store (its `ArtifactStoreUri`, under the bucket's default key; a model archive
+ * past boto3's multipart threshold is also `kms:Decrypt`, as S3 asks for a multipart upload with
+ * SSE-KMS). With none the script records nothing, and an `http://` or `file:` URI asks nothing of IAM.
  */
 function recorderCalls(
   inventory: PolicyInventory,
@@ -411,6 +425,51 @@ function recorderCalls(
   for (const mlflowAction of actions) {
     calls.push({ ...caller(`MLflow ${action}`), action: mlflowAction, resource: trackingUri });
   }
+  if (action === 'record') {
+    const artifacts = runArtifactCalls(inventory, environment, trackingUri, caller);
+    calls.push(...artifacts.calls);
+    problems.push(...artifacts.problems);
+  }
+  return { calls, problems };
+}
+
+/** A `record` on a SageMaker tracking server: the model archive read, both artifacts put in its store. */
+function runArtifactCalls(
+  inventory: PolicyInventory,
+  environment: ReadonlyMap<string, string>,
+  trackingUri: string,
+  caller: (what: string) => Caller,
+): DerivedCalls {
+  const calls: RunTimeCall[] = [];
+  const problems: string[] = [];
+  const model = environment.get(RECORDER_ENVIRONMENT.modelArtifact);
+  if (model?.startsWith('s3://')) {
+    if (model.includes('$')) problems.push(`cannot resolve the model archive ${model}`);
+    else calls.push(...s3ReadCalls(inventory, caller('model archive'), model));
+  }
+  const [, partition, region, account, name] = TRACKING_SERVER_ARN.exec(trackingUri) ?? [];
+  const server = inventory.deployed
+    .ofType('AWS::SageMaker::MlflowTrackingServer')
+    .find(
+      (s) =>
+        s.properties.TrackingServerName === name &&
+        s.stage.partition === partition &&
+        s.stage.region === region &&
+        s.stage.account === account,
+    );
+  const store = server?.properties.ArtifactStoreUri;
+  if (typeof store !== 'string' || !store.startsWith('s3://')) {
+    problems.push(`tracking server ${trackingUri}: no S3 artifact store in the assembly`);
+    return { calls, problems };
+  }
+  const folder = `${store.replace(/\/?$/, '/')}${SAMPLE_RUN_ARTIFACTS}`;
+  calls.push(
+    ...s3WriteCalls(inventory, caller('evaluation artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.evaluation}`),
+    ...s3WriteCalls(inventory, caller('model artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.model}`),
+    ...s3ReadCalls(inventory, caller('model artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.model}`).filter(
+      (c) => c.action === 'kms:Decrypt',
+    ),
+  );
   return { calls, problems };
 }
 

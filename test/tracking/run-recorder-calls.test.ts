@@ -29,8 +29,10 @@ const check = (calls: readonly RunTimeCall[]) => checkAll(authz, calls);
 
 /*
  * The authorization model of a run recorder's builds (lib/authorization/codebuild-build-calls.ts):
- * a training pipeline with a recorder records its run (`RecordRun`: the evaluation report read, the
- * run recorded on the tracking server) and links it (`LinkRun`: the run tagged), evaluated against
+ * a training pipeline with a recorder records its run (`RecordRun`: the evaluation report and the
+ * model archive read, the run recorded on the tracking server, the report and the archive put as
+ * the run's artifacts in the server's artifact store, where the MLflow client writes them itself
+ * with the build's credentials) and links it (`LinkRun`: the run tagged), evaluated against
  * the policies RunRecorder, MlflowTrackingServer and TrainingPipeline synthesize.
  */
 
@@ -87,6 +89,10 @@ const buildRole = String(project.properties.ServiceRole);
 const serverArn = `arn:aws:sagemaker:${region}:${account}:mlflow-tracking-server/${SERVER}`;
 const modelsBucket = 'test-data-models';
 const evaluationArn = `arn:aws:s3:::${modelsBucket}/${layout.evaluationKey(RUN_ID)}`;
+/** The server's artifact store: MlflowTrackingServer's default prefix in the models bucket. */
+const artifactStore = `arn:aws:s3:::${modelsBucket}/mlflow/`;
+/** A run's artifact under the store, as MLflow keys it: `<experiment id>/<run id>/artifacts/<path>`. */
+const RUN_ARTIFACT = /^arn:aws:s3:::test-data-models\/mlflow\/\d+\/[0-9a-f]{32}\/artifacts\/(.+)$/;
 const dataKey = String(
   asObject(
     asObject(
@@ -109,6 +115,8 @@ let enumeration: RunTimeCallEnumeration;
 let checked: Checked[];
 /** `action resource` of the recorder role's calls from state `state`. */
 let byRecorder: (state: string) => string[];
+/** The model archive the sample training job wrote (`<model>/runs/<run>/<job>/output/model.tar.gz`). */
+let modelArchiveArn: string;
 
 beforeAll(async () => {
   enumeration = await enumerateRunTimeCalls(authz, {
@@ -125,6 +133,13 @@ beforeAll(async () => {
     enumeration.calls
       .filter((c) => c.principal === buildRole && c.origin.startsWith(`${machine.path} state ${state} `))
       .map((c) => `${c.action} ${c.resource}`);
+  const recordRun = enumeration.runs
+    .find((r) => r.stateMachine === machine)!
+    .sample.taskParameters.get('RecordRun')!;
+  const model = asList(recordRun.EnvironmentVariablesOverride)
+    .map(asObject)
+    .find((v) => v?.Name === 'MLENV_MODEL_ARTIFACT')!.Value as string;
+  modelArchiveArn = model.replace(/^s3:\/\//, 'arn:aws:s3:::');
 });
 
 describe('a training pipeline with a run recorder, evaluated with its run-time calls', () => {
@@ -154,13 +169,37 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
         context: expect.objectContaining({ 'kms:ViaService': `s3.${region}.amazonaws.com` }),
       }),
     );
-    // Only that: no other object, no tag.
+    // Only those: no other object, no tag.
     expect(
       byRecorder('RecordRun').filter(
-        (c) => c.startsWith('s3:GetObject') && !c.endsWith('.zip') && c !== `s3:GetObject ${evaluationArn}`,
+        (c) =>
+          c.startsWith('s3:GetObject') &&
+          !c.endsWith('.zip') &&
+          c !== `s3:GetObject ${evaluationArn}` &&
+          c !== `s3:GetObject ${modelArchiveArn}`,
       ),
     ).toEqual([]);
     expect(byRecorder('RecordRun')).not.toContain(`sagemaker-mlflow:SetTag ${serverArn}`);
+  });
+
+  test("RecordRun: the recorder reads the model archive and puts it and the report in the server's artifact store, with the data key", () => {
+    expect(modelArchiveArn.startsWith(`arn:aws:s3:::${modelsBucket}/${layout.runDir(RUN_ID)}/`)).toBe(true);
+    expect(modelArchiveArn.endsWith('/output/model.tar.gz')).toBe(true);
+    expect(byRecorder('RecordRun')).toContain(`s3:GetObject ${modelArchiveArn}`);
+    const puts = byRecorder('RecordRun').filter((c) => c.startsWith('s3:PutObject '));
+    expect(puts.map((c) => RUN_ARTIFACT.exec(c.replace('s3:PutObject ', ''))?.[1]).sort()).toEqual([
+      'evaluation.json',
+      'model/model.tar.gz',
+    ]);
+    // SSE-KMS under the bucket's key: a data key for each object, and Decrypt for a multipart upload.
+    for (const put of puts) {
+      const call = enumeration.calls.find(
+        (c) => c.principal === buildRole && `${c.action} ${c.resource}` === put,
+      )!;
+      expect(enumeration.calls).toContainEqual(
+        expect.objectContaining({ origin: call.origin, action: 'kms:GenerateDataKey', resource: dataKey }),
+      );
+    }
   });
 
   test('LinkRun: the recorder tags the run it recorded on its server, and reads no report', () => {
@@ -197,6 +236,16 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
       { ...read, resource: evaluationArn.replace(`/${MODEL}/`, `/${MODEL}x/`) },
       { ...read, resource: evaluationArn.replace('evaluation.json', 'model.tar.gz') },
       { ...read, resource: evaluationArn.replace(modelsBucket, 'test-data-curated') },
+      // The model archive: this model's only, read only.
+      { ...read, resource: modelArchiveArn.replace(`/${MODEL}/`, '/fraud/') },
+      { ...read, action: 's3:PutObject', resource: modelArchiveArn },
+      // The artifact store: put under it only; nothing read or deleted there, nothing put elsewhere.
+      { ...read, action: 's3:PutObject', resource: evaluationArn },
+      { ...read, action: 's3:PutObject', resource: `${artifactStore.replace(/\/$/, 'x/')}1/r/artifacts/evaluation.json` },
+      { ...read, action: 's3:PutObject', resource: `arn:aws:s3:::test-data-curated/mlflow/1/r/artifacts/evaluation.json` },
+      { ...read, action: 's3:PutObject', resource: `arn:aws:s3:::${modelsBucket}/${MODEL}/runs/${RUN_ID}/evaluation/x.json` },
+      { ...read, resource: `${artifactStore}1/r/artifacts/evaluation.json` },
+      { ...read, action: 's3:DeleteObject', resource: `${artifactStore}1/r/artifacts/evaluation.json` },
     ];
     const denied = await check(lookAlikes);
     expect(denied.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
@@ -213,6 +262,9 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
     const derived = codeBuildBuildCalls(authz.inventory, other, overrides, serverless.node.path, 'RecordRun');
     expect(derived.problems).toEqual([]);
     expect(derived.calls.filter((c) => c.action.startsWith('sagemaker-mlflow:'))).toEqual([]);
+    // Nothing recorded: no model archive read, no artifact put.
+    expect(derived.calls.filter((c) => c.resource === modelArchiveArn)).toEqual([]);
+    expect(derived.calls.filter((c) => c.principal === role && c.action === 's3:PutObject')).toEqual([]);
     const evaluationRead = derived.calls.filter((c) => c.principal === role && c.resource === evaluationArn);
     expect(evaluationRead.map((c) => c.action)).toEqual(['s3:GetObject']);
     expect((await check(derived.calls)).filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);

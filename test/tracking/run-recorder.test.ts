@@ -113,29 +113,37 @@ describe('RunRecorder', () => {
       authz.check({ principal, action, resource }).then((d) => d.allowed);
     const server = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:mlflow-tracking-server/${name}`;
 
-    test('logs runs on its server and reads evaluation reports, nothing else', async () => {
+    test("logs runs on its server, reads evaluation reports and model archives, and puts artifacts in the server's store, nothing else", async () => {
+      const models = (key: string) => `arn:aws:s3:::acme-dev-models/${key}`;
       expect(await allowed('sagemaker-mlflow:CreateRun', server('acme-dev'))).toBe(true);
       expect(await allowed('sagemaker-mlflow:SetTag', server('acme-dev'))).toBe(true);
       expect(await allowed('sagemaker-mlflow:CreateRun', server('other'))).toBe(false);
       expect(await allowed('sagemaker-mlflow:DeleteExperiment', server('acme-dev'))).toBe(false);
-      expect(
-        await allowed(
-          's3:GetObject',
-          'arn:aws:s3:::acme-dev-models/churn/runs/abc/evaluation/evaluation.json',
-        ),
-      ).toBe(true);
-      expect(
-        await allowed(
-          's3:GetObject',
-          'arn:aws:s3:::acme-dev-models/churn/runs/abc/train/output/model.tar.gz',
-        ),
-      ).toBe(false);
-      expect(
-        await allowed(
-          's3:PutObject',
-          'arn:aws:s3:::acme-dev-models/churn/runs/abc/evaluation/evaluation.json',
-        ),
-      ).toBe(false);
+      expect(await allowed('s3:GetObject', models('churn/runs/abc/evaluation/evaluation.json'))).toBe(true);
+      // The training job's archive (<model>/runs/<run>/<model>-train-<run>/output/model.tar.gz), logged as an artifact.
+      expect(await allowed('s3:GetObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz'))).toBe(true);
+      expect(await allowed('s3:GetObject', models('churn/runs/abc/baseline/statistics.json'))).toBe(false);
+      expect(await allowed('s3:GetObject', models('fraud/runs/abc/fraud-train-abc/output/model.tar.gz'))).toBe(false);
+      // The artifacts go to the server's store (s3://<models bucket>/mlflow/), where the client puts them.
+      expect(await allowed('s3:PutObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(true);
+      expect(await allowed('s3:GetObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
+      expect(await allowed('s3:DeleteObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
+      expect(await allowed('s3:PutObject', models('mlflowx/1/abc/artifacts/evaluation.json'))).toBe(false);
+      expect(await allowed('s3:PutObject', models('churn/runs/abc/evaluation/evaluation.json'))).toBe(false);
+      expect(await allowed('s3:PutObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz'))).toBe(false);
+    });
+
+    test('without a server, it reads evaluation reports only: no model archive, no artifact store', async () => {
+      const serverless = build({ withServer: false });
+      const authzServerless = AuthorizationModel.fromAssembly(serverless.app.synth());
+      const role = `arn:aws:iam::${ACCOUNT}:role/${serverless.stack.getLogicalId(serverless.recorder.role.node.defaultChild as iam.CfnRole)}`;
+      const allows = (action: string, key: string) =>
+        authzServerless
+          .check({ principal: role, action, resource: `arn:aws:s3:::acme-dev-models/${key}` })
+          .then((d) => d.allowed);
+      expect(await allows('s3:GetObject', 'churn/runs/abc/evaluation/evaluation.json')).toBe(true);
+      expect(await allows('s3:GetObject', 'churn/runs/abc/churn-train-abc/output/model.tar.gz')).toBe(false);
+      expect(await allows('s3:PutObject', 'mlflow/1/abc/artifacts/evaluation.json')).toBe(false);
     });
 
     test('is taken by CodeBuild for this project of this account only', async () => {
