@@ -83,7 +83,7 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   {
     what: "SageMaker Runtime's InvokeEndpoint answers 200 with the body `body` for any endpoint and any payload",
     workaround:
-      "the launcher answers `POST /endpoints/<name>/invocations` itself (lib/local/emulator/runtime_api.py): the stand-in serving the endpoint answers, with SageMaker's headers; an endpoint the caller's account and region do not have, or that no stand-in serves, is a ValidationError, a non-2xx answer a ModelError with its status and body. InvokeEndpointAsync stays moto's: no endpoint is served asynchronously",
+      "the launcher answers `POST /endpoints/<name>/invocations` itself (lib/local/emulator/runtime_api.py): the stand-in serving the endpoint answers, with SageMaker's headers; an endpoint the caller's account and region do not have, or that no stand-in serves, is a ValidationError, a non-2xx answer a ModelError with its status and body. InvokeEndpointAsync is a ValidationError (moto answers 200): no endpoint is served asynchronously",
   },
   {
     what: 'Glue job runs, CodeBuild builds and Athena queries do not run (SUCCEEDED at once)',

@@ -22,8 +22,9 @@ Errors are rest-json errors as the SDKs read them: the code in ``x-amzn-ErrorTyp
 the text in ``Message`` (the error shapes' member, which botocore and the AWS SDK v3 also take as
 the error's message).
 
-InvokeEndpointAsync (``/async-invocations``) is left to moto: no endpoint is served
-asynchronously here (the configuration has no asynchronous serving kind).
+InvokeEndpointAsync (``/async-invocations``) is a ValidationError for every endpoint, as SageMaker
+answers it for an endpoint without an asynchronous inference config: no endpoint is served
+asynchronously here (the configuration has no asynchronous serving kind). Moto would answer 200.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from moto.core.responses import BaseResponse
 from moto.sagemaker.models import sagemaker_backends
 from werkzeug.wrappers import Request
 
-INVOKE_ROUTE = re.compile(r"/endpoints/(?P<name>[^/]+)/invocations")
+INVOKE_ROUTE = re.compile(r"/endpoints/(?P<name>[^/]+)/(?P<kind>invocations|async-invocations)")
 SIGNING_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/(?P<service>[^/]+)/aws4_request")
 # The request headers of InvokeEndpoint that SageMaker passes to the container; it strips the rest.
 CONTAINER_HEADERS = (
@@ -143,6 +144,11 @@ class RuntimeApi:
         ):
             return self.app(environ, start_response)
         try:
+            if route["kind"] == "async-invocations":
+                raise validation_error(
+                    f"Endpoint {route['name']} is not configured for asynchronous inference: "
+                    "no endpoint is served asynchronously in the local environment."
+                )
             status, headers, body = self.invoke(route["name"], Request(environ))
         except RuntimeApiError as error:
             status, headers, body = error.reply()

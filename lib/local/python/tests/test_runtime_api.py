@@ -197,6 +197,18 @@ def test_an_unknown_endpoint_is_a_validation_error_naming_it(emulator):
     assert error["Error"]["Message"] == "Endpoint no-such-endpoint of account 123456789012 not found."
 
 
+def test_an_asynchronous_invocation_is_a_validation_error_not_a_false_success(emulator, served):
+    # No endpoint is served asynchronously locally; moto alone would answer 200 with an output location.
+    url, endpoint = emulator[0], served["endpoint"]
+    with pytest.raises(ClientError) as raised:
+        client("sagemaker-runtime", url).invoke_endpoint_async(
+            EndpointName=endpoint, InputLocation="s3://bucket/input.csv", ContentType="text/csv")
+    error = raised.value.response
+    assert error["Error"]["Code"] == "ValidationError"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "asynchronous" in error["Error"]["Message"]
+
+
 def test_an_endpoint_of_another_region_is_not_the_callers(emulator, served):
     url, _ = emulator
     other = "eu-west-1" if REGION != "eu-west-1" else "us-west-2"
