@@ -241,6 +241,22 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       model_package_arn: result.train.modelPackageArn,
     });
     expect(lineage.mlflowRunId).toBe(tracking!.runId);
+    // A reader of the run downloads its evaluation report and its model (record_run.py's artifacts).
+    const listed = async (path?: string) =>
+      (
+        (await (
+          await fetch(
+            `${server!.url}/api/2.0/mlflow/artifacts/list?run_id=${tracking!.runId}${path ? `&path=${path}` : ''}`,
+          )
+        ).json()) as { files?: Array<{ path: string; is_dir: boolean; file_size?: number }> }
+      ).files ?? [];
+    expect((await listed()).map((f) => [f.path, f.is_dir]).sort()).toEqual([
+      ['evaluation.json', false],
+      ['model', true],
+    ]);
+    const archives = await listed('model');
+    expect(archives.map((f) => f.path)).toEqual(['model/model.tar.gz']);
+    expect(archives[0].file_size).toBeGreaterThan(0);
   });
 
   test('every call of the run was checked against the deployed policies, through every role that acts', () => {
