@@ -10,18 +10,14 @@ import {
   DescribeTrainingJobCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import {
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  ListExecutionsCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import {
   GLUE_LOG_GROUP_ARGUMENT as GLUE_PREFIX_ARGUMENT,
   GLUE_LOG_GROUP_PREFIX as GLUE_PREFIX,
   SAGEMAKER_LOG_GROUPS,
 } from '../local/job-log-streams';
 import type { EnvironmentDirectory } from './environment-directory';
+import { executionHistory } from './training-runs';
 
 /** SageMaker's log groups of training and processing jobs (a job's streams start with `<job name>/`). */
 const SAGEMAKER_GROUPS = {
@@ -204,20 +200,6 @@ async function glueLogGroupPrefix(
   if (typeof runArguments[GLUE_PREFIX_ARGUMENT] === 'string') return runArguments[GLUE_PREFIX_ARGUMENT];
   const job = await glue.send(new GetJobCommand({ JobName: jobName }));
   return job.Job?.DefaultArguments?.[GLUE_PREFIX_ARGUMENT] ?? GLUE_PREFIX;
-}
-
-/** Every event of an execution's history, oldest first. */
-async function executionHistory(sfn: JobLogsClients['sfn'], executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let token: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, nextToken: token, maxResults: 1000 }),
-    );
-    events.push(...(page.events ?? []));
-    token = page.nextToken;
-  } while (token);
-  return events;
 }
 
 /** A job's log: every stream of its groups that starts with its prefix, each read from its start. */

@@ -136,7 +136,7 @@ export async function waitForExecution(
   const entered = new Map<string, Date>();
   let seen = 0;
   for (;;) {
-    const events = await history(sfn, executionArn);
+    const events = await executionHistory(sfn, executionArn);
     for (const event of events.slice(seen)) {
       const name = event.stateEnteredEventDetails?.name;
       if (name && event.type === 'TaskStateEntered') entered.set(name, event.timestamp!);
@@ -169,7 +169,8 @@ export async function waitForExecution(
   }
 }
 
-async function history(sfn: SfnSender, executionArn: string): Promise<HistoryEvent[]> {
+/** Every event of an execution's history, oldest first. */
+export async function executionHistory(sfn: SfnSender, executionArn: string): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
   let token: string | undefined;
   do {
