@@ -63,6 +63,19 @@ const storedAs = (versionId: string) => async (input: { Body?: unknown }) => {
   if (input.Body instanceof Readable) for await (const _chunk of input.Body) void _chunk;
   return { VersionId: versionId };
 };
+/** The target's empty group and bucket, the artifact's bytes, and puts that store them. */
+function answerTheRest(): void {
+  sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
+  sagemaker
+    .on(CreateModelPackageCommand)
+    .resolves({ ModelPackageArn: `arn:aws:sagemaker:x:1:model-package/g/1` });
+  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+  s3.on(GetObjectCommand).callsFake(() => ({
+    Body: Readable.from([Buffer.from(ARTIFACT)]) as never, // the Node stream the SDK returns
+    ContentLength: ARTIFACT.length,
+  }));
+  s3.on(PutObjectCommand).callsFake(storedAs('target-v1'));
+}
 const clients = { sourceSagemaker: sagemaker as never, sagemaker: sagemaker as never, s3: s3 as never };
 const ARTIFACT = 'the evaluated model.tar.gz';
 const described = (artifact: string) => ({
@@ -87,16 +100,7 @@ test('registers the copy with the target region and bucket, as Approved, recordi
   sagemaker
     .on(DescribeModelPackageCommand)
     .resolves(described(`s3://${sourceBucket}/${model}/runs/r1/model.tar.gz`));
-  sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
-  sagemaker
-    .on(CreateModelPackageCommand)
-    .resolves({ ModelPackageArn: `arn:aws:sagemaker:x:1:model-package/g/1` });
-  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-  s3.on(GetObjectCommand).callsFake(() => ({
-    Body: Readable.from([Buffer.from(ARTIFACT)]) as never, // the Node stream the SDK returns
-    ContentLength: ARTIFACT.length,
-  }));
-  s3.on(PutObjectCommand).callsFake(storedAs('target-v1'));
+  answerTheRest();
   await promoteModel(clients, {
     plan,
     directory,
@@ -140,16 +144,7 @@ test("the copy names the target's serving instance type, which the source packag
       SupportedRealtimeInferenceInstanceTypes: [...sourceTypes],
     },
   });
-  sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
-  sagemaker
-    .on(CreateModelPackageCommand)
-    .resolves({ ModelPackageArn: `arn:aws:sagemaker:x:1:model-package/g/1` });
-  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-  s3.on(GetObjectCommand).callsFake(() => ({
-    Body: Readable.from([Buffer.from(ARTIFACT)]) as never,
-    ContentLength: ARTIFACT.length,
-  }));
-  s3.on(PutObjectCommand).callsFake(storedAs('target-v1'));
+  answerTheRest();
   await promoteModel(clients, {
     plan,
     directory,
