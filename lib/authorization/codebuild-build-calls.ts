@@ -464,7 +464,11 @@ function runArtifactCalls(
   }
   const folder = `${store.replace(/\/?$/, '/')}${SAMPLE_RUN_ARTIFACTS}`;
   calls.push(
-    ...s3WriteCalls(inventory, caller('evaluation artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.evaluation}`),
+    ...s3WriteCalls(
+      inventory,
+      caller('evaluation artifact'),
+      `${folder}${RECORDED_RUN_ARTIFACTS.evaluation}`,
+    ),
     ...s3WriteCalls(inventory, caller('model artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.model}`),
     ...s3ReadCalls(inventory, caller('model artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.model}`).filter(
       (c) => c.action === 'kms:Decrypt',

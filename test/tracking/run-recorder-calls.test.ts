@@ -241,9 +241,21 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
       { ...read, action: 's3:PutObject', resource: modelArchiveArn },
       // The artifact store: put under it only; nothing read or deleted there, nothing put elsewhere.
       { ...read, action: 's3:PutObject', resource: evaluationArn },
-      { ...read, action: 's3:PutObject', resource: `${artifactStore.replace(/\/$/, 'x/')}1/r/artifacts/evaluation.json` },
-      { ...read, action: 's3:PutObject', resource: `arn:aws:s3:::test-data-curated/mlflow/1/r/artifacts/evaluation.json` },
-      { ...read, action: 's3:PutObject', resource: `arn:aws:s3:::${modelsBucket}/${MODEL}/runs/${RUN_ID}/evaluation/x.json` },
+      {
+        ...read,
+        action: 's3:PutObject',
+        resource: `${artifactStore.replace(/\/$/, 'x/')}1/r/artifacts/evaluation.json`,
+      },
+      {
+        ...read,
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::test-data-curated/mlflow/1/r/artifacts/evaluation.json`,
+      },
+      {
+        ...read,
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::${modelsBucket}/${MODEL}/runs/${RUN_ID}/evaluation/x.json`,
+      },
       { ...read, resource: `${artifactStore}1/r/artifacts/evaluation.json` },
       { ...read, action: 's3:DeleteObject', resource: `${artifactStore}1/r/artifacts/evaluation.json` },
     ];

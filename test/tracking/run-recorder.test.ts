@@ -121,16 +121,22 @@ describe('RunRecorder', () => {
       expect(await allowed('sagemaker-mlflow:DeleteExperiment', server('acme-dev'))).toBe(false);
       expect(await allowed('s3:GetObject', models('churn/runs/abc/evaluation/evaluation.json'))).toBe(true);
       // The training job's archive (<model>/runs/<run>/<model>-train-<run>/output/model.tar.gz), logged as an artifact.
-      expect(await allowed('s3:GetObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz'))).toBe(true);
+      expect(
+        await allowed('s3:GetObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz')),
+      ).toBe(true);
       expect(await allowed('s3:GetObject', models('churn/runs/abc/baseline/statistics.json'))).toBe(false);
-      expect(await allowed('s3:GetObject', models('fraud/runs/abc/fraud-train-abc/output/model.tar.gz'))).toBe(false);
+      expect(
+        await allowed('s3:GetObject', models('fraud/runs/abc/fraud-train-abc/output/model.tar.gz')),
+      ).toBe(false);
       // The artifacts go to the server's store (s3://<models bucket>/mlflow/), where the client puts them.
       expect(await allowed('s3:PutObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(true);
       expect(await allowed('s3:GetObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
       expect(await allowed('s3:DeleteObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
       expect(await allowed('s3:PutObject', models('mlflowx/1/abc/artifacts/evaluation.json'))).toBe(false);
       expect(await allowed('s3:PutObject', models('churn/runs/abc/evaluation/evaluation.json'))).toBe(false);
-      expect(await allowed('s3:PutObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz'))).toBe(false);
+      expect(
+        await allowed('s3:PutObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz')),
+      ).toBe(false);
     });
 
     test('without a server, it reads evaluation reports only: no model archive, no artifact store', async () => {
