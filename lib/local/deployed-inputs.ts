@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize, posix, relative } from 'node:path';
+import { type ModelConfig, modelCodeDirectory, platformConfig } from '../../config';
 import { REPO_ROOT } from '../app/cdk-context';
 import { gitCodeVersion } from '../app/code-version';
 
@@ -19,9 +20,9 @@ export interface AppInputs {
 }
 
 /**
- * Whole folders and files the app reads besides its TypeScript: the configuration, the
- * constructs, the model code the source archives and Spark scripts are built from (tests and
- * docs are not shipped), the pins, the CDK settings and the locked versions.
+ * Whole folders and files the app reads besides its TypeScript and the configured models' code:
+ * the configuration, the constructs, the model code the source archives and Spark scripts are
+ * built from, the pins, the CDK settings and the locked versions.
  */
 const READ_BY_THE_APP = [
   'bin',
@@ -32,11 +33,35 @@ const READ_BY_THE_APP = [
   'cdk.json',
   'package.json',
   'package-lock.json',
-  ':(exclude,glob)ml/**/tests/**',
-  ':(exclude,glob)ml/**/conftest.py',
-  ':(exclude,glob)ml/**/pytest.ini',
-  ':(exclude,glob)ml/**/*.md',
 ];
+
+/** What of a model's configuration says where the app reads its code and data pipeline from. */
+export type ModelSources = Pick<ModelConfig, 'name' | 'code' | 'dataPipeline'>;
+
+/** A configured path as git lists it: relative, `/`-separated, no `./` or trailing `/`. */
+const asListed = (path: string) => posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '');
+
+const isWithin = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+
+/**
+ * Whether a listed file is one the app never ships: the pytest suites (of ml/, of each model's
+ * code), their conftest.py and pytest.ini, and the docs beside the code. A dbt project's `tests/`
+ * are dbt's singular tests, which `dbt build` runs, so nothing in a dbt project is left out.
+ */
+function testOrDoc(
+  path: string,
+  codeDirectories: readonly string[],
+  dbtProjects: readonly string[],
+): boolean {
+  if (dbtProjects.some((project) => isWithin(path, project))) return false;
+  const pytestFolders = [/^ml\/tests\//, /^ml\/models\/[^/]+\/tests\//, /^ml\/templates\/(?:.+\/)?tests\//];
+  if (pytestFolders.some((folder) => folder.test(path))) return true;
+  if (codeDirectories.some((directory) => isWithin(path, `${directory}/tests`))) return true;
+  const besideTheCode =
+    isWithin(path, 'ml') || codeDirectories.some((directory) => isWithin(path, directory));
+  const name = posix.basename(path);
+  return besideTheCode && (name === 'conftest.py' || name === 'pytest.ini' || name.endsWith('.md'));
+}
 
 /** The app's entry point (cdk.json's `app`). */
 const APP_ENTRY = join('bin', 'app.ts');
@@ -70,8 +95,22 @@ export function appLibFolders(root: string = REPO_ROOT): string[] {
 
 const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
 
-/** The inputs of the app in the working tree at `root`: tracked and untracked, not ignored. */
-export function readAppInputs(root: string = REPO_ROOT): AppInputs {
+/**
+ * The inputs of the app in the working tree at `root`: tracked and untracked, not ignored. A
+ * model's `code`, `etlScript` and `dbtProject` may be anywhere in the project, so the configured
+ * models' (`platformConfig()`, as the app reads them) are read wherever they are.
+ */
+export function readAppInputs(
+  root: string = REPO_ROOT,
+  models: readonly ModelSources[] = platformConfig().models,
+): AppInputs {
+  const codeDirectories = models.map((model) => asListed(modelCodeDirectory(model)));
+  const etlScripts = models.flatMap((model) =>
+    model.dataPipeline ? [asListed(model.dataPipeline.etlScript)] : [],
+  );
+  const dbtProjects = models.flatMap((model) =>
+    model.dataPipeline ? [asListed(model.dataPipeline.dbtProject)] : [],
+  );
   const listed = execFileSync(
     'git',
     [
@@ -82,12 +121,16 @@ export function readAppInputs(root: string = REPO_ROOT): AppInputs {
       '--exclude-standard',
       '--',
       ...READ_BY_THE_APP,
+      ...codeDirectories,
+      ...etlScripts,
+      ...dbtProjects,
       ...appLibFolders(root),
     ],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const files: Record<string, string> = {};
-  for (const path of new Set(listed.split('\0').filter(Boolean))) {
+  const paths = new Set(listed.split('\0').filter(Boolean));
+  for (const path of [...paths].filter((p) => !testOrDoc(p, codeDirectories, dbtProjects))) {
     let content: Buffer;
     try {
       content = readFileSync(join(root, path));
@@ -111,29 +154,24 @@ function codeVersionOf(root: string): string {
   }
 }
 
-/** How the working tree differs from what was deployed: the files, then the code version. */
+/**
+ * How the working tree differs from what was deployed: the input files only. The code version
+ * alone (a new commit, an edited README, an untracked note) changes nothing the emulator runs.
+ */
 export interface InputChanges {
   /** Changed, added or deleted files, sorted. */
   readonly files: readonly string[];
-  /** The code version deployed and now, when they differ. */
-  readonly codeVersion?: { readonly deployed: string; readonly now: string };
 }
 
+/** The input files that differ, or undefined when none does (whatever the code versions). */
 export function inputChanges(deployed: AppInputs, now: AppInputs): InputChanges | undefined {
   const paths = new Set([...Object.keys(deployed.files), ...Object.keys(now.files)]);
   const files = [...paths].filter((p) => deployed.files[p] !== now.files[p]).sort();
-  const codeVersion =
-    deployed.codeVersion === now.codeVersion
-      ? undefined
-      : { deployed: deployed.codeVersion, now: now.codeVersion };
-  return files.length === 0 && !codeVersion ? undefined : { files, ...(codeVersion ? { codeVersion } : {}) };
+  return files.length === 0 ? undefined : { files };
 }
 
-/** Up to `max` changed files, then how many more; or the code version when only it changed. */
+/** Up to `max` changed files, then how many more. */
 export function describeChanges(changes: InputChanges, max = 5): string {
-  if (changes.files.length === 0 && changes.codeVersion) {
-    return `code version ${changes.codeVersion.deployed} deployed, ${changes.codeVersion.now} now`;
-  }
   const named = changes.files.slice(0, max).join(', ');
   const more = changes.files.length > max ? ` and ${changes.files.length - max} more` : '';
   return `${changes.files.length} file${changes.files.length === 1 ? '' : 's'} changed since the last deploy: ${named}${more}`;

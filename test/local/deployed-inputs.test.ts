@@ -7,7 +7,8 @@ import {
   appLibFolders,
   describeChanges,
   inputChanges,
-  readAppInputs,
+  type ModelSources,
+  readAppInputs as readInputsOf,
   recordDeployedInputs,
 } from '../../lib/local/deployed-inputs';
 
@@ -46,6 +47,28 @@ beforeEach(() => {
 });
 
 afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/**
+ * The configuration of the repository above (config/schema.ts): model `m` at its default code
+ * directory (ml/models/m), with the data pipeline's default ETL script and dbt project.
+ */
+const models: ModelSources[] = [
+  { name: 'm', dataPipeline: { etlScript: 'ml/data/etl.py', dbtProject: 'ml/data/dbt' } },
+];
+const readAppInputs = (at: string, configured: readonly ModelSources[] = models) =>
+  readInputsOf(at, configured);
+
+/** Whether the check of train, serve and drift refuses what was deployed, and why. */
+const refusalAfter = (change: () => void, configured: readonly ModelSources[] = models) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'mlenv-deployed-inputs-state-'));
+  try {
+    recordDeployedInputs(stateDir, readAppInputs(root, configured));
+    change();
+    return staleDeployReason(stateDir, readAppInputs(root, configured));
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+};
 
 describe('what the app reads', () => {
   test('the folders of lib/ it imports, not the CLI', () => {
@@ -96,21 +119,62 @@ describe('changes since a deploy', () => {
   });
 
   test("files the app does not read (the CLI, the model's tests) do not count", () => {
-    const deployed = readAppInputs(root);
-    write('lib/cli/command.ts', 'export const command = 2;\n');
-    write('ml/models/m/tests/test_train.py', 'def test(): assert True\n');
-    expect(inputChanges(deployed, readAppInputs(root))?.files ?? []).toEqual([]);
+    const reason = refusalAfter(() => {
+      write('lib/cli/command.ts', 'export const command = 2;\n');
+      write('ml/models/m/tests/test_train.py', 'def test(): assert True\n');
+    });
+    expect(reason).toBeUndefined();
   });
 
-  test('a new commit changes the code version the pipelines record, with the same files', () => {
-    write('README.md', 'notes\n');
-    const deployed = readAppInputs(root);
-    git('add', 'README.md');
-    git('commit', '-q', '-m', 'notes');
-    const changes = inputChanges(deployed, readAppInputs(root));
-    expect(changes?.files).toEqual([]);
-    expect(changes?.codeVersion?.deployed).toMatch(/-dirty$/);
-    expect(describeChanges(changes!)).toMatch(/^code version \w+-dirty deployed, \w+ now$/);
+  test('the code version alone (an edited README, an untracked note, a new commit) is no refusal', () => {
+    const reason = refusalAfter(() => {
+      write('README.md', 'notes\n');
+      git('add', 'README.md');
+      git('commit', '-q', '-m', 'notes');
+      write('README.md', 'more notes\n');
+      write('notes.txt', 'to do\n');
+      write('ml/tests/test_metrics.py', 'def test(): pass\n');
+    });
+    expect(reason).toBeUndefined();
+  });
+
+  test("a configured model's code outside ml/ counts, not its tests", () => {
+    const fraud: ModelSources = { name: 'fraud', code: 'models/fraud' };
+    write('models/fraud/train.py', 'EPOCHS = 10\n');
+    write('models/fraud/tests/test_train.py', 'def test(): pass\n');
+    expect(
+      refusalAfter(() => write('models/fraud/tests/test_train.py', 'def test(): assert True\n'), [fraud]),
+    ).toBeUndefined();
+    expect(refusalAfter(() => write('models/fraud/train.py', 'EPOCHS = 20\n'), [fraud])).toContain(
+      'models/fraud/train.py',
+    );
+  });
+
+  test("a configured ETL script and dbt project outside ml/ count, the dbt project's tests too", () => {
+    const pipelines: ModelSources = {
+      name: 'm',
+      dataPipeline: { etlScript: 'pipelines/etl.py', dbtProject: 'pipelines/dbt' },
+    };
+    write('pipelines/etl.py', 'COLUMNS = []\n');
+    write('pipelines/dbt/dbt_project.yml', 'name: features\n');
+    expect(refusalAfter(() => write('pipelines/etl.py', 'COLUMNS = ["a"]\n'), [pipelines])).toContain(
+      'pipelines/etl.py',
+    );
+    expect(
+      refusalAfter(
+        () => write('pipelines/dbt/tests/no_negative_amounts.sql', 'select 1 where false\n'),
+        [pipelines],
+      ),
+    ).toContain('pipelines/dbt/tests/no_negative_amounts.sql');
+  });
+
+  test("a dbt singular test (the dbt project's tests/x.sql) counts: dbt build runs it", () => {
+    write('ml/data/dbt/dbt_project.yml', 'name: features\n');
+    write('ml/data/dbt/tests/positive_amounts.sql', 'select * from features where amount < 0\n');
+    const reason = refusalAfter(() =>
+      write('ml/data/dbt/tests/positive_amounts.sql', 'select * from features where amount <= 0\n'),
+    );
+    expect(reason).toContain('ml/data/dbt/tests/positive_amounts.sql');
   });
 });
 
