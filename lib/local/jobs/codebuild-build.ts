@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PYTHON, type LocalJobOptions, makeJobDir, releaseJobDir } from './job-options';
 import { downloadPrefix } from './transfer';
-import { keepFailedJobLog, scriptError } from './job-failure';
+import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
 import { runProcess, tail } from './run-process';
 import { startJob } from './running-jobs';
 
@@ -126,7 +126,7 @@ export async function runCodeBuild(
     if (run.exitCode !== 0) {
       // The failed command's own error line first (what Step Functions' error shows), then the log.
       throw new BuildFailed(
-        `${scriptError(run)}\n${project.name} exited with status ${run.exitCode}; ${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
+        `${scriptError(run)}\n${project.name} exited with status ${exitStatus(run)}; ${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
       );
     }
     const values = existsSync(exportFile) ? readFileSync(exportFile, 'utf8').split('\0').filter(Boolean) : [];

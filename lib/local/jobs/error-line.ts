@@ -2,7 +2,8 @@
  * The line of a failed script's output (`log`: its stdout and stderr as they came) that says why
  * it failed, as the script said it: the exception of its last Python traceback (`ValueError: ...`,
  * with a Py4J error's Java cause or the Python error inside it), the one-line `error: ...` the ml/
- * scripts exit with, or the first failure of a dbt build's summary (whichever comes last); else
+ * scripts exit with, the first failure of a dbt build's summary, or the error dbt stopped on before
+ * building (`Compilation Error` and its message; whichever comes last); else
  * the last line of `stderr` that is not Spark's or Java's noise (a `sys.exit("message")`), else
  * the log's. Undefined when the output has no such line.
  */
@@ -11,7 +12,8 @@ export function errorLine(log: string, stderr = log): string | undefined {
   const traceback = lastIndex(lines, (line) => line === TRACEBACK);
   const error = lastIndex(lines, (line) => SCRIPT_ERROR.test(line));
   const dbt = lastIndex(lines, (line) => DBT_SUMMARY.test(withoutDbtTime(line)));
-  const last = Math.max(traceback, error, dbt);
+  const dbtError = lastIndex(lines, (line) => DBT_ERROR.test(withoutDbtTime(line)));
+  const last = Math.max(traceback, error, dbt, dbtError);
   const found =
     last < 0
       ? undefined
@@ -19,7 +21,9 @@ export function errorLine(log: string, stderr = log): string | undefined {
         ? exceptionAfter(lines, traceback)
         : last === error
           ? lines[error]
-          : dbtFailure(lines.slice(dbt + 1).map(withoutDbtTime));
+          : last === dbt
+            ? dbtFailure(lines.slice(dbt + 1).map(withoutDbtTime))
+            : dbtErrorWithMessage(lines, dbtError);
   const line = found ?? lastSaid(visibleLines(stderr)) ?? lastSaid(lines);
   return line === undefined ? undefined : cut(line.trim());
 }
@@ -43,6 +47,21 @@ const DBT_SUMMARY = /^Completed with \d+ errors?\b/;
 
 /** A failure in dbt's summary: `Failure in test <name> (<file>)`, `Runtime Error in model ...`. */
 const DBT_FAILURE = /^(?:Failure|\w+ Error) in \w+ /;
+
+/**
+ * The heading of an error dbt stops on before it runs anything (a ref to no model, a YAML it cannot
+ * parse, no profile), after `Encountered an error:`, with its message indented on the next line;
+ * there is no summary then. The heading is the exception's type (dbt_common's `<type> Error`):
+ * `Compilation Error`, `Parsing Error`, `Runtime Error`, `Database Error`.
+ */
+const DBT_ERROR = /^(?:\w+ )?(?:Compilation|Runtime|Parsing|Database) Error$/;
+
+/** `Compilation Error: Model '...' depends on a node named 'stg_featurs' which was not found`. */
+function dbtErrorWithMessage(lines: readonly string[], heading: number): string {
+  const message = lines.slice(heading + 1).find((line) => line.trim() !== '');
+  const title = withoutDbtTime(lines[heading]);
+  return message !== undefined && /^\s/.test(message) ? `${title}: ${message.trim()}` : title;
+}
 
 /** A dbt log line without its time: `12:06:15  Done. PASS=5` is `Done. PASS=5`. */
 const withoutDbtTime = (line: string) => line.replace(/^\d\d:\d\d:\d\d {2}/, '');

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_PYTHON, type LocalJobOptions, makeJobDir, releaseJobDir } from './job-options';
 import { downloadPrefix, filesUnder } from './transfer';
-import { keepFailedJobLog, scriptError } from './job-failure';
+import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
 import { runProcess } from './run-process';
 import { startJob } from './running-jobs';
 import { joinS3Uri } from './s3-uri';
@@ -121,7 +121,7 @@ export async function runGlueJob(
     if (run.exitCode !== 0) {
       // The script's own error line first (what Step Functions' error shows), then the log.
       throw new GlueJobFailed(
-        `${scriptError(run)}\n${job.name} exited with status ${run.exitCode}; ${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
+        `${scriptError(run)}\n${job.name} exited with status ${exitStatus(run)}; ${keepFailedJobLog(jobDir, run, options.keepJobDir)}`,
       );
     }
     for (const output of outputs) await uploadOutput(options, output);

@@ -1,13 +1,33 @@
 import { writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { errorLine } from './error-line';
 import type { ProcessResult } from './run-process';
 
 /**
- * Why a job's script failed, in one line, as the script said it (`errorLine`: its exception, its
- * `error:` line), else its exit status.
+ * Why a job's script failed, in one line: the signal that killed it (what it printed before says
+ * nothing of that: a warning, the last step it logged), else as the script said it (`errorLine`:
+ * its exception, its `error:` line), else its exit status.
  */
 export function scriptError(run: ProcessResult): string {
+  if (run.signal) return killedBy(run.signal);
   return errorLine(run.log, run.stderr) ?? `exit status ${run.exitCode}`;
+}
+
+/**
+ * `killed by SIGSEGV`; SIGKILL is most often the kernel's OOM killer (a job killed for its timeout
+ * is told as a timeout, and an interrupt stops the command before a job settles).
+ */
+function killedBy(signal: NodeJS.Signals): string {
+  return signal === 'SIGKILL' ? 'killed by SIGKILL (out of memory?)' : `killed by ${signal}`;
+}
+
+/**
+ * The exit status a container reports for the process: its own, or 128 + the number of the signal
+ * that killed it, as a shell and Docker report it (SIGKILL: 137).
+ */
+export function exitStatus(run: ProcessResult): number {
+  if (run.exitCode !== null) return run.exitCode;
+  return 128 + (run.signal ? constants.signals[run.signal] : 0);
 }
 
 /**

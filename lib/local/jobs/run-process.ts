@@ -19,6 +19,8 @@ export interface ProcessSpec {
 export interface ProcessResult {
   /** The exit status, or null when a signal ended it. */
   readonly exitCode: number | null;
+  /** The signal that ended it (`SIGKILL` from the OOM killer or its timeout, `SIGSEGV`), else null. */
+  readonly signal: NodeJS.Signals | null;
   /** Killed for running longer than its timeout. */
   readonly timedOut: boolean;
   /** Everything it wrote to stdout and stderr, interleaved in the order it arrived (the job's log). */
@@ -69,7 +71,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       spec.job?.detach();
       reject(error);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       spec.job?.detach();
       if (interrupted()) return;
@@ -80,6 +82,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       }
       resolve({
         exitCode: code,
+        signal,
         timedOut,
         log: log.join(''),
         stderr: stderr.join(''),

@@ -16,7 +16,7 @@ import {
   releaseJobDir,
 } from './job-options';
 import { extractMetrics } from './metrics';
-import { keepFailedJobLog, scriptError } from './job-failure';
+import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
 import { type ProcessResult, runProcess } from './run-process';
 import { startJob } from './running-jobs';
 import { joinS3Uri } from './s3-uri';
@@ -120,7 +120,7 @@ export async function runTrainingJob(
       // then where the whole log is (on AWS, in CloudWatch Logs).
       const command = ['python3', contract.program, ...contract.args].join(' ');
       const reason =
-        `AlgorithmError: ExecuteUserScriptError:\nExitCode ${result.exitCode}\n` +
+        `AlgorithmError: ExecuteUserScriptError:\nExitCode ${exitStatus(result)}\n` +
         `ErrorMessage "${scriptError(result)}"\nCommand "${command}"\n` +
         keepFailedJobLog(jobDir, result, options.keepJobDir);
       return finish(describe('Failed', 'Failed', reason));

@@ -9,7 +9,8 @@ import { errorLine } from '../../../lib/local/jobs/error-line';
  * worker (inside a Py4JJavaError and Java stack traces); a training script's traceback run
  * through runpy (as the container launcher runs it); argparse's usage error; a SystemExit message;
  * the dbt project's `dbt build --target duckdb` (as the local build runs it) with a failing test
- * and with a model whose SQL names a column the rows do not have.
+ * with a model whose SQL names a column the rows do not have, and with a model whose ref names no
+ * model (a compilation error).
  */
 const output = (name: string) => readFileSync(join(__dirname, 'failed-output', `${name}.txt`), 'utf8');
 
@@ -42,6 +43,11 @@ test.each([
   [
     'dbt-model-error',
     'Failure in model stg_features (models/staging/stg_features.sql): Binder Error: Referenced column "record_key" not found in FROM clause!',
+  ],
+  // dbt stopped before building (a ref to no model): no summary, the error's heading and its message.
+  [
+    'dbt-compilation-error',
+    "Compilation Error: Model 'model.mlenv_features.training_features' (models/features/training_features.sql) depends on a node named 'stg_featurs' which was not found",
   ],
   // sys.exit("message") prints the message alone.
   ['system-exit-message', 'the model directory /opt/ml/model is not writable'],

@@ -92,7 +92,9 @@ describe.each(config.models.map((m) => [m.name]))(
     const TRAIN = 'print("reading the train channel")\nraise ValueError("the target column has one class")\n';
     const LINE = 'ValueError: the target column has one class';
     let failure: Error;
-    beforeAll(async () => {
+
+    /** Runs the Train state's training job with `train` as its script; returns its description. */
+    async function failedTraining(train: string) {
       const text = JSON.stringify((definition.States as Json).Train.Parameters).replace(
         /"(\w+)\.\$":"States\.Format\('([^']*)', \$\.run\.id\)"/g,
         (_m, key: string, format: string) => `"${key}":"${format.replace('{}', 'f'.repeat(32))}"`,
@@ -106,7 +108,7 @@ describe.each(config.models.map((m) => [m.name]))(
       await store.put(
         's3://code/failing.tar.gz',
         deterministicTarGz([
-          { name: request.HyperParameters!.sagemaker_program, content: Buffer.from(TRAIN) },
+          { name: request.HyperParameters!.sagemaker_program, content: Buffer.from(train) },
         ]),
       );
       for (const channel of request.InputDataConfig!.filter((c) => c.ChannelName !== 'code')) {
@@ -114,6 +116,11 @@ describe.each(config.models.map((m) => [m.name]))(
       }
       const { description } = await runTrainingJob(request, { store, workDir });
       expect(description.TrainingJobStatus).toBe('Failed');
+      return description;
+    }
+
+    beforeAll(async () => {
+      const description = await failedTraining(TRAIN);
       // As the training toolkit reports it: the script's error line is the ErrorMessage.
       expect(description.FailureReason).toContain(`\nErrorMessage "${LINE}"\n`);
       failure = (() => {
@@ -124,6 +131,21 @@ describe.each(config.models.map((m) => [m.name]))(
         }
         throw new Error('the task did not fail');
       })();
+    });
+
+    test('a script killed by SIGKILL (the OOM killer) is told killed, with the exit code a container has', async () => {
+      // A library's warning on stderr, then the kernel's kill: the warning is not why it stopped.
+      const killed = [
+        'import os, sys',
+        'print("FutureWarning: this default will change", file=sys.stderr, flush=True)',
+        'os.kill(os.getpid(), 9)',
+        '',
+      ].join('\n');
+      const description = await failedTraining(killed);
+      // 128 + 9, as Docker and a shell report a process SIGKILL ended.
+      expect(description.FailureReason).toContain(
+        'ExecuteUserScriptError:\nExitCode 137\nErrorMessage "killed by SIGKILL (out of memory?)"\n',
+      );
     });
 
     test('the Train state: the exception on its line, then the log (which has the traceback)', () => {
@@ -190,6 +212,26 @@ test("a failed processing job tells its script's error line, not its description
   const cause = failureCause(failure!.name, failure!.message);
   expect(cause.line).toBe('the input has no rows');
   expect(readFileSync(cause.log!, 'utf8')).toContain('reading\n');
+});
+
+test('a Glue job killed by a signal says so, and exits with the status a shell reports (128 + n)', async () => {
+  const store = new MemoryObjectStore();
+  await store.put(
+    's3://scripts/killed.py',
+    'import os, sys\nprint("FutureWarning: a warning", file=sys.stderr, flush=True)\nos.kill(os.getpid(), 9)\n',
+  );
+  const error: unknown = await runGlueJob(
+    { name: 'etl', scriptLocation: 's3://scripts/killed.py', defaultArguments: {}, timeoutMinutes: 5 },
+    {},
+    { store, workDir, awsEnvironment: { HOME: process.env.HOME ?? '/tmp' } },
+  ).then(
+    () => undefined,
+    (failed: unknown) => failed,
+  );
+  expect(error).toBeInstanceOf(GlueJobFailed);
+  const [first, second] = (error as GlueJobFailed).message.split('\n');
+  expect(first).toBe('killed by SIGKILL (out of memory?)');
+  expect(second).toMatch(/^etl exited with status 137; full log: \S+\.log$/);
 });
 
 test("a failed build (CodeBuild) tells the failed command's own error line, then its log", async () => {
