@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ModelConfig } from '../../config';
 import { containerPython, FRAMEWORKS } from '../../constructs';
@@ -17,8 +18,6 @@ export const MODEL_VENVS_DIR = join(REPO_ROOT, '.mlenv', 'venvs');
 const UV = join(REPO_ROOT, '.venv', 'bin', 'uv');
 /** Written last into a venv: its presence means the venv holds its lock entirely. */
 const READY = '.mlenv-ready';
-/** A creation lock older than this was left by a process that died. */
-const STALE_LOCK_MS = 15 * 60 * 1000;
 
 /** The interpreter the local jobs' virtual environments are made from (the tool `.venv`'s own). */
 export interface Interpreter {
@@ -121,7 +120,7 @@ export async function modelPython(model: ModelConfig): Promise<ModelPython> {
     .digest('hex')
     .slice(0, 16);
   const venv = join(MODEL_VENVS_DIR, `${model.name}-${hash}`);
-  await ensureVenv(venv, lockPath);
+  await ensureVenv(venv, lockText, lock.lock);
   const pins = lockedPackages(lockText)
     .filter((p) => /^(scikit-learn|xgboost|torch|numpy|pandas)$/.test(p.name))
     .map((p) => `${p.name} ${p.version}`)
@@ -133,27 +132,126 @@ export async function modelPython(model: ModelConfig): Promise<ModelPython> {
   };
 }
 
-/** Makes `venv` hold exactly the lock, unless it is ready already; one process at a time makes it. */
-async function ensureVenv(venv: string, lockPath: string): Promise<void> {
-  if (existsSync(join(venv, READY))) return;
-  mkdirSync(MODEL_VENVS_DIR, { recursive: true });
-  const creating = `${venv}.creating`;
-  for (;;) {
+/** How long and how often a process waits for another one making the same venv. */
+export interface VenvWait {
+  /** Between two looks at the lock (ms). */
+  readonly pollMs: number;
+  /** After this (ms) a process that still holds the lock is reported, not waited on further. */
+  readonly maxWaitMs: number;
+}
+
+/** An install of torch with CUDA wheels can take many minutes; half an hour is no longer plausible. */
+export const VENV_WAIT: VenvWait = { pollMs: 500, maxWaitMs: 30 * 60 * 1000 };
+
+/** Who holds a creation lock: `pid host token` (the token tells apart two callers in one process). */
+function lockOwner(): string {
+  return `${process.pid} ${hostname()} ${randomBytes(8).toString('hex')}`;
+}
+
+/** The holder a lock names; undefined when there is no lock. */
+function readLock(lock: string): string | undefined {
+  try {
+    return readFileSync(lock, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return ''; // unreadable (a directory left by an older mlenv): nobody's
+  }
+}
+
+/** Whether the process that wrote `owner` has died (a lock of another host is taken as alive). */
+function ownerIsDead(owner: string): boolean {
+  const [pid, host] = owner.split(' ');
+  if (!/^\d+$/.test(pid ?? '')) return true;
+  if (host !== hostname()) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Takes `lock` atomically (a hard link fails when the name exists): true when it is now ours. */
+function tryLock(lock: string, owner: string): boolean {
+  const mine = `${lock}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(mine, owner);
+  try {
+    linkSync(mine, lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
+
+/** Removes the lock a dead process left, and only that one (it may have been taken over since). */
+function removeStaleLock(lock: string, staleOwner: string): void {
+  const aside = `${lock}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(lock, aside);
+  } catch {
+    return; // someone else removed it
+  }
+  // Between our read and the rename another process may have taken it over: give it back.
+  const moved = readLock(aside);
+  if (moved !== staleOwner && moved !== '') {
     try {
-      mkdirSync(creating);
-      break;
+      linkSync(aside, lock);
     } catch {
-      // Another process is making it: wait for it, unless it died long ago.
-      if (existsSync(join(venv, READY))) return;
-      if (existsSync(creating) && Date.now() - statSync(creating).mtimeMs > STALE_LOCK_MS)
-        rmSync(creating, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // a third process holds it now; the one we moved checks its lock before each step
     }
   }
+  rmSync(aside, { recursive: true, force: true });
+}
+
+/**
+ * Makes `venv` hold exactly `lockText` (the lock read and hashed into the venv's name, written into
+ * the venv and installed from there, so a lock edited meanwhile is never installed under the old
+ * hash), unless it is ready already. One process at a time makes it, holding `<venv>.creating`,
+ * which names its pid and host; a lock whose process has died is taken over. The venv is made in
+ * place, not built aside and renamed: its activate scripts, `pyvenv.cfg` and the entry-point
+ * scripts uv writes name its absolute path. Only the lock's holder removes or writes it.
+ */
+export async function ensureVenv(
+  venv: string,
+  lockText: string,
+  lockName: string,
+  wait: VenvWait = VENV_WAIT,
+): Promise<void> {
+  if (existsSync(join(venv, READY))) return;
+  mkdirSync(dirname(venv), { recursive: true });
+  const lock = `${venv}.creating`;
+  const owner = lockOwner();
+  const started = Date.now();
+  while (!tryLock(lock, owner)) {
+    if (existsSync(join(venv, READY))) return;
+    const holder = readLock(lock);
+    if (holder === undefined) continue; // released just now
+    if (ownerIsDead(holder)) {
+      removeStaleLock(lock, holder);
+      continue;
+    }
+    if (Date.now() - started > wait.maxWaitMs) {
+      const [pid, host] = holder.split(' ');
+      throw new Error(
+        `${venv} is still being made by process ${pid} on ${host} after ${Math.round(wait.maxWaitMs / 60_000)} minutes: ` +
+          `wait for it, or stop it and delete ${lock}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait.pollMs));
+  }
+  const stillOurs = (): void => {
+    if (readLock(lock) !== owner) throw new Error(`lost ${lock} while making ${venv}`);
+  };
   try {
     if (existsSync(join(venv, READY))) return;
     rmSync(venv, { recursive: true, force: true });
     await run(DEFAULT_PYTHON, ['-m', 'venv', '--without-pip', venv]);
+    const installed = join(venv, 'requirements.lock');
+    writeFileSync(installed, lockText);
+    stillOurs();
     await run(UV, [
       'pip',
       'sync',
@@ -163,12 +261,13 @@ async function ensureVenv(venv: string, lockPath: string): Promise<void> {
       '--require-hashes',
       '--only-binary',
       ':all:',
-      lockPath,
+      installed,
     ]).catch((error: { stderr?: string; message: string }) => {
-      throw new Error(`cannot install ${lockPath} into ${venv}: ${(error.stderr ?? error.message).trim()}`);
+      throw new Error(`cannot install ${lockName} into ${venv}: ${(error.stderr ?? error.message).trim()}`);
     });
-    writeFileSync(join(venv, READY), `${lockPath}\n`);
+    stillOurs();
+    writeFileSync(join(venv, READY), `${lockName}\n`);
   } finally {
-    rmSync(creating, { recursive: true, force: true });
+    if (readLock(lock) === owner) rmSync(lock, { force: true });
   }
 }

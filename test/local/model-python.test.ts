@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { platformConfig } from '../../config';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { DEFAULT_PYTHON } from '../../lib/local/jobs/job-options';
 import {
+  ensureVenv,
   type Interpreter,
   interpreterOf,
   lockedPackages,
@@ -92,4 +94,70 @@ describe("each configured model's local Python", () => {
       /^nolock: runs with \.venv's packages .* it has no scratch\/a-model-without-a-lock\/requirements\.lock/,
     );
   });
+});
+
+describe("a model venv's creation lock (<venv>.creating, naming its process)", () => {
+  // A lock with no packages: uv makes such a venv in well under a second.
+  const lockText = '# no packages\n';
+  const quick = { pollMs: 20, maxWaitMs: 1_000 };
+  let dir: string;
+  let venv: string;
+  let lock: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mlenv-venv-lock-'));
+    venv = join(dir, 'a-model-0123456789abcdef');
+    lock = `${venv}.creating`;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const ready = () => existsSync(join(venv, '.mlenv-ready')) && existsSync(join(venv, 'bin', 'python'));
+
+  test('left by a process that has died (Ctrl-C), it is taken over at once', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(lock, `${dead} ${hostname()} left-behind`);
+    const started = Date.now();
+    await ensureVenv(venv, lockText, 'test.lock', { pollMs: 20, maxWaitMs: 60_000 });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(ready()).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  test('held by a live process, it is waited on, never removed, and the error names it', async () => {
+    const held = `${process.pid} ${hostname()} another-caller`;
+    writeFileSync(lock, held);
+    const error = await ensureVenv(venv, lockText, 'test.lock', quick).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain(lock);
+    expect((error as Error).message).toContain(`process ${process.pid} on ${hostname()}`);
+    expect(readFileSync(lock, 'utf8')).toBe(held);
+    expect(existsSync(venv)).toBe(false);
+  });
+
+  test('held by a live process that finishes the venv, the waiter uses it untouched', async () => {
+    const held = `${process.pid} ${hostname()} another-caller`;
+    writeFileSync(lock, held);
+    const waiting = ensureVenv(venv, lockText, 'test.lock', { pollMs: 20, maxWaitMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await run(DEFAULT_PYTHON, ['-m', 'venv', '--without-pip', venv]);
+    writeFileSync(join(venv, '.mlenv-ready'), 'made by the holder\n');
+    await waiting;
+    expect(readFileSync(join(venv, '.mlenv-ready'), 'utf8')).toBe('made by the holder\n');
+    expect(readFileSync(lock, 'utf8')).toBe(held);
+  });
+
+  test('two callers at once both get the one ready venv, and the lock is released', async () => {
+    await Promise.all([
+      ensureVenv(venv, lockText, 'test.lock', { pollMs: 20, maxWaitMs: 60_000 }),
+      ensureVenv(venv, lockText, 'test.lock', { pollMs: 20, maxWaitMs: 60_000 }),
+    ]);
+    expect(ready()).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  test.each(config.models.map((m) => [m.name, m] as const))(
+    '%s: two modelPython calls at once return the same Python',
+    async (_name, model) => {
+      const [a, b] = await Promise.all([modelPython(model), modelPython(model)]);
+      expect(b).toEqual(a);
+    },
+  );
 });
