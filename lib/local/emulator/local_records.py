@@ -144,6 +144,8 @@ class LocalRecords:
         status, answer = "200 OK", {}
         try:
             record = json.loads(Request(environ).get_data() or b"{}")
+            if not isinstance(record, dict):
+                raise RecordError(f"a record is a JSON object, not {type(record).__name__}")
             if kind == "execution":
                 record_execution(record)
             elif kind in JOB_IDENTITY:

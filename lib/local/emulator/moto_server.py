@@ -98,6 +98,7 @@ from moto.utilities.utils import get_partition
 from werkzeug.serving import make_server
 
 from local_records import LocalRecords
+from loopback_guard import LoopbackGuard
 from runtime_api import RuntimeApi
 
 EXPECTED_MOTO = "5.2.5"
@@ -658,7 +659,7 @@ def main() -> int:
         return 2
     apply_corrections()
 
-    app = RuntimeApi(LocalRecords(DomainDispatcherApplication(create_backend_app)), args.state_dir)
+    app = LoopbackGuard(RuntimeApi(LocalRecords(DomainDispatcherApplication(create_backend_app)), args.state_dir))
     server = make_server("127.0.0.1", args.port, app, True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
 

@@ -194,7 +194,14 @@ class RuntimeApi:
     def call_container(self, record: dict[str, Any], request: Request) -> tuple[int, Any, bytes]:
         """``POST /invocations`` to the stand-in, with only the headers SageMaker passes on."""
         headers = {name: request.headers[name] for name in CONTAINER_HEADERS if name in request.headers}
-        connection = http.client.HTTPConnection("127.0.0.1", int(record["port"]), timeout=CONTAINER_TIMEOUT_SECONDS)
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", int(record["port"]), timeout=CONTAINER_TIMEOUT_SECONDS)
+        except (KeyError, TypeError, ValueError) as error:  # a serving record without a port
+            raise RuntimeApiError(
+                "ModelError", 424,
+                f'Received server error (0) from {CONTAINER_NAME} with message "the serving record of'
+                f' {record.get("endpointName")} names no port: {error!r}". Serve it again with mlenv local serve.',
+            ) from error
         try:
             connection.request("POST", "/invocations", body=request.get_data(), headers=headers)
             response = connection.getresponse()

@@ -320,3 +320,47 @@ def test_every_other_call_still_reaches_moto(emulator, echo):
     assert described["EndpointName"] == echo
     assert described["ProductionVariants"][0]["VariantName"] == "Blue"
     assert client("s3", url).list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def raw_post(url, path, headers, body=b"{}"):
+    """A request as a web page would send it, straight to the launcher: (status, body)."""
+    request = urllib.request.Request(url + path, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "attacker.example:80"},  # DNS rebinding: another name resolved to 127.0.0.1
+    {"Host": "127.0.0.1.attacker.example"},
+    {"Origin": "https://attacker.example"},  # a cross-site request from a browser tab
+    {"Origin": "null"},
+])
+def test_what_only_a_web_page_sends_is_refused_before_any_route(emulator, headers):
+    url, _ = emulator
+    for path in ("/_mlenv/records/training-job", "/endpoints/any/invocations", "/"):
+        status, body = raw_post(url, path, {"Content-Type": "text/plain", **headers})
+        assert status == 403, (path, headers, body)
+        assert json.loads(body)["__type"] == "AccessDeniedException"
+
+
+def test_local_clients_addressing_localhost_still_reach_moto(emulator):
+    url, _ = emulator
+    port = url.rsplit(":", 1)[1]
+    for host in ("localhost:" + port, "127.0.0.1:" + port, "some-bucket.localhost:" + port):
+        request = urllib.request.Request(url + "/", headers={"Host": host})
+        try:  # unsigned S3 calls: ListBuckets, or the bucket's listing (NoSuchBucket: moto answered)
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status, body = answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        assert status != 403 and b"AccessDeniedException" not in body, (host, status, body)
+
+
+def test_a_record_that_is_not_a_json_object_is_a_clear_400(emulator):
+    url, _ = emulator
+    status, body = raw_post(url, "/_mlenv/records/training-job", {"Content-Type": "application/json"}, b"[]")
+    assert status == 400
+    assert json.loads(body)["message"] == "a record is a JSON object, not list"
