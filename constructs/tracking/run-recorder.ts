@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -120,7 +120,7 @@ export class RunRecorder extends Construct implements IRunRecorder {
         this.role,
         props.modelArtifactKeyPattern ?? modelArchivePattern(props.evaluationKeyPattern),
       );
-      props.dataStore.grantWriteModels(this.role, `${artifactStorePrefix(props.trackingServer)}*`);
+      grantPutRunArtifacts(this.role, props.dataStore, artifactStorePrefix(props.trackingServer));
     }
   }
 
@@ -139,6 +139,39 @@ function modelArchivePattern(evaluationKeyPattern: string): string {
     );
   }
   return trainedArtifactKey(layout, '*');
+}
+
+/**
+ * Lets `role` put the recorder's run artifacts under `prefix` of the models bucket, with the data
+ * key the bucket requires only as S3 uses it for that bucket: the MLflow client uploads with the
+ * build's credentials, so the data key must not be usable directly (kms:ViaService) nor for another
+ * bucket (the bucket uses bucket keys: S3's encryption context is the bucket's ARN).
+ */
+function grantPutRunArtifacts(role: iam.IRole, dataStore: IMlDataStore, prefix: string): void {
+  const bucket = dataStore.modelsBucket;
+  const stack = Stack.of(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'PutRunArtifacts',
+      // A large archive goes up in parts: an upload that fails is aborted.
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      resources: [bucket.arnForObjects(`${prefix}*`)],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptRunArtifacts',
+      // SSE-KMS puts need a data key; a multipart upload also decrypts it.
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [dataStore.encryptionKey.keyArn],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': `s3.${stack.region}.${stack.urlSuffix}`,
+          'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn,
+        },
+      },
+    }),
+  );
 }
 
 /** The key prefix of a tracking server's artifact store (`s3://<models bucket>/<prefix>`), in the models bucket. */

@@ -463,16 +463,26 @@ function runArtifactCalls(
     return { calls, problems };
   }
   const folder = `${store.replace(/\/?$/, '/')}${SAMPLE_RUN_ARTIFACTS}`;
+  const archivePut = s3WriteCalls(
+    inventory,
+    caller('model artifact'),
+    `${folder}${RECORDED_RUN_ARTIFACTS.model}`,
+  );
   calls.push(
     ...s3WriteCalls(
       inventory,
       caller('evaluation artifact'),
       `${folder}${RECORDED_RUN_ARTIFACTS.evaluation}`,
     ),
-    ...s3WriteCalls(inventory, caller('model artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.model}`),
+    ...archivePut,
+    // The archive may go up in parts (boto3's upload_file above its multipart threshold): each part
+    // decrypts the upload's data key, and an upload that fails is aborted.
     ...s3ReadCalls(inventory, caller('model artifact'), `${folder}${RECORDED_RUN_ARTIFACTS.model}`).filter(
       (c) => c.action === 'kms:Decrypt',
     ),
+    ...archivePut
+      .filter((c) => c.action === 's3:PutObject')
+      .map(({ context: _creation, ...put }) => ({ ...put, action: 's3:AbortMultipartUpload' })),
   );
   return { calls, problems };
 }

@@ -196,10 +196,24 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
       const call = enumeration.calls.find(
         (c) => c.principal === buildRole && `${c.action} ${c.resource}` === put,
       )!;
+      // As S3 asks for it (bucket keys: the bucket's ARN is the encryption context).
       expect(enumeration.calls).toContainEqual(
-        expect.objectContaining({ origin: call.origin, action: 'kms:GenerateDataKey', resource: dataKey }),
+        expect.objectContaining({
+          origin: call.origin,
+          action: 'kms:GenerateDataKey',
+          resource: dataKey,
+          context: expect.objectContaining({
+            'kms:ViaService': `s3.${region}.amazonaws.com`,
+            'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${modelsBucket}`,
+          }),
+        }),
       );
     }
+    // A failed multipart upload of the archive is aborted.
+    const aborts = byRecorder('RecordRun').filter((c) => c.startsWith('s3:AbortMultipartUpload '));
+    expect(aborts.map((c) => RUN_ARTIFACT.exec(c.replace('s3:AbortMultipartUpload ', ''))?.[1])).toEqual([
+      'model/model.tar.gz',
+    ]);
   });
 
   test('LinkRun: the recorder tags the run it recorded on its server, and reads no report', () => {
@@ -225,7 +239,13 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
     const recorded = enumeration.calls.filter((c) => c.principal === buildRole);
     const mlflow = recorded.filter((c) => c.action.startsWith('sagemaker-mlflow:'));
     const read = recorded.find((c) => c.action === 's3:GetObject' && c.resource === evaluationArn)!;
+    // The data keys the artifacts' puts ask for (a multipart upload's Decrypt is not among them: the
+    // report and archive reads grant Decrypt of the data key without conditions).
+    const dataKeyCalls = recorded.filter(
+      (c) => c.resource === dataKey && c.action === 'kms:GenerateDataKey' && c.origin.includes(' artifact'),
+    );
     expect(mlflow.length).toBeGreaterThan(0);
+    expect(dataKeyCalls.length).toBeGreaterThan(0);
     const lookAlikes: RunTimeCall[] = [
       ...mlflow.flatMap((c) => [
         { ...c, resource: `${serverArn}x` },
@@ -258,6 +278,22 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
       },
       { ...read, resource: `${artifactStore}1/r/artifacts/evaluation.json` },
       { ...read, action: 's3:DeleteObject', resource: `${artifactStore}1/r/artifacts/evaluation.json` },
+      // The data key: only as S3 uses it for the models bucket, never called directly.
+      ...dataKeyCalls.flatMap((c) => {
+        const { 'kms:ViaService': _via, ...direct } = c.context ?? {};
+        return [
+          { ...c, context: direct },
+          { ...c, context: { ...c.context, 'kms:ViaService': `sagemaker.${region}.amazonaws.com` } },
+          {
+            ...c,
+            context: { ...c.context, 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::test-data-curated' },
+          },
+          {
+            ...c,
+            context: { ...c.context, 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::other-bucket' },
+          },
+        ];
+      }),
     ];
     const denied = await check(lookAlikes);
     expect(denied.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);

@@ -133,9 +133,35 @@ describe('RunRecorder', () => {
       expect(await allowed('s3:GetObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
       expect(await allowed('s3:DeleteObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
       expect(await allowed('s3:PutObject', models('mlflowx/1/abc/artifacts/evaluation.json'))).toBe(false);
+      // A multipart upload of the archive may be aborted.
+      expect(await allowed('s3:PutObject', models('mlflow/1/abc/artifacts/model/model.tar.gz'))).toBe(true);
+      expect(
+        await allowed('s3:AbortMultipartUpload', models('mlflow/1/abc/artifacts/model/model.tar.gz')),
+      ).toBe(true);
       expect(await allowed('s3:PutObject', models('churn/runs/abc/evaluation/evaluation.json'))).toBe(false);
       expect(
         await allowed('s3:PutObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz')),
+      ).toBe(false);
+    });
+
+    test("uses the data key for its artifacts only as S3 does for the models bucket (bucket keys: the bucket's ARN is the context)", async () => {
+      const dataKey = authz.inventory.buckets.get('acme-dev-models')!.encryptionKeyArn!;
+      expect(dataKey).toMatch(/^arn:aws:kms:/);
+      const viaS3 = {
+        'kms:ViaService': `s3.${REGION}.amazonaws.com`,
+        'kms:CallerAccount': ACCOUNT,
+        'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::acme-dev-models',
+      };
+      const generate = (context: Record<string, string>) =>
+        authz
+          .check({ principal: roleArn, action: 'kms:GenerateDataKey', resource: dataKey, context })
+          .then((d) => d.allowed);
+      expect(await generate(viaS3)).toBe(true);
+      const { 'kms:ViaService': _via, ...direct } = viaS3;
+      expect(await generate(direct)).toBe(false);
+      expect(await generate({ ...viaS3, 'kms:ViaService': `sagemaker.${REGION}.amazonaws.com` })).toBe(false);
+      expect(
+        await generate({ ...viaS3, 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::acme-dev-curated' }),
       ).toBe(false);
     });
 
