@@ -142,7 +142,17 @@ function modelArchivePattern(evaluationKeyPattern: string): string {
 }
 
 /**
- * Lets `role` put the recorder's run artifacts under `prefix` of the models bucket, with the data
+ * The keys `record_run.py record` puts in a tracking server's artifact store under `prefix`: its two
+ * artifacts (`evaluation.json`, `model/model.tar.gz`) of any run, as MLflow keys them
+ * (`<prefix><experiment id>/<run id>/artifacts/<path>`; both ids are known only at run time).
+ */
+export function runArtifactKeyPatterns(prefix: string): string[] {
+  return ['evaluation.json', 'model/model.tar.gz'].map((path) => `${prefix}*/artifacts/${path}`);
+}
+
+/**
+ * Lets `role` put the recorder's run artifacts under `prefix` of the models bucket, and no other
+ * artifact there (one model's recorder must not overwrite what another run logged), with the data
  * key the bucket requires only as S3 uses it for that bucket: the MLflow client uploads with the
  * build's credentials, so the data key must not be usable directly (kms:ViaService) nor for another
  * bucket (the bucket uses bucket keys: S3's encryption context is the bucket's ARN).
@@ -155,7 +165,7 @@ function grantPutRunArtifacts(role: iam.IRole, dataStore: IMlDataStore, prefix: 
       sid: 'PutRunArtifacts',
       // A large archive goes up in parts: an upload that fails is aborted.
       actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resources: [bucket.arnForObjects(`${prefix}*`)],
+      resources: runArtifactKeyPatterns(prefix).map((pattern) => bucket.arnForObjects(pattern)),
     }),
   );
   role.addToPrincipalPolicy(

@@ -278,6 +278,14 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
       },
       { ...read, resource: `${artifactStore}1/r/artifacts/evaluation.json` },
       { ...read, action: 's3:DeleteObject', resource: `${artifactStore}1/r/artifacts/evaluation.json` },
+      // Only the two artifacts record_run.py logs: not another artifact of a run (MLflow's model
+      // metadata), nor a key outside a run's artifacts.
+      ...['s3:PutObject', 's3:AbortMultipartUpload'].flatMap((action) => [
+        { ...read, action, resource: `${artifactStore}1/abc/artifacts/MLmodel` },
+        { ...read, action, resource: `${artifactStore}1/abc/artifacts/model/MLmodel` },
+        { ...read, action, resource: `${artifactStore}1/abc/evaluation.json` },
+        { ...read, action, resource: `${artifactStore}evaluation.json` },
+      ]),
       // The data key: only as S3 uses it for the models bucket, never called directly.
       ...dataKeyCalls.flatMap((c) => {
         const { 'kms:ViaService': _via, ...direct } = c.context ?? {};

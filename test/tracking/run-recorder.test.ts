@@ -133,11 +133,22 @@ describe('RunRecorder', () => {
       expect(await allowed('s3:GetObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
       expect(await allowed('s3:DeleteObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
       expect(await allowed('s3:PutObject', models('mlflowx/1/abc/artifacts/evaluation.json'))).toBe(false);
-      // A multipart upload of the archive may be aborted.
+      // Only the two artifacts record_run.py logs (and a multipart upload's abort on the archive).
       expect(await allowed('s3:PutObject', models('mlflow/1/abc/artifacts/model/model.tar.gz'))).toBe(true);
       expect(
         await allowed('s3:AbortMultipartUpload', models('mlflow/1/abc/artifacts/model/model.tar.gz')),
       ).toBe(true);
+      for (const action of ['s3:PutObject', 's3:AbortMultipartUpload']) {
+        for (const key of [
+          'mlflow/1/abc/artifacts/MLmodel',
+          'mlflow/1/abc/artifacts/model/MLmodel',
+          'mlflow/1/abc/artifacts/evaluation.json.bak',
+          'mlflow/1/abc/evaluation.json',
+          'mlflow/evaluation.json',
+        ]) {
+          expect(await allowed(action, models(key))).toBe(false);
+        }
+      }
       expect(await allowed('s3:PutObject', models('churn/runs/abc/evaluation/evaluation.json'))).toBe(false);
       expect(
         await allowed('s3:PutObject', models('churn/runs/abc/churn-train-abc/output/model.tar.gz')),
