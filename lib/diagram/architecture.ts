@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CloudFormationStackArtifact, type CloudAssembly } from 'aws-cdk-lib/cx-api';
-import type { EnvironmentConfig, MlEnvConfig } from '../../config';
+import { deployCommand, type EnvironmentConfig, type MlEnvConfig } from '../../config';
 import { REPO_ROOT } from '../app/cdk-context';
 import { environmentStacks, stackIdInStage } from '../parity/templates';
 
@@ -105,7 +105,7 @@ export function architectureMarkdown(assembly: CloudAssembly, config: MlEnvConfi
     return [
       `## ${environment.stageId} (\`${environment.name}\`: account ${environment.account}, ${environment.region})`,
       '',
-      `Deploy with \`npx cdk deploy '${environment.stageId}/*'\`. ` +
+      `Deploy with \`${deployCommand(environment)}\`. ` +
         (served.length > 0
           ? `It serves ${served.join(', ')} (pinned in \`deployments/${environment.name}.json\`).`
           : `It serves no model yet: an endpoint appears in a model's stack once \`deployments/${environment.name}.json\` pins a package.`),
