@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, deployCommand, LOCAL_ENVIRONMENT } from '../config';
 import { REPO_ROOT } from './app/cdk-context';
@@ -77,8 +77,11 @@ async function main(): Promise<number> {
   if (parity.violations.length > 0) return 1;
 
   console.log('\nThe model lifecycle in the local environment (an AWS emulator on loopback):');
+  // The main job starts from nothing and leaves nothing: its own state directory is wiped before
+  // (a run that was killed may have left one) and after, so each run is the same run.
+  if (existsSync(STATE_DIR)) await localDown(STATE_DIR, { state: 'wipe' });
   let stopping: Promise<LocalDownResult> | undefined;
-  const stop = () => (stopping ??= localDown(STATE_DIR));
+  const stop = () => (stopping ??= localDown(STATE_DIR, { state: 'wipe' }));
   let interrupted = false;
   const interrupt = (signal: NodeJS.Signals) => {
     interrupted = true;
