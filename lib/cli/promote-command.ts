@@ -9,7 +9,7 @@ interface PromoteOptions extends AwsOptions {
   readonly from: string;
   readonly to: string;
   readonly package?: string;
-  readonly deployments: string;
+  readonly deployments?: string;
 }
 
 /** `mlenv promote <model> --from <env> --to <env>`: the approved package, into the next environment. */
@@ -22,7 +22,10 @@ export function promoteCommand(): Command {
     .requiredOption('--from <env>', 'the environment the package is approved in')
     .requiredOption('--to <env>', 'the next environment of the promotion order')
     .option('--package <arn>', 'the package to promote (default: the newest approved one)')
-    .option('--deployments <dir>', 'the directory of the pins files, in a git clone', DEPLOYMENTS_DIR)
+    .option(
+      '--deployments <dir>',
+      "the directory of the pins files, in a git clone (default: this repository's deployments/)",
+    )
     .addHelpText(
       'after',
       [
@@ -47,7 +50,7 @@ export function promoteCommand(): Command {
         config,
         plan,
         packageArn: options.package,
-        pinFile: join(options.deployments, `${plan.to.name}.json`),
+        pinFile: join(options.deployments ?? DEPLOYMENTS_DIR, `${plan.to.name}.json`),
         clientConfig: (region, credentials) => ({
           region,
           ...(credentials ? { credentials } : options.profile ? { profile: options.profile } : {}),

@@ -252,12 +252,13 @@ export async function ensureVenv(
     const installed = join(venv, 'requirements.lock');
     writeFileSync(installed, lockText);
     stillOurs();
+    const venvPython = join(venv, 'bin', 'python');
     await run(UV, [
       'pip',
       'sync',
       '--quiet',
       '--python',
-      join(venv, 'bin', 'python'),
+      venvPython,
       '--require-hashes',
       '--only-binary',
       ':all:',

@@ -1,6 +1,6 @@
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DISCOVERY_KEYS, discoveryParameterName } from '../../config';
+import { DISCOVERY_KEYS, discoveryParameterName, LOCAL_ENVIRONMENT } from '../../config';
 import { readEnvironmentDirectory } from '../../lib/ops/environment-directory';
 import { platformAssembly } from '../support/platform';
 import { deploymentReader, deployableStacks } from '../../lib/local/template-intrinsics';
@@ -74,8 +74,9 @@ describe.each(config.environments.map((e) => [e.name, e] as const))(
 
     test('an environment that published nothing says how to deploy it', async () => {
       ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+      // The local environment is deployed into the emulator, not with cdk deploy (test/ops/deploy-advice.test.ts).
       await expect(readEnvironmentDirectory(ssm as never, config.project, env, models)).rejects.toThrow(
-        `npx cdk deploy '${env.stageId}/*'`,
+        env.name === LOCAL_ENVIRONMENT ? 'npx mlenv local up' : `npx cdk deploy '${env.stageId}/*'`,
       );
     });
   },
