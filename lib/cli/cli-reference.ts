@@ -29,7 +29,7 @@ export function helpText(command: Command): string {
 }
 
 /**
- * docs/cli.md: the help of the program and of every command, as the commands define it. Written by
+ * docs/reference/cli.md: the help of the program and of every command, as the commands define it. Written by
  * `npm run docs:cli`; test/docs/cli-reference.test.ts fails when it differs.
  */
 export function cliReference(program: Command): string {

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { cliReference } from '../../lib/cli/cli-reference';
 import { mlenvProgram } from '../../lib/cli/program';
 
-const REFERENCE = join(__dirname, '..', '..', 'docs', 'cli.md');
+const REFERENCE = join(__dirname, '..', '..', 'docs', 'reference', 'cli.md');
 
-test('docs/cli.md is what the commands say now', () => {
+test('docs/reference/cli.md is what the commands say now', () => {
   const written = readFileSync(REFERENCE, 'utf8');
   const current = cliReference(mlenvProgram());
   if (written !== current) {
     throw new Error(
-      "docs/cli.md differs from the commands' help: regenerate it with `npm run docs:cli` and commit it",
+      "docs/reference/cli.md differs from the commands' help: regenerate it with `npm run docs:cli` and commit it",
     );
   }
 });
