@@ -1,6 +1,6 @@
 import { getDenialReasons, getGrantReasons, type RequestAnalysis } from '@cloud-copilot/iam-simulate';
 import { isServicePrincipal } from './arns';
-import type { NamedPolicy } from './policy-inventory';
+import type { NamedPolicy } from './named-policy';
 import type { AuthorizationRequest } from './run-time-call';
 
 /** What decides a request besides the identity: the resource's policy and owning account. */

@@ -1,6 +1,6 @@
 import { publishedImageRepositories } from '../../constructs/training/framework-image';
 import type { DeployedStage } from './deployed-assembly';
-import type { NamedPolicy } from './policy-inventory';
+import type { NamedPolicy } from './named-policy';
 
 /*
  * Resources the platform's requests reach that its templates do not define, with the policies

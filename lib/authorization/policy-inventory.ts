@@ -1,13 +1,8 @@
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { parseArn, s3Arn } from './arns';
 import type { DeployedAssembly, DeployedResource, DeployedStage } from './deployed-assembly';
+import type { NamedPolicy } from './named-policy';
 import { assetBucketPolicy, awsManagedS3Key, awsManagedS3KeyPolicy } from './outside-the-assembly';
-
-/** A policy document and the name an explanation gives it. */
-export interface NamedPolicy {
-  readonly name: string;
-  readonly document: JsonObject;
-}
 
 /** An IAM role of the assembly and every policy that decides what it may do. */
 export interface RoleRecord {

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type DeploymentPin, PIN_FILE_CONTEXT_PREFIX } from '../../config';
-import { LOCAL_ENVIRONMENT } from './emulator-up';
+import { type DeploymentPin, LOCAL_ENVIRONMENT, PIN_FILE_CONTEXT_PREFIX } from '../../config';
 
 /**
  * The local environment's pins: which package each model serves in the emulator. They live with
