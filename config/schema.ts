@@ -46,117 +46,197 @@ const minutes = (max: number) =>
     .min(1, 'must be at least 1 minute')
     .max(max, `must be at most ${max} minutes`);
 
+// Each field's `.describe()` is its documentation: docs/reference/configuration.md is generated
+// from it (`npm run docs:config`), so the text says what the field does and the rules across
+// fields that the checks below enforce; limits the schema states itself are printed from it.
+const onlyIn = (environments: readonly string[]) => environments.join(' and ');
+
 export const trainingSchema = z.strictObject({
-  /** Instance type of the training job. */
-  instanceType: instanceType,
-  /** Number of training instances. */
-  instanceCount: z.number('must be a number').int('must be a whole number').min(1).max(20),
-  /** Instance type of the preprocessing and evaluation (processing) jobs. */
-  processingInstanceType: instanceType,
-  /** Longest a training or processing job may run before SageMaker stops it. */
-  maxRuntimeMinutes: minutes(7 * 24 * 60),
-  /** Managed spot training: cheaper, may wait for capacity; checkpoints go to S3. */
-  spot: z.strictObject({
-    enabled: z.boolean('must be true or false'),
-    /** Longest a spot job may take including waiting for capacity; at least maxRuntimeMinutes. */
-    maxWaitMinutes: minutes(7 * 24 * 60),
-  }),
-  /** Size of each job instance's ML storage volume. */
-  volumeSizeGb: z.number('must be a number of GB').int().min(1).max(16384),
-  /** Approval status of a newly registered model package. */
-  approvalStatus: z.enum(
-    ['Approved', 'PendingManualApproval'],
-    "must be 'Approved' or 'PendingManualApproval'",
+  instanceType: instanceType.describe(
+    "Instance type of the training job; its processor (CPU, GPU) must be one the model's image runs on.",
   ),
-  /** Scheduled retraining: an EventBridge schedule expression, and whether it is on. */
-  schedule: z.strictObject({
-    expression: z
-      .string()
-      .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule expression, rate(...) or cron(...)'),
-    enabled: z.boolean('must be true or false'),
-  }),
+  instanceCount: z
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(1)
+    .max(20)
+    .describe(
+      'Number of training instances; more than 1 only for a framework that distributes training ' +
+        '(a `custom` image with `distributed: true`).',
+    ),
+  processingInstanceType: instanceType.describe(
+    "Instance type of the preprocessing and evaluation (processing) jobs, which run the training image's variant.",
+  ),
+  maxRuntimeMinutes: minutes(7 * 24 * 60).describe(
+    'Longest a training or processing job may run before SageMaker stops it.',
+  ),
+  spot: z
+    .strictObject({
+      enabled: z.boolean('must be true or false').describe('Whether training uses managed spot capacity.'),
+      maxWaitMinutes: minutes(7 * 24 * 60).describe(
+        'Longest a spot job may take including waiting for capacity; at least `maxRuntimeMinutes` when spot is enabled.',
+      ),
+    })
+    .describe('Managed spot training: cheaper, may wait for capacity; checkpoints go to S3.'),
+  volumeSizeGb: z
+    .number('must be a number of GB')
+    .int()
+    .min(1)
+    .max(16384)
+    .describe("Size of each job instance's ML storage volume, in GB."),
+  approvalStatus: z
+    .enum(['Approved', 'PendingManualApproval'], "must be 'Approved' or 'PendingManualApproval'")
+    .describe(
+      `Approval status of a newly registered model package; \`Approved\` (no person approves) only in ${onlyIn(SELF_APPROVING_ENVIRONMENTS)}.`,
+    ),
+  schedule: z
+    .strictObject({
+      expression: z
+        .string()
+        .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule expression, rate(...) or cron(...)')
+        .describe('An EventBridge schedule expression, `rate(...)` or `cron(...)`.'),
+      enabled: z
+        .boolean('must be true or false')
+        .describe('Whether the schedule starts the training pipeline.'),
+    })
+    .describe('Scheduled retraining: when, and whether it is on.'),
 });
 
 const positiveInt = (what: string) =>
   z.number(`must be a ${what}`).int(`must be a whole ${what}`).min(1, `must be at least 1`);
 
 export const servingSchema = z.strictObject({
-  /** `instance` (provisioned, blue/green, autoscaling, data capture) or `serverless` (dev's cheap choice). */
-  kind: z.enum(['instance', 'serverless'], "must be 'instance' or 'serverless'"),
-  /** Instance type of an instance variant. */
-  instanceType: instanceType,
-  /** Instances an instance variant starts with. */
-  initialInstanceCount: positiveInt('number of instances'),
-  /** Target tracking on invocations per instance, between min and max instances. */
-  autoscaling: z.strictObject({
-    minInstances: positiveInt('number of instances'),
-    maxInstances: positiveInt('number of instances'),
-    targetInvocationsPerInstance: positiveInt('number of invocations per minute'),
-  }),
-  /** Size of a serverless variant. */
-  serverless: z.strictObject({
-    memorySizeMb: z.union(
-      [1024, 2048, 3072, 4096, 5120, 6144].map((m) => z.literal(m)) as unknown as [
-        z.ZodLiteral<number>,
-        z.ZodLiteral<number>,
-      ],
-      'must be one of 1024, 2048, 3072, 4096, 5120, 6144',
+  kind: z
+    .enum(['instance', 'serverless'], "must be 'instance' or 'serverless'")
+    .describe(
+      "`instance` (provisioned, blue/green, autoscaling, data capture) or `serverless` (dev's cheap choice); " +
+        "`instance` in prod, and staging's must be prod's.",
     ),
-    maxConcurrency: z.number().int().min(1).max(200, 'must be at most 200'),
-  }),
-  /** Percentage of requests and responses captured to the monitoring bucket (0 turns capture off). */
-  dataCapturePercent: z.number().int('must be a whole percentage').min(0).max(100),
-  /**
-   * Days captured requests and responses are kept in the monitoring bucket before they expire
-   * (a replaced or expired version goes a day later). Drift checks read only the last hour.
-   * @default 30
-   */
+  instanceType: instanceType.describe("Instance type of an instance variant; staging's must be prod's."),
+  initialInstanceCount: positiveInt('number of instances').describe(
+    'Instances an instance variant starts with, between `autoscaling.minInstances` and `maxInstances`; at least 2 in prod.',
+  ),
+  autoscaling: z
+    .strictObject({
+      minInstances: positiveInt('number of instances').describe(
+        'Fewest instances; not above `maxInstances`, at least 2 in prod.',
+      ),
+      maxInstances: positiveInt('number of instances').describe('Most instances.'),
+      targetInvocationsPerInstance: positiveInt('number of invocations per minute').describe(
+        'Invocations per instance and minute that autoscaling keeps the variant at.',
+      ),
+    })
+    .describe('Target tracking on invocations per instance, between min and max instances.'),
+  serverless: z
+    .strictObject({
+      memorySizeMb: z
+        .union(
+          [1024, 2048, 3072, 4096, 5120, 6144].map((m) => z.literal(m)) as unknown as [
+            z.ZodLiteral<number>,
+            z.ZodLiteral<number>,
+          ],
+          'must be one of 1024, 2048, 3072, 4096, 5120, 6144',
+        )
+        .describe('Memory of the serverless variant, in MB.'),
+      maxConcurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(200, 'must be at most 200')
+        .describe('Concurrent invocations the serverless variant serves.'),
+    })
+    .describe('Size of a serverless variant.'),
+  dataCapturePercent: z
+    .number()
+    .int('must be a whole percentage')
+    .min(0)
+    .max(100)
+    .describe(
+      'Percentage of requests and responses captured to the monitoring bucket (0 turns capture off); 0 with a serverless variant.',
+    ),
   captureRetentionDays: z
     .number('must be a number of days')
     .int('must be a whole number of days')
     .min(1, 'must be at least 1 day')
     .max(3650, 'must be at most 3650 days')
-    .default(30),
-  /** Blue/green rollout: canary traffic share and how long it is watched before all traffic moves. */
-  rollout: z.strictObject({
-    canaryPercent: z.number().int().min(1).max(50, 'must be at most 50'),
-    waitMinutes: z.number().int().min(1).max(60, 'must be at most 60'),
-  }),
-  /** Model latency (p99, milliseconds) above which the latency alarm fires and a rollout rolls back. */
-  latencyAlarmMs: z.number('must be a number of milliseconds').positive('must be positive'),
+    .default(30)
+    .describe(
+      'Days captured requests and responses are kept in the monitoring bucket before they expire ' +
+        '(a replaced or expired version goes a day later). Drift checks read only the last hour.',
+    ),
+  rollout: z
+    .strictObject({
+      canaryPercent: z
+        .number()
+        .int()
+        .min(1)
+        .max(50, 'must be at most 50')
+        .describe('Share of traffic the new variant gets first.'),
+      waitMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(60, 'must be at most 60')
+        .describe('How long the canary is watched before all traffic moves.'),
+    })
+    .describe(
+      'Blue/green rollout: canary traffic share and how long it is watched before all traffic moves.',
+    ),
+  latencyAlarmMs: z
+    .number('must be a number of milliseconds')
+    .positive('must be positive')
+    .describe(
+      'Model latency (p99, milliseconds) above which the latency alarm fires and a rollout rolls back.',
+    ),
 });
 
 const percent = z.number('must be a percentage').gt(0, 'must be above 0').max(100, 'must be at most 100');
 
 export const monitoringSchema = z.strictObject({
-  /** 5xx errors per minute (2 minutes running) that raise an endpoint's error alarm. */
-  endpoint5xxPerMinute: positiveInt('number of errors'),
-  /** Share of invocations answered with 4xx (5 minutes) that raises the client-error alarm. */
-  endpoint4xxRatePercent: percent,
-  /** CPU, memory and disk utilization of instance variants that raise their alarms. */
-  cpuPercent: z.number().positive('must be positive'),
-  memoryPercent: percent,
-  diskPercent: percent,
-  /** How often data captured by instance endpoints is checked against the training baseline. */
+  endpoint5xxPerMinute: positiveInt('number of errors').describe(
+    "5xx errors per minute (2 minutes running) that raise an endpoint's error alarm.",
+  ),
+  endpoint4xxRatePercent: percent.describe(
+    'Share of invocations answered with 4xx (5 minutes) that raises the client-error alarm.',
+  ),
+  cpuPercent: z
+    .number()
+    .positive('must be positive')
+    .describe(
+      'CPU utilization of an instance variant that raises its alarm (per cent of one core, so above 100 on several cores).',
+    ),
+  memoryPercent: percent.describe('Memory utilization of an instance variant that raises its alarm.'),
+  diskPercent: percent.describe('Disk utilization of an instance variant that raises its alarm.'),
   driftSchedule: z
     .string()
-    .regex(/^cron\(.+\)$/, 'must be a cron(...) expression (Model Monitor takes no rate())'),
-  /** Whether drift starts the training pipeline by itself (off where a person decides, e.g. prod). */
-  retrainOnDrift: z.boolean('must be true or false'),
-  /** Monthly cost budget of the environment, in USD; alerts at 80 % actual and 100 % forecast. */
-  monthlyBudgetUsd: z.number('must be a number of USD').positive('must be positive'),
+    .regex(/^cron\(.+\)$/, 'must be a cron(...) expression (Model Monitor takes no rate())')
+    .describe(
+      'How often data captured by instance endpoints is checked against the training baseline: a `cron(...)` expression (Model Monitor takes no `rate()`).',
+    ),
+  retrainOnDrift: z
+    .boolean('must be true or false')
+    .describe(
+      'Whether drift starts the training pipeline by itself (off where a person decides, e.g. prod).',
+    ),
+  monthlyBudgetUsd: z
+    .number('must be a number of USD')
+    .positive('must be positive')
+    .describe('Monthly cost budget of the environment, in USD; alerts at 80 % actual and 100 % forecast.'),
 });
 
 /** The data pipeline's sizes (models with a `dataPipeline`). */
 export const dataSchema = z.strictObject({
-  /** The Spark job's Glue worker type (G.1X: 4 vCPU, 16 GB; each step up doubles both and the price). */
-  workerType: z.enum(SPARK_WORKER_TYPES, `must be one of ${SPARK_WORKER_TYPES.join(', ')}`),
-  /** The Spark job's workers, the driver included (Glue needs at least 2). */
+  workerType: z
+    .enum(SPARK_WORKER_TYPES, `must be one of ${SPARK_WORKER_TYPES.join(', ')}`)
+    .describe(
+      "The Spark job's Glue worker type (G.1X: 4 vCPU, 16 GB; each step up doubles both and the price).",
+    ),
   numberOfWorkers: z
     .number('must be a number of workers')
     .int('must be a whole number of workers')
     .min(2, 'must be at least 2 (Glue needs a driver and a worker)')
-    .max(299, 'must be at most 299'),
+    .max(299, 'must be at most 299')
+    .describe("The Spark job's workers, the driver included (Glue needs at least 2)."),
 });
 
 /** The data pipeline sizes of an environment that does not set them: the smallest Glue allows. */
@@ -164,61 +244,81 @@ export const DEFAULT_DATA_SIZES = { workerType: 'G.1X', numberOfWorkers: 2 } as 
 
 /** Where the environment's training runs are recorded (MLflow). */
 export const trackingSchema = z.strictObject({
-  /**
-   * `managed`: a SageMaker managed MLflow tracking server, billed by the hour while it exists;
-   * `none`: no server, runs are not recorded (each run's recorder warns and records nothing).
-   */
-  server: z.enum(['managed', 'none'], "must be 'managed' or 'none'").default('managed'),
-  /** Its size (Small: up to 25 users, Medium: 50, Large: 100); the hourly price grows with it. */
-  size: z.enum(MLFLOW_SERVER_SIZES, `must be one of ${MLFLOW_SERVER_SIZES.join(', ')}`).default('Small'),
-  /** When SageMaker may patch it each week, UTC (`Day:HH:MM`). */
+  server: z
+    .enum(['managed', 'none'], "must be 'managed' or 'none'")
+    .default('managed')
+    .describe(
+      '`managed`: a SageMaker managed MLflow tracking server, billed by the hour while it exists; ' +
+        "`none`: no server, runs are not recorded (each run's recorder warns and records nothing).",
+    ),
+  size: z
+    .enum(MLFLOW_SERVER_SIZES, `must be one of ${MLFLOW_SERVER_SIZES.join(', ')}`)
+    .default('Small')
+    .describe('Its size (Small: up to 25 users, Medium: 50, Large: 100); the hourly price grows with it.'),
   maintenanceWindow: z
     .string('must be a weekly start, Day:HH:MM (UTC)')
     .regex(MAINTENANCE_WINDOW, 'must be Day:HH:MM (UTC), e.g. Sun:03:00')
-    .default('Sun:03:00'),
+    .default('Sun:03:00')
+    .describe('When SageMaker may patch it each week, UTC (`Day:HH:MM`).'),
 });
 
 export const environmentSchema = z.strictObject({
-  /** The AWS account id; override per environment with `-c mlenv:account:<env>=<id>`. */
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-  /** The AWS region. */
-  region: z.string().refine((r) => KNOWN_REGIONS.has(r), 'must be a known AWS region, for example eu-west-1'),
-  /** What happens to data (buckets, keys) when a stack is deleted or a resource replaced. */
-  removalPolicy: z.enum(['retain', 'destroy'], "must be 'retain' or 'destroy'"),
-  /** Days after which noncurrent object versions expire in versioned buckets. */
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .describe('The AWS account id; override per environment with `-c mlenv:account:<env>=<id>`.'),
+  region: z
+    .string()
+    .refine((r) => KNOWN_REGIONS.has(r), 'must be a known AWS region, for example eu-west-1')
+    .describe(
+      "The AWS region: a known one, where every model's framework and Model Monitor images are known " +
+        "(or given in the model's `framework.imageUris` and `monitorImageUris`).",
+    ),
+  removalPolicy: z
+    .enum(['retain', 'destroy'], "must be 'retain' or 'destroy'")
+    .describe(
+      `What happens to data (buckets, keys) when a stack is deleted or a resource replaced; \`retain\` outside ${onlyIn(DISPOSABLE_ENVIRONMENTS)}.`,
+    ),
   noncurrentVersionDays: z
     .number('must be a number of days')
     .int('must be a whole number of days')
     .min(1, 'must be at least 1 day')
-    .max(3650, 'must be at most 3650 days'),
-  /** Days to keep logs (S3 access logs now, CloudWatch log groups later). */
+    .max(3650, 'must be at most 3650 days')
+    .describe('Days after which noncurrent object versions expire in versioned buckets.'),
   logRetentionDays: z
     .number('must be a number of days')
     .refine(
       (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
       `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    )
+    .describe(
+      `Days to keep logs (S3 access logs, CloudWatch log groups): one of ${LOG_RETENTION_DAYS.join(', ')} (what CloudWatch Logs accepts).`,
     ),
-  /** Who receives alerts for this environment. */
-  alertEmails: z.array(z.email('must be an e-mail address'), 'must be a list of e-mail addresses'),
-  /** The cost-centre tag put on every resource. */
+  alertEmails: z
+    .array(z.email('must be an e-mail address'), 'must be a list of e-mail addresses')
+    .describe('Who receives alerts for this environment (e-mail addresses).'),
   costCentre: z
     .string('must be a string')
-    .regex(/^[\w .:/=+@-]{1,256}$/, 'must be 1-256 characters valid in an AWS tag value'),
-  /**
-   * `vpc`: jobs and endpoints run in a private VPC with interface endpoints (no internet);
-   * `none`: SageMaker's own network, still isolated, without the endpoints' hourly cost (local, dev).
-   */
-  network: z.enum(['vpc', 'none'], "must be 'vpc' or 'none'"),
-  /** Training pipeline sizes and switches. */
-  training: trainingSchema,
-  /** The data pipeline's sizes. @default DEFAULT_DATA_SIZES */
-  data: dataSchema.default(DEFAULT_DATA_SIZES),
-  /** Experiment tracking. @default a managed Small server, patched Sundays 03:00 UTC */
-  tracking: trackingSchema.prefault({}),
-  /** How the models this environment pins (deployments/<env>.json) are served. */
-  serving: servingSchema,
-  /** Alarm thresholds, drift monitoring and budget. */
-  monitoring: monitoringSchema,
+    .regex(/^[\w .:/=+@-]{1,256}$/, 'must be 1-256 characters valid in an AWS tag value')
+    .describe('The cost-centre tag put on every resource (1-256 characters valid in an AWS tag value).'),
+  network: z
+    .enum(['vpc', 'none'], "must be 'vpc' or 'none'")
+    .describe(
+      '`vpc`: jobs and endpoints run in a private VPC with interface endpoints (no internet); ' +
+        "`none`: SageMaker's own network, still isolated, without the endpoints' hourly cost; " +
+        `\`vpc\` outside ${onlyIn(DISPOSABLE_ENVIRONMENTS)}.`,
+    ),
+  training: trainingSchema.describe('Training pipeline sizes and switches.'),
+  data: dataSchema
+    .default(DEFAULT_DATA_SIZES)
+    .describe(
+      "The data pipeline's sizes (for models with a `dataPipeline`); the smallest Glue allows by default.",
+    ),
+  tracking: trackingSchema.prefault({}).describe('Experiment tracking (MLflow) of the training runs.'),
+  serving: servingSchema.describe(
+    'How the models this environment pins (`deployments/<env>.json`) are served.',
+  ),
+  monitoring: monitoringSchema.describe('Alarm thresholds, drift monitoring and budget.'),
 });
 
 /** An ECR image URI in the region it is given for: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`. */
@@ -248,18 +348,25 @@ const imageUrisByRegion = z
 
 /** Image URIs by region that replace a framework's table (for a region it lacks, or a patched image). */
 const imageOverrides = {
-  /** Image URIs by region, instead of the built-in table (e.g. for a region it lacks). */
-  imageUris: imageUrisByRegion.optional(),
-  /** Model Monitor analyzer image URIs by region, for regions the built-in table lacks. */
-  monitorImageUris: imageUrisByRegion.optional(),
+  imageUris: imageUrisByRegion
+    .optional()
+    .describe(
+      'Image URIs by region (each an ECR image in that region), instead of the built-in table (e.g. for a region it lacks).',
+    ),
+  monitorImageUris: imageUrisByRegion
+    .optional()
+    .describe('Model Monitor analyzer image URIs by region, for regions the built-in table lacks.'),
 };
 
 /** One of SageMaker's framework images, by version (`frameworkVersion` checks it is in the table). */
 const tableFramework = <N extends (typeof FRAMEWORK_NAMES)[number]>(name: N) =>
   z.strictObject({
-    name: z.literal(name),
-    /** A version the framework's image table knows, e.g. `1.2-1` (sklearn), `1.7-1` (xgboost), `2.3` (pytorch). */
-    version: z.string('must be a framework version'),
+    name: z.literal(name).describe(`SageMaker's ${name} images, by version and region.`),
+    version: z
+      .string('must be a framework version')
+      .describe(
+        "A version the framework's image table knows, e.g. `1.2-1` (sklearn), `1.7-1` (xgboost), `2.3` (pytorch).",
+      ),
     ...imageOverrides,
   });
 
@@ -271,16 +378,17 @@ const frameworkSchema = z.discriminatedUnion(
     tableFramework('xgboost'),
     tableFramework('pytorch'),
     z.strictObject({
-      name: z.literal('custom'),
-      /** Your image by region: it trains (`train`), processes and serves (`serve`) under SageMaker's contract. */
-      imageUris: imageUrisByRegion,
-      /** What it is built for: instance types of the other kind are refused. */
-      processor: z.enum(['cpu', 'gpu'], "must be 'cpu' or 'gpu'"),
-      /**
-       * Whether its training uses every instance of a job (more than one only then).
-       * @default false
-       */
-      distributed: z.boolean('must be true or false').default(false),
+      name: z.literal('custom').describe('An image of your own, by region.'),
+      imageUris: imageUrisByRegion.describe(
+        "Your image by region: it trains (`train`), processes and serves (`serve`) under SageMaker's contract.",
+      ),
+      processor: z
+        .enum(['cpu', 'gpu'], "must be 'cpu' or 'gpu'")
+        .describe('What it is built for: instance types of the other kind are refused.'),
+      distributed: z
+        .boolean('must be true or false')
+        .default(false)
+        .describe('Whether its training uses every instance of a job (more than one only then).'),
       monitorImageUris: imageOverrides.monitorImageUris,
     }),
   ],
@@ -288,88 +396,105 @@ const frameworkSchema = z.discriminatedUnion(
 );
 
 export const modelSchema = z.strictObject({
-  /** Name of the model; part of job names, so short (SageMaker names are at most 63 characters). */
   name: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{0,17}$/, 'must be 1-18 lowercase letters, digits and -, starting with a letter'),
-  /**
-   * The container that trains, processes and serves the model: a SageMaker framework image
-   * (`sklearn`, `xgboost`, `pytorch`, from their tables by region, CPU or GPU by instance type)
-   * or a `custom` one of your own.
-   */
-  framework: frameworkSchema,
-  /** What kind of model it is; selects the metrics group of evaluation.json. */
-  problemType: z.enum(
-    PROBLEM_TYPES,
-    `must be a problem type with metrics in ml/evaluation-metrics.json: ${PROBLEM_TYPES.join(', ')}`,
+    .regex(/^[a-z][a-z0-9-]{0,17}$/, 'must be 1-18 lowercase letters, digits and -, starting with a letter')
+    .describe(
+      'Name of the model, unique among the models; part of job names, so short (SageMaker names are at most 63 characters).',
+    ),
+  framework: frameworkSchema.describe(
+    'The container that trains, processes and serves the model: a SageMaker framework image ' +
+      '(`sklearn`, `xgboost`, `pytorch`, from their tables by region, CPU or GPU by instance type) ' +
+      'or a `custom` one of your own.',
   ),
-  /** The label column of the dataset. */
-  targetColumn: z.string().min(1),
-  /** Passed to the training script as `--name value`. */
-  hyperparameters: z.record(
-    z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a kebab-case name'),
-    z.union([z.number(), z.string(), z.boolean()], 'must be a number, string or boolean'),
-  ),
-  /**
-   * The model's own code: `train.py`, `evaluate.py` and `inference.py` (and optionally
-   * `preprocess.py`) under SageMaker's container contract, its `requirements.txt` and hashed lock.
-   * Relative to the project's root.
-   * @default `ml/models/<name>` (see `modelCodeDirectory`)
-   */
-  code: relativePath.optional(),
-  /** The model is registered only when `metric operator threshold` holds on the test split. */
-  qualityGate: z.strictObject({
-    metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc'),
-    operator: z.enum(['>=', '>', '<=', '<'], "must be one of '>=', '>', '<=', '<'"),
-    threshold: z.number('must be a number'),
-    /**
-     * Also registers the model only when `metric` beats the newest approved package of the
-     * model (the champion) by at least `minImprovement`, in the metric's better direction
-     * (`ml/evaluation-metrics.json`); with no champion yet, the absolute gate alone decides.
-     * @default - no comparison with the champion
-     */
-    vsChampion: z
-      .strictObject({
-        metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc'),
-        minImprovement: z.number('must be a number').min(0, 'must be 0 or more'),
-      })
-      .optional(),
-  }),
-  /**
-   * Trains on features a data pipeline builds from each new raw dataset version (a PySpark job
-   * cleans it, a dbt project builds and tests the features), instead of on the raw CSV files.
-   * Paths are relative to the project's root.
-   * @default - none: training reads the raw dataset version as it was pushed
-   */
+  problemType: z
+    .enum(
+      PROBLEM_TYPES,
+      `must be a problem type with metrics in ml/evaluation-metrics.json: ${PROBLEM_TYPES.join(', ')}`,
+    )
+    .describe(
+      'What kind of model it is; selects the metrics group of evaluation.json (`ml/evaluation-metrics.json`).',
+    ),
+  targetColumn: z.string().min(1).describe('The label column of the dataset.'),
+  hyperparameters: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a kebab-case name'),
+      z.union([z.number(), z.string(), z.boolean()], 'must be a number, string or boolean'),
+    )
+    .describe('Passed to the training script as `--name value` (names in kebab-case).'),
+  code: relativePath
+    .optional()
+    .describe(
+      "The model's own code: `train.py`, `evaluate.py` and `inference.py` (and optionally " +
+        "`preprocess.py`) under SageMaker's container contract, its `requirements.txt` and hashed lock. " +
+        "Relative to the project's root; `ml/models/<name>` when not set.",
+    ),
+  qualityGate: z
+    .strictObject({
+      metric: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc')
+        .describe("A metric the evaluation writes for the model's `problemType`."),
+      operator: z
+        .enum(['>=', '>', '<=', '<'], "must be one of '>=', '>', '<=', '<'")
+        .describe('How the metric is compared with the threshold.'),
+      threshold: z.number('must be a number').describe('The value the metric is compared with.'),
+      vsChampion: z
+        .strictObject({
+          metric: z
+            .string()
+            .regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc')
+            .describe("A metric the evaluation writes for the model's `problemType`."),
+          minImprovement: z
+            .number('must be a number')
+            .min(0, 'must be 0 or more')
+            .describe("How much better than the champion's the metric must be."),
+        })
+        .optional()
+        .describe(
+          'Also registers the model only when `metric` beats the newest approved package of the ' +
+            "model (the champion) by at least `minImprovement`, in the metric's better direction " +
+            '(`ml/evaluation-metrics.json`); with no champion yet, the absolute gate alone decides. ' +
+            'Not set: no comparison with the champion.',
+        ),
+    })
+    .describe('The model is registered only when `metric operator threshold` holds on the test split.'),
   dataPipeline: z
     .strictObject({
-      /** The PySpark script (a Glue job). */
-      etlScript: relativePath.default('ml/data/etl.py'),
-      /** The dbt project directory (dbt_project.yml, profiles.yml with an `athena` target). */
-      dbtProject: relativePath.default('ml/data/dbt'),
+      etlScript: relativePath.default('ml/data/etl.py').describe('The PySpark script (a Glue job).'),
+      dbtProject: relativePath
+        .default('ml/data/dbt')
+        .describe('The dbt project directory (`dbt_project.yml`, `profiles.yml` with an `athena` target).'),
     })
-    .optional(),
+    .optional()
+    .describe(
+      'Trains on features a data pipeline builds from each new raw dataset version (a PySpark job ' +
+        'cleans it, a dbt project builds and tests the features), instead of on the raw CSV files. ' +
+        "Paths are relative to the project's root. Not set: training reads the raw dataset version as it was pushed.",
+    ),
 });
 
 const projectName = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be lowercase letters, digits and -');
 const environmentName = z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'must be lowercase letters and digits');
 
 const configShape = z.strictObject({
-  /** Project name, used as a tag and a name prefix. */
-  project: projectName,
-  /** The environments, keyed by name (lowercase, becomes the stage id capitalized). */
-  environments: z.record(environmentName, environmentSchema),
-  /**
-   * The order models are promoted in (environment names, e.g. dev -> staging -> prod). Each
-   * environment's registry and model artifacts are readable by the next one's account only.
-   */
-  promotion: z.array(z.string('must be an environment name'), 'must be a list of environment names'),
-  /** The models every environment trains; the same list everywhere. */
-  models: z.array(modelSchema),
-  /** The delivery pipeline (CDK Pipelines) and GitHub Actions deploys; none without it. */
-  delivery: deliverySchema.optional(),
+  project: projectName.describe('Project name, used as a tag and a name prefix.'),
+  environments: z
+    .record(environmentName, environmentSchema)
+    .describe(
+      'The environments, keyed by name (lowercase letters and digits, becomes the stage id capitalized); `prod` is required.',
+    ),
+  promotion: z
+    .array(z.string('must be an environment name'), 'must be a list of environment names')
+    .describe(
+      'The order models are promoted in (environment names, e.g. dev -> staging -> prod; each once, ' +
+        `none of ${onlyIn(EMULATED_ENVIRONMENTS)}). Each environment's registry and model artifacts are readable by the next one's account only.`,
+    ),
+  models: z.array(modelSchema).describe('The models every environment trains; the same list everywhere.'),
+  delivery: deliverySchema
+    .optional()
+    .describe('The delivery pipeline (CDK Pipelines) and GitHub Actions deploys; none without it.'),
 });
-
 export const configSchema = configShape.superRefine((config, ctx) => {
   if (config.delivery) deliveryProblems(config, ctx);
   if (!('prod' in config.environments)) {
