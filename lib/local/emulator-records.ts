@@ -1,5 +1,6 @@
 import { emulatorEndpoint } from './emulator-env';
-import type { RecordedExecution } from './execution-history';
+import type { ExecutionEnd, ExecutionHistory, RecordedExecution } from './execution-history';
+import { interrupted } from './jobs/running-jobs';
 import type { ProcessingJobDescription, TrainingJobDescription } from './jobs/job-requests';
 
 /** What the launcher records in moto's backends (lib/local/emulator/local_records.py). */
@@ -9,8 +10,8 @@ export type EmulatorRecord =
   | { readonly kind: 'processing-job'; readonly record: ProcessingJobDescription };
 
 /**
- * Records what ran on this machine where AWS's APIs read it in the emulator: a finished execution
- * in its Step Functions (ListExecutions, DescribeExecution, GetExecutionHistory), a finished job's
+ * Records what runs on this machine where AWS's APIs read it in the emulator: an execution (running
+ * or ended) in its Step Functions (ListExecutions, DescribeExecution, GetExecutionHistory), a finished job's
  * description over the one its SageMaker made at CreateTrainingJob/CreateProcessingJob (status,
  * metrics, artifacts, failure reason). A launcher that cannot record it is an error naming why.
  */
@@ -32,4 +33,46 @@ export async function recordInEmulator(port: number, { kind, record }: EmulatorR
     `the emulator did not record the ${kind} (HTTP ${response.status}: ${message.slice(0, 200)})` +
       (response.status === 404 ? '; restart it with `mlenv local down` and `mlenv local up`' : ''),
   );
+}
+
+/** The error of an execution whose runner was interrupted (ExecutionAborted's details). */
+export const INTERRUPTED_ERROR = 'mlenv.Interrupted';
+
+/**
+ * Runs an execution recorded in the emulator throughout, so that Step Functions lists and
+ * describes it while it runs: RUNNING (its input, its start date, this process as its runner)
+ * before `run` starts, then as it ended. A run that ends while an interrupt (Ctrl-C) is stopping
+ * the jobs is recorded ABORTED; a run that throws, FAILED with the error as its cause (and the
+ * error is thrown on). A runner that exits or is killed before it can record the end leaves the
+ * execution to the emulator, which ends it ABORTED once it sees the process gone
+ * (local_records.py). A record the emulator does not take is told to `notRecorded`, and the run
+ * goes on.
+ */
+export async function runRecorded<T extends ExecutionEnd>(
+  port: number,
+  history: ExecutionHistory,
+  run: () => Promise<T>,
+  notRecorded: (error: Error) => void,
+): Promise<T> {
+  const record = (execution: RecordedExecution) =>
+    recordInEmulator(port, { kind: 'execution', record: execution }).catch(notRecorded);
+  await record(history.running());
+  let ended: T;
+  try {
+    ended = await run();
+  } catch (error) {
+    const failure = error as Error;
+    await record(history.finish({ status: 'FAILED', error: failure.name, cause: failure.message }));
+    throw error;
+  }
+  await record(
+    interrupted()
+      ? history.finish({
+          status: 'ABORTED',
+          error: INTERRUPTED_ERROR,
+          cause: `interrupted while it ran: its jobs were stopped${ended.cause ? ` (${ended.cause})` : ''}`,
+        })
+      : history.finish(ended),
+  );
+  return ended;
 }

@@ -10,18 +10,44 @@ export interface RecordedEvent {
   readonly [details: string]: unknown;
 }
 
-/** A finished execution, as the emulator's Step Functions is to describe it. */
+/** How an execution ended, as the runner tells it (an interrupt ends it ABORTED). */
+export interface ExecutionEnd {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * The process running an execution on this machine: while it lives the execution is RUNNING; once
+ * it is gone without recording the end, the emulator ends the execution ABORTED.
+ */
+export interface ExecutionRunner {
+  readonly pid: number;
+  /** When the process started, in milliseconds since the epoch (a later process given its pid is not it). */
+  readonly startedAt: number;
+}
+
+/** An execution, as the emulator's Step Functions is to describe it: running, or ended. */
 export interface RecordedExecution {
   readonly executionArn: string;
   readonly stateMachineArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'RUNNING' | ExecutionEnd['status'];
   readonly input: unknown;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
   readonly startDate: string;
-  readonly stopDate: string;
+  /** Only once it ended. */
+  readonly stopDate?: string;
+  /** Only while it runs. */
+  readonly runner?: ExecutionRunner;
   readonly events: readonly RecordedEvent[];
+}
+
+/** This process, as the runner of the executions it runs. */
+export function thisRunner(): ExecutionRunner {
+  return { pid: process.pid, startedAt: Math.floor(performance.timeOrigin) };
 }
 
 /**
@@ -46,8 +72,9 @@ function namedError(text: string): { error: string; cause: string } {
  * ExecutionStarted; for each Task state TaskStateEntered, TaskScheduled (its resource and
  * parameters), TaskStarted, TaskSubmitted (what the service answered to the start: the job, run,
  * build or execution it started), TaskSucceeded (its output) or TaskFailed (error and cause) and,
- * when it succeeded, TaskStateExited; then ExecutionSucceeded or ExecutionFailed. States that
- * make no call (Choice, Pass, Fail) are not reported by the local runner and have no events.
+ * when it succeeded, TaskStateExited; then ExecutionSucceeded, ExecutionFailed or ExecutionAborted.
+ * States that make no call (Choice, Pass, Fail) are not reported by the local runner and have no
+ * events. `running()` is the execution as it is so far, `finish()` as it ended.
  */
 export class ExecutionHistory {
   private readonly events: RecordedEvent[] = [];
@@ -116,13 +143,21 @@ export class ExecutionHistory {
     });
   }
 
+  /** The execution as it is so far: RUNNING in this process, with its input and start date. */
+  public running(runner: ExecutionRunner = thisRunner()): RecordedExecution {
+    return {
+      executionArn: this.executionArn,
+      stateMachineArn: this.stateMachineArn,
+      status: 'RUNNING',
+      input: this.input,
+      startDate: this.startDate.toISOString(),
+      runner,
+      events: [...this.events],
+    };
+  }
+
   /** The execution, ended as the runner says. */
-  public finish(end: {
-    readonly status: 'SUCCEEDED' | 'FAILED';
-    readonly output?: unknown;
-    readonly error?: string;
-    readonly cause?: string;
-  }): RecordedExecution {
+  public finish(end: ExecutionEnd): RecordedExecution {
     const stopDate = new Date();
     if (end.status === 'SUCCEEDED') {
       this.push(
@@ -130,6 +165,13 @@ export class ExecutionHistory {
         { executionSucceededEventDetails: { output: JSON.stringify(end.output ?? {}) } },
         stopDate,
       );
+    } else if (end.status === 'ABORTED') {
+      // StopExecution's error and cause, when given, are the aborted event's details.
+      const details = {
+        ...(end.error !== undefined ? { error: end.error } : {}),
+        ...(end.cause !== undefined ? { cause: end.cause } : {}),
+      };
+      this.push('ExecutionAborted', { executionAbortedEventDetails: details }, stopDate);
     } else {
       this.push(
         'ExecutionFailed',

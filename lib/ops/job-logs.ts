@@ -11,7 +11,10 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ModelLayout } from '../../constructs/common/model-layout';
+import { PIPELINE_STEPS } from '../../constructs/training/pipeline-steps';
 import {
+  codeBuildLog,
   GLUE_LOG_GROUP_ARGUMENT as GLUE_PREFIX_ARGUMENT,
   GLUE_LOG_GROUP_PREFIX as GLUE_PREFIX,
   SAGEMAKER_LOG_GROUPS,
@@ -54,8 +57,28 @@ export interface JobLogEvents extends JobLog {
 }
 
 /**
+ * The kind of job a name is in an environment: a job of one of its models' pipeline steps
+ * (`<model>-<step>-<run id>`, ModelLayout.jobName), or undefined (another team's job, another
+ * environment's model, a name of no pipeline).
+ */
+export function pipelineJobKind(
+  directory: Pick<EnvironmentDirectory, 'models'>,
+  name: string,
+): 'training job' | 'processing job' | undefined {
+  for (const model of Object.keys(directory.models)) {
+    for (const step of PIPELINE_STEPS) {
+      const prefix = new ModelLayout(model).jobNamePrefix(step.jobStep);
+      if (name.startsWith(prefix) && name.length > prefix.length)
+        return step.job === 'training' ? 'training job' : 'processing job';
+    }
+  }
+  return undefined;
+}
+
+/**
  * What `mlenv logs` was asked for: an execution (its ARN, or its name: an execution of a model's
- * training or data pipeline), or a SageMaker training or processing job by name.
+ * training or data pipeline), or a SageMaker training or processing job by name, only one of the
+ * environment's models' pipeline jobs (a name of another job is refused before any is described).
  */
 export async function resolveLogTarget(
   clients: JobLogsClients,
@@ -75,20 +98,23 @@ export async function resolveLogTarget(
       } while (token);
     }
   }
-  for (const kind of ['training job', 'processing job'] as const) {
-    if (await jobExists(clients.sagemaker, kind, target)) {
-      return {
-        job: {
-          kind,
-          name: target,
-          streams: [{ logGroupName: SAGEMAKER_GROUPS[kind], logStreamNamePrefix: `${target}/` }],
-        },
-      };
-    }
+  const kind = pipelineJobKind(directory, target);
+  if (kind === undefined) {
+    const steps = PIPELINE_STEPS.map((s) => s.jobStep).join('|');
+    throw new Error(
+      `${target} is neither an execution of ${directory.environment}'s pipelines nor a job of its models (${Object.keys(directory.models).join(', ') || 'none'}), whose jobs are named <model>-<${steps}>-<run id>`,
+    );
   }
-  throw new Error(
-    `no execution of ${directory.environment}'s pipelines and no training or processing job is named ${target}`,
-  );
+  if (await jobExists(clients.sagemaker, kind, target)) {
+    return {
+      job: {
+        kind,
+        name: target,
+        streams: [{ logGroupName: SAGEMAKER_GROUPS[kind], logStreamNamePrefix: `${target}/` }],
+      },
+    };
+  }
+  throw new Error(`no execution of ${directory.environment}'s pipelines and no ${kind} is named ${target}`);
 }
 
 async function jobExists(
@@ -112,8 +138,10 @@ async function jobExists(
 /**
  * The jobs an execution ran, in the order it started them, from its history (as Step Functions
  * records it): a SageMaker job from its task's parameters; a Glue job run and a CodeBuild build
- * from what the service answered (TaskSubmitted, else TaskSucceeded: the run's id, the build's
- * log group and stream); an execution it started, its own jobs in their place.
+ * from what the service answered (TaskSubmitted, else TaskSucceeded: the run's id, the build);
+ * a build's log from the last description of it the history holds (`buildLog`: StartBuild's
+ * answer, then the `.sync` task's outcome, BatchGetBuilds' build); an execution it started, its
+ * own jobs in their place.
  */
 export async function executionJobs(clients: JobLogsClients, executionArn: string): Promise<JobLog[]> {
   const events = await executionHistory(clients.sfn, executionArn);
@@ -121,6 +149,8 @@ export async function executionJobs(clients: JobLogsClients, executionArn: strin
   let state: string | undefined;
   // The task whose job is told by a later event (its run's or build's id, its execution's ARN).
   let pending: { readonly resourceType: string; readonly parameters: Record<string, unknown> } | undefined;
+  // The build the current task started, until the task ends: a later description tells its log better.
+  let build: { readonly index: number; readonly project: string; readonly id: string } | undefined;
   for (const event of events) {
     if (event.stateEnteredEventDetails?.name) state = event.stateEnteredEventDetails.name;
     const scheduled = event.taskScheduledEventDetails;
@@ -129,6 +159,7 @@ export async function executionJobs(clients: JobLogsClients, executionArn: strin
       const resourceType = scheduled.resourceType ?? '';
       const resource = scheduled.resource ?? '';
       pending = undefined;
+      build = undefined;
       if (resourceType === 'sagemaker' && /^create(Training|Processing)Job/.test(resource)) {
         const kind = resource.startsWith('createTraining') ? 'training job' : 'processing job';
         const name = String(parameters[kind === 'training job' ? 'TrainingJobName' : 'ProcessingJobName']);
@@ -146,6 +177,15 @@ export async function executionJobs(clients: JobLogsClients, executionArn: strin
       ) {
         pending = { resourceType, parameters };
       }
+      continue;
+    }
+    if (build) {
+      // The .sync task's outcome: the build as BatchGetBuilds last described it (a failure's cause).
+      const described = buildOf(
+        parseObject(event.taskSucceededEventDetails?.output ?? event.taskFailedEventDetails?.cause),
+      );
+      if (described)
+        jobs[build.index] = { ...jobs[build.index], streams: [buildLog(described, build.project, build.id)] };
       continue;
     }
     const answered = event.taskSubmittedEventDetails?.output ?? event.taskSucceededEventDetails?.output;
@@ -167,27 +207,66 @@ export async function executionJobs(clients: JobLogsClients, executionArn: strin
         })),
       });
     } else if (resourceType === 'codebuild') {
-      const build = (output.Build ?? {}) as Record<string, unknown>;
-      const logs = (build.Logs ?? {}) as Record<string, unknown>;
-      const project = String(build.ProjectName ?? parameters.ProjectName);
-      const id = String(build.Id);
+      const started = buildOf(output) ?? {};
+      const project = String(member(started, 'ProjectName') ?? parameters.ProjectName);
+      const id = String(member(started, 'Id'));
+      build = { index: jobs.length, project, id };
       jobs.push({
         kind: 'CodeBuild build',
         name: id,
         state,
         executionArn,
-        streams: [
-          {
-            logGroupName: String(logs.GroupName ?? `/aws/codebuild/${project}`),
-            logStreamNamePrefix: String(logs.StreamName ?? id.slice(id.indexOf(':') + 1)),
-          },
-        ],
+        streams: [buildLog(started, project, id)],
       });
     } else if (typeof output.ExecutionArn === 'string') {
       jobs.push(...(await executionJobs(clients, output.ExecutionArn)));
     }
   }
   return jobs;
+}
+
+/**
+ * Where a build's log is, from the build as CodeBuild describes it (StartBuild's and BatchGetBuilds'
+ * `build`; PascalCase in Step Functions' output): its LogsLocation's `groupName` and `streamName`
+ * once the build has a stream; before, the project's CloudWatch Logs configuration the build
+ * carries (`logs.cloudWatchLogs`: the group, and the prefix its streams are named under); else
+ * CodeBuild's default, `/aws/codebuild/<project>`. The stream is named after the build id without
+ * `<project>:`.
+ */
+export function buildLog(
+  build: Record<string, unknown>,
+  project: string,
+  buildId: string,
+): { readonly logGroupName: string; readonly logStreamNamePrefix: string } {
+  const logs = asRecord(member(build, 'Logs'));
+  const group = member(logs, 'GroupName');
+  const stream = member(logs, 'StreamName');
+  if (typeof group === 'string' && typeof stream === 'string')
+    return { logGroupName: group, logStreamNamePrefix: stream };
+  const configured = asRecord(member(logs, 'CloudWatchLogs'));
+  const destination = codeBuildLog(project, buildId, {
+    GroupName: typeof group === 'string' ? group : member(configured, 'GroupName'),
+    StreamName: member(configured, 'StreamName'),
+  });
+  return { logGroupName: destination.logGroupName, logStreamNamePrefix: destination.logStreamName };
+}
+
+/** The build in an answer: `{ Build: ... }` (StartBuild, a `.sync` task's output), or the build itself. */
+function buildOf(answer: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const build = asRecord(member(answer, 'Build'));
+  if (Object.keys(build).length > 0) return build;
+  return answer && member(answer, 'Id') !== undefined ? answer : undefined;
+}
+
+/** A member as Step Functions' output names it (PascalCase) or as the API does (camelCase). */
+function member(object: Record<string, unknown> | undefined, name: string): unknown {
+  return object?.[name] ?? object?.[name.charAt(0).toLowerCase() + name.slice(1)];
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 /** The prefix of a Glue job's log groups: the run's or the job's `--custom-logGroup-prefix`, else Glue's. */

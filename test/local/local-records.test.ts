@@ -11,14 +11,17 @@ import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SFNClient,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformConfig } from '../../config';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
-import { recordInEmulator } from '../../lib/local/emulator-records';
+import { recordInEmulator, runRecorded } from '../../lib/local/emulator-records';
 import { localEnvironment } from '../../lib/local/emulator-up';
 import { executionArnOf, ExecutionHistory } from '../../lib/local/execution-history';
 import {
@@ -246,7 +249,15 @@ describe.each(config.models.map((m) => [m.name, m]))(
           ...metricLines.map((l) => [l, 'stdout'] as [string, 'stdout']),
         ).lines,
       );
-      const directory = { environment: 'local', models: {} } as unknown as EnvironmentDirectory;
+      const machine = await stateMachine(`${model.name}-logs`);
+      // A job asked for by name is one of the environment's models' (`<model>-<step>-<run id>`).
+      const directory = {
+        environment: 'local',
+        models: { [model.name]: { pipelineArn: machine } },
+      } as unknown as EnvironmentDirectory;
+      await expect(resolveLogTarget(clients, { ...directory, models: {} }, jobName)).rejects.toThrow(
+        `${jobName} is neither an execution of local's pipelines nor a job of its models`,
+      );
       const target = await resolveLogTarget(clients, directory, jobName);
       expect('job' in target && target.job.kind).toBe('training job');
       const byName = await readJobLog(
@@ -256,7 +267,6 @@ describe.each(config.models.map((m) => [m.name, m]))(
       expect(byName.events.map((e) => e.message)).toEqual(['train: starting', ...metricLines]);
 
       // The same job, found from an execution's history that ran it.
-      const machine = await stateMachine(`${model.name}-logs`);
       const arn = executionArnOf(machine, 'logs-1');
       const history = new ExecutionHistory(arn, machine, {});
       history.stateEvent({ state: 'Train', kind: 'started' });
@@ -346,6 +356,128 @@ describe('Glue and CodeBuild logs', () => {
     expect(groups.logGroups?.map((g) => g.logGroupName).sort()).toEqual([
       `${prefix}/error`,
       `${prefix}/output`,
+    ]);
+  });
+});
+
+describe('an execution while it runs, and one whose runner is gone', () => {
+  async function described(executionArn: string) {
+    return clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  }
+  async function lastEvent(executionArn: string) {
+    const { events } = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    return events?.at(-1);
+  }
+  const notRecorded = (error: Error) => {
+    throw error;
+  };
+
+  test.each(config.models.map((m) => [m.name]))(
+    '%s: listed RUNNING from its start, with its input and start date and no stop date; then as it ended',
+    async (model) => {
+      const machine = await stateMachine(`${model}-running`);
+      const arn = executionArnOf(machine, 'running-1');
+      const input = { datasetS3Uri: `s3://raw/${model}/`, datasetVersion: 'v1', reason: 'manual' };
+      const history = new ExecutionHistory(arn, machine, input);
+      const ended = await runRecorded(
+        port,
+        history,
+        async () => {
+          // What `aws stepfunctions list-executions` and `mlenv logs` see while it runs.
+          const listed = await clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: machine }));
+          expect(listed.executions?.map((e) => [e.executionArn, e.status, e.stopDate])).toEqual([
+            [arn, 'RUNNING', undefined],
+          ]);
+          const running = await described(arn);
+          expect([running.status, JSON.parse(running.input!), running.startDate?.getTime()]).toEqual([
+            'RUNNING',
+            input,
+            history.startDate.getTime(),
+          ]);
+          expect((await lastEvent(arn))?.type).toBe('ExecutionStarted');
+          return { status: 'SUCCEEDED' as const, output: { registered: true } };
+        },
+        notRecorded,
+      );
+      expect(ended.status).toBe('SUCCEEDED');
+      const done = await described(arn);
+      expect([done.status, JSON.parse(done.output!)]).toEqual(['SUCCEEDED', { registered: true }]);
+      expect(done.stopDate!.getTime()).toBeGreaterThanOrEqual(done.startDate!.getTime());
+      // An execution that ended does not run again.
+      await expect(recordInEmulator(port, { kind: 'execution', record: history.running() })).rejects.toThrow(
+        /HTTP 400.*does not run again/,
+      );
+    },
+  );
+
+  test('a run that throws is recorded FAILED, its error and message as error and cause, and the error thrown on', async () => {
+    const machine = await stateMachine('throwing');
+    const arn = executionArnOf(machine, 'throws-1');
+    const failure = new Error('the definition in the emulator is not the deployed one');
+    failure.name = 'DefinitionMismatch';
+    await expect(
+      runRecorded(port, new ExecutionHistory(arn, machine, {}), () => Promise.reject(failure), notRecorded),
+    ).rejects.toBe(failure);
+    const failed = await described(arn);
+    expect([failed.status, failed.error, failed.cause]).toEqual(['FAILED', failure.name, failure.message]);
+    expect((await lastEvent(arn))?.type).toBe('ExecutionFailed');
+  });
+
+  test("a runner that is interrupted or killed leaves no RUNNING execution: it ends ABORTED, naming the runner's process", async () => {
+    const machine = await stateMachine('interrupted');
+    for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+      const arn = executionArnOf(machine, `interrupted-${signal}`);
+      // Another process runs it (as `mlenv local train` does), then is interrupted or killed.
+      const runner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+      await once(runner, 'spawn');
+      const history = new ExecutionHistory(arn, machine, { reason: signal });
+      await recordInEmulator(port, {
+        kind: 'execution',
+        record: history.running({ pid: runner.pid!, startedAt: Date.now() }),
+      });
+      expect((await described(arn)).status).toBe('RUNNING');
+      runner.kill(signal);
+      await once(runner, 'exit');
+      const aborted = await described(arn);
+      expect([aborted.status, aborted.error]).toEqual(['ABORTED', 'mlenv.RunnerEnded']);
+      expect(aborted.cause).toContain(`process ${runner.pid}`);
+      expect(aborted.stopDate).toBeDefined();
+      const last = await lastEvent(arn);
+      expect([last?.type, last?.executionAbortedEventDetails?.error]).toEqual([
+        'ExecutionAborted',
+        'mlenv.RunnerEnded',
+      ]);
+      const listed = await clients.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: machine, statusFilter: 'RUNNING' }),
+      );
+      expect(listed.executions).toEqual([]);
+    }
+  });
+
+  test('a live runner keeps its execution RUNNING; a process given its pid later is not it', async () => {
+    const machine = await stateMachine('runner-identity');
+    const live = executionArnOf(machine, 'live');
+    await recordInEmulator(port, {
+      kind: 'execution',
+      record: new ExecutionHistory(live, machine, {}).running(),
+    });
+    expect((await described(live)).status).toBe('RUNNING');
+    // This process, claimed as a runner that started ten minutes before it did.
+    const reused = executionArnOf(machine, 'reused-pid');
+    await recordInEmulator(port, {
+      kind: 'execution',
+      record: new ExecutionHistory(reused, machine, {}).running({
+        pid: process.pid,
+        startedAt: performance.timeOrigin - 10 * 60_000,
+      }),
+    });
+    expect((await described(reused)).status).toBe('ABORTED');
+    expect((await described(live)).status).toBe('RUNNING');
+    // StopExecution aborts it as on AWS, with its ExecutionAborted event.
+    await clients.sfn.send(new StopExecutionCommand({ executionArn: live }));
+    expect([(await described(live)).status, (await lastEvent(live))?.type]).toEqual([
+      'ABORTED',
+      'ExecutionAborted',
     ]);
   });
 });

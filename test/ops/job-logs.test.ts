@@ -1,0 +1,224 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { GlueClient } from '@aws-sdk/client-glue';
+import {
+  DescribeProcessingJobCommand,
+  DescribeTrainingJobCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import {
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { platformConfig } from '../../config';
+import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';
+import { executionJobs, resolveLogTarget } from '../../lib/ops/job-logs';
+
+const sfn = mockClient(SFNClient);
+const sagemaker = mockClient(SageMakerClient);
+const glue = mockClient(GlueClient);
+const logs = mockClient(CloudWatchLogsClient);
+afterEach(() => [sfn, sagemaker, glue, logs].forEach((c) => c.reset()));
+const clients = { sfn, sagemaker, glue, logs } as never;
+
+const config = platformConfig();
+const EXECUTION = 'arn:aws:states:eu-west-1:111111111111:execution:Dev-Data-Pipeline:manual-1';
+
+describe('a CodeBuild build of an execution: its log is where CodeBuild describes it', () => {
+  // A build id is `<project>:<uuid>`; CodeBuild names the build's stream after the uuid, under the
+  // project's stream prefix when it configures one (CloudWatchLogsConfig.streamName).
+  const project = 'Dev-Data-BuildFeatures';
+  const uuid = '6a8b3f1e-0c2d-4e5f-9a7b-1c2d3e4f5a6b';
+  const id = `${project}:${uuid}`;
+  // A group the stacks' projects log to: a CloudFormation-generated name (`<stack>-<logical id>-<suffix>`).
+  const group = 'Dev-Data-BuildFeaturesLogs1F3C2B7A-Xk2Qw9Ep1Lm3';
+
+  /** The history of a `codebuild:startBuild.sync` task, as Step Functions records it. */
+  function history(...answers: HistoryEvent[]): HistoryEvent[] {
+    const events: HistoryEvent[] = [
+      { id: 1, previousEventId: 0, type: 'ExecutionStarted', timestamp: new Date() },
+      {
+        id: 2,
+        previousEventId: 1,
+        type: 'TaskStateEntered',
+        timestamp: new Date(),
+        stateEnteredEventDetails: { name: 'BuildFeatures' },
+      },
+      {
+        id: 3,
+        previousEventId: 2,
+        type: 'TaskScheduled',
+        timestamp: new Date(),
+        taskScheduledEventDetails: {
+          resourceType: 'codebuild',
+          resource: 'startBuild.sync',
+          region: 'eu-west-1',
+          parameters: JSON.stringify({ ProjectName: project }),
+        },
+      },
+      ...answers,
+    ];
+    return events.map((e, i) => ({ ...e, id: i + 1, previousEventId: i }));
+  }
+  const submitted = (build: object): HistoryEvent => ({
+    id: 0,
+    previousEventId: 0,
+    type: 'TaskSubmitted',
+    timestamp: new Date(),
+    taskSubmittedEventDetails: {
+      resourceType: 'codebuild',
+      resource: 'startBuild.sync',
+      output: JSON.stringify({ Build: build }),
+    },
+  });
+  const succeeded = (build: object): HistoryEvent => ({
+    id: 0,
+    previousEventId: 0,
+    type: 'TaskSucceeded',
+    timestamp: new Date(),
+    taskSucceededEventDetails: {
+      resourceType: 'codebuild',
+      resource: 'startBuild.sync',
+      output: JSON.stringify({ Build: build }),
+    },
+  });
+
+  async function streamsOf(events: HistoryEvent[]) {
+    sfn.on(GetExecutionHistoryCommand).resolves({ events });
+    const jobs = await executionJobs(clients, EXECUTION);
+    expect(jobs.map((j) => [j.state, j.kind, j.name])).toEqual([['BuildFeatures', 'CodeBuild build', id]]);
+    return jobs[0].streams;
+  }
+
+  test("StartBuild's answer before the build logs: the project's configured group, the stream under its prefix", async () => {
+    // LogsLocation.cloudWatchLogs is the project's CloudWatchLogsConfig: groupName, streamName (a prefix).
+    const started = {
+      Id: id,
+      ProjectName: project,
+      BuildStatus: 'IN_PROGRESS',
+      Logs: { CloudWatchLogs: { Status: 'ENABLED', GroupName: group, StreamName: 'dbt' } },
+    };
+    expect(await streamsOf(history(submitted(started)))).toEqual([
+      { logGroupName: group, logStreamNamePrefix: `dbt/${uuid}` },
+    ]);
+    const noPrefix = { ...started, Logs: { CloudWatchLogs: { Status: 'ENABLED', GroupName: group } } };
+    expect(await streamsOf(history(submitted(noPrefix)))).toEqual([
+      { logGroupName: group, logStreamNamePrefix: uuid },
+    ]);
+  });
+
+  test("the .sync task's outcome (BatchGetBuilds' build): its LogsLocation's groupName and streamName", async () => {
+    const started = { Id: id, ProjectName: project, Logs: {} };
+    const finished = {
+      Id: id,
+      ProjectName: project,
+      BuildStatus: 'SUCCEEDED',
+      Logs: {
+        GroupName: group,
+        StreamName: uuid,
+        CloudWatchLogsArn: `arn:aws:logs:eu-west-1:111111111111:log-group:${group}:log-stream:${uuid}`,
+        CloudWatchLogs: { Status: 'ENABLED', GroupName: group },
+      },
+    };
+    expect(await streamsOf(history(submitted(started), succeeded(finished)))).toEqual([
+      { logGroupName: group, logStreamNamePrefix: uuid },
+    ]);
+    // A failed build: Step Functions' cause is the build's description.
+    const failed: HistoryEvent = {
+      id: 0,
+      previousEventId: 0,
+      type: 'TaskFailed',
+      timestamp: new Date(),
+      taskFailedEventDetails: {
+        resourceType: 'codebuild',
+        resource: 'startBuild.sync',
+        error: 'States.TaskFailed',
+        cause: JSON.stringify({ Build: { ...finished, BuildStatus: 'FAILED' } }),
+      },
+    };
+    expect(await streamsOf(history(submitted(started), failed))).toEqual([
+      { logGroupName: group, logStreamNamePrefix: uuid },
+    ]);
+  });
+
+  test("a build that tells nothing of its logs: CodeBuild's default group, /aws/codebuild/<project>", async () => {
+    expect(await streamsOf(history(submitted({ Id: id, ProjectName: project })))).toEqual([
+      { logGroupName: `/aws/codebuild/${project}`, logStreamNamePrefix: uuid },
+    ]);
+    // The API's own casing (an SDK integration's answer) reads the same.
+    expect(
+      await streamsOf(
+        history(
+          submitted({
+            id,
+            projectName: project,
+            logs: { groupName: group, streamName: uuid },
+          }),
+        ),
+      ),
+    ).toEqual([{ logGroupName: group, logStreamNamePrefix: uuid }]);
+  });
+});
+
+describe.each(config.environments.map((e) => [e.name]))(
+  "%s: a job asked for by name is one of the environment's models",
+  (environment) => {
+    const directory = {
+      environment,
+      models: Object.fromEntries(
+        config.models.map((m) => [
+          m.name,
+          {
+            pipelineArn: `arn:aws:states:eu-west-1:111111111111:stateMachine:${m.name}`,
+            packageGroup: m.name,
+          },
+        ]),
+      ),
+    } as unknown as EnvironmentDirectory;
+    beforeEach(() => sfn.on(ListExecutionsCommand).resolves({ executions: [] }));
+
+    test.each(config.models.map((m) => [m.name]))(
+      "%s: its pipeline's jobs (<model>-<step>-<run id>) are described as the kind SageMaker runs them as",
+      async (model) => {
+        sagemaker.on(DescribeTrainingJobCommand).resolves({});
+        sagemaker.on(DescribeProcessingJobCommand).resolves({});
+        // The training pipeline's states: a training job trains, processing jobs do the rest.
+        for (const [step, kind] of [
+          ['train', 'training job'],
+          ['preprocess', 'processing job'],
+          ['evaluate', 'processing job'],
+          ['baseline', 'processing job'],
+        ] as const) {
+          const name = `${model}-${step}-manual-20261207T120000-a1b2c3`;
+          const target = await resolveLogTarget(clients, directory, name);
+          expect('job' in target && [target.job.kind, target.job.streams[0].logGroupName]).toEqual([
+            kind,
+            kind === 'training job' ? '/aws/sagemaker/TrainingJobs' : '/aws/sagemaker/ProcessingJobs',
+          ]);
+        }
+      },
+    );
+
+    test("another team's job, another model's, or a model's name alone is refused in one line, before any job is described", async () => {
+      const models = new Set(config.models.map((m) => m.name));
+      const others = [
+        'team-x-train-20261207',
+        `${[...models].join('')}-unknown-train-1`,
+        `${config.models[0].name}-train-`,
+        `${config.models[0].name}-predict-1`,
+      ].filter((n) => !models.has(n));
+      for (const name of others) {
+        const refused = resolveLogTarget(clients, directory, name);
+        await expect(refused).rejects.toThrow(
+          new RegExp(
+            `^${name} is neither an execution of ${environment}'s pipelines nor a job of its models`,
+          ),
+        );
+        await expect(refused).rejects.toThrow(/^[^\n]+$/);
+      }
+      expect(sagemaker.calls()).toHaveLength(0);
+    });
+  },
+);
