@@ -32,6 +32,8 @@ export interface MlPolicyRule {
   readonly description: string;
   /** How to comply, in CloudFormation and construct terms. */
   readonly fix: string;
+  /** Why the rule exists: what breaking it would cost. docs/reference/guardrails.md prints it. */
+  readonly reason: string;
 }
 
 /** The rules of `MlPolicyPack`, in the order it reports them. */
@@ -43,6 +45,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     fix:
       'Give each ProductionVariant of the AWS::SageMaker::EndpointConfig InitialInstanceCount >= 2 and no ' +
       'ServerlessConfig (ModelEndpoint: variant: EndpointVariant.instances({ initialInstanceCount: 2, ... }))',
+    reason:
+      "One instance is a single point of failure: SageMaker spreads an endpoint's instances over Availability Zones only when there are several, and replaces a failed one while the others serve. A serverless variant starts cold after idle periods and captures no data",
   },
   {
     id: 'MLENV-ENDPOINT-CAPTURE',
@@ -51,6 +55,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     fix:
       'Set DataCaptureConfig on the AWS::SageMaker::EndpointConfig with EnableCapture: true and ' +
       'InitialSamplingPercentage > 0 (ModelEndpoint: dataCapturePercent > 0 on an instance variant)',
+    reason:
+      "Model Monitor's drift checks read the captured requests and responses: without capture, drift goes unnoticed, and there is no record of what the model answered",
   },
   {
     id: 'MLENV-ENDPOINT-ROLLBACK',
@@ -59,6 +65,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     fix:
       'Set DeploymentConfig.BlueGreenUpdatePolicy and DeploymentConfig.AutoRollbackConfiguration.Alarms on ' +
       'the AWS::SageMaker::Endpoint (ModelEndpoint on an instance variant does both; rollout tunes them)',
+    reason:
+      'A new model version that misbehaves in production must not take all traffic, nor wait for a person: blue/green shifts traffic step by step and returns it to the old fleet when an alarm fires',
   },
   {
     id: 'MLENV-ENDPOINT-VPC',
@@ -67,6 +75,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     fix:
       'Set VpcConfig (Subnets, SecurityGroupIds) and EnableNetworkIsolation: true on the ' +
       'AWS::SageMaker::Model (ModelEndpoint: network: { vpc, subnets, securityGroups })',
+    reason:
+      "The serving container runs the model's own code and its dependencies, and sees every request: inside private subnets and with network isolation it can neither send the requests out nor fetch code at run time",
   },
   {
     id: 'MLENV-JOB-LIMITS',
@@ -75,6 +85,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     fix:
       'Set StoppingCondition.MaxRuntimeInSeconds in the createTrainingJob/createProcessingJob task ' +
       'parameters and on monitoring job definitions (TrainingPipeline: maxRuntime)',
+    reason:
+      'A job that hangs or loops keeps its instances, and bills them, until it is stopped: a time limit bounds the cost of every run',
   },
   {
     id: 'MLENV-JOB-ENCRYPTION',
@@ -86,6 +98,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
       'ProcessingResources.ClusterConfig.VolumeKmsKeyId; monitoring: JobResources.ClusterConfig.VolumeKmsKeyId) ' +
       'and the output KMS key (OutputDataConfig.KmsKeyId, ProcessingOutputConfig.KmsKeyId, or the monitoring ' +
       "job's output config KmsKeyId)",
+    reason:
+      "Training data, features and model artifacts are the environment's most sensitive data: with the environment's KMS key, access to the volumes and outputs is governed and logged by its key policy, which the NIST 800-53 and HIPAA packs also require",
   },
   {
     id: 'MLENV-JOB-ISOLATION',
@@ -94,6 +108,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     fix:
       'Set EnableNetworkIsolation: true (training jobs) or NetworkConfig.EnableNetworkIsolation: true ' +
       '(processing jobs and monitoring job definitions)',
+    reason:
+      "Jobs run the model's code and third-party packages on the training data: network isolation keeps them from sending data out or fetching code while they run",
   },
   {
     id: 'MLENV-REGISTRY-ACCESS',
@@ -103,12 +119,16 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
       'Allow only principals of trusted accounts in the ModelPackageGroupPolicy (arn:aws:iam::<account>:root, ' +
       'or roles and users of those accounts), or add the account to MlPolicyPack trustedAccounts ' +
       '(ModelRegistry: readerAccounts)',
+    reason:
+      "A model package group's policy opens its model packages, and the artifacts they name, to other accounts: only the accounts models are promoted to may read them",
   },
   {
     id: 'MLENV-BUCKET-VERSIONING',
     productionOnly: false,
     description: 'S3 buckets must be versioned',
     fix: "Set VersioningConfiguration.Status: Enabled on the AWS::S3::Bucket (s3.Bucket: versioned: true; MlDataStore's buckets are)",
+    reason:
+      "A dataset version or a model artifact that was overwritten or deleted, by mistake or on purpose, can be restored, and a model's training data stays reproducible",
   },
   {
     id: 'MLENV-IAM-NO-STAR-ACTIONS',
@@ -117,6 +137,8 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     fix:
       'List the actions the principal needs in each Allow statement instead of * or <service>:* ' +
       '(e.g. grant methods such as bucket.grantRead(role), or iam.PolicyStatement({ actions: [...] }))',
+    reason:
+      "Least privilege: '*' or '<service>:*' grants every action, the destructive ones and those the service adds later included, so one compromised role can do anything there",
   },
 ];
 
