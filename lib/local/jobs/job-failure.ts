@@ -9,9 +9,29 @@ import type { ProcessResult } from './run-process';
  * its exception, its `error:` line), else its exit status.
  */
 export function scriptError(run: ProcessResult): string {
-  if (run.signal) return killedBy(run.signal);
+  const signal = killingSignal(run);
+  if (signal) return killedBy(signal);
   return errorLine(run.log, run.stderr) ?? `exit status ${run.exitCode}`;
 }
+
+/**
+ * The signal that ended the job's command: the process's own, or, when the process was a shell,
+ * the one its exit status says killed the command it ran (a shell exits 128 + the signal's number:
+ * 137 for SIGKILL, as `sh -c` entrypoints and CodeBuild's `bash` report an OOM kill). A shell's
+ * own `exit 137` reads the same: shells give no other way to tell.
+ */
+export function killingSignal(run: ProcessResult): NodeJS.Signals | undefined {
+  if (run.signal) return run.signal;
+  if (!run.throughShell || run.exitCode === null || run.exitCode <= 128) return undefined;
+  return SIGNAL_NAMES.get(run.exitCode - 128);
+}
+
+/** Each signal's name by its number (the first name of a number several have: SIGIOT is SIGABRT). */
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  (Object.entries(constants.signals) as Array<[NodeJS.Signals, number]>)
+    .reverse()
+    .map(([name, number]) => [number, name]),
+);
 
 /**
  * `killed by SIGSEGV`; SIGKILL is most often the kernel's OOM killer (a job killed for its timeout

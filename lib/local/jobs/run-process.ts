@@ -23,6 +23,11 @@ export interface ProcessResult {
   readonly signal: NodeJS.Signals | null;
   /** Killed for running longer than its timeout. */
   readonly timedOut: boolean;
+  /**
+   * The process was a shell (`sh -c ...`, `bash -c ...`, `sh script.sh`): a command of it that a
+   * signal killed is reported in the shell's exit status, 128 + the signal's number, not as a signal.
+   */
+  readonly throughShell: boolean;
   /** Everything it wrote to stdout and stderr, interleaved in the order it arrived (the job's log). */
   readonly log: string;
   readonly stderr: string;
@@ -84,12 +89,21 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
         exitCode: code,
         signal,
         timedOut,
+        throughShell: isShell(spec.command),
         log: log.join(''),
         stderr: stderr.join(''),
         durationMs: Date.now() - started,
       });
     });
   });
+}
+
+/** The shells a job's command may be (a container's `sh -c`, CodeBuild's commands in `bash -c`). */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'zsh']);
+
+/** Whether `command` is a shell (by its name, or its path's last part): it reports how its commands ended. */
+export function isShell(command: string): boolean {
+  return SHELLS.has(command.split('/').pop() ?? command);
 }
 
 function killGroup(pid: number | undefined): void {
