@@ -6,7 +6,6 @@ import {
   type DescribeModelPackageCommandOutput,
   paginateListModelPackages,
 } from '@aws-sdk/client-sagemaker';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentPin, modelResourceName } from '../../config';
@@ -14,7 +13,9 @@ import { origin } from '../authorization/run-time-call';
 import { s3ReadCalls, s3WriteCalls } from '../authorization/s3-object-calls';
 import { assumedBySageMaker, imagePullCalls } from '../authorization/sagemaker-runtime-calls';
 import { deployStage } from './emulator-deploy';
+import { EMULATOR_CREDENTIALS, emulatorEndpoint } from './emulator-env';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
+import { runProcess, tail } from './jobs/run-process';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
@@ -95,6 +96,33 @@ export interface LocalServeResult {
   readonly package: ServablePackage;
   /** Whether the pin changed and `Local/*` was deployed again. */
   readonly redeployed: boolean;
+  /** How an application calls the endpoint: the local environment's AWS endpoint URL and its name. */
+  readonly invoke: LocalEndpointCall;
+}
+
+/** How an application calls a local endpoint: SageMaker Runtime at the emulator's one URL. */
+export interface LocalEndpointCall {
+  /** The local environment's AWS endpoint URL (`AWS_ENDPOINT_URL`), every service's. */
+  readonly endpointUrl: string;
+  readonly region: string;
+  readonly endpointName: string;
+  /** The AWS CLI's call, with the emulator's (any) credentials: rows in `rows.csv`, the answer on stdout. */
+  readonly command: string;
+}
+
+/**
+ * How an application calls `endpointName` in the local environment: InvokeEndpoint at the
+ * emulator's URL, as on AWS (the emulator passes it to the stand-in that serves the endpoint).
+ * The serving container's own route is not that: it skips SageMaker's API, its errors and headers.
+ */
+export function localEndpointCall(port: number, region: string, endpointName: string): LocalEndpointCall {
+  const endpointUrl = emulatorEndpoint(port);
+  const command = [
+    `AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}`,
+    `aws sagemaker-runtime invoke-endpoint --endpoint-url ${endpointUrl} --region ${region}`,
+    `--endpoint-name ${endpointName} --content-type text/csv --body fileb://rows.csv /dev/stdout`,
+  ].join(' ');
+  return { endpointUrl, region, endpointName, command };
 }
 
 /**
@@ -216,11 +244,6 @@ export async function localServe(
 
     const dir = join(servingDir(stateDir), model);
     const modelDir = join(dir, 'model');
-    rmSync(modelDir, { recursive: true, force: true });
-    mkdirSync(modelDir, { recursive: true });
-    const archive = join(dir, 'model.tar.gz');
-    writeFileSync(archive, await new S3ObjectStore(deployment.clients.s3).get(pkg.modelDataUrl));
-    execFileSync('tar', ['-xzf', archive, '-C', modelDir]);
     // The model's own inference code, with its own packages (its container's versions).
     const python = await modelPython(deployment.model(model));
     steps.detail(python.note);
@@ -229,6 +252,22 @@ export async function localServe(
       stateDir,
       model,
       modelDir,
+      prepare: async (job) => {
+        rmSync(modelDir, { recursive: true, force: true });
+        mkdirSync(modelDir, { recursive: true });
+        const archive = join(dir, 'model.tar.gz');
+        writeFileSync(archive, await new S3ObjectStore(deployment.clients.s3).get(pkg.modelDataUrl));
+        // A job's process (its own group): Ctrl-C reaches the command, which stops it and says so.
+        const untar = await runProcess({
+          command: 'tar',
+          args: ['-xzf', archive, '-C', modelDir],
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          timeoutSeconds: 600,
+          job,
+        });
+        if (untar.exitCode !== 0) throw new Error(`cannot unpack ${pkg.modelDataUrl}: ${tail(untar.log)}`);
+      },
       endpointName,
       variantName: variant?.VariantName ?? 'AllTraffic',
       modelPackageArn: pkg.arn,
@@ -237,8 +276,13 @@ export async function localServe(
       // The model's environment, as SageMaker gives it to the container (the expected digest).
       environment: deployedModel.Containers?.[0]?.Environment ?? deployedModel.PrimaryContainer?.Environment,
     });
-    steps.detail(`${endpointName} on ${record.url} (pid ${record.pid})`);
+    steps.detail(
+      `${endpointName}: served by the serving stand-in (pid ${record.pid}, its log ${join(dir, 'server.log')})`,
+    );
+    const call = localEndpointCall(port, env.region, endpointName);
+    steps.detail(`applications call it with SageMaker Runtime at ${call.endpointUrl}: ${call.command}`);
     return record;
   });
-  return { deployment, server, package: pkg, redeployed };
+  const invoke = localEndpointCall(port, env.region, server.endpointName);
+  return { deployment, server, package: pkg, redeployed, invoke };
 }

@@ -6,11 +6,13 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { baseEnvironment, DEFAULT_PYTHON } from './jobs/job-options';
+import { interrupted, type RunningJob, startJob } from './jobs/running-jobs';
 import { isOwnProcess, stopProcessGroup, tailFile } from './process-group';
 
 /** The stand-in of a SageMaker endpoint's serving container (the inference contract). */
@@ -41,14 +43,35 @@ export interface ServingRecord {
 export const servingDir = (stateDir: string) => join(stateDir, 'serving');
 const recordFile = (stateDir: string, model: string) => join(servingDir(stateDir), `${model}.json`);
 
-/** The recorded server of `model`, if it still runs. A stale record is removed. */
-export function runningServer(stateDir: string, model: string): ServingRecord | undefined {
+/**
+ * The record of a stand-in that is starting: written as soon as it is spawned, so that `local down`
+ * (or the next `serve`) stops it if the command that started it is gone before it answered. It
+ * names no endpoint and no port: nothing can call it yet.
+ */
+interface StartingRecord {
+  readonly model: string;
+  readonly pid: number;
+  /** Its process group (it leads it): stopping the stand-in stops the group. */
+  readonly processGroup: number;
+  readonly starting: true;
+  readonly log: string;
+  readonly startedAt: string;
+}
+
+/** The recorded stand-in of `model` (serving or starting), if its process still runs. A stale record is removed. */
+function recordedProcess(stateDir: string, model: string): ServingRecord | StartingRecord | undefined {
   const file = recordFile(stateDir, model);
   if (!existsSync(file)) return undefined;
-  const record = JSON.parse(readFileSync(file, 'utf8')) as ServingRecord;
+  const record = JSON.parse(readFileSync(file, 'utf8')) as ServingRecord | StartingRecord;
   if (isOwnProcess(record.pid, MARKER)) return record;
   rmSync(file, { force: true });
   return undefined;
+}
+
+/** The recorded server of `model`, if it still runs and answers (not one that is starting). A stale record is removed. */
+export function runningServer(stateDir: string, model: string): ServingRecord | undefined {
+  const record = recordedProcess(stateDir, model);
+  return record && !('starting' in record) ? record : undefined;
 }
 
 export interface StartServerOptions {
@@ -56,6 +79,13 @@ export interface StartServerOptions {
   readonly model: string;
   /** The unpacked model artifact (`model.joblib`, `code/inference.py`). */
   readonly modelDir: string;
+  /**
+   * Makes `modelDir` (downloads and unpacks the artifact) once the server before is stopped, its
+   * processes run as `job`'s (`runProcess`): an interrupt while it runs stops them and removes the
+   * serving folder, as it would once the stand-in started.
+   * @default - `modelDir` is there
+   */
+  readonly prepare?: (job: RunningJob) => Promise<void>;
   readonly endpointName: string;
   readonly variantName: string;
   readonly modelPackageArn: string;
@@ -70,12 +100,35 @@ export interface StartServerOptions {
 
 /**
  * Starts the serving stand-in for `model` in the background (its own process group, a free
- * loopback port), after stopping the one that served it before; records it once it answers.
+ * loopback port), after stopping the one that served it before. It is recorded as soon as it is
+ * spawned (pid and process group: `local down` stops it from there), and recorded again with its
+ * port and endpoint once it answers. Until then it is a job (`startJob`): SIGINT or SIGTERM to this
+ * process (Ctrl-C) stops its process group, removes its folder and its record, and says so.
  */
 export async function startServer(options: StartServerOptions): Promise<ServingRecord> {
   const { stateDir, model } = options;
   await stopServer(stateDir, model);
   const dir = join(servingDir(stateDir), model);
+  const record = recordFile(stateDir, model);
+  const running = startJob(`the serving stand-in of ${model}`, dir, false, [
+    { what: 'its record', path: record },
+  ]);
+  try {
+    return await spawnServer(options, dir, record, running);
+  } finally {
+    running.end();
+  }
+}
+
+async function spawnServer(
+  options: StartServerOptions,
+  dir: string,
+  record: string,
+  running: RunningJob,
+): Promise<ServingRecord> {
+  const { model } = options;
+  mkdirSync(dir, { recursive: true });
+  await options.prepare?.(running);
   const captureDir = join(dir, 'capture');
   // Captures of an earlier server went up with its smoke tests; they are not this endpoint's.
   rmSync(captureDir, { recursive: true, force: true });
@@ -83,6 +136,7 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
   const logPath = join(dir, 'server.log');
   const log = openSync(logPath, 'w');
   const python = options.python ?? DEFAULT_PYTHON;
+  if (interrupted()) return new Promise(() => {}); // the interrupt removes the folder and exits
   const child = spawn(
     python,
     [
@@ -109,14 +163,27 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
   closeSync(log);
   let exited: string | undefined;
   child.on('exit', (code, signal) => (exited = signal ?? String(code)));
+  child.on('error', (error) => (exited = error.message));
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start the serving stand-in of ${model}`);
+  running.attach(pid);
+  const starting: StartingRecord = {
+    model,
+    pid,
+    processGroup: pid,
+    starting: true,
+    log: logPath,
+    startedAt: new Date().toISOString(),
+  };
+  writeRecord(record, starting);
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
+    // Once an interrupt is stopping the stand-in, its end is not a failure to report.
+    if (interrupted()) return new Promise(() => {});
     const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(logPath, 'utf8'))?.[1];
     if (port) {
-      const record: ServingRecord = {
+      const served: ServingRecord = {
         model,
         pid,
         port: Number(port),
@@ -127,13 +194,14 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
         modelDataUrl: options.modelDataUrl,
         captureDir,
         capture: options.capture,
-        startedAt: new Date().toISOString(),
+        startedAt: starting.startedAt,
       };
-      writeFileSync(recordFile(stateDir, model), JSON.stringify(record, null, 2) + '\n');
-      return record;
+      writeRecord(record, served);
+      return served;
     }
     if (exited !== undefined || Date.now() > deadline) {
       if (exited === undefined) await stopProcessGroup(pid, MARKER);
+      rmSync(record, { force: true });
       throw new Error(
         `the serving stand-in of ${model} ${exited !== undefined ? `exited (${exited})` : 'did not answer'}:\n${tailFile(logPath)}`,
       );
@@ -142,13 +210,20 @@ export async function startServer(options: StartServerOptions): Promise<ServingR
   }
 }
 
-/** Stops the server of `model`; whether one ran. */
+/** Writes a record whole (a reader, the emulator's Runtime API, never sees half of one). */
+function writeRecord(file: string, record: ServingRecord | StartingRecord): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(record, null, 2) + '\n');
+  renameSync(partial, file);
+}
+
+/** Stops the server of `model` (serving or starting); whether one ran. */
 export async function stopServer(stateDir: string, model: string): Promise<boolean> {
-  const record = runningServer(stateDir, model);
+  const record = recordedProcess(stateDir, model);
+  // Stopped before its record goes: interrupted in between, the record still says what runs.
+  if (record) await stopProcessGroup(record.pid, MARKER);
   rmSync(recordFile(stateDir, model), { force: true });
-  if (!record) return false;
-  await stopProcessGroup(record.pid, MARKER);
-  return true;
+  return record !== undefined;
 }
 
 /** Stops every recorded server; the models whose server ran. */

@@ -16,7 +16,15 @@ interface Job {
   readonly label: string;
   readonly dir: string;
   readonly keep: boolean;
+  readonly files: readonly JobFile[];
   pid?: number;
+}
+
+/** A file of a job outside its folder, removed with it: `{ what: 'its record', path }`. */
+export interface JobFile {
+  /** How the line that says what was stopped names it: `its record`. */
+  readonly what: string;
+  readonly path: string;
 }
 
 const INTERRUPTS = ['SIGINT', 'SIGTERM'] as const;
@@ -45,10 +53,16 @@ interface StoppedJob {
  * started) is stopped, its folder removed (unless `keep`), and one line says what was stopped;
  * then the process exits 130, unless a handler of the signal was installed before (the main job
  * stops the local environment, and exits itself). Whatever is left when the process exits (that
- * handler exited first) is killed and removed then.
+ * handler exited first) is killed and removed then. `files` outside the folder that say the job
+ * runs (a serving stand-in's record, which `local down` reads) are removed with it, kept or not.
  */
-export function startJob(label: string, dir: string, keep = false): RunningJob {
-  const job: Job = { label, dir, keep };
+export function startJob(
+  label: string,
+  dir: string,
+  keep = false,
+  files: readonly JobFile[] = [],
+): RunningJob {
+  const job: Job = { label, dir, keep, files };
   running.add(job);
   listen();
   return {
@@ -120,6 +134,7 @@ function finish(): void {
   if (!stopped || stopped.length === 0) return;
   for (const { job } of stopped) {
     if (!job.keep) rmSync(job.dir, { recursive: true, force: true, maxRetries: 5 });
+    for (const file of job.files) rmSync(file.path, { force: true });
   }
   if (told) return;
   told = true;
@@ -128,7 +143,8 @@ function finish(): void {
       processes.length > 0
         ? `(${processes.map((p) => `${p.name} ${p.pid}`).join(', ')})`
         : '(before its process started)';
-    return `${job.label} ${tree} and ${job.keep ? 'kept' : 'removed'} its folder ${job.dir}`;
+    const files = job.files.map((file) => ` and removed ${file.what} ${file.path}`).join('');
+    return `${job.label} ${tree} and ${job.keep ? 'kept' : 'removed'} its folder ${job.dir}${files}`;
   });
   process.stderr.write(`${interruptedBy ?? 'exiting'}: stopped ${what.join('; ')}\n`);
 }
