@@ -41,7 +41,7 @@ export const INTERRUPTED_ERROR = 'mlenv.Interrupted';
 /**
  * Runs an execution recorded in the emulator throughout, so that Step Functions lists and
  * describes it while it runs: RUNNING (its input, its start date, this process as its runner)
- * before `run` starts, then as it ended. A run that ends while an interrupt (Ctrl-C) is stopping
+ * before `run` starts, again with its history so far as events are added, then as it ended. A run that ends while an interrupt (Ctrl-C) is stopping
  * the jobs is recorded ABORTED; a run that throws, FAILED with the error as its cause (and the
  * error is thrown on). A runner that exits or is killed before it can record the end leaves the
  * execution to the emulator, which ends it ABORTED once it sees the process gone
@@ -57,22 +57,39 @@ export async function runRecorded<T extends ExecutionEnd>(
   const record = (execution: RecordedExecution) =>
     recordInEmulator(port, { kind: 'execution', record: execution }).catch(notRecorded);
   await record(history.running());
+  // Each new event is recorded, one record at a time and only the newest, so the history, and the
+  // jobs `mlenv logs` finds in it, grow as the execution runs and stay when it is interrupted.
+  let recording = Promise.resolve();
+  let waiting = false;
+  history.onChange(() => {
+    if (waiting) return;
+    waiting = true;
+    recording = recording.then(() => {
+      waiting = false;
+      return record(history.running());
+    });
+  });
+  const ending = async (end: ExecutionEnd) => {
+    history.onChange(undefined);
+    await recording;
+    await record(history.finish(end));
+  };
   let ended: T;
   try {
     ended = await run();
   } catch (error) {
     const failure = error as Error;
-    await record(history.finish({ status: 'FAILED', error: failure.name, cause: failure.message }));
+    await ending({ status: 'FAILED', error: failure.name, cause: failure.message });
     throw error;
   }
-  await record(
+  await ending(
     interrupted()
-      ? history.finish({
+      ? {
           status: 'ABORTED',
           error: INTERRUPTED_ERROR,
           cause: `interrupted while it ran: its jobs were stopped${ended.cause ? ` (${ended.cause})` : ''}`,
-        })
-      : history.finish(ended),
+        }
+      : ended,
   );
   return ended;
 }

@@ -80,6 +80,7 @@ export class ExecutionHistory {
   private readonly events: RecordedEvent[] = [];
   private readonly failed = new Set<string>();
   public readonly startDate = new Date();
+  private changed?: () => void;
 
   public constructor(
     public readonly executionArn: string,
@@ -143,6 +144,11 @@ export class ExecutionHistory {
     });
   }
 
+  /** Told after each event is added (one listener: the recorder of the running execution), until `undefined`. */
+  public onChange(listener: (() => void) | undefined): void {
+    this.changed = listener;
+  }
+
   /** The execution as it is so far: RUNNING in this process, with its input and start date. */
   public running(runner: ExecutionRunner = thisRunner()): RecordedExecution {
     return {
@@ -196,6 +202,7 @@ export class ExecutionHistory {
   private push(type: string, details: Record<string, unknown>, at = new Date()): void {
     const id = this.events.length + 1;
     this.events.push({ id, previousEventId: id - 1, type, timestamp: at.toISOString(), ...details });
+    this.changed?.();
   }
 }
 

@@ -395,6 +395,18 @@ describe('an execution while it runs, and one whose runner is gone', () => {
             history.startDate.getTime(),
           ]);
           expect((await lastEvent(arn))?.type).toBe('ExecutionStarted');
+          // As it goes on, its history grows: `mlenv logs` finds the jobs it has started so far.
+          const job = `${model}-train-running-1`;
+          history.stateEvent({ state: 'Train', kind: 'started' });
+          history.taskScheduled('sagemaker:createTrainingJob', { TrainingJobName: job }, region);
+          const deadline = Date.now() + 10_000;
+          let jobs = await executionJobs(clients, arn);
+          while (jobs.length === 0 && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            jobs = await executionJobs(clients, arn);
+          }
+          expect(jobs.map((j) => [j.state, j.kind, j.name])).toEqual([['Train', 'training job', job]]);
+          expect((await described(arn)).status).toBe('RUNNING');
           return { status: 'SUCCEEDED' as const, output: { registered: true } };
         },
         notRecorded,
