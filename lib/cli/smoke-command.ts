@@ -57,7 +57,8 @@ export function smokeCommand(): Command {
         const endpointName = modelIn(directory, model).endpointName;
         let result: SmokeResult & { model: string; endpointName: string; captured?: readonly string[] };
         if (env.name === LOCAL_ENVIRONMENT) {
-          // The emulator's endpoints do not run models: the local environment's stand-in serves it.
+          // Through the emulator's SageMaker Runtime route as on AWS; then the captured data goes up
+          // to the capture destination (SageMaker does that itself).
           result = await localSmoke(await LocalDeployment.connect(), {
             model,
             ...(payload ? { payload } : { rows: options.rows }),

@@ -1,10 +1,12 @@
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { origin } from '../authorization/run-time-call';
 import { s3WriteCalls } from '../authorization/s3-object-calls';
+import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
 import { S3ObjectStore } from './jobs/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
-import { invokeUrl, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
+import { type InvokeCsv, invokeEndpoint, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
 import { sampleDataset } from './sample-dataset';
 import { runningServer, type ServingRecord } from './serving-process';
 import { ModelStack } from '../stacks/model-stack';
@@ -28,6 +30,7 @@ export interface LocalSmokeOptions {
 export interface LocalSmokeResult extends SmokeResult {
   readonly model: string;
   readonly endpointName: string;
+  /** Where the requests went: the local environment's AWS endpoint URL (SageMaker Runtime's route). */
   readonly url: string;
   /** Capture files uploaded to the capture destination. */
   readonly captured: readonly string[];
@@ -35,9 +38,11 @@ export interface LocalSmokeResult extends SmokeResult {
 }
 
 /**
- * `mlenv local smoke`: sends sample rows (features only, as CSV) to the served model, checks each
- * answer is one prediction (a score in [0, 1] and its 0/1 label), checks that a malformed request
- * gets a 4xx, then uploads the captured requests and responses to the capture destination.
+ * `mlenv local smoke`: sends sample rows (features only, as CSV) to the served model's endpoint
+ * with SageMaker Runtime's InvokeEndpoint at the emulator's URL (`localInvoke`: what applications
+ * call, not the stand-in's own route), checks each answer is one prediction (a score in [0, 1] and
+ * its 0/1 label), checks that a malformed request gets a 4xx (the container's status, in a
+ * ModelError), then uploads the captured requests and responses to the capture destination.
  */
 export async function localSmoke(
   deployment: LocalDeployment,
@@ -48,16 +53,39 @@ export async function localSmoke(
   if (!server) throw new Error(`${model} is not served: run \`mlenv local serve --model ${model}\``);
   const config = deployment.model(model);
   const rows = options.payload ?? featureRows(sampleDataset(config), options.rows ?? 100, options.shift);
-  const result = await smokeTest(invokeUrl(server.url), rows, { problemType: config.problemType });
+  const endpointName = deployedEndpointName(deployment, model);
+  const url = emulatorEndpoint(deployment.port);
+  const result = await smokeTest(localInvoke(deployment.port, deployment.env.region, endpointName), rows, {
+    problemType: config.problemType,
+  });
   const captured = await uploadCapture(deployment, server);
   return {
     model,
-    endpointName: server.endpointName,
-    url: server.url,
+    endpointName,
+    url,
     ...result,
     captured,
     ...(options.shift !== undefined ? { shift: options.shift } : {}),
   };
+}
+
+/** The name the emulator gave the model's deployed endpoint (what applications call). */
+function deployedEndpointName(deployment: LocalDeployment, model: string): string {
+  const endpoint = deployment.resource(ModelStack.pathOf(model, 'Endpoint/Endpoint'));
+  return deployment.authz.inventory.deployed.attribute(endpoint, 'EndpointName');
+}
+
+/**
+ * `InvokeCsv` of a local endpoint as applications call it: the AWS SDK's SageMaker Runtime client
+ * at the emulator's one URL (its InvokeEndpoint route: an endpoint that is not deployed or not
+ * served is a ValidationError, a model's refusal a ModelError), never the stand-in's own route.
+ */
+export function localInvoke(port: number, region: string, endpointName: string): InvokeCsv {
+  // One attempt: a smoke test counts what each request got, not what a retry did.
+  return invokeEndpoint(
+    new SageMakerRuntimeClient({ ...emulatorClientConfig(port, region), maxAttempts: 1 }),
+    endpointName,
+  );
 }
 
 /** `count` feature rows (CSV, no header, no target) of the dataset, each feature times `shift`. */

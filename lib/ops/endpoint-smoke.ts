@@ -120,18 +120,6 @@ export function invokeEndpoint(
   };
 }
 
-/** `InvokeCsv` of a container's HTTP inference contract (`POST /invocations`). */
-export function invokeUrl(url: string): InvokeCsv {
-  return async (body) => {
-    const response = await fetch(`${url}/invocations`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/csv', Accept: 'application/json' },
-      body,
-    });
-    return { status: response.status, body: parse(await response.text()) };
-  };
-}
-
 function parse(text: string): unknown {
   try {
     return JSON.parse(text);
