@@ -6,17 +6,19 @@ import { synthesizePlatform } from '../../lib/app/synthesize';
 import { costReport } from '../../lib/cost/run';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { renderWorkflowFiles, staleWorkflowFiles } from '../../lib/delivery/workflow-files';
-import { ARCHITECTURE_PAGE, architectureMarkdown, README } from '../../lib/diagram/architecture';
+import { ARCHITECTURE_PAGE, architectureMarkdown } from '../../lib/diagram/architecture';
 import { checkParity } from '../../lib/parity/check';
 import { readLock } from '../../lib/stateful/lock-file';
 import { lockProblems, statefulResources } from '../../lib/stateful/lock';
+import { markedBlock } from '../docs/documents';
 import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 import { TEST_CONTEXT } from '../support/platform';
 
 /**
- * "Adding an environment" (README) in a region the price table lacks and outside the tooling
- * region: the committed configuration plus one environment with a mirror's settings (its
- * `removalPolicy: retain` and VPC), in a copy; nothing committed changes.
+ * Adding an environment (the guide's `<!-- example: add-environment -->` block) in a region the
+ * price table lacks and outside the tooling region: the committed configuration plus one
+ * environment with a mirror's settings (its `removalPolicy: retain` and VPC), in a copy; nothing
+ * committed changes.
  */
 const input = configInput() as ReturnType<typeof configInput> & { delivery: { region: string } };
 const name = unusedEnvironmentName(input);
@@ -35,12 +37,8 @@ const { assembly } = synthesizePlatform({
   config,
   context: TEST_CONTEXT,
 });
-const readme = readFileSync(README, 'utf8');
-/** The README's procedure for adding an environment: from its heading sentence to the next section. */
-const procedure = readme.slice(
-  readme.indexOf('Adding an environment'),
-  readme.indexOf('\n## ', readme.indexOf('Adding an environment')),
-);
+/** The documented commands that refresh what an added environment changes, comments dropped. */
+const procedure = markedBlock('add-environment').lines.map((line) => line.replace(/#.*/, '').trim());
 
 test('the added environment is in a region without prices and outside the tooling region', () => {
   expect(PRICE_TABLE.regions).not.toHaveProperty([region]);

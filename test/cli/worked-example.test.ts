@@ -1,21 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { platformConfig, readDeploymentPins } from '../../config';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorEndpoint } from '../../lib/local/emulator-env';
+import { markedBlock } from '../docs/documents';
 import { EmulatedEnvironments } from '../support/emulated-environments';
 import { mlenvCommand } from '../support/mlenv-command';
 
 /**
- * The README's worked example of a model's path to prod, line by line, through the `mlenv`
+ * The documentation's worked example of a model's path to prod (the block after
+ * `<!-- example: worked-example -->`, in the operations guide), line by line, through the `mlenv`
  * command as a user runs it (a separate process per line, one AWS profile per account), against
  * the emulator with every environment of the promotion order in its own account.
  */
-const REPO_ROOT = join(__dirname, '..', '..');
-const MARKER = '<!-- worked example: test/cli/worked-example.test.ts';
 const config = platformConfig();
 const model = config.models.find((m) => m.name === 'churn') ?? config.models[0];
 const work = mkdtempSync(join(tmpdir(), 'mlenv-worked-example-'));
@@ -23,16 +23,12 @@ const clone = join(work, 'clone');
 let port: number;
 const cloud = new EmulatedEnvironments(config, () => port);
 
-/** The lines of the code block after the marker. */
+/** The lines of the marked code block. */
 function exampleLines(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const after = readme.slice(readme.indexOf(MARKER));
-  const block = /```sh\n([\s\S]*?)```/.exec(after)?.[1];
-  if (readme.indexOf(MARKER) < 0 || !block) throw new Error('README.md has no worked example block');
-  return block.split('\n').filter((line) => line.trim() !== '');
+  return markedBlock('worked-example').lines.filter((line) => line.trim() !== '');
 }
 
-/** Words of a command line as a shell splits them (double quotes only, which is all the README uses). */
+/** Words of a command line as a shell splits them (double quotes only, which is all the example uses). */
 function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
 }
@@ -95,7 +91,7 @@ async function mlenv(args: string[]): Promise<unknown> {
   return JSON.parse(stdout);
 }
 
-test("the README's worked example takes the model from dev's registry to a pin in prod", async () => {
+test("the documentation's worked example takes the model from dev's registry to a pin in prod", async () => {
   const lines = exampleLines();
   expect(lines.some((l) => l.startsWith('npx mlenv promote'))).toBe(true);
   let lastPackages: Array<Record<string, unknown>> = [];

@@ -10,18 +10,22 @@ import { cdkJsonContext, REPO_ROOT } from '../../lib/app/cdk-context';
 import { deployTargets } from '../../lib/delivery/deploy-targets';
 import { DEPLOY_WORKFLOW, renderDeployWorkflow, TEST_WORKFLOW } from '../../lib/delivery/github-workflows';
 import { renderWorkflowFiles, workflowContext } from '../../lib/delivery/workflow-files';
+import { markedBlock } from '../docs/documents';
 import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 
 /** The configuration as `npm run workflows` (and `npx cdk synth`) sees it. */
 const config = platformConfig({ context: workflowContext() });
 const checkedIn = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
-/** The README's test command: the quickstart's `npm test ...` line, without its comment. */
+/** The README's test command: the quickstart block's `npm test ...` line, without its comment. */
 function readmeTestCommand(): string {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const quickstart = readme.split(/^## /m).find((section) => section.startsWith('Quickstart'))!;
-  const block = /```sh\n([\s\S]*?)```/.exec(quickstart)![1];
-  const line = block.split('\n').find((l) => /^npm test\b/.test(l))!;
+  const quickstart = markedBlock('quickstart');
+  const line = quickstart.lines.find((l) => /^npm test\b/.test(l));
+  if (quickstart.document !== 'README.md' || !line) {
+    throw new Error(
+      `the quickstart block (${quickstart.document}) must be the README's, with an \`npm test\` line`,
+    );
+  }
   return line.replace(/#.*/, '').trim();
 }
 

@@ -1,21 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { mlenvProgram } from '../../lib/cli/program';
+import { documents, ROOT } from './documents';
 
 /**
- * Every `npx mlenv ...` line of the README's and docs/'s code blocks parses against the real program
+ * Every `npx mlenv ...` line of the code blocks of every documentation page (the README and
+ * docs/**\/*.md) parses against the real program
  * (the command exists, its options exist, required arguments and options are there) and reads only
  * files a fresh clone has, or that an earlier line of the same block makes. Nothing is run.
  */
-const ROOT = join(__dirname, '..', '..');
-const DOCUMENTS = [
-  'README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const DOCUMENTS = documents();
 
 /** The files and folders of a fresh clone: what git tracks. */
 const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
@@ -89,8 +85,10 @@ function parse(args: string[]): string | undefined {
 
 const all = DOCUMENTS.flatMap(examples);
 
-test('the documents have mlenv examples', () => {
+test('the documents have mlenv examples, in the README and in docs/', () => {
   expect(all.filter((e) => e.document === 'README.md').length).toBeGreaterThan(10);
+  expect(all.filter((e) => e.document.startsWith('docs/guide/')).length).toBeGreaterThan(10);
+  expect(all.filter((e) => e.document.startsWith('docs/reference/')).length).toBeGreaterThan(10);
 });
 
 test.each(all.map((e) => [`${e.document}:${e.line}`, e] as const))('%s parses', (_where, example) => {
