@@ -51,7 +51,8 @@ let clients: {
   logs: CloudWatchLogsClient;
 };
 
-beforeAll(async () => {
+/** Starts the emulator (again: it loads what it kept when it stopped) and its clients. */
+async function start(): Promise<void> {
   port = (await startEmulator({ stateDir })).port;
   const clientConfig = emulatorClientConfig(port, region);
   clients = {
@@ -60,7 +61,9 @@ beforeAll(async () => {
     glue: new GlueClient(clientConfig),
     logs: new CloudWatchLogsClient(clientConfig),
   };
-});
+}
+
+beforeAll(start);
 
 afterAll(async () => {
   await stopEmulator({ stateDir });
@@ -491,5 +494,23 @@ describe('an execution while it runs, and one whose runner is gone', () => {
       'ABORTED',
       'ExecutionAborted',
     ]);
+  });
+
+  test('a RUNNING execution the emulator kept over a stop and a start ends ABORTED once its runner is gone', async () => {
+    const machine = await stateMachine('kept-over-restart');
+    const arn = executionArnOf(machine, 'kept-1');
+    const runner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    await once(runner, 'spawn');
+    await recordInEmulator(port, {
+      kind: 'execution',
+      record: new ExecutionHistory(arn, machine, {}).running({ pid: runner.pid!, startedAt: Date.now() }),
+    });
+    // `mlenv local down` keeps the state; the runner is gone by the next `up`.
+    await stopEmulator({ stateDir });
+    runner.kill('SIGKILL');
+    await once(runner, 'exit');
+    await start();
+    const kept = await described(arn);
+    expect([kept.status, kept.error]).toEqual(['ABORTED', 'mlenv.RunnerEnded']);
   });
 });
