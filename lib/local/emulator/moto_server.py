@@ -31,6 +31,11 @@ moto 5.2.5's CloudFormation support that the platform's templates hit.
   (a model stack's endpoint, once the model is served) cannot be imported by another stack
   ("No export named ..."), and an export the update dropped is still listed. They are
   re-registered from the updated stack's outputs.
+- Stack updates delete a resource the template no longer has but keep moto's object for it; an
+  update that adds it back (a model served again after an update that unserved it, as
+  ``local up --assembly`` deploys an assembly without the pins) gets that deleted object instead
+  of a new resource: the endpoint is listed in the stack but does not exist ("Could not find
+  endpoint ..." on the next update). A removed resource is forgotten, and an added one made anew.
 - Stack updates: a parameter passed with ``UsePreviousValue`` that moto did not record (the CDK's
   ``BootstrapVersion``, left at its default on create) is a KeyError (HTTP 500); it is resolved
   as on create instead (its default).
@@ -288,6 +293,23 @@ def _patch_update_propagation() -> None:
         return actions
 
     ResourceMap.build_resource_diff = build_resource_diff  # type: ignore[method-assign]
+
+
+def _patch_update_forgets_removed_resources() -> None:
+    original = ResourceMap.update
+
+    def update(self, template, parameters=None):  # type: ignore[no-untyped-def]
+        before = set(self._resource_json_map)
+        after = set(template.get("Resources", {}))
+        # Added now: no object of a resource of that name exists (a state saved before this
+        # correction may still hold one, deleted, from an update that removed it).
+        for name in after - before:
+            self._parsed_resources.pop(name, None)
+        original(self, template, parameters)
+        for name in before - after:  # deleted by the update (it raises if one could not be)
+            self._parsed_resources.pop(name, None)
+
+    ResourceMap.update = update  # type: ignore[method-assign]
 
 
 def _patch_update_previous_parameters() -> None:
@@ -636,6 +658,7 @@ def apply_corrections() -> None:
     _patch_sagemaker_endpoint_name()
     _patch_update_previous_parameters()
     _patch_update_propagation()
+    _patch_update_forgets_removed_resources()
     _implement_test_event_pattern()
     _answer_cross_account_registry_arns()
     _keep_model_package_fields_on_update()
@@ -664,6 +687,10 @@ def main() -> int:
     port = server.server_address[1]
 
     def stop(signum: int, _frame: Any) -> None:
+        # Once: a second signal (Ctrl-C on top of `down`'s SIGTERM) would cut short what runs on
+        # the way out (persistent_emulator.py saves the state then).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)

@@ -8,24 +8,34 @@ and saves what it holds when it stops (SIGTERM/SIGINT): every moto backend in us
 together (CloudFormation's resources refer to the same buckets and roles as S3 and IAM do).
 ``mlenv local down --wipe`` deletes the file with the rest of the local state. Usage:
 
-    python persistent_emulator.py --state-file FILE LAUNCHER [launcher arguments...]
+    python persistent_emulator.py --state-file FILE [--status-file STATUS] LAUNCHER [launcher arguments...]
 
 A state that cannot be read (another moto version) is moved aside to ``FILE.unreadable`` and
 the emulator starts empty, with a line in its log saying so.
+
+What became of the state is written to STATUS (JSON, replaced atomically), for ``mlenv local up``
+and ``down`` to say: ``restore`` once it is loaded (``restored``, with what it holds, or ``empty``
+and why), ``save`` as it stops (``saving``, then ``saved`` with what it holds, or ``failed`` and
+why). A save cut short (the process killed) leaves ``saving``; ``pid`` says which emulator wrote it.
+Once the save has begun, SIGTERM and SIGINT are ignored: a second signal would cut it short.
 """
 
 from __future__ import annotations
 
 import functools
+import glob
 import importlib
 import importlib.util
 import io
+import json
 import os
 import pickle
+import signal
 import sys
 import threading
 import types
 from collections import defaultdict
+from datetime import datetime, timezone
 from typing import Any
 
 from moto.core.base_backend import BackendDict
@@ -117,10 +127,40 @@ def _where(backends: BackendDict) -> tuple[str, str] | None:
     return None
 
 
-def save(path: str) -> None:
+def _count(of: Any) -> int:
+    try:
+        return int(of())
+    except Exception:  # noqa: BLE001 - a count for the user's message, never a reason to fail
+        return 0
+
+
+def contents(backends: dict[tuple[str, str], dict[str, dict[str, Any]]]) -> dict[str, int]:
+    """What a user would miss of a state: its S3 objects, model packages and executions."""
+    found = {"s3Objects": 0, "modelPackages": 0, "executions": 0}
+    for (module, _attribute), accounts in backends.items():
+        for regions in accounts.values():
+            for backend in regions.values():
+                if module == "moto.s3.models":
+                    found["s3Objects"] += _count(lambda: sum(len(b.keys) for b in backend.buckets.values()))
+                elif module == "moto.sagemaker.models":
+                    found["modelPackages"] += _count(lambda: len(backend.model_packages))
+                elif module == "moto.stepfunctions.models":
+                    found["executions"] += _count(
+                        lambda: sum(len(m.executions) for m in backend.state_machines)
+                    )
+    return found
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def save(path: str) -> dict[str, Any]:
+    """Saves every moto backend in use to ``path`` (atomically: a save that fails or is cut short
+    leaves the file as it was); returns what it saved. Raises what made it fail."""
     import moto
 
-    state: dict[str, Any] = {"format": FORMAT, "moto": moto.__version__, "backends": {}}
+    state: dict[str, Any] = {"format": FORMAT, "moto": moto.__version__, "savedAt": _now(), "backends": {}}
     for backends in list(BackendDict._instances):
         where = _where(backends)
         if where is None:
@@ -142,13 +182,18 @@ def save(path: str) -> None:
         raise
     os.replace(tmp, path)
     print(f"persistent_emulator: saved {len(state['backends'])} services to {path}", flush=True)
+    return {"outcome": "saved", "at": state["savedAt"], "contents": contents(state["backends"])}
 
 
-def load(path: str) -> None:
+def load(path: str) -> dict[str, Any]:
+    """Loads the state saved to ``path`` into moto's backends; returns what became of it:
+    ``restored`` (what it holds, when it was saved) or ``empty`` (and why)."""
     import moto
 
+    for leftover in glob.glob(f"{glob.escape(path)}.*.tmp"):  # a save that was killed
+        os.remove(leftover)
     if not os.path.exists(path):
-        return
+        return {"outcome": "empty", "reason": "no state was kept"}  # emulator.ts: NO_KEPT_STATE
     try:
         with open(path, "rb") as f:
             state = pickle.load(f)
@@ -166,8 +211,30 @@ def load(path: str) -> None:
             f"the old state is in {path}.unreadable",
             flush=True,
         )
-        return
+        return {
+            "outcome": "empty",
+            "reason": f"the kept state could not be read ({error}); it was set aside as {path}.unreadable",
+        }
     print(f"persistent_emulator: restored {len(state['backends'])} services from {path}", flush=True)
+    return {"outcome": "restored", "savedAt": state.get("savedAt"), "contents": contents(state["backends"])}
+
+
+class StatusFile:
+    """The state's outcomes, for the CLI: one JSON object, replaced atomically at each change."""
+
+    def __init__(self, path: str | None, state_file: str):
+        self.path = path
+        self.status: dict[str, Any] = {"pid": os.getpid(), "stateFile": state_file}
+
+    def set(self, key: str, outcome: dict[str, Any]) -> None:
+        self.status[key] = outcome
+        if self.path is None:
+            return
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.status, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, self.path)
 
 
 def _expose_launcher_models() -> None:
@@ -188,7 +255,12 @@ def main() -> None:
     if len(args) < 3 or args[0] != "--state-file":
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    path, launcher = args[1], args[2]
+    path, args = args[1], args[2:]
+    status_path = None
+    if args[0] == "--status-file" and len(args) >= 3:
+        status_path, args = args[1], args[2:]
+    launcher = args[0]
+    status = StatusFile(status_path, path)
     # The launcher imports its neighbours (runtime_api) as its own script would.
     sys.path.insert(0, os.path.dirname(os.path.abspath(launcher)))
     spec = importlib.util.spec_from_file_location("moto_server", launcher)
@@ -207,16 +279,24 @@ def main() -> None:
         nonlocal loaded
         corrections()
         _expose_launcher_models()
-        load(path)
+        status.set("restore", load(path))
         loaded = True
 
     server.apply_corrections = correct_then_load
-    sys.argv = [launcher, *args[3:]]
+    sys.argv = [launcher, *args[1:]]
     try:
         code = server.main()
     finally:
         if loaded:
-            save(path)
+            # A second SIGTERM (or Ctrl-C) must not cut the save short; only SIGKILL can.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            status.set("save", {"outcome": "saving", "since": _now()})
+            try:
+                status.set("save", save(path))
+            except BaseException as error:
+                status.set("save", {"outcome": "failed", "reason": f"{type(error).__name__}: {error}"})
+                raise
     sys.exit(code)
 
 
