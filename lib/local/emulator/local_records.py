@@ -85,23 +85,26 @@ SAME_START_SECONDS = 60
 RUNNER_ENDED = "mlenv.RunnerEnded"
 
 
-def _process_start(pid: int) -> float | None:
-    """When a process started, in seconds since the epoch, where the system tells it (Linux's
-    /proc: the start in clock ticks since boot, and the boot time); None elsewhere."""
+def _process_stat(pid: int) -> tuple[str, float] | None:
+    """A process's state (``Z``: a zombie, ended) and when it started, in seconds since the
+    epoch, where the system tells them (Linux's /proc: the start in clock ticks since boot, and
+    the boot time); None elsewhere."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            # The fields after the command's closing parenthesis start at the 3rd; starttime is the 22nd.
-            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+            # The fields after the command's closing parenthesis start at the 3rd (the state);
+            # starttime is the 22nd.
+            fields = stat.read().rsplit(")", 1)[1].split()
         with open("/proc/stat") as system:
             boot = next(int(line.split()[1]) for line in system if line.startswith("btime "))
-        return boot + ticks / os.sysconf("SC_CLK_TCK")
+        return fields[0], boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError, StopIteration):
         return None
 
 
 def runner_alive(runner: dict[str, Any]) -> bool:
-    """Whether the process that runs an execution is still there: its pid names a process of this
-    user that did not start after it (a pid the system gave again to a later process is not it)."""
+    """Whether the process that runs an execution is still there: its pid names a live process of
+    this user that did not start after it (a pid the system gave again to a later process is not
+    it; an ended process its parent has not reaped is not there)."""
     pid = runner["pid"]
     try:
         os.kill(pid, 0)
@@ -109,8 +112,11 @@ def runner_alive(runner: dict[str, Any]) -> bool:
         return False
     except PermissionError:
         return False  # another user's process: the pid was given again
-    started = _process_start(pid)
-    return started is None or started - runner["startedAt"] / 1000 <= SAME_START_SECONDS
+    stat = _process_stat(pid)
+    if stat is None:
+        return True
+    state, started = stat
+    return state not in ("Z", "X") and started - runner["startedAt"] / 1000 <= SAME_START_SECONDS
 
 
 class RecordedExecution(Execution):
