@@ -41,12 +41,13 @@ export const INTERRUPTED_ERROR = 'mlenv.Interrupted';
 /**
  * Runs an execution recorded in the emulator throughout, so that Step Functions lists and
  * describes it while it runs: RUNNING (its input, its start date, this process as its runner)
- * before `run` starts, again with its history so far as events are added, then as it ended. A run that ends while an interrupt (Ctrl-C) is stopping
- * the jobs is recorded ABORTED; a run that throws, FAILED with the error as its cause (and the
- * error is thrown on). A runner that exits or is killed before it can record the end leaves the
- * execution to the emulator, which ends it ABORTED once it sees the process gone
- * (local_records.py). A record the emulator does not take is told to `notRecorded`, and the run
- * goes on.
+ * before `run` starts, again with its history so far as events are added, then as it ended. A run
+ * that throws is recorded FAILED with the error as its cause (and the error is thrown on); one
+ * that ends while an interrupt (Ctrl-C) is stopping the jobs, ABORTED. A job stopped by an
+ * interrupt never settles (runProcess), so an interrupted runner records no end: it exits, and
+ * the emulator ends the execution ABORTED once it sees the process gone (local_records.py), as it
+ * does for a runner killed or crashed. A record the emulator does not take is told to
+ * `notRecorded`, and the run goes on.
  */
 export async function runRecorded<T extends ExecutionEnd>(
   port: number,
