@@ -10,24 +10,12 @@ import { cdkJsonContext, REPO_ROOT } from '../../lib/app/cdk-context';
 import { deployTargets } from '../../lib/delivery/deploy-targets';
 import { DEPLOY_WORKFLOW, renderDeployWorkflow, TEST_WORKFLOW } from '../../lib/delivery/github-workflows';
 import { renderWorkflowFiles, workflowContext } from '../../lib/delivery/workflow-files';
-import { markedBlock } from '../docs/documents';
+import { readmeTestCommand } from '../docs/documents';
 import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 
 /** The configuration as `npm run workflows` (and `npx cdk synth`) sees it. */
 const config = platformConfig({ context: workflowContext() });
 const checkedIn = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
-
-/** The README's test command: the quickstart block's `npm test ...` line, without its comment. */
-function readmeTestCommand(): string {
-  const quickstart = markedBlock('quickstart');
-  const line = quickstart.lines.find((l) => /^npm test\b/.test(l));
-  if (quickstart.document !== 'README.md' || !line) {
-    throw new Error(
-      `the quickstart block (${quickstart.document}) must be the README's, with an \`npm test\` line`,
-    );
-  }
-  return line.replace(/#.*/, '').trim();
-}
 
 describe('checked-in workflows', () => {
   const rendered = renderWorkflowFiles(config);

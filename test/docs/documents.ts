@@ -50,3 +50,15 @@ export function markedBlock(name: string): MarkedBlock {
   }
   return { document, lines: block[1].replace(/\n$/, '').split('\n') };
 }
+
+/** The README's test command: the quickstart block's `npm test ...` line, without its comment. */
+export function readmeTestCommand(): string {
+  const quickstart = markedBlock('quickstart');
+  const line = quickstart.lines.find((l) => /^npm test\b/.test(l));
+  if (quickstart.document !== 'README.md' || !line) {
+    throw new Error(
+      `the quickstart block (${quickstart.document}) must be the README's, with an \`npm test\` line`,
+    );
+  }
+  return line.replace(/#.*/, '').trim();
+}

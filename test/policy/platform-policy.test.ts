@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { ML_POLICY_RULES } from '../../constructs';
 import { buildPlatformApp } from '../../lib/app/synthesize';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 
@@ -51,9 +50,4 @@ describe('the ML policy pack on the platform', () => {
     expect(message).toContain('Dev/Storage/Data/RawBucket');
     expect(message).toContain('MLENV-BUCKET-VERSIONING');
   });
-});
-
-test('the README lists every ML policy rule', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  for (const rule of ML_POLICY_RULES) expect(readme).toContain(`\`${rule.id}\``);
 });
