@@ -27,7 +27,7 @@ import {
   runAuthorizedExecution,
 } from './authorized-execution';
 import { emulatorClientConfig, emulatorProcessEnv } from './emulator-env';
-import { recordInEmulator } from './emulator-records';
+import { recordInEmulator, runRecorded } from './emulator-records';
 import { executionArnOf, ExecutionHistory } from './execution-history';
 import {
   codeBuildLog,
@@ -387,22 +387,25 @@ export function emulatorBackend(
           ExecutionArn: executionArn,
           StartDate: childHistory.startDate,
         });
-        const execution = await runAuthorizedExecution({
-          stateMachine: child,
-          definition: deployed.definition(child),
-          authz: deployment.authz,
-          backend: answerFor(childHistory),
-          input,
-          executionName: name,
-          onEvent: (event) => {
-            childHistory.stateEvent(event);
-            options.onChildEvent?.(state, event);
-          },
-        });
-        record.childExecutions.push({ stateMachineArn, executionArn, execution });
-        await keep(`the execution ${executionArn}`, () =>
-          recordInEmulator(deployment.port, { kind: 'execution', record: childHistory.finish(execution) }),
+        const execution = await runRecorded(
+          deployment.port,
+          childHistory,
+          () =>
+            runAuthorizedExecution({
+              stateMachine: child,
+              definition: deployed.definition(child),
+              authz: deployment.authz,
+              backend: answerFor(childHistory),
+              input,
+              executionName: name,
+              onEvent: (event) => {
+                childHistory.stateEvent(event);
+                options.onChildEvent?.(state, event);
+              },
+            }),
+          (error) => record.notRecorded.push(`the execution ${executionArn}: ${error.message}`),
         );
+        record.childExecutions.push({ stateMachineArn, executionArn, execution });
         if (execution.status !== 'SUCCEEDED') {
           // As Step Functions reports a failed child of `.sync:2`: its description as the cause.
           throw namedError(

@@ -8,7 +8,7 @@ import {
   runAuthorizedExecution,
 } from './authorized-execution';
 import { type BackendRecord, emulatorBackend } from './emulator-backend';
-import { recordInEmulator } from './emulator-records';
+import { runRecorded } from './emulator-records';
 import { executionArnOf, ExecutionHistory } from './execution-history';
 import type { StepRunner } from './emulator-up';
 import { SILENT_STEPS } from './emulator-up';
@@ -174,23 +174,27 @@ export async function localTrain(
     history,
     onChildEvent: (parent, event) => ended(`${parent} > ${event.state}`, event),
   });
+  // Recorded where `aws stepfunctions list-executions` and `mlenv status`/`logs` read it: RUNNING
+  // from its start, then as it ended (ABORTED when interrupted).
   const execution = await steps.step(`execution ${name}`, () =>
-    runAuthorizedExecution({
-      stateMachine,
-      definition,
-      authz: deployment.authz,
-      backend,
-      input: input as unknown as JsonObject,
-      executionName: name,
-      onEvent: (event) => {
-        history.stateEvent(event);
-        ended(event.state, event);
-      },
-    }),
-  );
-  // Recorded where `aws stepfunctions list-executions` and `mlenv status`/`logs` read it.
-  await recordInEmulator(deployment.port, { kind: 'execution', record: history.finish(execution) }).catch(
-    (error: Error) => record.notRecorded.push(`the execution ${executionArn}: ${error.message}`),
+    runRecorded(
+      deployment.port,
+      history,
+      () =>
+        runAuthorizedExecution({
+          stateMachine,
+          definition,
+          authz: deployment.authz,
+          backend,
+          input: input as unknown as JsonObject,
+          executionName: name,
+          onEvent: (event) => {
+            history.stateEvent(event);
+            ended(event.state, event);
+          },
+        }),
+      (error) => record.notRecorded.push(`the execution ${executionArn}: ${error.message}`),
+    ),
   );
   for (const problem of record.notRecorded) steps.detail(`not recorded in the emulator: ${problem}`);
   const failedChild = record.childExecutions.find((c) => c.execution.status !== 'SUCCEEDED')?.execution;
