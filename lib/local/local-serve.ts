@@ -106,7 +106,7 @@ export interface LocalEndpointCall {
   readonly endpointUrl: string;
   readonly region: string;
   readonly endpointName: string;
-  /** The AWS CLI's call, with the emulator's (any) credentials: rows in `rows.csv`, the answer on stdout. */
+  /** The AWS CLI's call, with the emulator's (any) credentials: rows in `rows.csv`, the answer in `answer.json`. */
   readonly command: string;
 }
 
@@ -120,7 +120,7 @@ export function localEndpointCall(port: number, region: string, endpointName: st
   const command = [
     `AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}`,
     `aws sagemaker-runtime invoke-endpoint --endpoint-url ${endpointUrl} --region ${region}`,
-    `--endpoint-name ${endpointName} --content-type text/csv --body fileb://rows.csv /dev/stdout`,
+    `--endpoint-name ${endpointName} --content-type text/csv --body fileb://rows.csv answer.json`,
   ].join(' ');
   return { endpointUrl, region, endpointName, command };
 }
