@@ -132,15 +132,25 @@ export function localCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (options: { model: string; redeploy?: boolean; json?: boolean }) => {
       const steps = options.json ? SILENT_STEPS : consoleSteps();
-      const { server, package: pkg } = await localServe(await connectCurrent('local serve', options, steps), {
+      const {
+        server,
+        package: pkg,
+        invoke,
+      } = await localServe(await connectCurrent('local serve', options, steps), {
         model: options.model,
         steps,
       });
-      if (options.json) console.log(JSON.stringify({ ...server, modelPackageVersion: pkg.version }, null, 2));
-      else
+      if (options.json) {
+        console.log(JSON.stringify({ ...server, modelPackageVersion: pkg.version, invoke }, null, 2));
+      } else {
+        // The endpoint as applications call it (SageMaker Runtime at the local AWS endpoint URL),
+        // not the stand-in's container route, which skips SageMaker's API.
         console.log(
-          `serve ${server.model}: ${server.endpointName} answers on ${server.url}/invocations (package version ${pkg.version}${server.capture ? `, capturing ${server.capture.samplingPercent} % to ${server.capture.destinationS3Uri}` : ''})`,
+          `serve ${server.model}: ${server.endpointName} serves package version ${pkg.version}${server.capture ? `, capturing ${server.capture.samplingPercent} % to ${server.capture.destinationS3Uri}` : ''}\n` +
+            `  applications call it with SageMaker Runtime at ${invoke.endpointUrl} (region ${invoke.region}, any credentials):\n` +
+            `  ${invoke.command}`,
         );
+      }
     });
 
   local
@@ -277,7 +287,7 @@ export function localCommand(): Command {
         );
       for (const server of servers) {
         console.log(
-          `  serving ${server.model}: ${server.endpointName} on ${server.url} (${server.modelPackageArn.split(':').at(-1)}, pid ${server.pid})`,
+          `  serving ${server.model}: ${server.endpointName} (${server.modelPackageArn.split(':').at(-1)}, stand-in pid ${server.pid})`,
         );
       }
     });

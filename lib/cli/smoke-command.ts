@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { LOCAL_ENVIRONMENT } from '../local/emulator-up';
 import { LocalDeployment } from '../local/local-deployment';
-import { featureRows, localSmoke } from '../local/local-smoke';
-import { sampleDataset } from '../local/sample-dataset';
+import { localSmoke, sampleRows } from '../local/local-smoke';
+import { endpointRows } from '../ops/endpoint-rows';
 import { invokeEndpoint, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { positiveInteger } from './arguments';
@@ -27,7 +27,10 @@ export function smokeCommand(): Command {
     .option('--model <name>', 'a model of the configuration')
     .option('--served', 'every model the environment serves (what a deploy checks)')
     .option('--rows <n>', 'requests to send, one sample row each', positiveInteger, 20)
-    .option('--payload <file>', 'send these CSV rows (one request per line, no header) instead')
+    .option(
+      '--payload <file>',
+      "send this CSV's rows instead, one request each: the model's features in its order, or under a header line naming the columns (the target column is dropped)",
+    )
     .addHelpText(
       'after',
       '\nExample:\n  $ npx mlenv smoke staging --model churn --rows 50\n  $ npx mlenv smoke staging --served',
@@ -39,15 +42,17 @@ export function smokeCommand(): Command {
         );
       }
       const payload = options.payload
-        ? readFileSync(options.payload, 'utf8')
-            .split('\n')
-            .filter((line) => line.trim() !== '')
+        ? { csv: readFileSync(options.payload, 'utf8'), source: options.payload }
         : undefined;
-      if (payload?.length === 0) throw new Error(`${options.payload} has no rows`);
       const { config, env, directory, runtime } = await connectEnvironment(envName, options);
       // Each model's own sample rows (its features), unless a payload says what to send.
       const configOf = (model: string) => config.models.find((m) => m.name === model)!;
-      const rowsOf = (model: string) => payload ?? featureRows(sampleDataset(configOf(model)), options.rows);
+      const rowsOf = (model: string) => {
+        const columns = { target: configOf(model).targetColumn };
+        return payload
+          ? endpointRows(payload.csv, columns, payload.source)
+          : sampleRows(configOf(model), columns, options.rows);
+      };
       const models = options.served
         ? Object.keys(directory.models).filter((m) => directory.models[m].endpointName)
         : [options.model!];

@@ -20,7 +20,7 @@ import { S3ObjectStore } from './jobs/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { modelPython } from './model-python';
-import { type ServingRecord, servingDir, startServer } from './serving-process';
+import { servedModelDir, type ServingRecord, servingDir, startServer } from './serving-process';
 import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
 import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
 import { ModelStack } from '../stacks/model-stack';
@@ -243,7 +243,7 @@ export async function localServe(
     ]);
 
     const dir = join(servingDir(stateDir), model);
-    const modelDir = join(dir, 'model');
+    const modelDir = servedModelDir(stateDir, model);
     // The model's own inference code, with its own packages (its container's versions).
     const python = await modelPython(deployment.model(model));
     steps.detail(python.note);

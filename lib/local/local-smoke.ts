@@ -8,11 +8,10 @@ import { S3ObjectStore } from './jobs/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { type InvokeCsv, invokeEndpoint, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
 import { sampleDataset } from './sample-dataset';
-import { runningServer, type ServingRecord } from './serving-process';
+import { endpointRows, type ModelColumns } from '../ops/endpoint-rows';
+import type { ModelConfig } from '../../config';
+import { runningServer, servedModelDir, type ServingRecord } from './serving-process';
 import { ModelStack } from '../stacks/model-stack';
-
-/** The target column of the sample dataset (`ml/mlenv_model/data.py` DEFAULT_TARGET_COLUMN): endpoints never see it. */
-const TARGET_COLUMN = 'target';
 
 /** How far `smoke --shift` moves the data by default: every feature times 1.5. */
 export const DEFAULT_SHIFT = 1.5;
@@ -21,8 +20,8 @@ export interface LocalSmokeOptions {
   readonly model: string;
   /** Requests to send, one sample row each. @default 100 */
   readonly rows?: number;
-  /** Send these CSV rows (features only) instead of sample rows. */
-  readonly payload?: readonly string[];
+  /** Send the rows of this CSV instead of sample rows: a header optional (see `endpointRows`). */
+  readonly payload?: { readonly csv: string; readonly source: string };
   /** Multiply every feature by this factor: data unlike the training data, to make drift. */
   readonly shift?: number;
 }
@@ -52,7 +51,10 @@ export async function localSmoke(
   const server = runningServer(deployment.stateDir, model);
   if (!server) throw new Error(`${model} is not served: run \`mlenv local serve --model ${model}\``);
   const config = deployment.model(model);
-  const rows = options.payload ?? featureRows(sampleDataset(config), options.rows ?? 100, options.shift);
+  const columns = { target: config.targetColumn, features: servedFeatures(deployment.stateDir, model) };
+  const rows = options.payload
+    ? endpointRows(options.payload.csv, columns, options.payload.source)
+    : sampleRows(config, columns, options.rows ?? 100, options.shift);
   const endpointName = deployedEndpointName(deployment, model);
   const url = emulatorEndpoint(deployment.port);
   const result = await smokeTest(localInvoke(deployment.port, deployment.env.region, endpointName), rows, {
@@ -88,17 +90,39 @@ export function localInvoke(port: number, region: string, endpointName: string):
   );
 }
 
-/** `count` feature rows (CSV, no header, no target) of the dataset, each feature times `shift`. */
-export function featureRows(csv: string, count: number, shift?: number): string[] {
-  const [header, ...lines] = csv.trim().split('\n');
-  const target = header.split(',').indexOf(TARGET_COLUMN);
-  return lines.slice(0, count).map((line) =>
-    line
-      .split(',')
-      .filter((_value, i) => i !== target)
-      .map((value) => (shift === undefined ? value : String(Number((Number(value) * shift).toPrecision(6)))))
-      .join(','),
-  );
+/**
+ * `count` rows of the model's sample dataset (its `make_sample_data.py`) as its endpoint reads them,
+ * each feature times `shift`. A sample that lacks the served model's features (a model trained on
+ * data of another schema) is refused in one line that says what to send instead.
+ */
+export function sampleRows(
+  model: Pick<ModelConfig, 'name' | 'code'>,
+  columns: ModelColumns,
+  count: number,
+  shift?: number,
+): string[] {
+  let rows: string[];
+  try {
+    rows = endpointRows(sampleDataset(model), columns, `${model.name}'s sample rows`);
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}; send rows of its own data instead: --payload <csv> (a header line naming its columns is fine)`,
+      { cause: error },
+    );
+  }
+  const scaled = (value: string) => String(Number((Number(value) * shift!).toPrecision(6)));
+  return rows
+    .slice(0, count)
+    .map((line) => (shift === undefined ? line : line.split(',').map(scaled).join(',')));
+}
+
+/** The features the served package was trained on, from its `model-metadata.json`; undefined if it names none. */
+export function servedFeatures(stateDir: string, model: string): string[] | undefined {
+  const metadata = join(servedModelDir(stateDir, model), 'model-metadata.json');
+  if (!existsSync(metadata)) return undefined;
+  const features = (JSON.parse(readFileSync(metadata, 'utf8')) as { feature_columns?: unknown })
+    .feature_columns;
+  return Array.isArray(features) && features.every((f) => typeof f === 'string') ? features : undefined;
 }
 
 /**

@@ -41,6 +41,8 @@ export interface ServingRecord {
 }
 
 export const servingDir = (stateDir: string) => join(stateDir, 'serving');
+/** Where a served model's package is unpacked: its model files and `model-metadata.json`. */
+export const servedModelDir = (stateDir: string, model: string) => join(servingDir(stateDir), model, 'model');
 const recordFile = (stateDir: string, model: string) => join(servingDir(stateDir), `${model}.json`);
 
 /**

@@ -12,8 +12,7 @@ import { platformConfig } from '../../config';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { localEnvironment } from '../../lib/local/emulator-up';
-import { featureRows, localInvoke } from '../../lib/local/local-smoke';
-import { sampleDataset } from '../../lib/local/sample-dataset';
+import { localInvoke, sampleRows } from '../../lib/local/local-smoke';
 import { startServer, stopAllServers } from '../../lib/local/serving-process';
 import { MALFORMED_REQUEST, smokeTest } from '../../lib/ops/endpoint-smoke';
 
@@ -143,7 +142,8 @@ afterAll(async () => {
 });
 
 describe.each(models.map((m) => [m.name]))('%s', (model) => {
-  const rows = () => featureRows(sampleDataset(config.models.find((m) => m.name === model)!), ROWS);
+  const modelConfig = config.models.find((m) => m.name === model)!;
+  const rows = () => sampleRows(modelConfig, { target: modelConfig.targetColumn }, ROWS);
 
   test("the smoke test's requests reach the endpoint's container through the emulator's InvokeEndpoint", async () => {
     const before = received(model).length;
