@@ -103,7 +103,7 @@ export function sampleRows(
 ): string[] {
   let rows: string[];
   try {
-    rows = endpointRows(sampleDataset(model), columns, `${model.name}'s sample rows`);
+    rows = endpointRows(sampleDataset(model), columns, `${model.name}'s sample (its make_sample_data.py)`);
   } catch (error) {
     throw new Error(
       `${(error as Error).message}; send rows of its own data instead: --payload <csv> (a header line naming its columns is fine)`,

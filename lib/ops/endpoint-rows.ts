@@ -31,7 +31,7 @@ export function endpointRows(csv: string, columns: ModelColumns, source: string)
   const missing = wanted.filter((name) => !first.includes(name));
   if (missing.length > 0) {
     throw new Error(
-      `${source}'s header (${first.join(', ')}) lacks ${missing.join(', ')}: the served model reads ${wanted.join(', ')}`,
+      `the header of ${source} (${first.join(', ')}) lacks ${missing.join(', ')}: the served model reads ${wanted.join(', ')}`,
     );
   }
   const at = wanted.map((name) => first.indexOf(name));

@@ -29,7 +29,7 @@ describe('endpointRows: a CSV as the served model reads it', () => {
     ['sqft,rooms,age,price\n', /rows\.csv has a header and no rows/],
     [
       'sqft,rooms,price\n1,2,3\n',
-      /rows\.csv's header \(sqft, rooms, price\) lacks age: the served model reads sqft, rooms, age/,
+      /the header of rows\.csv \(sqft, rooms, price\) lacks age: the served model reads sqft, rooms, age/,
     ],
     ['1500,3\n', /rows\.csv line 1: 2 values, but the served model reads 3 features \(sqft, rooms, age\)/],
     ['sqft,rooms,age\n1,2,3\n4,5\n', /rows\.csv line 3: 2 values under a header of 3/],
