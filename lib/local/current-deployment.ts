@@ -7,6 +7,7 @@ import {
   type AppInputs,
   describeChanges,
   inputChanges,
+  isGivenAssembly,
   readAppInputs,
   readDeployedInputs,
 } from './deployed-inputs';
@@ -16,6 +17,9 @@ import { LocalDeployment } from './local-deployment';
 export function staleDeployReason(stateDir: string, now: AppInputs = readAppInputs()): string | undefined {
   const deployed = readDeployedInputs(stateDir);
   if (!deployed) return 'the last deploy recorded no inputs to compare with';
+  if (isGivenAssembly(deployed)) {
+    return `it deployed the assembly ${deployed.assembly} given to \`local up --assembly\`, not one built from this working tree`;
+  }
   const changes = inputChanges(deployed, now);
   return changes && describeChanges(changes);
 }

@@ -180,7 +180,21 @@ export function describeChanges(changes: InputChanges, max = 5): string {
 /** Where a deploy into the emulator records its inputs. */
 const recordFile = (stateDir: string) => join(stateDir, 'deployed-inputs.json');
 
-export function recordDeployedInputs(stateDir: string, inputs: AppInputs): void {
+/**
+ * A deploy of a cloud assembly given as it is (`local up --assembly <dir>`): what it was
+ * synthesized from is not known, so it is recorded as such, never as the working tree's inputs.
+ */
+export interface GivenAssembly {
+  readonly assembly: string;
+}
+
+/** What the last deploy recorded: the app's inputs it synthesized, or the assembly it was given. */
+export type DeployedInputs = AppInputs | GivenAssembly;
+
+export const isGivenAssembly = (deployed: DeployedInputs): deployed is GivenAssembly =>
+  typeof (deployed as Partial<GivenAssembly>).assembly === 'string';
+
+export function recordDeployedInputs(stateDir: string, inputs: DeployedInputs): void {
   writeFileSync(recordFile(stateDir), JSON.stringify(inputs) + '\n');
 }
 
@@ -188,10 +202,10 @@ export function forgetDeployedInputs(stateDir: string): void {
   rmSync(recordFile(stateDir), { force: true });
 }
 
-/** The inputs of the last deploy, or undefined if none recorded them. */
-export function readDeployedInputs(stateDir: string): AppInputs | undefined {
+/** What the last deploy recorded, or undefined if it recorded nothing. */
+export function readDeployedInputs(stateDir: string): DeployedInputs | undefined {
   try {
-    return JSON.parse(readFileSync(recordFile(stateDir), 'utf8')) as AppInputs;
+    return JSON.parse(readFileSync(recordFile(stateDir), 'utf8')) as DeployedInputs;
   } catch {
     return undefined;
   }

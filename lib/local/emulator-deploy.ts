@@ -65,8 +65,10 @@ export async function deployStage(
   const source = options.assemblyDir ? ['--app', assembly] : ['--output', assembly, ...context];
   rmSync(deployedRecord(target.stateDir), { force: true });
   forgetDeployedInputs(target.stateDir);
-  // Read before the synthesis reads them: an edit made while it runs is not in this deploy.
-  const inputs = readAppInputs();
+  // Read before the synthesis reads them: an edit made while it runs is not in this deploy. A
+  // given assembly was synthesized from who knows what: the working tree's inputs would be a
+  // guess, so the record says which assembly it was (a later train or serve refuses it).
+  const inputs = options.assemblyDir ? { assembly } : readAppInputs();
   await runCdk(
     [
       'deploy',

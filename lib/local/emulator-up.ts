@@ -4,7 +4,14 @@ import { LOCAL_ENVIRONMENT, platformConfig, type EnvironmentConfig, type MlEnvCo
 
 /** The name of the configured environment that runs in the emulator. */
 export { LOCAL_ENVIRONMENT };
-import { localStateDir, startEmulator, stopEmulator } from './emulator';
+import {
+  describeContents,
+  localStateDir,
+  NO_KEPT_STATE,
+  type StateRestore,
+  startEmulator,
+  stopEmulator,
+} from './emulator';
 import { stageStacks } from './emulator-assembly';
 import { bootstrapEmulator, deployedAssemblyDir, deployStage, type EmulatorTarget } from './emulator-deploy';
 import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
@@ -34,6 +41,11 @@ export interface LocalUpResult {
   readonly tracking: { readonly url: string; readonly reused: boolean };
   /** What each model's jobs and serving run with (its own lock's venv, made here). */
   readonly modelPythons: readonly ModelPython[];
+  /**
+   * The local state: where it lives, and what the emulator started here found of the state
+   * `local down` kept (undefined when a running emulator was reused: it holds what it held).
+   */
+  readonly state: { readonly dir: string; readonly restore?: StateRestore };
 }
 
 export interface LocalUpOptions {
@@ -42,7 +54,9 @@ export interface LocalUpOptions {
   /** @default platformConfig() */
   readonly config?: MlEnvConfig;
   /**
-   * A cloud assembly already synthesized (and validated) from this app, deployed as it is.
+   * A cloud assembly already synthesized (and validated) from this app, deployed as it is. What
+   * it was built from is not known: the deploy records the assembly, not the working tree's
+   * inputs, so `local train`, `serve` and `drift` refuse it until `local up` deploys the tree.
    * @default the CDK CLI synthesizes the app of cdk.json
    */
   readonly assemblyDir?: string;
@@ -79,6 +93,7 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
     steps.detail(
       `${started.reused ? 'reusing' : 'started'} moto on ${started.endpoint} (pid ${started.pid})`,
     );
+    if (started.restore) steps.detail(describeRestore(started.restore));
     return started;
   });
   const target: EmulatorTarget = { port: emulator.port, account: env.account, region: env.region, stateDir };
@@ -142,6 +157,7 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
       packageGroups,
       tracking: { url: server.url, reused: server.reused },
       modelPythons,
+      state: { dir: stateDir, ...(emulator.restore ? { restore: emulator.restore } : {}) },
     };
   } catch (error) {
     if (!emulator.reused) await stopEmulator({ stateDir });
@@ -149,6 +165,30 @@ export async function localUp(options: LocalUpOptions = {}): Promise<LocalUpResu
     if (server && !server.reused) await stopMlflowServer(stateDir);
     throw error;
   }
+}
+
+/** What the emulator found of the kept state, in a few words. */
+function describeRestore(restore: StateRestore): string {
+  return restore.outcome === 'restored'
+    ? `restored the kept state: ${describeContents(restore.contents)}`
+    : `started empty: ${restore.reason}`;
+}
+
+/** The one line saying which local state `local up` runs on, and where it lives. */
+export function formatLocalUpState(result: Pick<LocalUpResult, 'state'>): string {
+  const { dir, restore } = result.state;
+  if (!restore)
+    return `local up: the running emulator keeps the state it holds (the local state is in ${dir})`;
+  if (restore.outcome === 'restored') {
+    const saved = restore.savedAt ? ` (saved ${restore.savedAt})` : '';
+    return `local up: restored the local state kept in ${dir}${saved}: ${describeContents(restore.contents)} and the MLflow runs; \`mlenv local down --wipe\` clears it`;
+  }
+  // A state set aside leaves the MLflow runs beside an empty emulator: say how to clear them too.
+  const mlflow =
+    restore.reason === NO_KEPT_STATE
+      ? ''
+      : ' (the MLflow runs kept there stay until `mlenv local down --wipe`)';
+  return `local up: started empty: ${restore.reason}; the local state lives in ${dir}${mlflow}`;
 }
 
 /** Each stack's status in the emulator (`MISSING` if it has none). */

@@ -39,6 +39,10 @@ export interface EmulatorOptions {
   readonly python?: string;
   /** How long to wait for the emulator to answer. @default 30 s */
   readonly startTimeoutMs?: number;
+  /** How long a stopping emulator may take to save its state. @default SAVE_TIMEOUT_MS */
+  readonly saveTimeoutMs?: number;
+  /** Stop without saving (its state is about to be wiped). @default false */
+  readonly discard?: boolean;
 }
 
 const recordFile = (stateDir: string) => join(stateDir, 'emulator.json');
@@ -51,6 +55,62 @@ export const emulatorLogFile = (stateDir: string) => join(stateDir, 'emulator.lo
  * so that S3's objects, the packages and the executions live as long as the MLflow runs beside them.
  */
 export const emulatorStateFile = (stateDir: string) => join(stateDir, 'emulator-state.pickle');
+/** What became of that state, as the emulator reports it (persistent_emulator.py writes it). */
+export const emulatorStateStatusFile = (stateDir: string) => join(stateDir, 'emulator-state.json');
+
+/** What a kept state holds that a user would miss. */
+export interface StateContents {
+  readonly s3Objects: number;
+  readonly modelPackages: number;
+  readonly executions: number;
+}
+
+/** `12 S3 objects, 3 model packages, 5 executions`. */
+export function describeContents(contents: StateContents): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return [
+    count(contents.s3Objects, 'S3 object'),
+    count(contents.modelPackages, 'model package'),
+    count(contents.executions, 'execution'),
+  ].join(', ');
+}
+
+/** The reason persistent_emulator.py gives for starting empty when no state file exists. */
+export const NO_KEPT_STATE = 'no state was kept';
+
+/** What the emulator found of the kept state when it started. */
+export type StateRestore =
+  | { readonly outcome: 'restored'; readonly savedAt?: string; readonly contents: StateContents }
+  | { readonly outcome: 'empty'; readonly reason: string };
+
+/** What became of the emulator's state when it stopped. */
+export type StateSave =
+  | { readonly outcome: 'saved'; readonly at: string; readonly contents: StateContents }
+  | { readonly outcome: 'not saved'; readonly reason: string };
+
+/** The status file as the emulator writes it (its `save` outcome `saving` until it has saved). */
+interface StateStatus {
+  readonly pid: number;
+  readonly stateFile: string;
+  readonly restore?: StateRestore;
+  readonly save?:
+    | StateSave
+    | { readonly outcome: 'failed'; readonly reason: string }
+    | { readonly outcome: 'saving'; readonly since: string };
+}
+
+/** The state status written by the emulator process `pid` (one started before has another pid). */
+function readStateStatus(stateDir: string, pid: number): StateStatus | undefined {
+  try {
+    const status = JSON.parse(readFileSync(emulatorStateStatusFile(stateDir), 'utf8')) as StateStatus;
+    return status.pid === pid ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long `stopEmulator` lets the emulator save what it holds before killing it. */
+export const SAVE_TIMEOUT_MS = 60_000;
 
 function readRecord(stateDir: string): EmulatorRecord | undefined {
   try {
@@ -116,6 +176,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
     readonly pid: number;
     readonly port: number;
     readonly reused: boolean;
+    /** What the emulator started now found of the kept state (none for one reused). */
+    readonly restore?: StateRestore;
   }
 > {
   const stateDir = options.stateDir ?? localStateDir();
@@ -135,6 +197,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
       PERSISTENT_LAUNCHER,
       '--state-file',
       emulatorStateFile(stateDir),
+      '--status-file',
+      emulatorStateStatusFile(stateDir),
       EMULATOR_LAUNCHER,
       '--port-file',
       portFile(stateDir),
@@ -155,7 +219,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
     if (Number.isInteger(port) && port > 0 && (await emulatorAnswers(port))) {
       const record: EmulatorRecord = { pid, port, startedAt: new Date().toISOString() };
       writeFileSync(recordFile(stateDir), JSON.stringify(record, null, 2) + '\n');
-      return { running: true, ...record, endpoint: emulatorEndpoint(port), stateDir, reused: false };
+      // The state is loaded before the emulator serves: its outcome is written by now.
+      const restore = readStateStatus(stateDir, pid)?.restore ?? {
+        outcome: 'empty' as const,
+        reason: `the emulator reported nothing of its state (see ${emulatorLogFile(stateDir)})`,
+      };
+      return { running: true, ...record, endpoint: emulatorEndpoint(port), stateDir, reused: false, restore };
     }
     if (Date.now() > deadline) {
       await killGroup(pid);
@@ -169,12 +238,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
 }
 
 /**
- * Stops the recorded emulator (its whole process group: SIGTERM, on which it saves its state) and
- * removes the record.
+ * Stops the recorded emulator and removes the record: SIGTERM to its process group, on which it
+ * saves its state; it is killed only if it has not finished within `saveTimeoutMs` (a large
+ * state takes a while to write), and what became of the state is read from its status file.
+ * With `discard`, it is killed at once (nothing saved).
  */
-export async function stopEmulator(
-  options: EmulatorOptions = {},
-): Promise<{ readonly stopped: boolean; readonly pid?: number; readonly port?: number }> {
+export async function stopEmulator(options: EmulatorOptions = {}): Promise<{
+  readonly stopped: boolean;
+  readonly pid?: number;
+  readonly port?: number;
+  /** What became of the state it held (for an emulator that was running, not discarded). */
+  readonly save?: StateSave;
+}> {
   const stateDir = options.stateDir ?? localStateDir();
   const record = readRecord(stateDir);
   // Without a record, an emulator may still be starting (or its `up` was killed): its pid file.
@@ -183,7 +258,51 @@ export async function stopEmulator(
     (Number(existsSync(pidFile(stateDir)) ? readFileSync(pidFile(stateDir), 'utf8') : NaN) || undefined);
   if (pid === undefined) return { stopped: false };
   const alive = isLauncherProcess(pid);
-  if (alive) await killGroup(pid);
+  let save: StateSave | undefined;
+  if (alive && options.discard) {
+    signalGroup(pid, 'SIGKILL');
+    await killGroup(pid);
+  } else if (alive) {
+    const timeoutMs = options.saveTimeoutMs ?? SAVE_TIMEOUT_MS;
+    signalGroup(pid, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while (isLauncherProcess(pid) && Date.now() < deadline) await sleep(100);
+    const finished = !isLauncherProcess(pid);
+    if (!finished) signalGroup(pid, 'SIGKILL');
+    await killGroup(pid); // what is left of its group
+    save = saveOutcome(readStateStatus(stateDir, pid), finished, timeoutMs, stateDir);
+  }
   removeRecord(stateDir);
-  return { stopped: alive, pid, port: record?.port };
+  return { stopped: alive, pid, port: record?.port, ...(save ? { save } : {}) };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** What became of a stopped emulator's state, from its status: saved, or why not. */
+function saveOutcome(
+  status: StateStatus | undefined,
+  finished: boolean,
+  timeoutMs: number,
+  stateDir: string,
+): StateSave {
+  const log = emulatorLogFile(stateDir);
+  const save = status?.save;
+  if (save?.outcome === 'saved') return save;
+  if (save?.outcome === 'failed') return { outcome: 'not saved', reason: `its save failed: ${save.reason}` };
+  if (save?.outcome === 'saving' || (status?.restore && !finished)) {
+    return {
+      outcome: 'not saved',
+      reason: `it did not finish saving within ${Math.round(timeoutMs / 1000)} s and was killed`,
+    };
+  }
+  if (status && !status.restore) {
+    return { outcome: 'not saved', reason: 'it stopped before it had loaded its state (nothing to save)' };
+  }
+  return { outcome: 'not saved', reason: `it reported no save (see ${log})` };
 }
