@@ -1,31 +1,64 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A pid a record may name: 0 and negative pids address process groups, 1 is init. */
+const isProcessId = (pid: unknown): pid is number => Number.isInteger(pid) && (pid as number) > 1;
+
 /**
  * Whether `pid` is a live (not zombie) process whose command line contains `marker`: a recorded
- * pid that the system has since given to another program is not ours.
+ * pid that the system has since given to another program is not ours. With `startedBy`, a process
+ * started after that time is not the one recorded either (its pid was reused). A value that is not
+ * a process id (0 and negative pids name process groups) is never ours.
  */
-export function isOwnProcess(pid: number, marker: string): boolean {
+export function isOwnProcess(pid: number, marker: string, startedBy?: Date): boolean {
+  if (!isProcessId(pid)) return false;
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
   const proc = `/proc/${pid}`;
-  if (!existsSync(proc)) return true; // no procfs: trust the signal check
+  if (!existsSync('/proc/self/stat')) return commandLine(pid).includes(marker); // no procfs (macOS)
   try {
-    const state = readFileSync(`${proc}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
-    if (state === 'Z' || state === 'X') return false;
+    // `pid (comm) state ppid ...`: the command name may hold spaces and parentheses.
+    const stat = readFileSync(`${proc}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return false;
+    if (startedBy && processStart(Number(fields[19])) > startedBy.getTime() + 1000) return false;
     return readFileSync(`${proc}/cmdline`, 'utf8').includes(marker);
   } catch {
     return false;
   }
 }
 
-/** SIGTERM to the process group of `pid`, SIGKILL after 5 s if it is still there. */
-export async function stopProcessGroup(pid: number, marker: string): Promise<void> {
+/** A process's command line where there is no procfs: `ps`, or nothing. */
+function commandLine(pid: number): string {
+  try {
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+/** When a process started (ms since the epoch), from its start time in clock ticks since boot. */
+function processStart(ticksSinceBoot: number): number {
+  const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+  // Linux's USER_HZ is 100 on every architecture Node supports.
+  return btime ? Number(btime[1]) * 1000 + ticksSinceBoot * 10 : 0;
+}
+
+/**
+ * SIGTERM to the process group of `pid`, SIGKILL after 5 s if it is still there. Nothing is sent
+ * when `pid` is not a process id, or when it is alive as another program's (a reused pid, or one
+ * started after `startedBy`, the time its record was written): only a
+ * group whose leader is ours, or what is left of one whose leader has ended (Linux gives no new
+ * process a pid still used as a group's id), is signalled.
+ */
+export async function stopProcessGroup(pid: number, marker: string, startedBy?: Date): Promise<void> {
+  if (!isProcessId(pid)) return;
+  if (isLiveProcess(pid) && !isOwnProcess(pid, marker, startedBy)) return;
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);
@@ -40,6 +73,21 @@ export async function stopProcessGroup(pid: number, marker: string): Promise<voi
   }
   signal('SIGKILL');
   for (let i = 0; i < 20 && isOwnProcess(pid, marker); i++) await sleep(100);
+}
+
+/** Whether `pid` runs (a zombie does not: a group whose leader is one may still have members). */
+function isLiveProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2)[0]);
+  } catch {
+    return true; // no procfs: it answered the signal
+  }
 }
 
 /** A process of a process group: its pid and its command's name (`python3`, `java`). */

@@ -65,7 +65,8 @@ function recordedProcess(stateDir: string, model: string): ServingRecord | Start
   const file = recordFile(stateDir, model);
   if (!existsSync(file)) return undefined;
   const record = JSON.parse(readFileSync(file, 'utf8')) as ServingRecord | StartingRecord;
-  if (isOwnProcess(record.pid, MARKER)) return record;
+  // Written just after the spawn: a process started later holds a reused pid.
+  if (isOwnProcess(record.pid, MARKER, new Date(record.startedAt))) return record;
   rmSync(file, { force: true });
   return undefined;
 }
@@ -223,7 +224,7 @@ function writeRecord(file: string, record: ServingRecord | StartingRecord): void
 export async function stopServer(stateDir: string, model: string): Promise<boolean> {
   const record = recordedProcess(stateDir, model);
   // Stopped before its record goes: interrupted in between, the record still says what runs.
-  if (record) await stopProcessGroup(record.pid, MARKER);
+  if (record) await stopProcessGroup(record.pid, MARKER, new Date(record.startedAt));
   rmSync(recordFile(stateDir, model), { force: true });
   return record !== undefined;
 }
