@@ -2,13 +2,14 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command, Option } from 'commander';
 import { platformConfig } from '../../config';
 import { existsSync } from 'node:fs';
-import { emulatorStateFile, emulatorStatus, localStateDir } from '../local/emulator';
+import { emulatorStatus, localStateDir } from '../local/emulator';
 import { connectCurrentDeployment, staleDeployReason } from '../local/current-deployment';
 import { formatStateChoice, localDown } from '../local/local-down';
 import { stageStacks } from '../local/emulator-assembly';
 import { deployedAssemblyDir, deployedRecord } from '../local/emulator-deploy';
 import { emulatorClientConfig } from '../local/emulator-env';
 import {
+  formatLocalUpState,
   localEnvironment,
   localUp,
   SILENT_STEPS,
@@ -70,15 +71,13 @@ export function localCommand(): Command {
     )
     .action(async (options: { assembly?: string }) => {
       const started = Date.now();
-      const stateDir = localStateDir();
-      // A state `local down` kept is loaded by the emulator this starts (not by one that runs).
-      const kept = existsSync(emulatorStateFile(stateDir)) && !(await emulatorStatus({ stateDir })).running;
-      const result = await localUp({ stateDir, steps: consoleSteps(), assemblyDir: options.assembly });
-      if (kept) {
-        console.log(
-          `local up: restored the local state kept in ${stateDir} (S3 objects, model packages, executions, MLflow runs; \`mlenv local down --wipe\` clears it)`,
-        );
-      }
+      const result = await localUp({
+        stateDir: localStateDir(),
+        steps: consoleSteps(),
+        assemblyDir: options.assembly,
+      });
+      // What the emulator itself reported of the kept state: restored, or started empty and why.
+      console.log(formatLocalUpState(result));
       console.log(
         `local up: ${result.stacks.length} stacks deployed into ${result.endpoint} (pid ${result.pid}) in ${seconds(Date.now() - started)}; runs are recorded in MLflow at ${result.tracking.url}`,
       );
