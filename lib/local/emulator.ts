@@ -185,7 +185,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<
   if (current.running && current.pid !== undefined && current.port !== undefined) {
     return { ...current, running: true, pid: current.pid, port: current.port, reused: true };
   }
-  mkdirSync(stateDir, { recursive: true });
+  // Only this user's: the state holds datasets, models and the emulator's KMS keys.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   await stopEmulator({ stateDir }); // one whose start was interrupted, known only by its pid file
   const python = options.python ?? join(REPO_ROOT, '.venv', 'bin', 'python');
   if (!existsSync(python)) {

@@ -31,6 +31,7 @@ import json
 import os
 import pickle
 import signal
+import stat
 import sys
 import threading
 import types
@@ -155,6 +156,28 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _private_new_file(path: str, mode: str) -> Any:
+    """Creates ``path`` readable by this user only (it holds datasets, models and KMS keys); a
+    file or symlink already there is an error, so nothing is written through a planted link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return os.fdopen(os.open(path, flags, 0o600), mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+
+
+def _not_private(path: str) -> str | None:
+    """Why ``path`` may hold another user's bytes (a symlink, not this user's, or writable by
+    others, or in a directory that is), or None when only this user can have written it."""
+    uid = os.getuid()
+    for what, target in (("the file", path), ("its directory", os.path.dirname(os.path.abspath(path)))):
+        st = os.lstat(target)
+        if stat.S_ISLNK(st.st_mode):
+            return f"{what} is a symbolic link"
+        if st.st_uid != uid:
+            return f"{what} belongs to uid {st.st_uid}, not to this user ({uid})"
+        if st.st_mode & 0o022:
+            return f"{what} is writable by others (mode {stat.S_IMODE(st.st_mode):o})"
+    return None
+
+
 def save(path: str) -> dict[str, Any]:
     """Saves every moto backend in use to ``path`` (atomically: a save that fails or is cut short
     leaves the file as it was); returns what it saved. Raises what made it fail."""
@@ -170,7 +193,7 @@ def save(path: str) -> dict[str, Any]:
         }
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "wb") as f:
+        with _private_new_file(tmp, "wb") as f:
             _StatePickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
     except Exception:
         os.remove(tmp)
@@ -192,8 +215,13 @@ def load(path: str) -> dict[str, Any]:
 
     for leftover in glob.glob(f"{glob.escape(path)}.*.tmp"):  # a save that was killed
         os.remove(leftover)
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         return {"outcome": "empty", "reason": "no state was kept"}  # emulator.ts: NO_KEPT_STATE
+    unsafe = _not_private(path)
+    if unsafe:
+        # Unpickling runs code: a state another user could have written is never loaded, nor moved.
+        print(f"persistent_emulator: not loading {path}: {unsafe}; starting empty", flush=True)
+        return {"outcome": "empty", "reason": f"the kept state {path} was not loaded: {unsafe}"}
     try:
         with open(path, "rb") as f:
             state = pickle.load(f)
@@ -231,7 +259,9 @@ class StatusFile:
         if self.path is None:
             return
         tmp = f"{self.path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
+        if os.path.lexists(tmp):
+            os.remove(tmp)  # one of ours that a kill left; never written through (see _private_new_file)
+        with _private_new_file(tmp, "w") as f:
             json.dump(self.status, f, indent=2)
             f.write("\n")
         os.replace(tmp, self.path)

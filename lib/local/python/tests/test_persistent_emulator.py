@@ -89,3 +89,52 @@ def test_an_unreadable_state_is_set_aside_and_the_emulator_starts_empty(state_fi
     with open(f"{state_file}.unreadable", "rb") as f:
         assert f.read() == b"not a pickle"
     assert "could not restore" in capsys.readouterr().out
+
+
+def test_the_saved_state_is_readable_by_this_user_only(state_file):
+    persistent_emulator.save(state_file)
+    assert os.stat(state_file).st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("mode", [0o664, 0o646])
+def test_a_state_others_could_write_is_never_unpickled(state_file, mode, tmp_path):
+    ran = tmp_path / "ran"
+    with open(state_file, "wb") as f:
+        f.write(b"cos\nsystem\n(S'touch %s'\ntR." % str(ran).encode())  # a pickle that runs a command
+    os.chmod(state_file, mode)
+    outcome = persistent_emulator.load(state_file)
+    assert outcome["outcome"] == "empty"
+    assert "writable by others" in outcome["reason"]
+    assert not ran.exists()
+    assert os.path.exists(state_file)  # not moved either: it may not be ours to move
+
+
+def test_a_state_in_a_directory_others_can_write_is_never_unpickled(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    path = str(shared / "emulator-state.pickle")
+    with mock_aws():
+        persistent_emulator.save(path)
+        outcome = persistent_emulator.load(path)
+    assert outcome["outcome"] == "empty"
+    assert "its directory is writable by others" in outcome["reason"]
+
+
+def test_a_symlinked_state_is_never_unpickled(state_file, tmp_path):
+    target = tmp_path / "elsewhere.pickle"
+    persistent_emulator.save(str(target))
+    os.symlink(target, state_file)
+    outcome = persistent_emulator.load(state_file)
+    assert outcome["outcome"] == "empty"
+    assert "symbolic link" in outcome["reason"]
+
+
+def test_a_save_never_writes_through_a_planted_link(state_file, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("untouched")
+    os.symlink(victim, f"{state_file}.{os.getpid()}.tmp")
+    with pytest.raises(FileExistsError):
+        persistent_emulator.save(state_file)
+    assert victim.read_text() == "untouched"
+    assert not os.path.exists(state_file)
