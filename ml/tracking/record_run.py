@@ -8,22 +8,26 @@ script, run by a step that may reach the server, records it:
     record_run.py record --tracking-uri URI --experiment churn --run-name <execution name>
         --evaluation s3://.../evaluation.json --param n-estimators=100 ...
         --dataset-version V --dataset-uri U --code-version C --model-artifact s3://.../model.tar.gz
-        [--run-id-file FILE]
+        [--artifact-location s3://<models bucket>/mlflow/churn/] [--run-id-file FILE]
     record_run.py link --tracking-uri URI --run-id ID --model-package-arn ARN
 
-``record`` creates the experiment if needed and a finished run with the parameters, every metric
+``record`` creates the experiment if needed (with ``--artifact-location``, its model's own folder of
+the server's artifact store, so that IAM can keep one model's recorder from writing another
+model's run artifacts) and a finished run with the parameters, every metric
 of the evaluation report (``auc``, ``accuracy``, ...), the lineage as tags (``mlenv.*``) and, as
 artifacts a reader of the run downloads, the report (``evaluation.json``) and the trained model's
 archive (``model/model.tar.gz``, read from ``--model-artifact``), and prints ``{"runId": ...}`` (also written to ``--run-id-file``). ``link`` tags the run with the
 package's ARN. Every argument may come from an environment variable instead (``MLENV_EXPERIMENT``,
-``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``, ..., ``MLFLOW_TRACKING_URI``,
+``MLENV_ARTIFACT_LOCATION``, ``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``, ..., ``MLFLOW_TRACKING_URI``,
 ``MLFLOW_RUN_ID``, ``MLENV_MODEL_PACKAGE_ARN``): what a build step passes. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
 (with the ``sagemaker-mlflow`` plugin installed) or an ``http://`` / ``file:`` URI.
 
 Tracking must never fail training: with no tracking URI, or when the server cannot be reached or
 refuses, the script prints one ``warning:`` line, records nothing and exits 0 (``record`` prints
 ``{"runId": ""}``); an artifact that cannot be read or uploaded is one ``warning:`` line too, and
-the run is recorded without it. The MLflow client uploads artifacts itself: to the server (an
+the run is recorded without it. An experiment that already exists with another artifact location
+(MLflow cannot move an experiment's artifacts) is refused with one ``warning:`` line, and nothing is
+recorded: its runs' artifacts could not be written where the recorder may write. The MLflow client uploads artifacts itself: to the server (an
 ``http://`` server that serves them) or, for a SageMaker server, straight to its S3 artifact
 store with the caller's credentials. Bad arguments exit 2 with one ``error:`` line.
 """
@@ -51,6 +55,10 @@ FAST_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIM
 
 class RecordError(Exception):
     """Arguments or input the script cannot use at all."""
+
+
+class ExperimentElsewhereError(Exception):
+    """The experiment exists, with its artifacts somewhere else than the location asked for."""
 
 
 def read_text(location: str) -> str:
@@ -130,7 +138,7 @@ def record(mlflow, args) -> str:
     report = read_text(args.evaluation) if args.evaluation else None
     metrics = evaluation_metrics(json.loads(report)) if report is not None else {}
     mlflow.set_tracking_uri(args.tracking_uri)
-    mlflow.set_experiment(args.experiment)
+    use_experiment(mlflow, args.experiment, args.artifact_location)
     with mlflow.start_run(run_name=args.run_name, tags=lineage_tags(args)) as run:
         params = {**args.params_json, **dict(args.param)}
         if args.dataset_version:
@@ -144,6 +152,36 @@ def record(mlflow, args) -> str:
         if args.model_artifact:
             log_artifact(lambda: log_model_archive(mlflow, args.model_artifact), f"the model {args.model_artifact}")
         return run.info.run_id
+
+
+def same_location(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
+
+
+def use_experiment(mlflow, name: str, artifact_location) -> None:
+    """Makes ``name`` the active experiment; with ``artifact_location``, one that keeps its artifacts
+    there (created so if it does not exist yet; one that exists elsewhere is refused)."""
+    if not artifact_location:
+        mlflow.set_experiment(name)
+        return
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        try:
+            client.create_experiment(name, artifact_location=artifact_location)
+        except Exception:
+            # Another recorder may have created it meanwhile: then it is read back; else, the error.
+            experiment = client.get_experiment_by_name(name)
+            if experiment is None:
+                raise
+        experiment = experiment or client.get_experiment_by_name(name)
+    if not same_location(experiment.artifact_location, artifact_location):
+        raise ExperimentElsewhereError(
+            f"experiment '{name}' keeps its artifacts at {experiment.artifact_location}, not at its model's "
+            f"{artifact_location} (MLflow cannot move them): rename or delete it on the server "
+            f"(MlflowClient().rename_experiment), and the next run creates '{name}' there"
+        )
+    mlflow.set_experiment(experiment_id=experiment.experiment_id)
 
 
 def log_model_archive(mlflow, location: str) -> None:
@@ -179,6 +217,11 @@ def parse_args(argv):
         command.add_argument("--tracking-uri", default=env("MLFLOW_TRACKING_URI", ""))
         command.add_argument("--run-id-file", help="write the run id here (empty when nothing was recorded)")
     rec.add_argument("--experiment", default=env("MLENV_EXPERIMENT"), help="the experiment (the model's name)")
+    rec.add_argument(
+        "--artifact-location",
+        default=env("MLENV_ARTIFACT_LOCATION") or None,
+        help="where the experiment keeps its runs' artifacts (its model's folder of the server's store)",
+    )
     rec.add_argument("--run-name", default=env("MLENV_RUN_NAME"), help="the run's name (the pipeline execution's)")
     rec.add_argument("--evaluation", default=env("MLENV_EVALUATION"), help="evaluation.json (a path or s3:// URI)")
     rec.add_argument("--param", type=key_value, action="append", default=[], help="name=value, repeatable")
