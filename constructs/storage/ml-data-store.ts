@@ -28,14 +28,32 @@ export interface IMlDataStore extends IConstruct {
   grantReadCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
   /** Lets `grantee` read, write and delete curated data under `keyPattern` (and use the key for it). */
   grantReadWriteCurated(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
-  /** Lets `grantee` read model artifacts under `keyPattern` (and decrypt them). */
-  grantReadModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
+  /** Lets `grantee` read model artifacts under `keyPattern` (and decrypt them, as `options` say). */
+  grantReadModels(grantee: iam.IGrantable, keyPattern?: string, options?: DataGrantOptions): iam.Grant;
   /** Lets `grantee` put model artifacts under `keyPattern`, without deleting any (and encrypt them). */
   grantWriteModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
   /** Lets `grantee` put data capture and monitoring reports, without deleting any (and encrypt them). */
   grantWriteMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
   /** Lets `grantee` read captured data and monitoring reports under `keyPattern` (and decrypt them). */
   grantReadMonitoring(grantee: iam.IGrantable, keyPattern?: string): iam.Grant;
+}
+
+/** How a grantee may use the data key for the objects it is granted. */
+export enum DataKeyUse {
+  /** Directly, or through any service (what a SageMaker job's role needs). */
+  ANY = 'any',
+  /**
+   * Only as S3 uses it for the granted object's bucket (`kms:ViaService` S3 of the stack's region,
+   * and the bucket's ARN as encryption context: the buckets use bucket keys). A role whose code
+   * reads with the S3 API needs no more, and then cannot decrypt with the key directly.
+   */
+  VIA_S3 = 'via-s3',
+}
+
+/** Options of a data store grant. */
+export interface DataGrantOptions {
+  /** @default DataKeyUse.ANY */
+  readonly keyUse?: DataKeyUse;
 }
 
 /** S3 and KMS actions of each kind of access, spelled out (no wildcards). */
@@ -88,8 +106,12 @@ export abstract class MlDataStoreBase extends Construct implements IMlDataStore 
     return this.grantAccess(grantee, this.curatedBucket, ACCESS.readWrite, keyPattern);
   }
 
-  public grantReadModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
-    return this.grantAccess(grantee, this.modelsBucket, ACCESS.read, keyPattern);
+  public grantReadModels(
+    grantee: iam.IGrantable,
+    keyPattern?: string,
+    options: DataGrantOptions = {},
+  ): iam.Grant {
+    return this.grantAccess(grantee, this.modelsBucket, ACCESS.read, keyPattern, options.keyUse);
   }
 
   public grantWriteModels(grantee: iam.IGrantable, keyPattern?: string): iam.Grant {
@@ -109,6 +131,7 @@ export abstract class MlDataStoreBase extends Construct implements IMlDataStore 
     bucket: s3.IBucket,
     access: (typeof ACCESS)[keyof typeof ACCESS],
     keyPattern = '*',
+    keyUse = DataKeyUse.ANY,
   ): iam.Grant {
     let grant = iam.Grant.addToPrincipalOrResource({
       grantee,
@@ -123,6 +146,23 @@ export abstract class MlDataStoreBase extends Construct implements IMlDataStore 
           actions: [...access.bucket],
           resourceArns: [bucket.bucketArn],
           resource: bucket,
+        }),
+      );
+    }
+    if (keyUse === DataKeyUse.VIA_S3) {
+      const stack = Stack.of(this);
+      return grant.combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          // DescribeKey carries no encryption context (S3 does not call it for the grantee).
+          actions: access.key.filter((action) => action !== 'kms:DescribeKey'),
+          resourceArns: [this.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `s3.${stack.region}.${stack.urlSuffix}`,
+              'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn,
+            },
+          },
         }),
       );
     }

@@ -12,9 +12,10 @@ import {
   pythonBuildProject,
 } from '../common/python-build-project';
 import { ModelLayout } from '../common/model-layout';
-import type { IMlDataStore } from '../storage/ml-data-store';
+import { DataKeyUse, type IMlDataStore } from '../storage/ml-data-store';
 import { trainedArtifactKey } from '../training/pipeline-steps';
 import type { IRunRecorder } from '../training/run-recording';
+import { experimentArtifactLocation } from './experiment-artifact-location';
 import type { IMlflowTrackingServer } from './mlflow-tracking-server';
 
 /** The script the recorder runs (in its source directory) and the lock of what it installs (hashed). */
@@ -22,6 +23,8 @@ export const RUN_RECORDER_SCRIPT = 'record_run.py';
 export const RUN_RECORDER_LOCK = 'requirements-aws.lock';
 /** The build's output variable: the id of the run it recorded (empty when it recorded none). */
 export const RUN_ID_VARIABLE = 'MLFLOW_RUN_ID';
+/** The build's variable with where its model's experiment keeps run artifacts (`experimentArtifactLocation`). */
+export const ARTIFACT_LOCATION_VARIABLE = 'MLENV_ARTIFACT_LOCATION';
 
 export interface RunRecorderProps {
   /** The directory with `record_run.py` and `requirements-aws.lock` (ml/tracking), shipped as an asset. */
@@ -35,6 +38,12 @@ export interface RunRecorderProps {
   readonly dataStore: IMlDataStore;
   /** The keys of the evaluation reports it may read (`churn/runs/*\/evaluation/evaluation.json`). */
   readonly evaluationKeyPattern: string;
+  /**
+   * The model whose runs it records: its experiment keeps their artifacts under
+   * `<server's artifact store><modelName>/`, the only artifacts the recorder may put.
+   * @default - the first segment of `evaluationKeyPattern` (`churn`)
+   */
+  readonly modelName?: string;
   /**
    * The keys of the model archives it may read, to log them as their runs' artifacts.
    * @default - the training pipeline's trained archives of the model whose reports it reads
@@ -66,9 +75,11 @@ export interface RunRecorderProps {
  * `MLFLOW_RUN_ID` is the run's id. Each build first installs exactly `requirements-aws.lock`
  * (hashed), from its build environment's package repository where it has one. Its role may log
  * runs on its tracking server, read the evaluation reports and model archives, and put the runs'
- * artifacts (the report, the archive) in the server's artifact store, which the MLflow client
- * writes itself with the build's credentials (and that repository's packages), nothing else; a
- * build never fails because the server does not answer.
+ * artifacts (the report, the archive) in its model's folder of the server's artifact store
+ * (`experimentArtifactLocation`, passed to the script as `MLENV_ARTIFACT_LOCATION`), which the
+ * MLflow client writes itself with the build's credentials (and that repository's packages),
+ * nothing else; it uses the data key only as S3 does for the models bucket. A build never fails
+ * because the server does not answer.
  *
  * @example
  * const recorder = new RunRecorder(this, 'Recorder', { sourcePath: 'ml/tracking', trackingServer,
@@ -86,6 +97,10 @@ export class RunRecorder extends Construct implements IRunRecorder {
         throw new Error(`RunRecorder: ${join(props.sourcePath, file)} not found`);
       }
     }
+    const modelName = props.modelName ?? props.evaluationKeyPattern.split('/')[0];
+    const artifactLocation = props.trackingServer
+      ? experimentArtifactLocation(props.trackingServer.artifactStoreUri, modelName)
+      : undefined;
     const built = pythonBuildProject(this, {
       owner: 'RunRecorder',
       sourcePath: props.sourcePath,
@@ -102,6 +117,7 @@ export class RunRecorder extends Construct implements IRunRecorder {
       environmentVariables: {
         MLFLOW_TRACKING_URI: props.trackingServer?.trackingServerArn ?? '',
         MLENV_ACTION: 'record',
+        ...(artifactLocation ? { [ARTIFACT_LOCATION_VARIABLE]: artifactLocation } : {}),
       },
       commands: [
         `python ${RUN_RECORDER_SCRIPT} "\${MLENV_ACTION}" --run-id-file run-id`,
@@ -112,15 +128,19 @@ export class RunRecorder extends Construct implements IRunRecorder {
     this.project = built.project;
     this.role = built.role;
     this.logGroup = built.logGroup;
-    props.dataStore.grantReadModels(this.role, props.evaluationKeyPattern);
-    if (props.trackingServer) {
+    // Its reads decrypt with the data key only through S3 (the client reads with boto3): the key
+    // alone, used directly, would decrypt any object of the bucket a caller could fetch elsewhere.
+    const viaS3 = { keyUse: DataKeyUse.VIA_S3 };
+    props.dataStore.grantReadModels(this.role, props.evaluationKeyPattern, viaS3);
+    if (props.trackingServer && artifactLocation) {
       props.trackingServer.grantLogRuns(this.role);
-      // The artifacts a run carries: the archive read, and both put under the server's store only.
+      // The artifacts a run carries: the archive read, and both put under its model's folder only.
       props.dataStore.grantReadModels(
         this.role,
         props.modelArtifactKeyPattern ?? modelArchivePattern(props.evaluationKeyPattern),
+        viaS3,
       );
-      grantPutRunArtifacts(this.role, props.dataStore, artifactStorePrefix(props.trackingServer));
+      grantPutRunArtifacts(this.role, props.dataStore, artifactStorePrefix(artifactLocation));
     }
   }
 
@@ -142,17 +162,18 @@ function modelArchivePattern(evaluationKeyPattern: string): string {
 }
 
 /**
- * The keys `record_run.py record` puts in a tracking server's artifact store under `prefix`: its two
- * artifacts (`evaluation.json`, `model/model.tar.gz`) of any run, as MLflow keys them
- * (`<prefix><experiment id>/<run id>/artifacts/<path>`; both ids are known only at run time).
+ * The keys `record_run.py record` puts under `prefix`, its model's experiment's artifact location:
+ * its two artifacts (`evaluation.json`, `model/model.tar.gz`) of any run of that experiment, as
+ * MLflow keys them (`<prefix><run id>/artifacts/<path>`; the run's id is known only at run time).
  */
 export function runArtifactKeyPatterns(prefix: string): string[] {
   return ['evaluation.json', 'model/model.tar.gz'].map((path) => `${prefix}*/artifacts/${path}`);
 }
 
 /**
- * Lets `role` put the recorder's run artifacts under `prefix` of the models bucket, and no other
- * artifact there (one model's recorder must not overwrite what another run logged), with the data
+ * Lets `role` put the recorder's run artifacts under `prefix` of the models bucket (its model's
+ * folder of the artifact store), and no other artifact there (one model's recorder must not
+ * overwrite what another model's run, or any other artifact, logged), with the data
  * key the bucket requires only as S3 uses it for that bucket: the MLflow client uploads with the
  * build's credentials, so the data key must not be usable directly (kms:ViaService) nor for another
  * bucket (the bucket uses bucket keys: S3's encryption context is the bucket's ARN).
@@ -184,13 +205,13 @@ function grantPutRunArtifacts(role: iam.IRole, dataStore: IMlDataStore, prefix: 
   );
 }
 
-/** The key prefix of a tracking server's artifact store (`s3://<models bucket>/<prefix>`), in the models bucket. */
-function artifactStorePrefix(server: IMlflowTrackingServer): string {
+/** The key prefix of an artifact location (`s3://<models bucket>/<prefix>`), in the models bucket. */
+function artifactStorePrefix(location: string): string {
   // The bucket's name may be a token, which has no `/`: the prefix is what follows it.
-  const prefix = /^s3:\/\/[^/]+\/(.*)$/.exec(server.artifactStoreUri)?.[1];
+  const prefix = /^s3:\/\/[^/]+\/(.*)$/.exec(location)?.[1];
   if (prefix === undefined || !prefix.endsWith('/') || prefix.includes('*')) {
     throw new Error(
-      `RunRecorder: the tracking server's artifact store ${server.artifactStoreUri} is not s3://<models bucket>/<prefix>/`,
+      `RunRecorder: the artifact location ${location} is not s3://<models bucket>/<prefix>/ (the tracking server's artifact store)`,
     );
   }
   return prefix;

@@ -7,6 +7,7 @@ import { ModelLayout } from '../../constructs/common/model-layout';
 import { modelPackageGroupName } from '../../constructs/registry/model-registry';
 import { endpointLogGroupName } from '../../constructs/serving/model-endpoint';
 import { dataStoreBucketName } from '../../constructs/storage/ml-data-store';
+import { experimentArtifactLocation } from '../../constructs/tracking/experiment-artifact-location';
 import { runArtifactKeyPatterns } from '../../constructs/tracking/run-recorder';
 import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
 import {
@@ -122,10 +123,15 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       [object('models', `${props.trackingArtifactPrefix}*`)],
       "The MLflow tracking server's run artifacts, under its own prefix of the models bucket; MLflow names them by experiment and run id at run time",
     );
-    explain(
-      runArtifactKeyPatterns(props.trackingArtifactPrefix).map((key) => object('models', key)),
-      "The two artifacts a run recorder logs in a run (the evaluation report, the model archive), under the MLflow tracking server's prefix of the models bucket; MLflow names a run's folder by experiment and run id at run time",
-    );
+    const trackingArtifactPrefix = props.trackingArtifactPrefix;
+    for (const model of props.modelNames) {
+      explain(
+        runArtifactKeyPatterns(experimentArtifactLocation(trackingArtifactPrefix, model)).map((key) =>
+          object('models', key),
+        ),
+        `The two artifacts model ${model}'s run recorder logs in a run (the evaluation report, the model archive), under its experiment's own folder of the MLflow tracking server's prefix of the models bucket; MLflow names a run's folder by its id at run time`,
+      );
+    }
   }
   if (props.parameterPath) {
     explain(

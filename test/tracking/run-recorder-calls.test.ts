@@ -91,8 +91,17 @@ const modelsBucket = 'test-data-models';
 const evaluationArn = `arn:aws:s3:::${modelsBucket}/${layout.evaluationKey(RUN_ID)}`;
 /** The server's artifact store: MlflowTrackingServer's default prefix in the models bucket. */
 const artifactStore = `arn:aws:s3:::${modelsBucket}/mlflow/`;
-/** A run's artifact under the store, as MLflow keys it: `<experiment id>/<run id>/artifacts/<path>`. */
-const RUN_ARTIFACT = /^arn:aws:s3:::test-data-models\/mlflow\/\d+\/[0-9a-f]{32}\/artifacts\/(.+)$/;
+/**
+ * A run's artifact, as MLflow keys it under its experiment's artifact location
+ * (`<location><run id>/artifacts/<path>`): the model's own folder of the store, so that one
+ * server serves every model and a model's recorder reaches its own runs' artifacts only.
+ */
+const RUN_ARTIFACT = new RegExp(`^arn:aws:s3:::${modelsBucket}/mlflow/${MODEL}/[0-9a-f]{32}/artifacts/(.+)$`);
+/** A run of another model on the same server, and one of an experiment keyed by id (MLflow's default). */
+const OTHER_MODEL = 'fraud';
+const otherRunArtifacts = [`${artifactStore}${OTHER_MODEL}/`, `${artifactStore}1/`].map(
+  (folder) => `${folder}${'f'.repeat(32)}/artifacts/`,
+);
 const dataKey = String(
   asObject(
     asObject(
@@ -230,6 +239,24 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
     expect(byRecorder('LinkRun')).not.toContain(`s3:GetObject ${evaluationArn}`);
   });
 
+  test("RecordRun: the artifacts go to its model's own folder of the store, with the data key through S3", async () => {
+    const own = `${artifactStore}${MODEL}/${'e'.repeat(32)}/artifacts/`;
+    const put = enumeration.calls.find((c) => c.principal === buildRole && c.action === 's3:PutObject')!;
+    const { context: _put, ...abort } = put;
+    const generate = enumeration.calls.find(
+      (c) => c.principal === buildRole && c.action === 'kms:GenerateDataKey' && c.origin === put.origin,
+    )!;
+    const allowedCalls: RunTimeCall[] = [
+      { ...put, resource: `${own}evaluation.json` },
+      { ...put, resource: `${own}model/model.tar.gz` },
+      // An abort carries none of the put's conditions (its encryption headers).
+      { ...abort, action: 's3:AbortMultipartUpload', resource: `${own}model/model.tar.gz` },
+      generate,
+      { ...generate, action: 'kms:Decrypt' },
+    ];
+    expect((await check(allowedCalls)).filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
+  });
+
   test('every call it makes is allowed', () => {
     expect(checked.length).toBeGreaterThan(0);
     expect(checked.filter((c) => !cleanlyAllowed(c)).map(line)).toEqual([]);
@@ -239,10 +266,15 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
     const recorded = enumeration.calls.filter((c) => c.principal === buildRole);
     const mlflow = recorded.filter((c) => c.action.startsWith('sagemaker-mlflow:'));
     const read = recorded.find((c) => c.action === 's3:GetObject' && c.resource === evaluationArn)!;
-    // The data keys the artifacts' puts ask for (a multipart upload's Decrypt is not among them: the
-    // report and archive reads grant Decrypt of the data key without conditions).
+    // The data key as S3 asks for it: the artifacts' puts, a multipart upload's and the reads' decrypts.
     const dataKeyCalls = recorded.filter(
-      (c) => c.resource === dataKey && c.action === 'kms:GenerateDataKey' && c.origin.includes(' artifact'),
+      (c) =>
+        c.resource === dataKey &&
+        (c.action === 'kms:GenerateDataKey' || c.action === 'kms:Decrypt') &&
+        c.context?.['kms:ViaService'] !== undefined,
+    );
+    expect(new Set(dataKeyCalls.map((c) => c.action))).toEqual(
+      new Set(['kms:GenerateDataKey', 'kms:Decrypt']),
     );
     expect(mlflow.length).toBeGreaterThan(0);
     expect(dataKeyCalls.length).toBeGreaterThan(0);
@@ -280,13 +312,24 @@ describe('a training pipeline with a run recorder, evaluated with its run-time c
       { ...read, action: 's3:DeleteObject', resource: `${artifactStore}1/r/artifacts/evaluation.json` },
       // Only the two artifacts record_run.py logs: not another artifact of a run (MLflow's model
       // metadata), nor a key outside a run's artifacts.
+      // Another model's runs on the same server, or an experiment keyed by id: neither overwritten
+      // nor read (their reports and archives are that model's).
+      ...['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'].flatMap((action) =>
+        otherRunArtifacts.flatMap((folder) => [
+          { ...read, action, resource: `${folder}evaluation.json` },
+          { ...read, action, resource: `${folder}model/model.tar.gz` },
+        ]),
+      ),
+      // Its own model's run artifacts are put, never read back.
+      { ...read, resource: `${artifactStore}${MODEL}/${'f'.repeat(32)}/artifacts/model/model.tar.gz` },
       ...['s3:PutObject', 's3:AbortMultipartUpload'].flatMap((action) => [
         { ...read, action, resource: `${artifactStore}1/abc/artifacts/MLmodel` },
         { ...read, action, resource: `${artifactStore}1/abc/artifacts/model/MLmodel` },
         { ...read, action, resource: `${artifactStore}1/abc/evaluation.json` },
         { ...read, action, resource: `${artifactStore}evaluation.json` },
       ]),
-      // The data key: only as S3 uses it for the models bucket, never called directly.
+      // The data key: only as S3 uses it for the models bucket, never called directly (a direct
+      // Decrypt would open any object under the key, fetched from wherever it was copied).
       ...dataKeyCalls.flatMap((c) => {
         const { 'kms:ViaService': _via, ...direct } = c.context ?? {};
         return [

@@ -83,6 +83,19 @@ describe('RunRecorder', () => {
     expect(variables(none.project).MLFLOW_TRACKING_URI).toBe('');
   });
 
+  test("tells the script its model's own folder of the server's artifact store, where the experiment keeps run artifacts", () => {
+    // The server's store is s3://<models bucket>/mlflow/ (MlflowTrackingServer's default prefix).
+    const location = JSON.stringify(stack.resolve(variables(project).MLENV_ARTIFACT_LOCATION));
+    expect(location).toMatch(/\/mlflow\/churn\/"\]\]\}$/);
+    expect(location).toContain('s3://');
+    const fraud = build({ evaluationKeyPattern: 'fraud/runs/*/evaluation/evaluation.json' });
+    expect(JSON.stringify(fraud.stack.resolve(variables(fraud.project).MLENV_ARTIFACT_LOCATION))).toMatch(
+      /\/mlflow\/fraud\/"\]\]\}$/,
+    );
+    // Without a server there is no store.
+    expect(variables(build({ withServer: false }).project).MLENV_ARTIFACT_LOCATION).toBeUndefined();
+  });
+
   test('its build commands record a run and export its id (run here, in a copy of its source, against a local store)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlenv-recorder-'));
     cpSync(SOURCE, dir, { recursive: true }); // as CodeBuild unpacks the asset
@@ -97,6 +110,7 @@ describe('RunRecorder', () => {
         HOME: dir,
         ...variables(project),
         MLFLOW_TRACKING_URI: `sqlite:///${join(dir, 'mlflow.db')}`,
+        MLENV_ARTIFACT_LOCATION: `file://${join(dir, 'artifacts', 'churn')}/`,
         MLENV_EXPERIMENT: 'churn',
         MLENV_RUN_NAME: 'manual-1',
         MLENV_EVALUATION: evaluation,
@@ -128,23 +142,38 @@ describe('RunRecorder', () => {
       expect(
         await allowed('s3:GetObject', models('fraud/runs/abc/fraud-train-abc/output/model.tar.gz')),
       ).toBe(false);
-      // The artifacts go to the server's store (s3://<models bucket>/mlflow/), where the client puts them.
-      expect(await allowed('s3:PutObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(true);
-      expect(await allowed('s3:GetObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
-      expect(await allowed('s3:DeleteObject', models('mlflow/1/abc/artifacts/evaluation.json'))).toBe(false);
-      expect(await allowed('s3:PutObject', models('mlflowx/1/abc/artifacts/evaluation.json'))).toBe(false);
+      // The artifacts go to its model's folder of the server's store (s3://<models bucket>/mlflow/churn/),
+      // where the client puts them, keyed <run id>/artifacts/<path>.
+      expect(await allowed('s3:PutObject', models('mlflow/churn/abc/artifacts/evaluation.json'))).toBe(true);
+      expect(await allowed('s3:GetObject', models('mlflow/churn/abc/artifacts/evaluation.json'))).toBe(false);
+      expect(await allowed('s3:DeleteObject', models('mlflow/churn/abc/artifacts/evaluation.json'))).toBe(
+        false,
+      );
+      expect(await allowed('s3:PutObject', models('mlflowx/churn/abc/artifacts/evaluation.json'))).toBe(
+        false,
+      );
       // Only the two artifacts record_run.py logs (and a multipart upload's abort on the archive).
-      expect(await allowed('s3:PutObject', models('mlflow/1/abc/artifacts/model/model.tar.gz'))).toBe(true);
+      expect(await allowed('s3:PutObject', models('mlflow/churn/abc/artifacts/model/model.tar.gz'))).toBe(
+        true,
+      );
       expect(
-        await allowed('s3:AbortMultipartUpload', models('mlflow/1/abc/artifacts/model/model.tar.gz')),
+        await allowed('s3:AbortMultipartUpload', models('mlflow/churn/abc/artifacts/model/model.tar.gz')),
       ).toBe(true);
       for (const action of ['s3:PutObject', 's3:AbortMultipartUpload']) {
         for (const key of [
-          'mlflow/1/abc/artifacts/MLmodel',
-          'mlflow/1/abc/artifacts/model/MLmodel',
-          'mlflow/1/abc/artifacts/evaluation.json.bak',
-          'mlflow/1/abc/evaluation.json',
+          'mlflow/churn/abc/artifacts/MLmodel',
+          'mlflow/churn/abc/artifacts/model/MLmodel',
+          'mlflow/churn/abc/artifacts/evaluation.json.bak',
+          'mlflow/churn/abc/evaluation.json',
+          'mlflow/churn/evaluation.json',
           'mlflow/evaluation.json',
+          // Another model's run on the same server (its experiment's folder), or any experiment
+          // keyed by id at the store's root (MLflow's default layout): never overwritten.
+          'mlflow/fraud/abc/artifacts/evaluation.json',
+          'mlflow/fraud/abc/artifacts/model/model.tar.gz',
+          'mlflow/churnx/abc/artifacts/model/model.tar.gz',
+          'mlflow/1/abc/artifacts/evaluation.json',
+          'mlflow/2/abc/artifacts/model/model.tar.gz',
         ]) {
           expect(await allowed(action, models(key))).toBe(false);
         }
@@ -174,6 +203,44 @@ describe('RunRecorder', () => {
       expect(
         await generate({ ...viaS3, 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::acme-dev-curated' }),
       ).toBe(false);
+    });
+
+    test('decrypts with the data key only as S3 does for the models bucket: the reports and archives it reads too', async () => {
+      const dataKey = authz.inventory.buckets.get('acme-dev-models')!.encryptionKeyArn!;
+      const viaS3 = {
+        'kms:ViaService': `s3.${REGION}.amazonaws.com`,
+        'kms:CallerAccount': ACCOUNT,
+        'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::acme-dev-models',
+      };
+      const decrypt = (context: Record<string, string>) =>
+        authz
+          .check({ principal: roleArn, action: 'kms:Decrypt', resource: dataKey, context })
+          .then((d) => d.allowed);
+      // A GetObject of an SSE-KMS object is S3 decrypting for the caller (kms:ViaService is S3's).
+      expect(await decrypt(viaS3)).toBe(true);
+      // The key used directly would decrypt any object of any bucket under it, fetched elsewhere.
+      const { 'kms:ViaService': _via, ...direct } = viaS3;
+      expect(await decrypt(direct)).toBe(false);
+      expect(await decrypt({ 'kms:CallerAccount': ACCOUNT })).toBe(false);
+      expect(await decrypt({ ...viaS3, 'kms:ViaService': `sagemaker.${REGION}.amazonaws.com` })).toBe(false);
+      expect(
+        await decrypt({ ...viaS3, 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::acme-dev-curated' }),
+      ).toBe(false);
+      // The same without a server: the reports it reads.
+      const serverless = build({ withServer: false });
+      const authzServerless = AuthorizationModel.fromAssembly(serverless.app.synth());
+      const role = `arn:aws:iam::${ACCOUNT}:role/${serverless.stack.getLogicalId(serverless.recorder.role.node.defaultChild as iam.CfnRole)}`;
+      const decryptServerless = (context: Record<string, string>) =>
+        authzServerless
+          .check({
+            principal: role,
+            action: 'kms:Decrypt',
+            resource: authzServerless.inventory.buckets.get('acme-dev-models')!.encryptionKeyArn!,
+            context,
+          })
+          .then((d) => d.allowed);
+      expect(await decryptServerless(viaS3)).toBe(true);
+      expect(await decryptServerless(direct)).toBe(false);
     });
 
     test('without a server, it reads evaluation reports only: no model archive, no artifact store', async () => {
