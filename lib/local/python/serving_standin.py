@@ -20,6 +20,11 @@ prints ``listening on http://127.0.0.1:<port>`` once it serves, and stops on SIG
 The endpoint's and the variant's names become folders of the capture: each must be a name of the
 grammar of run-time strings (``constructs/common/run-string-grammar.json``), and the program a file
 of ``code/``; anything else exits 2 with one ``error:`` line before the model is loaded.
+
+It listens on 127.0.0.1 and checks no credentials, so it refuses (403) what only a web page sends,
+as the emulator does (lib/local/emulator/loopback_guard.py): a request to another host name (DNS
+rebinding would let a page read predictions and plant capture records) or with an ``Origin``.
+The emulator's Runtime route calls it at 127.0.0.1 without an ``Origin``.
 """
 
 import argparse
@@ -36,6 +41,10 @@ import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# The emulator's check of who sent a request, from its folder (the stand-in runs from the project).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
+from loopback_guard import refusal  # noqa: E402
 
 ENCODINGS = {"text/csv": "CSV", "application/json": "JSON"}
 GRAMMAR_FILE = ("constructs", "common", "run-string-grammar.json")
@@ -145,13 +154,28 @@ def make_handler(program, model, capture):
             self.end_headers()
             self.wfile.write(data)
 
+        def _refused(self):
+            """Answers 403 and says True when only a web page could have sent the request."""
+            environ = {"REQUEST_METHOD": self.command, "PATH_INFO": self.path.split("?", 1)[0]}
+            environ["HTTP_HOST"] = self.headers.get("Host", "")
+            if self.headers.get("Origin") is not None:
+                environ["HTTP_ORIGIN"] = self.headers["Origin"]
+            reason = refusal(environ, "the serving stand-in")
+            if reason is not None:
+                self._send(403, json.dumps({"error": reason}), "application/json")
+            return reason is not None
+
         def do_GET(self):
+            if self._refused():
+                return
             if self.path == "/ping":
                 self._send(200, b"", "text/plain")
             else:
                 self._send(404, json.dumps({"error": "no route %s" % self.path}), "application/json")
 
         def do_POST(self):
+            if self._refused():
+                return
             if self.path != "/invocations":
                 self._send(404, json.dumps({"error": "no route %s" % self.path}), "application/json")
                 return

@@ -71,8 +71,8 @@ def test_a_changed_model_file_is_refused_before_serving(model_and_rows, tmp_path
     assert "but the pinned package records %s: refusing to load a changed artifact" % expected in process.stderr
 
 
-def request(url, body=None, content_type="text/csv", accept="application/json"):
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": content_type, "Accept": accept})
+def request(url, body=None, content_type="text/csv", accept="application/json", headers=None):
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": content_type, "Accept": accept, **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=10) as response:
             return response.status, response.headers.get("Content-Type"), response.read()
@@ -116,6 +116,32 @@ def test_a_malformed_request_gets_a_4xx_and_is_not_captured(server):
     assert request(url + "/invocations", b"1,2", content_type="application/x-npy")[0] == 415
     assert request(url + "/nothing")[0] == 404
     assert captured(capture_dir) == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "rebind.attacker.example"},  # DNS rebinding: a page's own name resolved to 127.0.0.1
+    {"Host": "127.0.0.1.attacker.example"},
+    {"Origin": "https://attacker.example"},  # a cross-site request from a browser tab
+    {"Origin": "null"},
+])
+def test_what_only_a_web_page_sends_gets_no_prediction_and_plants_no_capture(server, model_and_rows, headers):
+    url, capture_dir = server
+    _, rows = model_and_rows
+    if "Host" in headers:  # the page's port: the one its DNS answer points at
+        headers = {"Host": headers["Host"] + ":" + url.rsplit(":", 1)[1]}
+    for path, body in (("/ping", None), ("/invocations", rows[0].encode())):
+        status, _, answer = request(url + path, body, headers=headers)
+        assert status == 403, (path, headers, answer)
+        assert b"predictions" not in answer
+    assert captured(capture_dir) == []
+
+
+def test_local_callers_addressing_localhost_are_answered(server, model_and_rows):
+    url, _ = server
+    _, rows = model_and_rows
+    port = url.rsplit(":", 1)[1]
+    for host in ("localhost:" + port, "127.0.0.1:" + port):
+        assert request(url + "/invocations", rows[0].encode(), headers={"Host": host})[0] == 200
 
 
 def test_a_directory_without_serving_code_is_refused(tmp_path):
