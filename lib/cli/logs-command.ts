@@ -2,6 +2,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { Command } from 'commander';
 import { executionJobs, type JobLogEvents, readJobLog, resolveLogTarget } from '../ops/job-logs';
+import { printable } from '../ops/printable-text';
 import { type AwsOptions, clientConfigFor, withAwsOptions } from './aws-context';
 import { connectEnvironment } from './connect-environment';
 
@@ -30,7 +31,8 @@ export function logsCommand(): Command {
         logs: new CloudWatchLogsClient(clientConfig),
       };
       const resolved = await resolveLogTarget(clients, directory, target);
-      const jobs = 'job' in resolved ? [resolved.job] : await executionJobs(clients, resolved.executionArn);
+      const jobs =
+        'job' in resolved ? [resolved.job] : await executionJobs(clients, resolved.executionArn, directory);
       const read: JobLogEvents[] = [];
       for (const job of jobs) read.push(await readJobLog(clients.logs, job));
       if (options.json) {
@@ -43,10 +45,13 @@ export function logsCommand(): Command {
     });
 }
 
-/** A job's log as printed: a line naming the job and where its log is, then its lines. */
+/**
+ * A job's log as printed: a line naming the job and where its log is, then its lines, without the
+ * controls a terminal obeys (`printable`: a job writes its log, and a history names its jobs).
+ */
 export function formatJobLog(job: JobLogEvents): string {
   const where = job.streams.map((s) => `${s.logGroupName} ${s.logStreamNamePrefix}*`).join(', ');
-  const header = `== ${job.state ? `${job.state}: ` : ''}${job.kind} ${job.name} (${where})`;
-  const lines = job.events.map((e) => e.message.replace(/\n$/, ''));
+  const header = printable(`== ${job.state ? `${job.state}: ` : ''}${job.kind} ${job.name} (${where})`);
+  const lines = job.events.map((e) => printable(e.message.replace(/\n$/, ''), { multiline: true }));
   return [header, ...(lines.length > 0 ? lines : ['(no log events)'])].join('\n');
 }

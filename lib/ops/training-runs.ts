@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 
 import type { ModelDirectory } from './environment-directory';
+import { printable } from './printable-text';
 
 type SfnSender = Pick<SFNClient, 'send'>;
 
@@ -54,7 +55,7 @@ export function formatStateEnded(s: StateEnded, failure?: string): string {
   if (!failure) return line;
   const named = /^([\w.]+): ([\s\S]*)$/.exec(failure);
   const cause = named ? failureCause(named[1], named[2]) : failureCause(undefined, failure);
-  return `${line}  ${cause.line}${cause.log ? `\n      full log: ${cause.log}` : ''}`;
+  return `${line}  ${cause.line}${cause.log ? `\n      full log: ${printable(cause.log)}` : ''}`;
 }
 
 /** Why a task or an execution failed, in one line, and where the failed job's whole log is. */
@@ -97,10 +98,11 @@ export function failureCause(error: string | undefined, cause: string | undefine
 
 /**
  * The cause's line (the ml/ scripts' `error: ` prefix left out: the line is shown as an error
- * already) with where the job's whole log is, if its cause says (`full log: <file>`).
+ * already) with where the job's whole log is, if its cause says (`full log: <file>`). The line is
+ * printed: it keeps no control a terminal would obey (`printable`; a job's script wrote it).
  */
 function withLog(line: string, text: string): FailureCause {
-  const shown = line.replace(/^error: /, '');
+  const shown = printable(line.replace(/^error: /, ''));
   const log = /^(?:.*; )?full log: (\S+)/m.exec(text)?.[1];
   return log ? { line: shown, log } : { line: shown };
 }

@@ -117,7 +117,8 @@ def header_columns(spark: SparkSession, raw: str) -> list:
         raise EtlError(f"no CSV header under {raw}")
     bad = [c for c in columns if not COLUMN_NAME.match(c)]
     if bad:
-        raise EtlError(f"column names must be lowercase letters, digits and _: {', '.join(bad)}")
+        # Quoted as Python writes a string: a header's control characters reach no terminal.
+        raise EtlError(f"column names must be lowercase letters, digits and _: {', '.join(repr(c) for c in bad)}")
     return columns
 
 

@@ -131,6 +131,19 @@ def test_input_it_cannot_process_is_refused_with_one_line(spark, tmp_path, conte
         run(spark, tmp_path, raw)
 
 
+def test_a_header_s_terminal_controls_are_quoted_in_the_message(spark, tmp_path):
+    """A header that writes the clipboard (OSC 52) and erases the line is shown, not sent to a terminal."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "data.csv").write_text("\x1b]52;c;ZWNobyBwd25lZA==\x07x,\x1b[2Ky,target\n1,2,0\n")
+    with pytest.raises(etl.EtlError) as refused:
+        run(spark, tmp_path, raw)
+    message = str(refused.value)
+    assert message.startswith("column names must be lowercase letters, digits and _: ")
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in message), repr(message)
+    assert "\\x1b]52;c;ZWNobyBwd25lZA==\\x07x" in message and "\\x1b[2Ky" in message
+
+
 def test_a_missing_input_is_refused(spark, tmp_path):
     with pytest.raises(etl.EtlError, match="cannot read CSV files under"):
         run(spark, tmp_path, tmp_path / "nowhere")

@@ -1,3 +1,5 @@
+import { printable } from '../../ops/printable-text';
+
 /**
  * The line of a failed script's output (`log`: its stdout and stderr as they came) that says why
  * it failed, as the script said it: the exception of its last Python traceback (`ValueError: ...`,
@@ -84,22 +86,16 @@ function dbtFailure(summary: readonly string[]): string | undefined {
 /**
  * The output's lines as a terminal shows them: a line redrawn after `\r` (Spark's progress bar)
  * is what follows the last `\r`, and a progress bar a log line was written after is left out;
- * without colours (dbt's).
+ * without colours (dbt's) or any other control a terminal would obey (`printable`: the line is
+ * printed, and a dataset's header can hold escape sequences that reach it).
  */
 function visibleLines(output: string): string[] {
-  return output
-    .replace(COLOUR, '')
-    .split('\n')
-    .map((line) => {
-      const parts = line.split('\r');
-      const shown = parts[lastIndex(parts, (part) => part.trim() !== '')] ?? '';
-      return shown.replace(PROGRESS_BAR, '').trimEnd();
-    });
+  return output.split('\n').map((line) => {
+    const parts = line.split('\r').map((part) => printable(part));
+    const shown = parts[lastIndex(parts, (part) => part.trim() !== '')] ?? '';
+    return shown.replace(PROGRESS_BAR, '').trimEnd();
+  });
 }
-
-/** A terminal colour code (ESC `[`...`m`), as dbt writes them. */
-// eslint-disable-next-line no-control-regex
-const COLOUR = /\x1b\[[0-9;]*m/g;
 
 /** Spark's console progress bar: `[Stage 0:>      (0 + 1) / 1]`. */
 const PROGRESS_BAR = /^\[Stage [^\]]*\]/;

@@ -16,7 +16,7 @@ const output = (name: string) => readFileSync(join(__dirname, 'failed-output', `
 
 test.each([
   // etl.py's EtlError messages, as its source writes them (`print(f"error: {error}")`).
-  ['etl-column-names', 'error: column names must be lowercase letters, digits and _: Age Years'],
+  ['etl-column-names', "error: column names must be lowercase letters, digits and _: 'Age Years'"],
   ['etl-target-column', "error: the target column 'target' is not in the header (a, b)"],
   // Written over Spark's progress bar, after a carriage return.
   ['etl-no-valid-row', 'error: no row of /tmp/etlbad/raw3 is valid (1 quarantined)'],
@@ -96,4 +96,30 @@ test('a long line is cut', () => {
   const line = errorLine(`error: ${'x'.repeat(1000)}`)!;
   expect(line.length).toBe(400);
   expect(line.endsWith('…')).toBe(true);
+});
+
+describe("a script's line that holds terminal controls is told without them", () => {
+  // What a dataset's header can carry into a script's error line: OSC 52 (write the clipboard,
+  // ESC ] 52 ; c ; <base64> BEL, or ST for BEL), erase the line (CSI 2K), a window title, C1 CSI.
+  // eslint-disable-next-line no-control-regex
+  const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+  test.each([
+    ['\x1b]52;c;ZWNobyBwd25lZA==\x07Age Years', 'Age Years'],
+    ['\x1b]52;c;ZWNobyBwd25lZA==\x1b\\Age Years', 'Age Years'],
+    ['Age\x1b[2K Years', 'Age Years'],
+    ['\x1b]0;a title\x07Age\x9b2K Years\x1b[31m', 'Age Years'],
+    ['Age\x00\x7f\x85 Years', 'Age Years'],
+  ])('%j', (header, shown) => {
+    const log = `Setting default log level to "WARN".\nerror: column names must be lowercase letters, digits and _: ${header}\n`;
+    const line = errorLine(log)!;
+    expect(line).not.toMatch(CONTROLS);
+    expect(line).toBe(`error: column names must be lowercase letters, digits and _: ${shown}`);
+  });
+
+  test('in a traceback and on stderr alike', () => {
+    const traceback =
+      'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: \x1b]52;c;cHduZWQ=\x07bad\n';
+    expect(errorLine(traceback)).toBe('ValueError: bad');
+    expect(errorLine('step\n', 'the \x1b[2Kmodel is gone\x07\n')).toBe('the model is gone');
+  });
 });
