@@ -85,7 +85,8 @@ export async function resolveLogTarget(
   directory: EnvironmentDirectory,
   target: string,
 ): Promise<{ readonly executionArn: string } | { readonly job: JobLog }> {
-  if (/^arn:[\w-]+:states:[^:]+:\d{12}:execution:/.test(target)) return { executionArn: target };
+  if (/^arn:[\w-]+:states:[^:]+:\d{12}:execution:/.test(target))
+    return { executionArn: environmentExecution(directory, target) };
   for (const model of Object.values(directory.models)) {
     for (const stateMachineArn of [model.pipelineArn, model.dataPipelineArn]) {
       if (!stateMachineArn) continue;
@@ -136,6 +137,26 @@ async function jobExists(
 }
 
 /**
+ * `executionArn` when it is an execution of one of the environment's models' pipelines (its
+ * state machine's ARN with `:execution:` for `:stateMachine:`, then `:<name>`); else an Error
+ * naming them: an ARN given, or named in a history, is another team's or another environment's.
+ */
+export function environmentExecution(
+  directory: Pick<EnvironmentDirectory, 'environment' | 'models'>,
+  executionArn: string,
+): string {
+  const stateMachines = Object.values(directory.models).flatMap((m) =>
+    [m.pipelineArn, m.dataPipelineArn ?? []].flat(),
+  );
+  const belongs = stateMachines.some((arn) =>
+    executionArn.startsWith(`${arn.replace(':stateMachine:', ':execution:')}:`),
+  );
+  if (belongs) return executionArn;
+  const names = stateMachines.map((arn) => arn.split(':').pop()).join(', ') || 'none';
+  throw new Error(`${executionArn} is not an execution of ${directory.environment}'s pipelines (${names})`);
+}
+
+/**
  * The jobs an execution ran, in the order it started them, from its history (as Step Functions
  * records it): a SageMaker job from its task's parameters; a Glue job run and a CodeBuild build
  * from what the service answered (TaskSubmitted, else TaskSucceeded: the run's id, the build);
@@ -143,7 +164,27 @@ async function jobExists(
  * answer, then the `.sync` task's outcome, BatchGetBuilds' build); an execution it started, its
  * own jobs in their place.
  */
-export async function executionJobs(clients: JobLogsClients, executionArn: string): Promise<JobLog[]> {
+export async function executionJobs(
+  clients: JobLogsClients,
+  executionArn: string,
+  directory?: Pick<EnvironmentDirectory, 'environment' | 'models'>,
+): Promise<JobLog[]> {
+  if (directory) environmentExecution(directory, executionArn);
+  return jobsOf(clients, executionArn, directory, new Set());
+}
+
+/**
+ * An execution's jobs; the executions it started (`visited`: each read once, so a history that
+ * names an execution already read, its own or an ancestor's, cannot loop) must be the
+ * environment's when `directory` is given.
+ */
+async function jobsOf(
+  clients: JobLogsClients,
+  executionArn: string,
+  directory: Pick<EnvironmentDirectory, 'environment' | 'models'> | undefined,
+  visited: Set<string>,
+): Promise<JobLog[]> {
+  visited.add(executionArn);
   const events = await executionHistory(clients.sfn, executionArn);
   const jobs: JobLog[] = [];
   let state: string | undefined;
@@ -218,8 +259,9 @@ export async function executionJobs(clients: JobLogsClients, executionArn: strin
         executionArn,
         streams: [buildLog(started, project, id)],
       });
-    } else if (typeof output.ExecutionArn === 'string') {
-      jobs.push(...(await executionJobs(clients, output.ExecutionArn)));
+    } else if (typeof output.ExecutionArn === 'string' && !visited.has(output.ExecutionArn)) {
+      if (directory) environmentExecution(directory, output.ExecutionArn);
+      jobs.push(...(await jobsOf(clients, output.ExecutionArn, directory, visited)));
     }
   }
   return jobs;

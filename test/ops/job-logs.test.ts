@@ -222,3 +222,135 @@ describe.each(config.environments.map((e) => [e.name]))(
     });
   },
 );
+
+describe.each(config.environments.map((e) => [e.name]))(
+  "%s: an execution's logs are read only from the environment's pipelines' executions, each once",
+  (environment) => {
+    // State machine and execution ARNs as Step Functions forms them (arn:...:stateMachine:<name>,
+    // arn:...:execution:<state machine name>:<execution name>).
+    const stateMachine = (name: string) => `arn:aws:states:eu-west-1:111111111111:stateMachine:${name}`;
+    const execution = (machine: string, name: string) =>
+      `${machine.replace(':stateMachine:', ':execution:')}:${name}`;
+    const directory = {
+      environment,
+      models: Object.fromEntries(
+        config.models.map((m) => [
+          m.name,
+          {
+            pipelineArn: stateMachine(`${environment}-${m.name}-Pipeline`),
+            dataPipelineArn: stateMachine(`${environment}-${m.name}-DataPipeline`),
+            packageGroup: m.name,
+          },
+        ]),
+      ),
+    } as unknown as EnvironmentDirectory;
+    const ownExecutions = Object.values(directory.models).flatMap((m) => [
+      execution(m.pipelineArn, 'manual-1'),
+      execution(m.dataPipelineArn!, 'manual-1'),
+    ]);
+    const foreign = [
+      execution(stateMachine('team-x-Pipeline'), 'manual-1'),
+      // Another environment's state machine whose name starts with one of this one's.
+      execution(`${Object.values(directory.models)[0].pipelineArn}-Other`, 'manual-1'),
+      execution(
+        Object.values(directory.models)[0].pipelineArn.replace('111111111111', '222222222222'),
+        'manual-1',
+      ),
+    ];
+
+    /** A history whose one Task state started `child` (states:startExecution.sync:2), as Step Functions records it. */
+    function startedExecution(child: string): HistoryEvent[] {
+      return [
+        { id: 1, previousEventId: 0, type: 'ExecutionStarted', timestamp: new Date() },
+        {
+          id: 2,
+          previousEventId: 1,
+          type: 'TaskStateEntered',
+          timestamp: new Date(),
+          stateEnteredEventDetails: { name: 'Train' },
+        },
+        {
+          id: 3,
+          previousEventId: 2,
+          type: 'TaskScheduled',
+          timestamp: new Date(),
+          taskScheduledEventDetails: {
+            resourceType: 'states',
+            resource: 'startExecution.sync:2',
+            region: 'eu-west-1',
+            parameters: JSON.stringify({ StateMachineArn: child.split(':').slice(0, -1).join(':') }),
+          },
+        },
+        {
+          id: 4,
+          previousEventId: 3,
+          type: 'TaskSubmitted',
+          timestamp: new Date(),
+          taskSubmittedEventDetails: {
+            resourceType: 'states',
+            resource: 'startExecution.sync:2',
+            output: JSON.stringify({ ExecutionArn: child, StartDate: 1765108800000 }),
+          },
+        },
+      ];
+    }
+
+    test("an execution ARN of the environment's pipelines is taken as it is", async () => {
+      for (const arn of ownExecutions)
+        expect(await resolveLogTarget(clients, directory, arn)).toEqual({ executionArn: arn });
+    });
+
+    test('an execution ARN of another state machine is refused in one line, before any history is read', async () => {
+      for (const arn of foreign) {
+        const refused = resolveLogTarget(clients, directory, arn);
+        await expect(refused).rejects.toThrow(
+          new RegExp(
+            `^${arn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not an execution of ${environment}'s pipelines`,
+          ),
+        );
+        await expect(refused).rejects.toThrow(/^[^\n]+$/);
+        await expect(executionJobs(clients, arn, directory)).rejects.toThrow(/^[^\n]+$/);
+      }
+      expect(sfn.calls()).toHaveLength(0);
+    });
+
+    test('a history that names its own execution, or an ancestor, as the one it started ends: each history is read once', async () => {
+      for (const arn of ownExecutions) {
+        sfn.reset();
+        sfn.on(GetExecutionHistoryCommand).resolves({ events: startedExecution(arn) });
+        expect(await executionJobs(clients, arn, directory)).toEqual([]);
+        expect(await executionJobs(clients, arn)).toEqual([]);
+        expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(2);
+      }
+      const [parent, child] = ownExecutions;
+      sfn.reset();
+      sfn
+        .on(GetExecutionHistoryCommand, { executionArn: parent })
+        .resolves({ events: startedExecution(child) });
+      sfn
+        .on(GetExecutionHistoryCommand, { executionArn: child })
+        .resolves({ events: startedExecution(parent) });
+      expect(await executionJobs(clients, parent, directory)).toEqual([]);
+      expect(sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input.executionArn)).toEqual([
+        parent,
+        child,
+      ]);
+    });
+
+    test("an execution started by one of the environment's that is not the environment's is refused in one line, its history unread", async () => {
+      const [parent] = ownExecutions;
+      for (const arn of foreign) {
+        sfn.reset();
+        sfn
+          .on(GetExecutionHistoryCommand, { executionArn: parent })
+          .resolves({ events: startedExecution(arn) });
+        const refused = executionJobs(clients, parent, directory);
+        await expect(refused).rejects.toThrow(`${arn} is not an execution of ${environment}'s pipelines`);
+        await expect(refused).rejects.toThrow(/^[^\n]+$/);
+        expect(sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input.executionArn)).toEqual(
+          [parent],
+        );
+      }
+    });
+  },
+);
