@@ -61,7 +61,7 @@ describe("a failed ETL (the data pipeline's Spark job) tells the script's own er
 
   // The messages etl.py raises for these inputs (its EtlError), printed as `error: <message>`.
   test.each([
-    ['Age Years,target\n1,0\n', 'error: column names must be lowercase letters, digits and _: Age Years'],
+    ['Age Years,target\n1,0\n', "error: column names must be lowercase letters, digits and _: 'Age Years'"],
     ['a,b\n1,2\n', "error: the target column 'target' is not in the header (a, b)"],
   ])('%j', async (csv, line) => {
     const error = await failedEtl(csv);
