@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { experimentArtifactLocation } from '../../constructs/tracking/experiment-artifact-location';
 import { REPO_ROOT } from '../app/cdk-context';
 import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './process-group';
 
@@ -25,6 +26,18 @@ export interface MlflowServerOptions {
   readonly mlflow?: string;
   /** How long to wait for it to answer. @default 90 s (it takes about 13 s on this machine) */
   readonly startTimeoutMs?: number;
+}
+
+/**
+ * The root of the artifacts the local server serves (`--artifacts-destination`): MLflow's proxied
+ * scheme, which the server maps to its folder. A local build's experiment keeps its run artifacts
+ * under `<root><model>/`, as the deployed one does under its server's S3 store.
+ */
+export const LOCAL_ARTIFACT_ROOT = 'mlflow-artifacts:/';
+
+/** Where model `modelName`'s experiment keeps run artifacts on the local server (`<state>/mlflow/artifacts/<model>/`). */
+export function localArtifactLocation(modelName: string): string {
+  return experimentArtifactLocation(LOCAL_ARTIFACT_ROOT, modelName);
 }
 
 const dataDir = (stateDir: string) => join(stateDir, 'mlflow');

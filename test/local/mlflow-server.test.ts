@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { isOwnProcess } from '../../lib/local/process-group';
 import {
+  localArtifactLocation,
   mlflowAnswers,
   mlflowServerStatus,
   startMlflowServer,
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 /** Records a run with the pipeline's recorder script, as a build would; returns its id. */
-function recordRun(url: string): string {
+function recordRun(url: string, model = 'churn', variables: Record<string, string> = {}): string {
   const evaluation = join(stateDir, 'evaluation.json');
   writeFileSync(evaluation, JSON.stringify({ binary_classification_metrics: { auc: { value: 0.98 } } }));
   const run = spawnSync(
@@ -29,14 +30,20 @@ function recordRun(url: string): string {
       join(REPO_ROOT, 'ml', 'tracking', 'record_run.py'),
       'record',
       '--experiment',
-      'churn',
+      model,
       '--run-name',
       'manual-1',
     ],
-    { encoding: 'utf8', env: { ...process.env, MLFLOW_TRACKING_URI: url, MLENV_EVALUATION: evaluation } },
+    {
+      encoding: 'utf8',
+      env: { ...process.env, MLFLOW_TRACKING_URI: url, MLENV_EVALUATION: evaluation, ...variables },
+    },
   );
   expect(run.status).toBe(0);
-  return JSON.parse(run.stdout).runId;
+  const { runId } = JSON.parse(run.stdout) as { runId: string };
+  // A run not recorded is a warning on stderr: shown when it happens.
+  expect(runId === '' ? run.stderr : 'recorded').toBe('recorded');
+  return runId;
 }
 
 async function getRun(url: string, runId: string) {
@@ -66,6 +73,21 @@ describe('the local MLflow server', () => {
   test('a second start reuses it', async () => {
     const again = await startMlflowServer({ stateDir });
     expect(again).toMatchObject({ reused: true, pid, url });
+  });
+
+  test("a model's experiment keeps its run artifacts in the model's own folder of the server's store, as on AWS", async () => {
+    // Two models on one server: each run's report lands under <destination>/<model>/<run id>/artifacts/.
+    for (const model of ['churn-local', 'fraud-local']) {
+      const id = recordRun(url, model, { MLENV_ARTIFACT_LOCATION: localArtifactLocation(model) });
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      const onDisk = join(stateDir, 'mlflow', 'artifacts', model, id, 'artifacts', 'evaluation.json');
+      expect(existsSync(onDisk)).toBe(true);
+      // A reader of the run lists it through the server.
+      const listed = (await (await fetch(`${url}/api/2.0/mlflow/artifacts/list?run_id=${id}`)).json()) as {
+        files?: Array<{ path: string }>;
+      };
+      expect(listed.files?.map((f) => f.path)).toEqual(['evaluation.json']);
+    }
   });
 
   test('stops with its processes, and what it recorded is there after a new start', async () => {
