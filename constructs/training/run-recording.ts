@@ -9,6 +9,9 @@ import type { ModelLayout } from '../common/model-layout';
 export const RECORDED_RUN_PATH = '$.recorded.runId';
 /** The run id of an execution that recorded none (package metadata values may not be empty). */
 export const NO_RUN = 'none';
+
+/** The state that records a run in MLflow (a CodeBuild build of the run recorder). */
+export const RECORD_RUN_STATE = 'RecordRun';
 /** The build output variable of the run's id (`RunRecorder`'s `RUN_ID_VARIABLE`). */
 const RUN_ID_VARIABLE = 'MLFLOW_RUN_ID';
 
@@ -44,7 +47,7 @@ export class RunRecording {
     this.scope = scope;
     this.props = props;
     const { layout } = props;
-    const recordRun = new tasks.CodeBuildStartBuild(scope, 'RecordRun', {
+    const recordRun = new tasks.CodeBuildStartBuild(scope, RECORD_RUN_STATE, {
       project: props.recorder.project,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       environmentVariablesOverride: {

@@ -154,29 +154,50 @@ export function localCommand(): Command {
 
   local
     .command('smoke')
-    .addHelpText('after', '\nExample:\n  $ npx mlenv local smoke --model churn --shift 1.5')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npx mlenv local smoke --model churn --shift 1.5\n  $ npx mlenv local smoke --model churn --payload rows.csv',
+    )
     .description(
       "send sample rows to the served model, check the answers, and upload the captured data to the monitoring bucket in SageMaker's layout (<model>/data-capture/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl, with the endpoint config's key)",
     )
     .requiredOption('--model <name>', 'a model of the configuration')
-    .option('--rows <n>', 'requests to send, one row each', positiveInteger, 100)
+    .addOption(
+      new Option('--rows <n>', 'requests to send, one sample row each (default: 100)')
+        .argParser(positiveInteger)
+        .conflicts('payload'),
+    )
+    .option(
+      '--payload <csv>',
+      "send this CSV's rows instead, one request each: the model's features in its order, or under a header line naming the columns (the target column is dropped)",
+    )
     .option(
       '--shift [factor]',
       'multiply every feature by factor (default 1.5): data that drifts',
       positiveNumber,
     )
     .option('--json', 'print the result as JSON')
-    .action(async (options: { model: string; rows: number; shift?: number | true; json?: boolean }) => {
-      const shift = options.shift === true ? DEFAULT_SHIFT : options.shift;
-      const result = await localSmoke(await LocalDeployment.connect(), {
-        model: options.model,
-        rows: options.rows,
-        shift,
-      });
-      if (options.json) console.log(JSON.stringify(result, null, 2));
-      else console.log(formatSmokeResult(result));
-      if (result.failures.length > 0) process.exitCode = 1;
-    });
+    .action(
+      async (options: {
+        model: string;
+        rows?: number;
+        payload?: string;
+        shift?: number | true;
+        json?: boolean;
+      }) => {
+        const shift = options.shift === true ? DEFAULT_SHIFT : options.shift;
+        const result = await localSmoke(await LocalDeployment.connect(), {
+          model: options.model,
+          ...(options.payload
+            ? { payload: { csv: readCsv(options.payload), source: options.payload } }
+            : { rows: options.rows }),
+          shift,
+        });
+        if (options.json) console.log(JSON.stringify(result, null, 2));
+        else console.log(formatSmokeResult(result));
+        if (result.failures.length > 0) process.exitCode = 1;
+      },
+    );
 
   local
     .command('drift')

@@ -1,3 +1,4 @@
+import { RECORD_RUN_STATE } from '../../constructs';
 import type { DataPipelineSummary, LocalTrainResult } from '../local/local-train';
 import { failureCause } from '../ops/training-runs';
 
@@ -51,8 +52,13 @@ export function formatTrainResult(result: LocalTrainResult): string {
 
 /** Where the run is recorded: `run <id> at <server>`, or why not. */
 export function formatTrackedRun(result: LocalTrainResult): string {
-  if (!result.tracking)
-    return 'not recorded (no tracking server, or it did not answer: see its RecordRun build with `mlenv logs <env> <execution>`)';
+  if (!result.tracking) {
+    // States of a child execution are named `<parent> > <state>`.
+    const recorded = result.states.some((s) => s.state.split(' > ').at(-1) === RECORD_RUN_STATE);
+    return recorded
+      ? `not recorded (no tracking server, or it did not answer: see its ${RECORD_RUN_STATE} build with \`mlenv logs local ${result.executionName}\`)`
+      : `not recorded (the run ended before ${RECORD_RUN_STATE})`;
+  }
   return `run ${result.tracking.runId}${result.tracking.url ? ` at ${result.tracking.url}` : ''}`;
 }
 

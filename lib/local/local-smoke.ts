@@ -53,7 +53,7 @@ export async function localSmoke(
   const config = deployment.model(model);
   const columns = { target: config.targetColumn, features: servedFeatures(deployment.stateDir, model) };
   const rows = options.payload
-    ? endpointRows(options.payload.csv, columns, options.payload.source)
+    ? shifted(endpointRows(options.payload.csv, columns, options.payload.source), options.shift)
     : sampleRows(config, columns, options.rows ?? 100, options.shift);
   const endpointName = deployedEndpointName(deployment, model);
   const url = emulatorEndpoint(deployment.port);
@@ -110,10 +110,14 @@ export function sampleRows(
       { cause: error },
     );
   }
-  const scaled = (value: string) => String(Number((Number(value) * shift!).toPrecision(6)));
-  return rows
-    .slice(0, count)
-    .map((line) => (shift === undefined ? line : line.split(',').map(scaled).join(',')));
+  return shifted(rows.slice(0, count), shift);
+}
+
+/** Rows with every (numeric) feature times `shift`: data unlike the training data. */
+function shifted(rows: string[], shift?: number): string[] {
+  if (shift === undefined) return rows;
+  const scaled = (value: string) => String(Number((Number(value) * shift).toPrecision(6)));
+  return rows.map((line) => line.split(',').map(scaled).join(','));
 }
 
 /** The features the served package was trained on, from its `model-metadata.json`; undefined if it names none. */

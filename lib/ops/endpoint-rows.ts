@@ -18,7 +18,7 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 export function endpointRows(csv: string, columns: ModelColumns, source: string): string[] {
   const lines = csv.split(/\r?\n/).filter((line) => line.trim() !== '');
   if (lines.length === 0) throw new Error(`${source} has no rows`);
-  const fields = (line: string) => line.split(',').map((value) => value.trim());
+  const fields = (line: string) => csvFields(line).map((value) => value.trim());
   const first = fields(lines[0]);
   const header =
     first.includes(columns.target) ||
@@ -40,18 +40,44 @@ export function endpointRows(csv: string, columns: ModelColumns, source: string)
     if (values.length !== first.length) {
       throw new Error(`${source} line ${i + 2}: ${values.length} values under a header of ${first.length}`);
     }
-    return at.map((index) => values[index]).join(',');
+    return at.map((index) => csvField(values[index])).join(',');
   });
 }
+
+/** The fields of a CSV line as RFC 4180 reads them: a field may be quoted, `""` is a quote in one. */
+export function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') field += line[++i];
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field.trim() === '') {
+      quoted = true;
+      field = '';
+    } else if (c === ',') {
+      fields.push(field);
+      field = '';
+    } else field += c;
+  }
+  fields.push(field);
+  return fields;
+}
+
+/** A value as a CSV field: quoted only when it has to be. */
+const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 /** Rows without a header: features in order, as many as the model reads when that is known. */
 function checkedWidth(lines: string[], columns: ModelColumns, source: string): string[] {
   const expected = columns.features?.length;
   if (expected !== undefined) {
-    const wrong = lines.findIndex((line) => line.split(',').length !== expected);
+    const wrong = lines.findIndex((line) => csvFields(line).length !== expected);
     if (wrong >= 0) {
       throw new Error(
-        `${source} line ${wrong + 1}: ${lines[wrong].split(',').length} values, but the served model reads ${expected} features (${columns.features!.join(', ')}); give them in that order, or add a header line naming them`,
+        `${source} line ${wrong + 1}: ${csvFields(lines[wrong]).length} values, but the served model reads ${expected} features (${columns.features!.join(', ')}); give them in that order, or add a header line naming them`,
       );
     }
   }

@@ -16,6 +16,12 @@ describe('endpointRows: a CSV as the served model reads it', () => {
     expect(endpointRows('sqft,rooms,age\n1500,3,10\n', columns, 'rows.csv')).toEqual(['1500,3,10']);
   });
 
+  test('a header and values quoted as spreadsheets and pandas write them are read as CSV', () => {
+    const csv = '"age","price","rooms","sqft"\n10,"250,000",3,"1500"\n';
+    expect(endpointRows(csv, columns, 'rows.csv')).toEqual(['1500,3,10']);
+    expect(endpointRows('"a ""b""",price\n"x,y",1\n', { target: 'price' }, 'rows.csv')).toEqual(['"x,y"']);
+  });
+
   test('with the features unknown, a header line is dropped and so is the target column', () => {
     const csv = 'a,b,price\n1,2,3\n4,5,6\n';
     expect(endpointRows(csv, { target: 'price' }, 'rows.csv')).toEqual(['1,2', '4,5']);
