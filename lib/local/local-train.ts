@@ -100,13 +100,16 @@ export async function uploadDataset(
   deployment: LocalDeployment,
   model: string,
   csv: string,
-): Promise<PipelineInput> {
+): Promise<{ readonly input: PipelineInput; readonly latestVersion?: string }> {
   const pushed = await pushDataset(deployment.clients.s3, [fileOf('data.csv', csv)], {
     bucket: deployment.bucket('raw'),
     dataset: model,
     targetColumn: deployment.model(model).targetColumn,
   });
-  return { datasetS3Uri: pushed.datasetS3Uri, datasetVersion: pushed.version, reason: 'manual' };
+  return {
+    input: { datasetS3Uri: pushed.datasetS3Uri, datasetVersion: pushed.version, reason: 'manual' },
+    ...(pushed.latestVersion !== undefined ? { latestVersion: pushed.latestVersion } : {}),
+  };
 }
 
 /** A Step Functions execution name: `<reason>-<UTC time>-<random>` (at most 80 of [A-Za-z0-9-_]). */
@@ -136,8 +139,14 @@ export async function localTrain(
     options.input ??
     (await steps.step(`upload the ${options.dataset ? '' : 'sample '}dataset to the raw bucket`, async () => {
       const csv = options.dataset ?? sampleDataset(deployment.model(model), options.rows);
-      const uploaded = await uploadDataset(deployment, model, csv);
+      const { input: uploaded, latestVersion } = await uploadDataset(deployment, model, csv);
       steps.detail(`${uploaded.datasetS3Uri} (version ${uploaded.datasetVersion})`);
+      if (latestVersion !== undefined && latestVersion !== uploaded.datasetVersion) {
+        // Pushing rows again never moves `latest.json` back to them: say what retraining will use.
+        steps.detail(
+          `this version was pushed before: it trains now, but the dataset's latest (what scheduled, new-data and drift retraining train on) stays ${latestVersion}`,
+        );
+      }
       return uploaded;
     }));
 

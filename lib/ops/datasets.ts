@@ -103,6 +103,8 @@ export interface PushResult {
    * failed between its manifest and `latest.json`).
    */
   readonly latest: boolean;
+  /** The version `latest.json` names after the push: another one when an older version was pushed again. */
+  readonly latestVersion?: string;
   readonly datasetS3Uri: string;
   readonly uploaded: number;
   readonly copied: number;
@@ -162,7 +164,14 @@ export async function pushDataset(
     const pointer = await readJson<LatestDatasetVersion>(s3, bucket, DatasetLayout.latestKey(dataset));
     const behind = newest?.version === version && pointer?.version !== version;
     if (behind) await writeLatest();
-    return { ...result, created: false, latest: behind, bytes, skipped: files.length };
+    return {
+      ...result,
+      created: false,
+      latest: behind,
+      latestVersion: behind ? version : pointer?.version,
+      bytes,
+      skipped: files.length,
+    };
   }
   const earlier = await earlierCopies(s3, bucket, dataset);
   let done = 0;
@@ -244,7 +253,7 @@ export async function pushDataset(
   // The version is complete: only now may the pipelines see it (not interruptible any more: an
   // existing version's push would not write latest.json).
   await writeLatest();
-  return { ...result, created: true, latest: true, bytes };
+  return { ...result, created: true, latest: true, latestVersion: version, bytes };
 }
 
 /** A version of a dataset, as `mlenv data ls` shows it. */

@@ -152,7 +152,8 @@ describe('mlenv data push | ls, against the emulator', () => {
       bucket,
       dataset: 'churn',
     });
-    expect(older).toMatchObject({ created: false, latest: false });
+    // The older rows again: nothing is written, and the result names the latest that stays.
+    expect(older).toMatchObject({ created: false, latest: false, latestVersion: second.version });
     expect(writes).toEqual([]);
     expect(await latestOf('churn')).toMatchObject({ version: second.version });
   });
