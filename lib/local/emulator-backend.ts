@@ -13,7 +13,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { GetTableCommand } from '@aws-sdk/client-glue';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
 import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../authorization/codebuild-build-calls';
@@ -27,7 +27,7 @@ import {
   runAuthorizedExecution,
 } from './authorized-execution';
 import { emulatorClientConfig, emulatorProcessEnv } from './emulator-env';
-import { recordInEmulator, runRecorded } from './emulator-records';
+import { type EmulatorRecord, recordInEmulator, runRecorded } from './emulator-records';
 import { executionArnOf, ExecutionHistory } from './execution-history';
 import {
   codeBuildLog,
@@ -39,7 +39,7 @@ import {
 } from './job-log-streams';
 import { runCodeBuild } from './jobs/codebuild-build';
 import { mlflowServerStatus } from './mlflow-server';
-import { runGlueJob } from './jobs/glue-job-run';
+import { glueJobRunId, runGlueJob } from './jobs/glue-job-run';
 import type {
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
@@ -166,22 +166,28 @@ export function emulatorBackend(
   });
 
   // A SageMaker job ran here: its log goes to SageMaker's stream of it, its description to the
-  // emulator's SageMaker (status, metrics, artifacts, failure reason), then `.sync` answers.
+  // emulator's SageMaker (status, metrics, artifacts, failure reason), then `.sync` answers. One
+  // stopped by an interrupt never returns: its runner hands its `Stopped` description over before
+  // the command exits, and it is recorded with the log so far (an error is told by the interrupt).
+  type JobDescription = ProcessingJobDescription | TrainingJobDescription;
   const localJob = async (
     state: string,
     kind: 'training' | 'processing',
-    run: (lines: JobLines) => Promise<LocalJobRun<ProcessingJobDescription | TrainingJobDescription>>,
+    run: (
+      lines: JobLines,
+      onStopped: (description: JobDescription) => Promise<void>,
+    ) => Promise<LocalJobRun<JobDescription>>,
   ) => {
     const lines = new JobLines();
-    const job = await run(lines);
+    const onStopped = async (description: JobDescription) => {
+      const { recorded, name } = jobRecord(kind, description);
+      await recordInEmulator(deployment.port, recorded);
+      await writeJobLog(logs, [sagemakerJobLog(kind, name, description.CreationTime)], lines.lines);
+    };
+    const job = await run(lines, onStopped);
     record.jobs[state] = job;
     const description = job.description;
-    const recorded =
-      kind === 'training'
-        ? ({ kind: 'training-job', record: description as TrainingJobDescription } as const)
-        : ({ kind: 'processing-job', record: description as ProcessingJobDescription } as const);
-    const name =
-      recorded.kind === 'training-job' ? recorded.record.TrainingJobName : recorded.record.ProcessingJobName;
+    const { recorded, name } = jobRecord(kind, description);
     await keepLog(state, [sagemakerJobLog(kind, name, description.CreationTime)], lines);
     await keep(`the ${kind} job ${name}`, () => recordInEmulator(deployment.port, recorded));
     return syncTaskOutput(description);
@@ -214,10 +220,14 @@ export function emulatorBackend(
           new CreateProcessingJobCommand(parameters as unknown as CreateProcessingJobCommandInput),
         );
         history?.taskSubmitted(integration, { ProcessingJobArn: created.ProcessingJobArn });
-        return localJob(state, 'processing', (lines) => {
+        return localJob(state, 'processing', (lines, onStopped) => {
           const request = parameters as unknown as CreateProcessingJobRequest;
           const modelCode = request.AppSpecification.ContainerEntrypoint !== undefined;
-          return runProcessingJob(request, jobOptions(state, lines, modelCode ? options.python : undefined));
+          return runProcessingJob(
+            request,
+            jobOptions(state, lines, modelCode ? options.python : undefined),
+            onStopped,
+          );
         });
       }
       case 'sagemaker:createTrainingJob': {
@@ -225,10 +235,11 @@ export function emulatorBackend(
           new CreateTrainingJobCommand(parameters as unknown as CreateTrainingJobCommandInput),
         );
         history?.taskSubmitted(integration, { TrainingJobArn: created.TrainingJobArn });
-        return localJob(state, 'training', (lines) =>
+        return localJob(state, 'training', (lines, onStopped) =>
           runTrainingJob(
             parameters as unknown as CreateTrainingJobRequest,
             jobOptions(state, lines, options.python),
+            onStopped,
           ),
         );
       }
@@ -294,12 +305,12 @@ export function emulatorBackend(
         const defaultArguments = stringRecord(job.properties.DefaultArguments);
         const runArguments = stringRecord(parameters.Arguments);
         const lines = new JobLines();
-        // The run's log is in the streams of its id (a failed run's, which the runner does not
-        // tell, is one made here).
-        const logUnder = async (runId: string) => {
-          history?.taskSubmitted(integration, { JobRunId: runId });
-          await keepLog(state, glueJobRunLogs({ ...defaultArguments, ...runArguments }, runId), lines);
-        };
+        // The run is named before it starts, as StartJobRun answers, so the history's TaskSubmitted
+        // tells its id (`mlenv logs`, an interrupted execution's too); its log is in the streams of
+        // that id, the log so far when an interrupt stops it (an error is told by the interrupt).
+        const runId = glueJobRunId();
+        const destinations = glueJobRunLogs({ ...defaultArguments, ...runArguments }, runId);
+        history?.taskSubmitted(integration, { JobRunId: runId });
         try {
           const run = await runGlueJob(
             {
@@ -309,13 +320,18 @@ export function emulatorBackend(
               timeoutMinutes: Number(job.properties.Timeout ?? 60),
             },
             runArguments,
-            { ...jobOptions(state, lines), awsEnvironment },
+            {
+              ...jobOptions(state, lines),
+              awsEnvironment,
+              runId,
+              onInterrupt: () => writeJobLog(logs, destinations, lines.lines),
+            },
           );
-          await logUnder(run.Id);
+          await keepLog(state, destinations, lines);
           const { log: _log, ...jobRun } = run;
           return jobRun;
         } catch (error) {
-          await logUnder(`jr_${randomBytes(32).toString('hex')}`);
+          await keepLog(state, destinations, lines);
           throw error;
         }
       }
@@ -457,6 +473,19 @@ async function localBuildInputs(
     return { localVariables: { [RECORDER_ENVIRONMENT.trackingUri]: server?.url ?? '' } };
   }
   return {};
+}
+
+/** A local SageMaker job's description as the emulator records it, and the job's name. */
+function jobRecord(
+  kind: 'training' | 'processing',
+  description: ProcessingJobDescription | TrainingJobDescription,
+): { readonly recorded: EmulatorRecord; readonly name: string } {
+  if (kind === 'training') {
+    const record = description as TrainingJobDescription;
+    return { recorded: { kind: 'training-job', record }, name: record.TrainingJobName };
+  }
+  const record = description as ProcessingJobDescription;
+  return { recorded: { kind: 'processing-job', record }, name: record.ProcessingJobName };
 }
 
 /** A map of strings (a Glue job's arguments) from a template or task value. */

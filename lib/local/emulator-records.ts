@@ -13,13 +13,18 @@ export type EmulatorRecord =
  * Records what runs on this machine where AWS's APIs read it in the emulator: an execution (running
  * or ended) in its Step Functions (ListExecutions, DescribeExecution, GetExecutionHistory), a finished job's
  * description over the one its SageMaker made at CreateTrainingJob/CreateProcessingJob (status,
- * metrics, artifacts, failure reason). A launcher that cannot record it is an error naming why.
+ * metrics, artifacts, failure reason). A training job without ModelArtifacts (it failed or was
+ * stopped) clears the one moto's made up at CreateTrainingJob: it names no object. A launcher that
+ * cannot record it is an error naming why.
  */
 export async function recordInEmulator(port: number, { kind, record }: EmulatorRecord): Promise<void> {
+  // null: the launcher lays each member over moto's job, and moto leaves out what is null.
+  const body =
+    kind === 'training-job' && !record.ModelArtifacts ? { ...record, ModelArtifacts: null } : record;
   const response = await fetch(`${emulatorEndpoint(port)}/_mlenv/records/${kind}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(record),
+    body: JSON.stringify(body),
   });
   if (response.ok) return;
   const text = await response.text();

@@ -25,7 +25,7 @@ export interface LogDestination {
   readonly logGroupName: string;
   readonly logStreamName: string;
   /** @default every line */
-  readonly only?: 'stderr';
+  readonly only?: 'stdout' | 'stderr';
 }
 
 /** SageMaker's log group of training or processing jobs (each job's stream is under it). */
@@ -56,9 +56,11 @@ export const GLUE_LOG_GROUP_PREFIX = '/aws-glue/jobs';
 export const GLUE_LOG_GROUP_ARGUMENT = '--custom-logGroup-prefix';
 
 /**
- * Where Glue (5.x) writes a job run's log: the script's stdout and stderr to the output group,
- * Spark's and the system's to the error group, both in the stream named after the run's id.
- * Locally Spark logs on the script's stderr: its stderr lines go to the error group too.
+ * Where Glue (5.x) writes a job run's log, both in the stream named after the run's id: the
+ * script's output to the output group, Spark's and the system's logs to the error group. Locally
+ * Spark's log4j writes on the script's stderr, so the two cannot be told apart: stdout goes to the
+ * output group and stderr (Spark's logs, and the script's own errors and tracebacks) to the error
+ * group, each line once.
  */
 export function glueJobRunLogs(
   runArguments: Readonly<Record<string, string>>,
@@ -66,7 +68,7 @@ export function glueJobRunLogs(
 ): LogDestination[] {
   const prefix = runArguments[GLUE_LOG_GROUP_ARGUMENT] ?? GLUE_LOG_GROUP_PREFIX;
   return [
-    { logGroupName: `${prefix}/output`, logStreamName: runId },
+    { logGroupName: `${prefix}/output`, logStreamName: runId, only: 'stdout' },
     { logGroupName: `${prefix}/error`, logStreamName: runId, only: 'stderr' },
   ];
 }

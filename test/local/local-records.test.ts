@@ -32,6 +32,7 @@ import {
   writeJobLog,
 } from '../../lib/local/job-log-streams';
 import type { TrainingJobDescription } from '../../lib/local/jobs/job-requests';
+import { interruptedReason } from '../../lib/local/jobs/running-jobs';
 import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';
 import { executionJobs, readJobLog, resolveLogTarget } from '../../lib/ops/job-logs';
 import { trainingMetrics } from '../../lib/stacks/training-stack';
@@ -232,6 +233,50 @@ describe.each(config.models.map((m) => [m.name, m]))(
       );
       expect(described.AlgorithmSpecification?.MetricDefinitions).toEqual(MetricDefinitions);
       expect(described.TrainingEndTime?.getTime()).toBe(ended.getTime());
+      // A job that failed made no model: no ModelArtifacts (moto's made-up one is cleared).
+      expect(described.ModelArtifacts).toBeUndefined();
+    });
+
+    test('a training job stopped by an interrupt is described Stopped, with why, no model and no made-up metrics', async () => {
+      const name = `${jobName}-stopped`;
+      const request = {
+        TrainingJobName: name,
+        RoleArn: ROLE,
+        AlgorithmSpecification: { TrainingImage: 'image', TrainingInputMode: 'File' as const },
+        OutputDataConfig: { S3OutputPath: 's3://models/out/' },
+        ResourceConfig: { InstanceType: 'ml.m5.large' as const, InstanceCount: 1, VolumeSizeInGB: 5 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      };
+      await clients.sagemaker.send(new CreateTrainingJobCommand(request));
+      const ended = new Date();
+      const reason = interruptedReason('SIGINT');
+      await recordInEmulator(port, {
+        kind: 'training-job',
+        record: {
+          ...request,
+          TrainingJobArn: `arn:aws:sagemaker:${region}:${account}:training-job/${name}`,
+          TrainingJobStatus: 'Stopped',
+          SecondaryStatus: 'Stopped',
+          FailureReason: reason,
+          FinalMetricDataList: [],
+          CreationTime: ended,
+          TrainingStartTime: ended,
+          TrainingEndTime: ended,
+          LastModifiedTime: ended,
+        } as unknown as TrainingJobDescription,
+      });
+      const described = await clients.sagemaker.send(
+        new DescribeTrainingJobCommand({ TrainingJobName: name }),
+      );
+      // DescribeTrainingJob's statuses of a stopped job (TrainingJobStatus and SecondaryStatus).
+      expect([described.TrainingJobStatus, described.SecondaryStatus, described.FailureReason]).toEqual([
+        'Stopped',
+        'Stopped',
+        reason,
+      ]);
+      expect(reason).toContain('SIGINT');
+      expect(described.ModelArtifacts).toBeUndefined();
+      expect(described.FinalMetricDataList ?? []).toEqual([]);
     });
 
     test("a job's lines go to SageMaker's stream of it, and mlenv logs finds them from the job's name and from the execution", async () => {
@@ -287,7 +332,7 @@ describe.each(config.models.map((m) => [m.name, m]))(
 );
 
 describe('Glue and CodeBuild logs', () => {
-  test("a Glue run's lines go to its job's output group (stderr to the error group too), in the run's stream; a build's to its project's group", async () => {
+  test("a Glue run's stdout goes to its job's output group and its stderr to the error group, each line once, in the run's stream; a build's to its project's group", async () => {
     const prefix = '/mlenv/local/etl';
     await clients.glue.send(
       new CreateJobCommand({
@@ -349,9 +394,9 @@ describe('Glue and CodeBuild logs', () => {
       ['BuildFeatures', 'CodeBuild build', 'dbt:1111-2222'],
     ]);
     const [glue, codebuild] = await Promise.all(jobs.map((j) => readJobLog(clients.logs, j)));
+    // Glue 5's groups: output for the script's output, error for Spark's logs (locally on stderr).
     expect(glue.events.map((e) => [e.logGroupName, e.message])).toEqual([
       [`${prefix}/output`, 'rows written 10'],
-      [`${prefix}/output`, 'WARN spark'],
       [`${prefix}/error`, 'WARN spark'],
     ]);
     expect(codebuild.events.map((e) => e.message)).toEqual(['dbt build: 3 of 3 OK']);

@@ -5,7 +5,7 @@ import { DEFAULT_PYTHON, type LocalJobOptions, makeJobDir, releaseJobDir } from 
 import { downloadPrefix, filesUnder } from './transfer';
 import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
 import { runProcess } from './run-process';
-import { startJob } from './running-jobs';
+import { type InterruptHook, startJob } from './running-jobs';
 import { joinS3Uri } from './s3-uri';
 
 /** A Glue job as deployed (`AWS::Glue::Job`): what a local run of it needs. */
@@ -37,6 +37,21 @@ const S3_ARGUMENTS: Readonly<Record<string, 'input' | 'partitioned-output' | 'ob
 export interface LocalGlueJobOptions extends LocalJobOptions {
   /** The environment through which the script reaches AWS (the emulator's endpoint and credentials). */
   readonly awsEnvironment: NodeJS.ProcessEnv;
+  /**
+   * The run's id, when the caller names the run before it starts (Step Functions' TaskSubmitted).
+   * @default - a new one (`glueJobRunId`)
+   */
+  readonly runId?: string;
+  /**
+   * What to do when an interrupt (Ctrl-C) stops the run, which then never returns: awaited before
+   * the command exits (write its log so far).
+   */
+  readonly onInterrupt?: InterruptHook;
+}
+
+/** A new Glue job run id: `jr_` and 64 hex digits, as Glue's. */
+export function glueJobRunId(): string {
+  return `jr_${randomBytes(32).toString('hex')}`;
 }
 
 /** A local run of a Glue job, answered to Step Functions as `glue:getJobRun` would. */
@@ -68,9 +83,10 @@ export async function runGlueJob(
   options: LocalGlueJobOptions,
 ): Promise<LocalGlueJobRun> {
   const args = { ...job.defaultArguments, ...runArguments };
-  const id = `jr_${randomBytes(16).toString('hex')}`;
+  const id = options.runId ?? glueJobRunId();
   const jobDir = makeJobDir(options, job.name);
   const running = startJob(`the Glue job ${job.name}`, jobDir, options.keepJobDir);
+  if (options.onInterrupt) running.onInterrupt(options.onInterrupt);
   try {
     const script = join(jobDir, basename(job.scriptLocation) || 'script.py');
     writeFileSync(script, await options.store.get(job.scriptLocation));

@@ -17,7 +17,7 @@ import {
 } from './job-options';
 import { keepFailedJobLog, scriptError } from './job-failure';
 import { type ProcessResult, runProcess } from './run-process';
-import { startJob } from './running-jobs';
+import { interruptedReason, startJob } from './running-jobs';
 import { standInEntrypoint } from './image-stand-ins';
 import { ClientError, downloadPrefix, uploadDirectory } from './transfer';
 
@@ -28,11 +28,14 @@ import { ClientError, downloadPrefix, uploadDirectory } from './transfer';
  * code archive itself) with `/opt/ml` under the job's directory and `python3` the project's Python,
  * and each output's `LocalPath` is uploaded to its `S3Uri` when the script exits 0. A non-zero
  * exit fails the job with the script's own error line (`errorLine`) and where its whole log is kept;
- * `MaxRuntimeInSeconds` stops it.
+ * `MaxRuntimeInSeconds` stops it. A job stopped by an interrupt (Ctrl-C) never returns:
+ * `onStopped` is given its description, `Stopped` with the interrupt as its exit message, before
+ * the command exits, so that it can be recorded.
  */
 export async function runProcessingJob(
   request: CreateProcessingJobRequest,
   options: LocalJobOptions,
+  onStopped?: (description: ProcessingJobDescription) => Promise<unknown>,
 ): Promise<LocalJobRun<ProcessingJobDescription>> {
   const created = new Date();
   const jobDir = makeJobDir(options, request.ProcessingJobName);
@@ -53,6 +56,12 @@ export async function runProcessingJob(
   };
   let result: ProcessResult | undefined;
   const running = startJob(`the processing job ${request.ProcessingJobName}`, jobDir, options.keepJobDir);
+  if (onStopped) {
+    running.onInterrupt((signal) => {
+      const reason = interruptedReason(signal);
+      return onStopped(describe('Stopped', reason, reason));
+    });
+  }
   try {
     const entrypoint =
       request.AppSpecification.ContainerEntrypoint ?? standInEntrypoint(request.AppSpecification.ImageUri);

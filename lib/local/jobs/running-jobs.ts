@@ -9,7 +9,16 @@ export interface RunningJob {
   detach(): void;
   /** The job ended: nothing of it is left to stop. */
   end(): void;
+  /**
+   * What to do once an interrupt has stopped its processes, before the command exits: record the
+   * job as stopped where AWS's APIs read it (the emulator), write its partial log. Awaited, up to
+   * `INTERRUPT_HOOK_MS`; one that fails or takes longer does not keep the command from exiting.
+   */
+  onInterrupt(hook: InterruptHook): void;
 }
+
+/** A job's last words on an interrupt: given the signal (`SIGINT`), so it can say what stopped it. */
+export type InterruptHook = (signal: Interrupt) => Promise<unknown>;
 
 interface Job {
   /** What it is, for the line that says what was stopped: `the Glue job mlenv-local-churn-etl`. */
@@ -17,6 +26,7 @@ interface Job {
   readonly dir: string;
   readonly keep: boolean;
   readonly files: readonly JobFile[];
+  readonly hooks: InterruptHook[];
   pid?: number;
 }
 
@@ -28,7 +38,10 @@ export interface JobFile {
 }
 
 const INTERRUPTS = ['SIGINT', 'SIGTERM'] as const;
-type Interrupt = (typeof INTERRUPTS)[number];
+export type Interrupt = (typeof INTERRUPTS)[number];
+
+/** How long an interrupt waits for the jobs' hooks (a record to the emulator takes milliseconds). */
+const INTERRUPT_HOOK_MS = 10_000;
 
 /** The exit status of a command interrupted by a signal, as the CLI's others exit (128 + SIGINT). */
 const INTERRUPTED_EXIT_CODE = 130;
@@ -62,17 +75,23 @@ export function startJob(
   keep = false,
   files: readonly JobFile[] = [],
 ): RunningJob {
-  const job: Job = { label, dir, keep, files };
+  const job: Job = { label, dir, keep, files, hooks: [] };
   running.add(job);
   listen();
   return {
     attach: (pid) => (job.pid = pid),
     detach: () => (job.pid = undefined),
+    onInterrupt: (hook) => job.hooks.push(hook),
     end: () => {
       running.delete(job);
       if (running.size === 0 && !interruptedBy) unlisten();
     },
   };
+}
+
+/** Why a job stopped by an interrupt stopped, as its description says it (FailureReason, ExitMessage). */
+export function interruptedReason(signal: Interrupt): string {
+  return `interrupted by ${signal}: the local job's processes were stopped`;
 }
 
 /** Whether an interrupt is stopping the jobs: a job's process that ends now was stopped by it. */
@@ -102,10 +121,31 @@ function onInterrupt(signal: Interrupt): void {
   }
   interruptedBy = signal;
   stopped = runningJobs();
-  void Promise.all(stopped.map(({ pid }) => pid !== undefined && endProcessGroup(pid))).then(() => {
-    finish();
-    if (!handledElsewhere[signal]) process.exit(INTERRUPTED_EXIT_CODE);
-  });
+  const jobs = stopped;
+  void Promise.all(jobs.map(({ pid }) => pid !== undefined && endProcessGroup(pid)))
+    .then(() => runHooks(jobs, signal))
+    .then(() => {
+      finish();
+      if (!handledElsewhere[signal]) process.exit(INTERRUPTED_EXIT_CODE);
+    });
+}
+
+/** The stopped jobs' hooks, together, each error told on stderr, for at most `INTERRUPT_HOOK_MS`. */
+async function runHooks(jobs: readonly StoppedJob[], signal: Interrupt): Promise<void> {
+  const hooks = jobs.flatMap(({ job }) =>
+    job.hooks.map((hook) =>
+      Promise.resolve()
+        .then(() => hook(signal))
+        .catch((error: Error) => process.stderr.write(`${signal}: ${job.label}: ${error.message}\n`)),
+    ),
+  );
+  if (hooks.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(hooks),
+    new Promise((resolve) => (timer = setTimeout(resolve, INTERRUPT_HOOK_MS))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** The process exits with jobs still there: they are killed now, nothing can wait. */

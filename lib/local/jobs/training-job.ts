@@ -18,10 +18,12 @@ import {
 import { extractMetrics } from './metrics';
 import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
 import { type ProcessResult, runProcess } from './run-process';
-import { startJob } from './running-jobs';
+import { interruptedReason, startJob } from './running-jobs';
 import { joinS3Uri } from './s3-uri';
 import { TRAINING_PATHS, trainingContract } from './training-environment';
 import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from './transfer';
+
+const STOPPED = 'Stopped' as TrainingJobDescription['SecondaryStatus'];
 
 /**
  * Runs a SageMaker training job in script mode on this machine, as the framework image's training
@@ -32,11 +34,15 @@ import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from './tran
  * `/opt/ml` under the job's directory. On exit 0, `/opt/ml/model` becomes
  * `<S3OutputPath><job name>/output/model.tar.gz` (and `/opt/ml/output/data`, if the script wrote
  * any, `output.tar.gz`). Metrics are read from the log with the job's `MetricDefinitions`.
- * Checkpoints are downloaded before the script runs and uploaded after it.
+ * Checkpoints are downloaded before the script runs and uploaded after it. A job stopped by an
+ * interrupt (Ctrl-C) never returns: `onStopped` is given its description, `Stopped`, before the
+ * command exits, so that it can be recorded (as a StopTrainingJob's job is: status and secondary
+ * status `Stopped`, no model).
  */
 export async function runTrainingJob(
   request: CreateTrainingJobRequest,
   options: LocalJobOptions,
+  onStopped?: (description: TrainingJobDescription) => Promise<unknown>,
 ): Promise<LocalJobRun<TrainingJobDescription>> {
   const created = new Date();
   const jobDir = makeJobDir(options, request.TrainingJobName);
@@ -76,6 +82,12 @@ export async function runTrainingJob(
   };
   const finish = (description: TrainingJobDescription) => finishJob(options, jobDir, description, result);
   const running = startJob(`the training job ${request.TrainingJobName}`, jobDir, options.keepJobDir);
+  if (onStopped) {
+    running.onInterrupt((signal) =>
+      // SageMaker's SecondaryStatus of a stopped job (job-requests' type does not list it yet).
+      onStopped(describe('Stopped', STOPPED, interruptedReason(signal))),
+    );
+  }
 
   try {
     const contract = trainingContract(request, availableParallelism());

@@ -3,9 +3,13 @@
  * test (interrupts.test.ts) to stop: the job's script starts a grandchild that sleeps, writes both
  * pids to <pids file>, and sleeps. With `--other-handler`, a SIGINT/SIGTERM handler is there
  * before the job starts, as the main job's (it stops the local environment, then exits 130).
+ * With `--hook`, the run's interrupt hook writes `<pids file>.hook` (the run's id and the signal)
+ * after a moment, as a record to the emulator would: the command must wait for it.
  *
- * Usage: node --import tsx interrupted-job.ts <work dir> <pids file> [--other-handler]
+ * Usage: node --import tsx interrupted-job.ts <work dir> <pids file> [--other-handler | --hook]
  */
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runGlueJob } from '../../../lib/local/jobs/glue-job-run';
 import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
 
@@ -17,6 +21,8 @@ with open(pids + ".tmp", "w") as f:
 os.rename(pids + ".tmp", pids)
 time.sleep(300)
 `;
+
+const HOOKED_RUN_ID = 'jr_interrupted';
 
 async function main(): Promise<void> {
   const [workDir, pidsFile, mode] = process.argv.slice(2);
@@ -35,7 +41,20 @@ async function main(): Promise<void> {
       timeoutMinutes: 10,
     },
     {},
-    { store, workDir, awsEnvironment: {} },
+    {
+      store,
+      workDir,
+      awsEnvironment: {},
+      runId: HOOKED_RUN_ID,
+      ...(mode === '--hook'
+        ? {
+            onInterrupt: async (signal: string) => {
+              await sleep(500);
+              writeFileSync(`${pidsFile}.hook`, `${HOOKED_RUN_ID} ${signal}`);
+            },
+          }
+        : {}),
+    },
   );
   console.log('the job ended by itself');
 }

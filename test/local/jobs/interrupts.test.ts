@@ -44,6 +44,7 @@ test.each([
   ['SIGINT', []],
   ['SIGTERM', []],
   ['SIGINT', ['--other-handler']],
+  ['SIGINT', ['--hook']],
 ] as const)(
   '%s to the command %j during a job stops its script and the grandchild, removes its folder and says so',
   async (signal, extra) => {
@@ -79,6 +80,10 @@ test.each([
       expect(lines[0]).toContain(`sleep ${grandchild}`);
       expect(lines[0]).toContain(`removed its folder ${join(workDir, jobFolder)}`);
       expect(stdout).toBe('');
+      // The job's interrupt hook (its record, its log so far) ran before the command exited.
+      if (extra.includes('--hook' as never)) {
+        expect(readFileSync(`${pidsFile}.hook`, 'utf8')).toBe(`jr_interrupted ${signal}`);
+      }
     } finally {
       try {
         process.kill(-command.pid!, 'SIGKILL');
