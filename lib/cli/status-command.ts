@@ -1,7 +1,10 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Command } from 'commander';
+import { localStateDir } from '../local/emulator';
+import { LOCAL_ENVIRONMENT } from '../local/emulator-up';
 import { S3ObjectStore } from '../local/jobs/s3-object-store';
-import { environmentStatus } from '../ops/environment-status';
+import { runningServer } from '../local/serving-process';
+import { environmentStatus, type ModelStatus } from '../ops/environment-status';
 import { type AwsOptions, clientConfigFor, withAwsOptions } from './aws-context';
 import { connectEnvironment } from './connect-environment';
 
@@ -24,6 +27,13 @@ export function statusCommand(): Command {
           cloudwatch: new CloudWatchClient(await clientConfigFor(env, options)),
         },
         directory,
+        // The local environment's endpoints answer only while their stand-in runs (`local serve`).
+        env.name === LOCAL_ENVIRONMENT
+          ? {
+              servedHere: (model, endpointName) =>
+                runningServer(localStateDir(), model)?.endpointName === endpointName,
+            }
+          : {},
       );
       if (options.json) {
         console.log(JSON.stringify(status, null, 2));
@@ -32,11 +42,7 @@ export function statusCommand(): Command {
       console.log(`${env.name} (${env.account}, ${env.region})`);
       for (const m of status.models) {
         console.log(`  ${m.model}`);
-        console.log(
-          m.endpoint
-            ? `    endpoint   ${m.endpoint.name} ${m.endpoint.status}, ${m.endpoint.variants.map((v) => `${v.name} x${v.instances ?? '?'}`).join(', ')}; serves ${m.endpoint.pinnedPackage?.split(':').at(-1) ?? '?'}`
-            : '    endpoint   none (no pin)',
-        );
+        console.log(`    endpoint   ${endpointLine(m)}`);
         console.log(
           `    runs       ${m.executions.map((e) => `${e.name} ${e.status}`).join(', ') || 'none recorded'}`,
         );
@@ -46,4 +52,19 @@ export function statusCommand(): Command {
       }
       console.log(`  alarms       ${status.alarms.map((a) => a.name).join(', ') || 'none in ALARM'}`);
     });
+}
+
+/**
+ * A model's endpoint in one line: its status, variants and the package it serves; an endpoint of
+ * the local environment with no stand-in running is pinned, not served, and says how to serve it.
+ */
+export function endpointLine(m: ModelStatus): string {
+  if (!m.endpoint) return 'none (no pin)';
+  const { name, status, variants, pinnedPackage, servedHere } = m.endpoint;
+  const pinned = pinnedPackage?.split(':').at(-1) ?? '?';
+  if (servedHere === false) {
+    return `${name} pinned to ${pinned}, not served: run \`npx mlenv local serve --model ${m.model}\``;
+  }
+  const instances = variants.map((v) => `${v.name} x${v.instances ?? '?'}`).join(', ');
+  return `${name} ${status}, ${instances}; serves ${pinned}`;
 }

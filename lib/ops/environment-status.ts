@@ -17,6 +17,11 @@ export interface ModelStatus {
       readonly weight?: number;
     }>;
     readonly pinnedPackage?: string;
+    /**
+     * Whether a process on this machine answers for it, in an environment whose endpoints are
+     * stand-ins (local): an InService endpoint there serves only while its stand-in runs.
+     */
+    readonly servedHere?: boolean;
   };
   readonly executions: ReadonlyArray<{
     readonly name: string;
@@ -34,6 +39,16 @@ export interface EnvironmentStatus {
   readonly alarms: ReadonlyArray<{ readonly name: string; readonly reason?: string }>;
 }
 
+export interface StatusOptions {
+  /** How many recent executions per model. @default 5 */
+  readonly executions?: number;
+  /**
+   * For an environment whose endpoints are served by processes on this machine (local): whether
+   * `endpointName` of `model` is served now. Without it, an endpoint's status is the API's alone.
+   */
+  readonly servedHere?: (model: string, endpointName: string) => boolean;
+}
+
 export interface StatusClients {
   readonly sagemaker: Pick<SageMakerClient, 'send'>;
   readonly sfn: Pick<SFNClient, 'send'>;
@@ -45,12 +60,13 @@ export interface StatusClients {
 /**
  * What runs in an environment: per model its endpoint (status, variants, pinned package), its
  * recent pipeline executions and its newest drift findings; the alarms in ALARM whose actions
- * notify the environment's alert topic (so only this environment's).
+ * notify the environment's alert topic (so only this environment's). With `servedHere`, each
+ * endpoint says whether a process on this machine serves it (local stand-ins).
  */
 export async function environmentStatus(
   clients: StatusClients,
   directory: EnvironmentDirectory,
-  options: { readonly executions?: number } = {},
+  options: StatusOptions = {},
 ): Promise<EnvironmentStatus> {
   const models = await Promise.all(
     Object.entries(directory.models).map(async ([model, names]): Promise<ModelStatus> => {
@@ -74,6 +90,7 @@ export async function environmentStatus(
             weight: v.CurrentWeight,
           })),
           pinnedPackage: directory.pins[model]?.modelPackageArn,
+          ...(options.servedHere ? { servedHere: options.servedHere(model, names.endpointName) } : {}),
         };
       }
       return {

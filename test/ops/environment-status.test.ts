@@ -3,6 +3,8 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { LOCAL_ENVIRONMENT, platformConfig } from '../../config';
+import { endpointLine } from '../../lib/cli/status-command';
 import { MemoryObjectStore } from '../../lib/local/jobs/memory-object-store';
 import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';
 import { environmentStatus } from '../../lib/ops/environment-status';
@@ -85,4 +87,83 @@ test('endpoints, recent runs, the newest drift findings, and only the alarms tha
   ]);
   expect(status.alarms).toEqual([{ name: 'ours', reason: 'p99 over 1000 ms' }]);
   expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input.StateValue).toBe('ALARM');
+});
+
+describe.each(platformConfig().models.map((m) => [m.name]))(
+  "%s in the local environment: an endpoint is served only while this machine's stand-in runs",
+  (model) => {
+    const local: EnvironmentDirectory = {
+      ...directory,
+      environment: LOCAL_ENVIRONMENT,
+      models: {
+        [model]: { pipelineArn: `arn:sm:${model}`, packageGroup: `g-${model}`, endpointName: `ep-${model}` },
+      },
+      // SageMaker's model package ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>.
+      pins: {
+        [model]: {
+          modelPackageArn: `arn:aws:sagemaker:eu-west-1:111111111111:model-package/g-${model}/2`,
+        } as never,
+      },
+    };
+    beforeEach(() => {
+      // The emulator keeps the endpoint InService whether or not its stand-in runs.
+      sagemaker.on(DescribeEndpointCommand).resolves({
+        EndpointStatus: 'InService',
+        ProductionVariants: [{ VariantName: 'AllTraffic', CurrentInstanceCount: 1 }],
+      } as never);
+      sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+      s3.on(ListObjectsV2Command).resolves({});
+      cloudwatch.on(DescribeAlarmsCommand).resolves({});
+    });
+    const statusWith = (served: boolean) => {
+      const asked: string[][] = [];
+      const status = environmentStatus(
+        {
+          sagemaker: sagemaker as never,
+          sfn: sfn as never,
+          s3: s3 as never,
+          store: new MemoryObjectStore(),
+          cloudwatch: cloudwatch as never,
+        },
+        local,
+        { servedHere: (m, endpointName) => (asked.push([m, endpointName]), served) },
+      );
+      return { status, asked };
+    };
+
+    test('with no stand-in it is pinned, not served, and says how to serve it', async () => {
+      const { status, asked } = statusWith(false);
+      const [m] = (await status).models;
+      expect(asked).toEqual([[model, `ep-${model}`]]);
+      expect(m.endpoint?.servedHere).toBe(false);
+      const line = endpointLine(m);
+      expect(line).toContain(`pinned to model-package/g-${model}/2, not served`);
+      expect(line).toContain(`mlenv local serve --model ${model}`);
+      expect(line).not.toContain('InService');
+    });
+
+    test('with its stand-in running it serves the pinned package', async () => {
+      const [m] = (await statusWith(true).status).models;
+      expect(m.endpoint?.servedHere).toBe(true);
+      expect(endpointLine(m)).toBe(`ep-${model} InService, AllTraffic x1; serves model-package/g-${model}/2`);
+    });
+  },
+);
+
+test('without servedHere (an AWS environment) the endpoint says nothing of this machine', async () => {
+  sagemaker.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'InService' } as never);
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  s3.on(ListObjectsV2Command).resolves({});
+  cloudwatch.on(DescribeAlarmsCommand).resolves({});
+  const status = await environmentStatus(
+    {
+      sagemaker: sagemaker as never,
+      sfn: sfn as never,
+      s3: s3 as never,
+      store: new MemoryObjectStore(),
+      cloudwatch: cloudwatch as never,
+    },
+    directory,
+  );
+  expect(status.models.map((m) => m.endpoint && 'servedHere' in m.endpoint)).toEqual([false, undefined]);
 });
