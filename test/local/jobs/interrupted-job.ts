@@ -6,12 +6,16 @@
  * With `--hook`, the run's interrupt hook writes `<pids file>.hook` (the run's id and the signal)
  * after a moment, as a record to the emulator would: the command must wait for it.
  *
- * Usage: node --import tsx interrupted-job.ts <work dir> <pids file> [--other-handler | --hook]
+ * With `--processing`, the job is a processing job whose shell entrypoint does the same, and the
+ * description its runner hands over when it is stopped goes to `<pids file>.hook` (JSON).
+ *
+ * Usage: node --import tsx interrupted-job.ts <work dir> <pids file> [--other-handler | --hook | --processing]
  */
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runGlueJob } from '../../../lib/local/jobs/glue-job-run';
 import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
 
 const SCRIPT = `import os, subprocess, sys, time
 pids = sys.argv[sys.argv.index("--pids") + 1]
@@ -32,6 +36,30 @@ async function main(): Promise<void> {
     process.once('SIGTERM', stopEnvironment);
   }
   const store = new MemoryObjectStore();
+  if (mode === '--processing') {
+    await runProcessingJob(
+      {
+        ProcessingJobName: 'sleeper',
+        RoleArn: 'arn:aws:iam::123456789012:role/jobs',
+        AppSpecification: {
+          ImageUri: 'example.com/image:1',
+          ContainerEntrypoint: [
+            'sh',
+            '-c',
+            `sleep 300 & echo "$$ $!" > ${pidsFile}.tmp; mv ${pidsFile}.tmp ${pidsFile}; wait`,
+          ],
+        },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large' } },
+      },
+      { store, workDir },
+      async (description) => {
+        await sleep(500);
+        writeFileSync(`${pidsFile}.hook`, JSON.stringify(description));
+      },
+    );
+    console.log('the job ended by itself');
+    return;
+  }
   await store.put('s3://scripts/sleeper.py', SCRIPT);
   await runGlueJob(
     {

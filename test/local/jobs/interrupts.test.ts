@@ -45,6 +45,7 @@ test.each([
   ['SIGTERM', []],
   ['SIGINT', ['--other-handler']],
   ['SIGINT', ['--hook']],
+  ['SIGINT', ['--processing']],
 ] as const)(
   '%s to the command %j during a job stops its script and the grandchild, removes its folder and says so',
   async (signal, extra) => {
@@ -65,7 +66,7 @@ test.each([
       const [script, grandchild] = readFileSync(pidsFile, 'utf8').split(' ').map(Number);
       expect([running(script), running(grandchild)]).toEqual([true, true]);
       const [jobFolder] = readdirSync(workDir);
-      expect(jobFolder).toMatch(/^sleeper-/);
+      expect(jobFolder).toMatch(/^sleeper/);
 
       process.kill(-command.pid!, signal);
       expect(await exit).toBe(130);
@@ -75,7 +76,8 @@ test.each([
       expect(readdirSync(workDir)).toEqual([]);
       const lines = stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^${signal}: stopped the Glue job sleeper \\(.*\\)`));
+      const kind = extra.includes('--processing' as never) ? 'processing' : 'Glue';
+      expect(lines[0]).toMatch(new RegExp(`^${signal}: stopped the ${kind} job sleeper \\(.*\\)`));
       expect(lines[0]).toContain(` ${script}`);
       expect(lines[0]).toContain(`sleep ${grandchild}`);
       expect(lines[0]).toContain(`removed its folder ${join(workDir, jobFolder)}`);
@@ -83,6 +85,13 @@ test.each([
       // The job's interrupt hook (its record, its log so far) ran before the command exited.
       if (extra.includes('--hook' as never)) {
         expect(readFileSync(`${pidsFile}.hook`, 'utf8')).toBe(`jr_interrupted ${signal}`);
+      }
+      // A processing job is handed over Stopped (DescribeProcessingJob's status), saying why.
+      if (extra.includes('--processing' as never)) {
+        const stopped = JSON.parse(readFileSync(`${pidsFile}.hook`, 'utf8')) as Record<string, string>;
+        expect(stopped.ProcessingJobStatus).toBe('Stopped');
+        expect(stopped.ExitMessage).toContain(`interrupted by ${signal}`);
+        expect(stopped.ProcessingJobName).toBe('sleeper');
       }
     } finally {
       try {
