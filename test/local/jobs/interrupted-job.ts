@@ -7,15 +7,19 @@
  * after a moment, as a record to the emulator would: the command must wait for it.
  *
  * With `--processing`, the job is a processing job whose shell entrypoint does the same, and the
- * description its runner hands over when it is stopped goes to `<pids file>.hook` (JSON).
+ * description its runner hands over when it is stopped goes to `<pids file>.hook` (JSON); with
+ * `--training`, a training job whose program does the same.
  *
- * Usage: node --import tsx interrupted-job.ts <work dir> <pids file> [--other-handler | --hook | --processing]
+ * Usage: node --import tsx interrupted-job.ts <work dir> <pids file>
+ *        [--other-handler | --hook | --processing | --training]
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runGlueJob } from '../../../lib/local/jobs/glue-job-run';
 import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
 import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
+import { runTrainingJob } from '../../../lib/local/jobs/training-job';
 
 const SCRIPT = `import os, subprocess, sys, time
 pids = sys.argv[sys.argv.index("--pids") + 1]
@@ -36,6 +40,29 @@ async function main(): Promise<void> {
     process.once('SIGTERM', stopEnvironment);
   }
   const store = new MemoryObjectStore();
+  const handOver = async (description: unknown) => {
+    await sleep(500);
+    writeFileSync(`${pidsFile}.hook`, JSON.stringify(description));
+  };
+  if (mode === '--training') {
+    const program = join(workDir, '..', 'sleeper.py');
+    writeFileSync(program, SCRIPT);
+    await runTrainingJob(
+      {
+        TrainingJobName: 'sleeper',
+        RoleArn: 'arn:aws:iam::123456789012:role/jobs',
+        AlgorithmSpecification: { TrainingImage: 'example.com/image:1', TrainingInputMode: 'File' },
+        HyperParameters: { sagemaker_program: program, pids: JSON.stringify(pidsFile) },
+        OutputDataConfig: { S3OutputPath: 's3://models/out/' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      },
+      { store, workDir },
+      handOver,
+    );
+    console.log('the job ended by itself');
+    return;
+  }
   if (mode === '--processing') {
     await runProcessingJob(
       {
@@ -52,10 +79,7 @@ async function main(): Promise<void> {
         ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large' } },
       },
       { store, workDir },
-      async (description) => {
-        await sleep(500);
-        writeFileSync(`${pidsFile}.hook`, JSON.stringify(description));
-      },
+      handOver,
     );
     console.log('the job ended by itself');
     return;

@@ -46,6 +46,7 @@ test.each([
   ['SIGINT', ['--other-handler']],
   ['SIGINT', ['--hook']],
   ['SIGINT', ['--processing']],
+  ['SIGTERM', ['--training']],
 ] as const)(
   '%s to the command %j during a job stops its script and the grandchild, removes its folder and says so',
   async (signal, extra) => {
@@ -76,7 +77,11 @@ test.each([
       expect(readdirSync(workDir)).toEqual([]);
       const lines = stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      const kind = extra.includes('--processing' as never) ? 'processing' : 'Glue';
+      const kind = extra.includes('--processing' as never)
+        ? 'processing'
+        : extra.includes('--training' as never)
+          ? 'training'
+          : 'Glue';
       expect(lines[0]).toMatch(new RegExp(`^${signal}: stopped the ${kind} job sleeper \\(.*\\)`));
       expect(lines[0]).toContain(` ${script}`);
       expect(lines[0]).toContain(`sleep ${grandchild}`);
@@ -92,6 +97,14 @@ test.each([
         expect(stopped.ProcessingJobStatus).toBe('Stopped');
         expect(stopped.ExitMessage).toContain(`interrupted by ${signal}`);
         expect(stopped.ProcessingJobName).toBe('sleeper');
+      }
+      // A training job: DescribeTrainingJob's Stopped (status and secondary status), why, no model.
+      if (extra.includes('--training' as never)) {
+        const stopped = JSON.parse(readFileSync(`${pidsFile}.hook`, 'utf8')) as Record<string, unknown>;
+        expect([stopped.TrainingJobStatus, stopped.SecondaryStatus]).toEqual(['Stopped', 'Stopped']);
+        expect(stopped.FailureReason).toContain(`interrupted by ${signal}`);
+        expect(stopped.ModelArtifacts).toBeUndefined();
+        expect(stopped.FinalMetricDataList).toEqual([]);
       }
     } finally {
       try {
