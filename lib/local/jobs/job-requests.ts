@@ -100,7 +100,7 @@ export type TrainingJobStatus = 'Completed' | 'Failed' | 'Stopped';
 export interface TrainingJobDescription extends CreateTrainingJobRequest {
   readonly TrainingJobArn: string;
   readonly TrainingJobStatus: TrainingJobStatus;
-  readonly SecondaryStatus: 'Completed' | 'Failed' | 'MaxRuntimeExceeded';
+  readonly SecondaryStatus: 'Completed' | 'Failed' | 'MaxRuntimeExceeded' | 'Stopped';
   readonly FailureReason?: string;
   /** Present when the job completed. */
   readonly ModelArtifacts?: { readonly S3ModelArtifacts: string };

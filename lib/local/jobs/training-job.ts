@@ -23,9 +23,6 @@ import { joinS3Uri } from './s3-uri';
 import { TRAINING_PATHS, trainingContract } from './training-environment';
 import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from './transfer';
 
-/** SageMaker's SecondaryStatus of a stopped job (job-requests' type does not list it yet). */
-const STOPPED = 'Stopped' as TrainingJobDescription['SecondaryStatus'];
-
 /**
  * Runs a SageMaker training job in script mode on this machine, as the framework image's training
  * toolkit would: channels downloaded to `/opt/ml/input/data/<channel>`, `hyperparameters.json`,
@@ -84,7 +81,7 @@ export async function runTrainingJob(
   const finish = (description: TrainingJobDescription) => finishJob(options, jobDir, description, result);
   const running = startJob(`the training job ${request.TrainingJobName}`, jobDir, options.keepJobDir);
   if (onStopped) {
-    running.onInterrupt((signal) => onStopped(describe('Stopped', STOPPED, interruptedReason(signal))));
+    running.onInterrupt((signal) => onStopped(describe('Stopped', 'Stopped', interruptedReason(signal))));
   }
 
   try {
