@@ -154,10 +154,7 @@ export function localCommand(): Command {
 
   local
     .command('smoke')
-    .addHelpText(
-      'after',
-      '\nExample:\n  $ npx mlenv local smoke --model churn --shift 1.5\n  $ npx mlenv local smoke --model churn --payload rows.csv',
-    )
+    .addHelpText('after', '\nExample:\n  $ npx mlenv local smoke --model churn --shift 1.5')
     .description(
       "send sample rows to the served model, check the answers, and upload the captured data to the monitoring bucket in SageMaker's layout (<model>/data-capture/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl, with the endpoint config's key)",
     )
