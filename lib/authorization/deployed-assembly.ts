@@ -2,7 +2,7 @@ import { AssetManifestArtifact, type CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { partitionOf } from '../../constructs/common/deployed-names';
 import { asObject, type JsonObject } from '../../constructs/common/json-values';
 import type { DeployableStack, PhysicalIds, TemplateReader } from '../../constructs/common/template-reader';
-import { deploymentReader } from '../local/template-intrinsics';
+import { deploymentReader } from '../cfn/template-intrinsics';
 
 /** A stage of the assembly (one environment) and where it deploys. */
 export interface DeployedStage {

@@ -1,7 +1,7 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { platformConfig } from '../../config';
-import { S3ObjectStore } from '../local/jobs/s3-object-store';
+import { S3ObjectStore } from '../ops/s3-object-store';
 import { decideModelPackage, listModelPackages } from '../ops/model-packages';
 import { reachEnvironment } from '../ops/reach-environment';
 import { type AwsOptions, clientConfigFor, withAwsOptions } from './aws-context';

@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Command } from 'commander';
 import { localStateDir } from '../local/emulator';
 import { LOCAL_ENVIRONMENT } from '../local/emulator-up';
-import { S3ObjectStore } from '../local/jobs/s3-object-store';
+import { S3ObjectStore } from '../ops/s3-object-store';
 import { runningServer } from '../local/serving-process';
 import { environmentStatus, type ModelStatus } from '../ops/environment-status';
 import { type AwsOptions, clientConfigFor, withAwsOptions } from './aws-context';

@@ -48,7 +48,7 @@ import type {
 } from './jobs/job-requests';
 import type { LocalJobOptions, LocalJobRun } from './jobs/job-options';
 import { runProcessingJob } from './jobs/processing-job';
-import { S3ObjectStore } from './jobs/s3-object-store';
+import { S3ObjectStore } from '../ops/s3-object-store';
 import { syncTaskOutput } from './jobs/sync-task';
 import { runTrainingJob } from './jobs/training-job';
 import type { LocalDeployment } from './local-deployment';

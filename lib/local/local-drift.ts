@@ -11,7 +11,7 @@ import { type Delivery, deliverEvent } from './event-bus';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import type { CreateProcessingJobRequest } from './jobs/job-requests';
 import { runProcessingJob } from './jobs/processing-job';
-import { S3ObjectStore } from './jobs/s3-object-store';
+import { S3ObjectStore } from '../ops/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { uploadCapture } from './local-smoke';
 import { type LocalTrainResult, localTrain, type PipelineInput } from './local-train';

@@ -16,7 +16,7 @@ import { deployStage } from './emulator-deploy';
 import { EMULATOR_CREDENTIALS, emulatorEndpoint } from './emulator-env';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import { runProcess, tail } from './jobs/run-process';
-import { S3ObjectStore } from './jobs/s3-object-store';
+import { S3ObjectStore } from '../ops/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { modelPython } from './model-python';

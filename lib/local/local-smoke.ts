@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { origin } from '../authorization/run-time-call';
 import { s3WriteCalls } from '../authorization/s3-object-calls';
 import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
-import { S3ObjectStore } from './jobs/s3-object-store';
+import { S3ObjectStore } from '../ops/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { type InvokeCsv, invokeEndpoint, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
 import { sampleDataset } from './sample-dataset';

@@ -16,7 +16,7 @@ import { fileOf, pushDataset } from '../ops/datasets';
 import { readEvaluationMetrics } from '../ops/evaluation-metrics';
 import { formatStateEnded, type StateEnded } from '../ops/training-runs';
 import { NO_RUN } from '../../constructs/training/run-recording';
-import { S3ObjectStore } from './jobs/s3-object-store';
+import { S3ObjectStore } from '../ops/s3-object-store';
 import { mlflowServerStatus } from './mlflow-server';
 import { modelPython } from './model-python';
 import type { LocalDeployment } from './local-deployment';

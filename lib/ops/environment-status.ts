@@ -3,7 +3,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ModelLayout } from '../../constructs/common/model-layout';
-import type { ObjectStore } from '../local/jobs/object-store';
+import type { ObjectStore } from './object-store';
 import type { EnvironmentDirectory } from './environment-directory';
 
 export interface ModelStatus {

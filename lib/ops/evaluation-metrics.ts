@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../local/jobs/object-store';
+import type { ObjectStore } from './object-store';
 
 /**
  * The scalar metrics of an evaluation report (`evaluation.json`, SageMaker's model-quality

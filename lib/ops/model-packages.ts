@@ -5,7 +5,7 @@ import {
   type SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
-import type { ObjectStore } from '../local/jobs/object-store';
+import type { ObjectStore } from './object-store';
 import { readEvaluationMetrics } from './evaluation-metrics';
 import { NO_RUN } from '../../constructs/training/run-recording';
 import { PROMOTED_FROM_PACKAGE } from './promotion';

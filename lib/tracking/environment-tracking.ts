@@ -1,7 +1,7 @@
 import { type EnvironmentConfig, trackingServerName } from '../../config';
 import { partitionOf } from '../../constructs/common/deployed-names';
 import { trackingServerArn } from '../../constructs/tracking/mlflow-tracking-server';
-import { LOCAL_ENVIRONMENT } from '../local/emulator-up';
+import { LOCAL_ENVIRONMENT } from '../../config';
 import { type MlflowFetch, MlflowRestClient } from './mlflow-rest-client';
 import {
   type AwsCredentialsSource,

@@ -7,7 +7,7 @@ import { pascalCase } from '../../constructs/common/pascal-case';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { targetInput, transform } from '../../lib/local/event-bus';
-import { resolveIntrinsics } from '../../lib/local/template-intrinsics';
+import { resolveIntrinsics } from '../../lib/cfn/template-intrinsics';
 import { platformAssembly } from '../support/platform';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts

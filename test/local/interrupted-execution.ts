@@ -11,7 +11,7 @@
 import { runRecorded } from '../../lib/local/emulator-records';
 import { executionArnOf, ExecutionHistory } from '../../lib/local/execution-history';
 import { runGlueJob } from '../../lib/local/jobs/glue-job-run';
-import { MemoryObjectStore } from '../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../lib/ops/memory-object-store';
 
 const SCRIPT = `import os, sys, time
 pids = sys.argv[sys.argv.index("--pids") + 1]

@@ -30,7 +30,7 @@ import { localTrain, type LocalTrainResult } from '../../lib/local/local-train';
 import { interpreterOf, lockedPackages, lockMismatch } from '../../lib/local/model-python';
 import { modelLock } from '../../lib/locks/python-locks';
 import { mlflowServerStatus } from '../../lib/local/mlflow-server';
-import { S3ObjectStore } from '../../lib/local/jobs/s3-object-store';
+import { S3ObjectStore } from '../../lib/ops/s3-object-store';
 import { runningServer } from '../../lib/local/serving-process';
 import { SILENT_STEPS } from '../../lib/local/emulator-up';
 import { sampleDataset } from '../../lib/local/sample-dataset';

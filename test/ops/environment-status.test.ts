@@ -5,7 +5,7 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LOCAL_ENVIRONMENT, platformConfig } from '../../config';
 import { endpointLine } from '../../lib/cli/status-command';
-import { MemoryObjectStore } from '../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../lib/ops/memory-object-store';
 import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';
 import { environmentStatus } from '../../lib/ops/environment-status';
 

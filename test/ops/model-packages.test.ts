@@ -5,7 +5,7 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MemoryObjectStore } from '../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../lib/ops/memory-object-store';
 import { decideModelPackage, listModelPackages } from '../../lib/ops/model-packages';
 
 const sagemaker = mockClient(SageMakerClient);

@@ -10,7 +10,7 @@ import { AuthorizationModel } from '../../lib/authorization';
 import { exportedVariables, findCodeBuildProject } from '../../lib/authorization/codebuild-build-calls';
 import { runSampleExecution } from '../../lib/authorization/sample-execution';
 import { stateMachineCalls } from '../../lib/authorization/state-machine-calls';
-import { stateMachineDefinition } from '../../lib/local/template-intrinsics';
+import { stateMachineDefinition } from '../../lib/cfn/template-intrinsics';
 import { checkParity } from '../../lib/parity/check';
 import { checkAll, cleanlyAllowed, cleanlyDenied, describeChecked } from '../support/checked-calls';
 import { configInput } from '../support/config-fixtures';

@@ -6,7 +6,7 @@ import { downloadPrefix, filesUnder } from './transfer';
 import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
 import { runProcess } from './run-process';
 import { type InterruptHook, startJob } from './running-jobs';
-import { joinS3Uri } from './s3-uri';
+import { joinS3Uri } from '../../ops/s3-uri';
 
 /** A Glue job as deployed (`AWS::Glue::Job`): what a local run of it needs. */
 export interface GlueJobDefinition {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../app/cdk-context';
-import type { ObjectStore } from './object-store';
+import type { ObjectStore } from '../../ops/object-store';
 import type { ProcessResult } from './run-process';
 
 /** How local SageMaker jobs run on this machine. */

@@ -19,7 +19,7 @@ import { extractMetrics } from './metrics';
 import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
 import { type ProcessResult, runProcess } from './run-process';
 import { interruptedReason, startJob } from './running-jobs';
-import { joinS3Uri } from './s3-uri';
+import { joinS3Uri } from '../../ops/s3-uri';
 import { TRAINING_PATHS, trainingContract } from './training-environment';
 import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from './transfer';
 

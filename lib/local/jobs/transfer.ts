@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import type { ObjectStore, PutObjectOptions } from './object-store';
-import { joinS3Uri, parseS3Uri } from './s3-uri';
+import type { ObjectStore, PutObjectOptions } from '../../ops/object-store';
+import { joinS3Uri, parseS3Uri } from '../../ops/s3-uri';
 
 /** A job input or output that SageMaker would reject: the job fails with this reason. */
 export class ClientError extends Error {

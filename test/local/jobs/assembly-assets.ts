@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import type { ObjectStore } from '../../../lib/local/jobs/object-store';
-import { parseS3Uri } from '../../../lib/local/jobs/s3-uri';
+import type { ObjectStore } from '../../../lib/ops/object-store';
+import { parseS3Uri } from '../../../lib/ops/s3-uri';
 
 interface FileAsset {
   source: { path: string; packaging?: string };

@@ -9,11 +9,11 @@ import { BuildFailed, runCodeBuild } from '../../../lib/local/jobs/codebuild-bui
 import { GlueJobFailed, runGlueJob } from '../../../lib/local/jobs/glue-job-run';
 import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
 import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
-import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { syncTaskOutput } from '../../../lib/local/jobs/sync-task';
 import { runTrainingJob } from '../../../lib/local/jobs/training-job';
 import type { LocalTrainResult } from '../../../lib/local/local-train';
-import { stateMachineDefinition } from '../../../lib/local/template-intrinsics';
+import { stateMachineDefinition } from '../../../lib/cfn/template-intrinsics';
 import { failureCause, formatStateEnded } from '../../../lib/ops/training-runs';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
 import { pascalCase } from '../../../constructs/common/pascal-case';

@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runGlueJob } from '../../../lib/local/jobs/glue-job-run';
-import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
 import { runTrainingJob } from '../../../lib/local/jobs/training-job';
 

@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
-import { NoSuchKeyError } from '../../../lib/local/jobs/object-store';
-import { S3ObjectStore } from '../../../lib/local/jobs/s3-object-store';
-import { joinS3Uri, parseS3Uri } from '../../../lib/local/jobs/s3-uri';
+import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
+import { NoSuchKeyError } from '../../../lib/ops/object-store';
+import { S3ObjectStore } from '../../../lib/ops/s3-object-store';
+import { joinS3Uri, parseS3Uri } from '../../../lib/ops/s3-uri';
 
 /** A fake S3 API over a MemoryObjectStore, pages of two objects, recording the commands it got. */
 function fakeS3(backing: MemoryObjectStore) {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stateMachineDefinition } from '../../../lib/local/template-intrinsics';
+import { stateMachineDefinition } from '../../../lib/cfn/template-intrinsics';
 import type {
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
@@ -10,7 +10,7 @@ import type {
   TrainingJobDescription,
 } from '../../../lib/local/jobs/job-requests';
 import type { LocalJobOptions, LocalJobRun } from '../../../lib/local/jobs/job-options';
-import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
 import { syncTaskOutput } from '../../../lib/local/jobs/sync-task';
 import { runTrainingJob } from '../../../lib/local/jobs/training-job';

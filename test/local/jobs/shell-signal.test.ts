@@ -4,7 +4,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildFailed, runCodeBuild } from '../../../lib/local/jobs/codebuild-build';
 import { exitStatus, scriptError } from '../../../lib/local/jobs/job-failure';
-import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
 import { runProcess } from '../../../lib/local/jobs/run-process';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
 import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
-import { MemoryObjectStore } from '../../../lib/local/jobs/memory-object-store';
+import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runTrainingJob } from '../../../lib/local/jobs/training-job';
-import { stateMachineDefinition } from '../../../lib/local/template-intrinsics';
+import { stateMachineDefinition } from '../../../lib/cfn/template-intrinsics';
 import { platformAssembly } from '../../support/platform';
 import { tarEntries } from './sample-data';
 
