@@ -7,7 +7,7 @@ import type { Decision } from '../authorization/decision';
 import type { DeployedResource } from '../authorization/deployed-assembly';
 import type { RunTimeCall } from '../authorization/run-time-call';
 import { executionCalls, taskCalls } from '../authorization/state-machine-calls';
-import { locallyRunnable } from './jsonata-choices';
+import { locallyRunnable } from '../cfn/jsonata-choices';
 
 /** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `s3:getObject`, ...). */
 export type IntegrationBackend = (

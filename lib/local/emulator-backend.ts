@@ -29,14 +29,8 @@ import {
 import { emulatorClientConfig, emulatorProcessEnv } from './emulator-env';
 import { type EmulatorRecord, recordInEmulator, runRecorded } from './emulator-records';
 import { executionArnOf, ExecutionHistory } from './execution-history';
-import {
-  codeBuildLog,
-  glueJobRunLogs,
-  JobLines,
-  type LogDestination,
-  sagemakerJobLog,
-  writeJobLog,
-} from './job-log-streams';
+import { codeBuildLog, glueJobRunLogs, type LogDestination, sagemakerJobLog } from '../ops/job-log-locations';
+import { JobLines, writeJobLog } from './job-log-streams';
 import { runCodeBuild } from './jobs/codebuild-build';
 import { mlflowServerStatus } from './mlflow-server';
 import { glueJobRunId, runGlueJob } from './jobs/glue-job-run';

@@ -18,7 +18,7 @@ import {
   GLUE_LOG_GROUP_ARGUMENT as GLUE_PREFIX_ARGUMENT,
   GLUE_LOG_GROUP_PREFIX as GLUE_PREFIX,
   SAGEMAKER_LOG_GROUPS,
-} from '../local/job-log-streams';
+} from './job-log-locations';
 import type { EnvironmentDirectory } from './environment-directory';
 import { executionHistory } from './training-runs';
 
