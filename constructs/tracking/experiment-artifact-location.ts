@@ -17,3 +17,8 @@ export function experimentArtifactLocation(artifactStoreUri: string, modelName: 
   }
   return `${artifactStoreUri}${modelName}/`;
 }
+
+/** The model an `experimentArtifactLocation` is of (its last folder), to place it under another store. */
+export function artifactLocationModel(location: string): string | undefined {
+  return /\/([A-Za-z0-9][A-Za-z0-9._-]*)\/$/.exec(location)?.[1];
+}
