@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from './json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 
 /** A Task state of a definition, found anywhere (also in Parallel branches and Map processors). */
 export interface TaskState {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { IPolicyValidationContext } from 'aws-cdk-lib';
-import { asObject, type JsonObject } from '../common/json-values';
-import { TemplateReader } from '../common/template-reader';
+import { asObject, type JsonObject } from '../../cfn/json-values';
+import { TemplateReader } from '../../cfn/template-reader';
 
-export { asList, asObject, isIntrinsic, type JsonObject } from '../common/json-values';
+export { asList, asObject, isIntrinsic, type JsonObject } from '../../cfn/json-values';
 export { taskStates, type TaskState } from '../common/state-machine-tasks';
 
 /** A resource of a synthesized template, as the policy rules see it. */

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
-import { pascalCase } from '../common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import { type IModelRegistry, modelPackageGroupName, READ_ACTIONS } from './model-registry';
 

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
-import { pascalCase } from '../common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { NotifyTopicTarget } from '../monitoring/topic-publishers';
 
 /** A model package group of the registry. */

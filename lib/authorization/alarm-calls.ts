@@ -1,4 +1,4 @@
-import { asList } from '../../constructs/common/json-values';
+import { asList } from '../../cfn/json-values';
 import { parseArn } from './arns';
 import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';

@@ -1,6 +1,6 @@
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import type { PhysicalIds } from '../../constructs/common/template-reader';
+import type { PhysicalIds } from '../../cfn/template-reader';
 import { accountOfRoot, bucketOfS3Arn, isServicePrincipal, parseArn } from './arns';
 import type { Decision } from './decision';
 import { DeployedAssembly } from './deployed-assembly';

@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { TRACKING_SERVER_ARN } from '../../constructs/tracking/mlflow-tracking-server';
 import { parseS3Uri, s3Arn } from './arns';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';

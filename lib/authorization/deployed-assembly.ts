@@ -1,8 +1,8 @@
 import { AssetManifestArtifact, type CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { partitionOf } from '../../constructs/common/deployed-names';
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
-import type { DeployableStack, PhysicalIds, TemplateReader } from '../../constructs/common/template-reader';
-import { deploymentReader } from '../cfn/template-intrinsics';
+import { partitionOf } from '../../cfn/deployed-names';
+import { asObject, type JsonObject } from '../../cfn/json-values';
+import type { DeployableStack, PhysicalIds, TemplateReader } from '../../cfn/template-reader';
+import { deploymentReader } from '../../cfn/template-intrinsics';
 
 /** A stage of the assembly (one environment) and where it deploys. */
 export interface DeployedStage {

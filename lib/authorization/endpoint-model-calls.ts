@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
 import { endpointLogGroupName } from '../../constructs/serving/model-endpoint';
 import { parseArn } from './arns';

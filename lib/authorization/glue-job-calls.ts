@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { parseArn, parseS3Uri, s3Arn } from './arns';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';

@@ -1,4 +1,4 @@
-import { asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../cfn/json-values';
 import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';
 import { origin, type RunTimeCall } from './run-time-call';

@@ -1,4 +1,4 @@
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asObject, type JsonObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import type { DeployedStage } from './deployed-assembly';
 import type { StateMachineRun } from './state-machine-calls';

@@ -1,4 +1,4 @@
-import { asList, asObject } from '../../constructs/common/json-values';
+import { asList, asObject } from '../../cfn/json-values';
 import { parseS3Uri } from './arns';
 import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';

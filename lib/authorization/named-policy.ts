@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../constructs/common/json-values';
+import type { JsonObject } from '../../cfn/json-values';
 
 /** A policy document and the name an explanation gives it. */
 export interface NamedPolicy {

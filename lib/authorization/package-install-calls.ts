@@ -1,4 +1,4 @@
-import { asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../cfn/json-values';
 import { CODEARTIFACT_SERVICE_NAME, PIP_LOGIN } from '../../constructs/packages/package-repository-reference';
 import type { DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../constructs/common/json-values';
+import type { JsonObject } from '../../cfn/json-values';
 import { accessLogCalls } from './access-log-calls';
 import { alarmCalls } from './alarm-calls';
 import type { AuthorizationModel } from './authorization-model';

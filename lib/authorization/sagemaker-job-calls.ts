@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { parseS3Uri } from './arns';
 import type { DeployedStage } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';

@@ -1,7 +1,7 @@
-import '../local/promise-with-resolvers';
+import './promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
-import { locallyRunnable } from '../cfn/jsonata-choices';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
+import { locallyRunnable } from '../../cfn/jsonata-choices';
 import { parseArn } from './arns';
 
 /** Stand-ins for the ids services give a job run, a build, a child execution. */

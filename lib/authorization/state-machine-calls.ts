@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { taskStates, type TaskState } from '../../constructs/common/state-machine-tasks';
 import { parseArn, s3Arn } from './arns';
 import { codeBuildBuildCalls, codeBuildProjectArn, findCodeBuildProject } from './codebuild-build-calls';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { asList, asObject } from '../../constructs/common/json-values';
+import { asList, asObject } from '../../cfn/json-values';
 import { installCommands } from '../locks/install-commands';
 import { lockProblems } from '../locks/lock-file';
 import { type PythonLock, PYTHON_LOCKS, REPO_ROOT } from '../locks/python-locks';

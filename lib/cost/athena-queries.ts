@@ -1,4 +1,4 @@
-import { asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../cfn/json-values';
 import type { ListPrice, RegionPriceList } from './price-table';
 import type { TemplateResource } from './template-resources';
 

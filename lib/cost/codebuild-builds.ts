@@ -1,4 +1,4 @@
-import { asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../cfn/json-values';
 import { valueAt } from '../../constructs/policy/template-reading';
 import { costLine, type CostLine, unpricedLine } from './cost-line';
 import type { RegionPriceList } from './price-table';

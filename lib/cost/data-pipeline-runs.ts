@@ -1,4 +1,4 @@
-import { asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import { valueAt } from '../../constructs/policy/template-reading';
 import { CODEBUILD_START_BUILD, codebuildBuildLine } from './codebuild-builds';

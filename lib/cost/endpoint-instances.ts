@@ -1,4 +1,4 @@
-import { asList, asObject } from '../../constructs/common/json-values';
+import { asList, asObject } from '../../cfn/json-values';
 import { count, costLine, type CostLine, unpricedLine } from './cost-line';
 import type { RegionPriceList } from './price-table';
 import { resourceNamedBy, type TemplateResource, textWithReferences } from './template-resources';

@@ -1,4 +1,4 @@
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asObject, type JsonObject } from '../../cfn/json-values';
 import type { ListPrice, RegionPriceList } from './price-table';
 import { referencedLogicalIds, type TemplateResource } from './template-resources';
 

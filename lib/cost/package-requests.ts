@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../cfn/json-values';
 import { PIP_LOGIN } from '../../constructs/packages/package-repository-reference';
 import { buildSpecCommands, installArguments } from '../compliance/buildspec-installs';
 import { installCommands } from '../locks/install-commands';

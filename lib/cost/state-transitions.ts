@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 
 /** The most state transitions one run can take, or why they cannot be counted. */
 export type TransitionCount = { readonly transitions: number } | { readonly problem: string };

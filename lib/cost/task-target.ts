@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../constructs/common/json-values';
+import type { JsonObject } from '../../cfn/json-values';
 import { DYNAMIC, valueAt } from '../../constructs/policy/template-reading';
 import { resourceWrittenAs, type TemplateResource } from './template-resources';
 

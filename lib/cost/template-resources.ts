@@ -1,5 +1,5 @@
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
-import { TemplateReader } from '../../constructs/common/template-reader';
+import { asObject, type JsonObject } from '../../cfn/json-values';
+import { TemplateReader } from '../../cfn/template-reader';
 import { stateMachineDefinition } from '../../constructs/policy/template-reading';
 import { type CfnTemplate, constructPathOf } from '../parity/normalize';
 

@@ -1,4 +1,4 @@
-import { partitionOf } from '../../constructs/common/deployed-names';
+import { partitionOf } from '../../cfn/deployed-names';
 import { deliveryCheckRoleName, githubDeployRoleName, type MlEnvConfig } from '../../config';
 import { oidcSubject } from './github-oidc-subject';
 import { DEPLOY_WORKFLOW } from './workflow-paths';

@@ -1,13 +1,13 @@
-import './promise-with-resolvers';
+import '../authorization/promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { JsonObject } from '../../constructs/common/json-values';
+import type { JsonObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import type { AuthorizationModel } from '../authorization/authorization-model';
 import type { Decision } from '../authorization/decision';
 import type { DeployedResource } from '../authorization/deployed-assembly';
 import type { RunTimeCall } from '../authorization/run-time-call';
 import { executionCalls, taskCalls } from '../authorization/state-machine-calls';
-import { locallyRunnable } from '../cfn/jsonata-choices';
+import { locallyRunnable } from '../../cfn/jsonata-choices';
 
 /** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `s3:getObject`, ...). */
 export type IntegrationBackend = (

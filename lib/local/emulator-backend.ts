@@ -15,7 +15,7 @@ import {
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../authorization/codebuild-build-calls';
 import type { DeployedResource } from '../authorization/deployed-assembly';
 import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '../../constructs/common/json-values';
+import type { JsonObject } from '../../cfn/json-values';
 import { eventRuleCalls } from '../authorization/event-rule-calls';
 import type { LocalDeployment } from './local-deployment';
 

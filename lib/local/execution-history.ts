@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../constructs/common/json-values';
+import type { JsonObject } from '../../cfn/json-values';
 import type { ExecutionEvent } from './authorized-execution';
 
 /** A history event as GetExecutionHistory answers it (timestamps as ISO 8601 strings). */

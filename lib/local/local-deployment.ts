@@ -9,7 +9,7 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EnvironmentConfig, type MlEnvConfig, platformConfig } from '../../config';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { AuthorizationModel } from '../authorization';
 import type { Decision } from '../authorization/decision';
 import type { DeployedResource, DeployedStage } from '../authorization/deployed-assembly';

@@ -5,7 +5,7 @@ import {
   DescribeEndpointConfigCommand,
 } from '@aws-sdk/client-sagemaker';
 import { randomBytes } from 'node:crypto';
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asObject, type JsonObject } from '../../cfn/json-values';
 import { dataQualityJobCalls } from '../authorization/monitoring-job-calls';
 import { type Delivery, deliverEvent } from './event-bus';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';

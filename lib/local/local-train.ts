@@ -1,7 +1,7 @@
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asObject, type JsonObject } from '../../cfn/json-values';
 import {
   type AuthorizedExecution,
   type ExecutionEvent,

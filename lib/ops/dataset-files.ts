@@ -1,4 +1,10 @@
-import type { DatasetFile } from './datasets';
+/** A file of a dataset: its path in the dataset, its size and sha256, and how to read it. */
+export interface DatasetFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly body: () => Buffer | NodeJS.ReadableStream;
+}
 
 /** How much of a file is read to find its header row. */
 const HEADER_BYTES = 64 * 1024;

@@ -12,15 +12,9 @@ import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DatasetLayout, type LatestDatasetVersion } from '../../constructs/common/dataset-layout';
 import { checkRunString, isRunString } from '../../constructs/common/run-strings';
-import { datasetFileProblems } from './dataset-files';
+import { type DatasetFile, datasetFileProblems } from './dataset-files';
 
-/** A file of a dataset: its path in the dataset, its size and sha256, and how to read it. */
-export interface DatasetFile {
-  readonly path: string;
-  readonly size: number;
-  readonly sha256: string;
-  readonly body: () => Buffer | NodeJS.ReadableStream;
-}
+export type { DatasetFile } from './dataset-files';
 
 export interface DatasetManifest {
   readonly dataset: string;

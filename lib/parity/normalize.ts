@@ -1,4 +1,4 @@
-import { TemplateReader } from '../../constructs/common/template-reader';
+import { TemplateReader } from '../../cfn/template-reader';
 
 /** Where an environment is deployed: differs by design, and is replaced before comparing. */
 export interface EnvironmentIdentity {

@@ -25,7 +25,7 @@ import {
 } from '../../constructs';
 import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
 import { ModelLayout } from '../../constructs/common/model-layout';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
 import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';
 import { AcknowledgeDataPipelineFindings } from '../compliance/data-pipeline-acknowledgements';

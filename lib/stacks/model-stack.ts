@@ -39,7 +39,7 @@ import {
   TrainingPipeline,
 } from '../../constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../app/cdk-context';
 import { acknowledgeControl } from '../compliance/acknowledge';

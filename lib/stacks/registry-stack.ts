@@ -11,7 +11,7 @@ import {
   promotionRoleName,
   type PromotionSourceNames,
 } from '../../config';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { publishForCli } from './discovery-parameter';
 import {
   dataStoreBucketName,

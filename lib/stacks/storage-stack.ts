@@ -10,7 +10,7 @@ import {
 } from '../../config';
 import { promotionReaderRoleArn } from './promotion-reader';
 import { TRAINING_JOB_ROLE_PATH } from '../../constructs/training/training-job-role';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { publishForCli } from './discovery-parameter';
 import { MlDataStore } from '../../constructs';
 import { ModelLayout } from '../../constructs/common/model-layout';

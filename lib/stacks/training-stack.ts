@@ -21,7 +21,7 @@ import {
   SourceCode,
   type TrainingMetric,
 } from '../../constructs';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { EVALUATION_METRICS } from '../../config/evaluation-metrics';
 import { REPO_ROOT } from '../app/cdk-context';
 import { dataStoreByName } from './data-store-by-name';

@@ -1,5 +1,5 @@
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { deployableStacks } from '../cfn/template-intrinsics';
+import { deployableStacks } from '../../cfn/template-intrinsics';
 import { NAME_PROPERTIES, nameReader, physicalNames } from './physical-names';
 
 /** Resource types that hold data, or keys to data: losing one loses data. */

@@ -1,5 +1,5 @@
-import { asObject } from '../../constructs/common/json-values';
-import { type DeployableStack, TemplateReader } from '../../constructs/common/template-reader';
+import { asObject } from '../../cfn/json-values';
+import { type DeployableStack, TemplateReader } from '../../cfn/template-reader';
 
 /**
  * The property that gives each stateful type its physical name, where the template sets one.

@@ -1,5 +1,5 @@
 import { type EnvironmentConfig, trackingServerName } from '../../config';
-import { partitionOf } from '../../constructs/common/deployed-names';
+import { partitionOf } from '../../cfn/deployed-names';
 import { trackingServerArn } from '../../constructs/tracking/mlflow-tracking-server';
 import { LOCAL_ENVIRONMENT } from '../../config';
 import { type MlflowFetch, MlflowRestClient } from './mlflow-rest-client';

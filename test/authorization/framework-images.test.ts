@@ -1,7 +1,7 @@
 import { modelCodeDirectory, type MlEnvConfigInput } from '../../config';
 import { environments } from '../../config/environments';
 import { FRAMEWORK_NAMES, type FrameworkName } from '../../constructs';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { otherImageCalls, type RunTimeCall } from '../../lib/authorization';
 import {
   type Checked,

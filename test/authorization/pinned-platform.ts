@@ -13,7 +13,7 @@ import {
   type ModelConfig,
 } from '../../config';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { buildPlatformApp } from '../../lib/app/synthesize';
 import {
   AuthorizationModel,

@@ -1,5 +1,5 @@
 import { EMULATED_ENVIRONMENTS, type EnvironmentConfig } from '../../config';
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { stateMachineDefinition, taskStates } from '../../constructs/policy/template-reading';
 import {
   AuthorizationModel,

@@ -1,5 +1,5 @@
-import { deployedNames } from '../../constructs/common/deployed-names';
-import { TemplateReader } from '../../constructs/common/template-reader';
+import { deployedNames } from '../../cfn/deployed-names';
+import { TemplateReader } from '../../cfn/template-reader';
 
 const target = { account: '123456789012', region: 'us-east-1', stackName: 'Local-Training' };
 const noProperties = () => undefined;

@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DataCatalog, DataPipeline, DbtProject, SparkJob } from '../../constructs';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
-import { asObject } from '../../constructs/common/json-values';
+import { asObject } from '../../cfn/json-values';
 import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { REPO_ROOT } from '../../lib/app/cdk-context';

@@ -1,4 +1,4 @@
-import '../../lib/local/promise-with-resolvers';
+import '../../lib/authorization/promise-with-resolvers';
 import { join } from 'node:path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,7 +11,7 @@ import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { RUN_STRING_GRAMMAR_JSON } from '../../constructs/common/run-strings';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
-import { locallyRunnable } from '../../lib/cfn/jsonata-choices';
+import { locallyRunnable } from '../../cfn/jsonata-choices';
 import { AuthorizationModel } from '../../lib/authorization';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 

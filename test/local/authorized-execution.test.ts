@@ -1,6 +1,6 @@
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
-import { asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asObject, type JsonObject } from '../../cfn/json-values';
 import { AuthorizationModel } from '../../lib/authorization';
 import type { DeployedResource } from '../../lib/authorization/deployed-assembly';
 import { type IntegrationBackend, runAuthorizedExecution } from '../../lib/local/authorized-execution';

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { targetInput, transform } from '../../lib/local/event-bus';
-import { resolveIntrinsics } from '../../lib/cfn/template-intrinsics';
+import { resolveIntrinsics } from '../../cfn/template-intrinsics';
 import { platformAssembly } from '../support/platform';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts

@@ -1,6 +1,6 @@
-import '../../lib/local/promise-with-resolvers';
+import '../../lib/authorization/promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { locallyRunnable } from '../../lib/cfn/jsonata-choices';
+import { locallyRunnable } from '../../cfn/jsonata-choices';
 
 type Json = Record<string, unknown>;
 

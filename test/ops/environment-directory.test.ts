@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DISCOVERY_KEYS, discoveryParameterName, LOCAL_ENVIRONMENT } from '../../config';
 import { readEnvironmentDirectory } from '../../lib/ops/environment-directory';
 import { platformAssembly } from '../support/platform';
-import { deploymentReader, deployableStacks } from '../../lib/cfn/template-intrinsics';
+import { deploymentReader, deployableStacks } from '../../cfn/template-intrinsics';
 
 const { assembly, config } = platformAssembly();
 const models = config.models.map((m) => m.name);

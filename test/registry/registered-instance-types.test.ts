@@ -1,6 +1,6 @@
-import { asList, asObject } from '../../constructs/common/json-values';
-import { pascalCase } from '../../constructs/common/pascal-case';
-import { stateMachineDefinition } from '../../lib/cfn/template-intrinsics';
+import { asList, asObject } from '../../cfn/json-values';
+import { pascalCase } from '../../cfn/pascal-case';
+import { stateMachineDefinition } from '../../cfn/template-intrinsics';
 import { ModelStack } from '../../lib/stacks/model-stack';
 import { platformAssembly } from '../support/platform';
 

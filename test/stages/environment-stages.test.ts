@@ -1,4 +1,4 @@
-import { pascalCase } from '../../constructs/common/pascal-case';
+import { pascalCase } from '../../cfn/pascal-case';
 import { expectedStackIds, platformAssembly } from '../support/platform';
 import { reviewedTemplate } from './reviewed-template';
 

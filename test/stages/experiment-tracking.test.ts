@@ -1,5 +1,5 @@
 import { DISPOSABLE_ENVIRONMENTS, type EnvironmentConfig } from '../../config';
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();

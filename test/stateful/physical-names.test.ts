@@ -1,4 +1,4 @@
-import type { DeployableStack } from '../../constructs/common/template-reader';
+import type { DeployableStack } from '../../cfn/template-reader';
 import { nameReader, physicalNames } from '../../lib/stateful/physical-names';
 
 /** A hand-written stack: names given as literals, pseudo parameters, a key alias and a template parameter. */

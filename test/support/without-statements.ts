@@ -1,4 +1,4 @@
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import type { PolicyInventory } from '../../lib/authorization/policy-inventory';
 
 /**

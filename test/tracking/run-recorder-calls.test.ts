@@ -5,7 +5,7 @@ import type { App } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MlflowTrackingServer, RunRecorder, TrainingPipeline } from '../../constructs';
-import { asList, asObject } from '../../constructs/common/json-values';
+import { asList, asObject } from '../../cfn/json-values';
 import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { REPO_ROOT } from '../../lib/app/cdk-context';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { isRunString, RUN_STRING_RULES } from '../../constructs/common/run-strings';
-import { stateMachineDefinition } from '../../lib/cfn/template-intrinsics';
+import { stateMachineDefinition } from '../../cfn/template-intrinsics';
 import { type PipelineRun, runPipeline } from '../support/pipeline-harness';
 import { platformAssembly } from '../support/platform';
 

@@ -1,5 +1,5 @@
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
-import { resolveIntrinsics, stateMachineDefinition } from '../../lib/cfn/template-intrinsics';
+import { resolveIntrinsics, stateMachineDefinition } from '../../cfn/template-intrinsics';
 import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
 import { ARTIFACT_VERSION_ID, awsError, GOOD_EVALUATION, runPipeline } from '../support/pipeline-harness';
 import { platformAssembly } from '../support/platform';

@@ -1,7 +1,7 @@
 import aslValidator from 'asl-validator';
 import { METRIC_GROUPS } from '../../config/evaluation-metrics';
-import { pascalCase } from '../../constructs/common/pascal-case';
-import { stateMachineDefinition } from '../../lib/cfn/template-intrinsics';
+import { pascalCase } from '../../cfn/pascal-case';
+import { stateMachineDefinition } from '../../cfn/template-intrinsics';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();

@@ -13,10 +13,10 @@ import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { syncTaskOutput } from '../../../lib/local/jobs/sync-task';
 import { runTrainingJob } from '../../../lib/local/jobs/training-job';
 import type { LocalTrainResult } from '../../../lib/local/local-train';
-import { stateMachineDefinition } from '../../../lib/cfn/template-intrinsics';
+import { stateMachineDefinition } from '../../../cfn/template-intrinsics';
 import { failureCause, formatStateEnded } from '../../../lib/ops/training-runs';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
-import { pascalCase } from '../../../constructs/common/pascal-case';
+import { pascalCase } from '../../../cfn/pascal-case';
 import { platformAssembly } from '../../support/platform';
 
 type Json = Record<string, any>;

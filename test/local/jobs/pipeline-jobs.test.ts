@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stateMachineDefinition } from '../../../lib/cfn/template-intrinsics';
+import { stateMachineDefinition } from '../../../cfn/template-intrinsics';
 import type {
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
@@ -21,7 +21,7 @@ import { publishFileAsset } from './assembly-assets';
 import { sampleDataset, tarEntries } from './sample-data';
 import { type ModelConfig } from '../../../config';
 import { METRIC_GROUPS } from '../../../config/evaluation-metrics';
-import { pascalCase } from '../../../constructs/common/pascal-case';
+import { pascalCase } from '../../../cfn/pascal-case';
 
 type Json = Record<string, any>;
 const { assembly, config } = platformAssembly();

@@ -6,7 +6,7 @@ import { deterministicTarGz } from '../../../constructs/training/deterministic-t
 import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runTrainingJob } from '../../../lib/local/jobs/training-job';
-import { stateMachineDefinition } from '../../../lib/cfn/template-intrinsics';
+import { stateMachineDefinition } from '../../../cfn/template-intrinsics';
 import { platformAssembly } from '../../support/platform';
 import { tarEntries } from './sample-data';
 

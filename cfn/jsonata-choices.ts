@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { asList, asObject, type JsonObject } from '../../constructs/common/json-values';
+import { asList, asObject, type JsonObject } from './json-values';
 
 /** The resource of the Task state that stands in for a JSONata Choice state (never called on AWS). */
 export const LOCAL_JSONATA_CHOICE = 'arn:aws:states:::mlenv.local:jsonataChoice';

@@ -1,11 +1,11 @@
 import type { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import { type JsonObject } from '../../constructs/common/json-values';
+import { type JsonObject } from './json-values';
 import {
   type DeployableStack,
   type PhysicalIds,
   type SynthesizedTemplate,
   TemplateReader,
-} from '../../constructs/common/template-reader';
+} from './template-reader';
 
 /** The stacks of a cloud assembly (of every stage), each with where it deploys. */
 export function deployableStacks(assembly: CloudAssembly): DeployableStack[] {
