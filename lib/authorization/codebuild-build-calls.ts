@@ -31,16 +31,21 @@ export const RECORDER_ENVIRONMENT = {
   evaluation: 'MLENV_EVALUATION',
   modelArtifact: 'MLENV_MODEL_ARTIFACT',
   trackingUri: 'MLFLOW_TRACKING_URI',
+  /** Where the model's experiment keeps run artifacts (`experimentArtifactLocation`). */
+  artifactLocation: 'MLENV_ARTIFACT_LOCATION',
 } as const;
 
 /**
  * The artifacts `record_run.py record` logs in a run, by their path in the run (its
  * `EVALUATION_ARTIFACT` and `MODEL_ARTIFACT_DIR`/`MODEL_ARCHIVE`): MLflow keys them
- * `<artifact store URI><experiment id>/<run id>/artifacts/<path>`.
+ * `<experiment's artifact location><run id>/artifacts/<path>`, the location the recorder passes
+ * (`MLENV_ARTIFACT_LOCATION`), or by default `<artifact store URI><experiment id>/`.
  */
 export const RECORDED_RUN_ARTIFACTS = { evaluation: 'evaluation.json', model: 'model/model.tar.gz' } as const;
-/** A run's artifact folder under its server's store, as MLflow names it (a sample experiment and run). */
-const SAMPLE_RUN_ARTIFACTS = `1/${'0123456789abcdef'.repeat(2)}/artifacts/`;
+/** A run's artifact folder under its experiment's location, as MLflow names it (a sample run). */
+const SAMPLE_RUN_ARTIFACTS = `${'0123456789abcdef'.repeat(2)}/artifacts/`;
+/** The id MLflow gives an experiment created without a location (a sample): its folder under the store. */
+const SAMPLE_EXPERIMENT_ID = '1';
 
 /**
  * What `record_run.py record` asks of a SageMaker managed tracking server with the MLflow client
@@ -462,7 +467,13 @@ function runArtifactCalls(
     problems.push(`tracking server ${trackingUri}: no S3 artifact store in the assembly`);
     return { calls, problems };
   }
-  const folder = `${store.replace(/\/?$/, '/')}${SAMPLE_RUN_ARTIFACTS}`;
+  const location = environment.get(RECORDER_ENVIRONMENT.artifactLocation);
+  if (location !== undefined && (location.includes('$') || !location.startsWith('s3://'))) {
+    problems.push(`cannot resolve the experiment's artifact location ${location}`);
+    return { calls, problems };
+  }
+  const experimentFolder = location ?? `${store.replace(/\/?$/, '/')}${SAMPLE_EXPERIMENT_ID}/`;
+  const folder = `${experimentFolder.replace(/\/?$/, '/')}${SAMPLE_RUN_ARTIFACTS}`;
   const archivePut = s3WriteCalls(
     inventory,
     caller('model artifact'),

@@ -19,6 +19,7 @@ import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../authorization/codebuild-build-calls';
 import type { DeployedResource } from '../authorization/deployed-assembly';
 import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
+import { artifactLocationModel } from '../../constructs/tracking/experiment-artifact-location';
 import { CURATED_ROWS_TABLE } from '../stacks/model-data-pipeline';
 import {
   type AuthorizedExecution,
@@ -32,7 +33,7 @@ import { executionArnOf, ExecutionHistory } from './execution-history';
 import { codeBuildLog, glueJobRunLogs, type LogDestination, sagemakerJobLog } from '../ops/job-log-locations';
 import { JobLines, writeJobLog } from './job-log-streams';
 import { runCodeBuild } from './jobs/codebuild-build';
-import { mlflowServerStatus } from './mlflow-server';
+import { localArtifactLocation, mlflowServerStatus } from './mlflow-server';
 import { glueJobRunId, runGlueJob } from './jobs/glue-job-run';
 import type {
   CreateProcessingJobRequest,
@@ -464,7 +465,15 @@ async function localBuildInputs(
     // none); a recorder deployed without one records nothing here either, as on AWS.
     if (!variables[RECORDER_ENVIRONMENT.trackingUri]) return {};
     const server = await mlflowServerStatus(deployment.stateDir);
-    return { localVariables: { [RECORDER_ENVIRONMENT.trackingUri]: server?.url ?? '' } };
+    // Its model's experiment keeps run artifacts in the model's folder of the local server's store,
+    // as the deployed one does in its S3 store (which the local server cannot read).
+    const model = artifactLocationModel(variables[RECORDER_ENVIRONMENT.artifactLocation] ?? '');
+    return {
+      localVariables: {
+        [RECORDER_ENVIRONMENT.trackingUri]: server?.url ?? '',
+        ...(model ? { [RECORDER_ENVIRONMENT.artifactLocation]: localArtifactLocation(model) } : {}),
+      },
+    };
   }
   return {};
 }
