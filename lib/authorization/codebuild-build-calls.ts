@@ -1,5 +1,5 @@
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import { TRACKING_SERVER_ARN } from '../../constructs/tracking/mlflow-tracking-server';
+import { TRACKING_SERVER_ARN } from '../../constructs';
 import { parseS3Uri, s3Arn } from './arns';
 import type { DeployedResource, DeployedStage } from './deployed-assembly';
 import type { CatalogTable } from './glue-job-calls';

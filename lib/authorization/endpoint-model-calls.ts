@@ -1,6 +1,6 @@
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
-import { endpointLogGroupName } from '../../constructs/serving/model-endpoint';
+import { endpointLogGroupName } from '../../constructs';
 import { parseArn } from './arns';
 import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
 import type { Registration } from './model-registrations';

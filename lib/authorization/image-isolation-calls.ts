@@ -1,4 +1,4 @@
-import { publishedImageRepositories } from '../../constructs/training/framework-image';
+import { publishedImageRepositories } from '../../constructs';
 import { parseArn } from './arns';
 import type { RunTimeCall } from './run-time-call';
 

@@ -1,4 +1,4 @@
-import { publishedImageRepositories } from '../../constructs/training/framework-image';
+import { publishedImageRepositories } from '../../constructs';
 import type { DeployedStage } from './deployed-assembly';
 import type { NamedPolicy } from './named-policy';
 

@@ -1,5 +1,5 @@
 import { asObject } from '../../cfn/json-values';
-import { CODEARTIFACT_SERVICE_NAME, PIP_LOGIN } from '../../constructs/packages/package-repository-reference';
+import { CODEARTIFACT_SERVICE_NAME, PIP_LOGIN } from '../../constructs';
 import type { DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';
 import type { DerivedCalls, RunTimeCall } from './run-time-call';

@@ -1,4 +1,4 @@
-import { PYPI_UPSTREAM_REPOSITORY } from '../../constructs/packages/python-package-repository';
+import { PYPI_UPSTREAM_REPOSITORY } from '../../constructs';
 import { parseArn } from './arns';
 import type { PolicyInventory } from './policy-inventory';
 import type { RunTimeCall } from './run-time-call';

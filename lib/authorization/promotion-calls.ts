@@ -1,4 +1,4 @@
-import { DatasetLayout } from '../../constructs/common/dataset-layout';
+import { DatasetLayout } from '../../constructs';
 import { accountRoot, parseS3Uri, s3Arn } from './arns';
 import type { DeployedStage } from './deployed-assembly';
 import { registryReads } from './environment-reads';

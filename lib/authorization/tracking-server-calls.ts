@@ -1,4 +1,4 @@
-import { trackingServerArn } from '../../constructs/tracking/mlflow-tracking-server';
+import { trackingServerArn } from '../../constructs';
 import type { DeployedResource } from './deployed-assembly';
 import type { PolicyInventory } from './policy-inventory';
 import { origin, type RunTimeCall } from './run-time-call';

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { isRunString, RUN_STRING_RULES } from '../../constructs/common/run-strings';
+import { isRunString, RUN_STRING_RULES } from '../../constructs';
 import { checkDatasetVersion } from '../ops/datasets';
 
 /** Parses a whole number of at least 1 (`--rows 300`). */

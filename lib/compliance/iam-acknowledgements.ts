@@ -4,11 +4,13 @@ import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { glueDatabaseName } from '../../config/derived-names';
 import { ModelLayout } from '../../constructs/common/model-layout';
-import { modelPackageGroupName } from '../../constructs/registry/model-registry';
-import { endpointLogGroupName } from '../../constructs/serving/model-endpoint';
-import { dataStoreBucketName } from '../../constructs/storage/ml-data-store';
+import {
+  dataStoreBucketName,
+  endpointLogGroupName,
+  modelPackageGroupName,
+  runArtifactKeyPatterns,
+} from '../../constructs';
 import { experimentArtifactLocation } from '../../constructs/tracking/experiment-artifact-location';
-import { runArtifactKeyPatterns } from '../../constructs/tracking/run-recorder';
 import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
 import {
   PIPELINE_STEPS,

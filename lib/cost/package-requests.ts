@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { asObject } from '../../cfn/json-values';
-import { PIP_LOGIN } from '../../constructs/packages/package-repository-reference';
+import { PIP_LOGIN } from '../../constructs';
 import { buildSpecCommands, installArguments } from '../compliance/buildspec-installs';
 import { installCommands } from '../locks/install-commands';
 import { parseLock } from '../locks/lock-file';

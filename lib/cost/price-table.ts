@@ -1,4 +1,4 @@
-import type { MlflowServerSize } from '../../constructs/tracking/mlflow-tracking-server';
+import type { MlflowServerSize } from '../../constructs';
 
 /** One list price: what a unit costs in one region, and where and when the figure was read. */
 export interface ListPrice {

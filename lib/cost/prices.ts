@@ -1,4 +1,4 @@
-import type { MlflowServerSize } from '../../constructs/tracking/mlflow-tracking-server';
+import type { MlflowServerSize } from '../../constructs';
 import {
   type InstancePrices,
   type ListPrice,

@@ -18,7 +18,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../authorization/codebuild-build-calls';
 import type { DeployedResource } from '../authorization/deployed-assembly';
-import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
+import { DBT_TARGET_VARIABLE } from '../../constructs';
 import { artifactLocationModel } from '../../constructs/tracking/experiment-artifact-location';
 import { CURATED_ROWS_TABLE } from '../stacks/model-data-pipeline';
 import {

@@ -15,7 +15,7 @@ import { SILENT_STEPS } from './emulator-up';
 import { fileOf, pushDataset } from '../ops/datasets';
 import { readEvaluationMetrics } from '../ops/evaluation-metrics';
 import { formatStateEnded, type StateEnded } from '../ops/training-runs';
-import { NO_RUN } from '../../constructs/training/run-recording';
+import { NO_RUN } from '../../constructs';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import { mlflowServerStatus } from './mlflow-server';
 import { modelPython } from './model-python';

@@ -10,8 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { DatasetLayout, type LatestDatasetVersion } from '../../constructs/common/dataset-layout';
-import { checkRunString, isRunString } from '../../constructs/common/run-strings';
+import { checkRunString, DatasetLayout, isRunString, type LatestDatasetVersion } from '../../constructs';
 import { type DatasetFile, datasetFileProblems } from './dataset-files';
 
 export type { DatasetFile } from './dataset-files';

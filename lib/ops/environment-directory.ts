@@ -8,7 +8,7 @@ import {
   type EnvironmentConfig,
   type PromotionSourceNames,
 } from '../../config';
-import { modelPackageGroupName } from '../../constructs/registry/model-registry';
+import { modelPackageGroupName } from '../../constructs';
 
 /** What one model has in an environment. */
 export interface ModelDirectory {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { ObjectStore } from './object-store';
 import { readEvaluationMetrics } from './evaluation-metrics';
-import { NO_RUN } from '../../constructs/training/run-recording';
+import { NO_RUN } from '../../constructs';
 import { PROMOTED_FROM_PACKAGE } from './promotion';
 
 /** A model package as `mlenv models` shows it. */

@@ -18,12 +18,12 @@ import {
   DataCatalog,
   DataPipeline,
   DBT_LOCK_FILE,
+  DBT_TARGET_VARIABLE,
   DbtProject,
   type IMlDataStore,
   type PythonBuildEnvironment,
   SparkJob,
 } from '../../constructs';
-import { DBT_TARGET_VARIABLE } from '../../constructs/data/dbt-project';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../cfn/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';

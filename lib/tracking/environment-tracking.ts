@@ -1,6 +1,6 @@
 import { type EnvironmentConfig, trackingServerName } from '../../config';
 import { partitionOf } from '../../cfn/deployed-names';
-import { trackingServerArn } from '../../constructs/tracking/mlflow-tracking-server';
+import { trackingServerArn } from '../../constructs';
 import { LOCAL_ENVIRONMENT } from '../../config';
 import { type MlflowFetch, MlflowRestClient } from './mlflow-rest-client';
 import {

@@ -1,6 +1,6 @@
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { TRACKING_SERVER_ARN } from '../../constructs/tracking/mlflow-tracking-server';
+import { TRACKING_SERVER_ARN } from '../../constructs';
 import type { MlflowHttpRequest, MlflowRequestSigner } from './mlflow-rest-client';
 
 /**
