@@ -232,6 +232,37 @@ describe.each(config.models.map((m) => [m.name, m]))(
       expect(described.ModelArtifacts).toBeUndefined();
     });
 
+    test("a record may set only what DescribeTrainingJob answers: another member (a method of moto's job object, a request's Tags) is refused and changes nothing", async () => {
+      const hostileName = `${jobName}-hostile`;
+      await clients.sagemaker.send(
+        new CreateTrainingJobCommand({
+          TrainingJobName: hostileName,
+          RoleArn: ROLE,
+          AlgorithmSpecification: { TrainingImage: 'image', TrainingInputMode: 'File' },
+          OutputDataConfig: { S3OutputPath: 's3://models/out/' },
+          ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+          StoppingCondition: { MaxRuntimeInSeconds: 600 },
+        }),
+      );
+      const before = await clients.sagemaker.send(
+        new DescribeTrainingJobCommand({ TrainingJobName: hostileName }),
+      );
+      const record = {
+        TrainingJobName: hostileName,
+        TrainingJobArn: before.TrainingJobArn,
+        TrainingJobStatus: 'Failed',
+        ToDict: 'broken',
+        Tags: [{ Key: 'a', Value: 'b' }],
+      } as unknown as TrainingJobDescription;
+      await expect(recordInEmulator(port, { kind: 'training-job', record })).rejects.toThrow(
+        "not members of a training-job's description: Tags, ToDict",
+      );
+      const after = await clients.sagemaker.send(
+        new DescribeTrainingJobCommand({ TrainingJobName: hostileName }),
+      );
+      expect(after.TrainingJobStatus).toBe(before.TrainingJobStatus);
+    });
+
     test('a training job stopped by an interrupt is described Stopped, with why, no model and no made-up metrics', async () => {
       const name = `${jobName}-stopped`;
       const request = {

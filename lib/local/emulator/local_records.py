@@ -36,6 +36,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+import botocore.session
 from moto.sagemaker.models import sagemaker_backends
 from moto.stepfunctions.models import Execution, stepfunctions_backends
 from werkzeug.wrappers import Request
@@ -216,6 +217,19 @@ def end_abandoned_executions() -> None:
                         execution.end_if_abandoned()
 
 
+def _described_members(operation: str) -> frozenset[str]:
+    """The members of a Describe operation's answer, from botocore's model of the SageMaker API."""
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return frozenset(model.operation_model(operation).output_shape.members)
+
+
+# A record may set what SageMaker's Describe answers hold, and nothing else of moto's job object.
+DESCRIBED_MEMBERS = {
+    "training-job": _described_members("DescribeTrainingJob"),
+    "processing-job": _described_members("DescribeProcessingJob"),
+}
+
+
 def record_job(kind: str, description: dict[str, Any]) -> None:
     name_member, arn_member = JOB_IDENTITY[kind]
     arn = JOB_ARN.fullmatch(str(description.get(arn_member)))
@@ -227,6 +241,9 @@ def record_job(kind: str, description: dict[str, Any]) -> None:
     job = jobs.get(name)
     if job is None:
         raise RecordError(f"no {kind} {name} in account {arn['account']}, {arn['region']}: create it first")
+    unknown = sorted(member for member in description if member not in DESCRIBED_MEMBERS[kind])
+    if unknown:
+        raise RecordError(f"not members of a {kind}'s description: {', '.join(unknown)}")
     for member, value in description.items():
         if member in (name_member, arn_member):
             continue
