@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformConfig } from '../../config';
 import { runningServer, servingDir, stopAllServers } from '../../lib/local/serving-process';
+import { running, until } from '../support/processes';
 
 /**
  * Ctrl-C while `mlenv local serve` starts a model's serving stand-in. The stand-in runs in its own
@@ -32,27 +33,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mlenv-serve-interrupt-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Whether `pid` runs (a zombie has ended: only its exit status is left for its parent). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  for (const started = Date.now(); !condition();) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The fixture command, in its own process group as a shell's foreground command is. */
 function startCommand(model: string) {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { running, until } from '../../support/processes';
 
 /**
  * Ctrl-C during a local job: the terminal sends SIGINT to the command's process group, which the
@@ -15,27 +16,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mlenv-interrupt-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Whether `pid` runs (a zombie has ended: only its exit status is left for its parent). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  for (const started = Date.now(); !condition();) {
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
