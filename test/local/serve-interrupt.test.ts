@@ -59,6 +59,15 @@ function startCommand(model: string) {
   return { command, exit, output, stateDir, record, started };
 }
 
+/** A process's command name (`comm`), or '' once it has ended. */
+function commandName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 function killGroup(leader: ChildProcess | number): void {
   try {
     process.kill(-(typeof leader === 'number' ? leader : leader.pid!), 'SIGKILL');
@@ -79,6 +88,8 @@ describe.each(models)('%s', (model) => {
       let pids: { standIn: number; child: number } | undefined;
       try {
         pids = await started();
+        // The fake's child is named sleep once it has exec'd (until then it is a forked shell).
+        await until(() => commandName(pids!.child) === 'sleep', 5000);
         // Recorded as soon as it is spawned: its pid and process group, no port yet.
         await until(() => existsSync(record), 5000);
         const recorded = JSON.parse(readFileSync(record, 'utf8')) as Record<string, unknown>;
