@@ -10,26 +10,10 @@ import os
 
 import pytest
 
-from test_record_run import EVALUATION, record, run_script
+# The same working directory, store and evaluation report as test_record_run's runs (its fixtures).
+from test_record_run import evaluation, in_tmp, record, run_script, store  # noqa: F401
 
 mlflow = pytest.importorskip("mlflow")
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"
-
-
-@pytest.fixture
-def evaluation(tmp_path):
-    path = tmp_path / "evaluation.json"
-    path.write_text(json.dumps(EVALUATION))
-    return str(path)
 
 
 @pytest.fixture
