@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { failureCause, formatStateEnded } from '../../../lib/ops/training-runs';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
 import { pascalCase } from '../../../cfn/pascal-case';
 import { platformAssembly } from '../../support/platform';
+import { BUILD_SOURCE, storeWithBuildSource } from './build-source';
 
 type Json = Record<string, any>;
 const { assembly, config } = platformAssembly();
@@ -235,17 +235,11 @@ test('a Glue job killed by a signal says so, and exits with the status a shell r
 });
 
 test("a failed build (CodeBuild) tells the failed command's own error line, then its log", async () => {
-  const store = new MemoryObjectStore();
-  const zip = join(workDir, 'source.zip');
-  execFileSync('python3', [
-    '-c',
-    `import zipfile; zipfile.ZipFile(${JSON.stringify(zip)}, 'w').writestr('README', 'x')`,
-  ]);
-  await store.put('s3://sources/project.zip', readFileSync(zip));
+  const store = await storeWithBuildSource(workDir);
   const build = runCodeBuild(
     {
       name: 'features',
-      source: 's3://sources/project.zip',
+      source: BUILD_SOURCE,
       // The second command fails as `ls` does: its own message on stderr, status 2.
       buildSpec: JSON.stringify({
         version: '0.2',

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildFailed, runCodeBuild } from '../../../lib/local/jobs/codebuild-build';
@@ -7,6 +6,7 @@ import { exitStatus, scriptError } from '../../../lib/local/jobs/job-failure';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
 import { runProcess } from '../../../lib/local/jobs/run-process';
+import { BUILD_SOURCE, storeWithBuildSource } from './build-source';
 
 /**
  * A job's command run through a shell (a processing container's `sh -c` entrypoint, CodeBuild's
@@ -89,17 +89,11 @@ test('a processing job whose sh -c entrypoint runs a command the OOM killer ends
 });
 
 test('a CodeBuild build whose command the OOM killer ends fails with killed by SIGKILL and status 137', async () => {
-  const store = new MemoryObjectStore();
-  const zip = join(workDir, 'source.zip');
-  execFileSync('python3', [
-    '-c',
-    `import zipfile; zipfile.ZipFile(${JSON.stringify(zip)}, 'w').writestr('README', 'x')`,
-  ]);
-  await store.put('s3://sources/project.zip', readFileSync(zip));
+  const store = await storeWithBuildSource(workDir);
   const error: unknown = await runCodeBuild(
     {
       name: 'features',
-      source: 's3://sources/project.zip',
+      source: BUILD_SOURCE,
       buildSpec: JSON.stringify({
         version: '0.2',
         phases: { build: { commands: ['echo building', selfKilling('SIGKILL'), 'echo not reached'] } },
