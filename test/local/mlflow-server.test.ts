@@ -46,8 +46,23 @@ function recordRun(url: string, model = 'churn', variables: Record<string, strin
   return runId;
 }
 
+/**
+ * A GET of the server's API. Sent again once when the server closed the kept-alive connection the
+ * request went out on (its keep-alive ends while a run is recorded in another process): the
+ * request never reached it, and a GET may be repeated.
+ */
+async function get(address: string): Promise<Response> {
+  try {
+    return await fetch(address);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(address);
+  }
+}
+
 async function getRun(url: string, runId: string) {
-  const response = await fetch(`${url}/api/2.0/mlflow/runs/get?run_id=${runId}`);
+  const response = await get(`${url}/api/2.0/mlflow/runs/get?run_id=${runId}`);
   return response.ok
     ? ((await response.json()) as { run: { data: { metrics: Array<{ key: string; value: number }> } } })
     : undefined;
@@ -83,7 +98,7 @@ describe('the local MLflow server', () => {
       const onDisk = join(stateDir, 'mlflow', 'artifacts', model, id, 'artifacts', 'evaluation.json');
       expect(existsSync(onDisk)).toBe(true);
       // A reader of the run lists it through the server.
-      const listed = (await (await fetch(`${url}/api/2.0/mlflow/artifacts/list?run_id=${id}`)).json()) as {
+      const listed = (await (await get(`${url}/api/2.0/mlflow/artifacts/list?run_id=${id}`)).json()) as {
         files?: Array<{ path: string }>;
       };
       expect(listed.files?.map((f) => f.path)).toEqual(['evaluation.json']);
