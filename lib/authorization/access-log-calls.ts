@@ -1,6 +1,6 @@
-import { s3Arn } from './arns';
-import type { BucketRecord } from './policy-inventory';
-import { origin, type RunTimeCall } from './run-time-call';
+import { s3Arn } from '../calls/arns';
+import type { BucketRecord } from '../calls/policy-inventory';
+import { origin, type RunTimeCall } from '../calls/run-time-call';
 
 /**
  * S3 server access logging of a bucket: `logging.s3.amazonaws.com` writes log objects under the

@@ -1,13 +1,13 @@
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { PhysicalIds } from '../../cfn/template-reader';
-import { accountOfRoot, bucketOfS3Arn, isServicePrincipal, parseArn } from './arns';
+import { accountOfRoot, bucketOfS3Arn, isServicePrincipal, parseArn } from '../calls/arns';
 import type { Decision } from './decision';
-import { DeployedAssembly } from './deployed-assembly';
+import { DeployedAssembly } from '../calls/deployed-assembly';
 import { explain, grantsOf, type PrincipalSide, type ResourceSide } from './explanation';
-import { awsOwnedImageRepositoryPolicy } from './outside-the-assembly';
-import { PolicyInventory } from './policy-inventory';
-import type { AuthorizationRequest } from './run-time-call';
+import { awsOwnedImageRepositoryPolicy } from '../calls/outside-the-assembly';
+import { PolicyInventory } from '../calls/policy-inventory';
+import type { AuthorizationRequest } from '../calls/run-time-call';
 
 /**
  * Every run-time policy of a synthesized cloud assembly, and a check of single requests against

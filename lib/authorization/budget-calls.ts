@@ -1,7 +1,7 @@
 import { asList, asObject } from '../../cfn/json-values';
-import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import { origin, type RunTimeCall } from './run-time-call';
+import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import { origin, type RunTimeCall } from '../calls/run-time-call';
 import { servicePublishCalls } from './service-publish-calls';
 
 /**

@@ -1,6 +1,6 @@
-import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
+import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from '../calls/run-time-call';
 import { servicePublishCalls } from './service-publish-calls';
 
 interface PipelineAction {

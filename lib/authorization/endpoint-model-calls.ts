@@ -1,19 +1,19 @@
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
 import { endpointLogGroupName } from '../../constructs';
-import { parseArn } from './arns';
-import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
+import { parseArn } from '../calls/arns';
+import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
 import type { Registration } from './model-registrations';
-import type { PolicyInventory } from './policy-inventory';
-import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from '../calls/run-time-call';
 import {
   assumedBySageMaker,
   containerLogCalls,
   imagePullCalls,
   metricCalls,
   vpcPlacementCalls,
-} from './sagemaker-runtime-calls';
-import { s3ReadCalls, s3WriteCalls } from './s3-object-calls';
+} from '../calls/sagemaker-runtime-calls';
+import { s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
 
 /** Where an endpoint serves a model: the endpoint's name, the variant, its endpoint config. */
 export interface ModelPlacement {

@@ -1,7 +1,7 @@
-import { s3Arn } from './arns';
-import type { DeployedStage } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import type { RunTimeCall } from './run-time-call';
+import { s3Arn } from '../calls/arns';
+import type { DeployedStage } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import type { RunTimeCall } from '../calls/run-time-call';
 
 /**
  * Reading what an environment keeps: an object under each model's prefix of each of its buckets

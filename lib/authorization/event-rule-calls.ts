@@ -1,8 +1,8 @@
 import { asList, asObject } from '../../cfn/json-values';
-import { parseArn } from './arns';
-import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
+import { parseArn } from '../calls/arns';
+import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from '../calls/run-time-call';
 import { servicePublishCalls } from './service-publish-calls';
 
 /**

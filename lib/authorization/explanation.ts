@@ -1,7 +1,7 @@
 import { getDenialReasons, getGrantReasons, type RequestAnalysis } from '@cloud-copilot/iam-simulate';
-import { isServicePrincipal } from './arns';
-import type { NamedPolicy } from './named-policy';
-import type { AuthorizationRequest } from './run-time-call';
+import { isServicePrincipal } from '../calls/arns';
+import type { NamedPolicy } from '../calls/named-policy';
+import type { AuthorizationRequest } from '../calls/run-time-call';
 
 /** What decides a request besides the identity: the resource's policy and owning account. */
 export interface ResourceSide {

@@ -1,6 +1,6 @@
 import { publishedImageRepositories } from '../../constructs';
-import { parseArn } from './arns';
-import type { RunTimeCall } from './run-time-call';
+import { parseArn } from '../calls/arns';
+import type { RunTimeCall } from '../calls/run-time-call';
 
 /** The ECR actions of an image pull that name the repository (GetAuthorizationToken names none). */
 const PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];

@@ -6,11 +6,11 @@
  */
 export * from './authorization-model';
 export * from './decision';
-export * from './deployed-assembly';
+export * from '../calls/deployed-assembly';
 export * from './image-isolation-calls';
 export * from './isolation-calls';
 export * from './package-isolation-calls';
 export * from './promotion-calls';
-export * from './run-time-call';
+export * from '../calls/run-time-call';
 export * from './run-time-calls';
 export * from './sample-execution';

@@ -1,7 +1,7 @@
-import { accountRoot, bucketOfS3Arn, isServicePrincipal } from './arns';
+import { accountRoot, bucketOfS3Arn, isServicePrincipal } from '../calls/arns';
 import { environmentReads } from './environment-reads';
-import type { PolicyInventory } from './policy-inventory';
-import type { RunTimeCall } from './run-time-call';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import type { RunTimeCall } from '../calls/run-time-call';
 
 /** Object actions whose key decides whose data is reached. */
 const OBJECT_ACTIONS = new Set(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject']);

@@ -1,6 +1,6 @@
 import { asObject, type JsonObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
-import type { DeployedStage } from './deployed-assembly';
+import type { DeployedStage } from '../calls/deployed-assembly';
 import type { StateMachineRun } from './state-machine-calls';
 
 /** A model package a pipeline's sample run registers, as its `CreateModelPackage` request says. */

@@ -1,9 +1,9 @@
 import { asList, asObject } from '../../cfn/json-values';
-import { parseS3Uri } from './arns';
-import type { DeployedAssembly, DeployedResource } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import type { DerivedCalls } from './run-time-call';
-import { jobArn, jobCalls, type SageMakerJob } from './sagemaker-job-calls';
+import { parseS3Uri } from '../ops/s3-uri';
+import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import type { DerivedCalls } from '../calls/run-time-call';
+import { jobArn, jobCalls, type SageMakerJob } from '../integrations/sagemaker-job/job-calls';
 
 /** Model Monitor publishes data-quality metrics of endpoints to this namespace. */
 const DATA_QUALITY_METRICS = 'aws/sagemaker/Endpoints/data-metrics';

@@ -1,7 +1,7 @@
 import { PYPI_UPSTREAM_REPOSITORY } from '../../constructs';
-import { parseArn } from './arns';
-import type { PolicyInventory } from './policy-inventory';
-import type { RunTimeCall } from './run-time-call';
+import { parseArn } from '../calls/arns';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import type { RunTimeCall } from '../calls/run-time-call';
 
 /** The account the calls below stand another account's role in: none of the assembly's. */
 const FOREIGN_ACCOUNT = '999999999999';

@@ -1,11 +1,12 @@
 import { DatasetLayout } from '../../constructs';
-import { accountRoot, parseS3Uri, s3Arn } from './arns';
-import type { DeployedStage } from './deployed-assembly';
+import { accountRoot, s3Arn } from '../calls/arns';
+import { parseS3Uri } from '../ops/s3-uri';
+import type { DeployedStage } from '../calls/deployed-assembly';
 import { registryReads } from './environment-reads';
 import { packageObjects, type Registration } from './model-registrations';
-import type { PolicyInventory } from './policy-inventory';
-import type { RunTimeCall } from './run-time-call';
-import { type Caller, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import type { RunTimeCall } from '../calls/run-time-call';
+import { type Caller, s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
 
 /** A role of the next environment's account other than its promotion role, with every permission. */
 const OTHER_ROLE_NAME = 'administrator';

@@ -2,7 +2,7 @@ import './promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
-import { parseArn } from './arns';
+import { parseArn } from '../calls/arns';
 
 /** Stand-ins for the ids services give a job run, a build, a child execution. */
 const SAMPLE_JOB_RUN_ID = `jr_${'0123456789abcdef'.repeat(4)}`;

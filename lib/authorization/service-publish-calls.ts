@@ -1,6 +1,6 @@
-import type { DeployedStage } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import type { RunTimeCall } from './run-time-call';
+import type { DeployedStage } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import type { RunTimeCall } from '../calls/run-time-call';
 
 /**
  * An AWS service publishing to an SNS topic for one of the account's resources (an alarm, a rule,

@@ -1,6 +1,6 @@
 import { asList, asObject } from '../../cfn/json-values';
-import type { DeployedAssembly } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
+import type { DeployedAssembly } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
 
 /**
  * Rules that match S3 events of a bucket that does not send its events to EventBridge: such a

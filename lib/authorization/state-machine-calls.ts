@@ -1,21 +1,25 @@
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
 import { taskStates, type TaskState } from '../../constructs/common/state-machine-tasks';
-import { parseArn, s3Arn } from './arns';
-import { codeBuildBuildCalls, codeBuildProjectArn, findCodeBuildProject } from './codebuild-build-calls';
-import type { DeployedResource, DeployedStage } from './deployed-assembly';
+import { parseArn, s3Arn } from '../calls/arns';
+import {
+  codeBuildBuildCalls,
+  codeBuildProjectArn,
+  findCodeBuildProject,
+} from '../integrations/codebuild-build/calls';
+import type { DeployedResource, DeployedStage } from '../calls/deployed-assembly';
 import {
   type CatalogTable,
   findGlueJob,
   glueJobArn,
   glueJobRunCalls,
   glueJobRunTable,
-} from './glue-job-calls';
-import type { PolicyInventory } from './policy-inventory';
-import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
+} from '../integrations/glue-job-run/calls';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from '../calls/run-time-call';
 import type { SampleExecution } from './sample-execution';
-import { jobArn, jobCalls, processingJob, trainingJob } from './sagemaker-job-calls';
-import { type Caller, s3ReadCalls } from './s3-object-calls';
-import { volumeKeyGrant } from './sagemaker-runtime-calls';
+import { jobArn, jobCalls, processingJob, trainingJob } from '../integrations/sagemaker-job/job-calls';
+import { type Caller, s3ReadCalls } from '../calls/s3-object-calls';
+import { volumeKeyGrant } from '../calls/sagemaker-runtime-calls';
 
 /** A state machine of the assembly, its definition resolved, and what a sample execution did. */
 export interface StateMachineRun {

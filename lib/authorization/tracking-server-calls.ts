@@ -1,8 +1,8 @@
 import { trackingServerArn } from '../../constructs';
-import type { DeployedResource } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import { origin, type RunTimeCall } from './run-time-call';
-import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
+import type { DeployedResource } from '../calls/deployed-assembly';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import { origin, type RunTimeCall } from '../calls/run-time-call';
+import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
 
 /** A run's artifact as MLflow keys it under the artifact store: `<experiment id>/<run id>/artifacts/<path>`. */
 const SAMPLE_ARTIFACT = `1/${'0123456789abcdef'.repeat(2)}/artifacts/model/model.pkl`;

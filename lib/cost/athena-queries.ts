@@ -1,6 +1,6 @@
 import { asObject } from '../../cfn/json-values';
-import type { ListPrice, RegionPriceList } from './price-table';
-import type { TemplateResource } from './template-resources';
+import type { ListPrice, RegionPriceList } from '../pricing/price-table';
+import type { TemplateResource } from '../pricing/template-resources';
 
 /** What one Athena query of a workgroup costs: at least, and at most (its scan limit). */
 export interface AthenaQueryCost {

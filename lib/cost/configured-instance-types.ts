@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../../config';
-import { RegionPriceList, type PriceTable, type SageMakerUse } from './price-table';
+import { RegionPriceList, type PriceTable, type SageMakerUse } from '../pricing/price-table';
 
 /**
  * The configuration fields that choose a SageMaker instance type, and the use each is billed as:

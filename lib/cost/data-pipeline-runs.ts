@@ -1,13 +1,13 @@
 import { asObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import { valueAt } from '../../constructs/policy/template-reading';
-import { CODEBUILD_START_BUILD, codebuildBuildLine } from './codebuild-builds';
-import { costLine, type CostLine, unpricedLine, missingPrices, totalUsd } from './cost-line';
-import { GLUE_START_JOB_RUN, glueJobRunLine } from './glue-job-runs';
-import type { RegionPriceList } from './price-table';
-import { packageRequestLine } from './package-requests';
+import { CODEBUILD_START_BUILD, codebuildBuildLine } from '../integrations/codebuild-build/cost';
+import { costLine, type CostLine, unpricedLine, missingPrices, totalUsd } from '../pricing/cost-line';
+import { GLUE_START_JOB_RUN, glueJobRunLine } from '../integrations/glue-job-run/cost';
+import type { RegionPriceList } from '../pricing/price-table';
+import { packageRequestLine } from '../integrations/codebuild-build/package-requests';
 import { worstCaseTransitions } from './state-transitions';
-import { definitionWithReferences, resourceWrittenAs, type TemplateResource } from './template-resources';
+import { definitionWithReferences, resourceWrittenAs, type TemplateResource } from '../pricing/template-resources';
 
 /** What one run of a data pipeline costs at worst, apart from the runs it starts. */
 export interface DataPipelineRunCost {

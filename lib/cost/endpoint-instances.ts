@@ -1,7 +1,7 @@
 import { asList, asObject } from '../../cfn/json-values';
-import { count, costLine, type CostLine, unpricedLine } from './cost-line';
-import type { RegionPriceList } from './price-table';
-import { resourceNamedBy, type TemplateResource, textWithReferences } from './template-resources';
+import { count, costLine, type CostLine, unpricedLine } from '../pricing/cost-line';
+import type { RegionPriceList } from '../pricing/price-table';
+import { resourceNamedBy, type TemplateResource, textWithReferences } from '../pricing/template-resources';
 
 /** The resource types this file prices. */
 export const ENDPOINT_TYPES = [

@@ -1,13 +1,13 @@
 import { type AthenaQueryCost, athenaQueryCosts } from './athena-queries';
-import { type CostLine, costLine, missingPrices, totalUsd } from './cost-line';
+import { type CostLine, costLine, missingPrices, totalUsd } from '../pricing/cost-line';
 import { type DataPipelineRunCost, dataPipelineRunCosts } from './data-pipeline-runs';
 import { ENDPOINT_TYPES, endpointInstanceLines } from './endpoint-instances';
 import { FREE_WHILE_IDLE } from './free-while-idle';
 import { IDLE_TYPES, idleResourceLines } from './idle-resources';
 import { MONITORING_TYPES, monitoringScheduleCosts, type ScheduledJobCost } from './monitoring-schedules';
-import { type PriceTable, RegionPriceList } from './price-table';
+import { type PriceTable, RegionPriceList } from '../pricing/price-table';
 import { PRICE_TABLE } from './prices';
-import { type EnvironmentTemplatesInput, templateResources } from './template-resources';
+import { type EnvironmentTemplatesInput, templateResources } from '../pricing/template-resources';
 import { type TrainingRunCost, trainingRunCosts } from './training-runs';
 
 /**

@@ -1,7 +1,7 @@
 import { asList, asObject } from '../../cfn/json-values';
-import { count, costLine, type CostLine, unpricedLine } from './cost-line';
-import type { RegionPriceList } from './price-table';
-import type { TemplateResource } from './template-resources';
+import { count, costLine, type CostLine, unpricedLine } from '../pricing/cost-line';
+import type { RegionPriceList } from '../pricing/price-table';
+import type { TemplateResource } from '../pricing/template-resources';
 
 /** The resource types this file prices (apart from endpoints, jobs and schedules). */
 export const IDLE_TYPES = [

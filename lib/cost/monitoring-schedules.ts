@@ -1,6 +1,6 @@
 import { asObject, type JsonObject } from '../../cfn/json-values';
-import type { ListPrice, RegionPriceList } from './price-table';
-import { referencedLogicalIds, type TemplateResource } from './template-resources';
+import type { ListPrice, RegionPriceList } from '../pricing/price-table';
+import { referencedLogicalIds, type TemplateResource } from '../pricing/template-resources';
 
 /** The resource types this file prices. */
 export const MONITORING_TYPES = [

@@ -6,7 +6,7 @@ import {
   type RegionPrices,
   CODEARTIFACT_PRICING_PAGE,
   SAGEMAKER_PRICING_PAGE,
-} from './price-table';
+} from '../pricing/price-table';
 
 /**
  * The checked-in price table of `mlenv cost`: AWS's public list prices (on demand, USD, before

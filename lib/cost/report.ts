@@ -1,7 +1,7 @@
-import type { CostLine } from './cost-line';
+import type { CostLine } from '../pricing/cost-line';
 import type { EnvironmentCost } from './estimate';
-import type { ListPrice } from './price-table';
-import { PRICE_TABLE_FILE } from './price-table';
+import type { ListPrice } from '../pricing/price-table';
+import { PRICE_TABLE_FILE } from '../pricing/price-table';
 import type { CostReport, EnvironmentCostReport } from './run';
 
 /** `$1,234.56`; below a cent as `$0.00`. */

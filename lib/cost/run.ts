@@ -14,7 +14,7 @@ import { readAssembly } from '../parity/run';
 import { environmentTemplates } from '../parity/templates';
 import { unpricedInstanceTypes } from './configured-instance-types';
 import { type EnvironmentCost, estimateEnvironment } from './estimate';
-import type { PriceTable } from './price-table';
+import type { PriceTable } from '../pricing/price-table';
 import { PRICE_TABLE } from './prices';
 import { unservedModels, withServedPlatform } from './served-platform';
 

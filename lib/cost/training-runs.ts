@@ -1,8 +1,8 @@
 import { asObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import { DYNAMIC, stateMachineDefinition, valueAt } from '../../constructs/policy/template-reading';
-import type { ListPrice, PriceTable, RegionPriceList } from './price-table';
-import type { TemplateResource } from './template-resources';
+import type { ListPrice, PriceTable, RegionPriceList } from '../pricing/price-table';
+import type { TemplateResource } from '../pricing/template-resources';
 
 /** One SageMaker job a run starts, at its worst case: every instance until its time limit. */
 export interface JobCost {

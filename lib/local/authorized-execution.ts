@@ -4,8 +4,8 @@ import type { JsonObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import type { AuthorizationModel } from '../authorization/authorization-model';
 import type { Decision } from '../authorization/decision';
-import type { DeployedResource } from '../authorization/deployed-assembly';
-import type { RunTimeCall } from '../authorization/run-time-call';
+import type { DeployedResource } from '../calls/deployed-assembly';
+import type { RunTimeCall } from '../calls/run-time-call';
 import { executionCalls, taskCalls } from '../authorization/state-machine-calls';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
 

@@ -16,8 +16,8 @@ import { GetTableCommand } from '@aws-sdk/client-glue';
 import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../authorization/codebuild-build-calls';
-import type { DeployedResource } from '../authorization/deployed-assembly';
+import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../integrations/codebuild-build/calls';
+import type { DeployedResource } from '../calls/deployed-assembly';
 import { DBT_TARGET_VARIABLE } from '../../constructs';
 import { artifactLocationModel } from '../../constructs/tracking/experiment-artifact-location';
 import { CURATED_ROWS_TABLE } from '../stacks/model-data-pipeline';
@@ -31,10 +31,10 @@ import { emulatorClientConfig, emulatorProcessEnv } from './emulator-env';
 import { type EmulatorRecord, recordInEmulator, runRecorded } from './emulator-records';
 import { executionArnOf, ExecutionHistory } from './execution-history';
 import { codeBuildLog, glueJobRunLogs, type LogDestination, sagemakerJobLog } from '../ops/job-log-locations';
-import { JobLines, writeJobLog } from './job-log-streams';
-import { runCodeBuild } from './jobs/codebuild-build';
+import { JobLines, writeJobLog } from './jobs/job-log-streams';
+import { runCodeBuild } from '../integrations/codebuild-build/local-build';
 import { localArtifactLocation, mlflowServerStatus } from './mlflow-server';
-import { glueJobRunId, runGlueJob } from './jobs/glue-job-run';
+import { glueJobRunId, runGlueJob } from '../integrations/glue-job-run/local-run';
 import type {
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
@@ -42,10 +42,10 @@ import type {
   TrainingJobDescription,
 } from './jobs/job-requests';
 import type { LocalJobOptions, LocalJobRun } from './jobs/job-options';
-import { runProcessingJob } from './jobs/processing-job';
+import { runProcessingJob } from '../integrations/sagemaker-job/processing-job';
 import { S3ObjectStore } from '../ops/s3-object-store';
-import { syncTaskOutput } from './jobs/sync-task';
-import { runTrainingJob } from './jobs/training-job';
+import { syncTaskOutput } from '../integrations/sagemaker-job/sync-task';
+import { runTrainingJob } from '../integrations/sagemaker-job/training-job';
 import type { LocalDeployment } from './local-deployment';
 
 /** An error with the name Step Functions gives a service integration's failure. */

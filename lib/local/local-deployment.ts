@@ -12,8 +12,8 @@ import { type EnvironmentConfig, type MlEnvConfig, platformConfig } from '../../
 import { pascalCase } from '../../cfn/pascal-case';
 import { AuthorizationModel } from '../authorization';
 import type { Decision } from '../authorization/decision';
-import type { DeployedResource, DeployedStage } from '../authorization/deployed-assembly';
-import type { RunTimeCall } from '../authorization/run-time-call';
+import type { DeployedResource, DeployedStage } from '../calls/deployed-assembly';
+import type { RunTimeCall } from '../calls/run-time-call';
 import { emulatorStatus, localStateDir } from './emulator';
 import { deployedAssemblyDir } from './emulator-deploy';
 import { emulatorClientConfig } from './emulator-env';

@@ -10,7 +10,7 @@ import { dataQualityJobCalls } from '../authorization/monitoring-job-calls';
 import { type Delivery, deliverEvent } from './event-bus';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import type { CreateProcessingJobRequest } from './jobs/job-requests';
-import { runProcessingJob } from './jobs/processing-job';
+import { runProcessingJob } from '../integrations/sagemaker-job/processing-job';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { uploadCapture } from './local-smoke';

@@ -9,9 +9,9 @@ import {
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentPin, modelResourceName } from '../../config';
-import { origin } from '../authorization/run-time-call';
-import { s3ReadCalls, s3WriteCalls } from '../authorization/s3-object-calls';
-import { assumedBySageMaker, imagePullCalls } from '../authorization/sagemaker-runtime-calls';
+import { origin } from '../calls/run-time-call';
+import { s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
+import { assumedBySageMaker, imagePullCalls } from '../calls/sagemaker-runtime-calls';
 import { deployStage } from './emulator-deploy';
 import { EMULATOR_CREDENTIALS, emulatorEndpoint } from './emulator-env';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';

@@ -1,8 +1,8 @@
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { origin } from '../authorization/run-time-call';
-import { s3WriteCalls } from '../authorization/s3-object-calls';
+import { origin } from '../calls/run-time-call';
+import { s3WriteCalls } from '../calls/s3-object-calls';
 import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import type { LocalDeployment } from './local-deployment';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { experimentArtifactLocation } from '../../constructs/tracking/experiment-artifact-location';
 import { REPO_ROOT } from '../app/cdk-context';
-import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './process-group';
+import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './jobs/process-group';
 
 /**
  * The local environment's MLflow tracking server: `mlflow server` of the project's `.venv` on a

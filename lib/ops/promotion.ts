@@ -8,10 +8,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { deployCommand, type DeploymentPin } from '../../config';
-import { ModelLayout } from '../../constructs/common/model-layout';
-import { parseS3Uri } from '../authorization/arns';
+import { ARTIFACT_METADATA, ModelLayout, SHA256_HEX } from '../../constructs';
+import { parseS3Uri } from './s3-uri';
 import type { EnvironmentDirectory } from './environment-directory';
-import { ARTIFACT_METADATA, SHA256_HEX } from '../../constructs/common/artifact-integrity';
 import { copyObjectOnce } from './object-copy';
 import type { PromotionPlan } from './promotion-plan';
 

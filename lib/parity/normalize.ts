@@ -1,4 +1,7 @@
+import { type CfnResource, type CfnTemplate, constructPathOf } from '../../cfn/cfn-template';
 import { TemplateReader } from '../../cfn/template-reader';
+
+export { type CfnResource, type CfnTemplate, constructPathOf };
 
 /** Where an environment is deployed: differs by design, and is replaced before comparing. */
 export interface EnvironmentIdentity {
@@ -11,19 +14,6 @@ export interface EnvironmentIdentity {
  * `<account>.dkr.ecr.<region>...` and in `arn:aws:ecr:<region>:<account>:repository/...`.
  */
 const ECR_REGISTRY = /\b\d{12}(?=\.dkr\.ecr\.)|(?<=:ecr:[a-z0-9-<>]+:)\d{12}(?=:repository\/)/g;
-
-/** A CloudFormation template, as far as the parity check reads it. */
-export interface CfnTemplate {
-  Resources?: Record<string, CfnResource>;
-  [key: string]: unknown;
-}
-
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-  [key: string]: unknown;
-}
 
 const ASSET_HASH = /\b[0-9a-f]{64}\b/g;
 
@@ -85,17 +75,6 @@ function normalizer(
       )
       .replace(ECR_REGISTRY, '<ecr-registry>')
       .replace(ASSET_HASH, '<asset-hash>');
-}
-
-/** The construct path of a resource without its stage (`Storage/Data/RawBucket`), if recorded. */
-export function constructPathOf(resource: CfnResource): string | undefined {
-  const path = resource.Metadata?.['aws:cdk:path'];
-  if (typeof path !== 'string') return undefined;
-  return path
-    .split('/')
-    .slice(1)
-    .join('/')
-    .replace(/\/Resource$/, '');
 }
 
 /**

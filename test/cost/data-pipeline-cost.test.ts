@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { estimateEnvironment } from '../../lib/cost/estimate';
 import { formatCostReport } from '../../lib/cost/report';
 import { oneEnvironmentReport } from '../support/one-environment-report';
-import type { CfnTemplate } from '../../lib/parity/normalize';
+import type { CfnTemplate } from '../../cfn/cfn-template';
 import { DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 /**

@@ -1,6 +1,6 @@
 import { estimateEnvironment } from '../../lib/cost/estimate';
 import { PRICE_TABLE } from '../../lib/cost/prices';
-import type { CfnTemplate } from '../../lib/parity/normalize';
+import type { CfnTemplate } from '../../cfn/cfn-template';
 
 /**
  * A small hand-written template: an endpoint config of 2 × ml.m5.large, one interface endpoint

@@ -3,10 +3,10 @@ import type { EnvironmentConfig } from '../../config';
 import { instanceProcessor } from '../../constructs';
 import { INSTANCE_TYPE_FIELDS, unpricedInstanceTypes } from '../../lib/cost/configured-instance-types';
 import { estimateEnvironment } from '../../lib/cost/estimate';
-import type { ListPrice, PriceTable, SageMakerUse } from '../../lib/cost/price-table';
+import type { ListPrice, PriceTable, SageMakerUse } from '../../lib/pricing/price-table';
 import { NOT_PRICED, PRICE_TABLE } from '../../lib/cost/prices';
 import { costReport } from '../../lib/cost/run';
-import type { CfnTemplate } from '../../lib/parity/normalize';
+import type { CfnTemplate } from '../../cfn/cfn-template';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();

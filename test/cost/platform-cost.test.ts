@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config';
-import type { CostLine } from '../../lib/cost/cost-line';
+import type { CostLine } from '../../lib/pricing/cost-line';
 import type { EnvironmentCost } from '../../lib/cost/estimate';
-import type { PriceTable } from '../../lib/cost/price-table';
+import type { PriceTable } from '../../lib/pricing/price-table';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatCostReport } from '../../lib/cost/report';
 import { type CostReport, costReport } from '../../lib/cost/run';

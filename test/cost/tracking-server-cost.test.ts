@@ -1,10 +1,10 @@
 import { MLFLOW_SERVER_SIZES, type MlflowServerSize, MlflowTrackingServer } from '../../constructs';
 import { estimateEnvironment } from '../../lib/cost/estimate';
-import type { ListPrice, PriceTable } from '../../lib/cost/price-table';
+import type { ListPrice, PriceTable } from '../../lib/pricing/price-table';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatCostReport } from '../../lib/cost/report';
 import { oneEnvironmentReport } from '../support/one-environment-report';
-import type { CfnTemplate } from '../../lib/parity/normalize';
+import type { CfnTemplate } from '../../cfn/cfn-template';
 import { DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 const REGION = DATA_TEST_REGION;

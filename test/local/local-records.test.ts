@@ -25,7 +25,7 @@ import { recordInEmulator, runRecorded } from '../../lib/local/emulator-records'
 import { localEnvironment } from '../../lib/local/emulator-up';
 import { executionArnOf, ExecutionHistory } from '../../lib/local/execution-history';
 import { codeBuildLog, glueJobRunLogs, sagemakerJobLog } from '../../lib/ops/job-log-locations';
-import { JobLines, writeJobLog } from '../../lib/local/job-log-streams';
+import { JobLines, writeJobLog } from '../../lib/local/jobs/job-log-streams';
 import type { TrainingJobDescription } from '../../lib/local/jobs/job-requests';
 import { interruptedReason } from '../../lib/local/jobs/running-jobs';
 import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';

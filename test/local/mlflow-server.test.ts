@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
-import { isOwnProcess } from '../../lib/local/process-group';
+import { isOwnProcess } from '../../lib/local/jobs/process-group';
 import {
   localArtifactLocation,
   mlflowAnswers,

@@ -7,7 +7,7 @@ import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../cfn/pascal-case';
 import { buildPlatformApp } from '../../lib/app/synthesize';
 import { AuthorizationModel } from '../../lib/authorization';
-import { exportedVariables, findCodeBuildProject } from '../../lib/authorization/codebuild-build-calls';
+import { exportedVariables, findCodeBuildProject } from '../../lib/integrations/codebuild-build/calls';
 import { runSampleExecution } from '../../lib/authorization/sample-execution';
 import { stateMachineCalls } from '../../lib/authorization/state-machine-calls';
 import { stateMachineDefinition } from '../../cfn/template-intrinsics';

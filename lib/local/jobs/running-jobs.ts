@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { endProcessGroup, type GroupProcess, groupProcesses, killProcessGroup } from '../process-group';
+import { endProcessGroup, type GroupProcess, groupProcesses, killProcessGroup } from './process-group';
 
 /** A local job while it runs, so that an interrupt can end it (`startJob`). */
 export interface RunningJob {

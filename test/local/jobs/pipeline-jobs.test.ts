@@ -11,9 +11,9 @@ import type {
 } from '../../../lib/local/jobs/job-requests';
 import type { LocalJobOptions, LocalJobRun } from '../../../lib/local/jobs/job-options';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
-import { runProcessingJob } from '../../../lib/local/jobs/processing-job';
-import { syncTaskOutput } from '../../../lib/local/jobs/sync-task';
-import { runTrainingJob } from '../../../lib/local/jobs/training-job';
+import { runProcessingJob } from '../../../lib/integrations/sagemaker-job/processing-job';
+import { syncTaskOutput } from '../../../lib/integrations/sagemaker-job/sync-task';
+import { runTrainingJob } from '../../../lib/integrations/sagemaker-job/training-job';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
 import { type PipelineRun, runPipeline } from '../../support/pipeline-harness';
 import { platformAssembly } from '../../support/platform';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
 import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
-import { runTrainingJob } from '../../../lib/local/jobs/training-job';
+import { runTrainingJob } from '../../../lib/integrations/sagemaker-job/training-job';
 import { stateMachineDefinition } from '../../../cfn/template-intrinsics';
 import { platformAssembly } from '../../support/platform';
 import { tarEntries } from './sample-data';

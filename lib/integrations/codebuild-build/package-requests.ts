@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { asObject } from '../../cfn/json-values';
-import { PIP_LOGIN } from '../../constructs';
-import { buildSpecCommands, installArguments } from '../compliance/buildspec-installs';
-import { installCommands } from '../locks/install-commands';
-import { parseLock } from '../locks/lock-file';
-import { PYTHON_LOCKS, REPO_ROOT } from '../locks/python-locks';
-import { costLine, type CostLine } from './cost-line';
-import type { RegionPriceList } from './price-table';
-import { taskTarget } from './task-target';
-import type { TemplateResource } from './template-resources';
+import { asObject } from '../../../cfn/json-values';
+import { PIP_LOGIN } from '../../../constructs';
+import { buildSpecCommands, installArguments } from '../../compliance/buildspec-installs';
+import { installCommands } from '../../locks/install-commands';
+import { parseLock } from '../../locks/lock-file';
+import { PYTHON_LOCKS, REPO_ROOT } from '../../locks/python-locks';
+import { costLine, type CostLine } from '../../pricing/cost-line';
+import type { RegionPriceList } from '../../pricing/price-table';
+import { taskTarget } from '../../pricing/task-target';
+import type { TemplateResource } from '../../pricing/template-resources';
 
 /** The requests of a login (`GetAuthorizationToken`, `GetRepositoryEndpoint`). */
 const LOGIN_REQUESTS = 2;

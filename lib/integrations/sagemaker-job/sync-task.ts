@@ -1,4 +1,4 @@
-import type { ProcessingJobDescription, TrainingJobDescription } from './job-requests';
+import type { ProcessingJobDescription, TrainingJobDescription } from '../../local/jobs/job-requests';
 
 /** An error of a Step Functions task, with the name Step Functions gives it. */
 export class TaskFailedError extends Error {

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
-import { ContainerRoot } from './container-root';
-import type { CreateTrainingJobRequest, TrainingJobDescription } from './job-requests';
+import { ContainerRoot } from '../../local/jobs/container-root';
+import type { CreateTrainingJobRequest, TrainingJobDescription } from '../../local/jobs/job-requests';
 import {
   baseEnvironment,
   DEFAULT_PYTHON,
@@ -14,14 +14,14 @@ import {
   type LocalJobRun,
   makeJobDir,
   releaseJobDir,
-} from './job-options';
-import { extractMetrics } from './metrics';
-import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
-import { type ProcessResult, runProcess } from './run-process';
-import { interruptedReason, startJob } from './running-jobs';
+} from '../../local/jobs/job-options';
+import { extractMetrics } from '../../local/jobs/metrics';
+import { exitStatus, keepFailedJobLog, scriptError } from '../../local/jobs/job-failure';
+import { type ProcessResult, runProcess } from '../../local/jobs/run-process';
+import { interruptedReason, startJob } from '../../local/jobs/running-jobs';
 import { joinS3Uri } from '../../ops/s3-uri';
 import { TRAINING_PATHS, trainingContract } from './training-environment';
-import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from './transfer';
+import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from '../../local/jobs/transfer';
 
 /**
  * Runs a SageMaker training job in script mode on this machine, as the framework image's training

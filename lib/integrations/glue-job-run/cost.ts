@@ -1,9 +1,9 @@
-import { asObject } from '../../cfn/json-values';
-import { valueAt } from '../../constructs/policy/template-reading';
-import { count, costLine, type CostLine, unpricedLine } from './cost-line';
-import type { RegionPriceList } from './price-table';
-import { settingProblems, taskTarget } from './task-target';
-import type { TemplateResource } from './template-resources';
+import { asObject } from '../../../cfn/json-values';
+import { valueAt } from '../../../constructs/policy/template-reading';
+import { count, costLine, type CostLine, unpricedLine } from '../../pricing/cost-line';
+import type { RegionPriceList } from '../../pricing/price-table';
+import { settingProblems, taskTarget } from '../../pricing/task-target';
+import type { TemplateResource } from '../../pricing/template-resources';
 
 /** A Task state that starts a Glue job run (waiting for it or not). */
 export const GLUE_START_JOB_RUN = /:states:::(?:aws-sdk:)?glue:startJobRun(?:\.sync)?$/i;

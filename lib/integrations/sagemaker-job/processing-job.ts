@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { ContainerRoot } from './container-root';
+import { ContainerRoot } from '../../local/jobs/container-root';
 import type {
   CreateProcessingJobRequest,
   ProcessingJobDescription,
   ProcessingJobStatus,
-} from './job-requests';
+} from '../../local/jobs/job-requests';
 import {
   baseEnvironment,
   DEFAULT_PYTHON,
@@ -14,12 +14,12 @@ import {
   type LocalJobRun,
   makeJobDir,
   releaseJobDir,
-} from './job-options';
-import { keepFailedJobLog, scriptError } from './job-failure';
-import { type ProcessResult, runProcess } from './run-process';
-import { interruptedReason, startJob } from './running-jobs';
+} from '../../local/jobs/job-options';
+import { keepFailedJobLog, scriptError } from '../../local/jobs/job-failure';
+import { type ProcessResult, runProcess } from '../../local/jobs/run-process';
+import { interruptedReason, startJob } from '../../local/jobs/running-jobs';
 import { standInEntrypoint } from './image-stand-ins';
-import { ClientError, downloadPrefix, uploadDirectory } from './transfer';
+import { ClientError, downloadPrefix, uploadDirectory } from '../../local/jobs/transfer';
 
 /**
  * Runs a SageMaker processing job on this machine, under the processing container contract: each

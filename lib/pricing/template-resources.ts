@@ -1,7 +1,7 @@
 import { asObject, type JsonObject } from '../../cfn/json-values';
 import { TemplateReader } from '../../cfn/template-reader';
 import { stateMachineDefinition } from '../../constructs/policy/template-reading';
-import { type CfnTemplate, constructPathOf } from '../parity/normalize';
+import { type CfnTemplate, constructPathOf } from '../../cfn/cfn-template';
 
 /** The synthesized templates of one environment, and where it deploys. */
 export interface EnvironmentTemplatesInput {

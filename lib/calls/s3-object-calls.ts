@@ -1,4 +1,5 @@
-import { parseArn, parseS3Uri, s3Arn } from './arns';
+import { parseArn, s3Arn } from './arns';
+import { parseS3Uri } from '../ops/s3-uri';
 import type { PolicyInventory } from './policy-inventory';
 import type { RunTimeCall } from './run-time-call';
 

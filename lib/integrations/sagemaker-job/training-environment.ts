@@ -1,4 +1,4 @@
-import type { CreateTrainingJobRequest } from './job-requests';
+import type { CreateTrainingJobRequest } from '../../local/jobs/job-requests';
 
 /** Where the training toolkit puts things inside the container. */
 export const TRAINING_PATHS = {

@@ -1,10 +1,11 @@
-import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import { parseArn, parseS3Uri, s3Arn } from './arns';
-import type { DeployedResource, DeployedStage } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
-import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
-import { metricCalls } from './sagemaker-runtime-calls';
+import { asList, asObject, type JsonObject } from '../../../cfn/json-values';
+import { parseArn, s3Arn } from '../../calls/arns';
+import { parseS3Uri } from '../../ops/s3-uri';
+import type { DeployedResource, DeployedStage } from '../../calls/deployed-assembly';
+import type { PolicyInventory } from '../../calls/policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from '../../calls/run-time-call';
+import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from '../../calls/s3-object-calls';
+import { metricCalls } from '../../calls/sagemaker-runtime-calls';
 
 /**
  * Job arguments that name S3 locations, by what the job does with them: the platform's Spark job

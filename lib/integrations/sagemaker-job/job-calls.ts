@@ -1,8 +1,8 @@
-import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import { parseS3Uri } from './arns';
-import type { DeployedStage } from './deployed-assembly';
-import type { PolicyInventory } from './policy-inventory';
-import { origin, type RunTimeCall } from './run-time-call';
+import { asList, asObject, type JsonObject } from '../../../cfn/json-values';
+import { parseS3Uri } from '../../ops/s3-uri';
+import type { DeployedStage } from '../../calls/deployed-assembly';
+import type { PolicyInventory } from '../../calls/policy-inventory';
+import { origin, type RunTimeCall } from '../../calls/run-time-call';
 import {
   assumedBySageMaker,
   containerLogCalls,
@@ -10,8 +10,8 @@ import {
   metricCalls,
   volumeKeyGrant,
   vpcPlacementCalls,
-} from './sagemaker-runtime-calls';
-import { objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
+} from '../../calls/sagemaker-runtime-calls';
+import { objectUnder, s3ReadCalls, s3WriteCalls } from '../../calls/s3-object-calls';
 
 /** What a SageMaker job does through its execution role, as its request describes it. */
 export interface SageMakerJob {

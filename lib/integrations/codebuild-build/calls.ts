@@ -1,12 +1,13 @@
-import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import { TRACKING_SERVER_ARN } from '../../constructs';
-import { parseS3Uri, s3Arn } from './arns';
-import type { DeployedResource, DeployedStage } from './deployed-assembly';
-import type { CatalogTable } from './glue-job-calls';
-import { buildPlacementCalls, packageInstallCalls } from './package-install-calls';
-import type { PolicyInventory } from './policy-inventory';
-import { type DerivedCalls, origin, type RunTimeCall } from './run-time-call';
-import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from './s3-object-calls';
+import { asList, asObject, type JsonObject } from '../../../cfn/json-values';
+import { TRACKING_SERVER_ARN } from '../../../constructs';
+import { s3Arn } from '../../calls/arns';
+import { parseS3Uri } from '../../ops/s3-uri';
+import type { DeployedResource, DeployedStage } from '../../calls/deployed-assembly';
+import type { CatalogTable } from '../glue-job-run/calls';
+import { buildPlacementCalls, packageInstallCalls } from '../../calls/package-install-calls';
+import type { PolicyInventory } from '../../calls/policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from '../../calls/run-time-call';
+import { type Caller, objectUnder, s3ReadCalls, s3WriteCalls } from '../../calls/s3-object-calls';
 
 /**
  * The environment variables through which a build running dbt against Athena is told where

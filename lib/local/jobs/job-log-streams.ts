@@ -4,7 +4,7 @@ import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { LogDestination } from '../ops/job-log-locations';
+import type { LogDestination } from '../../ops/job-log-locations';
 
 /** A line a local job wrote, when, and on which of its outputs (when the runner tells it). */
 export interface LoggedLine {

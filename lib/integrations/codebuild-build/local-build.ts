@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DEFAULT_PYTHON, type LocalJobOptions, makeJobDir, releaseJobDir } from './job-options';
-import { downloadPrefix } from './transfer';
-import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
-import { runProcess, tail } from './run-process';
-import { startJob } from './running-jobs';
+import {
+  DEFAULT_PYTHON,
+  type LocalJobOptions,
+  makeJobDir,
+  releaseJobDir,
+} from '../../local/jobs/job-options';
+import { downloadPrefix } from '../../local/jobs/transfer';
+import { exitStatus, keepFailedJobLog, scriptError } from '../../local/jobs/job-failure';
+import { runProcess, tail } from '../../local/jobs/run-process';
+import { startJob } from '../../local/jobs/running-jobs';
 
 /** A CodeBuild project as deployed (`AWS::CodeBuild::Project`) with an S3 source. */
 export interface CodeBuildProjectDefinition {

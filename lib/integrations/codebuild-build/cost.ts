@@ -1,9 +1,9 @@
-import { asObject } from '../../cfn/json-values';
-import { valueAt } from '../../constructs/policy/template-reading';
-import { costLine, type CostLine, unpricedLine } from './cost-line';
-import type { RegionPriceList } from './price-table';
-import { settingProblems, taskTarget } from './task-target';
-import type { TemplateResource } from './template-resources';
+import { asObject } from '../../../cfn/json-values';
+import { valueAt } from '../../../constructs/policy/template-reading';
+import { costLine, type CostLine, unpricedLine } from '../../pricing/cost-line';
+import type { RegionPriceList } from '../../pricing/price-table';
+import { settingProblems, taskTarget } from '../../pricing/task-target';
+import type { TemplateResource } from '../../pricing/template-resources';
 
 /** A Task state that starts a CodeBuild build (waiting for it or not). */
 export const CODEBUILD_START_BUILD = /:states:::(?:aws-sdk:)?codebuild:startBuild(?:\.sync)?$/i;

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DEFAULT_PYTHON, type LocalJobOptions, makeJobDir, releaseJobDir } from './job-options';
-import { downloadPrefix, filesUnder } from './transfer';
-import { exitStatus, keepFailedJobLog, scriptError } from './job-failure';
-import { runProcess } from './run-process';
-import { type InterruptHook, startJob } from './running-jobs';
+import {
+  DEFAULT_PYTHON,
+  type LocalJobOptions,
+  makeJobDir,
+  releaseJobDir,
+} from '../../local/jobs/job-options';
+import { downloadPrefix, filesUnder } from '../../local/jobs/transfer';
+import { exitStatus, keepFailedJobLog, scriptError } from '../../local/jobs/job-failure';
+import { runProcess } from '../../local/jobs/run-process';
+import { type InterruptHook, startJob } from '../../local/jobs/running-jobs';
 import { joinS3Uri } from '../../ops/s3-uri';
 
 /** A Glue job as deployed (`AWS::Glue::Job`): what a local run of it needs. */

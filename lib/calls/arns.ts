@@ -14,13 +14,6 @@ export function parseArn(arn: string): ArnParts | undefined {
   return { partition, service, region, account, resource: resource.join(':') };
 }
 
-/** `s3://bucket/key` as its bucket and key (the key may be empty). */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new Error(`Not an s3:// URI: ${uri}`);
-  return { bucket: match[1], key: match[2] };
-}
-
 /** The ARN of an S3 object (`key` given) or bucket. */
 export function s3Arn(partition: string, bucket: string, key?: string): string {
   return `arn:${partition}:s3:::${bucket}${key === undefined ? '' : `/${key}`}`;
