@@ -1,14 +1,8 @@
-import {
-  asList,
-  asObject,
-  DYNAMIC,
-  isIntrinsic,
-  type JsonObject,
-  stateMachineDefinition,
-  taskStates,
-  type TemplateResource,
-  valueAt,
-} from './template-reading';
+import { asList, asObject, isIntrinsic, type JsonObject } from '../../cfn/json-values';
+import { taskStates } from '../../cfn/state-machine-tasks';
+import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
+import { DYNAMIC, valueAt } from '../../cfn/value-at';
+import type { TemplateResource } from './template-resources';
 
 /** The ids of the rules of `MlPolicyPack`. */
 export type MlPolicyRuleId =

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
-import { type ArchiveEntry, deterministicTarGz } from './deterministic-tar';
+import { type ArchiveEntry, deterministicTarGz } from '../../cfn/deterministic-tar';
 
 /** Options for `SourceCode.fromDirectory`. */
 export interface SourceCodeOptions {

@@ -19,8 +19,10 @@ export interface TrainingJobRoleProps {
 }
 
 /**
- * The IAM path of every model's job role: the models bucket lets roles on it (and no one else)
- * write run objects without `If-None-Match`, since SageMaker writes job outputs itself.
+ * The IAM path of every model's job role (the role `TrainingPipeline`'s SageMaker jobs run as), so
+ * that a policy can name those roles together: `arn:<partition>:iam::<account>:role/mlenv-training-jobs/*`.
+ * The platform's models bucket lets roles on it (and no one else) write run objects without
+ * `If-None-Match`, since SageMaker writes job outputs itself.
  */
 export const TRAINING_JOB_ROLE_PATH = '/mlenv-training-jobs/';
 

@@ -3,20 +3,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { glueDatabaseName } from '../../config/derived-names';
-import { ModelLayout } from '../../constructs/common/model-layout';
 import {
   dataStoreBucketName,
   endpointLogGroupName,
+  experimentArtifactLocation,
+  ModelLayout,
   modelPackageGroupName,
-  runArtifactKeyPatterns,
-} from '../../constructs';
-import { experimentArtifactLocation } from '../../constructs/tracking/experiment-artifact-location';
-import { NETWORK_INTERFACE_ACTIONS } from '../../constructs/network/grant-network-interfaces';
-import {
+  NETWORK_INTERFACE_ACTIONS,
   PIPELINE_STEPS,
+  runArtifactKeyPatterns,
   stepJobArnPattern,
   trainedArtifactKey,
-} from '../../constructs/training/pipeline-steps';
+} from '../../constructs';
 import { acknowledgeInlinePolicy } from './acknowledge';
 
 /** What the platform's wildcard resources are made of, in one environment. */

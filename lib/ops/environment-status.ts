@@ -2,7 +2,7 @@ import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cl
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { ModelLayout } from '../../constructs/common/model-layout';
+import { ModelLayout } from '../../constructs';
 import type { ObjectStore } from './object-store';
 import type { EnvironmentDirectory } from './environment-directory';
 

@@ -11,8 +11,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { ModelLayout } from '../../constructs/common/model-layout';
-import { PIPELINE_STEPS } from '../../constructs/training/pipeline-steps';
+import { ModelLayout, PIPELINE_STEPS } from '../../constructs';
 import {
   codeBuildLog,
   GLUE_LOG_GROUP_ARGUMENT as GLUE_PREFIX_ARGUMENT,

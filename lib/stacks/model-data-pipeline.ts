@@ -21,10 +21,10 @@ import {
   DBT_TARGET_VARIABLE,
   DbtProject,
   type IMlDataStore,
+  ModelLayout,
   type PythonBuildEnvironment,
   SparkJob,
 } from '../../constructs';
-import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../cfn/pascal-case';
 import { REPO_ROOT } from '../app/cdk-context';
 import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';

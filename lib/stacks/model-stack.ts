@@ -28,6 +28,7 @@ import {
   type MlNetworkPlacement,
   ModelApprovalStatus,
   ModelEndpoint,
+  ModelLayout,
   NotifyTopicAlarmAction,
   PipelineAlarms,
   type ProblemType,
@@ -38,7 +39,6 @@ import {
   type TrainingMetric,
   TrainingPipeline,
 } from '../../constructs';
-import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../cfn/pascal-case';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../app/cdk-context';

@@ -9,12 +9,9 @@ import {
   type ModelConfig,
 } from '../../config';
 import { promotionReaderRoleArn } from './promotion-reader';
-import { TRAINING_JOB_ROLE_PATH } from '../../constructs/training/training-job-role';
 import { pascalCase } from '../../cfn/pascal-case';
 import { publishForCli } from './discovery-parameter';
-import { MlDataStore } from '../../constructs';
-import { ModelLayout } from '../../constructs/common/model-layout';
-import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
+import { allowLogGroupEncryption, MlDataStore, ModelLayout, TRAINING_JOB_ROLE_PATH } from '../../constructs';
 import { acknowledgeStorageFindings } from '../compliance/storage-acknowledgements';
 
 export interface StorageStackProps extends StackProps {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { SourceCode } from '../../constructs';
-import { deterministicTarGz } from '../../constructs/training/deterministic-tar';
+import { deterministicTarGz } from '../../cfn/deterministic-tar';
 import { REPO_ROOT } from '../../lib/app/cdk-context';
 import { SOURCE } from '../support/training-fixtures';
 import { testApp } from '../support/test-app';

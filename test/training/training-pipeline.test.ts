@@ -2,7 +2,8 @@ import { Duration, Size } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { FrameworkImage, MlInstanceType, ModelApprovalStatus, TrainingPipeline } from '../../constructs';
-import { stateMachineDefinition, taskStates } from '../../constructs/policy/template-reading';
+import { taskStates } from '../../cfn/state-machine-tasks';
+import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
 import { pipelineFixture } from '../support/training-fixtures';
 
 type Json = Record<string, any>;
