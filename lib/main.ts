@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, deployCommand, LOCAL_ENVIRONMENT } from '../config';
-import { REPO_ROOT } from './app/cdk-context';
+import { REPO_ROOT } from '../config/repo-root';
 import { gitCodeVersion } from './app/code-version';
 import { CODE_VERSION_CONTEXT } from './app/platform';
 import { synthesizePlatform } from './app/synthesize';

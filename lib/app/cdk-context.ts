@@ -1,16 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** The repository root (where `cdk.json` lives). */
-export const REPO_ROOT = join(__dirname, '..', '..');
-
-/**
- * The context of `cdk.json` (feature flags), for apps built outside the CDK CLI, so that tests,
- * the parity check and `npm start` synthesize exactly what `npx cdk synth` does.
- */
-export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
-  return cdkJson.context ?? {};
-}
+// Moved to config/repo-root.ts and config/cdk-json-context.ts: kept while lib/cost, lib/local,
+// lib/integrations and bench/ still import them here (issue 29).
+export { REPO_ROOT } from '../../config/repo-root';
+export { cdkJsonContext } from '../../config/cdk-json-context';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { REPO_ROOT } from './cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 
 /**
  * The git commit of the working tree (`-dirty` when it has uncommitted changes), or `unknown`

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { ValidatedTemplatesCache } from '../../constructs';
 import { nagPacks } from '../compliance/nag-packs';
-import { REPO_ROOT } from './cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { SharedCloudFormationValidation } from './shared-cloudformation-validation';
 
 const AWS_CDK_LIB_VERSION = (

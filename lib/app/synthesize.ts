@@ -2,7 +2,7 @@ import type { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { type MlEnvConfig, platformConfig } from '../../config';
 import type { MlEnvironmentStage } from '../stages/ml-environment-stage';
-import { cdkJsonContext } from './cdk-context';
+import { cdkJsonContext } from '../../config/cdk-json-context';
 import { addDelivery } from '../pipeline/delivery';
 import { addEnvironmentStages } from './platform';
 import { platformApp } from './platform-app';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { platformConfig } from '../../config';
 import { PROBLEM_TYPES } from '../../config/evaluation-metrics';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { SCAFFOLD_FRAMEWORKS, scaffoldModel } from '../ops/model-scaffold';
 
 /** `mlenv model new <name>`: a new model's code, lock and configuration entry, ready to train locally. */

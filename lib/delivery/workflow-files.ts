@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MlEnvConfig, platformConfig } from '../../config';
-import { cdkJsonContext, REPO_ROOT } from '../app/cdk-context';
+import { cdkJsonContext } from '../../config/cdk-json-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { type ActionPin, readActionPins } from './action-pins';
 import { OIDC_SUBJECT_CLAIMS_FILE, oidcSubjectCustomization } from './github-oidc-subject';
 import { DEPLOY_WORKFLOW, renderDeployWorkflow, renderTestWorkflow, TEST_WORKFLOW } from './github-workflows';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../../config';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { ACTION_PINS_FILE, newestPins, readActionPins, renderActionPins } from './action-pins';
 import { platformWorkflowFiles, staleWorkflowFiles } from './workflow-files';
 

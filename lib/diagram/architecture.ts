@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CloudFormationStackArtifact, type CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { deployCommand, type EnvironmentConfig, type MlEnvConfig } from '../../config';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { environmentStacks, stackIdInStage } from '../parity/templates';
 
 /** Where the pictures live (the README links them; `npm run diagram` writes them). */

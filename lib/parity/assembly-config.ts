@@ -1,6 +1,6 @@
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { type MlEnvConfig, platformConfig } from '../../config';
-import { cdkJsonContext } from '../app/cdk-context';
+import { cdkJsonContext } from '../../config/cdk-json-context';
 
 /**
  * The configuration a cloud assembly was synthesized with: this platform's, with the accounts the

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { EnvironmentConfig, MlEnvConfig } from '../../config';
-import { cdkJsonContext } from '../app/cdk-context';
+import { cdkJsonContext } from '../../config/cdk-json-context';
 import { addEnvironmentStages, CODE_VERSION_CONTEXT } from '../app/platform';
 import type { CfnTemplate } from './normalize';
 import { stackIdInStage } from './templates';

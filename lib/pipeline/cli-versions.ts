@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 
 /**
  * The `cdk-assets` the pipeline's asset steps install (`npm install -g cdk-assets@<this>`): an

@@ -26,7 +26,7 @@ import {
   SparkJob,
 } from '../../constructs';
 import { pascalCase } from '../../cfn/pascal-case';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';
 import { AcknowledgeDataPipelineFindings } from '../compliance/data-pipeline-acknowledgements';
 import { buildLockInstallOptions } from './build-locks';

@@ -41,7 +41,7 @@ import {
 } from '../../constructs';
 import { pascalCase } from '../../cfn/pascal-case';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { acknowledgeControl } from '../compliance/acknowledge';
 import { acknowledgeBuildFindings } from '../compliance/build-project-acknowledgements';
 import { buildLockInstallOptions } from './build-locks';

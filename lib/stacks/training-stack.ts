@@ -23,7 +23,7 @@ import {
 } from '../../constructs';
 import { pascalCase } from '../../cfn/pascal-case';
 import { EVALUATION_METRICS } from '../../config/evaluation-metrics';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { dataStoreByName } from './data-store-by-name';
 import { removalPolicyOf } from './storage-stack';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import type { StatefulLock } from './lock';
 
 /** The checked-in lock of every environment's stateful resources: logical id, type, physical name. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { platformConfig } from '../../config';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { expectedStackIds } from '../support/platform';
 
 /** The environment of a machine that has never seen AWS: no credentials, no region, no ~/.aws. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { loadConfig, platformConfig } from '../../config';
 import { EVALUATION_METRICS, PROBLEM_TYPES } from '../../config/evaluation-metrics';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { inputsDigest, recordedDigest } from '../../lib/locks/lock-file';
 import { modelLock } from '../../lib/locks/python-locks';
 import { SCAFFOLD_FRAMEWORKS, scaffoldModel } from '../../lib/ops/model-scaffold';

@@ -7,7 +7,7 @@ import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { asObject } from '../../cfn/json-values';
 import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
 import { ModelLayout } from '../../constructs/common/model-layout';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import {
   AuthorizationModel,
   crossCatalogCalls,

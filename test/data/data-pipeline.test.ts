@@ -10,7 +10,7 @@ import { DataCatalog, DataPipeline, DbtProject, SparkJob } from '../../construct
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { RUN_STRING_GRAMMAR_JSON } from '../../constructs/common/run-strings';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
 import { AuthorizationModel } from '../../lib/authorization';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';

@@ -6,7 +6,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { parse } from 'yaml';
 import { DataCatalog, DBT_LOCK_FILE, DbtProject, type DbtProjectProps } from '../../constructs';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { AuthorizationModel } from '../../lib/authorization';
 import { parseLock } from '../../lib/locks/lock-file';
 import { binaryArguments, PYTHON_LOCKS } from '../../lib/locks/python-locks';

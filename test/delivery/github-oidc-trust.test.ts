@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { AuthorizationModel } from '../../lib/authorization';
 import { deployTargets } from '../../lib/delivery/deploy-targets';
 import { customizedSubject, defaultSubject, type GitHubJob } from '../support/github-oidc-subjects';

@@ -1,4 +1,4 @@
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { importCycles, importGraph } from '../support/import-graph';
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { loadConfig, platformConfig } from '../../config';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { checkParity } from '../../lib/parity/check';
 import { EXISTS } from '../../lib/parity/compare';
 import { formatParityReport, parityJson } from '../../lib/parity/report';

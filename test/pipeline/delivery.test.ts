@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { buildPlatformApp } from '../../lib/app/synthesize';
 import { addDelivery } from '../../lib/pipeline/delivery';
 import { AuthorizationModel } from '../../lib/authorization';

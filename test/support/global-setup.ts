@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { synthesizePlatform } from '../../lib/app/synthesize';
 import { OUTDIR_VARIABLE, TEST_CONTEXT } from './platform';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 
 /** The `mlenv` command as `npx mlenv` runs it (package.json "bin"), without npx: file and arguments. */
 export function mlenvCommand(...args: string[]): [string, string[]] {

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { cdkJsonContext } from '../../lib/app/cdk-context';
+import { cdkJsonContext } from '../../config/cdk-json-context';
 
 /** An app with the feature flags of cdk.json, as the platform's own app has them. */
 export function testApp(): App {

@@ -8,7 +8,7 @@ import { MlflowTrackingServer, RunRecorder, TrainingPipeline } from '../../const
 import { asList, asObject } from '../../cfn/json-values';
 import { allowLogGroupEncryption } from '../../constructs/common/log-group-encryption';
 import { ModelLayout } from '../../constructs/common/model-layout';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import {
   AuthorizationModel,
   enumerateRunTimeCalls,

@@ -11,7 +11,7 @@ import {
   RunRecorder,
   type RunRecorderProps,
 } from '../../constructs';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { AuthorizationModel } from '../../lib/authorization';
 import { directPins } from '../../lib/locks/lock-file';
 import { binaryArguments, PYTHON_LOCKS } from '../../lib/locks/python-locks';

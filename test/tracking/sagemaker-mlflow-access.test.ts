@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { listRuns } from '../../lib/tracking/list-runs';
 import { type MlflowHttpRequest, MlflowRestClient } from '../../lib/tracking/mlflow-rest-client';
 import {

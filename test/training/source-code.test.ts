@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { SourceCode } from '../../constructs';
 import { deterministicTarGz } from '../../cfn/deterministic-tar';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { SOURCE } from '../support/training-fixtures';
 import { testApp } from '../support/test-app';
 
