@@ -1,13 +1,16 @@
 import { asObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
 import { valueAt } from '../../constructs/policy/template-reading';
-import { CODEBUILD_START_BUILD, codebuildBuildLine } from '../integrations/codebuild-build/cost';
+import { CHILD_EXECUTION } from '../integrations/child-execution';
+import { taskIntegration } from '../integrations/kinds';
 import { costLine, type CostLine, unpricedLine, missingPrices, totalUsd } from '../pricing/cost-line';
-import { GLUE_START_JOB_RUN, glueJobRunLine } from '../integrations/glue-job-run/cost';
 import type { RegionPriceList } from '../pricing/price-table';
-import { packageRequestLine } from '../integrations/codebuild-build/package-requests';
 import { worstCaseTransitions } from './state-transitions';
-import { definitionWithReferences, resourceWrittenAs, type TemplateResource } from '../pricing/template-resources';
+import {
+  definitionWithReferences,
+  resourceWrittenAs,
+  type TemplateResource,
+} from '../pricing/template-resources';
 
 /** What one run of a data pipeline costs at worst, apart from the runs it starts. */
 export interface DataPipelineRunCost {
@@ -25,16 +28,12 @@ export interface DataPipelineRunCost {
   readonly missing: readonly string[];
 }
 
-/** A Task state that starts work of Glue or CodeBuild: a data pipeline's steps. */
-const DATA_SERVICE_START = /:states:::(?:aws-sdk:)?(glue|codebuild):(start\w*)(?:\.sync)?$/i;
-const STATES_START_EXECUTION = /:states:::(?:aws-sdk:(?:sfn|states):|states:)startExecution/i;
-
 /**
  * Each state machine that starts Glue job runs or CodeBuild builds (the data pipelines), one run
  * at its worst case: every job run and build to its time limit (see `glueJobRunLine`,
  * `codebuildBuildLine`), and the most state transitions a run can take, every retry and the
  * failure path included (see `worstCaseTransitions`). The state machines it starts (training) are
- * named, not added. Any other Glue or CodeBuild work it starts is reported as not estimated.
+ * named, not added. A step of an integration no kind models is reported as not estimated.
  */
 export function dataPipelineRunCosts(
   resources: readonly TemplateResource[],
@@ -45,36 +44,36 @@ export function dataPipelineRunCosts(
     .flatMap((stateMachine) => {
       const definition = definitionWithReferences(stateMachine.properties);
       if (!definition) return []; // unreadable: training-runs.ts reports it
-      const tasks = taskStates(definition);
-      const steps = tasks.flatMap((task) => {
-        const match = DATA_SERVICE_START.exec(task.resource);
-        return match ? [{ ...task, service: match[1].toLowerCase(), api: match[2] }] : [];
-      });
-      if (steps.length === 0) return [];
+      const tasks = taskStates(definition).map((task) => ({ task, found: taskIntegration(task.resource) }));
+      // Its priced steps, and any step of an integration no kind models (so not estimated).
+      const steps = tasks.filter(
+        ({ found }) => !('integration' in found) || found.integration.cost?.part === 'data-pipeline-run',
+      );
+      if (!steps.some(({ found }) => 'integration' in found)) return [];
 
-      const lines = steps.flatMap((step) => {
-        if (GLUE_START_JOB_RUN.test(step.resource)) {
-          return [glueJobRunLine(step.name, step.parameters, stateMachine, resources, prices)];
+      const lines = steps.flatMap(({ task, found }) => {
+        if (!('integration' in found) || found.integration.cost?.part !== 'data-pipeline-run') {
+          const problem = 'problem' in found ? found.problem : 'no cost';
+          return unpricedLine(
+            task.name,
+            stateMachine.path,
+            `${stateMachine.path} ${task.name}: not estimated (${problem})`,
+          );
         }
-        if (CODEBUILD_START_BUILD.test(step.resource)) {
-          // The build's minutes, and what it asks of CodeArtifact where it installs from there.
-          const requests = packageRequestLine(step.name, step.parameters, stateMachine, resources, prices);
-          return [
-            codebuildBuildLine(step.name, step.parameters, stateMachine, resources, prices),
-            ...(requests ? [requests] : []),
-          ];
-        }
-        return unpricedLine(
-          `${step.name} (${step.service} ${step.api})`,
-          stateMachine.path,
-          `${stateMachine.path} ${step.name}: ${step.service} ${step.api} is not estimated`,
-        );
+        return found.integration.cost.lines({
+          name: task.name,
+          api: found.api,
+          parameters: task.parameters,
+          stateMachine,
+          resources,
+          prices,
+        });
       });
       lines.push(transitionsLine(stateMachine, definition, prices));
 
       const starts = tasks
-        .filter((task) => STATES_START_EXECUTION.test(task.resource))
-        .map((task) => {
+        .filter(({ found }) => 'integration' in found && found.integration === CHILD_EXECUTION)
+        .map(({ task }) => {
           const arn = valueAt(asObject(task.parameters) ?? {}, 'StateMachineArn');
           if (typeof arn !== 'string')
             return `${stateMachine.path} ${task.name}: a state machine named at run time`;

@@ -1,26 +1,11 @@
-import { asObject } from '../../cfn/json-values';
 import { taskStates } from '../../constructs/common/state-machine-tasks';
-import { DYNAMIC, stateMachineDefinition, valueAt } from '../../constructs/policy/template-reading';
-import type { ListPrice, PriceTable, RegionPriceList } from '../pricing/price-table';
+import { stateMachineDefinition } from '../../constructs/policy/template-reading';
+import { taskIntegration } from '../integrations/kinds';
+import type { JobCost } from '../integrations/sagemaker-job/cost';
+import type { PriceTable, RegionPriceList } from '../pricing/price-table';
 import type { TemplateResource } from '../pricing/template-resources';
 
-/** One SageMaker job a run starts, at its worst case: every instance until its time limit. */
-export interface JobCost {
-  /** The state that starts it (`Train`). */
-  readonly state: string;
-  readonly use: 'training' | 'processing';
-  readonly instanceType?: string;
-  readonly instanceCount?: number;
-  readonly maxRuntimeSeconds?: number;
-  /** Managed spot training (`EnableManagedSpotTraining`). */
-  readonly spot: boolean;
-  readonly price?: ListPrice;
-  /** `instanceCount × maxRuntime h × price`. */
-  readonly onDemandUsd?: number;
-  /** The on-demand figure, less the assumed spot discount for a spot job. */
-  readonly usd?: number;
-  readonly missing?: string;
-}
+export type { JobCost };
 
 /** What one run of a state machine costs in SageMaker jobs, at worst. */
 export interface TrainingRunCost {
@@ -33,14 +18,6 @@ export interface TrainingRunCost {
   readonly onDemandUsd: number;
   readonly missing: readonly string[];
 }
-
-const SAGEMAKER_TASK = /:states:::(?:aws-sdk:)?sagemaker:(create\w*Job)(?:\.sync|\.waitForTaskToken)?$/i;
-
-/** Where each kind of job keeps its instances, and its time limit. */
-const JOB_SHAPES = {
-  createtrainingjob: { use: 'training', resources: 'ResourceConfig' },
-  createprocessingjob: { use: 'processing', resources: 'ProcessingResources.ClusterConfig' },
-} as const;
 
 /**
  * The SageMaker jobs of each state machine that starts any (the training pipelines), each priced
@@ -62,8 +39,17 @@ export function trainingRunCosts(
         return [{ stateMachine: stateMachine.path, jobs: [], usd: 0, onDemandUsd: 0, missing: [missing] }];
       }
       const jobs = taskStates(definition).flatMap((task) => {
-        const api = SAGEMAKER_TASK.exec(task.resource)?.[1];
-        return api ? [jobCost(task.name, api, task.parameters, stateMachine.path, prices, table)] : [];
+        const found = taskIntegration(task.resource);
+        if (!('integration' in found) || found.integration.cost?.part !== 'training-run') return [];
+        const priced = {
+          name: task.name,
+          api: found.api,
+          parameters: task.parameters,
+          stateMachine,
+          resources,
+          prices,
+        };
+        return [found.integration.cost.job(priced, table)];
       });
       if (jobs.length === 0) return [];
       return [
@@ -76,46 +62,4 @@ export function trainingRunCosts(
         },
       ];
     });
-}
-
-function jobCost(
-  state: string,
-  api: string,
-  parameters: unknown,
-  stateMachine: string,
-  prices: RegionPriceList,
-  table: PriceTable,
-): JobCost {
-  const where = `${stateMachine} ${state}`;
-  const shape = JOB_SHAPES[api.toLowerCase() as keyof typeof JOB_SHAPES];
-  if (!shape) {
-    return { state, use: 'processing', spot: false, missing: `${where}: ${api} jobs are not estimated` };
-  }
-  const params = asObject(parameters) ?? {};
-  const instanceType = valueAt(params, `${shape.resources}.InstanceType`);
-  const instanceCount = valueAt(params, `${shape.resources}.InstanceCount`);
-  const maxRuntime = valueAt(params, 'StoppingCondition.MaxRuntimeInSeconds');
-  const spot = shape.use === 'training' && valueAt(params, 'EnableManagedSpotTraining') === true;
-  const base = { state, use: shape.use, spot };
-  const unreadable = [
-    [instanceType, 'string', 'instance type'],
-    [instanceCount, 'number', 'instance count'],
-    [maxRuntime, 'number', 'time limit (StoppingCondition.MaxRuntimeInSeconds)'],
-  ]
-    .filter(([value, type]) => typeof value !== type)
-    .map(([value, , what]) => (value === DYNAMIC ? `its ${what} is set at run time` : `it has no ${what}`));
-  if (unreadable.length > 0) {
-    return { ...base, missing: `${where}: ${unreadable.join(', ')}, so its worst case cannot be priced` };
-  }
-  const job = {
-    ...base,
-    instanceType: instanceType as string,
-    instanceCount: instanceCount as number,
-    maxRuntimeSeconds: maxRuntime as number,
-  };
-  const lookup = prices.sagemaker(shape.use, job.instanceType);
-  if ('missing' in lookup) return { ...job, missing: `${where}: ${lookup.missing}` };
-  const onDemandUsd = job.instanceCount * (job.maxRuntimeSeconds / 3600) * lookup.price.usd;
-  const discount = spot ? table.spotTrainingDiscount.fraction : 0;
-  return { ...job, price: lookup.price, onDemandUsd, usd: onDemandUsd * (1 - discount) };
 }

@@ -7,6 +7,7 @@ import type { Decision } from '../authorization/decision';
 import type { DeployedResource } from '../calls/deployed-assembly';
 import type { RunTimeCall } from '../calls/run-time-call';
 import { executionCalls, taskCalls } from '../authorization/state-machine-calls';
+import { taskIntegration } from '../integrations/kinds';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
 
 /** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `s3:getObject`, ...). */
@@ -47,13 +48,6 @@ export interface AuthorizedExecution {
   readonly checked: ReadonlyArray<{ readonly call: RunTimeCall; readonly decision: Decision }>;
 }
 
-/** The error name Step Functions gives a service integration's failure (`SageMaker.AmazonSageMakerException`). */
-const ACCESS_DENIED_ERRORS: Readonly<Record<string, string>> = {
-  sagemaker: 'SageMaker.AmazonSageMakerException',
-  s3: 'S3.S3Exception',
-  sns: 'SNS.AuthorizationErrorException',
-};
-
 /** A failed task, named as Step Functions names it, so Retry and Catch rules apply as on AWS. */
 function taskError(name: string, message: string): Error {
   const error = new Error(message);
@@ -76,29 +70,26 @@ export async function runAuthorizedExecution(
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const task of taskStates(definition)) {
     const name = task.name.split(' > ').at(-1)!;
-    const integration = /^arn:[^:]+:states:::(.+?)(\.sync(:2)?|\.waitForTaskToken)?$/.exec(
-      task.resource,
-    )?.[1];
+    const found = taskIntegration(task.resource);
     handlers[name] = async (input) => {
       const parameters = (input ?? {}) as JsonObject;
       const started = Date.now();
       options.onEvent?.({ state: name, kind: 'started' });
       try {
-        if (!integration) throw taskError('States.TaskFailed', `no local integration for ${task.resource}`);
+        if ('problem' in found) throw taskError('States.TaskFailed', found.problem);
         const { calls, problems } = taskCalls(authz.inventory, stateMachine, task, parameters);
         if (problems.length > 0) throw taskError('States.TaskFailed', problems.join('; '));
         for (const call of calls) {
           const decision = await authz.check(call);
           checked.push({ call, decision });
           if (!decision.allowed) {
-            const service = integration.replace(/^aws-sdk:/, '').split(':')[0];
             throw taskError(
-              ACCESS_DENIED_ERRORS[service] ?? 'States.TaskFailed',
+              found.integration.deniedError ?? 'States.TaskFailed',
               `AccessDenied: ${call.principal} is not authorized to perform ${call.action} on ${call.resource} (${decision.explanation})`,
             );
           }
         }
-        const result = await options.backend(integration, parameters, name);
+        const result = await options.backend(found.api, parameters, name);
         options.onEvent?.({ state: name, kind: 'succeeded', durationMs: Date.now() - started });
         return result;
       } catch (error) {
