@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../lib/app/cdk-context';
+import { REPO_ROOT } from '../config/repo-root';
 import { median } from './median';
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { environments } from '../config/environments';
 import { withModelCount } from '../config/model-count';
-import { REPO_ROOT } from '../lib/app/cdk-context';
+import { REPO_ROOT } from '../config/repo-root';
 import { CODE_VERSION_CONTEXT } from '../lib/app/platform';
 import { synthesizePlatform } from '../lib/app/synthesize';
 import { median } from './median';

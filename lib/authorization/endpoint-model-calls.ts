@@ -1,6 +1,5 @@
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
-import { endpointLogGroupName } from '../../constructs';
+import { endpointLogGroupName, sageMakerInferenceSourceArn } from '../../constructs';
 import { parseArn } from '../calls/arns';
 import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
 import type { Registration } from './model-registrations';

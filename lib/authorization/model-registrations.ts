@@ -1,5 +1,5 @@
 import { asObject, type JsonObject } from '../../cfn/json-values';
-import { taskStates } from '../../constructs/common/state-machine-tasks';
+import { taskStates } from '../../cfn/state-machine-tasks';
 import type { DeployedStage } from '../calls/deployed-assembly';
 import type { StateMachineRun } from './state-machine-calls';
 

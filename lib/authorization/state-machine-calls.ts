@@ -1,5 +1,5 @@
 import { asObject, type JsonObject } from '../../cfn/json-values';
-import { taskStates, type TaskState } from '../../constructs/common/state-machine-tasks';
+import { taskStates, type TaskState } from '../../cfn/state-machine-tasks';
 import type { DeployedResource } from '../calls/deployed-assembly';
 import type { PolicyInventory } from '../calls/policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from '../calls/run-time-call';

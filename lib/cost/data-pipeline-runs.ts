@@ -1,6 +1,6 @@
 import { asObject } from '../../cfn/json-values';
-import { taskStates } from '../../constructs/common/state-machine-tasks';
-import { valueAt } from '../../constructs/policy/template-reading';
+import { taskStates } from '../../cfn/state-machine-tasks';
+import { valueAt } from '../../cfn/value-at';
 import { CHILD_EXECUTION } from '../integrations/child-execution';
 import { taskIntegration } from '../integrations/kinds';
 import { costLine, type CostLine, unpricedLine, missingPrices, totalUsd } from '../pricing/cost-line';

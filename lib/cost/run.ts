@@ -8,7 +8,7 @@ import {
   type MlEnvConfig,
   platformConfig,
 } from '../../config';
-import { cdkJsonContext } from '../app/cdk-context';
+import { cdkJsonContext } from '../../config/cdk-json-context';
 import { synthesizePlatform } from '../app/synthesize';
 import { readAssembly } from '../parity/run';
 import { environmentTemplates } from '../parity/templates';

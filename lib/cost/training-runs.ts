@@ -1,5 +1,5 @@
-import { taskStates } from '../../constructs/common/state-machine-tasks';
-import { stateMachineDefinition } from '../../constructs/policy/template-reading';
+import { taskStates } from '../../cfn/state-machine-tasks';
+import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
 import { taskIntegration } from '../integrations/kinds';
 import type { JobCost } from '../integrations/sagemaker-job/cost';
 import type { PriceTable, RegionPriceList } from '../pricing/price-table';

@@ -1,7 +1,7 @@
 import '../authorization/promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { JsonObject } from '../../cfn/json-values';
-import { taskStates } from '../../constructs/common/state-machine-tasks';
+import { taskStates } from '../../cfn/state-machine-tasks';
 import type { AuthorizationModel } from '../authorization/authorization-model';
 import type { Decision } from '../authorization/decision';
 import type { DeployedResource } from '../calls/deployed-assembly';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, posix, relative } from 'node:path';
 import { type ModelConfig, modelCodeDirectory, platformConfig } from '../../config';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { gitCodeVersion } from '../app/code-version';
 
 /**

@@ -1,8 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import type { JsonObject } from '../../cfn/json-values';
-import { DBT_TARGET_VARIABLE } from '../../constructs';
-import { artifactLocationModel } from '../../constructs/tracking/experiment-artifact-location';
+import { artifactLocationModel, DBT_TARGET_VARIABLE } from '../../constructs';
 import type { DeployedResource } from '../calls/deployed-assembly';
 import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../integrations/codebuild-build/calls';
 import { integrationNamed } from '../integrations/kinds';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { emulatorEndpoint } from './emulator-env';
 import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './jobs/process-group';
 

@@ -9,6 +9,7 @@ import {
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentPin, modelResourceName } from '../../config';
+import { ARTIFACT_METADATA, sageMakerInferenceSourceArn } from '../../constructs';
 import { origin } from '../calls/run-time-call';
 import { s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
 import { assumedBySageMaker, imagePullCalls } from '../calls/sagemaker-runtime-calls';
@@ -21,8 +22,6 @@ import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { modelPython } from './model-python';
 import { servedModelDir, type ServingRecord, servingDir, startServer } from './serving-process';
-import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
-import { sageMakerInferenceSourceArn } from '../../constructs/common/service-principals';
 import { ModelStack } from '../stacks/model-stack';
 
 /** A registered model package, as far as serving it needs. */

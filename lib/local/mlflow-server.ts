@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { experimentArtifactLocation } from '../../constructs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { experimentArtifactLocation } from '../../constructs/tracking/experiment-artifact-location';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './jobs/process-group';
 
 /**

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ModelConfig } from '../../config';
 import { containerPython, FRAMEWORKS } from '../../constructs';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { modelLock, type LockTarget } from '../locks/python-locks';
 import { DEFAULT_PYTHON } from './jobs/job-options';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ModelConfig, modelCodeDirectory } from '../../config';
-import { REPO_ROOT } from '../app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { DEFAULT_PYTHON } from './jobs/job-options';
 
 const generated = new Map<string, string>();

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../cfn/json-values';
-import { DYNAMIC, valueAt } from '../../constructs/policy/template-reading';
+import { DYNAMIC, valueAt } from '../../cfn/value-at';
 import { resourceWrittenAs, type TemplateResource } from './template-resources';
 
 /**

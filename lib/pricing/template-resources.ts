@@ -1,6 +1,6 @@
 import { asObject, type JsonObject } from '../../cfn/json-values';
 import { TemplateReader } from '../../cfn/template-reader';
-import { stateMachineDefinition } from '../../constructs/policy/template-reading';
+import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
 import { type CfnTemplate, constructPathOf } from '../../cfn/cfn-template';
 
 /** The synthesized templates of one environment, and where it deploys. */

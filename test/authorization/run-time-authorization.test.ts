@@ -1,6 +1,7 @@
 import { EMULATED_ENVIRONMENTS, type EnvironmentConfig } from '../../config';
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import { stateMachineDefinition, taskStates } from '../../constructs/policy/template-reading';
+import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
+import { taskStates } from '../../cfn/state-machine-tasks';
 import {
   AuthorizationModel,
   confusedDeputyCalls,

@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { DataCatalog, DbtProject, SparkJob } from '../../constructs';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { estimateEnvironment } from '../../lib/cost/estimate';
 import { formatCostReport } from '../../lib/cost/report';
 import { oneEnvironmentReport } from '../support/one-environment-report';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { EMULATED_ENVIRONMENTS } from '../../config';
 import { EMULATOR_GAPS } from '../../lib/local/emulator-gaps';
 import { platformAssembly } from '../support/platform';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { modelResourceName, platformConfig } from '../../config';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { EMULATOR_LAUNCHER, emulatorStatus, startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { stageStacks } from '../../lib/local/emulator-assembly';
 import { deployedAssemblyDir } from '../../lib/local/emulator-deploy';

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { asObject } from '../../cfn/json-values';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../cfn/pascal-case';

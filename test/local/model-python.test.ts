@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { platformConfig } from '../../config';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { DEFAULT_PYTHON } from '../../lib/local/jobs/job-options';
 import {
   ensureVenv,

@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelCodeDirectory, platformConfig } from '../../config';
-import { REPO_ROOT } from '../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../config/repo-root';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { localEnvironment } from '../../lib/local/emulator-up';

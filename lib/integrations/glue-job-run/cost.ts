@@ -1,5 +1,5 @@
 import { asObject } from '../../../cfn/json-values';
-import { valueAt } from '../../../constructs/policy/template-reading';
+import { valueAt } from '../../../cfn/value-at';
 import { count, costLine, type CostLine, unpricedLine } from '../../pricing/cost-line';
 import type { RegionPriceList } from '../../pricing/price-table';
 import { settingProblems, taskTarget } from '../../pricing/task-target';

@@ -1,5 +1,5 @@
 import { asObject } from '../../../cfn/json-values';
-import { DYNAMIC, valueAt } from '../../../constructs/policy/template-reading';
+import { DYNAMIC, valueAt } from '../../../cfn/value-at';
 import type { ListPrice, PriceTable } from '../../pricing/price-table';
 import type { PricedTask } from '../../pricing/priced-task';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../app/cdk-context';
+import { REPO_ROOT } from '../../../config/repo-root';
 
 /**
  * AWS images that a job runs with their own entrypoint, and the local stand-in that takes the

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
+import { deterministicTarGz } from '../../../cfn/deterministic-tar';
 import { ContainerRoot } from '../../local/jobs/container-root';
 import type { CreateTrainingJobRequest, TrainingJobDescription } from '../../local/jobs/job-requests';
 import {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../app/cdk-context';
+import { REPO_ROOT } from '../../../config/repo-root';
 import type { ObjectStore } from '../../ops/object-store';
 import type { ProcessResult } from './run-process';
 

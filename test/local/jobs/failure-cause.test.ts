@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../../lib/app/cdk-context';
+import { REPO_ROOT } from '../../../config/repo-root';
 import { consoleSteps } from '../../../lib/cli/steps';
 import { formatTrainResult } from '../../../lib/cli/train-output';
 import { BuildFailed, runCodeBuild } from '../../../lib/integrations/codebuild-build/local-build';
@@ -14,7 +14,7 @@ import { runTrainingJob } from '../../../lib/integrations/sagemaker-job/training
 import type { LocalTrainResult } from '../../../lib/local/local-train';
 import { stateMachineDefinition } from '../../../cfn/template-intrinsics';
 import { failureCause, formatStateEnded } from '../../../lib/ops/training-runs';
-import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
+import { deterministicTarGz } from '../../../cfn/deterministic-tar';
 import { pascalCase } from '../../../cfn/pascal-case';
 import { platformAssembly } from '../../support/platform';
 import { BUILD_SOURCE, storeWithBuildSource } from './build-source';

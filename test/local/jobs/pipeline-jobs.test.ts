@@ -14,7 +14,7 @@ import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runProcessingJob } from '../../../lib/integrations/sagemaker-job/processing-job';
 import { syncTaskOutput } from '../../../lib/integrations/sagemaker-job/sync-task';
 import { runTrainingJob } from '../../../lib/integrations/sagemaker-job/training-job';
-import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
+import { deterministicTarGz } from '../../../cfn/deterministic-tar';
 import { type PipelineRun, runPipeline } from '../../support/pipeline-harness';
 import { platformAssembly } from '../../support/platform';
 import { publishFileAsset } from './assembly-assets';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deterministicTarGz } from '../../../constructs/training/deterministic-tar';
+import { deterministicTarGz } from '../../../cfn/deterministic-tar';
 import type { CreateTrainingJobRequest } from '../../../lib/local/jobs/job-requests';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runTrainingJob } from '../../../lib/integrations/sagemaker-job/training-job';
