@@ -26,6 +26,10 @@ const project = {
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
   setupFiles: ['<rootDir>/test/support/construct-test-apps.ts'],
   cacheDirectory: '<rootDir>/.jest-cache',
+  // Compiled modules kept between test files and runs (MLENV_JEST_CODE_CACHE=off compiles each anew).
+  ...(process.env.MLENV_JEST_CODE_CACHE === 'off'
+    ? {}
+    : { runtime: '<rootDir>/test/support/code-caching-runtime.cjs' }),
 };
 
 /**
