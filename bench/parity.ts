@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesizePlatform } from '../lib/app/synthesize';
-import { checkParity } from '../lib/parity/check';
+import { synthesizePlatform } from '../lib/platform/app/synthesize';
+import { checkParity } from '../lib/tools/parity/check';
 import { median } from './median';
 
 /**

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, VENV_LOCK } from '../lib/locks/python-locks';
-import { syncArguments } from '../lib/locks/venv-setup';
+import { REPO_ROOT } from '../config/repo-root';
+import { VENV_LOCK } from '../lib/platform/locks/python-locks';
+import { syncArguments } from '../lib/platform/locks/venv-setup';
 import { median } from './median';
 
 /**
@@ -37,7 +38,7 @@ const installers: Record<string, (venv: string) => number> = {
         PIP_NO_CACHE_DIR: '1',
       },
     ),
-  // uv as scripts/setup runs it (lib/locks/venv-setup.ts), no cache.
+  // uv as scripts/setup runs it (lib/platform/locks/venv-setup.ts), no cache.
   uv: (venv) => {
     const args = syncArguments().map((a) =>
       a === join(REPO_ROOT, '.venv', 'bin', 'python') ? join(venv, 'bin', 'python') : a,

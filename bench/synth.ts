@@ -6,8 +6,8 @@ import { loadConfig } from '../config';
 import { environments } from '../config/environments';
 import { withModelCount } from '../config/model-count';
 import { REPO_ROOT } from '../config/repo-root';
-import { CODE_VERSION_CONTEXT } from '../lib/app/platform';
-import { synthesizePlatform } from '../lib/app/synthesize';
+import { CODE_VERSION_CONTEXT } from '../lib/platform/app/platform';
+import { synthesizePlatform } from '../lib/platform/app/synthesize';
 import { median } from './median';
 
 /**

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, platformConfig } from '../config';
-import { gitCodeVersion } from '../lib/app/code-version';
-import { addEnvironmentStages, CODE_VERSION_CONTEXT } from '../lib/app/platform';
-import { addDelivery } from '../lib/pipeline/delivery';
-import { platformApp } from '../lib/app/platform-app';
+import { gitCodeVersion } from '../lib/platform/app/code-version';
+import { addEnvironmentStages, CODE_VERSION_CONTEXT } from '../lib/platform/app/platform';
+import { addDelivery } from '../lib/platform/delivery/delivery';
+import { platformApp } from '../lib/platform/app/platform-app';
 
 const app = platformApp();
 if (app.node.tryGetContext(CODE_VERSION_CONTEXT) === undefined) {

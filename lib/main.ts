@@ -2,15 +2,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, deployCommand, LOCAL_ENVIRONMENT } from '../config';
 import { REPO_ROOT } from '../config/repo-root';
-import { gitCodeVersion } from './app/code-version';
-import { CODE_VERSION_CONTEXT } from './app/platform';
-import { synthesizePlatform } from './app/synthesize';
+import { gitCodeVersion } from './platform/app/code-version';
+import { CODE_VERSION_CONTEXT } from './platform/app/platform';
+import { synthesizePlatform } from './platform/app/synthesize';
 import { consoleSteps } from './cli/steps';
 import { formatLifecycleSummary } from './cli/lifecycle-output';
 import { type LifecycleResult, runLifecycle } from './local/lifecycle';
 import { localDown, type LocalDownResult } from './local/local-down';
-import { checkParity } from './parity/check';
-import { formatParityReport } from './parity/report';
+import { checkParity } from './tools/parity/check';
+import { formatParityReport } from './tools/parity/report';
 
 /**
  * Where the main job keeps its local environment: its own, so that it neither reuses nor stops

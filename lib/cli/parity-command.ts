@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { formatParityReport, parityJson } from '../parity/report';
-import { runParity } from '../parity/run';
+import { formatParityReport, parityJson } from '../tools/parity/report';
+import { runParity } from '../tools/parity/run';
 
 /** `mlenv parity`: the environments differ only where the configuration's knobs say so. */
 export function parityCommand(): Command {

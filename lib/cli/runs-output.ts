@@ -1,4 +1,4 @@
-import type { ModelRuns, TrackedRun } from '../tracking/list-runs';
+import type { ModelRuns, TrackedRun } from '../ops/tracking/list-runs';
 
 /** The runs of each model, one line a run, newest first. */
 export function formatModelRuns(environment: string, results: readonly ModelRuns[]): string {

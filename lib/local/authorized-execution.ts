@@ -1,13 +1,13 @@
-import '../authorization/promise-with-resolvers';
+import '../tools/authorization/promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { JsonObject } from '../../cfn/json-values';
 import { taskStates } from '../../cfn/state-machine-tasks';
-import type { AuthorizationModel } from '../authorization/authorization-model';
-import type { Decision } from '../authorization/decision';
-import type { DeployedResource } from '../calls/deployed-assembly';
-import type { RunTimeCall } from '../calls/run-time-call';
-import { executionCalls, taskCalls } from '../authorization/state-machine-calls';
-import { taskIntegration } from '../integrations/kinds';
+import type { AuthorizationModel } from '../tools/authorization/authorization-model';
+import type { Decision } from '../tools/authorization/decision';
+import type { DeployedResource } from '../tools/calls/deployed-assembly';
+import type { RunTimeCall } from '../tools/calls/run-time-call';
+import { executionCalls, taskCalls } from '../tools/authorization/state-machine-calls';
+import { taskIntegration } from '../tools/integrations/kinds';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
 
 /** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `s3:getObject`, ...). */

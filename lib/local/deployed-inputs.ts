@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, posix, relative } from 'node:path';
 import { type ModelConfig, modelCodeDirectory, platformConfig } from '../../config';
-import { REPO_ROOT } from '../../config/repo-root';
-import { gitCodeVersion } from '../app/code-version';
+import { libAreaOf, REPO_ROOT } from '../../config/repo-root';
+import { gitCodeVersion } from '../platform/app/code-version';
 
 /**
  * What the app (`cdk.json`'s `bin/app.ts`) synthesized a deploy from: the content hash of every
@@ -78,7 +78,7 @@ export function appLibFolders(root: string = REPO_ROOT): string[] {
     if (seen.has(file)) continue;
     seen.add(file);
     const source = readFileSync(join(root, file), 'utf8');
-    for (const match of source.matchAll(/(?:from|import\(|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    for (const match of source.matchAll(/(?:from|import|import\(|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
       const target = normalize(join(dirname(file), match[1]));
       const found = [`${target}.ts`, join(target, 'index.ts'), target].find((candidate) =>
         isFile(join(root, candidate)),
@@ -87,9 +87,7 @@ export function appLibFolders(root: string = REPO_ROOT): string[] {
     }
   }
   // Whole folders: they hold what their modules read beside them (JSON, templates).
-  const folders = [...seen]
-    .filter((f) => f.startsWith('lib/'))
-    .map((f) => f.split('/').slice(0, 2).join('/'));
+  const folders = [...seen].flatMap((f) => libAreaOf(f) ?? []);
   return [...new Set(folders)].sort();
 }
 

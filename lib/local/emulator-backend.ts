@@ -2,13 +2,13 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import type { JsonObject } from '../../cfn/json-values';
 import { artifactLocationModel, DBT_TARGET_VARIABLE } from '../../constructs';
-import type { DeployedResource } from '../calls/deployed-assembly';
-import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../integrations/codebuild-build/calls';
-import { integrationNamed } from '../integrations/kinds';
-import type { ChildExecution, IntegrationRecord } from '../integrations/task-integration';
+import type { DeployedResource } from '../tools/calls/deployed-assembly';
+import { DBT_ENVIRONMENT, RECORDER_ENVIRONMENT } from '../tools/integrations/codebuild-build/calls';
+import { integrationNamed } from '../tools/integrations/kinds';
+import type { ChildExecution, IntegrationRecord } from '../tools/integrations/task-integration';
 import type { LogDestination } from '../ops/job-log-locations';
 import { S3ObjectStore } from '../ops/s3-object-store';
-import { CURATED_ROWS_TABLE } from '../stacks/model-data-pipeline';
+import { CURATED_ROWS_TABLE } from '../platform/stacks/model-data-pipeline';
 import {
   type AuthorizedExecution,
   type ExecutionEvent,
@@ -18,9 +18,9 @@ import {
 import { emulatorClientConfig, emulatorProcessEnv } from './emulator-env';
 import { type EmulatorRecord, recordInEmulator, runRecorded } from './emulator-records';
 import { executionArnOf, ExecutionHistory } from './execution-history';
-import { type JobLines, writeJobLog } from './jobs/job-log-streams';
-import type { ProcessingJobDescription, TrainingJobDescription } from './jobs/job-requests';
-import type { LocalJobOptions } from './jobs/job-options';
+import { type JobLines, writeJobLog } from '../jobs/job-log-streams';
+import type { ProcessingJobDescription, TrainingJobDescription } from '../jobs/job-requests';
+import type { LocalJobOptions } from '../jobs/job-options';
 import { localArtifactLocation, mlflowServerStatus } from './mlflow-server';
 import type { LocalDeployment } from './local-deployment';
 
@@ -69,7 +69,7 @@ const LOCAL_ROWS_VARIABLE = 'MLENV_CURATED_PATH';
 
 /**
  * The Task states of the local stage's state machines, answered by the local environment: each by
- * its integration's kind (lib/integrations: SageMaker jobs and Glue job runs and builds run on this
+ * its integration's kind (lib/tools/integrations: SageMaker jobs and Glue job runs and builds run on this
  * machine, the SDK integrations and SNS go to the emulator), given what the local environment has:
  * the emulator's clients, where logs and job descriptions are recorded, the execution's history.
  */

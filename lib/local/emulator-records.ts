@@ -1,7 +1,7 @@
 import { emulatorEndpoint } from './emulator-env';
 import type { ExecutionEnd, ExecutionHistory, RecordedExecution } from './execution-history';
-import { interrupted } from './jobs/running-jobs';
-import type { ProcessingJobDescription, TrainingJobDescription } from './jobs/job-requests';
+import { interrupted } from '../jobs/running-jobs';
+import type { ProcessingJobDescription, TrainingJobDescription } from '../jobs/job-requests';
 
 /** What the launcher records in moto's backends (lib/local/emulator/local_records.py). */
 export type EmulatorRecord =

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/repo-root';
 import { emulatorEndpoint } from './emulator-env';
-import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './jobs/process-group';
+import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from '../jobs/process-group';
 
 /** The launcher that corrects moto's CloudFormation bugs and starts its server. */
 export const EMULATOR_LAUNCHER = join(__dirname, 'emulator', 'moto_server.py');

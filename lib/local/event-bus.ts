@@ -10,7 +10,7 @@ import {
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../cfn/json-values';
-import { eventRuleCalls } from '../authorization/event-rule-calls';
+import { eventRuleCalls } from '../tools/authorization/event-rule-calls';
 import type { LocalDeployment } from './local-deployment';
 
 /** An event as a service sends it to EventBridge (its envelope is added here). */

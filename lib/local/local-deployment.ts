@@ -10,15 +10,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EnvironmentConfig, type MlEnvConfig, platformConfig } from '../../config';
 import { pascalCase } from '../../cfn/pascal-case';
-import { AuthorizationModel } from '../authorization';
-import type { Decision } from '../authorization/decision';
-import type { DeployedResource, DeployedStage } from '../calls/deployed-assembly';
-import type { RunTimeCall } from '../calls/run-time-call';
+import { AuthorizationModel } from '../tools/authorization';
+import type { Decision } from '../tools/authorization/decision';
+import type { DeployedResource, DeployedStage } from '../tools/calls/deployed-assembly';
+import type { RunTimeCall } from '../tools/calls/run-time-call';
 import { emulatorStatus, localStateDir } from './emulator';
 import { deployedAssemblyDir } from './emulator-deploy';
 import { emulatorClientConfig } from './emulator-env';
 import { localEnvironment } from './emulator-up';
-import { ModelStack } from '../stacks/model-stack';
+import { ModelStack } from '../platform/stacks/model-stack';
 
 /** The emulator's clients, one per service the lifecycle calls. */
 export interface EmulatorClients {

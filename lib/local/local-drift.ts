@@ -6,17 +6,17 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { randomBytes } from 'node:crypto';
 import { asObject, type JsonObject } from '../../cfn/json-values';
-import { dataQualityJobCalls } from '../authorization/monitoring-job-calls';
+import { dataQualityJobCalls } from '../tools/authorization/monitoring-job-calls';
 import { type Delivery, deliverEvent } from './event-bus';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
-import type { CreateProcessingJobRequest } from './jobs/job-requests';
-import { runProcessingJob } from '../integrations/sagemaker-job/processing-job';
+import type { CreateProcessingJobRequest } from '../jobs/job-requests';
+import { runProcessingJob } from '../tools/integrations/sagemaker-job/processing-job';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { uploadCapture } from './local-smoke';
 import { type LocalTrainResult, localTrain, type PipelineInput } from './local-train';
 import { runningServer } from './serving-process';
-import { ModelStack } from '../stacks/model-stack';
+import { ModelStack } from '../platform/stacks/model-stack';
 
 /** Where Model Monitor's container finds its inputs and puts its report. */
 const CONTAINER = {

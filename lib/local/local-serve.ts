@@ -10,19 +10,19 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentPin, modelResourceName } from '../../config';
 import { ARTIFACT_METADATA, sageMakerInferenceSourceArn } from '../../constructs';
-import { origin } from '../calls/run-time-call';
-import { s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
-import { assumedBySageMaker, imagePullCalls } from '../calls/sagemaker-runtime-calls';
+import { origin } from '../tools/calls/run-time-call';
+import { s3ReadCalls, s3WriteCalls } from '../tools/calls/s3-object-calls';
+import { assumedBySageMaker, imagePullCalls } from '../tools/calls/sagemaker-runtime-calls';
 import { deployStage } from './emulator-deploy';
 import { EMULATOR_CREDENTIALS, emulatorEndpoint } from './emulator-env';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
-import { runProcess, tail } from './jobs/run-process';
+import { runProcess, tail } from '../jobs/run-process';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { modelPython } from './model-python';
 import { servedModelDir, type ServingRecord, servingDir, startServer } from './serving-process';
-import { ModelStack } from '../stacks/model-stack';
+import { ModelStack } from '../platform/stacks/model-stack';
 
 /** A registered model package, as far as serving it needs. */
 export interface ServablePackage {

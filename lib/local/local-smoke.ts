@@ -1,8 +1,8 @@
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { origin } from '../calls/run-time-call';
-import { s3WriteCalls } from '../calls/s3-object-calls';
+import { origin } from '../tools/calls/run-time-call';
+import { s3WriteCalls } from '../tools/calls/s3-object-calls';
 import { emulatorClientConfig, emulatorEndpoint } from './emulator-env';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
@@ -11,7 +11,7 @@ import { sampleDataset } from './sample-dataset';
 import { endpointRows, type ModelColumns } from '../ops/endpoint-rows';
 import type { ModelConfig } from '../../config';
 import { runningServer, servedModelDir, type ServingRecord } from './serving-process';
-import { ModelStack } from '../stacks/model-stack';
+import { ModelStack } from '../platform/stacks/model-stack';
 
 /** How far `smoke --shift` moves the data by default: every feature times 1.5. */
 export const DEFAULT_SHIFT = 1.5;

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/repo-root';
-import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from './jobs/process-group';
+import { isOwnProcess, spawnInBackground, stopProcessGroup, tailFile } from '../jobs/process-group';
 
 /**
  * The local environment's MLflow tracking server: `mlflow server` of the project's `.venv` on a

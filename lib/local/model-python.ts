@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import type { ModelConfig } from '../../config';
 import { containerPython, FRAMEWORKS } from '../../constructs';
 import { REPO_ROOT } from '../../config/repo-root';
-import { modelLock, type LockTarget } from '../locks/python-locks';
-import { DEFAULT_PYTHON } from './jobs/job-options';
+import { modelLock, type LockTarget } from '../platform/locks/python-locks';
+import { DEFAULT_PYTHON } from '../jobs/job-options';
 
 const run = promisify(execFile);
 

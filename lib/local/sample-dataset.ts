@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ModelConfig, modelCodeDirectory } from '../../config';
 import { REPO_ROOT } from '../../config/repo-root';
-import { DEFAULT_PYTHON } from './jobs/job-options';
+import { DEFAULT_PYTHON } from '../jobs/job-options';
 
 const generated = new Map<string, string>();
 

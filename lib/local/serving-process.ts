@@ -11,9 +11,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { baseEnvironment, DEFAULT_PYTHON } from './jobs/job-options';
-import { interrupted, type RunningJob, startJob } from './jobs/running-jobs';
-import { isOwnProcess, stopProcessGroup, tailFile } from './jobs/process-group';
+import { baseEnvironment, DEFAULT_PYTHON } from '../jobs/job-options';
+import { interrupted, type RunningJob, startJob } from '../jobs/running-jobs';
+import { isOwnProcess, stopProcessGroup, tailFile } from '../jobs/process-group';
 
 /** The stand-in of a SageMaker endpoint's serving container (the inference contract). */
 export const SERVING_STAND_IN = join(__dirname, 'python', 'serving_standin.py');

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative } from 'node:path';
 import { modelCodeDirectory, modelSchema, type ModelConfig } from '../../config';
 import { METRIC_GROUPS, PROBLEM_TYPES } from '../../config/evaluation-metrics';
-import { inputsDigest, lockHeader } from '../locks/lock-file';
-import { modelLock } from '../locks/python-locks';
+import { inputsDigest, lockHeader } from '../platform/locks/lock-file';
+import { modelLock } from '../platform/locks/python-locks';
 
 /** The frameworks `mlenv model new` has a template for, each with the container version it configures. */
 export const SCAFFOLD_FRAMEWORKS = { sklearn: '1.2-1', xgboost: '1.7-1', pytorch: '2.3' } as const;

@@ -41,7 +41,7 @@ import sys
 import tempfile
 
 # The tags of a run (its lineage, and the package it produced), named once for this script and
-# for `mlenv runs` (lib/tracking/list-runs.ts), which reads them back.
+# for `mlenv runs` (lib/ops/tracking/list-runs.ts), which reads them back.
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "run_tags.json"), encoding="utf-8") as _f:
     RUN_TAGS = json.load(_f)
 # The run's artifacts: the evaluation report, and the model's archive in its own folder.

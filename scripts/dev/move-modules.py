@@ -4,7 +4,7 @@
 Usage: scripts/dev/move-modules.py OLD NEW [OLD NEW ...]   (repository-relative .ts paths)
 
 Each OLD is moved with `git mv`; every .ts file of the repository whose relative import
-specifiers (`from '...'`, `import('...')`, `require('...')`, `jest.mock('...')`) resolve to a
+specifiers (`from '...'`, `import '...'`, `import('...')`, `require('...')`, `jest.mock('...')`) resolve to a
 moved module, or that moved itself, gets them rewritten relative to the new places. `tsc` then
 proves the result.
 """
@@ -15,7 +15,7 @@ import sys
 
 ROOT = subprocess.run(['git', 'rev-parse', '--show-toplevel'], capture_output=True, text=True, check=True).stdout.strip()
 FOLDERS = ['bin', 'bench', 'cfn', 'config', 'constructs', 'lib', 'scripts', 'test']
-SPECIFIER = re.compile(r"""((?:from|import\(|require\(|jest\.mock\(|jest\.requireActual\()\s*['"])(\.{1,2}/[^'"]*)(['"])""")
+SPECIFIER = re.compile(r"""((?:from|import|import\(|require\(|jest\.mock\(|jest\.requireActual\()\s*['"])(\.{1,2}/[^'"]*)(['"])""")
 
 
 def ts_files():

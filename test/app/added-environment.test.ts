@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../config';
-import { synthesizePlatform } from '../../lib/app/synthesize';
-import { costReport } from '../../lib/cost/run';
-import { PRICE_TABLE } from '../../lib/cost/prices';
-import { renderWorkflowFiles, staleWorkflowFiles } from '../../lib/delivery/workflow-files';
-import { ARCHITECTURE_PAGE, architectureMarkdown } from '../../lib/diagram/architecture';
-import { checkParity } from '../../lib/parity/check';
-import { readLock } from '../../lib/stateful/lock-file';
-import { lockProblems, statefulResources } from '../../lib/stateful/lock';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
+import { costReport } from '../../lib/tools/cost/run';
+import { PRICE_TABLE } from '../../lib/tools/cost/prices';
+import { renderWorkflowFiles, staleWorkflowFiles } from '../../lib/platform/delivery/workflow-files';
+import { ARCHITECTURE_PAGE, architectureMarkdown } from '../../lib/tools/diagram/architecture';
+import { checkParity } from '../../lib/tools/parity/check';
+import { readLock } from '../../lib/tools/stateful/lock-file';
+import { lockProblems, statefulResources } from '../../lib/tools/stateful/lock';
 import { markedBlock } from '../docs/documents';
 import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 import { TEST_CONTEXT } from '../support/platform';
@@ -52,7 +52,7 @@ test('parity finds no undeclared difference', () => {
 
 test('the cost report prices nothing there and names the region and the file to add it to', () => {
   const report = costReport(assembly, config, { environment: name, servedAssembly: assembly });
-  const noRegion = `no prices for region ${region}: add the region to lib/cost/prices.ts`;
+  const noRegion = `no prices for region ${region}: add the region to lib/tools/cost/prices.ts`;
   expect(report.environments[0].estimate.idleUsd).toBe(0);
   expect(report.missing.length).toBeGreaterThan(0);
   expect(report.missing.filter((m) => !m.includes(noRegion))).toEqual([]);

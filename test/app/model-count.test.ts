@@ -6,8 +6,8 @@ import { loadConfig } from '../../config';
 import { environments } from '../../config/environments';
 import { withModelCount } from '../../config/model-count';
 import { CLOUDFORMATION_TEMPLATE_LIMITS, templateFigures, TemplateLimits } from '../../constructs';
-import { synthesizePlatform } from '../../lib/app/synthesize';
-import { checkParity } from '../../lib/parity/check';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
+import { checkParity } from '../../lib/tools/parity/check';
 import { deploymentsDir, modelPin } from '../support/pins';
 import { TEST_CONTEXT } from '../support/platform';
 

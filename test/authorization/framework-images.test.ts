@@ -2,7 +2,7 @@ import { modelCodeDirectory, type MlEnvConfigInput } from '../../config';
 import { environments } from '../../config/environments';
 import { FRAMEWORK_NAMES, type FrameworkName } from '../../constructs';
 import { pascalCase } from '../../cfn/pascal-case';
-import { otherImageCalls, type RunTimeCall } from '../../lib/authorization';
+import { otherImageCalls, type RunTimeCall } from '../../lib/tools/authorization';
 import {
   type Checked,
   checkAll,

@@ -14,14 +14,14 @@ import {
 } from '../../config';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { pascalCase } from '../../cfn/pascal-case';
-import { buildPlatformApp } from '../../lib/app/synthesize';
+import { buildPlatformApp } from '../../lib/platform/app/synthesize';
 import {
   AuthorizationModel,
   type DeployedResource,
   enumerateRunTimeCalls,
   type PromotionTarget,
   type RunTimeCallEnumeration,
-} from '../../lib/authorization';
+} from '../../lib/tools/authorization';
 import { deploymentsDir } from '../support/pins';
 import { TEST_CONTEXT } from '../support/platform';
 

@@ -14,7 +14,7 @@ import {
   type RunTimeCall,
   type RunTimeCallEnumeration,
   untrustedAccountCalls,
-} from '../../lib/authorization';
+} from '../../lib/tools/authorization';
 import { type Checked, cleanlyAllowed, cleanlyDenied } from '../support/checked-calls';
 import { pinnedPlatform } from './pinned-platform';
 

@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { loadConfig, platformConfig } from '../../config';
 import { EVALUATION_METRICS, PROBLEM_TYPES } from '../../config/evaluation-metrics';
 import { REPO_ROOT } from '../../config/repo-root';
-import { inputsDigest, recordedDigest } from '../../lib/locks/lock-file';
-import { modelLock } from '../../lib/locks/python-locks';
+import { inputsDigest, recordedDigest } from '../../lib/platform/locks/lock-file';
+import { modelLock } from '../../lib/platform/locks/python-locks';
 import { SCAFFOLD_FRAMEWORKS, scaffoldModel } from '../../lib/ops/model-scaffold';
 
 const config = platformConfig();

@@ -2,9 +2,9 @@ import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { MlDataStore } from '../../constructs';
-import { buildPlatformApp } from '../../lib/app/synthesize';
-import { nagPacks } from '../../lib/compliance/nag-packs';
-import { addDelivery } from '../../lib/pipeline/delivery';
+import { buildPlatformApp } from '../../lib/platform/app/synthesize';
+import { nagPacks } from '../../lib/platform/compliance/nag-packs';
+import { addDelivery } from '../../lib/platform/delivery/delivery';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,7 @@ function acknowledgementsIn(
 describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
   // One synthesis with the packs serves both tests below; every environment serves a model, so
   // that endpoints are checked too.
-  // The platform's app runs the packs itself (lib/app/platform-app.ts), on every synth.
+  // The platform's app runs the packs itself (lib/platform/app/platform-app.ts), on every synth.
   const { app, config, stages } = buildPlatformApp({ outdir: outdir(), config: configWithPins(ALL_PINNED) });
   addDelivery(app, config, stages);
   let synthError: unknown;
@@ -63,7 +63,7 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
       return { ...c, [rule]: (c[rule] ?? 0) + 1 };
     }, {});
     // The rules acknowledged anywhere, with how often: counted from the configuration, over all
-    // environments (every one serving every model); see lib/compliance/.
+    // environments (every one serving every model); see lib/platform/compliance/.
     const envs = config.environments;
     const delivery = config.delivery ? 1 : 0;
     const count = (of: (env: (typeof envs)[number]) => number) => envs.reduce((sum, env) => sum + of(env), 0);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/repo-root';
-import { synthesizePlatform } from '../../lib/app/synthesize';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 import { platformAssembly } from '../support/platform';
 

@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildPlatformApp } from '../../lib/app/synthesize';
+import { buildPlatformApp } from '../../lib/platform/app/synthesize';
 
 /** The IAM5 acknowledgements recorded on a construct: finding -> reason. */
 function iam5Acknowledgements(node: IConstruct): Record<string, string> {

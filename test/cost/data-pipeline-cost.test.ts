@@ -4,8 +4,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { DataCatalog, DbtProject, SparkJob } from '../../constructs';
 import { REPO_ROOT } from '../../config/repo-root';
-import { estimateEnvironment } from '../../lib/cost/estimate';
-import { formatCostReport } from '../../lib/cost/report';
+import { estimateEnvironment } from '../../lib/tools/cost/estimate';
+import { formatCostReport } from '../../lib/tools/cost/report';
 import { oneEnvironmentReport } from '../support/one-environment-report';
 import type { CfnTemplate } from '../../cfn/cfn-template';
 import { DATA_TEST_REGION, dataStack } from '../support/data-stack';
@@ -373,7 +373,7 @@ test('a build on a compute type the table does not price is a missing price nami
   expect(build.usd).toBeUndefined();
   expect(result.missing).toEqual([
     expect.stringMatching(
-      /^Data\/Pipeline Build: no price for CodeBuild LINUX_CONTAINER BUILD_GENERAL1_LARGE in eu-west-1: add it to lib\/cost\/prices\.ts \(priced there: LINUX_CONTAINER BUILD_GENERAL1_SMALL\)/,
+      /^Data\/Pipeline Build: no price for CodeBuild LINUX_CONTAINER BUILD_GENERAL1_LARGE in eu-west-1: add it to lib\/tools\/cost\/prices\.ts \(priced there: LINUX_CONTAINER BUILD_GENERAL1_SMALL\)/,
     ),
   ]);
 });

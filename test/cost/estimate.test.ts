@@ -1,5 +1,5 @@
-import { estimateEnvironment } from '../../lib/cost/estimate';
-import { PRICE_TABLE } from '../../lib/cost/prices';
+import { estimateEnvironment } from '../../lib/tools/cost/estimate';
+import { PRICE_TABLE } from '../../lib/tools/cost/prices';
 import type { CfnTemplate } from '../../cfn/cfn-template';
 
 /**
@@ -132,7 +132,7 @@ test('an unknown instance type is a missing price that names type, use and regio
   const line = result.idle.find((l) => l.item === 'SageMaker endpoint instances ml.g5.xlarge')!;
   expect(line.usd).toBeUndefined();
   expect(line.missing).toMatch(
-    /^no price for SageMaker real-time inference on ml\.g5\.xlarge in eu-west-1: add it to lib\/cost\/prices\.ts/,
+    /^no price for SageMaker real-time inference on ml\.g5\.xlarge in eu-west-1: add it to lib\/tools\/cost\/prices\.ts/,
   );
   expect(result.missing).toContain(line.missing);
 });
@@ -141,7 +141,7 @@ test('a region without prices is a missing price for every line that needs one',
   const result = estimate(knownTemplate(), 'ap-south-2');
   expect(result.idle.every((l) => l.usd === undefined)).toBe(true);
   expect(result.missing).toEqual([
-    expect.stringMatching(/^no prices for region ap-south-2: add the region to lib\/cost\/prices\.ts/),
+    expect.stringMatching(/^no prices for region ap-south-2: add the region to lib\/tools\/cost\/prices\.ts/),
     expect.stringMatching(/^Main\/Pipeline Train: no prices for region ap-south-2/),
   ]);
 });

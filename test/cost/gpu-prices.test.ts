@@ -1,11 +1,11 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { EnvironmentConfig } from '../../config';
 import { instanceProcessor } from '../../constructs';
-import { INSTANCE_TYPE_FIELDS, unpricedInstanceTypes } from '../../lib/cost/configured-instance-types';
-import { estimateEnvironment } from '../../lib/cost/estimate';
-import type { ListPrice, PriceTable, SageMakerUse } from '../../lib/pricing/price-table';
-import { NOT_PRICED, PRICE_TABLE } from '../../lib/cost/prices';
-import { costReport } from '../../lib/cost/run';
+import { INSTANCE_TYPE_FIELDS, unpricedInstanceTypes } from '../../lib/tools/cost/configured-instance-types';
+import { estimateEnvironment } from '../../lib/tools/cost/estimate';
+import type { ListPrice, PriceTable, SageMakerUse } from '../../lib/tools/pricing/price-table';
+import { NOT_PRICED, PRICE_TABLE } from '../../lib/tools/cost/prices';
+import { costReport } from '../../lib/tools/cost/run';
 import type { CfnTemplate } from '../../cfn/cfn-template';
 import { platformAssembly } from '../support/platform';
 

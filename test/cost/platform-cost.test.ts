@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config';
-import type { CostLine } from '../../lib/pricing/cost-line';
-import type { EnvironmentCost } from '../../lib/cost/estimate';
-import type { PriceTable } from '../../lib/pricing/price-table';
-import { PRICE_TABLE } from '../../lib/cost/prices';
-import { formatCostReport } from '../../lib/cost/report';
-import { type CostReport, costReport } from '../../lib/cost/run';
-import { PYTHON_LOCKS, REPO_ROOT } from '../../lib/locks/python-locks';
+import type { CostLine } from '../../lib/tools/pricing/cost-line';
+import type { EnvironmentCost } from '../../lib/tools/cost/estimate';
+import type { PriceTable } from '../../lib/tools/pricing/price-table';
+import { PRICE_TABLE } from '../../lib/tools/cost/prices';
+import { formatCostReport } from '../../lib/tools/cost/report';
+import { type CostReport, costReport } from '../../lib/tools/cost/run';
+import { REPO_ROOT } from '../../config/repo-root';
+import { PYTHON_LOCKS } from '../../lib/platform/locks/python-locks';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
@@ -39,7 +40,7 @@ test('an environment in a region without prices is estimated with every price mi
   const real = costReport(assembly, config, { table: PRICE_TABLE, servedAssembly: assembly });
   for (const env of config.environments) {
     const estimate = real.environments.find((e) => e.environment === env.name)!.estimate;
-    const noRegion = `no prices for region ${env.region}: add the region to lib/cost/prices.ts`;
+    const noRegion = `no prices for region ${env.region}: add the region to lib/tools/cost/prices.ts`;
     if (!unpriced.includes(env)) {
       expect(estimate.missing.filter((m) => m.includes(noRegion))).toEqual([]);
       continue;
@@ -107,7 +108,7 @@ test('every configured environment gets an estimate; the only missing prices are
             : []),
           ...(packagePriceMissing(env, 'requests')
             ? [
-                `no price for CodeArtifact requests in ${env.region}: read it on https://aws.amazon.com/codeartifact/pricing/ and add it to lib/cost/prices.ts (codeartifact: { requests: ... })`,
+                `no price for CodeArtifact requests in ${env.region}: read it on https://aws.amazon.com/codeartifact/pricing/ and add it to lib/tools/cost/prices.ts (codeartifact: { requests: ... })`,
               ]
             : []),
         ].sort(),

@@ -1,7 +1,7 @@
-import { estimateEnvironment } from '../../lib/cost/estimate';
-import { PRICE_TABLE } from '../../lib/cost/prices';
-import { formatCostReport } from '../../lib/cost/report';
-import type { CostReport } from '../../lib/cost/run';
+import { estimateEnvironment } from '../../lib/tools/cost/estimate';
+import { PRICE_TABLE } from '../../lib/tools/cost/prices';
+import { formatCostReport } from '../../lib/tools/cost/report';
+import type { CostReport } from '../../lib/tools/cost/run';
 import { oneEnvironmentReport } from '../support/one-environment-report';
 
 function reportOf(instanceType: string): CostReport {

@@ -1,8 +1,8 @@
 import { MLFLOW_SERVER_SIZES, type MlflowServerSize, MlflowTrackingServer } from '../../constructs';
-import { estimateEnvironment } from '../../lib/cost/estimate';
-import type { ListPrice, PriceTable } from '../../lib/pricing/price-table';
-import { PRICE_TABLE } from '../../lib/cost/prices';
-import { formatCostReport } from '../../lib/cost/report';
+import { estimateEnvironment } from '../../lib/tools/cost/estimate';
+import type { ListPrice, PriceTable } from '../../lib/tools/pricing/price-table';
+import { PRICE_TABLE } from '../../lib/tools/cost/prices';
+import { formatCostReport } from '../../lib/tools/cost/report';
 import { oneEnvironmentReport } from '../support/one-environment-report';
 import type { CfnTemplate } from '../../cfn/cfn-template';
 import { DATA_TEST_REGION, dataStack } from '../support/data-stack';
@@ -74,7 +74,7 @@ describe.each(MLFLOW_SERVER_SIZES)('a %s tracking server', (size) => {
     expect(line.missing).toContain(PRICING_PAGE);
     expect(line.missing).toContain('MLflow');
     expect(line.missing).toContain(
-      `lib/cost/prices.ts (sagemakerMlflowTrackingServer: mlflowServers({ ${size}: `,
+      `lib/tools/cost/prices.ts (sagemakerMlflowTrackingServer: mlflowServers({ ${size}: `,
     );
   });
 

@@ -15,8 +15,8 @@ import {
   enumerateRunTimeCalls,
   type RunTimeCall,
   type RunTimeCallEnumeration,
-} from '../../lib/authorization';
-import { taskCalls } from '../../lib/authorization/state-machine-calls';
+} from '../../lib/tools/authorization';
+import { taskCalls } from '../../lib/tools/authorization/state-machine-calls';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 import {
   type Checked,
@@ -29,10 +29,10 @@ import {
 const check = (calls: readonly RunTimeCall[]) => checkAll(authz, calls);
 
 /*
- * The authorization model of the data pipeline's run-time calls (lib/authorization: the Glue,
+ * The authorization model of the data pipeline's run-time calls (lib/tools/authorization: the Glue,
  * CodeBuild and Step Functions integrations, the Spark job's and the dbt build's own requests),
  * evaluated against the policies the data constructs synthesize, wired as a model's data pipeline
- * is (lib/stacks/model-data-pipeline.ts): everything under `<model>/data/` of the curated bucket.
+ * is (lib/platform/stacks/model-data-pipeline.ts): everything under `<model>/data/` of the curated bucket.
  */
 
 const ACCOUNT = DATA_TEST_ACCOUNT;
@@ -76,7 +76,7 @@ const dbtProject = new DbtProject(stack, 'Features', {
     'python export_features.py "${MLENV_DBT_TARGET}" --destination "${MLENV_FEATURES_PREFIX}${MLENV_DATASET_VERSION}/"',
   ],
 });
-// As lib/stacks/model-data-pipeline.ts grants (the platform's run-time test checks that wiring):
+// As lib/platform/stacks/model-data-pipeline.ts grants (the platform's run-time test checks that wiring):
 // Athena reads the Spark job's rows with the build's credentials; the export writes the features.
 dataStore.grantReadCurated(dbtProject.role, `${layout.curatedRowsDir}/*`);
 dataStore.grantReadWriteCurated(dbtProject.role, `${layout.featuresPrefix}*`);

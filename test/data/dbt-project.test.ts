@@ -7,9 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { parse } from 'yaml';
 import { DataCatalog, DBT_LOCK_FILE, DbtProject, type DbtProjectProps } from '../../constructs';
 import { REPO_ROOT } from '../../config/repo-root';
-import { AuthorizationModel } from '../../lib/authorization';
-import { parseLock } from '../../lib/locks/lock-file';
-import { binaryArguments, PYTHON_LOCKS } from '../../lib/locks/python-locks';
+import { AuthorizationModel } from '../../lib/tools/authorization';
+import { parseLock } from '../../lib/platform/locks/lock-file';
+import { binaryArguments, PYTHON_LOCKS } from '../../lib/platform/locks/python-locks';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 const ACCOUNT = DATA_TEST_ACCOUNT;

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SparkJob, type SparkJobProps } from '../../constructs';
 import { REPO_ROOT } from '../../config/repo-root';
-import { AuthorizationModel } from '../../lib/authorization';
+import { AuthorizationModel } from '../../lib/tools/authorization';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 const ACCOUNT = DATA_TEST_ACCOUNT;

@@ -8,7 +8,7 @@ import {
   parseLsRemoteTags,
   readActionPins,
   renderActionPins,
-} from '../../lib/delivery/action-pins';
+} from '../../lib/platform/delivery/action-pins';
 
 const WORKFLOWS = join(REPO_ROOT, '.github', 'workflows');
 const sha = (c: string) => c.repeat(40);

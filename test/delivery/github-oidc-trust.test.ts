@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/repo-root';
-import { AuthorizationModel } from '../../lib/authorization';
-import { deployTargets } from '../../lib/delivery/deploy-targets';
+import { AuthorizationModel } from '../../lib/tools/authorization';
+import { deployTargets } from '../../lib/platform/delivery/deploy-targets';
 import { customizedSubject, defaultSubject, type GitHubJob } from '../support/github-oidc-subjects';
 import { platformAssembly } from '../support/platform';
 

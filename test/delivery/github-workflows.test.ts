@@ -8,9 +8,13 @@ import { parse, stringify } from 'yaml';
 import { loadConfig, type MlEnvConfig, platformConfig } from '../../config';
 import { cdkJsonContext } from '../../config/cdk-json-context';
 import { REPO_ROOT } from '../../config/repo-root';
-import { deployTargets } from '../../lib/delivery/deploy-targets';
-import { DEPLOY_WORKFLOW, renderDeployWorkflow, TEST_WORKFLOW } from '../../lib/delivery/github-workflows';
-import { renderWorkflowFiles, workflowContext } from '../../lib/delivery/workflow-files';
+import { deployTargets } from '../../lib/platform/delivery/deploy-targets';
+import {
+  DEPLOY_WORKFLOW,
+  renderDeployWorkflow,
+  TEST_WORKFLOW,
+} from '../../lib/platform/delivery/github-workflows';
+import { renderWorkflowFiles, workflowContext } from '../../lib/platform/delivery/workflow-files';
 import { readmeTestCommand } from '../docs/documents';
 import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 

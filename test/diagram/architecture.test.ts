@@ -6,7 +6,7 @@ import {
   README,
   readmeWithDiagram,
   typeLabel,
-} from '../../lib/diagram/architecture';
+} from '../../lib/tools/diagram/architecture';
 import { expectedStackIds, platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();

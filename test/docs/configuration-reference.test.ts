@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environments } from '../../config/environments';
-import { configurationReference, configurationSections } from '../../lib/docs/configuration-reference';
+import { configurationReference, configurationSections } from '../../lib/tools/docs/configuration-reference';
 
 const REFERENCE = join(__dirname, '..', '..', 'docs', 'reference', 'configuration.md');
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { platformConfig } from '../../config';
 import { ML_POLICY_RULES, MlPolicyPack } from '../../constructs';
-import { nagPacks } from '../../lib/compliance/nag-packs';
-import { appliesTo, guardrailsReference } from '../../lib/docs/guardrails-reference';
+import { nagPacks } from '../../lib/platform/compliance/nag-packs';
+import { appliesTo, guardrailsReference } from '../../lib/tools/docs/guardrails-reference';
 
 const REFERENCE = join(__dirname, '..', '..', 'docs', 'reference', 'guardrails.md');
 

@@ -1,5 +1,5 @@
-import { integrationNamed, TASK_INTEGRATIONS, taskIntegration } from '../../lib/integrations/kinds';
-import { parseTaskResource } from '../../lib/integrations/task-integration';
+import { integrationNamed, TASK_INTEGRATIONS, taskIntegration } from '../../lib/tools/integrations/kinds';
+import { parseTaskResource } from '../../lib/tools/integrations/task-integration';
 
 /**
  * Task resources as Step Functions' developer guide writes them ("Service integration patterns":
@@ -46,7 +46,7 @@ test('each integration is answered by exactly one kind', () => {
 test('a task of an integration no kind models names where to add one', () => {
   expect(taskIntegration('arn:aws:states:::dynamodb:putItem')).toEqual({
     problem: expect.stringContaining(
-      'no model of the dynamodb:putItem integration: add a kind to lib/integrations',
+      'no model of the dynamodb:putItem integration: add a kind to lib/tools/integrations',
     ),
   });
   expect(taskIntegration('arn:aws:lambda:eu-west-1:123456789012:function:score')).toEqual({

@@ -1,36 +1,24 @@
-import { REPO_ROOT } from '../../config/repo-root';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { libAreaOf, REPO_ROOT } from '../../config/repo-root';
+import { markedBlock } from '../docs/documents';
 import { type ImportGraph, importCycles, importGraph } from '../support/import-graph';
 
 /**
  * The layers of the code, lowest first: a module may import its own layer and those below it,
- * never one above. What each holds is in docs/contributing/layout.md.
+ * never one above. They are read from the picture in docs/contributing/layout.md (top first: a
+ * layer's name, its folders, what it holds), so the picture and this check cannot disagree.
  */
-const LAYERS: readonly (readonly string[])[] = [
-  ['cfn/'], // reading templates and state machine definitions: JSON values, intrinsics, deployed names
-  ['constructs/'], // the construct library
-  ['config/'],
-  // the platform: the app, its stages and stacks, compliance, delivery, build locks
-  [
-    'lib/app/',
-    'lib/stages/',
-    'lib/stacks/',
-    'lib/compliance/',
-    'lib/delivery/',
-    'lib/pipeline/',
-    'lib/locks/',
-  ],
-  ['lib/ops/', 'lib/tracking/'], // operations on an environment through the AWS SDK
-  ['lib/local/jobs/'], // running a job on this machine: processes, transfer, failures
-  ['lib/calls/', 'lib/pricing/'], // the vocabulary of the readers: run-time calls, prices
-  ['lib/integrations/'], // one folder per Step Functions integration: its calls, cost and local runner
-  // the readers of an assembly
-  ['lib/parity/', 'lib/cost/', 'lib/authorization/', 'lib/stateful/', 'lib/diagram/', 'lib/docs/'],
-  ['lib/local/'], // the local environment: emulator, deploys, serving, drift, the lifecycle
-  ['lib/cli/', 'lib/main.ts', 'bin/'], // the commands
-];
+const LAYERS: readonly (readonly string[])[] = markedBlock('layers')
+  .lines.map((line) => line.split(/\s{2,}/)[1].split(' '))
+  .reverse();
 
 const graph = importGraph(REPO_ROOT);
 const layerOf = (file: string): number => LAYERS.findIndex((layer) => layer.some((p) => file.startsWith(p)));
+
+test('every folder of the picture exists', () => {
+  expect(LAYERS.flat().filter((path) => !existsSync(join(REPO_ROOT, path)))).toEqual([]);
+});
 
 test('every source module belongs to a layer', () => {
   expect([...graph.keys()].filter((file) => layerOf(file) < 0)).toEqual([]);
@@ -79,23 +67,17 @@ test('the platform imports the construct library only through its index', () => 
 
 test('the index check can fail: an import past the index is found', () => {
   const made = new Map([
-    ['lib/stacks/a.ts', ['constructs/index.ts', 'constructs/common/b.ts']],
+    ['lib/platform/stacks/a.ts', ['constructs/index.ts', 'constructs/common/b.ts']],
     ['bin/c.ts', ['constructs/training/d.ts']],
     ['constructs/index.ts', ['constructs/common/b.ts', 'constructs/training/d.ts']],
     ['constructs/common/b.ts', []],
     ['constructs/training/d.ts', ['constructs/common/b.ts']],
   ]);
   expect(importsPastTheIndex(made)).toEqual([
-    'lib/stacks/a.ts -> constructs/common/b.ts',
+    'lib/platform/stacks/a.ts -> constructs/common/b.ts',
     'bin/c.ts -> constructs/training/d.ts',
   ]);
 });
-
-/** The folder of lib/ a module is in (`lib/stacks/`), or the module itself directly in lib/ (`lib/main.ts`). */
-function libFolderOf(file: string): string | undefined {
-  if (!file.startsWith('lib/')) return undefined;
-  return /^lib\/[^/]+\//.exec(file)?.[0] ?? file;
-}
 
 /**
  * The folder loops of lib/: each set of folders that import each other, directly or through
@@ -105,7 +87,7 @@ function libFolderOf(file: string): string | undefined {
 function folderLoops(made: ImportGraph): string[][] {
   const crossings = [...made].flatMap(([file, targets]) =>
     targets
-      .map((target) => ({ file, target, from: libFolderOf(file), to: libFolderOf(target) }))
+      .map((target) => ({ file, target, from: libAreaOf(file), to: libAreaOf(target) }))
       .filter(({ from, to }) => from !== undefined && to !== undefined && from !== to),
   );
   const folders = new Map<string, string[]>();
@@ -124,12 +106,17 @@ test('no two folders of lib/ import each other, directly or through others', () 
 
 test('the folder check can fail: a folder loop without a module loop is found', () => {
   const made = new Map([
-    ['lib/app/a.ts', ['lib/stacks/b.ts']],
-    ['lib/stacks/b.ts', ['lib/app/c.ts', 'config/d.ts']],
-    ['lib/app/c.ts', []],
-    ['lib/main.ts', ['lib/app/a.ts']],
+    ['lib/platform/app/a.ts', ['lib/platform/stacks/b.ts']],
+    ['lib/platform/stacks/b.ts', ['lib/platform/app/c.ts', 'config/d.ts']],
+    ['lib/platform/app/c.ts', []],
+    ['lib/main.ts', ['lib/platform/app/a.ts']],
     ['config/d.ts', []],
   ]);
   expect(importCycles(made)).toEqual([]);
-  expect(folderLoops(made)).toEqual([['lib/app/a.ts -> lib/stacks/b.ts', 'lib/stacks/b.ts -> lib/app/c.ts']]);
+  expect(folderLoops(made)).toEqual([
+    [
+      'lib/platform/app/a.ts -> lib/platform/stacks/b.ts',
+      'lib/platform/stacks/b.ts -> lib/platform/app/c.ts',
+    ],
+  ]);
 });

@@ -1,10 +1,10 @@
 import { pascalCase } from '../../cfn/pascal-case';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { asObject, type JsonObject } from '../../cfn/json-values';
-import { AuthorizationModel } from '../../lib/authorization';
-import type { DeployedResource } from '../../lib/calls/deployed-assembly';
+import { AuthorizationModel } from '../../lib/tools/authorization';
+import type { DeployedResource } from '../../lib/tools/calls/deployed-assembly';
 import { type IntegrationBackend, runAuthorizedExecution } from '../../lib/local/authorized-execution';
-import { ModelStack } from '../../lib/stacks/model-stack';
+import { ModelStack } from '../../lib/platform/stacks/model-stack';
 import { platformAssembly } from '../support/platform';
 import { grants, withoutStatements } from '../support/without-statements';
 

@@ -31,13 +31,13 @@ beforeEach(() => {
   git('config', 'user.name', 'test');
   write('.gitignore', 'scratch/\n*.log\n');
   write('cdk.json', '{"app": "node bin/app.ts"}\n');
-  write('bin/app.ts', "import { stages } from '../lib/stages';\nstages();\n");
-  write('lib/stages/index.ts', "export { stages } from './stages';\n");
+  write('bin/app.ts', "import { stages } from '../lib/platform/stages';\nstages();\n");
+  write('lib/platform/stages/index.ts', "export { stages } from './stages';\n");
   write(
-    'lib/stages/stages.ts',
+    'lib/platform/stages/stages.ts',
     "import { stack } from '../stacks/stack';\nexport const stages = () => stack;\n",
   );
-  write('lib/stacks/stack.ts', 'export const stack = 1;\n');
+  write('lib/platform/stacks/stack.ts', 'export const stack = 1;\n');
   write('lib/cli/command.ts', 'export const command = 1;\n');
   write('config/environments.ts', "export const environments = ['local'];\n");
   write('ml/models/m/train.py', 'EPOCHS = 10\n');
@@ -72,7 +72,7 @@ const refusalAfter = (change: () => void, configured: readonly ModelSources[] = 
 
 describe('what the app reads', () => {
   test('the folders of lib/ it imports, not the CLI', () => {
-    expect(appLibFolders(root)).toEqual(['lib/stacks', 'lib/stages']);
+    expect(appLibFolders(root)).toEqual(['lib/platform/stacks', 'lib/platform/stages']);
   });
 
   test('its configuration, model code and settings, not the tests of the model code', () => {
@@ -80,9 +80,9 @@ describe('what the app reads', () => {
       'bin/app.ts',
       'cdk.json',
       'config/environments.ts',
-      'lib/stacks/stack.ts',
-      'lib/stages/index.ts',
-      'lib/stages/stages.ts',
+      'lib/platform/stacks/stack.ts',
+      'lib/platform/stages/index.ts',
+      'lib/platform/stages/stages.ts',
       'ml/models/m/train.py',
     ]);
   });

@@ -10,7 +10,7 @@
  */
 import { runRecorded } from '../../lib/local/emulator-records';
 import { executionArnOf, ExecutionHistory } from '../../lib/local/execution-history';
-import { runGlueJob } from '../../lib/integrations/glue-job-run/local-run';
+import { runGlueJob } from '../../lib/tools/integrations/glue-job-run/local-run';
 import { MemoryObjectStore } from '../../lib/ops/memory-object-store';
 
 const SCRIPT = `import os, sys, time

@@ -1,4 +1,4 @@
-import '../../lib/authorization/promise-with-resolvers';
+import '../../lib/tools/authorization/promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
 

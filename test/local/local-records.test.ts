@@ -25,12 +25,12 @@ import { recordInEmulator, runRecorded } from '../../lib/local/emulator-records'
 import { localEnvironment } from '../../lib/local/emulator-up';
 import { executionArnOf, ExecutionHistory } from '../../lib/local/execution-history';
 import { codeBuildLog, glueJobRunLogs, sagemakerJobLog } from '../../lib/ops/job-log-locations';
-import { JobLines, writeJobLog } from '../../lib/local/jobs/job-log-streams';
-import type { TrainingJobDescription } from '../../lib/local/jobs/job-requests';
-import { interruptedReason } from '../../lib/local/jobs/running-jobs';
+import { JobLines, writeJobLog } from '../../lib/jobs/job-log-streams';
+import type { TrainingJobDescription } from '../../lib/jobs/job-requests';
+import { interruptedReason } from '../../lib/jobs/running-jobs';
 import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';
 import { executionJobs, readJobLog, resolveLogTarget } from '../../lib/ops/job-logs';
-import { trainingMetrics } from '../../lib/stacks/training-stack';
+import { trainingMetrics } from '../../lib/platform/stacks/training-stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see bin/mlenv.ts
 jest.setTimeout(120_000);

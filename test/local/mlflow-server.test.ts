@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/repo-root';
-import { isOwnProcess } from '../../lib/local/jobs/process-group';
+import { isOwnProcess } from '../../lib/jobs/process-group';
 import {
   localArtifactLocation,
   mlflowAnswers,

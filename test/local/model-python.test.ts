@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { platformConfig } from '../../config';
 import { REPO_ROOT } from '../../config/repo-root';
-import { DEFAULT_PYTHON } from '../../lib/local/jobs/job-options';
+import { DEFAULT_PYTHON } from '../../lib/jobs/job-options';
 import {
   ensureVenv,
   type Interpreter,
@@ -14,7 +14,7 @@ import {
   lockMismatch,
   modelPython,
 } from '../../lib/local/model-python';
-import { modelLock } from '../../lib/locks/python-locks';
+import { modelLock } from '../../lib/platform/locks/python-locks';
 
 jest.setTimeout(600_000); // a cold uv cache downloads each model's wheels once
 

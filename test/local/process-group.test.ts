@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { groupProcesses, isOwnProcess, stopProcessGroup } from '../../lib/local/jobs/process-group';
+import { groupProcesses, isOwnProcess, stopProcessGroup } from '../../lib/jobs/process-group';
 
 /** A process that is not ours to stop, in a group of its own: a shell with a child. */
 function bystander(marker: string): ChildProcess {

@@ -19,7 +19,7 @@ import { REPO_ROOT } from '../../config/repo-root';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { localEnvironment } from '../../lib/local/emulator-up';
-import { DEFAULT_PYTHON } from '../../lib/local/jobs/job-options';
+import { DEFAULT_PYTHON } from '../../lib/jobs/job-options';
 import { type ServingRecord, startServer, stopAllServers, stopServer } from '../../lib/local/serving-process';
 
 /**

@@ -2,10 +2,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installCommands, unhashedInstalls } from '../../lib/locks/install-commands';
-import { REPO_ROOT, VENV_LOCK, BUILD_LOCK } from '../../lib/locks/python-locks';
-import { syncArguments } from '../../lib/locks/venv-setup';
-import { modelSourceCode } from '../../lib/stacks/training-stack';
+import { installCommands, unhashedInstalls } from '../../lib/platform/locks/install-commands';
+import { REPO_ROOT } from '../../config/repo-root';
+import { VENV_LOCK, BUILD_LOCK } from '../../lib/platform/locks/python-locks';
+import { syncArguments } from '../../lib/platform/locks/venv-setup';
+import { modelSourceCode } from '../../lib/platform/stacks/training-stack';
 import { platformAssembly } from '../support/platform';
 
 /** Everything that runs on a machine or in a build: scripts, code, workflows, the CI entry point. */

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { directPins, inputFiles, lockProblems, parseLock } from '../../lib/locks/lock-file';
-import { PYTHON_LOCKS, REPO_ROOT } from '../../lib/locks/python-locks';
+import { directPins, inputFiles, lockProblems, parseLock } from '../../lib/platform/locks/lock-file';
+import { REPO_ROOT } from '../../config/repo-root';
+import { PYTHON_LOCKS } from '../../lib/platform/locks/python-locks';
 
 const trackedFiles = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n');
 

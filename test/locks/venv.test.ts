@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT, VENV_LOCK } from '../../lib/locks/python-locks';
+import { REPO_ROOT } from '../../config/repo-root';
+import { VENV_LOCK } from '../../lib/platform/locks/python-locks';
 
 /**
  * What .venv holds, against what its lock says for this interpreter and platform, both read by

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import { synthesizePlatform } from '../../lib/app/synthesize';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { grantPackageRead, pipLoginCommand, PythonPackageRepository } from '../../constructs';
-import { AuthorizationModel } from '../../lib/authorization';
+import { AuthorizationModel } from '../../lib/tools/authorization';
 import { testApp } from '../support/test-app';
 
 const ACCOUNT = '111111111111';

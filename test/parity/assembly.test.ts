@@ -20,7 +20,7 @@ const tsx =
 describe.each([
   {
     command: 'npm run parity -- --assembly <dir>',
-    parityCli: tsx('lib/parity/cli.ts'),
+    parityCli: tsx('lib/tools/parity/cli.ts'),
     errorStatus: 2,
     prefix: '',
   },

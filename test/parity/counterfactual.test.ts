@@ -1,9 +1,9 @@
 import { Stack, Stage } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { loadConfig, platformConfig } from '../../config';
-import { EXISTS, NO_RESOURCE } from '../../lib/parity/compare';
-import { formatParityReport } from '../../lib/parity/report';
-import type { MlEnvironmentStage } from '../../lib/stages/ml-environment-stage';
+import { EXISTS, NO_RESOURCE } from '../../lib/tools/parity/compare';
+import { formatParityReport } from '../../lib/tools/parity/report';
+import type { MlEnvironmentStage } from '../../lib/platform/stages/ml-environment-stage';
 import { configInput } from '../support/config-fixtures';
 import { HOLDOUTS } from './holdouts';
 import { parity } from './parity-fixtures';

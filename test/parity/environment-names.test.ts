@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config';
-import { checkParity } from '../../lib/parity/check';
-import { withoutNames } from '../../lib/parity/identity';
+import { checkParity } from '../../lib/tools/parity/check';
+import { withoutNames } from '../../lib/tools/parity/identity';
 import { configInput } from '../support/config-fixtures';
 import { platformAssembly } from '../support/platform';
 import { parity } from './parity-fixtures';

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import type { MlEnvConfig } from '../../config';
-import type { MlEnvironmentStage } from '../../lib/stages/ml-environment-stage';
+import type { MlEnvironmentStage } from '../../lib/platform/stages/ml-environment-stage';
 
 /** The retention periods CloudWatch Logs accepts, in days (its API reference). */
 const RETENTION_DAYS = [

@@ -2,7 +2,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { platformConfig } from '../../config';
-import type { MlEnvironmentStage } from '../../lib/stages/ml-environment-stage';
+import type { MlEnvironmentStage } from '../../lib/platform/stages/ml-environment-stage';
 import { isReference, parity } from './parity-fixtures';
 
 /** The retention periods CloudWatch Logs accepts, in days. */

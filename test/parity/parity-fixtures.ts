@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MlEnvConfig, platformConfig } from '../../config';
-import { buildPlatformApp } from '../../lib/app/synthesize';
-import { checkParity } from '../../lib/parity/check';
-import type { ParityResult } from '../../lib/parity/compare';
-import type { MlEnvironmentStage } from '../../lib/stages/ml-environment-stage';
+import { buildPlatformApp } from '../../lib/platform/app/synthesize';
+import { checkParity } from '../../lib/tools/parity/check';
+import type { ParityResult } from '../../lib/tools/parity/compare';
+import type { MlEnvironmentStage } from '../../lib/platform/stages/ml-environment-stage';
 
 /**
  * Synthesizes the platform (optionally with another config, optionally changed) and checks parity;

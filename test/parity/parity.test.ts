@@ -4,10 +4,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { loadConfig, platformConfig } from '../../config';
 import { REPO_ROOT } from '../../config/repo-root';
-import { checkParity } from '../../lib/parity/check';
-import { EXISTS } from '../../lib/parity/compare';
-import { formatParityReport, parityJson } from '../../lib/parity/report';
-import type { MlEnvironmentStage } from '../../lib/stages/ml-environment-stage';
+import { checkParity } from '../../lib/tools/parity/check';
+import { EXISTS } from '../../lib/tools/parity/compare';
+import { formatParityReport, parityJson } from '../../lib/tools/parity/report';
+import type { MlEnvironmentStage } from '../../lib/platform/stages/ml-environment-stage';
 import { configInput, unusedEnvironmentName } from '../support/config-fixtures';
 import { platformAssembly } from '../support/platform';
 import { parity } from './parity-fixtures';
@@ -176,10 +176,14 @@ describe('parity check', () => {
   });
 
   test('--json prints the result for machines and exits 0 when parity holds', () => {
-    const run = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['lib/parity/cli.ts', '--json'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      ['lib/tools/parity/cli.ts', '--json'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      },
+    );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout);

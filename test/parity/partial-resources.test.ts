@@ -1,6 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { NO_RESOURCE } from '../../lib/parity/compare';
+import { NO_RESOURCE } from '../../lib/tools/parity/compare';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 import { isReference, parity } from './parity-fixtures';
 

@@ -1,5 +1,5 @@
-import type { ParityResult } from '../../lib/parity/compare';
-import { formatParityReport, parityJson } from '../../lib/parity/report';
+import type { ParityResult } from '../../lib/tools/parity/compare';
+import { formatParityReport, parityJson } from '../../lib/tools/parity/report';
 
 describe('parity report', () => {
   const long = 'arn:aws:sagemaker:<region>:<account>:model-package/mlenv-<env>-churn';

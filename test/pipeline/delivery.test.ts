@@ -5,14 +5,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { REPO_ROOT } from '../../config/repo-root';
-import { buildPlatformApp } from '../../lib/app/synthesize';
-import { addDelivery } from '../../lib/pipeline/delivery';
-import { AuthorizationModel } from '../../lib/authorization';
+import { buildPlatformApp } from '../../lib/platform/app/synthesize';
+import { addDelivery } from '../../lib/platform/delivery/delivery';
+import { AuthorizationModel } from '../../lib/tools/authorization';
 import {
   deliveryPipelineCalls,
   deliveryPipelineDeniedCalls,
-} from '../../lib/authorization/delivery-pipeline-calls';
-import { deployTargets } from '../../lib/delivery/deploy-targets';
+} from '../../lib/tools/authorization/delivery-pipeline-calls';
+import { deployTargets } from '../../lib/platform/delivery/deploy-targets';
 import { cleanlyAllowed, cleanlyDenied, checkAll, describeChecked } from '../support/checked-calls';
 import { customizedSubject } from '../support/github-oidc-subjects';
 import { platformAssembly } from '../support/platform';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { buildPlatformApp } from '../../lib/app/synthesize';
+import { buildPlatformApp } from '../../lib/platform/app/synthesize';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 
 const outdir = () => mkdtempSync(join(tmpdir(), 'mlenv-policy-'));

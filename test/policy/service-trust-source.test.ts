@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesizePlatform } from '../../lib/app/synthesize';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
 import { ALL_PINNED, configWithPins } from '../support/pins';
 import { TEST_CONTEXT } from '../support/platform';
 

@@ -11,7 +11,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { ValidatedTemplatesCache } from '../../constructs';
-import { platformApp, VALIDATED_TEMPLATES_DIRECTORY } from '../../lib/app/platform-app';
+import { platformApp, VALIDATED_TEMPLATES_DIRECTORY } from '../../lib/platform/app/platform-app';
 
 const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 

@@ -1,7 +1,7 @@
 import { asList, asObject } from '../../cfn/json-values';
 import { pascalCase } from '../../cfn/pascal-case';
 import { stateMachineDefinition } from '../../cfn/template-intrinsics';
-import { ModelStack } from '../../lib/stacks/model-stack';
+import { ModelStack } from '../../lib/platform/stacks/model-stack';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();

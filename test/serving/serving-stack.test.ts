@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { ConfigError, loadConfig } from '../../config';
 import { environments } from '../../config/environments';
-import { synthesizePlatform } from '../../lib/app/synthesize';
-import { checkParity } from '../../lib/parity/check';
-import { formatParityReport } from '../../lib/parity/report';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
+import { checkParity } from '../../lib/tools/parity/check';
+import { formatParityReport } from '../../lib/tools/parity/report';
 import { ALL_PINNED, churnPin, configWithPins, deploymentsDir } from '../support/pins';
 import { platformAssembly } from '../support/platform';
 

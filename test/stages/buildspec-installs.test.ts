@@ -10,9 +10,10 @@ import {
   buildSpecInstallProblems,
   installArguments,
   type SourceFile,
-} from '../../lib/compliance/buildspec-installs';
-import { installCommands } from '../../lib/locks/install-commands';
-import { PYTHON_LOCKS, REPO_ROOT } from '../../lib/locks/python-locks';
+} from '../../lib/platform/compliance/buildspec-installs';
+import { installCommands } from '../../lib/platform/locks/install-commands';
+import { REPO_ROOT } from '../../config/repo-root';
+import { PYTHON_LOCKS } from '../../lib/platform/locks/python-locks';
 import { platformAssembly } from '../support/platform';
 
 const { assembly, config } = platformAssembly();
@@ -69,7 +70,7 @@ describe('every Python install of every synthesized buildspec', () => {
   });
 
   test.each(config.environments.map((env) => [env.name, env] as const))(
-    'environment %s installs in each of its Python builds, each a lock of lib/locks',
+    'environment %s installs in each of its Python builds, each a lock of lib/platform/locks',
     (_name, env) => {
       const installing = projects.filter(inEnvironment(env)).filter((p) => installsOf(p).length > 0);
       // A run recorder per model, and a dbt build per model with a data pipeline.

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformConfig } from '../../config';
-import { dataPipelineSources } from '../../lib/stacks/model-data-pipeline';
+import { dataPipelineSources } from '../../lib/platform/stacks/model-data-pipeline';
 
 describe("a model's data pipeline code", () => {
   const root = mkdtempSync(join(tmpdir(), 'mlenv-sources-'));

@@ -1,5 +1,5 @@
 import type { DeployableStack } from '../../cfn/template-reader';
-import { nameReader, physicalNames } from '../../lib/stateful/physical-names';
+import { nameReader, physicalNames } from '../../lib/tools/stateful/physical-names';
 
 /** A hand-written stack: names given as literals, pseudo parameters, a key alias and a template parameter. */
 const stack: DeployableStack = {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesizePlatform } from '../../lib/app/synthesize';
-import { readLock } from '../../lib/stateful/lock-file';
-import { lockProblems, type StatefulLock, statefulResources } from '../../lib/stateful/lock';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
+import { readLock } from '../../lib/tools/stateful/lock-file';
+import { lockProblems, type StatefulLock, statefulResources } from '../../lib/tools/stateful/lock';
 import { platformAssembly, TEST_CONTEXT } from '../support/platform';
 
 const { assembly, config } = platformAssembly();

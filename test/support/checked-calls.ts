@@ -1,4 +1,4 @@
-import type { AuthorizationModel, Decision, RunTimeCall } from '../../lib/authorization';
+import type { AuthorizationModel, Decision, RunTimeCall } from '../../lib/tools/authorization';
 
 /** A run-time call and what the evaluator decided of it. */
 export interface Checked {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MlflowRun } from '../../lib/tracking/mlflow-rest-client';
+import type { MlflowRun } from '../../lib/ops/tracking/mlflow-rest-client';
 
 /** A request the fake server received. */
 export interface ReceivedRequest {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/repo-root';
-import { synthesizePlatform } from '../../lib/app/synthesize';
+import { synthesizePlatform } from '../../lib/platform/app/synthesize';
 import { OUTDIR_VARIABLE, TEST_CONTEXT } from './platform';
 
 /**

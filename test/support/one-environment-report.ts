@@ -1,6 +1,6 @@
-import type { EnvironmentCost } from '../../lib/cost/estimate';
-import { PRICE_TABLE } from '../../lib/cost/prices';
-import type { CostReport } from '../../lib/cost/run';
+import type { EnvironmentCost } from '../../lib/tools/cost/estimate';
+import { PRICE_TABLE } from '../../lib/tools/cost/prices';
+import type { CostReport } from '../../lib/tools/cost/run';
 
 /** The cost report of one estimated environment, `test` in `region`, at the checked-in table's basis. */
 export function oneEnvironmentReport(estimate: EnvironmentCost, region: string): CostReport {

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { FrameworkImage, MlDataStore, ModelRegistry, type TrainingPipelineProps } from '../../constructs';
-import { modelSourceCode } from '../../lib/stacks/training-stack';
+import { modelSourceCode } from '../../lib/platform/stacks/training-stack';
 import { testApp } from './test-app';
 
 /** The reference model's code (ml/models/churn and the library), as the platform ships it. */

@@ -1,5 +1,5 @@
 import { asList, asObject, type JsonObject } from '../../cfn/json-values';
-import type { PolicyInventory } from '../../lib/calls/policy-inventory';
+import type { PolicyInventory } from '../../lib/tools/calls/policy-inventory';
 
 /**
  * Takes the statements `drop` selects out of the identity policies of role `roleArn`, in place: a

@@ -1,6 +1,6 @@
 import { type EnvironmentConfig, platformConfig } from '../../config';
-import { listRuns } from '../../lib/tracking/list-runs';
-import { trackingClientFor, environmentTrackingServerArn } from '../../lib/tracking/environment-tracking';
+import { listRuns } from '../../lib/ops/tracking/list-runs';
+import { trackingClientFor, environmentTrackingServerArn } from '../../lib/ops/tracking/environment-tracking';
 import { recordedRun, startFakeMlflow } from '../support/fake-mlflow-server';
 
 const config = platformConfig();

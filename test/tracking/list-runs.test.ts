@@ -1,6 +1,6 @@
 import { formatModelRuns } from '../../lib/cli/runs-output';
-import { listRuns } from '../../lib/tracking/list-runs';
-import { MlflowApiError, MlflowRestClient } from '../../lib/tracking/mlflow-rest-client';
+import { listRuns } from '../../lib/ops/tracking/list-runs';
+import { MlflowApiError, MlflowRestClient } from '../../lib/ops/tracking/mlflow-rest-client';
 import { recordedRun, startFakeMlflow } from '../support/fake-mlflow-server';
 
 const PACKAGE = 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/mlenv-staging-churn/4';

@@ -15,8 +15,8 @@ import {
   type RunTimeCall,
   type RunTimeCallEnumeration,
   SAMPLE_EXPORTED_VALUE,
-} from '../../lib/authorization';
-import { codeBuildBuildCalls } from '../../lib/integrations/codebuild-build/calls';
+} from '../../lib/tools/authorization';
+import { codeBuildBuildCalls } from '../../lib/tools/integrations/codebuild-build/calls';
 import { pipelineFixture } from '../support/training-fixtures';
 import {
   type Checked,
@@ -28,7 +28,7 @@ import {
 const check = (calls: readonly RunTimeCall[]) => checkAll(authz, calls);
 
 /*
- * The authorization model of a run recorder's builds (lib/integrations/codebuild-build/calls.ts):
+ * The authorization model of a run recorder's builds (lib/tools/integrations/codebuild-build/calls.ts):
  * a training pipeline with a recorder records its run (`RecordRun`: the evaluation report and the
  * model archive read, the run recorded on the tracking server, the report and the archive put as
  * the run's artifacts in the server's artifact store, where the MLflow client writes them itself

@@ -12,9 +12,9 @@ import {
   type RunRecorderProps,
 } from '../../constructs';
 import { REPO_ROOT } from '../../config/repo-root';
-import { AuthorizationModel } from '../../lib/authorization';
-import { directPins } from '../../lib/locks/lock-file';
-import { binaryArguments, PYTHON_LOCKS } from '../../lib/locks/python-locks';
+import { AuthorizationModel } from '../../lib/tools/authorization';
+import { directPins } from '../../lib/platform/locks/lock-file';
+import { binaryArguments, PYTHON_LOCKS } from '../../lib/platform/locks/python-locks';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
 
 const ACCOUNT = DATA_TEST_ACCOUNT;

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../config/repo-root';
-import { listRuns } from '../../lib/tracking/list-runs';
-import { type MlflowHttpRequest, MlflowRestClient } from '../../lib/tracking/mlflow-rest-client';
+import { listRuns } from '../../lib/ops/tracking/list-runs';
+import { type MlflowHttpRequest, MlflowRestClient } from '../../lib/ops/tracking/mlflow-rest-client';
 import {
   parseTrackingServerArn,
   trackingServerSigner,
   trackingServerUrl,
-} from '../../lib/tracking/sagemaker-mlflow-access';
+} from '../../lib/ops/tracking/sagemaker-mlflow-access';
 
 const PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
 const ARN = 'arn:aws:sagemaker:eu-west-1:222222222222:mlflow-tracking-server/mlenv-staging-mlflow';

@@ -12,9 +12,9 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { METRIC_GROUPS } from '../../config/evaluation-metrics';
 import { ModelApprovalStatus, ProblemType, TrainingPipeline } from '../../constructs';
-import { AuthorizationModel } from '../../lib/authorization';
+import { AuthorizationModel } from '../../lib/tools/authorization';
 import { startEmulator, stopEmulator } from '../../lib/local/emulator';
-import { readRegistry } from '../../lib/integrations/model-registry/registry-reads';
+import { readRegistry } from '../../lib/tools/integrations/model-registry/registry-reads';
 import { emulatorClientConfig } from '../../lib/local/emulator-env';
 import { awsError, GOOD_EVALUATION, runPipeline } from '../support/pipeline-harness';
 import { pipelineFixture } from '../support/training-fixtures';

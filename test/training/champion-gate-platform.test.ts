@@ -5,13 +5,13 @@ import { bucketNamePrefix, groupNamePrefix, loadConfig, type ModelConfig } from 
 import { METRIC_GROUPS } from '../../config/evaluation-metrics';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../cfn/pascal-case';
-import { buildPlatformApp } from '../../lib/app/synthesize';
-import { AuthorizationModel } from '../../lib/authorization';
-import { exportedVariables, findCodeBuildProject } from '../../lib/integrations/codebuild-build/calls';
-import { runSampleExecution } from '../../lib/authorization/sample-execution';
-import { stateMachineCalls } from '../../lib/authorization/state-machine-calls';
+import { buildPlatformApp } from '../../lib/platform/app/synthesize';
+import { AuthorizationModel } from '../../lib/tools/authorization';
+import { exportedVariables, findCodeBuildProject } from '../../lib/tools/integrations/codebuild-build/calls';
+import { runSampleExecution } from '../../lib/tools/authorization/sample-execution';
+import { stateMachineCalls } from '../../lib/tools/authorization/state-machine-calls';
 import { stateMachineDefinition } from '../../cfn/template-intrinsics';
-import { checkParity } from '../../lib/parity/check';
+import { checkParity } from '../../lib/tools/parity/check';
 import { checkAll, cleanlyAllowed, cleanlyDenied, describeChecked } from '../support/checked-calls';
 import { configInput } from '../support/config-fixtures';
 import { platformAssembly, TEST_CONTEXT } from '../support/platform';
@@ -96,7 +96,7 @@ describe.each(pipelines)("the %s pipeline's comparison, authorized", (_id, env, 
     const championReport = `s3://${prefix}-models/${layout.evaluationKey('champion-run')}`;
     const sample = await runSampleExecution(definition, arn, {
       input: { datasetS3Uri, datasetVersion: 'v1', reason: 'test' },
-      // As the authorization model's enumeration runs it (lib/authorization/run-time-calls.ts).
+      // As the authorization model's enumeration runs it (lib/tools/authorization/run-time-calls.ts).
       exportedVariables: (name) => {
         const project = findCodeBuildProject(authz.inventory, machine.stage, name);
         return project ? exportedVariables(project) : [];

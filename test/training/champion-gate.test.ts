@@ -10,9 +10,9 @@ import {
   type QualityGate,
   TrainingPipeline,
 } from '../../constructs';
-import { AuthorizationModel, type RunTimeCall } from '../../lib/authorization';
-import { runSampleExecution } from '../../lib/authorization/sample-execution';
-import { stateMachineCalls } from '../../lib/authorization/state-machine-calls';
+import { AuthorizationModel, type RunTimeCall } from '../../lib/tools/authorization';
+import { runSampleExecution } from '../../lib/tools/authorization/sample-execution';
+import { stateMachineCalls } from '../../lib/tools/authorization/state-machine-calls';
 import { checkAll, cleanlyAllowed, cleanlyDenied, describeChecked } from '../support/checked-calls';
 import { GOOD_EVALUATION, runPipeline } from '../support/pipeline-harness';
 import { pipelineFixture } from '../support/training-fixtures';

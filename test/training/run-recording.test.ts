@@ -5,7 +5,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import aslValidator from 'asl-validator';
 import { NO_RUN, RunRecorder, TrainingPipeline } from '../../constructs';
 import { REPO_ROOT } from '../../config/repo-root';
-import { AuthorizationModel } from '../../lib/authorization';
+import { AuthorizationModel } from '../../lib/tools/authorization';
 import { awsError, runPipeline } from '../support/pipeline-harness';
 import { pipelineFixture } from '../support/training-fixtures';
 

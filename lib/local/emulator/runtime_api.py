@@ -78,7 +78,7 @@ def validation_error(message: str) -> RuntimeApiError:
 
 def stand_in_runs(pid: Any) -> bool:
     """Whether ``pid`` is a live (not zombie) serving stand-in: a recorded pid the system has since
-    given to another program is not one (as lib/local/jobs/process-group.ts ``isOwnProcess`` decides)."""
+    given to another program is not one (as lib/jobs/process-group.ts ``isOwnProcess`` decides)."""
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:

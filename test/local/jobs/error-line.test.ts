@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorLine } from '../../../lib/local/jobs/error-line';
+import { errorLine } from '../../../lib/jobs/error-line';
 
 /**
  * Real output of failed scripts (stdout and stderr together, as a job's log holds them), copied

@@ -16,10 +16,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runGlueJob } from '../../../lib/integrations/glue-job-run/local-run';
+import { runGlueJob } from '../../../lib/tools/integrations/glue-job-run/local-run';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
-import { runProcessingJob } from '../../../lib/integrations/sagemaker-job/processing-job';
-import { runTrainingJob } from '../../../lib/integrations/sagemaker-job/training-job';
+import { runProcessingJob } from '../../../lib/tools/integrations/sagemaker-job/processing-job';
+import { runTrainingJob } from '../../../lib/tools/integrations/sagemaker-job/training-job';
 
 const SCRIPT = `import os, subprocess, sys, time
 pids = sys.argv[sys.argv.index("--pids") + 1]

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerRoot } from '../../../lib/local/jobs/container-root';
+import { ContainerRoot } from '../../../lib/jobs/container-root';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
-import { extractMetrics } from '../../../lib/local/jobs/metrics';
-import { tail } from '../../../lib/local/jobs/run-process';
-import { ClientError, downloadPrefix, filesUnder } from '../../../lib/local/jobs/transfer';
+import { extractMetrics } from '../../../lib/jobs/metrics';
+import { tail } from '../../../lib/jobs/run-process';
+import { ClientError, downloadPrefix, filesUnder } from '../../../lib/jobs/transfer';
 
 const dirs: string[] = [];
 const tempDir = () => {

@@ -8,12 +8,12 @@ import type {
   CreateTrainingJobRequest,
   ProcessingJobDescription,
   TrainingJobDescription,
-} from '../../../lib/local/jobs/job-requests';
-import type { LocalJobOptions, LocalJobRun } from '../../../lib/local/jobs/job-options';
+} from '../../../lib/jobs/job-requests';
+import type { LocalJobOptions, LocalJobRun } from '../../../lib/jobs/job-options';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
-import { runProcessingJob } from '../../../lib/integrations/sagemaker-job/processing-job';
-import { syncTaskOutput } from '../../../lib/integrations/sagemaker-job/sync-task';
-import { runTrainingJob } from '../../../lib/integrations/sagemaker-job/training-job';
+import { runProcessingJob } from '../../../lib/tools/integrations/sagemaker-job/processing-job';
+import { syncTaskOutput } from '../../../lib/tools/integrations/sagemaker-job/sync-task';
+import { runTrainingJob } from '../../../lib/tools/integrations/sagemaker-job/training-job';
 import { deterministicTarGz } from '../../../cfn/deterministic-tar';
 import { type PipelineRun, runPipeline } from '../../support/pipeline-harness';
 import { platformAssembly } from '../../support/platform';

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuildFailed, runCodeBuild } from '../../../lib/integrations/codebuild-build/local-build';
-import { exitStatus, scriptError } from '../../../lib/local/jobs/job-failure';
+import { BuildFailed, runCodeBuild } from '../../../lib/tools/integrations/codebuild-build/local-build';
+import { exitStatus, scriptError } from '../../../lib/jobs/job-failure';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
-import { runProcessingJob } from '../../../lib/integrations/sagemaker-job/processing-job';
-import { runProcess } from '../../../lib/local/jobs/run-process';
+import { runProcessingJob } from '../../../lib/tools/integrations/sagemaker-job/processing-job';
+import { runProcess } from '../../../lib/jobs/run-process';
 import { BUILD_SOURCE, storeWithBuildSource } from './build-source';
 
 /**

@@ -1,0 +1,117 @@
+import { asList, asObject, type JsonObject } from '../../../cfn/json-values';
+import { endpointLogGroupName, sageMakerInferenceSourceArn } from '../../../constructs';
+import { parseArn } from '../calls/arns';
+import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
+import type { Registration } from './model-registrations';
+import type { PolicyInventory } from '../calls/policy-inventory';
+import { type DerivedCalls, origin, type RunTimeCall } from '../calls/run-time-call';
+import {
+  assumedBySageMaker,
+  containerLogCalls,
+  imagePullCalls,
+  metricCalls,
+  vpcPlacementCalls,
+} from '../calls/sagemaker-runtime-calls';
+import { s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
+
+/** Where an endpoint serves a model: the endpoint's name, the variant, its endpoint config. */
+export interface ModelPlacement {
+  readonly endpointName: string;
+  readonly variantName: string;
+  readonly config: DeployedResource;
+}
+
+/**
+ * Every request a SageMaker model makes through its execution role: reading its model data
+ * (from the container, or from the package it names, as that package's registration in the
+ * same stage says), pulling its images, and for each endpoint variant that serves it, its logs,
+ * metrics and data capture.
+ */
+export function endpointModelCalls(
+  deployed: DeployedAssembly,
+  inventory: PolicyInventory,
+  model: DeployedResource,
+  registrations: readonly Registration[],
+): DerivedCalls {
+  const { stage, properties, path } = model;
+  const roleArn = String(properties.ExecutionRoleArn);
+  const caller = (detail: string) => ({ stage: stage.id, principal: roleArn, ...origin(path, detail) });
+  const problems: string[] = [];
+  const containers = asList(properties.Containers ?? properties.PrimaryContainer).flatMap((value) => {
+    const container = asObject(value) ?? {};
+    const packageArn = container.ModelPackageName;
+    if (typeof packageArn !== 'string') return [container];
+    const group = parseArn(packageArn)?.resource.split('/')[1];
+    const registration = registrations.find((r) => r.stage === stage && r.groupName.toLowerCase() === group);
+    if (!registration) {
+      problems.push(`${stage.id}/${path}: no pipeline of ${stage.id} registers packages of ${packageArn}`);
+      return [];
+    }
+    return asList(asObject(registration.request.InferenceSpecification)?.Containers).map(
+      (c) => asObject(c) ?? {},
+    );
+  });
+  // SageMaker inference's documented source: the account's literal `arn:...:sagemaker:<region>:<account>:*`.
+  const calls: RunTimeCall[] = [
+    assumedBySageMaker(
+      caller('role'),
+      stage,
+      sageMakerInferenceSourceArn(stage.partition, stage.region, stage.account),
+    ),
+  ];
+  for (const container of containers) {
+    if (typeof container.ModelDataUrl === 'string') {
+      calls.push(...s3ReadCalls(inventory, caller('model data'), container.ModelDataUrl));
+    }
+    if (typeof container.Image === 'string')
+      calls.push(...imagePullCalls(caller('image'), stage, container.Image));
+  }
+  if (asObject(properties.VpcConfig)) calls.push(...vpcPlacementCalls(caller('VPC placement')));
+  for (const placement of placementsOf(deployed, model)) {
+    const where = `on ${placement.endpointName} ${placement.variantName}`;
+    calls.push(
+      ...containerLogCalls(
+        caller(`logs ${where}`),
+        stage,
+        endpointLogGroupName(placement.endpointName),
+        `${placement.variantName}/i-0123456789abcdef0`,
+      ),
+      ...metricCalls(caller(`metrics ${where}`), '/aws/sagemaker/Endpoints'),
+    );
+    const capture = asObject(placement.config.properties.DataCaptureConfig);
+    if (capture && capture.EnableCapture !== false && typeof capture.DestinationS3Uri === 'string') {
+      // SageMaker's documented layout of captured data.
+      const object = `${capture.DestinationS3Uri.replace(/\/$/, '')}/${placement.endpointName}/${placement.variantName}/2026/11/30/10/capture.jsonl`;
+      calls.push(
+        ...s3WriteCalls(
+          inventory,
+          caller(`data capture ${where}`),
+          object,
+          inventory.keyArn(capture.KmsKeyId, stage),
+        ),
+      );
+    }
+  }
+  return { calls, problems };
+}
+
+/** The endpoint variants that serve `model`, through the endpoint configs that name it. */
+export function placementsOf(deployed: DeployedAssembly, model: DeployedResource): ModelPlacement[] {
+  const modelName = deployed.attribute(model, 'ModelName');
+  return deployed.ofType('AWS::SageMaker::EndpointConfig', model.stage).flatMap((config) => {
+    const configName = deployed.attribute(config, 'EndpointConfigName');
+    const variants = asList(config.properties.ProductionVariants)
+      .map((v) => asObject(v) ?? ({} as JsonObject))
+      .filter((v) => v.ModelName === modelName);
+    return deployed
+      .ofType('AWS::SageMaker::Endpoint', model.stage)
+      .filter((endpoint) => endpoint.properties.EndpointConfigName === configName)
+      .flatMap((endpoint) =>
+        variants.map((variant) => ({
+          endpointName: deployed.attribute(endpoint, 'EndpointName'),
+          variantName: String(variant.VariantName),
+          config,
+        })),
+      );
+  });
+}

@@ -1,0 +1,63 @@
+import type { JsonObject } from '../../../../cfn/json-values';
+import { parseArn } from '../../calls/arns';
+import { managedRuleCalls } from '../managed-rule-calls';
+import { namedError, type TaskIntegration } from '../task-integration';
+
+/** The name Step Functions gives a child execution the task does not name: a UUID, fixed for the model. */
+const UNNAMED_EXECUTION = '01234567-89ab-4def-8123-456789abcdef';
+
+/**
+ * Another state machine's execution (`states:startExecution`, `.sync:2`): the training pipeline
+ * started by its data pipeline. Calls: the start and, waiting, the describe and stop of the child
+ * execution and the managed rule. Not priced here: the child's own estimate prices it. Locally: the
+ * deployed child runs here the same way (its calls checked); `.sync:2` answers with its output as JSON.
+ */
+export const CHILD_EXECUTION: TaskIntegration = {
+  apis: ['states:startExecution'],
+  calls({ stage, caller, sync }, parameters) {
+    const machineArn = parameters.StateMachineArn;
+    if (typeof machineArn !== 'string') return { calls: [], problems: ['no StateMachineArn'] };
+    const machine = parseArn(machineArn);
+    const machineName = machine?.resource.replace(/^stateMachine:/, '');
+    if (!machine || !machineName || machineName.includes(':')) {
+      return { calls: [], problems: [`${machineArn} is not a state machine ARN`] };
+    }
+    const executionName = typeof parameters.Name === 'string' ? parameters.Name : UNNAMED_EXECUTION;
+    const executionArn = `arn:${machine.partition}:states:${machine.region}:${machine.account}:execution:${machineName}:${executionName}`;
+    return {
+      calls: [
+        { ...caller, action: 'states:StartExecution', resource: machineArn },
+        ...(sync
+          ? [
+              { ...caller, action: 'states:DescribeExecution', resource: executionArn },
+              { ...caller, action: 'states:StopExecution', resource: executionArn },
+              ...managedRuleCalls(caller, stage, 'StepFunctionsGetEventsForStepFunctionsExecutionRule'),
+            ]
+          : []),
+      ],
+      problems: [],
+    };
+  },
+  async run(task, parameters) {
+    const stateMachineArn = String(parameters.StateMachineArn);
+    const name = typeof parameters.Name === 'string' ? parameters.Name : `${task.state}-${Date.now()}`;
+    const input = (
+      typeof parameters.Input === 'string' ? JSON.parse(parameters.Input) : parameters.Input
+    ) as JsonObject;
+    const execution = await task.startExecution(stateMachineArn, name, input);
+    const { executionArn } = execution;
+    if (execution.status !== 'SUCCEEDED') {
+      // As Step Functions reports a failed child of `.sync:2`: its description as the cause.
+      throw namedError(
+        'States.TaskFailed',
+        JSON.stringify({
+          ExecutionArn: executionArn,
+          Status: 'FAILED',
+          Error: execution.error,
+          Cause: execution.cause,
+        }),
+      );
+    }
+    return { ExecutionArn: executionArn, Status: 'SUCCEEDED', Output: execution.output as JsonObject };
+  },
+};

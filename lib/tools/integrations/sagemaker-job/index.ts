@@ -1,0 +1,139 @@
+import {
+  CreateProcessingJobCommand,
+  type CreateProcessingJobCommandInput,
+  CreateTrainingJobCommand,
+  type CreateTrainingJobCommandInput,
+} from '@aws-sdk/client-sagemaker';
+import type { JsonObject } from '../../../../cfn/json-values';
+import type { RunTimeCall } from '../../calls/run-time-call';
+import { volumeKeyGrant } from '../../calls/sagemaker-runtime-calls';
+import { sagemakerJobLog } from '../../../ops/job-log-locations';
+import { JobLines } from '../../../jobs/job-log-streams';
+import type {
+  CreateProcessingJobRequest,
+  CreateTrainingJobRequest,
+  ProcessingJobDescription,
+  TrainingJobDescription,
+} from '../../../jobs/job-requests';
+import type { LocalJobRun } from '../../../jobs/job-options';
+import { managedRuleCalls } from '../managed-rule-calls';
+import { cannotDerive, type LocalTask, missingStrings, type TaskIntegration } from '../task-integration';
+import { sagemakerJobCost } from './cost';
+import { jobArn, jobCalls, processingJob, trainingJob } from './job-calls';
+import { runProcessingJob } from './processing-job';
+import { syncTaskOutput } from './sync-task';
+import { runTrainingJob } from './training-job';
+
+/** The two job kinds a pipeline starts, by integration: their name field, ARN type and job's own Python. */
+const JOB_KINDS = {
+  'sagemaker:createTrainingJob': { kind: 'training', nameField: 'TrainingJobName', noun: 'Training' },
+  'sagemaker:createProcessingJob': { kind: 'processing', nameField: 'ProcessingJobName', noun: 'Processing' },
+} as const;
+
+type JobApi = keyof typeof JOB_KINDS;
+type JobDescription = ProcessingJobDescription | TrainingJobDescription;
+
+/**
+ * SageMaker training and processing jobs (`sagemaker:createTrainingJob.sync`,
+ * `sagemaker:createProcessingJob.sync`). Calls: the create, describe and stop of the job, its
+ * tags, the role passed to SageMaker, the volume key, the managed rule, and the job's own requests
+ * through its role (job-calls.ts). Cost: the training run's instance-hours. Locally: the job is
+ * recorded in the emulator's SageMaker and run on this machine under its container contract.
+ */
+export const SAGEMAKER_JOB: TaskIntegration = {
+  apis: Object.keys(JOB_KINDS),
+  deniedError: 'SageMaker.AmazonSageMakerException',
+  calls({ inventory, stage, caller, path, detail, api, sync }, parameters) {
+    const { kind, nameField, noun } = JOB_KINDS[api as JobApi];
+    const absent = missingStrings(parameters, nameField, 'RoleArn');
+    if (absent.length > 0) return cannotDerive(absent);
+    const job =
+      kind === 'training'
+        ? trainingJob(parameters, stage, inventory)
+        : processingJob(parameters, stage, inventory);
+    const calls: RunTimeCall[] = [
+      ...(sync ? ['Create', 'Describe', 'Stop'] : ['Create']).map((verb) => ({
+        ...caller,
+        action: `sagemaker:${verb}${noun}Job`,
+        resource: jobArn(stage, `${kind}-job`, job.name),
+      })),
+      ...(parameters.Tags ? [{ ...caller, action: 'sagemaker:AddTags', resource: job.arn }] : []),
+      {
+        ...caller,
+        action: 'iam:PassRole',
+        resource: job.roleArn,
+        context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+      },
+      ...(job.volumeKeyArn ? [volumeKeyGrant(caller, stage, job.volumeKeyArn)] : []),
+      ...(sync ? managedRuleCalls(caller, stage, `StepFunctionsGetEventsForSageMaker${noun}JobsRule`) : []),
+      ...jobCalls(inventory, stage, job, path, detail),
+    ];
+    return { calls, problems: [] };
+  },
+  cost: { part: 'training-run', job: sagemakerJobCost },
+  async run(task, parameters) {
+    const { kind } = JOB_KINDS[task.api as JobApi];
+    if (kind === 'training') {
+      const created = await task.clients.sagemaker.send(
+        new CreateTrainingJobCommand(parameters as unknown as CreateTrainingJobCommandInput),
+      );
+      task.submitted({ TrainingJobArn: created.TrainingJobArn ?? null });
+      return localJob(task, 'training', (lines, onStopped) =>
+        runTrainingJob(
+          parameters as unknown as CreateTrainingJobRequest,
+          task.jobOptions(lines, task.python),
+          onStopped,
+        ),
+      );
+    }
+    const created = await task.clients.sagemaker.send(
+      new CreateProcessingJobCommand(parameters as unknown as CreateProcessingJobCommandInput),
+    );
+    task.submitted({ ProcessingJobArn: created.ProcessingJobArn ?? null });
+    return localJob(task, 'processing', (lines, onStopped) => {
+      const request = parameters as unknown as CreateProcessingJobRequest;
+      // The model's own code runs with its Python; stand-ins of other images keep the project's.
+      const modelCode = request.AppSpecification.ContainerEntrypoint !== undefined;
+      return runProcessingJob(
+        request,
+        task.jobOptions(lines, modelCode ? task.python : undefined),
+        onStopped,
+      );
+    });
+  },
+};
+
+/**
+ * A SageMaker job run here: its log goes to SageMaker's stream of it, its description to the
+ * emulator's SageMaker (status, metrics, artifacts, failure reason), then `.sync` answers. One
+ * stopped by an interrupt never returns: its runner hands its `Stopped` description over before
+ * the command exits, and it is recorded with the log so far (an error is told by the interrupt).
+ */
+async function localJob(
+  task: LocalTask,
+  kind: 'training' | 'processing',
+  run: (
+    lines: JobLines,
+    onStopped: (description: JobDescription) => Promise<void>,
+  ) => Promise<LocalJobRun<JobDescription>>,
+): Promise<JsonObject> {
+  const lines = new JobLines();
+  const logOf = (description: JobDescription) =>
+    sagemakerJobLog(kind, jobName(kind, description), description.CreationTime);
+  const onStopped = async (description: JobDescription) => {
+    await task.recordJob(kind, description);
+    await task.writeLog([logOf(description)], lines);
+  };
+  const job = await run(lines, onStopped);
+  task.record.jobs[task.state] = job;
+  const { description } = job;
+  await task.keepLog([logOf(description)], lines);
+  await task.keep(`the ${kind} job ${jobName(kind, description)}`, () => task.recordJob(kind, description));
+  return syncTaskOutput(description) as JsonObject;
+}
+
+function jobName(kind: 'training' | 'processing', description: JobDescription): string {
+  return kind === 'training'
+    ? (description as TrainingJobDescription).TrainingJobName
+    : (description as ProcessingJobDescription).ProcessingJobName;
+}

@@ -1,0 +1,157 @@
+import type { CreateTrainingJobRequest } from '../../../jobs/job-requests';
+
+/** Where the training toolkit puts things inside the container. */
+export const TRAINING_PATHS = {
+  input: '/opt/ml/input',
+  config: '/opt/ml/input/config',
+  data: '/opt/ml/input/data',
+  model: '/opt/ml/model',
+  output: '/opt/ml/output',
+  outputData: '/opt/ml/output/data',
+  outputIntermediate: '/opt/ml/output/intermediate',
+  code: '/opt/ml/code',
+  checkpoints: '/opt/ml/checkpoints',
+} as const;
+
+/** The host SageMaker names the only instance of a job. */
+const HOST = 'algo-1';
+
+/**
+ * How the SageMaker training toolkit (sagemaker-training, which the framework images run) sets up
+ * a script-mode job: the files of `/opt/ml/input/config`, the `SM_*` variables, and the command
+ * (`python3 <sagemaker_program> --<name> <value> ...`, hyperparameters sorted by name, the toolkit's
+ * own `sagemaker_*` ones left out). Paths are the container's (`/opt/ml/...`).
+ */
+export interface TrainingContract {
+  /** Files to write, by container path. */
+  readonly files: Record<string, unknown>;
+  readonly environment: Record<string, string>;
+  /** The user script (`sagemaker_program`) and its arguments. */
+  readonly program: string;
+  readonly args: string[];
+  /** The source archive to unpack into `/opt/ml/code` (`sagemaker_submit_directory`), if any. */
+  readonly submitDirectory?: string;
+}
+
+export function trainingContract(request: CreateTrainingJobRequest, cpus: number): TrainingContract {
+  const all = request.HyperParameters ?? {};
+  const user = Object.fromEntries(
+    Object.entries(all)
+      .filter(([name]) => !name.startsWith('sagemaker_'))
+      .map(([name, value]) => [name, decode(value)]),
+  );
+  const program = all.sagemaker_program;
+  if (!program) throw new Error('The hyperparameter sagemaker_program (the script to run) is missing');
+  const channels = (request.InputDataConfig ?? []).map((c) => c.ChannelName);
+  const inputDataConfig = Object.fromEntries(
+    (request.InputDataConfig ?? []).map((c) => [
+      c.ChannelName,
+      {
+        ...(c.ContentType ? { ContentType: c.ContentType } : {}),
+        TrainingInputMode: c.InputMode ?? request.AlgorithmSpecification.TrainingInputMode ?? 'File',
+        S3DistributionType: c.DataSource.S3DataSource.S3DataDistributionType ?? 'FullyReplicated',
+        RecordWrapperType: 'None',
+      },
+    ]),
+  );
+  const resourceConfig = {
+    current_host: HOST,
+    current_instance_type: request.ResourceConfig.InstanceType,
+    current_group_name: 'homogeneousCluster',
+    hosts: [HOST],
+    instance_groups: [
+      {
+        instance_group_name: 'homogeneousCluster',
+        instance_type: request.ResourceConfig.InstanceType,
+        hosts: [HOST],
+      },
+    ],
+    network_interface_name: 'eth0',
+  };
+  const args = Object.keys(user)
+    .sort()
+    .flatMap((name) => [`--${name}`, String(user[name])]);
+  const channelDirs = Object.fromEntries(channels.map((name) => [name, `${TRAINING_PATHS.data}/${name}`]));
+  const trainingEnv = {
+    additional_framework_parameters: {},
+    channel_input_dirs: channelDirs,
+    current_host: HOST,
+    current_instance_type: request.ResourceConfig.InstanceType,
+    framework_module: 'sagemaker_sklearn_container.training:main',
+    hosts: [HOST],
+    hyperparameters: user,
+    input_config_dir: TRAINING_PATHS.config,
+    input_data_config: inputDataConfig,
+    input_dir: TRAINING_PATHS.input,
+    is_master: true,
+    job_name: request.TrainingJobName,
+    log_level: Number(all.sagemaker_container_log_level ?? 20),
+    master_hostname: HOST,
+    model_dir: TRAINING_PATHS.model,
+    module_dir: all.sagemaker_submit_directory ?? TRAINING_PATHS.code,
+    module_name: program.replace(/\.py$/, ''),
+    network_interface_name: 'eth0',
+    num_cpus: cpus,
+    num_gpus: 0,
+    output_data_dir: TRAINING_PATHS.outputData,
+    output_dir: TRAINING_PATHS.output,
+    output_intermediate_dir: TRAINING_PATHS.outputIntermediate,
+    resource_config: resourceConfig,
+    user_entry_point: program,
+  };
+  const environment: Record<string, string> = {
+    SM_HOSTS: JSON.stringify([HOST]),
+    SM_NETWORK_INTERFACE_NAME: 'eth0',
+    SM_HPS: JSON.stringify(user),
+    SM_USER_ENTRY_POINT: program,
+    SM_FRAMEWORK_PARAMS: '{}',
+    SM_RESOURCE_CONFIG: JSON.stringify(resourceConfig),
+    SM_INPUT_DATA_CONFIG: JSON.stringify(inputDataConfig),
+    SM_OUTPUT_DATA_DIR: TRAINING_PATHS.outputData,
+    SM_CHANNELS: JSON.stringify(channels),
+    SM_CURRENT_HOST: HOST,
+    SM_CURRENT_INSTANCE_TYPE: request.ResourceConfig.InstanceType,
+    SM_MODULE_NAME: trainingEnv.module_name,
+    SM_LOG_LEVEL: String(trainingEnv.log_level),
+    SM_FRAMEWORK_MODULE: trainingEnv.framework_module,
+    SM_INPUT_DIR: TRAINING_PATHS.input,
+    SM_INPUT_CONFIG_DIR: TRAINING_PATHS.config,
+    SM_OUTPUT_DIR: TRAINING_PATHS.output,
+    SM_NUM_CPUS: String(cpus),
+    SM_NUM_GPUS: '0',
+    SM_MODEL_DIR: TRAINING_PATHS.model,
+    SM_MODULE_DIR: trainingEnv.module_dir,
+    SM_TRAINING_ENV: JSON.stringify(trainingEnv),
+    SM_USER_ARGS: JSON.stringify(args),
+    SM_OUTPUT_INTERMEDIATE_DIR: TRAINING_PATHS.outputIntermediate,
+    ...Object.fromEntries(channels.map((name) => [`SM_CHANNEL_${name.toUpperCase()}`, channelDirs[name]])),
+    ...Object.fromEntries(
+      Object.entries(user).map(([name, value]) => [`SM_HP_${name.toUpperCase()}`, envValue(value)]),
+    ),
+    ...request.Environment,
+  };
+  return {
+    files: {
+      [`${TRAINING_PATHS.config}/hyperparameters.json`]: all,
+      [`${TRAINING_PATHS.config}/resourceconfig.json`]: resourceConfig,
+      [`${TRAINING_PATHS.config}/inputdataconfig.json`]: inputDataConfig,
+    },
+    environment,
+    program,
+    args,
+    ...(all.sagemaker_submit_directory ? { submitDirectory: all.sagemaker_submit_directory } : {}),
+  };
+}
+
+/** The toolkit reads each hyperparameter as JSON when it can (`"100"` is the number 100). */
+function decode(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function envValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
