@@ -1,19 +1,19 @@
-import '../../lib/authorization/promise-with-resolvers';
+import '../../lib/tools/authorization/promise-with-resolvers';
 import { join } from 'node:path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import aslValidator from 'asl-validator';
-import { StateMachine } from 'aws-local-stepfunctions';
 import { DataCatalog, DataPipeline, DbtProject, SparkJob } from '../../constructs';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { ModelLayout } from '../../constructs/common/model-layout';
 import { RUN_STRING_GRAMMAR_JSON } from '../../constructs/common/run-strings';
 import { REPO_ROOT } from '../../config/repo-root';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
-import { AuthorizationModel } from '../../lib/authorization';
+import { AuthorizationModel } from '../../lib/tools/authorization';
 import { DATA_TEST_ACCOUNT, DATA_TEST_REGION, dataStack } from '../support/data-stack';
+import { localStateMachine } from '../support/local-state-machine';
 
 type Json = Record<string, any>;
 const ACCOUNT = DATA_TEST_ACCOUNT;
@@ -92,7 +92,7 @@ async function execute(handlers: Record<string, (input: Json) => unknown> = {}, 
     return (handlers[name] ?? fallback)(input as Json) as never;
   };
   const runnable = locallyRunnable(definition);
-  const local = new StateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
+  const local = localStateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
   const run = local.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: {

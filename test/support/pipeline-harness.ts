@@ -1,6 +1,6 @@
-import '../../lib/authorization/promise-with-resolvers';
-import { StateMachine } from 'aws-local-stepfunctions';
+import '../../lib/tools/authorization/promise-with-resolvers';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
+import { localStateMachine } from './local-state-machine';
 
 type Json = Record<string, unknown>;
 type Handler = (input: Json) => unknown;
@@ -158,7 +158,7 @@ export async function runPipeline(
   const name = options.executionName ?? 'a3f1c2e4-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
   // Its JSONata Choice states (the input checks) are evaluated by local stand-ins.
   const runnable = locallyRunnable(definition);
-  const machine = new StateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
+  const machine = localStateMachine(runnable.definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: { ...runnable.handlers, ...handlers } as never,
