@@ -11,7 +11,7 @@ import {
   type PackageRepositoryReference,
   pipLoginCommand,
 } from '../packages/package-repository-reference';
-import { AssetObjectSource } from './asset-object-source';
+import { AssetObjectSource } from './private/asset-object-source';
 import { servicePrincipalFor } from './service-principals';
 
 /**

@@ -7,10 +7,10 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DatasetLayout } from '../common/dataset-layout';
 import { ModelLayout } from '../common/model-layout';
-import { datasetVersionStates, noDatasetVersionMessage } from '../common/dataset-version-states';
+import { datasetVersionStates, noDatasetVersionMessage } from '../common/private/dataset-version-states';
 import { RUN_STRING_GRAMMAR_JSON } from '../common/run-strings';
 import type { IMlDataStore } from '../storage/ml-data-store';
-import { addPipelineTriggers } from '../training/pipeline-triggers';
+import { addPipelineTriggers } from '../training/private/pipeline-triggers';
 import type { IDbtProject } from './dbt-project';
 import type { ISparkJob } from './spark-job';
 

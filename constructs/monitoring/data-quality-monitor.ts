@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
 import { NotifyTopicTarget } from './topic-publishers';
 import { eventRuleRole, servicePrincipalFor } from '../common/service-principals';
-import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/sagemaker-runtime-grants';
+import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/private/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { IModelEndpoint } from '../serving/model-endpoint';

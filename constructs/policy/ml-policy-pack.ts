@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { type Finding, ML_POLICY_RULES, type MlPolicyRule, RULE_CHECKS } from './rules';
-import { readResources, type TemplateResource } from './template-resources';
+import { readResources, type TemplateResource } from './private/template-resources';
 
 export { ML_POLICY_RULES, type MlPolicyRule, type MlPolicyRuleId } from './rules';
 

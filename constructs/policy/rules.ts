@@ -2,7 +2,7 @@ import { asList, asObject, isIntrinsic, type JsonObject } from '../../cfn/json-v
 import { taskStates } from '../../cfn/state-machine-tasks';
 import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
 import { DYNAMIC, valueAt } from '../../cfn/value-at';
-import type { TemplateResource } from './template-resources';
+import type { TemplateResource } from './private/template-resources';
 
 /** The ids of the rules of `MlPolicyPack`. */
 export type MlPolicyRuleId =

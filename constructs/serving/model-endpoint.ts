@@ -6,7 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
 import { sageMakerInferencePrincipal } from '../common/service-principals';
-import { grantSageMakerRuntime } from '../common/sagemaker-runtime-grants';
+import { grantSageMakerRuntime } from '../common/private/sagemaker-runtime-grants';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { IMlDataStore } from '../storage/ml-data-store';

@@ -4,7 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { ModelLayout } from '../common/model-layout';
-import { readJsonObject } from '../common/read-json-object';
+import { readJsonObject } from '../common/private/read-json-object';
 import type { ModelPackageGroupRef } from '../registry/model-registry';
 
 /**

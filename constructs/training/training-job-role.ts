@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ModelLayout } from '../common/model-layout';
-import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/sagemaker-runtime-grants';
+import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/private/sagemaker-runtime-grants';
 import { servicePrincipalFor } from '../common/service-principals';
 import { PIPELINE_STEPS, stepJobArnPattern } from './pipeline-steps';
 import type { IMlDataStore } from '../storage/ml-data-store';

@@ -6,17 +6,17 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { DatasetLayout } from '../common/dataset-layout';
 import { ModelLayout } from '../common/model-layout';
-import { datasetVersionStates, noDatasetVersionMessage } from '../common/dataset-version-states';
-import { readJsonObject } from '../common/read-json-object';
+import { datasetVersionStates, noDatasetVersionMessage } from '../common/private/dataset-version-states';
+import { readJsonObject } from '../common/private/read-json-object';
 import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { FrameworkImage } from './framework-image';
 import { MlInstanceType } from './ml-instance-type';
 import { championGateStates } from './champion-gate';
 import { metricPath, passesGate, ProblemType } from './quality-gate';
-import { addPipelineTriggers } from './pipeline-triggers';
-import { grantPipelineJobs } from './pipeline-permissions';
+import { addPipelineTriggers } from './private/pipeline-triggers';
+import { grantPipelineJobs } from './private/pipeline-permissions';
 import { PIPELINE_STEPS, type PipelineStep, type StepLocation, trainedArtifactKey } from './pipeline-steps';
-import { registerModelTask } from './register-model';
+import { registerModelTask } from './private/register-model';
 import { EVALUATION_ARTIFACT_FIELD } from '../common/artifact-integrity';
 import { RECORDED_RUN_PATH, RunRecording } from './run-recording';
 import {
@@ -24,7 +24,7 @@ import {
   type JobDefaults,
   processingJobState,
   trainingJobState,
-} from './sagemaker-job-states';
+} from './private/sagemaker-job-states';
 import { TrainingJobRole } from './training-job-role';
 import {
   type ITrainingPipeline,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IPolicyValidationContext } from 'aws-cdk-lib';
-import { asObject, type JsonObject } from '../../cfn/json-values';
+import { asObject, type JsonObject } from '../../../cfn/json-values';
 
 /** A resource of a synthesized template, as the policy rules see it. */
 export interface TemplateResource {

@@ -1,6 +1,6 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { FrameworkImageConfig } from '../training/framework-image';
+import type { FrameworkImageConfig } from '../../training/framework-image';
 
 /**
  * What a SageMaker execution role needs to run a container: write to its log groups, publish

@@ -1,10 +1,10 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { IMlDataStore } from '../storage/ml-data-store';
-import { DatasetLayout } from './dataset-layout';
-import type { ModelLayout } from './model-layout';
+import type { IMlDataStore } from '../../storage/ml-data-store';
+import { DatasetLayout } from '../dataset-layout';
+import type { ModelLayout } from '../model-layout';
 import { readJsonObject } from './read-json-object';
-import { INPUT_STRINGS, jsonataIsRunString, RUN_STRING_RULES } from './run-strings';
+import { INPUT_STRINGS, jsonataIsRunString, RUN_STRING_RULES } from '../run-strings';
 
 /** Why a run that asks for `latest` of a dataset no one has pushed yet fails, and what to do. */
 export function noDatasetVersionMessage(rawBucket: string, layout: ModelLayout): string {

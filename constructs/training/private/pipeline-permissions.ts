@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { ModelLayout } from '../common/model-layout';
-import { grantVolumeEncryption } from '../common/sagemaker-runtime-grants';
-import { PIPELINE_STEPS, type StepJobKind, stepJobArnPattern } from './pipeline-steps';
+import type { ModelLayout } from '../../common/model-layout';
+import { grantVolumeEncryption } from '../../common/private/sagemaker-runtime-grants';
+import { PIPELINE_STEPS, type StepJobKind, stepJobArnPattern } from '../pipeline-steps';
 
 /** The SageMaker names of each kind of job: its ARN's resource type and its API's noun. */
 const JOB_APIS: { readonly [kind in StepJobKind]: { arnType: string; noun: string; rule: string } } = {

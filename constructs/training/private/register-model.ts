@@ -2,13 +2,13 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { ARTIFACT_METADATA } from '../common/artifact-integrity';
-import { ModelLayout } from '../common/model-layout';
-import type { ModelPackageGroupRef } from '../registry/model-registry';
-import type { FrameworkImageConfig } from './framework-image';
-import type { MlInstanceType } from './ml-instance-type';
-import type { SourceCodeConfig } from './source-code';
-import type { ModelApprovalStatus } from './training-pipeline-props';
+import { ARTIFACT_METADATA } from '../../common/artifact-integrity';
+import { ModelLayout } from '../../common/model-layout';
+import type { ModelPackageGroupRef } from '../../registry/model-registry';
+import type { FrameworkImageConfig } from '../framework-image';
+import type { MlInstanceType } from '../ml-instance-type';
+import type { SourceCodeConfig } from '../source-code';
+import type { ModelApprovalStatus } from '../training-pipeline-props';
 
 export interface RegisterModelProps {
   readonly layout: ModelLayout;

@@ -1,9 +1,9 @@
 import { type Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
-import type { MlInstanceType } from './ml-instance-type';
-import type { SourceCodeConfig } from './source-code';
+import { type MlNetworkPlacement, vpcConfigOf } from '../../network/ml-network';
+import type { MlInstanceType } from '../ml-instance-type';
+import type { SourceCodeConfig } from '../source-code';
 
 /** Where SageMaker processing containers see their code. */
 const PROCESSING_CODE_DIR = '/opt/ml/processing/input/code';

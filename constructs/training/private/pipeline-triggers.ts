@@ -2,10 +2,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { ModelLayout } from '../common/model-layout';
-import { eventRuleRole } from '../common/service-principals';
-import type { IMlDataStore } from '../storage/ml-data-store';
-import { latestDatasetInput } from './training-pipeline-props';
+import type { ModelLayout } from '../../common/model-layout';
+import { eventRuleRole } from '../../common/service-principals';
+import type { IMlDataStore } from '../../storage/ml-data-store';
+import { latestDatasetInput } from '../training-pipeline-props';
 
 export interface PipelineTriggerProps {
   readonly stateMachine: sfn.IStateMachine;
