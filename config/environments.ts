@@ -182,8 +182,8 @@ export const environments: MlEnvConfigInput = {
   // readable by the next one's account only (local, in an emulator, is never part of it).
   promotion: ['dev', 'staging', 'prod'],
   // What merged to the branch is deployed dev -> staging -> (a person approves) -> prod, by the
-  // Delivery stack's pipeline in the tooling account or by .github/workflows/deploy.yml (README,
-  // "Delivery"). Placeholders again: set the real ones with -c mlenv:delivery:account=<id> and
+  // Delivery stack's pipeline in the tooling account or by .github/workflows/deploy.yml (docs/guide/
+  // accounts-and-delivery.md, "Delivery"). Placeholders again: set the real ones with -c mlenv:delivery:account=<id> and
   // -c mlenv:delivery:connectionArn=<arn>.
   delivery: {
     account: '444444444444',

@@ -8,9 +8,10 @@ import type { DeployedResource } from '../tools/calls/deployed-assembly';
 import type { RunTimeCall } from '../tools/calls/run-time-call';
 import { executionCalls, taskCalls } from '../tools/authorization/state-machine-calls';
 import { taskIntegration } from '../tools/integrations/kinds';
+import { namedError } from '../tools/integrations/task-integration';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
 
-/** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `s3:getObject`, ...). */
+/** Answers a Task state's service integration (`sagemaker:createProcessingJob`, `aws-sdk:s3:getObject`, ...). */
 export type IntegrationBackend = (
   integration: string,
   parameters: JsonObject,
@@ -48,13 +49,6 @@ export interface AuthorizedExecution {
   readonly checked: ReadonlyArray<{ readonly call: RunTimeCall; readonly decision: Decision }>;
 }
 
-/** A failed task, named as Step Functions names it, so Retry and Catch rules apply as on AWS. */
-function taskError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
-
 /**
  * Runs a deployed state machine's definition with aws-local-stepfunctions, as Step Functions
  * would: before a Task state reaches its backend, every call it makes (its integration through
@@ -76,14 +70,14 @@ export async function runAuthorizedExecution(
       const started = Date.now();
       options.onEvent?.({ state: name, kind: 'started' });
       try {
-        if ('problem' in found) throw taskError('States.TaskFailed', found.problem);
+        if ('problem' in found) throw namedError('States.TaskFailed', found.problem);
         const { calls, problems } = taskCalls(authz.inventory, stateMachine, task, parameters);
-        if (problems.length > 0) throw taskError('States.TaskFailed', problems.join('; '));
+        if (problems.length > 0) throw namedError('States.TaskFailed', problems.join('; '));
         for (const call of calls) {
           const decision = await authz.check(call);
           checked.push({ call, decision });
           if (!decision.allowed) {
-            throw taskError(
+            throw namedError(
               found.integration.deniedError ?? 'States.TaskFailed',
               `AccessDenied: ${call.principal} is not authorized to perform ${call.action} on ${call.resource} (${decision.explanation})`,
             );

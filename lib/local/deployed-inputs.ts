@@ -66,11 +66,8 @@ function testOrDoc(
 /** The app's entry point (cdk.json's `app`). */
 const APP_ENTRY = join('bin', 'app.ts');
 
-/**
- * The folders of lib/ the app imports, found by following the relative imports from its entry
- * point: lib/ also holds the CLI and the local environment, which the app never loads.
- */
-export function appLibFolders(root: string = REPO_ROOT): string[] {
+/** The modules (and JSON) the app loads, found by following the relative imports from its entry point. */
+export function appModules(root: string = REPO_ROOT): string[] {
   const seen = new Set<string>();
   const queue = [APP_ENTRY];
   while (queue.length > 0) {
@@ -86,8 +83,17 @@ export function appLibFolders(root: string = REPO_ROOT): string[] {
       if (found) queue.push(found);
     }
   }
+  return [...seen];
+}
+
+/**
+ * The folders of source the app imports (its modules' folders): the areas of lib/ it loads (lib/
+ * also holds the CLI and the local environment, which the app never loads), and the other top
+ * folders (cfn/, config/, constructs/) whole.
+ */
+export function appSourceFolders(root: string = REPO_ROOT): string[] {
   // Whole folders: they hold what their modules read beside them (JSON, templates).
-  const folders = [...seen].flatMap((f) => libAreaOf(f) ?? []);
+  const folders = appModules(root).map((f) => libAreaOf(f) ?? f.split('/')[0]);
   return [...new Set(folders)].sort();
 }
 
@@ -122,7 +128,7 @@ export function readAppInputs(
       ...codeDirectories,
       ...etlScripts,
       ...dbtProjects,
-      ...appLibFolders(root),
+      ...appSourceFolders(root),
     ],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );

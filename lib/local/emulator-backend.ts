@@ -144,7 +144,6 @@ export function emulatorBackend(
       {
         state,
         api: integration,
-        region: deployment.env.region,
         clients: deployment.clients,
         record,
         awsEnvironment,

@@ -30,7 +30,7 @@ describe('npx cdk synth', () => {
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     const stacks = new CloudAssembly(out).stacksRecursively.map((s) => s.hierarchicalId).sort();
     // Every environment's stacks; with a delivery section, the pipeline beside them and an access
-    // stack per delivered environment (README, "Delivery").
+    // stack per delivered environment (docs/guide/accounts-and-delivery.md, "Delivery").
     const delivered = config.environments.filter((env) => config.delivery?.order.includes(env.name));
     expect(stacks).toEqual(
       [

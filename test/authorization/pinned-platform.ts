@@ -137,7 +137,7 @@ export function pinnedPlatform(input: MlEnvConfigInput = environments): PinnedPl
   const promotionTargetOf = (stage: { readonly id: string } | EnvironmentConfig): PromotionTarget => {
     const env = 'stageId' in stage ? stage : environmentOf(stage.id);
     return {
-      // `<project>-<env>-promotion`, as the README names it for `mlenv promote`.
+      // `<project>-<env>-promotion`, as docs/guide/operations.md names it for `mlenv promote`.
       roleArn: `arn:aws:iam::${env.account}:role/${config.project}-${env.name}-promotion`,
       parameterPath: `/${config.project}/${env.name}`,
       modelsBucket: bucketName(config, env, 'models'),

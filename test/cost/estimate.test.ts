@@ -258,3 +258,40 @@ test('a job whose instances are set at run time, or which has no time limit, say
     'Main/Pipeline Prep: its instance type is set at run time, it has no time limit (StoppingCondition.MaxRuntimeInSeconds), so its worst case cannot be priced',
   ]);
 });
+
+test('a task of an integration no kind models is a missing price, never silently left out', () => {
+  // Integrations Step Functions offers that no kind of lib/tools/integrations prices (the SDK
+  // form of a training job, a transform job, a Lambda function).
+  const resources = [
+    'aws-sdk:sagemaker:createTrainingJob',
+    'sagemaker:createTransformJob.sync',
+    'lambda:invoke',
+  ];
+  const result = estimate({
+    Resources: {
+      Pipeline: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          Definition: {
+            StartAt: 'Step0',
+            States: Object.fromEntries(
+              resources.map((resource, i) => [
+                `Step${i}`,
+                {
+                  Type: 'Task',
+                  Resource: `arn:aws:states:::${resource}`,
+                  ...(i + 1 < resources.length ? { Next: `Step${i + 1}` } : { End: true }),
+                },
+              ]),
+            ),
+          },
+        },
+      },
+    },
+  });
+  for (const [i] of resources.entries()) {
+    expect(result.missing).toContainEqual(
+      expect.stringMatching(new RegExp(`^Main/Pipeline Step${i}: .* not estimated$`)),
+    );
+  }
+});

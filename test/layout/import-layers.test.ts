@@ -24,6 +24,13 @@ test('every source module belongs to a layer', () => {
   expect([...graph.keys()].filter((file) => layerOf(file) < 0)).toEqual([]);
 });
 
+test('every module imports only what belongs to a layer', () => {
+  const unplaced = [...graph].flatMap(([file, targets]) =>
+    targets.filter((target) => layerOf(target) < 0).map((target) => `${file} -> ${target}`),
+  );
+  expect(unplaced).toEqual([]);
+});
+
 test('no module imports one of a higher layer', () => {
   const upward = [...graph].flatMap(([file, targets]) =>
     targets.filter((target) => layerOf(target) > layerOf(file)).map((target) => `${file} -> ${target}`),

@@ -2,9 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { platformConfig } from '../../config';
+import { REPO_ROOT } from '../../config/repo-root';
 import { staleDeployReason, staleDeployRefusal } from '../../lib/local/current-deployment';
 import {
-  appLibFolders,
+  appModules,
+  appSourceFolders,
   describeChanges,
   inputChanges,
   type ModelSources,
@@ -71,8 +74,8 @@ const refusalAfter = (change: () => void, configured: readonly ModelSources[] = 
 };
 
 describe('what the app reads', () => {
-  test('the folders of lib/ it imports, not the CLI', () => {
-    expect(appLibFolders(root)).toEqual(['lib/platform/stacks', 'lib/platform/stages']);
+  test('the folders of source it imports, not the CLI', () => {
+    expect(appSourceFolders(root)).toEqual(['bin', 'lib/platform/stacks', 'lib/platform/stages']);
   });
 
   test('its configuration, model code and settings, not the tests of the model code', () => {
@@ -210,4 +213,11 @@ describe('what a refusal says', () => {
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
+});
+
+test('every module the platform app loads is among the inputs a local deploy records', () => {
+  const recorded = readInputsOf(REPO_ROOT, platformConfig().models).files;
+  const loaded = appModules(REPO_ROOT);
+  expect(loaded.length).toBeGreaterThan(100);
+  expect(loaded.filter((module) => !(module in recorded))).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
@@ -39,7 +39,10 @@ function tsFiles(folder: string): string[] {
 function resolveRelative(from: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const base = resolve(dirname(from), specifier);
-  return [`${base}.ts`, join(base, 'index.ts')].find((candidate) => existsSync(candidate));
+  // A module (`x.ts`, `x/index.ts`) or a file imported as it is (`x.json`).
+  return [`${base}.ts`, join(base, 'index.ts'), base].find(
+    (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+  );
 }
 
 /** The graph's cycles: each strongly connected set of two or more modules (Tarjan), sorted. */

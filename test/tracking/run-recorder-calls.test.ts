@@ -14,8 +14,8 @@ import {
   enumerateRunTimeCalls,
   type RunTimeCall,
   type RunTimeCallEnumeration,
-  SAMPLE_EXPORTED_VALUE,
 } from '../../lib/tools/authorization';
+import { SAMPLE_EXPORTED_VALUE } from '../../lib/tools/integrations/codebuild-build';
 import { codeBuildBuildCalls } from '../../lib/tools/integrations/codebuild-build/calls';
 import { pipelineFixture } from '../support/training-fixtures';
 import {

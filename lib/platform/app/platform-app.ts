@@ -24,8 +24,8 @@ export const VALIDATED_TEMPLATES_DIRECTORY = join(
  * The app every synth of this platform starts from (`cdk synth`/`deploy`, `npm start`, parity,
  * tests), with its checks: cdk-nag's packs, and aws-cdk-lib's CloudFormation validation on every
  * template, its findings as errors, but once per template content: its engine costs seconds to
- * start in each process, and most synths write templates it has already passed (README, "Where
- * the checks run"). The stages add the policy pack and the template limits.
+ * start in each process, and most synths write templates it has already passed (docs/guide/guardrails.md,
+ * "Where the checks run"). The stages add the policy pack and the template limits.
  */
 export function platformApp(props: AppProps = {}): App {
   const app = new App({ ...props, builtinCloudFormationValidation: false });

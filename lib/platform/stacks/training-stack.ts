@@ -102,7 +102,7 @@ export class TrainingStack extends Stack {
     }
     // SageMaker's own groups for every training and processing job of the account and region
     // (data-quality checks included), declared so that they have the environment's retention and
-    // key. In an account where SageMaker has already created them, import them first (README).
+    // key. In an account where SageMaker has already created them, import them first (docs/guide/guardrails.md).
     logGroup('SageMakerTrainingJobLogs', '/aws/sagemaker/TrainingJobs');
     logGroup('SageMakerProcessingJobLogs', '/aws/sagemaker/ProcessingJobs');
     for (const model of props.models) {

@@ -169,7 +169,7 @@ export function crossCatalogCalls(
  * principal that carries `aws:SourceArn`, made instead with the ARN of another kind of resource
  * of the same service, account and region (a training job for an endpoint's model, a job for a
  * monitoring schedule's role...). Roles whose trust names no source ARN are left out: they are the
- * documented exceptions (README, "Service trust"), where the service does not send the key.
+ * documented exceptions (docs/guide/guardrails.md, "Service trust"), where the service does not send the key.
  */
 export function otherSourceCalls(inventory: PolicyInventory, allowed: readonly RunTimeCall[]): RunTimeCall[] {
   return allowed.flatMap((call) => {

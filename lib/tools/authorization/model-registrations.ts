@@ -1,6 +1,8 @@
 import { asObject, type JsonObject } from '../../../cfn/json-values';
 import { taskStates } from '../../../cfn/state-machine-tasks';
 import type { DeployedStage } from '../calls/deployed-assembly';
+import { REGISTER_MODEL_PACKAGE } from '../integrations/model-registry';
+import { taskIntegration } from '../integrations/kinds';
 import type { StateMachineRun } from './state-machine-calls';
 
 /** A model package a pipeline's sample run registers, as its `CreateModelPackage` request says. */
@@ -16,7 +18,7 @@ export interface Registration {
 export function modelRegistrations(runs: readonly StateMachineRun[]): Registration[] {
   return runs.flatMap((run) =>
     taskStates(run.definition)
-      .filter((task) => /:states:::aws-sdk:sagemaker:createModelPackage$/.test(task.resource))
+      .filter((task) => isRegistration(task.resource))
       .flatMap((task) => {
         const request = run.sample.taskParameters.get(task.name.split(' > ').at(-1)!);
         const group = asObject(request)?.ModelPackageGroupName;
@@ -31,6 +33,12 @@ export function modelRegistrations(runs: readonly StateMachineRun[]): Registrati
         ];
       }),
   );
+}
+
+/** Whether a Task's resource registers a model package (the model registry's `createModelPackage`). */
+function isRegistration(resource: string): boolean {
+  const found = taskIntegration(resource);
+  return 'api' in found && found.api === REGISTER_MODEL_PACKAGE;
 }
 
 /** The S3 objects a registered package points at: model data, metrics, drift baselines. */

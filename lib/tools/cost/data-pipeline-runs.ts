@@ -33,7 +33,7 @@ export interface DataPipelineRunCost {
  * at its worst case: every job run and build to its time limit (see `glueJobRunLine`,
  * `codebuildBuildLine`), and the most state transitions a run can take, every retry and the
  * failure path included (see `worstCaseTransitions`). The state machines it starts (training) are
- * named, not added. A step of an integration no kind models is reported as not estimated.
+ * named, not added (a task of an integration no kind models: see `unmodeledTasks`).
  */
 export function dataPipelineRunCosts(
   resources: readonly TemplateResource[],
@@ -45,30 +45,21 @@ export function dataPipelineRunCosts(
       const definition = definitionWithReferences(stateMachine.properties);
       if (!definition) return []; // unreadable: training-runs.ts reports it
       const tasks = taskStates(definition).map((task) => ({ task, found: taskIntegration(task.resource) }));
-      // Its priced steps, and any step of an integration no kind models (so not estimated).
-      const steps = tasks.filter(
-        ({ found }) => !('integration' in found) || found.integration.cost?.part === 'data-pipeline-run',
-      );
-      if (!steps.some(({ found }) => 'integration' in found)) return [];
-
-      const lines = steps.flatMap(({ task, found }) => {
-        if (!('integration' in found) || found.integration.cost?.part !== 'data-pipeline-run') {
-          const problem = 'problem' in found ? found.problem : 'no cost';
-          return unpricedLine(
-            task.name,
-            stateMachine.path,
-            `${stateMachine.path} ${task.name}: not estimated (${problem})`,
-          );
-        }
-        return found.integration.cost.lines({
+      const lines = tasks.flatMap(({ task, found }) => {
+        if (!('integration' in found)) return []; // not modelled: unmodeled-tasks.ts reports it
+        const { cost } = found.integration;
+        if (!('part' in cost) || cost.part !== 'data-pipeline-run') return [];
+        const priced = {
           name: task.name,
           api: found.api,
           parameters: task.parameters,
           stateMachine,
           resources,
           prices,
-        });
+        };
+        return cost.lines(priced);
       });
+      if (lines.length === 0) return [];
       lines.push(transitionsLine(stateMachine, definition, prices));
 
       const starts = tasks

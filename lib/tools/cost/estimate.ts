@@ -9,6 +9,7 @@ import { type PriceTable, RegionPriceList } from '../pricing/price-table';
 import { PRICE_TABLE } from './prices';
 import { type EnvironmentTemplatesInput, templateResources } from '../pricing/template-resources';
 import { type TrainingRunCost, trainingRunCosts } from './training-runs';
+import { unmodeledTasks } from './unmodeled-tasks';
 
 /**
  * What one environment costs: a month while idle, each training run, each data pipeline run, each
@@ -94,6 +95,7 @@ export function estimateEnvironment(
       ...dataPipelineRuns.flatMap((run) => run.missing),
       ...missingPrices(athenaQueries),
       ...missingPrices(scheduledJobs),
+      ...unmodeledTasks(resources),
     ],
   };
 }

@@ -22,8 +22,8 @@ export interface TrainingRunCost {
 /**
  * The SageMaker jobs of each state machine that starts any (the training pipelines), each priced
  * at its worst case: `InstanceCount × MaxRuntimeInSeconds / 3600 × instance-hour price`, less
- * the assumed spot discount for managed spot training. A job the table cannot price (another kind
- * of job, a value set at run time, no time limit, an unknown instance type) says why.
+ * the assumed spot discount for managed spot training. A job the table cannot price (a value set
+ * at run time, no time limit, an unknown instance type) says why.
  */
 export function trainingRunCosts(
   resources: readonly TemplateResource[],
@@ -40,7 +40,9 @@ export function trainingRunCosts(
       }
       const jobs = taskStates(definition).flatMap((task) => {
         const found = taskIntegration(task.resource);
-        if (!('integration' in found) || found.integration.cost?.part !== 'training-run') return [];
+        if (!('integration' in found)) return []; // not modelled: unmodeled-tasks.ts reports it
+        const { cost } = found.integration;
+        if (!('part' in cost) || cost.part !== 'training-run') return [];
         const priced = {
           name: task.name,
           api: found.api,
@@ -49,7 +51,7 @@ export function trainingRunCosts(
           resources,
           prices,
         };
-        return [found.integration.cost.job(priced, table)];
+        return [cost.job(priced, table)];
       });
       if (jobs.length === 0) return [];
       return [

@@ -38,10 +38,49 @@ export interface TaskIntegration {
    * what the work it starts requests through its own role.
    */
   calls(task: TaskCallContext, parameters: JsonObject): DerivedCalls;
-  /** What one run of a Task state of this kind costs at worst, where the estimate prices it. */
-  readonly cost?: TaskCost;
+  /** What one run of a Task state of this kind costs at worst, where the estimate prices it; or why it is free. */
+  readonly cost: TaskCost;
   /** Answers a Task state of this kind in the local environment, as the service would. */
   run(task: LocalTask, parameters: JsonObject): Promise<unknown>;
+  /**
+   * Answers a Task state of this kind in the authorization model's sample execution, as the service
+   * documents its answer (a `.sync` job completed, with the ids it gives), so that the states after
+   * it get their parameters as on AWS.
+   */
+  sample(task: SampleTask, parameters: JsonObject): JsonObject;
+}
+
+/** The id AWS gives where it generates a UUID (a child execution not named, a build), in models and samples. */
+export const SAMPLE_UUID = '01234567-89ab-4def-8123-456789abcdef';
+
+/** What a sample execution's answers depend on beyond a task's parameters. */
+export interface SampleAnswers {
+  /**
+   * The body of an S3 object the execution reads (`s3://bucket/key`), for a state that decides on
+   * it (a metrics file behind a quality gate). @default '{}'
+   */
+  readonly objectBody?: (s3Uri: string) => string;
+  /**
+   * The variables a CodeBuild project's builds export (its buildspec's `env.exported-variables`),
+   * which a `.sync` build's answer lists, each with a sample value. @default - none
+   */
+  readonly exportedVariables?: (projectName: string) => readonly string[];
+  /**
+   * The approved packages of a model package group (`ModelPackageGroupName`), newest first, as
+   * DescribeModelPackage answers them (with their `ModelPackageArn`): what a state that lists and
+   * reads a group's approved packages finds (the champion a new model is compared with).
+   * @default - none
+   */
+  readonly approvedPackages?: (groupName: string) => readonly JsonObject[];
+}
+
+/** A Task state of a sample execution: its integration, and where the state machine runs. */
+export interface SampleTask {
+  readonly api: string;
+  readonly pattern: IntegrationPattern;
+  /** The state machine's partition, region and account: those of the ARNs the services answer with. */
+  readonly where: Pick<DeployedStage, 'partition' | 'region' | 'account'>;
+  readonly answers: SampleAnswers;
 }
 
 /** How a Task state waits for its integration (Step Functions' service integration patterns). */
@@ -90,11 +129,13 @@ export interface TaskCallContext {
 
 /**
  * Where a kind's cost goes in the estimate: a data pipeline's run (Glue job runs, builds: cost
- * lines), or a training run (SageMaker jobs: priced by the training-run estimate's job shapes).
+ * lines), a training run (SageMaker jobs), or nowhere, with the reason.
  */
 export type TaskCost =
   | { readonly part: 'data-pipeline-run'; lines(task: PricedTask): CostLine[] }
-  | { readonly part: 'training-run'; job(task: PricedTask, table: PriceTable): JobCost };
+  | { readonly part: 'training-run'; job(task: PricedTask, table: PriceTable): JobCost }
+  /** Not priced, and why (as `FREE_WHILE_IDLE` gives its reasons). */
+  | { readonly free: string };
 
 /** The clients of the emulator a local task calls. */
 export interface IntegrationClients {
@@ -123,7 +164,6 @@ export interface LocalTask {
   /** The state's name. */
   readonly state: string;
   readonly api: string;
-  readonly region: string;
   readonly clients: IntegrationClients;
   readonly record: IntegrationRecord;
   /** The environment of a job's process: the emulator's endpoint and credentials. */

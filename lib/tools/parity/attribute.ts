@@ -11,7 +11,7 @@ export type Attribution = ReadonlyMap<string, ReadonlyMap<string, readonly strin
  * reference is rendered with one of the environment's knob groups at a time (`serving`,
  * `removalPolicy`, `deployments`, ...; each distinct group value once), and a group explains the
  * rows where that rendering differs from the reference's. A top-level group, not a leaf knob:
- * leaves would take several times the renderings (README, "The parity check").
+ * leaves would take several times the renderings (docs/reference/parity.md).
  */
 export function attributeDifferences(
   environments: readonly EnvironmentConfig[],

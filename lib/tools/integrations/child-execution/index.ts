@@ -1,10 +1,7 @@
 import type { JsonObject } from '../../../../cfn/json-values';
 import { parseArn } from '../../calls/arns';
 import { managedRuleCalls } from '../managed-rule-calls';
-import { namedError, type TaskIntegration } from '../task-integration';
-
-/** The name Step Functions gives a child execution the task does not name: a UUID, fixed for the model. */
-const UNNAMED_EXECUTION = '01234567-89ab-4def-8123-456789abcdef';
+import { namedError, SAMPLE_UUID, type TaskIntegration } from '../task-integration';
 
 /**
  * Another state machine's execution (`states:startExecution`, `.sync:2`): the training pipeline
@@ -22,8 +19,8 @@ export const CHILD_EXECUTION: TaskIntegration = {
     if (!machine || !machineName || machineName.includes(':')) {
       return { calls: [], problems: [`${machineArn} is not a state machine ARN`] };
     }
-    const executionName = typeof parameters.Name === 'string' ? parameters.Name : UNNAMED_EXECUTION;
-    const executionArn = `arn:${machine.partition}:states:${machine.region}:${machine.account}:execution:${machineName}:${executionName}`;
+    // The child execution: named by the task, or by Step Functions (a UUID).
+    const executionArn = childExecutionArn(machineArn, parameters.Name)!;
     return {
       calls: [
         { ...caller, action: 'states:StartExecution', resource: machineArn },
@@ -37,6 +34,18 @@ export const CHILD_EXECUTION: TaskIntegration = {
       ],
       problems: [],
     };
+  },
+  // Not priced here: the child's own estimate prices its run.
+  cost: { free: 'the state machine it starts is priced on its own' },
+  sample({ pattern }, parameters) {
+    const started = {
+      ExecutionArn: childExecutionArn(String(parameters.StateMachineArn), parameters.Name) ?? '',
+      StartDate: '2026-11-30T00:00:00.000Z',
+    };
+    // `.sync:2` returns the child's output as JSON, `.sync` as a string.
+    if (pattern === 'sync:2') return { ...started, Status: 'SUCCEEDED', Output: {} };
+    if (pattern === 'sync') return { ...started, Status: 'SUCCEEDED', Output: '{}' };
+    return started;
   },
   async run(task, parameters) {
     const stateMachineArn = String(parameters.StateMachineArn);
@@ -61,3 +70,12 @@ export const CHILD_EXECUTION: TaskIntegration = {
     return { ExecutionArn: executionArn, Status: 'SUCCEEDED', Output: execution.output as JsonObject };
   },
 };
+
+/** The ARN of the execution of `stateMachineArn` that a task starts: named `name`, else by Step Functions (a UUID). */
+function childExecutionArn(stateMachineArn: string, name: unknown): string | undefined {
+  const machine = parseArn(stateMachineArn);
+  if (!machine) return undefined;
+  const machineName = machine.resource.replace(/^stateMachine:/, '');
+  const executionName = typeof name === 'string' ? name : SAMPLE_UUID;
+  return `arn:${machine.partition}:states:${machine.region}:${machine.account}:execution:${machineName}:${executionName}`;
+}

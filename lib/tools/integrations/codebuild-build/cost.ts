@@ -5,9 +5,6 @@ import type { RegionPriceList } from '../../pricing/price-table';
 import { settingProblems, taskTarget } from '../../pricing/task-target';
 import type { TemplateResource } from '../../pricing/template-resources';
 
-/** A Task state that starts a CodeBuild build (waiting for it or not). */
-export const CODEBUILD_START_BUILD = /:states:::(?:aws-sdk:)?codebuild:startBuild(?:\.sync)?$/i;
-
 /** A build's time limit when neither the build nor its project sets one (`TimeoutInMinutes`). */
 export const CODEBUILD_DEFAULT_TIMEOUT_MINUTES = 60;
 

@@ -4,11 +4,14 @@ import type { RunTimeCall } from '../../calls/run-time-call';
 import { codeBuildLog } from '../../../ops/job-log-locations';
 import { JobLines } from '../../../jobs/job-log-streams';
 import { managedRuleCalls } from '../managed-rule-calls';
-import type { TaskIntegration } from '../task-integration';
+import { SAMPLE_UUID, type TaskIntegration } from '../task-integration';
 import { codeBuildBuildCalls, codeBuildProjectArn, findCodeBuildProject } from './calls';
 import { codebuildBuildLine } from './cost';
 import { runCodeBuild } from './local-build';
 import { packageRequestLine } from './package-requests';
+
+/** What a build exports, in a sample build's answer (an MLflow run's id has this shape). */
+export const SAMPLE_EXPORTED_VALUE = '0123456789abcdef0123456789abcdef';
 
 /**
  * CodeBuild builds (`codebuild:startBuild.sync`): dbt builds and run recorders. Calls: the start,
@@ -63,6 +66,24 @@ export const CODEBUILD_BUILD: TaskIntegration = {
         ...(requests ? [requests] : []),
       ];
     },
+  },
+  // A build's answer: its id (`<project>:<uuid>`), and when waited for, the variables it exports.
+  sample({ pattern, where, answers }, parameters) {
+    const id = `${String(parameters.ProjectName)}:${SAMPLE_UUID}`;
+    const exported = answers.exportedVariables?.(String(parameters.ProjectName)) ?? [];
+    return {
+      Build: {
+        Id: id,
+        Arn: `arn:${where.partition}:codebuild:${where.region}:${where.account}:build/${id}`,
+        ProjectName: parameters.ProjectName,
+        ...(pattern === 'sync'
+          ? {
+              BuildStatus: 'SUCCEEDED',
+              ExportedEnvironmentVariables: exported.map((Name) => ({ Name, Value: SAMPLE_EXPORTED_VALUE })),
+            }
+          : { BuildStatus: 'IN_PROGRESS' }),
+      },
+    };
   },
   async run(task, parameters) {
     const project = task.localResource(

@@ -5,9 +5,6 @@ import type { RegionPriceList } from '../../pricing/price-table';
 import { settingProblems, taskTarget } from '../../pricing/task-target';
 import type { TemplateResource } from '../../pricing/template-resources';
 
-/** A Task state that starts a Glue job run (waiting for it or not). */
-export const GLUE_START_JOB_RUN = /:states:::(?:aws-sdk:)?glue:startJobRun(?:\.sync)?$/i;
-
 /** DPUs per worker of the Glue Spark worker types (https://aws.amazon.com/glue/pricing/). */
 export const GLUE_WORKER_DPUS: Readonly<Record<string, number>> = {
   'G.1X': 1,

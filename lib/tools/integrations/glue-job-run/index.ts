@@ -7,6 +7,9 @@ import { findGlueJob, glueJobArn, glueJobRunCalls } from './calls';
 import { glueJobRunLine } from './cost';
 import { glueJobRunId, runGlueJob } from './local-run';
 
+/** The id Glue gives a job run, in a sample's answer. */
+const SAMPLE_JOB_RUN_ID = `jr_${'0123456789abcdef'.repeat(4)}`;
+
 /**
  * Glue job runs (`glue:startJobRun.sync`). Calls: the start, the polling and stopping of the run,
  * and the run's own requests through the job's role (calls.ts). Cost: the run's DPU-hours to its
@@ -35,6 +38,13 @@ export const GLUE_JOB_RUN: TaskIntegration = {
     lines: (task) => [
       glueJobRunLine(task.name, task.parameters, task.stateMachine, task.resources, task.prices),
     ],
+  },
+  sample({ pattern }, parameters) {
+    return {
+      JobName: parameters.JobName,
+      Id: SAMPLE_JOB_RUN_ID,
+      ...(pattern === 'sync' ? { JobRunState: 'SUCCEEDED' } : {}),
+    };
   },
   async run(task, parameters) {
     const job = task.localResource('AWS::Glue::Job', String(parameters.JobName), 'Glue job');

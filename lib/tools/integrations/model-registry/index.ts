@@ -5,7 +5,8 @@ import { jobArn } from '../sagemaker-job/job-calls';
 import type { TaskCallContext, TaskIntegration } from '../task-integration';
 import { readRegistry } from './registry-reads';
 
-const REGISTER = 'aws-sdk:sagemaker:createModelPackage';
+/** The integration that registers a model package (the pipeline's Register step). */
+export const REGISTER_MODEL_PACKAGE = 'aws-sdk:sagemaker:createModelPackage';
 const LIST = 'aws-sdk:sagemaker:listModelPackages';
 const DESCRIBE = 'aws-sdk:sagemaker:describeModelPackage';
 
@@ -15,7 +16,7 @@ const DESCRIBE = 'aws-sdk:sagemaker:describeModelPackage';
  * registry has no charge. Locally: answered by the emulator's SageMaker.
  */
 export const MODEL_REGISTRY: TaskIntegration = {
-  apis: [REGISTER, LIST, DESCRIBE],
+  apis: [REGISTER_MODEL_PACKAGE, LIST, DESCRIBE],
   deniedError: 'SageMaker.AmazonSageMakerException',
   calls(task, parameters) {
     const call = (action: string, resource: string, context?: RunTimeCall['context']): RunTimeCall => ({
@@ -50,6 +51,35 @@ export const MODEL_REGISTRY: TaskIntegration = {
       ],
       problems: [],
     };
+  },
+  cost: { free: 'the model registry has no charge' },
+  // A new package is version 1 of its group; reads find the `approvedPackages` of the group.
+  sample({ api, where, answers }, parameters) {
+    if (api === REGISTER_MODEL_PACKAGE) {
+      return {
+        ModelPackageArn: jobArn(where, 'model-package', `${String(parameters.ModelPackageGroupName)}/1`),
+      };
+    }
+    if (api === LIST) {
+      const group = String(parameters.ModelPackageGroupName).split('/').at(-1)!;
+      const approved = parameters.ModelApprovalStatus === 'Approved' ? answers.approvedPackages?.(group) : [];
+      return {
+        ModelPackageSummaryList: (approved ?? [])
+          .slice(0, typeof parameters.MaxResults === 'number' ? parameters.MaxResults : undefined)
+          .map((p) => ({
+            ModelPackageArn: p.ModelPackageArn,
+            ModelPackageGroupName: group,
+            ModelApprovalStatus: 'Approved',
+          })),
+      };
+    }
+    const group = /:model-package\/([^/]+)\/\d+$/.exec(String(parameters.ModelPackageName))?.[1] ?? '';
+    const found = answers
+      .approvedPackages?.(group)
+      .find((p) => p.ModelPackageArn === parameters.ModelPackageName);
+    if (!found)
+      throw new Error(`no model package ${String(parameters.ModelPackageName)} in the sample registry`);
+    return found;
   },
   async run({ api, clients: { sagemaker }, record }, parameters) {
     if (api === LIST || api === DESCRIBE) return readRegistry(sagemaker, api, parameters);

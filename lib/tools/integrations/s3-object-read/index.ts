@@ -3,6 +3,9 @@ import { s3Arn } from '../../calls/arns';
 import { s3ReadCalls } from '../../calls/s3-object-calls';
 import { cannotDerive, missingStrings, namedError, type TaskIntegration } from '../task-integration';
 
+/** An S3 version id, as S3 gives them (HEAD of a versioned bucket's object), in a sample's answer. */
+const SAMPLE_VERSION_ID = 'sample.version.0123456789abcdefgh';
+
 /**
  * Reads of an S3 object through the SDK integration: `aws-sdk:s3:getObject` (a dataset's
  * `latest.json`, an evaluation) and `aws-sdk:s3:headObject` (an artifact's version). Not priced:
@@ -33,6 +36,14 @@ export const S3_OBJECT_READ: TaskIntegration = {
         { ...caller, action: 's3:ListBucket', resource: s3Arn(partition, bucket) },
       ],
       problems: [],
+    };
+  },
+  cost: { free: 'a few requests a run: a rounding error of the estimate' },
+  sample({ api, answers }, parameters) {
+    if (api === 'aws-sdk:s3:headObject') return { VersionId: SAMPLE_VERSION_ID, ContentLength: 1 };
+    return {
+      Body: answers.objectBody?.(`s3://${String(parameters.Bucket)}/${String(parameters.Key)}`) ?? '{}',
+      ContentType: 'application/json',
     };
   },
   async run({ api, clients: { s3 } }, parameters) {

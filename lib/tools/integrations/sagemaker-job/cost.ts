@@ -2,6 +2,7 @@ import { asObject } from '../../../../cfn/json-values';
 import { DYNAMIC, valueAt } from '../../../../cfn/value-at';
 import type { ListPrice, PriceTable } from '../../pricing/price-table';
 import type { PricedTask } from '../../pricing/priced-task';
+import { type JobApi, JOB_KINDS } from './job-kinds';
 
 /** One SageMaker job a run starts, at its worst case: every instance until its time limit. */
 export interface JobCost {
@@ -21,12 +22,6 @@ export interface JobCost {
   readonly missing?: string;
 }
 
-/** Where each kind of job keeps its instances, and its time limit. */
-const JOB_SHAPES = {
-  'sagemaker:createTrainingJob': { use: 'training', resources: 'ResourceConfig' },
-  'sagemaker:createProcessingJob': { use: 'processing', resources: 'ProcessingResources.ClusterConfig' },
-} as const;
-
 /**
  * One SageMaker job a state starts, at its worst case:
  * `InstanceCount × MaxRuntimeInSeconds / 3600 × instance-hour price`, less the assumed spot
@@ -38,16 +33,13 @@ export function sagemakerJobCost(
   table: PriceTable,
 ): JobCost {
   const where = `${stateMachine.path} ${state}`;
-  const shape = JOB_SHAPES[api as keyof typeof JOB_SHAPES];
-  if (!shape) {
-    return { state, use: 'processing', spot: false, missing: `${where}: ${api} jobs are not estimated` };
-  }
+  const { kind: use, instances } = JOB_KINDS[api as JobApi];
   const params = asObject(parameters) ?? {};
-  const instanceType = valueAt(params, `${shape.resources}.InstanceType`);
-  const instanceCount = valueAt(params, `${shape.resources}.InstanceCount`);
+  const instanceType = valueAt(params, `${instances}.InstanceType`);
+  const instanceCount = valueAt(params, `${instances}.InstanceCount`);
   const maxRuntime = valueAt(params, 'StoppingCondition.MaxRuntimeInSeconds');
-  const spot = shape.use === 'training' && valueAt(params, 'EnableManagedSpotTraining') === true;
-  const base = { state, use: shape.use, spot };
+  const spot = use === 'training' && valueAt(params, 'EnableManagedSpotTraining') === true;
+  const base = { state, use, spot };
   const unreadable = [
     [instanceType, 'string', 'instance type'],
     [instanceCount, 'number', 'instance count'],
@@ -64,7 +56,7 @@ export function sagemakerJobCost(
     instanceCount: instanceCount as number,
     maxRuntimeSeconds: maxRuntime as number,
   };
-  const lookup = prices.sagemaker(shape.use, job.instanceType);
+  const lookup = prices.sagemaker(use, job.instanceType);
   if ('missing' in lookup) return { ...job, missing: `${where}: ${lookup.missing}` };
   const onDemandUsd = job.instanceCount * (job.maxRuntimeSeconds / 3600) * lookup.price.usd;
   const discount = spot ? table.spotTrainingDiscount.fraction : 0;

@@ -4,7 +4,7 @@ import {
   CreateTrainingJobCommand,
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import type { JsonObject } from '../../../../cfn/json-values';
+import { asObject, type JsonObject } from '../../../../cfn/json-values';
 import type { RunTimeCall } from '../../calls/run-time-call';
 import { volumeKeyGrant } from '../../calls/sagemaker-runtime-calls';
 import { sagemakerJobLog } from '../../../ops/job-log-locations';
@@ -20,17 +20,11 @@ import { managedRuleCalls } from '../managed-rule-calls';
 import { cannotDerive, type LocalTask, missingStrings, type TaskIntegration } from '../task-integration';
 import { sagemakerJobCost } from './cost';
 import { jobArn, jobCalls, processingJob, trainingJob } from './job-calls';
+import { type JobApi, JOB_KINDS } from './job-kinds';
 import { runProcessingJob } from './processing-job';
 import { syncTaskOutput } from './sync-task';
 import { runTrainingJob } from './training-job';
 
-/** The two job kinds a pipeline starts, by integration: their name field, ARN type and job's own Python. */
-const JOB_KINDS = {
-  'sagemaker:createTrainingJob': { kind: 'training', nameField: 'TrainingJobName', noun: 'Training' },
-  'sagemaker:createProcessingJob': { kind: 'processing', nameField: 'ProcessingJobName', noun: 'Processing' },
-} as const;
-
-type JobApi = keyof typeof JOB_KINDS;
 type JobDescription = ProcessingJobDescription | TrainingJobDescription;
 
 /**
@@ -71,13 +65,30 @@ export const SAGEMAKER_JOB: TaskIntegration = {
     return { calls, problems: [] };
   },
   cost: { part: 'training-run', job: sagemakerJobCost },
+  // A `.sync` job completed; a training job's model at `<S3OutputPath><job name>/output/model.tar.gz`
+  // (SageMaker's documented layout).
+  sample({ api, where }, parameters) {
+    const { kind, nameField, noun } = JOB_KINDS[api as JobApi];
+    const name = String(parameters[nameField]);
+    const job = {
+      [nameField]: name,
+      [`${noun}JobArn`]: jobArn(where, `${kind}-job`, name),
+      [`${noun}JobStatus`]: 'Completed',
+    };
+    if (kind === 'processing') return job;
+    const outputPath = String(asObject(parameters.OutputDataConfig)?.S3OutputPath ?? '');
+    return {
+      ...job,
+      ModelArtifacts: { S3ModelArtifacts: `${outputPath.replace(/\/?$/, '/')}${name}/output/model.tar.gz` },
+    };
+  },
   async run(task, parameters) {
     const { kind } = JOB_KINDS[task.api as JobApi];
     if (kind === 'training') {
       const created = await task.clients.sagemaker.send(
         new CreateTrainingJobCommand(parameters as unknown as CreateTrainingJobCommandInput),
       );
-      task.submitted({ TrainingJobArn: created.TrainingJobArn ?? null });
+      task.submitted(created.TrainingJobArn ? { TrainingJobArn: created.TrainingJobArn } : {});
       return localJob(task, 'training', (lines, onStopped) =>
         runTrainingJob(
           parameters as unknown as CreateTrainingJobRequest,
@@ -89,7 +100,7 @@ export const SAGEMAKER_JOB: TaskIntegration = {
     const created = await task.clients.sagemaker.send(
       new CreateProcessingJobCommand(parameters as unknown as CreateProcessingJobCommandInput),
     );
-    task.submitted({ ProcessingJobArn: created.ProcessingJobArn ?? null });
+    task.submitted(created.ProcessingJobArn ? { ProcessingJobArn: created.ProcessingJobArn } : {});
     return localJob(task, 'processing', (lines, onStopped) => {
       const request = parameters as unknown as CreateProcessingJobRequest;
       // The model's own code runs with its Python; stand-ins of other images keep the project's.

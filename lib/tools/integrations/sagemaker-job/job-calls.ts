@@ -142,7 +142,11 @@ function listedPrefix(uri: unknown, dataType: unknown): string | undefined {
 }
 
 /** The ARN SageMaker gives a job (names in lower case). */
-export function jobArn(stage: DeployedStage, kind: string, name: string): string {
+export function jobArn(
+  stage: Pick<DeployedStage, 'partition' | 'region' | 'account'>,
+  kind: string,
+  name: string,
+): string {
   return `arn:${stage.partition}:sagemaker:${stage.region}:${stage.account}:${kind}/${name.toLowerCase()}`;
 }
 

@@ -30,6 +30,8 @@ export const SNS_PUBLISH: TaskIntegration = {
     }
     return { calls, problems: [] };
   },
+  cost: { free: "within SNS's free tier at a pipeline's volume" },
+  sample: () => ({ MessageId: 'sample-message' }),
   async run({ clients: { sns }, record }, parameters) {
     const message =
       typeof parameters.Message === 'string' ? parameters.Message : JSON.stringify(parameters.Message);
