@@ -66,13 +66,16 @@ export async function stopProcessGroup(pid: number, marker: string, startedBy?: 
       // already gone
     }
   };
+  // Ended when its leader is no longer ours and no member of its group is left (a member may
+  // still be exiting after the leader has: the stop is not told before they are all gone).
+  const ended = () => !isOwnProcess(pid, marker) && groupProcesses(pid).length === 0;
   signal('SIGTERM');
   for (let i = 0; i < 50; i++) {
-    if (!isOwnProcess(pid, marker)) return;
+    if (ended()) return;
     await sleep(100);
   }
   signal('SIGKILL');
-  for (let i = 0; i < 20 && isOwnProcess(pid, marker); i++) await sleep(100);
+  for (let i = 0; i < 20 && !ended(); i++) await sleep(100);
 }
 
 /** Whether `pid` runs (a zombie does not: a group whose leader is one may still have members). */

@@ -1,5 +1,5 @@
 import '../../lib/tools/authorization/promise-with-resolvers';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { localStateMachine } from '../support/local-state-machine';
 import { locallyRunnable } from '../../cfn/jsonata-choices';
 
 type Json = Record<string, unknown>;
@@ -31,7 +31,7 @@ const CHOICE = {
 
 async function run(definition: Json, input: Json) {
   const runnable = locallyRunnable(definition);
-  const execution = new StateMachine(runnable.definition as never, {
+  const execution = localStateMachine(runnable.definition as never, {
     validationOptions: { checkArn: false },
   }).run(input as never, { overrides: { taskResourceLocalHandlers: runnable.handlers as never } });
   try {
@@ -102,7 +102,7 @@ test('a Task without a timeout that awaits its work succeeds locally (no timer o
     StartAt: 'Work',
     States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:s3:getObject', End: true } },
   });
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const machine = localStateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run({} as never, {
     overrides: {
       taskResourceLocalHandlers: {
