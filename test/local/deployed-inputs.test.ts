@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { platformConfig } from '../../config';
@@ -27,8 +27,10 @@ const write = (path: string, content: string) => {
   writeFileSync(join(root, path), content);
 };
 
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'mlenv-deployed-inputs-'));
+// Made once (git init and a commit cost a few processes), copied for each test to change.
+let made: string;
+beforeAll(() => {
+  root = made = mkdtempSync(join(tmpdir(), 'mlenv-deployed-inputs-'));
   git('init', '-q');
   git('config', 'user.email', 'test@example.com');
   git('config', 'user.name', 'test');
@@ -47,6 +49,12 @@ beforeEach(() => {
   write('ml/models/m/tests/test_train.py', 'def test(): pass\n');
   git('add', '-A');
   git('commit', '-q', '-m', 'initial');
+});
+afterAll(() => rmSync(made, { recursive: true, force: true }));
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'mlenv-deployed-inputs-'));
+  cpSync(made, root, { recursive: true });
 });
 
 afterEach(() => rmSync(root, { recursive: true, force: true }));
