@@ -118,7 +118,7 @@ describe('the check can fail', () => {
     [`pip install ${hashed} -e ./src -r app.lock`, /named on the command line: \.\/src/],
     [`pip install ${hashed} boto3==1.0`, /installs no lock/],
     [`pip install ${hashed} -r other.lock`, /other\.lock is not in the build's source/],
-    [`pip install ${hashed} -r unlocked.txt`, /unlocked\.txt is not a lock of lib\/locks/],
+    [`pip install ${hashed} -r unlocked.txt`, /unlocked\.txt is not a lock of lib\/platform\/locks/],
     ['cd src && uv pip install -r app.lock', /does not require hashes/],
   ])('%s is refused', (command, message) => {
     const problems = buildSpecInstallProblems(
