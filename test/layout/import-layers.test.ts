@@ -14,7 +14,13 @@ const LAYERS: readonly (readonly string[])[] = markedBlock('layers')
   .reverse();
 
 const graph = importGraph(REPO_ROOT);
-const layerOf = (file: string): number => LAYERS.findIndex((layer) => layer.some((p) => file.startsWith(p)));
+/** The layer of a file: that of the longest folder of the picture it is in (a subfolder may sit above or below its parent). */
+function layerOf(file: string): number {
+  const matches = LAYERS.flatMap((layer, index) =>
+    layer.filter((path) => file.startsWith(path)).map((path) => ({ index, length: path.length })),
+  );
+  return matches.sort((a, b) => b.length - a.length)[0]?.index ?? -1;
+}
 
 test('every folder of the picture exists', () => {
   expect(LAYERS.flat().filter((path) => !existsSync(join(REPO_ROOT, path)))).toEqual([]);
@@ -50,6 +56,8 @@ test('the checks can disagree: a cycle and an upward import are found', () => {
   ]);
   expect(importCycles(made)).toEqual([['lib/ops/a.ts', 'lib/ops/b.ts']]);
   expect(layerOf('lib/local/c.ts')).toBeGreaterThan(layerOf('lib/ops/a.ts'));
+  // A subfolder is placed by its own line of the picture, not by its parent's.
+  expect(layerOf('lib/tools/integrations/k/index.ts')).toBeLessThan(layerOf('lib/tools/cost/estimate.ts'));
 });
 
 /** The platform, its tools, operations and commands: they use the construct library as a team would. */
