@@ -80,7 +80,9 @@ test('down says kept with what it saved; up says restored with the same; a save 
     ),
   );
 
-  const again = await up();
+  // The next save takes 30 s (as a large state's would), so a kill cannot come after it finished.
+  process.env.MLENV_EMULATOR_SAVE_DELAY_S = '30';
+  const again = await up().finally(() => delete process.env.MLENV_EMULATOR_SAVE_DELAY_S);
   expect(again.state.restore).toEqual({ outcome: 'restored', savedAt: saved.at, contents: saved.contents });
   expect(formatLocalUpState(again)).toContain(
     `local up: restored the local state kept in ${stateDir} (saved ${saved.at})`,

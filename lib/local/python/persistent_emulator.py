@@ -34,6 +34,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 import types
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -176,6 +177,17 @@ def _not_private(path: str) -> str | None:
         if st.st_mode & 0o022:
             return f"{what} is writable by others (mode {stat.S_IMODE(st.st_mode):o})"
     return None
+
+
+def _test_save_delay() -> None:
+    """For the tests of a save cut short: ``MLENV_EMULATOR_SAVE_DELAY_S`` makes the save take that
+    long first, as a large state's does (a small one is written before any kill could land)."""
+    try:
+        delay = float(os.environ.get("MLENV_EMULATOR_SAVE_DELAY_S", "0"))
+    except ValueError:
+        return
+    if 0 < delay <= 600:
+        time.sleep(delay)
 
 
 def save(path: str) -> dict[str, Any]:
@@ -323,6 +335,7 @@ def main() -> None:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             status.set("save", {"outcome": "saving", "since": _now()})
             try:
+                _test_save_delay()
                 status.set("save", save(path))
             except BaseException as error:
                 status.set("save", {"outcome": "failed", "reason": f"{type(error).__name__}: {error}"})
