@@ -18,9 +18,11 @@ import type { JobCost } from './sagemaker-job/cost';
 
 /**
  * One kind of Step Functions service integration (a Glue job run, a SageMaker job, a CodeBuild
- * build...): what a Task state of it asks of IAM, what it costs, and how the local environment runs
- * it, in one module (`lib/tools/integrations/<kind>/index.ts`), found by `taskIntegration` (kinds.ts).
- * A new kind is one folder and one line in `TASK_INTEGRATIONS`.
+ * build...): what a Task state of it asks of IAM, what it costs, how the authorization model's
+ * sample execution and the local environment answer it, in one module
+ * (`lib/tools/integrations/<kind>/index.ts`), found by `taskIntegration` (kinds.ts). A new kind is
+ * one folder and one line in `TASK_INTEGRATIONS`; docs/contributing/layout.md says what a new
+ * resource type or AWS service needs besides.
  */
 export interface TaskIntegration {
   /** The integrations it answers, as a Task's `Resource` names them after `states:::` (`glue:startJobRun`). */
