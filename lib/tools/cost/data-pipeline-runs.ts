@@ -3,6 +3,7 @@ import { taskStates } from '../../../cfn/state-machine-tasks';
 import { valueAt } from '../../../cfn/value-at';
 import { CHILD_EXECUTION } from '../integrations/child-execution';
 import { taskIntegration } from '../integrations/kinds';
+import { modelledTasks } from './modelled-tasks';
 import { costLine, type CostLine, unpricedLine, missingPrices, totalUsd } from '../pricing/cost-line';
 import type { RegionPriceList } from '../pricing/price-table';
 import { worstCaseTransitions } from './state-transitions';
@@ -44,27 +45,15 @@ export function dataPipelineRunCosts(
     .flatMap((stateMachine) => {
       const definition = definitionWithReferences(stateMachine.properties);
       if (!definition) return []; // unreadable: training-runs.ts reports it
-      const tasks = taskStates(definition).map((task) => ({ task, found: taskIntegration(task.resource) }));
-      const lines = tasks.flatMap(({ task, found }) => {
-        if (!('integration' in found)) return []; // not modelled: unmodeled-tasks.ts reports it
-        const { cost } = found.integration;
-        if (!('part' in cost) || cost.part !== 'data-pipeline-run') return [];
-        const priced = {
-          name: task.name,
-          api: found.api,
-          parameters: task.parameters,
-          stateMachine,
-          resources,
-          prices,
-        };
-        return cost.lines(priced);
-      });
+      const lines = modelledTasks(definition, stateMachine, resources, prices).flatMap(({ cost, task }) =>
+        'part' in cost && cost.part === 'data-pipeline-run' ? cost.lines(task) : [],
+      );
       if (lines.length === 0) return [];
       lines.push(transitionsLine(stateMachine, definition, prices));
 
-      const starts = tasks
-        .filter(({ found }) => 'integration' in found && found.integration === CHILD_EXECUTION)
-        .map(({ task }) => {
+      const starts = taskStates(definition)
+        .filter((task) => integrationOf(task.resource) === CHILD_EXECUTION)
+        .map((task) => {
           const arn = valueAt(asObject(task.parameters) ?? {}, 'StateMachineArn');
           if (typeof arn !== 'string')
             return `${stateMachine.path} ${task.name}: a state machine named at run time`;
@@ -109,4 +98,10 @@ function transitionsLine(
     { ...line, quantity: count.transitions / 1000, quantityText: `${count.transitions} (every retry)` },
     'missing' in lookup ? { missing: `${stateMachine.path}: ${lookup.missing}` } : lookup,
   );
+}
+
+/** The kind of a Task's integration, if one models it. */
+function integrationOf(resource: string) {
+  const found = taskIntegration(resource);
+  return 'integration' in found ? found.integration : undefined;
 }

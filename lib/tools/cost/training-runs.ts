@@ -1,9 +1,8 @@
-import { taskStates } from '../../../cfn/state-machine-tasks';
 import { stateMachineDefinition } from '../../../cfn/undeployed-definitions';
-import { taskIntegration } from '../integrations/kinds';
 import type { JobCost } from '../integrations/sagemaker-job/cost';
 import type { PriceTable, RegionPriceList } from '../pricing/price-table';
 import type { TemplateResource } from '../pricing/template-resources';
+import { modelledTasks } from './modelled-tasks';
 
 export type { JobCost };
 
@@ -38,21 +37,9 @@ export function trainingRunCosts(
         const missing = `${stateMachine.path}: its definition cannot be read, so the jobs it starts cannot be priced`;
         return [{ stateMachine: stateMachine.path, jobs: [], usd: 0, onDemandUsd: 0, missing: [missing] }];
       }
-      const jobs = taskStates(definition).flatMap((task) => {
-        const found = taskIntegration(task.resource);
-        if (!('integration' in found)) return []; // not modelled: unmodeled-tasks.ts reports it
-        const { cost } = found.integration;
-        if (!('part' in cost) || cost.part !== 'training-run') return [];
-        const priced = {
-          name: task.name,
-          api: found.api,
-          parameters: task.parameters,
-          stateMachine,
-          resources,
-          prices,
-        };
-        return [cost.job(priced, table)];
-      });
+      const jobs = modelledTasks(definition, stateMachine, resources, prices).flatMap(({ cost, task }) =>
+        'part' in cost && cost.part === 'training-run' ? [cost.job(task, table)] : [],
+      );
       if (jobs.length === 0) return [];
       return [
         {
