@@ -147,7 +147,31 @@ export function trainingJobState(
   job: JobDefaults,
   props: TrainingJobStateProps,
 ): sfn.CustomState {
-  const stack = Stack.of(scope);
+  return new sfn.CustomState(scope, id, {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Stack.of(scope).partition}:states:::sagemaker:createTrainingJob.sync`,
+      Parameters: { 'TrainingJobName.$': props.jobName, ...trainingJobRequest(Stack.of(scope), job, props) },
+      ResultSelector: {
+        'jobName.$': '$.TrainingJobName',
+        'jobArn.$': '$.TrainingJobArn',
+        'modelArtifacts.$': '$.ModelArtifacts.S3ModelArtifacts',
+      },
+      ResultPath: props.resultPath,
+      TimeoutSeconds: props.timeout.toSeconds(),
+    },
+  });
+}
+
+/**
+ * The request of a training job, without its name: what `Train` sends, and what a tuning job's
+ * trials are defined by (its `TrainingJobDefinition`), so that the two cannot drift apart.
+ */
+export function trainingJobRequest(
+  stack: Stack,
+  job: JobDefaults,
+  props: Omit<TrainingJobStateProps, 'jobName' | 'resultPath' | 'timeout'>,
+): Record<string, unknown> {
   const channel = (name: string, s3Uri: string | DynamicS3Uri, contentType?: string) => ({
     ChannelName: name,
     DataSource: {
@@ -159,55 +183,41 @@ export function trainingJobState(
     },
     ...(contentType ? { ContentType: contentType } : {}),
   });
-  return new sfn.CustomState(scope, id, {
-    stateJson: {
-      Type: 'Task',
-      Resource: `arn:${stack.partition}:states:::sagemaker:createTrainingJob.sync`,
-      Parameters: {
-        'TrainingJobName.$': props.jobName,
-        RoleArn: job.roleArn,
-        AlgorithmSpecification: {
-          TrainingImage: job.imageUri,
-          TrainingInputMode: 'File',
-          MetricDefinitions: props.metricDefinitions.map((m) => ({ Name: m.name, Regex: m.regex })),
-        },
-        HyperParameters: {
-          ...props.hyperparameters,
-          sagemaker_program: props.script,
-          sagemaker_submit_directory: `/opt/ml/input/data/code/${job.code.archiveName}`,
-          sagemaker_container_log_level: '20',
-          sagemaker_region: stack.region,
-        },
-        InputDataConfig: [
-          ...props.channels.map((c) => channel(c.name, c.s3Uri, 'text/csv')),
-          channel('code', job.code.s3Uri),
-        ],
-        OutputDataConfig: { ...uri('S3OutputPath', props.outputPath), KmsKeyId: job.kmsKeyArn },
-        ResourceConfig: {
-          InstanceType: props.instanceType.toString(),
-          InstanceCount: props.instanceCount,
-          VolumeSizeInGB: job.volumeSizeGb,
-          VolumeKmsKeyId: job.kmsKeyArn,
-        },
-        StoppingCondition: {
-          MaxRuntimeInSeconds: job.maxRuntimeSeconds,
-          ...(props.spot ? { MaxWaitTimeInSeconds: props.spot.maxWaitSeconds } : {}),
-        },
-        EnableManagedSpotTraining: props.spot !== undefined,
-        ...(props.spot ? { CheckpointConfig: uri('S3Uri', props.spot.checkpointS3Uri) } : {}),
-        EnableNetworkIsolation: true,
-        EnableInterContainerTrafficEncryption: true,
-        ...(job.network ? { VpcConfig: vpcConfig(job.network) } : {}),
-      },
-      ResultSelector: {
-        'jobName.$': '$.TrainingJobName',
-        'jobArn.$': '$.TrainingJobArn',
-        'modelArtifacts.$': '$.ModelArtifacts.S3ModelArtifacts',
-      },
-      ResultPath: props.resultPath,
-      TimeoutSeconds: props.timeout.toSeconds(),
+  return {
+    RoleArn: job.roleArn,
+    AlgorithmSpecification: {
+      TrainingImage: job.imageUri,
+      TrainingInputMode: 'File',
+      MetricDefinitions: props.metricDefinitions.map((m) => ({ Name: m.name, Regex: m.regex })),
     },
-  });
+    HyperParameters: {
+      ...props.hyperparameters,
+      sagemaker_program: props.script,
+      sagemaker_submit_directory: `/opt/ml/input/data/code/${job.code.archiveName}`,
+      sagemaker_container_log_level: '20',
+      sagemaker_region: stack.region,
+    },
+    InputDataConfig: [
+      ...props.channels.map((c) => channel(c.name, c.s3Uri, 'text/csv')),
+      channel('code', job.code.s3Uri),
+    ],
+    OutputDataConfig: { ...uri('S3OutputPath', props.outputPath), KmsKeyId: job.kmsKeyArn },
+    ResourceConfig: {
+      InstanceType: props.instanceType.toString(),
+      InstanceCount: props.instanceCount,
+      VolumeSizeInGB: job.volumeSizeGb,
+      VolumeKmsKeyId: job.kmsKeyArn,
+    },
+    StoppingCondition: {
+      MaxRuntimeInSeconds: job.maxRuntimeSeconds,
+      ...(props.spot ? { MaxWaitTimeInSeconds: props.spot.maxWaitSeconds } : {}),
+    },
+    EnableManagedSpotTraining: props.spot !== undefined,
+    ...(props.spot ? { CheckpointConfig: uri('S3Uri', props.spot.checkpointS3Uri) } : {}),
+    EnableNetworkIsolation: true,
+    EnableInterContainerTrafficEncryption: true,
+    ...(job.network ? { VpcConfig: vpcConfig(job.network) } : {}),
+  };
 }
 
 /** A job's VPC placement, as SageMaker's APIs take it. */
