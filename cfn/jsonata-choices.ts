@@ -42,8 +42,9 @@ function stepFunctionsError(name: string, message: string): Error {
  * state's input), as Step Functions does: the first true one is taken (the handler throws an error
  * the stand-in's Catch for that rule sends on, input unchanged), none goes to `Default` (the
  * stand-in's `Next`, input unchanged), or fails as `States.NoChoiceMatched`; a condition that is not
- * a boolean fails as `States.QueryEvaluationError`. Any other JSONata state is refused: there is
- * no local model of it. A Task without `TimeoutSeconds` gets the language's default, 99999999 s,
+ * a boolean fails as `States.QueryEvaluationError`. A JSONata Pass state becomes a Task whose
+ * handler evaluates its `Output` (`{% ... %}`, or its input when it has none) as its whole output.
+ * Any other JSONata state is refused: there is no local model of it. A Task without `TimeoutSeconds` gets the language's default, 99999999 s,
  * as far as a Node.js timer reaches (`LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS`).
  */
 export function locallyRunnable(definition: JsonObject): LocallyRunnable {
@@ -70,9 +71,10 @@ export function locallyRunnable(definition: JsonObject): LocallyRunnable {
         }
         return [name, { ...state, ...nested }];
       }
+      if (state.Type === 'Pass' && !('Assign' in state)) return [name, passStandIn(name, state, handlers)];
       if (state.Type !== 'Choice' || 'Output' in state || 'Assign' in state) {
         throw new Error(
-          `${name}: a JSONata ${String(state.Type)} state${state.Type === 'Choice' ? ' with Output or Assign' : ''} cannot run locally (aws-local-stepfunctions 3 runs JSONPath states; only JSONata Choice conditions are evaluated here)`,
+          `${name}: a JSONata ${String(state.Type)} state${state.Type === 'Choice' ? ' with Output or Assign' : ''} cannot run locally (aws-local-stepfunctions 3 runs JSONPath states; only JSONata Choice conditions and Pass outputs are evaluated here)`,
         );
       }
       const rules = asList(state.Choices).map((rule, index) => {
@@ -124,4 +126,33 @@ export function locallyRunnable(definition: JsonObject): LocallyRunnable {
     return { ...machine, States: Object.fromEntries(states) };
   };
   return { definition: rewrite(definition, 'the state machine'), handlers };
+}
+
+/**
+ * The stand-in of a JSONata Pass state (no `Assign`): a Task whose handler evaluates the state's
+ * `Output` over `$states.input` and gives the result as the state's whole output, as Step
+ * Functions does; without `Output`, the input passes through.
+ */
+function passStandIn(name: string, state: JsonObject, handlers: LocallyRunnable['handlers']): JsonObject {
+  const output = state.Output;
+  const body = typeof output === 'string' ? /^\{%([\s\S]*)%\}$/.exec(output)?.[1] : undefined;
+  if (output !== undefined && body === undefined) {
+    throw new Error(`${name}: a JSONata Pass state runs locally only with a {% %} Output expression`);
+  }
+  const expression = body === undefined ? undefined : jsonata(body);
+  handlers[name] = async (input) => {
+    if (!expression) return input;
+    try {
+      return await expression.evaluate({}, { states: { input } });
+    } catch (error) {
+      throw stepFunctionsError('States.QueryEvaluationError', `${name}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    Type: 'Task',
+    Resource: LOCAL_JSONATA_CHOICE,
+    ...(state.Comment === undefined ? {} : { Comment: state.Comment }),
+    // No ResultPath: the result is the whole output (aws-local-stepfunctions reads '$' as a key).
+    ...(typeof state.Next === 'string' ? { Next: state.Next } : { End: true }),
+  };
 }

@@ -73,7 +73,7 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   {
     what: "aws-local-stepfunctions 3, which runs the deployed definitions, runs no JSONata state (the state machines' checks of run-time strings are JSONata Choice states, for their regular expressions)",
     workaround:
-      "each JSONata Choice state runs as a Task state of the same name whose local handler evaluates its Conditions in order with the jsonata package (cfn/jsonata-choices.ts): the first true rule's Next, else Default, the input unchanged; any other JSONata state is refused",
+      "each JSONata Choice state runs as a Task state of the same name whose local handler evaluates its Conditions in order with the jsonata package (cfn/jsonata-choices.ts): the first true rule's Next, else Default, the input unchanged; a JSONata Pass state runs as a Task whose handler evaluates its Output over its input; any other JSONata state is refused",
   },
   {
     what: 'SageMaker endpoints, monitoring schedules and DataQualityJobDefinitions do not run (the last two are skipped)',

@@ -64,17 +64,46 @@ test('a Condition that is not a boolean fails as States.QueryEvaluationError', a
   expect(await run(machine(choice), { n: 3 })).toMatchObject({ error: 'States.QueryEvaluationError' });
 });
 
-test('JSONPath states are left as they are, and any JSONata state but a Choice is refused', () => {
+test('JSONPath states are left as they are, and any JSONata state but a Choice or Pass is refused', () => {
   const definition = machine(CHOICE);
   const { definition: runnable } = locallyRunnable(definition);
   expect((runnable.States as Json).Before).toEqual((definition.States as Json).Before);
   expect((runnable.States as Json).Check).toMatchObject({ Type: 'Task', Next: 'Other' });
   expect(() =>
-    locallyRunnable({ StartAt: 'P', States: { P: { Type: 'Pass', QueryLanguage: 'JSONata', End: true } } }),
+    locallyRunnable({
+      StartAt: 'W',
+      States: { W: { Type: 'Wait', QueryLanguage: 'JSONata', Seconds: 1, End: true } },
+    }),
+  ).toThrow('W: a JSONata Wait state cannot run locally');
+  expect(() =>
+    locallyRunnable({
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', QueryLanguage: 'JSONata', Assign: { x: 1 }, End: true } },
+    }),
   ).toThrow('P: a JSONata Pass state cannot run locally');
   expect(() => locallyRunnable({ QueryLanguage: 'JSONata', StartAt: 'P', States: {} })).toThrow(
     'a JSONata state machine cannot run locally',
   );
+});
+
+// The Amazon States Language: a JSONata state's Output is its whole output; without one, its input passes.
+test('a JSONata Pass state outputs what its Output expression gives over $states.input, or its input', async () => {
+  const pass = (extra: Json): Json => ({
+    StartAt: 'Name',
+    States: {
+      Name: { Type: 'Pass', QueryLanguage: 'JSONata', ...extra, Next: 'After' },
+      After: { Type: 'Pass', Result: 'yes', ResultPath: '$.after', End: true },
+    },
+  });
+  const input = { run: { id: '0123456789abcdef' }, keep: 'x' };
+  const output = "{% $merge([$states.input, {'short': $substring($states.input.run.id, 0, 6)}]) %}";
+  expect(await run(pass({ Output: output }), input)).toEqual({
+    output: { ...input, short: '012345', after: 'yes' },
+  });
+  expect(await run(pass({}), input)).toEqual({ output: { ...input, after: 'yes' } });
+  expect(await run(pass({ Output: '{% $error("no") %}' }), input)).toMatchObject({
+    error: 'States.QueryEvaluationError',
+  });
 });
 
 test("a Task without a timeout runs as long as its work takes, as on AWS (the language's default, 99999999 s), not aws-local-stepfunctions' 60 s", () => {
