@@ -1,7 +1,8 @@
 import { ModelLayout } from '../constructs/common/model-layout';
 import { dataStoreBucketName } from '../constructs/storage/ml-data-store';
 import { ROLLBACK_ALARM_SUFFIXES } from '../constructs/serving/model-endpoint';
-import { PIPELINE_STEPS } from '../constructs/training/pipeline-steps';
+import { pipelineSteps } from '../constructs/training/pipeline-steps';
+import { TUNING_JOB_NAME_MAX, tuningIdLength } from '../constructs/training/tuning';
 
 /** What a derived name is made of: the project, one environment, and (for some) one model. */
 export interface NameParts {
@@ -204,14 +205,40 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
   ];
 }
 
-/** The names of a model's SageMaker jobs (with the longest run id), the same in every environment. */
-export function jobNames(model: string): DerivedName[] {
-  return PIPELINE_STEPS.map((step) => ({
-    what: `SageMaker ${step.job} job (${step.jobStep})`,
-    name: new ModelLayout(model).jobName(step.jobStep, RUN_ID),
-    maxLength: 63,
-    pattern: SAGEMAKER_NAME,
-  }));
+/**
+ * The names of a model's SageMaker jobs (with the longest run id), the same in every environment;
+ * a tuned model's tuning job (at most 32 characters, the run id cut to fit) and its trials (named
+ * after it, as `<tuning job>-NNN-<8 hex>`: the longest seen on AWS).
+ */
+export function jobNames(model: string, tuned = false): DerivedName[] {
+  const layout = new ModelLayout(model);
+  return pipelineSteps(tuned).flatMap((step): DerivedName[] => {
+    if (step.job !== 'tuning') {
+      return [
+        {
+          what: `SageMaker ${step.job} job (${step.jobStep})`,
+          name: layout.jobName(step.jobStep, RUN_ID),
+          maxLength: 63,
+          pattern: SAGEMAKER_NAME,
+        },
+      ];
+    }
+    const tuningJob = layout.jobName(step.jobStep, RUN_ID.slice(0, tuningIdLength(layout)));
+    return [
+      {
+        what: 'SageMaker tuning job',
+        name: tuningJob,
+        maxLength: TUNING_JOB_NAME_MAX,
+        pattern: SAGEMAKER_NAME,
+      },
+      {
+        what: 'SageMaker training job (tuning trial)',
+        name: `${tuningJob}-999-ffffffff`,
+        maxLength: 63,
+        pattern: SAGEMAKER_NAME,
+      },
+    ];
+  });
 }
 
 /** Why each of `names` breaks AWS's rules; of names of one kind, the longest speaks for the others. */

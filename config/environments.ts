@@ -48,6 +48,8 @@ export const environments: MlEnvConfigInput = {
         volumeSizeGb: 10,
         approvalStatus: 'Approved',
         schedule: { expression: 'rate(7 days)', enabled: false },
+        // Trials of a tuned model's run; here they run one after another.
+        tuning: { maxJobs: 3, maxParallelJobs: 1 },
       },
     },
     dev: {
@@ -89,6 +91,7 @@ export const environments: MlEnvConfigInput = {
         volumeSizeGb: 30,
         approvalStatus: 'Approved',
         schedule: { expression: 'rate(7 days)', enabled: false },
+        tuning: { maxJobs: 4, maxParallelJobs: 2 },
       },
       // A managed MLflow server bills every hour it exists, whether anyone trains or not: more than
       // dev's budget allows. Dev's runs are not recorded; experiment on the local environment's server.
@@ -133,6 +136,7 @@ export const environments: MlEnvConfigInput = {
         volumeSizeGb: 50,
         approvalStatus: 'PendingManualApproval',
         schedule: { expression: 'cron(0 3 ? * MON *)', enabled: true },
+        tuning: { maxJobs: 10, maxParallelJobs: 2 },
       },
     },
     prod: {
@@ -175,6 +179,7 @@ export const environments: MlEnvConfigInput = {
         volumeSizeGb: 50,
         approvalStatus: 'PendingManualApproval',
         schedule: { expression: 'cron(0 3 ? * MON *)', enabled: true },
+        tuning: { maxJobs: 20, maxParallelJobs: 4 },
       },
     },
   },
@@ -206,6 +211,15 @@ export const environments: MlEnvConfigInput = {
       problemType: 'binary_classification',
       targetColumn: 'target',
       hyperparameters: { 'n-estimators': 100, 'max-depth': 3, 'learning-rate': 0.1 },
+      // Each run tunes depth and learning rate (trials per environment: training.tuning).
+      tuning: {
+        objective: 'auc',
+        strategy: 'Bayesian',
+        ranges: {
+          'max-depth': { type: 'integer', min: 2, max: 5 },
+          'learning-rate': { type: 'continuous', min: 0.02, max: 0.3, scaling: 'Logarithmic' },
+        },
+      },
       qualityGate: { metric: 'auc', operator: '>=', threshold: 0.9 },
       // New raw versions go through ml/data/etl.py (Glue) and ml/data/dbt (Athena) before training.
       dataPipeline: {},

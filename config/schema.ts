@@ -14,6 +14,8 @@ import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { LOG_RETENTION_DAYS } from './log-retention';
 import { derivedNames, jobNames, nameProblems } from './derived-names';
 import { EVALUATION_METRICS, PROBLEM_TYPES } from './evaluation-metrics';
+import { modelTuningProblems, modelTuningSchema, tuningBudgetSchema } from './tuning-schema';
+import { tuningBudgetProblems } from '../constructs/training/tuning';
 
 /** A path inside the project, relative to its root. */
 const relativePath = z
@@ -100,6 +102,7 @@ export const trainingSchema = z.strictObject({
         .describe('Whether the schedule starts the training pipeline.'),
     })
     .describe('Scheduled retraining: when, and whether it is on.'),
+  tuning: tuningBudgetSchema,
 });
 
 const positiveInt = (what: string) =>
@@ -459,6 +462,7 @@ export const modelSchema = z.strictObject({
         ),
     })
     .describe('The model is registered only when `metric operator threshold` holds on the test split.'),
+  tuning: modelTuningSchema,
   dataPipeline: z
     .strictObject({
       etlScript: relativePath.default('ml/data/etl.py').describe('The PySpark script (a Glue job).'),
@@ -519,8 +523,13 @@ export const configSchema = configShape.superRefine((config, ctx) => {
   const validNames = names.filter((n) => modelSchema.shape.name.safeParse(n).success);
   config.models.forEach((model, i) => {
     if (!validNames.includes(model.name)) return;
-    for (const message of nameProblems(jobNames(model.name))) {
+    for (const message of nameProblems(jobNames(model.name, model.tuning !== undefined))) {
       ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message });
+    }
+  });
+  config.models.forEach((model, i) => {
+    for (const [path, message] of modelTuningProblems(model)) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, ...path], message });
     }
   });
   config.models.forEach((model, i) => {
@@ -610,6 +619,9 @@ export const configSchema = configShape.superRefine((config, ctx) => {
       }
     }
     const training = env.training;
+    for (const message of tuningBudgetProblems(training.tuning)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', name, 'training', 'tuning'], message });
+    }
     if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {
       ctx.addIssue({
         code: 'custom',

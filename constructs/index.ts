@@ -40,3 +40,4 @@ export * from './tracking/mlflow-tracking-server';
 export * from './tracking/run-recorder';
 export * from './tracking/experiment-artifact-location';
 export * from './training/run-recording';
+export * from './training/tuning';

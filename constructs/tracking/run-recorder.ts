@@ -13,7 +13,7 @@ import {
 } from '../common/python-build-project';
 import { ModelLayout } from '../common/model-layout';
 import { DataKeyUse, type IMlDataStore } from '../storage/ml-data-store';
-import { trainedArtifactKey } from '../training/pipeline-steps';
+import { modelStep, stepJobArnPatterns, trainedArtifactKeyPattern } from '../training/pipeline-steps';
 import type { IRunRecorder } from '../training/run-recording';
 import { experimentArtifactLocation } from './experiment-artifact-location';
 import type { IMlflowTrackingServer } from './mlflow-tracking-server';
@@ -50,6 +50,13 @@ export interface RunRecorderProps {
    *   (`trainedArtifactKey`), when `evaluationKeyPattern` is that model's `evaluationKey('*')`
    */
   readonly modelArtifactKeyPattern?: string;
+  /**
+   * Whether the model's pipeline tunes (`TrainingPipelineProps.tuning`): the recorder then reads
+   * its runs' tuning jobs and their trials (the model's `<model>-tune-*` jobs), to record each
+   * trial as a child run.
+   * @default false
+   */
+  readonly tuned?: boolean;
   /** Encrypts its artifacts and logs. */
   readonly logsKey: kms.IKey;
   /** @default - a new log group under `logsKey`, kept a year */
@@ -137,10 +144,25 @@ export class RunRecorder extends Construct implements IRunRecorder {
       // The artifacts a run carries: the archive read, and both put under its model's folder only.
       props.dataStore.grantReadModels(
         this.role,
-        props.modelArtifactKeyPattern ?? modelArchivePattern(props.evaluationKeyPattern),
+        props.modelArtifactKeyPattern ??
+          modelArchivePattern(props.evaluationKeyPattern, props.tuned ?? false),
         viaS3,
       );
       grantPutRunArtifacts(this.role, props.dataStore, artifactStorePrefix(artifactLocation));
+      if (props.tuned) {
+        // Each trial becomes a child run: the run's tuning job, and the list of its trials.
+        const [tuningJobs] = stepJobArnPatterns(Stack.of(this), new ModelLayout(modelName), modelStep(true));
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadTuningTrials',
+            actions: [
+              'sagemaker:DescribeHyperParameterTuningJob',
+              'sagemaker:ListTrainingJobsForHyperParameterTuningJob',
+            ],
+            resources: [tuningJobs],
+          }),
+        );
+      }
     }
   }
 
@@ -151,14 +173,14 @@ export class RunRecorder extends Construct implements IRunRecorder {
 }
 
 /** The trained archives of the model whose every evaluation report `evaluationKeyPattern` names. */
-function modelArchivePattern(evaluationKeyPattern: string): string {
+function modelArchivePattern(evaluationKeyPattern: string, tuned: boolean): string {
   const layout = new ModelLayout(evaluationKeyPattern.split('/')[0]);
   if (layout.evaluationKey('*') !== evaluationKeyPattern) {
     throw new Error(
       `RunRecorder: '${evaluationKeyPattern}' is not a model's evaluation reports (${layout.evaluationKey('*')}): pass modelArtifactKeyPattern`,
     );
   }
-  return trainedArtifactKey(layout, '*');
+  return trainedArtifactKeyPattern(layout, tuned);
 }
 
 /**

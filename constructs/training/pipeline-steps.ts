@@ -2,7 +2,14 @@ import type { Stack } from 'aws-cdk-lib';
 import { ModelLayout } from '../common/model-layout';
 
 /** The kinds of SageMaker job a pipeline step runs. */
-export type StepJobKind = 'processing' | 'training';
+export type StepJobKind = 'processing' | 'training' | 'tuning';
+
+/** The resource type of each kind's ARNs (`arn:...:sagemaker:...:<type>/<name>`). */
+export const JOB_ARN_TYPES: { readonly [kind in StepJobKind]: string } = {
+  processing: 'processing-job',
+  training: 'training-job',
+  tuning: 'hyper-parameter-tuning-job',
+};
 
 /**
  * Where a step reads or writes: the dataset the execution names, the artifact of the Train step,
@@ -24,7 +31,7 @@ export interface StepChannel {
 /** One SageMaker job of the training pipeline. */
 export interface PipelineStep {
   /** The id of its state in the state machine. */
-  readonly state: 'Preprocess' | 'Train' | 'Evaluate' | 'Baseline';
+  readonly state: 'Preprocess' | 'Train' | 'Tune' | 'Evaluate' | 'Baseline';
   readonly job: StepJobKind;
   /** Its jobs are named `<model>-<jobStep>-<run id>` (ModelLayout.jobName). */
   readonly jobStep: string;
@@ -33,7 +40,7 @@ export interface PipelineStep {
   readonly inputs: readonly StepChannel[];
   /** A training job has one output: the folder its artifact goes under. */
   readonly outputs: readonly StepChannel[];
-  /** Where the state puts the job's name and ARN (and a training job's artifact). */
+  /** Where the state puts the job's name and ARN (and a training or tuning job's artifact). */
   readonly resultPath: string;
 }
 
@@ -122,20 +129,58 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
   },
 ];
 
+/**
+ * The step that tunes instead of `Train`: a tuning job whose trials are Train's job with sampled
+ * hyperparameters, its result where Train's goes (the best trial's name, ARN and artifact), so the
+ * steps after it do not change. Tuning job names are at most 32 characters (ModelLayout.tuningJobName).
+ */
+export const TUNE_STEP: PipelineStep = {
+  ...PIPELINE_STEPS.find((step) => step.state === 'Train')!,
+  state: 'Tune',
+  job: 'tuning',
+  jobStep: 'tune',
+};
+
+/** The steps of a model's pipeline, in order: `PIPELINE_STEPS`, with `Tune` for `Train` when it tunes. */
+export function pipelineSteps(tuned: boolean): readonly PipelineStep[] {
+  return tuned ? PIPELINE_STEPS.map((step) => (step.state === 'Train' ? TUNE_STEP : step)) : PIPELINE_STEPS;
+}
+
+/** The step whose job's model goes on to evaluation: `Train`, or `Tune` (its best trial's). */
+export function modelStep(tuned: boolean): PipelineStep {
+  return pipelineSteps(tuned).find((step) => step.outputs.some((o) => o.name === 'model'))!;
+}
+
 /** The ARN pattern of a step's jobs: `arn:...:<kind>-job/<model>-<step>-*` (the run id is known at run time). */
 export function stepJobArnPattern(stack: Stack, layout: ModelLayout, step: PipelineStep): string {
   return stack.formatArn({
     service: 'sagemaker',
-    resource: `${step.job}-job`,
+    resource: JOB_ARN_TYPES[step.job],
     resourceName: `${layout.jobNamePrefix(step.jobStep)}*`,
   });
 }
 
 /**
- * The key of the artifact the Train step's job writes in the models bucket: SageMaker puts it at
- * `<output path><job name>/output/model.tar.gz` (`runId` may be `{}` or `*`).
+ * The ARN patterns of the jobs a step runs as SageMaker jobs of its own: a tuning step's trials are
+ * training jobs whose names start with the tuning job's (CreateHyperParameterTuningJob: "the prefix
+ * for the names of all training jobs that this tuning job launches").
  */
-export function trainedArtifactKey(layout: ModelLayout, runId: string): string {
-  const train = PIPELINE_STEPS.find((step) => step.state === 'Train')!;
-  return `${layout.runDir(runId)}/${layout.jobName(train.jobStep, runId)}/output/model.tar.gz`;
+export function stepJobArnPatterns(stack: Stack, layout: ModelLayout, step: PipelineStep): string[] {
+  const own = stepJobArnPattern(stack, layout, step);
+  if (step.job !== 'tuning') return [own];
+  return [own, stepJobArnPattern(stack, layout, { ...step, job: 'training' })];
+}
+
+/**
+ * The key of the model a run's training (or best trial) job `jobName` writes in the models bucket:
+ * SageMaker puts it at `<output path><job name>/output/model.tar.gz` (`runId` and `jobName` may be
+ * `{}` or `*`).
+ */
+export function trainedArtifactKey(layout: ModelLayout, runId: string, jobName: string): string {
+  return `${layout.runDir(runId)}/${jobName}/output/model.tar.gz`;
+}
+
+/** The keys of every run's trained model of a pipeline (that tunes, or not). */
+export function trainedArtifactKeyPattern(layout: ModelLayout, tuned: boolean): string {
+  return trainedArtifactKey(layout, '*', `${layout.jobNamePrefix(modelStep(tuned).jobStep)}*`);
 }

@@ -27,6 +27,11 @@ export interface RunRecordingProps {
   readonly modelsBucket: string;
   readonly hyperparameters: Record<string, string | number | boolean>;
   readonly codeVersion: string;
+  /**
+   * Whether the run tuned: the recorder is then told the tuning job (`MLENV_TUNING_JOB`) and
+   * records each of its trials as a child run. @default false
+   */
+  readonly tuned?: boolean;
 }
 
 /**
@@ -66,6 +71,9 @@ export class RunRecording {
         MLENV_DATASET_URI: { value: sfn.JsonPath.stringAt('$.datasetS3Uri') },
         MLENV_CODE_VERSION: { value: props.codeVersion },
         MLENV_MODEL_ARTIFACT: { value: sfn.JsonPath.stringAt('$.train.modelArtifacts') },
+        ...(props.tuned
+          ? { MLENV_TUNING_JOB: { value: sfn.JsonPath.stringAt('$.train.tuningJobName') } }
+          : {}),
       },
       taskTimeout: sfn.Timeout.duration(Duration.minutes(30)),
       resultSelector: {

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { ModelLayout } from '../common/model-layout';
 import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/private/sagemaker-runtime-grants';
 import { servicePrincipalFor } from '../common/service-principals';
-import { PIPELINE_STEPS, stepJobArnPattern } from './pipeline-steps';
+import { PIPELINE_STEPS, type PipelineStep, stepJobArnPatterns } from './pipeline-steps';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImageConfig } from './framework-image';
 import type { SourceCodeConfig } from './source-code';
@@ -16,6 +16,11 @@ export interface TrainingJobRoleProps {
   readonly code: SourceCodeConfig;
   /** The images the jobs run. */
   readonly images: FrameworkImageConfig[];
+  /**
+   * The pipeline's steps, whose jobs (and a tuning step's trials) may assume the role.
+   * @default PIPELINE_STEPS
+   */
+  readonly steps?: readonly PipelineStep[];
 }
 
 /**
@@ -40,11 +45,13 @@ export class TrainingJobRole extends Construct {
     const model = layout.modelName;
     this.role = new iam.Role(this, 'Role', {
       path: TRAINING_JOB_ROLE_PATH,
-      // Only SageMaker jobs of this model's pipeline steps, in this account, may assume it.
+      // Only SageMaker jobs of this model's pipeline steps, in this account, may assume it. A trial
+      // of a tuning job may present its own ARN or its tuning job's (SageMaker does not document
+      // which), so a tuning step admits both.
       assumedBy: servicePrincipalFor(
         this,
         'sagemaker.amazonaws.com',
-        PIPELINE_STEPS.map((step) => stepJobArnPattern(stack, layout, step)),
+        (props.steps ?? PIPELINE_STEPS).flatMap((step) => stepJobArnPatterns(stack, layout, step)),
       ),
       description: `SageMaker jobs of the ${model} training pipeline`,
     });

@@ -15,6 +15,7 @@ import type { MlInstanceType } from './ml-instance-type';
 import { championRuleProblems } from './champion-gate';
 import { gateProblems, type ProblemType, type QualityGate } from './quality-gate';
 import type { SourceCode } from './source-code';
+import { type TuningOptions, tuningProblems } from './tuning';
 
 /**
  * A training pipeline of one model: what alarms, dashboards and drift monitors need of it. Use
@@ -127,6 +128,14 @@ export interface TrainingPipelineProps {
   readonly volumeSize?: Size;
   /** Longest each job may run; the job's task times out an hour later. @default Duration.hours(1) */
   readonly maxRuntime?: Duration;
+  /**
+   * Tune instead of training once: a `Tune` step (a SageMaker tuning job whose trials are the
+   * training job with hyperparameters sampled from `tuning.ranges`) replaces `Train`, and the best
+   * trial's model is evaluated and registered; its package records the tuning job and the winning
+   * values (`tuned.<name>`). The objective must be one of `metricDefinitions`.
+   * @default - one training job with `hyperparameters`
+   */
+  readonly tuning?: TuningOptions;
   /** Train on spot capacity, with checkpoints in the models bucket. @default - on-demand */
   readonly spot?: SpotTrainingOptions;
   /** Run the jobs in these VPC subnets and security groups. @default - SageMaker's own network (still isolated) */
@@ -191,6 +200,14 @@ export function validateTrainingPipelineProps(path: string, props: TrainingPipel
   for (const key of Object.keys(props.hyperparameters ?? {})) {
     if (key.startsWith('sagemaker_'))
       problems.push(`hyperparameter '${key}': names starting with sagemaker_ are reserved`);
+  }
+  if (props.tuning) {
+    problems.push(
+      ...tuningProblems(
+        props.tuning,
+        (props.metricDefinitions ?? []).map((m) => m.name),
+      ),
+    );
   }
   if (problems.length > 0)
     throw new Error(`Invalid TrainingPipeline props at ${path}:\n  - ${problems.join('\n  - ')}`);

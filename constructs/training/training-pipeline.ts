@@ -15,7 +15,14 @@ import { championGateStates } from './champion-gate';
 import { metricPath, passesGate, ProblemType } from './quality-gate';
 import { addPipelineTriggers } from './private/pipeline-triggers';
 import { grantPipelineJobs } from './private/pipeline-permissions';
-import { PIPELINE_STEPS, type PipelineStep, type StepLocation, trainedArtifactKey } from './pipeline-steps';
+import {
+  modelStep,
+  type PipelineStep,
+  pipelineSteps,
+  type StepLocation,
+  trainedArtifactKey,
+  trainedArtifactKeyPattern,
+} from './pipeline-steps';
 import { registerModelTask } from './private/register-model';
 import { EVALUATION_ARTIFACT_FIELD } from '../common/artifact-integrity';
 import { RECORDED_RUN_PATH, RunRecording } from './run-recording';
@@ -25,6 +32,8 @@ import {
   processingJobState,
   trainingJobState,
 } from './private/sagemaker-job-states';
+import { tuningJobState, tuningTimeout } from './private/tuning-job-state';
+import { tuningIdLength } from './tuning';
 import { TrainingJobRole } from './training-job-role';
 import {
   type ITrainingPipeline,
@@ -60,7 +69,8 @@ const INPUT_FIELDS = ['$.datasetS3Uri', '$.datasetVersion', '$.reason'];
 
 /**
  * A Step Functions state machine that turns a dataset into an evaluated, registered model: the
- * jobs of `PIPELINE_STEPS` (Preprocess -> Train -> Evaluate -> Baseline) -> ReadMetrics ->
+ * jobs of `PIPELINE_STEPS` (Preprocess -> Train -> Evaluate -> Baseline; with `tuning`, Tune
+ * instead of Train: see `pipelineSteps`) -> ReadMetrics ->
  * QualityGate (-> CompareWithChampion, with `qualityGate.vsChampion`: see `championGateStates`) ->
  * RegisterModel (with metrics, drift baselines and lineage) -> NotifySuccess, with every failure
  * caught, notified and ended as failed.
@@ -76,7 +86,8 @@ const INPUT_FIELDS = ['$.datasetS3Uri', '$.datasetVersion', '$.reason'];
  * Before anything runs, the version, the reason and the dataset's location, as given and as
  * `latest.json` names them, must be of the grammar of run-time strings (`run-string-grammar.json`),
  * or the execution fails as `InvalidInput`, naming the field and the rule.
- * Job names are `<model>-<step>-<md5 of the execution name>`; where each run's data goes is
+ * Job names are `<model>-<step>-<md5 of the execution name>` (a tuning job's, at most 32
+ * characters, `<model>-tune-<its first characters>`); where each run's data goes is
  * `ModelLayout`'s, where datasets are `DatasetLayout`'s.
  */
 export class TrainingPipeline extends Resource implements ITrainingPipeline {
@@ -132,8 +143,10 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       );
     }
 
+    const steps = pipelineSteps(props.tuning !== undefined);
     this.jobRole = new TrainingJobRole(this, 'JobRole', {
       layout,
+      steps,
       dataStore,
       code,
       images: [image, monitorImage],
@@ -162,14 +175,20 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     };
     /** An S3 URI of the run, filled in at run time. */
     const runUri = (bucket: string, key: string) => formatWithRunId(`s3://${bucket}/${key}`);
-    /** A job's task times out an hour after its job's own limit (time to get instances). */
-    const taskTimeout = (step: PipelineStep) =>
-      (step.job === 'training' ? trainingWait : maxRuntime).plus(PROVISIONING_MARGIN);
-    const trainStep = PIPELINE_STEPS.find((s) => s.state === 'Train');
+    /**
+     * A job's task times out an hour after its job's own limit (time to get instances); a tuning
+     * job's, after that of each wave of parallel trials.
+     */
+    const taskTimeout = (step: PipelineStep) => {
+      if (step.job === 'processing') return maxRuntime.plus(PROVISIONING_MARGIN);
+      const trial = trainingWait.plus(PROVISIONING_MARGIN);
+      return step.job === 'tuning' && props.tuning ? tuningTimeout(trial, props.tuning) : trial;
+    };
+    const trainStep = modelStep(props.tuning !== undefined);
     const s3Uri = (location: StepLocation): DynamicS3Uri => {
       if ('bucket' in location) return { path: runUri(buckets[location.bucket], location.key(layout, '{}')) };
       if (location.from === 'dataset') return { path: '$.datasetS3Uri' };
-      return { path: `${trainStep?.resultPath}.modelArtifacts` };
+      return { path: `${trainStep.resultPath}.modelArtifacts` };
     };
 
     // Failure path: every error ends here, is published, and fails the execution.
@@ -211,15 +230,23 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       resultPath: '$.run',
     });
 
-    // The jobs, one state per step of PIPELINE_STEPS.
+    // A tuning job's name is at most 32 characters: it keeps the run id's first characters, which
+    // only JSONata can cut ($substring; JSONPath's intrinsics cannot).
+    const nameTuningJob = props.tuning
+      ? sfn.Pass.jsonata(this, 'NameTuningJob', {
+          outputs: `{% $merge([$states.input, {'run': $merge([$states.input.run, {'tuneId': $substring($states.input.run.id, 0, ${tuningIdLength(layout)})}])}]) %}`,
+        })
+      : undefined;
+
+    // The jobs, one state per step of `steps`.
     const jobState = (step: PipelineStep): sfn.CustomState => {
       const common = {
         jobName: formatWithRunId(layout.jobName(step.jobStep, '{}')),
         timeout: taskTimeout(step),
         resultPath: step.resultPath,
       };
-      if (step.job === 'training') {
-        return trainingJobState(this, step.state, job, {
+      if (step.job === 'training' || step.job === 'tuning') {
+        const training = {
           ...common,
           script: entry.train,
           hyperparameters: {
@@ -237,7 +264,14 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
             maxWaitSeconds: props.spot.maxWait.toSeconds(),
             checkpointS3Uri: { path: runUri(buckets.models, `${layout.checkpointDir('{}')}/`) },
           },
-        });
+        };
+        return step.job === 'tuning' && props.tuning
+          ? tuningJobState(this, step.state, job, {
+              ...training,
+              tuning: props.tuning,
+              tuningJobName: `States.Format('${layout.jobNamePrefix(step.jobStep)}{}', $.run.tuneId)`,
+            })
+          : trainingJobState(this, step.state, job, training);
       }
       const channels = (list: PipelineStep['inputs']) =>
         list.map((c) => ({ name: c.name, s3Uri: s3Uri(c.location), localPath: c.localPath ?? '' }));
@@ -256,7 +290,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
         outputs: channels(step.outputs),
       });
     };
-    const jobStates = PIPELINE_STEPS.map((step) => {
+    const jobStates = steps.map((step) => {
       const state = jobState(step);
       state.addRetry({
         errors: SAGEMAKER_RETRYABLE_ERRORS,
@@ -280,7 +314,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
 
     // The artifact's version, to register exactly the bytes that were evaluated. HEAD asks
     // s3:GetObject (and no use of the key).
-    const artifactKey = trainedArtifactKey(layout, '{}');
+    const artifactKey = trainedArtifactKey(layout, '{}', '{}');
     const readArtifactVersion = new tasks.CallAwsService(this, 'ReadArtifactVersion', {
       service: 's3',
       action: 'headObject',
@@ -290,10 +324,12 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
         Key: sfn.JsonPath.format(
           artifactKey,
           sfn.JsonPath.stringAt('$.run.id'),
-          sfn.JsonPath.stringAt('$.run.id'),
+          sfn.JsonPath.stringAt(`${trainStep.resultPath}.jobName`),
         ),
       },
-      iamResources: [dataStore.modelsBucket.arnForObjects(trainedArtifactKey(layout, '*'))],
+      iamResources: [
+        dataStore.modelsBucket.arnForObjects(trainedArtifactKeyPattern(layout, props.tuning !== undefined)),
+      ],
       resultSelector: { 'versionId.$': '$.VersionId' },
       resultPath: '$.artifact',
       taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
@@ -311,6 +347,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
           modelsBucket: buckets.models,
           hyperparameters: props.hyperparameters ?? {},
           codeVersion: props.codeVersion ?? 'unknown',
+          tuned: props.tuning !== undefined,
         })
       : undefined;
     const evaluated = `$.evaluation.metrics.${EVALUATION_ARTIFACT_FIELD}`;
@@ -334,6 +371,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       transformInstanceType: processingType,
       codeVersion: props.codeVersion ?? 'unknown',
       code,
+      tunedHyperparameters: props.tuning ? Object.keys(props.tuning.ranges) : undefined,
     });
     registerModel.addRetry({
       errors: ['SageMaker.ThrottlingException', 'SageMaker.InternalFailure', 'SageMaker.SageMakerException'],
@@ -443,14 +481,17 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       .when(sfn.Condition.and(...INPUT_FIELDS.map((p) => sfn.Condition.isPresent(p))), checkTypes)
       .otherwise(invalidInput);
     jobStates
-      .reduce((chain, state) => chain.next(state), sfn.Chain.start(prepareRun))
+      .reduce(
+        (chain, state) => chain.next(state),
+        nameTuningJob ? sfn.Chain.start(prepareRun).next(nameTuningJob) : sfn.Chain.start(prepareRun),
+      )
       .next(readMetrics)
       .next(readArtifactVersion)
       .next(recording ? recording.record : hasMetric);
     recording?.then(hasMetric);
 
     // Every job may take its task's whole timeout; an hour more for everything else.
-    const timeout = PIPELINE_STEPS.reduce((sum, step) => sum + taskTimeout(step).toSeconds(), 3600);
+    const timeout = steps.reduce((sum, step) => sum + taskTimeout(step).toSeconds(), 3600);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(validateInput),
       comment: `Trains, evaluates and registers model ${model}`,
@@ -464,6 +505,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     });
     grantPipelineJobs(this.stateMachine.role, {
       layout,
+      steps,
       jobRole: this.jobRole,
       keyArn: dataStore.encryptionKey.keyArn,
     });

@@ -3,6 +3,7 @@ import { METRIC_GROUPS } from '../../config/evaluation-metrics';
 import { pascalCase } from '../../cfn/pascal-case';
 import { stateMachineDefinition } from '../../cfn/template-intrinsics';
 import { platformAssembly } from '../support/platform';
+import { modelStep, pipelineSteps } from '../../constructs';
 
 const { assembly, config } = platformAssembly();
 const definitions = config.environments.flatMap((env) =>
@@ -32,6 +33,14 @@ const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, model) => {
   const states = definition.States as Record<string, Json>;
+  const tuned = model.tuning !== undefined;
+  /** The state that trains (Train, or Tune) and the training job request it sends (a tuning job's trials'). */
+  const trains = modelStep(tuned).state;
+  const trainingRequest: Json = tuned
+    ? (({ StaticHyperParameters, ...rest }) => ({ ...rest, HyperParameters: StaticHyperParameters }))(
+        states.Tune.Parameters.TrainingJobDefinition,
+      )
+    : states.Train.Parameters;
   /** A rendered URI of the run's `path` in the environment's `bucket`, ending its Format template. */
   const runObject = (bucket: string, path: string) =>
     new RegExp(`-${bucket}/${model.name}/runs/\\{\\}/${path.replace(/\./g, '\\.')}'`);
@@ -44,7 +53,7 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
   test('has the pipeline states, each SageMaker job with a timeout, retries and a catch', () => {
     for (const name of [
       'Preprocess',
-      'Train',
+      trains,
       'Evaluate',
       'ReadMetrics',
       'QualityGate',
@@ -55,9 +64,9 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
     ]) {
       expect(states[name]).toBeDefined();
     }
-    for (const name of ['Preprocess', 'Train', 'Evaluate', 'Baseline']) {
+    for (const name of pipelineSteps(tuned).map((step) => step.state)) {
       expect(states[name].Resource).toMatch(
-        /^arn:aws:states:::sagemaker:create(Processing|Training)Job\.sync$/,
+        /^arn:aws:states:::sagemaker:create(Processing|Training|HyperParameterTuning)Job\.sync$/,
       );
       expect(states[name].TimeoutSeconds).toBeGreaterThan(0);
       expect(states[name].Retry[0].ErrorEquals).toEqual(
@@ -147,7 +156,7 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
       expect.arrayContaining([env.training.instanceType, env.training.processingInstanceType]),
     );
     for (const type of types) expect(type).toMatch(/^ml\.[a-z0-9]+\.[a-z0-9]+$/);
-    expect(states.Train.Parameters.ResourceConfig).toMatchObject({
+    expect(trainingRequest.ResourceConfig).toMatchObject({
       InstanceType: env.training.instanceType,
       InstanceCount: env.training.instanceCount,
       VolumeSizeInGB: env.training.volumeSizeGb,
@@ -157,11 +166,18 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
   test('gives every job a name SageMaker accepts, derived from the execution', () => {
     const runId = 'f'.repeat(32); // PrepareRun: the MD5 of the execution name, 32 hex digits
     expect(states.PrepareRun.Parameters['id.$']).toBe("States.Hash($$.Execution.Name, 'MD5')");
-    for (const [state, key] of [
+    const named = [
       ['Preprocess', 'ProcessingJobName.$'],
-      ['Train', 'TrainingJobName.$'],
+      ...(tuned ? [] : [['Train', 'TrainingJobName.$']]),
       ['Evaluate', 'ProcessingJobName.$'],
-    ]) {
+    ];
+    // A tuning job's name (at most 32 characters) keeps the run id's start: test/training/tuning-state.test.ts.
+    if (tuned) {
+      expect(states.Tune.Parameters['HyperParameterTuningJobName.$']).toBe(
+        `States.Format('${model.name}-tune-{}', $.run.tuneId)`,
+      );
+    }
+    for (const [state, key] of named) {
       const template = states[state].Parameters[key] as string;
       const match = /^States\.Format\('([^']+)', \$\.run\.id\)$/.exec(template);
       expect(match).not.toBeNull();
@@ -172,7 +188,7 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
   });
 
   test('encrypts volumes and outputs, isolates the network, and bounds every job', () => {
-    const train = states.Train.Parameters;
+    const train = trainingRequest;
     expect(train.EnableNetworkIsolation).toBe(true);
     expect(train.ResourceConfig.VolumeKmsKeyId).toMatch(/^arn:aws:kms:/);
     expect(train.OutputDataConfig.KmsKeyId).toMatch(/^arn:aws:kms:/);
@@ -180,6 +196,9 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
     expect(train.EnableManagedSpotTraining).toBe(env.training.spot.enabled);
     if (env.training.spot.enabled) {
       expect(train.StoppingCondition.MaxWaitTimeInSeconds).toBe(env.training.spot.maxWaitMinutes * 60);
+    }
+    // Parallel trials would share one checkpoint location: tuned runs keep none.
+    if (env.training.spot.enabled && !tuned) {
       expect(train.CheckpointConfig['S3Uri.$']).toMatch(
         new RegExp(`^States\\.Format\\('s3://.+-models/${model.name}/checkpoints/\\{\\}/'`),
       );
@@ -196,7 +215,7 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
   });
 
   test('ships the code as a tar.gz: a code channel for training, unpacked by processing jobs', () => {
-    const train = states.Train.Parameters;
+    const train = trainingRequest;
     const code = train.InputDataConfig.find((c: Json) => c.ChannelName === 'code').DataSource.S3DataSource
       .S3Uri as string;
     expect(code).toMatch(/^s3:\/\/cdk-[a-z0-9]+-assets-\d{12}-[a-z0-9-]+\/[0-9a-f]{64}\.gz$/);

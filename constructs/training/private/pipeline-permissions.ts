@@ -2,24 +2,22 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ModelLayout } from '../../common/model-layout';
 import { grantVolumeEncryption } from '../../common/private/sagemaker-runtime-grants';
-import { PIPELINE_STEPS, type StepJobKind, stepJobArnPattern } from '../pipeline-steps';
+import { type PipelineStep, type StepJobKind, stepJobArnPattern } from '../pipeline-steps';
 
-/** The SageMaker names of each kind of job: its ARN's resource type and its API's noun. */
-const JOB_APIS: { readonly [kind in StepJobKind]: { arnType: string; noun: string; rule: string } } = {
-  processing: {
-    arnType: 'processing-job',
-    noun: 'ProcessingJob',
-    rule: 'StepFunctionsGetEventsForSageMakerProcessingJobsRule',
-  },
-  training: {
-    arnType: 'training-job',
-    noun: 'TrainingJob',
-    rule: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule',
-  },
+/**
+ * The SageMaker names of each kind of job: its API's noun and the managed rule Step Functions
+ * keeps for its `.sync` tasks (Step Functions, "IAM policies for Amazon SageMaker").
+ */
+const JOB_APIS: { readonly [kind in StepJobKind]: { noun: string; rule: string } } = {
+  processing: { noun: 'ProcessingJob', rule: 'StepFunctionsGetEventsForSageMakerProcessingJobsRule' },
+  training: { noun: 'TrainingJob', rule: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule' },
+  tuning: { noun: 'HyperParameterTuningJob', rule: 'StepFunctionsGetEventsForSageMakerTuningJobsRule' },
 };
 
 export interface PipelineJobPermissions {
   readonly layout: ModelLayout;
+  /** The pipeline's steps (`pipelineSteps`). */
+  readonly steps: readonly PipelineStep[];
   /** The role every job runs as (passed to SageMaker). */
   readonly jobRole: iam.IRole;
   /** The key that encrypts job volumes and outputs. */
@@ -28,15 +26,16 @@ export interface PipelineJobPermissions {
 
 /**
  * What the state machine's role needs to run the pipeline's `.sync` SageMaker tasks: create,
- * describe and stop the jobs of each step (their names derived from `PIPELINE_STEPS`), pass the
+ * describe and stop the jobs of each step (their names derived from its steps), pass the
  * job role, and manage the EventBridge rules Step Functions uses to learn that a job ended.
  */
 export function grantPipelineJobs(role: iam.IRole, props: PipelineJobPermissions): void {
   const stack = Stack.of(role);
   const { layout } = props;
-  for (const kind of ['processing', 'training'] as const) {
+  const kinds = [...new Set(props.steps.map((step) => step.job))];
+  for (const kind of kinds) {
     const api = JOB_APIS[kind];
-    const steps = PIPELINE_STEPS.filter((step) => step.job === kind);
+    const steps = props.steps.filter((step) => step.job === kind);
     if (steps.length === 0) continue;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -63,7 +62,7 @@ export function grantPipelineJobs(role: iam.IRole, props: PipelineJobPermissions
     new iam.PolicyStatement({
       sid: 'TrackJobsWithEventBridge',
       actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-      resources: (['training', 'processing'] as const).map((kind) =>
+      resources: kinds.map((kind) =>
         stack.formatArn({ service: 'events', resource: 'rule', resourceName: JOB_APIS[kind].rule }),
       ),
     }),

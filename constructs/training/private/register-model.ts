@@ -32,6 +32,12 @@ export interface RegisterModelProps {
    * The package records them under `ARTIFACT_METADATA`'s keys; a missing one fails the state.
    */
   readonly artifactPaths: { readonly [K in keyof typeof ARTIFACT_METADATA]: string };
+  /**
+   * The hyperparameters a tuning job searched: the package records the tuning job
+   * (`tuningJobName`), its best objective value (`tuningObjective`) and each winning value
+   * (`tuned.<name>`). @default - the run did not tune
+   */
+  readonly tunedHyperparameters?: readonly string[];
 }
 
 /**
@@ -101,6 +107,7 @@ export function registerModelTask(scope: Construct, props: RegisterModelProps): 
         sourceArchive: props.code.s3Uri,
         executionArn: sfn.JsonPath.executionId,
         trainingJobName: sfn.JsonPath.stringAt('$.train.jobName'),
+        ...(props.tunedHyperparameters ? tuningMetadata(props.tunedHyperparameters) : {}),
         ...(props.runIdPath ? { mlflowRunId: sfn.JsonPath.stringAt(props.runIdPath) } : {}),
         ...Object.fromEntries(
           Object.entries(ARTIFACT_METADATA).map(([field, key]) => [
@@ -113,4 +120,22 @@ export function registerModelTask(scope: Construct, props: RegisterModelProps): 
     resultSelector: { 'modelPackageArn.$': '$.ModelPackageArn' },
     resultPath: '$.registered',
   });
+}
+
+/** What a tuned run adds to its package's metadata (values are strings: the Tune state's result). */
+function tuningMetadata(names: readonly string[]): Record<string, string> {
+  return {
+    tuningJobName: sfn.JsonPath.stringAt('$.train.tuningJobName'),
+    tuningObjective: sfn.JsonPath.format(
+      '{}={}',
+      sfn.JsonPath.stringAt('$.train.objective.MetricName'),
+      sfn.JsonPath.stringAt('$.train.objective.Value'),
+    ),
+    ...Object.fromEntries(
+      names.map((name) => [
+        `tuned.${name}`,
+        sfn.JsonPath.stringAt(`$.train.tunedHyperParameters['${name}']`),
+      ]),
+    ),
+  };
 }

@@ -10,10 +10,10 @@ import {
   ModelLayout,
   modelPackageGroupName,
   NETWORK_INTERFACE_ACTIONS,
-  PIPELINE_STEPS,
+  pipelineSteps,
   runArtifactKeyPatterns,
-  stepJobArnPattern,
-  trainedArtifactKey,
+  stepJobArnPatterns,
+  trainedArtifactKeyPattern,
 } from '../../../constructs';
 import { acknowledgeInlinePolicy } from './acknowledge';
 
@@ -66,8 +66,8 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       `Model ${model}'s objects in a data bucket of this environment; the keys under it (run ids, splits, artifacts, captured data) are created at run time`,
     );
     explain(
-      [object('models', trainedArtifactKey(layout, '*'))],
-      `The trained artifact of model ${model}'s runs, whose version the registration records; the run id is a hash of the execution name, known only at run time`,
+      [false, true].map((tuned) => object('models', trainedArtifactKeyPattern(layout, tuned))),
+      `The trained artifact of model ${model}'s runs (a tuned run's, its best trial's), whose version the registration records; the run id is a hash of the execution name, known only at run time`,
     );
     explain(
       [object('models', layout.evaluationKey('*'))],
@@ -81,8 +81,11 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       `Model ${model}'s captured requests and drift reports; SageMaker names them by endpoint, variant and time at run time`,
     );
     explain(
-      PIPELINE_STEPS.map((step) => String(stack.resolve(stepJobArnPattern(stack, layout, step)))),
-      `Model ${model}'s jobs of one pipeline step; job names end with a hash of the execution name, known only at run time`,
+      [false, true]
+        .flatMap((tuned) => pipelineSteps(tuned))
+        .flatMap((step) => stepJobArnPatterns(stack, layout, step))
+        .map((pattern) => String(stack.resolve(pattern))),
+      `Model ${model}'s jobs of one pipeline step (a tuning job's trials are named after it); job names end with a hash of the execution name, known only at run time`,
     );
     explain(
       [

@@ -16,6 +16,7 @@ import {
   runRecorderLogGroupName,
 } from '../../../config';
 import { METRIC_GROUPS } from '../../../config/evaluation-metrics';
+import { tuningOptions } from '../../../config/tuning-schema';
 import {
   type DataPipeline,
   DataQualityMonitor,
@@ -127,6 +128,7 @@ export class ModelStack extends Stack {
       trackingServer: props.trackingServer,
       dataStore,
       evaluationKeyPattern: new ModelLayout(model.name).evaluationKey('*'),
+      tuned: model.tuning !== undefined,
       logsKey: props.operationsKey,
       // Retained in the Training stack, found by name (no export).
       logGroup: logs.LogGroup.fromLogGroupName(
@@ -153,6 +155,7 @@ export class ModelStack extends Stack {
       problemType: model.problemType as ProblemType,
       targetColumn: model.targetColumn,
       hyperparameters: model.hyperparameters,
+      tuning: model.tuning && tuningOptions(model.tuning, model.problemType, training.tuning),
       metricDefinitions: [...this.trainingMetrics],
       qualityGate: qualityGateOf(model),
       trainingInstanceType: MlInstanceType.of(training.instanceType),
