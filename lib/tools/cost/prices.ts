@@ -200,6 +200,10 @@ export const NOT_PRICED: ReadonlyArray<{ readonly what: string; readonly why: st
   },
   { what: 'ml.p4d.24xlarge in us-east-1', why: 'quotes disagree ($32.773 in 2024, $37.688 undated)' },
   {
+    what: 'ml.g6.xlarge in us-east-1',
+    why: 'no quote found names its us-east-1 price (the one found for it is of ap-northeast-1; others price other ml.g6 sizes and name no region)',
+  },
+  {
     what: 'real-time inference and processing in us-east-1 on types other than ml.m5.large and ml.m5.xlarge',
     why: 'no quote found names those uses (the ones found price training jobs, or name no use)',
   },
