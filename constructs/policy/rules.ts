@@ -13,6 +13,7 @@ export type MlPolicyRuleId =
   | 'MLENV-JOB-LIMITS'
   | 'MLENV-JOB-ENCRYPTION'
   | 'MLENV-JOB-ISOLATION'
+  | 'MLENV-JOB-KNOWN-KIND'
   | 'MLENV-REGISTRY-ACCESS'
   | 'MLENV-BUCKET-VERSIONING'
   | 'MLENV-IAM-NO-STAR-ACTIONS';
@@ -75,10 +76,12 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
   {
     id: 'MLENV-JOB-LIMITS',
     productionOnly: false,
-    description: 'SageMaker training, processing and monitoring jobs must have a time limit',
+    description: 'SageMaker training, processing, tuning and monitoring jobs must have a time limit',
     fix:
       'Set StoppingCondition.MaxRuntimeInSeconds in the createTrainingJob/createProcessingJob task ' +
-      'parameters and on monitoring job definitions (TrainingPipeline: maxRuntime)',
+      'parameters, TrainingJobDefinition.StoppingCondition.MaxRuntimeInSeconds (each of ' +
+      'TrainingJobDefinitions) in the createHyperParameterTuningJob task parameters, and on monitoring ' +
+      'job definitions (TrainingPipeline: maxRuntime)',
     reason:
       'A job that hangs or loops keeps its instances, and bills them, until it is stopped: a time limit bounds the cost of every run',
   },
@@ -86,24 +89,37 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     id: 'MLENV-JOB-ENCRYPTION',
     productionOnly: false,
     description:
-      'SageMaker training, processing and monitoring jobs must encrypt volumes and outputs with KMS',
+      'SageMaker training, processing, tuning and monitoring jobs must encrypt volumes and outputs with KMS',
     fix:
       'Set the volume KMS key (training: ResourceConfig.VolumeKmsKeyId; processing: ' +
-      'ProcessingResources.ClusterConfig.VolumeKmsKeyId; monitoring: JobResources.ClusterConfig.VolumeKmsKeyId) ' +
-      'and the output KMS key (OutputDataConfig.KmsKeyId, ProcessingOutputConfig.KmsKeyId, or the monitoring ' +
-      "job's output config KmsKeyId)",
+      'ProcessingResources.ClusterConfig.VolumeKmsKeyId; tuning: TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId; ' +
+      'monitoring: JobResources.ClusterConfig.VolumeKmsKeyId) and the output KMS key (OutputDataConfig.KmsKeyId, ' +
+      'ProcessingOutputConfig.KmsKeyId, TrainingJobDefinition.OutputDataConfig.KmsKeyId, or the monitoring ' +
+      "job's output config KmsKeyId); a tuning job's TrainingJobDefinitions each need both",
     reason:
       "Training data, features and model artifacts are the environment's most sensitive data: with the environment's KMS key, access to the volumes and outputs is governed and logged by its key policy, which the NIST 800-53 and HIPAA packs also require",
   },
   {
     id: 'MLENV-JOB-ISOLATION',
     productionOnly: false,
-    description: 'SageMaker training, processing and monitoring jobs must run with network isolation',
+    description: 'SageMaker training, processing, tuning and monitoring jobs must run with network isolation',
     fix:
-      'Set EnableNetworkIsolation: true (training jobs) or NetworkConfig.EnableNetworkIsolation: true ' +
+      'Set EnableNetworkIsolation: true (training jobs), TrainingJobDefinition.EnableNetworkIsolation: true ' +
+      '(tuning jobs, each of TrainingJobDefinitions) or NetworkConfig.EnableNetworkIsolation: true ' +
       '(processing jobs and monitoring job definitions)',
     reason:
       "Jobs run the model's code and third-party packages on the training data: network isolation keeps them from sending data out or fetching code while they run",
+  },
+  {
+    id: 'MLENV-JOB-KNOWN-KIND',
+    productionOnly: false,
+    description:
+      'State machines may start only the SageMaker jobs the policy pack checks (training, processing, tuning)',
+    fix:
+      'Start the work as a training, processing or hyperparameter tuning job, or teach the ML policy pack ' +
+      "the job's settings (constructs/policy/rules.ts JOB_SETTINGS and sageMakerJobs) before using it",
+    reason:
+      'The time limit, encryption and isolation rules read each kind of job where its request keeps them: a job of another kind (a transform job, an AutoML job) would pass them unchecked',
   },
   {
     id: 'MLENV-REGISTRY-ACCESS',
@@ -203,17 +219,34 @@ export const RULE_CHECKS: { readonly [id in MlPolicyRuleId]: Check } = {
       ),
     ]),
 
-  'MLENV-JOB-LIMITS': (r) => jobFindings(r, (job) => missing(job, ['StoppingCondition.MaxRuntimeInSeconds'])),
+  'MLENV-JOB-LIMITS': (r) => jobFindings(r, (job) => missing(job, [JOB_SETTINGS[job.kind].limits])),
 
   'MLENV-JOB-ENCRYPTION': (r) => jobFindings(r, (job) => missing(job, JOB_SETTINGS[job.kind].encryption)),
 
   'MLENV-JOB-ISOLATION': (r) =>
     jobFindings(r, (job) => {
       const path = JOB_SETTINGS[job.kind].isolation;
-      const value = valueAt(job.settings, path);
+      const value = job.read(path);
       if (isTrue(value)) return [];
-      return [job.finding(unknownValue(value) ?? `${path} is not true`, path)];
+      return [job.finding(unknownValue(value) ?? `${job.named(path)} is not true`, path)];
     }),
+
+  'MLENV-JOB-KNOWN-KIND': (r) => {
+    if (r.type !== 'AWS::StepFunctions::StateMachine') return [];
+    const definition = stateMachineDefinition(r.properties);
+    // An unreadable definition is a finding of the other job rules already.
+    if (definition === undefined) return [];
+    return taskStates(definition).flatMap((state) => {
+      const started = startedJob(state.resource);
+      if (started === undefined || started in KNOWN_JOB_APIS) return [];
+      return [
+        {
+          problem: `state '${state.name}' starts a SageMaker job with ${started} (${state.resource}), a kind of job the ML policy pack does not check`,
+          location: 'Properties/DefinitionString',
+        },
+      ];
+    });
+  },
 
   'MLENV-REGISTRY-ACCESS': (r, options) =>
     ofType(r, 'AWS::SageMaker::ModelPackageGroup').flatMap((props) => {
@@ -350,27 +383,42 @@ function policyDocument(value: unknown): unknown {
 // SageMaker jobs -------------------------------------------------------------------------------
 
 type JobKind =
-  'training' | 'processing' | 'DataQuality' | 'ModelQuality' | 'ModelBias' | 'ModelExplainability';
+  'training' | 'processing' | 'tuning' | 'DataQuality' | 'ModelQuality' | 'ModelBias' | 'ModelExplainability';
 
 /** A SageMaker job a resource asks for: a state machine's task, or a monitoring job definition. */
 interface SageMakerJob {
   readonly kind: JobKind;
-  /** The job's request (task parameters) or definition (resource properties). */
-  readonly settings: unknown;
+  /** The value of one of its settings (a dotted path), `DYNAMIC` when set at run time. */
+  read(setting: string): unknown;
+  /** A setting as the request names it (a tuning job's under `TrainingJobDefinition`). */
+  named(setting: string): string;
   /** A finding about one of its settings (a dotted path). */
   finding(problem: string, setting: string): Finding;
 }
 
-/** Where each kind of job keeps what the encryption and isolation rules require. */
-const JOB_SETTINGS: { readonly [kind in JobKind]: { encryption: string[]; isolation: string } } = {
-  training: {
-    encryption: ['ResourceConfig.VolumeKmsKeyId', 'OutputDataConfig.KmsKeyId'],
-    isolation: 'EnableNetworkIsolation',
-  },
+/** Where each kind of job keeps what the encryption, isolation and time limit rules require. */
+interface JobSettings {
+  readonly encryption: string[];
+  readonly isolation: string;
+  readonly limits: string;
+}
+
+const TRAINING_SETTINGS: JobSettings = {
+  encryption: ['ResourceConfig.VolumeKmsKeyId', 'OutputDataConfig.KmsKeyId'],
+  isolation: 'EnableNetworkIsolation',
+  limits: 'StoppingCondition.MaxRuntimeInSeconds',
+};
+
+const JOB_SETTINGS: { readonly [kind in JobKind]: JobSettings } = {
+  training: TRAINING_SETTINGS,
   processing: {
     encryption: ['ProcessingResources.ClusterConfig.VolumeKmsKeyId', 'ProcessingOutputConfig.KmsKeyId'],
     isolation: 'NetworkConfig.EnableNetworkIsolation',
+    limits: 'StoppingCondition.MaxRuntimeInSeconds',
   },
+  // Within each of its training job definitions (HyperParameterTrainingJobDefinition): its trials
+  // are training jobs of those settings.
+  tuning: TRAINING_SETTINGS,
   DataQuality: monitoringJobSettings('DataQuality'),
   ModelQuality: monitoringJobSettings('ModelQuality'),
   ModelBias: monitoringJobSettings('ModelBias'),
@@ -378,11 +426,27 @@ const JOB_SETTINGS: { readonly [kind in JobKind]: { encryption: string[]; isolat
 };
 
 /** Monitoring job definitions keep their outputs in `<kind>JobOutputConfig`. */
-function monitoringJobSettings(kind: string): { encryption: string[]; isolation: string } {
+function monitoringJobSettings(kind: string): JobSettings {
   return {
     encryption: ['JobResources.ClusterConfig.VolumeKmsKeyId', `${kind}JobOutputConfig.KmsKeyId`],
     isolation: 'NetworkConfig.EnableNetworkIsolation',
+    limits: 'StoppingCondition.MaxRuntimeInSeconds',
   };
+}
+
+/**
+ * The SageMaker integrations the job rules check, by the API a Task's resource names
+ * (`arn:aws:states:::sagemaker:createTrainingJob.sync`, or its `aws-sdk:sagemaker:` form).
+ */
+const KNOWN_JOB_APIS: { readonly [api: string]: 'training' | 'processing' | 'tuning' } = {
+  createTrainingJob: 'training',
+  createProcessingJob: 'processing',
+  createHyperParameterTuningJob: 'tuning',
+};
+
+/** The SageMaker job API a Task's resource starts (`createTransformJob`, `createAutoMLJobV2`), if any. */
+function startedJob(resource: string): string | undefined {
+  return /:sagemaker:(create[A-Za-z0-9]*Job(?:V\d+)?)(?:\.[A-Za-z0-9:]+)?$/.exec(resource)?.[1];
 }
 
 /** Runs a check on each SageMaker job of the resource; a definition that cannot be read is a finding. */
@@ -403,11 +467,11 @@ function jobFindings(resource: TemplateResource, check: (job: SageMakerJob) => F
 /** Findings for the settings a job lacks, or sets at run time (where synth cannot see them). */
 function missing(job: SageMakerJob, settings: string[]): Finding[] {
   return settings.flatMap((setting) => {
-    const value = valueAt(job.settings, setting);
-    if (value === undefined) return [job.finding(`no ${setting}`, setting)];
+    const value = job.read(setting);
+    if (value === undefined) return [job.finding(`no ${job.named(setting)}`, setting)];
     // A reference (a key's ARN) is a value; a condition may pick none (AWS::NoValue).
     if (value === DYNAMIC || asObject(value)?.['Fn::If'] !== undefined) {
-      return [job.finding(`${setting}: ${unknownValue(value)}`, setting)];
+      return [job.finding(`${job.named(setting)}: ${unknownValue(value)}`, setting)];
     }
     return [];
   });
@@ -423,7 +487,8 @@ function sageMakerJobs(resource: TemplateResource): SageMakerJob[] | undefined {
     return [
       {
         kind: monitoring[1] as JobKind,
-        settings: resource.properties,
+        read: (setting) => valueAt(resource.properties, setting),
+        named: (setting) => setting,
         finding: (problem, setting) => ({ problem, location: `Properties/${setting.replace(/\./g, '/')}` }),
       },
     ];
@@ -431,24 +496,48 @@ function sageMakerJobs(resource: TemplateResource): SageMakerJob[] | undefined {
   if (resource.type !== 'AWS::StepFunctions::StateMachine') return [];
   const definition = stateMachineDefinition(resource.properties);
   if (definition === undefined) return undefined;
-  return taskStates(definition).flatMap((state) => {
-    const kind = state.resource.includes(':sagemaker:createTrainingJob')
-      ? 'training'
-      : state.resource.includes(':sagemaker:createProcessingJob')
-        ? 'processing'
-        : undefined;
+  return taskStates(definition).flatMap((state): SageMakerJob[] => {
+    const kind = KNOWN_JOB_APIS[startedJob(state.resource) ?? ''];
     if (kind === undefined) return [];
-    return [
-      {
-        kind,
-        settings: state.parameters,
-        finding: (problem: string) => ({
-          problem: `${kind} job of state '${state.name}': ${problem}`,
-          location: 'Properties/DefinitionString',
-        }),
-      },
-    ];
+    const finding = (problem: string) => ({
+      problem: `${kind} job of state '${state.name}': ${problem}`,
+      location: 'Properties/DefinitionString',
+    });
+    if (kind !== 'tuning') {
+      return [
+        {
+          kind,
+          read: (setting: string) => valueAt(state.parameters, setting),
+          named: (setting: string) => setting,
+          finding,
+        },
+      ];
+    }
+    return trainingJobDefinitions(state.parameters).map((at) => ({
+      kind,
+      read: (setting: string) => valueAt(at.settings, at.prefix ? `${at.prefix}.${setting}` : setting),
+      named: (setting: string) => `${at.name}.${setting}`,
+      finding,
+    }));
   });
+}
+
+/**
+ * Where a tuning job's request keeps its training job definitions: its `TrainingJobDefinition`
+ * (read through the request, so one set at run time reads as such, and one missing as missing),
+ * or each of its `TrainingJobDefinitions`.
+ */
+function trainingJobDefinitions(
+  parameters: unknown,
+): Array<{ settings: unknown; prefix?: string; name: string }> {
+  const listed = valueAt(parameters, 'TrainingJobDefinitions');
+  if (listed === DYNAMIC) {
+    return [{ settings: parameters, prefix: 'TrainingJobDefinitions', name: 'TrainingJobDefinitions' }];
+  }
+  if (Array.isArray(listed) && listed.length > 0) {
+    return listed.map((settings, i) => ({ settings, name: `TrainingJobDefinitions[${i}]` }));
+  }
+  return [{ settings: parameters, prefix: 'TrainingJobDefinition', name: 'TrainingJobDefinition' }];
 }
 
 // Model package group policies -----------------------------------------------------------------

@@ -295,3 +295,95 @@ test('a task of an integration no kind models is a missing price, never silently
     );
   }
 });
+
+describe('a tuning job (createHyperParameterTuningJob)', () => {
+  /** A pipeline whose one state tunes with `parameters`. */
+  const tuning = (parameters: object) =>
+    estimate({
+      Resources: {
+        Pipeline: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: {
+            Definition: {
+              StartAt: 'Tune',
+              States: {
+                Tune: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync',
+                  Parameters: parameters,
+                  End: true,
+                },
+              },
+            },
+          },
+        },
+      },
+    });
+  const definition = {
+    RoleArn: 'arn:aws:iam::123456789012:role/job',
+    ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 2, VolumeSizeInGB: 30 },
+    StoppingCondition: { MaxRuntimeInSeconds: 5400, MaxWaitTimeInSeconds: 7200 },
+    EnableManagedSpotTraining: true,
+  };
+  const request = (trials: unknown, overrides: object = {}) => ({
+    'HyperParameterTuningJobName.$': "States.Format('churn-tune-{}', $.run.tuneId)",
+    HyperParameterTuningJobConfig: {
+      Strategy: 'Random',
+      ResourceLimits: { MaxNumberOfTrainingJobs: trials, MaxParallelTrainingJobs: 2 },
+    },
+    TrainingJobDefinition: definition,
+    ...overrides,
+  });
+
+  test('costs trials × instances × max runtime × the training price, less the spot discount', () => {
+    const [run] = tuning(request(4)).trainingRuns;
+    // Each of the 4 trials runs 2 instances for at most 1.5 h (API_ResourceLimits, API_StoppingCondition).
+    const onDemand = 4 * 2 * 1.5 * prices.sagemakerTraining['ml.m5.xlarge'].usd;
+    expect(run.jobs).toEqual([
+      expect.objectContaining({
+        state: 'Tune',
+        use: 'training',
+        trials: 4,
+        instanceType: 'ml.m5.xlarge',
+        instanceCount: 2,
+        maxRuntimeSeconds: 5400,
+        spot: true,
+      }),
+    ]);
+    expect(run.onDemandUsd).toBeCloseTo(onDemand, 6);
+    expect(run.usd).toBeCloseTo(onDemand * (1 - PRICE_TABLE.spotTrainingDiscount.fraction), 6);
+    expect(run.missing).toEqual([]);
+  });
+
+  test('with several TrainingJobDefinitions, every trial is priced as the dearest', () => {
+    const cheap = { ...definition, ResourceConfig: { ...definition.ResourceConfig, InstanceCount: 1 } };
+    const { TrainingJobDefinition: _one, ...rest } = request(3);
+    const [run] = tuning({ ...rest, TrainingJobDefinitions: [cheap, definition] }).trainingRuns;
+    expect(run.onDemandUsd).toBeCloseTo(3 * 2 * 1.5 * prices.sagemakerTraining['ml.m5.xlarge'].usd, 6);
+  });
+
+  test('a number of trials set at run time, or none, is a missing price that says why', () => {
+    const [dynamic] = tuning(
+      request(undefined, {
+        HyperParameterTuningJobConfig: {
+          Strategy: 'Random',
+          ResourceLimits: { 'MaxNumberOfTrainingJobs.$': '$.trials', MaxParallelTrainingJobs: 2 },
+        },
+      }),
+    ).trainingRuns;
+    expect(dynamic.missing).toEqual([
+      expect.stringMatching(
+        /^Main\/Pipeline Tune: its maximum number of trials \(.*MaxNumberOfTrainingJobs\) is set at run time, so its worst case cannot be priced$/,
+      ),
+    ]);
+    const [none] = tuning(request(undefined)).trainingRuns;
+    expect(none.missing).toEqual([expect.stringContaining('it has no maximum number of trials')]);
+    expect(none.usd).toBe(0);
+  });
+
+  test('a definition without a time limit is a missing price', () => {
+    const { StoppingCondition: _limit, ...unlimited } = definition;
+    const [run] = tuning(request(4, { TrainingJobDefinition: unlimited })).trainingRuns;
+    expect(run.missing).toEqual([expect.stringContaining('it has no time limit')]);
+  });
+});

@@ -46,3 +46,47 @@ test('a missing price is shown as such, and the totals it touches as lower bound
   expect(text).toContain('1 missing price: the totals they touch are lower bounds');
   expect(text).toContain('no price for SageMaker real-time inference on ml.p5.48xlarge in eu-west-1');
 });
+
+test("a tuning job's line shows its trials: N trials × instances × type, per trial's hours", () => {
+  const estimate = estimateEnvironment({
+    name: 'test',
+    region: 'eu-west-1',
+    stacks: {
+      Training: {
+        Resources: {
+          Pipeline: {
+            Type: 'AWS::StepFunctions::StateMachine',
+            Properties: {
+              Definition: {
+                StartAt: 'Tune',
+                States: {
+                  Tune: {
+                    Type: 'Task',
+                    Resource: 'arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync',
+                    Parameters: {
+                      HyperParameterTuningJobConfig: {
+                        ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 },
+                      },
+                      TrainingJobDefinition: {
+                        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+                        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+                      },
+                    },
+                    End: true,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+  const text = formatCostReport(oneEnvironmentReport(estimate, 'eu-west-1'));
+  const price = PRICE_TABLE.regions['eu-west-1'].sagemakerTraining['ml.m5.large'].usd;
+  expect(text).toMatch(
+    new RegExp(
+      `Training/Pipeline Tune \\(training\\) +4 trials × 1 × ml\\.m5\\.large +1 +\\$${price}/instance-hour +\\$${(4 * price).toFixed(2)}`,
+    ),
+  );
+});

@@ -1,5 +1,6 @@
 import { integrationNamed, TASK_INTEGRATIONS, taskIntegration } from '../../lib/tools/integrations/kinds';
 import { parseTaskResource } from '../../lib/tools/integrations/task-integration';
+import { TUNING_JOB } from '../../lib/tools/integrations/tuning-job';
 
 /**
  * Task resources as Step Functions' developer guide writes them ("Service integration patterns":
@@ -52,4 +53,17 @@ test('a task of an integration no kind models names where to add one', () => {
   expect(taskIntegration('arn:aws:lambda:eu-west-1:123456789012:function:score')).toEqual({
     problem: expect.stringContaining('no model of Task resource'),
   });
+});
+
+test('a hyperparameter tuning task (createHyperParameterTuningJob.sync) is the tuning-job kind', () => {
+  // The integration as Step Functions' SageMaker page names it, with and without .sync.
+  for (const resource of [
+    'arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync',
+    'arn:aws:states:::sagemaker:createHyperParameterTuningJob',
+  ]) {
+    const found = taskIntegration(resource);
+    expect(found).toMatchObject({ api: 'sagemaker:createHyperParameterTuningJob' });
+    expect('integration' in found && found.integration).toBe(TUNING_JOB);
+  }
+  expect(TUNING_JOB.deniedError).toBe('SageMaker.AmazonSageMakerException');
 });

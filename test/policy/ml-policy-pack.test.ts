@@ -129,7 +129,32 @@ const PROCESSING_JOB: Json = {
   NetworkConfig: { EnableNetworkIsolation: true },
 };
 
-function jobState(stack: Stack, id: string, kind: 'Training' | 'Processing', parameters: Json) {
+/**
+ * A tuning job as CreateHyperParameterTuningJob takes it (botocore's service model,
+ * HyperParameterTrainingJobDefinition): its trials' settings under TrainingJobDefinition.
+ */
+const TUNING_JOB: Json = {
+  'HyperParameterTuningJobName.$': "States.Format('churn-tune-{}', $.run.tuneId)",
+  HyperParameterTuningJobConfig: {
+    Strategy: 'Bayesian',
+    HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
+    ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 },
+    ParameterRanges: {
+      IntegerParameterRanges: [{ Name: 'max-depth', MinValue: '2', MaxValue: '5', ScalingType: 'Auto' }],
+    },
+  },
+  // The training job's request without its name: SageMaker names the trials.
+  TrainingJobDefinition: Object.fromEntries(
+    Object.entries(TRAINING_JOB).filter(([key]) => !key.startsWith('TrainingJobName')),
+  ),
+};
+
+function jobState(
+  stack: Stack,
+  id: string,
+  kind: 'Training' | 'Processing' | 'HyperParameterTuning' | 'Transform',
+  parameters: Json,
+) {
   return new sfn.CustomState(stack, id, {
     stateJson: {
       Type: 'Task',
@@ -737,6 +762,7 @@ describe('MlPolicyPack', () => {
       'MLENV-JOB-LIMITS',
       'MLENV-JOB-ENCRYPTION',
       'MLENV-JOB-ISOLATION',
+      'MLENV-JOB-KNOWN-KIND',
       'MLENV-REGISTRY-ACCESS',
       'MLENV-BUCKET-VERSIONING',
       'MLENV-IAM-NO-STAR-ACTIONS',
@@ -761,5 +787,132 @@ describe('MlPolicyPack', () => {
     });
     expectViolation(message, 'MLENV-BUCKET-VERSIONING', 'Prod/Ml/Bucket');
     expectViolation(message, 'MLENV-IAM-NO-STAR-ACTIONS', 'Prod/Ml/Role/DefaultPolicy/Resource');
+  });
+});
+
+describe('tuning jobs (createHyperParameterTuningJob)', () => {
+  /** A pipeline whose one state is a tuning job with `parameters`. */
+  const tuning = (stack: Stack, parameters: Json) =>
+    new sfn.StateMachine(stack, 'Pipeline', {
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        jobState(stack, 'Tune', 'HyperParameterTuning', parameters),
+      ),
+    });
+  /** TUNING_JOB with each of TrainingJobDefinitions set to `definitions`. */
+  const withDefinitions = (...definitions: Json[]) => ({
+    ...without(TUNING_JOB, 'TrainingJobDefinition'),
+    TrainingJobDefinitions: definitions.map((d, i) => ({ DefinitionName: `d${i}`, ...d })),
+  });
+
+  test('a tuning job with a time limit, encrypted and isolated trials passes, in production too', () => {
+    expect(() => synth((stack) => tuning(stack, TUNING_JOB), PRODUCTION)).not.toThrow();
+    expect(() =>
+      synth((stack) => tuning(stack, withDefinitions(TUNING_JOB.TrainingJobDefinition))),
+    ).not.toThrow();
+  });
+
+  test.each([
+    [
+      'MLENV-JOB-ENCRYPTION',
+      'ResourceConfig.VolumeKmsKeyId',
+      'no TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId',
+    ],
+    [
+      'MLENV-JOB-ENCRYPTION',
+      'OutputDataConfig.KmsKeyId',
+      'no TrainingJobDefinition.OutputDataConfig.KmsKeyId',
+    ],
+    [
+      'MLENV-JOB-ISOLATION',
+      'EnableNetworkIsolation',
+      'TrainingJobDefinition.EnableNetworkIsolation is not true',
+    ],
+    [
+      'MLENV-JOB-LIMITS',
+      'StoppingCondition.MaxRuntimeInSeconds',
+      'no TrainingJobDefinition.StoppingCondition.MaxRuntimeInSeconds',
+    ],
+  ])('%s: a definition without %s fails', (rule, setting, problem) => {
+    const parameters = without(TUNING_JOB, `TrainingJobDefinition.${setting}`);
+    const message = synthError((stack) => tuning(stack, parameters));
+    expectViolation(message, rule, 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain(`tuning job of state 'Tune': ${problem}`);
+  });
+
+  test('network isolation switched off, or a definition set at run time, fails', () => {
+    const off = structuredClone(TUNING_JOB);
+    off.TrainingJobDefinition.EnableNetworkIsolation = false;
+    expect(synthError((stack) => tuning(stack, off))).toContain(
+      'TrainingJobDefinition.EnableNetworkIsolation is not true',
+    );
+    const dynamic = {
+      ...without(TUNING_JOB, 'TrainingJobDefinition'),
+      'TrainingJobDefinition.$': '$.definition',
+    };
+    const message = synthError((stack) => tuning(stack, dynamic));
+    for (const rule of ['MLENV-JOB-ENCRYPTION', 'MLENV-JOB-ISOLATION', 'MLENV-JOB-LIMITS']) {
+      expectViolation(message, rule, 'Prod/Ml/Pipeline/Resource');
+    }
+    expect(message).toContain('TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId: it is set at run time');
+  });
+
+  test('a tuning job without any training job definition fails every job rule', () => {
+    const message = synthError((stack) => tuning(stack, without(TUNING_JOB, 'TrainingJobDefinition')));
+    for (const rule of ['MLENV-JOB-ENCRYPTION', 'MLENV-JOB-ISOLATION', 'MLENV-JOB-LIMITS']) {
+      expectViolation(message, rule, 'Prod/Ml/Pipeline/Resource');
+    }
+  });
+
+  test('each of TrainingJobDefinitions is checked, and a finding names which', () => {
+    const compliant = TUNING_JOB.TrainingJobDefinition;
+    const message = synthError((stack) =>
+      tuning(stack, withDefinitions(compliant, without(compliant, 'ResourceConfig.VolumeKmsKeyId'))),
+    );
+    expectViolation(message, 'MLENV-JOB-ENCRYPTION', 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain(
+      "tuning job of state 'Tune': no TrainingJobDefinitions[1].ResourceConfig.VolumeKmsKeyId",
+    );
+    expect(message).not.toContain('TrainingJobDefinitions[0]');
+  });
+});
+
+describe('MLENV-JOB-KNOWN-KIND', () => {
+  const TRANSFORM_JOB: Json = {
+    'TransformJobName.$': "States.Format('churn-transform-{}', $$.Execution.Name)",
+    ModelName: 'churn',
+    TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/churn/' } } },
+    TransformOutput: { S3OutputPath: 's3://data/churn/out/' },
+    TransformResources: { InstanceCount: 1, InstanceType: 'ml.m5.large' },
+  };
+
+  test('training, processing and tuning jobs are kinds the pack checks', () => {
+    expect(() =>
+      synth((stack) => {
+        pipeline(stack);
+        new sfn.StateMachine(stack, 'Tuning', {
+          definitionBody: sfn.DefinitionBody.fromChainable(
+            jobState(stack, 'Tune', 'HyperParameterTuning', TUNING_JOB),
+          ),
+        });
+      }),
+    ).not.toThrow();
+  });
+
+  test.each([
+    ['arn:aws:states:::sagemaker:createTransformJob.sync', 'createTransformJob'],
+    ['arn:aws:states:::aws-sdk:sagemaker:createAutoMLJobV2', 'createAutoMLJobV2'],
+  ])('a state that starts a job of another kind (%s) fails, naming the kind', (resource, kind) => {
+    const message = synthError(
+      (stack) =>
+        new sfn.StateMachine(stack, 'Batch', {
+          definitionBody: sfn.DefinitionBody.fromChainable(
+            new sfn.CustomState(stack, 'Transform', {
+              stateJson: { Type: 'Task', Resource: resource, Parameters: TRANSFORM_JOB },
+            }),
+          ),
+        }),
+    );
+    expectViolation(message, 'MLENV-JOB-KNOWN-KIND', 'Prod/Ml/Batch/Resource');
+    expect(message).toContain(`state 'Transform' starts a SageMaker job with ${kind} `);
   });
 });

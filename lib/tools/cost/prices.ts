@@ -16,8 +16,8 @@ import {
  * The figures are the list prices those pages showed during 2025. They were written down on
  * 2026-11-30 without network access to read the pages again, so they are as precise as that
  * knowledge, no more: refresh each one from its source (and its `asOf`) before relying on a total.
- * SageMaker instance types added later (`quoted`) each carry the date and place of the quote of
- * the pricing page they were read in.
+ * SageMaker instance types added later (`quoted`) each carry the region, date and place of the
+ * quote (of the pricing page, the Price List API or AWS's bill) they were read in.
  * A price the estimate needs and this table lacks is reported as missing, never taken as 0.
  */
 const AS_OF = '2025 (list price; refresh from the source)';
@@ -67,62 +67,87 @@ const instances = (
  * Where an instance-hour figure of AWS's SageMaker pricing page was read: the page itself could
  * not be (no network; its tables are rendered by script), so each figure comes from a stored quote
  * of it, found by searching stored public pages and code on 2026-12-07. `asOf` is when the quote
- * says the figure was the list price.
+ * says the figure was the price; `region` is the one region the quote names (its figures are
+ * written for that region only).
  */
 interface Quote {
+  readonly region: string;
   readonly asOf: string;
   readonly readIn: string;
 }
 
 /**
  * The quotes the figures below were read in. A figure is written down only where the quotes that
- * name AWS (its pricing page or its Price List API) and a region give it, for the use it is
- * written for, and no other quote of that region disagrees; where they disagree, or no quote
+ * name AWS (its pricing page, its Price List API or its bill) and a region give it, for the use it
+ * is written for, and no other quote of that region disagrees; where they disagree, or no quote
  * names the region or the use, the type is left unpriced (see `NOT_PRICED`).
  */
 const QUOTES = {
   /** A job cost estimator's table (US East 1, on demand, for training jobs, spot or not). */
   estimator2024: {
+    region: 'us-east-1',
     asOf: '2024 (as quoted)',
     readIn:
       "a third party's training-job cost estimator (Python), headed 'SageMaker instance pricing (US East 1, as of 2024), Source: https://aws.amazon.com/sagemaker/pricing/'; stored copy read 2026-12-07",
   },
   /** A training-cost helper's table (us-east-1, training jobs). */
   trainingCost2025: {
+    region: 'us-east-1',
     asOf: '2025 (as quoted)',
     readIn:
       "a third party's training-cost function, headed 'SageMaker instance pricing (as of 2025, us-east-1)'; stored copy read 2026-12-07",
   },
   /** AWS's Price List API, as a third party quoted its answer. */
   priceListTraining: {
+    region: 'us-east-1',
     asOf: '2026-08-20',
     readIn:
       "a third party's comment quoting AWS's Price List API (aws pricing get-products --service-code AmazonSageMaker, usagetype USE1-Train:ml.g5.2xlarge) on 2026-08-20; stored copy read 2026-12-07",
   },
+  /**
+   * AWS's bill of one account for SageMaker in EU (Ireland), December 2023, published by AWS in its
+   * own samples: the rate AWS charged per instance-hour, by use ('Training', 'Hosting'). First-hand
+   * (AWS's billed rates, in an AWS repository), not the pricing page; each figure times its hours
+   * gives the amount billed on its line.
+   */
+  irelandBill2023: {
+    region: 'eu-west-1',
+    asOf: '2023-12 (billed rate)',
+    readIn:
+      "AWS's bill for SageMaker in EU (Ireland), December 2023, as published by AWS in github.com/aws-samples/sagemaker-ssh-helper, Sample_Costs.md (commit b6bf9ba39119784eb6ce6683ae9a6a2ed8ef4cd3, 2024-06-05; unchanged at the newest stored commit), its lines '$<rate> per Training <type> hour in EU (Ireland)' and '$<rate> per Hosting <type> hour in EU (Ireland)'; stored copy read 2026-12-07",
+  },
 } satisfies Record<string, Quote>;
 
-/** Instance-hour prices of one use, each with the date and place its quote gives. */
+/**
+ * Instance-hour prices of one use in `region`, each with the region, date and place its quote
+ * gives. A quote of another region is refused: a price is never carried from one region to another.
+ */
 const quoted = (
+  region: string,
   byType: Readonly<Record<string, { readonly usd: number; readonly quotes: readonly Quote[] }>>,
 ): InstancePrices =>
   Object.fromEntries(
-    Object.entries(byType).map(([type, { usd, quotes }]) => [
-      type,
-      {
-        usd,
-        unit: 'instance-hour',
-        source: SOURCES.sagemaker,
-        asOf: quotes[0].asOf,
-        note: `${ML_STORAGE_NOTE}; read in ${quotes.map((q) => q.readIn).join(', and in ')}`,
-      },
-    ]),
+    Object.entries(byType).map(([type, { usd, quotes }]) => {
+      const elsewhere = quotes.find((q) => q.region !== region);
+      if (elsewhere) throw new Error(`${type} in ${region}: a quote of ${elsewhere.region} cannot price it`);
+      return [
+        type,
+        {
+          usd,
+          unit: 'instance-hour',
+          source: SOURCES.sagemaker,
+          asOf: quotes[0].asOf,
+          note: `${ML_STORAGE_NOTE}; the ${region} price as of ${quotes[0].asOf}, read in ${quotes.map((q) => q.readIn).join(', and in ')}`,
+        },
+      ];
+    }),
   );
 
 /**
  * Training prices in us-east-1 beyond ml.m5.large and ml.m5.xlarge, from the quotes above. Their
  * real-time inference and processing prices are not written: no quote found names those uses.
  */
-const US_EAST_1_TRAINING = quoted({
+const US_EAST_1_TRAINING = quoted('us-east-1', {
   'ml.m5.2xlarge': { usd: 0.461, quotes: [QUOTES.estimator2024] },
   'ml.m5.4xlarge': { usd: 0.922, quotes: [QUOTES.estimator2024] },
   'ml.c5.xlarge': { usd: 0.204, quotes: [QUOTES.estimator2024] },
@@ -135,6 +160,24 @@ const US_EAST_1_TRAINING = quoted({
   'ml.g5.12xlarge': { usd: 7.094, quotes: [QUOTES.estimator2024] },
   'ml.p3.2xlarge': { usd: 3.825, quotes: [QUOTES.trainingCost2025, QUOTES.estimator2024] },
   'ml.p3.8xlarge': { usd: 14.688, quotes: [QUOTES.trainingCost2025, QUOTES.estimator2024] },
+});
+
+/**
+ * GPU training prices in eu-west-1 (where dev, staging and prod run), from the one quote of that
+ * region found: AWS's December 2023 bill. Older than the us-east-1 figures: refresh before relying
+ * on them.
+ */
+const EU_WEST_1_TRAINING = quoted('eu-west-1', {
+  'ml.g4dn.xlarge': { usd: 0.822, quotes: [QUOTES.irelandBill2023] },
+  'ml.g5.xlarge': { usd: 1.57, quotes: [QUOTES.irelandBill2023] },
+  'ml.p3.2xlarge': { usd: 4.131, quotes: [QUOTES.irelandBill2023] },
+});
+
+/** GPU real-time inference (hosting) prices in eu-west-1, from the same bill's 'Hosting' lines. */
+const EU_WEST_1_REAL_TIME = quoted('eu-west-1', {
+  'ml.g4dn.4xlarge': { usd: 1.678, quotes: [QUOTES.irelandBill2023] },
+  'ml.g4dn.12xlarge': { usd: 5.453, quotes: [QUOTES.irelandBill2023] },
+  'ml.g5.12xlarge': { usd: 7.91, quotes: [QUOTES.irelandBill2023] },
 });
 
 /**
@@ -157,12 +200,28 @@ export const NOT_PRICED: ReadonlyArray<{ readonly what: string; readonly why: st
   },
   { what: 'ml.p4d.24xlarge in us-east-1', why: 'quotes disagree ($32.773 in 2024, $37.688 undated)' },
   {
+    what: 'ml.g6.xlarge in us-east-1',
+    why: 'no quote found names its us-east-1 price (the one found for it is of ap-northeast-1; others price other ml.g6 sizes and name no region)',
+  },
+  {
     what: 'real-time inference and processing in us-east-1 on types other than ml.m5.large and ml.m5.xlarge',
     why: 'no quote found names those uses (the ones found price training jobs, or name no use)',
   },
   {
-    what: 'every type other than ml.m5.large and ml.m5.xlarge in eu-west-1',
-    why: 'no quote of the pricing page for eu-west-1 was found',
+    what: 'ml.g4dn.2xlarge, ml.g5.2xlarge, ml.g6.xlarge, ml.p3.8xlarge and ml.p4d.24xlarge in eu-west-1',
+    why: 'no quote found names their eu-west-1 price, for any use',
+  },
+  {
+    what: 'training on ml.g4dn.12xlarge and ml.g5.12xlarge in eu-west-1',
+    why: 'the only quote of eu-west-1 found (the December 2023 bill) gives their hosting rate, not their training rate, and one use is never priced from another',
+  },
+  {
+    what: 'ml.m5.2xlarge, ml.m5.4xlarge, ml.c5.xlarge and ml.c5.2xlarge in eu-west-1',
+    why: 'no quote found names their eu-west-1 price',
+  },
+  {
+    what: 'every type other than ml.m5.large and ml.m5.xlarge in eu-west-1, except training on ml.g4dn.xlarge, ml.g5.xlarge and ml.p3.2xlarge and real-time inference on ml.g4dn.4xlarge, ml.g4dn.12xlarge and ml.g5.12xlarge',
+    why: "no quote of eu-west-1 gives them: the only one found, AWS's December 2023 bill, bills just those (its 'Endpoint ml.g4dn.xlarge' line does not say which kind of endpoint, so it prices none)",
   },
 ];
 
@@ -297,13 +356,13 @@ const dataServices = (usd: {
 export const PRICE_TABLE: PriceTable = {
   currency: 'USD',
   basis:
-    'AWS public list prices (on demand, USD, before tax, free tiers ignored) as published during 2025, written down on 2026-11-30 without network access: refresh them from their sources before relying on a total',
+    'AWS public list prices (on demand, USD, before tax, free tiers ignored) as published during 2025, written down on 2026-11-30 without network access; SageMaker instance types added later (GPU ones among them) each name their region, date (2023 to 2026) and the quote they were read in: refresh them from their sources before relying on a total',
   hoursPerMonth: 730,
   spotTrainingDiscount: {
     fraction: 0.6,
     source: SOURCES.sagemakerSpot,
     asOf: AS_OF,
-    note: 'AWS documents savings of up to 90 % with managed spot training; the spot price varies by instance type, zone and time, so 60 % is assumed, below that maximum. Spot never costs more than on demand: the on-demand figure is the bound',
+    note: `AWS documents savings of up to 90 % with managed spot training (${SOURCES.sagemakerSpot}); the spot price varies by instance type, zone and time, so 60 % is assumed, below that maximum. Spot never costs more than on demand: the on-demand figure is the bound`,
   },
   regions: {
     'us-east-1': {
@@ -333,8 +392,14 @@ export const PRICE_TABLE: PriceTable = {
       ...GLOBAL,
     },
     'eu-west-1': {
-      sagemakerRealTime: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
-      sagemakerTraining: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
+      sagemakerRealTime: {
+        ...instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
+        ...EU_WEST_1_REAL_TIME,
+      },
+      sagemakerTraining: {
+        ...instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
+        ...EU_WEST_1_TRAINING,
+      },
       sagemakerProcessing: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
       sagemakerMlflowTrackingServer: mlflowServers({}),
       codeartifact: NO_CODEARTIFACT_PRICES,

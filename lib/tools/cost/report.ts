@@ -97,7 +97,8 @@ function trainingSection(estimate: EnvironmentCost, spotPercent: number): string
       }
       rows.push([
         what,
-        `${job.instanceCount} × ${job.instanceType}`,
+        // A tuning job's trials each run the instances: `4 trials × 1 × ml.m5.large`.
+        `${job.trials !== undefined ? `${job.trials} trials × ` : ''}${job.instanceCount} × ${job.instanceType}`,
         String(+(job.maxRuntimeSeconds! / 3600).toFixed(2)),
         job.spot ? `${unitPrice(job.price!)} - ${spotPercent} %` : unitPrice(job.price!),
         usd(job.usd!),

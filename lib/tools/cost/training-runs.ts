@@ -20,8 +20,9 @@ export interface TrainingRunCost {
 
 /**
  * The SageMaker jobs of each state machine that starts any (the training pipelines), each priced
- * at its worst case: `InstanceCount × MaxRuntimeInSeconds / 3600 × instance-hour price`, less
- * the assumed spot discount for managed spot training. A job the table cannot price (a value set
+ * at its worst case: `InstanceCount × MaxRuntimeInSeconds / 3600 × instance-hour price` (times
+ * `MaxNumberOfTrainingJobs` for a tuning job's trials), less the assumed spot discount for managed
+ * spot training. A job the table cannot price (a value set
  * at run time, no time limit, an unknown instance type) says why.
  */
 export function trainingRunCosts(

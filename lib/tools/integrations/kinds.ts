@@ -5,11 +5,13 @@ import { MODEL_REGISTRY } from './model-registry';
 import { S3_OBJECT_READ } from './s3-object-read';
 import { SAGEMAKER_JOB } from './sagemaker-job';
 import { SNS_PUBLISH } from './sns-publish';
+import { TUNING_JOB } from './tuning-job';
 import { parseTaskResource, type TaskIntegration, type TaskResource } from './task-integration';
 
 /** Every kind of Step Functions integration the platform's state machines use, one folder each. */
 export const TASK_INTEGRATIONS: readonly TaskIntegration[] = [
   SAGEMAKER_JOB,
+  TUNING_JOB,
   GLUE_JOB_RUN,
   CODEBUILD_BUILD,
   CHILD_EXECUTION,

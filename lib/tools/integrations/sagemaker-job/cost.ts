@@ -1,21 +1,26 @@
 import { asObject } from '../../../../cfn/json-values';
 import { DYNAMIC, valueAt } from '../../../../cfn/value-at';
-import type { ListPrice, PriceTable } from '../../pricing/price-table';
+import type { ListPrice, PriceTable, RegionPriceList } from '../../pricing/price-table';
 import type { PricedTask } from '../../pricing/priced-task';
 import { type JobApi, JOB_KINDS } from './job-kinds';
 
-/** One SageMaker job a run starts, at its worst case: every instance until its time limit. */
+/**
+ * SageMaker jobs a run starts, at their worst case: every instance of every job until its time
+ * limit. One job (`Train`), or a tuning job's trials (`trials` of them, each like the others).
+ */
 export interface JobCost {
-  /** The state that starts it (`Train`). */
+  /** The state that starts it (`Train`, `Tune`). */
   readonly state: string;
   readonly use: 'training' | 'processing';
+  /** A tuning job's maximum number of training jobs (`MaxNumberOfTrainingJobs`); absent for one job. */
+  readonly trials?: number;
   readonly instanceType?: string;
   readonly instanceCount?: number;
   readonly maxRuntimeSeconds?: number;
   /** Managed spot training (`EnableManagedSpotTraining`). */
   readonly spot: boolean;
   readonly price?: ListPrice;
-  /** `instanceCount × maxRuntime h × price`. */
+  /** `trials × instanceCount × maxRuntime h × price` (one trial for one job). */
   readonly onDemandUsd?: number;
   /** The on-demand figure, less the assumed spot discount for a spot job. */
   readonly usd?: number;
@@ -32,33 +37,69 @@ export function sagemakerJobCost(
   { name: state, api, parameters, stateMachine, prices }: PricedTask,
   table: PriceTable,
 ): JobCost {
-  const where = `${stateMachine.path} ${state}`;
   const { kind: use, instances } = JOB_KINDS[api as JobApi];
   const params = asObject(parameters) ?? {};
-  const instanceType = valueAt(params, `${instances}.InstanceType`);
-  const instanceCount = valueAt(params, `${instances}.InstanceCount`);
-  const maxRuntime = valueAt(params, 'StoppingCondition.MaxRuntimeInSeconds');
-  const spot = use === 'training' && valueAt(params, 'EnableManagedSpotTraining') === true;
+  return pricedJobs(
+    {
+      state,
+      where: `${stateMachine.path} ${state}`,
+      use,
+      spot: use === 'training' && valueAt(params, 'EnableManagedSpotTraining') === true,
+      measures: [
+        [valueAt(params, `${instances}.InstanceType`), 'string', 'instance type'],
+        [valueAt(params, `${instances}.InstanceCount`), 'number', 'instance count'],
+        [
+          valueAt(params, 'StoppingCondition.MaxRuntimeInSeconds'),
+          'number',
+          'time limit (StoppingCondition.MaxRuntimeInSeconds)',
+        ],
+      ],
+    },
+    prices,
+    table,
+  );
+}
+
+/** A value a job's cost reads, the type it must have, and what it is (for the reason it is missing). */
+export type JobMeasure = readonly [value: unknown, type: 'string' | 'number', what: string];
+
+/** What `pricedJobs` prices: the job's measures (instance type, count, time limit, then trials if any). */
+export interface JobToPrice {
+  readonly state: string;
+  /** The state machine's path and the state, that a missing price names. */
+  readonly where: string;
+  readonly use: 'training' | 'processing';
+  readonly spot: boolean;
+  /** Instance type, instance count, time limit in seconds, and (a tuning job's) the number of trials. */
+  readonly measures: readonly JobMeasure[];
+}
+
+/**
+ * `trials × InstanceCount × MaxRuntimeInSeconds / 3600 × instance-hour price`, less the spot
+ * discount for a spot job; or the reason it cannot be priced, each unreadable value named ("its
+ * instance type is set at run time", "it has no time limit ...").
+ */
+export function pricedJobs(job: JobToPrice, prices: RegionPriceList, table: PriceTable): JobCost {
+  const { state, where, use, spot, measures } = job;
   const base = { state, use, spot };
-  const unreadable = [
-    [instanceType, 'string', 'instance type'],
-    [instanceCount, 'number', 'instance count'],
-    [maxRuntime, 'number', 'time limit (StoppingCondition.MaxRuntimeInSeconds)'],
-  ]
+  const unreadable = measures
     .filter(([value, type]) => typeof value !== type)
     .map(([value, , what]) => (value === DYNAMIC ? `its ${what} is set at run time` : `it has no ${what}`));
   if (unreadable.length > 0) {
     return { ...base, missing: `${where}: ${unreadable.join(', ')}, so its worst case cannot be priced` };
   }
-  const job = {
+  const [instanceType, instanceCount, maxRuntime, trials] = measures.map(([value]) => value);
+  const measured = {
     ...base,
+    ...(trials !== undefined ? { trials: trials as number } : {}),
     instanceType: instanceType as string,
     instanceCount: instanceCount as number,
     maxRuntimeSeconds: maxRuntime as number,
   };
-  const lookup = prices.sagemaker(use, job.instanceType);
-  if ('missing' in lookup) return { ...job, missing: `${where}: ${lookup.missing}` };
-  const onDemandUsd = job.instanceCount * (job.maxRuntimeSeconds / 3600) * lookup.price.usd;
+  const lookup = prices.sagemaker(use, measured.instanceType);
+  if ('missing' in lookup) return { ...measured, missing: `${where}: ${lookup.missing}` };
+  const onDemandUsd =
+    (measured.trials ?? 1) * measured.instanceCount * (measured.maxRuntimeSeconds / 3600) * lookup.price.usd;
   const discount = spot ? table.spotTrainingDiscount.fraction : 0;
-  return { ...job, price: lookup.price, onDemandUsd, usd: onDemandUsd * (1 - discount) };
+  return { ...measured, price: lookup.price, onDemandUsd, usd: onDemandUsd * (1 - discount) };
 }
