@@ -36,6 +36,46 @@ export const GOOD_EVALUATION = {
 /** The S3 version S3 gives the artifact Train writes (HEAD answers it). */
 export const ARTIFACT_VERSION_ID = '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY';
 
+/** What a finished training step's `.sync` task answers, by state: Train's job, or Tune's tuning job. */
+export const TRAINING_ANSWERS: Record<'Train' | 'Tune', Handler> = {
+  Train: (p) => ({
+    TrainingJobName: p.TrainingJobName,
+    TrainingJobArn: `arn:aws:sagemaker:::training-job/${p.TrainingJobName}`,
+    TrainingJobStatus: 'Completed',
+    ModelArtifacts: {
+      S3ModelArtifacts: `${(p.OutputDataConfig as Json).S3OutputPath}${p.TrainingJobName}/output/model.tar.gz`,
+    },
+  }),
+  // DescribeHyperParameterTuningJob of a finished tuning job: its request echoed, and its best
+  // trial (named after it, `<tuning job>-NNN-<8 hex>`) with the low end of every range.
+  Tune: (p) => {
+    const name = String(p.HyperParameterTuningJobName);
+    const config = p.HyperParameterTuningJobConfig as Json;
+    const ranges = Object.values(config.ParameterRanges as Json).flat() as Json[];
+    const best = `${name}-002-0123abcd`;
+    return {
+      HyperParameterTuningJobName: name,
+      HyperParameterTuningJobArn: `arn:aws:sagemaker:::hyper-parameter-tuning-job/${name}`,
+      HyperParameterTuningJobStatus: 'Completed',
+      HyperParameterTuningJobConfig: config,
+      TrainingJobDefinition: p.TrainingJobDefinition,
+      BestTrainingJob: {
+        TrainingJobName: best,
+        TrainingJobArn: `arn:aws:sagemaker:::training-job/${best}`,
+        TrainingJobStatus: 'Completed',
+        TunedHyperParameters: Object.fromEntries(
+          ranges.map((r) => [r.Name, String(r.MinValue ?? (r.Values as string[])[0])]),
+        ),
+        FinalHyperParameterTuningJobObjectiveMetric: {
+          Type: (config.HyperParameterTuningJobObjective as Json).Type,
+          MetricName: (config.HyperParameterTuningJobObjective as Json).MetricName,
+          Value: 0.93,
+        },
+      },
+    };
+  },
+};
+
 /**
  * Runs a synthesized training pipeline definition with aws-local-stepfunctions. SageMaker jobs,
  * S3 reads, registration and SNS are answered by local handlers that behave like the services:
@@ -80,14 +120,7 @@ export async function runPipeline(
       ProcessingJobArn: `arn:aws:sagemaker:::processing-job/${p.ProcessingJobName}`,
       ProcessingJobStatus: 'Completed',
     }),
-    Train: (p) => ({
-      TrainingJobName: p.TrainingJobName,
-      TrainingJobArn: `arn:aws:sagemaker:::training-job/${p.TrainingJobName}`,
-      TrainingJobStatus: 'Completed',
-      ModelArtifacts: {
-        S3ModelArtifacts: `${(p.OutputDataConfig as Json).S3OutputPath}${p.TrainingJobName}/output/model.tar.gz`,
-      },
-    }),
+    ...TRAINING_ANSWERS,
     Evaluate: (p) => {
       const output = ((p.ProcessingOutputConfig as Json).Outputs as Json[]).find(
         (o) => o.OutputName === 'evaluation',
@@ -165,6 +198,7 @@ export async function runPipeline(
       retryIntervalOverrides: {
         Preprocess: 0,
         Train: 0,
+        Tune: 0,
         Evaluate: 0,
         Baseline: 0,
         ReadLatestDatasetVersion: 0,

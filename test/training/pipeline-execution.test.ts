@@ -1,11 +1,31 @@
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { resolveIntrinsics, stateMachineDefinition } from '../../cfn/template-intrinsics';
 import { ARTIFACT_METADATA } from '../../constructs/common/artifact-integrity';
-import { ARTIFACT_VERSION_ID, awsError, GOOD_EVALUATION, runPipeline } from '../support/pipeline-harness';
+import {
+  ARTIFACT_VERSION_ID,
+  awsError,
+  GOOD_EVALUATION,
+  type PipelineRun,
+  runPipeline,
+  TRAINING_ANSWERS,
+} from '../support/pipeline-harness';
 import { platformAssembly } from '../support/platform';
+import { modelStep } from '../../constructs';
 
-const { assembly } = platformAssembly();
+const { assembly, config } = platformAssembly();
 const dev = stateMachineDefinition(assembly, 'Dev/ChurnModel', 'ChurnPipeline/StateMachine');
+/** The state that trains churn: Train, or Tune where it tunes. */
+const TRAINS = modelStep(config.models.find((m) => m.name === 'churn')!.tuning !== undefined).state as
+  | 'Train'
+  | 'Tune';
+
+/** The training job whose model a run evaluated: Train's, or Tune's best trial (its request is the trials'). */
+function trainedJob(run: PipelineRun): { request: any; name: string } {
+  const call = run.calls[TRAINS][0] as any;
+  if (TRAINS === 'Train') return { request: call, name: call.TrainingJobName };
+  const answer = TRAINING_ANSWERS.Tune(call) as any;
+  return { request: call.TrainingJobDefinition, name: answer.BestTrainingJob.TrainingJobName };
+}
 const RAW_BUCKET = 'mlenv-dev-111111111111-eu-west-1-raw';
 const RAW = `s3://${RAW_BUCKET}`;
 const INPUT = {
@@ -20,7 +40,7 @@ describe('training pipeline, executed locally', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(Object.keys(run.calls)).toEqual([
       'Preprocess',
-      'Train',
+      TRAINS,
       'Evaluate',
       'Baseline',
       'ReadMetrics',
@@ -33,7 +53,7 @@ describe('training pipeline, executed locally', () => {
     expect(preprocess.ProcessingInputs.find((i: any) => i.InputName === 'raw').S3Input.S3Uri).toBe(
       INPUT.datasetS3Uri,
     );
-    const train = run.calls.Train[0] as any;
+    const { request: train, name: trainedName } = trainedJob(run);
     const splits = preprocess.ProcessingOutputConfig.Outputs.map((o: any) => o.S3Output.S3Uri);
     // Training reads exactly the splits preprocessing wrote; evaluation reads its test split and model.
     expect(
@@ -47,7 +67,7 @@ describe('training pipeline, executed locally', () => {
     );
     expect(evaluateInputs.test).toBe(`${splits[2]}/`);
     expect(evaluateInputs.model).toBe(
-      `${train.OutputDataConfig.S3OutputPath}${train.TrainingJobName}/output/model.tar.gz`,
+      `${train.OutputDataConfig.S3OutputPath}${trainedName}/output/model.tar.gz`,
     );
 
     const register = run.calls.RegisterModel[0] as any;
@@ -63,7 +83,7 @@ describe('training pipeline, executed locally', () => {
         trigger: 'new-data',
         codeVersion: 'test-version',
         executionArn: expect.stringMatching(/:execution:ChurnPipeline:manual-2026-11-30$/),
-        trainingJobName: train.TrainingJobName,
+        trainingJobName: trainedName,
         sourceArchive: expect.stringMatching(
           /^s3:\/\/cdk-[a-z0-9]+-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.gz$/,
         ),
@@ -112,7 +132,7 @@ describe('training pipeline, executed locally', () => {
   test('a failed training job is caught, notified, and fails the execution', async () => {
     const run = await runPipeline(dev, INPUT, {
       overrides: {
-        Train: () => {
+        [TRAINS]: () => {
           throw awsError(
             'States.TaskFailed',
             '{"TrainingJobStatus":"Failed","FailureReason":"AlgorithmError: exit 2"}',
@@ -122,7 +142,7 @@ describe('training pipeline, executed locally', () => {
     });
     expect(run).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed' });
     expect(run.cause).toContain('AlgorithmError');
-    expect(run.calls.Train).toHaveLength(1); // a failed job is not retried
+    expect(run.calls[TRAINS]).toHaveLength(1); // a failed job is not retried
     expect(run.calls.Evaluate).toBeUndefined();
     expect((run.calls.NotifyFailure[0] as any).Message).toMatchObject({ error: 'States.TaskFailed' });
   });
@@ -131,19 +151,15 @@ describe('training pipeline, executed locally', () => {
     let attempts = 0;
     const run = await runPipeline(dev, INPUT, {
       overrides: {
-        Train: (p) => {
+        [TRAINS]: (p) => {
           attempts++;
           if (attempts < 3) throw awsError('SageMaker.ThrottlingException', 'Rate exceeded');
-          return {
-            TrainingJobName: p.TrainingJobName,
-            TrainingJobArn: 'arn',
-            ModelArtifacts: { S3ModelArtifacts: 's3://m/model.tar.gz' },
-          };
+          return TRAINING_ANSWERS[TRAINS](p);
         },
       },
     });
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.calls.Train).toHaveLength(3);
+    expect(run.calls[TRAINS]).toHaveLength(3);
     expect(run.calls.NotifyFailure).toBeUndefined();
   });
 
