@@ -309,8 +309,9 @@ def record_job(kind: str, description: dict[str, Any]) -> None:
 
 # The ranges of a tuning job's configuration, each a list of {Name, ...}.
 RANGE_KINDS = ("IntegerParameterRanges", "ContinuousParameterRanges", "CategoricalParameterRanges", "AutoParameters")
-# A trial whose objective is still to come (ObjectiveStatus Pending: "the training job is in progress").
-RUNNING_TRIAL = ("InProgress", "Stopping")
+# A job (tuning or training) that has not ended; a trial's objective is still to come (ObjectiveStatus
+# Pending: "the training job is in progress").
+RUNNING = ("InProgress", "Stopping")
 # SortBy: the key of each, from a trial's summary (FinalObjectiveMetricValue lists only those that have one).
 TRIAL_ORDER: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Name": lambda s: s["TrainingJobName"],
@@ -374,7 +375,7 @@ def trial_summary(trial: Any, tuning: Any) -> dict[str, Any]:
     ]
     if values:
         summary["FinalHyperParameterTuningJobObjectiveMetric"] = {**objective, "Value": values[-1]}
-    summary["ObjectiveStatus"] = "Pending" if status in RUNNING_TRIAL else "Succeeded" if values else "Failed"
+    summary["ObjectiveStatus"] = "Pending" if status in RUNNING else "Succeeded" if values else "Failed"
     return {k: v for k, v in summary.items() if v is not None}
 
 
@@ -455,15 +456,24 @@ def stop_hyper_parameter_tuning_job(response: SageMakerResponse) -> ActionResult
     """StopHyperParameterTuningJob: an InProgress tuning job and its InProgress trials are Stopped."""
     backend = response.sagemaker_backend
     tuning = _tuning_job(backend, response._get_param("HyperParameterTuningJobName"))
-    if tuning.hyper_parameter_tuning_job_status in RUNNING_TRIAL:
+    if tuning.hyper_parameter_tuning_job_status in RUNNING:
         now = datetime.now(timezone.utc)
         tuning.hyper_parameter_tuning_job_status = "Stopped"
         tuning.hyper_parameter_tuning_end_time = tuning.last_modified_time = now
         for trial in _trials(backend, tuning):
-            if trial.training_job_status in RUNNING_TRIAL:
+            if trial.training_job_status in RUNNING:
                 trial.training_job_status = trial.secondary_status = "Stopped"
                 trial.training_end_time = trial.last_modified_time = now
+                # Its objective is no longer to come: not evaluated (ObjectiveStatus Failed).
+                _count_moved(tuning.training_job_status_counters, "InProgress", "Stopped")
+                _count_moved(tuning.objective_status_counters, "Pending", "Failed")
     return EmptyResult()
+
+
+def _count_moved(counters: dict[str, int] | None, source: str, destination: str) -> None:
+    if counters is not None:
+        counters[source] = max(0, counters.get(source, 0) - 1)
+        counters[destination] = counters.get(destination, 0) + 1
 
 
 def answer_missing_sagemaker_calls() -> None:

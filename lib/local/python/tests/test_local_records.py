@@ -368,6 +368,8 @@ def test_stopping_a_tuning_job_stops_it_and_its_running_trials(emulator, sagemak
     arn = create_tuning_job(sagemaker, name)
     assert post_record(emulator, "hyper-parameter-tuning-job", {
         "HyperParameterTuningJobName": name, "HyperParameterTuningJobArn": arn, "HyperParameterTuningJobStatus": "InProgress",
+        "TrainingJobStatusCounters": {"Completed": 1, "InProgress": 1, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0},
+        "ObjectiveStatusCounters": {"Succeeded": 1, "Pending": 1, "Failed": 0},
     }) == (200, {})
     done, running = "%s-001-00000001" % name, "%s-002-00000002" % name
     run_trial(emulator, sagemaker, arn, done, {"max-depth": "2"}, auc=0.9)
@@ -378,6 +380,8 @@ def test_stopping_a_tuning_job_stops_it_and_its_running_trials(emulator, sagemak
     sagemaker.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     described = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     assert described["HyperParameterTuningJobStatus"] == "Stopped"
+    assert described["TrainingJobStatusCounters"] == {"Completed": 1, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 1}
+    assert described["ObjectiveStatusCounters"] == {"Succeeded": 1, "Pending": 0, "Failed": 1}
     assert "HyperParameterTuningEndTime" in described
     statuses = {s["TrainingJobName"]: s["TrainingJobStatus"] for s in list_all(sagemaker, name)}
     assert statuses == {done: "Completed", running: "Stopped"}
