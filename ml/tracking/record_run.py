@@ -32,8 +32,8 @@ its tuned hyperparameters and its metric the objective's final value, when it ha
 trial's run is FAILED, a stopped one's KILLED.
 
 Every argument may come from an environment variable instead (``MLENV_EXPERIMENT``,
-``MLENV_ARTIFACT_LOCATION``, ``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``, ``MLENV_TUNING_JOB``, ..., ``MLFLOW_TRACKING_URI``,
-``MLFLOW_RUN_ID``, ``MLENV_MODEL_PACKAGE_ARN``): what a build step passes. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
+``MLENV_ARTIFACT_LOCATION``, ``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``,
+``MLENV_TUNING_JOB``, ..., ``MLFLOW_TRACKING_URI``, ``MLFLOW_RUN_ID``, ``MLENV_MODEL_PACKAGE_ARN``): what a build step passes. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
 (with the ``sagemaker-mlflow`` plugin installed) or an ``http://`` / ``file:`` URI.
 
 Tracking must never fail training: with no tracking URI, or when the server cannot be reached or
