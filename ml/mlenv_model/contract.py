@@ -1,14 +1,16 @@
 """SageMaker's container contract as the scripts see it.
 
 Training (script mode): hyperparameters arrive as ``--name value`` arguments (kebab-case; the
-underscore spelling is accepted too), the channels and the model directory as ``SM_CHANNEL_*`` and
-``SM_MODEL_DIR`` (defaults under /opt/ml). Processing: the inputs and outputs are directories under
-/opt/ml/processing. The model directory becomes model.tar.gz; it holds the model file, its
-metadata (``model-metadata.json``) and the serving code in ``code/`` (the serving program and this
-package: a network-isolated endpoint cannot download it; SAGEMAKER_SUBMIT_DIRECTORY is
-/opt/ml/model/code).
+underscore spelling is accepted too; SageMaker's own ``_tuning_objective_metric``, which a tuning
+job adds to its trials' hyperparameters, is accepted and ignored), the channels and the model
+directory as ``SM_CHANNEL_*`` and ``SM_MODEL_DIR`` (defaults under /opt/ml). Processing: the
+inputs and outputs are directories under /opt/ml/processing. The model directory becomes
+model.tar.gz; it holds the model file, its metadata (``model-metadata.json``) and the serving code
+in ``code/`` (the serving program and this package: a network-isolated endpoint cannot download
+it; SAGEMAKER_SUBMIT_DIRECTORY is /opt/ml/model/code).
 """
 
+import argparse
 import json
 import os
 import shutil
@@ -22,6 +24,10 @@ DEFAULT_MODEL_DIR = "/opt/ml/model"
 METADATA_FILENAME = "model-metadata.json"
 SERVING_PROGRAM = "inference.py"
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# The hyperparameter a tuning job adds to each trial's (its objective's metric name). The training
+# toolkit keeps it from the script's arguments; should a container's pass it, it is not the
+# script's to refuse. No other unknown argument is accepted.
+TUNING_OBJECTIVE_METRIC = "_tuning_objective_metric"
 
 
 class Hyperparameter(object):
@@ -54,6 +60,7 @@ def training_parser(description, hyperparameters, environ=None):
                         default=environ.get("SM_CHANNEL_VALIDATION", DEFAULT_VALIDATION_DIR))
     parser.add_argument("--model-dir", "--model_dir", dest="model_dir",
                         default=environ.get("SM_MODEL_DIR", DEFAULT_MODEL_DIR))
+    parser.add_argument("--" + TUNING_OBJECTIVE_METRIC, dest=TUNING_OBJECTIVE_METRIC, help=argparse.SUPPRESS)
     return parser
 
 

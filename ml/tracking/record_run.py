@@ -8,7 +8,7 @@ script, run by a step that may reach the server, records it:
     record_run.py record --tracking-uri URI --experiment churn --run-name <execution name>
         --evaluation s3://.../evaluation.json --param n-estimators=100 ...
         --dataset-version V --dataset-uri U --code-version C --model-artifact s3://.../model.tar.gz
-        [--artifact-location s3://<models bucket>/mlflow/churn/] [--run-id-file FILE]
+        [--artifact-location s3://<models bucket>/mlflow/churn/] [--tuning-job NAME] [--run-id-file FILE]
     record_run.py link --tracking-uri URI --run-id ID --model-package-arn ARN
 
 ``record`` creates the experiment if needed (with ``--artifact-location``, its model's own folder of
@@ -17,9 +17,23 @@ model's run artifacts) and a finished run with the parameters, every metric
 of the evaluation report (``auc``, ``accuracy``, ...), the lineage as tags (``mlenv.*``) and, as
 artifacts a reader of the run downloads, the report (``evaluation.json``) and the trained model's
 archive (``model/model.tar.gz``, read from ``--model-artifact``), and prints ``{"runId": ...}`` (also written to ``--run-id-file``). ``link`` tags the run with the
-package's ARN. Every argument may come from an environment variable instead (``MLENV_EXPERIMENT``,
-``MLENV_ARTIFACT_LOCATION``, ``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``, ..., ``MLFLOW_TRACKING_URI``,
-``MLFLOW_RUN_ID``, ``MLENV_MODEL_PACKAGE_ARN``): what a build step passes. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
+package's ARN.
+
+A tuned run (``--tuning-job``: the SageMaker hyperparameter tuning job whose best training job made
+the model) also records the tuning job's trials. The tuning job is described and its training jobs
+listed (DescribeHyperParameterTuningJob, ListTrainingJobsForHyperParameterTuningJob, with the
+caller's AWS credentials); the run's parameters are the given ones with the best trial's tuned
+hyperparameters over them, and its tags name the tuning job (``mlenv.tuning_job``) and the best
+trial (``mlenv.training_job``). Each trial is a child run of it (``mlflow.parentRunId``), named after
+the trial's training job, with the run's lineage tags, ``mlenv.tuning_job``, ``mlenv.training_job``,
+``mlenv.trial_status`` (its TrainingJobStatus), ``mlenv.best_trial`` (``true`` for the best one,
+else ``false``) and, when it completed, ``mlenv.model_artifact`` (its own model); its parameters are
+its tuned hyperparameters and its metric the objective's final value, when it has one. A failed
+trial's run is FAILED, a stopped one's KILLED.
+
+Every argument may come from an environment variable instead (``MLENV_EXPERIMENT``,
+``MLENV_ARTIFACT_LOCATION``, ``MLENV_RUN_NAME``, ``MLENV_EVALUATION``, ``MLENV_PARAMS``,
+``MLENV_TUNING_JOB``, ..., ``MLFLOW_TRACKING_URI``, ``MLFLOW_RUN_ID``, ``MLENV_MODEL_PACKAGE_ARN``): what a build step passes. The tracking URI is the environment's: a SageMaker managed tracking server's ARN
 (with the ``sagemaker-mlflow`` plugin installed) or an ``http://`` / ``file:`` URI.
 
 Tracking must never fail training: with no tracking URI, or when the server cannot be reached or
@@ -29,7 +43,9 @@ the run is recorded without it. An experiment that already exists with another a
 (MLflow cannot move an experiment's artifacts) is refused with one ``warning:`` line, and nothing is
 recorded: its runs' artifacts could not be written where the recorder may write. The MLflow client uploads artifacts itself: to the server (an
 ``http://`` server that serves them) or, for a SageMaker server, straight to its S3 artifact
-store with the caller's credentials. Bad arguments exit 2 with one ``error:`` line.
+store with the caller's credentials. A tuning job that cannot be described or listed is one
+``warning:`` line too: the run is recorded without its trials (and with the given parameters). Bad
+arguments exit 2 with one ``error:`` line.
 """
 
 import argparse
@@ -48,6 +64,10 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "run_tags.jso
 EVALUATION_ARTIFACT = "evaluation.json"
 MODEL_ARTIFACT_DIR = "model"
 MODEL_ARCHIVE = "model.tar.gz"
+# How many trials one ListTrainingJobsForHyperParameterTuningJob returns at most (the API's maximum).
+TRIALS_PAGE = 100
+# A trial's run ends as its training job did (MLflow's run statuses); any other is FINISHED.
+TRIAL_RUN_STATUS = {"Failed": "FAILED", "Stopped": "KILLED"}
 # A tracking server that does not answer is reported at once, not after MLflow's default retries
 # (minutes of backoff).
 FAST_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "20"}
@@ -133,14 +153,103 @@ def lineage_tags(args) -> dict:
     return {name: value for name, value in tags.items() if value}
 
 
+def sagemaker_client():
+    import boto3  # only for a tuned run
+
+    return boto3.client("sagemaker")
+
+
+class Tuning:
+    """A tuning job as SageMaker describes it, and its trials (HyperParameterTrainingJobSummary)."""
+
+    def __init__(self, name: str, description: dict, trials: list):
+        self.name = name
+        self.description = description
+        self.trials = trials
+
+    @property
+    def best(self) -> dict:
+        return self.description.get("BestTrainingJob") or {}
+
+    def trial_model(self, trial: dict):
+        """Where a completed trial's model is: ``<S3OutputPath><training job>/output/model.tar.gz``."""
+        output = ((self.description.get("TrainingJobDefinition") or {}).get("OutputDataConfig") or {}).get("S3OutputPath")
+        if not output or trial.get("TrainingJobStatus") != "Completed":
+            return None
+        return f"{output.rstrip('/')}/{trial['TrainingJobName']}/output/model.tar.gz"
+
+
+def read_tuning(client, name: str) -> Tuning:
+    """The tuning job's description and every one of its training jobs, page by page."""
+    description = client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+    trials, token = [], None
+    while True:
+        page = client.list_training_jobs_for_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name, MaxResults=TRIALS_PAGE, **({"NextToken": token} if token else {})
+        )
+        trials.extend(page.get("TrainingJobSummaries") or [])
+        token = page.get("NextToken")
+        if not token:
+            return Tuning(name, description, trials)
+
+
+def tuning_of(name):
+    """The tuning job ``name`` (None without one); one that cannot be read is a warning, and None."""
+    if not name:
+        return None
+    try:
+        return read_tuning(sagemaker_client(), name)
+    except Exception as error:  # noqa: BLE001 - tracking never fails training
+        print(f"warning: the trials of tuning job {name} are not recorded: {first_line(error)}", file=sys.stderr)
+        return None
+
+
+def record_trials(mlflow, args, tuning: Tuning) -> None:
+    """One child run of the active run per trial; a trial that cannot be recorded is a warning, and
+    the trials after it are not recorded."""
+    lineage = {k: v for k, v in lineage_tags(args).items() if k != RUN_TAGS["modelArtifact"]}
+    best = tuning.best.get("TrainingJobName")
+    try:
+        for trial in tuning.trials:
+            name = trial["TrainingJobName"]
+            tags = {
+                **lineage,
+                RUN_TAGS["tuningJob"]: tuning.name,
+                RUN_TAGS["trainingJob"]: name,
+                RUN_TAGS["trialStatus"]: trial.get("TrainingJobStatus", ""),
+                RUN_TAGS["bestTrial"]: "true" if name == best else "false",
+            }
+            model = tuning.trial_model(trial)
+            if model:
+                tags[RUN_TAGS["modelArtifact"]] = model
+            with mlflow.start_run(run_name=name, nested=True, tags=tags):
+                if trial.get("TunedHyperParameters"):
+                    mlflow.log_params(trial["TunedHyperParameters"])
+                objective = trial.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+                if objective.get("MetricName") and objective.get("Value") is not None:
+                    mlflow.log_metrics({objective["MetricName"]: float(objective["Value"])})
+                mlflow.end_run(TRIAL_RUN_STATUS.get(trial.get("TrainingJobStatus"), "FINISHED"))
+    except Exception as error:  # noqa: BLE001 - tracking never fails training
+        print(f"warning: the trials of tuning job {tuning.name} are not all recorded: {first_line(error)}", file=sys.stderr)
+
+
 def record(mlflow, args) -> str:
-    """Creates a finished run with the parameters, metrics and lineage; returns its id."""
+    """Creates a finished run with the parameters, metrics and lineage (and, for a tuned run, a child
+    run per trial); returns its id."""
     report = read_text(args.evaluation) if args.evaluation else None
     metrics = evaluation_metrics(json.loads(report)) if report is not None else {}
     mlflow.set_tracking_uri(args.tracking_uri)
     use_experiment(mlflow, args.experiment, args.artifact_location)
-    with mlflow.start_run(run_name=args.run_name, tags=lineage_tags(args)) as run:
-        params = {**args.params_json, **dict(args.param)}
+    tuning = tuning_of(args.tuning_job)
+    tags = lineage_tags(args)
+    if args.tuning_job:
+        tags[RUN_TAGS["tuningJob"]] = args.tuning_job
+    if tuning and tuning.best.get("TrainingJobName"):
+        tags[RUN_TAGS["trainingJob"]] = tuning.best["TrainingJobName"]
+    # The model was trained with the best trial's values of the tuned hyperparameters.
+    tuned = (tuning.best.get("TunedHyperParameters") or {}) if tuning else {}
+    with mlflow.start_run(run_name=args.run_name, tags=tags) as run:
+        params = {**args.params_json, **dict(args.param), **tuned}
         if args.dataset_version:
             params["dataset_version"] = args.dataset_version
         if params:
@@ -151,6 +260,8 @@ def record(mlflow, args) -> str:
             log_artifact(lambda: mlflow.log_text(report, EVALUATION_ARTIFACT), "the evaluation report")
         if args.model_artifact:
             log_artifact(lambda: log_model_archive(mlflow, args.model_artifact), f"the model {args.model_artifact}")
+        if tuning:
+            record_trials(mlflow, args, tuning)
         return run.info.run_id
 
 
@@ -233,6 +344,11 @@ def parse_args(argv):
     rec.add_argument("--code-version", default=env("MLENV_CODE_VERSION"))
     rec.add_argument("--model-artifact", default=env("MLENV_MODEL_ARTIFACT"), help="where the trained model is")
     rec.add_argument("--execution", default=env("MLENV_EXECUTION"), help="the pipeline execution's ARN")
+    rec.add_argument(
+        "--tuning-job",
+        default=env("MLENV_TUNING_JOB") or None,
+        help="the hyperparameter tuning job whose best training job made the model: its trials become child runs",
+    )
     lnk.add_argument("--run-id", default=env("MLFLOW_RUN_ID", ""))
     lnk.add_argument("--model-package-arn", default=env("MLENV_MODEL_PACKAGE_ARN"))
     args = parser.parse_args(argv)
