@@ -619,7 +619,9 @@ export const configSchema = configShape.superRefine((config, ctx) => {
       }
     }
     const training = env.training;
-    for (const message of tuningBudgetProblems(training.tuning)) {
+    // The schema tells a bad number itself: only the rule across the two is added here.
+    const budgetValid = tuningBudgetSchema.safeParse(training.tuning).success;
+    for (const message of budgetValid ? tuningBudgetProblems(training.tuning) : []) {
       ctx.addIssue({ code: 'custom', path: ['environments', name, 'training', 'tuning'], message });
     }
     if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {

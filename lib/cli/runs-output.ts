@@ -18,7 +18,7 @@ export function formatModelRuns(environment: string, results: readonly ModelRuns
   return lines.join('\n');
 }
 
-/** `<run id>  <start>  <status>  <metrics>  dataset <version>  <package or "not registered">`. */
+/** `<run id>  <start>  <status>  <metrics>  dataset <version>  [tuned by <job>]  <package or "not registered">`. */
 export function formatRun(run: TrackedRun): string {
   const metrics = Object.entries(run.metrics)
     .map(([name, value]) => `${name} ${value.toFixed(3)}`)
@@ -29,6 +29,7 @@ export function formatRun(run: TrackedRun): string {
     run.status.padEnd(8),
     metrics || 'no metrics',
     `dataset ${run.datasetVersion ?? '?'}`,
+    ...(run.tuningJob ? [`tuned by ${run.tuningJob}`] : []),
     run.modelPackageArn ? `package ${run.modelPackageArn}` : 'not registered',
   ].join('  ');
 }

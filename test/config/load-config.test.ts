@@ -243,6 +243,7 @@ describe('loadConfig', () => {
       const config = input();
       Object.assign(config.models[0].qualityGate, gate);
       if (problemType) config.models[0].problemType = problemType;
+      delete config.models[0].tuning; // its objective is a metric too: told apart in the tuning tests
       expect(problemsOf(config)).toEqual([
         expect.stringMatching(/^models\.0\.(qualityGate\.metric|problemType): .*(evaluat)/),
       ]);

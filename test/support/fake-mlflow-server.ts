@@ -89,10 +89,12 @@ export function recordedRun(
     metrics = {},
     packageArn,
     status = 'FINISHED',
+    tags = {},
   }: {
     metrics?: Record<string, number>;
     packageArn?: string;
     status?: string;
+    tags?: Record<string, string>;
   } = {},
 ): MlflowRun {
   return {
@@ -105,6 +107,7 @@ export function recordedRun(
         { key: 'mlenv.code_version', value: 'c0ffee' },
         { key: 'mlflow.runName', value: `exec-${id}` },
         ...(packageArn ? [{ key: 'mlenv.model_package_arn', value: packageArn }] : []),
+        ...Object.entries(tags).map(([key, value]) => ({ key, value })),
       ],
     },
   };

@@ -153,3 +153,25 @@ test('the experiment name is escaped in the query, spaces as %20 (as SigV4 canon
     'https://mlflow.example/api/2.0/mlflow/experiments/get-by-name?experiment_name=a%20b%2Bc%27s',
   ]);
 });
+
+// MLflow's nested runs carry the tag mlflow.parentRunId: a tuned run's trials are children of it.
+test('a tuned run is listed with its tuning job, and its trials (child runs) are not listed as runs', () => {
+  const parent = recordedRun('p1', at('2026-03-06T10:00:00Z'), {
+    metrics: { auc: 0.95 },
+    tags: { 'mlenv.tuning_job': 'churn-tune-0123456789abcdef' },
+  });
+  const trials = [1, 2, 3].map((n) =>
+    recordedRun(`t${n}`, at(`2026-03-06T10:0${n}:00Z`), {
+      tags: { 'mlflow.parentRunId': 'p1', 'mlenv.tuning_job': 'churn-tune-0123456789abcdef' },
+    }),
+  );
+  return withServer(
+    { experiments: { churn: { id: '7', runs: [...churnRuns, parent, ...trials] } }, pageSize: 2 },
+    async (_server, client) => {
+      const result = await listRuns(client, 'churn', 3);
+      expect(result.runs.map((r) => r.runId)).toEqual(['p1', 'r5', 'r4']);
+      expect(result.runs[0].tuningJob).toBe('churn-tune-0123456789abcdef');
+      expect(formatModelRuns('staging', [result])).toContain('tuned by churn-tune-0123456789abcdef');
+    },
+  );
+});

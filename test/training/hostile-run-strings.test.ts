@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
 import { ModelLayout } from '../../constructs/common/model-layout';
+import { pipelineSteps } from '../../constructs/training/pipeline-steps';
 import { isRunString, RUN_STRING_RULES } from '../../constructs/common/run-strings';
 import { stateMachineDefinition } from '../../cfn/template-intrinsics';
 import { type PipelineRun, runPipeline } from '../support/pipeline-harness';
@@ -14,8 +15,12 @@ import { platformAssembly } from '../support/platform';
  * canonical locations (no `.`, `..` or empty segment, nothing percent-encoded) under the model's
  * own prefixes.
  */
-const { assembly } = platformAssembly();
+const { assembly, config } = platformAssembly();
 const MODEL = 'churn';
+/** The training pipeline's job states: Train, or Tune where the model tunes. */
+const TRAINING_JOBS = pipelineSteps(config.models.find((m) => m.name === MODEL)!.tuning !== undefined).map(
+  (step) => step.state,
+);
 const layout = new ModelLayout(MODEL);
 const bucket = (kind: string) => `mlenv-dev-111111111111-eu-west-1-${kind}`;
 const RAW = bucket('raw');
@@ -36,7 +41,7 @@ const MACHINES: readonly Machine[] = [
   {
     name: 'training pipeline',
     definition: stateMachineDefinition(assembly, 'Dev/ChurnModel', 'ChurnPipeline/StateMachine'),
-    jobs: ['Preprocess', 'Train', 'Evaluate', 'Baseline', 'RecordRun', 'LinkRun', 'RegisterModel'],
+    jobs: [...TRAINING_JOBS, 'RecordRun', 'LinkRun', 'RegisterModel'],
     overrides: {},
   },
   {

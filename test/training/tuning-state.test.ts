@@ -1,7 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import jsonata from 'jsonata';
-import { ModelRegistry, TrainingPipeline, type TrainingPipelineProps, type TuningOptions } from '../../constructs';
+import {
+  ModelRegistry,
+  TrainingPipeline,
+  type TrainingPipelineProps,
+  type TuningOptions,
+} from '../../constructs';
 import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
 import { pipelineFixture } from '../support/training-fixtures';
 
@@ -54,12 +59,19 @@ describe('a tuned pipeline', () => {
     expect(tune.Resource).toMatch(/:states:::sagemaker:createHyperParameterTuningJob\.sync$/);
     expect(tune.ResultPath).toBe(untuned.Train.ResultPath);
     // The states after it read what Train's result held, under the same names.
-    expect(Object.keys(tune.ResultSelector)).toEqual(expect.arrayContaining(Object.keys(untuned.Train.ResultSelector)));
+    expect(Object.keys(tune.ResultSelector)).toEqual(
+      expect.arrayContaining(Object.keys(untuned.Train.ResultSelector)),
+    );
     expect(tuned.Evaluate).toEqual(untuned.Evaluate);
   });
 
   test("each trial is Train's job: the same request, the searched hyperparameters out of the static ones, no checkpoints", () => {
-    const { 'TrainingJobName.$': _name, HyperParameters, CheckpointConfig, ...request } = untuned.Train.Parameters;
+    const {
+      'TrainingJobName.$': _name,
+      HyperParameters,
+      CheckpointConfig,
+      ...request
+    } = untuned.Train.Parameters;
     expect(CheckpointConfig).toBeDefined(); // spot: Train checkpoints; parallel trials would share the location
     const searched = Object.keys(TUNING.ranges);
     expect(tune.Parameters.TrainingJobDefinition).toEqual({
@@ -135,16 +147,60 @@ describe('tuning props are validated', () => {
       tuning: { ...TUNING, ...tuning } as TuningOptions,
     });
   test.each<[string, Partial<TuningOptions>, string]>([
-    ['an objective no metric definition prints', { objective: { metric: 'validation:rmse', direction: 'Minimize' } }, "tuning.objective.metric 'validation:rmse' is not a metric the training job prints"],
-    ['more parallel trials than trials', { maxJobs: 2, maxParallelJobs: 3 }, 'tuning.maxParallelJobs (3) must be at most maxJobs (2)'],
-    ['Hyperband with early stopping', { strategy: 'Hyperband' as never, earlyStopping: true, hyperband: { minResource: 1, maxResource: 9 } }, 'tuning.earlyStopping must be false with Hyperband'],
-    ['Hyperband without resources', { strategy: 'Hyperband' as never }, 'tuning.hyperband (minResource, maxResource) is required with Hyperband'],
-    ['a logarithmic range reaching 0', { ranges: { x: { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' } } }, 'tuning.ranges.x: Logarithmic scaling needs min > 0'],
-    ['a reverse-logarithmic range reaching 1', { ranges: { x: { type: 'continuous', min: 0, max: 1, scaling: 'ReverseLogarithmic' } } }, 'tuning.ranges.x: ReverseLogarithmic scaling needs 0 <= min and max < 1'],
-    ['min not below max', { ranges: { x: { type: 'integer', min: 3, max: 3 } } }, 'tuning.ranges.x: min (3) must be below max (3)'],
-    ['31 ranges', { ranges: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`h${i}`, { type: 'integer', min: 1, max: 2 }])) }, 'SageMaker searches at most 30'],
-    ['a categorical value the package metadata cannot hold', { ranges: { x: { type: 'categorical', values: ['{"a":1}'] } } }, "tuning.ranges.x: value '{\"a\":1}' must be 1-256 letters"],
-    ['a name SageMaker sets', { ranges: { _tuning_objective_metric: { type: 'categorical', values: ['a'] } } }, 'is set by SageMaker, not searched'],
+    [
+      'an objective no metric definition prints',
+      { objective: { metric: 'validation:rmse', direction: 'Minimize' } },
+      "tuning.objective.metric 'validation:rmse' is not a metric the training job prints",
+    ],
+    [
+      'more parallel trials than trials',
+      { maxJobs: 2, maxParallelJobs: 3 },
+      'tuning.maxParallelJobs (3) must be at most maxJobs (2)',
+    ],
+    [
+      'Hyperband with early stopping',
+      { strategy: 'Hyperband' as never, earlyStopping: true, hyperband: { minResource: 1, maxResource: 9 } },
+      'tuning.earlyStopping must be false with Hyperband',
+    ],
+    [
+      'Hyperband without resources',
+      { strategy: 'Hyperband' as never },
+      'tuning.hyperband (minResource, maxResource) is required with Hyperband',
+    ],
+    [
+      'a logarithmic range reaching 0',
+      { ranges: { x: { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' } } },
+      'tuning.ranges.x: Logarithmic scaling needs min > 0',
+    ],
+    [
+      'a reverse-logarithmic range reaching 1',
+      { ranges: { x: { type: 'continuous', min: 0, max: 1, scaling: 'ReverseLogarithmic' } } },
+      'tuning.ranges.x: ReverseLogarithmic scaling needs 0 <= min and max < 1',
+    ],
+    [
+      'min not below max',
+      { ranges: { x: { type: 'integer', min: 3, max: 3 } } },
+      'tuning.ranges.x: min (3) must be below max (3)',
+    ],
+    [
+      '31 ranges',
+      {
+        ranges: Object.fromEntries(
+          Array.from({ length: 31 }, (_, i) => [`h${i}`, { type: 'integer', min: 1, max: 2 }]),
+        ),
+      },
+      'SageMaker searches at most 30',
+    ],
+    [
+      'a categorical value the package metadata cannot hold',
+      { ranges: { x: { type: 'categorical', values: ['{"a":1}'] } } },
+      'tuning.ranges.x: value \'{"a":1}\' must be 1-256 letters',
+    ],
+    [
+      'a name SageMaker sets',
+      { ranges: { _tuning_objective_metric: { type: 'categorical', values: ['a'] } } },
+      'is set by SageMaker, not searched',
+    ],
   ])('%s', (_what, tuning, message) => {
     expect(build(tuning)).toThrow(message);
   });

@@ -5,6 +5,7 @@ import { type TuningOptions, type TuningRange, TuningStrategy } from '../tuning'
 import { type JobDefaults, type TrainingJobStateProps, trainingJobRequest } from './sagemaker-job-states';
 
 export interface TuningJobStateProps extends Omit<TrainingJobStateProps, 'jobName'> {
+  // `timeout`: the whole tuning job's (`tuningTimeout` of a trial's).
   /** JSONPath intrinsic that gives the tuning job's name (at most 32 characters). */
   readonly tuningJobName: string;
   readonly tuning: TuningOptions;
@@ -83,7 +84,7 @@ export function tuningJobState(
         'objective.$': '$.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric',
       },
       ResultPath: props.resultPath,
-      TimeoutSeconds: tuningTimeout(props.timeout, tuning).toSeconds(),
+      TimeoutSeconds: props.timeout.toSeconds(),
     },
   });
 }

@@ -20,7 +20,12 @@ export interface TrackedRun {
   readonly execution?: string;
   /** The model package it produced; absent when it was not registered (below the quality gate, say). */
   readonly modelPackageArn?: string;
+  /** The tuning job of a tuned run (its trials are its child runs, not listed). */
+  readonly tuningJob?: string;
 }
+
+/** The tag MLflow puts on a nested run: a tuning trial's, under its pipeline run. */
+const PARENT_RUN_TAG = 'mlflow.parentRunId';
 
 /** A model's runs: none when its experiment does not exist yet (no run was ever recorded). */
 export interface ModelRuns {
@@ -34,7 +39,10 @@ export interface ModelRuns {
 /** How many runs one `runs/search` asks for at most (MLflow's own default page). */
 const PAGE_SIZE = 1000;
 
-/** The newest `max` runs of `model`'s experiment, newest first, following the pages. */
+/**
+ * The newest `max` runs of `model`'s experiment, newest first, following the pages; a tuned run's
+ * trials (its child runs) are not runs of the pipeline and are left out.
+ */
 export async function listRuns(
   client: Pick<MlflowRestClient, 'getExperimentByName' | 'searchRuns'>,
   model: string,
@@ -51,7 +59,8 @@ export async function listRuns(
       maxResults: Math.min(max - runs.length, PAGE_SIZE),
       pageToken,
     });
-    runs.push(...page.runs.slice(0, max - runs.length).map(trackedRun));
+    const pipelineRuns = page.runs.filter((run) => !run.data?.tags?.some((t) => t.key === PARENT_RUN_TAG));
+    runs.push(...pipelineRuns.slice(0, max - runs.length).map(trackedRun));
     pageToken = page.nextPageToken;
   } while (pageToken && runs.length < max);
   return { model, experimentId: experiment.experiment_id, runs };
@@ -71,5 +80,6 @@ export function trackedRun(run: MlflowRun): TrackedRun {
     codeVersion: tags[RUN_TAGS.codeVersion],
     execution: tags[RUN_TAGS.execution],
     modelPackageArn: tags[RUN_TAGS.modelPackageArn] || undefined,
+    tuningJob: tags[RUN_TAGS.tuningJob] || undefined,
   };
 }

@@ -4,6 +4,7 @@ import { s3Arn } from '../../calls/arns';
 import { parseS3Uri } from '../../../ops/s3-uri';
 import type { DeployedResource, DeployedStage } from '../../calls/deployed-assembly';
 import type { CatalogTable } from '../glue-job-run/calls';
+import { jobArn } from '../sagemaker-job/job-calls';
 import { buildPlacementCalls, packageInstallCalls } from '../../calls/package-install-calls';
 import type { PolicyInventory } from '../../calls/policy-inventory';
 import { type DerivedCalls, origin, type RunTimeCall } from '../../calls/run-time-call';
@@ -34,6 +35,8 @@ export const RECORDER_ENVIRONMENT = {
   trackingUri: 'MLFLOW_TRACKING_URI',
   /** Where the model's experiment keeps run artifacts (`experimentArtifactLocation`). */
   artifactLocation: 'MLENV_ARTIFACT_LOCATION',
+  /** A tuned run's tuning job, whose trials it records as child runs. */
+  tuningJob: 'MLENV_TUNING_JOB',
 } as const;
 
 /**
@@ -158,7 +161,7 @@ export function codeBuildBuildCalls(
     problems.push(...dbt.problems.map((p) => `CodeBuild project ${name}: ${p}`));
   }
   if (environment.has(RECORDER_ENVIRONMENT.action)) {
-    const recorder = recorderCalls(inventory, environment, caller);
+    const recorder = recorderCalls(inventory, stage, environment, caller);
     calls.push(...recorder.calls);
     problems.push(...recorder.problems.map((p) => `CodeBuild project ${name}: ${p}`));
   }
@@ -393,10 +396,12 @@ function dbtCalls(
  * the run's artifacts: the MLflow client puts them itself, with the build's credentials, in the
  * server's artifact store (its `ArtifactStoreUri`, under the bucket's default key; a model archive
  * past boto3's multipart threshold is also `kms:Decrypt`, as S3 asks for a multipart upload with
- * SSE-KMS). With none the script records nothing, and an `http://` or `file:` URI asks nothing of IAM.
+ * SSE-KMS); a tuned run's (`MLENV_TUNING_JOB`) also describes its tuning job and lists its trials.
+ * With none the script records nothing, and an `http://` or `file:` URI asks nothing of IAM.
  */
 function recorderCalls(
   inventory: PolicyInventory,
+  stage: DeployedStage,
   environment: ReadonlyMap<string, string>,
   caller: (what: string) => Caller,
 ): DerivedCalls {
@@ -435,6 +440,18 @@ function recorderCalls(
     const artifacts = runArtifactCalls(inventory, environment, trackingUri, caller);
     calls.push(...artifacts.calls);
     problems.push(...artifacts.problems);
+    // A tuned run's trials become child runs: the tuning job described, its trials listed.
+    const tuningJob = environment.get(RECORDER_ENVIRONMENT.tuningJob);
+    if (tuningJob?.includes('$')) problems.push(`cannot resolve the tuning job ${tuningJob}`);
+    else if (tuningJob !== undefined) {
+      for (const verb of ['DescribeHyperParameterTuningJob', 'ListTrainingJobsForHyperParameterTuningJob']) {
+        calls.push({
+          ...caller('tuning trials'),
+          action: `sagemaker:${verb}`,
+          resource: jobArn(stage, 'hyper-parameter-tuning-job', tuningJob),
+        });
+      }
+    }
   }
   return { calls, problems };
 }
