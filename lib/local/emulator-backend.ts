@@ -80,6 +80,7 @@ export function emulatorBackend(
   const { s3 } = deployment.clients;
   const record: BackendRecord = {
     jobs: {},
+    tuningJobs: {},
     published: [],
     registered: [],
     childExecutions: [],
@@ -156,6 +157,7 @@ export function emulatorBackend(
         keep,
         recordJob: (kind, description) =>
           recordInEmulator(deployment.port, jobRecord(kind, description as JobDescription).recorded),
+        recordTuningJob: (description) => recordInEmulator(deployment.port, tuningJobRecord(description)),
         localBuildInputs: (variables) => localBuildInputs(deployment, variables),
         startExecution: (stateMachineArn, name, input) =>
           startChild(state, integration, history, stateMachineArn, name, input),
@@ -252,4 +254,16 @@ function jobRecord(
   }
   const record = description as ProcessingJobDescription;
   return { recorded: { kind: 'processing-job', record }, name: record.ProcessingJobName };
+}
+
+/**
+ * A local tuning job's description as the emulator records it (the launcher's
+ * `/_mlenv/records/hyper-parameter-tuning-job`). Without a best trial, `BestTrainingJob` is null so
+ * that the one moto made up at CreateHyperParameterTuningJob goes (moto leaves out what is null);
+ * so is `OverallBestTrainingJob`, which only a warm start has.
+ */
+function tuningJobRecord(description: unknown): EmulatorRecord {
+  const record = { BestTrainingJob: null, OverallBestTrainingJob: null, ...(description as object) };
+  // EmulatorRecord (emulator-records.ts) does not name this kind yet: the route posted to is `/_mlenv/records/<kind>`.
+  return { kind: 'hyper-parameter-tuning-job', record } as unknown as EmulatorRecord;
 }
