@@ -95,7 +95,7 @@ function continuousSampler(range: NumericParameterRange, where: string): RangeSa
   switch (scale) {
     case 'Auto':
     case 'Linear':
-      return { name: range.Name, sample: (random) => String(min + random() * (max - min)) };
+      return { name: range.Name, sample: (random) => String(within(min + random() * (max - min))) };
     case 'Logarithmic': {
       if (min <= 0) throw rangeError(where, `Logarithmic scaling needs values above 0, not MinValue ${min}`);
       const [low, high] = [Math.log(min), Math.log(max)];
