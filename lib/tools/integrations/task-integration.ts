@@ -150,7 +150,7 @@ export interface IntegrationClients {
 
 /** What the local environment did that a run's summary reports. */
 export interface IntegrationRecord {
-  /** Each SageMaker job run locally, by state. */
+  /** Each SageMaker job run locally, by state (a tuning state's: its best trial, else its last). */
   readonly jobs: Record<string, LocalJobRun<unknown>>;
   /** Each hyperparameter tuning job run locally (its trials one after another), by state. */
   readonly tuningJobs: Record<string, LocalTuningRun>;
