@@ -258,12 +258,10 @@ function jobRecord(
 
 /**
  * A local tuning job's description as the emulator records it (the launcher's
- * `/_mlenv/records/hyper-parameter-tuning-job`). Without a best trial, `BestTrainingJob` is null so
- * that the one moto made up at CreateHyperParameterTuningJob goes (moto leaves out what is null);
- * so is `OverallBestTrainingJob`, which only a warm start has.
+ * `/_mlenv/records/hyper-parameter-tuning-job`, which clears what moto made up and the record does
+ * not give: a best training job, say).
  */
 function tuningJobRecord(description: unknown): EmulatorRecord {
-  const record = { BestTrainingJob: null, OverallBestTrainingJob: null, ...(description as object) };
   // EmulatorRecord (emulator-records.ts) does not name this kind yet: the route posted to is `/_mlenv/records/<kind>`.
-  return { kind: 'hyper-parameter-tuning-job', record } as unknown as EmulatorRecord;
+  return { kind: 'hyper-parameter-tuning-job', record: description } as unknown as EmulatorRecord;
 }

@@ -82,6 +82,16 @@ describe.each(MODELS)('a tuning job of %s', (model) => {
       ...names.map(() => 'CreateTrainingJobCommand'),
     ]);
     expect(seen.sent.slice(1).map((s) => s.input.TrainingJobName)).toEqual(names);
+    // DescribeHyperParameterTuningJob says InProgress while each trial runs (one training job in
+    // progress, its objective pending), then how the tuning job ended.
+    expect(
+      seen.recordedTuningJobs.map((d) => [
+        d.HyperParameterTuningJobStatus,
+        d.TrainingJobStatusCounters.InProgress,
+        d.ObjectiveStatusCounters.Pending,
+        d.TrainingJobStatusCounters.Completed,
+      ]),
+    ).toEqual([...names.map((_n, i) => ['InProgress', 1, 1, i]), ['Completed', 0, 0, 4]]);
     expect(seen.submitted).toEqual([
       {
         HyperParameterTuningJobArn: expect.stringMatching(new RegExp(`hyper-parameter-tuning-job/${name}$`)),

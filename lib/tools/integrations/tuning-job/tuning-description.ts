@@ -28,7 +28,7 @@ export interface TrialSummary {
   readonly ObjectiveStatus: 'Succeeded' | 'Failed';
 }
 
-export type TuningJobStatus = 'Completed' | 'Failed' | 'Stopped';
+export type TuningJobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopped';
 
 /** What DescribeHyperParameterTuningJob answers about a tuning job run here, once it ended. */
 export interface TuningJobDescription {
@@ -39,7 +39,8 @@ export interface TuningJobDescription {
   readonly TrainingJobDefinition: unknown;
   readonly HyperParameterTuningJobStatus: TuningJobStatus;
   readonly CreationTime: Date;
-  readonly HyperParameterTuningEndTime: Date;
+  /** Once it ended. */
+  readonly HyperParameterTuningEndTime?: Date;
   readonly LastModifiedTime: Date;
   readonly TrainingJobStatusCounters: {
     readonly Completed: number;
@@ -124,9 +125,10 @@ export function bestTrial(
 }
 
 /**
- * The description of a tuning job whose trials have run (or been stopped): its status (`Completed`
- * with a best trial; `Failed` without one, with the reason SageMaker gives; `Stopped` when an
- * interrupt stopped it), its trials counted by status and by objective, its best trial.
+ * The description of a tuning job from its trials so far: `InProgress` while a trial runs (counted
+ * InProgress, its objective Pending); once they have run, `Completed` with a best trial, `Failed`
+ * without one (with the reason SageMaker gives); `Stopped` when an interrupt stopped it. Its trials
+ * are counted by status and by objective, and the best so far is its best trial.
  */
 export function tuningJobDescription(job: {
   readonly name: string;
@@ -138,14 +140,18 @@ export function tuningJobDescription(job: {
   readonly objective: TuningObjective;
   readonly created: Date;
   readonly trials: readonly TrialSummary[];
-  readonly stopped?: boolean;
+  /** @default 'ended' */
+  readonly phase?: 'running' | 'stopped' | 'ended';
 }): TuningJobDescription {
   const { trials } = job;
   const ended = new Date();
   const count = (status: TrialSummary['TrainingJobStatus']) =>
     trials.filter((t) => t.TrainingJobStatus === status).length;
   const best = bestTrial(trials, job.objective);
-  const status: TuningJobStatus = job.stopped ? 'Stopped' : best ? 'Completed' : 'Failed';
+  const phase = job.phase ?? 'ended';
+  const status: TuningJobStatus =
+    phase === 'running' ? 'InProgress' : phase === 'stopped' ? 'Stopped' : best ? 'Completed' : 'Failed';
+  const running = phase === 'running' ? 1 : 0;
   const succeeded = trials.filter((t) => t.ObjectiveStatus === 'Succeeded').length;
   return {
     HyperParameterTuningJobName: job.name,
@@ -154,17 +160,17 @@ export function tuningJobDescription(job: {
     TrainingJobDefinition: job.parameters.TrainingJobDefinition,
     HyperParameterTuningJobStatus: status,
     CreationTime: job.created,
-    HyperParameterTuningEndTime: ended,
+    ...(phase === 'running' ? {} : { HyperParameterTuningEndTime: ended }),
     LastModifiedTime: ended,
     TrainingJobStatusCounters: {
       Completed: count('Completed'),
-      InProgress: 0,
+      InProgress: running,
       RetryableError: 0,
       // A trial that failed here failed on its own script or data: a client error, not retried.
       NonRetryableError: count('Failed'),
       Stopped: count('Stopped'),
     },
-    ObjectiveStatusCounters: { Succeeded: succeeded, Pending: 0, Failed: trials.length - succeeded },
+    ObjectiveStatusCounters: { Succeeded: succeeded, Pending: running, Failed: trials.length - succeeded },
     ...(best ? { BestTrainingJob: best } : {}),
     // SageMaker's words for a tuning job none of whose trials succeeded
     // (aws/amazon-sagemaker-examples issue 2437: "No training job succeeded after 5 attempts...").

@@ -65,7 +65,7 @@ export async function runTuningTrials(
   const notes = localNotes(request.config);
   const trials: TrialSummary[] = [];
   const runs: Array<LocalJobRun<TrainingJobDescription>> = [];
-  const describe = (stopped = false): TuningJobDescription =>
+  const describe = (phase: 'running' | 'stopped' | 'ended'): TuningJobDescription =>
     tuningJobDescription({
       name,
       arn,
@@ -73,7 +73,7 @@ export async function runTuningTrials(
       objective,
       created: createdAt,
       trials,
-      stopped,
+      phase,
     });
   const { StaticHyperParameters, ...trainingDefinition } = trialDefinition(definition);
 
@@ -94,6 +94,8 @@ export async function runTuningTrials(
         ...(parameters.Tags ? { Tags: parameters.Tags } : {}),
       } as unknown as CreateTrainingJobCommandInput),
     );
+    // DescribeHyperParameterTuningJob says what runs (moto made its tuning job up Completed).
+    await task.keep(`the tuning job ${name}`, () => task.recordTuningJob(describe('running')));
     const ofTuningJob = (trial: TrainingJobDescription): TrainingJobDescription => ({
       ...trial,
       TuningJobArn: arn,
@@ -110,14 +112,14 @@ export async function runTuningTrials(
       },
       async (stopped) => {
         trials.push(trialSummary(stopped, name, tuned, objective));
-        await task.recordTuningJob(describe(true));
+        await task.recordTuningJob(describe('stopped'));
       },
     );
     runs.push(run);
     trials.push(trialSummary(run.description, name, tuned, objective));
   }
 
-  const description = describe();
+  const description = describe('ended');
   const best = bestTrial(trials, objective);
   // The state's job in the run's record: the trial whose model the run goes on with (else the last).
   task.record.jobs[task.state] = runs[best ? trials.indexOf(best) : runs.length - 1];
