@@ -101,9 +101,17 @@ export function formatTuningRun({ description, trials }: LocalTuningRun): string
     `  best      ${
       best
         ? `${best.TrainingJobName}: ${metric} ${best.FinalHyperParameterTuningJobObjectiveMetric?.Value.toFixed(3)} with ${tuned(best.TunedHyperParameters) || 'no ranges'}`
-        : 'none (no trial succeeded)'
+        : `none: no trial succeeded${firstFailure(trials)}`
     }`,
   ];
+}
+
+/** Why the first failed trial failed (its script's error line, where its whole log is), if one did. */
+function firstFailure(trials: LocalTuningRun['trials']): string {
+  const failed = trials.find((t) => t.FailureReason);
+  if (!failed) return '';
+  const { line, log } = failureCause(undefined, JSON.stringify({ FailureReason: failed.FailureReason }));
+  return `; ${failed.TrainingJobName}: ${line}${log ? ` (full log: ${log})` : ''}`;
 }
 
 /** A sampled value as a reader takes it in: a long decimal to 4 significant digits, anything else as it is. */

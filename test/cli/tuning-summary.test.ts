@@ -71,9 +71,15 @@ test('the trials by number with their objective or status, then the best with it
   ]);
 });
 
-test('a tuning job no trial of which succeeded says so', () => {
-  expect(formatTuningRun(run([trial(1, 'Failed'), trial(2, 'Completed')]))).toEqual([
+test('a tuning job no trial of which succeeded says so, and why its first failed trial failed', () => {
+  // A script's failure as the training toolkit reports it (the job's FailureReason).
+  const failed = {
+    ...trial(1, 'Failed'),
+    FailureReason:
+      'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "ValueError: no rows"\nCommand "python3 train.py"\nfull log: /tmp/job/log.txt',
+  };
+  expect(formatTuningRun(run([failed, trial(2, 'Completed')]))).toEqual([
     `  tuning    ${NAME} Failed: 2 trials by validation:auc (Maximize): 001 Failed, 002 no validation:auc`,
-    '  best      none (no trial succeeded)',
+    `  best      none: no trial succeeded; ${NAME}-001-0123abcd: ValueError: no rows (full log: /tmp/job/log.txt)`,
   ]);
 });
