@@ -15,6 +15,7 @@ import type { JobLines } from '../../jobs/job-log-streams';
 import type { LocalJobOptions, LocalJobRun } from '../../jobs/job-options';
 import type { CatalogTable } from './glue-job-run/calls';
 import type { JobCost } from './sagemaker-job/cost';
+import type { LocalTuningRun } from './tuning-job/tuning-description';
 
 /**
  * One kind of Step Functions service integration (a Glue job run, a SageMaker job, a CodeBuild
@@ -149,8 +150,10 @@ export interface IntegrationClients {
 
 /** What the local environment did that a run's summary reports. */
 export interface IntegrationRecord {
-  /** Each SageMaker job run locally, by state. */
+  /** Each SageMaker job run locally, by state (a tuning state's: its best trial, else its last). */
   readonly jobs: Record<string, LocalJobRun<unknown>>;
+  /** Each hyperparameter tuning job run locally (its trials one after another), by state. */
+  readonly tuningJobs: Record<string, LocalTuningRun>;
   /** The messages published to SNS topics. */
   readonly published: Array<{
     readonly topicArn: string;
@@ -186,6 +189,11 @@ export interface LocalTask {
   keep(what: string, recording: () => Promise<unknown>): Promise<void>;
   /** Records a SageMaker job's description in the emulator (its Describe and List answer it). */
   recordJob(kind: 'training' | 'processing', description: unknown): Promise<void>;
+  /**
+   * Records a hyperparameter tuning job's description in the emulator, over the one its SageMaker
+   * made up at CreateHyperParameterTuningJob (DescribeHyperParameterTuningJob answers it).
+   */
+  recordTuningJob(description: unknown): Promise<void>;
   /** What the local environment adds to a build of a project with `variables` (DuckDB, MLflow). */
   localBuildInputs(
     variables: Readonly<Record<string, string>>,

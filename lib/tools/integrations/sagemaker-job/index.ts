@@ -4,28 +4,18 @@ import {
   CreateTrainingJobCommand,
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import { asObject, type JsonObject } from '../../../../cfn/json-values';
+import { asObject } from '../../../../cfn/json-values';
 import type { RunTimeCall } from '../../calls/run-time-call';
 import { volumeKeyGrant } from '../../calls/sagemaker-runtime-calls';
-import { sagemakerJobLog } from '../../../ops/job-log-locations';
-import { JobLines } from '../../../jobs/job-log-streams';
-import type {
-  CreateProcessingJobRequest,
-  CreateTrainingJobRequest,
-  ProcessingJobDescription,
-  TrainingJobDescription,
-} from '../../../jobs/job-requests';
-import type { LocalJobRun } from '../../../jobs/job-options';
+import type { CreateProcessingJobRequest, CreateTrainingJobRequest } from '../../../jobs/job-requests';
 import { managedRuleCalls } from '../managed-rule-calls';
-import { cannotDerive, type LocalTask, missingStrings, type TaskIntegration } from '../task-integration';
+import { cannotDerive, missingStrings, type TaskIntegration } from '../task-integration';
 import { sagemakerJobCost } from './cost';
 import { jobArn, jobCalls, processingJob, trainingJob } from './job-calls';
 import { type JobApi, JOB_KINDS } from './job-kinds';
 import { runProcessingJob } from './processing-job';
-import { syncTaskOutput } from './sync-task';
+import { localJob } from './local-job';
 import { runTrainingJob } from './training-job';
-
-type JobDescription = ProcessingJobDescription | TrainingJobDescription;
 
 /**
  * SageMaker training and processing jobs (`sagemaker:createTrainingJob.sync`,
@@ -113,38 +103,3 @@ export const SAGEMAKER_JOB: TaskIntegration = {
     });
   },
 };
-
-/**
- * A SageMaker job run here: its log goes to SageMaker's stream of it, its description to the
- * emulator's SageMaker (status, metrics, artifacts, failure reason), then `.sync` answers. One
- * stopped by an interrupt never returns: its runner hands its `Stopped` description over before
- * the command exits, and it is recorded with the log so far (an error is told by the interrupt).
- */
-async function localJob(
-  task: LocalTask,
-  kind: 'training' | 'processing',
-  run: (
-    lines: JobLines,
-    onStopped: (description: JobDescription) => Promise<void>,
-  ) => Promise<LocalJobRun<JobDescription>>,
-): Promise<JsonObject> {
-  const lines = new JobLines();
-  const logOf = (description: JobDescription) =>
-    sagemakerJobLog(kind, jobName(kind, description), description.CreationTime);
-  const onStopped = async (description: JobDescription) => {
-    await task.recordJob(kind, description);
-    await task.writeLog([logOf(description)], lines);
-  };
-  const job = await run(lines, onStopped);
-  task.record.jobs[task.state] = job;
-  const { description } = job;
-  await task.keepLog([logOf(description)], lines);
-  await task.keep(`the ${kind} job ${jobName(kind, description)}`, () => task.recordJob(kind, description));
-  return syncTaskOutput(description) as JsonObject;
-}
-
-function jobName(kind: 'training' | 'processing', description: JobDescription): string {
-  return kind === 'training'
-    ? (description as TrainingJobDescription).TrainingJobName
-    : (description as ProcessingJobDescription).ProcessingJobName;
-}

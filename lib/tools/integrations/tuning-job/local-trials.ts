@@ -1,13 +1,13 @@
 import type { JsonObject } from '../../../../cfn/json-values';
-import { type LocalTask, namedError } from '../task-integration';
+import type { LocalTask } from '../task-integration';
+import { runTrainingJob } from '../sagemaker-job/training-job';
+import { runTuningTrials } from './tuning-trials';
 
 /**
- * Runs a tuning job's trials in the local environment. A stand-in until the local runner lands:
- * the task fails, saying tuning does not run locally yet.
+ * A `createHyperParameterTuningJob.sync` task answered in the local environment: its trials run one
+ * after another on this machine with the model's own code, by the runner Train's jobs run with
+ * (tuning-trials.ts says how they are named, sampled, recorded and judged).
  */
 export async function runTuningJobLocally(task: LocalTask, parameters: JsonObject): Promise<JsonObject> {
-  throw namedError(
-    'States.TaskFailed',
-    `state ${task.state}: the tuning job ${String(parameters.HyperParameterTuningJobName)} does not run in the local environment yet`,
-  );
+  return runTuningTrials(task, parameters, runTrainingJob);
 }
