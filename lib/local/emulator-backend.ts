@@ -1,3 +1,4 @@
+import type { TuningJobDescription } from '../tools/integrations/tuning-job/tuning-description';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import type { JsonObject } from '../../cfn/json-values';
@@ -261,7 +262,6 @@ function jobRecord(
  * `/_mlenv/records/hyper-parameter-tuning-job`, which clears what moto made up and the record does
  * not give: a best training job, say).
  */
-function tuningJobRecord(description: unknown): EmulatorRecord {
-  // EmulatorRecord (emulator-records.ts) does not name this kind yet: the route posted to is `/_mlenv/records/<kind>`.
-  return { kind: 'hyper-parameter-tuning-job', record: description } as unknown as EmulatorRecord;
+function tuningJobRecord(description: TuningJobDescription): EmulatorRecord {
+  return { kind: 'hyper-parameter-tuning-job', record: description };
 }

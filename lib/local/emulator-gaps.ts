@@ -76,6 +76,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
       "each JSONata Choice state runs as a Task state of the same name whose local handler evaluates its Conditions in order with the jsonata package (cfn/jsonata-choices.ts): the first true rule's Next, else Default, the input unchanged; a JSONata Pass state runs as a Task whose handler evaluates its Output over its input; any other JSONata state is refused",
   },
   {
+    what: 'SageMaker hyperparameter tuning: CreateHyperParameterTuningJob makes up a Completed job whose best training job is "FakeTrainingJobName"; ListTrainingJobsForHyperParameterTuningJob and StopHyperParameterTuningJob are not implemented',
+    workaround:
+      "the runner runs the trials one after another here and records the tuning job over moto's (POST /_mlenv/records/hyper-parameter-tuning-job) and each trial as a training job with its TuningJobArn; the launcher (lib/local/emulator/local_records.py) answers ListTrainingJobsForHyperParameterTuningJob from them and stops a running tuning job and its trials",
+  },
+  {
     what: 'SageMaker endpoints, monitoring schedules and DataQualityJobDefinitions do not run (the last two are skipped)',
     workaround:
       "a stand-in serves the endpoint's package under its name (lib/local/python/serving_standin.py) and uploads capture when a smoke test ends; `mlenv local drift` runs the deployed job definition once with the Model Monitor stand-in",

@@ -2,12 +2,14 @@ import { emulatorEndpoint } from './emulator-env';
 import type { ExecutionEnd, ExecutionHistory, RecordedExecution } from './execution-history';
 import { interrupted } from '../jobs/running-jobs';
 import type { ProcessingJobDescription, TrainingJobDescription } from '../jobs/job-requests';
+import type { TuningJobDescription } from '../tools/integrations/tuning-job/tuning-description';
 
 /** What the launcher records in moto's backends (lib/local/emulator/local_records.py). */
 export type EmulatorRecord =
   | { readonly kind: 'execution'; readonly record: RecordedExecution }
   | { readonly kind: 'training-job'; readonly record: TrainingJobDescription }
-  | { readonly kind: 'processing-job'; readonly record: ProcessingJobDescription };
+  | { readonly kind: 'processing-job'; readonly record: ProcessingJobDescription }
+  | { readonly kind: 'hyper-parameter-tuning-job'; readonly record: TuningJobDescription };
 
 /**
  * Records what runs on this machine where AWS's APIs read it in the emulator: an execution (running

@@ -15,7 +15,7 @@ import type { JobLines } from '../../jobs/job-log-streams';
 import type { LocalJobOptions, LocalJobRun } from '../../jobs/job-options';
 import type { CatalogTable } from './glue-job-run/calls';
 import type { JobCost } from './sagemaker-job/cost';
-import type { LocalTuningRun } from './tuning-job/tuning-description';
+import type { LocalTuningRun, TuningJobDescription } from './tuning-job/tuning-description';
 
 /**
  * One kind of Step Functions service integration (a Glue job run, a SageMaker job, a CodeBuild
@@ -193,7 +193,7 @@ export interface LocalTask {
    * Records a hyperparameter tuning job's description in the emulator, over the one its SageMaker
    * made up at CreateHyperParameterTuningJob (DescribeHyperParameterTuningJob answers it).
    */
-  recordTuningJob(description: unknown): Promise<void>;
+  recordTuningJob(description: TuningJobDescription): Promise<void>;
   /** What the local environment adds to a build of a project with `variables` (DuckDB, MLflow). */
   localBuildInputs(
     variables: Readonly<Record<string, string>>,
