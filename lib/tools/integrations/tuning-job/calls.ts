@@ -4,12 +4,8 @@ import { volumeKeyGrant } from '../../calls/sagemaker-runtime-calls';
 import { managedRuleCalls } from '../managed-rule-calls';
 import { jobArn, jobCalls, trainingJob } from '../sagemaker-job/job-calls';
 import { cannotDerive, type TaskCallContext } from '../task-integration';
-import {
-  trainingJobDefinitions,
-  trialJobName,
-  trialRequest,
-  unreadableDefinitions,
-} from './trial-definitions';
+import { trainingJobDefinitions, trialRequest, unreadableDefinitions } from './trial-definitions';
+import { trialName } from './tuning-description';
 
 /** The managed rule a `.sync` tuning task learns the job's end from (AWS's tuning sample project, the Data Science SDK). */
 export const TUNING_JOB_RULE = 'StepFunctionsGetEventsForSageMakerTuningJobsRule';
@@ -35,7 +31,7 @@ export function tuningJobCalls(
   const tuningJobArn = jobArn(stage, 'hyper-parameter-tuning-job', name);
   // Each definition's trial, numbered as SageMaker numbers a tuning job's training jobs.
   const trials = definitions.map((definition, i) =>
-    trainingJob(trialRequest(definition, trialJobName(name, i + 1)), stage, inventory),
+    trainingJob(trialRequest(definition, trialName(name, i + 1)), stage, inventory),
   );
   const roles = [...new Set(trials.map((trial) => trial.roleArn))];
   const volumeKeys = [

@@ -1,7 +1,8 @@
 import { asList, asObject, type JsonObject } from '../../../../cfn/json-values';
 import { jobArn } from '../sagemaker-job/job-calls';
 import type { SampleTask } from '../task-integration';
-import { trainingJobDefinitions, trialJobName } from './trial-definitions';
+import { trainingJobDefinitions } from './trial-definitions';
+import { trialName } from './tuning-description';
 
 /** The time a sample tuning job and its best trial ran, as SageMaker gives times. */
 const SAMPLE_TIMES = {
@@ -21,7 +22,7 @@ export function tuningJobSample({ where }: SampleTask, parameters: JsonObject): 
   const name = String(parameters.HyperParameterTuningJobName);
   const config = asObject(parameters.HyperParameterTuningJobConfig) ?? {};
   const objective = asObject(config.HyperParameterTuningJobObjective) ?? {};
-  const bestName = trialJobName(name, 1);
+  const bestName = trialName(name, 1);
   const definitions = trainingJobDefinitions(parameters);
   const counts = Number(asObject(config.ResourceLimits)?.MaxNumberOfTrainingJobs ?? 1);
   return {

@@ -1,19 +1,6 @@
 import { asList, asObject, type JsonObject } from '../../../../cfn/json-values';
 
 /**
- * The suffix of a sample trial's name. SageMaker names a tuning job's training jobs
- * `<tuning job name>-NNN-<8 hex>` (observed: `xgboost-190407-1532-005-0e830ada`); only the prefix
- * is documented (CreateHyperParameterTuningJob: "This name is the prefix for the names of all
- * training jobs that this tuning job launches").
- */
-export const SAMPLE_TRIAL_SUFFIX = '0123abcd';
-
-/** The name of trial `index` (1-based) of tuning job `tuningJobName`, in SageMaker's observed form. */
-export function trialJobName(tuningJobName: string, index: number): string {
-  return `${tuningJobName}-${String(index).padStart(3, '0')}-${SAMPLE_TRIAL_SUFFIX}`;
-}
-
-/**
  * The training job definitions of a CreateHyperParameterTuningJob request: its
  * `TrainingJobDefinition`, or each of its `TrainingJobDefinitions` (1 to 10), as objects (a
  * definition that is not an object, or set at run time, is left out: see `unreadableDefinitions`).
@@ -40,15 +27,37 @@ export function unreadableDefinitions(parameters: JsonObject): string | undefine
 }
 
 /**
- * The CreateTrainingJob request SageMaker makes for a trial of `definition`: the definition's
- * settings, named as the trial (the tuned values join the static hyperparameters, which the calls
- * do not depend on).
+ * The CreateTrainingJob request SageMaker makes for trial `trialName` of `definition`: the
+ * definition's training settings (its `HyperParameterTuningResourceConfig` as the trial's
+ * `ResourceConfig` when it has none), its static hyperparameters joined by the trial's `tuned`
+ * values (which the calls do not depend on).
  */
-export function trialRequest(definition: JsonObject, trialName: string): JsonObject {
-  const { StaticHyperParameters: hyperParameters, DefinitionName: _name, ...settings } = definition;
+export function trialRequest(
+  definition: JsonObject,
+  trialName: string,
+  tuned: Readonly<Record<string, string>> = {},
+): JsonObject {
+  const {
+    StaticHyperParameters: statics,
+    DefinitionName: _name,
+    TuningObjective: _objective,
+    HyperParameterRanges: _ranges,
+    HyperParameterTuningResourceConfig: tuningResources,
+    ...training
+  } = definition;
+  const resources = asObject(tuningResources);
   return {
-    ...settings,
+    ...training,
+    ...(!training.ResourceConfig && resources
+      ? {
+          ResourceConfig: Object.fromEntries(
+            ['InstanceType', 'InstanceCount', 'VolumeSizeInGB', 'VolumeKmsKeyId']
+              .filter((key) => resources[key] !== undefined)
+              .map((key) => [key, resources[key]]),
+          ) as JsonObject,
+        }
+      : {}),
     TrainingJobName: trialName,
-    ...(hyperParameters !== undefined ? { HyperParameters: hyperParameters } : {}),
+    HyperParameters: { ...((asObject(statics) ?? {}) as Record<string, string>), ...tuned },
   };
 }

@@ -11,6 +11,7 @@ import type { LocalTask } from '../task-integration';
 import { runLocalJob } from '../sagemaker-job/local-job';
 import { TaskFailedError } from '../sagemaker-job/sync-task';
 import { type ParameterRanges, sampleTrials } from './sampling';
+import { trialRequest } from './trial-definitions';
 import {
   bestTrial,
   type TrialSummary,
@@ -75,22 +76,15 @@ export async function runTuningTrials(
       trials,
       phase,
     });
-  const { StaticHyperParameters, ...trainingDefinition } = trialDefinition(definition);
-
   for (const [i, tuned] of sampled.entries()) {
-    const trialRequest = {
-      ...trainingDefinition,
-      TrainingJobName: trialName(name, i + 1),
-      HyperParameters: {
-        ...StaticHyperParameters,
-        ...tuned,
-        [TUNING_OBJECTIVE_HYPERPARAMETER]: objective.MetricName,
-      },
-    } as unknown as CreateTrainingJobRequest;
+    const request = trialRequest(definition, trialName(name, i + 1), {
+      ...tuned,
+      [TUNING_OBJECTIVE_HYPERPARAMETER]: objective.MetricName,
+    }) as unknown as CreateTrainingJobRequest;
     // Tags given to the tuning job are added to its training jobs (CreateHyperParameterTuningJob's documentation).
     await task.clients.sagemaker.send(
       new CreateTrainingJobCommand({
-        ...trialRequest,
+        ...request,
         ...(parameters.Tags ? { Tags: parameters.Tags } : {}),
       } as unknown as CreateTrainingJobCommandInput),
     );
@@ -107,7 +101,7 @@ export async function runTuningTrials(
         const options = task.jobOptions(lines, task.python);
         // Said once, in the first trial's log (where a reader of the tuning job's logs starts).
         if (i === 0) for (const note of notes) options.onLog?.(`mlenv local tuning: ${note}`);
-        const job = await runTrial(trialRequest, options, (stopped) => onStopped(ofTuningJob(stopped)));
+        const job = await runTrial(request, options, (stopped) => onStopped(ofTuningJob(stopped)));
         return { ...job, description: ofTuningJob(job.description) };
       },
       async (stopped) => {
@@ -177,38 +171,6 @@ function tuningRequest(parameters: JsonObject): TuningRequest {
     objective: { Type: objective.Type, MetricName: objective.MetricName },
     maxJobs,
     ranges: (asObject(config.ParameterRanges) ?? {}) as ParameterRanges,
-  };
-}
-
-/**
- * A trial's CreateTrainingJob request from the tuning job's `TrainingJobDefinition`: its members
- * that CreateTrainingJob has too (the definition's own, the ranges and the objective, are the
- * tuning job's); `HyperParameterTuningResourceConfig` stands for `ResourceConfig` when it is the one given.
- */
-function trialDefinition(
-  definition: JsonObject,
-): JsonObject & { StaticHyperParameters: Record<string, string> } {
-  const {
-    StaticHyperParameters,
-    DefinitionName: _name,
-    TuningObjective: _objective,
-    HyperParameterRanges: _ranges,
-    HyperParameterTuningResourceConfig: tuningResources,
-    ...training
-  } = definition;
-  const resources = asObject(tuningResources);
-  return {
-    ...training,
-    ...(!training.ResourceConfig && resources
-      ? {
-          ResourceConfig: Object.fromEntries(
-            ['InstanceType', 'InstanceCount', 'VolumeSizeInGB', 'VolumeKmsKeyId']
-              .filter((key) => resources[key] !== undefined)
-              .map((key) => [key, resources[key]]),
-          ) as JsonObject,
-        }
-      : {}),
-    StaticHyperParameters: (asObject(StaticHyperParameters) ?? {}) as Record<string, string>,
   };
 }
 
