@@ -281,8 +281,10 @@ function expectedOrigins(env: EnvironmentConfig): string[] {
         `${machine.path} role`,
         ...taskStates(definition).flatMap((task) => [
           `${machine.path} state ${task.name}`,
-          // A SageMaker job's or a Glue job run's own requests, through its role.
-          ...(/:sagemaker:create(Training|Processing)Job|:glue:startJobRun/.test(task.resource)
+          // A SageMaker job's (a tuning job's trials') or a Glue job run's own requests, through its role.
+          ...(/:sagemaker:create(Training|Processing|HyperParameterTuning)Job|:glue:startJobRun/.test(
+            task.resource,
+          )
             ? [`${machine.path} state ${task.name} job`]
             : []),
           // A CodeBuild build's own requests, through its service role.
