@@ -11,7 +11,10 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { ModelLayout, PIPELINE_STEPS } from '../../constructs';
+import { ModelLayout, PIPELINE_STEPS, TUNE_STEP } from '../../constructs';
+
+/** The steps whose jobs have logs: every step of a pipeline, tuned or not. */
+const JOB_STEPS = [...PIPELINE_STEPS, TUNE_STEP];
 import {
   codeBuildLog,
   GLUE_LOG_GROUP_ARGUMENT as GLUE_PREFIX_ARGUMENT,
@@ -65,10 +68,11 @@ export function pipelineJobKind(
   name: string,
 ): 'training job' | 'processing job' | undefined {
   for (const model of Object.keys(directory.models)) {
-    for (const step of PIPELINE_STEPS) {
+    for (const step of JOB_STEPS) {
       const prefix = new ModelLayout(model).jobNamePrefix(step.jobStep);
+      // A tuning step's jobs with logs are its trials: training jobs named after it.
       if (name.startsWith(prefix) && name.length > prefix.length)
-        return step.job === 'training' ? 'training job' : 'processing job';
+        return step.job === 'processing' ? 'processing job' : 'training job';
     }
   }
   return undefined;
@@ -100,7 +104,7 @@ export async function resolveLogTarget(
   }
   const kind = pipelineJobKind(directory, target);
   if (kind === undefined) {
-    const steps = PIPELINE_STEPS.map((s) => s.jobStep).join('|');
+    const steps = JOB_STEPS.map((s) => s.jobStep).join('|');
     throw new Error(
       `${target} is neither an execution of ${directory.environment}'s pipelines nor a job of its models (${Object.keys(directory.models).join(', ') || 'none'}), whose jobs are named <model>-<${steps}>-<run id>`,
     );
@@ -209,6 +213,16 @@ async function jobsOf(
           state,
           executionArn,
           streams: [{ logGroupName: SAGEMAKER_GROUPS[kind], logStreamNamePrefix: `${name}/` }],
+        });
+      } else if (resourceType === 'sagemaker' && resource.startsWith('createHyperParameterTuningJob')) {
+        // Its trials are training jobs named after it (`<name>-NNN-<hex>`): their streams start so.
+        const name = String(parameters.HyperParameterTuningJobName);
+        jobs.push({
+          kind: 'training job',
+          name,
+          state,
+          executionArn,
+          streams: [{ logGroupName: SAGEMAKER_GROUPS['training job'], logStreamNamePrefix: `${name}-` }],
         });
       } else if (
         (resourceType === 'glue' && resource.startsWith('startJobRun')) ||

@@ -354,3 +354,64 @@ describe.each(config.environments.map((e) => [e.name]))(
     });
   },
 );
+
+// CreateHyperParameterTuningJob: the tuning job's name is "the prefix for the names of all training
+// jobs that this tuning job launches"; SageMaker logs each training job to /aws/sagemaker/TrainingJobs
+// in streams named `<job name>/<host>-<epoch>`.
+describe("a tuning job of an execution: its trials' logs", () => {
+  const name = 'churn-tune-0123456789abcdef012';
+
+  test("are the training jobs' streams that start with the tuning job's name", async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, previousEventId: 0, type: 'ExecutionStarted', timestamp: new Date() },
+        {
+          id: 2,
+          previousEventId: 1,
+          type: 'TaskStateEntered',
+          timestamp: new Date(),
+          stateEnteredEventDetails: { name: 'Tune' },
+        },
+        {
+          id: 3,
+          previousEventId: 2,
+          type: 'TaskScheduled',
+          timestamp: new Date(),
+          taskScheduledEventDetails: {
+            resourceType: 'sagemaker',
+            resource: 'createHyperParameterTuningJob.sync',
+            region: 'eu-west-1',
+            parameters: JSON.stringify({ HyperParameterTuningJobName: name }),
+          },
+        },
+      ],
+    });
+    const jobs = await executionJobs(clients, EXECUTION);
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        state: 'Tune',
+        kind: 'training job',
+        name,
+        streams: [{ logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: `${name}-` }],
+      }),
+    ]);
+  });
+
+  test.each(config.models.map((m) => m.name))(
+    "a trial of model %s is one of its models' jobs, by name",
+    async (model) => {
+      const trial = `${model}-tune-0123456789-001-0123abcd`;
+      sagemaker
+        .on(DescribeTrainingJobCommand, { TrainingJobName: trial })
+        .resolves({ TrainingJobName: trial });
+      const directory = { environment: 'dev', models: { [model]: {} } } as unknown as EnvironmentDirectory;
+      expect(await resolveLogTarget(clients, directory, trial)).toEqual({
+        job: {
+          kind: 'training job',
+          name: trial,
+          streams: [{ logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: `${trial}/` }],
+        },
+      });
+    },
+  );
+});
