@@ -90,3 +90,45 @@ test("a tuning job's line shows its trials: N trials × instances × type, per t
     ),
   );
 });
+
+test('a training job on spot names its on-demand price: the region, the date and the source it was read from', () => {
+  const type = 'ml.g5.xlarge';
+  const estimate = estimateEnvironment({
+    name: 'test',
+    region: 'eu-west-1',
+    stacks: {
+      Training: {
+        Resources: {
+          Pipeline: {
+            Type: 'AWS::StepFunctions::StateMachine',
+            Properties: {
+              Definition: {
+                StartAt: 'Train',
+                States: {
+                  Train: {
+                    Type: 'Task',
+                    Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync',
+                    Parameters: {
+                      TrainingJobName: 't',
+                      RoleArn: 'r',
+                      ResourceConfig: { InstanceType: type, InstanceCount: 1 },
+                      StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
+                      EnableManagedSpotTraining: true,
+                    },
+                    End: true,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+  const text = formatCostReport(oneEnvironmentReport(estimate, 'eu-west-1'));
+  const price = PRICE_TABLE.regions['eu-west-1'].sagemakerTraining[type];
+  const line = text.split('\n').find((l) => l.includes(`price: ${type} training in eu-west-1`));
+  expect(line).toContain(price.asOf);
+  expect(line).toContain(price.source);
+  expect(line).toMatch(/less \d+ % assumed for spot/);
+});

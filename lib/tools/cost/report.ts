@@ -82,7 +82,7 @@ function idleSection(estimate: EnvironmentCost, endpointsNote: string | undefine
   ];
 }
 
-function trainingSection(estimate: EnvironmentCost, spotPercent: number): string[] {
+function trainingSection(estimate: EnvironmentCost, spotPercent: number, region: string): string[] {
   if (estimate.trainingRuns.length === 0) return [`${INDENT}no training pipeline`];
   const rows = [
     ['one training run, each job to its time limit', 'instances', 'hours', 'unit price', 'per run'],
@@ -107,7 +107,17 @@ function trainingSection(estimate: EnvironmentCost, spotPercent: number): string
     const bound = run.usd === run.onDemandUsd ? '' : ` (all on demand ${usd(run.onDemandUsd)})`;
     rows.push([`${name}: per run${bound}`, '', '', '', total(run.usd, run.missing.length === 0)]);
   }
-  return columns(rows, [2, 4]).map((l) => INDENT + l);
+  // Each instance price once, with where, when and from whom it was read (and spot's discount).
+  const priced = new Map<string, string>();
+  for (const job of estimate.trainingRuns.flatMap((run) => run.jobs)) {
+    if (!job.price) continue;
+    const spot = job.spot ? `, less ${spotPercent} % assumed for spot` : '';
+    priced.set(
+      `${job.instanceType} ${job.use}${spot}`,
+      `price: ${job.instanceType} ${job.use} in ${region}: ${unitPrice(job.price)} on demand as of ${job.price.asOf}${spot} (${job.price.source})`,
+    );
+  }
+  return [...columns(rows, [2, 4]), ...priced.values()].map((l) => INDENT + l);
 }
 
 /** An amount below a dollar with two significant digits (`$0.00005`, `$0.054`), others as `usd`. */
@@ -211,7 +221,7 @@ function environmentSection(report: EnvironmentCostReport, spotPercent: number):
     ...idleSection(estimate, endpointsNote),
     ...scheduledSection(estimate),
     '',
-    ...trainingSection(estimate, spotPercent),
+    ...trainingSection(estimate, spotPercent, report.region),
     ...(estimate.dataPipelineRuns.length > 0 || estimate.athenaQueries.length > 0
       ? ['', ...dataPipelineSection(estimate)]
       : []),
