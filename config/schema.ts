@@ -852,16 +852,23 @@ function trainingOverrideProblems(
     ]);
   const spotOf = (name: string) => {
     const compute = effectiveTraining(env, name);
-    const wait = compute.source['spot.maxWaitMinutes'];
-    const runtime = compute.source.maxRuntimeMinutes;
-    if (!compute.spot.enabled || compute.spot.maxWaitMinutes >= compute.maxRuntimeMinutes) return undefined;
-    const own = wait[1] === 'models' || runtime[1] === 'models';
+    const { maxRuntimeMinutes: runtime, spot } = compute;
+    if (!spot.enabled || spot.maxWaitMinutes >= runtime) return undefined;
+    const waitAt = compute.source['spot.maxWaitMinutes'];
+    const runtimeAt = compute.source.maxRuntimeMinutes;
+    const overridden = (path: readonly string[]) => path[1] === 'models';
+    if (overridden(runtimeAt) && !overridden(waitAt)) {
+      return [
+        runtimeAt,
+        `is ${runtime}, above model ${name}'s spot wait (${waitAt.join('.')}: ${spot.maxWaitMinutes}), which includes the runtime: at most ${spot.maxWaitMinutes}, or a longer training.models.${name}.spot.maxWaitMinutes`,
+      ] as const;
+    }
+    const own = [waitAt, runtimeAt, compute.source['spot.enabled']].some(overridden);
     return [
-      own && wait[1] !== 'models' ? runtime : wait,
+      waitAt,
       own
-        ? `must be at least ${runtime.join('.')} (${compute.maxRuntimeMinutes}) for model ${name}: ` +
-          `its spot wait is ${compute.spot.maxWaitMinutes} minutes (${wait.join('.')}) and includes the runtime`
-        : `must be at least training.maxRuntimeMinutes (${compute.maxRuntimeMinutes})`,
+        ? `must be at least ${runtimeAt.join('.')} (${runtime}) for model ${name}: its spot wait includes the runtime`
+        : `must be at least training.maxRuntimeMinutes (${runtime})`,
     ] as const;
   };
   const spot = names.map(spotOf).filter((p) => p !== undefined);
