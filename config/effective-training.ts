@@ -1,5 +1,4 @@
 import { TrainingDistribution } from '../constructs/training/training-distribution';
-import type { EnvironmentSettings, ModelConfig } from './schema';
 
 /** The compute knobs a model may override per environment (`training.models.<model>`). */
 export const MODEL_COMPUTE_FIELDS = [
@@ -13,13 +12,21 @@ export const MODEL_COMPUTE_FIELDS = [
 /** One of them, as a dotted path under `training` (`spot.maxWaitMinutes`). */
 export type ModelComputeField = (typeof MODEL_COMPUTE_FIELDS)[number];
 
-/** A model's training compute in one environment: the environment's knobs with the model's overrides. */
-export interface EffectiveTraining {
+/** An environment's compute knobs of training (`training` in schema.ts, which this module does not import). */
+export interface TrainingCompute {
   readonly instanceType: string;
   readonly instanceCount: number;
   readonly volumeSizeGb: number;
   readonly maxRuntimeMinutes: number;
   readonly spot: { readonly enabled: boolean; readonly maxWaitMinutes: number };
+}
+/** One model's compute where it differs from the environment's (`training.models.<model>`). */
+export type TrainingComputeOverride = Partial<Omit<TrainingCompute, 'spot'>> & {
+  readonly spot?: Partial<TrainingCompute['spot']>;
+};
+
+/** A model's training compute in one environment: the environment's knobs with the model's overrides. */
+export interface EffectiveTraining extends TrainingCompute {
   /**
    * Where each value was set, as a path under the environment: the override's
    * (`['training', 'models', 'churn', 'instanceType']`) or the environment's
@@ -34,11 +41,16 @@ export interface EffectiveTraining {
  * model's training instance type, count, volume, runtime or spot goes through this function.
  */
 export function effectiveTraining(
-  env: Pick<EnvironmentSettings, 'training'>,
+  env: {
+    readonly training: TrainingCompute & {
+      readonly models?: Readonly<Record<string, TrainingComputeOverride>>;
+    };
+  },
   modelName: string,
 ): EffectiveTraining {
   const { training } = env;
-  const override = Object.hasOwn(training.models ?? {}, modelName) ? training.models[modelName] : {};
+  const models = training.models ?? {};
+  const override: TrainingComputeOverride = Object.hasOwn(models, modelName) ? models[modelName] : {};
   const pick = <T>(field: ModelComputeField, own: T | undefined, fallback: T): [T, readonly string[]] => {
     const path = field.split('.');
     return own === undefined
@@ -84,9 +96,10 @@ export function effectiveTraining(
  * How a model's `train.py` uses several instances: its `distribution`, or `custom` for a custom
  * image still declared with the deprecated `framework.distributed: true`.
  */
-export function modelDistribution(
-  model: Pick<ModelConfig, 'distribution' | 'framework'>,
-): TrainingDistribution {
+export function modelDistribution(model: {
+  readonly distribution: TrainingDistribution;
+  readonly framework: { readonly name: string; readonly distributed?: boolean };
+}): TrainingDistribution {
   const { framework } = model;
   if (
     model.distribution === TrainingDistribution.NONE &&
