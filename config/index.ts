@@ -7,6 +7,7 @@ export * from './deploy-command';
 export * from './deployments';
 export * from './derived-names';
 export * from './discovery';
+export * from './effective-training';
 export * from './load';
 export * from './schema';
 

@@ -9,6 +9,13 @@ import {
   KNOWN_IMAGE_REGIONS,
   type Processor,
 } from '../constructs/training/framework-image';
+import {
+  distributionInstanceProblem,
+  distributionVersionProblem,
+  TRAINING_DISTRIBUTIONS,
+  TrainingDistribution,
+} from '../constructs/training/training-distribution';
+import { effectiveTraining, modelDistribution } from './effective-training';
 import { MAINTENANCE_WINDOW, MLFLOW_SERVER_SIZES } from '../constructs/tracking/mlflow-tracking-server';
 import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { LOG_RETENTION_DAYS } from './log-retention';
@@ -53,9 +60,11 @@ const minutes = (max: number) =>
 // fields that the checks below enforce; limits the schema states itself are printed from it.
 const onlyIn = (environments: readonly string[]) => environments.join(' and ');
 
-export const trainingSchema = z.strictObject({
+/** The compute knobs of training jobs: an environment's defaults, which a model may override. */
+const computeFields = {
   instanceType: instanceType.describe(
-    "Instance type of the training job; its processor (CPU, GPU) must be one the model's image runs on.",
+    "Instance type of the training job; its processor (CPU, GPU) must be one the model's image runs on; " +
+      "staging's must be prod's (for each model).",
   ),
   instanceCount: z
     .number('must be a number')
@@ -63,29 +72,64 @@ export const trainingSchema = z.strictObject({
     .min(1)
     .max(20)
     .describe(
-      'Number of training instances; more than 1 only for a framework that distributes training ' +
-        '(a `custom` image with `distributed: true`).',
+      'Number of training instances; more than 1 only for a model that declares a `distribution` (how its train.py shares the work).',
     ),
-  processingInstanceType: instanceType.describe(
-    "Instance type of the preprocessing and evaluation (processing) jobs, which run the training image's variant.",
-  ),
   maxRuntimeMinutes: minutes(7 * 24 * 60).describe(
     'Longest a training or processing job may run before SageMaker stops it.',
   ),
-  spot: z
-    .strictObject({
-      enabled: z.boolean('must be true or false').describe('Whether training uses managed spot capacity.'),
-      maxWaitMinutes: minutes(7 * 24 * 60).describe(
-        'Longest a spot job may take including waiting for capacity; at least `maxRuntimeMinutes` when spot is enabled.',
-      ),
-    })
-    .describe('Managed spot training: cheaper, may wait for capacity; checkpoints go to S3.'),
+  spotEnabled: z.boolean('must be true or false').describe('Whether training uses managed spot capacity.'),
+  spotMaxWaitMinutes: minutes(7 * 24 * 60).describe(
+    'Longest a spot job may take including waiting for capacity; at least `maxRuntimeMinutes` when spot is enabled.',
+  ),
   volumeSizeGb: z
     .number('must be a number of GB')
     .int()
     .min(1)
     .max(16384)
     .describe("Size of each job instance's ML storage volume, in GB."),
+};
+
+/**
+ * One model's training compute in an environment, where it differs from the environment's
+ * (`environments.<env>.training.models.<model>`): each field set replaces the environment's.
+ */
+export const modelComputeSchema = z.strictObject({
+  instanceType: computeFields.instanceType.optional(),
+  instanceCount: computeFields.instanceCount.optional(),
+  // The pipeline gives all of a model's jobs one volume size and runtime limit.
+  volumeSizeGb: computeFields.volumeSizeGb.optional(),
+  maxRuntimeMinutes: computeFields.maxRuntimeMinutes.optional(),
+  spot: z
+    .strictObject({
+      enabled: computeFields.spotEnabled.optional(),
+      maxWaitMinutes: computeFields.spotMaxWaitMinutes.optional(),
+    })
+    .optional()
+    .describe("The model's managed spot training, field by field."),
+});
+
+export const trainingSchema = z.strictObject({
+  instanceType: computeFields.instanceType,
+  instanceCount: computeFields.instanceCount,
+  processingInstanceType: instanceType.describe(
+    "Instance type of the preprocessing and evaluation (processing) jobs, which run the training image's variant.",
+  ),
+  maxRuntimeMinutes: computeFields.maxRuntimeMinutes,
+  spot: z
+    .strictObject({
+      enabled: computeFields.spotEnabled,
+      maxWaitMinutes: computeFields.spotMaxWaitMinutes,
+    })
+    .describe('Managed spot training: cheaper, may wait for capacity; checkpoints go to S3.'),
+  volumeSizeGb: computeFields.volumeSizeGb,
+  models: z
+    .record(z.string(), modelComputeSchema)
+    .default({})
+    .describe(
+      "Compute of single models, by model name, where it differs from this environment's: " +
+        '`instanceType`, `instanceCount`, `volumeSizeGb`, `maxRuntimeMinutes`, `spot: { enabled, maxWaitMinutes }`, ' +
+        "each optional (the environment's value otherwise). Checked on the values each model gets.",
+    ),
   approvalStatus: z
     .enum(['Approved', 'PendingManualApproval'], "must be 'Approved' or 'PendingManualApproval'")
     .describe(
@@ -391,7 +435,7 @@ const frameworkSchema = z.discriminatedUnion(
       distributed: z
         .boolean('must be true or false')
         .default(false)
-        .describe('Whether its training uses every instance of a job (more than one only then).'),
+        .describe("Deprecated: the same as the model's `distribution: 'custom'`."),
       monitorImageUris: imageOverrides.monitorImageUris,
     }),
   ],
@@ -425,6 +469,23 @@ export const modelSchema = z.strictObject({
       z.union([z.number(), z.string(), z.boolean()], 'must be a number, string or boolean'),
     )
     .describe('Passed to the training script as `--name value` (names in kebab-case).'),
+  distribution: z
+    .enum(TrainingDistribution, `must be one of ${TRAINING_DISTRIBUTIONS.map((d) => `'${d}'`).join(', ')}`)
+    .default(TrainingDistribution.NONE)
+    .describe(
+      "How the model's train.py uses several training instances, one its framework offers: " +
+        '`torch_distributed` (torchrun; PyTorch on GPU), `pytorchddp` (mpirun; PyTorch 1.12 or later on GPU), ' +
+        '`xgboost_rabit` (XGBoost: the script calls `rabit_run`; each instance reads a shard of the train split, ' +
+        'which preprocessing writes in as many files), `custom` (a custom image that distributes itself); ' +
+        '`none`: one instance only (`instanceCount` 1).',
+    ),
+  checkpoints: z
+    .boolean('must be true or false')
+    .default(false)
+    .describe(
+      'Whether train.py saves checkpoints to /opt/ml/checkpoints and resumes from them, so that a spot ' +
+        'interruption loses no work (with spot, SageMaker copies them to and from S3 either way).',
+    ),
   code: relativePath
     .optional()
     .describe(
@@ -589,7 +650,15 @@ export const configSchema = configShape.superRefine((config, ctx) => {
         ctx.addIssue({ code: 'custom', path: ['environments', name, ...path], message });
       }
     });
+    for (const [path, message] of trainingOverrideProblems(env, config.models)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', name, ...path], message });
+    }
   }
+  config.models.forEach((model, i) => {
+    for (const [path, message] of distributionProblems(model)) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, ...path], message });
+    }
+  });
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i) {
       ctx.addIssue({
@@ -610,6 +679,9 @@ export const configSchema = configShape.superRefine((config, ctx) => {
         });
       }
     }
+    for (const [path, message] of stagingTrainingProblems(staging, prod, config.models)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', 'staging', ...path], message });
+    }
   }
   for (const [name, env] of Object.entries(config.environments)) {
     if (projectName.safeParse(config.project).success && environmentName.safeParse(name).success) {
@@ -623,13 +695,6 @@ export const configSchema = configShape.superRefine((config, ctx) => {
     const budgetValid = tuningBudgetSchema.safeParse(training.tuning).success;
     for (const message of budgetValid ? tuningBudgetProblems(training.tuning) : []) {
       ctx.addIssue({ code: 'custom', path: ['environments', name, 'training', 'tuning'], message });
-    }
-    if (training.spot.enabled && training.spot.maxWaitMinutes < training.maxRuntimeMinutes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['environments', name, 'training', 'spot', 'maxWaitMinutes'],
-        message: `must be at least training.maxRuntimeMinutes (${training.maxRuntimeMinutes})`,
-      });
     }
     if (!SELF_APPROVING_ENVIRONMENTS.includes(name) && training.approvalStatus === 'Approved') {
       ctx.addIssue({
@@ -666,8 +731,8 @@ export interface FrameworkFacts {
   readonly processors: readonly Processor[];
   /** Whether each processor has its own image (the training image then runs on one kind only). */
   readonly variantPerProcessor: boolean;
-  /** Whether a training job of it uses more than one instance. */
-  readonly distributes: boolean;
+  /** The distributions a training script of it may declare besides `none`. */
+  readonly distributions: readonly TrainingDistribution[];
 }
 
 /** The facts of a model's framework; undefined for a version its table does not know (reported as such). */
@@ -677,7 +742,7 @@ export function frameworkFacts(framework: ModelConfig['framework']): FrameworkFa
       what: `custom image (${framework.processor})`,
       processors: [framework.processor],
       variantPerProcessor: false,
-      distributes: framework.distributed,
+      distributions: [TrainingDistribution.CUSTOM],
     };
   }
   const known = frameworkVersion(framework.name, framework.version);
@@ -687,20 +752,21 @@ export function frameworkFacts(framework: ModelConfig['framework']): FrameworkFa
 const PROCESSOR_NAMES = { cpu: 'CPU', gpu: 'GPU', neuron: 'AWS Neuron (Inferentia, Trainium)' } as const;
 
 /**
- * Instance types and counts an environment gives a model's jobs and endpoint that its image cannot
- * use: each as [path under the environment, message].
+ * Instance types and counts an environment gives a model's jobs and endpoint that its image or its
+ * training script cannot use: each as [path under the environment, message]. Training is checked on
+ * the model's effective compute (`effectiveTraining`), at the path that set each value.
  */
 function instanceProblems(
   env: z.infer<typeof environmentSchema>,
   model: z.infer<typeof modelSchema>,
   i: number,
-): Array<[string[], string]> {
+): Array<[readonly string[], string]> {
   const facts = frameworkFacts(model.framework);
   if (!facts) return [];
-  const problems: Array<[string[], string]> = [];
+  const problems: Array<[readonly string[], string]> = [];
   const runsOn = (processors: readonly Processor[]) =>
     processors.map((p) => PROCESSOR_NAMES[p]).join(' and ') + ' instances';
-  const refuse = (path: string[], type: string, processors: readonly Processor[], image: string) => {
+  const refuse = (path: readonly string[], type: string, processors: readonly Processor[], image: string) => {
     const processor = instanceProcessor(type);
     if ((processors as readonly string[]).includes(processor)) return;
     const article = processor === 'neuron' ? 'an' : 'a';
@@ -710,9 +776,11 @@ function instanceProblems(
     ]);
   };
   const { training, serving } = env;
-  refuse(['training', 'instanceType'], training.instanceType, facts.processors, `image (${facts.what})`);
+  const compute = effectiveTraining(env, model.name);
+  const at = compute.source;
+  refuse(at.instanceType, compute.instanceType, facts.processors, `image (${facts.what})`);
   // Preprocessing and evaluation run the training image: the variant chosen for the training instance.
-  const trainingProcessor = instanceProcessor(training.instanceType);
+  const trainingProcessor = instanceProcessor(compute.instanceType);
   if ((facts.processors as readonly string[]).includes(trainingProcessor)) {
     const variant = trainingProcessor as Processor;
     refuse(
@@ -720,7 +788,7 @@ function instanceProblems(
       training.processingInstanceType,
       facts.variantPerProcessor ? [variant] : facts.processors,
       facts.variantPerProcessor
-        ? `training image (${facts.what}, its ${variant} variant for training.instanceType ${training.instanceType}; preprocessing and evaluation run it too)`
+        ? `training image (${facts.what}, its ${variant} variant for ${at.instanceType.join('.')} ${compute.instanceType}; preprocessing and evaluation run it too)`
         : `image (${facts.what})`,
     );
   }
@@ -732,17 +800,123 @@ function instanceProblems(
       `must be 'instance': serverless endpoints run on CPU, and model ${model.name}'s image (${facts.what}) runs on ${runsOn(facts.processors)} only`,
     ]);
   }
-  if (training.instanceCount > 1 && !facts.distributes) {
+  const distribution = modelDistribution(model);
+  if (compute.instanceCount > 1 && distribution === TrainingDistribution.NONE) {
+    const offered = facts.distributions.map((d) => `'${d}'`).join(', ');
     const fix =
-      model.framework.name === 'custom'
-        ? `set 1, or models[${i}].framework.distributed to true if its training uses every instance`
-        : 'set 1';
+      facts.distributions.length === 0
+        ? `set 1 (${facts.what} offers no distribution)`
+        : `set 1, or declare how train.py shares the work (models[${i}].distribution: ${offered})`;
     problems.push([
-      ['training', 'instanceCount'],
-      `is ${training.instanceCount}, but model ${model.name} (${facts.what}) trains on one instance: ${model.framework.name === 'custom' ? 'its image is not declared distributed' : `${model.framework.name} does not distribute training`}, so the other instances would be paid for and idle; ${fix}`,
+      at.instanceCount,
+      `is ${compute.instanceCount}, but model ${model.name} declares no distribution (models[${i}].distribution is 'none'): its train.py would run alone on each instance, so the other instances would be paid for and idle; ${fix}`,
     ]);
   }
+  const instanceProblem = distributionInstanceProblem(distribution, compute.instanceType);
+  if (instanceProblem && facts.distributions.includes(distribution)) {
+    problems.push([at.instanceType, `model ${model.name}'s distribution ${instanceProblem}`]);
+  }
   return problems;
+}
+
+/** Problems of a model's declared distribution with its framework (the same in every environment). */
+function distributionProblems(model: z.infer<typeof modelSchema>): Array<[string[], string]> {
+  const facts = frameworkFacts(model.framework);
+  const distribution = modelDistribution(model);
+  if (!facts || distribution === TrainingDistribution.NONE) return [];
+  if (!facts.distributions.includes(distribution)) {
+    const offered = facts.distributions.length
+      ? `only ${facts.distributions.map((d) => `'${d}'`).join(', ')}`
+      : 'none';
+    return [
+      [
+        ['distribution'],
+        `'${distribution}' is not a distribution model ${model.name}'s framework (${facts.what}) offers (it offers ${offered})`,
+      ],
+    ];
+  }
+  if (model.framework.name !== 'pytorch') return [];
+  const version = frameworkVersion('pytorch', model.framework.version)!.version;
+  const problem = distributionVersionProblem(distribution, version);
+  return problem
+    ? [
+        [
+          ['framework', 'version'],
+          `'${model.framework.version}' (model ${model.name}, distribution ${distribution}): ${problem}`,
+        ],
+      ]
+    : [];
+}
+
+/**
+ * Problems of an environment's training compute that do not depend on the image: overrides of
+ * models that do not exist, and a spot wait shorter than the runtime, on each model's effective
+ * values (reported once at the environment's own fields when neither value is overridden).
+ */
+function trainingOverrideProblems(
+  env: z.infer<typeof environmentSchema>,
+  models: ReadonlyArray<z.infer<typeof modelSchema>>,
+): Array<[readonly string[], string]> {
+  const names = models.map((m) => m.name);
+  const problems: Array<[readonly string[], string]> = Object.keys(env.training.models)
+    .filter((name) => !names.includes(name))
+    .map((name) => [
+      ['training', 'models', name],
+      `'${name}' is not a model (models: ${names.join(', ') || 'none'})`,
+    ]);
+  const spotOf = (name: string) => {
+    const compute = effectiveTraining(env, name);
+    const { maxRuntimeMinutes: runtime, spot } = compute;
+    if (!spot.enabled || spot.maxWaitMinutes >= runtime) return undefined;
+    const waitAt = compute.source['spot.maxWaitMinutes'];
+    const runtimeAt = compute.source.maxRuntimeMinutes;
+    const overridden = (path: readonly string[]) => path[1] === 'models';
+    if (overridden(runtimeAt) && !overridden(waitAt)) {
+      return [
+        runtimeAt,
+        `is ${runtime}, above model ${name}'s spot wait (${waitAt.join('.')}: ${spot.maxWaitMinutes}), which includes the runtime: at most ${spot.maxWaitMinutes}, or a longer training.models.${name}.spot.maxWaitMinutes`,
+      ] as const;
+    }
+    const own = [waitAt, runtimeAt, compute.source['spot.enabled']].some(overridden);
+    return [
+      waitAt,
+      own
+        ? `must be at least ${runtimeAt.join('.')} (${runtime}) for model ${name}: its spot wait includes the runtime`
+        : `must be at least training.maxRuntimeMinutes (${runtime})`,
+    ] as const;
+  };
+  const spot = names.map(spotOf).filter((p) => p !== undefined);
+  const seen = new Set<string>();
+  for (const [path, message] of spot) {
+    const key = `${path.join('.')}: ${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push([path, message]);
+  }
+  return problems;
+}
+
+/**
+ * Staging mirrors prod in training too: each model's effective training instance type in staging
+ * must be its type in prod (counts, runtimes and spot may differ), at the path that set staging's.
+ */
+function stagingTrainingProblems(
+  staging: z.infer<typeof environmentSchema>,
+  prod: z.infer<typeof environmentSchema>,
+  models: ReadonlyArray<z.infer<typeof modelSchema>>,
+): Array<[readonly string[], string]> {
+  const problems = new Map<string, [readonly string[], string]>();
+  for (const model of models) {
+    const ours = effectiveTraining(staging, model.name);
+    const theirs = effectiveTraining(prod, model.name);
+    if (ours.instanceType === theirs.instanceType) continue;
+    const overridden = [ours, theirs].some((c) => c.source.instanceType[1] === 'models');
+    const message = overridden
+      ? `must be prod's for model ${model.name} (${theirs.instanceType}, prod.${theirs.source.instanceType.join('.')}): staging mirrors prod, only counts may differ`
+      : `must be prod's (${theirs.instanceType}): staging mirrors prod, only counts may differ`;
+    problems.set(`${ours.source.instanceType.join('.')}: ${message}`, [ours.source.instanceType, message]);
+  }
+  return [...problems.values()];
 }
 
 /** Rules of the delivery section that involve the environments. */

@@ -9,6 +9,7 @@ export * from './registry/model-registry';
 export * from './registry/model-promotion-role';
 export * from './training/framework-image';
 export * from './training/ml-instance-type';
+export * from './training/training-distribution';
 export * from './training/quality-gate';
 export * from './training/source-code';
 export * from './training/training-pipeline';

@@ -12,8 +12,10 @@ import type { IConstruct } from 'constructs';
 export const FRAMEWORK_NAMES = ['sklearn', 'xgboost', 'pytorch'] as const;
 /** A framework whose images SageMaker publishes (`FRAMEWORK_NAMES`). */
 export type FrameworkName = (typeof FRAMEWORK_NAMES)[number];
-/** What an image is built for: CPU instances, or GPU (CUDA) instances. */
-export type Processor = 'cpu' | 'gpu';
+import type { Processor } from './instance-processor';
+import { TrainingDistribution } from './training-distribution';
+
+export { instanceProcessor, type Processor } from './instance-processor';
 /** Which image of a framework: the one jobs run (training, processing) or the one that serves. */
 export type ImageScope = 'training' | 'inference';
 
@@ -151,11 +153,12 @@ interface FrameworkTable {
   /** Short versions the SDK accepts for a full one (`2.3` for `2.3.0`). */
   readonly aliases: Readonly<Record<string, string>>;
   /**
-   * Whether a training job of it can use more than one instance: XGBoost distributes its training
-   * across the instances of a job, PyTorch runs a process per instance (torch.distributed);
-   * scikit-learn has no distributed training, so further instances would be paid for and idle.
+   * The distributions its images offer a training script besides `none` (one instance): PyTorch's
+   * launchers (torchrun, mpirun), XGBoost's rabit tracker; scikit-learn has no distributed
+   * training, so further instances would be paid for and idle. A script still shares the work
+   * only if it declares and does it (`TrainingPipelineProps.distribution`).
    */
-  readonly distributes: boolean;
+  readonly distributions: readonly TrainingDistribution[];
 }
 
 const cpuOnly = (py: string): VersionImages => ({ processors: ['cpu'], processorInTag: true, py });
@@ -173,7 +176,7 @@ const FRAMEWORK_TABLES: Readonly<Record<FrameworkName, FrameworkTable>> = {
       ['0.20.0', '0.23-1', '1.0-1', '1.2-1', '1.4-2-py312'].map((v) => [v, cpuOnly('py3')]),
     ),
     aliases: {},
-    distributes: false,
+    distributions: [],
   },
   xgboost: {
     title: 'SageMaker XGBoost',
@@ -187,7 +190,7 @@ const FRAMEWORK_TABLES: Readonly<Record<FrameworkName, FrameworkTable>> = {
       ),
     },
     aliases: {},
-    distributes: true,
+    distributions: [TrainingDistribution.XGBOOST_RABIT],
   },
   pytorch: {
     title: 'SageMaker PyTorch',
@@ -220,7 +223,7 @@ const FRAMEWORK_TABLES: Readonly<Record<FrameworkName, FrameworkTable>> = {
       '2.5': '2.5.1',
       '2.6': '2.6.0',
     },
-    distributes: true,
+    distributions: [TrainingDistribution.TORCH_DISTRIBUTED, TrainingDistribution.PYTORCH_DDP],
   },
 };
 
@@ -232,8 +235,8 @@ export interface FrameworkVersion {
   readonly processors: readonly Processor[];
   /** Whether each processor has its own image (true), or one image runs on all of them (false). */
   readonly variantPerProcessor: boolean;
-  /** Whether its training jobs can use more than one instance. */
-  readonly distributes: boolean;
+  /** The distributions a training script of it may declare besides `none`. */
+  readonly distributions: readonly TrainingDistribution[];
 }
 
 /**
@@ -263,7 +266,8 @@ export interface FrameworkDescription {
   readonly title: string;
   readonly versions: readonly string[];
   readonly regions: readonly string[];
-  readonly distributes: boolean;
+  /** The distributions a training script of it may declare besides `none`. */
+  readonly distributions: readonly TrainingDistribution[];
 }
 
 /** Every framework `FrameworkImage` has a table for. */
@@ -278,7 +282,7 @@ function describe(table: FrameworkTable): FrameworkDescription {
     title: table.title,
     versions: [...Object.keys(table.versions), ...Object.keys(table.aliases)],
     regions: Object.keys(table.registries),
-    distributes: table.distributes,
+    distributions: table.distributions,
   };
 }
 
@@ -292,20 +296,9 @@ export function frameworkVersion(name: FrameworkName, version: string): Framewor
       version: resolved,
       processors: images.processors,
       variantPerProcessor: images.processorInTag && images.processors.length > 1,
-      distributes: table.distributes,
+      distributions: table.distributions,
     }
   );
-}
-
-/**
- * The processor an instance type has, as the SageMaker SDK decides it (`image_uris._processor`):
- * families starting with `g` or `p` (ml.g5, ml.p4d, ...) have NVIDIA GPUs; `inf` and `trn` have
- * AWS Neuron accelerators, which neither CPU nor GPU images run on; every other family is CPU.
- */
-export function instanceProcessor(instanceType: string): Processor | 'neuron' {
-  const family = /^ml\.([a-z0-9-]+)\./.exec(instanceType)?.[1] ?? '';
-  if (family.startsWith('inf') || family.startsWith('trn')) return 'neuron';
-  return family.startsWith('g') || family.startsWith('p') ? 'gpu' : 'cpu';
 }
 
 /** The regions whose framework and Model Monitor images `FrameworkImage` knows. */

@@ -16,6 +16,7 @@ import { championRuleProblems } from './champion-gate';
 import { gateProblems, type ProblemType, type QualityGate } from './quality-gate';
 import type { SourceCode } from './source-code';
 import { type TuningOptions, tuningProblems } from './tuning';
+import { distributionInstanceProblem, TrainingDistribution } from './training-distribution';
 
 /**
  * A training pipeline of one model: what alarms, dashboards and drift monitors need of it. Use
@@ -120,8 +121,19 @@ export interface TrainingPipelineProps {
 
   /** @default MlInstanceType.of('ml.m5.large') */
   readonly trainingInstanceType?: MlInstanceType;
-  /** @default 1 */
+  /** More than 1 only with a `distribution`. @default 1 */
   readonly trainingInstanceCount?: number;
+  /**
+   * How the training script uses the instances of its job (see `TrainingDistribution`): the
+   * launcher's hyperparameters (`sagemaker_torch_distributed_enabled` or
+   * `sagemaker_pytorch_ddp_enabled`, and `sagemaker_instance_type`, as the SageMaker Python SDK
+   * sets them), or, with `XGBOOST_RABIT`, a `train` channel `ShardedByS3Key`; with more than one
+   * instance, the preprocess script is then also given `--train-shards <instance count>` and
+   * must write at least that many files to the train split (mlenv_model.splits does).
+   * `TORCH_DISTRIBUTED` and `PYTORCH_DDP` need a GPU `trainingInstanceType`.
+   * @default TrainingDistribution.NONE - one instance, the script trains alone
+   */
+  readonly distribution?: TrainingDistribution;
   /** Instance type of the preprocessing and evaluation jobs. @default MlInstanceType.of('ml.m5.large') */
   readonly processingInstanceType?: MlInstanceType;
   /** ML storage volume of each job instance. @default Size.gibibytes(30) */
@@ -190,6 +202,17 @@ export function validateTrainingPipelineProps(path: string, props: TrainingPipel
   const count = props.trainingInstanceCount ?? 1;
   if (!Number.isInteger(count) || count < 1)
     problems.push('trainingInstanceCount must be a whole number >= 1');
+  const distribution = props.distribution ?? TrainingDistribution.NONE;
+  if (count > 1 && distribution === TrainingDistribution.NONE) {
+    problems.push(
+      `trainingInstanceCount is ${count}, but distribution is NONE: the training script would run alone on each instance; set 1, or the distribution the script does`,
+    );
+  }
+  const instanceProblem = distributionInstanceProblem(
+    distribution,
+    props.trainingInstanceType?.toString() ?? 'ml.m5.large',
+  );
+  if (instanceProblem) problems.push(`distribution: ${instanceProblem} (trainingInstanceType)`);
   const maxRuntime = props.maxRuntime ?? Duration.hours(1);
   if (props.spot && props.spot.maxWait.toSeconds() < maxRuntime.toSeconds()) {
     problems.push(

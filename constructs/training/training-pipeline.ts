@@ -35,6 +35,7 @@ import {
 import { tuningJobState, tuningTimeout } from './private/tuning-job-state';
 import { tuningIdLength } from './tuning';
 import { TrainingJobRole } from './training-job-role';
+import { TrainingDistribution, trainShards } from './training-distribution';
 import {
   type ITrainingPipeline,
   ModelApprovalStatus,
@@ -169,6 +170,10 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     if (props.network) grantNetworkInterfaces(this.jobRole);
     const processingType = props.processingInstanceType ?? MlInstanceType.of('ml.m5.large');
     const targetColumn = props.targetColumn ?? 'target';
+    const distribution = props.distribution ?? TrainingDistribution.NONE;
+    const instanceCount = props.trainingInstanceCount ?? 1;
+    // Sharded input needs at least a train file per instance: the preprocess script writes them.
+    const shards = trainShards(distribution, instanceCount);
     const buckets = {
       curated: dataStore.curatedBucket.bucketName,
       models: dataStore.modelsBucket.bucketName,
@@ -257,7 +262,8 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
           },
           metricDefinitions: props.metricDefinitions ?? [],
           instanceType: props.trainingInstanceType ?? MlInstanceType.of('ml.m5.large'),
-          instanceCount: props.trainingInstanceCount ?? 1,
+          instanceCount,
+          distribution,
           channels: step.inputs.map((input) => ({ name: input.name, s3Uri: s3Uri(input.location) })),
           outputPath: s3Uri(step.outputs[0].location),
           spot: props.spot && {
@@ -282,7 +288,11 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
           : {
               script: {
                 name: step.state === 'Preprocess' ? entry.preprocess : entry.evaluate,
-                arguments: ['--target-column', targetColumn],
+                arguments: [
+                  '--target-column',
+                  targetColumn,
+                  ...(step.state === 'Preprocess' && shards > 1 ? ['--train-shards', String(shards)] : []),
+                ],
               },
             }),
         instanceType: processingType,

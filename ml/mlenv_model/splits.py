@@ -7,8 +7,12 @@
           baseline/baseline.csv: the train split's feature columns only (header, same order, no
           target), the dataset of the Model Monitor data-quality baseline. Endpoint data capture
           records exactly these feature columns without the target.
+          With --train-shards N above 1, the train split is N files instead of one,
+          train/part-00000.csv ... (each with the header, the rows in order, sizes differing by
+          at most one): a training job whose train channel is ShardedByS3Key (XGBoost's rabit)
+          gives each of its N instances one of them.
   args    --target-column (target) --validation-fraction (0.15) --test-fraction (0.15)
-          --random-state (42)
+          --random-state (42) --train-shards (1)
 
 The rows are shuffled (seeded); classification splits are stratified by the target.
 """
@@ -68,10 +72,30 @@ def split_frame(frame, target_column, validation_fraction, test_fraction, random
     }
 
 
+def write_shards(frame, directory, name, shards):
+    """Write ``frame`` to ``<directory>/<name>.csv``, or with ``shards`` above 1 to that many files
+    ``part-00000.csv`` ... (consecutive rows, sizes differing by at most one). Returns the paths."""
+    os.makedirs(directory, exist_ok=True)
+    if shards == 1:
+        path = os.path.join(directory, name + ".csv")
+        frame.to_csv(path, index=False)
+        return [path]
+    paths = []
+    bounds = [len(frame) * k // shards for k in range(shards + 1)]
+    for k in range(shards):
+        path = os.path.join(directory, "part-%05d.csv" % k)
+        frame.iloc[bounds[k]:bounds[k + 1]].to_csv(path, index=False)
+        paths.append(path)
+    return paths
+
+
 def preprocess(problem_type, input_dir=DEFAULT_INPUT_DIR, output_dir=DEFAULT_OUTPUT_DIR,
                target_column=DEFAULT_TARGET_COLUMN, validation_fraction=0.15, test_fraction=0.15,
-               random_state=42):
-    """Read, validate, split and write the data. Returns ``{split: row_count}``."""
+               random_state=42, train_shards=1):
+    """Read, validate, split and write the data (the train split in ``train_shards`` files).
+    Returns ``{split: row_count}``."""
+    if train_shards < 1:
+        raise MLError("--train-shards must be at least 1, got %s" % train_shards)
     frame, paths = read_csv_dir(input_dir, "input")
     source = describe_source(paths, input_dir)
     frame, feature_columns = validate_labeled_frame(frame, target_column, source, problem_type)
@@ -86,12 +110,18 @@ def preprocess(problem_type, input_dir=DEFAULT_INPUT_DIR, output_dir=DEFAULT_OUT
         )
     splits = split_frame(frame, target_column, validation_fraction, test_fraction, random_state,
                          stratify=classification)
+    if train_shards > len(splits["train"]):
+        # An instance without a shard would get no data: SageMaker gives each at least one file.
+        raise MLError(
+            "--train-shards %d is more than the %d rows of the train split: each shard needs a row"
+            % (train_shards, len(splits["train"]))
+        )
     counts = {}
     for name in SPLITS:
-        directory = os.path.join(output_dir, name)
-        os.makedirs(directory, exist_ok=True)
-        splits[name].to_csv(os.path.join(directory, name + ".csv"), index=False)
+        shards = train_shards if name == "train" else 1
+        write_shards(splits[name], os.path.join(output_dir, name), name, shards)
         counts[name] = len(splits[name])
+    counts["train_files"] = train_shards
     directory = os.path.join(output_dir, BASELINE)
     os.makedirs(directory, exist_ok=True)
     splits["train"][feature_columns].to_csv(os.path.join(directory, BASELINE + ".csv"), index=False)
@@ -109,14 +139,17 @@ def main(argv, problem_type):
     parser.add_argument("--validation-fraction", type=float, default=0.15)
     parser.add_argument("--test-fraction", type=float, default=0.15)
     parser.add_argument("--random-state", type=int, default=42)
+    parser.add_argument("--train-shards", type=int, default=1,
+                        help="files of the train split: one per training instance with sharded input")
     args = parser.parse_args(argv)
     counts = preprocess(
         problem_type, args.input_dir, args.output_dir, args.target_column,
-        args.validation_fraction, args.test_fraction, args.random_state,
+        args.validation_fraction, args.test_fraction, args.random_state, args.train_shards,
     )
     print(
-        "preprocess: %d rows from %d file(s) -> train=%d validation=%d test=%d"
-        % (counts["rows"], counts["input_files"], counts["train"], counts["validation"],
-           counts["test"])
+        "preprocess: %d rows from %d file(s) -> train=%d%s validation=%d test=%d"
+        % (counts["rows"], counts["input_files"], counts["train"],
+           " (%d files)" % counts["train_files"] if counts["train_files"] > 1 else "",
+           counts["validation"], counts["test"])
     )
     return 0

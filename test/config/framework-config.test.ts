@@ -1,4 +1,4 @@
-import { ConfigError, frameworkFacts, loadConfig } from '../../config';
+import { ConfigError, effectiveTraining, frameworkFacts, loadConfig, modelDistribution } from '../../config';
 import { FRAMEWORK_NAMES, FRAMEWORKS, type FrameworkName, instanceProcessor } from '../../constructs';
 import { configInput } from '../support/config-fixtures';
 
@@ -35,6 +35,27 @@ function withModel(framework: Record<string, unknown>): any {
   input.models = [{ ...first, name: 'only', framework }];
   return input;
 }
+/**
+ * `config` with its training jobs in `env` on `type`; staging's and prod's together, since
+ * staging mirrors prod's training instance types (a rule of its own).
+ */
+function trainOn(config: any, env: string, type: string): any {
+  const mirrored = ['staging', 'prod'].includes(env) ? ['staging', 'prod'] : [env];
+  for (const name of mirrored) {
+    if (config.environments[name]) config.environments[name].training.instanceType = type;
+  }
+  return config;
+}
+/** The problems of `config` at `env`'s fields (none when it is accepted). */
+function problemsAt(config: unknown, env: string): readonly string[] {
+  try {
+    loadConfig(config);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.filter((p) => p.startsWith(`${env}.`));
+  }
+}
 const frameworkOf = (name: FrameworkName) => ({ name, version: newest(name) });
 const frameworks: Array<[string, (input: any) => Record<string, unknown>]> = [
   ...FRAMEWORK_NAMES.map(
@@ -57,15 +78,14 @@ describe.each(frameworks)('a %s model', (_name, framework) => {
   test.each(environments)(
     '%s: a GPU training instance is accepted only if the image has a GPU variant',
     (env) => {
-      const config = input();
-      config.environments[env].training.instanceType = GPU;
+      const config = trainOn(input(), env, GPU);
       config.environments[env].training.processingInstanceType = GPU;
       const facts = frameworkFacts(loadConfig(input()).models[0].framework)!;
       if (facts.processors.includes('gpu')) {
-        expect(() => loadConfig(config)).not.toThrow();
+        expect(problemsAt(config, env)).toEqual([]);
       } else {
         // The processing instance is not refused again: the training image is the one it would run.
-        expect(problemsOf(config)).toEqual([
+        expect(problemsAt(config, env)).toEqual([
           `${env}.training.instanceType: ${GPU} is a GPU instance type, but model only's image (${facts.what}) runs on CPU instances only`,
         ]);
       }
@@ -73,22 +93,17 @@ describe.each(frameworks)('a %s model', (_name, framework) => {
   );
 
   test.each(environments)(
-    '%s: two training instances are accepted only if the framework distributes',
+    '%s: two training instances are refused while the model declares no distribution, naming what it may declare',
     (env) => {
       const config = input();
       config.environments[env].training.instanceCount = 2;
-      const { framework: parsed } = loadConfig(input()).models[0];
-      const facts = frameworkFacts(parsed)!;
-      if (facts.distributes) {
-        expect(() => loadConfig(config)).not.toThrow();
-        return;
-      }
-      const why =
-        parsed.name === 'custom'
-          ? 'its image is not declared distributed, so the other instances would be paid for and idle; set 1, or models[0].framework.distributed to true if its training uses every instance'
-          : `${parsed.name} does not distribute training, so the other instances would be paid for and idle; set 1`;
+      const facts = frameworkFacts(loadConfig(input()).models[0].framework)!;
+      const fix =
+        facts.distributions.length === 0
+          ? `set 1 (${facts.what} offers no distribution)`
+          : `set 1, or declare how train.py shares the work (models[0].distribution: ${facts.distributions.map((d) => `'${d}'`).join(', ')})`;
       expect(problemsOf(config)).toEqual([
-        `${env}.training.instanceCount: is 2, but model only (${facts.what}) trains on one instance: ${why}`,
+        `${env}.training.instanceCount: is 2, but model only declares no distribution (models[0].distribution is 'none'): its train.py would run alone on each instance, so the other instances would be paid for and idle; ${fix}`,
       ]);
     },
   );
@@ -102,7 +117,7 @@ test.each(environments)(
     expect(problemsOf(config)).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^${env}\\.training\\.instanceCount: is 2, but model only \\(sklearn .*\\) trains on one instance: sklearn does not distribute training`,
+          `^${env}\\.training\\.instanceCount: is 2, but model only declares no distribution .*; set 1 \\(sklearn .* offers no distribution\\)$`,
         ),
       ),
     ]);
@@ -149,9 +164,8 @@ test.each(environments)(
 );
 
 test.each(environments)("%s: PyTorch's GPU training image is not run on CPU processing instances", (env) => {
-  const config = withModel({ name: 'pytorch', version: '2.3' });
-  config.environments[env].training.instanceType = GPU;
-  expect(problemsOf(config)).toEqual([
+  const config = trainOn(withModel({ name: 'pytorch', version: '2.3' }), env, GPU);
+  expect(problemsAt(config, env)).toEqual([
     `${env}.training.processingInstanceType: ${config.environments[env].training.processingInstanceType} is a CPU instance type, but model only's training image (pytorch 2.3.0, its gpu variant for training.instanceType ${GPU}; preprocessing and evaluation run it too) runs on GPU instances only`,
   ]);
 });
@@ -213,15 +227,16 @@ describe('bad framework input gets one line each, naming model and field', () =>
 });
 
 test.each(environments)(
-  '%s: no committed model trains on more instances than its framework uses, nor on a processor its image lacks',
+  '%s: no committed model trains on more instances than its declared distribution uses, nor on a processor its image lacks',
   (_env, settings) => {
     for (const model of committed.models) {
       const facts = frameworkFacts(model.framework)!;
-      expect([model.name, settings.training.instanceCount === 1 || facts.distributes]).toEqual([
-        model.name,
-        true,
-      ]);
-      for (const type of [settings.training.instanceType, settings.training.processingInstanceType]) {
+      const compute = effectiveTraining(settings, model.name);
+      const distribution = modelDistribution(model);
+      expect([model.name, compute.instanceCount === 1 || facts.distributions.includes(distribution)]).toEqual(
+        [model.name, true],
+      );
+      for (const type of [compute.instanceType, settings.training.processingInstanceType]) {
         expect([model.name, type, facts.processors]).toEqual([
           model.name,
           type,

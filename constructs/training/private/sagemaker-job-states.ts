@@ -4,6 +4,11 @@ import type { Construct } from 'constructs';
 import { type MlNetworkPlacement, vpcConfigOf } from '../../network/ml-network';
 import type { MlInstanceType } from '../ml-instance-type';
 import type { SourceCodeConfig } from '../source-code';
+import {
+  distributionHyperparameters,
+  TrainingDistribution,
+  trainChannelDistributionType,
+} from '../training-distribution';
 
 /** Where SageMaker processing containers see their code. */
 const PROCESSING_CODE_DIR = '/opt/ml/processing/input/code';
@@ -126,6 +131,8 @@ export interface TrainingJobStateProps {
   readonly metricDefinitions: Array<{ name: string; regex: string }>;
   readonly instanceType: MlInstanceType;
   readonly instanceCount: number;
+  /** How the script uses the instances. @default TrainingDistribution.NONE */
+  readonly distribution?: TrainingDistribution;
   readonly channels: Array<{ name: string; s3Uri: DynamicS3Uri }>;
   readonly outputPath: DynamicS3Uri;
   /** Managed spot training, when set. */
@@ -172,13 +179,17 @@ export function trainingJobRequest(
   job: JobDefaults,
   props: Omit<TrainingJobStateProps, 'jobName' | 'resultPath' | 'timeout'>,
 ): Record<string, unknown> {
+  const distribution = props.distribution ?? TrainingDistribution.NONE;
+  const instanceType = props.instanceType.toString();
+  // Every instance needs the code and the whole validation set; only `train` may be sharded.
   const channel = (name: string, s3Uri: string | DynamicS3Uri, contentType?: string) => ({
     ChannelName: name,
     DataSource: {
       S3DataSource: {
         ...uri('S3Uri', s3Uri),
         S3DataType: 'S3Prefix',
-        S3DataDistributionType: 'FullyReplicated',
+        S3DataDistributionType:
+          name === 'train' ? trainChannelDistributionType(distribution) : 'FullyReplicated',
       },
     },
     ...(contentType ? { ContentType: contentType } : {}),
@@ -192,6 +203,7 @@ export function trainingJobRequest(
     },
     HyperParameters: {
       ...props.hyperparameters,
+      ...distributionHyperparameters(distribution, instanceType),
       sagemaker_program: props.script,
       sagemaker_submit_directory: `/opt/ml/input/data/code/${job.code.archiveName}`,
       sagemaker_container_log_level: '20',
@@ -203,7 +215,7 @@ export function trainingJobRequest(
     ],
     OutputDataConfig: { ...uri('S3OutputPath', props.outputPath), KmsKeyId: job.kmsKeyArn },
     ResourceConfig: {
-      InstanceType: props.instanceType.toString(),
+      InstanceType: instanceType,
       InstanceCount: props.instanceCount,
       VolumeSizeInGB: job.volumeSizeGb,
       VolumeKmsKeyId: job.kmsKeyArn,

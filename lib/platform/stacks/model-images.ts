@@ -1,4 +1,4 @@
-import type { EnvironmentConfig, ModelConfig } from '../../../config';
+import { effectiveTraining, type EnvironmentConfig, type ModelConfig } from '../../../config';
 import { FrameworkImage, instanceProcessor, type Processor } from '../../../constructs';
 
 /** The images of a model in an environment. */
@@ -12,7 +12,7 @@ export interface ModelImages {
 /**
  * The images that train, process and serve a model in an environment: its region's override
  * (`framework.imageUris`, the only source for a custom image), else its framework's table, in the
- * variant of the instances that run it (CPU or GPU: the training instance type for jobs, the
+ * variant of the instances that run it (CPU or GPU: the model's training instance type for jobs, the
  * serving one for the endpoint, CPU for a serverless endpoint). The configuration has refused
  * instance types an image cannot run on.
  */
@@ -32,7 +32,7 @@ export function modelImages(model: ModelConfig, environment: EnvironmentConfig):
   return {
     training: FrameworkImage.framework(framework.name, framework.version, {
       scope: 'training',
-      processor: variant(environment.training.instanceType),
+      processor: variant(effectiveTraining(environment, model.name).instanceType),
     }),
     inference: FrameworkImage.framework(framework.name, framework.version, {
       scope: 'inference',

@@ -9,8 +9,10 @@ import {
   dataPipelineLogGroupNames,
   DISCOVERY_KEYS,
   DRIFT_SCHEDULE_SUFFIX,
+  effectiveTraining,
   type EnvironmentConfig,
   type ModelConfig,
+  modelDistribution,
   modelEndpointName,
   modelResourceName,
   runRecorderLogGroupName,
@@ -117,6 +119,8 @@ export class ModelStack extends Stack {
   ): TrainingPipeline {
     const { environment, model } = props;
     const training = environment.training;
+    // The model's own compute where it overrides the environment's (`training.models.<model>`).
+    const compute = effectiveTraining(environment, model.name);
     const id = pascalCase(model.name);
     // Records each run in MLflow (a build: the pipeline's jobs are network-isolated).
     const recorderSource = join(REPO_ROOT, 'ml', 'tracking');
@@ -158,12 +162,13 @@ export class ModelStack extends Stack {
       tuning: model.tuning && tuningOptions(model.tuning, model.problemType, training.tuning),
       metricDefinitions: [...this.trainingMetrics],
       qualityGate: qualityGateOf(model),
-      trainingInstanceType: MlInstanceType.of(training.instanceType),
-      trainingInstanceCount: training.instanceCount,
+      trainingInstanceType: MlInstanceType.of(compute.instanceType),
+      trainingInstanceCount: compute.instanceCount,
+      distribution: modelDistribution(model),
       processingInstanceType: MlInstanceType.of(training.processingInstanceType),
-      volumeSize: Size.gibibytes(training.volumeSizeGb),
-      maxRuntime: Duration.minutes(training.maxRuntimeMinutes),
-      spot: training.spot.enabled ? { maxWait: Duration.minutes(training.spot.maxWaitMinutes) } : undefined,
+      volumeSize: Size.gibibytes(compute.volumeSizeGb),
+      maxRuntime: Duration.minutes(compute.maxRuntimeMinutes),
+      spot: compute.spot.enabled ? { maxWait: Duration.minutes(compute.spot.maxWaitMinutes) } : undefined,
       approvalStatus: training.approvalStatus as ModelApprovalStatus,
       codeVersion: props.codeVersion,
       notificationTopic: props.alerts,

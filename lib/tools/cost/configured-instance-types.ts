@@ -1,26 +1,48 @@
-import type { EnvironmentConfig } from '../../../config';
+import { effectiveTraining, type EnvironmentConfig } from '../../../config';
 import { RegionPriceList, type PriceTable, type SageMakerUse } from '../pricing/price-table';
+
+/** The instance type a field gives a model, and the field that set it (`training.models.churn.instanceType`). */
+export interface ConfiguredInstanceType {
+  readonly field: string;
+  readonly instanceType: string;
+}
 
 /**
  * The configuration fields that choose a SageMaker instance type, and the use each is billed as:
- * lib/platform/stacks/model-stack.ts gives every model's training job, processing jobs and (instance)
- * endpoint the environment's value. A serverless environment's `serving.instanceType` runs nothing.
+ * lib/platform/stacks/model-stack.ts gives every model's processing jobs and (instance) endpoint
+ * the environment's value, and its training job the model's effective one (`effectiveTraining`:
+ * its override in `training.models.<model>`, else the environment's). A serverless environment's
+ * `serving.instanceType` runs nothing.
  */
 export const INSTANCE_TYPE_FIELDS: ReadonlyArray<{
+  /** The environment's field. */
   readonly field: string;
   readonly use: SageMakerUse;
-  readonly of: (env: EnvironmentConfig) => string | undefined;
+  readonly of: (env: EnvironmentConfig, model: string) => ConfiguredInstanceType | undefined;
 }> = [
-  { field: 'training.instanceType', use: 'training', of: (env) => env.training.instanceType },
+  {
+    field: 'training.instanceType',
+    use: 'training',
+    of: (env, model) => {
+      const compute = effectiveTraining(env, model);
+      return { field: compute.source.instanceType.join('.'), instanceType: compute.instanceType };
+    },
+  },
   {
     field: 'training.processingInstanceType',
     use: 'processing',
-    of: (env) => env.training.processingInstanceType,
+    of: (env) => ({
+      field: 'training.processingInstanceType',
+      instanceType: env.training.processingInstanceType,
+    }),
   },
   {
     field: 'serving.instanceType',
     use: 'real-time inference',
-    of: (env) => (env.serving.kind === 'instance' ? env.serving.instanceType : undefined),
+    of: (env) =>
+      env.serving.kind === 'instance'
+        ? { field: 'serving.instanceType', instanceType: env.serving.instanceType }
+        : undefined,
   },
 ];
 
@@ -39,8 +61,9 @@ export interface UnpricedInstanceType {
 
 /**
  * The instance types an environment's configuration chooses that the table cannot price, each
- * once per field. An environment in a region the table lacks is left out: its own sentence
- * ("no prices for region ...") already says that nothing there is priced.
+ * once per field that set it (a model's override is its own field), naming the models it is
+ * theirs. An environment in a region the table lacks is left out: its own sentence ("no prices
+ * for region ...") already says that nothing there is priced.
  */
 export function unpricedInstanceTypes(
   models: ReadonlyArray<{ readonly name: string }>,
@@ -49,10 +72,21 @@ export function unpricedInstanceTypes(
 ): UnpricedInstanceType[] {
   if (!table.regions[env.region]) return [];
   const prices = new RegionPriceList(table, env.region);
-  const names = models.map((m) => m.name);
-  return INSTANCE_TYPE_FIELDS.flatMap(({ field, use, of }) => {
-    const instanceType = of(env);
-    if (instanceType === undefined) return [];
+  const chosen = new Map<
+    string,
+    { use: SageMakerUse; field: string; instanceType: string; models: string[] }
+  >();
+  for (const { use, of } of INSTANCE_TYPE_FIELDS) {
+    for (const model of models.length > 0 ? models.map((m) => m.name) : [undefined]) {
+      const configured = of(env, model ?? '');
+      if (configured === undefined) continue;
+      const key = `${configured.field} ${configured.instanceType}`;
+      const entry = chosen.get(key) ?? { use, ...configured, models: [] };
+      if (model !== undefined) entry.models.push(model);
+      chosen.set(key, entry);
+    }
+  }
+  return [...chosen.values()].flatMap(({ use, field, instanceType, models: names }) => {
     const lookup = prices.sagemaker(use, instanceType);
     if (!('missing' in lookup)) return [];
     return [

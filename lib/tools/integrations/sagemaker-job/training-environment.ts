@@ -1,3 +1,4 @@
+import { instanceProcessor } from '../../../../constructs';
 import type { CreateTrainingJobRequest } from '../../../jobs/job-requests';
 
 /** Where the training toolkit puts things inside the container. */
@@ -17,6 +18,32 @@ export const TRAINING_PATHS = {
 const HOST = 'algo-1';
 
 /**
+ * The hyperparameters that are the toolkit's own, not the script's: `SAGEMAKER_HYPERPARAMETERS` of
+ * aws/sagemaker-training-toolkit `src/sagemaker_training/params.py` (commit 33839372faf8), which
+ * `environment.py` separates from the user's. Among them `_tuning_objective_metric`, which
+ * SageMaker adds to every trial of a tuning job: a strict `argparse` would refuse it.
+ */
+const TOOLKIT_HYPERPARAMETERS: readonly string[] = [
+  'sagemaker_program',
+  'sagemaker_submit_directory',
+  'sagemaker_enable_cloudwatch_metrics',
+  'sagemaker_region',
+  'sagemaker_container_log_level',
+  'sagemaker_job_name',
+  'default_user_module_name',
+  '_tuning_objective_metric',
+  'sagemaker_s3_output',
+];
+/** The toolkit's prefix: other `sagemaker_*` names are framework parameters (`SM_FRAMEWORK_PARAMS`). */
+const TOOLKIT_PREFIX = 'sagemaker_';
+
+/** Which launcher a distribution hyperparameter asks for, as the run's note names it. */
+const LAUNCHERS: Readonly<Record<string, string>> = {
+  sagemaker_torch_distributed_enabled: 'torch_distributed',
+  sagemaker_pytorch_ddp_enabled: 'pytorchddp',
+};
+
+/**
  * How the SageMaker training toolkit (sagemaker-training, which the framework images run) sets up
  * a script-mode job: the files of `/opt/ml/input/config`, the `SM_*` variables, and the command
  * (`python3 <sagemaker_program> --<name> <value> ...`, hyperparameters sorted by name, the toolkit's
@@ -31,13 +58,24 @@ export interface TrainingContract {
   readonly args: string[];
   /** The source archive to unpack into `/opt/ml/code` (`sagemaker_submit_directory`), if any. */
   readonly submitDirectory?: string;
+  /**
+   * What runs differently here than on SageMaker, one line each, for the job's log: a GPU type
+   * runs on this machine's CPU, several instances run as one host.
+   */
+  readonly notes: string[];
 }
 
 export function trainingContract(request: CreateTrainingJobRequest, cpus: number): TrainingContract {
   const all = request.HyperParameters ?? {};
+  const toolkit = (name: string) => name.startsWith(TOOLKIT_PREFIX) || TOOLKIT_HYPERPARAMETERS.includes(name);
   const user = Object.fromEntries(
     Object.entries(all)
-      .filter(([name]) => !name.startsWith('sagemaker_'))
+      .filter(([name]) => !toolkit(name))
+      .map(([name, value]) => [name, decode(value)]),
+  );
+  const frameworkParams = Object.fromEntries(
+    Object.entries(all)
+      .filter(([name]) => name.startsWith(TOOLKIT_PREFIX) && !TOOLKIT_HYPERPARAMETERS.includes(name))
       .map(([name, value]) => [name, decode(value)]),
   );
   const program = all.sagemaker_program;
@@ -73,7 +111,7 @@ export function trainingContract(request: CreateTrainingJobRequest, cpus: number
     .flatMap((name) => [`--${name}`, String(user[name])]);
   const channelDirs = Object.fromEntries(channels.map((name) => [name, `${TRAINING_PATHS.data}/${name}`]));
   const trainingEnv = {
-    additional_framework_parameters: {},
+    additional_framework_parameters: frameworkParams,
     channel_input_dirs: channelDirs,
     current_host: HOST,
     current_instance_type: request.ResourceConfig.InstanceType,
@@ -104,7 +142,7 @@ export function trainingContract(request: CreateTrainingJobRequest, cpus: number
     SM_NETWORK_INTERFACE_NAME: 'eth0',
     SM_HPS: JSON.stringify(user),
     SM_USER_ENTRY_POINT: program,
-    SM_FRAMEWORK_PARAMS: '{}',
+    SM_FRAMEWORK_PARAMS: JSON.stringify(frameworkParams),
     SM_RESOURCE_CONFIG: JSON.stringify(resourceConfig),
     SM_INPUT_DATA_CONFIG: JSON.stringify(inputDataConfig),
     SM_OUTPUT_DATA_DIR: TRAINING_PATHS.outputData,
@@ -140,7 +178,37 @@ export function trainingContract(request: CreateTrainingJobRequest, cpus: number
     program,
     args,
     ...(all.sagemaker_submit_directory ? { submitDirectory: all.sagemaker_submit_directory } : {}),
+    notes: localNotes(request),
   };
+}
+
+/**
+ * The lines that say how this machine stands in for the job's instances: one for a GPU type (the
+ * script sees no GPU, `SM_NUM_GPUS=0`), one for several instances (one host, `algo-1`, runs the
+ * script once, without a launcher, on every file of each channel).
+ */
+function localNotes(request: CreateTrainingJobRequest): string[] {
+  const { InstanceType: type, InstanceCount: count } = request.ResourceConfig;
+  const notes: string[] = [];
+  if (instanceProcessor(type) === 'gpu') {
+    notes.push(`${type} is a GPU instance type: this job runs on this machine's CPU (SM_NUM_GPUS=0)`);
+  }
+  if (count > 1) {
+    const hyperparameters = request.HyperParameters ?? {};
+    const launcher = Object.keys(LAUNCHERS).find((name) => decode(hyperparameters[name] ?? '') === true);
+    const sharded = (request.InputDataConfig ?? []).some(
+      (c) => c.DataSource.S3DataSource.S3DataDistributionType === 'ShardedByS3Key',
+    );
+    const how = launcher
+      ? ` (${LAUNCHERS[launcher]}; here without its launcher)`
+      : sharded
+        ? ' (sharded input; here one host reads every shard)'
+        : '';
+    notes.push(
+      `InstanceCount ${count}: this job trains on one host here (${HOST}); on AWS, ${count} hosts share the work${how}`,
+    );
+  }
+  return notes;
 }
 
 /** The toolkit reads each hyperparameter as JSON when it can (`"100"` is the number 100). */

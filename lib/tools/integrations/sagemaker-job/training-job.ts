@@ -31,7 +31,9 @@ import { ClientError, downloadPrefix, filesUnder, uploadDirectory } from '../../
  * project's Python, the `SM_*` variables and the hyperparameters as `--name value` arguments, with
  * `/opt/ml` under the job's directory. On exit 0, `/opt/ml/model` becomes
  * `<S3OutputPath><job name>/output/model.tar.gz` (and `/opt/ml/output/data`, if the script wrote
- * any, `output.tar.gz`). Metrics are read from the log with the job's `MetricDefinitions`.
+ * any, `output.tar.gz`). Metrics are read from the log with the job's `MetricDefinitions`. A GPU
+ * instance type runs on this machine's CPU and several instances as one host: the log's first
+ * lines say so (`TrainingContract.notes`).
  * Checkpoints are downloaded before the script runs and uploaded after it. A job stopped by an
  * interrupt (Ctrl-C) never returns: `onStopped` is given its description, `Stopped`, before the
  * command exits, so that it can be recorded (as a StopTrainingJob's job is: status and secondary
@@ -102,6 +104,8 @@ export async function runTrainingJob(
     if (contract.submitDirectory) await unpackSource(options, root, contract.submitDirectory);
 
     const { bin, command } = root.installPython(options.python ?? DEFAULT_PYTHON);
+    // How this machine stands in for the job's instances, first in the job's log.
+    for (const note of contract.notes) options.onLog?.(note, 'stdout');
     result = await runProcess({
       command: command[0],
       args: [command[1], contract.program, ...contract.args],
@@ -111,6 +115,7 @@ export async function runTrainingJob(
       onLog: options.onLog,
       job: running,
     });
+    result = { ...result, log: contract.notes.map((note) => `${note}\n`).join('') + result.log };
     if (checkpoint) await uploadDirectory(options.store, checkpointDir, checkpoint.S3Uri, kms);
     if (result.timedOut) {
       const limit = request.StoppingCondition?.MaxRuntimeInSeconds;
