@@ -1,6 +1,6 @@
 import type { LifecycleResult } from '../local/lifecycle';
 import type { LocalTrainResult } from '../local/local-train';
-import { formatDataPipeline, formatTrackedRun } from './train-output';
+import { formatDataPipeline, formatTrackedRun, formatTuningRun } from './train-output';
 
 const version = (arn?: string) => arn?.split('/').at(-1) ?? 'none';
 const metrics = (run: LocalTrainResult) =>
@@ -24,6 +24,10 @@ export function formatLifecycleSummary(result: LifecycleResult, seconds: number)
     `Summary (${result.model}, ${seconds.toFixed(1)} s: ${parts})`,
     `  dataset     ${train.input.datasetS3Uri} (version ${train.input.datasetVersion})`,
     ...(train.data ? [`  features    ${formatDataPipeline(train.data)}`] : []),
+    // A tuned model's trials and best one, labelled as this summary's lines are.
+    ...Object.values(train.record.tuningJobs)
+      .flatMap(formatTuningRun)
+      .map((line) => line.replace(/^ {2}(\w+) +/, (_all, label: string) => `  ${label.padEnd(12)}`)),
     `  trained     ${metrics(train)} -> package version ${version(train.modelPackageArn)}`,
     `  MLflow      ${formatTrackedRun(train)} (while the environment runs: \`npx mlenv local up\` keeps one, \`npx mlenv local ui\` names it)`,
     `  served      ${smoke.endpointName}, package version ${version(result.served)}`,
