@@ -27,7 +27,7 @@ export function dataCommand(): Command {
     .description("dataset versions in an environment's raw bucket")
     .addHelpText(
       'after',
-      '\nExample:\n  $ .venv/bin/python ml/models/churn/make_sample_data.py --output data/churn/churn.csv && npx mlenv data push dev ./data/churn --dataset churn && npx mlenv data ls dev --dataset churn',
+      '\nExample:\n  $ PYTHONPATH=ml .venv/bin/python ml/models/churn/make_sample_data.py --output data/churn/churn.csv && npx mlenv data push dev ./data/churn --dataset churn && npx mlenv data ls dev --dataset churn',
     );
 
   withAwsOptions(data.command('push'))
@@ -39,7 +39,7 @@ export function dataCommand(): Command {
     .option('--dataset <name>', 'the dataset (default: the first model of the configuration)', runName)
     .addHelpText(
       'after',
-      '\nExample:\n  $ .venv/bin/python ml/models/churn/make_sample_data.py --output data/churn/churn.csv && npx mlenv data push dev ./data/churn --dataset churn',
+      '\nExample:\n  $ PYTHONPATH=ml .venv/bin/python ml/models/churn/make_sample_data.py --output data/churn/churn.csv && npx mlenv data push dev ./data/churn --dataset churn',
     )
     .action(async (envName: string, dir: string, options: AwsOptions & { dataset?: string }) => {
       const files = filesOf(dir);
