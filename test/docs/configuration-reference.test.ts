@@ -33,7 +33,7 @@ function setPaths(value: unknown, maps: readonly string[], prefix = ''): string[
   });
 }
 
-const MAPS = ['hyperparameters', 'framework.imageUris', 'framework.monitorImageUris'];
+const MAPS = ['hyperparameters', 'tuning.ranges', 'framework.imageUris', 'framework.monitorImageUris'];
 
 test('the reference has a row for every field the configured environments and models set', () => {
   const reference = configurationReference();

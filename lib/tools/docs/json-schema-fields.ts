@@ -94,6 +94,9 @@ function discriminatorText(variants: readonly JsonSchema[], discriminator: strin
     .join('; ');
 }
 
+/** The type of a field whose value is one of several objects, each variant's fields in the rows after it. */
+const VARIANTS = 'object (one of the variants below)';
+
 /** The type, as a reader names it: `integer`, `list of e-mail address`, `map of string to string`. */
 export function typeText(schema: JsonSchema): string {
   if (schema.format === 'email') return 'e-mail address';
@@ -101,12 +104,14 @@ export function typeText(schema: JsonSchema): string {
   if (schema.const !== undefined) return kindOf([schema.const]);
   const choices = schema.oneOf ?? schema.anyOf;
   if (choices?.every((c) => c.const !== undefined)) return kindOf(choices.map((c) => c.const));
-  if (choices?.every((c) => c.properties)) return 'object (one of the variants below)';
+  if (choices?.every((c) => c.properties)) return VARIANTS;
   if (Array.isArray(schema.type)) return orList(schema.type as string[]);
   if (schema.type === 'array') return `list of ${schema.items ? typeText(schema.items) : 'anything'}`;
   if (schema.type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') {
     const key = schema.propertyNames ? typeText(schema.propertyNames) : 'string';
-    return `map of ${key} to ${typeText(schema.additionalProperties)}`;
+    // A map's values have no rows of their own: their description says what each variant holds.
+    const value = typeText(schema.additionalProperties);
+    return `map of ${key} to ${value === VARIANTS ? 'object (see the description)' : value}`;
   }
   return typeof schema.type === 'string' ? schema.type : 'any';
 }
