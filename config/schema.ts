@@ -484,7 +484,9 @@ export const modelSchema = z.strictObject({
     .default(false)
     .describe(
       'Whether train.py saves checkpoints to /opt/ml/checkpoints and resumes from them, so that a spot ' +
-        'interruption loses no work (with spot, SageMaker copies them to and from S3 either way).',
+        "interruption loses no work: with spot, SageMaker then syncs that folder with the run's " +
+        '`checkpoints/` folder in the models bucket (`CheckpointConfig`); without, an interruption restarts ' +
+        'training. Tuning trials keep none.',
     ),
   code: relativePath
     .optional()

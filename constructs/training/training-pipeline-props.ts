@@ -65,6 +65,13 @@ export enum ModelApprovalStatus {
 export interface SpotTrainingOptions {
   /** Longest the job may take, waiting for spot capacity included; at least `maxRuntime`. */
   readonly maxWait: Duration;
+  /**
+   * Whether the training script saves checkpoints to `/opt/ml/checkpoints` and resumes from them:
+   * SageMaker then syncs that folder with the run's `checkpoints/` folder of the models bucket, so
+   * an interrupted job loses no work. Without, an interruption restarts training.
+   * @default true
+   */
+  readonly checkpoints?: boolean;
 }
 
 /** A metric the training job prints, captured from its logs by a regular expression. */
@@ -148,7 +155,7 @@ export interface TrainingPipelineProps {
    * @default - one training job with `hyperparameters`
    */
   readonly tuning?: TuningOptions;
-  /** Train on spot capacity, with checkpoints in the models bucket. @default - on-demand */
+  /** Train on spot capacity (with checkpoints in the models bucket, unless `spot.checkpoints` is false). @default - on-demand */
   readonly spot?: SpotTrainingOptions;
   /** Run the jobs in these VPC subnets and security groups. @default - SageMaker's own network (still isolated) */
   readonly network?: MlNetworkPlacement;

@@ -268,7 +268,9 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
           outputPath: s3Uri(step.outputs[0].location),
           spot: props.spot && {
             maxWaitSeconds: props.spot.maxWait.toSeconds(),
-            checkpointS3Uri: { path: runUri(buckets.models, `${layout.checkpointDir('{}')}/`) },
+            ...((props.spot.checkpoints ?? true)
+              ? { checkpointS3Uri: { path: runUri(buckets.models, `${layout.checkpointDir('{}')}/`) } }
+              : {}),
           },
         };
         return step.job === 'tuning' && props.tuning

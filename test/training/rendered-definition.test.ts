@@ -197,8 +197,9 @@ describe.each(definitions)('the rendered %s pipeline', (_id, env, definition, mo
     if (env.training.spot.enabled) {
       expect(train.StoppingCondition.MaxWaitTimeInSeconds).toBe(env.training.spot.maxWaitMinutes * 60);
     }
-    // Parallel trials would share one checkpoint location: tuned runs keep none.
-    if (env.training.spot.enabled && !tuned) {
+    // Only a model whose train.py resumes from checkpoints gets a location; parallel trials would
+    // share one, so tuned runs keep none.
+    if (env.training.spot.enabled && !tuned && model.checkpoints) {
       expect(train.CheckpointConfig['S3Uri.$']).toMatch(
         new RegExp(`^States\\.Format\\('s3://.+-models/${model.name}/checkpoints/\\{\\}/'`),
       );

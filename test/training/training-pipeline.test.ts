@@ -268,3 +268,33 @@ describe('TrainingPipeline validation', () => {
     expect(() => FrameworkImage.sklearn('latest')).toThrow("Invalid scikit-learn framework version 'latest'");
   });
 });
+
+// SageMaker syncs /opt/ml/checkpoints with CheckpointConfig.S3Uri; a job without a checkpointing
+// script gets no location (an interruption restarts it either way).
+describe.each([
+  [undefined, true],
+  [true, true],
+  [false, false],
+])('spot training with checkpoints %s', (checkpoints, located) => {
+  test(
+    located ? 'syncs checkpoints with the run folder of the models bucket' : 'has no checkpoint location',
+    () => {
+      const { stack, props } = pipelineFixture();
+      new TrainingPipeline(stack, 'Spot', { ...props, spot: { maxWait: Duration.hours(2), checkpoints } });
+      const definition = stateMachineDefinition(
+        Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0]
+          .Properties,
+      )!;
+      const train = (definition.States as Json).Train.Parameters;
+      expect(train.EnableManagedSpotTraining).toBe(true);
+      expect(train.StoppingCondition.MaxWaitTimeInSeconds).toBe(7200);
+      if (located) {
+        expect(train.CheckpointConfig['S3Uri.$']).toMatch(
+          /^States\.Format\('s3:\/\/test-data-models\/churn\/checkpoints\/\{\}\/'/,
+        );
+      } else {
+        expect(train.CheckpointConfig).toBeUndefined();
+      }
+    },
+  );
+});

@@ -136,7 +136,7 @@ export interface TrainingJobStateProps {
   readonly channels: Array<{ name: string; s3Uri: DynamicS3Uri }>;
   readonly outputPath: DynamicS3Uri;
   /** Managed spot training, when set. */
-  readonly spot?: { maxWaitSeconds: number; checkpointS3Uri: DynamicS3Uri };
+  readonly spot?: { maxWaitSeconds: number; checkpointS3Uri?: DynamicS3Uri };
   /** Where the job's name, ARN and model artifact go in the state. */
   readonly resultPath: string;
   /** Task timeout: the job's runtime (or spot wait) plus time to get instances. */
@@ -225,7 +225,7 @@ export function trainingJobRequest(
       ...(props.spot ? { MaxWaitTimeInSeconds: props.spot.maxWaitSeconds } : {}),
     },
     EnableManagedSpotTraining: props.spot !== undefined,
-    ...(props.spot ? { CheckpointConfig: uri('S3Uri', props.spot.checkpointS3Uri) } : {}),
+    ...(props.spot?.checkpointS3Uri ? { CheckpointConfig: uri('S3Uri', props.spot.checkpointS3Uri) } : {}),
     EnableNetworkIsolation: true,
     EnableInterContainerTrafficEncryption: true,
     ...(job.network ? { VpcConfig: vpcConfig(job.network) } : {}),

@@ -168,7 +168,9 @@ export class ModelStack extends Stack {
       processingInstanceType: MlInstanceType.of(training.processingInstanceType),
       volumeSize: Size.gibibytes(compute.volumeSizeGb),
       maxRuntime: Duration.minutes(compute.maxRuntimeMinutes),
-      spot: compute.spot.enabled ? { maxWait: Duration.minutes(compute.spot.maxWaitMinutes) } : undefined,
+      spot: compute.spot.enabled
+        ? { maxWait: Duration.minutes(compute.spot.maxWaitMinutes), checkpoints: model.checkpoints }
+        : undefined,
       approvalStatus: training.approvalStatus as ModelApprovalStatus,
       codeVersion: props.codeVersion,
       notificationTopic: props.alerts,
