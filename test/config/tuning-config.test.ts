@@ -100,9 +100,7 @@ describe.each(Object.keys(base.environments))("environment %s's tuning budget", 
     const config = configInput() as unknown as Json;
     config.environments[env].training.tuning = { maxJobs: 0, maxParallelJobs: 1 };
     expect(problemsOf(config)).toEqual([
-      expect.stringMatching(
-        new RegExp(`^${env}\\.training\\.tuning\\.maxJobs: must be at least 1`),
-      ),
+      expect.stringMatching(new RegExp(`^${env}\\.training\\.tuning\\.maxJobs: must be at least 1`)),
     ]);
   });
 });

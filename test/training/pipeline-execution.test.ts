@@ -16,8 +16,7 @@ const { assembly, config } = platformAssembly();
 const dev = stateMachineDefinition(assembly, 'Dev/ChurnModel', 'ChurnPipeline/StateMachine');
 /** The state that trains churn: Train, or Tune where it tunes. */
 const TRAINS = modelStep(config.models.find((m) => m.name === 'churn')!.tuning !== undefined).state as
-  | 'Train'
-  | 'Tune';
+  'Train' | 'Tune';
 
 /** The training job whose model a run evaluated: Train's, or Tune's best trial (its request is the trials'). */
 function trainedJob(run: PipelineRun): { request: any; name: string } {
