@@ -114,12 +114,12 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     id: 'MLENV-JOB-KNOWN-KIND',
     productionOnly: false,
     description:
-      'State machines may start only the SageMaker jobs the policy pack checks (training, processing, tuning)',
+      'State machines may start only the SageMaker work the policy pack checks (training, processing and tuning jobs); other SageMaker calls only read, stop, tag or register models',
     fix:
       'Start the work as a training, processing or hyperparameter tuning job, or teach the ML policy pack ' +
       "the job's settings (constructs/policy/rules.ts JOB_SETTINGS and sageMakerJobs) before using it",
     reason:
-      'The time limit, encryption and isolation rules read each kind of job where its request keeps them: a job of another kind (a transform job, an AutoML job) would pass them unchecked',
+      'The time limit, encryption and isolation rules read each kind of job where its request keeps them: work of another kind (a transform or AutoML job, a SageMaker Pipelines execution, a monitoring schedule, a cluster) would pass them unchecked',
   },
   {
     id: 'MLENV-REGISTRY-ACCESS',
@@ -237,11 +237,11 @@ export const RULE_CHECKS: { readonly [id in MlPolicyRuleId]: Check } = {
     // An unreadable definition is a finding of the other job rules already.
     if (definition === undefined) return [];
     return taskStates(definition).flatMap((state) => {
-      const started = startedJob(state.resource);
-      if (started === undefined || started in KNOWN_JOB_APIS) return [];
+      const action = sageMakerAction(state.resource);
+      if (action === undefined || action in KNOWN_JOB_APIS || STARTS_NO_COMPUTE.test(action)) return [];
       return [
         {
-          problem: `state '${state.name}' starts a SageMaker job with ${started} (${state.resource}), a kind of job the ML policy pack does not check`,
+          problem: `state '${state.name}' starts SageMaker work with ${action} (${state.resource}), which the ML policy pack does not check`,
           location: 'Properties/DefinitionString',
         },
       ];
@@ -449,6 +449,19 @@ function startedJob(resource: string): string | undefined {
   return /:sagemaker:(create[A-Za-z0-9]*Job(?:V\d+)?)(?:\.[A-Za-z0-9:]+)?$/.exec(resource)?.[1];
 }
 
+/** The SageMaker API a Task's resource calls (`createTransformJob`, `startPipelineExecution`), if any. */
+function sageMakerAction(resource: string): string | undefined {
+  return /:sagemaker:([A-Za-z0-9]+)(?:\.[A-Za-z0-9:]+)?$/.exec(resource)?.[1];
+}
+
+/**
+ * SageMaker APIs that start no compute of their own: reads, stops, tags and the model registry.
+ * Any other (a transform or AutoML job, a pipeline execution, a monitoring schedule, a cluster)
+ * may run instances the job rules cannot see, so MLENV-JOB-KNOWN-KIND fails closed on it.
+ */
+const STARTS_NO_COMPUTE =
+  /^(describe|list|get|search|batchDescribe|batchGet|stop|addTags|deleteTags|createModelPackage|updateModelPackage)/;
+
 /** Runs a check on each SageMaker job of the resource; a definition that cannot be read is a finding. */
 function jobFindings(resource: TemplateResource, check: (job: SageMakerJob) => Finding[]): Finding[] {
   const jobs = sageMakerJobs(resource);
@@ -535,7 +548,14 @@ function trainingJobDefinitions(
     return [{ settings: parameters, prefix: 'TrainingJobDefinitions', name: 'TrainingJobDefinitions' }];
   }
   if (Array.isArray(listed) && listed.length > 0) {
-    return listed.map((settings, i) => ({ settings, name: `TrainingJobDefinitions[${i}]` }));
+    // A request that also has the singular one has it checked too, whichever SageMaker would use.
+    const singular = valueAt(parameters, 'TrainingJobDefinition');
+    return [
+      ...listed.map((settings, i) => ({ settings, name: `TrainingJobDefinitions[${i}]` })),
+      ...(singular === undefined
+        ? []
+        : [{ settings: parameters, prefix: 'TrainingJobDefinition', name: 'TrainingJobDefinition' }]),
+    ];
   }
   return [{ settings: parameters, prefix: 'TrainingJobDefinition', name: 'TrainingJobDefinition' }];
 }

@@ -874,6 +874,18 @@ describe('tuning jobs (createHyperParameterTuningJob)', () => {
     );
     expect(message).not.toContain('TrainingJobDefinitions[0]');
   });
+
+  test('a singular TrainingJobDefinition beside the list is checked too', () => {
+    const compliant = TUNING_JOB.TrainingJobDefinition;
+    const message = synthError((stack) =>
+      tuning(stack, {
+        ...withDefinitions(compliant),
+        TrainingJobDefinition: without(compliant, 'EnableNetworkIsolation'),
+      }),
+    );
+    expectViolation(message, 'MLENV-JOB-ISOLATION', 'Prod/Ml/Pipeline/Resource');
+    expect(message).toContain('TrainingJobDefinition.EnableNetworkIsolation');
+  });
 });
 
 describe('MLENV-JOB-KNOWN-KIND', () => {
@@ -898,10 +910,15 @@ describe('MLENV-JOB-KNOWN-KIND', () => {
     ).not.toThrow();
   });
 
+  // Each runs instances: a batch transform, AutoML's jobs, a SageMaker Pipelines execution's
+  // steps, a monitoring schedule's jobs, a HyperPod cluster.
   test.each([
     ['arn:aws:states:::sagemaker:createTransformJob.sync', 'createTransformJob'],
     ['arn:aws:states:::aws-sdk:sagemaker:createAutoMLJobV2', 'createAutoMLJobV2'],
-  ])('a state that starts a job of another kind (%s) fails, naming the kind', (resource, kind) => {
+    ['arn:aws:states:::aws-sdk:sagemaker:startPipelineExecution', 'startPipelineExecution'],
+    ['arn:aws:states:::aws-sdk:sagemaker:createMonitoringSchedule', 'createMonitoringSchedule'],
+    ['arn:aws:states:::aws-sdk:sagemaker:createCluster', 'createCluster'],
+  ])('a state that starts SageMaker work of another kind (%s) fails, naming the API', (resource, kind) => {
     const message = synthError(
       (stack) =>
         new sfn.StateMachine(stack, 'Batch', {
@@ -913,6 +930,30 @@ describe('MLENV-JOB-KNOWN-KIND', () => {
         }),
     );
     expectViolation(message, 'MLENV-JOB-KNOWN-KIND', 'Prod/Ml/Batch/Resource');
-    expect(message).toContain(`state 'Transform' starts a SageMaker job with ${kind} `);
+    expect(message).toContain(`state 'Transform' starts SageMaker work with ${kind} `);
+  });
+
+  test('reads, stops and the model registry start nothing and pass', () => {
+    expect(() =>
+      synth((stack) => {
+        pipeline(stack);
+        const call = (id: string, action: string) =>
+          new sfn.CustomState(stack, id, {
+            stateJson: {
+              Type: 'Task',
+              Resource: `arn:aws:states:::aws-sdk:sagemaker:${action}`,
+              Parameters: {},
+            },
+          });
+        new sfn.StateMachine(stack, 'Registry', {
+          definitionBody: sfn.DefinitionBody.fromChainable(
+            call('List', 'listModelPackages')
+              .next(call('Describe', 'describeModelPackage'))
+              .next(call('Register', 'createModelPackage'))
+              .next(call('Stop', 'stopTrainingJob')),
+          ),
+        });
+      }),
+    ).not.toThrow();
   });
 });
