@@ -22,7 +22,7 @@ import { LOG_RETENTION_DAYS } from './log-retention';
 import { derivedNames, jobNames, nameProblems } from './derived-names';
 import { EVALUATION_METRICS, PROBLEM_TYPES } from './evaluation-metrics';
 import { modelTuningProblems, modelTuningSchema, tuningBudgetSchema } from './tuning-schema';
-import { tuningBudgetProblems } from '../constructs/training/tuning';
+import { searchSpaceProblems, tuningBudgetProblems } from '../constructs/training/tuning';
 
 /** A path inside the project, relative to its root. */
 const relativePath = z
@@ -669,6 +669,16 @@ export const configSchema = configShape.superRefine((config, ctx) => {
         message: `'${n}' is used by another model`,
       });
     }
+    // Job names are `<model>-<step>-<run id>` and each model's roles allow `<model>-<step>-*`:
+    // model `churn`'s would also cover the jobs of a model `churn-tune` (`churn-tune-...`).
+    const under = names.find((other) => other !== n && n.startsWith(`${other}-`));
+    if (under !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models', i, 'name'],
+        message: `'${n}' starts with model ${under}'s name and a dash: its SageMaker jobs would be named like ${under}'s, which ${under}'s roles may run and assume; choose a name that does not`,
+      });
+    }
   });
   const { staging, prod } = config.environments;
   if (staging && prod) {
@@ -697,6 +707,17 @@ export const configSchema = configShape.superRefine((config, ctx) => {
     const budgetValid = tuningBudgetSchema.safeParse(training.tuning).success;
     for (const message of budgetValid ? tuningBudgetProblems(training.tuning) : []) {
       ctx.addIssue({ code: 'custom', path: ['environments', name, 'training', 'tuning'], message });
+    }
+    for (const model of budgetValid ? config.models : []) {
+      for (const message of model.tuning
+        ? searchSpaceProblems(model.tuning.ranges as never, training.tuning.maxJobs)
+        : []) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'training', 'tuning', 'maxJobs'],
+          message: `model ${model.name}: ${message}`,
+        });
+      }
     }
     if (!SELF_APPROVING_ENVIRONMENTS.includes(name) && training.approvalStatus === 'Approved') {
       ctx.addIssue({

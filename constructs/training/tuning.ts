@@ -80,7 +80,39 @@ const RESERVED = (name: string) => name.startsWith('sagemaker_') || name === '_t
 
 /** What is wrong with `tuning`, one line each: its search (`tuningSearchProblems`) and its budget. */
 export function tuningProblems(tuning: TuningOptions, metrics: readonly string[]): string[] {
-  return [...tuningSearchProblems(tuning, metrics), ...tuningBudgetProblems(tuning)];
+  return [
+    ...tuningSearchProblems(tuning, metrics),
+    ...tuningBudgetProblems(tuning),
+    ...searchSpaceProblems(tuning.ranges, tuning.maxJobs),
+  ];
+}
+
+/**
+ * How many different trials the ranges allow, when every range is integer or categorical; a
+ * continuous range allows any number (undefined).
+ */
+export function searchCombinations(ranges: Readonly<Record<string, TuningRange>>): number | undefined {
+  let combinations = 1;
+  for (const range of Object.values(ranges)) {
+    if (range.type === 'continuous') return undefined;
+    combinations *= range.type === 'integer' ? range.max - range.min + 1 : range.values.length;
+  }
+  return combinations;
+}
+
+/**
+ * SageMaker refuses a tuning job whose ranges allow fewer combinations than
+ * `MaxNumberOfTrainingJobs` ("You don't have enough combinations of hyperparameter ranges").
+ */
+export function searchSpaceProblems(
+  ranges: Readonly<Record<string, TuningRange>>,
+  maxJobs: number,
+): string[] {
+  const combinations = searchCombinations(ranges);
+  if (combinations === undefined || combinations >= maxJobs) return [];
+  return [
+    `tuning.ranges allow ${combinations} combinations, fewer than tuning.maxJobs (${maxJobs}): SageMaker refuses such a tuning job; widen a range or run fewer trials`,
+  ];
 }
 
 /** What is wrong with the number of trials, one line each. */
@@ -135,8 +167,14 @@ export function tuningSearchProblems(
   return problems;
 }
 
+/** A package metadata key is at most 128 characters: `tuned.<name>` leaves 122 for the name. */
+const MAX_RANGE_NAME = 128 - 'tuned.'.length;
+
 function rangeProblems(name: string, range: TuningRange): string[] {
   if (RESERVED(name)) return ['is set by SageMaker, not searched'];
+  if (name.length > MAX_RANGE_NAME) {
+    return [`the name is ${name.length} characters; the package records it as tuned.<name>, at most 128`];
+  }
   if (range.type === 'categorical') {
     const problems: string[] = [];
     if (range.values.length < 1 || range.values.length > MAX_TUNING_RANGES) {

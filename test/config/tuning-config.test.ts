@@ -26,7 +26,7 @@ describe.each(base.models.map((model, i) => [model.name, i] as const))(
       const model = config.models[i];
       const metric = Object.keys(METRIC_GROUPS[model.problemType])[0];
       const first = Object.keys(model.hyperparameters)[0];
-      model.tuning = { objective: metric, ranges: { [first]: { type: 'integer', min: 1, max: 9 } } };
+      model.tuning = { objective: metric, ranges: { [first]: { type: 'integer', min: 1, max: 50 } } };
       edit(model.tuning, config);
       return config;
     };
@@ -125,4 +125,48 @@ test.each(
     metric: `validation:${metric}`,
     direction: better === 'higher' ? 'Maximize' : 'Minimize',
   });
+});
+
+// SageMaker refuses a tuning job whose integer and categorical ranges allow fewer combinations than
+// MaxNumberOfTrainingJobs; each environment's budget is checked against each tuned model.
+describe.each(Object.keys(base.environments))(
+  "environment %s's budget against a small search space",
+  (env) => {
+    test.each(base.models.map((m, i) => [m.name, i] as const))('model %s', (name, i) => {
+      const config = configInput() as unknown as Json;
+      const model = config.models[i];
+      const first = Object.keys(model.hyperparameters)[0];
+      model.tuning = {
+        objective: Object.keys(METRIC_GROUPS[model.problemType])[0],
+        ranges: { [first]: { type: 'categorical', values: ['a', 'b'] } },
+      };
+      for (const each of Object.values(config.environments) as Json[]) {
+        each.training.tuning = { maxJobs: 2, maxParallelJobs: 1 };
+      }
+      config.environments[env].training.tuning = { maxJobs: 3, maxParallelJobs: 1 };
+      expect(problemsOf(config)).toEqual([
+        `${env}.training.tuning.maxJobs: model ${name}: tuning.ranges allow 2 combinations, fewer than tuning.maxJobs (3): SageMaker refuses such a tuning job; widen a range or run fewer trials`,
+      ]);
+      config.environments[env].training.tuning = { maxJobs: 2, maxParallelJobs: 1 };
+      expect(problemsOf(config)).toEqual([]);
+    });
+  },
+);
+
+// Each model's roles allow `<model>-<step>-*` jobs: a model named after another and a dash would
+// have its jobs fall under the other's.
+test.each(base.models.map((m) => m.name))('a model named %s-<anything> is refused', (name) => {
+  const config = configInput() as unknown as Json;
+  const copy = structuredClone(config.models.find((m: Json) => m.name === name));
+  copy.name = `${name}-tune`.slice(0, 18);
+  config.models.push(copy);
+  expect(problemsOf(config)).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(
+        new RegExp(
+          `^models\\.${config.models.length - 1}\\.name: '${copy.name}' starts with model ${name}'s name and a dash`,
+        ),
+      ),
+    ]),
+  );
 });

@@ -201,6 +201,16 @@ describe('tuning props are validated', () => {
       { ranges: { _tuning_objective_metric: { type: 'categorical', values: ['a'] } } },
       'is set by SageMaker, not searched',
     ],
+    [
+      'a name too long for the package metadata key tuned.<name>',
+      { ranges: { ['x'.repeat(123)]: { type: 'integer', min: 1, max: 9 } } },
+      'the name is 123 characters; the package records it as tuned.<name>, at most 128',
+    ],
+    [
+      'fewer combinations than trials',
+      { maxJobs: 5, ranges: { x: { type: 'integer', min: 1, max: 2 } } },
+      'tuning.ranges allow 2 combinations, fewer than tuning.maxJobs (5)',
+    ],
   ])('%s', (_what, tuning, message) => {
     expect(build(tuning)).toThrow(message);
   });

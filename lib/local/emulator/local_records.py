@@ -324,7 +324,9 @@ LIST_TRIALS = botocore.session.get_session().get_service_model("sagemaker").oper
 )
 
 
-def _tuning_job(backend: Any, name: str) -> Any:
+def _tuning_job(backend: Any, name: Any) -> Any:
+    if not isinstance(name, str):
+        raise AWSValidationException(f"1 validation error detected: Value '{name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must be a string")
     job = backend.hyper_parameter_tuning_jobs.get(name)
     if job is None:
         # DescribeHyperParameterTuningJob's answer for it (moto's), so both calls say the same.
@@ -410,10 +412,12 @@ def _checked(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _page_start(token: str | None, name: str) -> int:
-    if not token:
+def _page_start(token: Any, name: str) -> int:
+    if token is None or token == "":
         return 0
     try:
+        if not isinstance(token, str):
+            raise TypeError(token)
         start = json.loads(base64.urlsafe_b64decode(token.encode()))
         if start["tuningJob"] == name and isinstance(start["next"], int) and start["next"] >= 0:
             return int(start["next"])

@@ -350,6 +350,7 @@ def test_an_unknown_tuning_job_is_resource_not_found(sagemaker):
     ({"SortOrder": "Up"}, "sortOrder"),
     ({"StatusEquals": "Done"}, "statusEquals"),
     ({"NextToken": "not-a-token"}, None),
+    ({"NextToken": 5}, None),
 ])
 def test_a_request_outside_the_apis_model_is_a_validation_error(unchecked, sagemaker, request_members, field):
     name = "checked-tune-0a1b2c3d"
@@ -361,6 +362,14 @@ def test_a_request_outside_the_apis_model_is_a_validation_error(unchecked, sagem
     assert error["Code"] == "ValidationException"
     if field:
         assert "at '%s' failed to satisfy constraint" % field in error["Message"]
+
+
+@pytest.mark.parametrize("name", [["a-tune"], {"a": 1}, 7])
+def test_a_tuning_job_name_that_is_not_a_string_is_a_validation_error(unchecked, name):
+    for call in (unchecked.list_training_jobs_for_hyper_parameter_tuning_job, unchecked.stop_hyper_parameter_tuning_job):
+        with pytest.raises(ClientError) as raised:
+            call(HyperParameterTuningJobName=name)
+        assert raised.value.response["Error"]["Code"] == "ValidationException"
 
 
 def test_stopping_a_tuning_job_stops_it_and_its_running_trials(emulator, sagemaker):
