@@ -829,7 +829,7 @@ function instanceProblems(
     const fix =
       facts.distributions.length === 0
         ? `set 1 (${facts.what} offers no distribution)`
-        : `set 1, or declare how train.py shares the work (models[${i}].distribution: ${offered})`;
+        : `set 1, or make train.py share the work and then declare how (models[${i}].distribution: ${offered}; docs/guide/training.md, "Compute per model")`;
     problems.push([
       at.instanceCount,
       `is ${compute.instanceCount}, but model ${model.name} declares no distribution (models[${i}].distribution is 'none'): its train.py would run alone on each instance, so the other instances would be paid for and idle; ${fix}`,

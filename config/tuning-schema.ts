@@ -53,7 +53,10 @@ export const modelTuningSchema = z
   .strictObject({
     objective: z
       .string()
-      .regex(/^[a-z][a-z0-9_]*$/, 'must be a metric name of evaluation.json, e.g. auc')
+      .regex(
+        /^[a-z][a-z0-9_]*$/,
+        "must be a metric name of the problem type's group in ml/evaluation-metrics.json",
+      )
       .describe(
         "The metric of the model's `problemType` the tuning job optimizes, as the training job prints it on the validation split (`validation:<metric>`), in the metric's better direction (`ml/evaluation-metrics.json`).",
       ),
@@ -148,7 +151,19 @@ export function modelTuningProblems(model: {
     if (!(name in model.hyperparameters)) {
       problems.push([
         ['tuning', 'ranges', name],
-        `is not one of model ${model.name}'s hyperparameters (${Object.keys(model.hyperparameters).join(', ')}): its train.py would refuse the argument in every trial`,
+        `is not one of model ${model.name}'s hyperparameters (${Object.keys(model.hyperparameters).join(', ')}): add it there with a value train.py takes (each trial passes it as --${name})`,
+      ]);
+    }
+  }
+  // A trial passes each value as the configured one's argument: its type must be the configured one's.
+  for (const [name, range] of Object.entries(tuning.ranges)) {
+    const configured = model.hyperparameters[name];
+    if (configured === undefined) continue;
+    const kinds = range.type === 'categorical' ? [...new Set(range.values.map((v) => typeof v))] : ['number'];
+    if (kinds.some((kind) => kind !== typeof configured)) {
+      problems.push([
+        ['tuning', 'ranges', name],
+        `gives ${kinds.join(' and ')} values, but model ${model.name}'s ${name} is a ${typeof configured} (${String(configured)}): train.py would refuse them in every trial`,
       ]);
     }
   }

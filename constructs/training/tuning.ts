@@ -159,7 +159,9 @@ export function tuningSearchProblems(
     const band = tuning.hyperband;
     if (!band) problems.push('tuning.hyperband (minResource, maxResource) is required with Hyperband');
     else if (!whole(band.minResource) || !whole(band.maxResource) || band.minResource > band.maxResource) {
-      problems.push('tuning.hyperband: minResource and maxResource must be whole numbers >= 1, min <= max');
+      problems.push(
+        `tuning.hyperband: minResource (${band.minResource}) and maxResource (${band.maxResource}) must be whole numbers >= 1, min <= max`,
+      );
     }
   } else if (tuning.hyperband) {
     problems.push(`tuning.hyperband is for the Hyperband strategy only, not ${strategy}`);

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetJobCommand, type GlueClient } from '@aws-sdk/client-glue';
 import {
+  DescribeHyperParameterTuningJobCommand,
   DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
   type SageMakerClient,
@@ -109,6 +110,19 @@ export async function resolveLogTarget(
       `${target} is neither an execution of ${directory.environment}'s pipelines nor a job of its models (${Object.keys(directory.models).join(', ') || 'none'}), whose jobs are named <model>-<${steps}>-<run id>`,
     );
   }
+  // A tuning job has no log of its own: its trials' (training jobs named after it) are its log.
+  const tuning = Object.keys(directory.models).some((model) =>
+    target.startsWith(new ModelLayout(model).jobNamePrefix(TUNE_STEP.jobStep)),
+  );
+  if (tuning && (await tuningJobExists(clients.sagemaker, target))) {
+    return {
+      job: {
+        kind,
+        name: target,
+        streams: [{ logGroupName: SAGEMAKER_GROUPS[kind], logStreamNamePrefix: `${target}-` }],
+      },
+    };
+  }
   if (await jobExists(clients.sagemaker, kind, target)) {
     return {
       job: {
@@ -119,6 +133,21 @@ export async function resolveLogTarget(
     };
   }
   throw new Error(`no execution of ${directory.environment}'s pipelines and no ${kind} is named ${target}`);
+}
+
+/** Whether `name` is a tuning job SageMaker knows (an unknown one is a ResourceNotFound). */
+async function tuningJobExists(sagemaker: JobLogsClients['sagemaker'], name: string): Promise<boolean> {
+  // A trial's name (`<tuning job>-NNN-<hex>`) is a training job's: not described as a tuning job.
+  if (/-\d{3}-[0-9a-f]{8}$/.test(name)) return false;
+  try {
+    await sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    return true;
+  } catch (error) {
+    const { name: errorName, message } = error as Error;
+    if (/ResourceNotFound|ValidationException/.test(errorName) || /could not find/i.test(message))
+      return false;
+    throw error;
+  }
 }
 
 async function jobExists(

@@ -101,7 +101,7 @@ describe.each(frameworks)('a %s model', (_name, framework) => {
       const fix =
         facts.distributions.length === 0
           ? `set 1 (${facts.what} offers no distribution)`
-          : `set 1, or declare how train.py shares the work (models[0].distribution: ${facts.distributions.map((d) => `'${d}'`).join(', ')})`;
+          : `set 1, or make train.py share the work and then declare how (models[0].distribution: ${facts.distributions.map((d) => `'${d}'`).join(', ')}; docs/guide/training.md, "Compute per model")`;
       expect(problemsOf(config)).toEqual([
         `${env}.training.instanceCount: is 2, but model only declares no distribution (models[0].distribution is 'none'): its train.py would run alone on each instance, so the other instances would be paid for and idle; ${fix}`,
       ]);

@@ -64,6 +64,16 @@ describe.each(base.models.map((model, i) => [model.name, i] as const))(
         ),
       ],
       [
+        'categorical values of another type than the configured value (each trial passes one to train.py)',
+        (t) => {
+          const [first] = Object.keys(t.ranges);
+          t.ranges[first] = { type: 'categorical', values: Array.from({ length: 30 }, (_, k) => `v${k}`) };
+        },
+        new RegExp(
+          `^models\\.${i}\\.tuning\\.ranges\\.[a-z-]+: gives string values, but model ${name}'s [a-z-]+ is a number`,
+        ),
+      ],
+      [
         'an unknown strategy',
         (t) => (t.strategy = 'Grid'),
         new RegExp(`^models\\.${i}\\.tuning\\.strategy: must be one of Bayesian, Random, Hyperband`),
@@ -138,7 +148,7 @@ describe.each(Object.keys(base.environments))(
       const first = Object.keys(model.hyperparameters)[0];
       model.tuning = {
         objective: Object.keys(METRIC_GROUPS[model.problemType])[0],
-        ranges: { [first]: { type: 'categorical', values: ['a', 'b'] } },
+        ranges: { [first]: { type: 'categorical', values: [1, 2] } },
       };
       for (const each of Object.values(config.environments) as Json[]) {
         each.training.tuning = { maxJobs: 2, maxParallelJobs: 1 };

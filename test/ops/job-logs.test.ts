@@ -1,6 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GlueClient } from '@aws-sdk/client-glue';
 import {
+  DescribeHyperParameterTuningJobCommand,
   DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
   SageMakerClient,
@@ -415,3 +416,21 @@ describe("a tuning job of an execution: its trials' logs", () => {
     },
   );
 });
+
+test.each(config.models.map((m) => m.name))(
+  "model %s's tuning job, by its name: its trials' logs (the streams that start with its name)",
+  async (model) => {
+    const name = `${model}-tune-0123456789`;
+    sagemaker
+      .on(DescribeHyperParameterTuningJobCommand, { HyperParameterTuningJobName: name })
+      .resolves({ HyperParameterTuningJobName: name });
+    const directory = { environment: 'dev', models: { [model]: {} } } as unknown as EnvironmentDirectory;
+    expect(await resolveLogTarget(clients, directory, name)).toEqual({
+      job: {
+        kind: 'training job',
+        name,
+        streams: [{ logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: `${name}-` }],
+      },
+    });
+  },
+);

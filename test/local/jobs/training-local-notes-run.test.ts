@@ -70,7 +70,7 @@ test("a GPU, two-instance tuning trial runs here on the CPU as one host, says so
   ]);
   const notes = [
     `${TYPE} is a GPU instance type: this job runs on this machine's CPU (SM_NUM_GPUS=0)`,
-    'InstanceCount 2: this job trains on one host here (algo-1); on AWS, 2 hosts share the work (torch_distributed; here without its launcher)',
+    'InstanceCount 2: this job trains on one host here (algo-1); on AWS, 2 hosts share the work if train.py does as its model declares (torch_distributed; here without its launcher)',
   ];
   expect(result.log.split('\n').slice(0, 3)).toEqual([...notes, 'trained']);
   expect(streamed.slice(0, 3)).toEqual([...notes, 'trained']);

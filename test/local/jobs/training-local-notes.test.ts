@@ -96,7 +96,7 @@ describe.each([
       ...(how === undefined
         ? []
         : [
-            `InstanceCount ${count}: this job trains on one host here (algo-1); on AWS, ${count} hosts share the work${how}`,
+            `InstanceCount ${count}: this job trains on one host here (algo-1); on AWS, ${count} hosts share the work if train.py does as its model declares${how}`,
           ]),
     ]);
   });

@@ -205,7 +205,7 @@ function localNotes(request: CreateTrainingJobRequest): string[] {
         ? ' (sharded input; here one host reads every shard)'
         : '';
     notes.push(
-      `InstanceCount ${count}: this job trains on one host here (${HOST}); on AWS, ${count} hosts share the work${how}`,
+      `InstanceCount ${count}: this job trains on one host here (${HOST}); on AWS, ${count} hosts share the work if train.py does as its model declares${how}`,
     );
   }
   return notes;
