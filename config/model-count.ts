@@ -2,8 +2,8 @@ import { type MlEnvConfigInput, modelCodeDirectory } from './schema';
 
 /**
  * The configuration `input` with `count` models: its first model and copies of it named
- * `<name>-2`, `<name>-3`, ... (the benchmark's and the scale test's N = 1, 10, 50), each running
- * the first model's code.
+ * `<name>2`, `<name>3`, ... (the benchmark's and the scale test's N = 1, 10, 50), each running
+ * the first model's code. (Not `<name>-2`: a model named after another and a dash is refused.)
  */
 export function withModelCount(input: MlEnvConfigInput, count: number): MlEnvConfigInput {
   if (!Number.isInteger(count) || count < 1)
@@ -14,7 +14,7 @@ export function withModelCount(input: MlEnvConfigInput, count: number): MlEnvCon
     ...input,
     models: Array.from({ length: count }, (_, i) => ({
       ...first,
-      name: i === 0 ? first.name : `${first.name}-${i + 1}`,
+      name: i === 0 ? first.name : `${first.name}${i + 1}`,
       code: modelCodeDirectory(first),
     })),
   };

@@ -6,6 +6,7 @@ import type { DeployedResource } from '../../lib/tools/calls/deployed-assembly';
 import { type IntegrationBackend, runAuthorizedExecution } from '../../lib/local/authorized-execution';
 import { ModelStack } from '../../lib/platform/stacks/model-stack';
 import { platformAssembly } from '../support/platform';
+import { TRAINING_ANSWERS } from '../support/pipeline-harness';
 import { grants, withoutStatements } from '../support/without-statements';
 
 const { assembly, config } = platformAssembly();
@@ -46,6 +47,9 @@ function servicesFor(machine: DeployedResource, published: JsonObject[]): Integr
             S3ModelArtifacts: `${String(asObject(p.OutputDataConfig)?.S3OutputPath)}${String(p.TrainingJobName)}/output/model.tar.gz`,
           },
         };
+      // DescribeHyperParameterTuningJob of the finished tuning job, as the pipeline harness answers it.
+      case 'sagemaker:createHyperParameterTuningJob':
+        return TRAINING_ANSWERS.Tune(p);
       case 'aws-sdk:s3:getObject':
         if (p.Key === DatasetLayout.latestKey(model.name))
           return { Body: JSON.stringify(DatasetLayout.latest(String(p.Bucket), model.name, VERSION)) };

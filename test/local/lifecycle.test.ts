@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../config/repo-root';
 import { asObject } from '../../cfn/json-values';
 import { ModelLayout } from '../../constructs/common/model-layout';
+import { modelStep } from '../../constructs/training/pipeline-steps';
 import { pascalCase } from '../../cfn/pascal-case';
 import { modelResourceName, type ModelConfig } from '../../config';
 import { emulatorStatus } from '../../lib/local/emulator';
@@ -45,6 +46,9 @@ jest.setTimeout(300_000);
 const { config } = platformAssembly();
 const env = localEnvironment(config);
 const model: ModelConfig = config.models[0];
+/** The state whose job trains a model: Train, or Tune (its record is its best trial's run). */
+const trainsIn = (trained: ModelConfig) => modelStep(trained.tuning !== undefined).state;
+const TRAINS = trainsIn(model);
 const layout = new ModelLayout(model.name);
 const stateDir = mkdtempSync(join(tmpdir(), 'mlenv-lifecycle-'));
 
@@ -100,7 +104,9 @@ const passesGate = (value: number) => {
 async function expectTrainedWithItsLock(trained: ModelConfig, run: LocalTrainResult): Promise<void> {
   const lock = modelLock(trained);
   if (lockMismatch(lock.target, await interpreterOf())) return; // the run's note says so instead
-  const line = run.record.jobs.Train?.log.split('\n').find((l) => l.startsWith('train: ran on '));
+  const line = run.record.jobs[trainsIn(trained)]?.log
+    .split('\n')
+    .find((l) => l.startsWith('train: ran on '));
   expect(line).toBeDefined();
   const ranOn = Object.fromEntries(
     line!
@@ -211,10 +217,15 @@ describe('the model lifecycle in the local environment (npm start)', () => {
     ).json()) as { experiment: { name: string } };
     expect(experiment.experiment.name).toBe(model.name);
     expect(run.info.status).toBe('FINISHED');
-    // The configured hyperparameters and the dataset version; the evaluation's metrics.
+    // The configured hyperparameters (a tuned run's best trial's values for those it searched) and
+    // the dataset version; the evaluation's metrics.
     const params = byKey(run.data.params);
+    const tuned =
+      Object.values(result.train.record.tuningJobs)[0]?.description.BestTrainingJob?.TunedHyperParameters ??
+      {};
+    expect(Object.keys(tuned).sort()).toEqual(Object.keys(model.tuning?.ranges ?? {}).sort());
     for (const [name, value] of Object.entries(model.hyperparameters)) {
-      expect([name, params[name]?.value]).toEqual([name, String(value)]);
+      expect([name, params[name]?.value]).toEqual([name, tuned[name] ?? String(value)]);
     }
     expect(params.dataset_version.value).toBe(result.train.input.datasetVersion);
     const metrics = byKey(run.data.metrics);
@@ -680,20 +691,23 @@ describe('failures in the local environment', () => {
   });
 
   test('a call the deployed policies deny fails its step with AccessDenied, as on AWS', async () => {
-    // The same deployment, but the state machine's role may no longer create training jobs.
+    // The same deployment, but the state machine's role may no longer create the model's training
+    // (or tuning) jobs.
+    const action =
+      TRAINS === 'Tune' ? 'sagemaker:CreateHyperParameterTuningJob' : 'sagemaker:CreateTrainingJob';
     const denied = await LocalDeployment.connect({ stateDir, config });
     const pipeline = denied.trainingPipeline(model.name);
     withoutStatements(denied.authz.inventory, String(pipeline.properties.RoleArn), (s) =>
-      JSON.stringify(s.Action).includes('sagemaker:CreateTrainingJob'),
+      JSON.stringify(s.Action).includes(action),
     );
     const run = await localTrain(denied, { model: model.name, rows: 120 });
     expect(run.status).toBe('FAILED');
-    expect(run.cause).toMatch(
-      /^AccessDenied: .* is not authorized to perform sagemaker:CreateTrainingJob on /,
+    expect(run.cause).toMatch(new RegExp(`^AccessDenied: .* is not authorized to perform ${action} on `));
+    // The training pipeline's Train (or Tune) state (inside the data pipeline's `Train`, where it has one).
+    expect(run.states.find((s) => s.status === 'failed')?.state).toMatch(
+      new RegExp(`^(Train > )?${TRAINS}$`),
     );
-    // The training pipeline's Train state (inside the data pipeline's `Train`, where it has one).
-    expect(run.states.find((s) => s.status === 'failed')?.state).toMatch(/^(Train > )?Train$/);
-    expect(run.record.jobs.Train).toBeUndefined(); // nothing ran
+    expect(run.record.jobs[TRAINS]).toBeUndefined(); // nothing ran
   });
 });
 
@@ -775,7 +789,7 @@ describe('history and logs of the local runs', () => {
   });
 
   test("the training job reports the configured metrics and the package's artifact", async () => {
-    const job = result.train.record.jobs.Train?.description as { TrainingJobName: string } | undefined;
+    const job = result.train.record.jobs[TRAINS]?.description as { TrainingJobName: string } | undefined;
     const described = await deployment.clients.sagemaker.send(
       new DescribeTrainingJobCommand({ TrainingJobName: job!.TrainingJobName }),
     );
@@ -789,7 +803,7 @@ describe('history and logs of the local runs', () => {
   });
 
   test("mlenv logs local <execution> prints the training script's metric lines; status lists the run", async () => {
-    const job = result.train.record.jobs.Train?.description as { TrainingJobName: string } | undefined;
+    const job = result.train.record.jobs[TRAINS]?.description as { TrainingJobName: string } | undefined;
     const described = await deployment.clients.sagemaker.send(
       new DescribeTrainingJobCommand({ TrainingJobName: job!.TrainingJobName }),
     );

@@ -18,6 +18,7 @@ import { deterministicTarGz } from '../../../cfn/deterministic-tar';
 import { pascalCase } from '../../../cfn/pascal-case';
 import { platformAssembly } from '../../support/platform';
 import { BUILD_SOURCE, storeWithBuildSource } from './build-source';
+import { renderedTrainingRequest } from '../../support/rendered-training-request';
 
 type Json = Record<string, any>;
 const { assembly, config } = platformAssembly();
@@ -93,13 +94,12 @@ describe.each(config.models.map((m) => [m.name]))(
     const LINE = 'ValueError: the target column has one class';
     let failure: Error;
 
-    /** Runs the Train state's training job with `train` as its script; returns its description. */
+    /**
+     * Runs the model's training job (Train's, or a trial of its Tune) with `train` as its script;
+     * returns its description.
+     */
     async function failedTraining(train: string) {
-      const text = JSON.stringify((definition.States as Json).Train.Parameters).replace(
-        /"(\w+)\.\$":"States\.Format\('([^']*)', \$\.run\.id\)"/g,
-        (_m, key: string, format: string) => `"${key}":"${format.replace('{}', 'f'.repeat(32))}"`,
-      );
-      const params = JSON.parse(text) as Json;
+      const params = renderedTrainingRequest(definition.States as Json, 'f'.repeat(32));
       const code = params.InputDataConfig.find((c: Json) => c.ChannelName === 'code');
       code.DataSource.S3DataSource.S3Uri = 's3://code/failing.tar.gz';
       params.HyperParameters.sagemaker_submit_directory = '/opt/ml/input/data/code/failing.tar.gz';
@@ -179,6 +179,7 @@ describe.each(config.models.map((m) => [m.name]))(
         states: [],
         metrics: {},
         checkedCalls: [],
+        record: { jobs: {}, published: [], registered: [], tuningJobs: {} },
       } as unknown as LocalTrainResult;
       const summary = formatTrainResult(result).split('\n');
       expect(summary).toContain(`  error     ${LINE}`);

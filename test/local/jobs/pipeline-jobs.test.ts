@@ -14,6 +14,8 @@ import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runProcessingJob } from '../../../lib/tools/integrations/sagemaker-job/processing-job';
 import { syncTaskOutput } from '../../../lib/tools/integrations/sagemaker-job/sync-task';
 import { runTrainingJob } from '../../../lib/tools/integrations/sagemaker-job/training-job';
+import { trialRequest } from '../../../lib/tools/integrations/tuning-job/trial-definitions';
+import { trialName } from '../../../lib/tools/integrations/tuning-job/tuning-description';
 import { deterministicTarGz } from '../../../cfn/deterministic-tar';
 import { type PipelineRun, runPipeline } from '../../support/pipeline-harness';
 import { platformAssembly } from '../../support/platform';
@@ -40,6 +42,50 @@ function renderedPipeline(model: ModelConfig) {
   return { definition, states, codeUri, raw: `s3://${curated.replace(/-curated$/, '-raw')}/${model.name}` };
 }
 
+/** The state that trains a pipeline's model: Train, or Tune (its best trial's model goes on). */
+const trainingState = (states: Json): 'Train' | 'Tune' => (states.Tune ? 'Tune' : 'Train');
+
+/** A training job's request as a pipeline's state defines it: Train's, or a Tune's trials'. */
+function trainingTemplate(states: Json): Json {
+  return states.Tune ? states.Tune.Parameters.TrainingJobDefinition : states.Train.Parameters;
+}
+
+/**
+ * One trial of a tuning request, with the low end of every range: the tuning job's run here is
+ * that trial, answered as DescribeHyperParameterTuningJob with it as the best. (The local
+ * environment's own trials are tested in test/integrations/tuning-trials.test.ts.)
+ */
+function oneTrial(request: Json): { trial: Json; answer: (description: TrainingJobDescription) => Json } {
+  const name = String(request.HyperParameterTuningJobName);
+  const config = request.HyperParameterTuningJobConfig;
+  const ranges = Object.values(config.ParameterRanges as Json).flat() as Json[];
+  const tuned = Object.fromEntries(ranges.map((r) => [r.Name, String(r.MinValue ?? r.Values[0])]));
+  const trial = trialRequest(request.TrainingJobDefinition, trialName(name, 1), tuned);
+  return {
+    trial,
+    answer: (description) => ({
+      HyperParameterTuningJobName: name,
+      HyperParameterTuningJobArn: `arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/${name}`,
+      HyperParameterTuningJobStatus: 'Completed',
+      HyperParameterTuningJobConfig: config,
+      TrainingJobDefinition: request.TrainingJobDefinition,
+      BestTrainingJob: {
+        TrainingJobName: description.TrainingJobName,
+        TrainingJobArn: description.TrainingJobArn,
+        TrainingJobStatus: description.TrainingJobStatus,
+        TunedHyperParameters: tuned,
+        FinalHyperParameterTuningJobObjectiveMetric: {
+          Type: config.HyperParameterTuningJobObjective.Type,
+          MetricName: config.HyperParameterTuningJobObjective.MetricName,
+          Value: description.FinalMetricDataList.find(
+            (m) => m.MetricName === config.HyperParameterTuningJobObjective.MetricName,
+          )?.Value,
+        },
+      },
+    }),
+  };
+}
+
 // The job failures below are the same for every model: they run the first one's.
 const { definition, states, codeUri, raw: RAW_DATASETS } = renderedPipeline(config.models[0]);
 
@@ -56,6 +102,8 @@ async function platformStore(uri = codeUri): Promise<MemoryObjectStore> {
 interface LocalPipelineRun extends PipelineRun {
   readonly jobs: Record<string, LocalJobRun<ProcessingJobDescription | TrainingJobDescription>>;
   readonly seconds: Record<string, number>;
+  /** The training job whose model was evaluated (Train's, or Tune's trial) and its request. */
+  readonly training?: { readonly run: LocalJobRun<TrainingJobDescription>; readonly request: Json };
 }
 
 /**
@@ -71,6 +119,15 @@ async function runLocalPipeline(
   const options: LocalJobOptions = { store, workDir, keepJobDir: true };
   const jobs: LocalPipelineRun['jobs'] = {};
   const seconds: Record<string, number> = {};
+  let training: LocalPipelineRun['training'];
+  const train = async (state: string, request: Json) => {
+    const started = Date.now();
+    const result = await runTrainingJob(request as CreateTrainingJobRequest, options);
+    seconds[state] = (Date.now() - started) / 1000;
+    jobs[state] = result;
+    training = { run: result, request };
+    return result.description;
+  };
   const timed =
     <R, D extends ProcessingJobDescription | TrainingJobDescription>(
       state: string,
@@ -93,7 +150,13 @@ async function runLocalPipeline(
           'Preprocess',
           runProcessingJob,
         ),
-        Train: timed<CreateTrainingJobRequest, TrainingJobDescription>('Train', runTrainingJob),
+        Train: async (request: Json) => syncTaskOutput(await train('Train', request)),
+        Tune: async (request: Json) => {
+          const { trial, answer } = oneTrial(request);
+          const description = await train('Tune', trial);
+          syncTaskOutput(description);
+          return answer(description);
+        },
         Evaluate: timed<CreateProcessingJobRequest, ProcessingJobDescription>('Evaluate', runProcessingJob),
         Baseline: timed<CreateProcessingJobRequest, ProcessingJobDescription>('Baseline', runProcessingJob),
         ReadMetrics: async (p) => ({
@@ -103,7 +166,7 @@ async function runLocalPipeline(
       },
     },
   );
-  return { ...run, jobs, seconds } as LocalPipelineRun;
+  return { ...run, jobs, seconds, training } as LocalPipelineRun;
 }
 
 describe.each(config.models.map((m) => [m.name, m]))(
@@ -130,7 +193,7 @@ describe.each(config.models.map((m) => [m.name, m]))(
 
     test('runs Preprocess, Train and Evaluate with the real scripts, and registers the model', () => {
       expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
-      for (const state of ['Preprocess', 'Train', 'Evaluate']) {
+      for (const state of ['Preprocess', trainingState(states), 'Evaluate']) {
         const description: Json = run.jobs[state].description;
         expect([state, description.ProcessingJobStatus ?? description.TrainingJobStatus]).toEqual([
           state,
@@ -174,8 +237,8 @@ describe.each(config.models.map((m) => [m.name, m]))(
     });
 
     test('uploads the model artifact with the model, its metadata and the serving code with the library', async () => {
-      const train = run.jobs.Train.description as TrainingJobDescription;
-      const request = run.calls.Train[0] as Json;
+      const train = run.training!.run.description;
+      const request = run.training!.request;
       const artifact = `${request.OutputDataConfig.S3OutputPath}${request.TrainingJobName}/output/model.tar.gz`;
       expect(train.ModelArtifacts?.S3ModelArtifacts).toBe(artifact);
       const entries = tarEntries(await store.get(artifact));
@@ -184,7 +247,7 @@ describe.each(config.models.map((m) => [m.name, m]))(
       );
       // The model file its metadata names.
       const metadata = JSON.parse(
-        readFileSync(join(run.jobs.Train.jobDir!, 'opt/ml/model/model-metadata.json'), 'utf8'),
+        readFileSync(join(run.training!.run.jobDir!, 'opt/ml/model/model-metadata.json'), 'utf8'),
       );
       expect(entries).toContain(metadata.model_file);
       // Evaluate read exactly this artifact.
@@ -195,12 +258,12 @@ describe.each(config.models.map((m) => [m.name, m]))(
     });
 
     test("extracts the training metrics from the job's log with its metric definitions", () => {
-      const train = run.jobs.Train.description as TrainingJobDescription;
+      const train = run.training!.run.description;
       expect(train.FinalMetricDataList.map((m) => m.MetricName)).toEqual(
-        states.Train.Parameters.AlgorithmSpecification.MetricDefinitions.map((d: Json) => d.Name),
+        trainingTemplate(states).AlgorithmSpecification.MetricDefinitions.map((d: Json) => d.Name),
       );
       const logged = Object.fromEntries(
-        [...run.jobs.Train.log.matchAll(/^metric (\S+)=(-?[0-9.]+)$/gm)].map((m) => [m[1], Number(m[2])]),
+        [...run.training!.run.log.matchAll(/^metric (\S+)=(-?[0-9.]+)$/gm)].map((m) => [m[1], Number(m[2])]),
       );
       // The problem type's metrics: the first on the train split, then each on the validation split.
       const names = Object.keys(group);
@@ -227,8 +290,8 @@ describe.each(config.models.map((m) => [m.name, m]))(
     });
 
     test('gives the training script the container contract: config files, SM_* variables, code', () => {
-      const jobDir = run.jobs.Train.jobDir!;
-      const request = run.calls.Train[0] as Json;
+      const jobDir = run.training!.run.jobDir!;
+      const request = run.training!.request;
       const config = (name: string) =>
         JSON.parse(readFileSync(join(jobDir, 'opt/ml/input/config', name), 'utf8'));
       expect(config('hyperparameters.json')).toEqual(request.HyperParameters);
@@ -260,7 +323,7 @@ describe('a job that fails', () => {
     expect(description.ProcessingJobStatus).toBe('Failed');
     expect(description.FailureReason).toMatch(/^AlgorithmError: error: target column 'target' not found in /);
     expect(run.status).toBe('FAILED');
-    expect(run.calls.Train).toBeUndefined();
+    expect(run.calls[trainingState(states)]).toBeUndefined();
     expect(run.calls.NotifyFailure).toHaveLength(1);
     expect(JSON.stringify(run.calls.NotifyFailure[0])).toContain("target column 'target' not found");
   });
@@ -328,9 +391,11 @@ describe('a job that fails', () => {
   });
 });
 
-/** The Train state's request for run `runId`, as the state machine would build it. */
+/** A training job's request for run `runId`, as the state machine would build it (a Tune's trial's). */
 function trainingRequest(runId: string): CreateTrainingJobRequest {
-  return resolve(states.Train.Parameters, { runId }) as CreateTrainingJobRequest;
+  const template = resolve(trainingTemplate(states), { runId }) as Json;
+  const request = states.Tune ? trialRequest(template, trialName(`trial-${runId.slice(0, 8)}`, 1)) : template;
+  return request as CreateTrainingJobRequest;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CreateTrainingJobRequest } from '../../../lib/jobs/job-requests';
 import { MemoryObjectStore } from '../../../lib/ops/memory-object-store';
 import { runTrainingJob } from '../../../lib/tools/integrations/sagemaker-job/training-job';
 import { stateMachineDefinition } from '../../../cfn/template-intrinsics';
+import { renderedTrainingRequest } from '../../support/rendered-training-request';
 import { platformAssembly } from '../../support/platform';
 import { tarEntries } from './sample-data';
 
@@ -36,13 +37,9 @@ const RUN_ID = 'c'.repeat(32);
 const workDir = mkdtempSync(join(tmpdir(), 'mlenv-jobs-contract-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-/** The rendered Train request for RUN_ID, its code channel pointing at `codeUri`. */
+/** The rendered training job's request for RUN_ID (Train's, or a trial of Tune's), its code channel pointing at `codeUri`. */
 function request(codeUri: string): CreateTrainingJobRequest {
-  const text = JSON.stringify((definition.States as Json).Train.Parameters).replace(
-    /"(\w+)\.\$":"States\.Format\('([^']*)', \$\.run\.id\)"/g,
-    (_m, key: string, format: string) => `"${key}":"${format.replace('{}', RUN_ID)}"`,
-  );
-  const params = JSON.parse(text) as Json;
+  const params = renderedTrainingRequest(definition.States as Json, RUN_ID);
   const code = params.InputDataConfig.find((c: Json) => c.ChannelName === 'code');
   code.DataSource.S3DataSource.S3Uri = codeUri;
   params.HyperParameters.sagemaker_submit_directory = `/opt/ml/input/data/code/${codeUri.split('/').at(-1)}`;
