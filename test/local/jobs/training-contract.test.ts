@@ -31,7 +31,7 @@ print("metric train:auc=0.75")
 print("metric validation:auc=oops")
 `;
 
-const { assembly } = platformAssembly();
+const { assembly, config } = platformAssembly();
 const definition = stateMachineDefinition(assembly, 'Local/ChurnModel', 'ChurnPipeline/StateMachine');
 const RUN_ID = 'c'.repeat(32);
 const workDir = mkdtempSync(join(tmpdir(), 'mlenv-jobs-contract-'));
@@ -40,6 +40,11 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 /** The rendered training job's request for RUN_ID (Train's, or a trial of Tune's), its code channel pointing at `codeUri`. */
 function request(codeUri: string): CreateTrainingJobRequest {
   const params = renderedTrainingRequest(definition.States as Json, RUN_ID);
+  // A tuning trial is given a value of each searched hyperparameter: here, the configured one.
+  const churn = config.models.find((m) => m.name === 'churn')!;
+  for (const [name, value] of Object.entries(churn.hyperparameters)) {
+    params.HyperParameters[name] ??= String(value);
+  }
   const code = params.InputDataConfig.find((c: Json) => c.ChannelName === 'code');
   code.DataSource.S3DataSource.S3Uri = codeUri;
   params.HyperParameters.sagemaker_submit_directory = `/opt/ml/input/data/code/${codeUri.split('/').at(-1)}`;
