@@ -184,7 +184,14 @@ export function spawnInBackground(
   options: { readonly cwd: string; readonly logFile: string },
 ): BackgroundProcess {
   const log = openSync(options.logFile, 'w');
-  const child = spawn(command, [...args], { cwd: options.cwd, detached: true, stdio: ['ignore', log, log] });
+  // The environment as this module sees it, given explicitly: a host that gives modules their own
+  // `process.env` (jest's sandbox does) would otherwise start the process with the real one.
+  const child = spawn(command, [...args], {
+    cwd: options.cwd,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+  });
   closeSync(log);
   let exited: string | undefined;
   child.on('exit', (code, signal) => (exited = signal ?? String(code)));
