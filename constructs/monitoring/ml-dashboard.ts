@@ -4,7 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
 import type { IModelEndpoint } from '../serving/model-endpoint';
-import { PIPELINE_STEPS, TUNE_STEP } from '../training/pipeline-steps';
+import { EVERY_PIPELINE_STEP } from '../training/pipeline-steps';
 import type { ITrainingPipeline } from '../training/training-pipeline-props';
 
 /** Properties of an `MlDashboard`. */
@@ -56,9 +56,9 @@ export class MlDashboard extends Construct {
     const machine = pipeline.stateMachine;
     const model = pipeline.modelName;
     // Training jobs: Train's, or a tuned pipeline's trials (named after its Tune step's job).
-    const trainingJobs = [...PIPELINE_STEPS, TUNE_STEP]
-      .filter((step) => step.job !== 'processing')
-      .map((step) => new ModelLayout(model).jobNamePrefix(step.jobStep));
+    const trainingJobs = EVERY_PIPELINE_STEP.filter((step) => step.job !== 'processing').map((step) =>
+      new ModelLayout(model).jobNamePrefix(step.jobStep),
+    );
     const sum = { statistic: 'Sum', period: Duration.hours(1) };
     this.addWidgets(
       new cloudwatch.TextWidget({ markdown: `## Training pipeline: ${model}`, width: 24, height: 1 }),

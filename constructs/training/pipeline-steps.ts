@@ -141,6 +141,9 @@ export const TUNE_STEP: PipelineStep = {
   jobStep: 'tune',
 };
 
+/** Every step a pipeline may have, tuned or not: what names and logs of any model's jobs are read by. */
+export const EVERY_PIPELINE_STEP: readonly PipelineStep[] = [...PIPELINE_STEPS, TUNE_STEP];
+
 /** The steps of a model's pipeline, in order: `PIPELINE_STEPS`, with `Tune` for `Train` when it tunes. */
 export function pipelineSteps(tuned: boolean): readonly PipelineStep[] {
   return tuned ? PIPELINE_STEPS.map((step) => (step.state === 'Train' ? TUNE_STEP : step)) : PIPELINE_STEPS;

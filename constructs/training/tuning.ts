@@ -75,8 +75,11 @@ export const MAX_TUNING_RANGES = 30;
  */
 const METADATA_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
 
+/** The hyperparameter SageMaker adds to every trial: the objective's metric name. */
+export const TUNING_OBJECTIVE_HYPERPARAMETER = '_tuning_objective_metric';
+
 /** Hyperparameters only SageMaker sets: never searched. */
-const RESERVED = (name: string) => name.startsWith('sagemaker_') || name === '_tuning_objective_metric';
+const RESERVED = (name: string) => name.startsWith('sagemaker_') || name === TUNING_OBJECTIVE_HYPERPARAMETER;
 
 /** What is wrong with `tuning`, one line each: its search (`tuningSearchProblems`) and its budget. */
 export function tuningProblems(tuning: TuningOptions, metrics: readonly string[]): string[] {

@@ -12,10 +12,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { ModelLayout, PIPELINE_STEPS, TUNE_STEP } from '../../constructs';
-
-/** The steps whose jobs have logs: every step of a pipeline, tuned or not. */
-const JOB_STEPS = [...PIPELINE_STEPS, TUNE_STEP];
+import { EVERY_PIPELINE_STEP as JOB_STEPS, ModelLayout, TUNE_STEP } from '../../constructs';
 import {
   codeBuildLog,
   GLUE_LOG_GROUP_ARGUMENT as GLUE_PREFIX_ARGUMENT,

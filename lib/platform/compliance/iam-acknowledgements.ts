@@ -10,7 +10,7 @@ import {
   ModelLayout,
   modelPackageGroupName,
   NETWORK_INTERFACE_ACTIONS,
-  pipelineSteps,
+  EVERY_PIPELINE_STEP,
   runArtifactKeyPatterns,
   stepJobArnPatterns,
   trainedArtifactKeyPattern,
@@ -81,10 +81,9 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       `Model ${model}'s captured requests and drift reports; SageMaker names them by endpoint, variant and time at run time`,
     );
     explain(
-      [false, true]
-        .flatMap((tuned) => pipelineSteps(tuned))
-        .flatMap((step) => stepJobArnPatterns(stack, layout, step))
-        .map((pattern) => String(stack.resolve(pattern))),
+      EVERY_PIPELINE_STEP.flatMap((step) => stepJobArnPatterns(stack, layout, step)).map((pattern) =>
+        String(stack.resolve(pattern)),
+      ),
       `Model ${model}'s jobs of one pipeline step (a tuning job's trials are named after it); job names end with a hash of the execution name, known only at run time`,
     );
     explain(

@@ -5,6 +5,7 @@ import {
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
 import { asObject, type JsonObject } from '../../../../cfn/json-values';
+import { TUNING_OBJECTIVE_HYPERPARAMETER } from '../../../../constructs';
 import type { CreateTrainingJobRequest, TrainingJobDescription } from '../../../jobs/job-requests';
 import type { LocalJobOptions, LocalJobRun } from '../../../jobs/job-options';
 import type { LocalTask } from '../task-integration';
@@ -29,8 +30,8 @@ export type TrialRunner = (
   onStopped: (description: TrainingJobDescription) => Promise<unknown>,
 ) => Promise<LocalJobRun<TrainingJobDescription>>;
 
-/** The hyperparameter SageMaker adds to every trial: the objective's metric name (the toolkit does not pass it to the script). */
-export const TUNING_OBJECTIVE_HYPERPARAMETER = '_tuning_objective_metric';
+// SageMaker adds it to every trial (the training toolkit does not pass it to the script).
+export { TUNING_OBJECTIVE_HYPERPARAMETER };
 
 /**
  * A `createHyperParameterTuningJob.sync` task answered here: the tuning job is created in the
