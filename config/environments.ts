@@ -28,6 +28,17 @@ export const environments: MlEnvConfigInput = {
         captureRetentionDays: 7,
         rollout: { canaryPercent: 10, waitMinutes: 5 },
         latencyAlarmMs: 2000,
+        batch: {
+          instanceType: 'ml.m5.large',
+          instanceCount: 1,
+          maxConcurrentTransforms: 1,
+          maxPayloadMb: 6,
+          maxRuntimeMinutes: 30,
+          schedule: 'cron(0 2 * * ? *)',
+        },
+        // Asynchronous endpoints scale in to no instance when nothing is queued.
+        async: { maxInstances: 1, backlogPerInstance: 5, maxConcurrentInvocationsPerInstance: 1 },
+        shadow: { samplingPercent: 100 },
       },
       monitoring: {
         endpoint5xxPerMinute: 5,
@@ -37,6 +48,7 @@ export const environments: MlEnvConfigInput = {
         diskPercent: 90,
         driftSchedule: 'cron(0 * ? * * *)',
         retrainOnDrift: true,
+        modelQuality: { schedule: 'cron(0 * ? * * *)', retrain: true },
         monthlyBudgetUsd: 50,
       },
       training: {
@@ -71,6 +83,17 @@ export const environments: MlEnvConfigInput = {
         captureRetentionDays: 7,
         rollout: { canaryPercent: 10, waitMinutes: 5 },
         latencyAlarmMs: 1000,
+        batch: {
+          instanceType: 'ml.m5.large',
+          instanceCount: 1,
+          maxConcurrentTransforms: 1,
+          maxPayloadMb: 6,
+          maxRuntimeMinutes: 60,
+          schedule: 'cron(0 2 * * ? *)',
+        },
+        // Asynchronous endpoints scale in to no instance when nothing is queued.
+        async: { maxInstances: 1, backlogPerInstance: 5, maxConcurrentInvocationsPerInstance: 2 },
+        shadow: { samplingPercent: 100 },
       },
       monitoring: {
         endpoint5xxPerMinute: 5,
@@ -80,6 +103,7 @@ export const environments: MlEnvConfigInput = {
         diskPercent: 90,
         driftSchedule: 'cron(0 * ? * * *)',
         retrainOnDrift: true,
+        modelQuality: { schedule: 'cron(0 * ? * * *)', retrain: true },
         monthlyBudgetUsd: 300,
       },
       training: {
@@ -116,6 +140,17 @@ export const environments: MlEnvConfigInput = {
         captureRetentionDays: 14,
         rollout: { canaryPercent: 25, waitMinutes: 5 },
         latencyAlarmMs: 500,
+        batch: {
+          instanceType: 'ml.m5.xlarge',
+          instanceCount: 1,
+          maxConcurrentTransforms: 2,
+          maxPayloadMb: 6,
+          maxRuntimeMinutes: 120,
+          schedule: 'cron(0 2 * * ? *)',
+        },
+        // Asynchronous endpoints scale in to no instance when nothing is queued.
+        async: { maxInstances: 2, backlogPerInstance: 5, maxConcurrentInvocationsPerInstance: 4 },
+        shadow: { samplingPercent: 100 },
       },
       monitoring: {
         endpoint5xxPerMinute: 1,
@@ -125,6 +160,7 @@ export const environments: MlEnvConfigInput = {
         diskPercent: 80,
         driftSchedule: 'cron(0 * ? * * *)',
         retrainOnDrift: true,
+        modelQuality: { schedule: 'cron(0 * ? * * *)', retrain: true },
         monthlyBudgetUsd: 800,
       },
       training: {
@@ -158,6 +194,17 @@ export const environments: MlEnvConfigInput = {
         captureRetentionDays: 30,
         rollout: { canaryPercent: 10, waitMinutes: 10 },
         latencyAlarmMs: 500,
+        batch: {
+          instanceType: 'ml.m5.xlarge',
+          instanceCount: 2,
+          maxConcurrentTransforms: 2,
+          maxPayloadMb: 6,
+          maxRuntimeMinutes: 120,
+          schedule: 'cron(0 2 * * ? *)',
+        },
+        // Asynchronous endpoints scale in to no instance when nothing is queued.
+        async: { maxInstances: 4, backlogPerInstance: 5, maxConcurrentInvocationsPerInstance: 4 },
+        shadow: { samplingPercent: 100 },
       },
       monitoring: {
         endpoint5xxPerMinute: 1,
@@ -167,6 +214,7 @@ export const environments: MlEnvConfigInput = {
         diskPercent: 75,
         driftSchedule: 'cron(0 * ? * * *)',
         retrainOnDrift: false,
+        modelQuality: { schedule: 'cron(0 * ? * * *)', retrain: false },
         monthlyBudgetUsd: 3000,
       },
       training: {

@@ -152,6 +152,70 @@ export const trainingSchema = z.strictObject({
 const positiveInt = (what: string) =>
   z.number(`must be a ${what}`).int(`must be a whole ${what}`).min(1, `must be at least 1`);
 
+/** How a model's pinned package is served. */
+export const SERVING_MODES = ['endpoint', 'async', 'batch'] as const;
+
+/** Batch transforms: the pinned package scores a dataset prefix, on a schedule and when data arrives. */
+export const batchServingSchema = z.strictObject({
+  instanceType: instanceType
+    .default('ml.m5.large')
+    .describe("Instance type of a batch transform; staging's must be prod's."),
+  instanceCount: positiveInt('number of instances')
+    .max(100, 'must be at most 100')
+    .default(1)
+    .describe('Instances a batch transform runs on (each scores a share of the files).'),
+  maxConcurrentTransforms: positiveInt('number of requests')
+    .max(100, 'must be at most 100')
+    .default(1)
+    .describe('Requests each instance scores at once.'),
+  maxPayloadMb: positiveInt('number of MB')
+    .max(100, "must be at most 100 (SageMaker's limit)")
+    .default(6)
+    .describe('Largest mini-batch of records sent to the model in one request, in MB.'),
+  maxRuntimeMinutes: positiveInt('number of minutes')
+    .max(2880, 'must be at most 2880 (two days)')
+    .default(60)
+    .describe(
+      'How long one batch transform may run before it is stopped (the cost estimate prices it whole).',
+    ),
+  schedule: z
+    .string()
+    .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule expression, rate(...) or cron(...)')
+    .default('cron(0 2 * * ? *)')
+    .describe(
+      'When the newest input batch is scored again (an EventBridge `rate(...)` or `cron(...)`); a new batch is also scored when it arrives.',
+    ),
+});
+
+/** Asynchronous endpoints: requests queue in S3, instances scale to zero when the queue is empty. */
+export const asyncServingSchema = z.strictObject({
+  maxInstances: positiveInt('number of instances')
+    .default(2)
+    .describe('Most instances an asynchronous endpoint scales out to; it scales in to none when idle.'),
+  backlogPerInstance: positiveInt('number of queued requests')
+    .default(5)
+    .describe(
+      'Queued requests per instance (`ApproximateBacklogSizePerInstance`) that autoscaling aims for.',
+    ),
+  maxConcurrentInvocationsPerInstance: positiveInt('number of requests')
+    .max(1000, 'must be at most 1000')
+    .default(4)
+    .describe('Requests each instance works on at once.'),
+});
+
+/** Shadow tests: where a pin names a `shadow` package, it gets a copy of the production traffic. */
+export const shadowServingSchema = z.strictObject({
+  samplingPercent: z
+    .number('must be a percentage')
+    .int('must be a whole percentage')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(100)
+    .describe(
+      "Share of the production variant's requests copied to the shadow variant, whose answers nobody sees.",
+    ),
+});
+
 export const servingSchema = z.strictObject({
   kind: z
     .enum(['instance', 'serverless'], "must be 'instance' or 'serverless'")
@@ -235,6 +299,17 @@ export const servingSchema = z.strictObject({
     .describe(
       'Model latency (p99, milliseconds) above which the latency alarm fires and a rollout rolls back.',
     ),
+  batch: batchServingSchema
+    .prefault({})
+    .describe('Batch transforms of the models served in batch (`models[].serving.mode: batch`).'),
+  async: asyncServingSchema
+    .prefault({})
+    .describe(
+      'Asynchronous endpoints of the models served asynchronously (`models[].serving.mode: async`), on `instanceType`.',
+    ),
+  shadow: shadowServingSchema
+    .prefault({})
+    .describe('Shadow tests: a candidate package pinned as `shadow` beside the served one.'),
 });
 
 const percent = z.number('must be a percentage').gt(0, 'must be above 0').max(100, 'must be at most 100');
@@ -264,6 +339,28 @@ export const monitoringSchema = z.strictObject({
     .boolean('must be true or false')
     .describe(
       'Whether drift starts the training pipeline by itself (off where a person decides, e.g. prod).',
+    ),
+  modelQuality: z
+    .strictObject({
+      schedule: z
+        .string()
+        .regex(/^cron\(.+\)$/, 'must be a cron(...) expression (Model Monitor takes no rate())')
+        .default('cron(0 * ? * * *)')
+        .describe(
+          "How often a real-time model's captured predictions are joined with the labels pushed for them " +
+            '(`mlenv data labels push`) and its quality metrics computed: a `cron(...)` expression.',
+        ),
+      retrain: z
+        .boolean('must be true or false')
+        .default(false)
+        .describe(
+          'Whether a quality drop below the quality gate starts the training pipeline by itself, as drift does.',
+        ),
+    })
+    .prefault({})
+    .describe(
+      'Model-quality monitoring against ground truth, for models served on instance endpoints with capture: ' +
+        "alarms when the quality gate's metric falls past its threshold.",
     ),
   monthlyBudgetUsd: z
     .number('must be a number of USD')
@@ -526,6 +623,19 @@ export const modelSchema = z.strictObject({
     })
     .describe('The model is registered only when `metric operator threshold` holds on the test split.'),
   tuning: modelTuningSchema,
+  serving: z
+    .strictObject({
+      mode: z
+        .enum(SERVING_MODES, `must be one of ${SERVING_MODES.map((m) => `'${m}'`).join(', ')}`)
+        .default('endpoint')
+        .describe(
+          "`endpoint`: a real-time endpoint, on instances or serverless as the environment's `serving.kind` says; " +
+            '`async`: an asynchronous endpoint (requests and answers in S3, scales to zero); ' +
+            '`batch`: no endpoint, a batch transform scores each new input batch.',
+        ),
+    })
+    .prefault({})
+    .describe('How the package each environment pins for this model is served.'),
   dataPipeline: z
     .strictObject({
       etlScript: relativePath.default('ml/data/etl.py').describe('The PySpark script (a Glue job).'),
@@ -690,6 +800,13 @@ export const configSchema = configShape.superRefine((config, ctx) => {
           message: `must be prod's (${prod.serving[field]}): staging mirrors prod, only counts may differ`,
         });
       }
+    }
+    if (staging.serving.batch.instanceType !== prod.serving.batch.instanceType) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', 'staging', 'serving', 'batch', 'instanceType'],
+        message: `must be prod's (${prod.serving.batch.instanceType}): staging mirrors prod, only counts may differ`,
+      });
     }
     for (const [path, message] of stagingTrainingProblems(staging, prod, config.models)) {
       ctx.addIssue({ code: 'custom', path: ['environments', 'staging', ...path], message });
