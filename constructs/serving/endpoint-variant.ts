@@ -29,6 +29,12 @@ export interface ServerlessVariantOptions {
 /** Options of an asynchronous variant: instances that scale to none while no request waits. */
 export interface AsyncVariantOptions {
   readonly instanceType: MlInstanceType;
+  /**
+   * Instances the variant starts with (SageMaker creates an endpoint on at least one); it scales in
+   * to none once no request waits.
+   * @default 1
+   */
+  readonly initialInstanceCount?: number;
   /** Most instances the variant scales out to. @default 2 */
   readonly maxInstances?: number;
   /**

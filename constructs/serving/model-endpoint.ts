@@ -273,7 +273,10 @@ export class ModelEndpoint extends ModelEndpointBase {
     const instance =
       variant instanceof InstanceVariant
         ? variant.options
-        : asyncOptions && { instanceType: asyncOptions.instanceType, initialInstanceCount: 1 };
+        : asyncOptions && {
+            instanceType: asyncOptions.instanceType,
+            initialInstanceCount: asyncOptions.initialInstanceCount ?? 1,
+          };
     const serverless = variant instanceof ServerlessVariant ? variant.options : undefined;
     const capture = instance && props.dataCapturePercent ? props.dataCapturePercent : 0;
     if (capture > 0) dataStore.grantWriteMonitoring(this.role, `${layout.dataCaptureDir}/*`);
@@ -466,7 +469,9 @@ export class ModelEndpoint extends ModelEndpointBase {
         enforceSSL: true,
         displayName: `${props.modelName}: asynchronous requests ${what}`,
       });
-      t.grantPublish(this.role);
+      // Publishing to an encrypted topic needs the key (SNS encrypts with a data key of it).
+      iam.Grant.addToPrincipal({ grantee: this.role, actions: ['sns:Publish'], resourceArns: [t.topicArn] });
+      dataStore.encryptionKey.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
       // SageMaker publishes as the endpoint's role: nobody else may.
       t.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -597,12 +602,21 @@ function validate(path: string, props: ModelEndpointProps): void {
   }
   if (props.variant instanceof AsyncVariant) {
     const {
+      initialInstanceCount = 1,
       maxInstances = 2,
       backlogPerInstance = 5,
       maxConcurrentInvocationsPerInstance = 4,
     } = props.variant.options;
     if (!Number.isInteger(maxInstances) || maxInstances < 1)
       problems.push('asynchronous maxInstances must be a whole number >= 1');
+    if (
+      !Number.isInteger(initialInstanceCount) ||
+      initialInstanceCount < 1 ||
+      initialInstanceCount > maxInstances
+    )
+      problems.push(
+        `asynchronous initialInstanceCount must be a whole number 1-maxInstances (${maxInstances})`,
+      );
     if (!(backlogPerInstance > 0)) problems.push('asynchronous backlogPerInstance must be above 0');
     if (
       !Number.isInteger(maxConcurrentInvocationsPerInstance) ||
