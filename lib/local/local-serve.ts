@@ -9,7 +9,12 @@ import {
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentPin, modelResourceName } from '../../config';
-import { ARTIFACT_METADATA, SHADOW_VARIANT_NAME, sageMakerInferenceSourceArn } from '../../constructs';
+import {
+  ARTIFACT_METADATA,
+  ModelLayout,
+  SHADOW_VARIANT_NAME,
+  sageMakerInferenceSourceArn,
+} from '../../constructs';
 import { origin } from '../tools/calls/run-time-call';
 import { s3ReadCalls, s3WriteCalls } from '../tools/calls/s3-object-calls';
 import { assumedBySageMaker, imagePullCalls } from '../tools/calls/sagemaker-runtime-calls';
@@ -18,6 +23,7 @@ import { EMULATOR_CREDENTIALS, emulatorEndpoint } from './emulator-env';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import { runProcess, tail } from '../jobs/run-process';
 import { S3ObjectStore } from '../ops/s3-object-store';
+import { parseS3Uri } from '../ops/s3-uri';
 import { LocalDeployment } from './local-deployment';
 import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
 import { modelPython } from './model-python';
@@ -221,6 +227,13 @@ export async function localServe(
         }
       : undefined;
 
+    // An asynchronous endpoint reads its requests as its role: under the model's input prefix, in
+    // the bucket of its output path (the emulator reads no InputLocation outside it).
+    const asyncOutput = config.AsyncInferenceConfig?.OutputConfig?.S3OutputPath;
+    const asyncInputS3Uri = asyncOutput
+      ? `s3://${parseS3Uri(asyncOutput).bucket}/${new ModelLayout(model).asyncInputDir}/`
+      : undefined;
+
     const modelResource = deployment.resource(ModelStack.pathOf(model, 'Endpoint/Model'));
     const { inventory } = deployment.authz;
     const stage = deployment.stage;
@@ -239,6 +252,9 @@ export async function localServe(
       ),
       ...s3ReadCalls(inventory, caller('model data'), pkg.modelDataUrl),
       ...imagePullCalls(caller('image'), stage, pkg.image),
+      ...(asyncInputS3Uri
+        ? s3ReadCalls(inventory, caller('asynchronous requests'), `${asyncInputS3Uri}request.csv`)
+        : []),
       ...(capture
         ? s3WriteCalls(
             inventory,
@@ -322,6 +338,7 @@ export async function localServe(
       modelPackageArn: pkg.arn,
       modelDataUrl: pkg.modelDataUrl,
       capture,
+      asyncInputS3Uri,
       // The model's environment, as SageMaker gives it to the container (the expected digest).
       environment: deployedModel.Containers?.[0]?.Environment ?? deployedModel.PrimaryContainer?.Environment,
     });

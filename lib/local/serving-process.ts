@@ -37,6 +37,11 @@ export interface ServingRecord {
     readonly kmsKeyId?: string;
     readonly samplingPercent: number;
   };
+  /**
+   * An asynchronous endpoint's input prefix (`s3://<bucket>/<model>/async/input/`), whose reads by
+   * the endpoint role local serve checked: the emulator reads no InputLocation outside it.
+   */
+  readonly asyncInputS3Uri?: string;
   readonly startedAt: string;
 }
 
@@ -94,6 +99,8 @@ export interface StartServerOptions {
   readonly modelPackageArn: string;
   readonly modelDataUrl: string;
   readonly capture?: ServingRecord['capture'];
+  /** The asynchronous endpoint's input prefix, for the record. @default - not asynchronous */
+  readonly asyncInputS3Uri?: string;
   /**
    * A shadow variant the stand-in plays beside the served model: the candidate's unpacked artifact
    * (made by `prepare` too), its expected digest, its variant name and share of requests.
@@ -220,6 +227,7 @@ async function spawnServer(
         modelDataUrl: options.modelDataUrl,
         captureDir,
         capture: options.capture,
+        ...(options.asyncInputS3Uri ? { asyncInputS3Uri: options.asyncInputS3Uri } : {}),
         startedAt: starting.startedAt,
       };
       writeRecord(record, served);

@@ -95,6 +95,8 @@ beforeAll(async () => {
     variantName: 'AllTraffic',
     modelPackageArn: `arn:aws:sagemaker:${region}:123456789012:model-package/${model.name}/1`,
     modelDataUrl: `s3://models/${model.name}/model.tar.gz`,
+    // As local serve records it: the emulator reads requests under this prefix only.
+    asyncInputS3Uri: `s3://${BUCKET}/${new ModelLayout(model.name).asyncInputDir}/`,
     python,
   });
   await new S3Client({ ...clientConfig, forcePathStyle: true }).send(

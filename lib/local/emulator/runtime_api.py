@@ -24,7 +24,9 @@ the error's message).
 
 InvokeEndpointAsync (``/async-invocations``, moto would answer 200 for any endpoint) is answered
 for an endpoint whose config has ``AsyncInferenceConfig`` (else ``ValidationError``, as SageMaker
-answers it): the request is read from ``InputLocation`` in the emulator's S3 (or the inline body),
+answers it): the request is read from ``InputLocation`` (required) in the emulator's S3, only under
+the input prefix the serving record names (``asyncInputS3Uri``, whose read by the endpoint role
+local serve checked; elsewhere the failure path gets an AccessDenied and nothing is read),
 the stand-in scores it as InvokeEndpoint does, and the answer is written to
 ``<S3OutputPath>/<inference id>.out`` (or the failure, SageMaker's message with the container's
 status, to ``<S3FailurePath>/<inference id>-error.out``) with the output config's key, and the
@@ -207,12 +209,19 @@ class RuntimeApi:
             raise validation_error(f"Endpoint {endpoint_name} is not configured for asynchronous inference.")
         record = self.served_record(account, endpoint_name)
         input_location = request.headers.get("X-Amzn-SageMaker-InputLocation")
-        if input_location:
-            payload = read_object(account, input_location)
-        elif request.get_data():
-            payload = request.get_data()
-        else:
-            raise validation_error("Provide the request with InputLocation (an S3 URI) or an inline Body.")
+        if not input_location:
+            # Required by the API (botocore's model): InvokeEndpointAsync takes no inline body.
+            raise validation_error("InputLocation is required: the S3 URI of the request.")
+        split_s3_uri(input_location)
+        # SageMaker reads InputLocation as the endpoint's role, which may read its input prefix only:
+        # the one local serve recorded after checking that read against the role's policies.
+        allowed = record.get("asyncInputS3Uri")
+        refused = None
+        if not isinstance(allowed, str) or not allowed.startswith("s3://"):
+            refused = "the serving record names no input prefix the endpoint's role may read"
+        elif not input_location.startswith(allowed.rstrip("/") + "/"):
+            refused = f"the endpoint's role may read requests under {allowed.rstrip('/')}/ only"
+        payload = b"" if refused else read_object(account, input_location)
         inference_id = request.headers.get("X-Amzn-SageMaker-Inference-Id") or str(uuid.uuid4())
         output_location = f"{output['S3OutputPath'].rstrip('/')}/{inference_id}.out"
         failure_path = output.get("S3FailurePath") or output["S3OutputPath"]
@@ -221,7 +230,10 @@ class RuntimeApi:
         if request.headers.get("X-Amzn-SageMaker-Accept"):
             headers["Accept"] = request.headers["X-Amzn-SageMaker-Accept"]
         try:
-            status, answer_headers, body = self.post_to_container(record, payload, headers)
+            if refused:  # never read, never scored: SageMaker's download fails as the role's read is denied
+                status, answer_headers, body = 403, {}, b""
+            else:
+                status, answer_headers, body = self.post_to_container(record, payload, headers)
         except RuntimeApiError as error:  # no answer from the container
             status, answer_headers, body = 0, {}, error.message.encode()
         notification = output.get("NotificationConfig") or {}
@@ -233,7 +245,7 @@ class RuntimeApi:
             "requestParameters": {
                 "contentType": headers["Content-Type"],
                 "endpointName": endpoint_name,
-                "inputLocation": input_location or "(inline body)",
+                "inputLocation": input_location,
             },
             "inferenceId": inference_id,
             "eventVersion": "1.0",
@@ -253,7 +265,11 @@ class RuntimeApi:
         else:
             original = body.decode("utf-8", errors="replace")
             kind = "server" if status >= 500 or status == 0 else "client"
-            message = f'Received {kind} error ({status}) from {CONTAINER_NAME} with message "{original}".'
+            message = (
+                f"AccessDenied: could not read the request at {input_location}: {refused}."
+                if refused
+                else f'Received {kind} error ({status}) from {CONTAINER_NAME} with message "{original}".'
+            )
             write_object(account, failure_location, message.encode(), output.get("KmsKeyId"))
             event |= {
                 "invocationStatus": "Failed",

@@ -102,7 +102,7 @@ def create_endpoint(url, name, variant=VARIANT):
     sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
 
 
-def record(state_dir, model, process, url, endpoint_name, variant=VARIANT):
+def record(state_dir, model, process, url, endpoint_name, variant=VARIANT, async_input=None):
     """The serving record lib/local/serving-process.ts writes for a stand-in it started (ServingRecord)."""
     serving = state_dir / "serving"
     serving.mkdir(exist_ok=True)
@@ -111,6 +111,7 @@ def record(state_dir, model, process, url, endpoint_name, variant=VARIANT):
         "model": model, "pid": process.pid, "port": port, "url": url, "endpointName": endpoint_name,
         "variantName": variant, "modelPackageArn": "arn:aws:sagemaker:%s:123456789012:model-package/%s/1" % (REGION, model),
         "modelDataUrl": "s3://models/%s/model.tar.gz" % model, "captureDir": str(serving / model / "capture"),
+        **({"asyncInputS3Uri": async_input} if async_input else {}),
         "startedAt": "2026-01-01T00:00:00.000Z",
     }))
 
@@ -251,7 +252,8 @@ def test_an_asynchronous_endpoint_answers_in_s3_and_notifies_as_sagemaker_does(e
     url, state_dir = emulator
     name = "async-" + served["endpoint"]
     bucket, queues = async_endpoint(url, name, served["model"])
-    record(state_dir, served["model"] + "-async", type("P", (), {"pid": served["pid"]}), served["standin"], name)
+    record(state_dir, served["model"] + "-async", type("P", (), {"pid": served["pid"]}), served["standin"], name,
+           async_input="s3://%s/%s/async/input/" % (bucket, served["model"]))
     s3, runtime = client("s3", url), client("sagemaker-runtime", url)
     body = "\n".join(served["rows"]).encode()
     s3.put_object(Bucket=bucket, Key="%s/async/input/request.csv" % served["model"], Body=body)
@@ -278,11 +280,13 @@ def test_a_request_an_asynchronous_endpoint_refuses_is_a_failure_object_and_an_e
     url, state_dir = emulator
     name = "async-refused-" + served["endpoint"]
     bucket, queues = async_endpoint(url, name, served["model"])
-    record(state_dir, served["model"] + "-refused", type("P", (), {"pid": served["pid"]}), served["standin"], name)
+    record(state_dir, served["model"] + "-refused", type("P", (), {"pid": served["pid"]}), served["standin"], name,
+           async_input="s3://%s/%s/async/input/" % (bucket, served["model"]))
     s3, runtime = client("s3", url), client("sagemaker-runtime", url)
-    s3.put_object(Bucket=bucket, Key="in/bad.csv", Body=b"1,2")
+    s3.put_object(Bucket=bucket, Key="%s/async/input/bad.csv" % served["model"], Body=b"1,2")
     answer = runtime.invoke_endpoint_async(
-        EndpointName=name, InputLocation="s3://%s/in/bad.csv" % bucket, ContentType="application/x-npy",
+        EndpointName=name, InputLocation="s3://%s/%s/async/input/bad.csv" % (bucket, served["model"]),
+        ContentType="application/x-npy",
     )
     status, _, _ = direct(served["standin"], b"1,2", "application/x-npy")
     failure = s3.get_object(Bucket=bucket, Key=answer["FailureLocation"].split("/", 3)[3])["Body"].read().decode()
@@ -292,6 +296,65 @@ def test_a_request_an_asynchronous_endpoint_refuses_is_a_failure_object_and_an_e
     (error,) = messages(url, queues["error"])
     assert error["invocationStatus"] == "Failed"
     assert messages(url, queues["success"]) == []
+
+
+@pytest.mark.parametrize("where", [
+    "%(other)s/async/input/secret.csv",  # another model's requests, in the same bucket
+    "%(model)s/data-capture/secret.csv",  # the model's own captures: not its input prefix
+    "%(model)s/async/input-other/secret.csv",  # a sibling prefix that only starts like the input's
+])
+def test_an_input_location_the_endpoint_role_may_not_read_is_never_read(emulator, served, where):
+    # On AWS the endpoint's role reads InputLocation: it may read its own input prefix only. A caller
+    # pointing InputLocation elsewhere must not get the object scored (nor echoed in a failure).
+    url, state_dir = emulator
+    name = "async-hostile-" + served["endpoint"]
+    bucket, queues = async_endpoint(url, name, served["model"])
+    record(state_dir, served["model"] + "-hostile", type("P", (), {"pid": served["pid"]}), served["standin"], name,
+           async_input="s3://%s/%s/async/input/" % (bucket, served["model"]))
+    s3, runtime = client("s3", url), client("sagemaker-runtime", url)
+    key = where % {"other": "other-model", "model": served["model"]}
+    secret = b"SECRET-ROW-" + os.urandom(4).hex().encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=secret)
+    answer = runtime.invoke_endpoint_async(
+        EndpointName=name, InputLocation="s3://%s/%s" % (bucket, key), ContentType="text/csv")
+    with pytest.raises(ClientError):
+        s3.get_object(Bucket=bucket, Key=answer["OutputLocation"].split("/", 3)[3])
+    failure = s3.get_object(Bucket=bucket, Key=answer["FailureLocation"].split("/", 3)[3])["Body"].read().decode()
+    assert "AccessDenied" in failure and secret.decode() not in failure
+    (error,) = messages(url, queues["error"])
+    assert error["invocationStatus"] == "Failed" and secret.decode() not in json.dumps(error)
+    assert messages(url, queues["success"]) == []
+
+
+def test_an_asynchronous_endpoint_without_a_recorded_input_prefix_reads_nothing(emulator, served):
+    url, state_dir = emulator
+    name = "async-noprefix-" + served["endpoint"]
+    bucket, queues = async_endpoint(url, name, served["model"])
+    record(state_dir, served["model"] + "-noprefix", type("P", (), {"pid": served["pid"]}), served["standin"], name)
+    s3, runtime = client("s3", url), client("sagemaker-runtime", url)
+    s3.put_object(Bucket=bucket, Key="%s/async/input/r.csv" % served["model"], Body=b"1,2")
+    answer = runtime.invoke_endpoint_async(
+        EndpointName=name, InputLocation="s3://%s/%s/async/input/r.csv" % (bucket, served["model"]),
+        ContentType="text/csv")
+    failure = s3.get_object(Bucket=bucket, Key=answer["FailureLocation"].split("/", 3)[3])["Body"].read().decode()
+    assert "AccessDenied" in failure
+    assert messages(url, queues["success"]) == []
+    messages(url, queues["error"])
+
+
+def test_an_asynchronous_request_without_input_location_is_a_validation_error(emulator, served):
+    # InputLocation is required by InvokeEndpointAsync (botocore's model); the API takes no body.
+    url, state_dir = emulator
+    name = "async-nobody-" + served["endpoint"]
+    async_endpoint(url, name, served["model"])
+    record(state_dir, served["model"] + "-nobody", type("P", (), {"pid": served["pid"]}), served["standin"], name)
+    runtime = boto3.client("sagemaker-runtime", endpoint_url=url, region_name=REGION,
+                           config=Config(retries={"max_attempts": 1}, parameter_validation=False), **CREDENTIALS)
+    runtime.meta.events.register("before-sign.sagemaker-runtime.*", lambda request, **_: setattr(request, "data", b"1,2"))
+    with pytest.raises(ClientError) as raised:
+        runtime.invoke_endpoint_async(EndpointName=name, ContentType="text/csv")
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert "InputLocation" in raised.value.response["Error"]["Message"]
 
 
 def test_an_endpoint_of_another_region_is_not_the_callers(emulator, served):
