@@ -78,7 +78,12 @@ export function failureAnswer(text: string): EndpointAnswer {
   return { status: status ? Number(status) : 500, body: parse(text) };
 }
 
+/**
+ * The object, once it exists. Listed first: S3 answers GetObject of a missing key with 403, not 404,
+ * to a caller that may not list the whole bucket (the delivery roles may list the async prefixes only).
+ */
 async function objectOrUndefined(store: ObjectStore, uri: string): Promise<string | undefined> {
+  if (!(await store.list(uri)).includes(uri)) return undefined;
   try {
     return (await store.get(uri)).toString('utf8');
   } catch (error) {

@@ -75,3 +75,36 @@ test('no answer within the timeout fails in one line naming where it looked', as
     /^mlenv-prod-churn: no answer to inference inference-1 within 0 s at s3:\/\/.*\/churn\/async\/output\/inference-1\.out or .*failures/,
   );
 });
+
+/**
+ * S3 answers GetObject of a key that does not exist with 403 AccessDenied, not 404, to a caller
+ * without s3:ListBucket on the whole bucket (S3's GetObject documentation); the delivery roles may
+ * list only the async output and failure prefixes. The store below behaves so.
+ */
+class ListScopedStore extends MemoryObjectStore {
+  public async get(uri: string): Promise<Buffer> {
+    if (!(await this.list(uri)).includes(uri))
+      throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    return super.get(uri);
+  }
+}
+
+test('an answer not written yet is looked up by listing, so a caller that may not list the whole bucket waits for it', async () => {
+  const store = new ListScopedStore();
+  let pending: (() => Promise<void>) | undefined;
+  runtime.on(InvokeEndpointAsyncCommand).callsFake(async () => {
+    const outputLocation = `s3://${BUCKET}/churn/async/output/late.out`;
+    pending = () => store.put(outputLocation, JSON.stringify({ predictions: [0.5] }));
+    return {
+      InferenceId: 'late',
+      OutputLocation: outputLocation,
+      FailureLocation: `s3://${BUCKET}/churn/async/failures/late-error.out`,
+    };
+  });
+  // SageMaker writes the answer while the smoke test waits (after its first look).
+  const sleep = async () => {
+    await pending?.();
+  };
+  const answer = await invokeAsyncEndpoint(runtime as never, store, options, sleep)('1,2');
+  expect(answer).toEqual({ status: 200, body: { predictions: [0.5] } });
+});
