@@ -13,6 +13,8 @@ import {
   deliveryPipelineDeniedCalls,
 } from '../../lib/tools/authorization/delivery-pipeline-calls';
 import { deployTargets } from '../../lib/platform/delivery/deploy-targets';
+import { bucketNamePrefix } from '../../config';
+import { dataStoreBucketName } from '../../constructs';
 import { cleanlyAllowed, cleanlyDenied, checkAll, describeChecked } from '../support/checked-calls';
 import { customizedSubject } from '../support/github-oidc-subjects';
 import { platformAssembly } from '../support/platform';
@@ -302,6 +304,54 @@ describe('what the delivery roles may do, evaluated', () => {
           });
         expect((await invoke(env.name)).allowed).toBe(true);
         expect((await invoke(`not-${env.name}`)).allowed).toBe(false);
+      }
+    },
+  );
+
+  test.each(targets)(
+    'the check and deploy roles of $environment make the calls of an asynchronous smoke test, under the async prefixes only',
+    async (target) => {
+      // What `mlenv smoke <env> --served` calls for a model in mode `async` (lib/ops/async-endpoint-smoke.ts):
+      // InvokeEndpointAsync (its own IAM action), the request put under <model>/async/input/, the answer
+      // or failure looked up (listed, then read) under <model>/async/output|failures/.
+      const env = config.environments.find((e) => e.name === target.environment)!;
+      const bucket = dataStoreBucketName(
+        bucketNamePrefix({ project: config.project, environment: env }),
+        'monitoring',
+      );
+      const roles = [
+        target.checkRoleArn,
+        `arn:aws:iam::${target.account}:role/${target.githubDeployRoleName}`,
+      ];
+      for (const principal of roles) {
+        for (const model of config.models.map((m) => m.name)) {
+          const allowed = async (action: string, resource: string, context: Record<string, string> = {}) =>
+            (await authz.check({ principal, action, resource, context })).allowed;
+          expect(await allowed('sagemaker:InvokeEndpointAsync', endpointArn(target), tags(env.name))).toBe(
+            true,
+          );
+          expect(
+            await allowed('sagemaker:InvokeEndpointAsync', endpointArn(target), tags(`not-${env.name}`)),
+          ).toBe(false);
+          expect(
+            await allowed('s3:PutObject', `arn:aws:s3:::${bucket}/${model}/async/input/smoke-1.csv`),
+          ).toBe(true);
+          for (const dir of ['output', 'failures']) {
+            const key = `${model}/async/${dir}/x.out`;
+            expect(await allowed('s3:GetObject', `arn:aws:s3:::${bucket}/${key}`)).toBe(true);
+            expect(await allowed('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': key })).toBe(true);
+          }
+          // Not the model's captures, nor a write outside its input prefix, nor listing the bucket.
+          expect(await allowed('s3:GetObject', `arn:aws:s3:::${bucket}/${model}/data-capture/x.jsonl`)).toBe(
+            false,
+          );
+          expect(await allowed('s3:PutObject', `arn:aws:s3:::${bucket}/${model}/async/output/x.out`)).toBe(
+            false,
+          );
+          expect(await allowed('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': `${model}/` })).toBe(
+            false,
+          );
+        }
       }
     },
   );
