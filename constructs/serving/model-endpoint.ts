@@ -234,6 +234,7 @@ export class ModelEndpoint extends ModelEndpointBase {
   public readonly async?: AsyncEndpointResources;
   /** The name of the shadow variant, when there is one. */
   public readonly shadowVariantName?: string;
+  private readonly asyncGrants?: { readonly dataStore: IMlDataStore; readonly layout: ModelLayout };
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -300,6 +301,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     }
     const asyncInference = asyncOptions && this.asyncInference(props, layout, asyncOptions);
     this.async = asyncInference?.resources;
+    if (asyncInference) this.asyncGrants = { dataStore, layout };
 
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: [
@@ -425,6 +427,27 @@ export class ModelEndpoint extends ModelEndpointBase {
       });
     }
   }
+  /**
+   * Invoking; for an asynchronous endpoint, as a caller of InvokeEndpointAsync does: its own action,
+   * putting requests under the model's input prefix and reading answers and failures (data key too).
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    const grant = super.grantInvoke(grantee);
+    if (!this.asyncGrants) return grant;
+    const { dataStore, layout } = this.asyncGrants;
+    return grant
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['sagemaker:InvokeEndpointAsync'],
+          resourceArns: [this.endpointArn],
+        }),
+      )
+      .combine(dataStore.grantWriteMonitoring(grantee, `${layout.asyncInputDir}/*`))
+      .combine(dataStore.grantReadMonitoring(grantee, `${layout.asyncOutputDir}/*`))
+      .combine(dataStore.grantReadMonitoring(grantee, `${layout.asyncFailureDir}/*`));
+  }
+
   /** The variant's instance count, scaled by Application Auto Scaling's service-linked role. */
   private scalableTarget(minCapacity: number, maxCapacity: number): appscaling.ScalableTarget {
     const stack = Stack.of(this);

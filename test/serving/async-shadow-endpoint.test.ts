@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Size, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Size, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   EndpointVariant,
@@ -146,6 +147,42 @@ describe('ModelEndpoint with an asynchronous variant', () => {
     template.hasResourceProperties('AWS::SageMaker::Endpoint', {
       DeploymentConfig: Match.objectLike({ BlueGreenUpdatePolicy: Match.anyValue() }),
     });
+  });
+});
+
+describe('grantInvoke of an asynchronous endpoint', () => {
+  // A caller of InvokeEndpointAsync needs its own IAM action (sagemaker:InvokeEndpointAsync), to put
+  // the request where the endpoint's role reads it, and to read the answer or failure.
+  test('grants InvokeEndpointAsync, putting requests under the input prefix and reading answers and failures', () => {
+    const { stack, construct } = endpoint({ variant: ASYNC });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    construct.grantInvoke(caller);
+    const callerId = stack.getLogicalId(caller.node.defaultChild as CfnElement);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(callerId))
+      .flatMap(
+        (p) =>
+          p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+      );
+    const granted = (action: string, resource: string) =>
+      statements.some(
+        (st) =>
+          [st.Action].flat().includes(action) &&
+          JSON.stringify(stack.resolve(st.Resource)).includes(resource),
+      );
+    expect(statements.some((st) => [st.Action].flat().includes('sagemaker:InvokeEndpointAsync'))).toBe(true);
+    expect(granted('s3:PutObject', '/churn/async/input/*')).toBe(true);
+    expect(granted('s3:GetObject', '/churn/async/output/*')).toBe(true);
+    expect(granted('s3:GetObject', '/churn/async/failures/*')).toBe(true);
+    expect(granted('s3:GetObject', '/churn/data-capture')).toBe(false);
+  });
+
+  test('a real-time endpoint still grants InvokeEndpoint only', () => {
+    const { stack, construct } = endpoint({});
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    construct.grantInvoke(caller);
+    const doc = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(doc).not.toContain('InvokeEndpointAsync');
   });
 });
 
