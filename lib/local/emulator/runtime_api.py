@@ -24,9 +24,10 @@ the error's message).
 
 InvokeEndpointAsync (``/async-invocations``, moto would answer 200 for any endpoint) is answered
 for an endpoint whose config has ``AsyncInferenceConfig`` (else ``ValidationError``, as SageMaker
-answers it): the request is read from ``InputLocation`` (required) in the emulator's S3, only under
-the input prefix the serving record names (``asyncInputS3Uri``, whose read by the endpoint role
-local serve checked; elsewhere the failure path gets an AccessDenied and nothing is read),
+answers it): the request is the inline ``Body`` (at most 128,000 bytes) or is read from
+``InputLocation`` (exactly one of them) in the emulator's S3, only under the input prefix the
+serving record names (``asyncInputS3Uri``, whose read by the endpoint role local serve checked;
+elsewhere the failure path gets an AccessDenied and nothing is read),
 the stand-in scores it as InvokeEndpoint does, and the answer is written to
 ``<S3OutputPath>/<inference id>.out`` (or the failure, SageMaker's message with the container's
 status, to ``<S3FailurePath>/<inference id>-error.out``) with the output config's key, and the
@@ -53,6 +54,8 @@ from moto.sagemaker.models import sagemaker_backends
 from moto.sns.models import sns_backends
 from werkzeug.wrappers import Request
 
+# InvokeEndpointAsync's inline Body, at most (botocore's model of sagemaker-runtime).
+INLINE_BODY_MAX_BYTES = 128_000
 INVOKE_ROUTE = re.compile(r"/endpoints/(?P<name>[^/]+)/(?P<kind>invocations|async-invocations)")
 SIGNING_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/(?P<service>[^/]+)/aws4_request")
 # The request headers of InvokeEndpoint that SageMaker passes to the container; it strips the rest.
@@ -209,19 +212,26 @@ class RuntimeApi:
             raise validation_error(f"Endpoint {endpoint_name} is not configured for asynchronous inference.")
         record = self.served_record(account, endpoint_name)
         input_location = request.headers.get("X-Amzn-SageMaker-InputLocation")
-        if not input_location:
-            # Required by the API (botocore's model): InvokeEndpointAsync takes no inline body.
-            raise validation_error("InputLocation is required: the S3 URI of the request.")
-        split_s3_uri(input_location)
-        # SageMaker reads InputLocation as the endpoint's role, which may read its input prefix only:
-        # the one local serve recorded after checking that read against the role's policies.
-        allowed = record.get("asyncInputS3Uri")
+        inline = request.get_data()
+        # botocore's model: Body (inline, at most 128,000 bytes) and InputLocation are mutually
+        # exclusive; exactly one of them.
+        if input_location and inline:
+            raise validation_error("Body and InputLocation are mutually exclusive: provide exactly one of them.")
+        if not input_location and not inline:
+            raise validation_error("Provide the request with InputLocation (an S3 URI) or an inline Body.")
+        if len(inline) > INLINE_BODY_MAX_BYTES:
+            raise validation_error(f"Body is {len(inline)} bytes: an inline Body is at most {INLINE_BODY_MAX_BYTES} bytes.")
         refused = None
-        if not isinstance(allowed, str) or not allowed.startswith("s3://"):
-            refused = "the serving record names no input prefix the endpoint's role may read"
-        elif not input_location.startswith(allowed.rstrip("/") + "/"):
-            refused = f"the endpoint's role may read requests under {allowed.rstrip('/')}/ only"
-        payload = b"" if refused else read_object(account, input_location)
+        if input_location:
+            split_s3_uri(input_location)
+            # SageMaker reads InputLocation as the endpoint's role, which may read its input prefix
+            # only: the one local serve recorded after checking that read against the role's policies.
+            allowed = record.get("asyncInputS3Uri")
+            if not isinstance(allowed, str) or not allowed.startswith("s3://"):
+                refused = "the serving record names no input prefix the endpoint's role may read"
+            elif not input_location.startswith(allowed.rstrip("/") + "/"):
+                refused = f"the endpoint's role may read requests under {allowed.rstrip('/')}/ only"
+        payload = inline if not input_location else b"" if refused else read_object(account, input_location)
         inference_id = request.headers.get("X-Amzn-SageMaker-Inference-Id") or str(uuid.uuid4())
         output_location = f"{output['S3OutputPath'].rstrip('/')}/{inference_id}.out"
         failure_path = output.get("S3FailurePath") or output["S3OutputPath"]
@@ -245,7 +255,7 @@ class RuntimeApi:
             "requestParameters": {
                 "contentType": headers["Content-Type"],
                 "endpointName": endpoint_name,
-                "inputLocation": input_location,
+                "inputLocation": input_location or "(inline body)",
             },
             "inferenceId": inference_id,
             "eventVersion": "1.0",

@@ -342,19 +342,45 @@ def test_an_asynchronous_endpoint_without_a_recorded_input_prefix_reads_nothing(
     messages(url, queues["error"])
 
 
-def test_an_asynchronous_request_without_input_location_is_a_validation_error(emulator, served):
-    # InputLocation is required by InvokeEndpointAsync (botocore's model); the API takes no body.
+def inline_client(url, body):
+    """A SageMaker Runtime client whose InvokeEndpointAsync also sends ``body`` inline."""
+    runtime = client("sagemaker-runtime", url)
+    runtime.meta.events.register("before-sign.sagemaker-runtime.*", lambda request, **_: setattr(request, "data", body))
+    return runtime
+
+
+def test_an_inline_body_and_an_input_location_together_or_an_oversized_body_are_validation_errors(emulator, served):
+    # botocore's model: Body (at most 128,000 bytes) and InputLocation are mutually exclusive.
     url, state_dir = emulator
-    name = "async-nobody-" + served["endpoint"]
-    async_endpoint(url, name, served["model"])
-    record(state_dir, served["model"] + "-nobody", type("P", (), {"pid": served["pid"]}), served["standin"], name)
-    runtime = boto3.client("sagemaker-runtime", endpoint_url=url, region_name=REGION,
-                           config=Config(retries={"max_attempts": 1}, parameter_validation=False), **CREDENTIALS)
-    runtime.meta.events.register("before-sign.sagemaker-runtime.*", lambda request, **_: setattr(request, "data", b"1,2"))
+    name = "async-both-" + served["endpoint"]
+    bucket, _ = async_endpoint(url, name, served["model"])
+    record(state_dir, served["model"] + "-both", type("P", (), {"pid": served["pid"]}), served["standin"], name,
+           async_input="s3://%s/%s/async/input/" % (bucket, served["model"]))
     with pytest.raises(ClientError) as raised:
-        runtime.invoke_endpoint_async(EndpointName=name, ContentType="text/csv")
+        inline_client(url, b"1,2").invoke_endpoint_async(
+            EndpointName=name, ContentType="text/csv",
+            InputLocation="s3://%s/%s/async/input/r.csv" % (bucket, served["model"]))
     assert raised.value.response["Error"]["Code"] == "ValidationError"
-    assert "InputLocation" in raised.value.response["Error"]["Message"]
+    assert "mutually exclusive" in raised.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as raised:
+        inline_client(url, b"1" * 128_001).invoke_endpoint_async(EndpointName=name, ContentType="text/csv")
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert "128000" in raised.value.response["Error"]["Message"]
+
+
+def test_an_inline_body_is_scored_without_reading_s3(emulator, served):
+    url, state_dir = emulator
+    name = "async-inline-" + served["endpoint"]
+    bucket, queues = async_endpoint(url, name, served["model"])
+    record(state_dir, served["model"] + "-inline", type("P", (), {"pid": served["pid"]}), served["standin"], name,
+           async_input="s3://%s/%s/async/input/" % (bucket, served["model"]))
+    body = "\n".join(served["rows"]).encode()
+    answer = inline_client(url, body).invoke_endpoint_async(EndpointName=name, ContentType="text/csv", Accept="application/json")
+    written = client("s3", url).get_object(Bucket=bucket, Key=answer["OutputLocation"].split("/", 3)[3])["Body"].read()
+    _, _, expected = direct(served["standin"], body, "text/csv")
+    assert json.loads(written) == json.loads(expected)
+    (success,) = messages(url, queues["success"])
+    assert success["invocationStatus"] == "Completed"
 
 
 def test_an_endpoint_of_another_region_is_not_the_callers(emulator, served):
