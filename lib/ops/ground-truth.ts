@@ -147,8 +147,8 @@ export interface PushedLabels {
 
 /**
  * Validates a labels CSV and writes it as SageMaker ground truth under the model's ground-truth
- * prefix, in the hour folder of `at`: `<model>/ground-truth/yyyy/mm/dd/hh/labels-<sha256>.jsonl`
- * (the same labels pushed twice in an hour are one object).
+ * prefix, in the hour folder of `at`: `<model>/ground-truth/yyyy/mm/dd/hh/labels-<mmssSSS>-<sha256>.jsonl`
+ * (a later push sorts after an earlier one of the same hour; the local check lets it win).
  */
 export async function pushLabels(
   s3: Pick<S3Client, 'send'>,
@@ -157,11 +157,11 @@ export async function pushLabels(
 ): Promise<PushedLabels> {
   const labels = parseLabels(csv, options);
   const body = groundTruthLines(labels);
+  const at = options.at ?? new Date();
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  const key = new ModelLayout(options.model).groundTruthKey(
-    options.at ?? new Date(),
-    `labels-${digest}.jsonl`,
-  );
+  // Named by minute, second and millisecond first: within the hour, a later push sorts later.
+  const stamp = at.toISOString().slice(14, 23).replace(/[:.]/g, '');
+  const key = new ModelLayout(options.model).groundTruthKey(at, `labels-${stamp}-${digest}.jsonl`);
   await s3.send(
     new PutObjectCommand({
       Bucket: options.bucket,

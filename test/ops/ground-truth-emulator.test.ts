@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('mlenv data labels push, against the emulator', () => {
   test.each(platformConfig().models.map((m) => [m.name, m] as const))(
-    '%s: the labels are in S3 as SageMaker ground truth, in the hour folder, and pushing them again in the hour writes the same object',
+    '%s: the labels are in S3 as SageMaker ground truth, in the hour folder, and a push a minute later sorts after it',
     async (_name, model) => {
       const label = model.problemType === 'regression' ? '42.5' : '1';
       const csv = `inference_id,${model.targetColumn}\nsmoke-1,${label}\nsmoke-2,${label}\n`;
@@ -39,11 +39,12 @@ describe('mlenv data labels push, against the emulator', () => {
         at,
       };
       const first = await pushLabels(s3, csv, options);
-      const again = await pushLabels(s3, csv, options);
-      expect(again.s3Uri).toBe(first.s3Uri);
+      const again = await pushLabels(s3, csv, { ...options, at: new Date(at.getTime() + 60_000) });
       const prefix = `${new ModelLayout(model.name).groundTruthDir}/2026/12/08/01/`;
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-      expect(listed.Contents?.map((o) => o.Key)).toEqual([first.s3Uri.replace(`s3://${bucket}/`, '')]);
+      expect(listed.Contents?.map((o) => o.Key)).toEqual(
+        [first, again].map((pushed) => pushed.s3Uri.replace(`s3://${bucket}/`, '')),
+      );
       const body = await (
         await s3.send(new GetObjectCommand({ Bucket: bucket, Key: listed.Contents![0].Key }))
       ).Body!.transformToString();
