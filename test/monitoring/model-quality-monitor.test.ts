@@ -17,6 +17,11 @@ import {
   ProblemType,
 } from '../../constructs';
 import { testApp } from '../support/test-app';
+import { monitoringScheduleCosts } from '../../lib/tools/cost/monitoring-schedules';
+import { PRICE_TABLE } from '../../lib/tools/cost/prices';
+import { RegionPriceList } from '../../lib/tools/pricing/price-table';
+import type { CfnTemplate } from '../../cfn/cfn-template';
+import { templateResources } from '../../lib/tools/pricing/template-resources';
 
 /**
  * Expectations come from AWS's documented formats, not from the construct:
@@ -251,3 +256,21 @@ describe('model-quality constraints of a gate', () => {
 function testAssembly(stack: Stack): string {
   return (stack.node.root as unknown as { outdir: string }).outdir;
 }
+
+describe('the cost of a model-quality schedule', () => {
+  test('is priced like the drift schedule: processing instance-hours of each run at its time limit, hourly runs', () => {
+    const { stack } = monitor();
+    const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+    const [cost] = monitoringScheduleCosts(
+      templateResources({ Serving: template }),
+      new RegionPriceList(PRICE_TABLE, REGION),
+      730,
+    );
+    const price = new RegionPriceList(PRICE_TABLE, REGION).sagemaker('processing', 'ml.m5.large');
+    expect('price' in price).toBe(true);
+    const hourly = (price as { price: { usd: number } }).price.usd;
+    expect(cost).toMatchObject({ instanceType: 'ml.m5.large', instanceCount: 1, maxRuntimeSeconds: 3000 });
+    expect(cost.perExecutionUsd).toBeCloseTo(hourly * (3000 / 3600), 10);
+    expect(cost.executionsPerMonth).toBe(730);
+  });
+});
