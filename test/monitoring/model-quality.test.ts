@@ -75,7 +75,8 @@ describe('model-quality monitoring', () => {
         Threshold: model.qualityGate.threshold,
         ComparisonOperator: ALARM_ON[model.qualityGate.operator],
       });
-      expect(alarms[0].Properties.AlarmActions).toHaveLength(1);
+      // One incident, one message: the violations rule notifies (below); the alarm shows the state.
+      expect(alarms[0].Properties.AlarmActions).toBeUndefined();
       // The gate's operator agrees with its metric's better direction (ml/evaluation-metrics.json).
       const better = METRIC_GROUPS[model.problemType][model.qualityGate.metric];
       expect(better === 'higher').toBe(model.qualityGate.operator.startsWith('>'));
@@ -83,7 +84,7 @@ describe('model-quality monitoring', () => {
   );
 
   test.each(capturing.map((env) => [env.name] as const))(
-    '%s: a model-quality violation starts retraining exactly where modelQuality.retrain is on',
+    '%s: a model-quality violation is notified, and starts retraining exactly where modelQuality.retrain is on',
     (envName) => {
       const env = config.environments.find((e) => e.name === envName)!;
       for (const model of realTime) {
@@ -99,6 +100,8 @@ describe('model-quality monitoring', () => {
             JSON.stringify(t.Arn).includes('StateMachine') || JSON.stringify(t.Arn).includes('Pipeline'),
         );
         expect(starts.length).toBe(env.monitoring.modelQuality.retrain ? 1 : 0);
+        // It tells the alert topic, always.
+        expect(JSON.stringify(rule.Properties.Targets)).toContain('Operations:ExportsOutputRefAlerts');
         if (starts.length) expect(JSON.stringify(starts[0])).toContain('model-quality');
       }
     },

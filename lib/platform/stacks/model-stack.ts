@@ -332,7 +332,11 @@ export class ModelStack extends Stack {
         image: monitorImage(model, environment),
         network: props.network,
       });
-      quality.alarm.addAlarmAction(new NotifyTopicAlarmAction(props.alerts));
+      acknowledgeControl(
+        quality.alarm,
+        'CloudWatchAlarmAction',
+        `A quality drop of ${model.name} notifies once, through its violations rule (with the check and the retraining decision); the alarm shows the state`,
+      );
     }
     if (serving.kind === 'serverless') {
       acknowledgeControl(
