@@ -2,14 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
+const modelPackageArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-z0-9-]+\/\d+$/,
+    'must be a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+  );
+const artifactFilesSha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, "must be the package's artifactFilesSha256 (64 lowercase hex digits)");
+
 /** Which model package an environment serves for one model, and who decided it when and from where. */
 export const deploymentPinSchema = z.strictObject({
-  modelPackageArn: z
-    .string()
-    .regex(
-      /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-z0-9-]+\/\d+$/,
-      'must be a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
-    ),
+  modelPackageArn,
   approvedBy: z.string().min(1, 'must say who approved it'),
   approvedAt: z.iso.datetime({
     offset: true,
@@ -20,14 +25,23 @@ export const deploymentPinSchema = z.strictObject({
    * The package's `artifactFilesSha256` (SHA-256 of its artifact's files): the endpoint's model
    * gives it to the serving code, which refuses to load files with another digest.
    */
-  artifactFilesSha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, "must be the package's artifactFilesSha256 (64 lowercase hex digits)"),
+  artifactFilesSha256,
   /** The package's data-quality drift baseline (its DriftCheckBaselines), checked by the drift monitor. */
   dataQualityBaseline: z
     .strictObject({
       statisticsS3Uri: z.string().regex(/^s3:\/\/.+\.json$/, 'must be an s3:// URI of statistics.json'),
       constraintsS3Uri: z.string().regex(/^s3:\/\/.+\.json$/, 'must be an s3:// URI of constraints.json'),
+    })
+    .optional(),
+  /**
+   * A candidate package that gets a copy of the served one's requests (a shadow variant, on an
+   * instance endpoint in mode `endpoint`), whose answers nobody sees; `serving.shadow.samplingPercent`
+   * says how many. Of the same registry and group as `modelPackageArn`.
+   */
+  shadow: z
+    .strictObject({
+      modelPackageArn,
+      artifactFilesSha256,
     })
     .optional(),
 });
@@ -51,25 +65,34 @@ export interface PinTarget {
  * deploy (or an endpoint serving the wrong model).
  */
 export function pinProblems(pins: Readonly<Record<string, DeploymentPin>>, env: PinTarget): string[] {
-  return Object.entries(pins).flatMap(([model, pin]) => {
-    const arn = /^arn:[^:]+:sagemaker:([^:]+):(\d{12}):model-package\/([^/]+)\/\d+$/.exec(
-      pin.modelPackageArn,
+  return Object.entries(pins).flatMap(([model, pin]) => [
+    ...packageProblems(model, 'modelPackageArn', pin.modelPackageArn, env),
+    ...(pin.shadow ? packageProblems(model, 'shadow.modelPackageArn', pin.shadow.modelPackageArn, env) : []),
+    ...(pin.shadow?.modelPackageArn === pin.modelPackageArn
+      ? [
+          `deployments/${env.name}.json: ${model}.shadow.modelPackageArn: is the served package: a shadow test compares another package`,
+        ]
+      : []),
+  ]);
+}
+
+/** The problems of one package ARN of a pin (`field`) that is not of the environment's own registry and group. */
+function packageProblems(model: string, field: string, packageArn: string, env: PinTarget): string[] {
+  const arn = /^arn:[^:]+:sagemaker:([^:]+):(\d{12}):model-package\/([^/]+)\/\d+$/.exec(packageArn);
+  if (!arn) return [];
+  const [, region, account, group] = arn;
+  const where = `deployments/${env.name}.json: ${model}.${field}`;
+  const expected: Array<[string, string, string]> = [
+    ['account', account, env.account],
+    ['region', region, env.region],
+    ['package group', group, env.groupOf(model)],
+  ];
+  return expected
+    .filter(([, actual, own]) => actual !== own)
+    .map(
+      ([what, actual, own]) =>
+        `${where}: names ${what} ${actual}, not ${env.name}'s own (${own}): pin a package of ${env.name}'s registry (promote the package there first)`,
     );
-    if (!arn) return [];
-    const [, region, account, group] = arn;
-    const where = `deployments/${env.name}.json: ${model}.modelPackageArn`;
-    const expected: Array<[string, string, string]> = [
-      ['account', account, env.account],
-      ['region', region, env.region],
-      ['package group', group, env.groupOf(model)],
-    ];
-    return expected
-      .filter(([, actual, own]) => actual !== own)
-      .map(
-        ([what, actual, own]) =>
-          `${where}: names ${what} ${actual}, not ${env.name}'s own (${own}): pin a package of ${env.name}'s registry (promote the package there first)`,
-      );
-  });
 }
 
 /**
@@ -113,4 +136,30 @@ export function readDeploymentPins(
         `${shown}: ${model}: no model named '${model}' in the configuration (models: ${modelNames.join(', ')})`,
     );
   return { pins: parsed.data, problems };
+}
+
+/**
+ * A shadow variant needs a real-time endpoint on instances: a pin's `shadow` is refused for a model
+ * served in mode `async` or `batch`, and in an environment whose `serving.kind` is `serverless`.
+ */
+export function shadowPinProblems(
+  pins: Readonly<Record<string, DeploymentPin>>,
+  env: { readonly name: string; readonly servingKind: string },
+  modes: Readonly<Record<string, string>>,
+): string[] {
+  return Object.entries(pins)
+    .filter(([, pin]) => pin.shadow)
+    .flatMap(([model]) => {
+      const where = `deployments/${env.name}.json: ${model}.shadow`;
+      const mode = modes[model] ?? 'endpoint';
+      if (mode !== 'endpoint')
+        return [
+          `${where}: ${model} is served in mode '${mode}': only a real-time endpoint (mode 'endpoint') takes a shadow variant`,
+        ];
+      if (env.servingKind !== 'instance')
+        return [
+          `${where}: ${env.name} serves on ${env.servingKind} endpoints (serving.kind): only instance endpoints take a shadow variant`,
+        ];
+      return [];
+    });
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { DeliveryConfig } from './delivery';
-import { type DeploymentPin, pinProblems, readDeploymentPins } from './deployments';
+import { type DeploymentPin, pinProblems, readDeploymentPins, shadowPinProblems } from './deployments';
 import { modelResourceName } from './derived-names';
 import { configSchema, type EnvironmentSettings, type ModelConfig } from './schema';
 
@@ -110,6 +110,11 @@ export function loadConfig(input: unknown, options: LoadConfigOptions = {}): MlE
         groupOf: (model) =>
           modelResourceName({ project: parsed.data.project, environment: { ...settings, name } }, model),
       }),
+      ...shadowPinProblems(
+        pins,
+        { name, servingKind: settings.serving.kind },
+        Object.fromEntries(parsed.data.models.map((m) => [m.name, m.serving.mode])),
+      ),
     );
     const { promotion } = parsed.data;
     const position = promotion.indexOf(name);

@@ -24,6 +24,9 @@ import { DatasetLayout } from './dataset-layout';
  *              <model>/runs/<run>/baseline/{statistics,constraints}.json
  *              <model>/checkpoints/<run>/               spot training checkpoints
  * monitoring/  <model>/data-capture/...                 endpoint requests and responses
+ *              <model>/async/input/...                  requests to its asynchronous endpoint
+ *              <model>/async/output/<id>.out             their answers (SageMaker names them)
+ *              <model>/async/failures/<id>-error.out     why a request failed
  *              <model>/data-quality/...                 drift check reports
  *              <model>/ground-truth/yyyy/mm/dd/hh/...   labels pushed for captured inference ids
  *              <model>/model-quality/...                model-quality check reports
@@ -145,6 +148,21 @@ export class ModelLayout {
   /** Endpoint data capture, in the monitoring bucket (SageMaker appends endpoint, variant and date). */
   public get dataCaptureDir(): string {
     return `${this.modelName}/data-capture`;
+  }
+
+  /** Where callers put requests for the model's asynchronous endpoint, in the monitoring bucket. */
+  public get asyncInputDir(): string {
+    return `${this.modelName}/async/input`;
+  }
+
+  /** Where the asynchronous endpoint writes its answers (`<inference id>.out`), in the monitoring bucket. */
+  public get asyncOutputDir(): string {
+    return `${this.modelName}/async/output`;
+  }
+
+  /** Where the asynchronous endpoint writes why a request failed (`<inference id>-error.out`), in the monitoring bucket. */
+  public get asyncFailureDir(): string {
+    return `${this.modelName}/async/failures`;
   }
 
   /** Data-quality check reports, in the monitoring bucket. */

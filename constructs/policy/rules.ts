@@ -10,6 +10,7 @@ export type MlPolicyRuleId =
   | 'MLENV-ENDPOINT-CAPTURE'
   | 'MLENV-ENDPOINT-ROLLBACK'
   | 'MLENV-ENDPOINT-VPC'
+  | 'MLENV-ASYNC-OUTPUT-KMS'
   | 'MLENV-JOB-LIMITS'
   | 'MLENV-JOB-ENCRYPTION'
   | 'MLENV-JOB-ISOLATION'
@@ -72,6 +73,17 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
       'AWS::SageMaker::Model (ModelEndpoint: network: { vpc, subnets, securityGroups })',
     reason:
       "The serving container runs the model's own code and its dependencies, and sees every request: inside private subnets and with network isolation it can neither send the requests out nor fetch code at run time",
+  },
+  {
+    id: 'MLENV-ASYNC-OUTPUT-KMS',
+    productionOnly: false,
+    description:
+      'Asynchronous endpoint configs must encrypt their answers with a KMS key and name a failure path and both notification topics',
+    fix:
+      'Set AsyncInferenceConfig.OutputConfig.KmsKeyId, S3FailurePath and NotificationConfig.SuccessTopic and ' +
+      'ErrorTopic on the AWS::SageMaker::EndpointConfig (ModelEndpoint with EndpointVariant.asynchronous does all four)',
+    reason:
+      "An asynchronous endpoint writes every answer to S3: without the environment's key they are encrypted with S3's own key, outside the key policy that governs the rest of the model's data; without a failure path and topics a failed request is noticed by nobody",
   },
   {
     id: 'MLENV-JOB-LIMITS',
@@ -184,6 +196,24 @@ export const RULE_CHECKS: { readonly [id in MlPolicyRuleId]: Check } = {
         );
       }),
     ),
+
+  'MLENV-ASYNC-OUTPUT-KMS': (r) =>
+    ofType(r, 'AWS::SageMaker::EndpointConfig').flatMap((props) => {
+      const config = asObject(props.AsyncInferenceConfig);
+      if (!config) return [];
+      const at = 'Properties/AsyncInferenceConfig/OutputConfig';
+      const output = asObject(config.OutputConfig) ?? {};
+      const notification = asObject(output.NotificationConfig) ?? {};
+      return [
+        ...unless(output.KmsKeyId !== undefined, 'no KmsKeyId for the answers', `${at}/KmsKeyId`),
+        ...unless(output.S3FailurePath !== undefined, 'no S3FailurePath', `${at}/S3FailurePath`),
+        ...unless(
+          notification.SuccessTopic !== undefined && notification.ErrorTopic !== undefined,
+          'no success and error topics',
+          `${at}/NotificationConfig`,
+        ),
+      ];
+    }),
 
   'MLENV-ENDPOINT-CAPTURE': (r) =>
     ofType(r, 'AWS::SageMaker::EndpointConfig').flatMap((props) => {

@@ -26,7 +26,27 @@ export interface ServerlessVariantOptions {
   readonly maxConcurrency: number;
 }
 
-/** How an endpoint's single production variant runs: on instances, or serverless. */
+/** Options of an asynchronous variant: instances that scale to none while no request waits. */
+export interface AsyncVariantOptions {
+  readonly instanceType: MlInstanceType;
+  /**
+   * Instances the variant starts with (SageMaker creates an endpoint on at least one); it scales in
+   * to none once no request waits.
+   * @default 1
+   */
+  readonly initialInstanceCount?: number;
+  /** Most instances the variant scales out to. @default 2 */
+  readonly maxInstances?: number;
+  /**
+   * Queued requests per instance (`ApproximateBacklogSizePerInstance`) that target tracking aims for.
+   * @default 5
+   */
+  readonly backlogPerInstance?: number;
+  /** Requests each instance works on at once (`ClientConfig.MaxConcurrentInvocationsPerInstance`, 1-1000). @default 4 */
+  readonly maxConcurrentInvocationsPerInstance?: number;
+}
+
+/** How an endpoint's single production variant runs: on instances, serverless, or asynchronously. */
 export abstract class EndpointVariant {
   /** Provisioned instances: supports data capture, blue/green rollout and autoscaling. */
   public static instances(options: InstanceVariantOptions): EndpointVariant {
@@ -38,7 +58,16 @@ export abstract class EndpointVariant {
     return new ServerlessVariant(options);
   }
 
-  public abstract readonly kind: 'instance' | 'serverless';
+  /**
+   * Asynchronous inference on instances: requests and answers in S3, success and error
+   * notifications, scaling to zero instances while no request waits. Supports data capture and
+   * blue/green rollout (SageMaker's deployment guardrails apply to asynchronous endpoints).
+   */
+  public static asynchronous(options: AsyncVariantOptions): EndpointVariant {
+    return new AsyncVariant(options);
+  }
+
+  public abstract readonly kind: 'instance' | 'serverless' | 'async';
 }
 
 export class InstanceVariant extends EndpointVariant {
@@ -51,6 +80,13 @@ export class InstanceVariant extends EndpointVariant {
 export class ServerlessVariant extends EndpointVariant {
   public readonly kind = 'serverless';
   constructor(public readonly options: ServerlessVariantOptions) {
+    super();
+  }
+}
+
+export class AsyncVariant extends EndpointVariant {
+  public readonly kind = 'async';
+  constructor(public readonly options: AsyncVariantOptions) {
     super();
   }
 }

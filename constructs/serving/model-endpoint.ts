@@ -1,8 +1,10 @@
 import { ArnFormat, Duration, type IResource, Resource, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ModelLayout } from '../common/model-layout';
 import { sageMakerInferencePrincipal } from '../common/service-principals';
@@ -11,7 +13,13 @@ import { grantNetworkInterfaces } from '../network/grant-network-interfaces';
 import { type MlNetworkPlacement, vpcConfigOf } from '../network/ml-network';
 import type { IMlDataStore } from '../storage/ml-data-store';
 import type { FrameworkImage } from '../training/framework-image';
-import { type EndpointVariant, InstanceVariant, ServerlessVariant } from './endpoint-variant';
+import {
+  AsyncVariant,
+  type AsyncVariantOptions,
+  type EndpointVariant,
+  InstanceVariant,
+  ServerlessVariant,
+} from './endpoint-variant';
 import { MODEL_FILES_SHA256_ENV, SHA256_HEX } from '../common/artifact-integrity';
 
 /** A SageMaker endpoint serving one model. */
@@ -82,6 +90,24 @@ export interface RolloutOptions {
   readonly wait?: Duration;
 }
 
+/**
+ * A candidate package that gets a copy of the production variant's requests and whose answers
+ * nobody sees (a SageMaker shadow variant), on the production variant's instance type and count.
+ */
+export interface ShadowVariantOptions {
+  /** The candidate model package (registry version). */
+  readonly modelPackageArn: string;
+  /** The candidate package's `artifactFilesSha256`, given to its serving code as the main package's is. */
+  readonly artifactFilesSha256: string;
+  /**
+   * Share of the production variant's requests copied to the shadow variant, 1-100 %: rendered as
+   * the shadow variant's `InitialVariantWeight` (`samplingPercent / 100`) beside the production
+   * variant's weight of 1.
+   * @default 100
+   */
+  readonly samplingPercent?: number;
+}
+
 /** Properties of a `ModelEndpoint`. */
 export interface ModelEndpointProps {
   /** The model package (registry version) to serve. */
@@ -125,6 +151,27 @@ export interface ModelEndpointProps {
    * @default - a name CloudFormation generates (the role may write to any endpoint's log group)
    */
   readonly endpointName?: string;
+  /**
+   * A shadow variant beside the production variant; instance variants only (not serverless, not
+   * asynchronous). It uses the endpoint's role and, with `dataCapturePercent`, is captured under its
+   * own variant name (`<capture>/<endpoint>/Shadow/...`).
+   * @default - no shadow variant
+   */
+  readonly shadow?: ShadowVariantOptions;
+}
+
+/** What an asynchronous endpoint offers beyond invoking it: its S3 locations and notification topics. */
+export interface AsyncEndpointResources {
+  /** Where callers put requests (`s3://<monitoring>/<model>/async/input`). */
+  readonly inputS3Uri: string;
+  /** Where answers go (`S3OutputPath`). */
+  readonly outputS3Uri: string;
+  /** Where failures go (`S3FailurePath`). */
+  readonly failureS3Uri: string;
+  /** Notified when a request is answered (KMS-encrypted, TLS only, only the endpoint's role may publish). */
+  readonly successTopic: sns.Topic;
+  /** Notified when a request fails. */
+  readonly errorTopic: sns.Topic;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,17}$/;
@@ -183,6 +230,10 @@ export class ModelEndpoint extends ModelEndpointBase {
   /** Alarms that roll a deployment back (instance variants), and that operations watch. */
   public readonly errorAlarm: cloudwatch.Alarm;
   public readonly latencyAlarm: cloudwatch.Alarm;
+  /** The S3 locations and topics of an asynchronous variant; undefined for other variants. */
+  public readonly async?: AsyncEndpointResources;
+  /** The name of the shadow variant, when there is one. */
+  public readonly shadowVariantName?: string;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -217,10 +268,38 @@ export class ModelEndpoint extends ModelEndpointBase {
     // The role's policy must exist before SageMaker checks what the model may read.
     model.node.addDependency(this.role);
 
-    const instance = variant instanceof InstanceVariant ? variant.options : undefined;
+    const asyncOptions = variant instanceof AsyncVariant ? variant.options : undefined;
+    // An asynchronous variant runs on instances as an instance variant does.
+    const instance =
+      variant instanceof InstanceVariant
+        ? variant.options
+        : asyncOptions && {
+            instanceType: asyncOptions.instanceType,
+            initialInstanceCount: asyncOptions.initialInstanceCount ?? 1,
+          };
     const serverless = variant instanceof ServerlessVariant ? variant.options : undefined;
     const capture = instance && props.dataCapturePercent ? props.dataCapturePercent : 0;
     if (capture > 0) dataStore.grantWriteMonitoring(this.role, `${layout.dataCaptureDir}/*`);
+
+    let shadowModel: sagemaker.CfnModel | undefined;
+    if (props.shadow) {
+      // The candidate runs as the production model does: same role, isolated, same network.
+      shadowModel = new sagemaker.CfnModel(this, 'ShadowModel', {
+        executionRoleArn: this.role.roleArn,
+        containers: [
+          {
+            modelPackageName: props.shadow.modelPackageArn,
+            environment: { [MODEL_FILES_SHA256_ENV]: props.shadow.artifactFilesSha256 },
+          },
+        ],
+        enableNetworkIsolation: true,
+        vpcConfig: props.network && vpcConfigOf(props.network),
+      });
+      shadowModel.node.addDependency(this.role);
+      this.shadowVariantName = SHADOW_VARIANT_NAME;
+    }
+    const asyncInference = asyncOptions && this.asyncInference(props, layout, asyncOptions);
+    this.async = asyncInference?.resources;
 
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: [
@@ -244,6 +323,19 @@ export class ModelEndpoint extends ModelEndpointBase {
             : {}),
         },
       ],
+      shadowProductionVariants:
+        shadowModel && instance
+          ? [
+              {
+                variantName: SHADOW_VARIANT_NAME,
+                modelName: shadowModel.attrModelName,
+                initialVariantWeight: (props.shadow?.samplingPercent ?? 100) / 100,
+                instanceType: instance.instanceType.toString(),
+                initialInstanceCount: instance.initialInstanceCount ?? 1,
+              },
+            ]
+          : undefined,
+      asyncInferenceConfig: asyncInference?.config,
       // Serverless variants take no volume key.
       kmsKeyId: instance ? dataStore.encryptionKey.keyArn : undefined,
       dataCaptureConfig:
@@ -320,27 +412,11 @@ export class ModelEndpoint extends ModelEndpointBase {
       for (const alarm of [this.errorAlarm, this.latencyAlarm]) alarm.addAlarmAction(props.alarmAction);
     }
 
-    if (instance?.autoscaling) {
-      const scaling = instance.autoscaling;
-      const target = new appscaling.ScalableTarget(this, 'Scaling', {
-        serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
-        // Application Auto Scaling's own service-linked role for SageMaker endpoints (created on first use).
-        role: iam.Role.fromRoleArn(
-          this,
-          'ScalingRole',
-          stack.formatArn({
-            service: 'iam',
-            region: '',
-            resource: 'role',
-            resourceName:
-              'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
-          }),
-        ),
-        resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,
-        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-        minCapacity: scaling.minInstances,
-        maxCapacity: scaling.maxInstances,
-      });
+    const autoscaling = variant instanceof InstanceVariant ? variant.options.autoscaling : undefined;
+    if (asyncOptions) this.scaleToZero(asyncOptions);
+    if (autoscaling) {
+      const scaling = autoscaling;
+      const target = this.scalableTarget(scaling.minInstances, scaling.maxInstances);
       target.scaleToTrackMetric('InvocationsPerInstance', {
         predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
         targetValue: scaling.targetInvocationsPerInstance,
@@ -349,7 +425,137 @@ export class ModelEndpoint extends ModelEndpointBase {
       });
     }
   }
+  /** The variant's instance count, scaled by Application Auto Scaling's service-linked role. */
+  private scalableTarget(minCapacity: number, maxCapacity: number): appscaling.ScalableTarget {
+    const stack = Stack.of(this);
+    return new appscaling.ScalableTarget(this, 'Scaling', {
+      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+      // Application Auto Scaling's own service-linked role for SageMaker endpoints (created on first use).
+      role: iam.Role.fromRoleArn(
+        this,
+        'ScalingRole',
+        stack.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName:
+            'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+        }),
+      ),
+      resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,
+      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      minCapacity,
+      maxCapacity,
+    });
+  }
+
+  /**
+   * Asynchronous inference: output and failures under the model's prefix (data key), success and
+   * error topics that only the endpoint's role may publish to, and the role's reads of the input.
+   */
+  private asyncInference(
+    props: ModelEndpointProps,
+    layout: ModelLayout,
+    options: AsyncVariantOptions,
+  ): {
+    config: sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty;
+    resources: AsyncEndpointResources;
+  } {
+    const { dataStore } = props;
+    const bucket = dataStore.monitoringBucket.bucketName;
+    const topic = (id: string, what: string) => {
+      const t = new sns.Topic(this, id, {
+        masterKey: dataStore.encryptionKey,
+        enforceSSL: true,
+        displayName: `${props.modelName}: asynchronous requests ${what}`,
+      });
+      // Publishing to an encrypted topic needs the key (SNS encrypts with a data key of it).
+      iam.Grant.addToPrincipal({ grantee: this.role, actions: ['sns:Publish'], resourceArns: [t.topicArn] });
+      dataStore.encryptionKey.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
+      // SageMaker publishes as the endpoint's role: nobody else may.
+      t.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'PublishOnlyAsTheEndpointRole',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sns:Publish'],
+          resources: [t.topicArn],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.role.roleArn } },
+        }),
+      );
+      return t;
+    };
+    const successTopic = topic('AsyncSuccess', 'answered');
+    const errorTopic = topic('AsyncErrors', 'failed');
+    dataStore.grantReadMonitoring(this.role, `${layout.asyncInputDir}/*`);
+    dataStore.grantWriteMonitoring(this.role, `${layout.asyncOutputDir}/*`);
+    dataStore.grantWriteMonitoring(this.role, `${layout.asyncFailureDir}/*`);
+    const resources: AsyncEndpointResources = {
+      inputS3Uri: `s3://${bucket}/${layout.asyncInputDir}`,
+      outputS3Uri: `s3://${bucket}/${layout.asyncOutputDir}`,
+      failureS3Uri: `s3://${bucket}/${layout.asyncFailureDir}`,
+      successTopic,
+      errorTopic,
+    };
+    const config = {
+      clientConfig: {
+        maxConcurrentInvocationsPerInstance: options.maxConcurrentInvocationsPerInstance ?? 4,
+      },
+      outputConfig: {
+        s3OutputPath: resources.outputS3Uri,
+        s3FailurePath: resources.failureS3Uri,
+        kmsKeyId: dataStore.encryptionKey.keyArn,
+        notificationConfig: {
+          successTopic: successTopic.topicArn,
+          errorTopic: errorTopic.topicArn,
+        },
+      },
+    };
+    return { config, resources };
+  }
+
+  /**
+   * Scaling to zero, as AWS documents it for asynchronous endpoints: target tracking on the backlog
+   * per instance (which scales in to none), and a step policy that adds an instance when requests
+   * wait with none running (`HasBacklogWithoutCapacity`), which target tracking cannot see.
+   */
+  private scaleToZero(options: AsyncVariantOptions): void {
+    const target = this.scalableTarget(0, options.maxInstances ?? 2);
+    const endpointMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName,
+        dimensionsMap: { EndpointName: this.endpointName },
+        statistic,
+        period: Duration.minutes(1),
+      });
+    target.scaleToTrackMetric('BacklogPerInstance', {
+      customMetric: endpointMetric('ApproximateBacklogSizePerInstance', 'Average'),
+      targetValue: options.backlogPerInstance ?? 5,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+    const fromZero = new appscaling.StepScalingAction(this, 'ScaleOutFromZero', {
+      scalingTarget: target,
+      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      metricAggregationType: appscaling.MetricAggregationType.AVERAGE,
+      cooldown: Duration.minutes(5),
+    });
+    fromZero.addAdjustment({ lowerBound: 0, adjustment: 1 });
+    const backlogAlarm = new cloudwatch.Alarm(this, 'BacklogWithoutCapacity', {
+      alarmDescription: 'Requests wait and no instance runs: add one',
+      metric: endpointMetric('HasBacklogWithoutCapacity', 'Average'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 2,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
+    backlogAlarm.addAlarmAction(new cwactions.ApplicationScalingAction(fromZero));
+  }
 }
+
+/** The name of an endpoint's shadow variant (its capture goes under this name). */
+export const SHADOW_VARIANT_NAME = 'Shadow';
 
 function validate(path: string, props: ModelEndpointProps): void {
   const problems: string[] = [];
@@ -393,6 +599,55 @@ function validate(path: string, props: ModelEndpointProps): void {
         );
       }
     }
+  }
+  if (props.variant instanceof AsyncVariant) {
+    const {
+      initialInstanceCount = 1,
+      maxInstances = 2,
+      backlogPerInstance = 5,
+      maxConcurrentInvocationsPerInstance = 4,
+    } = props.variant.options;
+    if (!Number.isInteger(maxInstances) || maxInstances < 1)
+      problems.push('asynchronous maxInstances must be a whole number >= 1');
+    if (
+      !Number.isInteger(initialInstanceCount) ||
+      initialInstanceCount < 1 ||
+      initialInstanceCount > maxInstances
+    )
+      problems.push(
+        `asynchronous initialInstanceCount must be a whole number 1-maxInstances (${maxInstances})`,
+      );
+    if (!(backlogPerInstance > 0)) problems.push('asynchronous backlogPerInstance must be above 0');
+    if (
+      !Number.isInteger(maxConcurrentInvocationsPerInstance) ||
+      maxConcurrentInvocationsPerInstance < 1 ||
+      maxConcurrentInvocationsPerInstance > 1000
+    )
+      problems.push('asynchronous maxConcurrentInvocationsPerInstance must be a whole number 1-1000');
+  }
+  if (props.shadow) {
+    if (!(props.variant instanceof InstanceVariant)) {
+      problems.push(
+        `shadow: only real-time instance variants take a shadow variant (this one is ${props.variant.kind})`,
+      );
+    }
+    if (
+      !/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-z0-9-]+\/\d+$/.test(
+        props.shadow.modelPackageArn,
+      )
+    )
+      problems.push(
+        `shadow.modelPackageArn '${props.shadow.modelPackageArn}' is not a versioned model package ARN`,
+      );
+    if (props.shadow.modelPackageArn === props.modelPackageArn)
+      problems.push('shadow.modelPackageArn is the served package: a shadow test compares another one');
+    if (!SHA256_HEX.test(props.shadow.artifactFilesSha256))
+      problems.push(
+        `shadow.artifactFilesSha256 '${props.shadow.artifactFilesSha256}' is not a SHA-256 (64 lowercase hex digits)`,
+      );
+    const sampling = props.shadow.samplingPercent ?? 100;
+    if (!Number.isInteger(sampling) || sampling < 1 || sampling > 100)
+      problems.push('shadow.samplingPercent must be a whole number 1-100');
   }
   if (!Number.isInteger(capture) || capture < 0 || capture > 100)
     problems.push('dataCapturePercent must be a whole number 0-100');

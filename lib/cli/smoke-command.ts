@@ -5,6 +5,10 @@ import { LocalDeployment } from '../local/local-deployment';
 import { localSmoke, sampleRows } from '../local/local-smoke';
 import { endpointRows } from '../ops/endpoint-rows';
 import { invokeEndpoint, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
+import { invokeAsyncEndpoint } from '../ops/async-endpoint-smoke';
+import { S3ObjectStore } from '../ops/s3-object-store';
+import { bucketNamePrefix } from '../../config';
+import { dataStoreBucketName } from '../../constructs';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { positiveInteger } from './arguments';
 import { connectEnvironment, modelIn } from './connect-environment';
@@ -15,6 +19,7 @@ interface SmokeOptions extends AwsOptions {
   readonly served?: boolean;
   readonly rows: number;
   readonly payload?: string;
+  readonly timeout: number;
 }
 
 /** `mlenv smoke <env> --model <m>`: the served endpoint answers sample rows, quickly enough. */
@@ -27,6 +32,12 @@ export function smokeCommand(): Command {
     .option('--model <name>', 'a model of the configuration')
     .option('--served', 'every model the environment serves (what a deploy checks)')
     .option('--rows <n>', 'requests to send, one sample row each', positiveInteger, 20)
+    .option(
+      '--timeout <seconds>',
+      'asynchronous endpoints: how long to wait for each answer (scaling out from zero instances takes minutes)',
+      positiveInteger,
+      900,
+    )
     .option(
       '--payload <file>',
       "send this CSV's rows instead, one request each: the model's features in its order, or under a header line naming the columns (the target column is dropped)",
@@ -44,7 +55,7 @@ export function smokeCommand(): Command {
       const payload = options.payload
         ? { csv: readFileSync(options.payload, 'utf8'), source: options.payload }
         : undefined;
-      const { config, env, directory, runtime } = await connectEnvironment(envName, options);
+      const { config, env, directory, runtime, s3 } = await connectEnvironment(envName, options);
       // Each model's own sample rows (its features), unless a payload says what to send.
       const configOf = (model: string) => config.models.find((m) => m.name === model)!;
       const rowsOf = (model: string) => {
@@ -74,11 +85,25 @@ export function smokeCommand(): Command {
               `${model} is not served in ${envName}: pin a package in deployments/${envName}.json and deploy`,
             );
           }
+          // An asynchronous endpoint is called as applications call it: request in S3, answer in S3.
+          const isAsync = configOf(model).serving.mode === 'async';
+          const invoke = isAsync
+            ? invokeAsyncEndpoint(runtime, new S3ObjectStore(s3), {
+                endpointName,
+                modelName: model,
+                monitoringBucket: dataStoreBucketName(
+                  bucketNamePrefix({ project: config.project, environment: env }),
+                  'monitoring',
+                ),
+                timeoutMs: options.timeout * 1000,
+              })
+            : invokeEndpoint(runtime, endpointName);
           result = {
             model,
             endpointName,
-            ...(await smokeTest(invokeEndpoint(runtime, endpointName), rowsOf(model), {
-              maxMedianLatencyMs: env.serving.latencyAlarmMs,
+            ...(await smokeTest(invoke, rowsOf(model), {
+              // An asynchronous answer waits in a queue: its latency is no model latency.
+              maxMedianLatencyMs: isAsync ? undefined : env.serving.latencyAlarmMs,
               problemType: configOf(model).problemType,
             })),
           };

@@ -9,7 +9,7 @@ import {
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentPin, modelResourceName } from '../../config';
-import { ARTIFACT_METADATA, sageMakerInferenceSourceArn } from '../../constructs';
+import { ARTIFACT_METADATA, SHADOW_VARIANT_NAME, sageMakerInferenceSourceArn } from '../../constructs';
 import { origin } from '../tools/calls/run-time-call';
 import { s3ReadCalls, s3WriteCalls } from '../tools/calls/s3-object-calls';
 import { assumedBySageMaker, imagePullCalls } from '../tools/calls/sagemaker-runtime-calls';
@@ -154,12 +154,20 @@ export async function localServe(
   let deployment = initial;
   // Deploy when the pin changes, or when what is deployed lacks the endpoint (`up --assembly`).
   const endpointPath = ModelStack.pathOf(model, 'Endpoint/Endpoint');
-  const redeployed = pins[model]?.modelPackageArn !== pkg.arn || !initial.tryResource(endpointPath);
+  // A shadow candidate set by hand in the local pins: deployed with the pin, played by the stand-in.
+  const shadowPin =
+    pins[model]?.shadow && pins[model].shadow!.modelPackageArn !== pkg.arn ? pins[model].shadow : undefined;
+  const shadowPath = ModelStack.pathOf(model, 'Endpoint/ShadowModel');
+  const redeployed =
+    pins[model]?.modelPackageArn !== pkg.arn ||
+    !initial.tryResource(endpointPath) ||
+    (shadowPin !== undefined && !initial.tryResource(shadowPath));
   if (redeployed) {
     const previous = JSON.parse(JSON.stringify(pins)) as typeof pins;
     writeLocalPins(stateDir, {
       ...pins,
       [model]: {
+        ...(shadowPin ? { shadow: shadowPin } : {}),
         modelPackageArn: pkg.arn,
         approvedBy: 'mlenv local serve',
         approvedAt: new Date().toISOString(),
@@ -243,6 +251,23 @@ export async function localServe(
 
     const dir = join(servingDir(stateDir), model);
     const modelDir = servedModelDir(stateDir, model);
+    // The shadow candidate, where the deployed endpoint has one (its own model of the pin's shadow).
+    const shadowModel = shadowPin && deployment.tryResource(shadowPath);
+    const shadowPackage =
+      shadowPin && shadowModel
+        ? servable(
+            await sagemaker.send(
+              new DescribeModelPackageCommand({ ModelPackageName: shadowPin.modelPackageArn }),
+            ),
+            Number(shadowPin.modelPackageArn.split('/').at(-1)),
+          )
+        : undefined;
+    if (shadowPackage) {
+      await deployment.authorize(
+        s3ReadCalls(inventory, caller('shadow model data'), shadowPackage.modelDataUrl),
+      );
+    }
+    const shadowDir = join(dir, 'shadow-model');
     // The model's own inference code, with its own packages (its container's versions).
     const python = await modelPython(deployment.model(model));
     steps.detail(python.note);
@@ -266,6 +291,31 @@ export async function localServe(
           job,
         });
         if (untar.exitCode !== 0) throw new Error(`cannot unpack ${pkg.modelDataUrl}: ${tail(untar.log)}`);
+        if (shadowPackage) {
+          rmSync(shadowDir, { recursive: true, force: true });
+          mkdirSync(shadowDir, { recursive: true });
+          const shadowArchive = join(dir, 'shadow-model.tar.gz');
+          writeFileSync(
+            shadowArchive,
+            await new S3ObjectStore(deployment.clients.s3).get(shadowPackage.modelDataUrl),
+          );
+          const unpacked = await runProcess({
+            command: 'tar',
+            args: ['-xzf', shadowArchive, '-C', shadowDir],
+            cwd: dir,
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+            timeoutSeconds: 600,
+            job,
+          });
+          if (unpacked.exitCode !== 0)
+            throw new Error(`cannot unpack ${shadowPackage.modelDataUrl}: ${tail(unpacked.log)}`);
+        }
+      },
+      shadow: shadowPackage && {
+        modelDir: shadowDir,
+        filesSha256: shadowPackage.artifactFilesSha256,
+        variantName: SHADOW_VARIANT_NAME,
+        samplingPercent: env.serving.shadow.samplingPercent,
       },
       endpointName,
       variantName: variant?.VariantName ?? 'AllTraffic',
@@ -278,6 +328,11 @@ export async function localServe(
     steps.detail(
       `${endpointName}: served by the serving stand-in (pid ${record.pid}, its log ${join(dir, 'server.log')})`,
     );
+    if (shadowPackage) {
+      steps.detail(
+        `shadow: ${shadowPackage.arn} scores ${env.serving.shadow.samplingPercent} % of the requests, captured under ${SHADOW_VARIANT_NAME}; callers get ${pkg.arn}'s answers`,
+      );
+    }
     const call = localEndpointCall(port, env.region, endpointName);
     steps.detail(`applications call it with SageMaker Runtime at ${call.endpointUrl}: ${call.command}`);
     return record;

@@ -9,7 +9,9 @@ import type { LocalDeployment } from './local-deployment';
 import { type InvokeCsv, invokeEndpoint, type SmokeResult, smokeTest } from '../ops/endpoint-smoke';
 import { sampleDataset } from './sample-dataset';
 import { endpointRows, type ModelColumns } from '../ops/endpoint-rows';
-import type { ModelConfig } from '../../config';
+import { bucketNamePrefix, type ModelConfig } from '../../config';
+import { dataStoreBucketName } from '../../constructs';
+import { invokeAsyncEndpoint } from '../ops/async-endpoint-smoke';
 import { runningServer, servedModelDir, type ServingRecord } from './serving-process';
 import { ModelStack } from '../platform/stacks/model-stack';
 
@@ -57,9 +59,29 @@ export async function localSmoke(
     : sampleRows(config, columns, options.rows ?? 100, options.shift);
   const endpointName = deployedEndpointName(deployment, model);
   const url = emulatorEndpoint(deployment.port);
-  const result = await smokeTest(localInvoke(deployment.port, deployment.env.region, endpointName), rows, {
-    problemType: config.problemType,
-  });
+  // An asynchronous model is called as applications call it: the request in S3, InvokeEndpointAsync,
+  // the answer read back from the output path (the emulator answers before it returns).
+  const invoke =
+    config.serving.mode === 'async'
+      ? invokeAsyncEndpoint(
+          new SageMakerRuntimeClient({
+            ...emulatorClientConfig(deployment.port, deployment.env.region),
+            maxAttempts: 1,
+          }),
+          new S3ObjectStore(deployment.clients.s3),
+          {
+            endpointName,
+            modelName: model,
+            monitoringBucket: dataStoreBucketName(
+              bucketNamePrefix({ project: deployment.config.project, environment: deployment.env }),
+              'monitoring',
+            ),
+            timeoutMs: 60_000,
+            pollMs: 200,
+          },
+        )
+      : localInvoke(deployment.port, deployment.env.region, endpointName);
+  const result = await smokeTest(invoke, rows, { problemType: config.problemType });
   const captured = await uploadCapture(deployment, server);
   return {
     model,

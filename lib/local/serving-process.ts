@@ -94,6 +94,17 @@ export interface StartServerOptions {
   readonly modelPackageArn: string;
   readonly modelDataUrl: string;
   readonly capture?: ServingRecord['capture'];
+  /**
+   * A shadow variant the stand-in plays beside the served model: the candidate's unpacked artifact
+   * (made by `prepare` too), its expected digest, its variant name and share of requests.
+   * @default - no shadow variant
+   */
+  readonly shadow?: {
+    readonly modelDir: string;
+    readonly filesSha256: string;
+    readonly variantName: string;
+    readonly samplingPercent: number;
+  };
   /** The model's container environment (SageMaker's `Environment`). @default - none */
   readonly environment?: Readonly<Record<string, string>>;
   readonly python?: string;
@@ -154,6 +165,18 @@ async function spawnServer(
       options.variantName,
       ...(options.capture
         ? ['--capture-dir', captureDir, '--sampling-percent', String(options.capture.samplingPercent)]
+        : []),
+      ...(options.shadow
+        ? [
+            '--shadow-model-dir',
+            options.shadow.modelDir,
+            '--shadow-files-sha256',
+            options.shadow.filesSha256,
+            '--shadow-variant-name',
+            options.shadow.variantName,
+            '--shadow-sampling-percent',
+            String(options.shadow.samplingPercent),
+          ]
         : []),
     ],
     // Nothing of the caller's environment (no AWS credentials): as in a serving container.

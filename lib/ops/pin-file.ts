@@ -35,20 +35,26 @@ export function assertPinFileCommitted(file: string, git: Git = runGit): void {
 /**
  * Sets `model`'s pin in the pins file `file` (`deployments/<env>.json`), keeping the other
  * models' pins; the file is replaced whole (written beside it, then renamed), never half-written.
- * Returns whether anything changed.
+ * A shadow candidate the previous pin had (a person sets one by hand) is kept, unless `pin` has its
+ * own or now serves that very candidate. Returns whether anything changed.
  */
 export function writePin(file: string, model: string, pin: DeploymentPin): boolean {
-  const validated = deploymentPinSchema.parse(pin);
   const pins: Record<string, unknown> = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
     : {};
   const previous = pins[model] as Partial<DeploymentPin> | undefined;
+  const keptShadow =
+    !pin.shadow && previous?.shadow && previous.shadow.modelPackageArn !== pin.modelPackageArn
+      ? { shadow: previous.shadow }
+      : {};
+  const validated = deploymentPinSchema.parse({ ...pin, ...keptShadow });
   // The same package with the same baseline again: leave who pinned it when as it was.
   const same = (p?: Partial<DeploymentPin>) =>
     JSON.stringify([
       p?.modelPackageArn,
       p?.dataQualityBaseline?.statisticsS3Uri,
       p?.dataQualityBaseline?.constraintsS3Uri,
+      p?.shadow?.modelPackageArn,
     ]);
   if (previous && same(previous) === same(validated)) return false;
   pins[model] = validated;

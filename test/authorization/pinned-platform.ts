@@ -54,7 +54,10 @@ export function bucketName(config: MlEnvConfig, env: EnvironmentConfig, kind: st
 }
 
 /** Pins of every model in every environment, each its own account's package, with its drift baseline. */
-function pinsOfEveryModel(config: MlEnvConfig): Record<string, unknown> {
+function pinsOfEveryModel(
+  config: MlEnvConfig,
+  shadowed: (env: EnvironmentConfig, model: ModelConfig) => boolean = () => false,
+): Record<string, unknown> {
   return Object.fromEntries(
     config.environments.map((env) => [
       env.name,
@@ -73,6 +76,16 @@ function pinsOfEveryModel(config: MlEnvConfig): Record<string, unknown> {
                 statisticsS3Uri: `${run}/statistics.json`,
                 constraintsS3Uri: `${run}/constraints.json`,
               },
+              ...(shadowed(env, model)
+                ? {
+                    shadow: {
+                      modelPackageArn: `arn:aws:sagemaker:${env.region}:${env.account}:model-package/${config.project}-${env.name}-${model.name}/4`,
+                      artifactFilesSha256: createHash('sha256')
+                        .update(`${env.name} ${model.name} v4`)
+                        .digest('hex'),
+                    },
+                  }
+                : {}),
             },
           ];
         }),
@@ -94,9 +107,16 @@ function passingEvaluation(model: ModelConfig): string {
 /**
  * Synthesizes the platform (once per test file) with every model pinned in every environment.
  * @param input the configuration @default the committed one
+ * @param shadowed which pins also name a shadow candidate
  */
-export function pinnedPlatform(input: MlEnvConfigInput = environments): PinnedPlatform {
-  const config = loadConfig(input, { deploymentsDir: deploymentsDir(pinsOfEveryModel(loadConfig(input))) });
+export function pinnedPlatform(
+  input: MlEnvConfigInput = environments,
+  /** Which pins also name a shadow candidate (version 4 of the model's group). @default none */
+  shadowed?: (env: EnvironmentConfig, model: ModelConfig) => boolean,
+): PinnedPlatform {
+  const config = loadConfig(input, {
+    deploymentsDir: deploymentsDir(pinsOfEveryModel(loadConfig(input), shadowed)),
+  });
   const outdir = mkdtempSync(join(tmpdir(), 'mlenv-authorization-'));
   const { app } = buildPlatformApp({ outdir, config, context: TEST_CONTEXT });
   const assembly = app.synth();

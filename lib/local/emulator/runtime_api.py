@@ -22,9 +22,15 @@ Errors are rest-json errors as the SDKs read them: the code in ``x-amzn-ErrorTyp
 the text in ``Message`` (the error shapes' member, which botocore and the AWS SDK v3 also take as
 the error's message).
 
-InvokeEndpointAsync (``/async-invocations``) is a ValidationError for every endpoint, as SageMaker
-answers it for an endpoint without an asynchronous inference config: no endpoint is served
-asynchronously here (the configuration has no asynchronous serving kind). Moto would answer 200.
+InvokeEndpointAsync (``/async-invocations``, moto would answer 200 for any endpoint) is answered
+for an endpoint whose config has ``AsyncInferenceConfig`` (else ``ValidationError``, as SageMaker
+answers it): the request is read from ``InputLocation`` in the emulator's S3 (or the inline body),
+the stand-in scores it as InvokeEndpoint does, and the answer is written to
+``<S3OutputPath>/<inference id>.out`` (or the failure, SageMaker's message with the container's
+status, to ``<S3FailurePath>/<inference id>-error.out``) with the output config's key, and the
+success (or error) notification is published to its topic in SageMaker's JSON shape. Unlike on
+AWS, the work is done before the 202 answer (``InferenceId``, and the two locations in
+``X-Amzn-SageMaker-OutputLocation``/``-FailureLocation``): no queue, no scaling to zero.
 """
 
 from __future__ import annotations
@@ -37,8 +43,12 @@ import re
 import uuid
 from typing import Any, Callable, Iterable
 
+from datetime import datetime, timezone
+
 from moto.core.responses import BaseResponse
+from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
+from moto.sns.models import sns_backends
 from werkzeug.wrappers import Request
 
 INVOKE_ROUTE = re.compile(r"/endpoints/(?P<name>[^/]+)/(?P<kind>invocations|async-invocations)")
@@ -127,6 +137,37 @@ def endpoint_exists(account: str, region: str, name: str) -> bool:
         return False
 
 
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    match = re.fullmatch(r"s3://([^/]+)/(.+)", uri)
+    if not match:
+        raise validation_error(f"{uri} is not an S3 URI (s3://bucket/key).")
+    return match[1], match[2]
+
+
+def read_object(account: str, uri: str) -> bytes:
+    """An object of the emulator's S3, as the endpoint reads its request."""
+    bucket, key = split_s3_uri(uri)
+    try:
+        found = s3_backends[account]["global"].get_object(bucket, key)
+    except Exception as error:  # moto raises its own MissingBucket/MissingKey
+        raise validation_error(f"Could not read the request at {uri}: {error}") from error
+    if found is None:
+        raise validation_error(f"Could not read the request at {uri}: no such key.")
+    return found.value
+
+
+def write_object(account: str, uri: str, body: bytes, kms_key_id: str | None) -> None:
+    bucket, key = split_s3_uri(uri)
+    s3_backends[account]["global"].put_object(
+        bucket, key, body, encryption="aws:kms" if kms_key_id else None, kms_key_id=kms_key_id
+    )
+
+
+def publish(account: str, topic_arn: str, message: str) -> None:
+    region = topic_arn.split(":")[3]
+    sns_backends[account][region].publish(message, arn=topic_arn)
+
+
 class RuntimeApi:
     """The WSGI application: InvokeEndpoint here, everything else to ``app`` (moto's)."""
 
@@ -145,16 +186,119 @@ class RuntimeApi:
             return self.app(environ, start_response)
         try:
             if route["kind"] == "async-invocations":
-                raise validation_error(
-                    f"Endpoint {route['name']} is not configured for asynchronous inference: "
-                    "no endpoint is served asynchronously in the local environment."
-                )
-            status, headers, body = self.invoke(route["name"], Request(environ))
+                status, headers, body = self.invoke_async(route["name"], Request(environ))
+            else:
+                status, headers, body = self.invoke(route["name"], Request(environ))
         except RuntimeApiError as error:
             status, headers, body = error.reply()
         headers = [*headers, ("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))]
         start_response(f"{status} {http.client.responses.get(status, '')}".rstrip(), headers)
         return [body]
+
+    def invoke_async(self, endpoint_name: str, request: Request) -> Reply:
+        """InvokeEndpointAsync: the request from S3, the answer or failure to S3, a notification."""
+        account, region = caller(request)
+        if not endpoint_exists(account, region, endpoint_name):
+            raise validation_error(f"Endpoint {endpoint_name} of account {account} not found.")
+        backend = sagemaker_backends[account][region]
+        config = backend.endpoint_configs.get(backend.endpoints[endpoint_name].endpoint_config_name)
+        output = ((config.async_inference_config if config else None) or {}).get("OutputConfig") or {}
+        if not output.get("S3OutputPath"):
+            raise validation_error(f"Endpoint {endpoint_name} is not configured for asynchronous inference.")
+        record = self.served_record(account, endpoint_name)
+        input_location = request.headers.get("X-Amzn-SageMaker-InputLocation")
+        if input_location:
+            payload = read_object(account, input_location)
+        elif request.get_data():
+            payload = request.get_data()
+        else:
+            raise validation_error("Provide the request with InputLocation (an S3 URI) or an inline Body.")
+        inference_id = request.headers.get("X-Amzn-SageMaker-Inference-Id") or str(uuid.uuid4())
+        output_location = f"{output['S3OutputPath'].rstrip('/')}/{inference_id}.out"
+        failure_path = output.get("S3FailurePath") or output["S3OutputPath"]
+        failure_location = f"{failure_path.rstrip('/')}/{inference_id}-error.out"
+        headers = {"Content-Type": request.headers.get("X-Amzn-SageMaker-Content-Type", "application/octet-stream")}
+        if request.headers.get("X-Amzn-SageMaker-Accept"):
+            headers["Accept"] = request.headers["X-Amzn-SageMaker-Accept"]
+        try:
+            status, answer_headers, body = self.post_to_container(record, payload, headers)
+        except RuntimeApiError as error:  # no answer from the container
+            status, answer_headers, body = 0, {}, error.message.encode()
+        notification = output.get("NotificationConfig") or {}
+        received = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        event = {
+            "awsRegion": region,
+            "eventTime": received,
+            "receivedTime": received,
+            "requestParameters": {
+                "contentType": headers["Content-Type"],
+                "endpointName": endpoint_name,
+                "inputLocation": input_location or "(inline body)",
+            },
+            "inferenceId": inference_id,
+            "eventVersion": "1.0",
+            "eventSource": "aws:sagemaker",
+            "eventName": "InferenceResult",
+        }
+        if 200 <= status < 300:
+            write_object(account, output_location, body, output.get("KmsKeyId"))
+            event |= {
+                "invocationStatus": "Completed",
+                "responseParameters": {
+                    "contentType": answer_headers.get("Content-Type", "application/octet-stream"),
+                    "outputLocation": output_location,
+                },
+            }
+            topic = notification.get("SuccessTopic")
+        else:
+            original = body.decode("utf-8", errors="replace")
+            kind = "server" if status >= 500 or status == 0 else "client"
+            message = f'Received {kind} error ({status}) from {CONTAINER_NAME} with message "{original}".'
+            write_object(account, failure_location, message.encode(), output.get("KmsKeyId"))
+            event |= {
+                "invocationStatus": "Failed",
+                "failureReason": message,
+                "responseParameters": {"failureLocation": failure_location},
+            }
+            topic = notification.get("ErrorTopic")
+        if topic:
+            publish(account, topic, json.dumps(event))
+        reply_headers = [
+            ("Content-Type", "application/json"),
+            ("X-Amzn-SageMaker-OutputLocation", output_location),
+            ("X-Amzn-SageMaker-FailureLocation", failure_location),
+        ]
+        return 202, reply_headers, json.dumps({"InferenceId": inference_id}).encode()
+
+    def served_record(self, account: str, endpoint_name: str) -> dict[str, Any]:
+        """The serving record of the running stand-in that serves the endpoint, else ValidationError."""
+        records = serving_records(self.state_dir, endpoint_name)
+        record = next((r for r in records if stand_in_runs(r.get("pid"))), None)
+        if record is None:
+            model = records[0].get("model") if records else "<model>"
+            state = "its serving stand-in is not running" if records else "no serving stand-in serves it"
+            raise validation_error(
+                f"Endpoint {endpoint_name} of account {account} is not served on this machine: {state}"
+                f" (start it with `mlenv local serve --model {model}`)."
+            )
+        return record
+
+    def post_to_container(self, record: dict[str, Any], body: bytes, headers: dict[str, str]) -> tuple[int, Any, bytes]:
+        """``POST /invocations`` of ``body`` to the stand-in."""
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", int(record["port"]), timeout=CONTAINER_TIMEOUT_SECONDS)
+        except (KeyError, TypeError, ValueError) as error:
+            raise RuntimeApiError("ModelError", 424, f"the serving record names no port: {error!r}") from error
+        try:
+            connection.request("POST", "/invocations", body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.headers, response.read()
+        except OSError as error:
+            raise RuntimeApiError(
+                "ModelError", 424, f"the serving stand-in (pid {record.get('pid')}) did not answer: {error}"
+            ) from error
+        finally:
+            connection.close()
 
     def invoke(self, endpoint_name: str, request: Request) -> Reply:
         account, region = caller(request)

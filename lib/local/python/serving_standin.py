@@ -15,6 +15,13 @@ invocation (``captureData.endpointInput``/``endpointOutput``, ``eventMetadata``)
 requests ``--sampling-percent`` says.
 
     python serving_standin.py --model-dir DIR [--port 0] [--capture-dir DIR --endpoint-name NAME]
+        [--shadow-model-dir DIR --shadow-files-sha256 HEX [--shadow-sampling-percent P]]
+
+With ``--shadow-model-dir`` it also plays a shadow variant (``--shadow-variant-name``, ``Shadow``):
+the candidate artifact is loaded beside the served one (its ``model_fn`` checks the candidate's
+digest, ``--shadow-files-sha256``), the share of requests ``--shadow-sampling-percent`` says is
+scored by it too, and its answers are captured under the shadow variant's folder; the caller only
+ever gets the production model's answer, as SageMaker's shadow variants answer nobody.
 
 prints ``listening on http://127.0.0.1:<port>`` once it serves, and stops on SIGTERM or SIGINT.
 The endpoint's and the variant's names become folders of the capture: each must be a name of the
@@ -77,18 +84,21 @@ def check_arguments(args):
     grammar = run_string_grammar()
     check_name(grammar, "--endpoint-name", args.endpoint_name)
     check_name(grammar, "--variant-name", args.variant_name)
+    check_name(grammar, "--shadow-variant-name", args.shadow_variant_name)
+    if args.shadow_model_dir and not re.fullmatch("[0-9a-f]{64}", args.shadow_files_sha256 or ""):
+        raise ValueError("--shadow-files-sha256 must be the candidate's artifactFilesSha256 (64 hex digits)")
     if not args.program or os.path.basename(args.program) != args.program or args.program.startswith("."):
         raise ValueError("--program %s is not valid: it must be the name of a file of code/" % json.dumps(args.program))
 
 
-def load_program(model_dir, program="inference.py"):
+def load_program(model_dir, program="inference.py", module_name="serving_program"):
     """The serving module of the artifact (its ``code/`` directory first on the import path)."""
     code_dir = os.path.join(model_dir, "code")
     path = os.path.join(code_dir, program)
     if not os.path.isfile(path):
         raise FileNotFoundError("%s has no %s: not a model artifact of this platform" % (model_dir, os.path.join("code", program)))
     sys.path.insert(0, code_dir)
-    spec = importlib.util.spec_from_file_location("serving_program", path)
+    spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -146,7 +156,46 @@ class Capture(object):
                 out.write(json.dumps(record) + "\n")
 
 
-def make_handler(program, model, capture):
+class Shadow(object):
+    """A shadow variant: the candidate's program and model, the share of requests it scores, its capture."""
+
+    def __init__(self, program, model, sampling_percent, capture):
+        self.program, self.model, self.sampling_percent, self.capture = program, model, sampling_percent, capture
+
+    def score(self, body, content_type, accept):
+        """Scores a copy of the request; its answer goes to the shadow's capture only, its errors nowhere."""
+        if random.uniform(0, 100) >= self.sampling_percent:
+            return
+        try:
+            answer = self.program.transform_fn(self.model, body, content_type, accept)
+        except Exception:  # a failing candidate never affects the caller
+            return
+        if isinstance(answer, tuple) and self.capture:
+            data = answer[0] if isinstance(answer[0], bytes) else str(answer[0]).encode("utf-8")
+            self.capture.record(capture_record(body, content_type, data, answer[1]))
+
+
+def load_shadow(args):
+    """The candidate's model, loaded with its own digest as the check's expected value."""
+    program = load_program(args.shadow_model_dir, args.program, module_name="shadow_serving_program")
+    served_digest = os.environ.get("MLENV_MODEL_FILES_SHA256")
+    os.environ["MLENV_MODEL_FILES_SHA256"] = args.shadow_files_sha256
+    try:
+        model = program.model_fn(args.shadow_model_dir)
+    finally:
+        if served_digest is None:
+            os.environ.pop("MLENV_MODEL_FILES_SHA256", None)
+        else:
+            os.environ["MLENV_MODEL_FILES_SHA256"] = served_digest
+    capture = (
+        Capture(args.capture_dir, args.endpoint_name, args.shadow_variant_name, args.sampling_percent)
+        if args.capture_dir
+        else None
+    )
+    return Shadow(program, model, args.shadow_sampling_percent, capture)
+
+
+def make_handler(program, model, capture, shadow=None):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt, *args):  # quiet: the CLI prints what matters
             pass
@@ -198,6 +247,8 @@ def make_handler(program, model, capture):
                 if capture:  # before answering, so a caller that got its answer finds it captured
                     inference_id = self.headers.get("X-Amzn-SageMaker-Inference-Id")
                     capture.record(capture_record(body, content_type, data, answer[1], inference_id=inference_id))
+                if shadow:  # a copy of the request; the caller gets the production answer only
+                    shadow.score(body, content_type, accept)
                 self._send(200, data, answer[1])
             else:  # an ErrorResponse: a bad request keeps its 4xx status and is not captured
                 self._send(int(answer.status), answer.body, answer.content_type)
@@ -214,6 +265,10 @@ def main(argv=None):
     parser.add_argument("--endpoint-name", default="local-endpoint")
     parser.add_argument("--variant-name", default="AllTraffic")
     parser.add_argument("--sampling-percent", type=float, default=100.0)
+    parser.add_argument("--shadow-model-dir")
+    parser.add_argument("--shadow-files-sha256")
+    parser.add_argument("--shadow-variant-name", default="Shadow")
+    parser.add_argument("--shadow-sampling-percent", type=float, default=100.0)
     args = parser.parse_args(argv)
     try:
         check_arguments(args)
@@ -231,7 +286,12 @@ def main(argv=None):
         if args.capture_dir
         else None
     )
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(program, model, capture))
+    try:
+        shadow = load_shadow(args) if args.shadow_model_dir else None
+    except Exception as error:
+        print("error: cannot load the shadow model: %s" % error, file=sys.stderr)
+        return 2
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(program, model, capture, shadow))
 
     def stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -88,6 +88,12 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       `Model ${model}'s ground-truth labels (pushed in hourly folders) and model-quality reports; named by time at run time`,
     );
     explain(
+      [layout.asyncInputDir, layout.asyncOutputDir, layout.asyncFailureDir].map((dir) =>
+        object('monitoring', `${dir}/*`),
+      ),
+      `Model ${model}'s asynchronous requests, answers and failures; callers name the requests, SageMaker names the answers by inference id at run time`,
+    );
+    explain(
       EVERY_PIPELINE_STEP.flatMap((step) => stepJobArnPatterns(stack, layout, step)).map((pattern) =>
         String(stack.resolve(pattern)),
       ),

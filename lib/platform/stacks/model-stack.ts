@@ -153,7 +153,7 @@ export class ModelStack extends Stack {
       inferenceImage: modelImages(model, environment).inference,
       // The package must name the type its environment serves it on (a promotion adds the target's).
       inferenceInstanceTypes:
-        environment.serving.kind === 'instance'
+        environment.serving.kind === 'instance' || model.serving.mode === 'async'
           ? [MlInstanceType.of(environment.serving.instanceType)]
           : undefined,
       monitorImage: monitorImage(model, environment),
@@ -245,6 +245,10 @@ export class ModelStack extends Stack {
     const { environment, model } = props;
     const serving = environment.serving;
     const id = pascalCase(model.name);
+    // An asynchronous model runs on `serving.instanceType` in every environment, even where the
+    // real-time endpoints are serverless (serverless endpoints cannot be asynchronous).
+    const isAsync = model.serving.mode === 'async';
+    const onInstances = serving.kind === 'instance' || isAsync;
     const endpoint = new ModelEndpoint(this, `${id}Endpoint`, {
       endpointName: modelEndpointName(props, model.name),
       modelName: model.name,
@@ -252,8 +256,15 @@ export class ModelStack extends Stack {
       artifactFilesSha256: pin.artifactFilesSha256,
       dataStore,
       image: modelImages(model, environment).inference,
-      variant:
-        serving.kind === 'instance'
+      variant: isAsync
+        ? EndpointVariant.asynchronous({
+            instanceType: MlInstanceType.of(serving.instanceType),
+            initialInstanceCount: Math.min(serving.initialInstanceCount, serving.async.maxInstances),
+            maxInstances: serving.async.maxInstances,
+            backlogPerInstance: serving.async.backlogPerInstance,
+            maxConcurrentInvocationsPerInstance: serving.async.maxConcurrentInvocationsPerInstance,
+          })
+        : serving.kind === 'instance'
           ? EndpointVariant.instances({
               instanceType: MlInstanceType.of(serving.instanceType),
               initialInstanceCount: serving.initialInstanceCount,
@@ -263,14 +274,19 @@ export class ModelStack extends Stack {
               memorySize: Size.mebibytes(serving.serverless.memorySizeMb),
               maxConcurrency: serving.serverless.maxConcurrency,
             }),
-      dataCapturePercent: serving.kind === 'instance' ? serving.dataCapturePercent : undefined,
-      rollout:
-        serving.kind === 'instance'
-          ? {
-              canaryPercent: serving.rollout.canaryPercent,
-              wait: Duration.minutes(serving.rollout.waitMinutes),
-            }
+      dataCapturePercent: onInstances ? serving.dataCapturePercent : undefined,
+      // Only a real-time instance endpoint takes a shadow (the configuration refuses other pins with
+      // one; parity's counterfactual renderings of serverless knobs drop it).
+      shadow:
+        pin.shadow && serving.kind === 'instance' && !isAsync
+          ? { ...pin.shadow, samplingPercent: serving.shadow.samplingPercent }
           : undefined,
+      rollout: onInstances
+        ? {
+            canaryPercent: serving.rollout.canaryPercent,
+            wait: Duration.minutes(serving.rollout.waitMinutes),
+          }
+        : undefined,
       latencyThreshold: Duration.millis(serving.latencyAlarmMs),
       network: props.network,
       alarmNamePrefix: modelResourceName(props, model.name),
@@ -279,7 +295,7 @@ export class ModelStack extends Stack {
     const alarms = new EndpointAlarms(this, `${id}Alarms`, {
       endpoint,
       clientErrorRatePercent: environment.monitoring.endpoint4xxRatePercent,
-      utilization: serving.kind === 'instance' ? environment.monitoring : undefined,
+      utilization: onInstances ? environment.monitoring : undefined,
       action: new NotifyTopicAlarmAction(props.alerts),
       compositeAlarmName: modelResourceName(props, model.name, COMPOSITE_ALARM_SUFFIX),
     });
@@ -290,8 +306,8 @@ export class ModelStack extends Stack {
         `Notifies through the composite alarm of ${model.name}, so one incident sends one message`,
       );
     }
-    // Drift monitoring needs captured data: instance variants only (serverless captures none).
-    if (serving.kind === 'instance' && serving.dataCapturePercent > 0) {
+    // Drift monitoring needs captured data: instance and asynchronous variants (serverless captures none).
+    if (onInstances && serving.dataCapturePercent > 0) {
       const monitor = new DataQualityMonitor(this, `${id}DataQuality`, {
         endpoint,
         modelName: model.name,
@@ -338,7 +354,7 @@ export class ModelStack extends Stack {
         `A quality drop of ${model.name} notifies once, through its violations rule (with the check and the retraining decision); the alarm shows the state`,
       );
     }
-    if (serving.kind === 'serverless') {
+    if (!onInstances) {
       acknowledgeControl(
         endpoint.node.findChild('Config'),
         'SageMakerEndpointConfigurationKMSKeyConfigured',

@@ -22,6 +22,9 @@ export function alarmCalls(
   const alarmArn = deployed.attribute(alarm, 'Arn');
   const calls: RunTimeCall[] = [];
   const problems: string[] = [];
+  const scalingPolicies = new Set(
+    deployed.ofType('AWS::ApplicationAutoScaling::ScalingPolicy', stage).map((p) => deployed.ref(p)),
+  );
   for (const property of ALARM_ACTION_PROPERTIES) {
     for (const action of asList(alarm.properties[property]).map(String)) {
       const where = origin(path, property);
@@ -29,6 +32,10 @@ export function alarmCalls(
         calls.push(
           ...servicePublishCalls(inventory, stage, where, 'cloudwatch.amazonaws.com', action, alarmArn),
         );
+      } else if (scalingPolicies.has(action)) {
+        // CloudWatch runs an Application Auto Scaling policy of the account (an asynchronous
+        // endpoint's scale-out from zero), which scales as Application Auto Scaling's AWS-managed
+        // service-linked role: no call of a role of the templates to check.
       } else {
         problems.push(`${stage.id}/${where.origin}: no model of the alarm action ${action}`);
       }

@@ -1,5 +1,5 @@
 import { asList, asObject, type JsonObject } from '../../../cfn/json-values';
-import { endpointLogGroupName, sageMakerInferenceSourceArn } from '../../../constructs';
+import { endpointLogGroupName, ModelLayout, sageMakerInferenceSourceArn } from '../../../constructs';
 import { parseArn } from '../calls/arns';
 import type { DeployedAssembly, DeployedResource } from '../calls/deployed-assembly';
 import type { Registration } from './model-registrations';
@@ -13,12 +13,15 @@ import {
   vpcPlacementCalls,
 } from '../calls/sagemaker-runtime-calls';
 import { s3ReadCalls, s3WriteCalls } from '../calls/s3-object-calls';
+import { parseS3Uri } from '../../ops/s3-uri';
 
 /** Where an endpoint serves a model: the endpoint's name, the variant, its endpoint config. */
 export interface ModelPlacement {
   readonly endpointName: string;
   readonly variantName: string;
   readonly config: DeployedResource;
+  /** The variant is the config's shadow variant (it gets copies of requests and answers nobody). */
+  readonly shadow: boolean;
 }
 
 /**
@@ -91,8 +94,63 @@ export function endpointModelCalls(
         ),
       );
     }
+    const output = asObject(asObject(placement.config.properties.AsyncInferenceConfig)?.OutputConfig);
+    if (output && !placement.shadow) calls.push(...asyncCalls(inventory, caller, stage, output, where));
   }
   return { calls, problems };
+}
+
+/**
+ * An asynchronous variant's model, as SageMaker runs it with the endpoint's role: it reads each
+ * request from the model's input prefix (ModelLayout's, beside the output path), writes the answer
+ * (`<inference id>.out`) or the failure (`<inference id>-error.out`) with the output key, and
+ * publishes the success or error notification (to an encrypted topic: with its key, through SNS).
+ */
+function asyncCalls(
+  inventory: PolicyInventory,
+  caller: (detail: string) => Pick<RunTimeCall, 'stage' | 'principal' | 'origin' | 'originPath'>,
+  stage: DeployedAssembly['stages'][number],
+  output: JsonObject,
+  where: string,
+): RunTimeCall[] {
+  const calls: RunTimeCall[] = [];
+  const key = inventory.keyArn(output.KmsKeyId, stage);
+  const id = '4f0c2d8e-1b7a-9c35-0000-000000000001';
+  if (typeof output.S3OutputPath === 'string') {
+    const { bucket, key: prefix } = parseS3Uri(output.S3OutputPath);
+    const model = prefix.split('/')[0];
+    const input = `s3://${bucket}/${new ModelLayout(model).asyncInputDir}/request-${id}.csv`;
+    calls.push(...s3ReadCalls(inventory, caller(`async input ${where}`), input));
+    const answer = `${output.S3OutputPath.replace(/\/$/, '')}/${id}.out`;
+    calls.push(...s3WriteCalls(inventory, caller(`async output ${where}`), answer, key));
+  }
+  if (typeof output.S3FailurePath === 'string') {
+    const failure = `${output.S3FailurePath.replace(/\/$/, '')}/${id}-error.out`;
+    calls.push(...s3WriteCalls(inventory, caller(`async failure ${where}`), failure, key));
+  }
+  const notification = asObject(output.NotificationConfig) ?? {};
+  for (const [what, topicArn] of [
+    ['success', notification.SuccessTopic],
+    ['error', notification.ErrorTopic],
+  ] as const) {
+    if (typeof topicArn !== 'string') continue;
+    const as = caller(`async ${what} notification ${where}`);
+    calls.push({ ...as, action: 'sns:Publish', resource: topicArn });
+    const topicKey = inventory.topics.get(topicArn)?.kmsKeyArn;
+    for (const action of topicKey ? ['kms:GenerateDataKey', 'kms:Decrypt'] : []) {
+      calls.push({
+        ...as,
+        action,
+        resource: topicKey!,
+        context: {
+          'kms:ViaService': `sns.${stage.region}.amazonaws.com`,
+          'kms:CallerAccount': stage.account,
+          'kms:EncryptionContext:aws:sns:topicArn': topicArn,
+        },
+      });
+    }
+  }
+  return calls;
 }
 
 /** The endpoint variants that serve `model`, through the endpoint configs that name it. */
@@ -100,17 +158,24 @@ export function placementsOf(deployed: DeployedAssembly, model: DeployedResource
   const modelName = deployed.attribute(model, 'ModelName');
   return deployed.ofType('AWS::SageMaker::EndpointConfig', model.stage).flatMap((config) => {
     const configName = deployed.attribute(config, 'EndpointConfigName');
-    const variants = asList(config.properties.ProductionVariants)
-      .map((v) => asObject(v) ?? ({} as JsonObject))
-      .filter((v) => v.ModelName === modelName);
+    const variantsOf = (field: string, shadow: boolean) =>
+      asList(config.properties[field])
+        .map((v) => asObject(v) ?? ({} as JsonObject))
+        .filter((v) => v.ModelName === modelName)
+        .map((variant) => ({ variant, shadow }));
+    const variants = [
+      ...variantsOf('ProductionVariants', false),
+      ...variantsOf('ShadowProductionVariants', true),
+    ];
     return deployed
       .ofType('AWS::SageMaker::Endpoint', model.stage)
       .filter((endpoint) => endpoint.properties.EndpointConfigName === configName)
       .flatMap((endpoint) =>
-        variants.map((variant) => ({
+        variants.map(({ variant, shadow }) => ({
           endpointName: deployed.attribute(endpoint, 'EndpointName'),
           variantName: String(variant.VariantName),
           config,
+          shadow,
         })),
       );
   });

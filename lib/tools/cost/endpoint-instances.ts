@@ -16,6 +16,8 @@ interface Variant {
   /** `max(InitialInstanceCount, autoscaling MinCapacity)`. */
   readonly instances?: number;
   readonly serverless: boolean;
+  /** An asynchronous variant: idle at zero instances, priced at its autoscaling maximum. */
+  readonly async?: boolean;
   readonly note?: string;
   readonly problem?: string;
 }
@@ -23,7 +25,10 @@ interface Variant {
 /**
  * What the endpoints cost while idle: each instance variant's instances all month (its initial
  * count, or its autoscaling minimum where that is larger), grouped by instance type; serverless
- * variants without provisioned concurrency cost 0.
+ * variants without provisioned concurrency cost 0. A shadow variant runs instances of its own, as
+ * many as the production variant's (a shadow test doubles the endpoint's instance cost). An
+ * asynchronous variant idles at zero instances: its hours are an upper bound, its autoscaling
+ * maximum all month, and its line says so.
  */
 export function endpointInstanceLines(
   resources: readonly TemplateResource[],
@@ -33,7 +38,13 @@ export function endpointInstanceLines(
   const minimums = autoscalingMinimums(resources);
   const variants = resources
     .filter((r) => r.type === 'AWS::SageMaker::EndpointConfig')
-    .flatMap((config) => asList(config.properties.ProductionVariants).map((v, i) => variantOf(config, v, i)));
+    .flatMap((config) => [
+      ...asList(config.properties.ProductionVariants).map((v, i) => variantOf(config, v, i)),
+      ...asList(config.properties.ShadowProductionVariants).map((v, i) => ({
+        ...variantOf(config, v, i),
+        note: `${config.path}: a shadow variant, on instances of its own`,
+      })),
+    ]);
   const lines: CostLine[] = [];
 
   for (const variant of variants.filter((v) => v.problem)) {
@@ -57,7 +68,9 @@ export function endpointInstanceLines(
 
   const instanceVariants = variants
     .filter((v) => !v.serverless && !v.problem)
-    .map((v) => withMinimum(v, minimums.get(v.path)));
+    .map((v) =>
+      v.async ? atMaximum(v, minimums.maximums.get(v.path)) : withMinimum(v, minimums.get(v.path)),
+    );
   for (const instanceType of [...new Set(instanceVariants.map((v) => v.instanceType!))].sort()) {
     const ofType = instanceVariants.filter((v) => v.instanceType === instanceType);
     const instances = ofType.reduce((sum, v) => sum + v.instances!, 0);
@@ -106,7 +119,18 @@ function variantOf(config: TemplateResource, value: unknown, index: number): Var
       problem: `${path}: the instance type or count is not in the template (set at deploy time), so its instances cannot be priced`,
     };
   }
-  return { path, serverless: false, instanceType, instances: initial };
+  return asObject(config.properties.AsyncInferenceConfig)
+    ? { path, serverless: false, async: true, instanceType, instances: initial }
+    : { path, serverless: false, instanceType, instances: initial };
+}
+
+function atMaximum(variant: Variant, maximum: number | undefined): Variant {
+  const instances = maximum ?? variant.instances!;
+  return {
+    ...variant,
+    instances,
+    note: `${variant.path}: asynchronous, idles at 0 instances; priced as an upper bound at ${maximum === undefined ? `its ${instances} initial` : `its autoscaling maximum of ${instances}`} instance(s) all month`,
+  };
 }
 
 function withMinimum(variant: Variant, minimum: number | undefined): Variant {
@@ -123,10 +147,12 @@ function withMinimum(variant: Variant, minimum: number | undefined): Variant {
  * targets of SageMaker variants: `endpoint/<endpoint>/variant/<variant>`, the endpoint naming its
  * config. A target whose variant is not in the templates is a problem, not a silent 0.
  */
-function autoscalingMinimums(
-  resources: readonly TemplateResource[],
-): Map<string, number> & { problems: Array<{ path: string; message: string }> } {
+function autoscalingMinimums(resources: readonly TemplateResource[]): Map<string, number> & {
+  maximums: Map<string, number>;
+  problems: Array<{ path: string; message: string }>;
+} {
   const minimums = Object.assign(new Map<string, number>(), {
+    maximums: new Map<string, number>(),
     problems: [] as Array<{ path: string; message: string }>,
   });
   for (const target of resources.filter((r) => r.type === 'AWS::ApplicationAutoScaling::ScalableTarget')) {
@@ -149,6 +175,8 @@ function autoscalingMinimums(
     }
     const path = `${config.path}/${match![2]}`;
     minimums.set(path, Math.max(min, minimums.get(path) ?? 0));
+    const max = target.properties.MaxCapacity;
+    if (typeof max === 'number') minimums.maximums.set(path, Math.max(max, minimums.maximums.get(path) ?? 0));
   }
   return minimums;
 }

@@ -143,7 +143,7 @@ def served(request, emulator, tmp_path_factory):
     )
     record(state_dir, model, process, standin_url, endpoint_name)
     create_endpoint(url, endpoint_name)
-    yield {"model": model, "endpoint": endpoint_name, "rows": rows, "standin": standin_url}
+    yield {"model": model, "endpoint": endpoint_name, "rows": rows, "standin": standin_url, "pid": process.pid}
     stop(process)
 
 
@@ -207,6 +207,91 @@ def test_an_asynchronous_invocation_is_a_validation_error_not_a_false_success(em
     assert error["Error"]["Code"] == "ValidationError"
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert "asynchronous" in error["Error"]["Message"]
+
+
+def async_endpoint(url, name, model):
+    """An asynchronous endpoint of the served model (its stand-in's record names the endpoint), with
+    its output and failure paths in a bucket and its topics, each with an SQS queue to read."""
+    sagemaker, s3, sns, sqs = (client(s, url) for s in ("sagemaker", "s3", "sns", "sqs"))
+    bucket = "async-%s" % name
+    s3.create_bucket(Bucket=bucket)
+    topics, queues = {}, {}
+    for kind in ("success", "error"):
+        topics[kind] = sns.create_topic(Name="%s-%s" % (name, kind))["TopicArn"]
+        queue = sqs.create_queue(QueueName="%s-%s" % (name, kind))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topics[kind], Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        queues[kind] = queue
+    sagemaker.create_model(
+        ModelName=name, ExecutionRoleArn="arn:aws:iam::123456789012:role/runtime-test",
+        PrimaryContainer={"Image": "serving:latest", "ModelDataUrl": "s3://models/%s/model.tar.gz" % model},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[{"VariantName": VARIANT, "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+        AsyncInferenceConfig={
+            "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 4},
+            "OutputConfig": {
+                "S3OutputPath": "s3://%s/%s/async/output" % (bucket, model),
+                "S3FailurePath": "s3://%s/%s/async/failures" % (bucket, model),
+                "NotificationConfig": {"SuccessTopic": topics["success"], "ErrorTopic": topics["error"]},
+            },
+        },
+    )
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    return bucket, queues
+
+
+def messages(url, queue):
+    got = client("sqs", url).receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    return [json.loads(m["Body"]) for m in got.get("Messages", [])]
+
+
+def test_an_asynchronous_endpoint_answers_in_s3_and_notifies_as_sagemaker_does(emulator, served):
+    url, state_dir = emulator
+    name = "async-" + served["endpoint"]
+    bucket, queues = async_endpoint(url, name, served["model"])
+    record(state_dir, served["model"] + "-async", type("P", (), {"pid": served["pid"]}), served["standin"], name)
+    s3, runtime = client("s3", url), client("sagemaker-runtime", url)
+    body = "\n".join(served["rows"]).encode()
+    s3.put_object(Bucket=bucket, Key="%s/async/input/request.csv" % served["model"], Body=body)
+    answer = runtime.invoke_endpoint_async(
+        EndpointName=name, InputLocation="s3://%s/%s/async/input/request.csv" % (bucket, served["model"]),
+        ContentType="text/csv", Accept="application/json",
+    )
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 202
+    output = answer["OutputLocation"]
+    assert output == "s3://%s/%s/async/output/%s.out" % (bucket, served["model"], answer["InferenceId"])
+    assert answer["FailureLocation"].startswith("s3://%s/%s/async/failures/" % (bucket, served["model"]))
+    key = output.split("/", 3)[3]
+    written = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    _, _, expected = direct(served["standin"], body, "text/csv")
+    assert json.loads(written) == json.loads(expected)
+    (success,) = messages(url, queues["success"])
+    assert success["invocationStatus"] == "Completed"
+    assert success["inferenceId"] == answer["InferenceId"]
+    assert success["responseParameters"]["outputLocation"] == output
+    assert messages(url, queues["error"]) == []
+
+
+def test_a_request_an_asynchronous_endpoint_refuses_is_a_failure_object_and_an_error_notification(emulator, served):
+    url, state_dir = emulator
+    name = "async-refused-" + served["endpoint"]
+    bucket, queues = async_endpoint(url, name, served["model"])
+    record(state_dir, served["model"] + "-refused", type("P", (), {"pid": served["pid"]}), served["standin"], name)
+    s3, runtime = client("s3", url), client("sagemaker-runtime", url)
+    s3.put_object(Bucket=bucket, Key="in/bad.csv", Body=b"1,2")
+    answer = runtime.invoke_endpoint_async(
+        EndpointName=name, InputLocation="s3://%s/in/bad.csv" % bucket, ContentType="application/x-npy",
+    )
+    status, _, _ = direct(served["standin"], b"1,2", "application/x-npy")
+    failure = s3.get_object(Bucket=bucket, Key=answer["FailureLocation"].split("/", 3)[3])["Body"].read().decode()
+    assert "(%d)" % status in failure
+    with pytest.raises(ClientError):
+        s3.get_object(Bucket=bucket, Key=answer["OutputLocation"].split("/", 3)[3])
+    (error,) = messages(url, queues["error"])
+    assert error["invocationStatus"] == "Failed"
+    assert messages(url, queues["success"]) == []
 
 
 def test_an_endpoint_of_another_region_is_not_the_callers(emulator, served):

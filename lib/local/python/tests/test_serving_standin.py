@@ -188,3 +188,56 @@ def test_names_that_become_capture_folders_are_refused_out_of_the_grammar(tmp_pa
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: {flag}") and "is not valid" in done.stderr
     assert not (tmp_path / "capture").exists()
+
+
+@pytest.fixture(scope="module")
+def candidate_dir(tmp_path_factory):
+    """Another churn model (trained on another sample draw and fewer trees): the shadow candidate."""
+    base = tmp_path_factory.mktemp("candidate")
+    CHURN.make_sample_data.make_sample_data(str(base / "raw" / "data.csv"), rows=200, seed=7)
+    splits.preprocess(CHURN.inference.PROBLEM_TYPE, str(base / "raw"), str(base / "splits"))
+    CHURN.train.train(str(base / "splits" / "train"), str(base / "splits" / "validation"), str(base / "model"),
+                      n_estimators=5, max_depth=1, log=lambda line: None)
+    return base / "model"
+
+
+def test_a_shadow_candidate_is_captured_under_its_variant_and_never_answers_the_caller(model_and_rows, candidate_dir, tmp_path):
+    model_dir, rows = model_and_rows
+    capture_dir = tmp_path / "capture"
+    process = subprocess.Popen(
+        [sys.executable, STANDIN, "--model-dir", str(model_dir), "--capture-dir", str(capture_dir),
+         "--endpoint-name", "churn-local", "--shadow-model-dir", str(candidate_dir),
+         "--shadow-files-sha256", files_digest(candidate_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "MLENV_MODEL_FILES_SHA256": files_digest(model_dir)},
+    )
+    line = process.stdout.readline()
+    assert line.startswith("listening on http://127.0.0.1:"), process.stderr.read()
+    url = line.split()[-1]
+    try:
+        body = "\n".join(rows).encode()
+        status, _, answer = request(url + "/invocations", body)
+        assert status == 200
+        shadow_files = glob.glob(str(capture_dir / "churn-local" / "Shadow" / "*" / "*" / "*" / "*" / "*.jsonl"))
+        [shadow_record] = [json.loads(l) for path in shadow_files for l in open(path)]
+        [production_record] = captured(capture_dir)
+        assert shadow_record["captureData"]["endpointInput"]["data"] == body.decode()
+        assert production_record["captureData"]["endpointOutput"]["data"] == answer.decode()
+        # The caller got production's answer, not the candidate's (which differs).
+        assert shadow_record["captureData"]["endpointOutput"]["data"] != answer.decode()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+def test_a_shadow_candidate_with_another_digest_is_refused_before_serving(model_and_rows, candidate_dir):
+    model_dir, _ = model_and_rows
+    process = subprocess.run(
+        [sys.executable, STANDIN, "--model-dir", str(model_dir), "--shadow-model-dir", str(candidate_dir),
+         "--shadow-files-sha256", "0" * 64],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "MLENV_MODEL_FILES_SHA256": files_digest(model_dir)},
+    )
+    assert process.returncode == 2
+    assert "listening on" not in process.stdout
+    assert "cannot load the shadow model" in process.stderr
