@@ -122,6 +122,8 @@ export function glueDatabaseName(modelName: string): string {
 /** The suffix of a model's endpoint composite alarm, and of its drift schedule. */
 export const COMPOSITE_ALARM_SUFFIX = 'endpoint';
 export const DRIFT_SCHEDULE_SUFFIX = 'data-quality';
+/** The suffix of a model's model-quality schedule, and of its quality alarm. */
+export const MODEL_QUALITY_SCHEDULE_SUFFIX = 'model-quality';
 
 /** One name the platform derives, the AWS limit it must meet, and what it is. */
 export interface DerivedName {
@@ -192,6 +194,12 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
       {
         what: 'drift monitoring schedule',
         name: modelResourceName(parts, model, DRIFT_SCHEDULE_SUFFIX),
+        maxLength: 63,
+        pattern: SAGEMAKER_NAME,
+      },
+      {
+        what: 'model-quality monitoring schedule',
+        name: modelResourceName(parts, model, MODEL_QUALITY_SCHEDULE_SUFFIX),
         maxLength: 63,
         pattern: SAGEMAKER_NAME,
       },

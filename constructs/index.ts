@@ -31,6 +31,7 @@ export * from './monitoring/endpoint-alarms';
 export * from './monitoring/ml-dashboard';
 export * from './monitoring/pipeline-alarms';
 export * from './monitoring/data-quality-monitor';
+export * from './monitoring/model-quality-monitor';
 export * from './monitoring/topic-publishers';
 export * from './delivery/github-actions-deploy-role';
 export * from './data/spark-job';

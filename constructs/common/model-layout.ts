@@ -28,6 +28,8 @@ import { DatasetLayout } from './dataset-layout';
  *              <model>/async/output/<id>.out             their answers (SageMaker names them)
  *              <model>/async/failures/<id>-error.out     why a request failed
  *              <model>/data-quality/...                 drift check reports
+ *              <model>/ground-truth/yyyy/mm/dd/hh/...   labels pushed for captured inference ids
+ *              <model>/model-quality/...                model-quality check reports
  * ```
  */
 export class ModelLayout {
@@ -166,6 +168,29 @@ export class ModelLayout {
   /** Data-quality check reports, in the monitoring bucket. */
   public get dataQualityDir(): string {
     return `${this.modelName}/data-quality`;
+  }
+
+  /**
+   * Ground-truth labels, in the monitoring bucket: Model Monitor's model-quality job reads them
+   * under this prefix in the capture's hourly layout (`yyyy/mm/dd/hh/`, see `groundTruthKey`).
+   */
+  public get groundTruthDir(): string {
+    return `${this.modelName}/ground-truth`;
+  }
+
+  /**
+   * One object of ground-truth labels pushed at `at` (UTC): `<ground truth>/yyyy/mm/dd/hh/<file>`,
+   * the hour folder Model Monitor expects (the same layout as captured data).
+   */
+  public groundTruthKey(at: Date, file: string): string {
+    const two = (n: number) => String(n).padStart(2, '0');
+    const hour = `${at.getUTCFullYear()}/${two(at.getUTCMonth() + 1)}/${two(at.getUTCDate())}/${two(at.getUTCHours())}`;
+    return `${this.groundTruthDir}/${hour}/${file}`;
+  }
+
+  /** Model-quality check reports (statistics.json, constraint_violations.json), in the monitoring bucket. */
+  public get modelQualityDir(): string {
+    return `${this.modelName}/model-quality`;
   }
 
   /** The name of the job of one pipeline step in one run: `<model>-<step>-<run>`. */

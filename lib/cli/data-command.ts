@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { platformConfig } from '../../config';
+import { readFileSync } from 'node:fs';
 import { filesOf, listDatasetVersions, pushDataset } from '../ops/datasets';
+import { pushLabels } from '../ops/ground-truth';
 import { runName } from './arguments';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { connectEnvironment } from './connect-environment';
@@ -100,5 +102,51 @@ export function dataCommand(): Command {
         );
       }
     });
+  data.addCommand(labelsCommand());
   return data;
+}
+
+/** `mlenv data labels push`: ground truth for a real-time model's captured predictions. */
+function labelsCommand(): Command {
+  const labels = new Command('labels')
+    .description(
+      "ground-truth labels of a model's captured requests, which its model-quality checks join with the predictions",
+    )
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev labels.csv --model churn');
+  withAwsOptions(labels.command('push'))
+    .description(
+      "validate a CSV of labels (columns inference_id and the model's target column, or label; one row per request the endpoint was called with that InferenceId) and write it as SageMaker ground truth under <model>/ground-truth/yyyy/mm/dd/hh/ in the monitoring bucket; any problem refuses the whole file, one line per problem naming its row",
+    )
+    .argument('<env>', 'a configured environment')
+    .argument('<csv>', 'the labels file')
+    .requiredOption('--model <name>', 'the model whose requests are labelled', runName)
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev labels.csv --model churn')
+    .action(async (envName: string, file: string, options: AwsOptions & { model: string }) => {
+      const model = platformConfig().models.find((m) => m.name === options.model);
+      if (!model) {
+        throw new Error(
+          `no model named '${options.model}' in the configuration (models: ${platformConfig()
+            .models.map((m) => m.name)
+            .join(', ')})`,
+        );
+      }
+      let csv: string;
+      try {
+        csv = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+      }
+      const { directory, s3 } = await connectEnvironment(envName, options);
+      const result = await pushLabels(s3, csv, {
+        model: model.name,
+        problemType: model.problemType,
+        targetColumn: model.targetColumn,
+        source: file,
+        bucket: directory.buckets.monitoring,
+        kmsKeyId: directory.dataKeyArn,
+      });
+      if (options.json) console.log(JSON.stringify(result, null, 2));
+      else console.log(`${model.name}: ${result.labels} label(s) pushed to ${result.s3Uri}`);
+    });
+  return labels;
 }

@@ -32,6 +32,12 @@ export function formatLifecycleSummary(result: LifecycleResult, seconds: number)
     `  MLflow      ${formatTrackedRun(train)} (while the environment runs: \`npx mlenv local up\` keeps one, \`npx mlenv local ui\` names it)`,
     `  served      ${smoke.endpointName}, package version ${version(result.served)}`,
     `  prediction  ${smoke.example.request.split(',').slice(0, 4).join(',')},... -> score ${prediction?.score.toFixed(4) ?? '?'}, label ${prediction?.label ?? '?'}`,
+    `  quality     ${result.quality.exitMessage} (${result.quality.metrics
+      .slice(0, 2)
+      .map((m) => `${m.metric} ${m.value.toFixed(3)}`)
+      .join(
+        ', ',
+      )} on ${result.quality.items} degraded labels)${result.quality.retrainInput ? `; the rule asks to retrain (reason ${String(result.quality.retrainInput.reason)})` : ''}`,
     `  drift       ${drift.exitMessage}${drifted.length > 0 ? ` (${drifted.slice(0, 3).join(', ')}${drifted.length > 3 ? ', ...' : ''})` : ''}`,
   ];
   if (drift.retrain) {

@@ -25,6 +25,8 @@ import { mlflowServerStatus } from '../local/mlflow-server';
 import { runningServer } from '../local/serving-process';
 import { positiveInteger, positiveNumber, readCsv } from './arguments';
 import { formatDriftResult } from './drift-output';
+import { localQuality } from '../local/local-quality';
+import { formatQualityResult } from './quality-output';
 import { formatSmokeResult } from './smoke-output';
 import { consoleSteps, seconds } from './steps';
 import { printTrainResult, trainSummary } from './train-output';
@@ -215,6 +217,31 @@ export function localCommand(): Command {
         const { retrain, ...drift } = result;
         console.log(JSON.stringify({ ...drift, retrain: retrain && trainSummary(retrain) }, null, 2));
       } else console.log(formatDriftResult(result));
+      if (result.retrain && result.retrain.status !== 'SUCCEEDED') process.exitCode = 1;
+    });
+
+  local
+    .command('quality')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npx mlenv smoke local --model churn && npx mlenv data labels push local labels.csv --model churn && npx mlenv local quality --model churn',
+    )
+    .description(
+      "run the model's deployed model-quality job once: its captured predictions joined with the labels pushed for them (`mlenv data labels push local`), the problem type's metrics against the quality gate (statistics.json and constraint_violations.json where Model Monitor writes them); on violations the deployed rule notifies and (where modelQuality.retrain is on) retrains",
+    )
+    .requiredOption('--model <name>', 'a model of the configuration')
+    .option(REDEPLOY_FLAG, REDEPLOY_HELP)
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { model: string; redeploy?: boolean; json?: boolean }) => {
+      const steps = options.json ? SILENT_STEPS : consoleSteps();
+      const result = await localQuality(await connectCurrent('local quality', options, steps), {
+        model: options.model,
+        steps,
+      });
+      if (options.json) {
+        const { retrain, ...quality } = result;
+        console.log(JSON.stringify({ ...quality, retrain: retrain && trainSummary(retrain) }, null, 2));
+      } else console.log(formatQualityResult(result));
       if (result.retrain && result.retrain.status !== 'SUCCEEDED') process.exitCode = 1;
     });
 

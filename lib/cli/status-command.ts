@@ -8,16 +8,17 @@ import { environmentStatus, type ModelStatus } from '../ops/environment-status';
 import { type AwsOptions, clientConfigFor, withAwsOptions } from './aws-context';
 import { connectEnvironment } from './connect-environment';
 
-/** `mlenv status <env>`: endpoints, recent executions, alarms in ALARM, drift findings. */
+/** `mlenv status <env>`: endpoints, recent executions, alarms in ALARM, drift and model-quality findings. */
 export function statusCommand(): Command {
   return withAwsOptions(new Command('status'))
     .description(
-      'what runs in an environment: endpoints (status, variants, pinned package), recent pipeline executions, alarms in ALARM, drift findings',
+      'what runs in an environment: endpoints (status, variants, pinned package), recent pipeline executions, alarms in ALARM, drift findings, model quality (the newest check: the gate metric against the gate, and its violations)',
     )
     .argument('<env>', 'a configured environment')
     .addHelpText('after', '\nExample:\n  $ npx mlenv status prod --profile ml-prod')
     .action(async (envName: string, options: AwsOptions) => {
-      const { env, directory, sagemaker, sfn, s3 } = await connectEnvironment(envName, options);
+      const { config, env, directory, sagemaker, sfn, s3 } = await connectEnvironment(envName, options);
+      const qualityGates = Object.fromEntries(config.models.map((m) => [m.name, m.qualityGate]));
       const status = await environmentStatus(
         {
           sagemaker,
@@ -30,10 +31,11 @@ export function statusCommand(): Command {
         // The local environment's endpoints answer only while their stand-in runs (`local serve`).
         env.name === LOCAL_ENVIRONMENT
           ? {
+              qualityGates,
               servedHere: (model, endpointName) =>
                 runningServer(localStateDir(), model)?.endpointName === endpointName,
             }
-          : {},
+          : { qualityGates },
       );
       if (options.json) {
         console.log(JSON.stringify(status, null, 2));
@@ -49,9 +51,22 @@ export function statusCommand(): Command {
         console.log(
           `    drift      ${m.drift ? `${m.drift.violations} violation(s) in the check of ${m.drift.checkedAt ?? '?'}` : 'no check yet'}`,
         );
+        console.log(`    quality    ${qualityLine(m)}`);
       }
       console.log(`  alarms       ${status.alarms.map((a) => a.name).join(', ') || 'none in ALARM'}`);
     });
+}
+
+/** A model's newest model-quality check in one line: the gate's metric as measured, the gate, the violations. */
+export function qualityLine(m: ModelStatus): string {
+  const q = m.quality;
+  if (!q) return 'no check yet (labels: mlenv data labels push)';
+  const measured =
+    q.metric && q.value !== undefined
+      ? `${q.metric} ${q.value.toFixed(3)} (gate ${q.gate})`
+      : `gate ${q.gate ?? '?'}`;
+  const on = q.items !== undefined ? ` on ${q.items} labelled request(s)` : '';
+  return `${measured}${on}: ${q.violations} violation(s) in the check of ${q.checkedAt ?? '?'}`;
 }
 
 /**

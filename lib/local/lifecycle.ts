@@ -1,4 +1,5 @@
 import { type LocalDriftResult, localDrift } from './local-drift';
+import { degradedLabels, type LocalQualityResult, localQuality, pushLocalLabels } from './local-quality';
 import { LocalDeployment } from './local-deployment';
 import { localServe } from './local-serve';
 import { DEFAULT_SHIFT, type LocalSmokeResult, localSmoke } from './local-smoke';
@@ -23,6 +24,12 @@ export interface LifecycleResult {
   readonly train: LocalTrainResult;
   readonly smoke: LocalSmokeResult;
   readonly drift: LocalDriftResult;
+  /**
+   * The model-quality check of the smoke test's requests against labels that make the served model
+   * look degraded (the opposite of its predictions): it breaks the gate, and the deployed rule asks
+   * for retraining (recorded, not run: the drift check retrains on the same dataset right after).
+   */
+  readonly quality: LocalQualityResult;
   /** The package the endpoint served. */
   readonly served: string;
   /** Seconds per part: up, train, serve, smoke, drift (with the retraining it started). */
@@ -73,7 +80,16 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
       return plain;
     }),
   );
+  const quality = await timed('quality', async () => {
+    const config = deployment.model(model);
+    const pushed = await steps.step(
+      `push labels of ${model}'s smoke requests (the opposite of its predictions)`,
+      () => pushLocalLabels(deployment, model, degradedLabels(config.problemType, smoke.inferences)),
+    );
+    steps.detail(`${pushed.labels} label(s) -> ${pushed.s3Uri}`);
+    return localQuality(deployment, { model, steps, retraining: 'record' });
+  });
   const drift = await timed('drift', () => localDrift(deployment, { model, steps }));
   const checked = deployment === initial ? initial.checked : [...initial.checked, ...deployment.checked];
-  return { model, train, smoke, drift, served: served.package.arn, seconds, checked };
+  return { model, train, smoke, drift, quality, served: served.package.arn, seconds, checked };
 }

@@ -6,8 +6,8 @@ export interface EndpointAnswer {
   readonly body: unknown;
 }
 
-/** Sends one CSV request to an endpoint. */
-export type InvokeCsv = (body: string) => Promise<EndpointAnswer>;
+/** Sends one CSV request to an endpoint, with the caller's InferenceId when given. */
+export type InvokeCsv = (body: string, inferenceId?: string) => Promise<EndpointAnswer>;
 
 /** A request that is no row of features: a container must answer it with a 4xx. */
 export const MALFORMED_REQUEST = 'not-a-number,1,2';
@@ -20,6 +20,17 @@ export interface SmokeResult {
   readonly malformedStatus: number;
   readonly example: { readonly request: string; readonly response: unknown };
   readonly medianLatencyMs: number;
+  /**
+   * Each answered request's InferenceId (which its capture records, and labels name) and its
+   * prediction, in the order sent.
+   */
+  readonly inferences: ReadonlyArray<{ readonly inferenceId: string; readonly prediction: unknown }>;
+}
+
+/** The InferenceIds of one smoke test: `smoke-<time>-<n>` (SageMaker's pattern, at most 64 characters). */
+export function smokeInferenceIds(count: number, at = new Date()): string[] {
+  const stamp = at.toISOString().replace(/[-:.]/g, '').replace('T', 't').replace('Z', 'z');
+  return Array.from({ length: count }, (_, i) => `smoke-${stamp}-${i + 1}`);
 }
 
 /**
@@ -34,17 +45,24 @@ export async function smokeTest(
 ): Promise<SmokeResult> {
   const failures: string[] = [];
   const latencies: number[] = [];
+  const inferences: Array<{ inferenceId: string; prediction: unknown }> = [];
   let answered = 0;
   let example: SmokeResult['example'] | undefined;
-  for (const row of rows) {
+  // Each request names itself (InferenceId), so labels pushed later join with its capture.
+  const ids = smokeInferenceIds(rows.length);
+  for (const [i, row] of rows.entries()) {
     const started = performance.now();
-    const answer = await invoke(row);
+    const answer = await invoke(row, ids[i]);
     latencies.push(performance.now() - started);
     const problem = predictionProblem(answer, options.problemType);
     if (problem) failures.push(`${row.slice(0, 60)}...: ${problem}`);
     else {
       answered++;
       example ??= { request: row, response: answer.body };
+      inferences.push({
+        inferenceId: ids[i],
+        prediction: (answer.body as { predictions: unknown[] }).predictions[0],
+      });
     }
   }
   const malformed = await invoke(MALFORMED_REQUEST);
@@ -63,6 +81,7 @@ export async function smokeTest(
     malformedStatus: malformed.status,
     example: example ?? { request: rows[0] ?? '', response: null },
     medianLatencyMs,
+    inferences,
   };
 }
 
@@ -99,7 +118,7 @@ export function invokeEndpoint(
   runtime: Pick<SageMakerRuntimeClient, 'send'>,
   endpointName: string,
 ): InvokeCsv {
-  return async (body) => {
+  return async (body, inferenceId) => {
     try {
       const output = await runtime.send(
         new InvokeEndpointCommand({
@@ -107,6 +126,7 @@ export function invokeEndpoint(
           ContentType: 'text/csv',
           Accept: 'application/json',
           Body: Buffer.from(body),
+          ...(inferenceId ? { InferenceId: inferenceId } : {}),
         }),
       );
       return { status: 200, body: parse(Buffer.from(output.Body ?? new Uint8Array()).toString('utf8')) };

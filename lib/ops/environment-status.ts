@@ -30,6 +30,21 @@ export interface ModelStatus {
   }>;
   /** The newest drift check report of the model's endpoint, with its violations. */
   readonly drift?: { readonly report: string; readonly checkedAt?: string; readonly violations: number };
+  /**
+   * The newest model-quality check of the model's endpoint (its captured predictions joined with
+   * the labels pushed for them): the gate's metric as measured, the gate, and the violations.
+   */
+  readonly quality?: {
+    readonly report: string;
+    readonly checkedAt?: string;
+    readonly violations: number;
+    /** Labelled requests the metrics were computed on. */
+    readonly items?: number;
+    readonly metric?: string;
+    readonly value?: number;
+    /** The gate the model is held to, `auc >= 0.9`. */
+    readonly gate?: string;
+  };
 }
 
 export interface EnvironmentStatus {
@@ -47,6 +62,10 @@ export interface StatusOptions {
    * `endpointName` of `model` is served now. Without it, an endpoint's status is the API's alone.
    */
   readonly servedHere?: (model: string, endpointName: string) => boolean;
+  /** Each model's quality gate, which its model-quality checks measure it against. */
+  readonly qualityGates?: Readonly<
+    Record<string, { readonly metric: string; readonly operator: string; readonly threshold: number }>
+  >;
 }
 
 export interface StatusClients {
@@ -102,6 +121,12 @@ export async function environmentStatus(
           startDate: e.startDate?.toISOString(),
         })),
         drift: await newestDriftReport(clients, directory.buckets.monitoring, model),
+        quality: await newestQualityReport(
+          clients,
+          directory.buckets.monitoring,
+          model,
+          options.qualityGates?.[model],
+        ),
       };
     }),
   );
@@ -124,13 +149,62 @@ async function newestDriftReport(
   bucket: string,
   model: string,
 ): Promise<ModelStatus['drift']> {
+  const newest = await newestReport(clients, bucket, new ModelLayout(model).dataQualityDir);
+  if (!newest) return undefined;
+  const report = `s3://${bucket}/${newest.key}`;
+  const { violations } = JSON.parse((await clients.store.get(report)).toString('utf8')) as {
+    violations?: unknown[];
+  };
+  return { report, checkedAt: newest.at?.toISOString(), violations: violations?.length ?? 0 };
+}
+
+/** The newest model-quality report: its violations and, from the `statistics.json` beside it, the gate's metric. */
+async function newestQualityReport(
+  clients: StatusClients,
+  bucket: string,
+  model: string,
+  gate?: { readonly metric: string; readonly operator: string; readonly threshold: number },
+): Promise<ModelStatus['quality']> {
+  const newest = await newestReport(clients, bucket, new ModelLayout(model).modelQualityDir);
+  if (!newest) return undefined;
+  const report = `s3://${bucket}/${newest.key}`;
+  const { violations } = JSON.parse((await clients.store.get(report)).toString('utf8')) as {
+    violations?: unknown[];
+  };
+  let statistics: Record<string, unknown> = {};
+  try {
+    const uri = report.replace(/constraint_violations\.json$/, 'statistics.json');
+    statistics = JSON.parse((await clients.store.get(uri)).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    // A report without its statistics still says whether the gate held.
+  }
+  const group = Object.entries(statistics).find(([key]) => key.endsWith('_metrics'))?.[1] as
+    Record<string, { value?: unknown }> | undefined;
+  const value = gate ? group?.[gate.metric]?.value : undefined;
+  const items = (statistics.dataset as { item_count?: unknown } | undefined)?.item_count;
+  return {
+    report,
+    checkedAt: newest.at?.toISOString(),
+    violations: violations?.length ?? 0,
+    ...(typeof items === 'number' ? { items } : {}),
+    ...(gate ? { metric: gate.metric, gate: `${gate.metric} ${gate.operator} ${gate.threshold}` } : {}),
+    ...(typeof value === 'number' ? { value } : {}),
+  };
+}
+
+/** The newest `constraint_violations.json` under a folder of reports in the monitoring bucket. */
+async function newestReport(
+  clients: StatusClients,
+  bucket: string,
+  dir: string,
+): Promise<{ key: string; at?: Date } | undefined> {
   let newest: { key: string; at?: Date } | undefined;
   let token: string | undefined;
   do {
     const page = await clients.s3.send(
       new ListObjectsV2Command({
         Bucket: bucket,
-        Prefix: `${new ModelLayout(model).dataQualityDir}/`,
+        Prefix: `${dir}/`,
         ContinuationToken: token,
       }),
     );
@@ -145,10 +219,5 @@ async function newestDriftReport(
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  if (!newest) return undefined;
-  const report = `s3://${bucket}/${newest.key}`;
-  const { violations } = JSON.parse((await clients.store.get(report)).toString('utf8')) as {
-    violations?: unknown[];
-  };
-  return { report, checkedAt: newest.at?.toISOString(), violations: violations?.length ?? 0 };
+  return newest;
 }

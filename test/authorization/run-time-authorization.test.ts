@@ -123,6 +123,30 @@ describe.each(config.environments.map((env) => [env.name, env] as const))('envir
     expect(checked.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
   });
 
+  test("a model-quality check reads its own model's ground truth and captures, and no other model's", () => {
+    const quality = (kind: string) =>
+      ofEnvironment(kind, env).filter((c) =>
+        /ModelQuality\/JobDefinition monitoring job/.test(c.call.origin),
+      );
+    const groundTruth = (c: Checked) =>
+      c.call.action === 's3:GetObject' && c.call.resource.includes('/ground-truth/');
+    const monitors = authz.inventory.deployed
+      .ofType('AWS::SageMaker::ModelQualityJobDefinition')
+      .filter((d) => d.stage.id === env.stageId);
+    expect(quality('runTime').filter(groundTruth).length).toBe(monitors.length);
+    expect(
+      quality('runTime')
+        .filter((c) => !cleanlyAllowed(c))
+        .map(line),
+    ).toEqual([]);
+    if (monitors.length > 0 && modelNames.length > 1) {
+      const denied = quality('crossModel');
+      expect(denied.filter(groundTruth).length).toBeGreaterThan(0);
+      expect(denied.some((c) => c.call.resource.includes('/data-capture/'))).toBe(true);
+      expect(denied.filter((c) => !cleanlyDenied(c)).map(line)).toEqual([]);
+    }
+  });
+
   test("no role of it reaches another environment's buckets, keys or registry", () => {
     const checked = ofEnvironment('crossEnvironment', env);
     expect(checked.length).toBeGreaterThan(0);
@@ -296,6 +320,7 @@ function expectedOrigins(env: EnvironmentConfig): string[] {
     }),
     ...of('AWS::SageMaker::Model').map((model) => `${model.path} model data`),
     ...of('AWS::SageMaker::DataQualityJobDefinition').map((job) => `${job.path} monitoring job`),
+    ...of('AWS::SageMaker::ModelQualityJobDefinition').map((job) => `${job.path} monitoring job`),
     ...[...of('AWS::CloudWatch::Alarm'), ...of('AWS::CloudWatch::CompositeAlarm')].flatMap((alarm) =>
       ['AlarmActions', 'OKActions', 'InsufficientDataActions']
         .filter((property) => asList(alarm.properties[property]).length > 0)

@@ -68,6 +68,10 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
     const delivery = config.delivery ? 1 : 0;
     const count = (of: (env: (typeof envs)[number]) => number) => envs.reduce((sum, env) => sum + of(env), 0);
     const endpoints = (env: (typeof envs)[number]) => Object.keys(env.deployments).length;
+    const qualityMonitors = (env: (typeof envs)[number]) =>
+      env.serving.kind === 'instance' && env.serving.dataCapturePercent > 0
+        ? config.models.filter((m) => env.deployments[m.name] && m.serving.mode === 'endpoint').length
+        : 0;
     const serverless = (env: (typeof envs)[number]) => env.serving.kind === 'serverless';
     const both = (rule: string, n: number) => ({
       [`NIST.800.53.R5::NIST.800.53.R5-${rule}`]: n,
@@ -89,10 +93,11 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
         'SageMakerEndpointConfigurationKMSKeyConfigured',
         count((env) => (serverless(env) ? endpoints(env) : 0)),
       ),
-      // Endpoint alarms notify through their composite alarm: 3 per serverless endpoint, 6 per instance one.
+      // Endpoint alarms notify through their composite alarm: 3 per serverless endpoint, 6 per instance one;
+      // a model-quality alarm (real-time models on capturing instance endpoints) through its violations rule.
       ...both(
         'CloudWatchAlarmAction',
-        count((env) => endpoints(env) * (serverless(env) ? 3 : 6)),
+        count((env) => endpoints(env) * (serverless(env) ? 3 : 6) + qualityMonitors(env)),
       ),
       // Only the environments with a VPC.
       ...both(

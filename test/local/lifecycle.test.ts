@@ -279,6 +279,8 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       `${m}Model/${m}Endpoint/Model`, // the endpoint's role: model data and capture
       `${m}Model/${m}DataQuality/JobDefinition`, // the monitor's role
       `${m}Model/${m}DataQuality/Violations`, // the drift rule's targets
+      `${m}Model/${m}ModelQuality/JobDefinition`, // the model-quality monitor's role
+      `${m}Model/${m}ModelQuality/Violations`, // the quality rule's targets
       ...(model.dataPipeline
         ? [
             `${m}Model/${m}DataPipeline/StateMachine`, // its role, the Spark job's and the dbt build's
@@ -392,6 +394,41 @@ describe('the model lifecycle in the local environment (npm start)', () => {
       deployment.dataPipeline(model.name) ?? deployment.trainingPipeline(model.name),
     );
     expect(targets.includes(pipeline)).toBe(env.monitoring.retrainOnDrift);
+  });
+
+  test('labels pushed after the smoke test produce a quality report where Model Monitor writes it; a degraded model breaks the gate and the rule asks for retraining', async () => {
+    const { quality } = result;
+    // Every smoke request (one InferenceId each) got a label: the opposite of its prediction.
+    expect(quality.items).toBe(result.smoke.inferences.length);
+    expect(quality.exitMessage).toMatch(/^CompletedWithViolations: /);
+    const gate = model.qualityGate;
+    expect(quality.violations.map((v) => v.metric_name)).toEqual([gate.metric]);
+    const measured = quality.metrics.find((m) => m.metric === gate.metric)!.value;
+    expect(gate.operator.startsWith('>') ? measured < gate.threshold : measured > gate.threshold).toBe(true);
+    const schedule = deployment.resource(
+      `${pascalCase(model.name)}Model/${pascalCase(model.name)}ModelQuality/Schedule`,
+    );
+    expect(quality.reportUri).toMatch(
+      new RegExp(
+        `^s3://${deployment.bucket('monitoring')}/${layout.modelQualityDir}/${result.smoke.endpointName}/${String(schedule.properties.MonitoringScheduleName)}/\\d{4}/\\d{2}/\\d{2}/\\d{2}$`,
+      ),
+    );
+    const store = new S3ObjectStore(deployment.clients.s3);
+    const statistics = JSON.parse((await store.get(`${quality.reportUri}/statistics.json`)).toString('utf8'));
+    expect(statistics[`${model.problemType}_metrics`][gate.metric].value).toBeCloseTo(measured, 6);
+    const targets = quality.deliveries.map((d) => d.targetArn);
+    expect(targets).toContain(deployment.ref(deployment.resource('Operations/Alerts')));
+    const pipeline = deployment.ref(
+      deployment.dataPipeline(model.name) ?? deployment.trainingPipeline(model.name),
+    );
+    expect(targets.includes(pipeline)).toBe(env.monitoring.modelQuality.retrain);
+    if (env.monitoring.modelQuality.retrain) {
+      expect(quality.retrainInput).toMatchObject({
+        datasetVersion: 'latest',
+        reason: 'model-quality',
+        monitoringCheck: quality.jobName,
+      });
+    }
   });
 
   test('where the environment retrains on drift, the rule retrains on the newest pushed version (latest.json): a new package version', async () => {

@@ -69,7 +69,8 @@ describe.each(config.environments.map((e) => [e.stageId, e] as const))('monitori
   test('endpoint alarms use the knobs, and only the composite alarm notifies', () => {
     const alarms = ofType(churn(stageId), 'AWS::CloudWatch::Alarm')
       .map(([, a]) => a.Properties)
-      .filter((a) => a.Namespace !== 'AWS/States');
+      // The endpoint's alarms: not the pipeline's, nor the model-quality check's (test/monitoring/model-quality.test.ts).
+      .filter((a) => a.Namespace !== 'AWS/States' && a.Namespace !== 'aws/sagemaker/Endpoints/model-metrics');
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
     expect(byMetric('Invocation5XXErrors')).toMatchObject({ Threshold: knobs.endpoint5xxPerMinute });
     expect(byMetric('ModelLatency')).toMatchObject({

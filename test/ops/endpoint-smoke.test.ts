@@ -42,3 +42,23 @@ test('wrong shapes, a malformed request that is accepted, and slow answers fail 
   const latency = await smokeTest(slow, ['1,2'], { maxMedianLatencyMs: 5 });
   expect(latency.failures).toContainEqual(expect.stringMatching(/^median latency \d+ ms is over 5 ms$/));
 });
+
+test('each row is sent with its own InferenceId (SageMaker pattern), which the result lists with its prediction for labels', async () => {
+  runtime
+    .on(InvokeEndpointCommand)
+    .resolves(answer({ predictions: [{ score: 0.8, label: 1 }] }))
+    .on(InvokeEndpointCommand, { Body: Buffer.from(MALFORMED_REQUEST) })
+    .rejects(malformed);
+  const result = await smokeTest(invokeEndpoint(runtime as never, 'ep'), ['1,2', '3,4', '5,6']);
+  const sent = runtime
+    .commandCalls(InvokeEndpointCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => Buffer.from(input.Body as Uint8Array).toString() !== MALFORMED_REQUEST)
+    .map((input) => input.InferenceId);
+  expect(new Set(sent).size).toBe(3);
+  // InvokeEndpoint's InferenceId: 1 to 64 characters, the first not a space.
+  for (const id of sent) expect(id).toMatch(/^\S.{0,63}$/);
+  expect(result.inferences).toEqual(
+    sent.map((inferenceId) => ({ inferenceId, prediction: { score: 0.8, label: 1 } })),
+  );
+});

@@ -4,7 +4,7 @@ import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagema
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LOCAL_ENVIRONMENT, platformConfig } from '../../config';
-import { endpointLine } from '../../lib/cli/status-command';
+import { endpointLine, qualityLine } from '../../lib/cli/status-command';
 import { MemoryObjectStore } from '../../lib/ops/memory-object-store';
 import type { EnvironmentDirectory } from '../../lib/ops/environment-directory';
 import { environmentStatus } from '../../lib/ops/environment-status';
@@ -50,6 +50,8 @@ test('endpoints, recent runs, the newest drift findings, and only the alarms tha
     ],
   });
   s3.on(ListObjectsV2Command, { Prefix: 'fraud/data-quality/' }).resolves({});
+  s3.on(ListObjectsV2Command, { Prefix: 'churn/model-quality/' }).resolves({});
+  s3.on(ListObjectsV2Command, { Prefix: 'fraud/model-quality/' }).resolves({});
   cloudwatch.on(DescribeAlarmsCommand).resolves({
     MetricAlarms: [
       { AlarmName: 'ours', AlarmActions: [topic], StateReason: 'p99 over 1000 ms' },
@@ -87,6 +89,64 @@ test('endpoints, recent runs, the newest drift findings, and only the alarms tha
   ]);
   expect(status.alarms).toEqual([{ name: 'ours', reason: 'p99 over 1000 ms' }]);
   expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input.StateValue).toBe('ALARM');
+});
+
+test("model quality beside drift: the newest check's gate metric against the configured gate, and its violations", async () => {
+  sagemaker
+    .on(DescribeEndpointCommand)
+    .resolves({ EndpointStatus: 'InService', ProductionVariants: [] } as never);
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  s3.on(ListObjectsV2Command).resolves({});
+  cloudwatch.on(DescribeAlarmsCommand).resolves({});
+  const store = new MemoryObjectStore();
+  const older = 'churn/model-quality/ep-churn/s/2026/11/30/09/constraint_violations.json';
+  const newer = 'churn/model-quality/ep-churn/s/2026/11/30/10/constraint_violations.json';
+  // Model Monitor's model-quality report files: statistics.json beside constraint_violations.json.
+  await store.put(
+    `s3://monitoring/${newer}`,
+    JSON.stringify({ violations: [{ metric_name: 'auc', constraint_check_type: 'LessThanThreshold' }] }),
+  );
+  await store.put(
+    `s3://monitoring/${newer.replace('constraint_violations', 'statistics')}`,
+    JSON.stringify({
+      version: 0.0,
+      dataset: { item_count: 120 },
+      binary_classification_metrics: { auc: { value: 0.71, standard_deviation: 'NaN' } },
+    }),
+  );
+  s3.on(ListObjectsV2Command, { Prefix: 'churn/model-quality/' }).resolves({
+    Contents: [
+      { Key: older, LastModified: new Date('2026-11-30T09:05:00Z') },
+      { Key: newer, LastModified: new Date('2026-11-30T10:05:00Z') },
+    ],
+  });
+  const gate = { metric: 'auc', operator: '>=', threshold: 0.9 };
+  const status = await environmentStatus(
+    {
+      sagemaker: sagemaker as never,
+      sfn: sfn as never,
+      s3: s3 as never,
+      store,
+      cloudwatch: cloudwatch as never,
+    },
+    directory,
+    { qualityGates: { churn: gate } },
+  );
+  const [churn, fraud] = status.models;
+  expect(churn.quality).toEqual({
+    report: `s3://monitoring/${newer}`,
+    checkedAt: '2026-11-30T10:05:00.000Z',
+    violations: 1,
+    items: 120,
+    metric: 'auc',
+    value: 0.71,
+    gate: 'auc >= 0.9',
+  });
+  expect(qualityLine(churn)).toBe(
+    'auc 0.710 (gate auc >= 0.9) on 120 labelled request(s): 1 violation(s) in the check of 2026-11-30T10:05:00.000Z',
+  );
+  expect(fraud.quality).toBeUndefined();
+  expect(qualityLine(fraud)).toMatch(/^no check yet/);
 });
 
 describe.each(platformConfig().models.map((m) => [m.name]))(

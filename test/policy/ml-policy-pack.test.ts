@@ -494,6 +494,62 @@ describe('MLENV-JOB-ISOLATION', () => {
   });
 });
 
+describe('model-quality job definitions are checked like data-quality ones', () => {
+  function modelQualityJob(
+    stack: Stack,
+    overrides: Partial<sagemaker.CfnModelQualityJobDefinitionProps> = {},
+  ) {
+    return new sagemaker.CfnModelQualityJobDefinition(stack, 'ModelQuality', {
+      roleArn: ROLE,
+      modelQualityAppSpecification: { imageUri: 'image', problemType: 'BinaryClassification' },
+      modelQualityJobInput: {
+        endpointInput: { endpointName: 'churn', localPath: '/opt/ml/processing/input' },
+        groundTruthS3Input: { s3Uri: 's3://monitoring/churn/ground-truth' },
+      },
+      modelQualityJobOutputConfig: {
+        kmsKeyId: KEY,
+        monitoringOutputs: [
+          { s3Output: { localPath: '/opt/ml/processing/output', s3Uri: 's3://monitoring/x' } },
+        ],
+      },
+      jobResources: {
+        clusterConfig: {
+          instanceCount: 1,
+          instanceType: 'ml.m5.large',
+          volumeSizeInGb: 20,
+          volumeKmsKeyId: KEY,
+        },
+      },
+      networkConfig: { enableNetworkIsolation: true },
+      stoppingCondition: { maxRuntimeInSeconds: 1800 },
+      ...overrides,
+    });
+  }
+
+  test('an encrypted, isolated one passes', () => {
+    expect(() => synth((stack) => modelQualityJob(stack))).not.toThrow();
+  });
+
+  test('an unencrypted output or volume fails', () => {
+    const message = synthError((stack) =>
+      modelQualityJob(stack, {
+        modelQualityJobOutputConfig: {
+          monitoringOutputs: [
+            { s3Output: { localPath: '/opt/ml/processing/output', s3Uri: 's3://monitoring/x' } },
+          ],
+        },
+      }),
+    );
+    expectViolation(message, 'MLENV-JOB-ENCRYPTION', 'Prod/Ml/ModelQuality');
+    expect(message).toContain('no ModelQualityJobOutputConfig.KmsKeyId');
+  });
+
+  test('one without network isolation fails', () => {
+    const message = synthError((stack) => modelQualityJob(stack, { networkConfig: undefined }));
+    expectViolation(message, 'MLENV-JOB-ISOLATION', 'Prod/Ml/ModelQuality');
+  });
+});
+
 describe('a DefinitionString given as Fn::Join with tokens', () => {
   /** A CfnStateMachine whose definition holds the role's ARN (a GetAtt), so it renders as Fn::Join. */
   function joinedPipeline(stack: Stack, training: Json) {

@@ -104,8 +104,10 @@ def load_program(model_dir, program="inference.py", module_name="serving_program
     return module
 
 
-def capture_record(request_body, content_type, response_body, response_type, now=None):
-    """One SageMaker data-capture record (a line of the ``.jsonl`` capture files)."""
+def capture_record(request_body, content_type, response_body, response_type, now=None, inference_id=None):
+    """One SageMaker data-capture record (a line of the ``.jsonl`` capture files); the caller's
+    InferenceId (``X-Amzn-SageMaker-Inference-Id``), when given, is ``eventMetadata.inferenceId``,
+    on which Model Monitor joins ground truth."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
 
     def side(data, media, mode):
@@ -115,15 +117,18 @@ def capture_record(request_body, content_type, response_body, response_type, now
             return {"observedContentType": media, "mode": mode, "data": base64.b64encode(data).decode(), "encoding": "BASE64"}
         return {"observedContentType": media, "mode": mode, "data": data.decode("utf-8"), "encoding": encoding}
 
+    metadata = {
+        "eventId": str(uuid.uuid4()),
+        "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000),
+    }
+    if inference_id:
+        metadata["inferenceId"] = inference_id
     return {
         "captureData": {
             "endpointInput": side(request_body, content_type, "INPUT"),
             "endpointOutput": side(response_body, response_type, "OUTPUT"),
         },
-        "eventMetadata": {
-            "eventId": str(uuid.uuid4()),
-            "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000),
-        },
+        "eventMetadata": metadata,
         "eventVersion": "0",
     }
 
@@ -240,7 +245,8 @@ def make_handler(program, model, capture, shadow=None):
             if isinstance(answer, tuple):
                 data = answer[0] if isinstance(answer[0], bytes) else str(answer[0]).encode("utf-8")
                 if capture:  # before answering, so a caller that got its answer finds it captured
-                    capture.record(capture_record(body, content_type, data, answer[1]))
+                    inference_id = self.headers.get("X-Amzn-SageMaker-Inference-Id")
+                    capture.record(capture_record(body, content_type, data, answer[1], inference_id=inference_id))
                 if shadow:  # a copy of the request; the caller gets the production answer only
                     shadow.score(body, content_type, accept)
                 self._send(200, data, answer[1])

@@ -81,6 +81,13 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       `Model ${model}'s captured requests and drift reports; SageMaker names them by endpoint, variant and time at run time`,
     );
     explain(
+      [
+        object('monitoring', `${layout.groundTruthDir}/*`),
+        object('monitoring', `${layout.modelQualityDir}/*`),
+      ],
+      `Model ${model}'s ground-truth labels (pushed in hourly folders) and model-quality reports; named by time at run time`,
+    );
+    explain(
       [layout.asyncInputDir, layout.asyncOutputDir, layout.asyncFailureDir].map((dir) =>
         object('monitoring', `${dir}/*`),
       ),

@@ -9,6 +9,7 @@ import {
   dataPipelineLogGroupNames,
   DISCOVERY_KEYS,
   DRIFT_SCHEDULE_SUFFIX,
+  MODEL_QUALITY_SCHEDULE_SUFFIX,
   effectiveTraining,
   type EnvironmentConfig,
   type ModelConfig,
@@ -32,6 +33,7 @@ import {
   ModelApprovalStatus,
   ModelEndpoint,
   ModelLayout,
+  ModelQualityMonitor,
   NotifyTopicAlarmAction,
   PipelineAlarms,
   type ProblemType,
@@ -326,6 +328,31 @@ export class ModelStack extends Stack {
           `deployments/${environment.name}.json pins ${model.name} without dataQualityBaseline: drift checks compute statistics but find no violations`,
         );
       }
+    }
+    // Model quality joins a real-time endpoint's captured predictions with the labels pushed for
+    // them (`mlenv data labels push`): instance endpoints with capture, real-time models only.
+    if (serving.kind === 'instance' && serving.dataCapturePercent > 0 && model.serving.mode === 'endpoint') {
+      const quality = new ModelQualityMonitor(this, `${id}ModelQuality`, {
+        endpoint,
+        modelName: model.name,
+        problemType: model.problemType as ProblemType,
+        qualityGate: model.qualityGate,
+        dataStore,
+        schedule: environment.monitoring.modelQuality.schedule,
+        scheduleName: modelResourceName(props, model.name, MODEL_QUALITY_SCHEDULE_SUFFIX),
+        alarmName: modelResourceName(props, model.name, MODEL_QUALITY_SCHEDULE_SUFFIX),
+        alerts: props.alerts,
+        retrain: environment.monitoring.modelQuality.retrain
+          ? { stateMachine: (this.dataPipeline ?? this.pipeline).stateMachine }
+          : undefined,
+        image: monitorImage(model, environment),
+        network: props.network,
+      });
+      acknowledgeControl(
+        quality.alarm,
+        'CloudWatchAlarmAction',
+        `A quality drop of ${model.name} notifies once, through its violations rule (with the check and the retraining decision); the alarm shows the state`,
+      );
     }
     if (!onInstances) {
       acknowledgeControl(

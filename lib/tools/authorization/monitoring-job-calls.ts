@@ -5,8 +5,20 @@ import type { PolicyInventory } from '../calls/policy-inventory';
 import type { DerivedCalls } from '../calls/run-time-call';
 import { jobArn, jobCalls, type SageMakerJob } from '../integrations/sagemaker-job/job-calls';
 
-/** Model Monitor publishes data-quality metrics of endpoints to this namespace. */
-const DATA_QUALITY_METRICS = 'aws/sagemaker/Endpoints/data-metrics';
+/** Model Monitor publishes each kind of check's metrics of endpoints to its namespace. */
+const METRICS_NAMESPACES = {
+  DataQuality: 'aws/sagemaker/Endpoints/data-metrics',
+  ModelQuality: 'aws/sagemaker/Endpoints/model-metrics',
+} as const;
+
+/** A real run: its job name, the captured objects (and ground truth) it reads, the reports it writes. */
+export interface MonitoringRun {
+  readonly name: string;
+  readonly captured: readonly string[];
+  readonly reports: readonly string[];
+  /** The ground-truth objects a model-quality run reads. */
+  readonly groundTruth?: readonly string[];
+}
 
 /**
  * Every request a data-quality monitoring job makes through its role, as a run of its schedule
@@ -19,11 +31,37 @@ export function dataQualityJobCalls(
   deployed: DeployedAssembly,
   inventory: PolicyInventory,
   definition: DeployedResource,
-  /** A real run: its job name, the captured objects it reads, the reports it writes. @default a sample run */
-  run?: { readonly name: string; readonly captured: readonly string[]; readonly reports: readonly string[] },
+  /** A real run. @default a sample run */
+  run?: MonitoringRun,
+): DerivedCalls {
+  return monitoringJobCalls('DataQuality', deployed, inventory, definition, run);
+}
+
+/**
+ * Every request a model-quality monitoring job makes through its role: what a data-quality job
+ * does (captured data, constraints, report, volume key, logs, metrics, image, VPC), plus reading
+ * the ground truth pushed for the model (`GroundTruthS3Input`, in hourly folders).
+ */
+export function modelQualityJobCalls(
+  deployed: DeployedAssembly,
+  inventory: PolicyInventory,
+  definition: DeployedResource,
+  /** A real run. @default a sample run */
+  run?: MonitoringRun,
+): DerivedCalls {
+  return monitoringJobCalls('ModelQuality', deployed, inventory, definition, run);
+}
+
+function monitoringJobCalls(
+  kind: keyof typeof METRICS_NAMESPACES,
+  deployed: DeployedAssembly,
+  inventory: PolicyInventory,
+  definition: DeployedResource,
+  run?: MonitoringRun,
 ): DerivedCalls {
   const { stage, properties, path } = definition;
-  const endpointName = asObject(asObject(properties.DataQualityJobInput)?.EndpointInput)?.EndpointName;
+  const jobInput = asObject(properties[`${kind}JobInput`]);
+  const endpointName = asObject(jobInput?.EndpointInput)?.EndpointName;
   const endpoint = deployed
     .ofType('AWS::SageMaker::Endpoint', stage)
     .find((e) => deployed.attribute(e, 'EndpointName') === endpointName);
@@ -40,8 +78,11 @@ export function dataQualityJobCalls(
     };
   }
   const captured = `${capture.DestinationS3Uri.replace(/\/$/, '')}/${String(endpointName)}/`;
-  const baseline = asObject(properties.DataQualityBaselineConfig);
-  const output = asObject(properties.DataQualityJobOutputConfig);
+  const baseline = asObject(properties[`${kind}BaselineConfig`]);
+  const output = asObject(properties[`${kind}JobOutputConfig`]);
+  const groundTruth = asObject(jobInput?.GroundTruthS3Input)?.S3Uri;
+  const groundTruthPrefix =
+    typeof groundTruth === 'string' ? `${groundTruth.replace(/\/$/, '')}/` : undefined;
   const name = run?.name ?? 'model-monitoring-202611301000-0123abcd';
   const job: SageMakerJob = {
     kind: 'processing',
@@ -60,6 +101,13 @@ export function dataQualityJobCalls(
         const uri = asObject(baseline?.[resource])?.S3Uri;
         return typeof uri === 'string' ? [{ channel: `baseline ${resource}`, uri }] : [];
       }),
+      ...(groundTruthPrefix
+        ? (run?.groundTruth ?? [`${groundTruthPrefix}2026/11/30/09/labels.jsonl`]).map((uri) => ({
+            channel: 'ground truth',
+            uri,
+            listPrefix: parseS3Uri(groundTruthPrefix).key,
+          }))
+        : []),
     ],
     writes: (run
       ? run.reports
@@ -72,9 +120,9 @@ export function dataQualityJobCalls(
       asObject(asObject(properties.JobResources)?.ClusterConfig)?.VolumeKmsKeyId,
       stage,
     ),
-    images: [String(asObject(properties.DataQualityAppSpecification)?.ImageUri)],
+    images: [String(asObject(properties[`${kind}AppSpecification`])?.ImageUri)],
     inVpc: asObject(asObject(properties.NetworkConfig)?.VpcConfig) !== undefined,
-    metricsNamespace: DATA_QUALITY_METRICS,
+    metricsNamespace: METRICS_NAMESPACES[kind],
   };
   return { calls: jobCalls(inventory, stage, job, path, 'monitoring'), problems: [] };
 }

@@ -10,7 +10,7 @@ import { endpointModelCalls } from './endpoint-model-calls';
 import { eventRuleCalls } from './event-rule-calls';
 import { encryptedLogGroupCalls, flowLogCalls } from './log-delivery-calls';
 import { modelRegistrations, type Registration } from './model-registrations';
-import { dataQualityJobCalls } from './monitoring-job-calls';
+import { dataQualityJobCalls, modelQualityJobCalls } from './monitoring-job-calls';
 import type { DerivedCalls, RunTimeCall } from '../calls/run-time-call';
 import { runSampleExecution } from './sample-execution';
 import { silentS3EventRules } from './silent-event-rules';
@@ -81,6 +81,9 @@ export async function enumerateRunTimeCalls(
     ...deployed
       .ofType('AWS::SageMaker::DataQualityJobDefinition')
       .map((d) => dataQualityJobCalls(deployed, inventory, d)),
+    ...deployed
+      .ofType('AWS::SageMaker::ModelQualityJobDefinition')
+      .map((d) => modelQualityJobCalls(deployed, inventory, d)),
     ...deployed.ofType('AWS::Events::Rule').map((r) => eventRuleCalls(deployed, inventory, r)),
     ...deployed
       .ofType('AWS::CodePipeline::Pipeline')
@@ -101,7 +104,6 @@ export async function enumerateRunTimeCalls(
   ];
   // Other monitoring job kinds have their own shapes: say so rather than skip them.
   for (const type of [
-    'AWS::SageMaker::ModelQualityJobDefinition',
     'AWS::SageMaker::ModelBiasJobDefinition',
     'AWS::SageMaker::ModelExplainabilityJobDefinition',
   ]) {

@@ -108,6 +108,18 @@ def test_requests_and_responses_are_captured_in_sagemaker_format(server, model_a
     assert json.loads(data["endpointOutput"]["data"])["predictions"][0]["label"] in (0, 1)
     assert record["eventVersion"] == "0"
     assert record["eventMetadata"]["inferenceTime"].endswith("Z")
+    assert "inferenceId" not in record["eventMetadata"]  # none given: SageMaker records none
+
+
+def test_the_callers_inference_id_is_captured_as_sagemaker_records_it(server, model_and_rows):
+    """InvokeEndpoint's InferenceId reaches the container as X-Amzn-SageMaker-Inference-Id; the
+    capture records it as eventMetadata.inferenceId, on which Model Monitor joins ground truth."""
+    url, capture_dir = server
+    _, rows = model_and_rows
+    request(url + "/invocations", rows[0].encode(), headers={"X-Amzn-SageMaker-Inference-Id": "smoke-7"})
+    [record] = captured(capture_dir)
+    assert record["eventMetadata"]["inferenceId"] == "smoke-7"
+    assert record["eventMetadata"]["eventId"] != "smoke-7"
 
 
 def test_a_malformed_request_gets_a_4xx_and_is_not_captured(server):
