@@ -162,8 +162,9 @@ class Shadow(object):
     def __init__(self, program, model, sampling_percent, capture):
         self.program, self.model, self.sampling_percent, self.capture = program, model, sampling_percent, capture
 
-    def score(self, body, content_type, accept):
-        """Scores a copy of the request; its answer goes to the shadow's capture only, its errors nowhere."""
+    def score(self, body, content_type, accept, inference_id=None):
+        """Scores a copy of the request; its answer goes to the shadow's capture only (with the
+        caller's InferenceId, so its quality can be joined with the same labels), its errors nowhere."""
         if random.uniform(0, 100) >= self.sampling_percent:
             return
         try:
@@ -172,7 +173,7 @@ class Shadow(object):
             return
         if isinstance(answer, tuple) and self.capture:
             data = answer[0] if isinstance(answer[0], bytes) else str(answer[0]).encode("utf-8")
-            self.capture.record(capture_record(body, content_type, data, answer[1]))
+            self.capture.record(capture_record(body, content_type, data, answer[1], inference_id=inference_id))
 
 
 def load_shadow(args):
@@ -244,11 +245,11 @@ def make_handler(program, model, capture, shadow=None):
                 return
             if isinstance(answer, tuple):
                 data = answer[0] if isinstance(answer[0], bytes) else str(answer[0]).encode("utf-8")
+                inference_id = self.headers.get("X-Amzn-SageMaker-Inference-Id")
                 if capture:  # before answering, so a caller that got its answer finds it captured
-                    inference_id = self.headers.get("X-Amzn-SageMaker-Inference-Id")
                     capture.record(capture_record(body, content_type, data, answer[1], inference_id=inference_id))
                 if shadow:  # a copy of the request; the caller gets the production answer only
-                    shadow.score(body, content_type, accept)
+                    shadow.score(body, content_type, accept, inference_id)
                 self._send(200, data, answer[1])
             else:  # an ErrorResponse: a bad request keeps its 4xx status and is not captured
                 self._send(int(answer.status), answer.body, answer.content_type)

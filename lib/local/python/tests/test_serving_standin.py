@@ -216,13 +216,16 @@ def test_a_shadow_candidate_is_captured_under_its_variant_and_never_answers_the_
     url = line.split()[-1]
     try:
         body = "\n".join(rows).encode()
-        status, _, answer = request(url + "/invocations", body)
+        status, _, answer = request(url + "/invocations", body, headers={"X-Amzn-SageMaker-Inference-Id": "req-0042"})
         assert status == 200
         shadow_files = glob.glob(str(capture_dir / "churn-local" / "Shadow" / "*" / "*" / "*" / "*" / "*.jsonl"))
         [shadow_record] = [json.loads(l) for path in shadow_files for l in open(path)]
         [production_record] = captured(capture_dir)
         assert shadow_record["captureData"]["endpointInput"]["data"] == body.decode()
         assert production_record["captureData"]["endpointOutput"]["data"] == answer.decode()
+        # Both carry the caller's InferenceId: labels pushed for it grade the candidate too.
+        assert shadow_record["eventMetadata"]["inferenceId"] == "req-0042"
+        assert production_record["eventMetadata"]["inferenceId"] == "req-0042"
         # The caller got production's answer, not the candidate's (which differs).
         assert shadow_record["captureData"]["endpointOutput"]["data"] != answer.decode()
     finally:
