@@ -33,6 +33,7 @@ import {
   ModelApprovalStatus,
   ModelEndpoint,
   ModelLayout,
+  MODEL_MONITOR_PROBLEM_TYPES,
   ModelQualityMonitor,
   NotifyTopicAlarmAction,
   PipelineAlarms,
@@ -331,7 +332,18 @@ export class ModelStack extends Stack {
     }
     // Model quality joins a real-time endpoint's captured predictions with the labels pushed for
     // them (`mlenv data labels push`): instance endpoints with capture, real-time models only.
-    if (serving.kind === 'instance' && serving.dataCapturePercent > 0 && model.serving.mode === 'endpoint') {
+    const watchable =
+      MODEL_MONITOR_PROBLEM_TYPES[model.problemType as ProblemType]?.metrics[model.qualityGate.metric] !== undefined;
+    const checksQuality =
+      serving.kind === 'instance' && serving.dataCapturePercent > 0 && model.serving.mode === 'endpoint';
+    if (checksQuality && !watchable) {
+      // Not a failed synth: the model serves, only its quality goes unwatched, and the deploy says why.
+      Annotations.of(endpoint).addWarningV2(
+        'mlenv:qualityGateUnwatchable',
+        `${model.name}'s quality gate metric '${model.qualityGate.metric}' is not one Model Monitor computes for ${model.problemType}: no model-quality check (gate on ${Object.keys(MODEL_MONITOR_PROBLEM_TYPES[model.problemType as ProblemType]?.metrics ?? {}).join(', ')} to have one)`,
+      );
+    }
+    if (checksQuality && watchable) {
       const quality = new ModelQualityMonitor(this, `${id}ModelQuality`, {
         endpoint,
         modelName: model.name,
