@@ -112,7 +112,7 @@ function labelsCommand(): Command {
     .description(
       "ground-truth labels of a model's captured requests, which its model-quality checks join with the predictions",
     )
-    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev labels.csv --model churn');
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev <labels.csv> --model churn');
   withAwsOptions(labels.command('push'))
     .description(
       "validate a CSV of labels (columns inference_id and the model's target column, or label; one row per request the endpoint was called with that InferenceId) and write it as SageMaker ground truth under <model>/ground-truth/yyyy/mm/dd/hh/ in the monitoring bucket; any problem refuses the whole file, one line per problem naming its row",
@@ -120,7 +120,7 @@ function labelsCommand(): Command {
     .argument('<env>', 'a configured environment')
     .argument('<csv>', 'the labels file')
     .requiredOption('--model <name>', 'the model whose requests are labelled', runName)
-    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev labels.csv --model churn')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev <labels.csv> --model churn')
     .action(async (envName: string, file: string, options: AwsOptions & { model: string }) => {
       const model = platformConfig().models.find((m) => m.name === options.model);
       if (!model) {

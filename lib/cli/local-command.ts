@@ -224,7 +224,7 @@ export function localCommand(): Command {
     .command('quality')
     .addHelpText(
       'after',
-      '\nExample:\n  $ npx mlenv smoke local --model churn && npx mlenv data labels push local labels.csv --model churn && npx mlenv local quality --model churn',
+      '\nExample:\n  $ npx mlenv smoke local --model churn && npx mlenv data labels push local <labels.csv> --model churn && npx mlenv local quality --model churn',
     )
     .description(
       "run the model's deployed model-quality job once: its captured predictions joined with the labels pushed for them (`mlenv data labels push local`), the problem type's metrics against the quality gate (statistics.json and constraint_violations.json where Model Monitor writes them); on violations the deployed rule notifies and (where modelQuality.retrain is on) retrains",
