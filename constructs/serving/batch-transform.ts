@@ -132,6 +132,18 @@ export class BatchTransform extends Construct {
       assumedBy: sageMakerInferencePrincipal(this),
       description: `Runs the ${props.modelName} model of batch transform ${this.node.path}`,
     });
+    // A transform job may be the source SageMaker names when it assumes the role for the job:
+    // its jobs only (the literal inference source above covers the model itself).
+    this.role.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        principals: [new iam.ServicePrincipal('sagemaker.amazonaws.com')],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': this.jobArn(`${layout.jobNamePrefix(BATCH_JOB_STEP)}*`) },
+        },
+      }),
+    );
     dataStore.grantReadModels(this.role, layout.allObjects);
     // Its own batches only: reads their input, writes their predictions.
     dataStore.grantReadRaw(this.role, `${layout.batchInputDir('*')}/*`);

@@ -64,19 +64,33 @@ describe('BatchTransform', () => {
       EnableNetworkIsolation: true,
       ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DiabetesRole'), 'Arn'] },
     });
-    // SageMaker inference assumes the role with the literal aws:SourceArn arn:...:sagemaker:<region>:<account>:*.
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [
-          Match.objectLike({
-            Principal: { Service: 'sagemaker.amazonaws.com' },
-            Condition: {
-              StringEquals: Match.objectLike({ 'aws:SourceArn': Match.anyValue() }),
-            },
-          }),
-        ],
+    // SageMaker assumes the role with the literal aws:SourceArn arn:...:sagemaker:<region>:<account>:*
+    // (inference), or a transform job of this model's: nothing else of the account may.
+    const roles = template.findResources('AWS::IAM::Role');
+    const [role] = Object.entries(roles).filter(([id]) => id.startsWith('DiabetesRole'));
+    const conditions = (
+      role[1].Properties.AssumeRolePolicyDocument.Statement as Array<Record<string, any>>
+    ).map((s) => ({ principal: s.Principal.Service, condition: s.Condition }));
+    expect(conditions).toEqual([
+      {
+        principal: 'sagemaker.amazonaws.com',
+        condition: {
+          StringEquals: {
+            'aws:SourceAccount': '111111111111',
+            'aws:SourceArn': 'arn:aws:sagemaker:eu-west-1:111111111111:*',
+          },
+        },
       },
-    });
+      {
+        principal: 'sagemaker.amazonaws.com',
+        condition: {
+          StringEquals: { 'aws:SourceAccount': '111111111111' },
+          ArnLike: {
+            'aws:SourceArn': 'arn:aws:sagemaker:eu-west-1:111111111111:transform-job/diabetes-batch-*',
+          },
+        },
+      },
+    ]);
   });
 
   test('runs one transform job with .sync, as CreateTransformJob names its fields', () => {
