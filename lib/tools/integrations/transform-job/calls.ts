@@ -1,4 +1,5 @@
 import { asObject, type JsonObject } from '../../../../cfn/json-values';
+import { taskStates } from '../../../../cfn/state-machine-tasks';
 import { TRANSFORM_JOB_LOG_GROUP, TRANSFORM_JOB_RULE } from '../../../../constructs/serving/batch-transform';
 import { parseS3Uri } from '../../../ops/s3-uri';
 import { type DerivedCalls, origin, type RunTimeCall } from '../../calls/run-time-call';
@@ -31,18 +32,22 @@ export const SAMPLE_INPUT_FILE = 'part-00000.csv';
  * metrics, and its VPC placement. A stop task: the stop of the job.
  */
 export function transformJobCalls(
-  { inventory, stage, caller, path, detail, sync, api }: TaskCallContext,
+  { inventory, stage, caller, path, detail, sync, api, stateMachine }: TaskCallContext,
   parameters: JsonObject,
 ): DerivedCalls {
   if (api === STOP_TRANSFORM_JOB) {
-    if (typeof parameters.TransformJobName !== 'string') return cannotDerive(['TransformJobName']);
+    // Reached only when a transform times out (a sample run does not): then it stops a job the
+    // machine's transform task names, by that task's format of the name.
+    const name =
+      parameters.TransformJobName ??
+      taskStates(inventory.deployed.definition(stateMachine))
+        .filter((t) => /:sagemaker:createTransformJob(\.sync)?$/.test(t.resource))
+        .map((t) => nameOfFormat(asObject(t.parameters)?.['TransformJobName.$']))
+        .find((n) => n !== undefined);
+    if (typeof name !== 'string') return cannotDerive(['TransformJobName']);
     return {
       calls: [
-        {
-          ...caller,
-          action: 'sagemaker:StopTransformJob',
-          resource: jobArn(stage, 'transform-job', parameters.TransformJobName),
-        },
+        { ...caller, action: 'sagemaker:StopTransformJob', resource: jobArn(stage, 'transform-job', name) },
       ],
       problems: [],
     };
@@ -103,4 +108,13 @@ export function transformJobCalls(
     ...(asObject(model.properties.VpcConfig) ? vpcPlacementCalls(jobCaller('VPC placement')) : []),
   );
   return { calls, problems: [] };
+}
+
+/**
+ * A job name as `States.Format('<model>-batch-{}', ...)` writes it, with a sample id (32 hex
+ * digits, an MD5 as the state machine makes it) for each `{}`; undefined for anything else.
+ */
+function nameOfFormat(written: unknown): string | undefined {
+  const format = typeof written === 'string' ? /^States\.Format\('([^']*)'/.exec(written) : null;
+  return format ? format[1].replace(/\{\}/g, '0'.repeat(32)) : undefined;
 }
