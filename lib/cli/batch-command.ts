@@ -18,7 +18,12 @@ interface BatchRunOptions extends AwsOptions {
 
 /** `mlenv batch run <env> --model <m> --input <dir | prefix>`: scores a batch with a batch-served model. */
 export function batchCommand(): Command {
-  const batch = new Command('batch').description('score batches of inputs with models served in batch');
+  const batch = new Command('batch')
+    .description('score batches of inputs with models served in batch')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input ./data/diabetes-batch',
+    );
   batch.addCommand(
     withAwsOptions(new Command('run'))
       .description(
@@ -32,8 +37,7 @@ export function batchCommand(): Command {
       )
       .addHelpText(
         'after',
-        '\nExamples:\n  $ npx mlenv batch run dev --model diabetes --input ./data/diabetes-batch\n' +
-          '  $ npx mlenv batch run local --model diabetes --input b20261201t020000-1a2b3c4d',
+        '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input ./data/diabetes-batch',
       )
       .action(async (envName: string, options: BatchRunOptions) => {
         const config = platformConfig();
