@@ -1,6 +1,6 @@
 import { asObject, type JsonObject } from '../../../../cfn/json-values';
 import { taskStates } from '../../../../cfn/state-machine-tasks';
-import { TRANSFORM_JOB_LOG_GROUP, TRANSFORM_JOB_RULE } from '../../../../constructs/serving/batch-transform';
+import { TRANSFORM_JOB_LOG_GROUP, TRANSFORM_JOB_RULE } from '../../../../constructs';
 import { parseS3Uri } from '../../../ops/s3-uri';
 import { type DerivedCalls, origin, type RunTimeCall } from '../../calls/run-time-call';
 import {

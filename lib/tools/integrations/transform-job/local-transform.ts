@@ -8,7 +8,7 @@ import {
   DescribeModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { asObject, type JsonObject } from '../../../../cfn/json-values';
-import { TRANSFORM_JOB_LOG_GROUP } from '../../../../constructs/serving/batch-transform';
+import { TRANSFORM_JOB_LOG_GROUP } from '../../../../constructs';
 import { REPO_ROOT } from '../../../../config/repo-root';
 import { JobLines } from '../../../jobs/job-log-streams';
 import { DEFAULT_PYTHON } from '../../../jobs/job-options';
