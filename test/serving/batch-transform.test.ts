@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import aslValidator from 'asl-validator';
 import fc from 'fast-check';
 import {
   BatchTransform,
@@ -91,6 +92,11 @@ describe('BatchTransform', () => {
         },
       },
     ]);
+  });
+
+  test('its definition is valid Amazon States Language', () => {
+    const { isValid, errorsText } = aslValidator(definition as never);
+    expect(isValid ? '' : errorsText('\n')).toBe('');
   });
 
   test('runs one transform job with .sync, as CreateTransformJob names its fields', () => {
