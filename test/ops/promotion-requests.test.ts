@@ -164,7 +164,7 @@ test("a batch-served model's copy names the target's batch instance type for tra
     ...source,
     InferenceSpecification: {
       ...source.InferenceSpecification,
-      SupportedTransformInstanceTypes: ['ml.c5.large'],
+      SupportedTransformInstanceTypes: ['ml.c5.xlarge'],
     },
   });
   answerTheRest();
