@@ -8,7 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { MODEL_FILES_SHA256_ENV, SHA256_HEX } from '../common/artifact-integrity';
-import { BATCH_JOB_STEP, LATEST_BATCH, type LatestBatch, ModelLayout } from '../common/model-layout';
+import { BATCH_JOB_STEP, LATEST_BATCH, ModelLayout } from '../common/model-layout';
 import { readJsonObject } from '../common/private/read-json-object';
 import { grantSageMakerRuntime, grantVolumeEncryption } from '../common/private/sagemaker-runtime-grants';
 import { jsonataIsRunString, RUN_STRING_RULES } from '../common/run-strings';
@@ -36,6 +36,8 @@ export interface BatchTransformInput {
    * `<model>/batches/latest.json` names.
    */
   readonly batchId: string;
+  /** Why it runs (`schedule`, `new-batch`, `manual`): for people reading the history; no name or key is made of it. */
+  readonly reason?: string;
 }
 
 /** Properties of a `BatchTransform`. */
@@ -340,9 +342,7 @@ export class BatchTransform extends Construct {
     const triggerRole =
       props.schedule || (props.startOnNewBatch ?? true) ? eventRuleRole(this, 'TriggerRole') : undefined;
     const latestInput = (reason: string) =>
-      events.RuleTargetInput.fromObject({ batchId: LATEST_BATCH, reason } satisfies BatchTransformInput & {
-        reason: string;
-      });
+      events.RuleTargetInput.fromObject({ batchId: LATEST_BATCH, reason } satisfies BatchTransformInput);
     if (props.schedule) {
       new events.Rule(this, 'Schedule', {
         description: `Scores the newest batch of ${props.modelName} on a schedule`,
@@ -381,11 +381,6 @@ export class BatchTransform extends Construct {
   private jobArn(name: string): string {
     return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'transform-job', resourceName: name });
   }
-}
-
-/** The content of `<model>/batches/latest.json` naming `batchId`. */
-export function latestBatch(batchId: string): LatestBatch {
-  return { batchId };
 }
 
 function validate(path: string, props: BatchTransformProps): void {
