@@ -18,7 +18,8 @@ import {
 } from '../local/emulator-up';
 import { LocalDeployment } from '../local/local-deployment';
 import { localDrift } from '../local/local-drift';
-import { localServe, localServeBatch } from '../local/local-serve';
+import { localServe } from '../local/local-serve';
+import { localServeBatch } from '../local/local-serve-batch';
 import { DEFAULT_SHIFT, localSmoke } from '../local/local-smoke';
 import { localTrain } from '../local/local-train';
 import { mlflowServerStatus } from '../local/mlflow-server';

@@ -8,7 +8,7 @@ import { localUp, SILENT_STEPS } from '../../lib/local/emulator-up';
 import { localBatch } from '../../lib/local/local-batch';
 import { LocalDeployment } from '../../lib/local/local-deployment';
 import { localDown } from '../../lib/local/local-down';
-import { localServeBatch } from '../../lib/local/local-serve';
+import { localServeBatch } from '../../lib/local/local-serve-batch';
 import { localTrain } from '../../lib/local/local-train';
 import { sampleDataset } from '../../lib/local/sample-dataset';
 import { pushBatch } from '../../lib/ops/batch-runs';
