@@ -7,6 +7,8 @@ export interface TaskState {
   readonly resource: string;
   /** `Parameters` (JSONPath) or `Arguments` (JSONata). */
   readonly parameters: unknown;
+  /** Its `TimeoutSeconds` (a number), `TimeoutSecondsPath`'s path, or undefined when it has neither. */
+  readonly timeoutSeconds?: unknown;
 }
 
 /** Every Task state of a state machine definition, nested ones too (`parent` prefixes their names). */
@@ -21,7 +23,14 @@ export function taskStates(definition: JsonObject, parent = ''): TaskState[] {
     ];
     return [
       ...(state.Type === 'Task' && typeof state.Resource === 'string'
-        ? [{ name, resource: state.Resource, parameters: state.Parameters ?? state.Arguments }]
+        ? [
+            {
+              name,
+              resource: state.Resource,
+              parameters: state.Parameters ?? state.Arguments,
+              timeoutSeconds: state.TimeoutSeconds ?? state.TimeoutSecondsPath,
+            },
+          ]
         : []),
       ...nested.flatMap((branch) => taskStates(asObject(branch) ?? {}, name)),
     ];

@@ -1,4 +1,4 @@
-import { ModelLayout } from '../constructs/common/model-layout';
+import { BATCH_JOB_STEP, ModelLayout } from '../constructs/common/model-layout';
 import { dataStoreBucketName } from '../constructs/storage/ml-data-store';
 import { ROLLBACK_ALARM_SUFFIXES } from '../constructs/serving/model-endpoint';
 import { pipelineSteps } from '../constructs/training/pipeline-steps';
@@ -211,6 +211,19 @@ export function derivedNames(parts: NameParts, models: readonly string[]): Deriv
       })),
     ]),
   ];
+}
+
+/**
+ * The name of a batch-served model's transform jobs, `<model>-batch-<id>`, where the id is the MD5
+ * of the execution's name (32 hex digits, `BatchTransform`'s `PrepareJob`).
+ */
+export function batchJobName(model: string): DerivedName {
+  return {
+    what: 'SageMaker transform job (batch serving)',
+    name: new ModelLayout(model).jobName(BATCH_JOB_STEP, 'f'.repeat(32)),
+    maxLength: 63,
+    pattern: SAGEMAKER_NAME,
+  };
 }
 
 /**

@@ -16,6 +16,8 @@ export const DISCOVERY_KEYS = {
   dataPipelineArn: (model: string) => `models/${model}/data-pipeline-arn`,
   packageGroup: (model: string) => `models/${model}/package-group`,
   endpointName: (model: string) => `models/${model}/endpoint-name`,
+  /** The state machine that scores a batch, for a model served in batch (`serving.mode: batch`). */
+  batchStateMachineArn: (model: string) => `models/${model}/batch-arn`,
   /** The package the environment serves as the model (its pin), where it serves the model. */
   pin: (model: string) => `models/${model}/pin`,
   /** The models the environment serves (a JSON list of names). */

@@ -281,6 +281,8 @@ export const environments: MlEnvConfigInput = {
       targetColumn: 'target',
       hyperparameters: { 'num-round': 200, 'max-depth': 2, eta: 0.05 },
       qualityGate: { metric: 'r2', operator: '>=', threshold: 0.3 },
+      // Scored offline: a batch transform per new batch of inputs, no endpoint (docs/guide/batch.md).
+      serving: { mode: 'batch' },
     },
     // mlenv model new adds new models above this line.
   ],

@@ -19,7 +19,7 @@ import { effectiveTraining, modelDistribution } from './effective-training';
 import { MAINTENANCE_WINDOW, MLFLOW_SERVER_SIZES } from '../constructs/tracking/mlflow-tracking-server';
 import { CONNECTION_ARN, deliverySchema } from './delivery';
 import { LOG_RETENTION_DAYS } from './log-retention';
-import { derivedNames, jobNames, nameProblems } from './derived-names';
+import { batchJobName, derivedNames, jobNames, nameProblems } from './derived-names';
 import { EVALUATION_METRICS, PROBLEM_TYPES } from './evaluation-metrics';
 import { modelTuningProblems, modelTuningSchema, tuningBudgetSchema } from './tuning-schema';
 import { searchSpaceProblems, tuningBudgetProblems } from '../constructs/training/tuning';
@@ -696,7 +696,11 @@ export const configSchema = configShape.superRefine((config, ctx) => {
   const validNames = names.filter((n) => modelSchema.shape.name.safeParse(n).success);
   config.models.forEach((model, i) => {
     if (!validNames.includes(model.name)) return;
-    for (const message of nameProblems(jobNames(model.name, model.tuning !== undefined))) {
+    const names = [
+      ...jobNames(model.name, model.tuning !== undefined),
+      ...(model.serving.mode === 'batch' ? [batchJobName(model.name)] : []),
+    ];
+    for (const message of nameProblems(names)) {
       ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message });
     }
   });
@@ -932,7 +936,15 @@ function instanceProblems(
         : `image (${facts.what})`,
     );
   }
-  if (serving.kind === 'instance') {
+  if (model.serving.mode === 'batch') {
+    // No endpoint: its transforms run on the batch type.
+    refuse(
+      ['serving', 'batch', 'instanceType'],
+      serving.batch.instanceType,
+      facts.processors,
+      `image (${facts.what})`,
+    );
+  } else if (serving.kind === 'instance') {
     refuse(['serving', 'instanceType'], serving.instanceType, facts.processors, `image (${facts.what})`);
   } else if (!facts.processors.includes('cpu')) {
     problems.push([

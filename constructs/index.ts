@@ -17,6 +17,7 @@ export * from './training/pipeline-steps';
 export { TRAINING_JOB_ROLE_PATH } from './training/training-job-role';
 export * from './serving/endpoint-variant';
 export * from './serving/model-endpoint';
+export * from './serving/batch-transform';
 export * from './network/ml-network';
 export { NETWORK_INTERFACE_ACTIONS } from './network/grant-network-interfaces';
 export * from './network/build-network';

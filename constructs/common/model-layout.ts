@@ -30,7 +30,12 @@ import { DatasetLayout } from './dataset-layout';
  *              <model>/data-quality/...                 drift check reports
  *              <model>/ground-truth/yyyy/mm/dd/hh/...   labels pushed for captured inference ids
  *              <model>/model-quality/...                model-quality check reports
+ * raw/         <model>/batches/<batch>/input/<files>    a batch to score (CSV rows of features, no header)
+ *              <model>/batches/latest.json              the newest batch (`LatestBatch`), written after its files
+ * curated/     <model>/batches/<batch>/predictions/<file>.out  each input line joined with its prediction
  * ```
+ *
+ * A batch id is a run-time string of the grammar's `name` kind (`run-strings.ts`).
  */
 export class ModelLayout {
   /** The splits the preprocessing step writes, in the order it writes them. */
@@ -193,6 +198,26 @@ export class ModelLayout {
     return `${this.modelName}/model-quality`;
   }
 
+  /** Every batch of the model: inputs and pointer in the raw bucket, predictions in the curated one. */
+  public get batchesPrefix(): string {
+    return `${this.modelName}/batches/`;
+  }
+
+  /** The folder of one batch's input files (CSV rows of features, no header), in the raw bucket. */
+  public batchInputDir(batchId: string): string {
+    return `${this.batchesPrefix}${batchId}/input`;
+  }
+
+  /** The folder of one batch's predictions (`<file>.out`, each input line with its prediction), in the curated bucket. */
+  public batchPredictionsDir(batchId: string): string {
+    return `${this.batchesPrefix}${batchId}/predictions`;
+  }
+
+  /** The pointer to the newest complete batch (`LatestBatch`), in the raw bucket; written after its files. */
+  public get latestBatchKey(): string {
+    return `${this.batchesPrefix}latest.json`;
+  }
+
   /** The name of the job of one pipeline step in one run: `<model>-<step>-<run>`. */
   public jobName(step: string, runId: string): string {
     return `${this.jobNamePrefix(step)}${runId}`;
@@ -202,4 +227,15 @@ export class ModelLayout {
   public jobNamePrefix(step?: string): string {
     return step === undefined ? `${this.modelName}-` : `${this.modelName}-${step}-`;
   }
+}
+
+/** The `batchId` of a batch transform's input that asks for the batch `latest.json` names. */
+export const LATEST_BATCH = 'latest';
+
+/** The job step of batch transforms: their jobs are `<model>-batch-<id>`. */
+export const BATCH_JOB_STEP = 'batch';
+
+/** `<model>/batches/latest.json`: the newest complete batch of a model. */
+export interface LatestBatch {
+  readonly batchId: string;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { asList, asObject, isIntrinsic, type JsonObject } from '../../cfn/json-values';
 import { taskStates } from '../../cfn/state-machine-tasks';
 import { stateMachineDefinition } from '../../cfn/undeployed-definitions';
@@ -88,12 +89,13 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
   {
     id: 'MLENV-JOB-LIMITS',
     productionOnly: false,
-    description: 'SageMaker training, processing, tuning and monitoring jobs must have a time limit',
+    description:
+      'SageMaker training, processing, tuning, transform and monitoring jobs must have a time limit',
     fix:
       'Set StoppingCondition.MaxRuntimeInSeconds in the createTrainingJob/createProcessingJob task ' +
       'parameters, TrainingJobDefinition.StoppingCondition.MaxRuntimeInSeconds (each of ' +
       'TrainingJobDefinitions) in the createHyperParameterTuningJob task parameters, and on monitoring ' +
-      'job definitions (TrainingPipeline: maxRuntime)',
+      "job definitions (TrainingPipeline: maxRuntime); a createTransformJob task's TimeoutSeconds (BatchTransform: maxRuntime)",
     reason:
       'A job that hangs or loops keeps its instances, and bills them, until it is stopped: a time limit bounds the cost of every run',
   },
@@ -101,11 +103,12 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     id: 'MLENV-JOB-ENCRYPTION',
     productionOnly: false,
     description:
-      'SageMaker training, processing, tuning and monitoring jobs must encrypt volumes and outputs with KMS',
+      'SageMaker training, processing, tuning, transform and monitoring jobs must encrypt volumes and outputs with KMS',
     fix:
       'Set the volume KMS key (training: ResourceConfig.VolumeKmsKeyId; processing: ' +
       'ProcessingResources.ClusterConfig.VolumeKmsKeyId; tuning: TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId; ' +
-      'monitoring: JobResources.ClusterConfig.VolumeKmsKeyId) and the output KMS key (OutputDataConfig.KmsKeyId, ' +
+      'monitoring: JobResources.ClusterConfig.VolumeKmsKeyId; transform: TransformResources.VolumeKmsKeyId) and the ' +
+      'output KMS key (OutputDataConfig.KmsKeyId, TransformOutput.KmsKeyId, ' +
       'ProcessingOutputConfig.KmsKeyId, TrainingJobDefinition.OutputDataConfig.KmsKeyId, or the monitoring ' +
       "job's output config KmsKeyId); a tuning job's TrainingJobDefinitions each need both",
     reason:
@@ -114,11 +117,13 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
   {
     id: 'MLENV-JOB-ISOLATION',
     productionOnly: false,
-    description: 'SageMaker training, processing, tuning and monitoring jobs must run with network isolation',
+    description:
+      'SageMaker training, processing, tuning, transform and monitoring jobs must run with network isolation',
     fix:
       'Set EnableNetworkIsolation: true (training jobs), TrainingJobDefinition.EnableNetworkIsolation: true ' +
       '(tuning jobs, each of TrainingJobDefinitions) or NetworkConfig.EnableNetworkIsolation: true ' +
-      '(processing jobs and monitoring job definitions)',
+      '(processing jobs and monitoring job definitions); a transform job runs its model (ModelName: the ' +
+      'AWS::SageMaker::Model of the same template, with EnableNetworkIsolation: true; BatchTransform does both)',
     reason:
       "Jobs run the model's code and third-party packages on the training data: network isolation keeps them from sending data out or fetching code while they run",
   },
@@ -126,12 +131,12 @@ export const ML_POLICY_RULES: readonly MlPolicyRule[] = [
     id: 'MLENV-JOB-KNOWN-KIND',
     productionOnly: false,
     description:
-      'State machines may start only the SageMaker work the policy pack checks (training, processing and tuning jobs); other SageMaker calls only read, stop, tag or register models',
+      'State machines may start only the SageMaker work the policy pack checks (training, processing, tuning and transform jobs); other SageMaker calls only read, stop, tag or register models',
     fix:
-      'Start the work as a training, processing or hyperparameter tuning job, or teach the ML policy pack ' +
+      'Start the work as a training, processing, hyperparameter tuning or transform job, or teach the ML policy pack ' +
       "the job's settings (constructs/policy/rules.ts JOB_SETTINGS and sageMakerJobs) before using it",
     reason:
-      'The time limit, encryption and isolation rules read each kind of job where its request keeps them: work of another kind (a transform or AutoML job, a SageMaker Pipelines execution, a monitoring schedule, a cluster) would pass them unchecked',
+      'The time limit, encryption and isolation rules read each kind of job where its request keeps them: work of another kind (an AutoML job, a SageMaker Pipelines execution, a monitoring schedule, a cluster) would pass them unchecked',
   },
   {
     id: 'MLENV-REGISTRY-ACCESS',
@@ -413,7 +418,14 @@ function policyDocument(value: unknown): unknown {
 // SageMaker jobs -------------------------------------------------------------------------------
 
 type JobKind =
-  'training' | 'processing' | 'tuning' | 'DataQuality' | 'ModelQuality' | 'ModelBias' | 'ModelExplainability';
+  | 'training'
+  | 'processing'
+  | 'tuning'
+  | 'transform'
+  | 'DataQuality'
+  | 'ModelQuality'
+  | 'ModelBias'
+  | 'ModelExplainability';
 
 /** A SageMaker job a resource asks for: a state machine's task, or a monitoring job definition. */
 interface SageMakerJob {
@@ -433,6 +445,11 @@ interface JobSettings {
   readonly limits: string;
 }
 
+/** The setting of a transform job that is its Task state's `TimeoutSeconds`, not a request field. */
+const TASK_TIMEOUT = 'TimeoutSeconds (of its Task state)';
+/** The setting of a transform job that is its model's `EnableNetworkIsolation`. */
+const TRANSFORM_MODEL_ISOLATION = 'ModelName (a model with EnableNetworkIsolation: true)';
+
 const TRAINING_SETTINGS: JobSettings = {
   encryption: ['ResourceConfig.VolumeKmsKeyId', 'OutputDataConfig.KmsKeyId'],
   isolation: 'EnableNetworkIsolation',
@@ -449,6 +466,13 @@ const JOB_SETTINGS: { readonly [kind in JobKind]: JobSettings } = {
   // Within each of its training job definitions (HyperParameterTrainingJobDefinition): its trials
   // are training jobs of those settings.
   tuning: TRAINING_SETTINGS,
+  // CreateTransformJob has no stopping condition: its Task's TimeoutSeconds is its time limit (the
+  // state machine stops a transform that times out), and it runs as, and isolated as, its model.
+  transform: {
+    encryption: ['TransformResources.VolumeKmsKeyId', 'TransformOutput.KmsKeyId'],
+    isolation: TRANSFORM_MODEL_ISOLATION,
+    limits: TASK_TIMEOUT,
+  },
   DataQuality: monitoringJobSettings('DataQuality'),
   ModelQuality: monitoringJobSettings('ModelQuality'),
   ModelBias: monitoringJobSettings('ModelBias'),
@@ -468,10 +492,11 @@ function monitoringJobSettings(kind: string): JobSettings {
  * The SageMaker integrations the job rules check, by the API a Task's resource names
  * (`arn:aws:states:::sagemaker:createTrainingJob.sync`, or its `aws-sdk:sagemaker:` form).
  */
-const KNOWN_JOB_APIS: { readonly [api: string]: 'training' | 'processing' | 'tuning' } = {
+const KNOWN_JOB_APIS: { readonly [api: string]: 'training' | 'processing' | 'tuning' | 'transform' } = {
   createTrainingJob: 'training',
   createProcessingJob: 'processing',
   createHyperParameterTuningJob: 'tuning',
+  createTransformJob: 'transform',
 };
 
 /** The SageMaker job API a Task's resource starts (`createTransformJob`, `createAutoMLJobV2`), if any. */
@@ -486,7 +511,7 @@ function sageMakerAction(resource: string): string | undefined {
 
 /**
  * SageMaker APIs that start no compute of their own: reads, stops, tags and the model registry.
- * Any other (a transform or AutoML job, a pipeline execution, a monitoring schedule, a cluster)
+ * Any other (an AutoML job, a pipeline execution, a monitoring schedule, a cluster)
  * may run instances the job rules cannot see, so MLENV-JOB-KNOWN-KIND fails closed on it.
  */
 const STARTS_NO_COMPUTE =
@@ -546,6 +571,25 @@ function sageMakerJobs(resource: TemplateResource): SageMakerJob[] | undefined {
       problem: `${kind} job of state '${state.name}': ${problem}`,
       location: 'Properties/DefinitionString',
     });
+    if (kind === 'transform') {
+      return [
+        {
+          kind,
+          read: (setting: string) =>
+            setting === TASK_TIMEOUT
+              ? typeof state.timeoutSeconds === 'number'
+                ? state.timeoutSeconds
+                : state.timeoutSeconds === undefined
+                  ? undefined
+                  : DYNAMIC
+              : setting === TRANSFORM_MODEL_ISOLATION
+                ? transformModelIsolation(resource, state.name)
+                : valueAt(state.parameters, setting),
+          named: (setting: string) => setting,
+          finding,
+        },
+      ];
+    }
     if (kind !== 'tuning') {
       return [
         {
@@ -563,6 +607,32 @@ function sageMakerJobs(resource: TemplateResource): SageMakerJob[] | undefined {
       finding,
     }));
   });
+}
+
+/**
+ * The `EnableNetworkIsolation` of the model a transform job of state `stateName` runs: the
+ * `AWS::SageMaker::Model` of the same template whose `ModelName` (`Fn::GetAtt` or `Ref`) its
+ * request names; `DYNAMIC` when the request names another (a literal name, a value set at run time).
+ */
+function transformModelIsolation(resource: TemplateResource, stateName: string): unknown {
+  const parts = asList(asList(asObject(resource.properties.DefinitionString)?.['Fn::Join'])[1]);
+  const state = JSON.stringify(stateName);
+  let inState = false;
+  for (let i = 0; i + 1 < parts.length; i++) {
+    const part = parts[i];
+    if (typeof part !== 'string') continue;
+    if (part.includes(`${state}:`)) inState = true;
+    if (!inState || !part.endsWith('"ModelName":"')) continue;
+    const next = asObject(parts[i + 1]) ?? {};
+    const getAtt = asList(next['Fn::GetAtt']);
+    const id = getAtt[1] === 'ModelName' ? getAtt[0] : next.Ref;
+    if (typeof id !== 'string') return DYNAMIC;
+    const template = JSON.parse(readFileSync(resource.templatePath, 'utf8')) as { Resources?: JsonObject };
+    const model = asObject(asObject(template.Resources)?.[id]);
+    if (model?.Type !== 'AWS::SageMaker::Model') return DYNAMIC;
+    return asObject(model.Properties)?.EnableNetworkIsolation ?? false;
+  }
+  return DYNAMIC;
 }
 
 /**

@@ -166,6 +166,8 @@ export interface TrainingPipelineProps {
   readonly codeVersion?: string;
   /** Instance types the registered package declares for serving. @default - ml.m5.large, ml.m5.xlarge */
   readonly inferenceInstanceTypes?: MlInstanceType[];
+  /** The instance type the registered package declares for batch transforms. @default - the processing instance type */
+  readonly transformInstanceType?: MlInstanceType;
 
   /** Where success and failure are published. @default - a new topic encrypted with the data store's key */
   readonly notificationTopic?: sns.ITopic;

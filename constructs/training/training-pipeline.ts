@@ -380,7 +380,7 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
         MlInstanceType.of('ml.m5.large'),
         MlInstanceType.of('ml.m5.xlarge'),
       ],
-      transformInstanceType: processingType,
+      transformInstanceType: props.transformInstanceType ?? processingType,
       codeVersion: props.codeVersion ?? 'unknown',
       code,
       tunedHyperparameters: props.tuning ? Object.keys(props.tuning.ranges) : undefined,

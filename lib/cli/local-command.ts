@@ -19,6 +19,7 @@ import {
 import { LocalDeployment } from '../local/local-deployment';
 import { localDrift } from '../local/local-drift';
 import { localServe } from '../local/local-serve';
+import { localServeBatch } from '../local/local-serve-batch';
 import { DEFAULT_SHIFT, localSmoke } from '../local/local-smoke';
 import { localTrain } from '../local/local-train';
 import { mlflowServerStatus } from '../local/mlflow-server';
@@ -126,18 +127,42 @@ export function localCommand(): Command {
     .command('serve')
     .addHelpText('after', '\nExample:\n  $ npx mlenv local serve --model churn')
     .description(
-      "serve the model's newest approved package: pin it, deploy the endpoint into the emulator, and run the serving stand-in under its name",
+      "serve the model's newest approved package: pin it, deploy the endpoint into the emulator, and run the serving stand-in under its name (a batch-served model: deploy its batch transform)",
     )
     .requiredOption('--model <name>', 'a model of the configuration')
     .option(REDEPLOY_FLAG, REDEPLOY_HELP)
     .option('--json', 'print the result as JSON')
     .action(async (options: { model: string; redeploy?: boolean; json?: boolean }) => {
       const steps = options.json ? SILENT_STEPS : consoleSteps();
+      const connected = await connectCurrent('local serve', options, steps);
+      if (connected.model(options.model).serving.mode === 'batch') {
+        // A batch-served model gets its batch transform (no endpoint, nothing to run until a batch).
+        const batch = await localServeBatch(connected, { model: options.model, steps });
+        if (options.json) {
+          console.log(
+            JSON.stringify(
+              {
+                model: options.model,
+                modelPackageVersion: batch.package.version,
+                stateMachineArn: batch.stateMachineArn,
+              },
+              null,
+              2,
+            ),
+          );
+        } else {
+          console.log(
+            `serve ${options.model}: package version ${batch.package.version} scores batches with ${batch.stateMachineArn}\n` +
+              `  run one with: npx mlenv batch run local --model ${options.model} --input <folder of CSV files>`,
+          );
+        }
+        return;
+      }
       const {
         server,
         package: pkg,
         invoke,
-      } = await localServe(await connectCurrent('local serve', options, steps), {
+      } = await localServe(connected, {
         model: options.model,
         steps,
       });

@@ -12,6 +12,7 @@ import { parityCommand } from './parity-command';
 import { smokeCommand } from './smoke-command';
 import { statusCommand } from './status-command';
 import { trainCommand } from './train-command';
+import { batchCommand } from './batch-command';
 
 /** The `mlenv` command: commands about any configured environment, and `local`. */
 export function mlenvProgram(): Command {
@@ -22,6 +23,7 @@ export function mlenvProgram(): Command {
     .addCommand(envsCommand())
     .addCommand(dataCommand())
     .addCommand(trainCommand())
+    .addCommand(batchCommand())
     .addCommand(modelsCommand())
     .addCommand(modelCommand())
     .addCommand(runsCommand())

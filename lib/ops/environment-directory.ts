@@ -18,6 +18,8 @@ export interface ModelDirectory {
   readonly packageGroup: string;
   /** Only where the model is served. */
   readonly endpointName?: string;
+  /** Only where the model is served in batch: the state machine that scores a batch. */
+  readonly batchArn?: string;
 }
 
 /** The names an environment published for the CLI (SSM parameters under `/<project>/<env>/`). */
@@ -110,6 +112,7 @@ export async function readEnvironmentDirectory(
       models.map((model) => {
         const endpointName = values.get(DISCOVERY_KEYS.endpointName(model));
         const dataPipelineArn = values.get(DISCOVERY_KEYS.dataPipelineArn(model));
+        const batchArn = values.get(DISCOVERY_KEYS.batchStateMachineArn(model));
         return [
           model,
           {
@@ -117,6 +120,7 @@ export async function readEnvironmentDirectory(
             ...(dataPipelineArn ? { dataPipelineArn } : {}),
             packageGroup: required(DISCOVERY_KEYS.packageGroup(model)),
             ...(endpointName ? { endpointName } : {}),
+            ...(batchArn ? { batchArn } : {}),
           },
         ];
       }),

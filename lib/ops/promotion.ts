@@ -117,6 +117,12 @@ export async function promoteModel(
     const servedOn = plan.to.serving.instanceType as (typeof types)[number];
     if (!types.includes(servedOn)) inference.SupportedRealtimeInferenceInstanceTypes = [...types, servedOn];
   }
+  // A batch-served model's transforms run on the target's batch type, which the package must name too.
+  if (inference && plan.model.serving.mode === 'batch') {
+    const types = inference.SupportedTransformInstanceTypes ?? [];
+    const batchOn = plan.to.serving.batch.instanceType as (typeof types)[number];
+    if (!types.includes(batchOn)) inference.SupportedTransformInstanceTypes = [...types, batchOn];
+  }
 
   // The artifact is copied at the version the package records, and only with the bytes it records.
   const recorded = pkg.CustomerMetadataProperties ?? {};

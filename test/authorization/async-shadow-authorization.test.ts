@@ -12,6 +12,8 @@ import { pinnedPlatform } from './pinned-platform';
  */
 const input: any = configInput();
 input.models[0].serving = { mode: 'async' };
+// The shadowed model is served on an endpoint (only a real-time endpoint takes a shadow variant).
+input.models[1].serving = { mode: 'endpoint' };
 const platform = pinnedPlatform(
   input,
   (env, model: ModelConfig) => env.serving.kind === 'instance' && model.serving.mode === 'endpoint',

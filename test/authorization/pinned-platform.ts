@@ -13,6 +13,7 @@ import {
   type ModelConfig,
 } from '../../config';
 import { DatasetLayout } from '../../constructs/common/dataset-layout';
+import { LATEST_BATCH, type LatestBatch, ModelLayout } from '../../constructs/common/model-layout';
 import { pascalCase } from '../../cfn/pascal-case';
 import { buildPlatformApp } from '../../lib/platform/app/synthesize';
 import {
@@ -140,12 +141,16 @@ export function pinnedPlatform(
         datasetS3Uri: `s3://${bucketName(config, environmentOf(stateMachine.stage.id), 'raw')}/${modelOf(stateMachine).name}/`,
         datasetVersion: DatasetLayout.LATEST,
         reason: 'test',
+        // A batch transform's input (the training and data pipelines ignore it).
+        batchId: LATEST_BATCH,
       }),
       objectBody: (uri, stateMachine) => {
         const model = modelOf(stateMachine).name;
         const raw = bucketName(config, environmentOf(stateMachine.stage.id), 'raw');
         if (uri === `s3://${raw}/${DatasetLayout.latestKey(model)}`)
           return JSON.stringify(DatasetLayout.latest(raw, model, '0123456789abcdef'));
+        if (uri === `s3://${raw}/${new ModelLayout(model).latestBatchKey}`)
+          return JSON.stringify({ batchId: '2026-12-01' } satisfies LatestBatch);
         return uri.endsWith('/evaluation.json') ? passingEvaluation(modelOf(stateMachine)) : '{}';
       },
     });

@@ -67,7 +67,10 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, HIPAA Security)', () => {
     const envs = config.environments;
     const delivery = config.delivery ? 1 : 0;
     const count = (of: (env: (typeof envs)[number]) => number) => envs.reduce((sum, env) => sum + of(env), 0);
-    const endpoints = (env: (typeof envs)[number]) => Object.keys(env.deployments).length;
+    // A batch-served model's pin makes a batch transform, not an endpoint.
+    const batchServed = new Set(config.models.filter((m) => m.serving.mode === 'batch').map((m) => m.name));
+    const endpoints = (env: (typeof envs)[number]) =>
+      Object.keys(env.deployments).filter((m) => !batchServed.has(m)).length;
     const qualityMonitors = (env: (typeof envs)[number]) =>
       env.serving.kind === 'instance' && env.serving.dataCapturePercent > 0
         ? config.models.filter((m) => env.deployments[m.name] && m.serving.mode === 'endpoint').length

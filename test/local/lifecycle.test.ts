@@ -27,6 +27,7 @@ import { LocalDeployment } from '../../lib/local/local-deployment';
 import { localDown } from '../../lib/local/local-down';
 import { readLocalPins } from '../../lib/local/local-pins';
 import { localServe } from '../../lib/local/local-serve';
+import { localServeBatch } from '../../lib/local/local-serve-batch';
 import { localTrain, type LocalTrainResult } from '../../lib/local/local-train';
 import { interpreterOf, lockedPackages, lockMismatch } from '../../lib/local/model-python';
 import { modelLock } from '../../lib/platform/locks/python-locks';
@@ -554,7 +555,7 @@ describe('the mlenv CLI against the local environment', () => {
   });
 
   test.each(config.models.slice(1).map((m) => [m.name, m]))(
-    '%s, alongside: trains with its own code and framework, registers a package past its gate, serves, and passes mlenv smoke',
+    '%s, alongside: trains with its own code and framework, registers a package past its gate, serves, and passes mlenv smoke (a batch-served one: its batch transform is deployed)',
     async (_name, other) => {
       const run = await localTrain(deployment, { model: other.name });
       expect({ status: run.status, error: run.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
@@ -569,6 +570,14 @@ describe('the mlenv CLI against the local environment', () => {
           '<': value < threshold,
         }[operator],
       ).toBe(true);
+      if (other.serving.mode === 'batch') {
+        // No endpoint: its batch runs are test/local/batch-local.test.ts's.
+        const batch = await localServeBatch(deployment, { model: other.name });
+        deployment = batch.deployment;
+        expect(batch.package.arn).toBe(run.modelPackageArn);
+        expect(runningServer(stateDir, model.name)?.pid).toBe(serverPid);
+        return;
+      }
       const served = await localServe(deployment, { model: other.name });
       deployment = served.deployment;
       expect(served.package.arn).toBe(run.modelPackageArn);

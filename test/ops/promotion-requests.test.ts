@@ -158,6 +158,32 @@ test("the copy names the target's serving instance type, which the source packag
   );
 });
 
+test("a batch-served model's copy names the target's batch instance type for transforms", async () => {
+  const source = described(`s3://${sourceBucket}/${model}/runs/r1/model.tar.gz`);
+  sagemaker.on(DescribeModelPackageCommand).resolves({
+    ...source,
+    InferenceSpecification: {
+      ...source.InferenceSpecification,
+      SupportedTransformInstanceTypes: ['ml.c5.xlarge'],
+    },
+  });
+  answerTheRest();
+  const batchPlan = { ...plan, model: { ...plan.model, serving: { mode: 'batch' as const } } };
+  await promoteModel(clients, {
+    plan: batchPlan,
+    directory,
+    packageArn: sourceArn,
+    promotedBy: 'jane',
+    now: new Date(),
+  });
+  const request = sagemaker.commandCalls(CreateModelPackageCommand)[0].args[0].input;
+  expect(request.InferenceSpecification?.SupportedTransformInstanceTypes).toEqual(
+    plan.to.serving.batch.instanceType === 'ml.c5.xlarge'
+      ? ['ml.c5.xlarge']
+      : ['ml.c5.xlarge', plan.to.serving.batch.instanceType],
+  );
+});
+
 test('a package pointing outside the source models bucket runs is refused before anything is copied', async () => {
   for (const outside of [
     `s3://elsewhere/${model}/runs/r1/model.tar.gz`,

@@ -967,10 +967,9 @@ describe('MLENV-JOB-KNOWN-KIND', () => {
     ).not.toThrow();
   });
 
-  // Each runs instances: a batch transform, AutoML's jobs, a SageMaker Pipelines execution's
-  // steps, a monitoring schedule's jobs, a HyperPod cluster.
+  // Each runs instances: AutoML's jobs, a SageMaker Pipelines execution's steps, a monitoring
+  // schedule's jobs, a HyperPod cluster.
   test.each([
-    ['arn:aws:states:::sagemaker:createTransformJob.sync', 'createTransformJob'],
     ['arn:aws:states:::aws-sdk:sagemaker:createAutoMLJobV2', 'createAutoMLJobV2'],
     ['arn:aws:states:::aws-sdk:sagemaker:startPipelineExecution', 'startPipelineExecution'],
     ['arn:aws:states:::aws-sdk:sagemaker:createMonitoringSchedule', 'createMonitoringSchedule'],
@@ -988,6 +987,66 @@ describe('MLENV-JOB-KNOWN-KIND', () => {
     );
     expectViolation(message, 'MLENV-JOB-KNOWN-KIND', 'Prod/Ml/Batch/Resource');
     expect(message).toContain(`state 'Transform' starts SageMaker work with ${kind} `);
+  });
+
+  describe('transform jobs are a kind the pack checks: encrypted output and volume, a time limit, an isolated model', () => {
+    /** A model of the template, isolated or not, and a transform of it (CreateTransformJob's fields). */
+    const transform = (stack: Stack, options: { isolated?: boolean; job?: Json; timeout?: number } = {}) => {
+      const model = new sagemaker.CfnModel(stack, 'Model', {
+        executionRoleArn: ROLE,
+        containers: [{ modelPackageName: `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:model-package/g/1` }],
+        enableNetworkIsolation: options.isolated ?? true,
+      });
+      const job = options.job ?? {
+        ...TRANSFORM_JOB,
+        ModelName: model.attrModelName,
+        TransformOutput: { S3OutputPath: 's3://data/churn/out/', KmsKeyId: KEY },
+        TransformResources: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeKmsKeyId: KEY },
+      };
+      return new sfn.StateMachine(stack, 'Batch', {
+        definitionBody: sfn.DefinitionBody.fromChainable(
+          new sfn.CustomState(stack, 'Transform', {
+            stateJson: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::sagemaker:createTransformJob.sync',
+              Parameters: job,
+              ...(options.timeout === undefined ? {} : { TimeoutSeconds: options.timeout }),
+            },
+          }),
+        ),
+      });
+    };
+
+    test('a compliant transform passes', () => {
+      expect(() => synth((stack) => transform(stack, { timeout: 3600 }))).not.toThrow();
+    });
+    test('a transform without a time limit (its Task has no TimeoutSeconds) fails', () => {
+      const message = synthError((stack) => transform(stack));
+      expectViolation(message, 'MLENV-JOB-LIMITS', 'Prod/Ml/Batch/Resource');
+    });
+    test('a transform without the output or volume key fails, naming each', () => {
+      const message = synthError((stack) => transform(stack, { job: TRANSFORM_JOB, timeout: 3600 }));
+      expectViolation(message, 'MLENV-JOB-ENCRYPTION', 'Prod/Ml/Batch/Resource');
+      expect(message).toContain('TransformResources.VolumeKmsKeyId');
+      expect(message).toContain('TransformOutput.KmsKeyId');
+    });
+    test('a transform of a model without network isolation, or of a model the pack cannot see, fails', () => {
+      expectViolation(
+        synthError((stack) => transform(stack, { isolated: false, timeout: 3600 })),
+        'MLENV-JOB-ISOLATION',
+        'Prod/Ml/Batch/Resource',
+      );
+      const literal = {
+        ...TRANSFORM_JOB,
+        TransformOutput: { S3OutputPath: 's3://data/churn/out/', KmsKeyId: KEY },
+        TransformResources: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeKmsKeyId: KEY },
+      };
+      expectViolation(
+        synthError((stack) => transform(stack, { job: literal, timeout: 3600 })),
+        'MLENV-JOB-ISOLATION',
+        'Prod/Ml/Batch/Resource',
+      );
+    });
   });
 
   test('reads, stops and the model registry start nothing and pass', () => {

@@ -40,5 +40,9 @@ describe('a registered package names the instance type its environment serves it
     const types = asList(inference?.SupportedRealtimeInferenceInstanceTypes);
     if (env.serving.kind === 'instance') expect(types).toContain(env.serving.instanceType);
     else expect(types.length).toBeGreaterThan(0);
+    // A batch-served model's transforms run on the environment's batch type.
+    if (model.serving.mode === 'batch') {
+      expect(asList(inference?.SupportedTransformInstanceTypes)).toContain(env.serving.batch.instanceType);
+    }
   });
 });

@@ -17,7 +17,9 @@ import { deploymentsDir, modelPin } from '../support/pins';
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 const input: any = configInput();
 input.models[0].serving = { mode: 'async' };
-const committed = loadConfig(configInput());
+// The shadowed model is served on an endpoint (only a real-time endpoint takes a shadow variant).
+input.models[1].serving = { mode: 'endpoint' };
+const committed = loadConfig(input);
 const [asyncModel, shadowed] = committed.models.map((m) => m.name);
 const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 const candidate = (env: string) => modelPin(env, shadowed, { version: 4 });

@@ -4,6 +4,8 @@ import { rules } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { glueDatabaseName } from '../../../config/derived-names';
 import {
+  BATCH_JOB_STEP,
+  TRANSFORM_JOB_LOG_GROUP,
   dataStoreBucketName,
   endpointLogGroupName,
   experimentArtifactLocation,
@@ -98,6 +100,27 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
         String(stack.resolve(pattern)),
       ),
       `Model ${model}'s jobs of one pipeline step (a tuning job's trials are named after it); job names end with a hash of the execution name, known only at run time`,
+    );
+    explain(
+      [
+        object('raw', `${layout.batchInputDir('*')}/*`),
+        object('curated', `${layout.batchPredictionsDir('*')}/*`),
+      ],
+      `Model ${model}'s batches to score and their predictions (its batch transform); batch ids are given at run time`,
+    );
+    explain(
+      [
+        String(
+          stack.resolve(
+            arn({
+              service: 'sagemaker',
+              resource: 'transform-job',
+              resourceName: `${layout.jobNamePrefix(BATCH_JOB_STEP)}*`,
+            }),
+          ),
+        ),
+      ],
+      `Model ${model}'s batch transform jobs; job names end with a hash of the execution name, known only at run time`,
     );
     explain(
       [
@@ -201,7 +224,7 @@ export function explainedWildcards(stack: Stack, props: ExplainedWildcardsProps)
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   explain(
-    ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/ProcessingJobs'].map(
+    ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/ProcessingJobs', TRANSFORM_JOB_LOG_GROUP].map(
       (group) => `${logGroup(group)}:log-stream:*`,
     ),
     'SageMaker names each job log stream at run time, inside the log group SageMaker writes job logs to',

@@ -21,6 +21,7 @@ import {
 import { METRIC_GROUPS } from '../../../config/evaluation-metrics';
 import { tuningOptions } from '../../../config/tuning-schema';
 import {
+  BatchTransform,
   type DataPipeline,
   DataQualityMonitor,
   EndpointAlarms,
@@ -92,8 +93,10 @@ export class ModelStack extends Stack {
   public readonly trainingMetrics: readonly TrainingMetric[];
   /** Builds the features and starts training, for a model with a `dataPipeline`. */
   public readonly dataPipeline?: DataPipeline;
-  /** Where the environment serves the model (it pins a package). */
+  /** Where the environment serves the model (it pins a package and serves it on an endpoint). */
   public readonly endpoint?: ModelEndpoint;
+  /** How the environment scores batches with the model (it pins a package and serves it in batch). */
+  public readonly batchTransform?: BatchTransform;
 
   /** The id of a model's stack in its stage (`ChurnModel`). */
   public static idOf(model: string): string {
@@ -113,7 +116,50 @@ export class ModelStack extends Stack {
     this.pipeline = this.trainingPipeline(props, dataStore);
     this.dataPipeline = this.modelDataPipeline(props, dataStore);
     const pin = environment.deployments[model.name];
-    if (pin) this.endpoint = this.servedEndpoint(props, dataStore, pin);
+    if (pin && model.serving.mode === 'batch') this.batchTransform = this.batchServed(props, dataStore, pin);
+    else if (pin) this.endpoint = this.servedEndpoint(props, dataStore, pin);
+  }
+
+  private batchServed(
+    props: ModelStackProps,
+    dataStore: ReturnType<typeof dataStoreByName>,
+    pin: EnvironmentConfig['deployments'][string],
+  ): BatchTransform {
+    const { environment, model } = props;
+    const batch = environment.serving.batch;
+    const id = pascalCase(model.name);
+    const transform = new BatchTransform(this, `${id}Batch`, {
+      modelName: model.name,
+      modelPackageArn: pin.modelPackageArn,
+      artifactFilesSha256: pin.artifactFilesSha256,
+      dataStore,
+      image: modelImages(model, environment).inference,
+      instanceType: MlInstanceType.of(batch.instanceType),
+      instanceCount: batch.instanceCount,
+      maxConcurrentTransforms: batch.maxConcurrentTransforms,
+      maxPayload: Size.mebibytes(batch.maxPayloadMb),
+      maxRuntime: Duration.minutes(batch.maxRuntimeMinutes),
+      schedule: events.Schedule.expression(batch.schedule),
+      network: props.network,
+      logGroup: props.logGroup,
+    });
+    publishForCli(
+      this,
+      `${id}BatchArn`,
+      props,
+      DISCOVERY_KEYS.batchStateMachineArn(model.name),
+      transform.stateMachine.stateMachineArn,
+      `The batch transform of ${model.name} (scores a batch of its inputs)`,
+    );
+    publishForCli(
+      transform,
+      'PinForCli',
+      props,
+      DISCOVERY_KEYS.pin(model.name),
+      JSON.stringify(pin),
+      `The package ${environment.name} serves as ${model.name}, from deployments/${environment.name}.json`,
+    );
+    return transform;
   }
 
   private trainingPipeline(
@@ -156,6 +202,11 @@ export class ModelStack extends Stack {
       inferenceInstanceTypes:
         environment.serving.kind === 'instance' || model.serving.mode === 'async'
           ? [MlInstanceType.of(environment.serving.instanceType)]
+          : undefined,
+      // A batch-served package must name the type its environment's transforms run on.
+      transformInstanceType:
+        model.serving.mode === 'batch'
+          ? MlInstanceType.of(environment.serving.batch.instanceType)
           : undefined,
       monitorImage: monitorImage(model, environment),
       sourceCode: modelSourceCode(model),

@@ -39,6 +39,7 @@ export interface DataPipelineRunCost {
 export function dataPipelineRunCosts(
   resources: readonly TemplateResource[],
   prices: RegionPriceList,
+  part: 'data-pipeline-run' | 'batch-run' = 'data-pipeline-run',
 ): DataPipelineRunCost[] {
   return resources
     .filter((r) => r.type === 'AWS::StepFunctions::StateMachine')
@@ -46,7 +47,7 @@ export function dataPipelineRunCosts(
       const definition = definitionWithReferences(stateMachine.properties);
       if (!definition) return []; // unreadable: training-runs.ts reports it
       const lines = modelledTasks(definition, stateMachine, resources, prices).flatMap(({ cost, task }) =>
-        'part' in cost && cost.part === 'data-pipeline-run' ? cost.lines(task) : [],
+        'part' in cost && cost.part === part && 'lines' in cost ? cost.lines(task) : [],
       );
       if (lines.length === 0) return [];
       lines.push(transitionsLine(stateMachine, definition, prices));

@@ -28,6 +28,8 @@ export interface EnvironmentCost {
   readonly trainingRuns: readonly TrainingRunCost[];
   /** Per data pipeline, one run at its worst case (the training run it starts apart). */
   readonly dataPipelineRuns: readonly DataPipelineRunCost[];
+  /** Per batch transform (a batch-served model), one run at its worst case: its job to its time limit. */
+  readonly batchRuns: readonly DataPipelineRunCost[];
   /** Per Athena workgroup, what one query costs: at least, and at most. */
   readonly athenaQueries: readonly AthenaQueryCost[];
   /** Model Monitor schedules: per execution, and the monthly bound. */
@@ -76,6 +78,7 @@ export function estimateEnvironment(
   ];
   const trainingRuns = trainingRunCosts(resources, prices, table);
   const dataPipelineRuns = dataPipelineRunCosts(resources, prices);
+  const batchRuns = dataPipelineRunCosts(resources, prices, 'batch-run');
   const athenaQueries = athenaQueryCosts(resources, prices);
   const scheduledJobs = monitoringScheduleCosts(resources, prices, hours);
   return {
@@ -86,6 +89,7 @@ export function estimateEnvironment(
     endpointConfigs: resources.filter((r) => r.type === 'AWS::SageMaker::EndpointConfig').length,
     trainingRuns,
     dataPipelineRuns,
+    batchRuns,
     athenaQueries,
     scheduledJobs,
     freeWhileIdle: [...free].map(([type, n]) => ({ type, count: n, why: FREE_WHILE_IDLE[type] })),
@@ -93,6 +97,7 @@ export function estimateEnvironment(
       ...missingPrices(idle),
       ...trainingRuns.flatMap((run) => run.missing),
       ...dataPipelineRuns.flatMap((run) => run.missing),
+      ...batchRuns.flatMap((run) => run.missing),
       ...missingPrices(athenaQueries),
       ...missingPrices(scheduledJobs),
       ...unmodeledTasks(resources),

@@ -23,6 +23,7 @@ export function modelledTasks(
       name: task.name,
       api: found.api,
       parameters: task.parameters,
+      timeoutSeconds: task.timeoutSeconds,
       stateMachine,
       resources,
       prices,

@@ -372,6 +372,8 @@ export const PRICE_TABLE: PriceTable = {
         ...US_EAST_1_TRAINING,
       },
       sagemakerProcessing: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
+      // Batch transform's instance-hours (the pricing page's Batch Transform tab).
+      sagemakerBatchTransform: instances({ 'ml.m5.large': 0.115, 'ml.m5.xlarge': 0.23 }),
       sagemakerMlflowTrackingServer: mlflowServers({}),
       codeartifact: NO_CODEARTIFACT_PRICES,
       interfaceEndpoint: price(
@@ -401,6 +403,8 @@ export const PRICE_TABLE: PriceTable = {
         ...EU_WEST_1_TRAINING,
       },
       sagemakerProcessing: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
+      // Batch transform's instance-hours (the pricing page's Batch Transform tab).
+      sagemakerBatchTransform: instances({ 'ml.m5.large': 0.128, 'ml.m5.xlarge': 0.256 }),
       sagemakerMlflowTrackingServer: mlflowServers({}),
       codeartifact: NO_CODEARTIFACT_PRICES,
       interfaceEndpoint: price(

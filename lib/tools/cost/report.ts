@@ -167,6 +167,27 @@ function dataPipelineSection(estimate: EnvironmentCost): string[] {
   ];
 }
 
+/** Each batch transform's run: its transform job to its time limit, and its state transitions. */
+function batchSection(estimate: EnvironmentCost): string[] {
+  const runs = estimate.batchRuns;
+  if (runs.length === 0) return [];
+  const name = (stateMachine: string) => stateMachine.replace(/\/StateMachine$/, '');
+  const rows = [
+    ['one batch transform, its instances to the time limit', 'quantity', 'unit price', 'per run'],
+  ];
+  for (const run of runs) {
+    for (const line of run.lines) {
+      const [item, ...rest] = lineRow(line);
+      rows.push([`${name(run.stateMachine)} ${item}`, ...rest]);
+    }
+    rows.push([`${name(run.stateMachine)}: per run`, '', '', total(run.usd, run.missing.length === 0)]);
+  }
+  return [
+    ...columns(rows, MONEY).map((l) => INDENT + l),
+    ...runs.flatMap((run) => run.lines.flatMap((l) => (l.note ? wrap(`note: ${l.note}`) : []))),
+  ];
+}
+
 function scheduledSection(estimate: EnvironmentCost): string[] {
   return estimate.scheduledJobs.flatMap((job) => {
     if (job.missing) return [`${INDENT}scheduled check ${job.schedule}: MISSING PRICE`];
@@ -225,8 +246,15 @@ function environmentSection(report: EnvironmentCostReport, spotPercent: number):
     ...(estimate.dataPipelineRuns.length > 0 || estimate.athenaQueries.length > 0
       ? ['', ...dataPipelineSection(estimate)]
       : []),
+    ...(estimate.batchRuns.length > 0 ? ['', ...batchSection(estimate)] : []),
     ...(report.ifEachModelServed
-      ? ['', ...servedSection(estimate, report.ifEachModelServed, report.unservedModels)]
+      ? [
+          '',
+          ...servedSection(estimate, report.ifEachModelServed, report.unservedModels),
+          ...(estimate.batchRuns.length === 0 && report.ifEachModelServed.batchRuns.length > 0
+            ? ['', ...batchSection(report.ifEachModelServed)]
+            : []),
+        ]
       : []),
   ];
 }
@@ -236,7 +264,7 @@ function summary(report: CostReport): string[] {
     ['environment', 'region', 'idle a month', 'if each model is served', 'one run of each pipeline'],
   ];
   for (const e of report.environments) {
-    const runs = [...e.estimate.trainingRuns, ...e.estimate.dataPipelineRuns];
+    const runs = [...e.estimate.trainingRuns, ...e.estimate.dataPipelineRuns, ...e.estimate.batchRuns];
     const runsUsd = runs.reduce((sum, r) => sum + r.usd, 0);
     rows.push([
       e.emulated ? `${e.environment} (emulated: $0)` : e.environment,

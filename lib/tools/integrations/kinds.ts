@@ -5,6 +5,7 @@ import { MODEL_REGISTRY } from './model-registry';
 import { S3_OBJECT_READ } from './s3-object-read';
 import { SAGEMAKER_JOB } from './sagemaker-job';
 import { SNS_PUBLISH } from './sns-publish';
+import { TRANSFORM_JOB } from './transform-job';
 import { TUNING_JOB } from './tuning-job';
 import { parseTaskResource, type TaskIntegration, type TaskResource } from './task-integration';
 
@@ -12,6 +13,7 @@ import { parseTaskResource, type TaskIntegration, type TaskResource } from './ta
 export const TASK_INTEGRATIONS: readonly TaskIntegration[] = [
   SAGEMAKER_JOB,
   TUNING_JOB,
+  TRANSFORM_JOB,
   GLUE_JOB_RUN,
   CODEBUILD_BUILD,
   CHILD_EXECUTION,

@@ -132,11 +132,14 @@ export interface TaskCallContext {
 
 /**
  * Where a kind's cost goes in the estimate: a data pipeline's run (Glue job runs, builds: cost
- * lines), a training run (SageMaker jobs), or nowhere, with the reason.
+ * lines), a training run (SageMaker jobs), a batch transform's run (its transform job: cost
+ * lines), or nowhere, with the reason.
  */
 export type TaskCost =
   | { readonly part: 'data-pipeline-run'; lines(task: PricedTask): CostLine[] }
   | { readonly part: 'training-run'; job(task: PricedTask, table: PriceTable): JobCost }
+  /** A batch transform's run (its transform job to its time limit: cost lines). */
+  | { readonly part: 'batch-run'; lines(task: PricedTask): CostLine[] }
   /** Not priced, and why (as `FREE_WHILE_IDLE` gives its reasons). */
   | { readonly free: string };
 

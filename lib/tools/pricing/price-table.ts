@@ -25,6 +25,8 @@ export interface RegionPrices {
   readonly sagemakerTraining: InstancePrices;
   /** Processing jobs (also Model Monitor checks), by instance type. */
   readonly sagemakerProcessing: InstancePrices;
+  /** Batch transform jobs, by instance type. */
+  readonly sagemakerBatchTransform: InstancePrices;
   /**
    * A SageMaker managed MLflow tracking server, per hour it exists (used or not), by size. A size
    * without a figure here is reported as a missing price: its figure, read from the pricing page,
@@ -97,6 +99,7 @@ export type FixedPriceKey = Exclude<
   | 'sagemakerRealTime'
   | 'sagemakerTraining'
   | 'sagemakerProcessing'
+  | 'sagemakerBatchTransform'
   | 'sagemakerMlflowTrackingServer'
   | 'codebuildLinux'
   | 'codeartifact'
@@ -106,12 +109,13 @@ export type FixedPriceKey = Exclude<
 export type PriceLookup = { readonly price: ListPrice } | { readonly missing: string };
 
 /** The kinds of SageMaker instance use, as the estimate names them. */
-export type SageMakerUse = 'real-time inference' | 'training' | 'processing';
+export type SageMakerUse = 'real-time inference' | 'training' | 'processing' | 'batch transform';
 
 const INSTANCE_PRICES: Record<SageMakerUse, keyof RegionPrices> = {
   'real-time inference': 'sagemakerRealTime',
   training: 'sagemakerTraining',
   processing: 'sagemakerProcessing',
+  'batch transform': 'sagemakerBatchTransform',
 };
 
 /** Where the table lives, for messages about a missing price. */

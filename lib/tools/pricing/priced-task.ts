@@ -6,6 +6,8 @@ export interface PricedTask {
   readonly name: string;
   readonly api: string;
   readonly parameters: unknown;
+  /** The state's `TimeoutSeconds` (a number), a path when set at run time, or undefined. */
+  readonly timeoutSeconds?: unknown;
   readonly stateMachine: TemplateResource;
   readonly resources: readonly TemplateResource[];
   readonly prices: RegionPriceList;
