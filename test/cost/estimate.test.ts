@@ -262,11 +262,7 @@ test('a job whose instances are set at run time, or which has no time limit, say
 test('a task of an integration no kind models is a missing price, never silently left out', () => {
   // Integrations Step Functions offers that no kind of lib/tools/integrations prices (the SDK
   // form of a training job, an ECS task, a Lambda function).
-  const resources = [
-    'aws-sdk:sagemaker:createTrainingJob',
-    'ecs:runTask.sync',
-    'lambda:invoke',
-  ];
+  const resources = ['aws-sdk:sagemaker:createTrainingJob', 'ecs:runTask.sync', 'lambda:invoke'];
   const result = estimate({
     Resources: {
       Pipeline: {

@@ -384,7 +384,8 @@ export class ModelStack extends Stack {
     // Model quality joins a real-time endpoint's captured predictions with the labels pushed for
     // them (`mlenv data labels push`): instance endpoints with capture, real-time models only.
     const watchable =
-      MODEL_MONITOR_PROBLEM_TYPES[model.problemType as ProblemType]?.metrics[model.qualityGate.metric] !== undefined;
+      MODEL_MONITOR_PROBLEM_TYPES[model.problemType as ProblemType]?.metrics[model.qualityGate.metric] !==
+      undefined;
     const checksQuality =
       serving.kind === 'instance' && serving.dataCapturePercent > 0 && model.serving.mode === 'endpoint';
     if (checksQuality && !watchable) {
