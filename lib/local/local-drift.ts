@@ -5,16 +5,17 @@ import {
   DescribeEndpointConfigCommand,
 } from '@aws-sdk/client-sagemaker';
 import { randomBytes } from 'node:crypto';
-import { asObject, type JsonObject } from '../../cfn/json-values';
+import { asObject } from '../../cfn/json-values';
 import { dataQualityJobCalls } from '../tools/authorization/monitoring-job-calls';
-import { type Delivery, deliverEvent } from './event-bus';
+import type { Delivery } from './event-bus';
+import { deliverCheckCompletion } from './monitoring-completion';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import type { CreateProcessingJobRequest } from '../jobs/job-requests';
 import { runProcessingJob } from '../tools/integrations/sagemaker-job/processing-job';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import type { LocalDeployment } from './local-deployment';
 import { uploadCapture } from './local-smoke';
-import { type LocalTrainResult, localTrain, type PipelineInput } from './local-train';
+import type { LocalTrainResult } from './local-train';
 import { runningServer } from './serving-process';
 import { ModelStack } from '../platform/stacks/model-stack';
 
@@ -182,46 +183,16 @@ export async function localDrift(
   };
   const exitMessage = run.description.ExitMessage ?? 'Completed';
 
-  let retrain: LocalTrainResult | undefined;
-  const deliveries = await steps.step(
-    "deliver the check's completion event to the deployed rules",
-    async () => {
-      const delivered = await deliverEvent(
-        deployment,
-        {
-          source: 'aws.sagemaker',
-          detailType: 'SageMaker Processing Job State Change',
-          resources: [run.description.ProcessingJobArn],
-          detail: {
-            ProcessingJobName: jobName,
-            ProcessingJobArn: run.description.ProcessingJobArn,
-            ProcessingJobStatus: 'Completed',
-            ExitMessage: exitMessage,
-            MonitoringScheduleArn: scheduleArn,
-            RoleArn: request.RoleArn,
-          },
-        },
-        async (stateMachineArn, input: JsonObject) => {
-          // The drift rule starts the model's data pipeline where it has one, else its training pipeline.
-          const retrained = deployment.config.models.find(
-            (m) =>
-              deployment.ref(deployment.dataPipeline(m.name) ?? deployment.trainingPipeline(m.name)) ===
-              stateMachineArn,
-          );
-          if (!retrained)
-            throw new Error(`no pipeline ${stateMachineArn} of a model in the local environment`);
-          steps.detail(`retraining ${retrained.name}: ${JSON.stringify(input)}`);
-          retrain = await localTrain(deployment, {
-            model: retrained.name,
-            input: input as unknown as PipelineInput,
-            steps,
-            workDir: options.workDir,
-          });
-        },
-      );
-      for (const d of delivered) steps.detail(`${d.rule} -> ${d.targetArn.split(':').slice(-1)[0]}`);
-      return delivered;
+  const { deliveries, retrain } = await deliverCheckCompletion(
+    deployment,
+    {
+      jobName,
+      jobArn: run.description.ProcessingJobArn,
+      exitMessage,
+      scheduleArn,
+      roleArn: request.RoleArn,
     },
+    { steps, workDir: options.workDir },
   );
   return {
     model,

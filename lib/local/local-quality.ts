@@ -7,7 +7,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { asObject, type JsonObject } from '../../cfn/json-values';
 import { modelQualityJobCalls } from '../tools/authorization/monitoring-job-calls';
-import { type Delivery, deliverEvent } from './event-bus';
+import type { Delivery } from './event-bus';
+import { deliverCheckCompletion } from './monitoring-completion';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import type { CreateProcessingJobRequest } from '../jobs/job-requests';
 import { runProcessingJob } from '../tools/integrations/sagemaker-job/processing-job';
@@ -15,7 +16,7 @@ import { S3ObjectStore } from '../ops/s3-object-store';
 import { type PushedLabels, pushLabels } from '../ops/ground-truth';
 import type { LocalDeployment } from './local-deployment';
 import { uploadCapture } from './local-smoke';
-import { type LocalTrainResult, localTrain, type PipelineInput } from './local-train';
+import type { LocalTrainResult } from './local-train';
 import { runningServer } from './serving-process';
 import { ModelStack } from '../platform/stacks/model-stack';
 
@@ -216,54 +217,16 @@ export async function localQuality(
   ) as { violations?: QualityViolation[] };
   const exitMessage = run.description.ExitMessage ?? 'Completed';
 
-  let retrain: LocalTrainResult | undefined;
-  let retrainInput: JsonObject | undefined;
-  const deliveries = await steps.step(
-    "deliver the check's completion event to the deployed rules",
-    async () => {
-      const delivered = await deliverEvent(
-        deployment,
-        {
-          source: 'aws.sagemaker',
-          detailType: 'SageMaker Processing Job State Change',
-          resources: [run.description.ProcessingJobArn],
-          detail: {
-            ProcessingJobName: jobName,
-            ProcessingJobArn: run.description.ProcessingJobArn,
-            ProcessingJobStatus: 'Completed',
-            ExitMessage: exitMessage,
-            MonitoringScheduleArn: scheduleArn,
-            RoleArn: request.RoleArn,
-          },
-        },
-        async (stateMachineArn, pipelineInput: JsonObject) => {
-          // The rule starts the model's data pipeline where it has one, else its training pipeline.
-          const retrained = deployment.config.models.find(
-            (m) =>
-              deployment.ref(deployment.dataPipeline(m.name) ?? deployment.trainingPipeline(m.name)) ===
-              stateMachineArn,
-          );
-          if (!retrained)
-            throw new Error(`no pipeline ${stateMachineArn} of a model in the local environment`);
-          retrainInput = pipelineInput;
-          if (options.retraining === 'record') {
-            steps.detail(
-              `retraining ${retrained.name} asked for (not run here): ${JSON.stringify(pipelineInput)}`,
-            );
-            return;
-          }
-          steps.detail(`retraining ${retrained.name}: ${JSON.stringify(pipelineInput)}`);
-          retrain = await localTrain(deployment, {
-            model: retrained.name,
-            input: pipelineInput as unknown as PipelineInput,
-            steps,
-            workDir: options.workDir,
-          });
-        },
-      );
-      for (const d of delivered) steps.detail(`${d.rule} -> ${d.targetArn.split(':').slice(-1)[0]}`);
-      return delivered;
+  const { deliveries, retrain, retrainInput } = await deliverCheckCompletion(
+    deployment,
+    {
+      jobName,
+      jobArn: run.description.ProcessingJobArn,
+      exitMessage,
+      scheduleArn,
+      roleArn: request.RoleArn,
     },
+    { steps, workDir: options.workDir, retraining: options.retraining },
   );
   const group = Object.entries(statistics).find(([key]) => key.endsWith('_metrics'))?.[1] as
     Record<string, { value?: unknown }> | undefined;

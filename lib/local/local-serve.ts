@@ -3,91 +3,28 @@ import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   DescribeModelPackageCommand,
-  type DescribeModelPackageCommandOutput,
-  paginateListModelPackages,
 } from '@aws-sdk/client-sagemaker';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DeploymentPin, modelResourceName } from '../../config';
-import {
-  ARTIFACT_METADATA,
-  ModelLayout,
-  SHADOW_VARIANT_NAME,
-  sageMakerInferenceSourceArn,
-} from '../../constructs';
+import { ModelLayout, SHADOW_VARIANT_NAME, sageMakerInferenceSourceArn } from '../../constructs';
 import { origin } from '../tools/calls/run-time-call';
 import { s3ReadCalls, s3WriteCalls } from '../tools/calls/s3-object-calls';
 import { assumedBySageMaker, imagePullCalls } from '../tools/calls/sagemaker-runtime-calls';
-import { deployStage } from './emulator-deploy';
 import { EMULATOR_CREDENTIALS, emulatorEndpoint } from './emulator-env';
 import { SILENT_STEPS, type StepRunner } from './emulator-up';
 import { runProcess, tail } from '../jobs/run-process';
 import { S3ObjectStore } from '../ops/s3-object-store';
 import { parseS3Uri } from '../ops/s3-uri';
 import { LocalDeployment } from './local-deployment';
-import { localPinsContext, readLocalPins, writeLocalPins } from './local-pins';
+import { readLocalPins } from './local-pins';
+import { findServablePackage, type ServablePackage, servable } from './local-serve-package';
+import { pinAndDeploy } from './pin-and-deploy';
 import { modelPython } from './model-python';
 import { servedModelDir, type ServingRecord, servingDir, startServer } from './serving-process';
 import { ModelStack } from '../platform/stacks/model-stack';
 
-/** A registered model package, as far as serving it needs. */
-export interface ServablePackage {
-  readonly arn: string;
-  readonly version: number;
-  readonly modelDataUrl: string;
-  readonly image: string;
-  readonly baseline?: DeploymentPin['dataQualityBaseline'];
-  /** What the package records of its artifact's files (the pin and the model carry it to serving). */
-  readonly artifactFilesSha256: string;
-}
-
-/** The newest approved package of `model` in the local registry (highest version). */
-export async function newestApprovedPackage(
-  deployment: LocalDeployment,
-  model: string,
-): Promise<ServablePackage | undefined> {
-  const group = modelResourceName({ project: deployment.config.project, environment: deployment.env }, model);
-  let newest: { arn: string; version: number } | undefined;
-  for await (const page of paginateListModelPackages(
-    { client: deployment.clients.sagemaker },
-    { ModelPackageGroupName: group, ModelApprovalStatus: 'Approved' },
-  )) {
-    for (const p of page.ModelPackageSummaryList ?? []) {
-      const version = p.ModelPackageVersion ?? 0;
-      if (!newest || version > newest.version) newest = { arn: p.ModelPackageArn!, version };
-    }
-  }
-  if (!newest) return undefined;
-  const described = await deployment.clients.sagemaker.send(
-    new DescribeModelPackageCommand({ ModelPackageName: newest.arn }),
-  );
-  return servable(described, newest.version);
-}
-
-function servable(described: DescribeModelPackageCommandOutput, version: number): ServablePackage {
-  const container = described.InferenceSpecification?.Containers?.[0];
-  if (!container?.ModelDataUrl || !container.Image) {
-    throw new Error(`${described.ModelPackageArn} has no model data or image to serve`);
-  }
-  const quality = described.DriftCheckBaselines?.ModelDataQuality;
-  const artifactFilesSha256 = described.CustomerMetadataProperties?.[ARTIFACT_METADATA.filesSha256];
-  if (!artifactFilesSha256) {
-    throw new Error(
-      `${described.ModelPackageArn} records no ${ARTIFACT_METADATA.filesSha256}: serving could not check its bytes; train it again`,
-    );
-  }
-  return {
-    artifactFilesSha256,
-    arn: described.ModelPackageArn!,
-    version,
-    modelDataUrl: container.ModelDataUrl,
-    image: container.Image,
-    baseline:
-      quality?.Statistics?.S3Uri && quality.Constraints?.S3Uri
-        ? { statisticsS3Uri: quality.Statistics.S3Uri, constraintsS3Uri: quality.Constraints.S3Uri }
-        : undefined,
-  };
-}
+export type { ServablePackage } from './local-serve-package';
+export { newestApprovedPackage } from './local-serve-package';
 
 export interface LocalServeOptions {
   readonly model: string;
@@ -144,63 +81,20 @@ export async function localServe(
 ): Promise<LocalServeResult> {
   const steps = options.steps ?? SILENT_STEPS;
   const model = initial.model(options.model).name;
-  const pkg = await steps.step(`find the newest approved package of ${model}`, async () => {
-    const found = await newestApprovedPackage(initial, model);
-    if (!found) {
-      throw new Error(
-        `no approved model package of ${model} in the local registry: train one with \`mlenv local train --model ${model}\``,
-      );
-    }
-    steps.detail(found.arn);
-    return found;
-  });
+  const pkg = await findServablePackage(initial, model, steps);
 
   const { stateDir, env, port } = initial;
   const pins = readLocalPins(stateDir);
-  let deployment = initial;
-  // Deploy when the pin changes, or when what is deployed lacks the endpoint (`up --assembly`).
   const endpointPath = ModelStack.pathOf(model, 'Endpoint/Endpoint');
   // A shadow candidate set by hand in the local pins: deployed with the pin, played by the stand-in.
   const shadowPin =
     pins[model]?.shadow && pins[model].shadow!.modelPackageArn !== pkg.arn ? pins[model].shadow : undefined;
   const shadowPath = ModelStack.pathOf(model, 'Endpoint/ShadowModel');
-  const redeployed =
-    pins[model]?.modelPackageArn !== pkg.arn ||
-    !initial.tryResource(endpointPath) ||
-    (shadowPin !== undefined && !initial.tryResource(shadowPath));
-  if (redeployed) {
-    const previous = JSON.parse(JSON.stringify(pins)) as typeof pins;
-    writeLocalPins(stateDir, {
-      ...pins,
-      [model]: {
-        ...(shadowPin ? { shadow: shadowPin } : {}),
-        modelPackageArn: pkg.arn,
-        approvedBy: 'mlenv local serve',
-        approvedAt: new Date().toISOString(),
-        source: `the newest approved package of ${model} in the local registry`,
-        artifactFilesSha256: pkg.artifactFilesSha256,
-        ...(pkg.baseline ? { dataQualityBaseline: pkg.baseline } : {}),
-      },
-    });
-    try {
-      await steps.step(`cdk deploy '${env.stageId}/*' serving ${model} version ${pkg.version}`, () =>
-        deployStage(
-          env.stageId,
-          { port, account: env.account, region: env.region, stateDir },
-          {
-            context: localPinsContext(stateDir),
-            onLine: (line) => {
-              if (/^\s*(✅|❌)/u.test(line) && !line.includes('(no changes)')) steps.detail(line.trim());
-            },
-          },
-        ),
-      );
-    } catch (error) {
-      writeLocalPins(stateDir, previous);
-      throw error;
-    }
-    deployment = await LocalDeployment.connect({ stateDir, config: initial.config });
-  }
+  const { deployment, redeployed } = await pinAndDeploy(initial, model, pkg, {
+    servedPaths: shadowPin ? [endpointPath, shadowPath] : [endpointPath],
+    shadow: shadowPin,
+    steps,
+  });
 
   const server = await steps.step(`serve ${model} version ${pkg.version}`, async () => {
     const endpoint = deployment.resource(endpointPath);
