@@ -22,7 +22,7 @@ export function batchCommand(): Command {
     .description('score batches of inputs with models served in batch')
     .addHelpText(
       'after',
-      '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input ./data/diabetes-batch',
+      '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input <dir>',
     );
   batch.addCommand(
     withAwsOptions(new Command('run'))
@@ -37,7 +37,7 @@ export function batchCommand(): Command {
       )
       .addHelpText(
         'after',
-        '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input ./data/diabetes-batch',
+        '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input <dir>',
       )
       .action(async (envName: string, options: BatchRunOptions) => {
         const config = platformConfig();
