@@ -20,10 +20,7 @@ interface BatchRunOptions extends AwsOptions {
 export function batchCommand(): Command {
   const batch = new Command('batch')
     .description('score batches of inputs with models served in batch')
-    .addHelpText(
-      'after',
-      '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input <dir>',
-    );
+    .addHelpText('after', '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input <dir>');
   batch.addCommand(
     withAwsOptions(new Command('run'))
       .description(
@@ -35,10 +32,7 @@ export function batchCommand(): Command {
         '--input <dir|prefix>',
         'a local folder of CSV files (rows of features, no header), uploaded as a new batch; or a batch already in the raw bucket: s3://<raw>/<model>/batches/<batch id>/input/ or its batch id',
       )
-      .addHelpText(
-        'after',
-        '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input <dir>',
-      )
+      .addHelpText('after', '\nExample:\n  $ npx mlenv batch run dev --model diabetes --input <dir>')
       .action(async (envName: string, options: BatchRunOptions) => {
         const config = platformConfig();
         const configured = config.models.find((m) => m.name === options.model);
