@@ -311,19 +311,28 @@ test.each(environments)('%s: a training run prices the jobs its training knobs c
 });
 
 test.each(environments)(
-  '%s: a served instance endpoint has its drift check priced per execution',
+  '%s: a served instance endpoint has its drift and model-quality checks priced per execution',
   (_name, env) => {
     const checks = servedOf(env).scheduledJobs;
     if (env.serving.kind !== 'instance' || env.serving.dataCapturePercent === 0) {
       expect(checks).toEqual([]);
       return;
     }
-    expect(checks).toHaveLength(onEndpoints.length);
-    for (const check of checks) {
-      expect(check.missing).toBeUndefined();
-      expect(check.perExecutionUsd).toBeGreaterThan(0);
-      if (/^cron\(\d+ \* \? \* \* \*\)$/.test(env.monitoring.driftSchedule)) {
-        expect(check.executionsPerMonth).toBe(HOURS);
+    // Every endpoint's drift check; a real-time model's quality check besides (its labelled captures).
+    const realTime = onEndpoints.filter((m) => m.serving.mode === 'endpoint');
+    const schedules: Array<[RegExp, string, number]> = [
+      [/DataQuality\/Schedule$/, env.monitoring.driftSchedule, onEndpoints.length],
+      [/ModelQuality\/Schedule$/, env.monitoring.modelQuality.schedule, realTime.length],
+    ];
+    expect(checks).toHaveLength(onEndpoints.length + realTime.length);
+    for (const [path, expression, count] of schedules) {
+      const ofKind = checks.filter((c) => path.test(c.schedule));
+      expect(ofKind).toHaveLength(count);
+      for (const check of ofKind) {
+        expect(check.missing).toBeUndefined();
+        expect(check.perExecutionUsd).toBeGreaterThan(0);
+        expect(check.expression).toBe(expression);
+        if (/^cron\(\d+ \* \? \* \* \*\)$/.test(expression)) expect(check.executionsPerMonth).toBe(HOURS);
       }
     }
   },
