@@ -169,7 +169,10 @@ export interface ModelQualityMonitorProps {
   readonly image?: FrameworkImage;
   /** @default MlInstanceType.of('ml.m5.large') */
   readonly instanceType?: MlInstanceType;
-  /** @default Duration.minutes(50) (an hourly check must end within the hour) */
+  /**
+   * @default Duration.minutes(30) (AWS: an hourly model-quality check's MaxRuntimeInSeconds must not
+   * exceed 1800, the hour being shared by the ground-truth merge job and the monitoring job)
+   */
   readonly maxRuntime?: Duration;
   /** @default - SageMaker's own network (still isolated) */
   readonly network?: MlNetworkPlacement;
@@ -268,7 +271,7 @@ export class ModelQualityMonitor extends Construct {
         enableInterContainerTrafficEncryption: true,
         vpcConfig: props.network && vpcConfigOf(props.network),
       },
-      stoppingCondition: { maxRuntimeInSeconds: (props.maxRuntime ?? Duration.minutes(50)).toSeconds() },
+      stoppingCondition: { maxRuntimeInSeconds: (props.maxRuntime ?? Duration.minutes(30)).toSeconds() },
     });
     this.definition.node.addDependency(this.role);
 
