@@ -223,7 +223,21 @@ export class ModelQualityMonitor extends Construct {
     // The constraints are a function of the configured gate: a file asset written at synth (no
     // custom resource), read by the check from the CDK assets bucket.
     const constraints = new s3assets.Asset(this, 'Constraints', { path: constraintsFile(this.constraints) });
-    constraints.grantRead(this.role);
+    // Only this object: Asset.grantRead would open the whole CDK assets bucket (every stack's code).
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [
+          stack.formatArn({
+            service: 's3',
+            region: '',
+            account: '',
+            resource: constraints.s3BucketName,
+            resourceName: constraints.s3ObjectKey,
+          }),
+        ],
+      }),
+    );
 
     const keyArn = dataStore.encryptionKey.keyArn;
     grantVolumeEncryption(this.role, keyArn);

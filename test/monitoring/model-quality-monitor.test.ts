@@ -176,6 +176,20 @@ describe('ModelQualityMonitor', () => {
     expect(resources).not.toMatch(/"arn:[^"]*monitoring\/\*"/);
   });
 
+  test('reads of the CDK assets bucket are limited to the one constraints object', () => {
+    const uri = JSON.stringify(definition.ModelQualityBaselineConfig.ConstraintsResource.S3Uri);
+    const key = /([0-9a-f]{64}\.json)/.exec(uri)![1];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Resource: unknown }[],
+    );
+    const onAssets = statements.filter((s) => JSON.stringify(s.Resource).includes('-assets-'));
+    expect(onAssets).not.toHaveLength(0);
+    for (const statement of onAssets) {
+      const resources = [statement.Resource].flat().map((r) => JSON.stringify(r));
+      for (const resource of resources) expect(resource).toContain(key);
+    }
+  });
+
   test('violations notify; without retrain, nothing is started', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     expect(rules).toHaveLength(1);
