@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { ModelLayout, ProblemType } from '../../constructs';
+import { MODEL_MONITOR_PROBLEM_TYPES, ModelLayout, ProblemType } from '../../constructs';
 import { csvFields } from './endpoint-rows';
 
 /**
@@ -11,6 +11,36 @@ export const INFERENCE_ID_PATTERN = /^\S[^\p{C}]{0,63}$/u;
 
 /** The column of a labels CSV that names the captured request. */
 export const INFERENCE_ID_COLUMN = 'inference_id';
+
+/**
+ * Why an environment runs no model-quality check of a model (so labels pushed there are never
+ * read), or undefined when it does: the rule of the model's stack (real-time models on instance
+ * endpoints that capture, with a gate metric Model Monitor computes).
+ */
+export function noQualityCheckReason(
+  environment: {
+    readonly name: string;
+    readonly serving: { readonly kind: string; readonly dataCapturePercent: number };
+  },
+  model: {
+    readonly name: string;
+    readonly problemType: string;
+    readonly qualityGate: { readonly metric: string };
+    readonly serving: { readonly mode: string };
+  },
+): string | undefined {
+  const { serving } = environment;
+  if (model.serving.mode !== 'endpoint')
+    return `${model.name} is served in ${model.serving.mode} mode, not by a real-time endpoint`;
+  if (serving.kind !== 'instance')
+    return `${environment.name} serves ${serving.kind} endpoints, which capture nothing`;
+  if (!(serving.dataCapturePercent > 0))
+    return `${environment.name} captures no requests (serving.dataCapturePercent 0)`;
+  const kind = MODEL_MONITOR_PROBLEM_TYPES[model.problemType as ProblemType];
+  if (!kind?.metrics[model.qualityGate.metric])
+    return `Model Monitor does not compute ${model.name}'s gate metric ${model.qualityGate.metric} for ${model.problemType}`;
+  return undefined;
+}
 
 /** One label of one captured request. */
 export interface GroundTruthLabel {
