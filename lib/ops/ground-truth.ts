@@ -4,10 +4,12 @@ import { MODEL_MONITOR_PROBLEM_TYPES, ModelLayout, ProblemType } from '../../con
 import { csvFields } from './endpoint-rows';
 
 /**
- * SageMaker's InferenceId (InvokeEndpoint): 1 to 64 printable characters, not starting with a
- * space. The capture records it as `eventMetadata.inferenceId`; Model Monitor joins labels on it.
+ * SageMaker's InferenceId (InvokeEndpoint): 1 to 64 printable ASCII characters, not starting with a
+ * space (botocore: `\A\S[\p{Print}]*\z`, Java's \p{Print} being ASCII; the first character is
+ * held to ASCII too, so no invisible or direction-changing character reaches a report). The capture
+ * records it as `eventMetadata.inferenceId`; Model Monitor joins labels on it.
  */
-export const INFERENCE_ID_PATTERN = /^\S[^\p{C}]{0,63}$/u;
+export const INFERENCE_ID_PATTERN = /^[\x21-\x7E][\x20-\x7E]{0,63}$/;
 
 /** The column of a labels CSV that names the captured request. */
 export const INFERENCE_ID_COLUMN = 'inference_id';
@@ -120,7 +122,7 @@ export function parseLabels(csv: string, options: LabelsSource): GroundTruthLabe
     const label = fields[labelAt].trim();
     if (!INFERENCE_ID_PATTERN.test(inferenceId)) {
       problems.push(
-        `${row}: inference id ${JSON.stringify(inferenceId)} is not one SageMaker records (1 to 64 printable characters, not starting with a space)`,
+        `${row}: inference id ${JSON.stringify(inferenceId)} is not one SageMaker records (1 to 64 printable ASCII characters, not starting with a space)`,
       );
     } else if (firstLine.has(inferenceId)) {
       problems.push(

@@ -164,3 +164,20 @@ describe('where labels are read', () => {
     expect(reason).toContain('serverless');
   });
 });
+
+describe('inference ids', () => {
+  // botocore sagemaker-runtime InferenceId: min 1, max 64, pattern `\A\S[\p{Print}]*\z`, where Java's
+  // \p{Print} is printable ASCII: ids SageMaker would refuse at InvokeEndpoint can never be joined.
+  const model = models[0];
+  const push = (id: string) => () =>
+    parseLabels(`inference_id,label\n${id},${LABEL_OF[model.problemType][0]}\n`, source(model));
+  test.each(['a\u00e9', 'ab\u202ecd', '\u202eabc', 'id\u0007'])('%j is refused', (id) => {
+    expect(push(id)).toThrow(/is not one SageMaker records/);
+  });
+  test.each(['a/../b', '../etc', 'order 12', 'x'.repeat(64)])(
+    '%j is accepted (it never becomes a key)',
+    (id) => {
+      expect(push(id)()).toEqual([{ inferenceId: id, label: LABEL_OF[model.problemType][0] }]);
+    },
+  );
+});
