@@ -169,7 +169,10 @@ export interface ModelQualityMonitorProps {
   readonly image?: FrameworkImage;
   /** @default MlInstanceType.of('ml.m5.large') */
   readonly instanceType?: MlInstanceType;
-  /** @default Duration.minutes(50) (an hourly check must end within the hour) */
+  /**
+   * @default Duration.minutes(30) (AWS: an hourly model-quality check's MaxRuntimeInSeconds must not
+   * exceed 1800, the hour being shared by the ground-truth merge job and the monitoring job)
+   */
   readonly maxRuntime?: Duration;
   /** @default - SageMaker's own network (still isolated) */
   readonly network?: MlNetworkPlacement;
@@ -220,7 +223,21 @@ export class ModelQualityMonitor extends Construct {
     // The constraints are a function of the configured gate: a file asset written at synth (no
     // custom resource), read by the check from the CDK assets bucket.
     const constraints = new s3assets.Asset(this, 'Constraints', { path: constraintsFile(this.constraints) });
-    constraints.grantRead(this.role);
+    // Only this object: Asset.grantRead would open the whole CDK assets bucket (every stack's code).
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [
+          stack.formatArn({
+            service: 's3',
+            region: '',
+            account: '',
+            resource: constraints.s3BucketName,
+            resourceName: constraints.s3ObjectKey,
+          }),
+        ],
+      }),
+    );
 
     const keyArn = dataStore.encryptionKey.keyArn;
     grantVolumeEncryption(this.role, keyArn);
@@ -268,7 +285,7 @@ export class ModelQualityMonitor extends Construct {
         enableInterContainerTrafficEncryption: true,
         vpcConfig: props.network && vpcConfigOf(props.network),
       },
-      stoppingCondition: { maxRuntimeInSeconds: (props.maxRuntime ?? Duration.minutes(50)).toSeconds() },
+      stoppingCondition: { maxRuntimeInSeconds: (props.maxRuntime ?? Duration.minutes(30)).toSeconds() },
     });
     this.definition.node.addDependency(this.role);
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { platformConfig } from '../../config';
 import { readFileSync } from 'node:fs';
 import { filesOf, listDatasetVersions, pushDataset } from '../ops/datasets';
-import { pushLabels } from '../ops/ground-truth';
+import { noQualityCheckReason, pushLabels } from '../ops/ground-truth';
 import { runName } from './arguments';
 import { type AwsOptions, withAwsOptions } from './aws-context';
 import { connectEnvironment } from './connect-environment';
@@ -112,7 +112,7 @@ function labelsCommand(): Command {
     .description(
       "ground-truth labels of a model's captured requests, which its model-quality checks join with the predictions",
     )
-    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev <labels.csv> --model churn');
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push prod <labels.csv> --model churn');
   withAwsOptions(labels.command('push'))
     .description(
       "validate a CSV of labels (columns inference_id and the model's target column, or label; one row per request the endpoint was called with that InferenceId) and write it as SageMaker ground truth under <model>/ground-truth/yyyy/mm/dd/hh/ in the monitoring bucket; any problem refuses the whole file, one line per problem naming its row",
@@ -120,7 +120,7 @@ function labelsCommand(): Command {
     .argument('<env>', 'a configured environment')
     .argument('<csv>', 'the labels file')
     .requiredOption('--model <name>', 'the model whose requests are labelled', runName)
-    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push dev <labels.csv> --model churn')
+    .addHelpText('after', '\nExample:\n  $ npx mlenv data labels push prod <labels.csv> --model churn')
     .action(async (envName: string, file: string, options: AwsOptions & { model: string }) => {
       const model = platformConfig().models.find((m) => m.name === options.model);
       if (!model) {
@@ -128,6 +128,13 @@ function labelsCommand(): Command {
           `no model named '${options.model}' in the configuration (models: ${platformConfig()
             .models.map((m) => m.name)
             .join(', ')})`,
+        );
+      }
+      const environment = platformConfig().environments.find((e) => e.name === envName);
+      const unchecked = environment && noQualityCheckReason(environment, model);
+      if (unchecked) {
+        throw new Error(
+          `${envName} runs no model-quality check of ${model.name}, so labels pushed there would never be read: ${unchecked}`,
         );
       }
       let csv: string;

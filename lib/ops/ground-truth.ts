@@ -1,16 +1,48 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { ModelLayout, ProblemType } from '../../constructs';
+import { MODEL_MONITOR_PROBLEM_TYPES, ModelLayout, ProblemType } from '../../constructs';
 import { csvFields } from './endpoint-rows';
 
 /**
- * SageMaker's InferenceId (InvokeEndpoint): 1 to 64 printable characters, not starting with a
- * space. The capture records it as `eventMetadata.inferenceId`; Model Monitor joins labels on it.
+ * SageMaker's InferenceId (InvokeEndpoint): 1 to 64 printable ASCII characters, not starting with a
+ * space (botocore: `\A\S[\p{Print}]*\z`, Java's \p{Print} being ASCII; the first character is
+ * held to ASCII too, so no invisible or direction-changing character reaches a report). The capture
+ * records it as `eventMetadata.inferenceId`; Model Monitor joins labels on it.
  */
-export const INFERENCE_ID_PATTERN = /^\S[^\p{C}]{0,63}$/u;
+export const INFERENCE_ID_PATTERN = /^[\x21-\x7E][\x20-\x7E]{0,63}$/;
 
 /** The column of a labels CSV that names the captured request. */
 export const INFERENCE_ID_COLUMN = 'inference_id';
+
+/**
+ * Why an environment runs no model-quality check of a model (so labels pushed there are never
+ * read), or undefined when it does: the rule of the model's stack (real-time models on instance
+ * endpoints that capture, with a gate metric Model Monitor computes).
+ */
+export function noQualityCheckReason(
+  environment: {
+    readonly name: string;
+    readonly serving: { readonly kind: string; readonly dataCapturePercent: number };
+  },
+  model: {
+    readonly name: string;
+    readonly problemType: string;
+    readonly qualityGate: { readonly metric: string };
+    readonly serving: { readonly mode: string };
+  },
+): string | undefined {
+  const { serving } = environment;
+  if (model.serving.mode !== 'endpoint')
+    return `${model.name} is served in ${model.serving.mode} mode, not by a real-time endpoint`;
+  if (serving.kind !== 'instance')
+    return `${environment.name} serves ${serving.kind} endpoints, which capture nothing`;
+  if (!(serving.dataCapturePercent > 0))
+    return `${environment.name} captures no requests (serving.dataCapturePercent 0)`;
+  const kind = MODEL_MONITOR_PROBLEM_TYPES[model.problemType as ProblemType];
+  if (!kind?.metrics[model.qualityGate.metric])
+    return `Model Monitor does not compute ${model.name}'s gate metric ${model.qualityGate.metric} for ${model.problemType}`;
+  return undefined;
+}
 
 /** One label of one captured request. */
 export interface GroundTruthLabel {
@@ -90,7 +122,7 @@ export function parseLabels(csv: string, options: LabelsSource): GroundTruthLabe
     const label = fields[labelAt].trim();
     if (!INFERENCE_ID_PATTERN.test(inferenceId)) {
       problems.push(
-        `${row}: inference id ${JSON.stringify(inferenceId)} is not one SageMaker records (1 to 64 printable characters, not starting with a space)`,
+        `${row}: inference id ${JSON.stringify(inferenceId)} is not one SageMaker records (1 to 64 printable ASCII characters, not starting with a space)`,
       );
     } else if (firstLine.has(inferenceId)) {
       problems.push(

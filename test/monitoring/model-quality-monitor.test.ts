@@ -110,7 +110,9 @@ describe('ModelQualityMonitor', () => {
     expect(definition.ModelQualityJobOutputConfig.MonitoringOutputs[0].S3Output.S3Uri).toBe(
       `s3://test-data-monitoring/churn/model-quality`,
     );
-    expect(definition.StoppingCondition.MaxRuntimeInSeconds).toBeLessThanOrEqual(3600);
+    // "for an hourly model quality monitoring job, the value of MaxRuntimeInSeconds specified as part
+    // of StoppingCondition must not be greater than 1800" (Schedule model quality monitoring jobs).
+    expect(definition.StoppingCondition.MaxRuntimeInSeconds).toBeLessThanOrEqual(1800);
   });
 
   test('is scheduled as a ModelQuality schedule of its definition on the given cron', () => {
@@ -172,6 +174,20 @@ describe('ModelQualityMonitor', () => {
     expect(resources).toContain('churn/ground-truth/*');
     expect(resources).toContain('churn/model-quality/*');
     expect(resources).not.toMatch(/"arn:[^"]*monitoring\/\*"/);
+  });
+
+  test('reads of the CDK assets bucket are limited to the one constraints object', () => {
+    const uri = JSON.stringify(definition.ModelQualityBaselineConfig.ConstraintsResource.S3Uri);
+    const key = /([0-9a-f]{64}\.json)/.exec(uri)![1];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Resource: unknown }[],
+    );
+    const onAssets = statements.filter((s) => JSON.stringify(s.Resource).includes('-assets-'));
+    expect(onAssets).not.toHaveLength(0);
+    for (const statement of onAssets) {
+      const resources = [statement.Resource].flat().map((r) => JSON.stringify(r));
+      for (const resource of resources) expect(resource).toContain(key);
+    }
   });
 
   test('violations notify; without retrain, nothing is started', () => {
@@ -269,8 +285,8 @@ describe('the cost of a model-quality schedule', () => {
     const price = new RegionPriceList(PRICE_TABLE, REGION).sagemaker('processing', 'ml.m5.large');
     expect('price' in price).toBe(true);
     const hourly = (price as { price: { usd: number } }).price.usd;
-    expect(cost).toMatchObject({ instanceType: 'ml.m5.large', instanceCount: 1, maxRuntimeSeconds: 3000 });
-    expect(cost.perExecutionUsd).toBeCloseTo(hourly * (3000 / 3600), 10);
+    expect(cost).toMatchObject({ instanceType: 'ml.m5.large', instanceCount: 1, maxRuntimeSeconds: 1800 });
+    expect(cost.perExecutionUsd).toBeCloseTo(hourly * (1800 / 3600), 10);
     expect(cost.executionsPerMonth).toBe(730);
   });
 });

@@ -2,7 +2,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { platformConfig } from '../../config';
 import { ModelLayout } from '../../constructs';
-import { groundTruthLines, parseLabels, pushLabels } from '../../lib/ops/ground-truth';
+import { groundTruthLines, noQualityCheckReason, parseLabels, pushLabels } from '../../lib/ops/ground-truth';
 
 /**
  * SageMaker's documented ground-truth record (Model Monitor, "Ingest Ground Truth labels and merge
@@ -132,4 +132,52 @@ describe('pushLabels', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     s3.restore();
   });
+});
+
+describe('where labels are read', () => {
+  const { environments } = platformConfig();
+  // docs/guide/model-quality.md "Where it runs": instance endpoints that capture, real-time models;
+  // serverless endpoints capture nothing, so labels pushed there would never be read.
+  test.each(environments.flatMap((e) => models.map((m) => [e.name, m.name, e, m] as const)))(
+    '%s / %s: pushing is refused, with a reason, exactly where no check reads the labels',
+    (_e, _m, environment, model) => {
+      const read =
+        environment.serving.kind === 'instance' &&
+        environment.serving.dataCapturePercent > 0 &&
+        model.serving.mode === 'endpoint' &&
+        ((model.problemType === 'binary_classification' &&
+          ['auc', 'accuracy', 'precision', 'recall', 'f1'].includes(model.qualityGate.metric)) ||
+          (model.problemType === 'multiclass_classification' && model.qualityGate.metric === 'accuracy') ||
+          (model.problemType === 'regression' && ['rmse', 'mae', 'r2'].includes(model.qualityGate.metric)));
+      const reason = noQualityCheckReason(environment, model);
+      if (read) expect(reason).toBeUndefined();
+      else expect(reason).toMatch(/\S/);
+    },
+  );
+
+  test('a serverless environment never reads labels of a real-time model', () => {
+    const model = models.find((m) => m.serving.mode === 'endpoint')!;
+    const reason = noQualityCheckReason(
+      { name: 'x', serving: { kind: 'serverless', dataCapturePercent: 0 } },
+      model,
+    );
+    expect(reason).toContain('serverless');
+  });
+});
+
+describe('inference ids', () => {
+  // botocore sagemaker-runtime InferenceId: min 1, max 64, pattern `\A\S[\p{Print}]*\z`, where Java's
+  // \p{Print} is printable ASCII: ids SageMaker would refuse at InvokeEndpoint can never be joined.
+  const model = models[0];
+  const push = (id: string) => () =>
+    parseLabels(`inference_id,label\n${id},${LABEL_OF[model.problemType][0]}\n`, source(model));
+  test.each(['a\u00e9', 'ab\u202ecd', '\u202eabc', 'id\u0007'])('%j is refused', (id) => {
+    expect(push(id)).toThrow(/is not one SageMaker records/);
+  });
+  test.each(['a/../b', '../etc', 'order 12', 'x'.repeat(64)])(
+    '%j is accepted (it never becomes a key)',
+    (id) => {
+      expect(push(id)()).toEqual([{ inferenceId: id, label: LABEL_OF[model.problemType][0] }]);
+    },
+  );
 });
