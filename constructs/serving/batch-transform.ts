@@ -408,6 +408,12 @@ function validate(path: string, props: BatchTransformProps): void {
     if (!Number.isInteger(mb) || mb < 1 || mb > MAX_PAYLOAD_MB)
       problems.push(`maxPayload must be 1-${MAX_PAYLOAD_MB} MB in whole MB`);
   }
+  // CreateTransformJob: MaxConcurrentTransforms × MaxPayloadInMB cannot exceed 100 MB.
+  const payloadMb = (props.maxPayload ?? Size.mebibytes(6)).toKibibytes() / 1024;
+  if (concurrent * payloadMb > MAX_PAYLOAD_MB)
+    problems.push(
+      `maxConcurrentTransforms × maxPayload (${concurrent} × ${payloadMb} MB) must be at most ${MAX_PAYLOAD_MB} MB (SageMaker's limit)`,
+    );
   if (props.maxRuntime) {
     const seconds = props.maxRuntime.toSeconds();
     if (seconds < 60 || seconds > 2 * 24 * 3600)

@@ -194,6 +194,15 @@ describe('BatchTransform', () => {
     );
   });
 
+  test('refuses maxPayload × maxConcurrentTransforms above 100 MB (CreateTransformJob MaxPayloadInMB)', () => {
+    // AWS: "If you specify MaxConcurrentTransforms, the value of (MaxConcurrentTransforms *
+    // MaxPayloadInMB) also cannot exceed 100 MB."
+    expect(() => batch({ maxConcurrentTransforms: 20, maxPayload: Size.mebibytes(6) })).toThrow(
+      /maxConcurrentTransforms × maxPayload/,
+    );
+    expect(() => batch({ maxConcurrentTransforms: 16, maxPayload: Size.mebibytes(6) })).not.toThrow();
+  });
+
   describe('run locally (aws-local-stepfunctions)', () => {
     const answerTransform = (p: Record<string, any>) => ({
       TransformJobName: p.TransformJobName,
