@@ -1141,6 +1141,15 @@ function servingProblems(env: string, serving: z.infer<typeof servingSchema>): A
   ) {
     problems.push([['initialInstanceCount'], `must be between autoscaling.minInstances and maxInstances`]);
   }
+  // botocore's CreateTransformJob: MaxConcurrentTransforms × MaxPayloadInMB cannot exceed 100 MB.
+  const { maxConcurrentTransforms, maxPayloadMb } = serving.batch;
+  // (Each above 100 on its own is its own field's problem, said once.)
+  if (maxConcurrentTransforms <= 100 && maxPayloadMb <= 100 && maxConcurrentTransforms * maxPayloadMb > 100) {
+    problems.push([
+      ['batch', 'maxConcurrentTransforms'],
+      `times batch.maxPayloadMb (${maxConcurrentTransforms} × ${maxPayloadMb} MB) must be at most 100 MB (SageMaker's limit for a transform job)`,
+    ]);
+  }
   if (serving.kind === 'serverless' && serving.dataCapturePercent > 0) {
     problems.push([
       ['dataCapturePercent'],

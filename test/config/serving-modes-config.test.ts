@@ -69,6 +69,21 @@ describe.each(environments)('the serving knobs of %s', (env) => {
     expect(problems[0]).toMatch(message);
   });
 
+  it("refuses batch requests whose concurrency times payload exceed SageMaker's 100 MB, in one line", () => {
+    const input: any = configInput();
+    input.environments[env].serving.batch = {
+      ...input.environments[env].serving.batch,
+      maxConcurrentTransforms: 17,
+      maxPayloadMb: 6,
+    };
+    const problems = problemsOf(input);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${env}.serving.batch.maxConcurrentTransforms`);
+    expect(problems[0]).toContain('17 × 6 MB');
+    input.environments[env].serving.batch.maxConcurrentTransforms = 16; // 96 MB
+    expect(problemsOf(input)).toEqual([]);
+  });
+
   it('refuses a model-quality schedule that is no cron expression (Model Monitor takes no rate)', () => {
     const input: any = configInput();
     input.environments[env].monitoring.modelQuality = { schedule: 'rate(1 hour)', retrain: false };
